@@ -1,0 +1,315 @@
+import { and, asc, count, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import type * as schema from "./schema.sqlite.js";
+import type {
+  ClaimOptions,
+  Delivery,
+  DeliveryQuery,
+  DeliveryStatus,
+  Dialect,
+  InstallationRecord,
+  NewDelivery,
+  RepositoryRecord,
+  Store,
+} from "./types.js";
+
+/**
+ * Runs raw SQL in the connected dialect. Everything that the two dialects spell the same way goes
+ * through drizzle's query builder in LedgerStore; only statements that differ go through here.
+ */
+export interface DialectDriver {
+  readonly dialect: Dialect;
+  /** Rows of a statement, with column names as the database returns them (snake_case). */
+  rows(query: SQL): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Both dialect schemas declare the same tables, columns and TypeScript row shapes (asserted by a
+ * test), and drizzle's builders for SQLite and Postgres share the calls used here. So one
+ * implementation serves both: Postgres' drizzle instance and tables are passed in under the SQLite
+ * types.
+ */
+export type LedgerDb = BetterSQLite3Database<typeof schema>;
+export type LedgerSchema = typeof schema;
+
+const deliveryColumns: Record<string, keyof Delivery> = {
+  id: "id",
+  event: "event",
+  action: "action",
+  installation_id: "installationId",
+  repository_id: "repositoryId",
+  repository_full_name: "repositoryFullName",
+  received_at: "receivedAt",
+  payload: "payload",
+  status: "status",
+  attempts: "attempts",
+  next_attempt_at: "nextAttemptAt",
+  locked_by: "lockedBy",
+  locked_at: "lockedAt",
+  last_error: "lastError",
+  completed_at: "completedAt",
+};
+const numericDeliveryFields = new Set<keyof Delivery>([
+  "installationId",
+  "repositoryId",
+  "receivedAt",
+  "attempts",
+  "nextAttemptAt",
+  "lockedAt",
+  "completedAt",
+]);
+
+function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
+  const out: Record<string, unknown> = {};
+  for (const [column, field] of Object.entries(deliveryColumns)) {
+    const value = row[column] ?? null;
+    // node-postgres returns bigint columns as strings in raw queries.
+    out[field] = value !== null && numericDeliveryFields.has(field) ? Number(value) : value;
+  }
+  return out as unknown as Delivery;
+}
+
+export class LedgerStore implements Store {
+  readonly dialect: Dialect;
+  readonly #db: LedgerDb;
+  readonly #t: LedgerSchema;
+  readonly #driver: DialectDriver;
+
+  constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
+    this.#db = db;
+    this.#t = tables;
+    this.#driver = driver;
+    this.dialect = driver.dialect;
+  }
+
+  close(): Promise<void> {
+    return this.#driver.close();
+  }
+
+  async upsertInstallation(installation: {
+    id: number;
+    accountLogin: string;
+    accountType: string;
+    suspendedAt?: number | null;
+    now: number;
+  }): Promise<void> {
+    const t = this.#t.installations;
+    const set: Partial<typeof t.$inferInsert> = {
+      accountLogin: installation.accountLogin,
+      accountType: installation.accountType,
+      deletedAt: null,
+      updatedAt: installation.now,
+    };
+    if (installation.suspendedAt !== undefined) set.suspendedAt = installation.suspendedAt;
+    await this.#db
+      .insert(t)
+      .values({
+        id: installation.id,
+        accountLogin: installation.accountLogin,
+        accountType: installation.accountType,
+        suspendedAt: installation.suspendedAt ?? null,
+        createdAt: installation.now,
+        updatedAt: installation.now,
+      })
+      .onConflictDoUpdate({ target: t.id, set });
+  }
+
+  async markInstallationDeleted(id: number, now: number): Promise<void> {
+    const t = this.#t.installations;
+    await this.#db.update(t).set({ deletedAt: now, updatedAt: now }).where(eq(t.id, id));
+  }
+
+  async getInstallation(id: number): Promise<InstallationRecord | null> {
+    const t = this.#t.installations;
+    const rows = await this.#db
+      .select({
+        id: t.id,
+        accountLogin: t.accountLogin,
+        accountType: t.accountType,
+        suspendedAt: t.suspendedAt,
+        deletedAt: t.deletedAt,
+      })
+      .from(t)
+      .where(eq(t.id, id));
+    return rows[0] ?? null;
+  }
+
+  async upsertRepositories(
+    installationId: number,
+    repositories: Array<{ id: number; fullName: string; private: boolean; defaultBranch?: string | null }>,
+    now: number,
+  ): Promise<void> {
+    const t = this.#t.repositories;
+    for (const repository of repositories) {
+      const set: Partial<typeof t.$inferInsert> = {
+        installationId,
+        fullName: repository.fullName,
+        private: repository.private,
+        removedAt: null,
+        updatedAt: now,
+      };
+      // A payload without default_branch (installation events) must not erase a known one.
+      if (repository.defaultBranch) set.defaultBranch = repository.defaultBranch;
+      await this.#db
+        .insert(t)
+        .values({
+          id: repository.id,
+          installationId,
+          fullName: repository.fullName,
+          defaultBranch: repository.defaultBranch ?? null,
+          private: repository.private,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({ target: t.id, set });
+    }
+  }
+
+  async markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void> {
+    if (repositoryIds.length === 0) return;
+    const t = this.#t.repositories;
+    await this.#db
+      .update(t)
+      .set({ removedAt: now, updatedAt: now })
+      .where(and(eq(t.installationId, installationId), inArray(t.id, repositoryIds)));
+  }
+
+  async listRepositories(
+    installationId: number,
+    options: { includeRemoved?: boolean } = {},
+  ): Promise<RepositoryRecord[]> {
+    const t = this.#t.repositories;
+    const where = options.includeRemoved
+      ? eq(t.installationId, installationId)
+      : and(eq(t.installationId, installationId), isNull(t.removedAt));
+    return this.#db
+      .select({
+        id: t.id,
+        installationId: t.installationId,
+        fullName: t.fullName,
+        defaultBranch: t.defaultBranch,
+        private: t.private,
+        removedAt: t.removedAt,
+      })
+      .from(t)
+      .where(where)
+      .orderBy(asc(t.fullName));
+  }
+
+  async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {
+    const t = this.#t.deliveries;
+    const inserted = await this.#db
+      .insert(t)
+      .values({ ...delivery, status: "pending", attempts: 0, nextAttemptAt: delivery.receivedAt })
+      .onConflictDoNothing({ target: t.id })
+      .returning({ id: t.id });
+    return { inserted: inserted.length > 0 };
+  }
+
+  async claimDeliveries({ worker, limit, now, leaseMs }: ClaimOptions): Promise<Delivery[]> {
+    const expired = now - leaseMs;
+    // One statement, so a claim is atomic. On Postgres, SKIP LOCKED lets several instances claim
+    // from one inbox without waiting on, or double-taking, each other's rows.
+    const lock = this.dialect === "postgres" ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+    const rows = await this.#driver.rows(sql`
+      UPDATE deliveries
+         SET status = 'processing', locked_by = ${worker}, locked_at = ${now}, attempts = attempts + 1
+       WHERE id IN (
+         SELECT id FROM deliveries
+          WHERE (status = 'pending' AND next_attempt_at <= ${now})
+             OR (status = 'processing' AND locked_at <= ${expired})
+          ORDER BY received_at, id
+          LIMIT ${limit}${lock}
+       )
+         AND (status = 'pending' OR (status = 'processing' AND locked_at <= ${expired}))
+      RETURNING *`);
+    return rows.map(deliveryFromRawRow).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
+  }
+
+  async completeDelivery(id: string, worker: string, now: number): Promise<boolean> {
+    const t = this.#t.deliveries;
+    const done = await this.#db
+      .update(t)
+      .set({ status: "done", completedAt: now, lockedBy: null, lockedAt: null, lastError: null })
+      .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
+      .returning({ id: t.id });
+    return done.length > 0;
+  }
+
+  async failDelivery(
+    id: string,
+    worker: string,
+    failure: { error: string; now: number; retryAt: number | null },
+  ): Promise<boolean> {
+    const t = this.#t.deliveries;
+    const settled = await this.#db
+      .update(t)
+      .set(
+        failure.retryAt === null
+          ? { status: "failed", lastError: failure.error, lockedBy: null, lockedAt: null, completedAt: failure.now }
+          : {
+              status: "pending",
+              lastError: failure.error,
+              lockedBy: null,
+              lockedAt: null,
+              nextAttemptAt: failure.retryAt,
+            },
+      )
+      .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
+      .returning({ id: t.id });
+    return settled.length > 0;
+  }
+
+  async releaseClaims({ now, olderThan }: { now: number; olderThan?: number }): Promise<number> {
+    const t = this.#t.deliveries;
+    const stale = olderThan === undefined ? undefined : sql`${t.lockedAt} <= ${olderThan}`;
+    const released = await this.#db
+      .update(t)
+      .set({ status: "pending", lockedBy: null, lockedAt: null, nextAttemptAt: now })
+      .where(stale ? and(eq(t.status, "processing"), stale) : eq(t.status, "processing"))
+      .returning({ id: t.id });
+    return released.length;
+  }
+
+  async getDelivery(id: string): Promise<Delivery | null> {
+    const t = this.#t.deliveries;
+    const rows = await this.#db.select().from(t).where(eq(t.id, id));
+    return (rows[0] as Delivery | undefined) ?? null;
+  }
+
+  async listDeliveries(query: DeliveryQuery = {}): Promise<Delivery[]> {
+    const t = this.#t.deliveries;
+    const conditions: SQL[] = [];
+    if (query.statuses?.length) conditions.push(inArray(t.status, query.statuses));
+    if (query.installationId !== undefined) conditions.push(eq(t.installationId, query.installationId));
+    const rows = await this.#db
+      .select()
+      .from(t)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(asc(t.receivedAt), asc(t.id))
+      .limit(query.limit ?? 1000);
+    return rows as Delivery[];
+  }
+
+  async countDeliveries(): Promise<Record<DeliveryStatus, number>> {
+    const t = this.#t.deliveries;
+    const rows = await this.#db.select({ status: t.status, n: count() }).from(t).groupBy(t.status);
+    const counts: Record<DeliveryStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  async requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]> {
+    const t = this.#t.deliveries;
+    const which =
+      "ids" in selector
+        ? and(inArray(t.id, selector.ids.length ? selector.ids : [""]), sql`${t.status} <> 'processing'`)
+        : eq(t.status, "failed");
+    const requeued = await this.#db
+      .update(t)
+      .set({ status: "pending", attempts: 0, nextAttemptAt: now, lockedBy: null, lockedAt: null, completedAt: null })
+      .where(which)
+      .returning({ id: t.id });
+    return requeued.map((r) => r.id);
+  }
+}

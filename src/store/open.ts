@@ -1,0 +1,100 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import type { SQL } from "drizzle-orm";
+import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
+import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { packageRoot } from "../util/package-root.js";
+import { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./database-url.js";
+import { type LedgerDb, type LedgerSchema, LedgerStore } from "./ledger-store.js";
+import * as pgSchema from "./schema.pg.js";
+import * as sqliteSchema from "./schema.sqlite.js";
+import type { Store } from "./types.js";
+
+export interface OpenStoreOptions {
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  cwd?: string;
+}
+
+// Any number fixed for this project: instances that start together take turns migrating.
+const MIGRATION_LOCK_KEY = 0x5e1ed6e7;
+
+export function migrationsFolder(dialect: "sqlite" | "postgres"): string {
+  return join(packageRoot(), "drizzle", dialect === "sqlite" ? "sqlite" : "pg");
+}
+
+/** Opens the ledger named by DATABASE_URL (see parseDatabaseUrl) and applies its migrations. */
+export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
+  const target = parseDatabaseUrl(databaseUrl, options.cwd);
+  return openTarget(target, options.migrate ?? true);
+}
+
+async function openTarget(target: DatabaseTarget, migrate: boolean): Promise<Store> {
+  if (target.dialect === "sqlite") return openSqlite(target.path, migrate);
+  return openPostgres(target.url, migrate);
+}
+
+function openSqlite(path: string, migrate: boolean): Store {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(path);
+  } catch (error) {
+    throw new Error(`DATABASE_URL: cannot open SQLite database ${path}: ${(error as Error).message}`);
+  }
+  if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("synchronous = NORMAL");
+  const db = drizzleSqlite(sqlite, { schema: sqliteSchema });
+  if (migrate) migrateSqlite(db, { migrationsFolder: migrationsFolder("sqlite") });
+  return new LedgerStore(db, sqliteSchema, {
+    dialect: "sqlite",
+    async rows(query: SQL) {
+      return db.all<Record<string, unknown>>(query);
+    },
+    async close() {
+      if (sqlite.open) sqlite.close();
+    },
+  });
+}
+
+async function openPostgres(url: string, migrate: boolean): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`DATABASE_URL: cannot connect to ${redactUrl(url)}: ${(error as Error).message}`);
+  }
+  try {
+    if (migrate) {
+      await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+      try {
+        await migratePg(drizzlePg(client), { migrationsFolder: migrationsFolder("postgres") });
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+      }
+    }
+  } finally {
+    client.release();
+  }
+  const db = drizzlePg(pool, { schema: pgSchema });
+  return new LedgerStore(db as unknown as LedgerDb, pgSchema as unknown as LedgerSchema, {
+    dialect: "postgres",
+    async rows(query: SQL) {
+      const result = await db.execute(query);
+      return result.rows as Record<string, unknown>[];
+    },
+    async close() {
+      await pool.end();
+    },
+  });
+}

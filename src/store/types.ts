@@ -1,0 +1,102 @@
+// The ledger's interface. Handlers, the inbox worker and the CLI talk to this, never to drizzle.
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface InstallationRecord {
+  id: number;
+  accountLogin: string;
+  accountType: string;
+  suspendedAt: number | null;
+  deletedAt: number | null;
+}
+
+export interface RepositoryRecord {
+  id: number;
+  installationId: number;
+  fullName: string;
+  defaultBranch: string | null;
+  private: boolean;
+  removedAt: number | null;
+}
+
+export type DeliveryStatus = "pending" | "processing" | "done" | "failed";
+
+export interface NewDelivery {
+  id: string;
+  event: string;
+  action: string | null;
+  installationId: number | null;
+  repositoryId: number | null;
+  repositoryFullName: string | null;
+  receivedAt: number;
+  /** The webhook payload as JSON text. */
+  payload: string;
+}
+
+export interface Delivery extends NewDelivery {
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lockedBy: string | null;
+  lockedAt: number | null;
+  lastError: string | null;
+  completedAt: number | null;
+}
+
+export interface ClaimOptions {
+  /** Identifies the claiming worker (host:pid:random) so that only it can settle the claim. */
+  worker: string;
+  limit: number;
+  now: number;
+  /** A claim older than this is considered abandoned (its worker died) and may be claimed again. */
+  leaseMs: number;
+}
+
+export interface DeliveryQuery {
+  statuses?: DeliveryStatus[];
+  installationId?: number;
+  limit?: number;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+
+  upsertInstallation(
+    installation: Omit<InstallationRecord, "deletedAt" | "suspendedAt"> & {
+      suspendedAt?: number | null;
+      now: number;
+    },
+  ): Promise<void>;
+  markInstallationDeleted(id: number, now: number): Promise<void>;
+  getInstallation(id: number): Promise<InstallationRecord | null>;
+
+  upsertRepositories(
+    installationId: number,
+    repositories: Array<Pick<RepositoryRecord, "id" | "fullName" | "private"> & { defaultBranch?: string | null }>,
+    now: number,
+  ): Promise<void>;
+  markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void>;
+  /** Repositories of one installation only: data of one installation is never visible to another. */
+  listRepositories(installationId: number, options?: { includeRemoved?: boolean }): Promise<RepositoryRecord[]>;
+
+  /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
+  enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;
+  /** Atomically takes up to `limit` due deliveries (pending and due, or processing with an expired lease). */
+  claimDeliveries(options: ClaimOptions): Promise<Delivery[]>;
+  /** Marks a claimed delivery done. Returns false when the claim was lost to another worker. */
+  completeDelivery(id: string, worker: string, now: number): Promise<boolean>;
+  /** Records a failed attempt: back to pending at `retryAt`, or failed for good when `retryAt` is null. */
+  failDelivery(
+    id: string,
+    worker: string,
+    failure: { error: string; now: number; retryAt: number | null },
+  ): Promise<boolean>;
+  /** Returns interrupted claims to pending, e.g. on start-up of the single SQLite instance. */
+  releaseClaims(options: { now: number; olderThan?: number }): Promise<number>;
+  getDelivery(id: string): Promise<Delivery | null>;
+  listDeliveries(query?: DeliveryQuery): Promise<Delivery[]>;
+  countDeliveries(): Promise<Record<DeliveryStatus, number>>;
+  /** Requeues the given deliveries (or every failed one) as pending, due now, with a fresh attempt count. */
+  requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]>;
+}

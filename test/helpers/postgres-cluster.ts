@@ -1,0 +1,72 @@
+// Starts a throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir, on a loopback port) for
+// the Postgres half of the store tests, and stops it afterwards.
+import { spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface PostgresCluster {
+  url: string;
+  stop(): void;
+}
+
+/** Where pg_ctl and initdb live: PG_BIN, `pg_config --bindir`, or Debian's /usr/lib/postgresql/N/bin. */
+export function findPostgresBin(): string | null {
+  const candidates: string[] = [];
+  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
+  const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
+  if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
+  if (existsSync("/usr/lib/postgresql")) {
+    const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) candidates.push(join("/usr/lib/postgresql", v, "bin"));
+  }
+  return candidates.find((dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl"))) ?? null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+function run(bin: string, args: string[], asUser: string | null): void {
+  const [cmd, argv] = asUser ? ["runuser", ["-u", asUser, "--", bin, ...args]] : [bin, args];
+  const result = spawnSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (result.status !== 0) {
+    throw new Error(`${bin} ${args.join(" ")} failed (${result.status}): ${result.stderr || result.stdout}`);
+  }
+}
+
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const bin = findPostgresBin();
+  if (!bin) throw new Error("PostgreSQL binaries not found (install Debian's postgresql package)");
+  // initdb refuses to run as root; in containers tests often do, so run the server as `postgres`.
+  const asUser = process.getuid?.() === 0 ? "postgres" : null;
+  const dir = mkdtempSync(join(tmpdir(), "shipledger-pg-"));
+  if (asUser) {
+    const id = spawnSync("id", ["-u", asUser], { encoding: "utf8" });
+    const gid = spawnSync("id", ["-g", asUser], { encoding: "utf8" });
+    chownSync(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
+  }
+  const data = join(dir, "data");
+  const port = await freePort();
+  run(join(bin, "initdb"), ["-D", data, "-U", "shipledger", "--auth=trust", "-E", "UTF8", "--no-sync"], asUser);
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"], asUser);
+  return {
+    url: `postgres://shipledger@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asUser);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/open.js";
+import type { NewDelivery } from "../../src/store/types.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery {
+  return {
+    id,
+    event: "pull_request",
+    action: "opened",
+    installationId: 1,
+    repositoryId: 10,
+    repositoryFullName: "octo/app",
+    receivedAt: T0,
+    payload: JSON.stringify({ action: "opened", number: 1 }),
+    ...overrides,
+  };
+}
+
+eachDialect("store: installations and repositories", ({ newStore }) => {
+  it("upserts installations and keeps repositories per installation", async () => {
+    const store = await newStore();
+    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.upsertInstallation({ id: 2, accountLogin: "other", accountType: "User", now: T0 });
+    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: true, defaultBranch: "main" }], T0);
+    await store.upsertRepositories(2, [{ id: 20, fullName: "other/lib", private: false }], T0);
+    // A later payload without default_branch keeps the known one.
+    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: true }], T0 + 1);
+
+    expect(await store.listRepositories(1)).toEqual([
+      { id: 10, installationId: 1, fullName: "octo/app", defaultBranch: "main", private: true, removedAt: null },
+    ]);
+    expect((await store.listRepositories(2)).map((r) => r.fullName)).toEqual(["other/lib"]);
+    expect(await store.getInstallation(1)).toMatchObject({ accountLogin: "octo", deletedAt: null });
+  });
+
+  it("marks removed repositories and deleted installations without losing them", async () => {
+    const store = await newStore();
+    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.upsertRepositories(
+      1,
+      [
+        { id: 10, fullName: "octo/app", private: true },
+        { id: 11, fullName: "octo/web", private: false },
+      ],
+      T0,
+    );
+    await store.markRepositoriesRemoved(1, [11], T0 + 5);
+    expect((await store.listRepositories(1)).map((r) => r.id)).toEqual([10]);
+    expect((await store.listRepositories(1, { includeRemoved: true })).map((r) => r.removedAt)).toEqual([null, T0 + 5]);
+    // Another installation cannot remove repositories it does not own.
+    await store.markRepositoriesRemoved(2, [10], T0 + 6);
+    expect((await store.listRepositories(1)).map((r) => r.id)).toEqual([10]);
+
+    await store.markInstallationDeleted(1, T0 + 7);
+    expect(await store.getInstallation(1)).toMatchObject({ deletedAt: T0 + 7 });
+    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 + 8 });
+    expect(await store.getInstallation(1)).toMatchObject({ deletedAt: null });
+  });
+});
+
+eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
+  it("stores a delivery once, whatever the number of arrivals", async () => {
+    const store = await newStore();
+    expect(await store.enqueueDelivery(delivery("d1"))).toEqual({ inserted: true });
+    expect(await store.enqueueDelivery(delivery("d1", { payload: "{}" }))).toEqual({ inserted: false });
+    const all = await store.listDeliveries();
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ id: "d1", status: "pending", attempts: 0, nextAttemptAt: T0 });
+    expect(JSON.parse(all[0]?.payload ?? "")).toEqual({ action: "opened", number: 1 });
+  });
+
+  it("claims due deliveries in arrival order, each once", async () => {
+    const store = await newStore();
+    await store.enqueueDelivery(delivery("b", { receivedAt: T0 + 2 }));
+    await store.enqueueDelivery(delivery("a", { receivedAt: T0 + 1 }));
+    await store.enqueueDelivery(delivery("later", { receivedAt: T0 + 60_000 }));
+    const first = await store.claimDeliveries({ worker: "w1", limit: 10, now: T0 + 10, leaseMs: 60_000 });
+    expect(first.map((d) => [d.id, d.status, d.attempts, d.lockedBy])).toEqual([
+      ["a", "processing", 1, "w1"],
+      ["b", "processing", 1, "w1"],
+    ]);
+    expect(typeof first[0]?.receivedAt).toBe("number");
+    expect(await store.claimDeliveries({ worker: "w2", limit: 10, now: T0 + 20, leaseMs: 60_000 })).toEqual([]);
+  });
+
+  it("settles only the worker's own claim; retries at the backoff time; fails for good", async () => {
+    const store = await newStore();
+    await store.enqueueDelivery(delivery("d1"));
+    await store.claimDeliveries({ worker: "w1", limit: 1, now: T0, leaseMs: 60_000 });
+    expect(await store.completeDelivery("d1", "intruder", T0 + 1)).toBe(false);
+    expect(await store.failDelivery("d1", "w1", { error: "HTTP 502", now: T0 + 1, retryAt: T0 + 1000 })).toBe(true);
+    expect(await store.getDelivery("d1")).toMatchObject({ status: "pending", lastError: "HTTP 502", attempts: 1 });
+    expect(await store.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 999, leaseMs: 60_000 })).toEqual([]);
+    const [again] = await store.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 1000, leaseMs: 60_000 });
+    expect(again?.attempts).toBe(2);
+    await store.failDelivery("d1", "w1", { error: "gave up", now: T0 + 1001, retryAt: null });
+    expect(await store.getDelivery("d1")).toMatchObject({
+      status: "failed",
+      lastError: "gave up",
+      completedAt: T0 + 1001,
+    });
+    expect(await store.countDeliveries()).toEqual({ pending: 0, processing: 0, done: 0, failed: 1 });
+
+    expect(await store.requeueDeliveries({ failed: true }, T0 + 2000)).toEqual(["d1"]);
+    const requeued = await store.getDelivery("d1");
+    expect(requeued).toMatchObject({ status: "pending", attempts: 0, nextAttemptAt: T0 + 2000 });
+    const [done] = await store.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 2000, leaseMs: 60_000 });
+    expect(done?.id).toBe("d1");
+    expect(await store.completeDelivery("d1", "w1", T0 + 2001)).toBe(true);
+    expect(await store.listDeliveries({ statuses: ["pending", "failed"] })).toEqual([]);
+  });
+
+  it("reclaims abandoned work after the lease, and releases claims on restart", async () => {
+    const store = await newStore();
+    await store.enqueueDelivery(delivery("d1"));
+    await store.enqueueDelivery(delivery("d2", { receivedAt: T0 + 1 }));
+    await store.claimDeliveries({ worker: "dead", limit: 2, now: T0 + 1, leaseMs: 1000 });
+    expect(await store.claimDeliveries({ worker: "w2", limit: 2, now: T0 + 1000, leaseMs: 1000 })).toEqual([]);
+    const reclaimed = await store.claimDeliveries({ worker: "w2", limit: 1, now: T0 + 1001, leaseMs: 1000 });
+    expect(reclaimed.map((d) => [d.id, d.lockedBy, d.attempts])).toEqual([["d1", "w2", 2]]);
+    // The dead worker's late answer must not overwrite the new claim.
+    expect(await store.completeDelivery("d1", "dead", T0 + 1002)).toBe(false);
+    expect(await store.releaseClaims({ now: T0 + 2000 })).toBe(2);
+    expect((await store.listDeliveries({ statuses: ["pending"] })).map((d) => d.id)).toEqual(["d1", "d2"]);
+  });
+
+  it("lists deliveries of one installation only", async () => {
+    const store = await newStore();
+    await store.enqueueDelivery(delivery("mine", { installationId: 1 }));
+    await store.enqueueDelivery(delivery("theirs", { installationId: 2 }));
+    expect((await store.listDeliveries({ installationId: 2 })).map((d) => d.id)).toEqual(["theirs"]);
+  });
+
+  if (dialect === "postgres") {
+    it("lets several instances share one inbox without taking a delivery twice", async () => {
+      const url = await newDatabaseUrl();
+      const instances = [await openStore(url), await openStore(url), await openStore(url)];
+      try {
+        const [first] = instances;
+        for (let i = 0; i < 200; i++) {
+          await first?.enqueueDelivery(delivery(`d${String(i).padStart(3, "0")}`, { receivedAt: T0 + i }));
+        }
+        // Three instances, each with several concurrent claim loops over its own connection pool.
+        const loops = instances.flatMap((store, s) =>
+          Array.from({ length: 4 }, async (_, w) => {
+            const mine: string[] = [];
+            for (;;) {
+              const batch = await store.claimDeliveries({
+                worker: `i${s}w${w}`,
+                limit: 7,
+                now: T0 + 500,
+                leaseMs: 60_000,
+              });
+              if (batch.length === 0) return mine;
+              mine.push(...batch.map((d) => d.id));
+            }
+          }),
+        );
+        const all = (await Promise.all(loops)).flat();
+        expect(all).toHaveLength(200);
+        expect(new Set(all).size).toBe(200);
+      } finally {
+        await Promise.all(instances.map((s) => s.close()));
+      }
+    });
+  }
+});
+
+describe("store: DATABASE_URL", () => {
+  it.each([
+    [undefined, { dialect: "sqlite", memory: false }],
+    [":memory:", { dialect: "sqlite", memory: true, path: ":memory:" }],
+    ["file:/tmp/x.db", { dialect: "sqlite", path: "/tmp/x.db" }],
+    ["/var/lib/ledger.db", { dialect: "sqlite", path: "/var/lib/ledger.db" }],
+    ["postgres://u:p@h/db", { dialect: "postgres", url: "postgres://u:p@h/db" }],
+    ["postgresql://h/db", { dialect: "postgres" }],
+  ])("%s", async (value, expected) => {
+    const { parseDatabaseUrl } = await import("../../src/store/database-url.js");
+    expect(parseDatabaseUrl(value, "/srv")).toMatchObject(expected);
+  });
+
+  it("defaults to ./data/shipledger.db and rejects unknown schemes without showing the password", async () => {
+    const { parseDatabaseUrl } = await import("../../src/store/database-url.js");
+    expect(parseDatabaseUrl(undefined, "/srv")).toMatchObject({ path: "/srv/data/shipledger.db" });
+    expect(() => parseDatabaseUrl("mysql://root:hunter2@db/x")).toThrow(
+      'DATABASE_URL: unsupported scheme in "mysql://root:***@db/x"',
+    );
+  });
+});
