@@ -70,6 +70,13 @@ function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
   return out as unknown as Delivery;
 }
 
+/** Case-insensitive name order, the same in both dialects. */
+export function compareNames(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class LedgerStore implements Store {
   readonly dialect: Dialect;
   readonly #db: LedgerDb;
@@ -182,7 +189,7 @@ export class LedgerStore implements Store {
     const where = options.includeRemoved
       ? eq(t.installationId, installationId)
       : and(eq(t.installationId, installationId), isNull(t.removedAt));
-    return this.#db
+    const rows = await this.#db
       .select({
         id: t.id,
         installationId: t.installationId,
@@ -192,8 +199,9 @@ export class LedgerStore implements Store {
         removedAt: t.removedAt,
       })
       .from(t)
-      .where(where)
-      .orderBy(asc(t.fullName));
+      .where(where);
+    // Sorted here, not in SQL: the dialects' collations order names differently.
+    return rows.sort((a, b) => compareNames(a.fullName, b.fullName));
   }
 
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {

@@ -1,0 +1,75 @@
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { installationHandlers } from "./handlers/installation.js";
+import type { HandlerRegistry } from "./handlers/types.js";
+import { deliveryFromEvent } from "./inbox/intake.js";
+import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
+import type { Store } from "./store/types.js";
+
+export interface ShipledgerDeps {
+  store: Store;
+  now?: () => number;
+  random?: () => number;
+  /** Handlers by event; defaults to every handler Shipledger has. */
+  handlers?: HandlerRegistry;
+  worker?: Pick<WorkerOptions, "concurrency" | "leaseMs" | "pollMs" | "backoff" | "id">;
+}
+
+export const defaultHandlers: HandlerRegistry = { ...installationHandlers };
+
+export interface Shipledger {
+  /** The Probot application function: load it with probot.load() or a Probot Server. */
+  appFn: ApplicationFunction;
+  /** The inbox worker, available once appFn has been loaded. */
+  readonly worker: InboxWorker;
+}
+
+/**
+ * Wires Shipledger into Probot. Webhooks are only written to the inbox here (signature already
+ * verified by Probot), so GitHub's delivery is acknowledged as soon as it is durable; the worker
+ * does the work from the inbox.
+ */
+export function createShipledger(deps: ShipledgerDeps): Shipledger {
+  const now = deps.now ?? Date.now;
+  let worker: InboxWorker | null = null;
+
+  const appFn = (app: Probot, options?: ApplicationFunctionOptions) => {
+    worker = new InboxWorker({
+      store: deps.store,
+      handlers: deps.handlers ?? defaultHandlers,
+      auth: (installationId) => app.auth(installationId),
+      log: app.log.child({ name: "inbox" }),
+      now,
+      ...(deps.random ? { random: deps.random } : {}),
+      ...deps.worker,
+    });
+    const inbox = worker;
+
+    app.onAny(async (event) => {
+      const delivery = deliveryFromEvent(event, now());
+      const { inserted } = await deps.store.enqueueDelivery(delivery);
+      if (inserted) inbox.notify();
+      else app.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
+    });
+
+    options?.addHandler?.(async (req, res) => {
+      if (req.method !== "GET" || req.url?.split("?")[0] !== "/healthz") return false;
+      try {
+        await deps.store.countDeliveries();
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+      } catch {
+        res
+          .writeHead(503, { "content-type": "application/json" })
+          .end(JSON.stringify({ status: "database unavailable" }));
+      }
+      return true;
+    });
+  };
+
+  return {
+    appFn,
+    get worker() {
+      if (!worker) throw new Error("Shipledger's app function has not been loaded yet");
+      return worker;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+// The process environment, validated once at start-up. Every variable is documented in README.md.
+
+const positiveInt = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `expected ${what} (a positive whole number)`)
+    .transform(Number)
+    .refine((n) => n > 0 && Number.isSafeInteger(n), `expected ${what} (a positive whole number)`);
+
+const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+
+export const envSchema = z.object({
+  /** The GitHub App's id. Unset: `npm start` runs Probot's setup flow to register the app. */
+  APP_ID: optional(positiveInt("the GitHub App id")),
+  /** The App's private key (PEM), or PRIVATE_KEY_PATH to a .pem file. */
+  PRIVATE_KEY: optional(z.string()),
+  PRIVATE_KEY_PATH: optional(z.string()),
+  /** The webhook secret set on the App; signatures of every delivery are verified with it. */
+  WEBHOOK_SECRET: optional(z.string()),
+  /** Ledger location: unset → ./data/shipledger.db; file:PATH, a path, :memory:, or postgres://… */
+  DATABASE_URL: optional(z.string()),
+  HOST: optional(z.string()),
+  PORT: z.preprocess(blankToUndefined, positiveInt("a TCP port").pipe(z.number().max(65535)).default(3000)),
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  ),
+  NODE_ENV: optional(z.string()),
+  /** GitHub Enterprise Server host (also used to point the app at a fake GitHub in tests). */
+  GHE_HOST: optional(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "expected a host name, optionally with :port")),
+  GHE_PROTOCOL: z.preprocess(blankToUndefined, z.enum(["https", "http"]).default("https")),
+  WEBHOOK_PROXY_URL: optional(z.url()),
+  /** Deliveries the worker processes at once. */
+  INBOX_CONCURRENCY: z.preprocess(blankToUndefined, positiveInt("a number of deliveries").default(4)),
+  /** Attempts before a delivery is marked failed. */
+  INBOX_MAX_ATTEMPTS: z.preprocess(blankToUndefined, positiveInt("a number of attempts").default(8)),
+  /** First retry delay; each later retry doubles it (with jitter), capped at INBOX_RETRY_MAX_MS. */
+  INBOX_RETRY_BASE_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(5_000)),
+  INBOX_RETRY_MAX_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(15 * 60_000)),
+  /** How long a claimed delivery may run before another worker may take it over (its worker died). */
+  INBOX_LEASE_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(5 * 60_000)),
+  /** How often an idle worker looks for due deliveries. */
+  INBOX_POLL_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(1_000)),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppSettings {
+  appId: number | undefined;
+  /** PEM text; never logged. */
+  privateKey: string | undefined;
+  webhookSecret: string | undefined;
+  databaseUrl: string | undefined;
+  host: string | undefined;
+  port: number;
+  logLevel: Env["LOG_LEVEL"];
+  production: boolean;
+  githubBaseUrl: string | undefined;
+  webhookProxyUrl: string | undefined;
+  inbox: {
+    concurrency: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    leaseMs: number;
+    pollMs: number;
+  };
+}
+
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+/** One line per problem, naming the variable and what is expected; values are never echoed (secrets). */
+export function formatEnvIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const variable = issue.path.join(".") || "environment";
+      const message = issue.code === "invalid_type" ? "is not set or has the wrong type" : issue.message;
+      return `${variable}: ${message}`;
+    })
+    .join("; ");
+}
+
+/**
+ * Validates the environment and derives the app's settings. Throws a ConfigurationError whose
+ * message is one line naming the variable(s) at fault.
+ */
+export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => readFileSync(p, "utf8")): AppSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError(formatEnvIssues(parsed.error));
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+
+  let privateKey = e.PRIVATE_KEY;
+  if (!privateKey && e.PRIVATE_KEY_PATH) {
+    try {
+      privateKey = readFile(e.PRIVATE_KEY_PATH);
+    } catch (error) {
+      throw new ConfigurationError(
+        `PRIVATE_KEY_PATH: cannot read ${e.PRIVATE_KEY_PATH} (${(error as NodeJS.ErrnoException).code ?? "error"}); expected a readable .pem file`,
+      );
+    }
+  }
+  if (privateKey) {
+    // Keys pasted into .env files often carry literal "\n" sequences.
+    privateKey = privateKey.replace(/\\n/g, "\n").trim();
+    if (!/^-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----[\s\S]+-----END ([A-Z ]+ )?PRIVATE KEY-----$/.test(privateKey)) {
+      const variable = e.PRIVATE_KEY ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
+      throw new ConfigurationError(`${variable}: expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- …)`);
+    }
+  }
+  if (e.APP_ID !== undefined && !privateKey) {
+    throw new ConfigurationError("PRIVATE_KEY: not set; APP_ID is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required");
+  }
+  if (production && !e.WEBHOOK_SECRET) {
+    // Probot would silently fall back to the secret "development": anyone could forge deliveries.
+    throw new ConfigurationError(
+      "WEBHOOK_SECRET: not set; NODE_ENV=production requires the webhook secret configured on the GitHub App",
+    );
+  }
+  if (production && e.APP_ID === undefined) {
+    throw new ConfigurationError("APP_ID: not set; NODE_ENV=production requires the GitHub App id");
+  }
+  if (e.INBOX_RETRY_MAX_MS < e.INBOX_RETRY_BASE_MS) {
+    throw new ConfigurationError("INBOX_RETRY_MAX_MS: must be at least INBOX_RETRY_BASE_MS");
+  }
+  return {
+    appId: e.APP_ID,
+    privateKey,
+    webhookSecret: e.WEBHOOK_SECRET,
+    databaseUrl: e.DATABASE_URL,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    production,
+    githubBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : undefined,
+    webhookProxyUrl: e.WEBHOOK_PROXY_URL,
+    inbox: {
+      concurrency: e.INBOX_CONCURRENCY,
+      maxAttempts: e.INBOX_MAX_ATTEMPTS,
+      retryBaseMs: e.INBOX_RETRY_BASE_MS,
+      retryMaxMs: e.INBOX_RETRY_MAX_MS,
+      leaseMs: e.INBOX_LEASE_MS,
+      pollMs: e.INBOX_POLL_MS,
+    },
+  };
+}

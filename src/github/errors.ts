@@ -1,0 +1,36 @@
+/** What went wrong in a GitHub API call, in one line fit for logs, the inbox and check summaries. */
+export interface GitHubFailure {
+  status: number | null;
+  requestId: string | null;
+  message: string;
+}
+
+interface RequestErrorLike {
+  status?: unknown;
+  message?: unknown;
+  response?: { headers?: Record<string, unknown> };
+}
+
+export function describeGitHubError(error: unknown): GitHubFailure {
+  const e = (error ?? {}) as RequestErrorLike;
+  const status = typeof e.status === "number" ? e.status : null;
+  const header = e.response?.headers?.["x-github-request-id"];
+  const requestId = typeof header === "string" ? header : null;
+  const message = typeof e.message === "string" ? e.message : String(error);
+  return { status, requestId, message: redactSecrets(message) };
+}
+
+export function formatGitHubFailure(failure: GitHubFailure): string {
+  const parts = [failure.status === null ? "" : `HTTP ${failure.status}`, failure.message];
+  if (failure.requestId) parts.push(`(GitHub request id ${failure.requestId})`);
+  return parts.filter(Boolean).join(" ").slice(0, 2000);
+}
+
+/** Tokens and keys must never reach a log line or the ledger, even inside an error message. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, "[private key]")
+    .replace(/\b(gh[pousr]_[A-Za-z0-9_]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, "[token]")
+    .replace(/\b(token|bearer)\s+[A-Za-z0-9._-]{20,}/gi, "$1 [token]")
+    .replace(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, "[jwt]");
+}

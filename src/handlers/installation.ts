@@ -1,0 +1,81 @@
+import type { DeliveryContext, HandlerRegistry } from "./types.js";
+
+interface RepositoryRef {
+  id: number;
+  full_name: string;
+  private: boolean;
+  default_branch?: string;
+}
+
+interface InstallationPayload {
+  action: string;
+  installation: { id: number; account: { login: string; type?: string } | null; suspended_at?: string | null };
+  repositories?: RepositoryRef[];
+  repositories_added?: RepositoryRef[];
+  repositories_removed?: RepositoryRef[];
+}
+
+const toRepository = (r: RepositoryRef) => ({
+  id: r.id,
+  fullName: r.full_name,
+  private: r.private,
+  defaultBranch: r.default_branch ?? null,
+});
+
+async function recordInstallation(context: DeliveryContext): Promise<void> {
+  const { payload, store, now } = context;
+  const p = payload as InstallationPayload;
+  const at = now();
+  if (p.action === "deleted") {
+    await store.markInstallationDeleted(p.installation.id, at);
+    return;
+  }
+  const suspendedAt = p.installation.suspended_at ? Date.parse(p.installation.suspended_at) : null;
+  await store.upsertInstallation({
+    id: p.installation.id,
+    accountLogin: p.installation.account?.login ?? "unknown",
+    accountType: p.installation.account?.type ?? "unknown",
+    suspendedAt: p.action === "unsuspend" ? null : suspendedAt,
+    now: at,
+  });
+  if (p.action === "created" && p.repositories) {
+    await store.upsertRepositories(p.installation.id, p.repositories.map(toRepository), at);
+  }
+  if (p.action === "created" || p.action === "new_permissions_accepted" || p.action === "unsuspend") {
+    await syncRepositories(context);
+  }
+}
+
+/**
+ * Installation payloads list repositories without their default branch, which decides what is
+ * deployable; the installation's repository listing has it (100 per page, one call per page).
+ */
+async function syncRepositories({ payload, octokit, store, now }: DeliveryContext): Promise<void> {
+  const installationId = (payload as InstallationPayload).installation.id;
+  const repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+  await store.upsertRepositories(installationId, repositories.map(toRepository), now());
+}
+
+async function recordInstallationRepositories(context: DeliveryContext): Promise<void> {
+  const { payload, store, now } = context;
+  const p = payload as InstallationPayload;
+  const at = now();
+  await store.upsertInstallation({
+    id: p.installation.id,
+    accountLogin: p.installation.account?.login ?? "unknown",
+    accountType: p.installation.account?.type ?? "unknown",
+    now: at,
+  });
+  await store.upsertRepositories(p.installation.id, (p.repositories_added ?? []).map(toRepository), at);
+  await store.markRepositoriesRemoved(
+    p.installation.id,
+    (p.repositories_removed ?? []).map((r) => r.id),
+    at,
+  );
+  if ((p.repositories_added ?? []).length > 0) await syncRepositories(context);
+}
+
+export const installationHandlers: HandlerRegistry = {
+  installation: [recordInstallation],
+  installation_repositories: [recordInstallationRepositories],
+};

@@ -1,0 +1,259 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { Context, type Logger, type ProbotOctokit } from "probot";
+import { describeGitHubError, formatGitHubFailure, redactSecrets } from "../github/errors.js";
+import { type HandlerRegistry, handlersFor } from "../handlers/types.js";
+import type { Delivery, Store } from "../store/types.js";
+import { type BackoffPolicy, nextAttemptAt } from "./backoff.js";
+
+export interface WorkerOptions {
+  store: Store;
+  handlers: HandlerRegistry;
+  /** An Octokit for an installation, or app-authenticated (JWT) when no installation id is given. */
+  auth: (installationId?: number) => Promise<ProbotOctokit>;
+  log: Logger;
+  now?: () => number;
+  random?: () => number;
+  concurrency?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  backoff?: Partial<BackoffPolicy>;
+  /** Identity written on claims; defaults to host:pid:random. */
+  id?: string;
+}
+
+/** A delivery that cannot succeed however often it is tried (e.g. a payload that is not JSON). */
+export class PermanentDeliveryError extends Error {
+  override name = "PermanentDeliveryError";
+}
+
+/**
+ * Takes deliveries from the inbox and runs their handlers: at least once, with retries and
+ * exponential backoff, until done or failed for good. Everything it needs lives in the ledger,
+ * so a restart (or another instance, on Postgres) carries on where it stopped.
+ */
+export class InboxWorker {
+  readonly id: string;
+  readonly #o: Required<Omit<WorkerOptions, "backoff" | "id">> & { backoff: BackoffPolicy };
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | null = null;
+  #running = false;
+  #pumping = false;
+  #wanted = false;
+
+  constructor(options: WorkerOptions) {
+    this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.#o = {
+      store: options.store,
+      handlers: options.handlers,
+      auth: options.auth,
+      log: options.log,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random,
+      concurrency: options.concurrency ?? 4,
+      leaseMs: options.leaseMs ?? 5 * 60_000,
+      pollMs: options.pollMs ?? 1_000,
+      backoff: { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8, ...options.backoff },
+    };
+  }
+
+  /** Starts polling. `resumeInterrupted` returns this process's predecessors' claims to the queue. */
+  async start({ resumeInterrupted }: { resumeInterrupted: boolean }): Promise<void> {
+    if (resumeInterrupted) {
+      const released = await this.#o.store.releaseClaims({ now: this.#o.now() });
+      if (released > 0) this.#o.log.info({ released }, "inbox: resuming deliveries interrupted by a restart");
+    }
+    this.#running = true;
+    this.notify();
+  }
+
+  /** Stops taking new work and waits for the deliveries in hand. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Something was enqueued: look now rather than at the next poll. */
+  notify(): void {
+    if (!this.#running) return;
+    this.#wanted = true;
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#running && this.#wanted) {
+        this.#wanted = false;
+        const claimed = await this.#claim();
+        if (claimed > 0) this.#wanted = true;
+        if (this.#inFlight.size >= this.#o.concurrency) await Promise.race(this.#inFlight);
+      }
+    } catch (error) {
+      this.#o.log.error({ err: error }, "inbox: cannot read the inbox; will try again");
+    } finally {
+      this.#pumping = false;
+      this.#schedule();
+    }
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.notify();
+    }, this.#o.pollMs);
+    this.#timer.unref();
+  }
+
+  async #claim(): Promise<number> {
+    const room = this.#o.concurrency - this.#inFlight.size;
+    if (room <= 0) return 0;
+    const deliveries = await this.#o.store.claimDeliveries({
+      worker: this.id,
+      limit: room,
+      now: this.#o.now(),
+      leaseMs: this.#o.leaseMs,
+    });
+    for (const delivery of deliveries) {
+      const task = this.#process(delivery).finally(() => {
+        this.#inFlight.delete(task);
+        this.notify();
+      });
+      this.#inFlight.add(task);
+    }
+    return deliveries.length;
+  }
+
+  /** For tests and the CLI: processes every delivery that is due now; returns when none is left. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const deliveries = await this.#o.store.claimDeliveries({
+        worker: this.id,
+        limit: this.#o.concurrency,
+        now: this.#o.now(),
+        leaseMs: this.#o.leaseMs,
+      });
+      if (deliveries.length === 0 && this.#inFlight.size === 0) return;
+      await Promise.all(deliveries.map((d) => this.#process(d)));
+      await Promise.allSettled([...this.#inFlight]);
+    }
+  }
+
+  async #process(delivery: Delivery): Promise<void> {
+    const { store, log: baseLog } = this.#o;
+    const log = baseLog.child({ delivery: delivery.id, event: delivery.event, action: delivery.action });
+    try {
+      if (delivery.attempts > this.#o.backoff.maxAttempts) {
+        // Claimed again and again without ever settling: its handler kills the process.
+        throw new PermanentDeliveryError(`abandoned after ${delivery.attempts - 1} interrupted attempts`);
+      }
+      await this.#run(delivery, log);
+      await store.completeDelivery(delivery.id, this.id, this.#o.now());
+      log.debug("inbox: delivery done");
+    } catch (error) {
+      const message = describeFailure(error);
+      const now = this.#o.now();
+      const retryAt =
+        error instanceof PermanentDeliveryError
+          ? null
+          : nextAttemptAt(delivery.attempts, now, this.#o.backoff, this.#o.random());
+      if (retryAt === null)
+        log.error({ attempts: delivery.attempts, error: message }, "inbox: delivery failed for good");
+      else log.warn({ attempts: delivery.attempts, retryAt, error: message }, "inbox: delivery failed; will retry");
+      try {
+        await store.failDelivery(delivery.id, this.id, { error: message, now, retryAt });
+      } catch (storeError) {
+        // The claim's lease will expire and the delivery will be taken again: nothing is lost.
+        log.error({ err: storeError }, "inbox: cannot record the failure");
+      }
+    }
+  }
+
+  async #run(delivery: Delivery, log: Logger): Promise<void> {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(delivery.payload);
+    } catch {
+      throw new PermanentDeliveryError("payload is not valid JSON");
+    }
+    if (typeof payload !== "object" || payload === null) throw new PermanentDeliveryError("payload is not an object");
+    const handlers = handlersFor(this.#o.handlers, delivery.event, delivery.action);
+    await this.#recordSource(delivery, payload as SourcePayload);
+    if (handlers.length === 0) return;
+    const octokit = await this.#o.auth(delivery.installationId ?? undefined);
+    const probot = new Context(
+      { id: delivery.id, name: delivery.event, payload } as ConstructorParameters<typeof Context>[0],
+      octokit,
+      log,
+    );
+    for (const handler of handlers) {
+      await handler({
+        delivery: {
+          id: delivery.id,
+          event: delivery.event,
+          action: delivery.action,
+          receivedAt: delivery.receivedAt,
+          attempt: delivery.attempts,
+        },
+        payload,
+        octokit,
+        probot,
+        store: this.#o.store,
+        log,
+        now: this.#o.now,
+      });
+    }
+  }
+
+  /** Keeps the installation and repository of every delivery known, whatever its event. */
+  async #recordSource(delivery: Delivery, payload: SourcePayload): Promise<void> {
+    const installation = delivery.installationId;
+    const repository = payload.repository;
+    if (installation === null || !repository?.owner) return;
+    const now = this.#o.now();
+    const known = await this.#o.store.getInstallation(installation);
+    if (!known) {
+      await this.#o.store.upsertInstallation({
+        id: installation,
+        accountLogin: repository.owner.login,
+        accountType: repository.owner.type ?? "unknown",
+        now,
+      });
+    }
+    await this.#o.store.upsertRepositories(
+      installation,
+      [
+        {
+          id: repository.id,
+          fullName: repository.full_name,
+          private: Boolean(repository.private),
+          defaultBranch: repository.default_branch ?? null,
+        },
+      ],
+      now,
+    );
+  }
+}
+
+interface SourcePayload {
+  repository?: {
+    id: number;
+    full_name: string;
+    private?: boolean;
+    default_branch?: string;
+    owner?: { login: string; type?: string };
+  };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof PermanentDeliveryError) return error.message;
+  const failure = describeGitHubError(error);
+  if (failure.status !== null) return formatGitHubFailure(failure);
+  const e = error as Error;
+  return redactSecrets(`${e?.name ?? "Error"}: ${e?.message ?? String(error)}`).slice(0, 2000);
+}

@@ -1,0 +1,204 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultHandlers } from "../../src/app.js";
+import type { DeliveryHandler } from "../../src/handlers/types.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/types.js";
+import { installationEvent, webhookFixture } from "../helpers/fixtures.js";
+import { loadApp, manualClock } from "../helpers/probot.js";
+
+const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
+const API = "https://api.github.com";
+
+describe("app: webhook intake and the inbox worker", () => {
+  let store: Store;
+  beforeEach(async () => {
+    nock.disableNetConnect();
+    store = await openStore(":memory:");
+  });
+  afterEach(async () => {
+    expect(nock.pendingMocks()).toEqual([]);
+    nock.cleanAll();
+    nock.enableNetConnect();
+    await store.close();
+  });
+
+  it("stores each delivery before the work, once per delivery id", async () => {
+    const clock = manualClock(T0);
+    const { probot } = await loadApp({ store, now: clock.now, handlers: {} });
+    const payload = installationEvent("pull_request.opened", 42);
+    await probot.receive({ id: "d-1", name: "pull_request", payload });
+    await probot.receive({ id: "d-1", name: "pull_request", payload });
+    const stored = await store.listDeliveries();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      id: "d-1",
+      event: "pull_request",
+      action: "opened",
+      installationId: 42,
+      repositoryId: payload.repository.id,
+      repositoryFullName: "Codertocat/Hello-World",
+      receivedAt: T0,
+      status: "pending",
+    });
+    expect(JSON.parse(stored[0]?.payload ?? "{}")).toEqual(payload);
+  });
+
+  it("runs handlers from the inbox and records the repository of every delivery", async () => {
+    const clock = manualClock(T0);
+    const seen: string[] = [];
+    const handler: DeliveryHandler = async ({ delivery, payload }) => {
+      seen.push(`${delivery.event}.${delivery.action}#${payload.number}`);
+    };
+    const { probot, worker } = await loadApp({ store, now: clock.now, handlers: { "pull_request.opened": [handler] } });
+    await probot.receive({ id: "d-1", name: "pull_request", payload: installationEvent("pull_request.opened", 42) });
+    await probot.receive({ id: "d-2", name: "pull_request", payload: installationEvent("pull_request.closed", 42) });
+    expect(seen).toEqual([]);
+    await worker.drain();
+    expect(seen).toEqual(["pull_request.opened#2"]);
+    expect(await store.countDeliveries()).toEqual({ pending: 0, processing: 0, done: 2, failed: 0 });
+    expect(await store.listRepositories(42)).toMatchObject([
+      { fullName: "Codertocat/Hello-World", defaultBranch: "master" },
+    ]);
+    expect(await store.listRepositories(1)).toEqual([]);
+  });
+
+  it("retries a failing handler with exponential backoff, then marks it failed with the last error", async () => {
+    const clock = manualClock(T0);
+    let calls = 0;
+    const failing: DeliveryHandler = async ({ octokit }) => {
+      calls++;
+      await octokit.rest.repos.get({ owner: "Codertocat", repo: "Hello-World" });
+    };
+    nock(API)
+      .get("/repos/Codertocat/Hello-World")
+      .times(3)
+      .reply(502, { message: "Server Error" }, { "x-github-request-id": "ABCD:1234" });
+    const { probot, worker } = await loadApp({
+      store,
+      now: clock.now,
+      random: () => 0.5,
+      handlers: { pull_request: [failing] },
+      worker: { backoff: { baseMs: 1000, maxMs: 60_000, maxAttempts: 3 } },
+    });
+    await probot.receive({ id: "d-1", name: "pull_request", payload: installationEvent("pull_request.opened", 42) });
+
+    await worker.drain();
+    let d = await store.getDelivery("d-1");
+    // attempt 1 failed: retry after 1000 ms × (0.5 + 0.5 × 0.5)
+    expect(d).toMatchObject({ status: "pending", attempts: 1, nextAttemptAt: T0 + 750 });
+    expect(d?.lastError).toBe("HTTP 502 Server Error (GitHub request id ABCD:1234)");
+
+    clock.advance(749);
+    await worker.drain();
+    expect(calls).toBe(1);
+    clock.advance(1);
+    await worker.drain();
+    d = await store.getDelivery("d-1");
+    expect(d).toMatchObject({ status: "pending", attempts: 2, nextAttemptAt: T0 + 750 + 1500 });
+
+    clock.advance(1500);
+    await worker.drain();
+    d = await store.getDelivery("d-1");
+    expect(d).toMatchObject({ status: "failed", attempts: 3, completedAt: T0 + 2250 });
+    expect(calls).toBe(3);
+    clock.advance(3_600_000);
+    await worker.drain();
+    expect(calls).toBe(3);
+  });
+
+  it("a requeued failed delivery runs again and succeeds", async () => {
+    const clock = manualClock(T0);
+    let fail = true;
+    const flaky: DeliveryHandler = async () => {
+      if (fail) throw new Error("boom");
+    };
+    const { probot, worker } = await loadApp({
+      store,
+      now: clock.now,
+      handlers: { ping: [flaky] },
+      worker: { backoff: { maxAttempts: 1 } },
+    });
+    await probot.receive({ id: "p-1", name: "ping", payload: webhookFixture("ping") });
+    await worker.drain();
+    expect(await store.getDelivery("p-1")).toMatchObject({ status: "failed", lastError: "Error: boom" });
+    fail = false;
+    await store.requeueDeliveries({ ids: ["p-1"] }, clock.now());
+    await worker.drain();
+    expect(await store.getDelivery("p-1")).toMatchObject({ status: "done", lastError: null });
+  });
+
+  it("marks an unparseable payload failed at once instead of retrying it", async () => {
+    const { worker } = await loadApp({ store, now: () => T0, handlers: {} });
+    await store.enqueueDelivery({
+      id: "bad",
+      event: "push",
+      action: null,
+      installationId: 1,
+      repositoryId: null,
+      repositoryFullName: null,
+      receivedAt: T0,
+      payload: "{not json",
+    });
+    await worker.drain();
+    expect(await store.getDelivery("bad")).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      lastError: "payload is not valid JSON",
+    });
+  });
+
+  it("records installations and their repositories, default branches included", async () => {
+    const clock = manualClock(T0);
+    const created = webhookFixture("installation.created");
+    const id: number = created.installation.id;
+    nock(API)
+      .get("/installation/repositories")
+      .query({ per_page: 100 })
+      .reply(200, {
+        total_count: 2,
+        repositories: [
+          { id: 186853002, full_name: "Codertocat/Hello-World", private: false, default_branch: "main" },
+          { id: 99, full_name: "Codertocat/api", private: true, default_branch: "trunk" },
+        ],
+      });
+    const { probot, worker } = await loadApp({ store, now: clock.now, handlers: defaultHandlers });
+    await probot.receive({ id: "i-1", name: "installation", payload: created });
+    await worker.drain();
+    expect(await store.getInstallation(id)).toMatchObject({ accountLogin: "Codertocat", accountType: "User" });
+    expect((await store.listRepositories(id)).map((r) => [r.fullName, r.defaultBranch, r.private])).toEqual([
+      ["Codertocat/api", "trunk", true],
+      ["Codertocat/Hello-World", "main", false],
+    ]);
+
+    const removed = webhookFixture("installation_repositories.removed");
+    removed.installation.id = id;
+    removed.repositories_removed = [{ id: 99, full_name: "Codertocat/api", private: true }];
+    await probot.receive({ id: "i-2", name: "installation_repositories", payload: removed });
+    const deleted = webhookFixture("installation.deleted");
+    deleted.installation.id = id;
+    clock.advance(1000);
+    await probot.receive({ id: "i-3", name: "installation", payload: deleted });
+    await worker.drain();
+    expect((await store.listRepositories(id)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
+    expect(await store.getInstallation(id)).toMatchObject({ deletedAt: T0 + 1000 });
+    expect(await store.countDeliveries()).toMatchObject({ done: 3, failed: 0 });
+  });
+
+  it("serves a health check", async () => {
+    const { routes } = await loadApp({ store, handlers: {} });
+    const { createServer } = await import("node:http");
+    const server = createServer(async (req, res) => {
+      for (const route of routes) if (await route(req, res)) return;
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    nock.enableNetConnect("127.0.0.1");
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+    server.close();
+  });
+});
