@@ -1,6 +1,9 @@
 // Runs a store suite against both dialects: in-memory SQLite, and a fresh database on the
 // throwaway Postgres server started by test/global-setup.ts.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, inject } from "vitest";
 import { openStore } from "../../src/store/open.js";
@@ -10,7 +13,7 @@ export interface DialectCase {
   dialect: "sqlite" | "postgres";
   /** A fresh, migrated, empty store; closed after the test. */
   newStore(): Promise<Store>;
-  /** A DATABASE_URL for a fresh empty database (e.g. for a server started in another process). */
+  /** A DATABASE_URL for a fresh empty database that other processes can open (a file for SQLite). */
   newDatabaseUrl(): Promise<string>;
 }
 
@@ -41,12 +44,15 @@ export function eachDialect(title: string, suite: (c: DialectCase) => void): voi
       afterEach(async () => {
         await Promise.all(open.splice(0).map((s) => s.close()));
       });
-      const newDatabaseUrl = async () => (dialect === "sqlite" ? ":memory:" : createPostgresDatabase());
+      const newDatabaseUrl = async () =>
+        dialect === "sqlite"
+          ? `file:${join(mkdtempSync(join(tmpdir(), "shipledger-db-")), "ledger.db")}`
+          : createPostgresDatabase();
       suite({
         dialect,
         newDatabaseUrl,
         async newStore() {
-          const store = await openStore(await newDatabaseUrl());
+          const store = await openStore(dialect === "sqlite" ? ":memory:" : await newDatabaseUrl());
           open.push(store);
           return store;
         },

@@ -1,0 +1,134 @@
+import { expect, it } from "vitest";
+import type { CliIO } from "../../src/cli/io.js";
+import { runCli } from "../../src/cli/main.js";
+import { openStore } from "../../src/store/open.js";
+import type { NewDelivery } from "../../src/store/types.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+function cli(env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env,
+    cwd: "/tmp",
+    now: () => T0 + 60_000,
+    isTTY: false,
+  };
+  return { io, out: () => out.join(""), err: () => err.join("") };
+}
+
+const delivery = (id: string, over: Partial<NewDelivery> = {}): NewDelivery => ({
+  id,
+  event: "deployment_status",
+  action: "created",
+  installationId: 7,
+  repositoryId: 70,
+  repositoryFullName: "acme/api",
+  receivedAt: T0,
+  payload: "{}",
+  ...over,
+});
+
+eachDialect("cli: shipledger migrate and inbox", ({ newDatabaseUrl }) => {
+  it("migrates, lists pending and failed deliveries, and requeues them", async () => {
+    const url = await newDatabaseUrl();
+    const migrate = cli({ DATABASE_URL: url });
+    expect(await runCli(["migrate"], migrate.io)).toBe(0);
+    expect(migrate.out()).toMatch(/^migrate: (sqlite|postgres) ledger at .* is up to date\n$/);
+
+    const store = await openStore(url);
+    try {
+      await store.enqueueDelivery(delivery("aaa"));
+      await store.enqueueDelivery(
+        delivery("bbb", { event: "ping", action: null, installationId: null, repositoryFullName: null }),
+      );
+      await store.enqueueDelivery(delivery("ccc"));
+      const claimed = await store.claimDeliveries({ worker: "w", limit: 3, now: T0, leaseMs: 60_000 });
+      expect(claimed).toHaveLength(3);
+      await store.failDelivery("aaa", "w", {
+        error: "HTTP 502 Bad gateway\n(GitHub request id X:1)",
+        now: T0,
+        retryAt: null,
+      });
+      await store.failDelivery("bbb", "w", { error: "boom", now: T0, retryAt: T0 + 5000 });
+      await store.completeDelivery("ccc", "w", T0);
+    } finally {
+      await store.close();
+    }
+
+    const list = cli({ DATABASE_URL: url });
+    expect(await runCli(["inbox"], list.io)).toBe(0);
+    expect(list.out()).toBe(
+      [
+        "inbox: 1 pending, 0 processing, 1 failed, 1 done",
+        "DELIVERY  EVENT                      REPOSITORY  STATUS   ATTEMPTS  RECEIVED              NEXT ATTEMPT          LAST ERROR",
+        "aaa       deployment_status.created  acme/api    failed   1         2026-11-24T12:00:00Z  -                     HTTP 502 Bad gateway (GitHub request id X:1)",
+        "bbb       ping                       -           pending  1         2026-11-24T12:00:00Z  2026-11-24T12:00:05Z  boom",
+        "",
+      ].join("\n"),
+    );
+
+    const json = cli({ DATABASE_URL: url });
+    expect(await runCli(["inbox", "list", "--status", "failed", "--json"], json.io)).toBe(0);
+    const rows = json
+      .out()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows).toEqual([
+      expect.objectContaining({ id: "aaa", status: "failed", receivedAt: "2026-11-24T12:00:00Z" }),
+    ]);
+    expect(rows[0]).not.toHaveProperty("payload");
+
+    const retry = cli({ DATABASE_URL: url });
+    expect(await runCli(["inbox", "retry", "--failed"], retry.io)).toBe(0);
+    expect(retry.out()).toBe("inbox: requeued 1 delivery\n  aaa\n");
+
+    const byId = cli({ DATABASE_URL: url });
+    expect(await runCli(["inbox", "retry", "ccc", "nope"], byId.io)).toBe(1);
+    expect(byId.out()).toBe("inbox: requeued 1 delivery\n  ccc\n");
+    expect(byId.err()).toBe("inbox retry: not requeued (unknown, or being processed right now): nope\n");
+
+    const after = cli({ DATABASE_URL: url });
+    await runCli(["inbox", "--json", "--status", "pending"], after.io);
+    expect(
+      after
+        .out()
+        .trim()
+        .split("\n")
+        .map((l) => [JSON.parse(l).id, JSON.parse(l).attempts]),
+    ).toEqual([
+      ["aaa", 0],
+      ["bbb", 1],
+      ["ccc", 0],
+    ]);
+  });
+});
+
+it.each([
+  [
+    ["inbox", "list", "--status", "lost"],
+    2,
+    'shipledger inbox: --status "lost" is not one of pending, processing, done, failed\n',
+  ],
+  [["inbox", "retry"], 2, "shipledger inbox retry: give delivery ids or --failed"],
+  [["inbox", "frobnicate"], 2, 'shipledger inbox: unknown subcommand "frobnicate"'],
+  [["deploy"], 2, 'shipledger: unknown command "deploy"'],
+  [["migrate", "now"], 2, "shipledger migrate: takes no arguments"],
+])("cli: %j fails with a clear line", async (argv, code, message) => {
+  const c = cli({ DATABASE_URL: ":memory:" });
+  expect(await runCli(argv, c.io)).toBe(code);
+  expect(c.err().startsWith(message)).toBe(true);
+});
+
+it("cli: a bad DATABASE_URL is one clear line", async () => {
+  const c = cli({ DATABASE_URL: "mysql://root:pw@db/x" });
+  expect(await runCli(["inbox"], c.io)).toBe(1);
+  expect(c.err()).toBe(
+    'shipledger inbox: DATABASE_URL: unsupported scheme in "mysql://root:***@db/x"; expected postgres://…, file:PATH, a file path or :memory:\n',
+  );
+});

@@ -1,0 +1,89 @@
+import { generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { loadSettings } from "../../src/config/env.js";
+
+const pem = generateKeyPairSync("rsa", { modulusLength: 1024 })
+  .privateKey.export({ type: "pkcs1", format: "pem" })
+  .toString();
+
+describe("config: environment", () => {
+  it("derives settings with documented defaults", () => {
+    const s = loadSettings({ APP_ID: "123", PRIVATE_KEY: pem, WEBHOOK_SECRET: "s" });
+    expect(s).toMatchObject({
+      appId: 123,
+      port: 3000,
+      logLevel: "info",
+      production: false,
+      databaseUrl: undefined,
+      githubBaseUrl: undefined,
+      inbox: { concurrency: 4, maxAttempts: 8, retryBaseMs: 5000, retryMaxMs: 900000, leaseMs: 300000, pollMs: 1000 },
+    });
+    expect(s.privateKey).toBe(pem.trim());
+  });
+
+  it("reads the key from PRIVATE_KEY_PATH and unescapes \\n in PRIVATE_KEY", () => {
+    const fromFile = loadSettings({ APP_ID: "1", PRIVATE_KEY_PATH: "/keys/app.pem" }, () => pem);
+    expect(fromFile.privateKey).toBe(pem.trim());
+    const escaped = loadSettings({ APP_ID: "1", PRIVATE_KEY: pem.replace(/\n/g, "\\n") });
+    expect(escaped.privateKey).toBe(pem.trim());
+  });
+
+  it("points the GitHub API at GitHub Enterprise Server (or a fake) with GHE_HOST", () => {
+    expect(loadSettings({ GHE_HOST: "127.0.0.1:8080", GHE_PROTOCOL: "http" }).githubBaseUrl).toBe(
+      "http://127.0.0.1:8080/api/v3",
+    );
+  });
+
+  it("treats blank values as unset (an .env.example copied as is)", () => {
+    expect(loadSettings({ APP_ID: "", PORT: "", LOG_LEVEL: " ", DATABASE_URL: "" })).toMatchObject({
+      appId: undefined,
+      port: 3000,
+      logLevel: "info",
+    });
+  });
+
+  it.each([
+    [{ APP_ID: "abc" }, "APP_ID: expected the GitHub App id (a positive whole number)"],
+    [{ APP_ID: "-3" }, "APP_ID: expected the GitHub App id (a positive whole number)"],
+    [{ PORT: "99999" }, "PORT: Too big: expected number to be <=65535"],
+    [{ PORT: "http" }, "PORT: expected a TCP port (a positive whole number)"],
+    [
+      { LOG_LEVEL: "verbose" },
+      'LOG_LEVEL: Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"fatal"',
+    ],
+    [{ GHE_PROTOCOL: "ftp" }, 'GHE_PROTOCOL: Invalid option: expected one of "https"|"http"'],
+    [{ GHE_HOST: "https://ghe.example.com" }, "GHE_HOST: expected a host name, optionally with :port"],
+    [{ INBOX_MAX_ATTEMPTS: "0" }, "INBOX_MAX_ATTEMPTS: expected a number of attempts (a positive whole number)"],
+    [{ APP_ID: "1" }, "PRIVATE_KEY: not set; APP_ID is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required"],
+    [
+      { APP_ID: "1", PRIVATE_KEY: "hunter2" },
+      "PRIVATE_KEY: expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- …)",
+    ],
+    [
+      { NODE_ENV: "production", APP_ID: "1", PRIVATE_KEY: pem },
+      "WEBHOOK_SECRET: not set; NODE_ENV=production requires the webhook secret configured on the GitHub App",
+    ],
+    [
+      { NODE_ENV: "production", WEBHOOK_SECRET: "s" },
+      "APP_ID: not set; NODE_ENV=production requires the GitHub App id",
+    ],
+    [
+      { INBOX_RETRY_BASE_MS: "1000", INBOX_RETRY_MAX_MS: "10" },
+      "INBOX_RETRY_MAX_MS: must be at least INBOX_RETRY_BASE_MS",
+    ],
+  ])("rejects %j with one line naming the variable", (env, message) => {
+    expect(() => loadSettings(env)).toThrow(message);
+    try {
+      loadSettings(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain("\n");
+      expect((error as Error).message).not.toContain("hunter2");
+    }
+  });
+
+  it("names an unreadable PRIVATE_KEY_PATH without echoing anything secret", () => {
+    expect(() => loadSettings({ APP_ID: "1", PRIVATE_KEY_PATH: "/nope.pem" })).toThrow(
+      "PRIVATE_KEY_PATH: cannot read /nope.pem (ENOENT); expected a readable .pem file",
+    );
+  });
+});

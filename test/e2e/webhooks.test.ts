@@ -1,0 +1,179 @@
+// End to end: the real server process, signed webhooks over HTTP, a fake GitHub on loopback,
+// and the ledger inspected directly — on SQLite and on Postgres.
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/types.js";
+import { FakeGitHub } from "../fake-github/server.js";
+import {
+  type AppProcess,
+  appKeyPair,
+  eventually,
+  freePort,
+  sendWebhook,
+  startAppProcess,
+} from "../helpers/app-process.js";
+import { installationEvent, webhookFixture } from "../helpers/fixtures.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const SECRET = "e2e-webhook-secret";
+const APP_ID = "4242";
+const keys = appKeyPair();
+
+let github: FakeGitHub;
+beforeAll(async () => {
+  github = await new FakeGitHub({ appId: Number(APP_ID), publicKeyPem: keys.publicKeyPem }).start();
+});
+afterAll(async () => {
+  await github.stop();
+});
+
+eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
+  const running: AppProcess[] = [];
+  const stores: Store[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((a) => a.kill()));
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+
+  const databaseUrl = newDatabaseUrl;
+
+  async function start(url: string, extra: Record<string, string> = {}) {
+    const app = await startAppProcess({
+      APP_ID,
+      PRIVATE_KEY: keys.privateKeyPem,
+      WEBHOOK_SECRET: SECRET,
+      DATABASE_URL: url,
+      GHE_HOST: github.host,
+      GHE_PROTOCOL: "http",
+      INBOX_POLL_MS: "100",
+      ...extra,
+    });
+    running.push(app);
+    if (app.child.exitCode !== null) throw new Error(`app exited early:\n${app.output()}`);
+    return app;
+  }
+
+  async function ledger(url: string): Promise<Store> {
+    const store = await openStore(url, { migrate: false });
+    stores.push(store);
+    return store;
+  }
+
+  it("stores and acknowledges a signed delivery, processes it, and stores a repeated delivery once", async () => {
+    const url = await databaseUrl();
+    const app = await start(url);
+    const payload = installationEvent("pull_request.opened", 77);
+    const first = await sendWebhook(app.url, { id: "e2e-1", event: "pull_request", payload, secret: SECRET });
+    expect(first.status).toBe(200);
+    const again = await sendWebhook(app.url, { id: "e2e-1", event: "pull_request", payload, secret: SECRET });
+    expect(again.status).toBe(200);
+
+    const store = await ledger(url);
+    const done = await eventually(async () => {
+      const d = await store.getDelivery("e2e-1");
+      return d?.status === "done" ? d : null;
+    });
+    expect(done).toMatchObject({ event: "pull_request", action: "opened", installationId: 77, attempts: 1 });
+    expect(await store.listDeliveries()).toHaveLength(1);
+    expect((await store.listRepositories(77)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
+    expect(await (await fetch(`${app.url}/healthz`)).json()).toEqual({ status: "ok" });
+  });
+
+  it("rejects a forged, missing or stale signature and stores nothing", async () => {
+    const url = await databaseUrl();
+    const app = await start(url);
+    const payload = installationEvent("pull_request.opened", 77);
+    const forged = await sendWebhook(app.url, { id: "bad-1", event: "pull_request", payload, secret: "guessed" });
+    const missing = await sendWebhook(app.url, {
+      id: "bad-2",
+      event: "pull_request",
+      payload,
+      secret: SECRET,
+      signature: null,
+    });
+    const garbage = await sendWebhook(app.url, {
+      id: "bad-3",
+      event: "pull_request",
+      payload,
+      secret: SECRET,
+      signature: "sha256=00",
+    });
+    expect([forged.status, missing.status, garbage.status]).toEqual([400, 400, 400]);
+    const store = await ledger(url);
+    expect(await store.listDeliveries()).toEqual([]);
+  });
+
+  it("retries a delivery whose GitHub calls fail, then marks it failed with the status and request id", async () => {
+    github.requests.length = 0;
+    // 403: Octokit's own retry plugin leaves it alone (it retries 5xx for ~15 s), so the inbox's retries show.
+    github.route("GET", "/installation/repositories", () => ({
+      status: 403,
+      body: { message: "Resource not accessible by integration" },
+    }));
+    try {
+      const url = await databaseUrl();
+      const app = await start(url, { INBOX_MAX_ATTEMPTS: "3", INBOX_RETRY_BASE_MS: "50", INBOX_RETRY_MAX_MS: "200" });
+      const payload = webhookFixture("installation.created");
+      payload.installation.id = 501;
+      const res = await sendWebhook(app.url, { id: "fail-1", event: "installation", payload, secret: SECRET });
+      expect(res.status).toBe(200);
+      const store = await ledger(url);
+      const failed = await eventually(async () => {
+        const d = await store.getDelivery("fail-1");
+        return d?.status === "failed" ? d : null;
+      });
+      expect(failed.attempts).toBe(3);
+      expect(failed.lastError).toMatch(
+        /^HTTP 403 Resource not accessible by integration .*\(GitHub request id FAKE:\d+\)$/,
+      );
+      // The installation itself was recorded before the failing call; the listing is what failed.
+      expect(await store.getInstallation(501)).toMatchObject({ accountLogin: "Codertocat" });
+      const calls = github.requests.filter((r) => r.path.startsWith("/installation/repositories"));
+      expect(calls.length).toBeGreaterThanOrEqual(3);
+      expect(calls.every((c) => c.auth === "installation:501")).toBe(true);
+    } finally {
+      github.route("GET", "/installation/repositories", () => ({ status: 404, body: { message: "Not Found" } }));
+    }
+  });
+
+  it("resumes a delivery interrupted by a crash when the server restarts", async () => {
+    let slow = true;
+    github.route("GET", "/installation/repositories", () =>
+      slow
+        ? { delayMs: 20_000, body: { total_count: 0, repositories: [] } }
+        : {
+            body: {
+              total_count: 1,
+              repositories: [
+                { id: 186853002, full_name: "Codertocat/Hello-World", private: false, default_branch: "trunk" },
+              ],
+            },
+          },
+    );
+    const url = await databaseUrl();
+    const port = String(await freePort());
+    // On Postgres several instances share the inbox, so a dead instance's claim is taken over when its lease ends.
+    const lease = dialect === "postgres" ? { INBOX_LEASE_MS: "1000" } : {};
+    const first = await start(url, { PORT: port, ...lease });
+    const payload = webhookFixture("installation.created");
+    payload.installation.id = 602;
+    expect(
+      (await sendWebhook(first.url, { id: "crash-1", event: "installation", payload, secret: SECRET })).status,
+    ).toBe(200);
+    const store = await ledger(url);
+    await eventually(async () => (await store.getDelivery("crash-1"))?.status === "processing");
+    await first.kill("SIGKILL");
+
+    slow = false;
+    const second = await start(url, { PORT: port, ...lease });
+    const done = await eventually(async () => {
+      const d = await store.getDelivery("crash-1");
+      return d?.status === "done" ? d : null;
+    });
+    expect(done.attempts).toBe(2);
+    expect(await store.listRepositories(602)).toMatchObject([
+      { fullName: "Codertocat/Hello-World", defaultBranch: "trunk" },
+    ]);
+    await second.kill("SIGTERM");
+  });
+});
