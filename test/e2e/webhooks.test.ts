@@ -79,7 +79,7 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
     expect(await (await fetch(`${app.url}/healthz`)).json()).toEqual({ status: "ok" });
   });
 
-  it("rejects a forged, missing or stale signature and stores nothing", async () => {
+  it("rejects a forged or missing signature, and a malformed body, and stores nothing", async () => {
     const url = await databaseUrl();
     const app = await start(url);
     const payload = installationEvent("pull_request.opened", 77);
@@ -98,7 +98,15 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
       secret: SECRET,
       signature: "sha256=00",
     });
-    expect([forged.status, missing.status, garbage.status]).toEqual([400, 400, 400]);
+    const malformed = await sendWebhook(app.url, {
+      id: "bad-4",
+      event: "pull_request",
+      payload: null,
+      rawBody: '{"action": "opened", broken',
+      secret: SECRET,
+    });
+    expect([forged.status, missing.status, garbage.status, malformed.status]).toEqual([400, 400, 400, 400]);
+    expect(await malformed.json()).toEqual({ error: "SyntaxError: Invalid JSON" });
     const store = await ledger(url);
     expect(await store.listDeliveries()).toEqual([]);
   });
@@ -174,6 +182,24 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
     expect(await store.listRepositories(602)).toMatchObject([
       { fullName: "Codertocat/Hello-World", defaultBranch: "trunk" },
     ]);
-    await second.kill("SIGTERM");
+    // SIGTERM: a graceful stop, exit code 0.
+    expect(await second.kill("SIGTERM")).toBe(0);
   });
+
+  if (dialect === "postgres") {
+    it("lets two instances share one Postgres inbox, processing each delivery once", async () => {
+      const url = await databaseUrl();
+      const a = await start(url, { INBOX_CONCURRENCY: "2" });
+      const b = await start(url, { INBOX_CONCURRENCY: "2" });
+      const payload = installationEvent("pull_request.opened", 88);
+      const sends = Array.from({ length: 30 }, (_, i) =>
+        sendWebhook((i % 2 ? a : b).url, { id: `shared-${i}`, event: "pull_request", payload, secret: SECRET }),
+      );
+      expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(30).fill(200));
+      const store = await ledger(url);
+      await eventually(async () => (await store.countDeliveries()).done === 30);
+      const all = await store.listDeliveries({ statuses: ["done"] });
+      expect(all.every((d) => d.attempts === 1)).toBe(true);
+    });
+  }
 });

@@ -96,9 +96,16 @@ export function sign(body: string, secret: string): string {
 /** Sends a webhook delivery as GitHub does. `signature: null` sends none; a string overrides it. */
 export async function sendWebhook(
   url: string,
-  delivery: { id: string; event: string; payload: unknown; secret: string; signature?: string | null },
+  delivery: {
+    id: string;
+    event: string;
+    payload: unknown;
+    secret: string;
+    signature?: string | null;
+    rawBody?: string;
+  },
 ): Promise<Response> {
-  const body = JSON.stringify(delivery.payload);
+  const body = delivery.rawBody ?? JSON.stringify(delivery.payload);
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "x-github-event": delivery.event,

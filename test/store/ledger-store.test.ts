@@ -36,6 +36,14 @@ eachDialect("store: installations and repositories", ({ newStore }) => {
     expect(await store.getInstallation(1)).toMatchObject({ accountLogin: "octo", deletedAt: null });
   });
 
+  it("refuses a repository of an unknown installation (foreign keys are enforced)", async () => {
+    const store = await newStore();
+    await expect(
+      store.upsertRepositories(404, [{ id: 1, fullName: "ghost/repo", private: false }], T0),
+    ).rejects.toThrow();
+    expect(await store.listRepositories(404)).toEqual([]);
+  });
+
   it("marks removed repositories and deleted installations without losing them", async () => {
     const store = await newStore();
     await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
@@ -167,6 +175,26 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
       }
     });
   }
+});
+
+describe("store: SQLite file", () => {
+  it("creates the file and its folder on first open, in WAL mode, and keeps data across opens", async () => {
+    const { mkdtempSync, existsSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const Database = (await import("better-sqlite3")).default;
+    const dir = join(mkdtempSync(join(tmpdir(), "shipledger-file-")), "nested", "data");
+    const first = await openStore(`file:${join(dir, "ledger.db")}`);
+    await first.enqueueDelivery(delivery("kept"));
+    await first.close();
+    expect(existsSync(join(dir, "ledger.db"))).toBe(true);
+    const raw = new Database(join(dir, "ledger.db"), { readonly: true });
+    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    raw.close();
+    const second = await openStore(join(dir, "ledger.db"));
+    expect((await second.listDeliveries()).map((d) => d.id)).toEqual(["kept"]);
+    await second.close();
+  });
 });
 
 describe("store: DATABASE_URL", () => {
