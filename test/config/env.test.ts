@@ -1,6 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { loadSettings } from "../../src/config/env.js";
+import { loadSettings as load } from "../../src/config/env.js";
+
+// Probot narrows some ProcessEnv keys; these tests feed deliberately wrong values.
+const loadSettings = (env: Record<string, string>, readFile?: (p: string) => string) =>
+  load(env as NodeJS.ProcessEnv, readFile);
 
 const pem = generateKeyPairSync("rsa", { modulusLength: 1024 })
   .privateKey.export({ type: "pkcs1", format: "pem" })

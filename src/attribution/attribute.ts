@@ -1,0 +1,701 @@
+// The attribution engine: commits and pull requests in, AI evidence out. Pure: no I/O, no clock.
+//
+// What counts is data in agents.ts (built-in agents) and the repository's `attribution` config
+// (extra agents and markers, labels, ignored authors, disabled markers). This file interprets both.
+//
+// Cost: every text is scanned a bounded number of times with fixed regular expressions or
+// indexOf; configured patterns are globs matched against short, capped strings (names, e-mails,
+// trailer values, branch names, labels) and never compiled into a RegExp. A 1 MB message is
+// linear work.
+
+import { type AttributionConfig, defaults } from "../config/repo-config.js";
+import {
+  AGENTS,
+  GENERIC_AGENT,
+  GENERIC_CONVENTIONS,
+  type GenericConvention,
+  isBot as isBotAccount,
+  LABEL_MARKER,
+  MODEL_FAMILIES,
+  NEGATIONS,
+  OTHER_AI_NAMES,
+  PERSON_TRAILER_KEYS,
+} from "./agents.js";
+import { compileGlob, type Glob } from "./glob.js";
+import { clip, findPrefixedLinks, findSessionLinks, sessionFromTrailer, sessionsFromBranch } from "./sessions.js";
+import { splitMessage } from "./trailers.js";
+import type {
+  AgentSession,
+  Attribution,
+  ChangeAttribution,
+  ChangeInput,
+  CommitAttribution,
+  CommitInput,
+  Evidence,
+  EvidenceSource,
+  IgnoredEvidence,
+} from "./types.js";
+
+/** Trailers read per commit; a longer trailer block is abuse, not more evidence. */
+const MAX_TRAILERS = 200;
+/** Evidence (and ignored entries) kept per commit or per pull request. */
+const MAX_EVIDENCE = 50;
+/** Identity strings (names, e-mails, logins, trailer values) are capped before glob matching. */
+const MAX_FIELD = 320;
+const MAX_LABELS = 100;
+
+/** The engine takes the repository config (or anything with its `attribution` section). */
+export interface AttributionOptions {
+  attribution: AttributionConfig;
+}
+
+/** Attributes one commit: its identities, trailers, subject and body. */
+export function attributeCommit(commit: CommitInput, config: AttributionOptions = defaults): CommitAttribution {
+  return engineFor(config.attribution).commit(commit);
+}
+
+/**
+ * Attributes a pull request from its own evidence (author, title, body, head branch, labels) and
+ * its commits'. PR-level evidence makes the change AI-assisted even when no commit is.
+ */
+export function attributeChange(
+  change: ChangeInput,
+  commits: readonly CommitInput[],
+  config: AttributionOptions = defaults,
+): ChangeAttribution {
+  return engineFor(config.attribution).change(change, commits);
+}
+
+// ---- compiled markers ----------------------------------------------------------------------------
+
+type Match =
+  | { kind: "identity"; emails: Glob[]; names: Glob[]; logins: Glob[]; model?: "name" | "parenthesised" }
+  | { kind: "trailer"; keys: Set<string>; values: Glob[] }
+  | { kind: "text"; phrases: string[] }
+  | { kind: "prefix"; prefixes: string[] }
+  | { kind: "branch"; globs: Glob[] }
+  | { kind: "link"; prefixes: string[] }
+  | { kind: "label"; globs: Glob[] }
+  /** Found by sessions.ts or the generic-trailer rules; the compiled marker only gates them. */
+  | { kind: "external" };
+
+interface CompiledMarker {
+  id: string;
+  agent: string;
+  where: ReadonlySet<EvidenceSource>;
+  match: Match;
+  disabled: boolean;
+}
+
+interface Named {
+  agent: string;
+  model?: string;
+}
+
+const glob = (pattern: string): Glob => compileGlob(pattern, { caseInsensitive: true });
+
+class Engine {
+  private readonly markers: CompiledMarker[] = [];
+  private readonly byId = new Map<string, CompiledMarker>();
+  private readonly disabledRefs: Set<string>;
+  private readonly ignoreAuthors: Glob[];
+  private readonly trustGeneric: boolean;
+  /** Lower-case name → agent, for free-text values such as `Assisted-by: Claude Code`. */
+  private readonly aliases = new Map<string, string>();
+  private readonly personNames = new Set<string>();
+  private readonly generic = new Map<string, GenericConvention>();
+  private readonly personKeys = new Set<string>(PERSON_TRAILER_KEYS);
+  /** Markers by kind and source, filled on first use. */
+  private readonly index = new Map<string, CompiledMarker[]>();
+
+  constructor(config: AttributionConfig) {
+    this.disabledRefs = new Set(config.disableMarkers);
+    this.ignoreAuthors = config.ignoreAuthors.map(glob);
+    this.trustGeneric = config.trustGenericTrailers;
+    for (const convention of GENERIC_CONVENTIONS) this.generic.set(convention.key, convention);
+
+    for (const name of OTHER_AI_NAMES) this.aliases.set(name, GENERIC_AGENT);
+    for (const agent of AGENTS) {
+      for (const alias of agent.aliases) this.aliases.set(alias, agent.id);
+      for (const name of agent.personNames ?? []) this.personNames.add(name);
+      for (const marker of agent.markers) {
+        const where = new Set(marker.where);
+        const m = marker.match;
+        switch (m.kind) {
+          case "identity":
+            this.add(marker.id, agent.id, where, {
+              kind: "identity",
+              emails: (m.emails ?? []).map(glob),
+              names: (m.names ?? []).map(glob),
+              logins: (m.logins ?? []).map(glob),
+              ...(m.model ? { model: m.model } : {}),
+            });
+            break;
+          case "trailer":
+            this.add(marker.id, agent.id, where, {
+              kind: "trailer",
+              keys: new Set(m.keys),
+              values: m.values.map(glob),
+            });
+            break;
+          case "text":
+            this.add(marker.id, agent.id, where, { kind: "text", phrases: m.phrases.map((p) => p.toLowerCase()) });
+            break;
+          case "prefix":
+            this.add(marker.id, agent.id, where, { kind: "prefix", prefixes: m.prefixes.map((p) => p.toLowerCase()) });
+            break;
+          default:
+            this.add(marker.id, agent.id, where, { kind: "external" });
+        }
+      }
+    }
+    for (const convention of GENERIC_CONVENTIONS) {
+      this.add(convention.id, GENERIC_AGENT, new Set<EvidenceSource>(["trailer"]), { kind: "external" });
+    }
+    this.add(LABEL_MARKER, GENERIC_AGENT, new Set<EvidenceSource>(["label"]), {
+      kind: "label",
+      globs: config.labels.map(glob),
+    });
+
+    for (const agent of config.agents) {
+      const prefix = `${agent.id}/config`;
+      const commitIdentity = new Set<EvidenceSource>(["trailer", "author", "committer"]);
+      if (!this.aliases.has(agent.id)) this.aliases.set(agent.id, agent.id);
+      if (agent.name) this.aliases.set(agent.name.toLowerCase(), agent.id);
+      const identity = (emails: string[], names: string[], logins: string[]): Match => ({
+        kind: "identity",
+        emails: emails.map(glob),
+        names: names.map(glob),
+        logins: logins.map(glob),
+      });
+      this.addIf(agent.emails, `${prefix}/email`, agent.id, commitIdentity, identity(agent.emails, [], []));
+      this.addIf(agent.names, `${prefix}/name`, agent.id, commitIdentity, identity([], agent.names, []));
+      this.addIf(
+        agent.logins,
+        `${prefix}/login`,
+        agent.id,
+        new Set<EvidenceSource>(["author", "committer", "pr-author"]),
+        identity([], [], agent.logins),
+      );
+      agent.trailers.forEach((t, i) => {
+        this.add(`${prefix}/trailer[${i}]`, agent.id, new Set<EvidenceSource>(["trailer"]), {
+          kind: "trailer",
+          keys: new Set([t.key.toLowerCase()]),
+          values: [glob(t.value)],
+        });
+      });
+      this.addIf(agent.branches, `${prefix}/branch`, agent.id, new Set<EvidenceSource>(["branch"]), {
+        kind: "branch",
+        globs: agent.branches.map(glob),
+      });
+      this.addIf(
+        agent.text,
+        `${prefix}/text`,
+        agent.id,
+        new Set<EvidenceSource>(["subject", "body", "pr-title", "pr-body"]),
+        { kind: "text", phrases: agent.text.map((p) => p.toLowerCase()) },
+      );
+      this.addIf(
+        agent.links,
+        `${prefix}/link`,
+        agent.id,
+        new Set<EvidenceSource>(["trailer", "subject", "body", "pr-title", "pr-body"]),
+        { kind: "link", prefixes: agent.links },
+      );
+      this.addIf(agent.labels, `${prefix}/label`, agent.id, new Set<EvidenceSource>(["label"]), {
+        kind: "label",
+        globs: agent.labels.map(glob),
+      });
+    }
+  }
+
+  private add(id: string, agent: string, where: ReadonlySet<EvidenceSource>, match: Match): void {
+    const disabled = this.disabledRefs.has(id) || this.disabledRefs.has(id.slice(0, id.indexOf("/")));
+    const marker = { id, agent, where, match, disabled };
+    this.markers.push(marker);
+    this.byId.set(id, marker);
+  }
+
+  private addIf(list: readonly unknown[], id: string, agent: string, where: ReadonlySet<EvidenceSource>, match: Match) {
+    if (list.length > 0) this.add(id, agent, where, match);
+  }
+
+  /** The markers of one kind that can sit at a source (memoised). */
+  private of<K extends Match["kind"]>(kind: K, source: EvidenceSource) {
+    const key = `${kind}\u0000${source}`;
+    let list = this.index.get(key);
+    if (!list) {
+      list = this.markers.filter((m) => m.match.kind === kind && m.where.has(source));
+      this.index.set(key, list);
+    }
+    return list as (CompiledMarker & { match: Extract<Match, { kind: K }> })[];
+  }
+
+  // ---- commits ---------------------------------------------------------------------------------
+
+  commit(commit: CommitInput): CommitAttribution {
+    const found = new Collector(commit.sha);
+    const author = commit.author;
+    if (this.isIgnoredAuthor(author.name, author.email, author.login)) {
+      found.ignore(
+        { marker: "config/ignore-authors", source: "author", text: identityText(author.name, author.email) },
+        "author matches attribution.ignoreAuthors",
+      );
+      return { sha: commit.sha, authorIgnored: true, ...found.result() };
+    }
+
+    this.identity(found, "author", author.name, author.email, author.login);
+    const committer = commit.committer;
+    if (committer && (committer.name !== author.name || committer.email !== author.email)) {
+      this.identity(found, "committer", committer.name, committer.email, committer.login);
+    }
+
+    const { subject, body, trailers } = splitMessage(commit.message);
+    for (const trailer of trailers.slice(0, MAX_TRAILERS)) this.trailer(found, trailer.key, trailer.value);
+
+    const lowerSubject = subject.toLowerCase();
+    for (const marker of this.of("prefix", "subject")) {
+      const prefix = marker.match.prefixes.find((p) => lowerSubject.startsWith(p));
+      if (prefix !== undefined) found.add(marker, { source: "subject", text: subject });
+    }
+    this.text(found, "subject", subject, lowerSubject);
+    this.text(found, "body", body, body.toLowerCase());
+    return { sha: commit.sha, authorIgnored: false, ...found.result() };
+  }
+
+  private isIgnoredAuthor(name: string, email: string, login: string | null | undefined): boolean {
+    if (this.ignoreAuthors.length === 0) return false;
+    const fields = [name, email, login ?? ""].filter((f) => f.length > 0).map((f) => f.slice(0, MAX_FIELD));
+    return this.ignoreAuthors.some((g) => fields.some((f) => g.test(f)));
+  }
+
+  /** An identity (`Name <e-mail>` and maybe a login) at a source: author, committer, trailer. */
+  private identity(
+    found: Collector,
+    source: EvidenceSource,
+    rawName: string,
+    rawEmail: string,
+    login: string | null | undefined,
+    text = identityText(rawName, rawEmail),
+  ): void {
+    const name = rawName.trim().slice(0, MAX_FIELD);
+    const email = rawEmail.trim().slice(0, MAX_FIELD);
+    const user = (login ?? "").trim().slice(0, MAX_FIELD);
+    for (const marker of this.of("identity", source)) {
+      const m = marker.match;
+      const hit =
+        (email !== "" && m.emails.some((g) => g.test(email))) ||
+        (name !== "" && m.names.some((g) => g.test(name))) ||
+        (user !== "" && m.logins.some((g) => g.test(user)));
+      if (!hit) continue;
+      const model =
+        m.model === "name" ? modelFromName(name) : m.model === "parenthesised" ? modelInParentheses(name) : undefined;
+      found.add(marker, { source, text, ...(model ? { model } : {}) });
+    }
+  }
+
+  private trailer(found: Collector, rawKey: string, rawValue: string): void {
+    const key = rawKey.trim().toLowerCase();
+    const value = rawValue.trim();
+    const text = clip(`${rawKey.trim()}: ${value}`);
+    const short = value.slice(0, MAX_FIELD);
+
+    if (this.personKeys.has(key)) {
+      const person = parsePerson(short);
+      this.identity(found, "trailer", person.name, person.email, null, text);
+    }
+    for (const marker of this.of("trailer", "trailer")) {
+      if (marker.match.keys.has(key) && marker.match.values.some((g) => g.test(short))) {
+        found.add(marker, { source: "trailer", text });
+      }
+    }
+
+    const session = sessionFromTrailer({ key, value });
+    if (session) {
+      const marker = this.byId.get(session.marker);
+      if (marker) found.add(marker, { source: "trailer", text, session: session.session });
+      return; // its link is this session, not another piece of evidence
+    }
+
+    const convention = this.generic.get(key);
+    if (convention) this.genericTrailer(found, convention, short, text);
+
+    this.links(found, "trailer", value, value.toLowerCase());
+  }
+
+  private genericTrailer(found: Collector, convention: GenericConvention, value: string, text: string): void {
+    const marker = this.byId.get(convention.id);
+    if (!marker || value === "") return;
+    const named = this.nameAi(value);
+    const evidence = (n: Named) =>
+      found.add(marker, { source: "trailer", text, agent: n.agent, ...(n.model ? { model: n.model } : {}) });
+    switch (convention.rule) {
+      case "ai-name":
+        if (named) evidence(named);
+        else if (this.trustGeneric) evidence({ agent: GENERIC_AGENT });
+        else found.ignore({ marker: marker.id, source: "trailer", text }, "value names no known AI agent or model");
+        return;
+      case "affirmative":
+        if (NEGATIONS.includes(value.toLowerCase()))
+          found.ignore({ marker: marker.id, source: "trailer", text }, "value says no");
+        else evidence(named ?? { agent: GENERIC_AGENT });
+        return;
+      case "session":
+        // A valid session was taken by sessionFromTrailer before we got here.
+        found.ignore({ marker: marker.id, source: "trailer", text }, "value is not a session link or id");
+        return;
+      default:
+        evidence(named ?? { agent: GENERIC_AGENT });
+    }
+  }
+
+  /** Session links and configured phrases/links in a text (subject, body, PR title, PR body). */
+  private text(found: Collector, source: EvidenceSource, text: string, lower: string): void {
+    if (text === "") return;
+    for (const marker of this.of("text", source)) {
+      for (const phrase of marker.match.phrases) {
+        const at = lower.indexOf(phrase);
+        if (at >= 0) {
+          found.add(marker, { source, text: lineAround(text, at) });
+          break;
+        }
+      }
+    }
+    this.links(found, source, text, lower);
+  }
+
+  private links(found: Collector, source: EvidenceSource, text: string, lower: string): void {
+    for (const link of findSessionLinks(text)) {
+      const marker = this.byId.get(link.marker);
+      if (marker?.where.has(source)) found.add(marker, { source, text: link.text, session: link.session });
+    }
+    for (const marker of this.of("link", source)) {
+      for (const prefix of marker.match.prefixes) {
+        for (const hit of findPrefixedLinks(text, lower, prefix)) {
+          found.add(marker, {
+            source,
+            text: clip(hit.url),
+            session: { agent: marker.agent, id: hit.id, url: hit.url },
+          });
+        }
+      }
+    }
+  }
+
+  /**
+   * The AI agent or model a free-text value names (`Claude:claude-3-opus coccinelle`,
+   * `GitHub Copilot`, `Claude Sonnet 4.5 <noreply@anthropic.com>`, `gpt-4o`), or null when it
+   * names a person (`Jane Doe <jane@example.com>`, `Claude Dupont`) or a non-AI tool (`protoc`).
+   */
+  private nameAi(raw: string): Named | null {
+    const value = raw.trim().slice(0, MAX_FIELD);
+    const person = parsePerson(value);
+    if (person.email !== "") {
+      // An e-mail decides: an agent's e-mail is the agent, any other is a person.
+      const agent = this.agentForEmail(person.email);
+      if (!agent) return null;
+      const model = modelFromName(person.name) ?? modelInParentheses(person.name);
+      return model ? { agent, model } : { agent };
+    }
+
+    // Linux kernel form AGENT:MODEL [TOOLS…]; a URL's "://" is not that colon.
+    const colon = value.indexOf(":");
+    if (colon > 0 && value[colon + 1] !== "/") {
+      const agentPart = value.slice(0, colon).trim().toLowerCase();
+      const modelPart =
+        value
+          .slice(colon + 1)
+          .trim()
+          .split(/\s+/)[0] ?? "";
+      if (agentPart.split(/\s+/).length <= 4) {
+        const agent = this.aliases.get(agentPart);
+        // `Claude:claude-3-opus` names a model; `Copilot: wrote the tests` does not.
+        const kernelForm = modelPart !== "" && !/\s/.test(value[colon + 1] ?? " ");
+        const model = modelToken(modelPart) ?? (kernelForm ? normaliseModel(modelPart) : undefined);
+        if (agent) return model ? { agent, model } : { agent };
+        const known = modelToken(modelPart);
+        if (known) return { agent: GENERIC_AGENT, model: known };
+        return null;
+      }
+    }
+
+    // Free text: an agent's name at the start, or a model name anywhere.
+    const words = value
+      .split(/\s+/)
+      .filter((w) => w.length > 0)
+      .slice(0, 32);
+    for (let n = Math.min(4, words.length); n >= 1; n--) {
+      const phrase = words
+        .slice(0, n)
+        .join(" ")
+        .toLowerCase()
+        .replace(/[.,;!]+$/, "");
+      const agent = this.aliases.get(phrase);
+      if (!agent) continue;
+      const rest = words.slice(n);
+      const next = rest[0];
+      if (this.personNames.has(phrase) && next !== undefined && !isAiWord(next)) return null; // "Claude Dupont"
+      // "Claude Sonnet 4.5 and coccinelle": the model is the name and the AI words right after it.
+      const nameWords = words.slice(0, n);
+      for (const word of rest) {
+        if (!isAiWord(word) || word.startsWith("(")) break;
+        nameWords.push(word);
+      }
+      const model = firstModel(rest) ?? modelFromName(nameWords.join(" "));
+      return model ? { agent, model } : { agent };
+    }
+    const model = firstModel(words);
+    return model ? { agent: GENERIC_AGENT, model } : null;
+  }
+
+  private agentForEmail(email: string): string | undefined {
+    for (const marker of this.markers) {
+      if (marker.match.kind === "identity" && marker.match.emails.some((g) => g.test(email))) return marker.agent;
+    }
+    return undefined;
+  }
+
+  // ---- pull requests -----------------------------------------------------------------------------
+
+  change(change: ChangeInput, commits: readonly CommitInput[]): ChangeAttribution {
+    const found = new Collector(undefined);
+    const login = change.author.login.trim().slice(0, MAX_FIELD);
+    let authorAgent: string | null = null;
+    for (const marker of this.of("identity", "pr-author")) {
+      if (!marker.match.logins.some((g) => g.test(login))) continue;
+      // Who the author is does not depend on disableMarkers; whether it counts as evidence does.
+      authorAgent ??= marker.agent;
+      found.add(marker, { source: "pr-author", text: login });
+    }
+    this.text(found, "pr-title", change.title, change.title.toLowerCase());
+    const body = change.body ?? "";
+    this.text(found, "pr-body", body, body.toLowerCase());
+    this.branch(found, change.headRef);
+    for (const label of change.labels.slice(0, MAX_LABELS)) {
+      const name = label.slice(0, MAX_FIELD);
+      for (const marker of this.of("label", "label")) {
+        if (marker.match.globs.some((g) => g.test(name))) found.add(marker, { source: "label", text: name });
+      }
+    }
+
+    const perCommit = commits.map((c) => this.commit(c));
+    const own = found.result();
+    const all = aggregate(
+      [...own.evidence, ...perCommit.flatMap((c) => c.evidence)],
+      [...own.ignored, ...perCommit.flatMap((c) => c.ignored)],
+    );
+    return {
+      ...all,
+      commits: { total: perCommit.length, ai: perCommit.filter((c) => c.ai).length },
+      perCommit,
+      authorIsBot: authorAgent !== null || isBotAccount(change.author.login, change.author.type),
+      authorIsAgent: authorAgent !== null,
+      authorAgent,
+    };
+  }
+
+  private branch(found: Collector, headRef: string): void {
+    const branch = headRef.replace(/^refs\/heads\//, "").slice(0, MAX_FIELD);
+    if (branch === "") return;
+    const lower = branch.toLowerCase();
+    for (const marker of this.of("prefix", "branch")) {
+      if (marker.match.prefixes.some((p) => lower.startsWith(p))) found.add(marker, { source: "branch", text: branch });
+    }
+    for (const marker of this.of("branch", "branch")) {
+      if (marker.match.globs.some((g) => g.test(branch))) found.add(marker, { source: "branch", text: branch });
+    }
+    for (const hit of sessionsFromBranch(branch)) {
+      const marker = this.byId.get(hit.marker);
+      if (marker) found.add(marker, { source: "branch", text: hit.text, session: hit.session });
+    }
+  }
+}
+
+// ---- collecting and aggregating ------------------------------------------------------------------
+
+interface Found {
+  source: EvidenceSource;
+  text: string;
+  /** Overrides the marker's agent (generic conventions name their agent in the value). */
+  agent?: string;
+  model?: string;
+  session?: AgentSession;
+}
+
+class Collector {
+  private readonly evidence: Evidence[] = [];
+  private readonly ignored: IgnoredEvidence[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly sha: string | undefined) {}
+
+  add(marker: CompiledMarker, found: Found): void {
+    const text = clip(found.text);
+    if (marker.disabled) {
+      this.ignore({ marker: marker.id, source: found.source, text }, "disabled by attribution.disableMarkers");
+      return;
+    }
+    const key = `${marker.id}\u0000${found.source}\u0000${text}\u0000${found.session?.id ?? ""}`;
+    if (this.seen.has(key) || this.evidence.length >= MAX_EVIDENCE) return;
+    this.seen.add(key);
+    const agent = found.agent ?? found.session?.agent ?? marker.agent;
+    this.evidence.push({
+      agent,
+      marker: marker.id,
+      source: found.source,
+      ...(this.sha !== undefined ? { commit: this.sha } : {}),
+      text,
+      ...(found.model ? { model: found.model } : {}),
+      ...(found.session ? { session: found.session } : {}),
+    });
+  }
+
+  ignore(entry: Omit<IgnoredEvidence, "reason" | "commit">, reason: string): void {
+    if (this.ignored.length >= MAX_EVIDENCE) return;
+    if (this.ignored.some((i) => i.marker === entry.marker && i.source === entry.source && i.text === entry.text))
+      return;
+    this.ignored.push({
+      ...entry,
+      ...(this.sha !== undefined ? { commit: this.sha } : {}),
+      text: clip(entry.text),
+      reason,
+    });
+  }
+
+  result(): Attribution {
+    return aggregate(this.evidence, this.ignored);
+  }
+}
+
+function aggregate(evidence: Evidence[], ignored: IgnoredEvidence[]): Attribution {
+  const sessions: AgentSession[] = [];
+  const byKey = new Map<string, AgentSession>();
+  for (const e of evidence) {
+    if (!e.session) continue;
+    const key = `${e.session.agent}\u0000${e.session.id}`;
+    const known = byKey.get(key);
+    if (!known) {
+      const copy = { ...e.session };
+      byKey.set(key, copy);
+      sessions.push(copy);
+    } else if (known.url === undefined && e.session.url !== undefined) {
+      known.url = e.session.url;
+    }
+  }
+  return {
+    ai: evidence.length > 0,
+    agents: sortedUnique(evidence.map((e) => e.agent)),
+    models: sortedUnique(evidence.flatMap((e) => (e.model ? [e.model] : []))),
+    sessions,
+    evidence,
+    ignored,
+  };
+}
+
+function sortedUnique(values: string[]): string[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+// ---- text helpers -------------------------------------------------------------------------------
+
+function identityText(name: string, email: string): string {
+  const n = name.trim();
+  const e = email.trim();
+  return e === "" ? n : n === "" ? `<${e}>` : `${n} <${e}>`;
+}
+
+/** `Name <e-mail>`, a bare e-mail, or a bare name. */
+function parsePerson(value: string): { name: string; email: string } {
+  const open = value.lastIndexOf("<");
+  const close = value.lastIndexOf(">");
+  if (open >= 0 && close > open) {
+    const email = value.slice(open + 1, close).trim();
+    if (email.includes("@")) return { name: value.slice(0, open).trim(), email };
+  }
+  if (/^[^\s@<>]+@[^\s@<>]+$/.test(value)) return { name: "", email: value };
+  return { name: value, email: "" };
+}
+
+/** The line of `text` around position `at`, trimmed and clipped. */
+function lineAround(text: string, at: number): string {
+  const start = text.lastIndexOf("\n", at) + 1;
+  const end = text.indexOf("\n", at);
+  return clip(text.slice(start, end < 0 ? Math.min(text.length, at + 400) : Math.min(end, at + 400)));
+}
+
+/** Words after an agent's name that keep it an agent (`Claude Code`, `Devin AI`, `Claude 3.5`). */
+const AI_WORDS = new Set(["code", "ai", "agent", "assistant", "cli", "chat", "sonnet", "opus", "haiku", "bot"]);
+
+function isAiWord(word: string): boolean {
+  const w = stripPunctuation(word.toLowerCase());
+  return (
+    AI_WORDS.has(w) || /[0-9]/.test(w) || word.startsWith("(") || word.startsWith(":") || modelToken(w) !== undefined
+  );
+}
+
+function stripPunctuation(word: string): string {
+  return word.replace(/^[("'[]+/, "").replace(/[)"'\],.;:!]+$/, "");
+}
+
+/** A normalised model name if `word` is one (`gpt-4o`, `claude-3-opus`, `o3-mini`, `anthropic/claude-3.5-sonnet`). */
+function modelToken(word: string): string | undefined {
+  const normalised = normaliseModel(word);
+  if (normalised === undefined || !/[0-9]/.test(normalised)) return undefined;
+  for (const family of MODEL_FAMILIES) {
+    if (!normalised.startsWith(family)) continue;
+    const next = normalised[family.length];
+    const familyEndsInDigit = /[0-9]$/.test(family);
+    if (next === undefined || next === "-" || (!familyEndsInDigit && /[._:0-9]/.test(next))) return normalised;
+  }
+  return undefined;
+}
+
+function firstModel(words: readonly string[]): string | undefined {
+  for (const word of words) {
+    const model = modelToken(word);
+    if (model) return model;
+  }
+  return undefined;
+}
+
+/** `Claude Opus 4.1 (1M context)` → `claude-opus-4.1`; undefined when the name has no version. */
+function modelFromName(name: string): string | undefined {
+  const withoutNotes = name.replace(/\([^()]{0,100}\)/g, " ").trim();
+  if (!/[0-9]/.test(withoutNotes) || !/\s/.test(withoutNotes)) return undefined;
+  return normaliseModel(withoutNotes);
+}
+
+/** `aider (anthropic/claude-3-5-sonnet-20241022)` → `claude-3-5-sonnet-20241022`. */
+function modelInParentheses(name: string): string | undefined {
+  const open = name.indexOf("(");
+  const close = name.indexOf(")", open + 1);
+  if (open < 0 || close < 0) return undefined;
+  return normaliseModel(name.slice(open + 1, close));
+}
+
+/** Lower-case, provider prefix dropped, spaces as `-`, only `[a-z0-9._:-]`, at most 64 characters. */
+function normaliseModel(raw: string): string | undefined {
+  let model = stripPunctuation(raw.trim().toLowerCase());
+  const slash = model.lastIndexOf("/");
+  if (slash >= 0) model = model.slice(slash + 1);
+  model = model
+    .replace(/\s+/g, "-")
+    .replace(/[^a-z0-9._:-]/g, "")
+    .replace(/-{2,}/g, "-")
+    .replace(/^[-.:]+|[-.:]+$/g, "")
+    .slice(0, 64);
+  return model === "" ? undefined : model;
+}
+
+// ---- engine cache ----------------------------------------------------------------------------------
+
+const engines = new WeakMap<AttributionConfig, Engine>();
+
+function engineFor(config: AttributionConfig): Engine {
+  let engine = engines.get(config);
+  if (!engine) {
+    engine = new Engine(config);
+    engines.set(config, engine);
+  }
+  return engine;
+}

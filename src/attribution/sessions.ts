@@ -1,0 +1,201 @@
+// Agent session ids and links, from trailers, commit messages, PR bodies and branch names.
+//
+// The shapes are data in agents.ts (`Agent.session`); this file only applies them. Each finder is
+// linear in its input: the link patterns start with a literal and have bounded quantifiers only.
+
+import { AGENTS, type Agent, GENERIC_AGENT } from "./agents.js";
+import type { AgentSession } from "./types.js";
+
+export interface FoundSession {
+  /** Marker id that found it, e.g. "claude-code/session-link". */
+  marker: string;
+  session: AgentSession;
+  /** The text that named the session (a link, a trailer, a branch), trimmed to 200 characters. */
+  text: string;
+}
+
+/** At most this many links are taken from one text; more is noise, not more evidence. */
+export const MAX_LINKS_PER_TEXT = 50;
+const MAX_ID_LENGTH = 128;
+
+interface LinkFinder {
+  agent: Agent;
+  marker: string;
+  pattern: RegExp;
+}
+
+function markerOf(agent: Agent, kind: string): string | undefined {
+  return agent.markers.find((m) => m.match.kind === kind)?.id;
+}
+
+const linkFinders: LinkFinder[] = AGENTS.flatMap((agent) => {
+  const link = agent.session?.link;
+  const marker = markerOf(agent, "session-link");
+  if (!link || !marker) return [];
+  const flags = link.flags.includes("g") ? link.flags : `${link.flags}g`;
+  return [{ agent, marker, pattern: new RegExp(link.source, flags) }];
+});
+
+const sessionTrailerKeys = new Map<string, { agent: Agent; marker: string }>();
+for (const agent of AGENTS) {
+  for (const marker of agent.markers) {
+    if (marker.match.kind === "session-trailer") {
+      for (const key of marker.match.keys) sessionTrailerKeys.set(key, { agent, marker: marker.id });
+    }
+  }
+}
+
+/** The lower-case trailer keys that carry a specific agent's session. */
+export const SESSION_TRAILER_KEYS: readonly string[] = [...sessionTrailerKeys.keys()];
+
+export function clip(text: string, max = 200): string {
+  const trimmed = text.trim();
+  return trimmed.length <= max ? trimmed : `${trimmed.slice(0, max - 1)}…`;
+}
+
+function urlFor(agent: Agent, id: string): string | undefined {
+  return agent.session?.url?.replace("{id}", id);
+}
+
+function withUrl(agent: Agent, id: string, url: string | undefined): AgentSession {
+  const resolved = url ?? urlFor(agent, id);
+  return resolved === undefined ? { agent: agent.id, id } : { agent: agent.id, id, url: resolved };
+}
+
+/** Every known agent's session links in a text, in order of appearance per agent. */
+export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT): FoundSession[] {
+  const found: FoundSession[] = [];
+  for (const finder of linkFinders) {
+    let count = 0;
+    for (const match of text.matchAll(finder.pattern)) {
+      const id = match[1];
+      if (id === undefined) continue;
+      const raw = match[0];
+      const url = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
+      found.push({ marker: finder.marker, session: withUrl(finder.agent, id, url), text: clip(raw) });
+      if (++count >= limit) break;
+    }
+  }
+  return found;
+}
+
+const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/;
+const URL_START = /^https?:\/\/\S+$/i;
+
+/** A bare session id of the agent: its distinctive shape, or (for its own trailer) any token. */
+function bareId(agent: Agent, value: string, anyToken: boolean): AgentSession | null {
+  if (value.length === 0 || value.length > MAX_ID_LENGTH) return null;
+  if (agent.session?.id?.test(value)) return withUrl(agent, value, undefined);
+  return anyToken && TOKEN.test(value) ? { agent: agent.id, id: value } : null;
+}
+
+const aliasToAgent = new Map<string, Agent>();
+for (const agent of AGENTS) {
+  aliasToAgent.set(agent.id, agent);
+  for (const alias of agent.aliases) aliasToAgent.set(alias, agent);
+}
+
+/**
+ * The session a trailer names, for the agents' own session trailers (`Claude-Session:`,
+ * `Agent-Logs-Url:`, `Amp-Thread-ID:`, `Kiro-Session-Id:`) and the generic `Agent-Session:`.
+ * Returns null for any other key, or a value that is not a session link or id.
+ */
+export function sessionFromTrailer(trailer: { key: string; value: string }): FoundSession | null {
+  const key = trailer.key.trim().toLowerCase();
+  const value = trailer.value.trim();
+  const text = clip(`${trailer.key}: ${value}`);
+  const own = sessionTrailerKeys.get(key);
+  if (own) {
+    const link = findSessionLinks(value, 1).find((f) => f.session.agent === own.agent.id);
+    if (link) return { marker: own.marker, session: link.session, text };
+    const session = bareId(own.agent, value, true);
+    return session ? { marker: own.marker, session, text } : null;
+  }
+  if (key === "agent-session") {
+    const session = genericSession(value);
+    return session ? { marker: "generic/agent-session", session, text } : null;
+  }
+  return null;
+}
+
+/** `Agent-Session:` value: a known link, `AGENT:ID`, a distinctive bare id, or any id (generic). */
+function genericSession(value: string): AgentSession | null {
+  const link = findSessionLinks(value, 1)[0];
+  if (link) return link.session;
+  const separator = value.search(/[:\s/]/);
+  if (separator > 0 && !/^https?:/i.test(value)) {
+    const agent = aliasToAgent.get(value.slice(0, separator).toLowerCase());
+    const rest = value.slice(separator + 1).trim();
+    if (agent && rest.length > 0) {
+      const session = bareId(agent, rest, true);
+      if (session) return session;
+    }
+  }
+  for (const agent of AGENTS) {
+    // Only shapes that name their agent (bc-…, T-<uuid>, session_…, task_…), not plain numbers.
+    if (agent.session?.branchId && agent.session.id?.test(value)) return withUrl(agent, value, undefined);
+  }
+  if (value.length > MAX_ID_LENGTH) return null;
+  if (URL_START.test(value)) return { agent: GENERIC_AGENT, id: value, url: value };
+  return TOKEN.test(value) ? { agent: GENERIC_AGENT, id: value } : null;
+}
+
+/** Session ids embedded in a branch name, for agents whose ids have a distinctive shape. */
+export function sessionsFromBranch(branch: string): FoundSession[] {
+  const name = branch.slice(0, 512);
+  const found: FoundSession[] = [];
+  for (const agent of AGENTS) {
+    const pattern = agent.session?.branchId;
+    const marker = markerOf(agent, "session-branch");
+    if (!pattern || !marker) continue;
+    const id = pattern.exec(name)?.[1];
+    if (id) found.push({ marker, session: withUrl(agent, id, undefined), text: clip(name) });
+  }
+  return found;
+}
+
+/**
+ * Links that start with a configured prefix (e.g. "https://acme.dev/runs/"), compared
+ * case-insensitively; the id is what follows the prefix up to whitespace or closing punctuation.
+ * Plain indexOf scanning: configured prefixes are never compiled into a RegExp.
+ */
+export function findPrefixedLinks(
+  text: string,
+  lowerText: string,
+  prefix: string,
+  limit = MAX_LINKS_PER_TEXT,
+): { url: string; id: string }[] {
+  const needle = prefix.toLowerCase();
+  const found: { url: string; id: string }[] = [];
+  if (needle.length === 0) return found;
+  let from = 0;
+  while (found.length < limit) {
+    const at = lowerText.indexOf(needle, from);
+    if (at < 0) break;
+    let end = at + needle.length;
+    const max = Math.min(text.length, end + MAX_ID_LENGTH);
+    while (end < max && !isLinkEnd(text.charCodeAt(end))) end++;
+    const id = text.slice(at + needle.length, end).replace(/[.,;:!?]+$/, "");
+    if (id.length > 0) found.push({ url: text.slice(at, at + needle.length + id.length), id });
+    from = at + needle.length;
+  }
+  return found;
+}
+
+function isLinkEnd(code: number): boolean {
+  // whitespace, quotes, brackets, angle brackets, backtick
+  return (
+    code <= 0x20 ||
+    code === 0x22 ||
+    code === 0x27 ||
+    code === 0x28 ||
+    code === 0x29 ||
+    code === 0x3c ||
+    code === 0x3e ||
+    code === 0x5b ||
+    code === 0x5d ||
+    code === 0x60 ||
+    code === 0x7b ||
+    code === 0x7d
+  );
+}

@@ -1,0 +1,100 @@
+// Inputs and results of the attribution engine (src/attribution/attribute.ts).
+
+/** Where a piece of evidence was found. */
+export type EvidenceSource =
+  | "trailer"
+  | "author"
+  | "committer"
+  | "subject"
+  | "body"
+  | "pr-author"
+  | "pr-body"
+  | "pr-title"
+  | "branch"
+  | "label";
+
+export interface AgentSession {
+  /** Agent id, e.g. "claude-code", or "generic" for an `Agent-Session:` of an unknown agent. */
+  agent: string;
+  /** The session id as the agent writes it, e.g. "session_01Jc…", "bc-…", "T-…". */
+  id: string;
+  /** Link to the session, when it was found or can be built from the id. */
+  url?: string;
+}
+
+export interface Evidence {
+  /** Agent id, e.g. "claude-code", "generic", or the id of an agent defined in the config. */
+  agent: string;
+  /** Marker id, e.g. "claude-code/co-author" (see src/attribution/agents.ts). */
+  marker: string;
+  source: EvidenceSource;
+  /** Full sha when the evidence is in a commit. */
+  commit?: string;
+  /** The matched text (trimmed, at most ~200 characters), for audit. */
+  text: string;
+  /** Normalised model name, e.g. "claude-sonnet-4.5", when the marker names one. */
+  model?: string;
+  session?: AgentSession;
+}
+
+/** A marker that matched but was not counted, so the check can say why. */
+export interface IgnoredEvidence {
+  marker: string;
+  source: EvidenceSource;
+  commit?: string;
+  text: string;
+  /** Human-readable reason, e.g. "value names no known AI agent or model". */
+  reason: string;
+}
+
+export interface Attribution {
+  ai: boolean;
+  /** Agent ids, deduplicated and sorted. */
+  agents: string[];
+  /** Model names, deduplicated and sorted. */
+  models: string[];
+  /** Deduplicated by (agent, id), in the order first found. */
+  sessions: AgentSession[];
+  evidence: Evidence[];
+  ignored: IgnoredEvidence[];
+}
+
+export interface Identity {
+  name: string;
+  email: string;
+  /** GitHub's account for the e-mail; only `[bot]` logins are trusted (see agents.ts). */
+  login?: string | null;
+}
+
+export interface CommitInput {
+  sha: string;
+  message: string;
+  author: Identity;
+  committer?: Identity;
+}
+
+export interface ChangeInput {
+  number?: number;
+  title: string;
+  body: string | null;
+  author: { login: string; type?: string };
+  headRef: string;
+  labels: string[];
+}
+
+export interface CommitAttribution extends Attribution {
+  sha: string;
+  /** True when the commit's author matched `attribution.ignoreAuthors`: nothing was attributed. */
+  authorIgnored: boolean;
+}
+
+export interface ChangeAttribution extends Attribution {
+  commits: { total: number; ai: number };
+  perCommit: CommitAttribution[];
+  /** The PR author is a bot (an agent bot or any other, e.g. dependabot[bot]). */
+  authorIsBot: boolean;
+  /** The PR author is a known agent's bot account (built-in or configured `logins`). */
+  authorIsAgent: boolean;
+  /** That agent's id, e.g. "github-copilot" for `copilot-swe-agent[bot]`; null for anyone else. */
+  authorAgent: string | null;
+}

@@ -1,0 +1,535 @@
+import { describe, expect, it } from "vitest";
+import { attributeChange, attributeCommit } from "../../src/attribution/attribute.js";
+import type { ChangeInput, CommitInput, Identity } from "../../src/attribution/types.js";
+import { parseRepoConfig, type RepoConfig } from "../../src/config/repo-config.js";
+
+const jane: Identity = { name: "Jane Doe", email: "jane@example.com", login: "jane-doe" };
+let shaCounter = 0;
+
+function commit(message: string, author: Identity = jane): CommitInput {
+  shaCounter++;
+  return { sha: shaCounter.toString(16).padStart(40, "0"), message, author, committer: author };
+}
+
+function change(overrides: Partial<ChangeInput> = {}): ChangeInput {
+  return {
+    number: 12,
+    title: "Add retries to webhook delivery",
+    body: "Retries failed deliveries with backoff.",
+    author: { login: "jane-doe", type: "User" },
+    headRef: "feature/webhook-retries",
+    labels: [],
+    ...overrides,
+  };
+}
+
+function config(attribution: unknown): RepoConfig {
+  const { config, errors } = parseRepoConfig({ attribution });
+  expect(errors).toEqual([]);
+  return config;
+}
+
+describe("not AI: people, human helpers and non-AI tools", () => {
+  it.each<[string, CommitInput]>([
+    [
+      "a person called Claude with a personal e-mail",
+      commit("Fix the login form", { name: "Claude Martin", email: "claude.martin@gmail.com", login: "claude" }),
+    ],
+    [
+      "a co-author called Claude with a personal e-mail",
+      commit("Fix the login form\n\nCo-Authored-By: Claude Martin <claude@martin.dev>"),
+    ],
+    ["a co-author called Devin", commit("Fix the login form\n\nCo-authored-by: Devin Smith <devin@example.com>")],
+    [
+      "a co-author with an e-mail containing an agent's name",
+      commit("Fix\n\nCo-authored-by: Sam <copilot.fan@example.com>"),
+    ],
+    [
+      "curl's Assisted-by for a human helper",
+      commit("lib: fix a leak in the cookie parser\n\nAssisted-by: Jane Doe <jane@example.com>\nCloses #12345"),
+    ],
+    ["Assisted-by naming a person without e-mail", commit("docs: clarify --retry\n\nAssisted-by: Daniel Stenberg")],
+    [
+      "Assisted-by naming a person whose first name is an agent's",
+      commit("docs: clarify --retry\n\nAssisted-by: Claude Dupont"),
+    ],
+    ["Generated-by a code generator", commit("Regenerate protobuf stubs\n\nGenerated-by: protoc-gen-go v1.34.2")],
+    ["Generated-by a documentation tool", commit("Rebuild the docs\n\nGenerated-by: Sphinx 7.2.6")],
+    ["Generated-by an export tool whose name looks like a model", commit("Export\n\nGenerated-by: O365 exporter")],
+    ["AI-assisted: no", commit("Tidy imports\n\nAI-assisted: no")],
+    ["a Claude Code footer that is not in the message", commit("Mention Claude Code in the README")],
+    ["a trailer-looking line in the subject paragraph", commit("Co-authored-by: Claude <noreply@anthropic.com>")],
+    [
+      "a Claude link that is not a session",
+      commit("Docs\n\nSee https://claude.ai/chat/7d1e2f3a-0000-4000-8000-000000000000"),
+    ],
+  ])("%s", (_name, input) => {
+    const result = attributeCommit(input);
+    expect(result.ai).toBe(false);
+    expect(result.evidence).toEqual([]);
+    expect(result.agents).toEqual([]);
+  });
+
+  it("says why a generic trailer was not counted", () => {
+    const result = attributeCommit(
+      commit("Regenerate stubs\n\nGenerated-by: protoc-gen-go v1.34.2\nAssisted-by: Jane Doe <jane@example.com>"),
+    );
+    expect(result.ignored).toEqual([
+      expect.objectContaining({
+        marker: "generic/generated-by",
+        text: "Generated-by: protoc-gen-go v1.34.2",
+        reason: "value names no known AI agent or model",
+      }),
+      expect.objectContaining({
+        marker: "generic/assisted-by",
+        text: "Assisted-by: Jane Doe <jane@example.com>",
+        reason: "value names no known AI agent or model",
+      }),
+    ]);
+  });
+
+  it("matches the raw e-mail, not the GitHub account it resolved to", () => {
+    // GitHub resolved noreply@anthropic.com to some unrelated user: the e-mail still decides.
+    const resolved = attributeCommit(
+      commit("Add retries", { name: "Claude", email: "noreply@anthropic.com", login: "someone-else" }),
+    );
+    expect(resolved.agents).toEqual(["claude-code"]);
+    // A human's account called "claude" is not the Claude app.
+    const human = attributeCommit(commit("Add retries", { name: "Claude", email: "c@example.com", login: "claude" }));
+    expect(human.ai).toBe(false);
+  });
+});
+
+describe("generic conventions name their agent and model", () => {
+  it.each<[string, string, string[], string[]]>([
+    [
+      "Assisted-by: Claude:claude-3-opus coccinelle sparse",
+      "kernel AGENT:MODEL TOOLS",
+      ["claude-code"],
+      ["claude-3-opus"],
+    ],
+    ["Assisted-by: Gemini:gemini-2.5-pro", "an AI outside the catalogue", ["generic"], ["gemini-2.5-pro"]],
+    ["Assisted-by: Cursor (claude-4-sonnet)", "agent with a model in parentheses", ["cursor"], ["claude-4-sonnet"]],
+    ["Assisted-by: Claude Code", "agent name", ["claude-code"], []],
+    ["Assisted-by: Claude", "a lone first name that is an agent's", ["claude-code"], []],
+    ["Assisted-by: Claude Sonnet 4.5", "agent and model in words", ["claude-code"], ["claude-sonnet-4.5"]],
+    ["Assisted-by: Devin AI", "agent with AI suffix", ["devin"], []],
+    [
+      "Assisted-by: Claude Opus 4.5 (1M context) and sparse",
+      "model words, then other words",
+      ["claude-code"],
+      ["claude-opus-4.5"],
+    ],
+    ["Assisted-by: GitHub Copilot: wrote the tests", "a colon that is prose, not AGENT:MODEL", ["github-copilot"], []],
+    ["Assisted-by: Claude <noreply@anthropic.com>", "an agent's e-mail", ["claude-code"], []],
+    ["Generated-by: o3-mini", "a model only", ["generic"], ["o3-mini"]],
+    ["Generated-by: ChatGPT", "an AI product outside the catalogue", ["generic"], []],
+    ["Generated-by: OpenAI Codex", "agent name in two words", ["codex"], []],
+    [
+      "Co-authored-by-AI: Claude Opus 4.1 <noreply@anthropic.com>",
+      "explicit AI key with an agent e-mail",
+      ["claude-code"],
+      ["claude-opus-4.1"],
+    ],
+    ["Co-authored-by-AI: our in-house assistant", "explicit AI key naming no agent", ["generic"], []],
+    ["AI-assisted: yes (Cursor)", "affirmative with a name after it", ["generic"], []],
+  ])("%s (%s)", (trailer, _name, agents, models) => {
+    const result = attributeCommit(commit(`Add retries\n\n${trailer}`));
+    expect(result.agents).toEqual(agents);
+    expect(result.models).toEqual(models);
+  });
+
+  it("counts any Assisted-by / Generated-by value when trustGenericTrailers is set", () => {
+    const trusted = config({ trustGenericTrailers: true });
+    const result = attributeCommit(commit("Regenerate\n\nGenerated-by: acme-llm-runner"), trusted);
+    expect(result.agents).toEqual(["generic"]);
+    expect(result.evidence).toEqual([expect.objectContaining({ marker: "generic/generated-by", agent: "generic" })]);
+  });
+});
+
+describe("models", () => {
+  it.each<[string, string[]]>([
+    ["Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>", ["claude-sonnet-4.5"]],
+    ["Co-Authored-By: Claude 3.5 Sonnet <noreply@anthropic.com>", ["claude-3.5-sonnet"]],
+    ["Co-Authored-By: Claude Opus 4.5 (1M context) <noreply@anthropic.com>", ["claude-opus-4.5"]],
+    ["Co-Authored-By: Claude <noreply@anthropic.com>", []],
+    ["Co-authored-by: aider (gpt-4o) <noreply@aider.chat>", ["gpt-4o"]],
+    ["Co-authored-by: aider (anthropic/claude-3-5-sonnet-20241022) <aider@aider.chat>", ["claude-3-5-sonnet-20241022"]],
+    ["Co-authored-by: Codex <noreply@openai.com>", []],
+    [
+      "Co-Authored-By: Claude Opus 4.1 <noreply@anthropic.com>\nCo-Authored-By: Claude Haiku 4.5 <noreply@anthropic.com>\nAssisted-by: Claude:claude-opus-4.1",
+      ["claude-haiku-4.5", "claude-opus-4.1"],
+    ],
+  ])("%s", (trailers, models) => {
+    expect(attributeCommit(commit(`Add retries\n\n${trailers}`)).models).toEqual(models);
+  });
+});
+
+describe("pull requests", () => {
+  const claudeCommit = commit(
+    "Add retries\n\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>\nClaude-Session: https://claude.ai/code/session_01Vh7QmZ2c8sKxT4pLw9NbRd",
+  );
+  const copilotCommit = commit("Add tests\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>");
+  const humanCommit = commit("Fix lint");
+
+  it("counts AI-assisted commits and merges their evidence", () => {
+    const result = attributeChange(
+      change({ body: "Retries.\n\nhttps://claude.ai/code/session_01Vh7QmZ2c8sKxT4pLw9NbRd" }),
+      [claudeCommit, copilotCommit, humanCommit],
+    );
+    expect(result.ai).toBe(true);
+    expect(result.commits).toEqual({ total: 3, ai: 2 });
+    expect(result.perCommit.map((c) => [c.sha, c.ai])).toEqual([
+      [claudeCommit.sha, true],
+      [copilotCommit.sha, true],
+      [humanCommit.sha, false],
+    ]);
+    expect(result.agents).toEqual(["claude-code", "github-copilot"]);
+    expect(result.models).toEqual(["claude-sonnet-4.5"]);
+    // The same session in the PR body and in a commit trailer is one session.
+    expect(result.sessions).toEqual([
+      {
+        agent: "claude-code",
+        id: "session_01Vh7QmZ2c8sKxT4pLw9NbRd",
+        url: "https://claude.ai/code/session_01Vh7QmZ2c8sKxT4pLw9NbRd",
+      },
+    ]);
+    expect(result.evidence[0]).toMatchObject({ marker: "claude-code/session-link", source: "pr-body" });
+    expect(result.evidence[0]).not.toHaveProperty("commit");
+    expect(result.evidence.filter((e) => e.commit === claudeCommit.sha).map((e) => e.marker)).toEqual([
+      "claude-code/co-author",
+      "claude-code/session",
+    ]);
+    expect(result.authorIsBot).toBe(false);
+    expect(result.authorIsAgent).toBe(false);
+  });
+
+  it.each<[string, Partial<ChangeInput>, string]>([
+    ["an agent bot as PR author", { author: { login: "copilot-swe-agent[bot]", type: "Bot" } }, "github-copilot/agent"],
+    [
+      "a session link in the PR body",
+      { body: "Link to Devin run: https://app.devin.ai/sessions/4f9e2c7a1b3d4e5f8a6b7c9d0e1f2a3b" },
+      "devin/session-link",
+    ],
+    [
+      "a session link in the PR title",
+      { title: "Retries (https://ampcode.com/threads/T-5d1c2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f)" },
+      "amp/thread-link",
+    ],
+    ["an agent's branch prefix", { headRef: "refs/heads/codex/add-retries" }, "codex/branch"],
+    ["a configured label", { labels: ["ai-assisted"] }, "config/label"],
+    [
+      "a Claude Code footer in the PR body",
+      { body: "## Summary\n- retries\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)" },
+      "claude-code/footer",
+    ],
+  ])("PR-level evidence makes the change AI-assisted without AI commits: %s", (_name, overrides, marker) => {
+    const result = attributeChange(change(overrides), [humanCommit]);
+    expect(result.ai).toBe(true);
+    expect(result.commits).toEqual({ total: 1, ai: 0 });
+    expect(result.evidence.map((e) => e.marker)).toEqual([marker]);
+  });
+
+  it("a Copilot coding agent PR: bot author, agent, branch and body", () => {
+    const result = attributeChange(
+      change({
+        author: { login: "Copilot", type: "Bot" },
+        headRef: "copilot/fix-88",
+        body: "Fixes #88.\n\n<!-- START COPILOT CODING AGENT SUFFIX -->",
+      }),
+      [],
+    );
+    expect(result).toMatchObject({
+      ai: true,
+      authorIsBot: true,
+      authorIsAgent: true,
+      authorAgent: "github-copilot",
+      agents: ["github-copilot"],
+      commits: { total: 0, ai: 0 },
+    });
+    expect(result.evidence.map((e) => e.marker).sort()).toEqual([
+      "github-copilot/agent",
+      "github-copilot/branch",
+      "github-copilot/pr-body",
+    ]);
+  });
+
+  it("a dependabot PR is a bot's but not AI-assisted", () => {
+    const bot: Identity = {
+      name: "dependabot[bot]",
+      email: "49699333+dependabot[bot]@users.noreply.github.com",
+      login: "dependabot[bot]",
+    };
+    const result = attributeChange(
+      change({
+        title: "Bump zod from 4.6.6 to 4.6.7",
+        body: "Bumps [zod](https://github.com/colinhacks/zod) from 4.6.6 to 4.6.7.\n\n---\nupdated-dependencies:\n- dependency-name: zod",
+        author: { login: "dependabot[bot]", type: "Bot" },
+        headRef: "dependabot/npm_and_yarn/zod-4.6.7",
+        labels: ["dependencies", "javascript"],
+      }),
+      [commit("Bump zod from 4.6.6 to 4.6.7\n\nSigned-off-by: dependabot[bot] <support@github.com>", bot)],
+    );
+    expect(result).toMatchObject({
+      ai: false,
+      authorIsBot: true,
+      authorIsAgent: false,
+      authorAgent: null,
+      agents: [],
+      commits: { total: 1, ai: 0 },
+    });
+  });
+
+  it("a human PR without evidence", () => {
+    const result = attributeChange(change({ body: null }), [humanCommit]);
+    expect(result).toMatchObject({ ai: false, agents: [], models: [], sessions: [], evidence: [], authorIsBot: false });
+  });
+});
+
+describe("configuration", () => {
+  it.each<[string, unknown, CommitInput | ChangeInput, string]>([
+    [
+      "a disabled marker",
+      { disableMarkers: ["claude-code/branch"] },
+      change({ headRef: "claude/fix-login" }),
+      "claude-code/branch",
+    ],
+    [
+      "a disabled agent",
+      { disableMarkers: ["cursor"] },
+      commit("Extract the retry policy\n\nCo-authored-by: Cursor <cursoragent@cursor.com>"),
+      "cursor/co-author",
+    ],
+    [
+      "disabled generic conventions",
+      { disableMarkers: ["generic"] },
+      commit("Tidy\n\nAI-assisted: true"),
+      "generic/ai-assisted",
+    ],
+  ])("%s is not counted, and the check can say why", (_name, attribution, input, marker) => {
+    const repo = config(attribution);
+    const result = "sha" in input ? attributeCommit(input, repo) : attributeChange(input, [], repo);
+    expect(result.ai).toBe(false);
+    expect(result.ignored).toEqual([
+      expect.objectContaining({ marker, reason: "disabled by attribution.disableMarkers" }),
+    ]);
+  });
+
+  it("still knows an agent's bot as the PR author when its marker is disabled", () => {
+    const result = attributeChange(
+      change({ author: { login: "devin-ai-integration[bot]", type: "Bot" } }),
+      [],
+      config({ disableMarkers: ["devin/bot"] }),
+    );
+    expect(result).toMatchObject({ ai: false, authorIsBot: true, authorIsAgent: true, authorAgent: "devin" });
+  });
+
+  it("ignores commits of ignored authors entirely", () => {
+    const repo = config({ ignoreAuthors: ["release-bot@acme.dev", "*[bot]"] });
+    const release = commit("chore: release 1.2.0\n\nCo-Authored-By: Claude <noreply@anthropic.com>", {
+      name: "Release Bot",
+      email: "release-bot@acme.dev",
+    });
+    const renovate = commit("Update zod\n\nAI-assisted: true", {
+      name: "renovate[bot]",
+      email: "29139614+renovate[bot]@users.noreply.github.com",
+      login: "renovate[bot]",
+    });
+    for (const input of [release, renovate]) {
+      const result = attributeCommit(input, repo);
+      expect(result).toMatchObject({ ai: false, authorIgnored: true, evidence: [] });
+      expect(result.ignored).toEqual([
+        expect.objectContaining({
+          marker: "config/ignore-authors",
+          reason: "author matches attribution.ignoreAuthors",
+        }),
+      ]);
+    }
+    const change_ = attributeChange(
+      change(),
+      [release, commit("Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>")],
+      repo,
+    );
+    expect(change_.commits).toEqual({ total: 2, ai: 1 });
+  });
+
+  it("switches labels off with labels: []", () => {
+    expect(attributeChange(change({ labels: ["ai-assisted"] }), [], config({ labels: [] })).ai).toBe(false);
+  });
+
+  it("uses configured label globs, case-insensitively", () => {
+    const repo = config({ labels: ["ai:*"] });
+    expect(attributeChange(change({ labels: ["AI:Claude"] }), [], repo).evidence).toEqual([
+      expect.objectContaining({ marker: "config/label", agent: "generic", text: "AI:Claude" }),
+    ]);
+    expect(attributeChange(change({ labels: ["ai-assisted"] }), [], repo).ai).toBe(false);
+  });
+
+  describe("a configured agent", () => {
+    const repo = config({
+      agents: [
+        {
+          id: "acme-bot",
+          name: "Acme Bot",
+          emails: ["*@agents.acme.dev"],
+          names: ["Acme Agent"],
+          logins: ["acme-bot[bot]"],
+          trailers: [{ key: "Acme-Run", value: "run-*" }],
+          branches: ["acme/*"],
+          text: ["Drafted by Acme Bot"],
+          links: ["https://runs.acme.dev/r/"],
+          labels: ["acme"],
+        },
+        { id: "claude-code", emails: ["claude@ai.acme.internal"] },
+      ],
+    });
+
+    it.each<[string, CommitInput | ChangeInput, string, string, Record<string, unknown>?]>([
+      [
+        "co-author e-mail",
+        commit("Fix\n\nCo-authored-by: Acme Bot <r2d2@agents.acme.dev>"),
+        "acme-bot/config/email",
+        "acme-bot",
+      ],
+      [
+        "author e-mail",
+        commit("Fix", { name: "Acme", email: "r2d2@agents.acme.dev" }),
+        "acme-bot/config/email",
+        "acme-bot",
+      ],
+      ["author name", commit("Fix", { name: "Acme Agent", email: "ci@acme.dev" }), "acme-bot/config/name", "acme-bot"],
+      [
+        "PR author login",
+        change({ author: { login: "acme-bot[bot]", type: "Bot" } }),
+        "acme-bot/config/login",
+        "acme-bot",
+      ],
+      ["trailer", commit("Fix\n\nAcme-Run: run-8812"), "acme-bot/config/trailer[0]", "acme-bot"],
+      ["branch", change({ headRef: "acme/fix-8812" }), "acme-bot/config/branch", "acme-bot"],
+      [
+        "text in a commit body",
+        commit("Fix\n\nDrafted by Acme Bot, reviewed by Jane."),
+        "acme-bot/config/text",
+        "acme-bot",
+      ],
+      [
+        "session link in the PR body",
+        change({ body: "Run: https://runs.acme.dev/r/8812." }),
+        "acme-bot/config/link",
+        "acme-bot",
+        { session: { agent: "acme-bot", id: "8812", url: "https://runs.acme.dev/r/8812" } },
+      ],
+      ["label", change({ labels: ["Acme"] }), "acme-bot/config/label", "acme-bot"],
+      ["its name in Assisted-by", commit("Fix\n\nAssisted-by: Acme Bot"), "generic/assisted-by", "acme-bot"],
+      [
+        "its e-mail in Assisted-by",
+        commit("Fix\n\nAssisted-by: R2 <r2@agents.acme.dev>"),
+        "generic/assisted-by",
+        "acme-bot",
+      ],
+      [
+        "extra marker of a built-in agent",
+        commit("Fix\n\nCo-authored-by: Claude <claude@ai.acme.internal>"),
+        "claude-code/config/email",
+        "claude-code",
+      ],
+    ])("%s", (_name, input, marker, agent, extra = {}) => {
+      const result = "sha" in input ? attributeCommit(input, repo) : attributeChange(input, [], repo);
+      expect(result.agents).toEqual([agent]);
+      expect(result.evidence).toEqual([expect.objectContaining({ marker, agent, ...extra })]);
+    });
+
+    it("is not matched by a person of another domain", () => {
+      expect(attributeCommit(commit("Fix\n\nCo-authored-by: Acme Fan <fan@acme.dev>"), repo).ai).toBe(false);
+    });
+
+    it("disabling a built-in agent disables its configured markers too", () => {
+      const off = config({
+        agents: [{ id: "claude-code", emails: ["claude@ai.acme.internal"] }],
+        disableMarkers: ["claude-code"],
+      });
+      expect(attributeCommit(commit("Fix\n\nCo-authored-by: Claude <claude@ai.acme.internal>"), off).ai).toBe(false);
+    });
+  });
+});
+
+describe("evidence", () => {
+  it("sorts agents and models deterministically whatever the order found", () => {
+    const a = attributeCommit(
+      commit(
+        "x\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nCo-Authored-By: Claude Opus 4.1 <noreply@anthropic.com>\nCo-authored-by: aider (gpt-4o) <aider@aider.chat>",
+      ),
+    );
+    const b = attributeCommit(
+      commit(
+        "x\n\nCo-authored-by: aider (gpt-4o) <aider@aider.chat>\nCo-Authored-By: Claude Opus 4.1 <noreply@anthropic.com>\nCo-authored-by: Cursor <cursoragent@cursor.com>",
+      ),
+    );
+    expect(a.agents).toEqual(["aider", "claude-code", "cursor"]);
+    expect(b.agents).toEqual(a.agents);
+    expect(a.models).toEqual(["claude-opus-4.1", "gpt-4o"]);
+    expect(b.models).toEqual(a.models);
+  });
+
+  it("clips long texts to about 200 characters", () => {
+    const result = attributeCommit(commit(`x\n\nAssisted-by: Claude:claude-3-opus ${"tool ".repeat(100)}`));
+    const text = result.evidence[0]?.text ?? "";
+    expect(text.length).toBeLessThanOrEqual(200);
+    expect(text.endsWith("…")).toBe(true);
+  });
+
+  it("caps evidence per commit", () => {
+    const trailers = Array.from(
+      { length: 150 },
+      (_, i) => `Co-Authored-By: Claude Opus 4.${i} <noreply@anthropic.com>`,
+    ).join("\n");
+    const result = attributeCommit(commit(`x\n\n${trailers}`));
+    expect(result.evidence).toHaveLength(50);
+  });
+
+  it("does not repeat the committer when it is the author", () => {
+    const bot: Identity = { name: "Cursor Agent", email: "cursoragent@cursor.com" };
+    expect(attributeCommit(commit("Fix", bot)).evidence.map((e) => e.source)).toEqual(["author"]);
+    const other = attributeCommit({ sha: "f".repeat(40), message: "Fix", author: jane, committer: bot });
+    expect(other.evidence.map((e) => [e.marker, e.source])).toEqual([["cursor/agent", "committer"]]);
+  });
+});
+
+describe("linear-time safety on 1 MB inputs", () => {
+  const hostile = config({
+    agents: [
+      {
+        id: "hostile",
+        emails: Array.from({ length: 50 }, (_, i) => `${"*a".repeat(40)}*${i}`),
+        names: Array.from({ length: 50 }, (_, i) => `${"*?".repeat(40)}*${i}`),
+        trailers: Array.from({ length: 50 }, (_, i) => ({ key: "Co-authored-by", value: `${"*a".repeat(40)}*${i}` })),
+        text: Array.from({ length: 50 }, (_, i) => `${"a".repeat(150)}${i}`),
+        links: Array.from({ length: 50 }, (_, i) => `https://a${i}.example/`),
+      },
+    ],
+  });
+
+  it("a 1 MB message of near-misses and many trailers", () => {
+    const body =
+      "aaaa https://claude.ai/code/session_ https://github.com/a/b/sessions/ cursor.com/agents?id=bc Generated with [Claude \n".repeat(
+        9_000,
+      );
+    const trailers = Array.from(
+      { length: 5_000 },
+      (_, i) => `Co-authored-by: ${"a".repeat(150)} <${"a".repeat(150)}${i}@example.com>`,
+    ).join("\n");
+    const message = `Subject\n\n${body}\n\n${trailers}`;
+    expect(message.length).toBeGreaterThan(1_000_000);
+    const result = attributeCommit(
+      commit(message, { name: "a".repeat(5_000), email: `${"a".repeat(5_000)}@x` }),
+      hostile,
+    );
+    expect(result.ai).toBe(false);
+  });
+
+  it("a 1 MB PR body", () => {
+    const body = `${"a".repeat(1_000_000)}\nhttps://app.devin.ai/sessions/4f9e2c7a1b3d4e5f8a6b7c9d0e1f2a3b`;
+    const result = attributeChange(change({ body, headRef: "a".repeat(100_000) }), [], hostile);
+    expect(result.agents).toEqual(["devin"]);
+  });
+});

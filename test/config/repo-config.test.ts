@@ -1,0 +1,273 @@
+import { describe, expect, it } from "vitest";
+import { MARKER_IDS } from "../../src/attribution/agents.js";
+import {
+  CONFIG_LIMITS,
+  defaults,
+  formatPath,
+  parseRepoConfig,
+  repoConfigSchema,
+} from "../../src/config/repo-config.js";
+
+const attributionDefaults = {
+  agents: [],
+  labels: ["ai-assisted"],
+  ignoreAuthors: [],
+  disableMarkers: [],
+  trustGenericTrailers: false,
+};
+
+const agentDefaults = {
+  emails: [],
+  names: [],
+  logins: [],
+  trailers: [],
+  branches: [],
+  text: [],
+  links: [],
+  labels: [],
+};
+
+describe("defaults", () => {
+  it("are the schema's parse of an empty file", () => {
+    expect(defaults).toEqual({ attribution: attributionDefaults });
+    expect(repoConfigSchema.parse({})).toEqual(defaults);
+    expect(repoConfigSchema.parse({ attribution: {} })).toEqual(defaults);
+  });
+
+  it.each([null, undefined, {}])("a missing or empty file (%j) gives the defaults without errors", (raw) => {
+    expect(parseRepoConfig(raw)).toEqual({ config: defaults, errors: [] });
+  });
+});
+
+describe("parseRepoConfig: valid files", () => {
+  it("fills defaults inside a configured agent and its trailers", () => {
+    const { config, errors } = parseRepoConfig({
+      attribution: {
+        agents: [
+          {
+            id: "acme-bot",
+            name: "Acme Bot",
+            emails: ["bot@acme.dev"],
+            trailers: [{ key: "Acme-Run" }, { key: "Generated-With", value: "acme *" }],
+          },
+        ],
+        labels: ["ai-assisted", "agent:*"],
+        disableMarkers: ["cursor/branch", "sweep", "generic"],
+        trustGenericTrailers: true,
+      },
+    });
+    expect(errors).toEqual([]);
+    expect(config.attribution).toEqual({
+      agents: [
+        {
+          ...agentDefaults,
+          id: "acme-bot",
+          name: "Acme Bot",
+          emails: ["bot@acme.dev"],
+          trailers: [
+            { key: "Acme-Run", value: "*" },
+            { key: "Generated-With", value: "acme *" },
+          ],
+        },
+      ],
+      labels: ["ai-assisted", "agent:*"],
+      ignoreAuthors: [],
+      disableMarkers: ["cursor/branch", "sweep", "generic"],
+      trustGenericTrailers: true,
+    });
+  });
+
+  it("accepts every catalogue marker id in disableMarkers", () => {
+    const { errors } = parseRepoConfig({ attribution: { disableMarkers: [...MARKER_IDS] } });
+    expect(errors).toEqual([]);
+  });
+
+  it.each<[string, unknown]>([
+    ["an empty section", { attribution: null }],
+    ["an empty key", { attribution: { labels: null, agents: null } }],
+  ])("treats %s (null in YAML) as absent", (_name, raw) => {
+    expect(parseRepoConfig(raw)).toEqual({ config: defaults, errors: [] });
+  });
+
+  it("keeps an empty agent field at its default", () => {
+    const { config, errors } = parseRepoConfig({ attribution: { agents: [{ id: "acme", emails: null }] } });
+    expect(errors).toEqual([]);
+    expect(config.attribution.agents).toEqual([{ ...agentDefaults, id: "acme" }]);
+  });
+
+  it("lets `labels: []` switch labels off", () => {
+    expect(parseRepoConfig({ attribution: { labels: [] } }).config.attribution.labels).toEqual([]);
+  });
+});
+
+describe("parseRepoConfig: invalid files name the field, the value and what was expected", () => {
+  it.each<[string, unknown, string[], Record<string, unknown>]>([
+    [
+      "a wrong item type drops that item only",
+      { attribution: { labels: ["ai", "agent", 42] } },
+      ["attribution.labels[2]: expected a string, got 42"],
+      { labels: ["ai", "agent"] },
+    ],
+    [
+      "a misspelt key is reported with a suggestion and ignored",
+      { attribution: { lables: ["x"] } },
+      ['attribution.lables: unknown key; did you mean "labels"?'],
+      {},
+    ],
+    [
+      "an unknown key without a near match lists the accepted keys",
+      { attribution: { colour: "blue" } },
+      [
+        "attribution.colour: unknown key; expected one of agents, labels, ignoreAuthors, disableMarkers, trustGenericTrailers",
+      ],
+      {},
+    ],
+    ["an unknown section", { atribution: {} }, ['atribution: unknown key; did you mean "attribution"?'], {}],
+    [
+      "a boolean written as a string",
+      { attribution: { trustGenericTrailers: "yes" } },
+      ['attribution.trustGenericTrailers: expected true or false, got "yes"'],
+      {},
+    ],
+    [
+      "a section that is not a mapping",
+      { attribution: ["labels"] },
+      ["attribution: expected a mapping, got a list"],
+      {},
+    ],
+    [
+      "a list written as a single string",
+      { attribution: { ignoreAuthors: "release-bot" } },
+      ['attribution.ignoreAuthors: expected a list, got "release-bot"'],
+      {},
+    ],
+    [
+      "an empty pattern",
+      { attribution: { ignoreAuthors: ["", "ci@example.com"] } },
+      ['attribution.ignoreAuthors[0]: expected a non-empty string, got ""'],
+      { ignoreAuthors: ["ci@example.com"] },
+    ],
+    [
+      "unknown markers in disableMarkers, keeping the known ones",
+      { attribution: { disableMarkers: ["claude-code/coauthor", "sweep", "nope", "generic/foo"] } },
+      [
+        'attribution.disableMarkers[0]: unknown marker "claude-code/coauthor"; expected one of claude-code/co-author, claude-code/footer, claude-code/session, claude-code/session-link, claude-code/session-branch, claude-code/bot, claude-code/branch',
+        'attribution.disableMarkers[2]: unknown marker "nope"; expected a marker id such as "cursor/branch" or an agent id such as "sweep"',
+        'attribution.disableMarkers[3]: unknown marker "generic/foo"; expected one of generic/assisted-by, generic/generated-by, generic/co-authored-by-ai, generic/ai-assisted, generic/agent-session',
+      ],
+      { disableMarkers: ["sweep"] },
+    ],
+    [
+      "invalid agents are dropped as a whole, valid ones kept",
+      {
+        attribution: {
+          agents: [
+            { name: "No id" },
+            { id: "Acme Bot" },
+            { id: "generic" },
+            { id: "acme", emails: ["x".repeat(300), "bot@acme.dev"], colour: 1 },
+          ],
+        },
+      },
+      [
+        "attribution.agents[0].id: missing; expected a string",
+        'attribution.agents[1].id: expected a lower-case slug such as "acme-bot", got "Acme Bot"',
+        'attribution.agents[2].id: expected an agent id other than "generic" or "config", got "generic"',
+        "attribution.agents[3].emails[0]: expected at most 200 characters, got 300",
+        "attribution.agents[3].colour: unknown key; expected one of id, name, emails, names, logins, trailers, branches, text, links, labels",
+      ],
+      { agents: [{ ...agentDefaults, id: "acme", emails: ["bot@acme.dev"] }] },
+    ],
+    [
+      "a bad trailer marker",
+      {
+        attribution: {
+          agents: [
+            {
+              id: "acme",
+              trailers: [
+                { key: "Acme Run", value: 3 },
+                { key: "Acme-Run", val: "*" },
+              ],
+            },
+          ],
+        },
+      },
+      [
+        "attribution.agents[0].trailers[0].key: expected a trailer key of letters, digits and '-', got \"Acme Run\"",
+        "attribution.agents[0].trailers[0].value: expected a string, got 3",
+        'attribution.agents[0].trailers[1].val: unknown key; did you mean "value"?',
+      ],
+      { agents: [{ ...agentDefaults, id: "acme", trailers: [{ key: "Acme-Run", value: "*" }] }] },
+    ],
+  ])("%s", (_name, raw, messages, attribution) => {
+    const { config, errors } = parseRepoConfig(raw);
+    expect(errors.map((e) => e.message)).toEqual(messages);
+    expect(config.attribution).toEqual({ ...attributionDefaults, ...attribution });
+  });
+
+  it.each<[unknown, string]>([
+    ["labels: ai", '(root): expected a mapping, got "labels: ai"'],
+    [[1, 2], "(root): expected a mapping, got a list"],
+    [42, "(root): expected a mapping, got 42"],
+  ])("a file that is not a mapping (%j) falls back to the defaults", (raw, message) => {
+    expect(parseRepoConfig(raw)).toEqual({ config: defaults, errors: [{ path: "(root)", message }] });
+  });
+
+  it("gives each error its path separately", () => {
+    const { errors } = parseRepoConfig({ attribution: { labels: [1] } });
+    expect(errors).toEqual([
+      { path: "attribution.labels[0]", message: "attribution.labels[0]: expected a string, got 1" },
+    ]);
+  });
+});
+
+describe("size limits against hostile files", () => {
+  it("rejects a list longer than the limit", () => {
+    const labels = Array.from({ length: CONFIG_LIMITS.maxPatterns + 10 }, (_, i) => `l${i}`);
+    const { config, errors } = parseRepoConfig({ attribution: { labels } });
+    expect(errors.map((e) => e.message)).toEqual(["attribution.labels: expected at most 50 items, got 60"]);
+    expect(config.attribution.labels).toEqual(["ai-assisted"]);
+  });
+
+  it("rejects too many agents", () => {
+    const agents = Array.from({ length: CONFIG_LIMITS.maxAgents + 1 }, (_, i) => ({ id: `agent-${i}` }));
+    const { errors } = parseRepoConfig({ attribution: { agents } });
+    expect(errors.map((e) => e.message)).toEqual(["attribution.agents: expected at most 50 items, got 51"]);
+  });
+
+  it("rejects more patterns in total than the budget, even when each list is within its limit", () => {
+    const agents = Array.from({ length: 20 }, (_, i) => ({ id: `agent-${i}`, emails: Array(30).fill(`*@${i}.dev`) }));
+    const { config, errors } = parseRepoConfig({ attribution: { agents, labels: ["ai"] } });
+    expect(errors.map((e) => e.message)).toEqual([
+      "attribution.agents: expected at most 500 patterns in the attribution section, got 601",
+    ]);
+    expect(config.attribution).toEqual({ ...attributionDefaults, labels: ["ai"] });
+  });
+
+  it("reports the budget after a first round of item errors", () => {
+    const agents = Array.from({ length: 20 }, (_, i) => ({ id: `agent-${i}`, emails: Array(30).fill(`*@${i}.dev`) }));
+    const { errors } = parseRepoConfig({ attribution: { agents, labels: [7] } });
+    expect(errors.map((e) => e.message)).toEqual([
+      "attribution.labels[0]: expected a string, got 7",
+      "attribution.agents: expected at most 500 patterns in the attribution section, got 600",
+    ]);
+  });
+
+  it("clips long values in messages", () => {
+    const { errors } = parseRepoConfig({ attribution: { trustGenericTrailers: "y".repeat(500) } });
+    expect(errors[0]?.message).toBe(
+      `attribution.trustGenericTrailers: expected true or false, got "${"y".repeat(57)}…"`,
+    );
+  });
+});
+
+describe("formatPath", () => {
+  it.each<[PropertyKey[], string]>([
+    [[], "(root)"],
+    [["attribution"], "attribution"],
+    [["attribution", "agents", 0, "emails", 3], "attribution.agents[0].emails[3]"],
+  ])("%j → %s", (path, expected) => {
+    expect(formatPath(path)).toBe(expected);
+  });
+});
