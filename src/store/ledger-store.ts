@@ -2,7 +2,10 @@ import { and, asc, count, eq, inArray, isNull, type SQL, sql } from "drizzle-orm
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type * as schema from "./schema.sqlite.js";
 import type {
+  ChangeInputRecord,
+  ChangeRecord,
   ClaimOptions,
+  CommitRecord,
   Delivery,
   DeliveryQuery,
   DeliveryStatus,
@@ -202,6 +205,112 @@ export class LedgerStore implements Store {
       .where(where);
     // Sorted here, not in SQL: the dialects' collations order names differently.
     return rows.sort((a, b) => compareNames(a.fullName, b.fullName));
+  }
+
+  async recordChange(change: ChangeInputRecord, commitList: CommitRecord[], now: number): Promise<number> {
+    const c = this.#t.changes;
+    const row = {
+      ...change,
+      agents: JSON.stringify(change.agents),
+      models: JSON.stringify(change.models),
+      sessions: JSON.stringify(change.sessions),
+      evidence: JSON.stringify(change.evidence),
+      updatedAt: now,
+    };
+    const { installationId: _installation, repositoryId: _repository, number: _number, ...set } = row;
+    const [saved] = await this.#db
+      .insert(c)
+      .values(row)
+      .onConflictDoUpdate({ target: [c.repositoryId, c.number], set })
+      .returning({ id: c.id });
+    if (!saved) throw new Error(`recordChange: no row for ${change.repositoryId}#${change.number}`);
+
+    const k = this.#t.commits;
+    for (let i = 0; i < commitList.length; i += 100) {
+      const chunk = commitList.slice(i, i + 100).map((commit) => ({
+        repositoryId: change.repositoryId,
+        sha: commit.sha,
+        authorName: commit.authorName,
+        authorEmail: commit.authorEmail,
+        authorLogin: commit.authorLogin,
+        authoredAt: commit.authoredAt,
+        subject: commit.subject,
+        ai: commit.ai,
+        agents: JSON.stringify(commit.agents),
+        models: JSON.stringify(commit.models),
+        sessions: JSON.stringify(commit.sessions),
+        evidence: JSON.stringify(commit.evidence),
+      }));
+      await this.#db
+        .insert(k)
+        .values(chunk)
+        .onConflictDoUpdate({
+          target: [k.repositoryId, k.sha],
+          set: {
+            ai: sql`excluded.ai`,
+            agents: sql`excluded.agents`,
+            models: sql`excluded.models`,
+            sessions: sql`excluded.sessions`,
+            evidence: sql`excluded.evidence`,
+            authorLogin: sql`excluded.author_login`,
+          },
+        });
+    }
+
+    const cc = this.#t.changeCommits;
+    await this.#db.delete(cc).where(eq(cc.changeId, saved.id));
+    for (let i = 0; i < commitList.length; i += 300) {
+      await this.#db
+        .insert(cc)
+        .values(
+          commitList.slice(i, i + 300).map((commit, j) => ({ changeId: saved.id, sha: commit.sha, position: i + j })),
+        )
+        .onConflictDoNothing();
+    }
+    return saved.id;
+  }
+
+  async getChange(installationId: number, repositoryId: number, number: number): Promise<ChangeRecord | null> {
+    const c = this.#t.changes;
+    const rows = await this.#db
+      .select()
+      .from(c)
+      .where(and(eq(c.installationId, installationId), eq(c.repositoryId, repositoryId), eq(c.number, number)));
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      ...row,
+      agents: JSON.parse(row.agents),
+      models: JSON.parse(row.models),
+      sessions: JSON.parse(row.sessions),
+      evidence: JSON.parse(row.evidence),
+    };
+  }
+
+  async listChangeCommits(changeId: number): Promise<CommitRecord[]> {
+    const c = this.#t.changes;
+    const cc = this.#t.changeCommits;
+    const k = this.#t.commits;
+    const rows = await this.#db
+      .select({ commit: k })
+      .from(cc)
+      .innerJoin(c, eq(c.id, cc.changeId))
+      .innerJoin(k, and(eq(k.repositoryId, c.repositoryId), eq(k.sha, cc.sha)))
+      .where(eq(cc.changeId, changeId))
+      .orderBy(asc(cc.position));
+    return rows.map(({ commit }) => ({
+      sha: commit.sha,
+      authorName: commit.authorName,
+      authorEmail: commit.authorEmail,
+      authorLogin: commit.authorLogin,
+      authoredAt: commit.authoredAt,
+      subject: commit.subject,
+      ai: commit.ai,
+      agents: JSON.parse(commit.agents),
+      models: JSON.parse(commit.models),
+      sessions: JSON.parse(commit.sessions),
+      evidence: JSON.parse(commit.evidence),
+    }));
   }
 
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {

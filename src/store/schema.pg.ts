@@ -1,6 +1,6 @@
 // PostgreSQL schema of the ledger. Keep in step with schema.sqlite.ts: test/store/schema-parity.test.ts
 // asserts that both dialects declare the same tables and columns.
-import { bigint, boolean, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 
 const ms = (name: string) => bigint(name, { mode: "number" });
 
@@ -53,4 +53,79 @@ export const deliveries = pgTable(
     index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
     index("deliveries_installation_idx").on(t.installationId),
   ],
+);
+
+/** A pull request (or later, a direct push) and its latest attribution. */
+export const changes = pgTable(
+  "changes",
+  {
+    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    repositoryId: bigint("repository_id", { mode: "number" })
+      .notNull()
+      .references(() => repositories.id),
+    number: integer("number").notNull(),
+    title: text("title").notNull(),
+    authorLogin: text("author_login").notNull(),
+    authorType: text("author_type").notNull(),
+    /** The author is a bot that is not a known agent (dependabot, renovate…): recorded, marked. */
+    botChange: boolean("bot_change").notNull(),
+    headRef: text("head_ref").notNull(),
+    headSha: text("head_sha").notNull(),
+    baseRef: text("base_ref").notNull(),
+    state: text("state", { enum: ["open", "closed", "merged"] }).notNull(),
+    openedAt: ms("opened_at").notNull(),
+    mergedAt: ms("merged_at"),
+    mergeCommitSha: text("merge_commit_sha"),
+    ai: boolean("ai").notNull(),
+    /** JSON arrays: agent ids, model names, sessions, evidence (see src/attribution/types.ts). */
+    agents: text("agents").notNull(),
+    models: text("models").notNull(),
+    sessions: text("sessions").notNull(),
+    evidence: text("evidence").notNull(),
+    commitsTotal: integer("commits_total").notNull(),
+    commitsAi: integer("commits_ai").notNull(),
+    /** The head sha the attribution was computed for. */
+    attributedSha: text("attributed_sha").notNull(),
+    updatedAt: ms("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("changes_repository_number_idx").on(t.repositoryId, t.number),
+    index("changes_installation_idx").on(t.installationId),
+  ],
+);
+
+/** Commits as attributed, once per repository and sha. */
+export const commits = pgTable(
+  "commits",
+  {
+    repositoryId: bigint("repository_id", { mode: "number" })
+      .notNull()
+      .references(() => repositories.id),
+    sha: text("sha").notNull(),
+    authorName: text("author_name").notNull(),
+    authorEmail: text("author_email").notNull(),
+    authorLogin: text("author_login"),
+    authoredAt: ms("authored_at"),
+    subject: text("subject").notNull(),
+    ai: boolean("ai").notNull(),
+    agents: text("agents").notNull(),
+    models: text("models").notNull(),
+    sessions: text("sessions").notNull(),
+    evidence: text("evidence").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.repositoryId, t.sha] })],
+);
+
+/** Which commits a change is made of, in order. */
+export const changeCommits = pgTable(
+  "change_commits",
+  {
+    changeId: integer("change_id")
+      .notNull()
+      .references(() => changes.id, { onDelete: "cascade" }),
+    sha: text("sha").notNull(),
+    position: integer("position").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.changeId, t.sha] }), index("change_commits_sha_idx").on(t.sha)],
 );

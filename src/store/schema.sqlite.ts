@@ -1,7 +1,7 @@
 // SQLite schema of the ledger. Keep in step with schema.pg.ts: test/store/schema-parity.test.ts
 // asserts that both dialects declare the same tables and columns.
 // Times are epoch milliseconds in both dialects so that rows have one TypeScript shape.
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const installations = sqliteTable("installations", {
   id: integer("id", { mode: "number" }).primaryKey(),
@@ -52,4 +52,79 @@ export const deliveries = sqliteTable(
     index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
     index("deliveries_installation_idx").on(t.installationId),
   ],
+);
+
+/** A pull request (or later, a direct push) and its latest attribution. */
+export const changes = sqliteTable(
+  "changes",
+  {
+    id: integer("id", { mode: "number" }).primaryKey({ autoIncrement: true }),
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    repositoryId: integer("repository_id", { mode: "number" })
+      .notNull()
+      .references(() => repositories.id),
+    number: integer("number", { mode: "number" }).notNull(),
+    title: text("title").notNull(),
+    authorLogin: text("author_login").notNull(),
+    authorType: text("author_type").notNull(),
+    /** The author is a bot that is not a known agent (dependabot, renovate…): recorded, marked. */
+    botChange: integer("bot_change", { mode: "boolean" }).notNull(),
+    headRef: text("head_ref").notNull(),
+    headSha: text("head_sha").notNull(),
+    baseRef: text("base_ref").notNull(),
+    state: text("state", { enum: ["open", "closed", "merged"] }).notNull(),
+    openedAt: integer("opened_at", { mode: "number" }).notNull(),
+    mergedAt: integer("merged_at", { mode: "number" }),
+    mergeCommitSha: text("merge_commit_sha"),
+    ai: integer("ai", { mode: "boolean" }).notNull(),
+    /** JSON arrays: agent ids, model names, sessions, evidence (see src/attribution/types.ts). */
+    agents: text("agents").notNull(),
+    models: text("models").notNull(),
+    sessions: text("sessions").notNull(),
+    evidence: text("evidence").notNull(),
+    commitsTotal: integer("commits_total", { mode: "number" }).notNull(),
+    commitsAi: integer("commits_ai", { mode: "number" }).notNull(),
+    /** The head sha the attribution was computed for. */
+    attributedSha: text("attributed_sha").notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("changes_repository_number_idx").on(t.repositoryId, t.number),
+    index("changes_installation_idx").on(t.installationId),
+  ],
+);
+
+/** Commits as attributed, once per repository and sha. */
+export const commits = sqliteTable(
+  "commits",
+  {
+    repositoryId: integer("repository_id", { mode: "number" })
+      .notNull()
+      .references(() => repositories.id),
+    sha: text("sha").notNull(),
+    authorName: text("author_name").notNull(),
+    authorEmail: text("author_email").notNull(),
+    authorLogin: text("author_login"),
+    authoredAt: integer("authored_at", { mode: "number" }),
+    subject: text("subject").notNull(),
+    ai: integer("ai", { mode: "boolean" }).notNull(),
+    agents: text("agents").notNull(),
+    models: text("models").notNull(),
+    sessions: text("sessions").notNull(),
+    evidence: text("evidence").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.repositoryId, t.sha] })],
+);
+
+/** Which commits a change is made of, in order. */
+export const changeCommits = sqliteTable(
+  "change_commits",
+  {
+    changeId: integer("change_id", { mode: "number" })
+      .notNull()
+      .references(() => changes.id, { onDelete: "cascade" }),
+    sha: text("sha").notNull(),
+    position: integer("position", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.changeId, t.sha] }), index("change_commits_sha_idx").on(t.sha)],
 );

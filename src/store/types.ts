@@ -58,6 +58,59 @@ export interface DeliveryQuery {
   limit?: number;
 }
 
+export type ChangeState = "open" | "closed" | "merged";
+
+export interface SessionRef {
+  agent: string;
+  id: string;
+  url?: string;
+}
+
+/** A commit as attributed (evidence kept as recorded, for audit). */
+export interface CommitRecord {
+  sha: string;
+  authorName: string;
+  authorEmail: string;
+  authorLogin: string | null;
+  authoredAt: number | null;
+  subject: string;
+  ai: boolean;
+  agents: string[];
+  models: string[];
+  sessions: SessionRef[];
+  evidence: unknown[];
+}
+
+/** A pull request and its latest attribution. */
+export interface ChangeRecord {
+  id: number;
+  installationId: number;
+  repositoryId: number;
+  number: number;
+  title: string;
+  authorLogin: string;
+  authorType: string;
+  botChange: boolean;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  state: ChangeState;
+  openedAt: number;
+  mergedAt: number | null;
+  mergeCommitSha: string | null;
+  ai: boolean;
+  agents: string[];
+  models: string[];
+  sessions: SessionRef[];
+  evidence: unknown[];
+  commitsTotal: number;
+  commitsAi: number;
+  attributedSha: string;
+  updatedAt: number;
+}
+
+export type ChangeInputRecord = Omit<ChangeRecord, "id" | "updatedAt">;
+
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
@@ -79,6 +132,16 @@ export interface Store {
   markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void>;
   /** Repositories of one installation only: data of one installation is never visible to another. */
   listRepositories(installationId: number, options?: { includeRemoved?: boolean }): Promise<RepositoryRecord[]>;
+
+  /**
+   * Records a change with its commits (upserted by repository and sha) and their order,
+   * replacing what the ledger held for that pull request. Returns the change's id.
+   */
+  recordChange(change: ChangeInputRecord, commits: CommitRecord[], now: number): Promise<number>;
+  /** A change of one installation's repository (null for another installation's). */
+  getChange(installationId: number, repositoryId: number, number: number): Promise<ChangeRecord | null>;
+  /** The change's commits, in order. */
+  listChangeCommits(changeId: number): Promise<CommitRecord[]>;
 
   /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
   enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;

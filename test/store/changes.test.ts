@@ -1,0 +1,93 @@
+import { expect, it } from "vitest";
+import type { ChangeInputRecord, CommitRecord } from "../../src/store/types.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+const commit = (sha: string, ai: boolean): CommitRecord => ({
+  sha,
+  authorName: "Mona",
+  authorEmail: "mona@example.com",
+  authorLogin: "mona",
+  authoredAt: T0,
+  subject: `commit ${sha}`,
+  ai,
+  agents: ai ? ["claude-code"] : [],
+  models: ai ? ["claude-opus-4.5"] : [],
+  sessions: [],
+  evidence: ai
+    ? [{ agent: "claude-code", marker: "claude-code/co-author", source: "trailer", commit: sha, text: "x" }]
+    : [],
+});
+
+const change = (over: Partial<ChangeInputRecord> = {}): ChangeInputRecord => ({
+  installationId: 1,
+  repositoryId: 10,
+  number: 7,
+  title: "Add search",
+  authorLogin: "mona",
+  authorType: "User",
+  botChange: false,
+  headRef: "feature/search",
+  headSha: "b".repeat(40),
+  baseRef: "main",
+  state: "open",
+  openedAt: T0,
+  mergedAt: null,
+  mergeCommitSha: null,
+  ai: true,
+  agents: ["claude-code"],
+  models: ["claude-opus-4.5"],
+  sessions: [{ agent: "claude-code", id: "session_1", url: "https://claude.ai/code/session_1" }],
+  evidence: [{ agent: "claude-code", marker: "claude-code/co-author", source: "trailer", text: "x" }],
+  commitsTotal: 2,
+  commitsAi: 1,
+  attributedSha: "b".repeat(40),
+  ...over,
+});
+
+eachDialect("store: changes and commits", ({ newStore }) => {
+  it("records a change with its commits in order, and replaces them when the PR is updated", async () => {
+    const store = await newStore();
+    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    const id = await store.recordChange(change(), [commit("a1", false), commit("a2", true)], T0);
+
+    const saved = await store.getChange(1, 10, 7);
+    expect(saved).toMatchObject({ id, ...change(), updatedAt: T0 });
+    expect((await store.listChangeCommits(id)).map((c) => [c.sha, c.ai, c.agents])).toEqual([
+      ["a1", false, []],
+      ["a2", true, ["claude-code"]],
+    ]);
+
+    // Force-pushed: a2 dropped, a3 added; the same change row is updated.
+    const again = await store.recordChange(
+      change({ headSha: "c".repeat(40), commitsTotal: 2, attributedSha: "c".repeat(40) }),
+      [commit("a3", true), commit("a1", false)],
+      T0 + 1,
+    );
+    expect(again).toBe(id);
+    expect((await store.listChangeCommits(id)).map((c) => c.sha)).toEqual(["a3", "a1"]);
+    expect(await store.getChange(1, 10, 7)).toMatchObject({ headSha: "c".repeat(40), updatedAt: T0 + 1 });
+  });
+
+  it("keeps one installation's changes out of another's reach", async () => {
+    const store = await newStore();
+    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    await store.recordChange(change(), [], T0);
+    expect(await store.getChange(2, 10, 7)).toBeNull();
+  });
+
+  it("stores a 300-commit change", async () => {
+    const store = await newStore();
+    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    const many = Array.from({ length: 300 }, (_, i) => commit(`s${String(i).padStart(3, "0")}`, i % 3 === 0));
+    const id = await store.recordChange(change({ commitsTotal: 300, commitsAi: 100 }), many, T0);
+    const listed = await store.listChangeCommits(id);
+    expect(listed).toHaveLength(300);
+    expect(listed[299]?.sha).toBe("s299");
+    expect(listed.filter((c) => c.ai)).toHaveLength(100);
+  });
+});
