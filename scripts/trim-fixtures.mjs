@@ -16,6 +16,10 @@ const wanted = {
   "pull_request.synchronize": ["pull_request", "synchronize", 0],
   "pull_request.closed": ["pull_request", "closed", 0],
   "deployment_status.created": ["deployment_status", "created", 0],
+  "check_run.rerequested": ["check_run", "rerequested", 0],
+  "check_suite.rerequested": ["check_suite", "rerequested", 0],
+  "pull_request.reopened": ["pull_request", "reopened", 0],
+  "pull_request.ready_for_review": ["pull_request", "ready_for_review", 0],
   ping: ["ping", undefined, 0],
 };
 

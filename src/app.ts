@@ -1,6 +1,7 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { installationHandlers } from "./handlers/installation.js";
-import type { HandlerRegistry } from "./handlers/types.js";
+import { pullRequestHandlers } from "./handlers/pull-request.js";
+import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
 import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
 import type { Store } from "./store/types.js";
@@ -12,9 +13,11 @@ export interface ShipledgerDeps {
   /** Handlers by event; defaults to every handler Shipledger has. */
   handlers?: HandlerRegistry;
   worker?: Pick<WorkerOptions, "concurrency" | "leaseMs" | "pollMs" | "backoff" | "id">;
+  /** The GitHub App id and GitHub's web address, for check runs. */
+  app?: Partial<AppIdentity>;
 }
 
-export const defaultHandlers: HandlerRegistry = { ...installationHandlers };
+export const defaultHandlers: HandlerRegistry = { ...installationHandlers, ...pullRequestHandlers };
 
 export interface Shipledger {
   /** The Probot application function: load it with probot.load() or a Probot Server. */
@@ -41,6 +44,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       now,
       ...(deps.random ? { random: deps.random } : {}),
       ...deps.worker,
+      app: { id: deps.app?.id, webUrl: deps.app?.webUrl ?? "https://github.com" },
     });
     const inbox = worker;
 

@@ -36,6 +36,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   const store = await openStore(settings.databaseUrl);
   const shipledger = createShipledger({
     store,
+    app: { id: settings.appId, webUrl: settings.githubWebUrl },
     worker: {
       concurrency: settings.inbox.concurrency,
       leaseMs: settings.inbox.leaseMs,

@@ -61,6 +61,8 @@ export interface AppSettings {
   logLevel: Env["LOG_LEVEL"];
   production: boolean;
   githubBaseUrl: string | undefined;
+  /** GitHub's web address, for links in check runs. */
+  githubWebUrl: string;
   webhookProxyUrl: string | undefined;
   inbox: {
     concurrency: number;
@@ -140,6 +142,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
     logLevel: e.LOG_LEVEL,
     production,
     githubBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : undefined,
+    githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com",
     webhookProxyUrl: e.WEBHOOK_PROXY_URL,
     inbox: {
       concurrency: e.INBOX_CONCURRENCY,

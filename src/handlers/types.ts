@@ -3,7 +3,15 @@ import type { Store } from "../store/types.js";
 
 /** What a handler receives for one delivery taken from the inbox. */
 export interface DeliveryContext {
-  delivery: { id: string; event: string; action: string | null; receivedAt: number; attempt: number };
+  delivery: {
+    id: string;
+    event: string;
+    action: string | null;
+    receivedAt: number;
+    attempt: number;
+    /** No retry follows if this attempt fails: a handler should report the failure now. */
+    finalAttempt: boolean;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: payloads are typed by each handler at its boundary.
   payload: any;
   /** Installation-authenticated when the delivery names an installation, else app-authenticated. */
@@ -13,6 +21,15 @@ export interface DeliveryContext {
   store: Store;
   log: Logger;
   now: () => number;
+  app: AppIdentity;
+}
+
+/** Facts about the app itself that handlers need. */
+export interface AppIdentity {
+  /** The GitHub App id, when known (tests run with a token instead). */
+  id: number | undefined;
+  /** GitHub's web address (https://github.com, or a GitHub Enterprise Server's). */
+  webUrl: string;
 }
 
 export type DeliveryHandler = (context: DeliveryContext) => Promise<void>;

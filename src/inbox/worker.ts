@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Context, type Logger, type ProbotOctokit } from "probot";
 import { describeGitHubError, formatGitHubFailure, redactSecrets } from "../github/errors.js";
-import { type HandlerRegistry, handlersFor } from "../handlers/types.js";
+import { type AppIdentity, type HandlerRegistry, handlersFor } from "../handlers/types.js";
 import type { Delivery, Store } from "../store/types.js";
 import { type BackoffPolicy, nextAttemptAt } from "./backoff.js";
 
@@ -20,6 +20,7 @@ export interface WorkerOptions {
   backoff?: Partial<BackoffPolicy>;
   /** Identity written on claims; defaults to host:pid:random. */
   id?: string;
+  app?: AppIdentity;
 }
 
 /** A delivery that cannot succeed however often it is tried (e.g. a payload that is not JSON). */
@@ -54,6 +55,7 @@ export class InboxWorker {
       leaseMs: options.leaseMs ?? 5 * 60_000,
       pollMs: options.pollMs ?? 1_000,
       backoff: { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8, ...options.backoff },
+      app: options.app ?? { id: undefined, webUrl: "https://github.com" },
     };
   }
 
@@ -199,6 +201,7 @@ export class InboxWorker {
           action: delivery.action,
           receivedAt: delivery.receivedAt,
           attempt: delivery.attempts,
+          finalAttempt: delivery.attempts >= this.#o.backoff.maxAttempts,
         },
         payload,
         octokit,
@@ -206,6 +209,7 @@ export class InboxWorker {
         store: this.#o.store,
         log,
         now: this.#o.now,
+        app: this.#o.app,
       });
     }
   }

@@ -221,7 +221,16 @@ export class LedgerStore implements Store {
     const [saved] = await this.#db
       .insert(c)
       .values(row)
-      .onConflictDoUpdate({ target: [c.repositoryId, c.number], set })
+      .onConflictDoUpdate({
+        target: [c.repositoryId, c.number],
+        set: {
+          ...set,
+          // Deliveries arrive out of order: an update processed after the merge must not unmerge it.
+          state: sql`CASE WHEN ${c.state} = 'merged' THEN 'merged' ELSE excluded.state END`,
+          mergedAt: sql`COALESCE(excluded.merged_at, ${c.mergedAt})`,
+          mergeCommitSha: sql`COALESCE(excluded.merge_commit_sha, ${c.mergeCommitSha})`,
+        },
+      })
       .returning({ id: c.id });
     if (!saved) throw new Error(`recordChange: no row for ${change.repositoryId}#${change.number}`);
 

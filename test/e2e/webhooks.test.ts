@@ -161,7 +161,7 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
     const url = await databaseUrl();
     const port = String(await freePort());
     // On Postgres several instances share the inbox, so a dead instance's claim is taken over when its lease ends.
-    const lease = dialect === "postgres" ? { INBOX_LEASE_MS: "1000" } : {};
+    const lease: Record<string, string> = dialect === "postgres" ? { INBOX_LEASE_MS: "1000" } : {};
     const first = await start(url, { PORT: port, ...lease });
     const payload = webhookFixture("installation.created");
     payload.installation.id = 602;

@@ -1,0 +1,251 @@
+// What the "AI attribution" check run says: pure, from the attribution of a change.
+
+import { agentById } from "../attribution/agents.js";
+import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence } from "../attribution/types.js";
+import type { ConfigError, RepoConfig } from "../config/repo-config.js";
+import { formatGitHubFailure, type GitHubFailure } from "../github/errors.js";
+import { code, escapeMarkdown, link, plural } from "./markdown.js";
+
+export const CHECK_NAME = "AI attribution";
+/** GitHub rejects a check run output summary longer than this. */
+export const SUMMARY_LIMIT = 65_535;
+const TITLE_LIMIT = 255;
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+}
+
+export interface CheckRun {
+  conclusion: "neutral" | "success";
+  output: CheckOutput;
+}
+
+export interface AttributionCheckInput {
+  repository: string;
+  /** GitHub's web address, e.g. https://github.com (differs on GitHub Enterprise Server). */
+  webUrl: string;
+  change: { number: number; authorLogin: string; headRef: string };
+  attribution: ChangeAttribution;
+  /** Commit subjects by sha, for the per-commit table. */
+  subjects: ReadonlyMap<string, string>;
+  config: RepoConfig;
+  configSource: string | null;
+  configErrors: readonly ConfigError[];
+  /** Extra facts worth a line (e.g. an incomplete commit list). */
+  notes: readonly string[];
+}
+
+/** An agent's display name: the catalogue's, a configured agent's, or the id. */
+export function agentName(id: string, config: RepoConfig): string {
+  if (id === "generic") return "Other AI";
+  return agentById(id)?.name ?? config.attribution.agents.find((a) => a.id === id)?.name ?? id;
+}
+
+const SOURCE_LABEL: Record<EvidenceSource, string> = {
+  trailer: "trailer",
+  author: "author",
+  committer: "committer",
+  subject: "subject",
+  body: "message body",
+  "pr-author": "PR author",
+  "pr-body": "PR description",
+  "pr-title": "PR title",
+  branch: "branch",
+  label: "label",
+};
+
+function describeEvidence(e: Evidence | IgnoredEvidence): string {
+  return `${SOURCE_LABEL[e.source]} ${code(e.text, 90)}`;
+}
+
+export function attributionTitle(input: Pick<AttributionCheckInput, "attribution" | "config" | "change">): string {
+  const a = input.attribution;
+  const commits = `${a.commits.ai} of ${plural(a.commits.total, "commit")}`;
+  let title: string;
+  if (a.ai) {
+    const names = a.agents.map((id) => agentName(id, input.config)).join(", ");
+    title = `AI-assisted: ${names} — ${commits}`;
+  } else if (a.authorIsBot) {
+    title = `Bot change (${input.change.authorLogin}): no AI assistance detected`;
+  } else {
+    title = "No AI assistance detected";
+  }
+  return title.length > TITLE_LIMIT ? `${title.slice(0, TITLE_LIMIT - 1)}…` : title;
+}
+
+/**
+ * The check run for an attributed change. The summary is what a lead reads: the verdict, agents
+ * and models with commit counts, sessions as links, the evidence per commit, and, when nothing
+ * was found, how to mark AI assistance. It always fits GitHub's limit: the per-commit table is
+ * the part that gives way, row by row, never mid-row.
+ */
+export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
+  const a = input.attribution;
+  const { config } = input;
+  const name = (id: string) => agentName(id, config);
+  const head: string[] = [];
+
+  // Verdict.
+  if (a.ai) {
+    head.push(
+      `**AI-assisted.** ${a.commits.ai} of ${plural(a.commits.total, "commit")} carry AI evidence` +
+        (a.commits.ai === 0 ? ", and the pull request itself does." : "."),
+    );
+  } else {
+    head.push(`**No AI assistance detected** in ${plural(a.commits.total, "commit")} or the pull request.`);
+  }
+  if (a.authorIsAgent && a.authorAgent) {
+    head.push(`Opened by ${code(input.change.authorLogin)}, the ${escapeMarkdown(name(a.authorAgent))} agent.`);
+  } else if (a.authorIsBot) {
+    head.push(
+      `Opened by the bot ${code(input.change.authorLogin)}: recorded as a bot change, which never counts as an engineer's.`,
+    );
+  }
+  for (const note of input.notes) head.push(`> ${escapeMarkdown(note, 500)}`);
+
+  // Configuration problems are shown first: the author of the file needs to see them.
+  if (input.configErrors.length > 0) {
+    head.push(
+      "",
+      `### ⚠️ Configuration`,
+      `${code(input.configSource ?? ".github/shipledger.yml")} has ${plural(input.configErrors.length, "problem")}; ` +
+        "attribution ran with the defaults for the fields below:",
+      ...input.configErrors.slice(0, 20).map((e) => `- ${code(e.message, 300)}`),
+    );
+    if (input.configErrors.length > 20) head.push(`- …and ${input.configErrors.length - 20} more`);
+  }
+
+  // Agents and models.
+  if (a.agents.length > 0) {
+    const byAgent = new Map<string, { commits: number; models: Set<string> }>();
+    for (const id of a.agents) byAgent.set(id, { commits: 0, models: new Set() });
+    for (const c of a.perCommit) {
+      for (const id of c.agents) {
+        const entry = byAgent.get(id);
+        if (entry) entry.commits++;
+      }
+    }
+    for (const e of [...a.evidence, ...a.perCommit.flatMap((c) => c.evidence)]) {
+      if (e.model) byAgent.get(e.agent)?.models.add(e.model);
+    }
+    head.push("", "### Agents", "| Agent | Commits | Models |", "| --- | --- | --- |");
+    for (const [id, entry] of byAgent) {
+      const models = [...entry.models].sort().map((m) => code(m, 60));
+      head.push(`| ${escapeMarkdown(name(id))} | ${entry.commits} | ${models.join(", ") || "—"} |`);
+    }
+  }
+
+  // Sessions.
+  if (a.sessions.length > 0) {
+    head.push("", "### Agent sessions");
+    for (const s of a.sessions.slice(0, 20)) {
+      const label = `${name(s.agent)}: ${s.id}`;
+      head.push(`- ${s.url ? link(label, s.url) : escapeMarkdown(label)}`);
+    }
+    if (a.sessions.length > 20) head.push(`- …and ${a.sessions.length - 20} more`);
+  }
+
+  // Pull-request-level evidence (author, description, branch, labels).
+  const prEvidence = a.evidence.filter((e) => e.commit === undefined);
+  if (prEvidence.length > 0) {
+    head.push("", "### Pull request evidence");
+    for (const e of prEvidence.slice(0, 20)) head.push(`- ${escapeMarkdown(name(e.agent))}: ${describeEvidence(e)}`);
+  }
+
+  // Matches that were not counted, so that nobody wonders why.
+  const ignored = [...a.ignored, ...a.perCommit.flatMap((c) => c.ignored)];
+  const tail: string[] = [];
+  if (ignored.length > 0) {
+    tail.push("", "### Not counted");
+    for (const i of ignored.slice(0, 10)) {
+      const where = i.commit ? ` in ${code(i.commit.slice(0, 7))}` : "";
+      tail.push(`- ${describeEvidence(i)}${where}: ${escapeMarkdown(i.reason)}`);
+    }
+    if (ignored.length > 10) tail.push(`- …and ${ignored.length - 10} more`);
+  }
+  if (!a.ai) {
+    tail.push(
+      "",
+      "### How to mark AI assistance",
+      "If an AI agent helped with this change, say so in the commit message trailers (the last paragraph), for example:",
+      "```",
+      "Assisted-by: Claude:claude-opus-4.5",
+      "Co-authored-by: Claude <noreply@anthropic.com>",
+      "Agent-Session: https://claude.ai/code/session_…",
+      "```",
+      `\`Assisted-by: AGENT:MODEL [TOOLS]\` names the agent and model; a \`Co-authored-by\` with the agent's own e-mail and a session trailer work too. A pull request label (${config.attribution.labels.map((l) => code(l)).join(", ") || "none configured"}) marks the whole pull request.`,
+    );
+  }
+  tail.push(
+    "",
+    "<sub>Informational: this check never blocks a merge. Shipledger counts AI-assisted changes that reach production and stay there; tokens, prompts and commits are never counted.</sub>",
+  );
+
+  // Per-commit table, as many rows as fit.
+  const fixed = `${head.join("\n")}\n${tail.join("\n")}`;
+  const rows: string[] = [];
+  const tableHead = ["", "### Commits", "| Commit | Subject | Agents | Evidence |", "| --- | --- | --- | --- |"];
+  let budget = SUMMARY_LIMIT - fixed.length - tableHead.join("\n").length - 400;
+  let shown = 0;
+  for (const c of a.perCommit) {
+    const short = c.sha.slice(0, 7);
+    const url = `${input.webUrl}/${input.repository}/commit/${c.sha}`;
+    const evidence = c.evidence.slice(0, 3).map(describeEvidence);
+    if (c.evidence.length > 3) evidence.push(`+${c.evidence.length - 3} more`);
+    const row = `| ${link(short, url)} | ${escapeMarkdown(input.subjects.get(c.sha) ?? "", 80)} | ${
+      c.agents.map((id) => escapeMarkdown(name(id))).join(", ") || "—"
+    } | ${evidence.join("<br>") || (c.authorIgnored ? "author ignored by configuration" : "—")} |`;
+    if (row.length + 1 > budget) break;
+    budget -= row.length + 1;
+    rows.push(row);
+    shown++;
+  }
+  const table =
+    a.perCommit.length === 0
+      ? []
+      : [
+          ...tableHead,
+          ...rows,
+          ...(shown < a.perCommit.length
+            ? [
+                "",
+                `_…and ${plural(a.perCommit.length - shown, "more commit")} not shown (GitHub limits a check summary to 65,535 characters); ${a.commits.ai} of all ${a.commits.total} carry AI evidence._`,
+              ]
+            : []),
+        ];
+  const summary = [...head, ...table, ...tail].join("\n");
+  return {
+    conclusion: "neutral",
+    output: { title: attributionTitle(input), summary: summary.slice(0, SUMMARY_LIMIT) },
+  };
+}
+
+/** The check when evaluation failed: completed, saying what went wrong and what to do. */
+export function renderFailureCheck(failure: GitHubFailure, what: string): CheckRun {
+  const advice =
+    failure.status === 403 || failure.status === 401
+      ? "Shipledger lacks access. Check that the app's installation has the permissions in its app.yml (checks: write; contents, pull_requests, deployments, actions, metadata: read) and that this repository is included in the installation."
+      : failure.status === 404
+        ? "GitHub could not find what Shipledger asked for; the pull request or its branch may have been deleted. Push again or re-run this check."
+        : failure.status !== null && failure.status >= 500
+          ? "GitHub had a problem answering. Shipledger retried; re-run this check later."
+          : "Re-run this check; if it keeps failing, the app's logs and `shipledger inbox` show the delivery's error.";
+  return {
+    conclusion: "neutral",
+    output: {
+      title: "AI attribution could not be evaluated",
+      summary: [
+        `**Shipledger could not evaluate this pull request** while ${escapeMarkdown(what)}.`,
+        "",
+        `- Error: ${code(formatGitHubFailure(failure), 500)}`,
+        `- HTTP status: ${failure.status ?? "none (no answer)"}`,
+        `- GitHub request id: ${failure.requestId ? code(failure.requestId) : "none"}`,
+        "",
+        advice,
+        "",
+        "<sub>Informational: this check never blocks a merge.</sub>",
+      ].join("\n"),
+    },
+  };
+}

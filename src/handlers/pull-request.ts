@@ -1,0 +1,223 @@
+// The "AI attribution" check: on every pull request update (and on "Re-run"), read the commits,
+// attribute the change, record it in the ledger and publish a completed check run.
+
+import { attributeChange } from "../attribution/attribute.js";
+import { splitMessage } from "../attribution/trailers.js";
+import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
+import { publishCheck } from "../checks/publish.js";
+import { describeGitHubError } from "../github/errors.js";
+import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
+import { loadRepoConfig } from "../github/repo-config-loader.js";
+import type { CommitRecord } from "../store/types.js";
+import type { DeliveryContext, HandlerRegistry } from "./types.js";
+
+/** The parts of a pull request object (webhook or REST) that attribution needs. */
+export interface PullRequestLike {
+  number: number;
+  title: string;
+  body: string | null;
+  state: string;
+  merged?: boolean | null;
+  merged_at?: string | null;
+  merge_commit_sha?: string | null;
+  created_at: string;
+  user: { login: string; type?: string } | null;
+  labels?: Array<{ name?: string } | string>;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+}
+
+interface RepositoryLike {
+  id: number;
+  name: string;
+  full_name: string;
+  owner: { login: string };
+}
+
+/** Retry on GitHub's transient failures; anything else (403, 404, 422…) will not get better. */
+function isTransient(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== "number") return true;
+  return status >= 500 || status === 429 || status === 408;
+}
+
+export async function evaluatePullRequest(
+  ctx: DeliveryContext,
+  repository: RepositoryLike,
+  pull: PullRequestLike,
+): Promise<void> {
+  const owner = repository.owner.login;
+  const repo = repository.name;
+  const headSha = pull.head.sha;
+  const publish = (run: Parameters<typeof publishCheck>[2]) =>
+    publishCheck(ctx.octokit, { owner, repo, headSha, name: CHECK_NAME, appId: ctx.app.id, now: ctx.now() }, run);
+
+  let step = "reading .github/shipledger.yml";
+  try {
+    const loaded = await loadRepoConfig(ctx.octokit, { owner, repo });
+    step = "listing the pull request's commits";
+    const listed = await listPullCommits(ctx.octokit, { owner, repo, number: pull.number });
+    const notes: string[] = [];
+    let commits: PullCommit[] = listed.commits;
+    if (!listed.complete) {
+      notes.push(`Only the first ${commits.length} commits could be read; the counts below cover those.`);
+    }
+    const headIndex = commits.findIndex((c) => c.sha === headSha);
+    if (commits.length > 0 && headIndex === -1) {
+      // Force-pushed while this delivery waited: the newer push has its own delivery and check.
+      await publish({
+        conclusion: "neutral",
+        output: {
+          title: "Superseded: the pull request's head moved on",
+          summary: `This commit is no longer the head of #${pull.number}; the check on the new head commit has the attribution.`,
+        },
+      });
+      return;
+    }
+    const superseded = headIndex >= 0 && headIndex < commits.length - 1;
+    if (superseded) {
+      commits = commits.slice(0, headIndex + 1);
+      notes.push("Newer commits were pushed while this check ran; they get their own check.");
+    }
+
+    const labels = (pull.labels ?? []).map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
+    const attribution = attributeChange(
+      {
+        number: pull.number,
+        title: pull.title,
+        body: pull.body,
+        author: { login: pull.user?.login ?? "ghost", type: pull.user?.type ?? "User" },
+        headRef: pull.head.ref,
+        labels,
+      },
+      commits,
+      loaded.config,
+    );
+
+    const subjects = new Map(commits.map((c) => [c.sha, splitMessage(c.message).subject]));
+    const byCommit = new Map(attribution.perCommit.map((c) => [c.sha, c]));
+    const records: CommitRecord[] = commits.map((c) => {
+      const a = byCommit.get(c.sha);
+      return {
+        sha: c.sha,
+        authorName: c.author.name,
+        authorEmail: c.author.email,
+        authorLogin: c.author.login ?? null,
+        authoredAt: c.authoredAt,
+        subject: subjects.get(c.sha) ?? "",
+        ai: a?.ai ?? false,
+        agents: a?.agents ?? [],
+        models: a?.models ?? [],
+        sessions: a?.sessions ?? [],
+        evidence: a?.evidence ?? [],
+      };
+    });
+    // A superseded head is checked but not recorded: the newer push's delivery records the change,
+    // whichever of the two is processed last.
+    if (!superseded)
+      await ctx.store.recordChange(
+        {
+          installationId: ctx.payload.installation.id,
+          repositoryId: repository.id,
+          number: pull.number,
+          title: pull.title,
+          authorLogin: pull.user?.login ?? "ghost",
+          authorType: pull.user?.type ?? "User",
+          botChange: attribution.authorIsBot && !attribution.authorIsAgent,
+          headRef: pull.head.ref,
+          headSha,
+          baseRef: pull.base.ref,
+          state: pull.merged || pull.merged_at ? "merged" : pull.state === "closed" ? "closed" : "open",
+          openedAt: Date.parse(pull.created_at),
+          mergedAt: pull.merged_at ? Date.parse(pull.merged_at) : null,
+          mergeCommitSha: pull.merged || pull.merged_at ? (pull.merge_commit_sha ?? null) : null,
+          ai: attribution.ai,
+          agents: attribution.agents,
+          models: attribution.models,
+          sessions: attribution.sessions,
+          evidence: attribution.evidence,
+          commitsTotal: attribution.commits.total,
+          commitsAi: attribution.commits.ai,
+          attributedSha: headSha,
+        },
+        records,
+        ctx.now(),
+      );
+
+    step = "publishing the check run";
+    const run =
+      commits.length === 0 && !attribution.ai
+        ? {
+            conclusion: "neutral" as const,
+            output: {
+              title: "No commits to attribute",
+              summary: `#${pull.number} has no commits yet. The check runs again when commits are pushed.`,
+            },
+          }
+        : renderAttributionCheck({
+            repository: repository.full_name,
+            webUrl: ctx.app.webUrl,
+            change: { number: pull.number, authorLogin: pull.user?.login ?? "ghost", headRef: pull.head.ref },
+            attribution,
+            subjects,
+            config: loaded.config,
+            configSource: loaded.source,
+            configErrors: loaded.errors,
+            notes,
+          });
+    const result = await publish(run);
+    ctx.log.info(
+      { pull: pull.number, ai: attribution.ai, agents: attribution.agents, commits: commits.length, check: result },
+      "attributed pull request",
+    );
+  } catch (error) {
+    if (isTransient(error) && !ctx.delivery.finalAttempt) throw error;
+    // Never leave the author without an answer: a completed check that says what went wrong.
+    const failure = describeGitHubError(error);
+    ctx.log.warn({ pull: pull.number, step, error: failure }, "cannot attribute pull request; publishing the failure");
+    if (step === "publishing the check run" && failure.status !== null && failure.status < 500) throw error;
+    await publish(renderFailureCheck(failure, step));
+  }
+}
+
+async function onPullRequest(ctx: DeliveryContext): Promise<void> {
+  await evaluatePullRequest(ctx, ctx.payload.repository, ctx.payload.pull_request);
+}
+
+/** "Re-run" on the check or the suite: find the pull request(s) of that head commit and evaluate them. */
+async function onRerequested(ctx: DeliveryContext): Promise<void> {
+  const run = ctx.payload.check_run ?? ctx.payload.check_suite;
+  if (ctx.payload.check_run && ctx.payload.check_run.name !== CHECK_NAME) return;
+  const repository: RepositoryLike = ctx.payload.repository;
+  const headSha: string = run.head_sha;
+  const owner = repository.owner.login;
+  const repo = repository.name;
+  let numbers: number[] = (run.pull_requests ?? [])
+    .filter(
+      (p: { base?: { repo?: { id?: number } } }) => p.base?.repo?.id === undefined || p.base.repo.id === repository.id,
+    )
+    .map((p: { number: number }) => p.number);
+  if (numbers.length === 0) {
+    // Pull requests from forks are not listed in the payload.
+    const { data } = await ctx.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      owner,
+      repo,
+      commit_sha: headSha,
+    });
+    numbers = data.filter((p) => p.state === "open" && p.head.sha === headSha).map((p) => p.number);
+  }
+  for (const number of numbers.slice(0, 10)) {
+    const { data: pull } = await ctx.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+    await evaluatePullRequest(ctx, repository, pull as unknown as PullRequestLike);
+  }
+}
+
+export const pullRequestHandlers: HandlerRegistry = {
+  "pull_request.opened": [onPullRequest],
+  "pull_request.reopened": [onPullRequest],
+  "pull_request.synchronize": [onPullRequest],
+  "pull_request.ready_for_review": [onPullRequest],
+  "pull_request.edited": [onPullRequest],
+  "check_run.rerequested": [onRerequested],
+  "check_suite.rerequested": [onRerequested],
+};

@@ -1,0 +1,473 @@
+// Whole-app tests of the "AI attribution" check: webhooks in (trimmed real payloads), GitHub
+// mocked with nock, check runs and the ledger out. Each test also holds the API budget.
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultHandlers } from "../../src/app.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/types.js";
+import { installationEvent, type Payload, webhookFixture } from "../helpers/fixtures.js";
+import {
+  type FakeCommit,
+  githubMock,
+  mockCheckCreate,
+  mockCheckUpdate,
+  mockConfig,
+  mockExistingRuns,
+  mockGraphCommits,
+  mockPullCommits,
+  type PullMocks,
+  sha,
+} from "../helpers/github-mocks.js";
+import { loadApp, manualClock } from "../helpers/probot.js";
+
+const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
+const OWNER = "Codertocat";
+const REPO = "Hello-World";
+const INSTALLATION = 31;
+
+const claude = (n: number, subject: string): FakeCommit => ({
+  sha: sha(n),
+  message: `${subject}\n\nAdds the endpoint and its tests.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n`,
+});
+const human = (n: number, subject: string): FakeCommit => ({ sha: sha(n), message: `${subject}\n` });
+
+function prEvent(action = "opened", pull: Record<string, unknown> = {}): Payload {
+  const payload = installationEvent(`pull_request.${action === "edited" ? "opened" : action}`, INSTALLATION);
+  payload.action = action;
+  Object.assign(payload.pull_request, pull);
+  return payload;
+}
+
+/** Mocks one full evaluation: config reads, commit pages, existing runs, and a created check. */
+function expectEvaluation(m: PullMocks, commits: FakeCommit[], headSha: string, config: { repo?: string } = {}) {
+  mockConfig(m, OWNER, REPO, config);
+  mockPullCommits(m, OWNER, REPO, 2, commits);
+  mockExistingRuns(m, OWNER, REPO, headSha);
+  mockCheckCreate(m, OWNER, REPO);
+}
+
+describe("PR check: AI attribution", () => {
+  let store: Store;
+  let deliveries = 0;
+  beforeEach(async () => {
+    deliveries = 0;
+    nock.disableNetConnect();
+    store = await openStore(":memory:");
+  });
+  afterEach(async () => {
+    const pending = nock.pendingMocks();
+    nock.cleanAll();
+    nock.enableNetConnect();
+    await store.close();
+    expect(pending).toEqual([]);
+  });
+
+  async function run(events: Array<{ name: string; payload: Payload }>, options: { maxAttempts?: number } = {}) {
+    const clock = manualClock(T0);
+    const app = await loadApp({
+      store,
+      now: clock.now,
+      random: () => 0,
+      handlers: defaultHandlers,
+      worker: { backoff: { baseMs: 1000, maxMs: 1000, maxAttempts: options.maxAttempts ?? 3 } },
+    });
+    for (const e of events)
+      await app.probot.receive({ id: `d${++deliveries}`, name: e.name as never, payload: e.payload });
+    await app.worker.drain();
+    return { ...app, clock };
+  }
+
+  it("a human's PR with no markers: 'No AI assistance detected', how to mark it, recorded in the ledger", async () => {
+    const head = sha(2);
+    const m = githubMock();
+    expectEvaluation(m, [human(1, "Update README"), human(2, "Fix typo")], head);
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "changes", sha: head } }) }]);
+
+    expect(m.checks).toHaveLength(1);
+    const check = m.checks[0]?.body as Payload;
+    expect(check).toMatchObject({
+      name: "AI attribution",
+      head_sha: head,
+      status: "completed",
+      conclusion: "neutral",
+      output: { title: "No AI assistance detected" },
+    });
+    expect(check.output.summary).toContain("**No AI assistance detected** in 2 commits or the pull request.");
+    expect(check.output.summary).toContain("### How to mark AI assistance");
+    expect(check.output.summary).toContain("Assisted-by: Claude:claude-opus-4.5");
+    // Budget: 2 config reads + 1 commit page + 1 read of existing runs + 1 write.
+    expect(m.log.calls).toEqual([
+      "GET /repos/Codertocat/Hello-World/contents/.github/shipledger.yml",
+      "GET /repos/Codertocat/.github/contents/.github/shipledger.yml",
+      "GET /repos/Codertocat/Hello-World/pulls/2/commits",
+      "GET /repos/Codertocat/Hello-World/commits/0000000000000000000000000000000000000002/check-runs",
+      "POST /repos/Codertocat/Hello-World/check-runs",
+    ]);
+    const change = await store.getChange(INSTALLATION, 186853002, 2);
+    expect(change).toMatchObject({
+      ai: false,
+      commitsTotal: 2,
+      commitsAi: 0,
+      state: "open",
+      authorLogin: "Codertocat",
+    });
+    expect(await store.countDeliveries()).toMatchObject({ done: 1, failed: 0, pending: 0 });
+  });
+
+  it("Claude Code trailers: agents, models and evidence per commit", async () => {
+    const head = sha(3);
+    const m = githubMock();
+    expectEvaluation(
+      m,
+      [claude(1, "Add search endpoint"), human(2, "Tweak docs"), claude(3, "Add search tests")],
+      head,
+    );
+    await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "changes", sha: head } }) }]);
+    const output = (m.checks[0]?.body as Payload).output;
+    expect(output.title).toBe("AI-assisted: Claude Code — 2 of 3 commits");
+    expect(output.summary).toContain("| Claude Code | 2 | `claude-opus-4.5` |");
+    expect(output.summary).toContain(
+      "| [0000000](https://github.com/Codertocat/Hello-World/commit/0000000000000000000000000000000000000001) | Add search endpoint | Claude Code | trailer `Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>`<br>message body `🤖 Generated with [Claude Code](https://claude.com/claude-code)` |",
+    );
+    const change = await store.getChange(INSTALLATION, 186853002, 2);
+    expect(change).toMatchObject({ ai: true, agents: ["claude-code"], models: ["claude-opus-4.5"], commitsAi: 2 });
+    const commits = await store.listChangeCommits(change?.id ?? 0);
+    expect(commits.map((c) => [c.subject, c.ai])).toEqual([
+      ["Add search endpoint", true],
+      ["Tweak docs", false],
+      ["Add search tests", true],
+    ]);
+    expect(commits[0]?.evidence).toContainEqual(
+      expect.objectContaining({ marker: "claude-code/co-author", source: "trailer" }),
+    );
+  });
+
+  it("a Copilot coding-agent PR: bot author, Agent-Logs-Url session", async () => {
+    const head = sha(11);
+    const m = githubMock();
+    const copilot = {
+      name: "copilot-swe-agent[bot]",
+      email: "198982749+Copilot@users.noreply.github.com",
+      login: "Copilot",
+    };
+    expectEvaluation(
+      m,
+      [
+        {
+          sha: sha(10),
+          author: copilot,
+          message:
+            "Initial plan\n\nAgent-Logs-Url: https://github.com/Codertocat/Hello-World/sessions/0f9e8d7c-6b5a-4321-9876-543210fedcba\n\nCo-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>\n",
+        },
+        {
+          sha: sha(11),
+          author: copilot,
+          message:
+            "Fix flaky login test\n\nCo-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>\n",
+        },
+      ],
+      head,
+    );
+    await run([
+      {
+        name: "pull_request",
+        payload: prEvent("opened", {
+          user: { login: "Copilot", type: "Bot", id: 198982749 },
+          head: { ref: "copilot/fix-flaky-login-test", sha: head },
+          body: "Fixes the flaky login test.\n\nFixes #12.",
+        }),
+      },
+    ]);
+    const output = (m.checks[0]?.body as Payload).output;
+    expect(output.title).toBe("AI-assisted: GitHub Copilot — 2 of 2 commits");
+    expect(output.summary).toContain(
+      "- [GitHub Copilot: 0f9e8d7c-6b5a-4321-9876-543210fedcba](https://github.com/Codertocat/Hello-World/sessions/0f9e8d7c-6b5a-4321-9876-543210fedcba)",
+    );
+    expect(output.summary).toContain("Opened by `Copilot`, the GitHub Copilot agent.");
+    const change = await store.getChange(INSTALLATION, 186853002, 2);
+    expect(change).toMatchObject({ ai: true, botChange: false, agents: ["github-copilot"] });
+  });
+
+  it("a Devin PR: the session link in the body makes the change AI-assisted", async () => {
+    const head = sha(21);
+    const m = githubMock();
+    expectEvaluation(m, [human(21, "Add rate limiting")], head);
+    await run([
+      {
+        name: "pull_request",
+        payload: prEvent("edited", {
+          user: { login: "devin-ai-integration[bot]", type: "Bot", id: 158243242 },
+          head: { ref: "devin/1732000000-rate-limit", sha: head },
+          body: "Link to Devin run: https://app.devin.ai/sessions/4f9e2c7a1b3d4e5f8a6b7c9d0e1f2a3b\nRequested by: Codertocat",
+        }),
+      },
+    ]);
+    const output = (m.checks[0]?.body as Payload).output;
+    expect(output.title).toBe("AI-assisted: Devin — 0 of 1 commit");
+    expect(output.summary).toContain(
+      "**AI-assisted.** 0 of 1 commit carry AI evidence, and the pull request itself does.",
+    );
+    expect(output.summary).toContain(
+      "[Devin: 4f9e2c7a1b3d4e5f8a6b7c9d0e1f2a3b](https://app.devin.ai/sessions/4f9e2c7a1b3d4e5f8a6b7c9d0e1f2a3b)",
+    );
+    expect(output.summary).toContain("### Pull request evidence");
+  });
+
+  it("an Aider commit: author suffix and subject prefix", async () => {
+    const head = sha(31);
+    const m = githubMock();
+    expectEvaluation(
+      m,
+      [
+        {
+          sha: head,
+          author: { name: "Jane Doe (aider)", email: "jane@example.com" },
+          message: "aider: fix off-by-one in pager\n",
+        },
+      ],
+      head,
+    );
+    await run([{ name: "pull_request", payload: prEvent("reopened", { head: { ref: "fix/pager", sha: head } }) }]);
+    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Aider — 1 of 1 commit");
+  });
+
+  it("a 300-commit PR: REST's 250 then GraphQL cursor pagination", async () => {
+    const commits = Array.from({ length: 300 }, (_, i) =>
+      i % 3 === 0 ? claude(i + 1, `Step ${i + 1}`) : human(i + 1, `Step ${i + 1}`),
+    );
+    const head = sha(300);
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO);
+    mockPullCommits(m, OWNER, REPO, 2, commits);
+    mockGraphCommits(m, commits);
+    mockExistingRuns(m, OWNER, REPO, head);
+    mockCheckCreate(m, OWNER, REPO);
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "big", sha: head } }) }]);
+    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Claude Code — 100 of 300 commits");
+    expect(m.log.count("GET /repos/Codertocat/Hello-World/pulls/2/commits")).toBe(3);
+    expect(m.log.count("POST /graphql")).toBe(3);
+    expect(await store.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ commitsTotal: 300, commitsAi: 100 });
+  });
+
+  it("an invalid .github/shipledger.yml: the check names the field; attribution still runs with defaults", async () => {
+    const head = sha(41);
+    const m = githubMock();
+    expectEvaluation(m, [claude(41, "Add cache")], head, {
+      repo: "attribution:\n  labels: [ai-assisted, 42]\n  lables: [x]\n",
+    });
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "cache", sha: head } }) }]);
+    const output = (m.checks[0]?.body as Payload).output;
+    expect(output.title).toBe("AI-assisted: Claude Code — 1 of 1 commit");
+    expect(output.summary).toContain("### ⚠️ Configuration");
+    expect(output.summary).toContain("`Codertocat/Hello-World:.github/shipledger.yml` has 2 problems");
+    expect(output.summary).toContain("`attribution.labels[1]: expected a string, got 42`");
+    expect(output.summary).toContain('`attribution.lables: unknown key; did you mean "labels"?`');
+    // The repository's own file was found: the organisation default is not read.
+    expect(m.log.count("GET /repos/Codertocat/.github/")).toBe(0);
+  });
+
+  it("YAML that does not parse is reported in the check", async () => {
+    const head = sha(42);
+    const m = githubMock();
+    expectEvaluation(m, [human(42, "x")], head, { repo: "attribution: [unclosed\n" });
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
+    expect((m.checks[0]?.body as Payload).output.summary).toMatch(/`\(root\): invalid YAML: [^`]+`/);
+  });
+
+  it("the organisation's .github repository provides the default config", async () => {
+    const head = sha(43);
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO, { org: "attribution:\n  labels: [made-with-ai]\n" });
+    mockPullCommits(m, OWNER, REPO, 2, [human(43, "x")]);
+    mockExistingRuns(m, OWNER, REPO, head);
+    mockCheckCreate(m, OWNER, REPO);
+    await run([
+      {
+        name: "pull_request",
+        payload: prEvent("opened", { head: { ref: "x", sha: head }, labels: [{ name: "made-with-ai" }] }),
+      },
+    ]);
+    // A label names no agent: the change counts as AI-assisted by an unnamed ("Other AI") agent.
+    const output = (m.checks[0]?.body as Payload).output;
+    expect(output.title).toBe("AI-assisted: Other AI — 0 of 1 commit");
+    expect(output.summary).toContain("- Other AI: label `made-with-ai`");
+  });
+
+  it("API 500: the inbox retries, and the check is published once GitHub recovers", async () => {
+    const head = sha(51);
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO);
+    m.scope.get(`/repos/${OWNER}/${REPO}/pulls/2/commits`).query(true).reply(500, { message: "Server Error" });
+    const app = await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
+    expect(await store.getDelivery("d1")).toMatchObject({ status: "pending", attempts: 1 });
+    expect(m.checks).toEqual([]);
+
+    expectEvaluation(m, [claude(51, "Add retry")], head);
+    app.clock.advance(60_000);
+    await app.worker.drain();
+    expect(await store.getDelivery("d1")).toMatchObject({ status: "done", attempts: 2 });
+    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Claude Code — 1 of 1 commit");
+  });
+
+  it("API 500 until the last attempt: a completed check explains it instead of staying silent", async () => {
+    const head = sha(52);
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO);
+    m.scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/2/commits`)
+      .query(true)
+      .reply(503, { message: "Service Unavailable" }, { "x-github-request-id": "CAFE:1" });
+    mockExistingRuns(m, OWNER, REPO, head);
+    mockCheckCreate(m, OWNER, REPO);
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }], {
+      maxAttempts: 1,
+    });
+    const check = m.checks[0]?.body as Payload;
+    expect(check).toMatchObject({
+      status: "completed",
+      conclusion: "neutral",
+      output: { title: "AI attribution could not be evaluated" },
+    });
+    expect(check.output.summary).toContain("- HTTP status: 503");
+    expect(check.output.summary).toContain("- GitHub request id: `CAFE:1`");
+    expect(await store.getDelivery("d1")).toMatchObject({ status: "done" });
+  });
+
+  it("API 403: a completed check explaining the missing access, with the status and request id", async () => {
+    const head = sha(61);
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO);
+    m.scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/2/commits`)
+      .query(true)
+      .reply(403, { message: "Resource not accessible by integration" }, { "x-github-request-id": "BEEF:42" });
+    mockExistingRuns(m, OWNER, REPO, head);
+    mockCheckCreate(m, OWNER, REPO);
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
+    const output = (m.checks[0]?.body as Payload).output;
+    expect(output.title).toBe("AI attribution could not be evaluated");
+    expect(output.summary).toContain("while listing the pull request&#39;s commits".replace("&#39;", "'"));
+    expect(output.summary).toContain("- Error: `HTTP 403 Resource not accessible by integration");
+    expect(output.summary).toContain("- GitHub request id: `BEEF:42`");
+    expect(output.summary).toContain("Shipledger lacks access.");
+    expect(await store.getDelivery("d1")).toMatchObject({ status: "done", attempts: 1 });
+  });
+
+  it("unchanged output for the same head is not written again; a changed one updates the run in place", async () => {
+    const head = sha(71);
+    const first = githubMock();
+    expectEvaluation(first, [claude(71, "Add feature")], head);
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
+    const published = first.checks[0]?.body as Payload;
+
+    const again = githubMock();
+    mockConfig(again, OWNER, REPO);
+    mockPullCommits(again, OWNER, REPO, 2, [claude(71, "Add feature")]);
+    mockExistingRuns(again, OWNER, REPO, head, [
+      {
+        id: 900,
+        name: "AI attribution",
+        status: "completed",
+        conclusion: "neutral",
+        output: published.output,
+        app: { id: 1 },
+      },
+    ]);
+    await run([{ name: "pull_request", payload: prEvent("edited", { head: { ref: "x", sha: head } }) }]);
+    expect(again.checks).toEqual([]);
+    expect(again.log.count("POST") + again.log.count("PATCH")).toBe(0);
+
+    const changed = githubMock();
+    mockConfig(changed, OWNER, REPO);
+    mockPullCommits(changed, OWNER, REPO, 2, [claude(71, "Add feature")]);
+    mockExistingRuns(changed, OWNER, REPO, head, [
+      {
+        id: 900,
+        name: "AI attribution",
+        status: "completed",
+        conclusion: "neutral",
+        output: { title: "old", summary: "old" },
+      },
+    ]);
+    mockCheckUpdate(changed, OWNER, REPO, 900);
+    await run([{ name: "pull_request", payload: prEvent("edited", { head: { ref: "x", sha: head } }) }]);
+    expect(changed.checks.map((c) => c.method)).toEqual(["PATCH"]);
+  });
+
+  it("dependabot's PR is recorded as a bot change, not an engineer's, and not AI-assisted", async () => {
+    const head = sha(81);
+    const m = githubMock();
+    const bot = {
+      name: "dependabot[bot]",
+      email: "49699333+dependabot[bot]@users.noreply.github.com",
+      login: "dependabot[bot]",
+    };
+    expectEvaluation(
+      m,
+      [
+        {
+          sha: head,
+          author: bot,
+          message: "Bump lodash from 4.17.20 to 4.17.21\n\nSigned-off-by: dependabot[bot] <support@github.com>\n",
+        },
+      ],
+      head,
+    );
+    await run([
+      {
+        name: "pull_request",
+        payload: prEvent("opened", {
+          user: { login: "dependabot[bot]", type: "Bot" },
+          head: { ref: "dependabot/npm_and_yarn/lodash-4.17.21", sha: head },
+        }),
+      },
+    ]);
+    expect((m.checks[0]?.body as Payload).output.title).toBe("Bot change (dependabot[bot]): no AI assistance detected");
+    expect(await store.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ botChange: true, ai: false });
+  });
+
+  it("a PR with no commits gets a completed check saying so", async () => {
+    const head = sha(91);
+    const m = githubMock();
+    expectEvaluation(m, [], head);
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
+    expect((m.checks[0]?.body as Payload).output.title).toBe("No commits to attribute");
+  });
+
+  it("a head that moved on (force-push) while the delivery waited gets a 'superseded' check, and the ledger is left to the newer push", async () => {
+    const m = githubMock();
+    expectEvaluation(m, [human(101, "new history")], sha(100));
+    await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(100) } }) }]);
+    expect((m.checks[0]?.body as Payload).output.title).toBe("Superseded: the pull request's head moved on");
+    expect(await store.getChange(INSTALLATION, 186853002, 2)).toBeNull();
+  });
+
+  it("check_run and check_suite 'Re-run' evaluate the pull request again", async () => {
+    const suite = webhookFixture("check_suite.rerequested");
+    suite.installation = { id: INSTALLATION };
+    const head: string = suite.check_suite.head_sha;
+    const m = githubMock();
+    m.scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/2`)
+      .reply(200, { ...prEvent("opened").pull_request, head: { ref: "changes", sha: head } });
+    expectEvaluation(m, [claude(1, "a"), { ...human(2, "b"), sha: head }], head);
+    await run([{ name: "check_suite", payload: suite }]);
+    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Claude Code — 1 of 2 commits");
+
+    // A check_run re-run of a fork's PR: the payload lists no pull requests, so they are looked up.
+    const runEvent = installationEvent("check_run.rerequested", INSTALLATION);
+    runEvent.check_run.name = "AI attribution";
+    runEvent.check_run.head_sha = head;
+    runEvent.repository = prEvent("opened").repository;
+    const m2 = githubMock();
+    m2.scope
+      .get(`/repos/${OWNER}/${REPO}/commits/${head}/pulls`)
+      .reply(200, [{ number: 2, state: "open", head: { sha: head } }]);
+    m2.scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/2`)
+      .reply(200, { ...prEvent("opened").pull_request, head: { ref: "changes", sha: head } });
+    expectEvaluation(m2, [claude(1, "a"), { ...human(2, "b"), sha: head }], head);
+    await run([{ name: "check_run", payload: runEvent }]);
+    expect(m2.checks).toHaveLength(1);
+  });
+});
