@@ -38,6 +38,13 @@ function prEvent(action = "opened", pull: Record<string, unknown> = {}): Payload
   return payload;
 }
 
+/** The body of the first check run created or updated. */
+function published(m: PullMocks): Payload {
+  const first = m.checks[0];
+  if (!first) throw new Error("no check run was published");
+  return first.body;
+}
+
 /** Mocks one full evaluation: config reads, commit pages, existing runs, and a created check. */
 function expectEvaluation(m: PullMocks, commits: FakeCommit[], headSha: string, config: { repo?: string } = {}) {
   mockConfig(m, OWNER, REPO, config);
@@ -84,7 +91,7 @@ describe("PR check: AI attribution", () => {
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "changes", sha: head } }) }]);
 
     expect(m.checks).toHaveLength(1);
-    const check = m.checks[0]?.body as Payload;
+    const check = published(m);
     expect(check).toMatchObject({
       name: "AI attribution",
       head_sha: head,
@@ -123,7 +130,7 @@ describe("PR check: AI attribution", () => {
       head,
     );
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "changes", sha: head } }) }]);
-    const output = (m.checks[0]?.body as Payload).output;
+    const output = published(m).output;
     expect(output.title).toBe("AI-assisted: Claude Code — 2 of 3 commits");
     expect(output.summary).toContain("| Claude Code | 2 | `claude-opus-4.5` |");
     expect(output.summary).toContain(
@@ -178,7 +185,7 @@ describe("PR check: AI attribution", () => {
         }),
       },
     ]);
-    const output = (m.checks[0]?.body as Payload).output;
+    const output = published(m).output;
     expect(output.title).toBe("AI-assisted: GitHub Copilot — 2 of 2 commits");
     expect(output.summary).toContain(
       "- [GitHub Copilot: 0f9e8d7c-6b5a-4321-9876-543210fedcba](https://github.com/Codertocat/Hello-World/sessions/0f9e8d7c-6b5a-4321-9876-543210fedcba)",
@@ -202,7 +209,7 @@ describe("PR check: AI attribution", () => {
         }),
       },
     ]);
-    const output = (m.checks[0]?.body as Payload).output;
+    const output = published(m).output;
     expect(output.title).toBe("AI-assisted: Devin — 0 of 1 commit");
     expect(output.summary).toContain(
       "**AI-assisted.** 0 of 1 commit carry AI evidence, and the pull request itself does.",
@@ -228,7 +235,7 @@ describe("PR check: AI attribution", () => {
       head,
     );
     await run([{ name: "pull_request", payload: prEvent("reopened", { head: { ref: "fix/pager", sha: head } }) }]);
-    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Aider — 1 of 1 commit");
+    expect(published(m).output.title).toBe("AI-assisted: Aider — 1 of 1 commit");
   });
 
   it("a 300-commit PR: REST's 250 then GraphQL cursor pagination", async () => {
@@ -243,7 +250,7 @@ describe("PR check: AI attribution", () => {
     mockExistingRuns(m, OWNER, REPO, head);
     mockCheckCreate(m, OWNER, REPO);
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "big", sha: head } }) }]);
-    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Claude Code — 100 of 300 commits");
+    expect(published(m).output.title).toBe("AI-assisted: Claude Code — 100 of 300 commits");
     expect(m.log.count("GET /repos/Codertocat/Hello-World/pulls/2/commits")).toBe(3);
     expect(m.log.count("POST /graphql")).toBe(3);
     expect(await store.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ commitsTotal: 300, commitsAi: 100 });
@@ -256,7 +263,7 @@ describe("PR check: AI attribution", () => {
       repo: "attribution:\n  labels: [ai-assisted, 42]\n  lables: [x]\n",
     });
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "cache", sha: head } }) }]);
-    const output = (m.checks[0]?.body as Payload).output;
+    const output = published(m).output;
     expect(output.title).toBe("AI-assisted: Claude Code — 1 of 1 commit");
     expect(output.summary).toContain("### ⚠️ Configuration");
     expect(output.summary).toContain("`Codertocat/Hello-World:.github/shipledger.yml` has 2 problems");
@@ -271,7 +278,7 @@ describe("PR check: AI attribution", () => {
     const m = githubMock();
     expectEvaluation(m, [human(42, "x")], head, { repo: "attribution: [unclosed\n" });
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
-    expect((m.checks[0]?.body as Payload).output.summary).toMatch(/`\(root\): invalid YAML: [^`]+`/);
+    expect(published(m).output.summary).toMatch(/`\(root\): invalid YAML: [^`]+`/);
   });
 
   it("the organisation's .github repository provides the default config", async () => {
@@ -288,7 +295,7 @@ describe("PR check: AI attribution", () => {
       },
     ]);
     // A label names no agent: the change counts as AI-assisted by an unnamed ("Other AI") agent.
-    const output = (m.checks[0]?.body as Payload).output;
+    const output = published(m).output;
     expect(output.title).toBe("AI-assisted: Other AI — 0 of 1 commit");
     expect(output.summary).toContain("- Other AI: label `made-with-ai`");
   });
@@ -306,7 +313,7 @@ describe("PR check: AI attribution", () => {
     app.clock.advance(60_000);
     await app.worker.drain();
     expect(await store.getDelivery("d1")).toMatchObject({ status: "done", attempts: 2 });
-    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Claude Code — 1 of 1 commit");
+    expect(published(m).output.title).toBe("AI-assisted: Claude Code — 1 of 1 commit");
   });
 
   it("API 500 until the last attempt: a completed check explains it instead of staying silent", async () => {
@@ -322,7 +329,7 @@ describe("PR check: AI attribution", () => {
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }], {
       maxAttempts: 1,
     });
-    const check = m.checks[0]?.body as Payload;
+    const check = published(m);
     expect(check).toMatchObject({
       status: "completed",
       conclusion: "neutral",
@@ -344,7 +351,7 @@ describe("PR check: AI attribution", () => {
     mockExistingRuns(m, OWNER, REPO, head);
     mockCheckCreate(m, OWNER, REPO);
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
-    const output = (m.checks[0]?.body as Payload).output;
+    const output = published(m).output;
     expect(output.title).toBe("AI attribution could not be evaluated");
     expect(output.summary).toContain("while listing the pull request&#39;s commits".replace("&#39;", "'"));
     expect(output.summary).toContain("- Error: `HTTP 403 Resource not accessible by integration");
@@ -358,7 +365,7 @@ describe("PR check: AI attribution", () => {
     const first = githubMock();
     expectEvaluation(first, [claude(71, "Add feature")], head);
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
-    const published = first.checks[0]?.body as Payload;
+    const published = published(first);
 
     const again = githubMock();
     mockConfig(again, OWNER, REPO);
@@ -422,7 +429,7 @@ describe("PR check: AI attribution", () => {
         }),
       },
     ]);
-    expect((m.checks[0]?.body as Payload).output.title).toBe("Bot change (dependabot[bot]): no AI assistance detected");
+    expect(published(m).output.title).toBe("Bot change (dependabot[bot]): no AI assistance detected");
     expect(await store.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ botChange: true, ai: false });
   });
 
@@ -431,14 +438,14 @@ describe("PR check: AI attribution", () => {
     const m = githubMock();
     expectEvaluation(m, [], head);
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
-    expect((m.checks[0]?.body as Payload).output.title).toBe("No commits to attribute");
+    expect(published(m).output.title).toBe("No commits to attribute");
   });
 
   it("a head that moved on (force-push) while the delivery waited gets a 'superseded' check, and the ledger is left to the newer push", async () => {
     const m = githubMock();
     expectEvaluation(m, [human(101, "new history")], sha(100));
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(100) } }) }]);
-    expect((m.checks[0]?.body as Payload).output.title).toBe("Superseded: the pull request's head moved on");
+    expect(published(m).output.title).toBe("Superseded: the pull request's head moved on");
     expect(await store.getChange(INSTALLATION, 186853002, 2)).toBeNull();
   });
 
@@ -452,7 +459,7 @@ describe("PR check: AI attribution", () => {
       .reply(200, { ...prEvent("opened").pull_request, head: { ref: "changes", sha: head } });
     expectEvaluation(m, [claude(1, "a"), { ...human(2, "b"), sha: head }], head);
     await run([{ name: "check_suite", payload: suite }]);
-    expect((m.checks[0]?.body as Payload).output.title).toBe("AI-assisted: Claude Code — 1 of 2 commits");
+    expect(published(m).output.title).toBe("AI-assisted: Claude Code — 1 of 2 commits");
 
     // A check_run re-run of a fork's PR: the payload lists no pull requests, so they are looked up.
     const runEvent = installationEvent("check_run.rerequested", INSTALLATION);
