@@ -365,7 +365,7 @@ describe("PR check: AI attribution", () => {
     const first = githubMock();
     expectEvaluation(first, [claude(71, "Add feature")], head);
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
-    const published = published(first);
+    const firstRun = published(first);
 
     const again = githubMock();
     mockConfig(again, OWNER, REPO);
