@@ -69,7 +69,10 @@ describe("PR check: AI attribution", () => {
     expect(pending).toEqual([]);
   });
 
-  async function run(events: Array<{ name: string; payload: Payload }>, options: { maxAttempts?: number } = {}) {
+  async function run(
+    events: Array<{ name: string; payload: Payload }>,
+    options: { maxAttempts?: number; settled?: boolean } = {},
+  ) {
     const clock = manualClock(T0);
     const app = await loadApp({
       store,
@@ -81,6 +84,10 @@ describe("PR check: AI attribution", () => {
     for (const e of events)
       await app.probot.receive({ id: `d${++deliveries}`, name: e.name as never, payload: e.payload });
     await app.worker.drain();
+    if (options.settled !== false) {
+      // Every delivery was handled for good: an unexpected API call would have left it pending.
+      expect(await store.countDeliveries()).toMatchObject({ pending: 0, processing: 0, failed: 0 });
+    }
     return { ...app, clock };
   }
 
@@ -305,7 +312,9 @@ describe("PR check: AI attribution", () => {
     const m = githubMock();
     mockConfig(m, OWNER, REPO);
     m.scope.get(`/repos/${OWNER}/${REPO}/pulls/2/commits`).query(true).reply(500, { message: "Server Error" });
-    const app = await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
+    const app = await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }], {
+      settled: false,
+    });
     expect(await store.getDelivery("d1")).toMatchObject({ status: "pending", attempts: 1 });
     expect(m.checks).toEqual([]);
 
@@ -376,7 +385,7 @@ describe("PR check: AI attribution", () => {
         name: "AI attribution",
         status: "completed",
         conclusion: "neutral",
-        output: published.output,
+        output: firstRun.output,
         app: { id: 1 },
       },
     ]);
