@@ -154,7 +154,11 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
   }
 
   // Matches that were not counted, so that nobody wonders why.
-  const ignored = [...a.ignored, ...a.perCommit.flatMap((c) => c.ignored)];
+  const ignored = [
+    ...new Map(
+      [...a.ignored, ...a.perCommit.flatMap((c) => c.ignored)].map((i) => [`${i.marker}|${i.source}|${i.commit}|${i.text}`, i]),
+    ).values(),
+  ];
   const tail: string[] = [];
   if (ignored.length > 0) {
     tail.push("", "### Not counted");

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { attributeChange } from "../../src/attribution/attribute.js";
+import type { CommitInput } from "../../src/attribution/types.js";
+import { renderAttributionCheck, renderFailureCheck, SUMMARY_LIMIT } from "../../src/checks/attribution-check.js";
+import { escapeMarkdown } from "../../src/checks/markdown.js";
+import { defaults } from "../../src/config/repo-config.js";
+
+const mona = { name: "Mona Lisa", email: "mona@example.com", login: "mona" };
+const sha = (n: number) => n.toString(16).padStart(40, "0");
+
+function render(commits: CommitInput[], pr: Partial<Parameters<typeof attributeChange>[0]> = {}) {
+  const change = {
+    number: 7,
+    title: "Add search",
+    body: null,
+    author: { login: "mona", type: "User" },
+    headRef: "feature/search",
+    labels: [],
+    ...pr,
+  };
+  const attribution = attributeChange(change, commits, defaults);
+  return renderAttributionCheck({
+    repository: "acme/shop",
+    webUrl: "https://github.com",
+    change: { number: 7, authorLogin: change.author.login, headRef: change.headRef },
+    attribution,
+    subjects: new Map(commits.map((c) => [c.sha, c.message.split("\n")[0] ?? ""])),
+    config: defaults,
+    configSource: null,
+    configErrors: [],
+    notes: [],
+  });
+}
+
+describe("check summary", () => {
+  it("matches the snapshot of a representative pull request", async () => {
+    const run = render(
+      [
+        {
+          sha: sha(1),
+          author: mona,
+          message:
+            "Add search endpoint\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nClaude-Session: https://claude.ai/code/session_01AbCdEf\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>\n",
+        },
+        { sha: sha(2), author: mona, message: "Fix pagination\n\nAssisted-by: Cursor:gpt-5 ripgrep\n" },
+        { sha: sha(3), author: mona, message: "Update changelog\n\nAssisted-by: Jane Doe <jane@example.com>\n" },
+        { sha: sha(4), author: mona, message: "Tidy | pipes, `ticks` and <b>html</b> @acme/team\n" },
+      ],
+      { labels: ["ai-assisted"] },
+    );
+    expect(run.output.title).toBe("AI-assisted: Claude Code, Cursor, Other AI — 2 of 4 commits");
+    await expect(`# ${run.output.title}\n\n${run.output.summary}\n`).toMatchFileSnapshot(
+      "__snapshots__/representative-pr.md",
+    );
+  });
+
+  it("shows untrusted text as text: no markdown, HTML or mentions get through", () => {
+    expect(escapeMarkdown("[click](https://evil) <img src=x> @org/team | `x`")).toBe(
+      "&#91;click&#93;&#40;https://evil&#41; &#60;img src=x&#62; &#64;org/team &#124; &#96;x&#96;",
+    );
+    expect(escapeMarkdown("line1\nline2\r\n\tend")).toBe("line1 line2 end");
+  });
+
+  it.each([300, 2_000, 10_000])("a %i-commit PR stays under GitHub's 65,535 characters, cut between rows", (n) => {
+    const commits = Array.from({ length: n }, (_, i) => ({
+      sha: sha(i + 1),
+      author: mona,
+      message: `${"Refactor the very long module name ".repeat(3)}${i}\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n`,
+    }));
+    const { output } = render(commits);
+    expect(output.summary.length).toBeLessThanOrEqual(SUMMARY_LIMIT);
+    const rows = output.summary.split("\n").filter((l) => l.startsWith("| [0"));
+    for (const row of rows) expect(row.endsWith(" |")).toBe(true);
+    if (rows.length < n) {
+      expect(output.summary).toContain(`_…and ${n - rows.length} more commits not shown`);
+      expect(output.summary).toContain(`${n} of all ${n} carry AI evidence._`);
+    }
+    // What follows the table is still there: the footer is never cut.
+    expect(output.summary.endsWith("tokens, prompts and commits are never counted.</sub>")).toBe(true);
+  });
+
+  it("a failure check says what failed, the status, the request id and what to do", () => {
+    const run = renderFailureCheck(
+      { status: 404, requestId: "AB:CD", message: "Not Found" },
+      "listing the pull request's commits",
+    );
+    expect(run).toEqual({
+      conclusion: "neutral",
+      output: {
+        title: "AI attribution could not be evaluated",
+        summary: [
+          "**Shipledger could not evaluate this pull request** while listing the pull request's commits.",
+          "",
+          "- Error: `HTTP 404 Not Found (GitHub request id AB:CD)`",
+          "- HTTP status: 404",
+          "- GitHub request id: `AB:CD`",
+          "",
+          "GitHub could not find what Shipledger asked for; the pull request or its branch may have been deleted. Push again or re-run this check.",
+          "",
+          "<sub>Informational: this check never blocks a merge.</sub>",
+        ].join("\n"),
+      },
+    });
+  });
+});
