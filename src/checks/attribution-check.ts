@@ -156,7 +156,10 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
   // Matches that were not counted, so that nobody wonders why.
   const ignored = [
     ...new Map(
-      [...a.ignored, ...a.perCommit.flatMap((c) => c.ignored)].map((i) => [`${i.marker}|${i.source}|${i.commit}|${i.text}`, i]),
+      [...a.ignored, ...a.perCommit.flatMap((c) => c.ignored)].map((i) => [
+        `${i.marker}|${i.source}|${i.commit}|${i.text}`,
+        i,
+      ]),
     ).values(),
   ];
   const tail: string[] = [];

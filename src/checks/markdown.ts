@@ -17,9 +17,9 @@ export function code(text: string, max = 120): string {
   return `\`${clipped.replace(/`/g, "ˋ").replace(/\|/g, "¦")}\``;
 }
 
-/** A link whose target is known to be https and whose label is escaped. */
+/** A link to an http(s) address with no spaces or brackets; its label is escaped. */
 export function link(label: string, url: string): string {
-  if (!/^https:\/\/[^\s()<>]+$/.test(url)) return escapeMarkdown(label);
+  if (!/^https?:\/\/[^\s()<>]+$/.test(url)) return escapeMarkdown(label);
   return `[${escapeMarkdown(label)}](${url})`;
 }
 

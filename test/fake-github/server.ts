@@ -71,13 +71,16 @@ export class FakeGitHub {
     this.route("GET", "/app", () => ({ body: { id: this.#appId, slug: "shipledger", name: "Shipledger" } }));
   }
 
-  /** Registers a route; later registrations win, so tests can override defaults. Paths use :params. */
+  /** Registers a route; later registrations win, so tests can override defaults. Paths use :params and a final `*`. */
   route(method: string, path: string, handler: RouteHandler): this {
     const names: string[] = [];
-    const source = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:([a-z_]+)/g, (_, name: string) => {
-      names.push(name);
-      return "([^/]+)";
-    });
+    const source = path
+      .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/:([a-z_]+)|\*/g, (whole: string, name: string | undefined) => {
+        names.push(name ?? "*");
+        // `*` (a last segment) takes the rest of the path, slashes included.
+        return whole === "*" ? "(.+)" : "([^/]+)";
+      });
     this.#routes.unshift({ method, pattern: new RegExp(`^${source}$`), names, handler });
     return this;
   }
@@ -145,9 +148,9 @@ export class FakeGitHub {
     });
     const requestId = `FAKE:${++this.#requestCounter}`;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res
-        .writeHead(status, { "content-type": "application/json", "x-github-request-id": requestId, ...headers })
-        .end(body === undefined ? "" : JSON.stringify(body));
+      const all = { "content-type": "application/json; charset=utf-8", "x-github-request-id": requestId, ...headers };
+      const raw = typeof body === "string" && !all["content-type"].includes("json");
+      res.writeHead(status, all).end(body === undefined ? "" : raw ? body : JSON.stringify(body));
     };
     if (auth === "bad-jwt" || auth === "bad-token") return send(401, { message: "Bad credentials" });
     for (const route of this.#routes) {

@@ -71,6 +71,19 @@ eachDialect("store: changes and commits", ({ newStore }) => {
     expect(await store.getChange(1, 10, 7)).toMatchObject({ headSha: "c".repeat(40), updatedAt: T0 + 1 });
   });
 
+  it("never unmerges a change when an older update is processed after the merge", async () => {
+    const store = await newStore();
+    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    await store.recordChange(change({ state: "merged", mergedAt: T0 + 5, mergeCommitSha: "m".repeat(40) }), [], T0 + 5);
+    await store.recordChange(change({ state: "open" }), [], T0 + 6);
+    expect(await store.getChange(1, 10, 7)).toMatchObject({
+      state: "merged",
+      mergedAt: T0 + 5,
+      mergeCommitSha: "m".repeat(40),
+    });
+  });
+
   it("keeps one installation's changes out of another's reach", async () => {
     const store = await newStore();
     await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
