@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
+import { FakeRepositories } from "../fake-github/repositories.js";
 import { FakeGitHub } from "../fake-github/server.js";
 import {
   type AppProcess,
@@ -22,6 +23,17 @@ const keys = appKeyPair();
 let github: FakeGitHub;
 beforeAll(async () => {
   github = await new FakeGitHub({ appId: Number(APP_ID), publicKeyPem: keys.publicKeyPem }).start();
+  // The pull request the payloads below are about, so that its check can be published.
+  const repos = new FakeRepositories(github, Number(APP_ID));
+  const pr = webhookFixture("pull_request.opened");
+  repos.add(pr.repository.full_name, { id: pr.repository.id, defaultBranch: "master" });
+  repos.setPullCommits(pr.repository.full_name, pr.number, [
+    {
+      sha: pr.pull_request.head.sha,
+      message: "Update README\n",
+      author: { name: "Codertocat", email: "c@example.com" },
+    },
+  ]);
 });
 afterAll(async () => {
   await github.stop();
