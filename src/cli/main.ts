@@ -6,12 +6,14 @@ import { loadDotEnv } from "../start.js";
 import { inboxCommand, inboxUsage } from "./inbox.js";
 import { CliError, type CliIO, processIO } from "./io.js";
 import { migrateCommand } from "./migrate.js";
+import { scanCommand } from "./scan.js";
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
   migrate: { run: migrateCommand, summary: "apply the ledger's migrations to DATABASE_URL" },
   inbox: { run: inboxCommand, summary: "list pending and failed webhook deliveries; retry them" },
+  scan: { run: scanCommand, summary: "attribute AI assistance in a local git repository's history" },
 };
 
 function usage(): string {

@@ -1,0 +1,281 @@
+// `shipledger scan`: attributes every commit of a local repository's history, streaming.
+//
+// Memory stays flat on any history: commits come one at a time from `git log` (git-log.ts), each
+// is attributed and written out (jsonl) or folded into counts (scan-report.ts), then dropped.
+
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type AttributionOptions, attributeCommit } from "../attribution/attribute.js";
+import type { CommitAttribution } from "../attribution/types.js";
+import { defaults, parseRepoConfig } from "../config/repo-config.js";
+import { firstFatalLine, type GitCommit, GitLogError, readGitLogBatches, runGit } from "./git-log.js";
+import { CliError, type CliIO } from "./io.js";
+import { formatSummary, ScanSummary } from "./scan-report.js";
+
+export const scanUsage = `Usage:
+  shipledger scan [PATH] [--rev RANGE]... [--format table|json|jsonl] [--config FILE]
+      Attributes AI assistance on every commit of a local git repository (default: the current
+      directory, HEAD). --rev takes what git log takes: a branch, A..B, A...B, ^A.
+      table (default): a summary by agent, model and month.
+      json: the same summary as one JSON document (no per-commit list: use jsonl).
+      jsonl: one JSON object per commit (sha, parents, author, committer, trailers as git reports
+      them, ai, agents, models, sessions, evidence, ignored), newest first.
+      --config reads a .github/shipledger.yml-style file (YAML, or JSON if it ends in .json).
+`;
+
+const formats = ["table", "json", "jsonl"] as const;
+type Format = (typeof formats)[number];
+
+/** Output is handed to stdout in batches of about this many characters. */
+const BATCH = 64 * 1024;
+/** Progress on a terminal: first shown after, then refreshed every, this many milliseconds. */
+const PROGRESS_DELAY = 500;
+const PROGRESS_INTERVAL = 250;
+
+export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    rev: { type: "string", multiple: true },
+    format: { type: "string" },
+    config: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout(scanUsage);
+    return 0;
+  }
+  if (positionals.length > 1) throw new CliError(`scan: give at most one repository path\n${scanUsage}`, 2);
+  const format = (values.format ?? "table") as Format;
+  if (!formats.includes(format)) {
+    throw new CliError(`scan: --format "${values.format}" is not one of ${formats.join(", ")}`, 2);
+  }
+  const revs = values.rev ?? [];
+  for (const rev of revs) {
+    if (rev === "" || rev.startsWith("-")) throw new CliError(`scan: --rev "${rev}" is not a revision or range`, 2);
+  }
+  const options = values.config === undefined ? defaults : await loadConfig(values.config, io);
+
+  const repository = resolve(io.cwd, positionals[0] ?? ".");
+  const env = gitEnv(io.env);
+  const empty = await checkRepository(repository, revs, env);
+  const summary = new ScanSummary(repository, revs.length > 0 ? revs : ["HEAD"]);
+  const out = new Output(io);
+  const progress = io.isTTY ? new Progress(io) : null;
+  try {
+    try {
+      if (!empty) {
+        for await (const batch of readGitLogBatches({ repository, revs: summary.revs, env })) {
+          for (const commit of batch) {
+            const attribution = attributeCommit(
+              {
+                sha: commit.sha,
+                message: commit.message,
+                author: { name: commit.author.name, email: commit.author.email },
+                committer: { name: commit.committer.name, email: commit.committer.email },
+              },
+              options,
+            );
+            summary.add(commit, attribution);
+            if (format === "jsonl") out.write(`${JSON.stringify(commitRecord(commit, attribution))}\n`);
+          }
+          progress?.update(summary.commits);
+          if (out.size >= BATCH) {
+            await out.flush();
+            if (out.closed) break; // the reader went away (`scan | head`): stop quietly
+          }
+        }
+      }
+    } catch (error) {
+      progress?.clear();
+      await out.flush(); // what was read before git failed
+      throw error instanceof GitLogError ? gitLogFailure(error, repository, summary.revs) : error;
+    }
+    progress?.clear();
+    if (format === "json") out.write(`${JSON.stringify(summary.toJSON(), null, 2)}\n`);
+    if (format === "table") out.write(formatSummary(summary.toJSON()));
+    await out.flush();
+    return 0;
+  } finally {
+    out.release();
+  }
+}
+
+/** Variables that would point git somewhere other than the repository given (a git hook sets them). */
+const REPOSITORY_VARIABLES = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_COMMON_DIR",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_NAMESPACE",
+];
+
+function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  // Git's messages are matched below; the C locale keeps them in English.
+  const result: NodeJS.ProcessEnv = { ...env, LC_ALL: "C" };
+  for (const name of REPOSITORY_VARIABLES) delete result[name];
+  return result;
+}
+
+function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(`scan: ${(error as Error).message}\n${scanUsage}`, 2);
+  }
+}
+
+/** What a commit looks like in `--format jsonl`. */
+export function commitRecord(commit: GitCommit, attribution: CommitAttribution) {
+  return {
+    sha: commit.sha,
+    parents: commit.parents,
+    author: commit.author,
+    committer: commit.committer,
+    trailers: commit.trailers,
+    ai: attribution.ai,
+    agents: attribution.agents,
+    models: attribution.models,
+    sessions: attribution.sessions,
+    evidence: attribution.evidence,
+    ignored: attribution.ignored,
+    ...(attribution.authorIgnored ? { authorIgnored: true } : {}),
+    ...(commit.truncated ? { truncated: true } : {}),
+  };
+}
+
+async function loadConfig(file: string, io: CliIO): Promise<AttributionOptions> {
+  const path = resolve(io.cwd, file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`scan: --config ${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`, 2);
+  }
+  let raw: unknown;
+  try {
+    if (/\.json$/i.test(file)) raw = JSON.parse(text);
+    else {
+      // Probot's own YAML parser (it reads .github/*.yml with it); loaded only when needed.
+      const yaml = await import("yaml");
+      raw = yaml.parse(text);
+    }
+  } catch (error) {
+    const reason = ((error as Error).message.split("\n")[0] ?? "").trim();
+    throw new CliError(`scan: --config ${file}: not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${reason}`, 2);
+  }
+  const { config, errors } = parseRepoConfig(raw);
+  if (errors.length > 0) throw new CliError(`scan: --config ${file}: ${errors.map((e) => e.message).join("; ")}`, 2);
+  return config;
+}
+
+/** Fails with one clear line unless `repository` is a git repository; true when it has no commits yet. */
+async function checkRepository(repository: string, revs: readonly string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    if (!(await stat(repository)).isDirectory()) throw new CliError(`scan: ${repository} is not a directory`);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`scan: ${repository} does not exist`);
+  }
+  const gitDir = await runGitOrFail(["-C", repository, "rev-parse", "--git-dir"], env);
+  if (gitDir.code !== 0) {
+    if (/not a git repository/i.test(gitDir.stderr)) throw new CliError(`scan: ${repository} is not a git repository`);
+    throw new CliError(`scan: git: ${firstFatalLine(gitDir.stderr) ?? `rev-parse exited with ${gitDir.code}`}`);
+  }
+  if (revs.length > 0) return false;
+  // An unborn HEAD (a new repository) has no history: that is an empty scan, not an error.
+  const head = await runGitOrFail(["-C", repository, "rev-parse", "-q", "--verify", "HEAD^{commit}"], env);
+  return head.code !== 0;
+}
+
+async function runGitOrFail(args: string[], env: NodeJS.ProcessEnv) {
+  try {
+    return await runGit(args, env);
+  } catch (error) {
+    throw new CliError(`scan: ${(error as Error).message}`);
+  }
+}
+
+const BAD_REVISION =
+  /bad revision|unknown revision|ambiguous argument|invalid (object name|revision range)|bad object/i;
+
+function gitLogFailure(error: GitLogError, repository: string, revs: readonly string[]): CliError {
+  if (error.commitsRead === 0 && BAD_REVISION.test(error.stderr)) {
+    return new CliError(`scan: no such revision or range "${revs.join(" ")}" in ${repository}`);
+  }
+  return new CliError(`scan: git log failed: ${error.message}`);
+}
+
+/**
+ * Batches output and respects backpressure. CliIO's stdout is fire-and-forget, so the only pipe
+ * that can back up is the process's own stdout: when it has more queued than its high-water mark,
+ * wait for it to drain (git, unread meanwhile, blocks on its own pipe). A reader that goes away
+ * (EPIPE) ends the scan quietly.
+ */
+class Output {
+  private parts: string[] = [];
+  size = 0;
+  closed = false;
+  private readonly onError = (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") this.closed = true;
+  };
+
+  constructor(private readonly io: CliIO) {
+    process.stdout.on("error", this.onError);
+  }
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.size === 0 || this.closed) return;
+    const text = this.parts.length === 1 ? (this.parts[0] ?? "") : this.parts.join("");
+    this.parts = [];
+    this.size = 0;
+    this.io.stdout(text);
+    const stdout = process.stdout;
+    if (!stdout.writableNeedDrain || stdout.destroyed) return;
+    await new Promise<void>((done) => {
+      const finish = () => {
+        stdout.off("drain", finish);
+        stdout.off("close", finish);
+        stdout.off("error", finish);
+        done();
+      };
+      stdout.on("drain", finish);
+      stdout.on("close", finish);
+      stdout.on("error", finish);
+    });
+  }
+
+  release(): void {
+    process.stdout.off("error", this.onError);
+  }
+}
+
+/** `scan: 12345 commits…` on the terminal's stderr, rewritten in place; only for long scans. */
+class Progress {
+  private readonly start: number;
+  private last = 0;
+  private shown = false;
+
+  constructor(private readonly io: CliIO) {
+    this.start = io.now();
+  }
+
+  update(commits: number): void {
+    const now = this.io.now();
+    if (now - this.start < PROGRESS_DELAY || now - this.last < PROGRESS_INTERVAL) return;
+    this.last = now;
+    this.shown = true;
+    this.io.stderr(`\rscan: ${commits} commits…`);
+  }
+
+  clear(): void {
+    if (this.shown) this.io.stderr("\r\u001b[K");
+  }
+}

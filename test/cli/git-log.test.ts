@@ -1,0 +1,305 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseTrailers } from "../../src/attribution/trailers.js";
+import {
+  GIT_LOG_FORMAT,
+  type GitCommit,
+  GitLogError,
+  GitLogParser,
+  readGitLog,
+  readGitLogBatches,
+} from "../../src/cli/git-log.js";
+
+// ---- small real repositories, immune to the machine's git configuration ------------------------------
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+interface FakeCommit {
+  mark: number;
+  ref?: string;
+  /** `Name <e-mail>` */
+  author: string;
+  /** `<epoch seconds> <zone>` */
+  time: string;
+  message: string | Buffer;
+  from?: number;
+  merge?: number;
+}
+
+/** A repository built with git fast-import: exact bytes, fixed dates, reproducible shas. */
+function makeRepo(commits: FakeCommit[]) {
+  const root = mkdtempSync(join(tmpdir(), "shipledger-git-log-"));
+  roots.push(root);
+  const dir = join(root, "repo");
+  const env = { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: root, GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
+  execFileSync("git", ["init", "-q", "-b", "main", dir], { env });
+  const parts: Buffer[] = [];
+  for (const c of commits) {
+    const message = typeof c.message === "string" ? Buffer.from(c.message) : c.message;
+    parts.push(
+      Buffer.from(
+        `commit ${c.ref ?? "refs/heads/main"}\nmark :${c.mark}\nauthor ${c.author} ${c.time}\n` +
+          `committer ${c.author} ${c.time}\ndata ${message.length}\n`,
+      ),
+      message,
+      Buffer.from(
+        `\n${c.from ? `from :${c.from}\n` : ""}${c.merge ? `merge :${c.merge}\n` : ""}` +
+          `M 644 inline file-${c.mark}.txt\ndata 2\n${c.mark % 10}\n\n`,
+      ),
+    );
+  }
+  execFileSync("git", ["-C", dir, "fast-import", "--quiet"], { env, input: Buffer.concat(parts) });
+  const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { env, encoding: "utf8" }).trim();
+  return { dir, env, git };
+}
+
+async function collect(iterable: AsyncIterable<GitCommit>): Promise<GitCommit[]> {
+  const commits: GitCommit[] = [];
+  for await (const commit of iterable) commits.push(commit);
+  return commits;
+}
+
+// ---- the parser, fed by hand ---------------------------------------------------------------------------
+
+const SHA1 = "1".repeat(40);
+const SHA2 = "2".repeat(40);
+const SHA3 = "3".repeat(40);
+const person = (name: string, date: string) => [name, `${name.toLowerCase()}@example.com`, date];
+
+/** Output of `git log -z --format=GIT_LOG_FORMAT`, written by hand. */
+const SAMPLE = [
+  [SHA1, `${SHA2} ${SHA3}`, ...person("Ann", "2025-01-02T03:04:05+01:00"), ...person("Ben", "2025-01-02T04:00:00Z")],
+  ["Merge\n\nCo-authored-by: Claude <noreply@anthropic.com>\nEmpty:\n"],
+  ["Co-authored-by", "Claude <noreply@anthropic.com>", "Empty", "", "", ""],
+  [SHA2, "", ...person("Émile", "2025-01-01T00:00:00+00:00"), ...person("Émile", "2025-01-01T00:00:00+00:00")],
+  ["Root \uFFFD\n", "", ""],
+]
+  .flat()
+  .join("\0");
+
+const EXPECTED: GitCommit[] = [
+  {
+    sha: SHA1,
+    parents: [SHA2, SHA3],
+    author: { name: "Ann", email: "ann@example.com", date: "2025-01-02T03:04:05+01:00" },
+    committer: { name: "Ben", email: "ben@example.com", date: "2025-01-02T04:00:00Z" },
+    message: "Merge\n\nCo-authored-by: Claude <noreply@anthropic.com>\nEmpty:\n",
+    trailers: [
+      { key: "Co-authored-by", value: "Claude <noreply@anthropic.com>" },
+      { key: "Empty", value: "" },
+    ],
+    truncated: false,
+  },
+  {
+    sha: SHA2,
+    parents: [],
+    author: { name: "Émile", email: "émile@example.com", date: "2025-01-01T00:00:00+00:00" },
+    committer: { name: "Émile", email: "émile@example.com", date: "2025-01-01T00:00:00+00:00" },
+    message: "Root \uFFFD\n",
+    trailers: [],
+    truncated: false,
+  },
+];
+
+describe("GitLogParser", () => {
+  it("reads fields, parents and git's trailers (an empty value included) from one chunk", () => {
+    const parser = new GitLogParser();
+    expect(parser.push(`${SAMPLE}\0`)).toEqual(EXPECTED);
+    parser.end();
+  });
+
+  it("gives the same commits wherever the chunks are cut", () => {
+    for (let cut = 0; cut <= SAMPLE.length; cut++) {
+      const parser = new GitLogParser();
+      const commits = [...parser.push(SAMPLE.slice(0, cut)), ...parser.push(SAMPLE.slice(cut))];
+      expect(commits, `cut at ${cut}`).toEqual(EXPECTED);
+      parser.end();
+    }
+    const parser = new GitLogParser();
+    const commits = [...SAMPLE].flatMap((ch) => parser.push(ch));
+    expect(commits).toEqual(EXPECTED);
+  });
+
+  it("keeps the head and tail of a field longer than its limit, and says so", () => {
+    const parser = new GitLogParser(44);
+    const message = `${"a".repeat(22)}${"-".repeat(100)}${"z".repeat(22)}`;
+    const record = [SHA1, "", "A", "a@x", "d", "A", "a@x", "d", message, "", ""].join("\0");
+    const commits = [...record].flatMap((ch) => parser.push(ch)); // across many chunks
+    expect(commits).toHaveLength(1);
+    expect(commits[0]?.message).toBe(`${"a".repeat(22)}${"z".repeat(22)}`);
+    expect(commits[0]?.truncated).toBe(true);
+    // The same in one chunk.
+    expect(new GitLogParser(44).push(`${record}\0`)).toMatchObject([
+      { message: `${"a".repeat(22)}${"z".repeat(22)}`, truncated: true },
+    ]);
+    // The next commit starts afresh.
+    expect(parser.push(`${[SHA2, "", "B", "b@x", "d", "B", "b@x", "d", "short", "", ""].join("\0")}`)).toMatchObject([
+      { sha: SHA2, message: "short", truncated: false },
+    ]);
+  });
+
+  it("refuses output that is not framed as expected, and output cut inside a commit", () => {
+    expect(() => new GitLogParser().push("not a sha\0")).toThrow(
+      'unexpected git log output (expected a commit sha, got "not a sha")',
+    );
+    const parser = new GitLogParser();
+    parser.push(`${SHA1}\0${SHA2}\0Ann`);
+    expect(() => parser.end()).toThrow("git log output ended in the middle of a commit");
+  });
+
+  it("asks git for NUL-separated fields and trailers", () => {
+    expect(GIT_LOG_FORMAT).toBe(
+      "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x00" +
+        "%(trailers:only,unfold,separator=%x00,key_value_separator=%x00)%x00",
+    );
+  });
+});
+
+// ---- against real git ------------------------------------------------------------------------------------
+
+const MESSAGES = {
+  folded:
+    "Add the parser\n\nIt reads one pass.\n\n" +
+    "Co-Authored-By: Claude <noreply@anthropic.com>\n" +
+    "Assisted-by : aider:gpt-4o\n" +
+    "Note: a value folded\n  over two lines\n" +
+    "Empty:\n",
+  notTrailers: "Subject\n\nhttp://example.com is not a trailer\nand this paragraph has prose.\n",
+  cherryPick:
+    "Fix the bug\n\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)\n" +
+    "Signed-off-by: Ann <ann@example.com>\n",
+  divider: "Patch\n\nBody\n---\nCo-authored-by: Ghost <ghost@example.com>\n",
+};
+
+describe("readGitLog", () => {
+  it("reads commits newest first with git's own trailers, parents and dates", async () => {
+    const repo = makeRepo([
+      { mark: 1, author: "Ann Lee <ann@example.com>", time: "1736503200 +0000", message: MESSAGES.folded },
+      {
+        mark: 2,
+        author: "Ben Roe <ben@example.com>",
+        time: "1736506800 +0530",
+        message: MESSAGES.notTrailers,
+        from: 1,
+      },
+      {
+        mark: 3,
+        ref: "refs/heads/side",
+        author: "Cy Poe <cy@example.com>",
+        time: "1736510400 -0800",
+        message: MESSAGES.cherryPick,
+        from: 1,
+      },
+      {
+        mark: 4,
+        author: "Ann Lee <ann@example.com>",
+        time: "1736514000 +0000",
+        message: MESSAGES.divider,
+        from: 2,
+        merge: 3,
+      },
+    ]);
+    const sha = (ref: string) => repo.git("rev-parse", ref);
+    const commits = await collect(readGitLog({ repository: repo.dir, env: repo.env }));
+    expect(commits.map((c) => c.sha)).toEqual([sha("main"), sha("main^2"), sha("main^1"), sha("main^1^")]);
+
+    const [merge, side, second, root] = commits;
+    expect(merge).toEqual({
+      sha: sha("main"),
+      parents: [sha("main^1"), sha("main^2")],
+      author: { name: "Ann Lee", email: "ann@example.com", date: "2025-01-10T13:00:00+00:00" },
+      committer: { name: "Ann Lee", email: "ann@example.com", date: "2025-01-10T13:00:00+00:00" },
+      message: MESSAGES.divider,
+      trailers: [],
+      truncated: false,
+    });
+    expect(side?.trailers).toEqual([{ key: "Signed-off-by", value: "Ann <ann@example.com>" }]);
+    expect(side?.author.date).toBe("2025-01-10T04:00:00-08:00");
+    expect(second?.trailers).toEqual([]);
+    expect(second?.author.date).toBe("2025-01-10T16:30:00+05:30");
+    expect(root?.parents).toEqual([]);
+    expect(root?.trailers).toEqual([
+      { key: "Co-Authored-By", value: "Claude <noreply@anthropic.com>" },
+      { key: "Assisted-by", value: "aider:gpt-4o" },
+      { key: "Note", value: "a value folded over two lines" },
+      { key: "Empty", value: "" },
+    ]);
+    // Our parser (used for attribution) agrees with git on these messages.
+    for (const commit of commits) expect(parseTrailers(commit.message)).toEqual(commit.trailers);
+  });
+
+  it("follows a range and reads invalid UTF-8 and a 1 MB message without trouble", async () => {
+    const big = `Big one\n\n${`${"x".repeat(1023)}\n`.repeat(1024)}\nCo-authored-by: Copilot <copilot@github.com>\n`;
+    const repo = makeRepo([
+      { mark: 1, author: "Ann <ann@example.com>", time: "1736503200 +0000", message: "Root\n" },
+      {
+        mark: 2,
+        author: "B\xe9a <bea@example.com>",
+        time: "1736503300 +0000",
+        message: Buffer.concat([Buffer.from("Caf"), Buffer.from([0xe9, 0xff, 0xc3]), Buffer.from(" latin-1\n")]),
+        from: 1,
+      },
+      { mark: 3, author: "Ann <ann@example.com>", time: "1736503400 +0000", message: big, from: 2 },
+    ]);
+    const commits = await collect(readGitLog({ repository: repo.dir, revs: ["HEAD~2..HEAD"], env: repo.env }));
+    expect(commits).toHaveLength(2);
+    const [bigCommit, latin] = commits;
+    expect(bigCommit?.message).toBe(big);
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    expect(bigCommit?.trailers).toEqual([{ key: "Co-authored-by", value: "Copilot <copilot@github.com>" }]);
+    expect(latin?.message).toBe("Caf\uFFFD\uFFFD\uFFFD latin-1\n");
+    expect(latin?.author.name).toBe("B\u00e9a"); // written as UTF-8 by this test file
+  });
+
+  it("stops git when the reader stops early", async () => {
+    const commits: FakeCommit[] = [];
+    for (let i = 1; i <= 1000; i++) {
+      commits.push({
+        mark: i,
+        author: "Ann <ann@example.com>",
+        time: `${1736503200 + i} +0000`,
+        message: `Commit ${i}\n\n${"body ".repeat(200)}\n`,
+        ...(i > 1 ? { from: i - 1 } : {}),
+      });
+    }
+    const repo = makeRepo(commits);
+    let read = 0;
+    for await (const batch of readGitLogBatches({ repository: repo.dir, env: repo.env })) {
+      read += batch.length;
+      break;
+    }
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(1000);
+    if (process.platform === "linux") {
+      // git, blocked on a full pipe, must have been killed rather than left behind.
+      const gitLogs = () =>
+        readdirSync("/proc")
+          .filter((pid) => /^\d+$/.test(pid))
+          .filter((pid) => {
+            try {
+              const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+              return argv.includes(repo.dir) && argv.includes("log");
+            } catch {
+              return false;
+            }
+          });
+      for (let i = 0; i < 100 && gitLogs().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(gitLogs()).toEqual([]);
+    }
+  });
+
+  it("fails with git's reason and exit code for a bad revision", async () => {
+    const repo = makeRepo([{ mark: 1, author: "Ann <ann@example.com>", time: "1736503200 +0000", message: "Root\n" }]);
+    const error = await collect(readGitLog({ repository: repo.dir, revs: ["nope..HEAD"], env: repo.env })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GitLogError);
+    expect(error).toMatchObject({ message: "bad revision 'nope..HEAD'", exitCode: 128, commitsRead: 0 });
+  });
+});
