@@ -26,6 +26,7 @@ const DASH = 0x2d;
 // Git counts a paragraph holding one of these as a trailer block when ≥25% of its lines are trailers.
 const GIT_GENERATED_PREFIXES = ["Signed-off-by: ", "(cherry picked from commit "];
 const SCISSORS = "\n# ------------------------ >8 ------------------------\n";
+const SCISSORS_FIRST = SCISSORS.slice(1);
 const CONFLICTS = "Conflicts:\n";
 
 /** git's isspace(): its own ctype table, where \v and \f are not spaces. */
@@ -34,9 +35,7 @@ function isSpace(c: number): boolean {
 }
 
 function isKeyChar(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === DASH
-  );
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === DASH;
 }
 
 function nextLine(text: string, pos: number): number {
@@ -98,14 +97,15 @@ function endOfMessage(text: string): number {
   }
 
   let cutoff = len;
-  if (text.startsWith(SCISSORS.slice(1))) cutoff = 0;
+  if (text.startsWith(SCISSORS_FIRST)) cutoff = 0;
   else {
     const p = text.indexOf(SCISSORS);
     // Git 2.39 loops forever on a scissors line below the divider; it is past the end, so ignore it.
     if (p !== -1 && p + 1 <= len) cutoff = p + 1;
   }
 
-  // boc = 0 means "no run yet", so a run starting on line one is not seen: git's quirk, kept.
+  // boc = 0 means "no run yet", so a run starting on line one is not seen, and a "Conflicts:"
+  // title leaves the Conflicts state open: git's quirks, kept.
   let boc = 0;
   let inConflicts = false;
   for (let bol = 0; bol < cutoff; ) {
@@ -131,10 +131,7 @@ function endOfMessage(text: string): number {
 /** End of the title: the first paragraph, which is never a trailer block. */
 function endOfTitle(text: string, len: number): number {
   let s = 0;
-  while (s < len) {
-    if (text.charCodeAt(s) !== HASH && isBlankLine(text, s)) break;
-    s = nextLine(text, s);
-  }
+  while (s < len && !isBlankLine(text, s)) s = nextLine(text, s);
   return Math.min(s, len);
 }
 
@@ -218,7 +215,8 @@ function parseBlock(text: string, start: number, end: number): Trailer[] {
   while (pos < end) {
     let lineEnd = nextLine(text, pos);
     if (lineEnd > end) lineEnd = end;
-    const sep = text.charCodeAt(pos) === HASH ? -1 : findSeparator(text, pos, lineEnd);
+    // Comment lines and indented orphans have no separator, so they are dropped here.
+    const sep = findSeparator(text, pos, lineEnd);
     let itemEnd = lineEnd;
     if (sep >= 1) {
       // Any following line that starts with whitespace (blank ones included) continues the value.
