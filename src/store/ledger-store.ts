@@ -13,6 +13,7 @@ import type {
   InstallationRecord,
   NewDelivery,
   RepositoryRecord,
+  SessionRef,
   Store,
 } from "./types.js";
 
@@ -71,6 +72,32 @@ function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
     out[field] = value !== null && numericDeliveryFields.has(field) ? Number(value) : value;
   }
   return out as unknown as Delivery;
+}
+
+type JsonColumns = { agents: string[]; models: string[]; sessions: SessionRef[]; evidence: unknown[] };
+type Encoded<T> = Omit<T, keyof JsonColumns> & Record<keyof JsonColumns, string>;
+
+/** Attribution lists are stored as JSON text in both dialects. */
+function encodeJsonColumns<T extends JsonColumns>(value: T): Encoded<T> {
+  return {
+    ...value,
+    agents: JSON.stringify(value.agents),
+    models: JSON.stringify(value.models),
+    sessions: JSON.stringify(value.sessions),
+    evidence: JSON.stringify(value.evidence),
+  };
+}
+
+function decodeJsonColumns<T extends Record<keyof JsonColumns, string>>(
+  row: T,
+): Omit<T, keyof JsonColumns> & JsonColumns {
+  return {
+    ...row,
+    agents: JSON.parse(row.agents),
+    models: JSON.parse(row.models),
+    sessions: JSON.parse(row.sessions),
+    evidence: JSON.parse(row.evidence),
+  };
 }
 
 /** Case-insensitive name order, the same in both dialects. */
@@ -209,14 +236,7 @@ export class LedgerStore implements Store {
 
   async recordChange(change: ChangeInputRecord, commitList: CommitRecord[], now: number): Promise<number> {
     const c = this.#t.changes;
-    const row = {
-      ...change,
-      agents: JSON.stringify(change.agents),
-      models: JSON.stringify(change.models),
-      sessions: JSON.stringify(change.sessions),
-      evidence: JSON.stringify(change.evidence),
-      updatedAt: now,
-    };
+    const row = { ...encodeJsonColumns(change), updatedAt: now };
     const { installationId: _installation, repositoryId: _repository, number: _number, ...set } = row;
     const [saved] = await this.#db
       .insert(c)
@@ -236,20 +256,9 @@ export class LedgerStore implements Store {
 
     const k = this.#t.commits;
     for (let i = 0; i < commitList.length; i += 100) {
-      const chunk = commitList.slice(i, i + 100).map((commit) => ({
-        repositoryId: change.repositoryId,
-        sha: commit.sha,
-        authorName: commit.authorName,
-        authorEmail: commit.authorEmail,
-        authorLogin: commit.authorLogin,
-        authoredAt: commit.authoredAt,
-        subject: commit.subject,
-        ai: commit.ai,
-        agents: JSON.stringify(commit.agents),
-        models: JSON.stringify(commit.models),
-        sessions: JSON.stringify(commit.sessions),
-        evidence: JSON.stringify(commit.evidence),
-      }));
+      const chunk = commitList
+        .slice(i, i + 100)
+        .map((commit) => ({ repositoryId: change.repositoryId, ...encodeJsonColumns(commit) }));
       await this.#db
         .insert(k)
         .values(chunk)
@@ -287,13 +296,7 @@ export class LedgerStore implements Store {
       .where(and(eq(c.installationId, installationId), eq(c.repositoryId, repositoryId), eq(c.number, number)));
     const row = rows[0];
     if (!row) return null;
-    return {
-      ...row,
-      agents: JSON.parse(row.agents),
-      models: JSON.parse(row.models),
-      sessions: JSON.parse(row.sessions),
-      evidence: JSON.parse(row.evidence),
-    };
+    return decodeJsonColumns(row);
   }
 
   async listChangeCommits(changeId: number): Promise<CommitRecord[]> {
@@ -307,19 +310,7 @@ export class LedgerStore implements Store {
       .innerJoin(k, and(eq(k.repositoryId, c.repositoryId), eq(k.sha, cc.sha)))
       .where(eq(cc.changeId, changeId))
       .orderBy(asc(cc.position));
-    return rows.map(({ commit }) => ({
-      sha: commit.sha,
-      authorName: commit.authorName,
-      authorEmail: commit.authorEmail,
-      authorLogin: commit.authorLogin,
-      authoredAt: commit.authoredAt,
-      subject: commit.subject,
-      ai: commit.ai,
-      agents: JSON.parse(commit.agents),
-      models: JSON.parse(commit.models),
-      sessions: JSON.parse(commit.sessions),
-      evidence: JSON.parse(commit.evidence),
-    }));
+    return rows.map(({ commit: { repositoryId: _repository, ...commit } }) => decodeJsonColumns(commit));
   }
 
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {

@@ -2,9 +2,9 @@
 // the Postgres half of the store tests, and stops it afterwards.
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./net.js";
 
 export interface PostgresCluster {
   url: string;
@@ -22,17 +22,6 @@ export function findPostgresBin(): string | null {
     for (const v of versions) candidates.push(join("/usr/lib/postgresql", v, "bin"));
   }
   return candidates.find((dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl"))) ?? null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function run(bin: string, args: string[], asUser: string | null): void {
