@@ -1,7 +1,8 @@
-import { and, asc, count, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type * as schema from "./schema.sqlite.js";
 import type {
+  ChangeFate,
   ChangeInputRecord,
   ChangeRecord,
   ClaimOptions,
@@ -9,6 +10,9 @@ import type {
   Delivery,
   DeliveryQuery,
   DeliveryStatus,
+  DeploymentInput,
+  DeploymentOutcome,
+  DeploymentRecord,
   Dialect,
   InstallationRecord,
   NewDelivery,
@@ -238,20 +242,36 @@ export class LedgerStore implements Store {
     const c = this.#t.changes;
     const row = { ...encodeJsonColumns(change), updatedAt: now };
     const { installationId: _installation, repositoryId: _repository, number: _number, ...set } = row;
-    const [saved] = await this.#db
-      .insert(c)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [c.repositoryId, c.number],
-        set: {
-          ...set,
-          // Deliveries arrive out of order: an update processed after the merge must not unmerge it.
-          state: sql`CASE WHEN ${c.state} = 'merged' THEN 'merged' ELSE excluded.state END`,
-          mergedAt: sql`COALESCE(excluded.merged_at, ${c.mergedAt})`,
-          mergeCommitSha: sql`COALESCE(excluded.merge_commit_sha, ${c.mergeCommitSha})`,
-        },
-      })
-      .returning({ id: c.id });
+    // Deliveries arrive out of order: an update processed after the merge must not unmerge it.
+    const monotonic = {
+      ...set,
+      state: sql`CASE WHEN ${c.state} = 'merged' THEN 'merged' ELSE excluded.state END`,
+      mergedAt: sql`COALESCE(excluded.merged_at, ${c.mergedAt})`,
+      mergeCommitSha: sql`COALESCE(excluded.merge_commit_sha, ${c.mergeCommitSha})`,
+      mergedBy: sql`COALESCE(excluded.merged_by, ${c.mergedBy})`,
+      mergeMethod: sql`COALESCE(excluded.merge_method, ${c.mergeMethod})`,
+    };
+    let saved: { id: number } | undefined;
+    if (change.number === null) {
+      // A direct push: one change per commit, found by its sha.
+      const existing = await this.getPushChange(
+        change.installationId,
+        change.repositoryId,
+        change.mergeCommitSha ?? "",
+      );
+      if (existing) {
+        await this.#db.update(c).set(set).where(eq(c.id, existing.id));
+        saved = { id: existing.id };
+      } else {
+        [saved] = await this.#db.insert(c).values(row).returning({ id: c.id });
+      }
+    } else {
+      [saved] = await this.#db
+        .insert(c)
+        .values(row)
+        .onConflictDoUpdate({ target: [c.repositoryId, c.number], set: monotonic })
+        .returning({ id: c.id });
+    }
     if (!saved) throw new Error(`recordChange: no row for ${change.repositoryId}#${change.number}`);
 
     const k = this.#t.commits;
@@ -311,6 +331,229 @@ export class LedgerStore implements Store {
       .where(eq(cc.changeId, changeId))
       .orderBy(asc(cc.position));
     return rows.map(({ commit: { repositoryId: _repository, ...commit } }) => decodeJsonColumns(commit));
+  }
+
+  async getPushChange(installationId: number, repositoryId: number, sha: string): Promise<ChangeRecord | null> {
+    const c = this.#t.changes;
+    const rows = await this.#db
+      .select()
+      .from(c)
+      .where(
+        and(
+          eq(c.installationId, installationId),
+          eq(c.repositoryId, repositoryId),
+          eq(c.kind, "push"),
+          eq(c.mergeCommitSha, sha),
+        ),
+      );
+    return rows[0] ? decodeJsonColumns(rows[0]) : null;
+  }
+
+  async recordReverts(changeId: number, repositoryId: number, targets: string[]): Promise<void> {
+    if (targets.length === 0) return;
+    const r = this.#t.reverts;
+    await this.#db
+      .insert(r)
+      .values([...new Set(targets)].map((target) => ({ revertingChangeId: changeId, repositoryId, target })))
+      .onConflictDoNothing();
+  }
+
+  async knownShas(repositoryId: number, shas: string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    const c = this.#t.changes;
+    const cc = this.#t.changeCommits;
+    for (let i = 0; i < shas.length; i += 500) {
+      const chunk = shas.slice(i, i + 500);
+      const merges = await this.#db
+        .select({ sha: c.mergeCommitSha })
+        .from(c)
+        .where(and(eq(c.repositoryId, repositoryId), eq(c.state, "merged"), inArray(c.mergeCommitSha, chunk)));
+      for (const m of merges) if (m.sha) known.add(m.sha);
+      const own = await this.#db
+        .select({ sha: cc.sha })
+        .from(cc)
+        .innerJoin(c, eq(c.id, cc.changeId))
+        .where(and(eq(c.repositoryId, repositoryId), eq(c.state, "merged"), inArray(cc.sha, chunk)));
+      for (const o of own) known.add(o.sha);
+    }
+    return known;
+  }
+
+  async upsertDeployment(
+    deployment: DeploymentInput,
+    now: number,
+  ): Promise<{ deployment: DeploymentRecord; inserted: boolean }> {
+    const d = this.#t.deployments;
+    const inserted = await this.#db
+      .insert(d)
+      .values({ ...deployment, outcome: "baseline", previousSha: null, updatedAt: now })
+      .onConflictDoNothing({ target: [d.repositoryId, d.sourceKey] })
+      .returning();
+    if (inserted[0]) return { deployment: inserted[0], inserted: true };
+    const [existing] = await this.#db
+      .select()
+      .from(d)
+      .where(and(eq(d.repositoryId, deployment.repositoryId), eq(d.sourceKey, deployment.sourceKey)));
+    if (!existing) throw new Error(`upsertDeployment: ${deployment.sourceKey} vanished`);
+    return { deployment: existing, inserted: false };
+  }
+
+  async adjacentDeployment(of: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null> {
+    const d = this.#t.deployments;
+    // Ordered by success time; ties by id, so that the order is total and the same everywhere.
+    const before = sql`(${d.succeededAt} < ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${d.id} < ${of.id}))`;
+    const after = sql`(${d.succeededAt} > ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${d.id} > ${of.id}))`;
+    const rows = await this.#db
+      .select()
+      .from(d)
+      .where(
+        and(
+          eq(d.repositoryId, of.repositoryId),
+          eq(d.environment, of.environment),
+          direction === "previous" ? before : after,
+        ),
+      )
+      .orderBy(...(direction === "previous" ? [desc(d.succeededAt), desc(d.id)] : [asc(d.succeededAt), asc(d.id)]))
+      .limit(1);
+    return rows[0] ?? null;
+  }
+
+  async settleDeployment(
+    id: number,
+    settled: { outcome: DeploymentOutcome; previousSha: string | null; shipped: string[]; rolledBack: string[] },
+    now: number,
+  ): Promise<void> {
+    const d = this.#t.deployments;
+    const dc = this.#t.deploymentCommits;
+    await this.#db
+      .update(d)
+      .set({ outcome: settled.outcome, previousSha: settled.previousSha, updatedAt: now })
+      .where(eq(d.id, id));
+    await this.#db.delete(dc).where(eq(dc.deploymentId, id));
+    const rows = [
+      ...[...new Set(settled.shipped)].map((sha) => ({ deploymentId: id, sha, effect: "shipped" as const })),
+      ...[...new Set(settled.rolledBack)].map((sha) => ({ deploymentId: id, sha, effect: "rolled_back" as const })),
+    ];
+    for (let i = 0; i < rows.length; i += 500) {
+      await this.#db
+        .insert(dc)
+        .values(rows.slice(i, i + 500))
+        .onConflictDoNothing();
+    }
+  }
+
+  async getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null> {
+    const d = this.#t.deployments;
+    const rows = await this.#db
+      .select()
+      .from(d)
+      .where(and(eq(d.installationId, installationId), eq(d.id, id)));
+    return rows[0] ?? null;
+  }
+
+  async listDeployments(installationId: number, repositoryId: number): Promise<DeploymentRecord[]> {
+    const d = this.#t.deployments;
+    return this.#db
+      .select()
+      .from(d)
+      .where(and(eq(d.installationId, installationId), eq(d.repositoryId, repositoryId)))
+      .orderBy(asc(d.succeededAt), asc(d.id));
+  }
+
+  /** Ids of the merged, deployable changes that one of `deploymentId`'s commits (with this effect) belongs to. */
+  async #changesTouchedBy(installationId: number, deploymentId: number, effect: "shipped" | "rolled_back") {
+    const rows = await this.#driver.rows(sql`
+      SELECT c.id AS id FROM changes c
+       WHERE c.installation_id = ${installationId} AND c.state = 'merged' AND c.deployable = ${this.#bool(true)}
+         AND c.repository_id = (SELECT repository_id FROM deployments WHERE id = ${deploymentId})
+         AND (c.merge_commit_sha IN (SELECT sha FROM deployment_commits WHERE deployment_id = ${deploymentId} AND effect = ${effect})
+              OR EXISTS (SELECT 1 FROM change_commits cc JOIN deployment_commits dc ON dc.sha = cc.sha
+                          WHERE cc.change_id = c.id AND dc.deployment_id = ${deploymentId} AND dc.effect = ${effect}))`);
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** The first deployment (by success time, then id) that shipped any commit of the change. */
+  async #firstShipping(changeId: number): Promise<{ id: number; environment: string; sha: string; at: number } | null> {
+    const rows = await this.#driver.rows(sql`
+      SELECT d.id AS id, d.environment AS environment, d.sha AS sha, d.succeeded_at AS at
+        FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'shipped'
+        JOIN changes c ON c.id = ${changeId} AND c.repository_id = d.repository_id
+       WHERE c.state = 'merged' AND c.deployable = ${this.#bool(true)}
+         AND (dc.sha = c.merge_commit_sha OR dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = c.id))
+       ORDER BY d.succeeded_at, d.id
+       LIMIT 1`);
+    const row = rows[0];
+    return row
+      ? { id: Number(row.id), environment: String(row.environment), sha: String(row.sha), at: Number(row.at) }
+      : null;
+  }
+
+  #bool(value: boolean) {
+    return this.dialect === "sqlite" ? sql`${value ? 1 : 0}` : sql`${value}`;
+  }
+
+  async #changesByIds(ids: number[]): Promise<ChangeRecord[]> {
+    if (ids.length === 0) return [];
+    const c = this.#t.changes;
+    const rows = await this.#db.select().from(c).where(inArray(c.id, ids)).orderBy(asc(c.mergedAt), asc(c.id));
+    return rows.map(decodeJsonColumns);
+  }
+
+  async changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]> {
+    const ids = await this.#changesTouchedBy(installationId, deploymentId, "shipped");
+    const first: number[] = [];
+    for (const id of ids) if ((await this.#firstShipping(id))?.id === deploymentId) first.push(id);
+    return this.#changesByIds(first);
+  }
+
+  async changesRolledBackBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]> {
+    return this.#changesByIds(await this.#changesTouchedBy(installationId, deploymentId, "rolled_back"));
+  }
+
+  async changeFate(installationId: number, changeId: number): Promise<ChangeFate> {
+    const c = this.#t.changes;
+    const [change] = await this.#db
+      .select({ id: c.id, number: c.number, repositoryId: c.repositoryId, mergeCommitSha: c.mergeCommitSha })
+      .from(c)
+      .where(and(eq(c.installationId, installationId), eq(c.id, changeId)));
+    if (!change) return { shippedBy: null, revertedBy: null, rolledBackBy: null };
+    const first = await this.#firstShipping(changeId);
+    const shippedBy = first
+      ? { deploymentId: first.id, environment: first.environment, sha: first.sha, at: first.at }
+      : null;
+
+    // Reverts name the pull request or one of its commits; a revert counts from when it shipped.
+    const targets = [
+      ...(change.number !== null ? [`pr:${change.number}`] : []),
+      ...(change.mergeCommitSha ? [`sha:${change.mergeCommitSha}`] : []),
+      ...(await this.listChangeCommits(changeId)).map((k) => `sha:${k.sha}`),
+    ];
+    let revertedBy: ChangeFate["revertedBy"] = null;
+    if (targets.length > 0) {
+      const r = this.#t.reverts;
+      const reverting = await this.#db
+        .select({ id: r.revertingChangeId })
+        .from(r)
+        .where(and(eq(r.repositoryId, change.repositoryId), inArray(r.target, targets)));
+      for (const { id } of reverting) {
+        if (id === changeId) continue;
+        const shipped = await this.#firstShipping(id);
+        if (shipped && (!revertedBy || shipped.at < revertedBy.at)) revertedBy = { changeId: id, at: shipped.at };
+      }
+    }
+
+    let rolledBackBy: ChangeFate["rolledBackBy"] = null;
+    if (first) {
+      const rows = await this.#driver.rows(sql`
+        SELECT d.id AS id, d.succeeded_at AS at
+          FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'rolled_back'
+         WHERE d.repository_id = ${change.repositoryId} AND d.succeeded_at >= ${first.at}
+           AND (dc.sha = ${change.mergeCommitSha ?? ""} OR dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = ${changeId}))
+         ORDER BY d.succeeded_at, d.id
+         LIMIT 1`);
+      if (rows[0]) rolledBackBy = { deploymentId: Number(rows[0].id), at: Number(rows[0].at) };
+    }
+    return { shippedBy, revertedBy, rolledBackBy };
   }
 
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {

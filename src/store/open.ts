@@ -47,11 +47,18 @@ function openSqlite(path: string, migrate: boolean): Store {
     throw new Error(`DATABASE_URL: cannot open SQLite database ${path}: ${(error as Error).message}`);
   }
   if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
   const db = drizzleSqlite(sqlite, { schema: sqliteSchema });
-  if (migrate) migrateSqlite(db, { migrationsFolder: migrationsFolder("sqlite") });
+  if (migrate) {
+    // Migrations that rebuild a table (SQLite cannot alter a column) must not cascade-delete the
+    // rows that reference it, so they run with foreign keys off; the result is checked after.
+    sqlite.pragma("foreign_keys = OFF");
+    migrateSqlite(db, { migrationsFolder: migrationsFolder("sqlite") });
+    const violations = sqlite.pragma("foreign_key_check") as unknown[];
+    if (violations.length > 0) throw new Error(`migration left ${violations.length} foreign key violations`);
+  }
+  sqlite.pragma("foreign_keys = ON");
   return new LedgerStore(db, sqliteSchema, {
     dialect: "sqlite",
     async rows(query: SQL) {

@@ -63,7 +63,11 @@ export const changes = sqliteTable(
     repositoryId: integer("repository_id", { mode: "number" })
       .notNull()
       .references(() => repositories.id),
-    number: integer("number", { mode: "number" }).notNull(),
+    /** The pull request's number; null for a direct push, which is a change of its own. */
+    number: integer("number", { mode: "number" }),
+    kind: text("kind", { enum: ["pull_request", "push"] })
+      .notNull()
+      .default("pull_request"),
     title: text("title").notNull(),
     authorLogin: text("author_login").notNull(),
     authorType: text("author_type").notNull(),
@@ -76,6 +80,10 @@ export const changes = sqliteTable(
     openedAt: integer("opened_at", { mode: "number" }).notNull(),
     mergedAt: integer("merged_at", { mode: "number" }),
     mergeCommitSha: text("merge_commit_sha"),
+    mergedBy: text("merged_by"),
+    mergeMethod: text("merge_method", { enum: ["merge", "squash", "rebase", "direct", "unknown"] }),
+    /** Merged into a deployable branch: only such changes can be shipped. */
+    deployable: integer("deployable", { mode: "boolean" }).notNull().default(true),
     ai: integer("ai", { mode: "boolean" }).notNull(),
     /** JSON arrays: agent ids, model names, sessions, evidence (see src/attribution/types.ts). */
     agents: text("agents").notNull(),
@@ -91,6 +99,7 @@ export const changes = sqliteTable(
   (t) => [
     uniqueIndex("changes_repository_number_idx").on(t.repositoryId, t.number),
     index("changes_installation_idx").on(t.installationId),
+    index("changes_merge_commit_idx").on(t.repositoryId, t.mergeCommitSha),
   ],
 );
 
@@ -127,4 +136,64 @@ export const changeCommits = sqliteTable(
     position: integer("position", { mode: "number" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.changeId, t.sha] }), index("change_commits_sha_idx").on(t.sha)],
+);
+
+/** A successful production deployment, from whichever source the repository configures. */
+export const deployments = sqliteTable(
+  "deployments",
+  {
+    id: integer("id", { mode: "number" }).primaryKey({ autoIncrement: true }),
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    repositoryId: integer("repository_id", { mode: "number" })
+      .notNull()
+      .references(() => repositories.id),
+    environment: text("environment").notNull(),
+    source: text("source", { enum: ["deployment", "release", "workflow_run", "push"] }).notNull(),
+    /** Identifies the deployment at its source (GitHub deployment id, release id, run id, push). */
+    sourceKey: text("source_key").notNull(),
+    sha: text("sha").notNull(),
+    ref: text("ref"),
+    /** When it succeeded: deployments are ordered by this, not by arrival. */
+    succeededAt: integer("succeeded_at", { mode: "number" }).notNull(),
+    /** What it did, relative to its predecessor: baseline, ship, redeploy, rollback or diverged. */
+    outcome: text("outcome", { enum: ["baseline", "ship", "redeploy", "rollback", "diverged"] }).notNull(),
+    previousSha: text("previous_sha"),
+    url: text("url"),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("deployments_source_idx").on(t.repositoryId, t.sourceKey),
+    index("deployments_order_idx").on(t.repositoryId, t.environment, t.succeededAt),
+    index("deployments_installation_idx").on(t.installationId, t.succeededAt),
+  ],
+);
+
+/** The commits a deployment shipped (ahead of, or only in, it), or rolled back (rollback). */
+export const deploymentCommits = sqliteTable(
+  "deployment_commits",
+  {
+    deploymentId: integer("deployment_id", { mode: "number" })
+      .notNull()
+      .references(() => deployments.id, { onDelete: "cascade" }),
+    sha: text("sha").notNull(),
+    effect: text("effect", { enum: ["shipped", "rolled_back"] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentId, t.sha] }), index("deployment_commits_sha_idx").on(t.sha)],
+);
+
+/** A change that reverts another: by pull request number or by commit. */
+export const reverts = sqliteTable(
+  "reverts",
+  {
+    revertingChangeId: integer("reverting_change_id", { mode: "number" })
+      .notNull()
+      .references(() => changes.id, { onDelete: "cascade" }),
+    repositoryId: integer("repository_id", { mode: "number" }).notNull(),
+    /** "pr:<number>" or "sha:<40 hex>". */
+    target: text("target").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.revertingChangeId, t.target] }),
+    index("reverts_target_idx").on(t.repositoryId, t.target),
+  ],
 );

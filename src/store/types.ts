@@ -81,12 +81,17 @@ export interface CommitRecord {
   evidence: unknown[];
 }
 
-/** A pull request and its latest attribution. */
+export type ChangeKind = "pull_request" | "push";
+export type MergeMethod = "merge" | "squash" | "rebase" | "direct" | "unknown";
+
+/** A pull request (or a direct push) and its latest attribution. */
 export interface ChangeRecord {
   id: number;
   installationId: number;
   repositoryId: number;
-  number: number;
+  /** The pull request's number; null for a direct push. */
+  number: number | null;
+  kind: ChangeKind;
   title: string;
   authorLogin: string;
   authorType: string;
@@ -98,6 +103,10 @@ export interface ChangeRecord {
   openedAt: number;
   mergedAt: number | null;
   mergeCommitSha: string | null;
+  mergedBy: string | null;
+  mergeMethod: MergeMethod | null;
+  /** Merged into a deployable branch (only those can ship). */
+  deployable: boolean;
   ai: boolean;
   agents: string[];
   models: string[];
@@ -109,7 +118,41 @@ export interface ChangeRecord {
   updatedAt: number;
 }
 
-export type ChangeInputRecord = Omit<ChangeRecord, "id" | "updatedAt">;
+export type ChangeInputRecord = Omit<
+  ChangeRecord,
+  "id" | "updatedAt" | "kind" | "mergedBy" | "mergeMethod" | "deployable"
+> &
+  Partial<Pick<ChangeRecord, "kind" | "mergedBy" | "mergeMethod" | "deployable">>;
+
+export type DeploymentSource = "deployment" | "release" | "workflow_run" | "push";
+export type DeploymentOutcome = "baseline" | "ship" | "redeploy" | "rollback" | "diverged";
+
+export interface DeploymentRecord {
+  id: number;
+  installationId: number;
+  repositoryId: number;
+  environment: string;
+  source: DeploymentSource;
+  sourceKey: string;
+  sha: string;
+  ref: string | null;
+  succeededAt: number;
+  outcome: DeploymentOutcome;
+  previousSha: string | null;
+  url: string | null;
+  updatedAt: number;
+}
+
+export type DeploymentInput = Omit<DeploymentRecord, "id" | "updatedAt" | "outcome" | "previousSha">;
+
+/** What became of a change: which deployment first shipped it, and whether it was undone. */
+export interface ChangeFate {
+  shippedBy: { deploymentId: number; environment: string; sha: string; at: number } | null;
+  /** The first revert of it that shipped (a revert that never shipped undoes nothing in production). */
+  revertedBy: { changeId: number; at: number } | null;
+  /** The first rollback deployment after it shipped that removed it. */
+  rolledBackBy: { deploymentId: number; at: number } | null;
+}
 
 export interface Store {
   readonly dialect: Dialect;
@@ -142,6 +185,34 @@ export interface Store {
   getChange(installationId: number, repositoryId: number, number: number): Promise<ChangeRecord | null>;
   /** The change's commits, in order. */
   listChangeCommits(changeId: number): Promise<CommitRecord[]>;
+  /** A direct push's change by its commit. */
+  getPushChange(installationId: number, repositoryId: number, sha: string): Promise<ChangeRecord | null>;
+  /** Records what a change reverts: "pr:<number>" or "sha:<sha>" targets in the same repository. */
+  recordReverts(changeId: number, repositoryId: number, targets: string[]): Promise<void>;
+  /** Of these shas, those that belong to a merged change the ledger knows (merge commit or own commit). */
+  knownShas(repositoryId: number, shas: string[]): Promise<Set<string>>;
+
+  /** Inserts a deployment (once per source key) or returns the existing one. */
+  upsertDeployment(
+    deployment: DeploymentInput,
+    now: number,
+  ): Promise<{ deployment: DeploymentRecord; inserted: boolean }>;
+  /** The deployment of the same repository and environment just before (or after) this one, by success time. */
+  adjacentDeployment(deployment: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null>;
+  /** Sets what a deployment did and the commits it shipped or rolled back (replacing earlier ones). */
+  settleDeployment(
+    id: number,
+    settled: { outcome: DeploymentOutcome; previousSha: string | null; shipped: string[]; rolledBack: string[] },
+    now: number,
+  ): Promise<void>;
+  getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null>;
+  listDeployments(installationId: number, repositoryId: number): Promise<DeploymentRecord[]>;
+  /** The changes this deployment shipped first (a change shipped earlier is not shipped again). */
+  changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
+  /** The changes this rollback deployment removed from production. */
+  changesRolledBackBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
+  /** Which deployment first shipped a change, and whether a shipped revert or a rollback undid it. */
+  changeFate(installationId: number, changeId: number): Promise<ChangeFate>;
 
   /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
   enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;

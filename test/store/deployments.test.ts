@@ -1,0 +1,180 @@
+import { expect, it } from "vitest";
+import type { ChangeInputRecord, DeploymentInput, Store } from "../../src/store/types.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+const HOUR = 3_600_000;
+const s = (n: number) => n.toString(16).padStart(40, "0");
+
+const change = (number: number | null, over: Partial<ChangeInputRecord> = {}): ChangeInputRecord => ({
+  installationId: 1,
+  repositoryId: 10,
+  number,
+  title: `change ${number}`,
+  authorLogin: "mona",
+  authorType: "User",
+  botChange: false,
+  headRef: "feature",
+  headSha: s(900 + (number ?? 0)),
+  baseRef: "main",
+  state: "merged",
+  openedAt: T0,
+  mergedAt: T0 + HOUR,
+  mergeCommitSha: s(number ?? 0),
+  mergeMethod: "squash",
+  ai: true,
+  agents: ["claude-code"],
+  models: [],
+  sessions: [],
+  evidence: [],
+  commitsTotal: 1,
+  commitsAi: 1,
+  attributedSha: s(900 + (number ?? 0)),
+  ...over,
+});
+
+const deployment = (key: string, sha: string, at: number, over: Partial<DeploymentInput> = {}): DeploymentInput => ({
+  installationId: 1,
+  repositoryId: 10,
+  environment: "production",
+  source: "deployment",
+  sourceKey: key,
+  sha,
+  ref: "main",
+  succeededAt: at,
+  url: null,
+  ...over,
+});
+
+async function seed(store: Store) {
+  await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+  await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+}
+
+eachDialect("store: deployments", ({ newStore }) => {
+  it("answers which deployment first shipped a change and what a deployment shipped", async () => {
+    const store = await newStore();
+    await seed(store);
+    const c1 = await store.recordChange(change(1), [], T0);
+    const c2 = await store.recordChange(change(2), [], T0);
+    const { deployment: d1, inserted } = await store.upsertDeployment(
+      deployment("deployment:1", s(1), T0 + 2 * HOUR),
+      T0,
+    );
+    expect(inserted).toBe(true);
+    await store.settleDeployment(d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
+    const { deployment: d2 } = await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 3 * HOUR), T0);
+    // d2's range overlaps d1's (e.g. compared against an older base): c1 is still shipped by d1 only.
+    await store.settleDeployment(
+      d2.id,
+      { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2)], rolledBack: [] },
+      T0,
+    );
+
+    expect((await store.changesShippedBy(1, d1.id)).map((c) => c.number)).toEqual([1]);
+    expect((await store.changesShippedBy(1, d2.id)).map((c) => c.number)).toEqual([2]);
+    expect((await store.changeFate(1, c1)).shippedBy).toEqual({
+      deploymentId: d1.id,
+      environment: "production",
+      sha: s(1),
+      at: T0 + 2 * HOUR,
+    });
+    expect((await store.changeFate(1, c2)).shippedBy?.deploymentId).toBe(d2.id);
+    // Another installation sees nothing.
+    expect(await store.changesShippedBy(2, d1.id)).toEqual([]);
+    expect(await store.changeFate(2, c1)).toEqual({ shippedBy: null, revertedBy: null, rolledBackBy: null });
+    expect(await store.getDeployment(2, d1.id)).toBeNull();
+  });
+
+  it("the same delivery twice is one deployment; neighbours are by success time, not arrival", async () => {
+    const store = await newStore();
+    await seed(store);
+    const late = await store.upsertDeployment(deployment("deployment:3", s(3), T0 + 3 * HOUR), T0);
+    const early = await store.upsertDeployment(deployment("deployment:1", s(1), T0 + 1 * HOUR), T0);
+    const middle = await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 2 * HOUR), T0);
+    await store.upsertDeployment(deployment("deployment:9", s(9), T0 + 2 * HOUR, { environment: "prod-eu" }), T0);
+    expect((await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 2 * HOUR), T0)).inserted).toBe(false);
+    expect((await store.adjacentDeployment(middle.deployment, "previous"))?.sourceKey).toBe("deployment:1");
+    expect((await store.adjacentDeployment(middle.deployment, "next"))?.sourceKey).toBe("deployment:3");
+    expect(await store.adjacentDeployment(early.deployment, "previous")).toBeNull();
+    expect(await store.adjacentDeployment(late.deployment, "next")).toBeNull();
+  });
+
+  it("a shipped revert and a rollback undo a change; an unshipped revert does not", async () => {
+    const store = await newStore();
+    await seed(store);
+    const c1 = await store.recordChange(change(1), [], T0);
+    const c2 = await store.recordChange(change(2), [], T0);
+    const revert1 = await store.recordChange(change(3, { title: 'Revert "change 1"' }), [], T0);
+    await store.recordReverts(revert1, 10, ["pr:1"]);
+    const revert2 = await store.recordChange(change(4, { title: 'Revert "change 2"' }), [], T0);
+    await store.recordReverts(revert2, 10, [`sha:${s(2)}`]);
+
+    const ship = async (key: string, sha: string, at: number, shipped: string[], outcome = "ship" as const) => {
+      const { deployment: d } = await store.upsertDeployment(deployment(key, sha, at), T0);
+      await store.settleDeployment(d.id, { outcome, previousSha: null, shipped, rolledBack: [] }, T0);
+      return d;
+    };
+    await ship("d1", s(2), T0 + HOUR, [s(1), s(2)]);
+    const d2 = await ship("d2", s(3), T0 + 5 * HOUR, [s(3)]);
+    expect((await store.changeFate(1, c1)).revertedBy).toEqual({ changeId: revert1, at: d2.succeededAt });
+    // The revert of change 2 never shipped: change 2 is still in production.
+    expect((await store.changeFate(1, c2)).revertedBy).toBeNull();
+
+    const { deployment: rollback } = await store.upsertDeployment(deployment("d3", s(1), T0 + 6 * HOUR), T0);
+    await store.settleDeployment(
+      rollback.id,
+      { outcome: "rollback", previousSha: s(3), shipped: [], rolledBack: [s(2), s(3)] },
+      T0,
+    );
+    expect((await store.changeFate(1, c2)).rolledBackBy).toEqual({ deploymentId: rollback.id, at: T0 + 6 * HOUR });
+    expect((await store.changesRolledBackBy(1, rollback.id)).map((c) => c.number)).toEqual([2, 3]);
+  });
+
+  it("changes merged into a branch that is not deployable never ship", async () => {
+    const store = await newStore();
+    await seed(store);
+    const c = await store.recordChange(change(1, { baseRef: "release-1.x", deployable: false }), [], T0);
+    const { deployment: d } = await store.upsertDeployment(deployment("d1", s(1), T0 + HOUR), T0);
+    await store.settleDeployment(d.id, { outcome: "ship", previousSha: null, shipped: [s(1)], rolledBack: [] }, T0);
+    expect((await store.changeFate(1, c)).shippedBy).toBeNull();
+    expect(await store.changesShippedBy(1, d.id)).toEqual([]);
+  });
+
+  it("direct pushes are changes of their own, found by sha; known shas cover merge commits and PR commits", async () => {
+    const store = await newStore();
+    await seed(store);
+    const pushed = await store.recordChange(
+      change(null, { kind: "push", mergeCommitSha: s(77), mergeMethod: "direct" }),
+      [],
+      T0,
+    );
+    const again = await store.recordChange(
+      change(null, { kind: "push", mergeCommitSha: s(77), mergeMethod: "direct" }),
+      [],
+      T0,
+    );
+    expect(again).toBe(pushed);
+    expect((await store.getPushChange(1, 10, s(77)))?.id).toBe(pushed);
+    await store.recordChange(
+      change(5, { mergeMethod: "merge" }),
+      [
+        {
+          sha: s(51),
+          authorName: "m",
+          authorEmail: "m@x",
+          authorLogin: null,
+          authoredAt: null,
+          subject: "a",
+          ai: false,
+          agents: [],
+          models: [],
+          sessions: [],
+          evidence: [],
+        },
+      ],
+      T0,
+    );
+    expect([...(await store.knownShas(10, [s(5), s(51), s(77), s(99)]))].sort()).toEqual([s(5), s(51), s(77)].sort());
+  });
+});
