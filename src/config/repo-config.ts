@@ -13,6 +13,7 @@
 
 import { z } from "zod";
 import { AGENT_IDS, agentById, GENERIC_AGENT, MARKER_IDS } from "../attribution/agents.js";
+import { DEPLOYMENT_SOURCES } from "../deployments/types.js";
 
 /** Bounds that keep a hostile configuration from costing much CPU per commit. */
 export const CONFIG_LIMITS = {
@@ -134,15 +135,59 @@ export const attributionConfigSchema = z
     }
   });
 
+/** A git branch name as written (not a glob); GitHub caps refs at 255 bytes. */
+const branchName = z.string().min(1).max(255);
+
+export const deploymentsConfigSchema = z
+  .strictObject({
+    /** Where production deployments come from: "deployment", "release", "workflow_run" or "push". */
+    source: z.enum(DEPLOYMENT_SOURCES).default("deployment"),
+    /** Environment names (globs, case-insensitive) that are production, for `source: deployment`. */
+    environments: patterns().default(["*prod*"]),
+    /** Environment names (globs, case-insensitive) that are never production, whatever the rest says. */
+    excludeEnvironments: patterns().default([
+      "*preprod*",
+      "*pre-prod*",
+      "*pre_prod*",
+      "*nonprod*",
+      "*non-prod*",
+      "*non_prod*",
+    ]),
+    /** Also count a deployment marked `production_environment: true`, whatever its name. */
+    productionEnvironmentFlag: z.boolean().default(true),
+    /** Workflow name, path or file name (glob, case-insensitive) that deploys; required by `source: workflow_run`. */
+    workflow: pattern.optional(),
+    /** Branch whose pushes (`push`) or workflow runs (`workflow_run`) deploy; null: the default branch. */
+    branch: branchName.nullable().default(null),
+    /** Branches (globs) whose merged pull requests are changes that can ship; null: the default branch only. */
+    deployableBranches: z.array(pattern).min(1).max(CONFIG_LIMITS.maxPatterns).nullable().default(null),
+    /** Days after a change shipped within which a revert or rollback counts against it. */
+    revertWindowDays: z.number().int().min(1).max(365).default(14),
+  })
+  .superRefine((section, ctx) => {
+    // Without a workflow no run would deploy: say so, and the section falls back to its defaults.
+    if (section.source === "workflow_run" && section.workflow === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["workflow"],
+        message: 'expected a workflow name or file (glob), e.g. "deploy.yml", because source is "workflow_run"',
+        input: undefined,
+      });
+    }
+  });
+
 export const repoConfigSchema = z.strictObject({
   /** How AI assistance is recognised on commits and pull requests. */
   attribution: attributionConfigSchema.prefault({}),
+  /** Which events are production deployments, which branches ship, and the revert window. */
+  deployments: deploymentsConfigSchema.prefault({}),
 });
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
 export type RepoConfigInput = z.input<typeof repoConfigSchema>;
 export type AttributionConfig = z.infer<typeof attributionConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type DeploymentsConfig = z.infer<typeof deploymentsConfigSchema>;
 
 /** The configuration of a repository without `.github/shipledger.yml`. */
 export const defaults: RepoConfig = repoConfigSchema.parse({});
@@ -225,6 +270,7 @@ const EXPECTED: Record<string, string> = {
   array: "a list",
   object: "a mapping",
   number: "a number",
+  int: "a whole number",
 };
 
 function describeIssue(issue: Issue): ConfigError[] {
@@ -241,13 +287,18 @@ function describeIssue(issue: Issue): ConfigError[] {
           : at(issue.path, `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${got}`),
       ];
     case "too_big": {
+      if (issue.origin === "number") return [at(issue.path, `expected at most ${String(issue.maximum)}, got ${got}`)];
       const size = sizeOf(issue.input);
       const unit = issue.origin === "string" ? "characters" : "items";
       return [at(issue.path, `expected at most ${String(issue.maximum)} ${unit}, got ${size}`)];
     }
     case "too_small": {
+      if (issue.origin === "number") return [at(issue.path, `expected at least ${String(issue.minimum)}, got ${got}`)];
       if (issue.origin === "string" && Number(issue.minimum) === 1) {
         return [at(issue.path, `expected a non-empty string, got ${got}`)];
+      }
+      if (issue.origin === "array" && Number(issue.minimum) === 1) {
+        return [at(issue.path, "expected a non-empty list, got an empty list")];
       }
       const unit = issue.origin === "string" ? "characters" : "items";
       return [at(issue.path, `expected at least ${String(issue.minimum)} ${unit}, got ${sizeOf(issue.input)}`)];
@@ -360,7 +411,8 @@ function removeInvalid(root: unknown, issues: readonly Issue[]): unknown {
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) targets.push([...issue.path, key]);
-    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+    } else if ((issue.code === "invalid_type" || issue.code === "custom") && issue.input === undefined) {
+      // A missing required field (or one a refinement requires, like `deployments.workflow`).
       targets.push(issue.path.slice(0, -1));
     } else {
       targets.push([...issue.path]);

@@ -16,6 +16,16 @@ const attributionDefaults = {
   trustGenericTrailers: false,
 };
 
+const deploymentsDefaults = {
+  source: "deployment",
+  environments: ["*prod*"],
+  excludeEnvironments: ["*preprod*", "*pre-prod*", "*pre_prod*", "*nonprod*", "*non-prod*", "*non_prod*"],
+  productionEnvironmentFlag: true,
+  branch: null,
+  deployableBranches: null,
+  revertWindowDays: 14,
+};
+
 const agentDefaults = {
   emails: [],
   names: [],
@@ -29,7 +39,7 @@ const agentDefaults = {
 
 describe("defaults", () => {
   it("are the schema's parse of an empty file", () => {
-    expect(defaults).toEqual({ attribution: attributionDefaults });
+    expect(defaults).toEqual({ attribution: attributionDefaults, deployments: deploymentsDefaults });
     expect(repoConfigSchema.parse({})).toEqual(defaults);
     expect(repoConfigSchema.parse({ attribution: {} })).toEqual(defaults);
   });
@@ -269,5 +279,111 @@ describe("formatPath", () => {
     [["attribution", "agents", 0, "emails", 3], "attribution.agents[0].emails[3]"],
   ])("%j → %s", (path, expected) => {
     expect(formatPath(path)).toBe(expected);
+  });
+});
+
+describe("deployments section", () => {
+  it("defaults: GitHub deployments to any *prod* environment, the default branch, a 14-day revert window", () => {
+    expect(parseRepoConfig({ deployments: {} })).toEqual({ config: defaults, errors: [] });
+    expect(parseRepoConfig({ deployments: null })).toEqual({ config: defaults, errors: [] });
+    expect(defaults.deployments).toEqual(deploymentsDefaults);
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    [
+      "GitHub deployments to named environments, the flag ignored",
+      { environments: ["live", "eu-*"], productionEnvironmentFlag: false, excludeEnvironments: [] },
+      { environments: ["live", "eu-*"], productionEnvironmentFlag: false, excludeEnvironments: [] },
+    ],
+    ["releases", { source: "release" }, { source: "release" }],
+    [
+      "a deploy workflow on a release branch",
+      { source: "workflow_run", workflow: "deploy.yml", branch: "release" },
+      { source: "workflow_run", workflow: "deploy.yml", branch: "release" },
+    ],
+    ["pushes to the default branch", { source: "push" }, { source: "push" }],
+    [
+      "several deployable branches and a longer window",
+      { deployableBranches: ["main", "release/*"], revertWindowDays: 30 },
+      { deployableBranches: ["main", "release/*"], revertWindowDays: 30 },
+    ],
+    ["`branch:` left empty in YAML is the default branch", { source: "push", branch: null }, { source: "push" }],
+  ])("%s", (_name, deployments, expected) => {
+    const { config, errors } = parseRepoConfig({ deployments });
+    expect(errors).toEqual([]);
+    expect(config.deployments).toEqual({ ...deploymentsDefaults, ...expected });
+  });
+
+  it.each<[string, Record<string, unknown>, string[], Record<string, unknown>]>([
+    [
+      "workflow_run without a workflow names the field; the section falls back to its defaults",
+      { source: "workflow_run", branch: "main" },
+      [
+        'deployments.workflow: expected a workflow name or file (glob), e.g. "deploy.yml", because source is "workflow_run"',
+      ],
+      {},
+    ],
+    [
+      "an unknown source",
+      { source: "circleci", revertWindowDays: 7 },
+      ['deployments.source: expected one of "deployment", "release", "workflow_run", "push", got "circleci"'],
+      { revertWindowDays: 7 },
+    ],
+    [
+      "a misspelt key",
+      { enviroments: ["live"] },
+      ['deployments.enviroments: unknown key; did you mean "environments"?'],
+      {},
+    ],
+    [
+      "an environment list written as a string",
+      { environments: "production" },
+      ['deployments.environments: expected a list, got "production"'],
+      {},
+    ],
+    [
+      "window bounds and whole days",
+      { revertWindowDays: 0 },
+      ["deployments.revertWindowDays: expected at least 1, got 0"],
+      {},
+    ],
+    [
+      "too long a window",
+      { revertWindowDays: 400 },
+      ["deployments.revertWindowDays: expected at most 365, got 400"],
+      {},
+    ],
+    ["half a day", { revertWindowDays: 0.5 }, ["deployments.revertWindowDays: expected a whole number, got 0.5"], {}],
+    [
+      "no deployable branch at all is a mistake",
+      { deployableBranches: [] },
+      ["deployments.deployableBranches: expected a non-empty list, got an empty list"],
+      {},
+    ],
+    ["an empty branch name", { branch: "" }, ['deployments.branch: expected a non-empty string, got ""'], {}],
+    [
+      "a flag written as a string",
+      { productionEnvironmentFlag: "no" },
+      ['deployments.productionEnvironmentFlag: expected true or false, got "no"'],
+      {},
+    ],
+  ])("%s", (_name, deployments, messages, expected) => {
+    const { config, errors } = parseRepoConfig({ deployments, attribution: { labels: ["ai"] } });
+    expect(errors.map((e) => e.message)).toEqual(messages);
+    expect(config.deployments).toEqual({ ...deploymentsDefaults, ...expected });
+    // A bad deployments section never costs the attribution section.
+    expect(config.attribution.labels).toEqual(["ai"]);
+  });
+
+  it("bounds pattern lists like the attribution section", () => {
+    const environments = Array.from({ length: CONFIG_LIMITS.maxPatterns + 1 }, (_, i) => `prod-${i}`);
+    const { config, errors } = parseRepoConfig({
+      deployments: { environments, workflow: "x".repeat(CONFIG_LIMITS.maxPatternLength + 1) },
+    });
+    expect(errors.map((e) => e.message)).toEqual([
+      "deployments.environments: expected at most 50 items, got 51",
+      "deployments.workflow: expected at most 200 characters, got 201",
+    ]);
+    expect(config.deployments).toEqual(deploymentsDefaults);
   });
 });

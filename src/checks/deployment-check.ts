@@ -1,0 +1,98 @@
+// What the "Shipledger deployment" check run says on a deployed commit: pure.
+
+import type { RepoConfig } from "../config/repo-config.js";
+import type { ChangeRecord, DeploymentRecord } from "../store/types.js";
+import { agentName, type CheckRun, SUMMARY_LIMIT } from "./attribution-check.js";
+import { code, escapeMarkdown, link, plural } from "./markdown.js";
+
+export const DEPLOYMENT_CHECK_NAME = "Shipledger deployment";
+
+export interface DeploymentCheckInput {
+  repository: string;
+  webUrl: string;
+  deployment: DeploymentRecord;
+  shipped: ChangeRecord[];
+  rolledBack: ChangeRecord[];
+  config: RepoConfig;
+  notes: readonly string[];
+}
+
+function changeLink(input: DeploymentCheckInput, change: ChangeRecord): string {
+  const base = `${input.webUrl}/${input.repository}`;
+  return change.number !== null
+    ? link(`#${change.number}`, `${base}/pull/${change.number}`)
+    : link(change.mergeCommitSha?.slice(0, 7) ?? "push", `${base}/commit/${change.mergeCommitSha}`);
+}
+
+export function renderDeploymentCheck(input: DeploymentCheckInput): CheckRun {
+  const { deployment: d, shipped, rolledBack } = input;
+  const ai = shipped.filter((c) => c.ai);
+  const where = `${code(d.environment)} (${d.source === "deployment" ? "GitHub deployment" : d.source.replace("_", " ")})`;
+  let title: string;
+  const lines: string[] = [];
+  switch (d.outcome) {
+    case "baseline":
+      title = "Baseline: first production deployment recorded";
+      lines.push(
+        `The first production deployment to ${where} that Shipledger knows of. It is the baseline the next deployments are compared with, and ships nothing itself: the repository's history is not counted as shipped.`,
+      );
+      break;
+    case "redeploy":
+      title = "Redeploy: nothing new shipped";
+      lines.push(`This commit was already in production in ${where}; redeploying it ships nothing new.`);
+      break;
+    case "rollback":
+      title = `Rollback: ${plural(rolledBack.length, "change")} rolled back`;
+      lines.push(
+        `This deployment to ${where} went back to an earlier commit${d.previousSha ? ` (from ${code(d.previousSha.slice(0, 7))})` : ""}. It ships nothing, and the changes below are counted as rolled back.`,
+      );
+      break;
+    default:
+      title = `Shipped ${plural(shipped.length, "change")} (${ai.length} AI-assisted)`;
+      lines.push(
+        `**${plural(shipped.length, "change")} reached production** in ${where} with this deployment; ${ai.length} of them AI-assisted.`,
+      );
+      if (d.outcome === "diverged") {
+        lines.push(
+          "",
+          `> This commit is not a descendant of the previous production commit${d.previousSha ? ` ${code(d.previousSha.slice(0, 7))}` : ""}: only the commits unique to it count as shipped.`,
+        );
+      }
+  }
+  for (const note of input.notes) lines.push("", `> ${escapeMarkdown(note, 500)}`);
+
+  const table = (changes: ChangeRecord[], heading: string) => {
+    if (changes.length === 0) return [];
+    const rows = ["", `### ${heading}`, "| Change | Title | Author | AI assistance |", "| --- | --- | --- | --- |"];
+    for (const c of changes) {
+      const agents = c.agents.map((id) => escapeMarkdown(agentName(id, input.config))).join(", ");
+      rows.push(
+        `| ${changeLink(input, c)} | ${escapeMarkdown(c.title, 80)} | ${code(c.authorLogin, 40)}${c.botChange ? " (bot)" : ""} | ${c.ai ? agents || "yes" : "—"} |`,
+      );
+    }
+    return rows;
+  };
+  const footer = [
+    "",
+    "<sub>Shipledger counts AI-assisted changes that reach production and stay there (normalised deployments). A change counts once, for the first production deployment that ships it.</sub>",
+  ];
+  const body = [...lines, ...table(shipped, "Shipped"), ...table(rolledBack, "Rolled back")];
+  let summary = [...body, ...footer].join("\n");
+  if (summary.length > SUMMARY_LIMIT) {
+    // Cut between rows, then say how many were left out.
+    const kept: string[] = [];
+    let size = footer.join("\n").length + 200;
+    for (const line of body) {
+      if (size + line.length + 1 > SUMMARY_LIMIT) break;
+      kept.push(line);
+      size += line.length + 1;
+    }
+    summary = [
+      ...kept,
+      "",
+      `_…and more changes not shown (GitHub limits a check summary to 65,535 characters)._`,
+      ...footer,
+    ].join("\n");
+  }
+  return { conclusion: "neutral", output: { title, summary } };
+}
