@@ -105,6 +105,7 @@ export async function evaluatePullRequest(
         authorLogin: c.author.login ?? null,
         authoredAt: c.authoredAt,
         subject: subjects.get(c.sha) ?? "",
+        message: c.message,
         ai: a?.ai ?? false,
         agents: a?.agents ?? [],
         models: a?.models ?? [],

@@ -291,6 +291,7 @@ export class LedgerStore implements Store {
             sessions: sql`excluded.sessions`,
             evidence: sql`excluded.evidence`,
             authorLogin: sql`excluded.author_login`,
+            message: sql`excluded.message`,
           },
         });
     }
@@ -382,27 +383,39 @@ export class LedgerStore implements Store {
   async upsertDeployment(
     deployment: DeploymentInput,
     now: number,
-  ): Promise<{ deployment: DeploymentRecord; inserted: boolean }> {
+  ): Promise<{ deployment: DeploymentRecord; inserted: boolean; moved: boolean }> {
     const d = this.#t.deployments;
+    const input = { ...deployment, environment: deployment.environment.toLowerCase() };
     const inserted = await this.#db
       .insert(d)
-      .values({ ...deployment, outcome: "baseline", previousSha: null, updatedAt: now })
+      .values({ ...input, outcome: "baseline", previousSha: null, updatedAt: now })
       .onConflictDoNothing({ target: [d.repositoryId, d.sourceKey] })
       .returning();
-    if (inserted[0]) return { deployment: inserted[0], inserted: true };
+    if (inserted[0]) return { deployment: inserted[0], inserted: true, moved: false };
     const [existing] = await this.#db
       .select()
       .from(d)
-      .where(and(eq(d.repositoryId, deployment.repositoryId), eq(d.sourceKey, deployment.sourceKey)));
-    if (!existing) throw new Error(`upsertDeployment: ${deployment.sourceKey} vanished`);
-    return { deployment: existing, inserted: false };
+      .where(and(eq(d.repositoryId, input.repositoryId), eq(d.sourceKey, input.sourceKey)));
+    if (!existing) throw new Error(`upsertDeployment: ${input.sourceKey} vanished`);
+    const better =
+      (input.succeededAtExact && !existing.succeededAtExact) ||
+      (input.succeededAtExact === existing.succeededAtExact &&
+        (input.succeededAtExact ? input.succeededAt < existing.succeededAt : input.succeededAt > existing.succeededAt));
+    if (!better) return { deployment: existing, inserted: false, moved: false };
+    const [updated] = await this.#db
+      .update(d)
+      .set({ succeededAt: input.succeededAt, succeededAtExact: input.succeededAtExact, updatedAt: now })
+      .where(eq(d.id, existing.id))
+      .returning();
+    return { deployment: updated ?? existing, inserted: false, moved: true };
   }
 
   async adjacentDeployment(of: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null> {
     const d = this.#t.deployments;
-    // Ordered by success time; ties by id, so that the order is total and the same everywhere.
-    const before = sql`(${d.succeededAt} < ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${d.id} < ${of.id}))`;
-    const after = sql`(${d.succeededAt} > ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${d.id} > ${of.id}))`;
+    // Ordered by success time, ties by source key: a total order that does not depend on arrival.
+    const key = this.#collated(d.sourceKey);
+    const before = sql`(${d.succeededAt} < ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${key} < ${of.sourceKey}))`;
+    const after = sql`(${d.succeededAt} > ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${key} > ${of.sourceKey}))`;
     const rows = await this.#db
       .select()
       .from(d)
@@ -413,7 +426,7 @@ export class LedgerStore implements Store {
           direction === "previous" ? before : after,
         ),
       )
-      .orderBy(...(direction === "previous" ? [desc(d.succeededAt), desc(d.id)] : [asc(d.succeededAt), asc(d.id)]))
+      .orderBy(...(direction === "previous" ? [desc(d.succeededAt), desc(key)] : [asc(d.succeededAt), asc(key)]))
       .limit(1);
     return rows[0] ?? null;
   }
@@ -457,7 +470,7 @@ export class LedgerStore implements Store {
       .select()
       .from(d)
       .where(and(eq(d.installationId, installationId), eq(d.repositoryId, repositoryId)))
-      .orderBy(asc(d.succeededAt), asc(d.id));
+      .orderBy(asc(d.succeededAt), asc(this.#collated(d.sourceKey)));
   }
 
   /** Ids of the merged, deployable changes that one of `deploymentId`'s commits (with this effect) belongs to. */
@@ -480,12 +493,17 @@ export class LedgerStore implements Store {
         JOIN changes c ON c.id = ${changeId} AND c.repository_id = d.repository_id
        WHERE c.state = 'merged' AND c.deployable = ${this.#bool(true)}
          AND (dc.sha = c.merge_commit_sha OR dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = c.id))
-       ORDER BY d.succeeded_at, d.id
+       ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
        LIMIT 1`);
     const row = rows[0];
     return row
       ? { id: Number(row.id), environment: String(row.environment), sha: String(row.sha), at: Number(row.at) }
       : null;
+  }
+
+  /** Text compared by code unit in both dialects (Postgres' default collation is the locale's). */
+  #collated(column: SQL.Aliased | unknown) {
+    return this.dialect === "postgres" ? sql`${column} COLLATE "C"` : sql`${column}`;
   }
 
   #bool(value: boolean) {
@@ -549,7 +567,7 @@ export class LedgerStore implements Store {
           FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'rolled_back'
          WHERE d.repository_id = ${change.repositoryId} AND d.succeeded_at >= ${first.at}
            AND (dc.sha = ${change.mergeCommitSha ?? ""} OR dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = ${changeId}))
-         ORDER BY d.succeeded_at, d.id
+         ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
          LIMIT 1`);
       if (rows[0]) rolledBackBy = { deploymentId: Number(rows[0].id), at: Number(rows[0].at) };
     }

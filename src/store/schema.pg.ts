@@ -117,6 +117,8 @@ export const commits = pgTable(
     authorLogin: text("author_login"),
     authoredAt: ms("authored_at"),
     subject: text("subject").notNull(),
+    /** The full message, so that a change can be attributed again without asking GitHub. */
+    message: text("message").notNull().default(""),
     ai: boolean("ai").notNull(),
     agents: text("agents").notNull(),
     models: text("models").notNull(),
@@ -156,6 +158,8 @@ export const deployments = pgTable(
     ref: text("ref"),
     /** When it succeeded: deployments are ordered by this, not by arrival. */
     succeededAt: ms("succeeded_at").notNull(),
+    /** False while only a lower bound is known (seen through an `inactive` status, not its `success`). */
+    succeededAtExact: boolean("succeeded_at_exact").notNull().default(true),
     /** What it did, relative to its predecessor: baseline, ship, redeploy, rollback or diverged. */
     outcome: text("outcome", { enum: ["baseline", "ship", "redeploy", "rollback", "diverged"] }).notNull(),
     previousSha: text("previous_sha"),

@@ -116,6 +116,8 @@ export const commits = sqliteTable(
     authorLogin: text("author_login"),
     authoredAt: integer("authored_at", { mode: "number" }),
     subject: text("subject").notNull(),
+    /** The full message, so that a change can be attributed again without asking GitHub. */
+    message: text("message").notNull().default(""),
     ai: integer("ai", { mode: "boolean" }).notNull(),
     agents: text("agents").notNull(),
     models: text("models").notNull(),
@@ -155,6 +157,8 @@ export const deployments = sqliteTable(
     ref: text("ref"),
     /** When it succeeded: deployments are ordered by this, not by arrival. */
     succeededAt: integer("succeeded_at", { mode: "number" }).notNull(),
+    /** False while only a lower bound is known (seen through an `inactive` status, not its `success`). */
+    succeededAtExact: integer("succeeded_at_exact", { mode: "boolean" }).notNull().default(true),
     /** What it did, relative to its predecessor: baseline, ship, redeploy, rollback or diverged. */
     outcome: text("outcome", { enum: ["baseline", "ship", "redeploy", "rollback", "diverged"] }).notNull(),
     previousSha: text("previous_sha"),

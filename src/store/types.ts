@@ -74,6 +74,8 @@ export interface CommitRecord {
   authorLogin: string | null;
   authoredAt: number | null;
   subject: string;
+  /** The full commit message (kept so that a change can be attributed again without GitHub). */
+  message: string;
   ai: boolean;
   agents: string[];
   models: string[];
@@ -137,6 +139,8 @@ export interface DeploymentRecord {
   sha: string;
   ref: string | null;
   succeededAt: number;
+  /** False while only a lower bound of the success time is known. */
+  succeededAtExact: boolean;
   outcome: DeploymentOutcome;
   previousSha: string | null;
   url: string | null;

@@ -11,6 +11,7 @@ const commit = (sha: string, ai: boolean): CommitRecord => ({
   authorLogin: "mona",
   authoredAt: T0,
   subject: `commit ${sha}`,
+  message: `commit ${sha}\n`,
   ai,
   agents: ai ? ["claude-code"] : [],
   models: ai ? ["claude-opus-4.5"] : [],

@@ -42,6 +42,7 @@ const deployment = (key: string, sha: string, at: number, over: Partial<Deployme
   sha,
   ref: "main",
   succeededAt: at,
+  succeededAtExact: true,
   url: null,
   ...over,
 });
@@ -166,6 +167,7 @@ eachDialect("store: deployments", ({ newStore }) => {
           authorLogin: null,
           authoredAt: null,
           subject: "a",
+          message: "a\n",
           ai: false,
           agents: [],
           models: [],
