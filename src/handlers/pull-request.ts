@@ -1,33 +1,15 @@
 // The "AI attribution" check: on every pull request update (and on "Re-run"), read the commits,
 // attribute the change, record it in the ledger and publish a completed check run.
 
-import { attributeChange } from "../attribution/attribute.js";
-import { splitMessage } from "../attribution/trailers.js";
+import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
 import { describeGitHubError } from "../github/errors.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
-import type { CommitRecord } from "../store/types.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
-/** The parts of a pull request object (webhook or REST) that attribution needs. */
-export interface PullRequestLike {
-  number: number;
-  title: string;
-  body: string | null;
-  state: string;
-  merged?: boolean | null;
-  merged_at?: string | null;
-  merge_commit_sha?: string | null;
-  created_at: string;
-  user: { login: string; type?: string } | null;
-  labels?: Array<{ name?: string } | string>;
-  head: { ref: string; sha: string };
-  base: { ref: string };
-}
-
-interface RepositoryLike {
+export interface RepositoryLike {
   id: number;
   name: string;
   full_name: string;
@@ -35,7 +17,7 @@ interface RepositoryLike {
 }
 
 /** Retry on GitHub's transient failures; anything else (403, 404, 422…) will not get better. */
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   const status = (error as { status?: unknown }).status;
   if (typeof status !== "number") return true;
   return status >= 500 || status === 429 || status === 408;
@@ -80,70 +62,16 @@ export async function evaluatePullRequest(
       notes.push("Newer commits were pushed while this check ran; they get their own check.");
     }
 
-    const labels = (pull.labels ?? []).map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
-    const attribution = attributeChange(
-      {
-        number: pull.number,
-        title: pull.title,
-        body: pull.body,
-        author: { login: pull.user?.login ?? "ghost", type: pull.user?.type ?? "User" },
-        headRef: pull.head.ref,
-        labels,
-      },
-      commits,
-      loaded.config,
-    );
-
-    const subjects = new Map(commits.map((c) => [c.sha, splitMessage(c.message).subject]));
-    const byCommit = new Map(attribution.perCommit.map((c) => [c.sha, c]));
-    const records: CommitRecord[] = commits.map((c) => {
-      const a = byCommit.get(c.sha);
-      return {
-        sha: c.sha,
-        authorName: c.author.name,
-        authorEmail: c.author.email,
-        authorLogin: c.author.login ?? null,
-        authoredAt: c.authoredAt,
-        subject: subjects.get(c.sha) ?? "",
-        message: c.message,
-        ai: a?.ai ?? false,
-        agents: a?.agents ?? [],
-        models: a?.models ?? [],
-        sessions: a?.sessions ?? [],
-        evidence: a?.evidence ?? [],
-      };
-    });
+    const { attribution, subjects, commits: records } = attributePull(pull, commits, loaded.config);
     // A superseded head is checked but not recorded: the newer push's delivery records the change,
     // whichever of the two is processed last.
-    if (!superseded)
+    if (!superseded) {
       await ctx.store.recordChange(
-        {
-          installationId: ctx.payload.installation.id,
-          repositoryId: repository.id,
-          number: pull.number,
-          title: pull.title,
-          authorLogin: pull.user?.login ?? "ghost",
-          authorType: pull.user?.type ?? "User",
-          botChange: attribution.authorIsBot && !attribution.authorIsAgent,
-          headRef: pull.head.ref,
-          headSha,
-          baseRef: pull.base.ref,
-          state: pull.merged || pull.merged_at ? "merged" : pull.state === "closed" ? "closed" : "open",
-          openedAt: Date.parse(pull.created_at),
-          mergedAt: pull.merged_at ? Date.parse(pull.merged_at) : null,
-          mergeCommitSha: pull.merged || pull.merged_at ? (pull.merge_commit_sha ?? null) : null,
-          ai: attribution.ai,
-          agents: attribution.agents,
-          models: attribution.models,
-          sessions: attribution.sessions,
-          evidence: attribution.evidence,
-          commitsTotal: attribution.commits.total,
-          commitsAi: attribution.commits.ai,
-          attributedSha: headSha,
-        },
+        changeFromPull({ installationId: ctx.payload.installation.id, repositoryId: repository.id }, pull, attribution),
         records,
         ctx.now(),
       );
+    }
 
     step = "publishing the check run";
     const run =

@@ -1,0 +1,120 @@
+// A pull request (webhook or REST object) and its commits, attributed and shaped for the ledger.
+// Shared by the PR check, the merge handler and deployment linking (for pull requests the ledger
+// did not know).
+
+import { attributeChange } from "../attribution/attribute.js";
+import { splitMessage } from "../attribution/trailers.js";
+import type { ChangeAttribution } from "../attribution/types.js";
+import type { RepoConfig } from "../config/repo-config.js";
+import type { PullCommit } from "../github/pull-commits.js";
+import type { ChangeInputRecord, CommitRecord } from "../store/types.js";
+
+/** The parts of a pull request object (webhook or REST) that Shipledger needs. */
+export interface PullRequestLike {
+  number: number;
+  title: string;
+  body: string | null;
+  state: string;
+  merged?: boolean | null;
+  merged_at?: string | null;
+  merge_commit_sha?: string | null;
+  merged_by?: { login: string } | null;
+  created_at: string;
+  user: { login: string; type?: string } | null;
+  labels?: Array<{ name?: string } | string>;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+}
+
+export interface AttributedPull {
+  attribution: ChangeAttribution;
+  /** Commit subjects by sha. */
+  subjects: Map<string, string>;
+  commits: CommitRecord[];
+}
+
+export function attributePull(
+  pull: PullRequestLike,
+  commits: readonly PullCommit[],
+  config: RepoConfig,
+): AttributedPull {
+  const labels = (pull.labels ?? []).map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
+  const attribution = attributeChange(
+    {
+      number: pull.number,
+      title: pull.title,
+      body: pull.body,
+      author: { login: pull.user?.login ?? "ghost", type: pull.user?.type ?? "User" },
+      headRef: pull.head.ref,
+      labels,
+    },
+    commits,
+    config,
+  );
+  const subjects = new Map(commits.map((c) => [c.sha, splitMessage(c.message).subject]));
+  const byCommit = new Map(attribution.perCommit.map((c) => [c.sha, c]));
+  const records = commits.map((c): CommitRecord => {
+    const a = byCommit.get(c.sha);
+    return {
+      sha: c.sha,
+      authorName: c.author.name,
+      authorEmail: c.author.email,
+      authorLogin: c.author.login ?? null,
+      authoredAt: c.authoredAt,
+      subject: subjects.get(c.sha) ?? "",
+      message: c.message,
+      ai: a?.ai ?? false,
+      agents: a?.agents ?? [],
+      models: a?.models ?? [],
+      sessions: a?.sessions ?? [],
+      evidence: a?.evidence ?? [],
+    };
+  });
+  return { attribution, subjects, commits: records };
+}
+
+export const isMerged = (pull: PullRequestLike) => Boolean(pull.merged || pull.merged_at);
+
+/** The ledger row of a pull request, as it stands in `pull`. */
+export function changeFromPull(
+  ids: { installationId: number; repositoryId: number },
+  pull: PullRequestLike,
+  attribution: ChangeAttribution,
+): ChangeInputRecord {
+  const merged = isMerged(pull);
+  return {
+    ...ids,
+    number: pull.number,
+    kind: "pull_request",
+    title: pull.title,
+    authorLogin: pull.user?.login ?? "ghost",
+    authorType: pull.user?.type ?? "User",
+    botChange: attribution.authorIsBot && !attribution.authorIsAgent,
+    headRef: pull.head.ref,
+    headSha: pull.head.sha,
+    baseRef: pull.base.ref,
+    state: merged ? "merged" : pull.state === "closed" ? "closed" : "open",
+    openedAt: Date.parse(pull.created_at),
+    mergedAt: pull.merged_at ? Date.parse(pull.merged_at) : null,
+    mergeCommitSha: merged ? (pull.merge_commit_sha ?? null) : null,
+    mergedBy: merged ? (pull.merged_by?.login ?? null) : null,
+    ai: attribution.ai,
+    agents: attribution.agents,
+    models: attribution.models,
+    sessions: attribution.sessions,
+    evidence: attribution.evidence,
+    commitsTotal: attribution.commits.total,
+    commitsAi: attribution.commits.ai,
+    attributedSha: pull.head.sha,
+  };
+}
+
+/** Commits as the ledger kept them, back in the shape the engine reads. */
+export function commitsFromLedger(records: readonly CommitRecord[]): PullCommit[] {
+  return records.map((r) => ({
+    sha: r.sha,
+    message: r.message,
+    author: { name: r.authorName, email: r.authorEmail, login: r.authorLogin },
+    authoredAt: r.authoredAt,
+  }));
+}
