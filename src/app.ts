@@ -1,4 +1,5 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { deploymentHandlers } from "./handlers/deployments.js";
 import { installationHandlers } from "./handlers/installation.js";
 import { pullRequestHandlers } from "./handlers/pull-request.js";
 import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
@@ -17,7 +18,11 @@ export interface ShipledgerDeps {
   app?: Partial<AppIdentity>;
 }
 
-export const defaultHandlers: HandlerRegistry = { ...installationHandlers, ...pullRequestHandlers };
+export const defaultHandlers: HandlerRegistry = {
+  ...installationHandlers,
+  ...pullRequestHandlers,
+  ...deploymentHandlers,
+};
 
 export interface Shipledger {
   /** The Probot application function: load it with probot.load() or a Probot Server. */

@@ -1,0 +1,146 @@
+// Recording merged changes: a pull request merged (from its webhook, or found while linking a
+// deployment), or a commit pushed straight to a branch.
+
+import type { ProbotOctokit } from "probot";
+import { isBot } from "../attribution/agents.js";
+import { attributeCommit } from "../attribution/attribute.js";
+import { splitMessage } from "../attribution/trailers.js";
+import type { RepoConfig } from "../config/repo-config.js";
+import { inferMergeMethod } from "../deployments/merge-method.js";
+import { detectReverts } from "../deployments/reverts.js";
+import { isDeployableBranch } from "../deployments/sources.js";
+import type { RangeCommit } from "../github/compare.js";
+import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
+import type { MergeMethod, Store } from "../store/types.js";
+import { attributePull, changeFromPull, commitsFromLedger, type PullRequestLike } from "./from-pull.js";
+
+export interface RepositoryScope {
+  installationId: number;
+  repositoryId: number;
+  owner: string;
+  repo: string;
+  fullName: string;
+  defaultBranch: string;
+}
+
+export interface ChangeContext {
+  octokit: ProbotOctokit;
+  store: Store;
+  now: () => number;
+  scope: RepositoryScope;
+  config: RepoConfig;
+}
+
+function revertTargets(reverts: { pullRequests: number[]; commits: string[] }): string[] {
+  return [...reverts.pullRequests.map((n) => `pr:${n}`), ...reverts.commits.map((sha) => `sha:${sha}`)];
+}
+
+/**
+ * Records a merged pull request with its final attribution, merge method, deployability and what
+ * it reverts. The commits are read again only when the ledger's copy is stale (another head).
+ */
+export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike): Promise<number> {
+  const { store, scope } = cc;
+  const known = await store.getChange(scope.installationId, scope.repositoryId, pull.number);
+  let commits: PullCommit[];
+  if (known && known.attributedSha === pull.head.sha) {
+    commits = commitsFromLedger(await store.listChangeCommits(known.id));
+  } else {
+    commits = (await listPullCommits(cc.octokit, { owner: scope.owner, repo: scope.repo, number: pull.number }))
+      .commits;
+  }
+  const { attribution, commits: records } = attributePull(pull, commits, cc.config);
+  const inferred = inferMergeMethod({
+    mergeCommitSha: pull.merge_commit_sha ?? null,
+    commits: commits.map((c) => ({ sha: c.sha, message: c.message })),
+    number: pull.number,
+  });
+  const change = changeFromPull(
+    { installationId: scope.installationId, repositoryId: scope.repositoryId },
+    pull,
+    attribution,
+  );
+  const id = await store.recordChange(
+    {
+      ...change,
+      mergeMethod: inferred.method as MergeMethod,
+      deployable: isDeployableBranch(pull.base.ref, cc.config.deployments, scope.defaultBranch),
+    },
+    records,
+    cc.now(),
+  );
+  const reverts = detectReverts({
+    repository: scope.fullName,
+    number: pull.number,
+    title: pull.title,
+    body: pull.body,
+    headRef: pull.head.ref,
+    commits: commits.map((c) => ({ sha: c.sha, message: c.message })),
+  });
+  await store.recordReverts(id, scope.repositoryId, revertTargets(reverts));
+  return id;
+}
+
+/** A commit that reached a deployable branch without a pull request: a change of its own. */
+export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit, branch: string): Promise<number> {
+  const { store, scope } = cc;
+  const attribution = attributeCommit({ sha: commit.sha, message: commit.message, author: commit.author }, cc.config);
+  const subject = splitMessage(commit.message).subject;
+  const login = commit.author.login;
+  const at = commit.authoredAt ?? cc.now();
+  const id = await store.recordChange(
+    {
+      installationId: scope.installationId,
+      repositoryId: scope.repositoryId,
+      number: null,
+      kind: "push",
+      title: subject || commit.sha.slice(0, 7),
+      authorLogin: login ?? commit.author.email,
+      authorType: login && isBot(login) ? "Bot" : "User",
+      botChange: Boolean(login && isBot(login)) && !attribution.ai,
+      headRef: branch,
+      headSha: commit.sha,
+      baseRef: branch,
+      state: "merged",
+      openedAt: at,
+      mergedAt: at,
+      mergeCommitSha: commit.sha,
+      mergedBy: login,
+      mergeMethod: "direct",
+      deployable: true,
+      ai: attribution.ai,
+      agents: attribution.agents,
+      models: attribution.models,
+      sessions: attribution.sessions,
+      evidence: attribution.evidence,
+      commitsTotal: 1,
+      commitsAi: attribution.ai ? 1 : 0,
+      attributedSha: commit.sha,
+    },
+    [
+      {
+        sha: commit.sha,
+        authorName: commit.author.name,
+        authorEmail: commit.author.email,
+        authorLogin: login,
+        authoredAt: commit.authoredAt,
+        subject,
+        message: commit.message,
+        ai: attribution.ai,
+        agents: attribution.agents,
+        models: attribution.models,
+        sessions: attribution.sessions,
+        evidence: attribution.evidence,
+      },
+    ],
+    cc.now(),
+  );
+  const reverts = detectReverts({
+    repository: scope.fullName,
+    title: subject,
+    body: commit.message,
+    commits: [{ sha: commit.sha, message: commit.message }],
+  });
+  await store.recordReverts(id, scope.repositoryId, revertTargets(reverts));
+  return id;
+}

@@ -1,0 +1,270 @@
+// Linking production deployments to the changes they ship: the I/O around shipping.ts.
+//
+// A deployment is recorded once (by its source key), then settled against its predecessor in its
+// chain (same repository and environment, ordered by success time): the predecessor in the
+// ledger, else GitHub's previous successful deployment, else none (a baseline that ships
+// nothing). When a deployment arrives late, its successor is settled again. Which deployment
+// first shipped a change is a join in the ledger, so the answer does not depend on the order the
+// events arrived in.
+
+import type { Logger } from "probot";
+import type { PullRequestLike } from "../changes/from-pull.js";
+import { type ChangeContext, recordMergedPull, recordPushedCommit } from "../changes/merge.js";
+import { findAssociatedPulls } from "../github/associated-pulls.js";
+import { compareCommits, type RangeCommit } from "../github/compare.js";
+import type { DeploymentRecord } from "../store/types.js";
+import { whatDeploymentShips } from "./shipping.js";
+import { productionDeploymentFrom, successTimeFromStatuses, withResolvedSha } from "./sources.js";
+import type { CompareResult, ProductionDeployment } from "./types.js";
+
+export interface LinkContext extends ChangeContext {
+  log: Logger;
+}
+
+export interface LinkResult {
+  deployment: DeploymentRecord;
+  /** False for a repeated delivery of a deployment already linked. */
+  changed: boolean;
+  notes: string[];
+}
+
+const ZERO = /^0{40}$/;
+const sourceKey = (d: Pick<ProductionDeployment, "source" | "sourceId">) => `${d.source}:${d.sourceId}`;
+
+function asProduction(record: DeploymentRecord, fullName: string): ProductionDeployment {
+  return {
+    repositoryId: record.repositoryId,
+    repositoryFullName: fullName,
+    environment: record.environment,
+    source: record.source,
+    sourceId: record.sourceKey.slice(record.source.length + 1),
+    sha: record.sha,
+    ref: record.ref,
+    succeededAt: record.succeededAt,
+    succeededAtPrecision: record.succeededAtExact ? "exact" : "estimate",
+    url: record.url,
+  };
+}
+
+/** Resolves a tag to the commit it points at, dereferencing annotated tags. */
+async function resolveTag(lc: LinkContext, tag: string): Promise<string> {
+  const { owner, repo } = lc.scope;
+  const { data: ref } = await lc.octokit.rest.git.getRef({ owner, repo, ref: `tags/${tag}` });
+  if (ref.object.type === "commit") return ref.object.sha;
+  const { data: annotated } = await lc.octokit.rest.git.getTag({ owner, repo, tag_sha: ref.object.sha });
+  return annotated.object.sha;
+}
+
+/**
+ * Records a production deployment from a webhook and links it. Returns null when the webhook is
+ * not a production deployment (the reason is logged).
+ */
+export async function linkDeploymentEvent(
+  lc: LinkContext,
+  event: { name: string; payload: unknown },
+): Promise<LinkResult | null> {
+  const verdict = productionDeploymentFrom(event, lc.config.deployments);
+  if (verdict.kind === "ignored") {
+    lc.log.debug({ reason: verdict.reason, detail: verdict.detail }, "not a production deployment");
+    return null;
+  }
+  let deployment = verdict.deployment;
+  if (deployment.sha === null && deployment.ref)
+    deployment = withResolvedSha(deployment, await resolveTag(lc, deployment.ref));
+  if (deployment.sha === null) return null;
+
+  if (verdict.superseded) {
+    // An `inactive` status: a past success. Known to the ledger: nothing to do. Unknown: its
+    // statuses tell when it succeeded, or that it never did.
+    const known = (await lc.store.listDeployments(lc.scope.installationId, lc.scope.repositoryId)).find(
+      (d) => d.sourceKey === sourceKey(deployment),
+    );
+    if (known) return { deployment: known, changed: false, notes: [] };
+    const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
+      owner: lc.scope.owner,
+      repo: lc.scope.repo,
+      deployment_id: Number(deployment.sourceId),
+      per_page: 100,
+    });
+    const succeededAt = successTimeFromStatuses(statuses);
+    if (succeededAt === null) return null;
+    deployment = { ...deployment, succeededAt, succeededAtPrecision: "exact" };
+  }
+
+  const {
+    deployment: record,
+    inserted,
+    moved,
+  } = await lc.store.upsertDeployment(
+    {
+      installationId: lc.scope.installationId,
+      repositoryId: lc.scope.repositoryId,
+      environment: deployment.environment,
+      source: deployment.source,
+      sourceKey: sourceKey(deployment),
+      sha: deployment.sha as string,
+      ref: deployment.ref,
+      succeededAt: deployment.succeededAt,
+      succeededAtExact: deployment.succeededAtPrecision === "exact",
+      url: deployment.url,
+    },
+    lc.now(),
+  );
+  if (!inserted && !moved) return { deployment: record, changed: false, notes: [] };
+  const notes = await settleDeployment(lc, record, deployment);
+  // Arrived late (or its time moved): the deployment after it now has another predecessor.
+  const next = await lc.store.adjacentDeployment(record, "next");
+  if (next) await settleDeployment(lc, next, null);
+  const settled = (await lc.store.getDeployment(lc.scope.installationId, record.id)) ?? record;
+  return { deployment: settled, changed: true, notes };
+}
+
+/** Works out what `record` ships relative to its predecessor, records it, and learns unknown changes. */
+export async function settleDeployment(
+  lc: LinkContext,
+  record: DeploymentRecord,
+  observed: ProductionDeployment | null,
+): Promise<string[]> {
+  const notes: string[] = [];
+  const current = asProduction(record, lc.scope.fullName);
+  const previousRecord = await lc.store.adjacentDeployment(record, "previous");
+  let previous: ProductionDeployment | null = previousRecord ? asProduction(previousRecord, lc.scope.fullName) : null;
+  if (!previous) {
+    const sha = await previousShaOnGitHub(lc, current, observed);
+    if (sha) previous = { ...current, sourceId: `github-previous-${sha}`, sha, succeededAt: current.succeededAt - 1 };
+  }
+  let compare: CompareResult | null = null;
+  let range: RangeCommit[] = [];
+  if (previous?.sha && previous.sha !== current.sha) {
+    const { owner, repo } = lc.scope;
+    const forward = await compareCommits(lc.octokit, { owner, repo, base: previous.sha, head: current.sha as string });
+    range = forward.commits;
+    if (!forward.complete) notes.push(`Only the first ${forward.commits.length} commits of this range were read.`);
+    if (forward.via === "history")
+      notes.push("GitHub could not compare this range; its commits were read from the history.");
+    let behind: string[] = [];
+    if (forward.status === "behind") {
+      const backward = await compareCommits(lc.octokit, {
+        owner,
+        repo,
+        base: current.sha as string,
+        head: previous.sha,
+      });
+      behind = backward.commits.map((c) => c.sha);
+    }
+    compare = { status: forward.status, aheadShas: forward.commits.map((c) => c.sha), behindShas: behind };
+  }
+  const outcome = whatDeploymentShips(previous, current, compare);
+  if (outcome.shipped.length > 0)
+    await learnUnknownChanges(lc, outcome.shipped, range, record.ref ?? lc.scope.defaultBranch);
+  await lc.store.settleDeployment(
+    record.id,
+    {
+      outcome: outcome.kind,
+      previousSha: previous?.sha ?? null,
+      shipped: outcome.shipped,
+      rolledBack: outcome.rolledBack,
+    },
+    lc.now(),
+  );
+  return notes;
+}
+
+/**
+ * The environment's previous successful deployment on GitHub, for a deployment with no
+ * predecessor in the ledger (the app was installed after it). Null when there is none at all.
+ */
+async function previousShaOnGitHub(
+  lc: LinkContext,
+  d: ProductionDeployment,
+  observed: ProductionDeployment | null,
+): Promise<string | null> {
+  const { owner, repo } = lc.scope;
+  switch (d.source) {
+    case "push": {
+      // The branch's tip before the push: GitHub's own answer, no call needed.
+      const before = d.sourceId.split("..")[0] ?? "";
+      return before && !ZERO.test(before) ? before : null;
+    }
+    case "deployment": {
+      const environment = observed?.environment ?? d.environment;
+      const { data } = await lc.octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 20 });
+      const earlier = data
+        .filter((x) => String(x.id) !== d.sourceId && Date.parse(x.created_at) <= d.succeededAt)
+        .slice(0, 10);
+      for (const candidate of earlier) {
+        const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
+          owner,
+          repo,
+          deployment_id: candidate.id,
+          per_page: 100,
+        });
+        const at = successTimeFromStatuses(statuses);
+        if (at !== null && at < d.succeededAt) return candidate.sha;
+      }
+      return null;
+    }
+    case "release": {
+      const { data } = await lc.octokit.rest.repos.listReleases({ owner, repo, per_page: 20 });
+      const earlier = data
+        .filter((r) => !r.draft && !r.prerelease && r.published_at && String(r.id) !== d.sourceId)
+        .filter((r) => Date.parse(r.published_at as string) < d.succeededAt)
+        .sort((a, b) => Date.parse(b.published_at as string) - Date.parse(a.published_at as string));
+      const last = earlier[0];
+      return last ? resolveTag(lc, last.tag_name) : null;
+    }
+    case "workflow_run": {
+      const path = d.environment.startsWith("workflow:") ? d.environment.slice("workflow:".length) : "";
+      const file = path.split("/").pop();
+      if (!file) return null;
+      const { data } = await lc.octokit.rest.actions.listWorkflowRuns({
+        owner,
+        repo,
+        workflow_id: file,
+        status: "success",
+        ...(d.ref ? { branch: d.ref } : {}),
+        per_page: 20,
+      });
+      const earlier = data.workflow_runs
+        .filter((r) => String(r.id) !== d.sourceId && Date.parse(r.updated_at) < d.succeededAt)
+        .sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+      return earlier[0]?.head_sha ?? null;
+    }
+  }
+}
+
+/**
+ * Shipped commits whose change the ledger does not know (merged before the installation, or a
+ * missed delivery): their pull requests are looked up in batches and recorded; a commit with no
+ * pull request is a direct push, a change of its own. Known commits cost nothing.
+ */
+async function learnUnknownChanges(lc: LinkContext, shipped: string[], range: RangeCommit[], branch: string) {
+  const known = await lc.store.knownShas(lc.scope.repositoryId, shipped);
+  const unknown = shipped.filter((sha) => !known.has(sha));
+  if (unknown.length === 0) return;
+  const inRange = new Set(shipped);
+  const associated = await findAssociatedPulls(lc.octokit, { owner: lc.scope.owner, repo: lc.scope.repo }, unknown);
+  const pulls = new Set<number>();
+  const direct: string[] = [];
+  for (const sha of unknown) {
+    const candidates = associated.get(sha) ?? [];
+    const merged = candidates.filter((p) => p.merged && p.mergeCommitSha && inRange.has(p.mergeCommitSha));
+    if (merged.length > 0) for (const p of merged) pulls.add(p.number);
+    else if (!candidates.some((p) => p.merged)) direct.push(sha);
+  }
+  for (const number of pulls) {
+    const { data } = await lc.octokit.rest.pulls.get({
+      owner: lc.scope.owner,
+      repo: lc.scope.repo,
+      pull_number: number,
+    });
+    await recordMergedPull(lc, data as unknown as PullRequestLike);
+  }
+  const bySha = new Map(range.map((c) => [c.sha, c]));
+  for (const sha of direct) {
+    const commit = bySha.get(sha);
+    // A merge commit of a pull request the ledger knows is not a direct push of its own.
+    if (commit && commit.parents.length <= 1)
+      await recordPushedCommit(lc, commit, branch.replace(/^refs\/heads\//, ""));
+  }
+}
