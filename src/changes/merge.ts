@@ -50,10 +50,26 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
       .commits;
   }
   const { attribution, commits: records } = attributePull(pull, commits, cc.config);
+  // One read of the merge commit tells merge commits (two parents) from squash and rebase.
+  let mergeCommit: { parents: number; message: string; authorDate?: string } | undefined;
+  const mergeSha = pull.merge_commit_sha ?? null;
+  if (mergeSha && !commits.some((c) => c.sha === mergeSha)) {
+    const { data } = await cc.octokit.rest.git.getCommit({
+      owner: scope.owner,
+      repo: scope.repo,
+      commit_sha: mergeSha,
+    });
+    mergeCommit = { parents: data.parents.length, message: data.message, authorDate: data.author.date };
+  }
   const inferred = inferMergeMethod({
-    mergeCommitSha: pull.merge_commit_sha ?? null,
-    commits: commits.map((c) => ({ sha: c.sha, message: c.message })),
+    mergeCommitSha: mergeSha,
+    commits: commits.map((c) => ({
+      sha: c.sha,
+      message: c.message,
+      ...(c.authoredAt === null ? {} : { authorDate: new Date(c.authoredAt).toISOString() }),
+    })),
     number: pull.number,
+    ...(mergeCommit ? { mergeCommit } : {}),
   });
   const change = changeFromPull(
     { installationId: scope.installationId, repositoryId: scope.repositoryId },

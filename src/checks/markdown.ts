@@ -20,7 +20,8 @@ export function code(text: string, max = 120): string {
 /** A link to an http(s) address with no spaces or brackets; its label is escaped. */
 export function link(label: string, url: string): string {
   if (!/^https?:\/\/[^\s()<>]+$/.test(url)) return escapeMarkdown(label);
-  return `[${escapeMarkdown(label)}](${url})`;
+  // A "#" cannot start a heading inside a link label.
+  return `[${escapeMarkdown(label).replace(/&#35;/g, "#")}](${url})`;
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

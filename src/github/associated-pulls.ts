@@ -47,7 +47,12 @@ export async function findAssociatedPulls(
       const node = data.repository?.[`c${j}`];
       const pulls = (node?.associatedPullRequests?.nodes ?? [])
         .filter((p): p is NonNullable<typeof p> => p !== null)
-        .map((p) => ({ number: p.number, merged: p.merged, mergeCommitSha: p.mergeCommit?.oid ?? null, baseRef: p.baseRefName }));
+        .map((p) => ({
+          number: p.number,
+          merged: p.merged,
+          mergeCommitSha: p.mergeCommit?.oid ?? null,
+          baseRef: p.baseRefName,
+        }));
       found.set(sha, pulls);
     });
   }

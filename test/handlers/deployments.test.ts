@@ -1,0 +1,351 @@
+// Deployment linking scenarios through the webhook handlers, against an in-memory model of the
+// repository on GitHub (served by nock). Each pitfall in PRODUCT.md has a scenario here.
+import fc from "fast-check";
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultHandlers } from "../../src/app.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/types.js";
+import type { Payload } from "../helpers/fixtures.js";
+import { loadApp } from "../helpers/probot.js";
+import { Scenario, T } from "../helpers/scenario.js";
+
+const INSTALLATION = 99;
+const NOW = Date.parse(T(1000));
+type Event = { name: string; payload: Payload };
+
+/** What the ledger says: each deployment's outcome and first-shipped changes; each change's fate. */
+async function ledgerView(store: Store, sc: Scenario) {
+  const deployments = await store.listDeployments(INSTALLATION, sc.gh.repositoryId);
+  const label = (c: { number: number | null; mergeCommitSha: string | null }) =>
+    c.number !== null ? `#${c.number}` : `push ${c.mergeCommitSha?.slice(-4)}`;
+  const view: Record<string, unknown> = {};
+  for (const d of deployments) {
+    view[d.sourceKey] = {
+      outcome: d.outcome,
+      shipped: (await store.changesShippedBy(INSTALLATION, d.id)).map(label).sort(),
+      rolledBack: (await store.changesRolledBackBy(INSTALLATION, d.id)).map(label).sort(),
+    };
+  }
+  const fates: Record<string, unknown> = {};
+  const keyOf = new Map(deployments.map((d) => [d.id, d.sourceKey]));
+  for (const number of sc.gh.pulls.keys()) {
+    const change = await store.getChange(INSTALLATION, sc.gh.repositoryId, number);
+    if (!change) continue;
+    const fate = await store.changeFate(INSTALLATION, change.id);
+    fates[`#${number}`] = {
+      shippedBy: fate.shippedBy ? keyOf.get(fate.shippedBy.deploymentId) : null,
+      reverted: fate.revertedBy !== null,
+      rolledBackBy: fate.rolledBackBy ? keyOf.get(fate.rolledBackBy.deploymentId) : null,
+    };
+  }
+  return { deployments: view, changes: fates };
+}
+
+describe("deployment linking", () => {
+  let store: Store;
+  let deliveries = 0;
+  beforeEach(async () => {
+    nock.disableNetConnect();
+    store = await openStore(":memory:");
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+    await store.close();
+  });
+
+  async function play(sc: Scenario, events: Event[], target: Store = store) {
+    nock.cleanAll();
+    sc.gh.mount();
+    const app = await loadApp({
+      store: target,
+      now: () => NOW,
+      handlers: defaultHandlers,
+      worker: { backoff: { maxAttempts: 1 } },
+    });
+    for (const e of events) {
+      await app.probot.receive({ id: `e${++deliveries}`, name: e.name as never, payload: e.payload });
+      await app.worker.drain();
+    }
+    const failed = await target.listDeliveries({ statuses: ["failed", "pending"] });
+    expect(failed.map((d) => `${d.event}: ${d.lastError}`)).toEqual([]);
+  }
+
+  const closed = (sc: Scenario, n: number): Event => ({
+    name: "pull_request",
+    payload: sc.gh.closedEvent(n, INSTALLATION),
+  });
+  const success = (sc: Scenario, id: number, state = "success"): Event => ({
+    name: "deployment_status",
+    payload: sc.gh.statusEvent(id, state, INSTALLATION),
+  });
+
+  it("first deployment is a baseline; the next ships exactly the changes in between", async () => {
+    const sc = new Scenario();
+    sc.merge(1);
+    const d1 = sc.deploy(sc.main, 10);
+    sc.merge(2, { ai: true });
+    sc.merge(3);
+    const d2 = sc.deploy(sc.main, 20);
+    await play(sc, [closed(sc, 1), success(sc, d1), closed(sc, 2), closed(sc, 3), success(sc, d2)]);
+    expect(await ledgerView(store, sc)).toEqual({
+      deployments: {
+        [`deployment:${d1}`]: { outcome: "baseline", shipped: [], rolledBack: [] },
+        [`deployment:${d2}`]: { outcome: "ship", shipped: ["#2", "#3"], rolledBack: [] },
+      },
+      changes: {
+        "#1": { shippedBy: null, reverted: false, rolledBackBy: null },
+        "#2": { shippedBy: `deployment:${d2}`, reverted: false, rolledBackBy: null },
+        "#3": { shippedBy: `deployment:${d2}`, reverted: false, rolledBackBy: null },
+      },
+    });
+    // The check on the deployed commit says what shipped.
+    const run = sc.gh.checkRuns.find((r) => r.head_sha === sc.main);
+    expect(run?.name).toBe("Shipledger deployment");
+    expect(run?.output.title).toBe("Shipped 2 changes (1 AI-assisted)");
+    expect(run?.output.summary).toContain("[#2](https://github.com/acme/shop/pull/2)");
+    expect(sc.gh.checkRuns[0]?.output.title).toBe("Baseline: first production deployment recorded");
+  });
+
+  it("budget: a deployment whose changes are all known costs ceil(K/250) compare pages and one check write", async () => {
+    const sc = new Scenario();
+    const d1 = sc.deploy(sc.main, 1);
+    for (let n = 1; n <= 300; n++) sc.merge(n, { at: 2 });
+    const d2 = sc.deploy(sc.main, 5);
+    await play(sc, [success(sc, d1), ...Array.from({ length: 300 }, (_, i) => closed(sc, i + 1))]);
+    sc.gh.calls.length = 0;
+    await play(sc, [success(sc, d2)]);
+    // The range holds 300 squash commits: 2 compare pages; config reads are the only other calls.
+    expect(sc.gh.calls).toEqual([
+      "GET config /repos/acme/shop",
+      "GET config /repos/acme/.github",
+      expect.stringMatching(/^GET compare .*p1$/),
+      expect.stringMatching(/^GET compare .*p2$/),
+      "POST check-runs Shipledger deployment",
+    ]);
+    expect((await ledgerView(store, sc)).deployments[`deployment:${d2}`]).toMatchObject({ outcome: "ship" });
+    const shipped = await store.changesShippedBy(
+      INSTALLATION,
+      (await store.listDeployments(INSTALLATION, 4242))[1]?.id ?? 0,
+    );
+    expect(shipped).toHaveLength(300);
+  });
+
+  it("redeploying the same commit ships nothing new", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1);
+    const d1 = sc.deploy(sc.main, 10);
+    const again = sc.deploy(sc.main, 11);
+    await play(sc, [success(sc, d0), closed(sc, 1), success(sc, d1), success(sc, again)]);
+    const view = await ledgerView(store, sc);
+    expect(view.deployments[`deployment:${again}`]).toEqual({ outcome: "redeploy", shipped: [], rolledBack: [] });
+    expect(view.changes["#1"]).toMatchObject({ shippedBy: `deployment:${d1}` });
+    expect(sc.gh.checkRuns.at(-1)?.output.title).toBe("Redeploy: nothing new shipped");
+  });
+
+  it("rollback V1→V2→V3→V1 ships nothing and rolls back the changes of V2 and V3", async () => {
+    const sc = new Scenario();
+    sc.merge(1);
+    const v1 = sc.main;
+    const d1 = sc.deploy(v1, 1);
+    sc.merge(2);
+    const d2 = sc.deploy(sc.main, 2);
+    sc.merge(3);
+    const d3 = sc.deploy(sc.main, 3);
+    const back = sc.deploy(v1, 4);
+    await play(sc, [
+      closed(sc, 1),
+      closed(sc, 2),
+      closed(sc, 3),
+      success(sc, d1),
+      success(sc, d2),
+      success(sc, d3),
+      success(sc, back),
+    ]);
+    const view = await ledgerView(store, sc);
+    expect(view.deployments[`deployment:${back}`]).toEqual({
+      outcome: "rollback",
+      shipped: [],
+      rolledBack: ["#2", "#3"],
+    });
+    expect(view.changes).toEqual({
+      "#1": { shippedBy: null, reverted: false, rolledBackBy: null },
+      "#2": { shippedBy: `deployment:${d2}`, reverted: false, rolledBackBy: `deployment:${back}` },
+      "#3": { shippedBy: `deployment:${d3}`, reverted: false, rolledBackBy: `deployment:${back}` },
+    });
+    expect(sc.gh.checkRuns.at(-1)?.output.title).toBe("Rollback: 2 changes rolled back");
+  });
+
+  it("a deployment_status before the pull request's closed event links the same way (the PR is learnt from GitHub)", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1, { ai: true });
+    const d1 = sc.deploy(sc.main, 2);
+    await play(sc, [success(sc, d0), success(sc, d1), closed(sc, 1)]);
+    const view = await ledgerView(store, sc);
+    expect(view.changes["#1"]).toEqual({ shippedBy: `deployment:${d1}`, reverted: false, rolledBackBy: null });
+    expect(sc.gh.calls).toContain("POST graphql associatedPullRequests ×1");
+    expect((await store.getChange(INSTALLATION, 4242, 1))?.ai).toBe(true);
+  });
+
+  it("an inactive status after the success is the same past success, not a new deployment", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1, "production", ["success", "inactive"]);
+    sc.merge(1);
+    const d1 = sc.deploy(sc.main, 5);
+    await play(sc, [success(sc, d0), success(sc, d0, "inactive"), closed(sc, 1), success(sc, d1)]);
+    const view = await ledgerView(store, sc);
+    expect(Object.keys(view.deployments)).toEqual([`deployment:${d0}`, `deployment:${d1}`]);
+    expect(view.changes["#1"]).toMatchObject({ shippedBy: `deployment:${d1}` });
+  });
+
+  it("an inactive status seen without its success still counts, at the time it succeeded", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1);
+    const d1 = sc.deploy(sc.main, 5, "production", ["success", "inactive"]);
+    await play(sc, [success(sc, d0), closed(sc, 1), success(sc, d1, "inactive")]);
+    const [, second] = await store.listDeployments(INSTALLATION, 4242);
+    expect(second).toMatchObject({ succeededAt: Date.parse(T(5)), succeededAtExact: true, outcome: "ship" });
+  });
+
+  it("staging, transient and Actions job environments are not production", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1);
+    const staging = sc.deploy(sc.main, 2, "staging");
+    const review = sc.deploy(sc.main, 3, "pr-1-review-app");
+    const testJob = sc.deploy(sc.main, 4, "test");
+    const transient = {
+      name: "deployment_status",
+      payload: sc.gh.statusEvent(review, "success", INSTALLATION, { transient: true }),
+    };
+    await play(sc, [success(sc, d0), closed(sc, 1), success(sc, staging), transient, success(sc, testJob)]);
+    const view = await ledgerView(store, sc);
+    expect(Object.keys(view.deployments)).toEqual([`deployment:${d0}`]);
+    expect(view.changes["#1"]).toMatchObject({ shippedBy: null });
+  });
+
+  it("compare answering 422 falls back to walking the history with GraphQL", async () => {
+    const sc = new Scenario();
+    const base = sc.main;
+    const d0 = sc.deploy(base, 1);
+    sc.merge(1);
+    sc.merge(2, { method: "merge", commits: 2 });
+    const d1 = sc.deploy(sc.main, 5);
+    sc.gh.tooLong.add(`${base}...${sc.main}`);
+    await play(sc, [success(sc, d0), closed(sc, 1), closed(sc, 2), success(sc, d1)]);
+    expect((await ledgerView(store, sc)).deployments[`deployment:${d1}`]).toEqual({
+      outcome: "ship",
+      shipped: ["#1", "#2"],
+      rolledBack: [],
+    });
+    expect(sc.gh.calls.filter((c) => c.startsWith("POST graphql history"))).toHaveLength(2);
+  });
+
+  it.each(["squash", "merge", "rebase"] as const)(
+    "a %s merge is shipped by the deployment that contains it",
+    async (method) => {
+      const sc = new Scenario();
+      const d0 = sc.deploy(sc.main, 1);
+      sc.merge(1, { method, commits: 3 });
+      const d1 = sc.deploy(sc.main, 2);
+      await play(sc, [success(sc, d0), closed(sc, 1), success(sc, d1)]);
+      const change = await store.getChange(INSTALLATION, 4242, 1);
+      expect(change?.mergeMethod).toBe(method);
+      expect((await ledgerView(store, sc)).changes["#1"]).toMatchObject({ shippedBy: `deployment:${d1}` });
+      // The PR's own commits are not separate changes.
+      expect((await ledgerView(store, sc)).deployments[`deployment:${d1}`]).toMatchObject({ shipped: ["#1"] });
+    },
+  );
+
+  it("a revert PR marks the change reverted once the revert ships", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1, { title: "Add cache", ai: true });
+    const d1 = sc.deploy(sc.main, 2);
+    sc.merge(2, { title: 'Revert "Add cache"', body: "Reverts acme/shop#1" });
+    const before = [success(sc, d0), closed(sc, 1), success(sc, d1), closed(sc, 2)];
+    await play(sc, before);
+    expect((await ledgerView(store, sc)).changes["#1"]).toMatchObject({ reverted: false });
+    const d2 = sc.deploy(sc.main, 3);
+    await play(sc, [success(sc, d2)]);
+    expect((await ledgerView(store, sc)).changes["#1"]).toMatchObject({
+      reverted: true,
+      shippedBy: `deployment:${d1}`,
+    });
+  });
+
+  it("a direct push with no pull request is a change of its own, and git revert commits are recognised", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    const hotfix = sc.push("Hotfix: raise timeout\n");
+    sc.push(`Revert "Hotfix: raise timeout"\n\nThis reverts commit ${hotfix}.\n`);
+    const d1 = sc.deploy(sc.main, 2);
+    await play(sc, [success(sc, d0), success(sc, d1)]);
+    const fix = await store.getPushChange(INSTALLATION, 4242, hotfix);
+    expect(fix).toMatchObject({ kind: "push", number: null, mergeMethod: "direct", title: "Hotfix: raise timeout" });
+    const fate = await store.changeFate(INSTALLATION, fix?.id ?? 0);
+    expect(fate.shippedBy?.sha).toBe(sc.main);
+    expect(fate.revertedBy).not.toBeNull();
+  });
+
+  it("a merge into a branch that is not deployable is recorded but never shipped", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1);
+    const pull = sc.gh.pulls.get(1);
+    if (pull) pull.base.ref = "release-1.x";
+    const d1 = sc.deploy(sc.main, 2);
+    await play(sc, [success(sc, d0), closed(sc, 1), success(sc, d1)]);
+    expect(await store.getChange(INSTALLATION, 4242, 1)).toMatchObject({ state: "merged", deployable: false });
+    expect((await ledgerView(store, sc)).changes["#1"]).toMatchObject({ shippedBy: null });
+  });
+
+  it("property: every arrival order of a scenario's events yields the same ledger", async () => {
+    const sc = new Scenario();
+    sc.merge(1, { ai: true });
+    const d1 = sc.deploy(sc.main, 10);
+    sc.merge(2);
+    sc.merge(3, { method: "merge", commits: 2 });
+    const d2 = sc.deploy(sc.main, 20);
+    sc.merge(4, { method: "rebase", commits: 2 });
+    const d3 = sc.deploy(sc.main, 30);
+    const back = sc.deploy(sc.gh.pulls.get(3)?.merge_commit_sha ?? "", 40);
+    const redeploy = sc.deploy(sc.main, 50);
+    const events = [
+      closed(sc, 1),
+      closed(sc, 2),
+      closed(sc, 3),
+      closed(sc, 4),
+      success(sc, d1),
+      success(sc, d2),
+      success(sc, d3),
+      success(sc, back),
+      success(sc, redeploy),
+    ];
+    const reference = await openStore(":memory:");
+    await play(sc, events, reference);
+    const expected = await ledgerView(reference, sc);
+    await reference.close();
+    expect(expected.deployments[`deployment:${back}`]).toMatchObject({ outcome: "rollback", rolledBack: ["#4"] });
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+        async (order) => {
+          const target = await openStore(":memory:");
+          try {
+            await play(sc, order, target);
+            expect(await ledgerView(target, sc)).toEqual(expected);
+          } finally {
+            await target.close();
+          }
+        },
+      ),
+      { numRuns: 25, seed: 20261124 },
+    );
+  });
+});
