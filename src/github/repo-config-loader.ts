@@ -58,6 +58,10 @@ async function readFile(octokit: ProbotOctokit, place: { owner: string; repo: st
     });
     const data: unknown = response.data;
     if (typeof data === "string") return data;
+    // Octokit hands over bytes when the raw file is served with a binary-looking content type.
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      return new TextDecoder().decode(data instanceof ArrayBuffer ? data : (data as Uint8Array));
+    }
     // A directory, symlink or submodule at that path: not a config file.
     return null;
   } catch (error) {

@@ -56,7 +56,7 @@ export class FakeRepositories {
     }));
     github.route("GET", "/repos/:owner/:repo/contents/*", (req) => {
       const file = repoOf(req.params)?.files.get(req.params["*"] ?? "");
-      return file === undefined ? notFound : { body: file, headers: { "content-type": "application/vnd.github.raw" } };
+      return file === undefined ? notFound : { body: file, headers: { "content-type": "text/plain; charset=utf-8" } };
     });
     github.route("GET", "/repos/:owner/:repo/pulls/:number/commits", (req) => {
       const commits = repoOf(req.params)?.pulls.get(Number(req.params.number));

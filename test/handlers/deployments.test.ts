@@ -348,4 +348,149 @@ describe("deployment linking", () => {
       { numRuns: 25, seed: 20261124 },
     );
   });
+
+  describe("other deployment sources", () => {
+    it("push: every push to the configured branch ships what it adds, compared with the branch's previous tip", async () => {
+      const sc = new Scenario();
+      sc.gh.files.set(".github/shipledger.yml", "deployments:\n  source: push\n");
+      const before = sc.main;
+      sc.merge(1, { ai: true });
+      const afterFirst = sc.main;
+      sc.merge(2);
+      const pushEvent = (from: string, to: string, at: number): Event => ({
+        name: "push",
+        payload: {
+          ref: "refs/heads/main",
+          before: from,
+          after: to,
+          deleted: false,
+          compare: "https://github.com/acme/shop/compare/x...y",
+          head_commit: { id: to, timestamp: T(at) },
+          repository: { ...sc.gh.repositoryJson(), pushed_at: Date.parse(T(at)) / 1000 },
+          installation: { id: INSTALLATION },
+        },
+      });
+      const tagPush: Event = {
+        name: "push",
+        payload: { ...pushEvent(before, afterFirst, 3).payload, ref: "refs/tags/v1" },
+      };
+      await play(sc, [
+        closed(sc, 1),
+        pushEvent(before, afterFirst, 1),
+        tagPush,
+        closed(sc, 2),
+        pushEvent(afterFirst, sc.main, 2),
+      ]);
+      const view = await ledgerView(store, sc);
+      expect(Object.values(view.deployments)).toEqual([
+        { outcome: "ship", shipped: ["#1"], rolledBack: [] },
+        { outcome: "ship", shipped: ["#2"], rolledBack: [] },
+      ]);
+    });
+
+    it("release: a published release ships what its tag adds; drafts and prereleases do not count", async () => {
+      const sc = new Scenario();
+      sc.gh.files.set(".github/shipledger.yml", "deployments:\n  source: release\n");
+      sc.gh.releases.push({
+        id: 1,
+        tag_name: "v1.0.0",
+        sha: sc.main,
+        published_at: T(1),
+        draft: false,
+        prerelease: false,
+      });
+      sc.merge(1, { ai: true });
+      sc.gh.releases.push({
+        id: 2,
+        tag_name: "v1.1.0-rc.1",
+        sha: sc.main,
+        published_at: T(2),
+        draft: false,
+        prerelease: true,
+      });
+      sc.merge(2);
+      sc.gh.releases.push({
+        id: 3,
+        tag_name: "v1.1.0",
+        sha: sc.main,
+        published_at: T(3),
+        draft: false,
+        prerelease: false,
+      });
+      const release = (id: number): Event => {
+        const r = sc.gh.releases.find((x) => x.id === id);
+        return {
+          name: "release",
+          payload: {
+            action: "published",
+            release: { ...r, target_commitish: "main", html_url: "https://github.com/acme/shop/releases" },
+            repository: sc.gh.repositoryJson(),
+            installation: { id: INSTALLATION },
+          },
+        };
+      };
+      await play(sc, [closed(sc, 1), closed(sc, 2), release(2), release(3)]);
+      const view = await ledgerView(store, sc);
+      // v1.1.0 is compared with v1.0.0 (the previous published release, found on GitHub).
+      expect(view.deployments).toEqual({ "release:3": { outcome: "ship", shipped: ["#1", "#2"], rolledBack: [] } });
+    });
+
+    it("workflow_run: a successful run of the configured workflow on the branch is a production deployment", async () => {
+      const sc = new Scenario();
+      sc.gh.files.set(".github/shipledger.yml", "deployments:\n  source: workflow_run\n  workflow: Deploy*\n");
+      sc.gh.workflowRuns.push({
+        id: 500,
+        head_sha: sc.main,
+        head_branch: "main",
+        updated_at: T(1),
+        path: ".github/workflows/deploy.yml",
+      });
+      sc.merge(1);
+      const run = (id: number, sha: string, at: number, over: Record<string, unknown> = {}): Event => ({
+        name: "workflow_run",
+        payload: {
+          action: "completed",
+          workflow_run: {
+            id,
+            name: "Deploy production",
+            path: ".github/workflows/deploy.yml",
+            head_branch: "main",
+            head_sha: sha,
+            event: "push",
+            status: "completed",
+            conclusion: "success",
+            updated_at: T(at),
+            run_started_at: T(at - 0.1),
+            html_url: "https://github.com/acme/shop/actions/runs/1",
+            head_repository: { id: sc.gh.repositoryId },
+            ...over,
+          },
+          workflow: { name: over.name ?? "Deploy production", path: over.path ?? ".github/workflows/deploy.yml" },
+          repository: sc.gh.repositoryJson(),
+          installation: { id: INSTALLATION },
+        },
+      });
+      await play(sc, [
+        closed(sc, 1),
+        run(501, sc.main, 2, { conclusion: "failure" }),
+        run(502, sc.main, 3, { name: "Test", path: ".github/workflows/test.yml" }),
+        run(503, sc.main, 4),
+      ]);
+      expect((await ledgerView(store, sc)).deployments).toEqual({
+        "workflow_run:503": { outcome: "ship", shipped: ["#1"], rolledBack: [] },
+      });
+    });
+  });
+
+  it("installed after earlier deployments: the first one seen is compared with GitHub's previous successful deployment", async () => {
+    const sc = new Scenario();
+    sc.merge(1);
+    sc.deploy(sc.main, 1); // before the installation: never delivered
+    sc.merge(2, { ai: true });
+    const seen = sc.deploy(sc.main, 2);
+    await play(sc, [closed(sc, 2), success(sc, seen)]);
+    const view = await ledgerView(store, sc);
+    expect(view.deployments[`deployment:${seen}`]).toEqual({ outcome: "ship", shipped: ["#2"], rolledBack: [] });
+    expect(sc.gh.calls).toContain("GET deployments?environment=production");
+  });
 });

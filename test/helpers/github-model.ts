@@ -44,6 +44,23 @@ export class GitHubModel {
   readonly commits = new Map<string, ModelCommit>();
   readonly pulls = new Map<number, ModelPull>();
   readonly deployments: ModelDeployment[] = [];
+  readonly releases: Array<{
+    id: number;
+    tag_name: string;
+    sha: string;
+    published_at: string;
+    draft: boolean;
+    prerelease: boolean;
+  }> = [];
+  readonly workflowRuns: Array<{
+    id: number;
+    head_sha: string;
+    head_branch: string;
+    updated_at: string;
+    path: string;
+  }> = [];
+  /** Files on the default branch, by path (e.g. .github/shipledger.yml). */
+  readonly files = new Map<string, string>();
   readonly calls: string[] = [];
   readonly checkRuns: Array<{ name: string; head_sha: string; output: { title: string; summary: string } }> = [];
   /** Compare answers 422 for these "base...head" pairs. */
@@ -195,8 +212,42 @@ export class GitHubModel {
       .persist()
       .get(new RegExp(`^(${base}|/repos/${this.owner}/\\.github)/contents/`))
       .reply((uri) => {
-        log(`GET config ${uri.split("/contents/")[0]}`);
-        return [404, { message: "Not Found" }];
+        const [where, path = ""] = uri.split("?")[0]?.split("/contents/") ?? [];
+        log(`GET config ${where}`);
+        const file = where === base ? this.files.get(decodeURIComponent(path)) : undefined;
+        return file === undefined
+          ? [404, { message: "Not Found" }]
+          : [200, file, { "content-type": "text/plain; charset=utf-8" }];
+      })
+      .get(new RegExp(`^${base}/releases`))
+      .reply(() => {
+        log("GET releases");
+        return [
+          200,
+          [...this.releases]
+            .reverse()
+            .map((r) => ({
+              ...r,
+              html_url: `https://github.com/${this.owner}/${this.repo}/releases/tag/${r.tag_name}`,
+            })),
+        ];
+      })
+      .get(new RegExp(`^${base}/git/ref/tags(/|%2F)`))
+      .reply((uri) => {
+        const tag = decodeURIComponent(uri.split("/git/ref/")[1] ?? "").replace(/^tags\//, "");
+        log(`GET git/ref/tags/${tag}`);
+        const release = this.releases.find((r) => r.tag_name === tag);
+        return release
+          ? [200, { ref: `refs/tags/${tag}`, object: { type: "commit", sha: release.sha } }]
+          : [404, { message: "Not Found" }];
+      })
+      .get(new RegExp(`^${base}/actions/workflows/[^/]+/runs`))
+      .reply(() => {
+        log("GET workflow runs");
+        const runs = [...this.workflowRuns]
+          .reverse()
+          .map((r) => ({ ...r, status: "completed", conclusion: "success" }));
+        return [200, { total_count: runs.length, workflow_runs: runs }];
       })
       .get(new RegExp(`^${base}/compare/([0-9a-f]+)\\.\\.\\.([0-9a-f]+)`))
       .reply((uri) => {
