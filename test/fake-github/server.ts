@@ -42,6 +42,7 @@ export interface RecordedRequest {
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   readonly #routes: Route[] = [];
+  #fallbacks: Array<(method: string, uri: string, body: unknown) => [number, unknown, Record<string, string>?] | null> = [];
   readonly #appId: number;
   readonly #publicKey: KeyObject;
   readonly #tokens = new Map<string, number>();
@@ -83,6 +84,11 @@ export class FakeGitHub {
       });
     this.#routes.unshift({ method, pattern: new RegExp(`^${source}$`), names, handler });
     return this;
+  }
+
+  /** A handler asked when no route matches (e.g. a GitHubModel serving a repository). */
+  fallback(handler: (method: string, uri: string, body: unknown) => [number, unknown, Record<string, string>?] | null): void {
+    this.#fallbacks.push(handler);
   }
 
   get baseUrl(): string {
@@ -169,6 +175,10 @@ export class FakeGitHub {
       });
       if (out.delayMs) await new Promise((r) => setTimeout(r, out.delayMs));
       return send(out.status ?? 200, out.body, out.headers);
+    }
+    for (const fallback of this.#fallbacks) {
+      const answer = fallback(req.method ?? "GET", path + url.search, text ? JSON.parse(text) : undefined);
+      if (answer) return send(answer[0], answer[1], answer[2]);
     }
     send(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
   }

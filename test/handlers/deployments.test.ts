@@ -482,6 +482,21 @@ describe("deployment linking", () => {
     });
   });
 
+  it("several production environments (a monorepo's services, or regions) are separate chains; a change counts once", async () => {
+    const sc = new Scenario();
+    const eu0 = sc.deploy(sc.main, 1, "production-eu");
+    const us0 = sc.deploy(sc.main, 1.5, "production-us");
+    sc.merge(1, { ai: true });
+    const eu1 = sc.deploy(sc.main, 3, "production-eu");
+    const us1 = sc.deploy(sc.main, 4, "production-us");
+    await play(sc, [success(sc, us0), success(sc, eu0), closed(sc, 1), success(sc, us1), success(sc, eu1)]);
+    const view = await ledgerView(store, sc);
+    expect(view.deployments[`deployment:${eu1}`]).toMatchObject({ outcome: "ship", shipped: ["#1"] });
+    // The US deployment ships it too, but it was already in production: not counted again.
+    expect(view.deployments[`deployment:${us1}`]).toMatchObject({ outcome: "ship", shipped: [] });
+    expect(view.changes["#1"]).toMatchObject({ shippedBy: `deployment:${eu1}` });
+  });
+
   it("installed after earlier deployments: the first one seen is compared with GitHub's previous successful deployment", async () => {
     const sc = new Scenario();
     sc.merge(1);

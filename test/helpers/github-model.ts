@@ -40,6 +40,16 @@ export interface ModelDeployment {
   statuses: Array<{ state: string; created_at: string }>;
 }
 
+type Reply = [number, unknown, Record<string, string>?];
+type ReplyFn = (uri: string, body: unknown) => Reply;
+/** The part of nock's interceptor chain the model uses, so it can also be recorded for HTTP serving. */
+interface RouteSink {
+  persist(): RouteSink;
+  get(pattern: RegExp | string): RouteSink;
+  post(pattern: RegExp | string): RouteSink;
+  reply(fn: ReplyFn): RouteSink;
+}
+
 export class GitHubModel {
   readonly commits = new Map<string, ModelCommit>();
   readonly pulls = new Map<number, ModelPull>();
@@ -206,9 +216,34 @@ export class GitHubModel {
 
   /** Mounts the model on nock (persisting), answering every route it knows. */
   mount(): nock.Scope {
+    return this.#routes(nock(API).persist() as unknown as RouteSink) as unknown as nock.Scope;
+  }
+
+  /** Serves the model over real HTTP from a FakeGitHub (for end-to-end tests). */
+  serve(fake: { fallback(handler: (method: string, uri: string, body: unknown) => Reply | null): void }): void {
+    const routes: Array<{ method: string; pattern: RegExp | string; reply: ReplyFn }> = [];
+    let method = "";
+    let pattern: RegExp | string = "";
+    const recorder: RouteSink = {
+      persist: () => recorder,
+      get: (p) => ((method = "GET"), (pattern = p), recorder),
+      post: (p) => ((method = "POST"), (pattern = p), recorder),
+      reply: (fn) => (routes.push({ method, pattern, reply: fn }), recorder),
+    };
+    this.#routes(recorder);
+    fake.fallback((m, uri, body) => {
+      const path = uri.split("?")[0] ?? "";
+      const route = routes.find(
+        (r) => r.method === m && (typeof r.pattern === "string" ? r.pattern === path : r.pattern.test(uri)),
+      );
+      return route ? route.reply(uri, body) : null;
+    });
+  }
+
+  #routes(sink: RouteSink): RouteSink {
     const base = `/repos/${this.owner}/${this.repo}`;
     const log = (what: string) => this.calls.push(what);
-    return nock(API)
+    return sink
       .persist()
       .get(new RegExp(`^(${base}|/repos/${this.owner}/\\.github)/contents/`))
       .reply((uri) => {
