@@ -196,11 +196,15 @@ export interface Store {
   /** Of these shas, those that belong to a merged change the ledger knows (merge commit or own commit). */
   knownShas(repositoryId: number, shas: string[]): Promise<Set<string>>;
 
-  /** Inserts a deployment (once per source key) or returns the existing one. */
+  /**
+   * Inserts a deployment (once per source key) or reconciles it with the one recorded: an exact
+   * success time replaces an estimate, and the earlier of two exact times wins. `moved` says the
+   * success time of an existing deployment changed (its neighbours must be settled again).
+   */
   upsertDeployment(
     deployment: DeploymentInput,
     now: number,
-  ): Promise<{ deployment: DeploymentRecord; inserted: boolean }>;
+  ): Promise<{ deployment: DeploymentRecord; inserted: boolean; moved: boolean }>;
   /** The deployment of the same repository and environment just before (or after) this one, by success time. */
   adjacentDeployment(deployment: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null>;
   /** Sets what a deployment did and the commits it shipped or rolled back (replacing earlier ones). */
