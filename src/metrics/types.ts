@@ -1,0 +1,99 @@
+// Inputs and outputs of the normalised-deployments metric (see shared PRODUCT.md, "The metric").
+// The ledger queries (src/metrics/query.ts) produce MetricInput; the pure computation
+// (src/metrics/compute.ts) turns it into a Report; surfaces (CLI, HTTP API, Prometheus, the PR
+// check line) only format a Report.
+
+/** A merged change as the metric sees it (one row per change merged into a deployable branch). */
+export interface MetricChange {
+  id: number;
+  repositoryId: number;
+  /** "owner/name". */
+  repository: string;
+  /** PR number, or null for a direct push. */
+  number: number | null;
+  /** The human engineer credited (see creditEngineer), or null when none (bot-only). */
+  engineer: string | null;
+  /** A bot change that is not an agent's (dependabot, renovate…): never counted. */
+  botChange: boolean;
+  ai: boolean;
+  /** Agent ids, for the report's breakdown. */
+  agents: string[];
+  mergedAt: number;
+  /** Time of the change's first commit (lead time starts here); null when unknown. */
+  firstCommitAt: number | null;
+  /** Files the change touched (may be truncated), for `metric.ignorePaths`. */
+  paths: string[];
+  /** True when `paths` is complete. */
+  pathsComplete: boolean;
+  /** The first production deployment that shipped it, if any. */
+  shipped: { deploymentId: number; at: number } | null;
+  /** When a revert of it shipped, if any. */
+  revertedAt: number | null;
+  /** When a rollback removed it from production, if any. */
+  rolledBackAt: number | null;
+}
+
+export interface MetricInput {
+  /** What the report covers, e.g. "acme/shop" or "acme (organisation)". */
+  scope: string;
+  /** Start (inclusive) and end (exclusive) of the period, ms since the epoch. */
+  since: number;
+  until: number;
+  /** Changes merged in the period, plus changes shipped in the period (merged earlier). */
+  changes: MetricChange[];
+}
+
+export interface MetricOptions {
+  /** A revert or rollback within this many days after shipping counts against the change. */
+  revertWindowDays: number;
+  /** Changes touching only these paths (globs) are not counted. */
+  ignorePaths: string[];
+  /** Scopes with fewer active engineers report counts but withhold per-engineer figures. */
+  minGroupSize: number;
+  /** Now, for "is the revert window still open" decisions. */
+  now: number;
+}
+
+export interface Comparison<T> {
+  ai: T;
+  other: T;
+}
+
+export interface WeekFigures {
+  /** Monday 00:00 UTC of the week, ISO date (YYYY-MM-DD). */
+  week: string;
+  activeEngineers: number;
+  /** Distinct (engineer, deployment) pairs: AI-assisted production deployments credited this week. */
+  aiDeployments: number;
+  aiChangesShipped: number;
+  changesShipped: number;
+  /** Null when per-engineer figures are withheld. */
+  normalisedDeployments: number | null;
+  adoption: number | null;
+}
+
+export interface Report {
+  scope: string;
+  since: string;
+  until: string;
+  weeks: number;
+  activeEngineers: number;
+  /** Σ|D(e)| / (|E| × W); null when withheld (see `withheld`) or no engineer was active. */
+  normalisedDeployments: number | null;
+  /** Share of active engineer-weeks with at least one AI-assisted production deployment. */
+  adoption: number | null;
+  /** Why per-engineer figures are withheld, or null. */
+  withheld: string | null;
+  aiChangesShipped: number;
+  changesShipped: number;
+  /** aiChangesShipped / changesShipped, null when nothing shipped. */
+  aiShare: number | null;
+  /** Median hours from first commit to production. */
+  medianLeadTimeHours: Comparison<number | null>;
+  /** Share of shipped changes reverted or rolled back within the window. */
+  changeFailureRate: Comparison<number | null>;
+  /** AI-assisted changes shipped, by agent id. */
+  byAgent: Record<string, number>;
+  excluded: { bot: number; ignoredPaths: number; reverted: number };
+  series: WeekFigures[];
+}
