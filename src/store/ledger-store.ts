@@ -104,6 +104,22 @@ function decodeJsonColumns<T extends Record<keyof JsonColumns, string>>(
   };
 }
 
+type ChangeRow = LedgerSchema["changes"]["$inferSelect"];
+
+function decodeChange(row: ChangeRow): ChangeRecord {
+  return { ...decodeJsonColumns(row), paths: JSON.parse(row.paths) as string[] };
+}
+
+/** A change's columns for insert/update: JSON lists as text; paths only when given. */
+function encodeChange(change: ChangeInputRecord, now: number) {
+  const { paths, ...rest } = change;
+  return {
+    ...encodeJsonColumns(rest),
+    ...(paths === undefined ? {} : { paths: JSON.stringify(paths) }),
+    updatedAt: now,
+  };
+}
+
 /** Case-insensitive name order, the same in both dialects. */
 export function compareNames(a: string, b: string): number {
   const x = a.toLowerCase();
@@ -240,7 +256,7 @@ export class LedgerStore implements Store {
 
   async recordChange(change: ChangeInputRecord, commitList: CommitRecord[], now: number): Promise<number> {
     const c = this.#t.changes;
-    const row = { ...encodeJsonColumns(change), updatedAt: now };
+    const row = encodeChange(change, now);
     const { installationId: _installation, repositoryId: _repository, number: _number, ...set } = row;
     // Deliveries arrive out of order: an update processed after the merge must not unmerge it.
     const monotonic = {
@@ -317,7 +333,7 @@ export class LedgerStore implements Store {
       .where(and(eq(c.installationId, installationId), eq(c.repositoryId, repositoryId), eq(c.number, number)));
     const row = rows[0];
     if (!row) return null;
-    return decodeJsonColumns(row);
+    return decodeChange(row);
   }
 
   async listChangeCommits(changeId: number): Promise<CommitRecord[]> {
@@ -347,7 +363,7 @@ export class LedgerStore implements Store {
           eq(c.mergeCommitSha, sha),
         ),
       );
-    return rows[0] ? decodeJsonColumns(rows[0]) : null;
+    return rows[0] ? decodeChange(rows[0]) : null;
   }
 
   async recordReverts(changeId: number, repositoryId: number, targets: string[]): Promise<void> {
@@ -514,7 +530,7 @@ export class LedgerStore implements Store {
     if (ids.length === 0) return [];
     const c = this.#t.changes;
     const rows = await this.#db.select().from(c).where(inArray(c.id, ids)).orderBy(asc(c.mergedAt), asc(c.id));
-    return rows.map(decodeJsonColumns);
+    return rows.map(decodeChange);
   }
 
   async changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]> {

@@ -83,6 +83,13 @@ export const changes = pgTable(
     mergeCommitSha: text("merge_commit_sha"),
     mergedBy: text("merged_by"),
     mergeMethod: text("merge_method", { enum: ["merge", "squash", "rebase", "direct", "unknown"] }),
+    /** The human engineer credited with the change (PRODUCT.md), null when none (bots only). */
+    engineer: text("engineer"),
+    /** The first commit's time: lead time runs from here to production. */
+    firstCommitAt: ms("first_commit_at"),
+    /** Files the change touched, as JSON (read only when metric.ignorePaths is configured). */
+    paths: text("paths").notNull().default("[]"),
+    pathsComplete: boolean("paths_complete").notNull().default(false),
     /** Merged into a deployable branch: only such changes can be shipped. */
     deployable: boolean("deployable").notNull().default(true),
     ai: boolean("ai").notNull(),

@@ -82,6 +82,13 @@ export const changes = sqliteTable(
     mergeCommitSha: text("merge_commit_sha"),
     mergedBy: text("merged_by"),
     mergeMethod: text("merge_method", { enum: ["merge", "squash", "rebase", "direct", "unknown"] }),
+    /** The human engineer credited with the change (PRODUCT.md), null when none (bots only). */
+    engineer: text("engineer"),
+    /** The first commit's time: lead time runs from here to production. */
+    firstCommitAt: integer("first_commit_at", { mode: "number" }),
+    /** Files the change touched, as JSON (read only when metric.ignorePaths is configured). */
+    paths: text("paths").notNull().default("[]"),
+    pathsComplete: integer("paths_complete", { mode: "boolean" }).notNull().default(false),
     /** Merged into a deployable branch: only such changes can be shipped. */
     deployable: integer("deployable", { mode: "boolean" }).notNull().default(true),
     ai: integer("ai", { mode: "boolean" }).notNull(),

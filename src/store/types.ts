@@ -109,6 +109,12 @@ export interface ChangeRecord {
   mergeMethod: MergeMethod | null;
   /** Merged into a deployable branch (only those can ship). */
   deployable: boolean;
+  /** The human engineer credited, or null (bots only). */
+  engineer: string | null;
+  firstCommitAt: number | null;
+  /** Files touched (read only when metric.ignorePaths is configured); complete or not. */
+  paths: string[];
+  pathsComplete: boolean;
   ai: boolean;
   agents: string[];
   models: string[];
@@ -120,11 +126,17 @@ export interface ChangeRecord {
   updatedAt: number;
 }
 
-export type ChangeInputRecord = Omit<
-  ChangeRecord,
-  "id" | "updatedAt" | "kind" | "mergedBy" | "mergeMethod" | "deployable"
-> &
-  Partial<Pick<ChangeRecord, "kind" | "mergedBy" | "mergeMethod" | "deployable">>;
+type OptionalChangeFields =
+  | "kind"
+  | "mergedBy"
+  | "mergeMethod"
+  | "deployable"
+  | "engineer"
+  | "firstCommitAt"
+  | "paths"
+  | "pathsComplete";
+export type ChangeInputRecord = Omit<ChangeRecord, "id" | "updatedAt" | OptionalChangeFields> &
+  Partial<Pick<ChangeRecord, OptionalChangeFields>>;
 
 export type DeploymentSource = "deployment" | "release" | "workflow_run" | "push";
 export type DeploymentOutcome = "baseline" | "ship" | "redeploy" | "rollback" | "diverged";
