@@ -28,6 +28,10 @@ CREATE TABLE "changes" (
 	"first_commit_at" bigint,
 	"paths" text DEFAULT '[]' NOT NULL,
 	"paths_complete" boolean DEFAULT false NOT NULL,
+	"shipped_deployment_id" integer,
+	"shipped_at" bigint,
+	"reverted_at" bigint,
+	"rolled_back_at" bigint,
 	"deployable" boolean DEFAULT true NOT NULL,
 	"ai" boolean NOT NULL,
 	"agents" text NOT NULL,
@@ -137,6 +141,8 @@ CREATE INDEX "change_commits_sha_idx" ON "change_commits" USING btree ("sha");--
 CREATE UNIQUE INDEX "changes_repository_number_idx" ON "changes" USING btree ("repository_id","number");--> statement-breakpoint
 CREATE INDEX "changes_installation_idx" ON "changes" USING btree ("installation_id");--> statement-breakpoint
 CREATE INDEX "changes_merge_commit_idx" ON "changes" USING btree ("repository_id","merge_commit_sha");--> statement-breakpoint
+CREATE INDEX "changes_merged_idx" ON "changes" USING btree ("installation_id","merged_at");--> statement-breakpoint
+CREATE INDEX "changes_shipped_idx" ON "changes" USING btree ("installation_id","shipped_at");--> statement-breakpoint
 CREATE INDEX "deliveries_status_next_idx" ON "deliveries" USING btree ("status","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "deliveries_installation_idx" ON "deliveries" USING btree ("installation_id");--> statement-breakpoint
 CREATE INDEX "deployment_commits_sha_idx" ON "deployment_commits" USING btree ("sha");--> statement-breakpoint

@@ -30,6 +30,10 @@ CREATE TABLE `changes` (
 	`first_commit_at` integer,
 	`paths` text DEFAULT '[]' NOT NULL,
 	`paths_complete` integer DEFAULT false NOT NULL,
+	`shipped_deployment_id` integer,
+	`shipped_at` integer,
+	`reverted_at` integer,
+	`rolled_back_at` integer,
 	`deployable` integer DEFAULT true NOT NULL,
 	`ai` integer NOT NULL,
 	`agents` text NOT NULL,
@@ -46,6 +50,8 @@ CREATE TABLE `changes` (
 CREATE UNIQUE INDEX `changes_repository_number_idx` ON `changes` (`repository_id`,`number`);--> statement-breakpoint
 CREATE INDEX `changes_installation_idx` ON `changes` (`installation_id`);--> statement-breakpoint
 CREATE INDEX `changes_merge_commit_idx` ON `changes` (`repository_id`,`merge_commit_sha`);--> statement-breakpoint
+CREATE INDEX `changes_merged_idx` ON `changes` (`installation_id`,`merged_at`);--> statement-breakpoint
+CREATE INDEX `changes_shipped_idx` ON `changes` (`installation_id`,`shipped_at`);--> statement-breakpoint
 CREATE TABLE `commits` (
 	`repository_id` integer NOT NULL,
 	`sha` text NOT NULL,

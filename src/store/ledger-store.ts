@@ -322,6 +322,7 @@ export class LedgerStore implements Store {
         )
         .onConflictDoNothing();
     }
+    await this.#refreshFates([saved.id]);
     return saved.id;
   }
 
@@ -373,6 +374,7 @@ export class LedgerStore implements Store {
       .insert(r)
       .values([...new Set(targets)].map((target) => ({ revertingChangeId: changeId, repositoryId, target })))
       .onConflictDoNothing();
+    await this.#refreshFates(await this.#changesNamedBy(repositoryId, targets));
   }
 
   async knownShas(repositoryId: number, shas: string[]): Promise<Set<string>> {
@@ -454,6 +456,13 @@ export class LedgerStore implements Store {
   ): Promise<void> {
     const d = this.#t.deployments;
     const dc = this.#t.deploymentCommits;
+    const [deployment] = await this.#db.select({ installationId: d.installationId }).from(d).where(eq(d.id, id));
+    if (!deployment) throw new Error(`settleDeployment: no deployment ${id}`);
+    const touched = async () => [
+      ...(await this.#changesTouchedBy(deployment.installationId, id, "shipped")),
+      ...(await this.#changesTouchedBy(deployment.installationId, id, "rolled_back")),
+    ];
+    const before = await touched();
     await this.#db
       .update(d)
       .set({ outcome: settled.outcome, previousSha: settled.previousSha, updatedAt: now })
@@ -469,6 +478,9 @@ export class LedgerStore implements Store {
         .values(rows.slice(i, i + 500))
         .onConflictDoNothing();
     }
+    const affected = [...new Set([...before, ...(await touched())])];
+    // A revert that now ships (or no longer does) changes the fate of what it reverts.
+    await this.#refreshFates([...affected, ...(await this.#revertedBy(affected))]);
   }
 
   async getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null> {
@@ -546,10 +558,84 @@ export class LedgerStore implements Store {
 
   async changeFate(installationId: number, changeId: number): Promise<ChangeFate> {
     const c = this.#t.changes;
+    const [owned] = await this.#db
+      .select({ id: c.id })
+      .from(c)
+      .where(and(eq(c.installationId, installationId), eq(c.id, changeId)));
+    if (!owned) return { shippedBy: null, revertedBy: null, rolledBackBy: null };
+    return this.#fate(changeId);
+  }
+
+  /**
+   * Brings the materialised fate columns of these changes up to date with the joins. Called
+   * whenever something that a fate depends on is written, so the columns are the same whatever
+   * order the events arrived in.
+   */
+  async #refreshFates(changeIds: Iterable<number>): Promise<void> {
+    const c = this.#t.changes;
+    for (const id of new Set(changeIds)) {
+      const fate = await this.#fate(id);
+      await this.#db
+        .update(c)
+        .set({
+          shippedDeploymentId: fate.shippedBy?.deploymentId ?? null,
+          shippedAt: fate.shippedBy?.at ?? null,
+          revertedAt: fate.revertedBy?.at ?? null,
+          rolledBackAt: fate.rolledBackBy?.at ?? null,
+        })
+        .where(eq(c.id, id));
+    }
+  }
+
+  /** Changes of a repository that revert targets name ("pr:<n>", "sha:<sha>"). */
+  async #changesNamedBy(repositoryId: number, targets: string[]): Promise<number[]> {
+    const numbers = targets.filter((t) => t.startsWith("pr:")).map((t) => Number(t.slice(3)));
+    const shas = targets.filter((t) => t.startsWith("sha:")).map((t) => t.slice(4));
+    const ids = new Set<number>();
+    const c = this.#t.changes;
+    const cc = this.#t.changeCommits;
+    if (numbers.length > 0) {
+      const rows = await this.#db
+        .select({ id: c.id })
+        .from(c)
+        .where(and(eq(c.repositoryId, repositoryId), inArray(c.number, numbers)));
+      for (const r of rows) ids.add(r.id);
+    }
+    if (shas.length > 0) {
+      const merges = await this.#db
+        .select({ id: c.id })
+        .from(c)
+        .where(and(eq(c.repositoryId, repositoryId), inArray(c.mergeCommitSha, shas)));
+      for (const r of merges) ids.add(r.id);
+      const own = await this.#db
+        .select({ id: cc.changeId })
+        .from(cc)
+        .innerJoin(c, eq(c.id, cc.changeId))
+        .where(and(eq(c.repositoryId, repositoryId), inArray(cc.sha, shas)));
+      for (const r of own) ids.add(r.id);
+    }
+    return [...ids];
+  }
+
+  /** The changes that these changes revert. */
+  async #revertedBy(changeIds: number[]): Promise<number[]> {
+    if (changeIds.length === 0) return [];
+    const r = this.#t.reverts;
+    const rows = await this.#db
+      .select({ repositoryId: r.repositoryId, target: r.target })
+      .from(r)
+      .where(inArray(r.revertingChangeId, changeIds));
+    const out: number[] = [];
+    for (const row of rows) out.push(...(await this.#changesNamedBy(row.repositoryId, [row.target])));
+    return out;
+  }
+
+  async #fate(changeId: number): Promise<ChangeFate> {
+    const c = this.#t.changes;
     const [change] = await this.#db
       .select({ id: c.id, number: c.number, repositoryId: c.repositoryId, mergeCommitSha: c.mergeCommitSha })
       .from(c)
-      .where(and(eq(c.installationId, installationId), eq(c.id, changeId)));
+      .where(eq(c.id, changeId));
     if (!change) return { shippedBy: null, revertedBy: null, rolledBackBy: null };
     const first = await this.#firstShipping(changeId);
     const shippedBy = first

@@ -90,6 +90,15 @@ export const changes = pgTable(
     /** Files the change touched, as JSON (read only when metric.ignorePaths is configured). */
     paths: text("paths").notNull().default("[]"),
     pathsComplete: boolean("paths_complete").notNull().default(false),
+    /**
+     * Its fate, kept up to date from the joins in the ledger (see refreshFates) so that reports
+     * read one table: the first production deployment that shipped it, and when a shipped revert
+     * or a rollback undid it.
+     */
+    shippedDeploymentId: integer("shipped_deployment_id"),
+    shippedAt: ms("shipped_at"),
+    revertedAt: ms("reverted_at"),
+    rolledBackAt: ms("rolled_back_at"),
     /** Merged into a deployable branch: only such changes can be shipped. */
     deployable: boolean("deployable").notNull().default(true),
     ai: boolean("ai").notNull(),
@@ -108,6 +117,8 @@ export const changes = pgTable(
     uniqueIndex("changes_repository_number_idx").on(t.repositoryId, t.number),
     index("changes_installation_idx").on(t.installationId),
     index("changes_merge_commit_idx").on(t.repositoryId, t.mergeCommitSha),
+    index("changes_merged_idx").on(t.installationId, t.mergedAt),
+    index("changes_shipped_idx").on(t.installationId, t.shippedAt),
   ],
 );
 

@@ -89,6 +89,15 @@ export const changes = sqliteTable(
     /** Files the change touched, as JSON (read only when metric.ignorePaths is configured). */
     paths: text("paths").notNull().default("[]"),
     pathsComplete: integer("paths_complete", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Its fate, kept up to date from the joins in the ledger (see refreshFates) so that reports
+     * read one table: the first production deployment that shipped it, and when a shipped revert
+     * or a rollback undid it.
+     */
+    shippedDeploymentId: integer("shipped_deployment_id", { mode: "number" }),
+    shippedAt: integer("shipped_at", { mode: "number" }),
+    revertedAt: integer("reverted_at", { mode: "number" }),
+    rolledBackAt: integer("rolled_back_at", { mode: "number" }),
     /** Merged into a deployable branch: only such changes can be shipped. */
     deployable: integer("deployable", { mode: "boolean" }).notNull().default(true),
     ai: integer("ai", { mode: "boolean" }).notNull(),
@@ -107,6 +116,8 @@ export const changes = sqliteTable(
     uniqueIndex("changes_repository_number_idx").on(t.repositoryId, t.number),
     index("changes_installation_idx").on(t.installationId),
     index("changes_merge_commit_idx").on(t.repositoryId, t.mergeCommitSha),
+    index("changes_merged_idx").on(t.installationId, t.mergedAt),
+    index("changes_shipped_idx").on(t.installationId, t.shippedAt),
   ],
 );
 

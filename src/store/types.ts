@@ -109,6 +109,11 @@ export interface ChangeRecord {
   mergeMethod: MergeMethod | null;
   /** Merged into a deployable branch (only those can ship). */
   deployable: boolean;
+  /** Materialised fate (see Store.changeFate for its definition). */
+  shippedDeploymentId: number | null;
+  shippedAt: number | null;
+  revertedAt: number | null;
+  rolledBackAt: number | null;
   /** The human engineer credited, or null (bots only). */
   engineer: string | null;
   firstCommitAt: number | null;
@@ -127,6 +132,10 @@ export interface ChangeRecord {
 }
 
 type OptionalChangeFields =
+  | "shippedDeploymentId"
+  | "shippedAt"
+  | "revertedAt"
+  | "rolledBackAt"
   | "kind"
   | "mergedBy"
   | "mergeMethod"

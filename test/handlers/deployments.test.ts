@@ -33,6 +33,18 @@ async function ledgerView(store: Store, sc: Scenario) {
     const change = await store.getChange(INSTALLATION, sc.gh.repositoryId, number);
     if (!change) continue;
     const fate = await store.changeFate(INSTALLATION, change.id);
+    // The materialised columns that reports read agree with the joins.
+    expect({
+      shippedDeploymentId: change.shippedDeploymentId,
+      shippedAt: change.shippedAt,
+      revertedAt: change.revertedAt,
+      rolledBackAt: change.rolledBackAt,
+    }).toEqual({
+      shippedDeploymentId: fate.shippedBy?.deploymentId ?? null,
+      shippedAt: fate.shippedBy?.at ?? null,
+      revertedAt: fate.revertedBy?.at ?? null,
+      rolledBackAt: fate.rolledBackBy?.at ?? null,
+    });
     fates[`#${number}`] = {
       shippedBy: fate.shippedBy ? keyOf.get(fate.shippedBy.deploymentId) : null,
       reverted: fate.revertedBy !== null,
