@@ -1,11 +1,14 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import type { ApiToken } from "./config/env.js";
 import { deploymentHandlers } from "./handlers/deployments.js";
 import { installationHandlers } from "./handlers/installation.js";
 import { pullRequestHandlers } from "./handlers/pull-request.js";
 import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
 import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
+import type { MetricOptions } from "./metrics/types.js";
 import type { Store } from "./store/types.js";
+import { createApiHandler } from "./web/api.js";
 
 export interface ShipledgerDeps {
   store: Store;
@@ -16,6 +19,8 @@ export interface ShipledgerDeps {
   worker?: Pick<WorkerOptions, "concurrency" | "leaseMs" | "pollMs" | "backoff" | "id">;
   /** The GitHub App id and GitHub's web address, for check runs. */
   app?: Partial<AppIdentity>;
+  /** The reports API (/api/v1/report, /metrics): tokens and metric options; off without tokens. */
+  api?: { tokens: ApiToken[]; metric: Omit<MetricOptions, "now"> };
 }
 
 export const defaultHandlers: HandlerRegistry = {
@@ -60,6 +65,14 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       else app.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
     });
 
+    options?.addHandler?.(
+      createApiHandler({
+        store: deps.store,
+        tokens: deps.api?.tokens ?? [],
+        now,
+        metric: deps.api?.metric ?? { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] },
+      }),
+    );
     options?.addHandler?.(async (req, res) => {
       if (req.method !== "GET" || req.url?.split("?")[0] !== "/healthz") return false;
       try {

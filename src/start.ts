@@ -1,10 +1,13 @@
-import { existsSync } from "node:fs";
 import { run, type Server } from "probot";
 import { createShipledger, type Shipledger } from "./app.js";
 import { type AppSettings, loadSettings } from "./config/env.js";
 import { parseDatabaseUrl, redactUrl } from "./store/database-url.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
+
+// Kept here for the callers that import it from start.js; the CLI imports it from its own module
+// so that it does not load Probot.
+export { loadDotEnv } from "./config/dotenv.js";
 
 export interface RunningApp {
   server: Server;
@@ -13,11 +16,6 @@ export interface RunningApp {
   store?: Store;
   shipledger?: Shipledger;
   stop(): Promise<void>;
-}
-
-/** Reads .env from the working directory, as Probot apps do; real environment variables win. */
-export function loadDotEnv(path = ".env"): void {
-  if (existsSync(path)) process.loadEnvFile(path);
 }
 
 /**
@@ -37,6 +35,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   const shipledger = createShipledger({
     store,
     app: { id: settings.appId, webUrl: settings.githubWebUrl },
+    api: { tokens: settings.apiTokens, metric: settings.metric },
     worker: {
       concurrency: settings.inbox.concurrency,
       leaseMs: settings.inbox.leaseMs,

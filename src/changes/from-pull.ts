@@ -80,9 +80,12 @@ export function changeFromPull(
   ids: { installationId: number; repositoryId: number },
   pull: PullRequestLike,
   attribution: ChangeAttribution,
+  commits: readonly CommitRecord[],
 ): ChangeInputRecord {
   const merged = isMerged(pull);
+  const times = commits.map((c) => c.authoredAt).filter((t): t is number => t !== null);
   return {
+    firstCommitAt: times.length > 0 ? Math.min(...times) : null,
     ...ids,
     number: pull.number,
     kind: "pull_request",

@@ -75,12 +75,16 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
     { installationId: scope.installationId, repositoryId: scope.repositoryId },
     pull,
     attribution,
+    records,
   );
+  const files = await listPullFiles(cc, pull.number);
   const id = await store.recordChange(
     {
       ...change,
       mergeMethod: inferred.method as MergeMethod,
       deployable: isDeployableBranch(pull.base.ref, cc.config.deployments, scope.defaultBranch),
+      paths: files.paths,
+      pathsComplete: files.complete,
     },
     records,
     cc.now(),
@@ -95,6 +99,26 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
   });
   await store.recordReverts(id, scope.repositoryId, revertTargets(reverts));
   return id;
+}
+
+/** Pages of files read per merged pull request (100 a page): enough to tell docs-only changes. */
+const MAX_FILE_PAGES = 3;
+
+/** The files a pull request touched, for `metric.ignorePaths` (capped; `complete` says whether all). */
+async function listPullFiles(cc: ChangeContext, number: number): Promise<{ paths: string[]; complete: boolean }> {
+  const paths: string[] = [];
+  for (let page = 1; page <= MAX_FILE_PAGES; page++) {
+    const { data } = await cc.octokit.rest.pulls.listFiles({
+      owner: cc.scope.owner,
+      repo: cc.scope.repo,
+      pull_number: number,
+      per_page: 100,
+      page,
+    });
+    paths.push(...data.map((f) => f.filename));
+    if (data.length < 100) return { paths, complete: true };
+  }
+  return { paths, complete: false };
 }
 
 /** A commit that reached a deployable branch without a pull request: a change of its own. */
@@ -131,6 +155,7 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
       evidence: attribution.evidence,
       commitsTotal: 1,
       commitsAi: attribution.ai ? 1 : 0,
+      firstCommitAt: commit.authoredAt,
       attributedSha: commit.sha,
     },
     [

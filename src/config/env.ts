@@ -46,6 +46,17 @@ export const envSchema = z.object({
   INBOX_LEASE_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(5 * 60_000)),
   /** How often an idle worker looks for due deliveries. */
   INBOX_POLL_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(1_000)),
+  /**
+   * Bearer tokens for GET /api/v1/report and /metrics, each limited to named owners:
+   * "TOKEN:owner1,owner2;TOKEN2:owner3". Unset: the API is off.
+   */
+  API_TOKENS: optional(z.string()),
+  /** Reports: scopes with fewer active engineers withhold per-engineer figures. */
+  METRIC_MIN_GROUP_SIZE: z.preprocess(blankToUndefined, positiveInt("a number of engineers").default(5)),
+  /** Reports: days after shipping within which a revert or rollback counts against a change. */
+  METRIC_REVERT_WINDOW_DAYS: z.preprocess(blankToUndefined, positiveInt("days").default(14)),
+  /** Reports: changes touching only these paths (comma-separated globs) are not counted. */
+  METRIC_IGNORE_PATHS: optional(z.string()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -64,6 +75,9 @@ export interface AppSettings {
   /** GitHub's web address, for links in check runs. */
   githubWebUrl: string;
   webhookProxyUrl: string | undefined;
+  /** API tokens and the owners each may read; empty: the API is off. */
+  apiTokens: ApiToken[];
+  metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[] };
   inbox: {
     concurrency: number;
     maxAttempts: number;
@@ -72,6 +86,12 @@ export interface AppSettings {
     leaseMs: number;
     pollMs: number;
   };
+}
+
+export interface ApiToken {
+  token: string;
+  /** Lower-cased owner logins this token may read. */
+  owners: string[];
 }
 
 export class ConfigurationError extends Error {
@@ -133,6 +153,15 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
     throw new ConfigurationError("INBOX_RETRY_MAX_MS: must be at least INBOX_RETRY_BASE_MS");
   }
   return {
+    apiTokens: parseApiTokens(e.API_TOKENS),
+    metric: {
+      minGroupSize: e.METRIC_MIN_GROUP_SIZE,
+      revertWindowDays: e.METRIC_REVERT_WINDOW_DAYS,
+      ignorePaths: (e.METRIC_IGNORE_PATHS ?? "")
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
+    },
     appId: e.APP_ID,
     privateKey,
     webhookSecret: e.WEBHOOK_SECRET,
@@ -153,4 +182,27 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       pollMs: e.INBOX_POLL_MS,
     },
   };
+}
+
+/** "TOKEN:owner1,owner2;TOKEN2:owner3" → tokens; a malformed entry stops start-up (never echoed). */
+export function parseApiTokens(value: string | undefined): ApiToken[] {
+  if (!value) return [];
+  return value
+    .split(";")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const colon = entry.lastIndexOf(":");
+      const token = colon === -1 ? "" : entry.slice(0, colon).trim();
+      const owners = (colon === -1 ? "" : entry.slice(colon + 1))
+        .split(",")
+        .map((o) => o.trim().toLowerCase())
+        .filter(Boolean);
+      if (token.length < 20 || owners.length === 0 || owners.some((o) => !/^[a-z0-9][a-z0-9-]*$/.test(o))) {
+        throw new ConfigurationError(
+          `API_TOKENS: entry ${i + 1} is not "TOKEN:owner1,owner2" with a token of at least 20 characters and GitHub owner logins`,
+        );
+      }
+      return { token, owners };
+    });
 }

@@ -67,7 +67,12 @@ export async function evaluatePullRequest(
     // whichever of the two is processed last.
     if (!superseded) {
       await ctx.store.recordChange(
-        changeFromPull({ installationId: ctx.payload.installation.id, repositoryId: repository.id }, pull, attribution),
+        changeFromPull(
+          { installationId: ctx.payload.installation.id, repositoryId: repository.id },
+          pull,
+          attribution,
+          records,
+        ),
         records,
         ctx.now(),
       );

@@ -22,6 +22,8 @@ export interface ModelPull {
   base: { ref: string };
   /** The PR's own commits (as listed by pulls.listCommits). */
   commits: string[];
+  /** Files the PR touched (default: one source file). */
+  files?: string[];
   /** For a rebase merge: the rebased copies on the base branch (GitHub associates them with the PR). */
   rebased?: string[];
   merged_at: string | null;
@@ -259,12 +261,10 @@ export class GitHubModel {
         log("GET releases");
         return [
           200,
-          [...this.releases]
-            .reverse()
-            .map((r) => ({
-              ...r,
-              html_url: `https://github.com/${this.owner}/${this.repo}/releases/tag/${r.tag_name}`,
-            })),
+          [...this.releases].reverse().map((r) => ({
+            ...r,
+            html_url: `https://github.com/${this.owner}/${this.repo}/releases/tag/${r.tag_name}`,
+          })),
         ];
       })
       .get(new RegExp(`^${base}/git/ref/tags(/|%2F)`))
@@ -321,6 +321,15 @@ export class GitHubModel {
         const p = this.pulls.get(n);
         if (!p) return [404, { message: "Not Found" }];
         return [200, p.commits.map((sha) => this.#restCommit(this.commits.get(sha) as ModelCommit))];
+      })
+      .get(new RegExp(`^${base}/pulls/(\\d+)/files`))
+      .reply((uri) => {
+        const n = Number(/pulls\/(\d+)\/files/.exec(uri)?.[1]);
+        log(`GET pulls/${n}/files`);
+        const p = this.pulls.get(n);
+        return p
+          ? [200, (p.files ?? ["src/index.ts"]).map((filename) => ({ filename }))]
+          : [404, { message: "Not Found" }];
       })
       .get(new RegExp(`^${base}/pulls/(\\d+)$`))
       .reply((uri) => {

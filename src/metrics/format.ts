@@ -1,0 +1,158 @@
+// Reports as text: a terminal table, CSV, Prometheus exposition and the PR check's one line.
+
+import { formatTable } from "../cli/io.js";
+import type { Report } from "./types.js";
+
+const num = (value: number | null, digits = 2) => (value === null ? "—" : value.toFixed(digits));
+const pct = (value: number | null) => (value === null ? "—" : `${(value * 100).toFixed(1)}%`);
+const hours = (value: number | null) => (value === null ? "—" : `${value.toFixed(1)} h`);
+
+export function formatReportTable(report: Report): string {
+  const lines = [
+    `Shipledger report: ${report.scope}, ${report.since} → ${report.until} (${num(report.weeks, 1)} weeks)`,
+    "",
+    formatTable(
+      ["FIGURE", "VALUE"],
+      [
+        ["Normalised deployments (AI-assisted prod deployments per engineer-week)", num(report.normalisedDeployments)],
+        ["Active engineers", String(report.activeEngineers)],
+        ["AI-in-production adoption (engineer-weeks)", pct(report.adoption)],
+        ["AI-assisted changes shipped", String(report.aiChangesShipped)],
+        ["All changes shipped", String(report.changesShipped)],
+        ["AI share of shipped changes", pct(report.aiShare)],
+        [
+          "Median lead time, AI-assisted / other",
+          `${hours(report.medianLeadTimeHours.ai)} / ${hours(report.medianLeadTimeHours.other)}`,
+        ],
+        [
+          "Change failure rate, AI-assisted / other",
+          `${pct(report.changeFailureRate.ai)} / ${pct(report.changeFailureRate.other)}`,
+        ],
+        [
+          "Not counted: bot / ignored paths / reverted",
+          `${report.excluded.bot} / ${report.excluded.ignoredPaths} / ${report.excluded.reverted}`,
+        ],
+      ],
+    ).trimEnd(),
+  ];
+  if (report.withheld) lines.push("", `Note: ${report.withheld}`);
+  const agents = Object.entries(report.byAgent).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (agents.length > 0) {
+    lines.push(
+      "",
+      formatTable(
+        ["AGENT", "AI-ASSISTED CHANGES SHIPPED"],
+        agents.map(([a, n]) => [a, String(n)]),
+      ).trimEnd(),
+    );
+  }
+  if (report.series.length > 0) {
+    lines.push(
+      "",
+      formatTable(
+        ["WEEK", "ACTIVE ENGINEERS", "AI DEPLOYMENTS", "AI CHANGES", "CHANGES", "NORMALISED", "ADOPTION"],
+        report.series.map((w) => [
+          w.week,
+          String(w.activeEngineers),
+          String(w.aiDeployments),
+          String(w.aiChangesShipped),
+          String(w.changesShipped),
+          num(w.normalisedDeployments),
+          pct(w.adoption),
+        ]),
+      ).trimEnd(),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const csvCell = (value: unknown) => {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** The weekly series as CSV, one row per week, with the period's totals in the last row. */
+export function formatReportCsv(report: Report): string {
+  const header = [
+    "scope",
+    "week",
+    "active_engineers",
+    "ai_deployments",
+    "ai_changes_shipped",
+    "changes_shipped",
+    "normalised_deployments",
+    "adoption",
+  ];
+  const rows = report.series.map((w) => [
+    report.scope,
+    w.week,
+    w.activeEngineers,
+    w.aiDeployments,
+    w.aiChangesShipped,
+    w.changesShipped,
+    w.normalisedDeployments,
+    w.adoption,
+  ]);
+  rows.push([
+    report.scope,
+    "total",
+    report.activeEngineers,
+    "",
+    report.aiChangesShipped,
+    report.changesShipped,
+    report.normalisedDeployments,
+    report.adoption,
+  ]);
+  return `${[header, ...rows].map((r) => r.map(csvCell).join(",")).join("\n")}\n`;
+}
+
+const label = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+
+/** Prometheus text exposition: the figures of each repository over the period. */
+export function formatPrometheus(reports: Array<{ repository: string; report: Report }>): string {
+  const metrics: Array<[string, string, (r: Report) => number | null]> = [
+    [
+      "shipledger_normalised_deployments",
+      "AI-assisted production deployments per active engineer-week (last 28 days)",
+      (r) => r.normalisedDeployments,
+    ],
+    ["shipledger_active_engineers", "Engineers credited with a merged change (last 28 days)", (r) => r.activeEngineers],
+    [
+      "shipledger_ai_changes_shipped",
+      "AI-assisted changes shipped to production and not reverted (last 28 days)",
+      (r) => r.aiChangesShipped,
+    ],
+    [
+      "shipledger_changes_shipped",
+      "Changes shipped to production and not reverted (last 28 days)",
+      (r) => r.changesShipped,
+    ],
+    ["shipledger_ai_share", "Share of shipped changes that were AI-assisted (last 28 days)", (r) => r.aiShare],
+    [
+      "shipledger_adoption",
+      "Share of active engineer-weeks with an AI-assisted production deployment (last 28 days)",
+      (r) => r.adoption,
+    ],
+  ];
+  const out: string[] = [];
+  for (const [name, help, value] of metrics) {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const { repository, report } of reports) {
+      const v = value(report);
+      // A withheld or undefined figure is left out rather than reported as 0.
+      if (v !== null) out.push(`${name}{repository="${label(repository)}"} ${v}`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** One line of repository context for the PR check. */
+export function formatContextLine(report: Report): string {
+  const share =
+    report.aiShare === null ? "no changes shipped" : `${pct(report.aiShare)} of shipped changes AI-assisted`;
+  const figure =
+    report.normalisedDeployments === null
+      ? `normalised deployments withheld (${report.withheld ?? "no active engineers"})`
+      : `${num(report.normalisedDeployments)} normalised deployments (AI-assisted production deployments per engineer-week)`;
+  return `This repository, last 28 days: ${figure}; ${share} (${report.changesShipped} shipped).`;
+}
