@@ -54,7 +54,11 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       now,
       ...(deps.random ? { random: deps.random } : {}),
       ...deps.worker,
-      app: { id: deps.app?.id, webUrl: deps.app?.webUrl ?? "https://github.com" },
+      app: {
+        id: deps.app?.id,
+        webUrl: deps.app?.webUrl ?? "https://github.com",
+        minGroupSize: deps.api?.metric.minGroupSize ?? 5,
+      },
     });
     const inbox = worker;
 

@@ -21,6 +21,7 @@ export interface PullRequestLike {
   merged_by?: { login: string } | null;
   created_at: string;
   user: { login: string; type?: string } | null;
+  assignees?: Array<{ login: string }> | null;
   labels?: Array<{ name?: string } | string>;
   head: { ref: string; sha: string };
   base: { ref: string };

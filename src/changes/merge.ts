@@ -11,6 +11,7 @@ import { detectReverts } from "../deployments/reverts.js";
 import { isDeployableBranch } from "../deployments/sources.js";
 import type { RangeCommit } from "../github/compare.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
+import { creditEngineer, normaliseLogin } from "../metrics/credit.js";
 import type { MergeMethod, Store } from "../store/types.js";
 import { attributePull, changeFromPull, commitsFromLedger, type PullRequestLike } from "./from-pull.js";
 
@@ -85,6 +86,13 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
       deployable: isDeployableBranch(pull.base.ref, cc.config.deployments, scope.defaultBranch),
       paths: files.paths,
       pathsComplete: files.complete,
+      engineer: creditEngineer({
+        author: pull.user,
+        assignees: (pull.assignees ?? []).map((a) => a.login),
+        body: pull.body,
+        commits,
+        mergedBy: pull.merged_by?.login ?? null,
+      }),
     },
     records,
     cc.now(),
@@ -156,6 +164,7 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
       commitsTotal: 1,
       commitsAi: attribution.ai ? 1 : 0,
       firstCommitAt: commit.authoredAt,
+      engineer: login && !isBot(login) ? normaliseLogin(login) : null,
       attributedSha: commit.sha,
     },
     [

@@ -34,6 +34,8 @@ export interface AttributionCheckInput {
   configErrors: readonly ConfigError[];
   /** Extra facts worth a line (e.g. an incomplete commit list). */
   notes: readonly string[];
+  /** One line of repository context (our own text, not escaped): its figures lately. */
+  context?: string | null;
 }
 
 /** An agent's display name: the catalogue's, a configured agent's, or the id. */
@@ -103,6 +105,7 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
     );
   }
   for (const note of input.notes) head.push(`> ${escapeMarkdown(note, 500)}`);
+  if (input.context) head.push("", `📈 ${input.context}`);
 
   // Configuration problems are shown first: the author of the file needs to see them.
   if (input.configErrors.length > 0) {

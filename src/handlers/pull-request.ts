@@ -4,9 +4,12 @@
 import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
+import { minGroupSizeInForce, type RepoConfig } from "../config/repo-config.js";
 import { describeGitHubError } from "../github/errors.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
+import { formatContextLine } from "../metrics/format.js";
+import { buildReport, defaultPeriod } from "../metrics/report.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
 export interface RepositoryLike {
@@ -14,6 +17,32 @@ export interface RepositoryLike {
   name: string;
   full_name: string;
   owner: { login: string };
+}
+
+/** The repository's figures over the configured period, from the ledger alone (no API calls). */
+async function repositoryContext(
+  ctx: DeliveryContext,
+  repository: RepositoryLike,
+  config: RepoConfig,
+): Promise<string> {
+  const now = ctx.now();
+  const report = await buildReport(
+    ctx.store,
+    {
+      label: repository.full_name,
+      installationId: ctx.payload.installation.id,
+      repositoryIds: [repository.id],
+      owner: repository.owner.login,
+    },
+    defaultPeriod(now, config.metric.periodDays),
+    {
+      now,
+      revertWindowDays: config.deployments.revertWindowDays,
+      ignorePaths: config.metric.ignorePaths,
+      minGroupSize: minGroupSizeInForce(ctx.app.minGroupSize, config.metric.minGroupSize),
+    },
+  );
+  return formatContextLine(report, config.metric.periodDays);
 }
 
 /** Retry on GitHub's transient failures; anything else (403, 404, 422…) will not get better. */
@@ -98,6 +127,7 @@ export async function evaluatePullRequest(
             configSource: loaded.source,
             configErrors: loaded.errors,
             notes,
+            context: await repositoryContext(ctx, repository, loaded.config),
           });
     const result = await publish(run);
     ctx.log.info(

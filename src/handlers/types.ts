@@ -30,6 +30,8 @@ export interface AppIdentity {
   id: number | undefined;
   /** GitHub's web address (https://github.com, or a GitHub Enterprise Server's). */
   webUrl: string;
+  /** The installation-wide minimum group size for per-engineer figures (METRIC_MIN_GROUP_SIZE). */
+  minGroupSize: number;
 }
 
 export type DeliveryHandler = (context: DeliveryContext) => Promise<void>;

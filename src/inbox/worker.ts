@@ -55,7 +55,7 @@ export class InboxWorker {
       leaseMs: options.leaseMs ?? 5 * 60_000,
       pollMs: options.pollMs ?? 1_000,
       backoff: { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8, ...options.backoff },
-      app: options.app ?? { id: undefined, webUrl: "https://github.com" },
+      app: options.app ?? { id: undefined, webUrl: "https://github.com", minGroupSize: 5 },
     };
   }
 

@@ -146,13 +146,17 @@ export function formatPrometheus(reports: Array<{ repository: string; report: Re
   return `${out.join("\n")}\n`;
 }
 
-/** One line of repository context for the PR check. */
-export function formatContextLine(report: Report): string {
-  const share =
-    report.aiShare === null ? "no changes shipped" : `${pct(report.aiShare)} of shipped changes AI-assisted`;
+/** One line of repository context for the PR check (our own words: shown as is). */
+export function formatContextLine(report: Report, days = 28): string {
+  const shipped =
+    report.aiShare === null
+      ? "no changes shipped"
+      : `${report.changesShipped} changes shipped, ${pct(report.aiShare)} AI-assisted`;
   const figure =
-    report.normalisedDeployments === null
-      ? `normalised deployments withheld (${report.withheld ?? "no active engineers"})`
-      : `${num(report.normalisedDeployments)} normalised deployments (AI-assisted production deployments per engineer-week)`;
-  return `This repository, last 28 days: ${figure}; ${share} (${report.changesShipped} shipped).`;
+    report.normalisedDeployments !== null
+      ? `${num(report.normalisedDeployments)} normalised deployments (AI-assisted production deployments per engineer-week)`
+      : report.activeEngineers === 0
+        ? "no engineer merged a change"
+        : `${report.activeEngineers} active engineers, too few for per-engineer figures`;
+  return `This repository, last ${days} days: ${figure}; ${shipped}.`;
 }

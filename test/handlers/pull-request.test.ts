@@ -109,6 +109,10 @@ describe("PR check: AI attribution", () => {
     expect(check.output.summary).toContain("**No AI assistance detected** in 2 commits or the pull request.");
     expect(check.output.summary).toContain("### How to mark AI assistance");
     expect(check.output.summary).toContain("Assisted-by: Claude:claude-opus-4.5");
+    // One line of repository context, from the ledger alone (no API call in the budget below).
+    expect(check.output.summary).toContain(
+      "📈 This repository, last 28 days: no engineer merged a change; no changes shipped.",
+    );
     // Budget: 2 config reads + 1 commit page + 1 read of existing runs + 1 write.
     expect(m.log.calls).toEqual([
       "GET /repos/Codertocat/Hello-World/contents/.github/shipledger.yml",
