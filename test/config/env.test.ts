@@ -91,3 +91,26 @@ describe("config: environment", () => {
     );
   });
 });
+
+describe("config: API_TOKENS", () => {
+  it("parses tokens limited to owners, lower-cased", async () => {
+    const { parseApiTokens } = await import("../../src/config/env.js");
+    expect(parseApiTokens("abcdefghijklmnopqrstuvwxyz:Acme,acme-labs; ZYXWVUTSRQPONMLKJIHGFEDCBA:widgets")).toEqual([
+      { token: "abcdefghijklmnopqrstuvwxyz", owners: ["acme", "acme-labs"] },
+      { token: "ZYXWVUTSRQPONMLKJIHGFEDCBA", owners: ["widgets"] },
+    ]);
+    expect(parseApiTokens(undefined)).toEqual([]);
+  });
+
+  it.each([
+    "short:acme",
+    "abcdefghijklmnopqrstuvwxyz",
+    "abcdefghijklmnopqrstuvwxyz:",
+    "abcdefghijklmnopqrstuvwxyz:bad owner",
+  ])("rejects %j without echoing it", async (value) => {
+    const { parseApiTokens } = await import("../../src/config/env.js");
+    expect(() => parseApiTokens(value)).toThrow(
+      'API_TOKENS: entry 1 is not "TOKEN:owner1,owner2" with a token of at least 20 characters and GitHub owner logins',
+    );
+  });
+});
