@@ -1,0 +1,90 @@
+import { expect, it } from "vitest";
+import type { CliIO } from "../../src/cli/io.js";
+import { reportCommand } from "../../src/cli/report.js";
+import { openStore } from "../../src/store/open.js";
+import { DAY, seedChange, seedDeployment, seedRepository } from "../helpers/ledger-seed.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const NOW = Date.UTC(2026, 10, 24, 12);
+
+function cli(env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env,
+    cwd: "/tmp",
+    now: () => NOW,
+    isTTY: false,
+  };
+  return { io, out: () => out.join(""), err: () => err.join("") };
+}
+
+eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
+  it("prints the report as a table, JSON (with the weekly series) and CSV", async () => {
+    const url = await newDatabaseUrl();
+    const store = await openStore(url);
+    try {
+      await seedRepository(store, 1, "acme", 10, "shop", NOW - 40 * DAY);
+      const team = ["ana", "ben", "cy", "dee", "eve", "fay"];
+      const shas: string[] = [];
+      for (const [i, engineer] of team.entries()) {
+        shas.push(
+          await seedChange(store, 1, 10, { number: i + 1, engineer, ai: i % 2 === 0, mergedAt: NOW - 20 * DAY }),
+        );
+      }
+      await seedDeployment(store, 1, 10, "1", NOW - 19 * DAY, shas);
+    } finally {
+      await store.close();
+    }
+    const table = cli({ DATABASE_URL: url });
+    expect(await reportCommand(["--repo", "acme/shop"], table.io)).toBe(0);
+    expect(table.out()).toContain("Shipledger report: acme/shop, 2026-10-27");
+    expect(table.out()).toMatch(/Normalised deployments \(AI-assisted prod deployments per engineer-week\)\s+0\.13/);
+    expect(table.out()).toMatch(/AI share of shipped changes\s+50\.0%/);
+
+    const json = cli({ DATABASE_URL: url });
+    expect(
+      await reportCommand(
+        ["--org", "acme", "--format", "json", "--since", "2026-10-27", "--until", "2026-11-24"],
+        json.io,
+      ),
+    ).toBe(0);
+    const report = JSON.parse(json.out());
+    expect(report).toMatchObject({
+      scope: "acme (organisation)",
+      activeEngineers: 6,
+      changesShipped: 6,
+      aiChangesShipped: 3,
+    });
+    expect(report.normalisedDeployments).toBeCloseTo(3 / (6 * 4), 10);
+    expect(report.series.length).toBeGreaterThanOrEqual(4);
+
+    const csv = cli({ DATABASE_URL: url });
+    expect(await reportCommand(["--repo", "acme/shop", "--format", "csv"], csv.io)).toBe(0);
+    const lines = csv.out().trim().split("\n");
+    expect(lines[0]).toBe(
+      "scope,week,active_engineers,ai_deployments,ai_changes_shipped,changes_shipped,normalised_deployments,adoption",
+    );
+    expect(lines.at(-1)).toMatch(/^acme\/shop,total,6,,3,6,0\.125,/);
+  });
+});
+
+it.each([
+  [[], 2, "report: give --repo OWNER/NAME or --org OWNER"],
+  [["--repo", "acme"], 2, 'report: --repo expects OWNER/NAME, got "acme"'],
+  [["--org", "acme", "--format", "xml"], 2, 'report: --format expects table, json or csv, got "xml"'],
+  [
+    ["--org", "acme", "--since", "last week"],
+    2,
+    'report: --since: expected a date such as 2026-11-01 or 2026-11-01T09:00:00Z, got "last week"',
+  ],
+  [["--org", "nobody"], 1, "report: the ledger knows no installation for nobody"],
+])("cli: report %j fails with a clear line", async (argv, code, message) => {
+  const c = cli({ DATABASE_URL: ":memory:" });
+  await expect(reportCommand(argv, c.io)).rejects.toMatchObject({
+    exitCode: code,
+    message: expect.stringContaining(message),
+  });
+});
