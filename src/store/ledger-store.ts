@@ -15,6 +15,7 @@ import type {
   DeploymentRecord,
   Dialect,
   InstallationRecord,
+  ReportChangeRow,
   NewDelivery,
   RepositoryRecord,
   SessionRef,
@@ -674,6 +675,86 @@ export class LedgerStore implements Store {
       if (rows[0]) rolledBackBy = { deploymentId: Number(rows[0].id), at: Number(rows[0].at) };
     }
     return { shippedBy, revertedBy, rolledBackBy };
+  }
+
+  async findInstallationByAccount(login: string): Promise<InstallationRecord | null> {
+    const t = this.#t.installations;
+    const rows = await this.#db
+      .select({
+        id: t.id,
+        accountLogin: t.accountLogin,
+        accountType: t.accountType,
+        suspendedAt: t.suspendedAt,
+        deletedAt: t.deletedAt,
+      })
+      .from(t)
+      .where(sql`lower(${t.accountLogin}) = ${login.toLowerCase()}`)
+      .orderBy(desc(t.updatedAt));
+    return rows.find((r) => r.deletedAt === null) ?? rows[0] ?? null;
+  }
+
+  async findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null> {
+    const all = await this.listRepositories(installationId, { includeRemoved: true });
+    return all.find((r) => r.fullName.toLowerCase() === fullName.toLowerCase()) ?? null;
+  }
+
+  async listReportChanges(
+    scope: { installationId: number; repositoryIds?: number[] },
+    since: number,
+    until: number,
+  ): Promise<ReportChangeRow[]> {
+    const c = this.#t.changes;
+    const r = this.#t.repositories;
+    const inScope = and(
+      eq(c.installationId, scope.installationId),
+      eq(c.state, "merged"),
+      eq(c.deployable, true),
+      scope.repositoryIds ? inArray(c.repositoryId, scope.repositoryIds.length ? scope.repositoryIds : [-1]) : undefined,
+    );
+    const columns = {
+      id: c.id,
+      repositoryId: c.repositoryId,
+      repository: r.fullName,
+      number: c.number,
+      engineer: c.engineer,
+      botChange: c.botChange,
+      ai: c.ai,
+      agents: c.agents,
+      mergedAt: c.mergedAt,
+      firstCommitAt: c.firstCommitAt,
+      paths: c.paths,
+      pathsComplete: c.pathsComplete,
+      shippedDeploymentId: c.shippedDeploymentId,
+      shippedAt: c.shippedAt,
+      revertedAt: c.revertedAt,
+      rolledBackAt: c.rolledBackAt,
+    };
+    // Two index range scans (merged in the period; shipped in the period), not one OR scan.
+    const merged = await this.#db
+      .select(columns)
+      .from(c)
+      .innerJoin(r, eq(r.id, c.repositoryId))
+      .where(and(inScope, sql`${c.mergedAt} >= ${since}`, sql`${c.mergedAt} < ${until}`));
+    const shipped = await this.#db
+      .select(columns)
+      .from(c)
+      .innerJoin(r, eq(r.id, c.repositoryId))
+      .where(
+        and(
+          inScope,
+          sql`${c.shippedAt} >= ${since}`,
+          sql`${c.shippedAt} < ${until}`,
+          sql`(${c.mergedAt} < ${since} OR ${c.mergedAt} >= ${until})`,
+        ),
+      );
+    return [...merged, ...shipped]
+      .map((row) => ({
+        ...row,
+        mergedAt: row.mergedAt ?? 0,
+        agents: JSON.parse(row.agents) as string[],
+        paths: JSON.parse(row.paths) as string[],
+      }))
+      .sort((a, b) => a.id - b.id);
   }
 
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {

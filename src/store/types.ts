@@ -179,6 +179,26 @@ export interface ChangeFate {
   rolledBackBy: { deploymentId: number; at: number } | null;
 }
 
+/** A merged, deployable change as reports read it (see src/metrics/types.ts, MetricChange). */
+export interface ReportChangeRow {
+  id: number;
+  repositoryId: number;
+  repository: string;
+  number: number | null;
+  engineer: string | null;
+  botChange: boolean;
+  ai: boolean;
+  agents: string[];
+  mergedAt: number;
+  firstCommitAt: number | null;
+  paths: string[];
+  pathsComplete: boolean;
+  shippedDeploymentId: number | null;
+  shippedAt: number | null;
+  revertedAt: number | null;
+  rolledBackAt: number | null;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
@@ -242,6 +262,20 @@ export interface Store {
   changesRolledBackBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
   /** Which deployment first shipped a change, and whether a shipped revert or a rollback undid it. */
   changeFate(installationId: number, changeId: number): Promise<ChangeFate>;
+
+  /** The installation of an account (organisation or user), by login (case-insensitive). */
+  findInstallationByAccount(login: string): Promise<InstallationRecord | null>;
+  /** A repository of one installation by "owner/name" (case-insensitive). */
+  findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null>;
+  /**
+   * Merged changes into deployable branches of an installation (optionally some repositories)
+   * that were merged, or shipped, in [since, until).
+   */
+  listReportChanges(
+    scope: { installationId: number; repositoryIds?: number[] },
+    since: number,
+    until: number,
+  ): Promise<ReportChangeRow[]>;
 
   /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
   enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;
