@@ -176,11 +176,28 @@ export const deploymentsConfigSchema = z
     }
   });
 
+/** The smallest group of active engineers whose per-engineer figures are shown, unless configured. */
+export const DEFAULT_MIN_GROUP_SIZE = 5;
+
+// The revert window is `deployments.revertWindowDays`: one window for linking and for the metric.
+// `minGroupSize` has no schema default: left out, the installation's minimum applies as it is (see
+// minGroupSizeInForce); a default here would silently undo an operator's lower minimum.
+export const metricConfigSchema = z.strictObject({
+  /** Paths (globs; `*` also crosses `/`, `**` may be no folder) of files that alone never make a change count, e.g. "*.lock". */
+  ignorePaths: patterns().default([]),
+  /** Fewest active engineers for per-engineer figures; can raise the installation's minimum (default 5), never lower it. */
+  minGroupSize: z.number().int().min(1).max(1000).optional(),
+  /** Days a report covers unless asked otherwise (the PR check's repository line uses it too). */
+  periodDays: z.number().int().min(1).max(366).default(28),
+});
+
 export const repoConfigSchema = z.strictObject({
   /** How AI assistance is recognised on commits and pull requests. */
   attribution: attributionConfigSchema.prefault({}),
   /** Which events are production deployments, which branches ship, and the revert window. */
   deployments: deploymentsConfigSchema.prefault({}),
+  /** What the normalised-deployments metric leaves out, and how small a group it reports on. */
+  metric: metricConfigSchema.prefault({}),
 });
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
@@ -188,9 +205,21 @@ export type RepoConfigInput = z.input<typeof repoConfigSchema>;
 export type AttributionConfig = z.infer<typeof attributionConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type DeploymentsConfig = z.infer<typeof deploymentsConfigSchema>;
+export type MetricConfig = z.infer<typeof metricConfigSchema>;
 
 /** The configuration of a repository without `.github/shipledger.yml`. */
 export const defaults: RepoConfig = repoConfigSchema.parse({});
+
+/**
+ * The minimum group size in force for a report. The installation's setting (an operator's choice,
+ * default 5) is a floor that a repository's `.github/shipledger.yml` can raise but never lower:
+ * anyone with write access writes that file, and lowering it would expose small teams. An
+ * organisation report has no repository file and uses the installation's value alone.
+ */
+export function minGroupSizeInForce(installation: number | null | undefined, repository?: number): number {
+  const floor = installation ?? DEFAULT_MIN_GROUP_SIZE;
+  return repository === undefined ? floor : Math.max(floor, repository);
+}
 
 export interface ConfigError {
   /** Field path as written in the file, e.g. "attribution.labels[2]"; "(root)" for the file. */

@@ -52,6 +52,17 @@ export interface MetricOptions {
   minGroupSize: number;
   /** Now, for "is the revert window still open" decisions. */
   now: number;
+  /**
+   * Per-repository overrides (each repository's own `.github/shipledger.yml`), by repositoryId, for
+   * organisation reports; a repository without an entry uses the options above.
+   */
+  repositories?: ReadonlyMap<number, RepositoryMetricSettings>;
+}
+
+/** The settings of one repository that can differ within an organisation report. */
+export interface RepositoryMetricSettings {
+  revertWindowDays?: number;
+  ignorePaths?: string[];
 }
 
 export interface Comparison<T> {
@@ -62,6 +73,10 @@ export interface Comparison<T> {
 export interface WeekFigures {
   /** Monday 00:00 UTC of the week, ISO date (YYYY-MM-DD). */
   week: string;
+  /** Days of this week inside the period: 7, or fewer for a partial first or last week. */
+  days: number;
+  /** True when the period starts or ends inside this week (then `days` < 7). */
+  partial: boolean;
   activeEngineers: number;
   /** Distinct (engineer, deployment) pairs: AI-assisted production deployments credited this week. */
   aiDeployments: number;
@@ -95,5 +110,7 @@ export interface Report {
   /** AI-assisted changes shipped, by agent id. */
   byAgent: Record<string, number>;
   excluded: { bot: number; ignoredPaths: number; reverted: number };
+  /** Counted changes whose revert window is still open at `now`: a later revert can still remove them. */
+  provisional: number;
   series: WeekFigures[];
 }

@@ -2,11 +2,14 @@ import { describe, expect, it } from "vitest";
 import { MARKER_IDS } from "../../src/attribution/agents.js";
 import {
   CONFIG_LIMITS,
+  DEFAULT_MIN_GROUP_SIZE,
   defaults,
   formatPath,
+  minGroupSizeInForce,
   parseRepoConfig,
   repoConfigSchema,
 } from "../../src/config/repo-config.js";
+import { pathMatcher } from "../../src/metrics/compute.js";
 
 const attributionDefaults = {
   agents: [],
@@ -39,7 +42,11 @@ const agentDefaults = {
 
 describe("defaults", () => {
   it("are the schema's parse of an empty file", () => {
-    expect(defaults).toEqual({ attribution: attributionDefaults, deployments: deploymentsDefaults });
+    expect(defaults).toEqual({
+      attribution: attributionDefaults,
+      deployments: deploymentsDefaults,
+      metric: { ignorePaths: [], periodDays: 28 },
+    });
     expect(repoConfigSchema.parse({})).toEqual(defaults);
     expect(repoConfigSchema.parse({ attribution: {} })).toEqual(defaults);
   });
@@ -385,5 +392,84 @@ describe("deployments section", () => {
       "deployments.workflow: expected at most 200 characters, got 201",
     ]);
     expect(config.deployments).toEqual(deploymentsDefaults);
+  });
+});
+
+describe("metric section", () => {
+  const metricDefaults = { ignorePaths: [], periodDays: 28 };
+
+  it("defaults: nothing ignored, a 28-day period, the installation's minimum group size", () => {
+    expect(parseRepoConfig({ metric: {} })).toEqual({ config: defaults, errors: [] });
+    expect(parseRepoConfig({ metric: null })).toEqual({ config: defaults, errors: [] });
+    expect(defaults.metric).toEqual(metricDefaults);
+    expect(defaults.metric.minGroupSize).toBeUndefined();
+  });
+
+  it("reads ignored paths, a minimum group size and a period", () => {
+    const metric = { ignorePaths: ["**/*.lock", "docs/**", "src/generated/*"], minGroupSize: 8, periodDays: 14 };
+    const { config, errors } = parseRepoConfig({ metric });
+    expect(errors).toEqual([]);
+    expect(config.metric).toEqual(metric);
+    // The globs are the metric's path globs.
+    const ignored = pathMatcher(config.metric.ignorePaths);
+    expect(["yarn.lock", "web/yarn.lock", "docs/a/b.md", "src/generated/api/v1.ts"].every((p) => ignored?.(p))).toBe(
+      true,
+    );
+    expect(ignored?.("src/app.ts")).toBe(false);
+  });
+
+  it("takes the revert window from the deployments section, not a second one", () => {
+    const { errors } = parseRepoConfig({ metric: { revertWindowDays: 7 } });
+    expect(errors.map((e) => e.message)).toEqual([
+      "metric.revertWindowDays: unknown key; expected one of ignorePaths, minGroupSize, periodDays",
+    ]);
+  });
+
+  it.each<[string, Record<string, unknown>, string[], Record<string, unknown>]>([
+    ["a group of none", { minGroupSize: 0 }, ["metric.minGroupSize: expected at least 1, got 0"], {}],
+    ["half an engineer", { minGroupSize: 2.5 }, ["metric.minGroupSize: expected a whole number, got 2.5"], {}],
+    [
+      "a period of no days",
+      { periodDays: 0, ignorePaths: ["*.lock"] },
+      ["metric.periodDays: expected at least 1, got 0"],
+      { ignorePaths: ["*.lock"] },
+    ],
+    ["a period over a year", { periodDays: 400 }, ["metric.periodDays: expected at most 366, got 400"], {}],
+    [
+      "an ignored path written as a string",
+      { ignorePaths: "docs/**" },
+      ['metric.ignorePaths: expected a list, got "docs/**"'],
+      {},
+    ],
+    [
+      "an empty pattern is dropped, the rest kept",
+      { ignorePaths: ["", "*.lock"] },
+      ['metric.ignorePaths[0]: expected a non-empty string, got ""'],
+      { ignorePaths: ["*.lock"] },
+    ],
+    ["a misspelt key", { ignorePath: ["*.lock"] }, ['metric.ignorePath: unknown key; did you mean "ignorePaths"?'], {}],
+  ])("%s", (_name, metric, messages, expected) => {
+    const { config, errors } = parseRepoConfig({ metric, attribution: { labels: ["ai"] } });
+    expect(errors.map((e) => e.message)).toEqual(messages);
+    expect(config.metric).toEqual({ ...metricDefaults, ...expected });
+    // A bad metric section never costs another section.
+    expect(config.attribution.labels).toEqual(["ai"]);
+  });
+
+  it("bounds the ignored paths like every pattern list", () => {
+    const ignorePaths = Array.from({ length: CONFIG_LIMITS.maxPatterns + 1 }, (_, i) => `gen-${i}/**`);
+    const { config, errors } = parseRepoConfig({ metric: { ignorePaths } });
+    expect(errors.map((e) => e.message)).toEqual(["metric.ignorePaths: expected at most 50 items, got 51"]);
+    expect(config.metric).toEqual(metricDefaults);
+  });
+
+  it.each<[string, number | undefined, number | undefined, number]>([
+    ["nothing configured: 5", undefined, undefined, DEFAULT_MIN_GROUP_SIZE],
+    ["the installation's minimum alone", 3, undefined, 3],
+    ["a repository can raise it", 3, 8, 8],
+    ["a repository cannot lower it", 5, 2, 5],
+    ["a repository cannot lower the default either", undefined, 2, 5],
+  ])("minimum group size in force: %s", (_name, installation, repository, expected) => {
+    expect(minGroupSizeInForce(installation, repository)).toBe(expected);
   });
 });

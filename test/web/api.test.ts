@@ -55,7 +55,7 @@ describe("reports API", () => {
   it("answers a token's own scope with the report", async () => {
     const res = await get("/api/v1/report?repo=acme/shop", TOKEN_A);
     expect(res.status).toBe(200);
-    const report = await res.json();
+    const report = (await res.json()) as { normalisedDeployments: number; series: unknown };
     expect(report).toMatchObject({
       scope: "acme/shop",
       activeEngineers: 5,
@@ -69,7 +69,7 @@ describe("reports API", () => {
     expect(JSON.stringify(report)).not.toMatch(/"(ana|ben|cy|dee|eve)"/);
     const org = await get("/api/v1/report?org=acme&since=2026-10-01&until=2026-11-24", TOKEN_A);
     expect(org.status).toBe(200);
-    expect((await org.json()).scope).toBe("acme (organisation)");
+    expect(((await org.json()) as { scope: string }).scope).toBe("acme (organisation)");
   });
 
   it.each([

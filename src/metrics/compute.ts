@@ -1,0 +1,327 @@
+// The normalised-deployments metric (shared PRODUCT.md, "The metric"): MetricInput in, Report out.
+// Pure: no I/O, no clock (`options.now` is passed).
+//
+// Definitions, for a period [since, until) of W weeks:
+// - W = (until − since) / 7 days, a real number: a 10-day period is 10/7 weeks, so a period that is
+//   not whole weeks is neither rounded nor padded.
+// - A change is credited to its engineer (lower-cased: GitHub logins are case-insensitive). Bot
+//   changes, changes no human is credited with (engineer null) and changes credited to a bot login
+//   are "bot": they never make anyone active and never count as shipped.
+// - E = active engineers: credited with at least one change merged in the period. Every merged
+//   change counts for activity, even one that only touches ignored paths or is later reverted.
+// - A change ships in the period when its first production deployment (`shipped.at`) is in the
+//   period, whenever it was merged. It is *counted* unless it is bot, touches only ignored paths
+//   (`pathsComplete` and every path matches `ignorePaths`), or was reverted or rolled back within
+//   the revert window after shipping. `excluded` gives the others by first reason in that order, so
+//   changesShipped + excluded.bot + excluded.ignoredPaths + excluded.reverted = changes shipped.
+// - The revert window is whole days after shipping, its end included (isWithinRevertWindow); an
+//   organisation report takes each repository's window and ignored paths (`options.repositories`).
+//   `provisional` counts the counted changes whose window is still open at `now`. A change listed
+//   twice (a redeploy joined in) keeps its first shipment.
+// - D(e) = distinct deployments in the period that shipped a counted AI-assisted change credited to
+//   e; normalised deployments = Σ|D(e)| / (|E| × W). The sum runs over every credited engineer,
+//   also one whose shipped change merged before the period (and who may not be in E): restricting
+//   it to E would let someone make an earlier change count by merging anything, even a PR that
+//   never ships. As it is, more merges can only grow the denominator.
+// - Change failure rate = changes reverted or rolled back within the window / changes shipped, bot
+//   and ignored-path changes left out; reverted changes are its numerator, not excluded.
+// - Median lead time: first commit → production, in hours, over counted changes whose first commit
+//   is known; the mean of the two middle values for an even count.
+//
+// Weekly series: weeks start on Monday 00:00 UTC. The first and last weeks are cut to the period
+// and marked `partial` with the `days` they keep, so a period that does not start on a Monday has
+// a partial first week. A week's active engineers merged a change that week; its AI deployments
+// are the (engineer, deployment) pairs shipped that week, so they add up to Σ|D(e)|; its
+// normalised figure is AI deployments / (active × days/7). An engineer-week is adopting when the
+// engineer was active that week and a pair of theirs shipped that week; adoption = adopting /
+// active engineer-weeks, for each week and over the period.
+//
+// Privacy: nothing per person leaves this module. When |E| is below minGroupSize, every
+// per-engineer figure (normalised deployments, adoption, and those of each week) is null and
+// `withheld` says why; counts stay. A week with fewer active engineers than the minimum has its
+// per-engineer figures withheld too, even when the period has enough.
+
+import { isBot } from "../attribution/agents.js";
+import { compileGlob, type Glob } from "../attribution/glob.js";
+import { isWithinRevertWindow } from "../deployments/reverts.js";
+import type {
+  MetricChange,
+  MetricInput,
+  MetricOptions,
+  Report,
+  RepositoryMetricSettings,
+  WeekFigures,
+} from "./types.js";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+
+/** Computes the report of `input` (see the definitions above). Throws a RangeError for an empty period. */
+export function computeReport(input: MetricInput, options: MetricOptions): Report {
+  const { since, until } = input;
+  if (!Number.isFinite(since) || !Number.isFinite(until) || until <= since) {
+    throw new RangeError(`the period must end after it starts (since ${since}, until ${until})`);
+  }
+  const inPeriod = (t: number) => t >= since && t < until;
+  const calendar = weekCalendar(since, until);
+  const settings = repositorySettings(options);
+  const changes = firstShipments(input.changes);
+
+  // Activity: who merged a change in the period, and in which weeks.
+  const active = new Set<string>();
+  for (const change of changes) {
+    const engineer = creditedHuman(change);
+    if (engineer === null || !inPeriod(change.mergedAt)) continue;
+    active.add(engineer);
+    calendar.at(change.mergedAt)?.active.add(engineer);
+  }
+
+  // What shipped in the period.
+  const pairs = new Set<string>();
+  const excluded = { bot: 0, ignoredPaths: 0, reverted: 0 };
+  const byAgent = new Map<string, number>();
+  const leadTimes = { ai: [] as number[], other: [] as number[] };
+  const failures = { ai: { failed: 0, shipped: 0 }, other: { failed: 0, shipped: 0 } };
+  let aiChangesShipped = 0;
+  let changesShipped = 0;
+  let provisional = 0;
+
+  for (const change of changes) {
+    const shipped = change.shipped;
+    if (shipped === null || !inPeriod(shipped.at)) continue;
+    const engineer = creditedHuman(change);
+    if (engineer === null) {
+      excluded.bot++;
+      continue;
+    }
+    const repo = settings(change.repositoryId);
+    if (repo.onlyIgnoredPaths(change)) {
+      excluded.ignoredPaths++;
+      continue;
+    }
+    const kind = change.ai ? "ai" : "other";
+    const failed = [change.revertedAt, change.rolledBackAt].some(
+      (at) => at !== null && isWithinRevertWindow(shipped.at, at, repo.revertWindowDays),
+    );
+    failures[kind].shipped++;
+    if (failed) {
+      failures[kind].failed++;
+      excluded.reverted++;
+      continue;
+    }
+
+    changesShipped++;
+    if (shipped.at + repo.revertWindowDays * DAY_MS > options.now) provisional++;
+    if (change.firstCommitAt !== null) leadTimes[kind].push(Math.max(0, shipped.at - change.firstCommitAt) / HOUR_MS);
+    const week = calendar.at(shipped.at);
+    if (week) week.changesShipped++;
+    if (!change.ai) continue;
+
+    aiChangesShipped++;
+    for (const agent of new Set(change.agents)) byAgent.set(agent, (byAgent.get(agent) ?? 0) + 1);
+    const pair = `${engineer}\u0000${shipped.deploymentId}`;
+    pairs.add(pair);
+    if (week) {
+      week.aiChangesShipped++;
+      week.pairs.add(pair);
+      if (week.active.has(engineer)) week.adopters.add(engineer);
+    }
+  }
+
+  const withheld = active.size < options.minGroupSize ? withheldReason(active.size, options.minGroupSize) : null;
+  const W = (until - since) / WEEK_MS;
+
+  let activeEngineerWeeks = 0;
+  let adoptingEngineerWeeks = 0;
+  const series = calendar.weeks.map((week): WeekFigures => {
+    const engineers = week.active.size;
+    activeEngineerWeeks += engineers;
+    adoptingEngineerWeeks += week.adopters.size;
+    const shown = withheld === null && engineers > 0 && engineers >= options.minGroupSize;
+    return {
+      week: week.monday,
+      days: week.days,
+      partial: week.days < 7,
+      activeEngineers: engineers,
+      aiDeployments: week.pairs.size,
+      aiChangesShipped: week.aiChangesShipped,
+      changesShipped: week.changesShipped,
+      normalisedDeployments: shown ? week.pairs.size / (engineers * (week.days / 7)) : null,
+      adoption: shown ? week.adopters.size / engineers : null,
+    };
+  });
+
+  const shown = withheld === null && active.size > 0;
+  return {
+    scope: input.scope,
+    since: new Date(since).toISOString(),
+    until: new Date(until).toISOString(),
+    weeks: W,
+    activeEngineers: active.size,
+    normalisedDeployments: shown ? pairs.size / (active.size * W) : null,
+    adoption: shown && activeEngineerWeeks > 0 ? adoptingEngineerWeeks / activeEngineerWeeks : null,
+    withheld,
+    aiChangesShipped,
+    changesShipped,
+    aiShare: changesShipped > 0 ? aiChangesShipped / changesShipped : null,
+    medianLeadTimeHours: { ai: median(leadTimes.ai), other: median(leadTimes.other) },
+    changeFailureRate: {
+      ai: failures.ai.shipped > 0 ? failures.ai.failed / failures.ai.shipped : null,
+      other: failures.other.shipped > 0 ? failures.other.failed / failures.other.shipped : null,
+    },
+    byAgent: Object.fromEntries([...byAgent].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    excluded,
+    provisional,
+    series,
+  };
+}
+
+/** The one sentence a report carries when its per-engineer figures are withheld. */
+export function withheldReason(activeEngineers: number, minGroupSize: number): string {
+  const unit = minGroupSize === 1 ? "engineer" : "engineers";
+  return `fewer than ${minGroupSize} active ${unit} (${activeEngineers}): per-engineer figures are withheld so that the report cannot single anyone out`;
+}
+
+/** The human a change is credited to (lower-cased), or null when it is a bot's or nobody's. */
+function creditedHuman(change: MetricChange): string | null {
+  if (change.botChange || change.engineer === null) return null;
+  const engineer = change.engineer.trim().toLowerCase();
+  return engineer === "" || isBot(engineer) ? null : engineer;
+}
+
+/**
+ * One row per change, at its first shipment: a change listed twice (a redeploy joined in by a
+ * query) keeps the earliest deployment, so redeploying ships nothing new.
+ */
+function firstShipments(changes: readonly MetricChange[]): MetricChange[] {
+  const byId = new Map<number, MetricChange>();
+  for (const change of changes) {
+    const seen = byId.get(change.id);
+    if (seen === undefined || shipsEarlier(change, seen)) byId.set(change.id, change);
+  }
+  return [...byId.values()];
+}
+
+function shipsEarlier(a: MetricChange, b: MetricChange): boolean {
+  if (a.shipped === null) return false;
+  if (b.shipped === null) return true;
+  if (a.shipped.at !== b.shipped.at) return a.shipped.at < b.shipped.at;
+  return a.shipped.deploymentId < b.shipped.deploymentId;
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const upper = sorted[mid] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] as number) + upper) / 2;
+}
+
+// ---- weeks --------------------------------------------------------------------------------------
+
+interface Week {
+  /** Monday 00:00 UTC of the week, YYYY-MM-DD. */
+  monday: string;
+  /** Days of the week inside the period. */
+  days: number;
+  /** Engineers who merged a change this week. */
+  active: Set<string>;
+  /** (engineer, deployment) pairs shipped this week. */
+  pairs: Set<string>;
+  /** Engineers active this week with a pair shipped this week. */
+  adopters: Set<string>;
+  aiChangesShipped: number;
+  changesShipped: number;
+}
+
+/** Monday 00:00 UTC on or before `t`. */
+export function mondayOf(t: number): number {
+  const midnight = Math.floor(t / DAY_MS) * DAY_MS;
+  const weekday = new Date(midnight).getUTCDay(); // 0 = Sunday
+  return midnight - ((weekday + 6) % 7) * DAY_MS;
+}
+
+/** The weeks that meet [since, until), and the week of a time inside the period. */
+function weekCalendar(since: number, until: number): { weeks: Week[]; at(t: number): Week | undefined } {
+  const first = mondayOf(since);
+  const weeks: Week[] = [];
+  for (let start = first; start < until; start += WEEK_MS) {
+    weeks.push({
+      monday: new Date(start).toISOString().slice(0, 10),
+      days: (Math.min(start + WEEK_MS, until) - Math.max(start, since)) / DAY_MS,
+      active: new Set(),
+      pairs: new Set(),
+      adopters: new Set(),
+      aiChangesShipped: 0,
+      changesShipped: 0,
+    });
+  }
+  return {
+    weeks,
+    at: (t) => (t >= since && t < until ? weeks[Math.floor((t - first) / WEEK_MS)] : undefined),
+  };
+}
+
+// ---- ignored paths and per-repository settings --------------------------------------------------
+
+interface ResolvedSettings {
+  revertWindowDays: number;
+  onlyIgnoredPaths(change: MetricChange): boolean;
+}
+
+function repositorySettings(options: MetricOptions): (repositoryId: number) => ResolvedSettings {
+  const resolve = (own: RepositoryMetricSettings | undefined): ResolvedSettings => {
+    const matches = pathMatcher(own?.ignorePaths ?? options.ignorePaths);
+    return {
+      revertWindowDays: own?.revertWindowDays ?? options.revertWindowDays,
+      // A truncated or empty list of paths can hide a real change: only a complete list is judged.
+      onlyIgnoredPaths: (change) =>
+        matches !== null && change.pathsComplete && change.paths.length > 0 && change.paths.every(matches),
+    };
+  };
+  const fallback = resolve(undefined);
+  const cache = new Map<number, ResolvedSettings>();
+  return (repositoryId) => {
+    const own = options.repositories?.get(repositoryId);
+    if (own === undefined) return fallback;
+    let resolved = cache.get(repositoryId);
+    if (resolved === undefined) {
+      resolved = resolve(own);
+      cache.set(repositoryId, resolved);
+    }
+    return resolved;
+  };
+}
+
+/** Most `**` segments a pattern may have optional; beyond that they stay as plain `*` runs. */
+const MAX_OPTIONAL_SEGMENTS = 4;
+
+/**
+ * A matcher of file paths against `metric.ignorePaths`, or null for no patterns. Paths are
+ * case-sensitive, as in git. Globs are src/attribution/glob.ts's: `*` matches any run of
+ * characters *including* `/` (so `*.lock` matches lockfiles in any folder and `docs/*` everything
+ * under docs/), `?` one character. A `**` path segment also matches no folder at all: `**\/*.lock`
+ * matches `yarn.lock` at the root and `docs/**\/*.md` matches `docs/a.md`. A leading `/` is dropped.
+ */
+export function pathMatcher(patterns: readonly string[]): ((path: string) => boolean) | null {
+  const globs: Glob[] = [];
+  for (const pattern of patterns) {
+    for (const variant of globstarVariants(pattern.replace(/^\/+/, ""))) globs.push(compileGlob(variant));
+  }
+  if (globs.length === 0) return null;
+  return (path) => globs.some((glob) => glob.test(path));
+}
+
+function globstarVariants(pattern: string): string[] {
+  const segments = pattern.split("/");
+  // A `**` segment before the last one may stand for no folder at all.
+  const optional = segments.flatMap((s, i) => (s === "**" && i < segments.length - 1 ? [i] : []));
+  if (optional.length === 0 || optional.length > MAX_OPTIONAL_SEGMENTS) return [pattern];
+  const variants = new Set<string>();
+  for (let mask = 0; mask < 1 << optional.length; mask++) {
+    const dropped = new Set(optional.filter((_, bit) => (mask >> bit) & 1));
+    variants.add(segments.filter((_, i) => !dropped.has(i)).join("/"));
+  }
+  return [...variants];
+}
