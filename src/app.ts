@@ -1,4 +1,4 @@
-import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
 import type { ApiToken } from "./config/env.js";
 import { deploymentHandlers } from "./handlers/deployments.js";
 import { installationHandlers } from "./handlers/installation.js";
@@ -34,6 +34,8 @@ export interface Shipledger {
   appFn: ApplicationFunction;
   /** The inbox worker, available once appFn has been loaded. */
   readonly worker: InboxWorker;
+  /** The app's logger, available once appFn has been loaded. */
+  readonly log: Logger;
 }
 
 /**
@@ -44,8 +46,10 @@ export interface Shipledger {
 export function createShipledger(deps: ShipledgerDeps): Shipledger {
   const now = deps.now ?? Date.now;
   let worker: InboxWorker | null = null;
+  let log: Logger | null = null;
 
   const appFn = (app: Probot, options?: ApplicationFunctionOptions) => {
+    log = app.log.child({ name: "shipledger" });
     worker = new InboxWorker({
       store: deps.store,
       handlers: deps.handlers ?? defaultHandlers,
@@ -96,6 +100,10 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
     get worker() {
       if (!worker) throw new Error("Shipledger's app function has not been loaded yet");
       return worker;
+    },
+    get log() {
+      if (!log) throw new Error("Shipledger's app function has not been loaded yet");
+      return log;
     },
   };
 }

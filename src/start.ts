@@ -1,4 +1,4 @@
-import { run, type Server } from "probot";
+import { type ProbotOctokit, run, type Server } from "probot";
 import { createShipledger, type Shipledger } from "./app.js";
 import { type AppSettings, loadSettings } from "./config/env.js";
 import { parseDatabaseUrl, redactUrl } from "./store/database-url.js";
@@ -23,7 +23,15 @@ export interface RunningApp {
  * ledger, serves /api/github/webhooks and starts the inbox worker. Without APP_ID it runs
  * Probot's setup flow instead, which registers the app on GitHub from app.yml.
  */
-export async function startApp(env: NodeJS.ProcessEnv = process.env): Promise<RunningApp> {
+export interface StartOptions {
+  /**
+   * Octokit class for the app (default: Probot's, which throttles writes to GitHub's pace). The
+   * offline demo passes one without throttling: its fake GitHub has no rate limits.
+   */
+  Octokit?: typeof ProbotOctokit;
+}
+
+export async function startApp(env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<RunningApp> {
   const settings = loadSettings(env);
 
   if (settings.appId === undefined) {
@@ -52,6 +60,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     // The key was validated (and read from PRIVATE_KEY_PATH) by loadSettings; hand Probot the text.
     server = await run(shipledger.appFn, {
       env: { ...env, PRIVATE_KEY: settings.privateKey, PRIVATE_KEY_PATH: undefined },
+      ...(options.Octokit ? { Octokit: options.Octokit } : {}),
     });
   } catch (error) {
     await store.close();
@@ -62,7 +71,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   // A single SQLite instance owns its inbox: whatever was in hand when it last stopped resumes now.
   // Postgres instances share the inbox, so there an interrupted claim resumes when its lease ends.
   await shipledger.worker.start({ resumeInterrupted: store.dialect === "sqlite" });
-  console.info(`shipledger: ledger ${store.dialect} at ${where}; inbox worker ${shipledger.worker.id} started`);
+  shipledger.log.info(`ledger ${store.dialect} at ${where}; inbox worker ${shipledger.worker.id} started`);
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

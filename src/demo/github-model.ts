@@ -1,0 +1,496 @@
+// An in-memory model of one repository on GitHub — commits with parents, pull requests,
+// deployments with statuses, releases, workflow runs, files and check runs — answering the REST
+// and GraphQL routes Shipledger uses, so that a history can be played as webhooks in any order
+// against consistent API answers. Every call is logged (for API budgets in tests).
+//
+// The routes are data (`routes()`): the demo serves them over HTTP from a FakeGitHub (`serve`),
+// and the tests mount the same table on nock (test/helpers/github-model.ts).
+
+/** A reply: status, body, headers. */
+export type Reply = [number, unknown, Record<string, string>?];
+
+export interface ModelRoute {
+  method: "GET" | "POST" | "PATCH";
+  /** A string is the exact path; a RegExp is tested against the path with its query string. */
+  pattern: RegExp | string;
+  /** Null: not this model's (another repository's GraphQL query), let the next answer. */
+  reply(uri: string, body: unknown): Reply | null;
+}
+
+export interface ModelCommit {
+  sha: string;
+  parents: string[];
+  message: string;
+  author: { name: string; email: string; login: string | null };
+  date: string;
+}
+
+export interface ModelPull {
+  number: number;
+  title: string;
+  body: string | null;
+  user: { login: string; type: string };
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  /** The PR's own commits (as listed by pulls.listCommits). */
+  commits: string[];
+  /** Files the PR touched (default: one source file). */
+  files?: string[];
+  /** For a rebase merge: the rebased copies on the base branch (GitHub associates them with the PR). */
+  rebased?: string[];
+  merged_at: string | null;
+  merge_commit_sha: string | null;
+  merged_by: { login: string } | null;
+  created_at: string;
+  labels: Array<{ name: string }>;
+  assignees?: Array<{ login: string }>;
+  /** "closed" for a pull request closed without merging (a merged one is closed anyway). */
+  state?: "open" | "closed";
+  closed_at?: string | null;
+}
+
+export interface ModelDeployment {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+  created_at: string;
+  statuses: Array<{ state: string; created_at: string }>;
+}
+
+export interface ModelCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status?: string;
+  conclusion?: string | null;
+  output: { title: string; summary: string };
+  app: { id: number } | null;
+}
+
+/** Only for parsing query strings. */
+const ORIGIN = "https://api.github.com";
+
+export class GitHubModel {
+  readonly commits = new Map<string, ModelCommit>();
+  readonly pulls = new Map<number, ModelPull>();
+  readonly deployments: ModelDeployment[] = [];
+  readonly releases: Array<{
+    id: number;
+    tag_name: string;
+    sha: string;
+    published_at: string;
+    draft: boolean;
+    prerelease: boolean;
+  }> = [];
+  readonly workflowRuns: Array<{
+    id: number;
+    head_sha: string;
+    head_branch: string;
+    updated_at: string;
+    path: string;
+  }> = [];
+  /** Files on the default branch, by path (e.g. .github/shipledger.yml). */
+  readonly files = new Map<string, string>();
+  readonly calls: string[] = [];
+  readonly checkRuns: ModelCheckRun[] = [];
+  /** Compare answers 422 for these "base...head" pairs. */
+  readonly tooLong = new Set<string>();
+  /** The GitHub App that creates the check runs (GitHub stamps each run with its app). */
+  appId: number | null = null;
+  #counter = 0;
+
+  constructor(
+    readonly owner: string,
+    readonly repo: string,
+    readonly repositoryId: number,
+  ) {}
+
+  /** Adds a commit; without `date`, commits are a minute apart from 2026-10-01 in creation order. */
+  commit(
+    sha: string,
+    parents: string[],
+    message: string,
+    author: ModelCommit["author"] = { name: "Mona", email: "mona@example.com", login: "mona" },
+    date?: string,
+  ) {
+    this.#counter++;
+    const at = date ?? new Date(Date.UTC(2026, 9, 1) + this.#counter * 60_000).toISOString();
+    this.commits.set(sha, { sha, parents, message, author, date: at });
+    return sha;
+  }
+
+  /** Commits reachable from `sha` (itself included). */
+  ancestors(sha: string): Set<string> {
+    const seen = new Set<string>();
+    const stack = [sha];
+    while (stack.length) {
+      const s = stack.pop() as string;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      stack.push(...(this.commits.get(s)?.parents ?? []));
+    }
+    return seen;
+  }
+
+  /** Oldest first (a topological order: parents before children). */
+  #ordered(shas: Set<string>): ModelCommit[] {
+    const out: ModelCommit[] = [];
+    const done = new Set<string>();
+    const visit = (sha: string) => {
+      if (done.has(sha) || !shas.has(sha)) return;
+      done.add(sha);
+      for (const p of this.commits.get(sha)?.parents ?? []) visit(p);
+      const c = this.commits.get(sha);
+      if (c) out.push(c);
+    };
+    for (const sha of [...shas].sort()) visit(sha);
+    return out;
+  }
+
+  compare(base: string, head: string) {
+    const a = this.ancestors(base);
+    const b = this.ancestors(head);
+    const ahead = new Set([...b].filter((s) => !a.has(s)));
+    const behind = new Set([...a].filter((s) => !b.has(s)));
+    const status =
+      ahead.size === 0 && behind.size === 0
+        ? "identical"
+        : behind.size === 0
+          ? "ahead"
+          : ahead.size === 0
+            ? "behind"
+            : "diverged";
+    return { status, ahead_by: ahead.size, behind_by: behind.size, commits: this.#ordered(ahead) };
+  }
+
+  #restCommit(c: ModelCommit) {
+    return {
+      sha: c.sha,
+      commit: { message: c.message, author: { name: c.author.name, email: c.author.email, date: c.date } },
+      author: c.author.login ? { login: c.author.login } : null,
+      committer: null,
+      parents: c.parents.map((sha) => ({ sha })),
+    };
+  }
+
+  #pullJson(p: ModelPull) {
+    return {
+      ...p,
+      assignees: p.assignees ?? [],
+      state: p.merged_at ? "closed" : (p.state ?? "open"),
+      merged: Boolean(p.merged_at),
+      closed_at: p.merged_at ?? p.closed_at ?? null,
+    };
+  }
+
+  #pull(number: number): ModelPull {
+    const p = this.pulls.get(number);
+    if (!p) throw new Error(`no PR ${number}`);
+    return p;
+  }
+
+  /** The webhook payload GitHub sends when the pull request is opened (before any merge or close). */
+  openedEvent(number: number, installationId: number) {
+    const p = this.#pull(number);
+    return {
+      action: "opened",
+      number,
+      pull_request: {
+        ...this.#pullJson(p),
+        state: "open",
+        merged: false,
+        merged_at: null,
+        merge_commit_sha: null,
+        merged_by: null,
+        closed_at: null,
+      },
+      repository: this.repositoryJson(),
+      sender: p.user,
+      installation: { id: installationId },
+    };
+  }
+
+  /** The webhook payload GitHub sends when the pull request is merged (or closed without merging). */
+  closedEvent(number: number, installationId: number) {
+    const p = this.#pull(number);
+    return {
+      action: "closed",
+      number,
+      pull_request: this.#pullJson(p),
+      repository: this.repositoryJson(),
+      ...(p.merged_by ? { sender: { login: p.merged_by.login, type: "User" } } : {}),
+      installation: { id: installationId },
+    };
+  }
+
+  repositoryJson() {
+    return {
+      id: this.repositoryId,
+      name: this.repo,
+      full_name: `${this.owner}/${this.repo}`,
+      default_branch: "main",
+      owner: { login: this.owner, type: "Organization" },
+      private: false,
+    };
+  }
+
+  #deployment(id: number): ModelDeployment {
+    const d = this.deployments.find((x) => x.id === id);
+    if (!d) throw new Error(`no deployment ${id}`);
+    return d;
+  }
+
+  #deploymentJson(d: ModelDeployment, over: { transient?: boolean; production?: boolean }, updatedAt: string) {
+    return {
+      id: d.id,
+      sha: d.sha,
+      ref: d.ref,
+      task: "deploy",
+      environment: d.environment,
+      original_environment: d.environment,
+      transient_environment: over.transient ?? false,
+      production_environment: over.production ?? false,
+      created_at: d.created_at,
+      updated_at: updatedAt,
+    };
+  }
+
+  /** The `deployment` webhook (action created) GitHub sends when a deployment is created. */
+  deploymentEvent(id: number, installationId: number, over: { transient?: boolean; production?: boolean } = {}) {
+    const d = this.#deployment(id);
+    return {
+      action: "created",
+      deployment: this.#deploymentJson(d, over, d.created_at),
+      repository: this.repositoryJson(),
+      installation: { id: installationId },
+    };
+  }
+
+  /** deployment_status webhook for a status of a modelled deployment. */
+  statusEvent(
+    id: number,
+    state: string,
+    installationId: number,
+    over: { transient?: boolean; production?: boolean } = {},
+  ) {
+    const d = this.#deployment(id);
+    const status = d.statuses.find((s) => s.state === state) ?? { state, created_at: d.created_at };
+    return {
+      action: "created",
+      deployment_status: {
+        id: id * 10,
+        state,
+        environment: d.environment,
+        created_at: status.created_at,
+        target_url: "",
+        log_url: "",
+      },
+      deployment: this.#deploymentJson(d, over, status.created_at),
+      repository: this.repositoryJson(),
+      installation: { id: installationId },
+    };
+  }
+
+  /** Serves the model over real HTTP from a FakeGitHub. */
+  serve(fake: { fallback(handler: (method: string, uri: string, body: unknown) => Reply | null): void }): void {
+    const routes = this.routes();
+    fake.fallback((method, uri, body) => {
+      const path = uri.split("?")[0] ?? "";
+      for (const route of routes) {
+        if (route.method !== method) continue;
+        if (typeof route.pattern === "string" ? route.pattern !== path : !route.pattern.test(uri)) continue;
+        const reply = route.reply(uri, body);
+        if (reply) return reply;
+      }
+      return null;
+    });
+  }
+
+  /** Every route the model answers, in the order they are tried. */
+  routes(): ModelRoute[] {
+    const base = `/repos/${this.owner}/${this.repo}`;
+    const log = (what: string) => this.calls.push(what);
+    const notFound: Reply = [404, { message: "Not Found" }];
+    const route = (method: ModelRoute["method"], pattern: RegExp | string, reply: ModelRoute["reply"]): ModelRoute => ({
+      method,
+      pattern,
+      reply,
+    });
+    return [
+      route("GET", new RegExp(`^(${base}|/repos/${this.owner}/\\.github)/contents/`), (uri) => {
+        const [where, path = ""] = uri.split("?")[0]?.split("/contents/") ?? [];
+        log(`GET config ${where}`);
+        const file = where === base ? this.files.get(decodeURIComponent(path)) : undefined;
+        return file === undefined ? notFound : [200, file, { "content-type": "text/plain; charset=utf-8" }];
+      }),
+      route("GET", new RegExp(`^${base}/releases`), () => {
+        log("GET releases");
+        return [
+          200,
+          [...this.releases].reverse().map((r) => ({
+            ...r,
+            html_url: `https://github.com/${this.owner}/${this.repo}/releases/tag/${r.tag_name}`,
+          })),
+        ];
+      }),
+      route("GET", new RegExp(`^${base}/git/ref/tags(/|%2F)`), (uri) => {
+        const tag = decodeURIComponent(uri.split("/git/ref/")[1] ?? "").replace(/^tags\//, "");
+        log(`GET git/ref/tags/${tag}`);
+        const release = this.releases.find((r) => r.tag_name === tag);
+        return release ? [200, { ref: `refs/tags/${tag}`, object: { type: "commit", sha: release.sha } }] : notFound;
+      }),
+      route("GET", new RegExp(`^${base}/actions/workflows/[^/]+/runs`), () => {
+        log("GET workflow runs");
+        const runs = [...this.workflowRuns]
+          .reverse()
+          .map((r) => ({ ...r, status: "completed", conclusion: "success" }));
+        return [200, { total_count: runs.length, workflow_runs: runs }];
+      }),
+      route("GET", new RegExp(`^${base}/compare/([0-9a-f]+)\\.\\.\\.([0-9a-f]+)`), (uri) => {
+        const [, b, h] = /compare\/([0-9a-f]+)\.\.\.([0-9a-f]+)/.exec(uri) ?? [];
+        const page = Number(new URL(uri, ORIGIN).searchParams.get("page") ?? 1);
+        log(`GET compare ${b?.slice(0, 4)}...${h?.slice(0, 4)} p${page}`);
+        if (this.tooLong.has(`${b}...${h}`))
+          return [422, { message: "Server Error: Sorry, this diff is taking too long to generate." }];
+        const result = this.compare(b as string, h as string);
+        const slice = result.commits.slice((page - 1) * 250, page * 250);
+        return [
+          200,
+          { ...result, total_commits: result.commits.length, commits: slice.map((c) => this.#restCommit(c)) },
+        ];
+      }),
+      route("GET", new RegExp(`^${base}/git/commits/([0-9a-f]{40})`), (uri) => {
+        const sha = /git\/commits\/([0-9a-f]{40})/.exec(uri)?.[1] ?? "";
+        log(`GET git/commits/${sha.slice(-4)}`);
+        const c = this.commits.get(sha);
+        if (!c) return notFound;
+        return [
+          200,
+          {
+            sha,
+            message: c.message,
+            author: { name: c.author.name, email: c.author.email, date: c.date },
+            parents: c.parents.map((p) => ({ sha: p })),
+          },
+        ];
+      }),
+      route("GET", new RegExp(`^${base}/pulls/(\\d+)/commits`), (uri) => {
+        const n = Number(/pulls\/(\d+)\/commits/.exec(uri)?.[1]);
+        log(`GET pulls/${n}/commits`);
+        const p = this.pulls.get(n);
+        if (!p) return notFound;
+        return [200, p.commits.map((sha) => this.#restCommit(this.commits.get(sha) as ModelCommit))];
+      }),
+      route("GET", new RegExp(`^${base}/pulls/(\\d+)/files`), (uri) => {
+        const n = Number(/pulls\/(\d+)\/files/.exec(uri)?.[1]);
+        log(`GET pulls/${n}/files`);
+        const p = this.pulls.get(n);
+        return p ? [200, (p.files ?? ["src/index.ts"]).map((filename) => ({ filename }))] : notFound;
+      }),
+      route("GET", new RegExp(`^${base}/pulls/(\\d+)$`), (uri) => {
+        const n = Number(/pulls\/(\d+)$/.exec(uri)?.[1]);
+        log(`GET pulls/${n}`);
+        const p = this.pulls.get(n);
+        return p ? [200, this.#pullJson(p)] : notFound;
+      }),
+      route("POST", "/graphql", (_uri, body) => {
+        const { query, variables } = body as { query: string; variables: Record<string, string | null> };
+        // Several models can share one fake GitHub: each answers for its own repository.
+        if (variables.owner !== undefined && (variables.owner !== this.owner || variables.repo !== this.repo))
+          return null;
+        return query.includes("history(") ? this.#history(variables, log) : this.#associatedPulls(query, log);
+      }),
+      route("GET", new RegExp(`^${base}/deployments/(\\d+)/statuses`), (uri) => {
+        const id = Number(/deployments\/(\d+)\/statuses/.exec(uri)?.[1]);
+        log(`GET deployments/${id}/statuses`);
+        return [200, this.deployments.find((d) => d.id === id)?.statuses ?? []];
+      }),
+      route("GET", new RegExp(`^${base}/deployments`), (uri) => {
+        const env = new URL(uri, ORIGIN).searchParams.get("environment");
+        log(`GET deployments?environment=${env}`);
+        const list = this.deployments
+          .filter((d) => !env || d.environment === env)
+          .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+        return [
+          200,
+          list.map((d) => ({ id: d.id, sha: d.sha, ref: d.ref, environment: d.environment, created_at: d.created_at })),
+        ];
+      }),
+      route("GET", new RegExp(`^${base}/commits/([^/]+)/check-runs`), (uri) => {
+        const ref = decodeURIComponent(/commits\/([^/]+)\/check-runs/.exec(uri)?.[1] ?? "");
+        const name = new URL(uri, ORIGIN).searchParams.get("check_name");
+        log(`GET check-runs ${name ?? ""}`.trim());
+        const runs = this.checkRuns.filter((r) => r.head_sha === ref && (!name || r.name === name)).reverse();
+        return [200, { total_count: runs.length, check_runs: runs }];
+      }),
+      route("POST", `${base}/check-runs`, (_uri, body) => {
+        const run = body as Omit<ModelCheckRun, "id" | "app">;
+        log(`POST check-runs ${run.name}`);
+        const created: ModelCheckRun = {
+          ...run,
+          id: this.checkRuns.length + 1,
+          app: this.appId === null ? null : { id: this.appId },
+        };
+        this.checkRuns.push(created);
+        return [201, created];
+      }),
+      route("PATCH", new RegExp(`^${base}/check-runs/(\\d+)$`), (uri, body) => {
+        const id = Number(/check-runs\/(\d+)$/.exec(uri)?.[1]);
+        const run = this.checkRuns.find((r) => r.id === id);
+        log(`PATCH check-runs ${run?.name ?? id}`);
+        if (!run) return notFound;
+        Object.assign(run, body as Partial<ModelCheckRun>, { id, app: run.app });
+        return [200, run];
+      }),
+    ];
+  }
+
+  #history(variables: Record<string, string | null>, log: (what: string) => void): Reply {
+    log(`POST graphql history${variables.since ? "" : " (probe)"}`);
+    const baseDate = this.commits.get(variables.base as string)?.date ?? null;
+    const nodes = this.#ordered(this.ancestors(variables.head as string))
+      .filter((c) => !variables.since || c.date >= (variables.since as string))
+      .reverse()
+      .map((c) => ({
+        oid: c.sha,
+        message: c.message,
+        authoredDate: c.date,
+        author: {
+          name: c.author.name,
+          email: c.author.email,
+          user: c.author.login ? { login: c.author.login } : null,
+        },
+        parents: { nodes: c.parents.map((oid) => ({ oid })) },
+      }));
+    return [
+      200,
+      {
+        data: {
+          repository: {
+            base: baseDate ? { committedDate: baseDate } : null,
+            head: { history: { pageInfo: { hasNextPage: false, endCursor: "end" }, nodes } },
+          },
+        },
+      },
+    ];
+  }
+
+  #associatedPulls(query: string, log: (what: string) => void): Reply {
+    const shas = [...query.matchAll(/object\(oid: "([0-9a-f]{40})"\)/g)].map((m) => m[1] as string);
+    log(`POST graphql associatedPullRequests ×${shas.length}`);
+    const repository: Record<string, unknown> = {};
+    shas.forEach((sha, i) => {
+      const nodes = [...this.pulls.values()]
+        .filter((p) => p.commits.includes(sha) || p.rebased?.includes(sha) || p.merge_commit_sha === sha)
+        .map((p) => ({
+          number: p.number,
+          merged: Boolean(p.merged_at),
+          mergeCommit: p.merge_commit_sha ? { oid: p.merge_commit_sha } : null,
+          baseRefName: p.base.ref,
+        }));
+      repository[`c${i}`] = { oid: sha, associatedPullRequests: { nodes } };
+    });
+    return [200, { data: { repository } }];
+  }
+}

@@ -1,0 +1,384 @@
+import { ProbotOctokit } from "probot";
+// `npm run demo`: Shipledger's main job without a GitHub account. It starts the real app server
+// (startApp, what `npm start` runs) against a fake GitHub on loopback, plays four weeks of a team
+// on acme/shop as signed webhooks over HTTP, then prints some of the checks the app published,
+// the organisation's report, and how to query the ledger it leaves in data/demo.db.
+//
+// What the demo plays (src/demo/story.ts; the figures it must produce are derived by hand in
+// test/demo/demo.test.ts):
+// - six engineers with merged changes (ana, ben, chen, dara, eli, tom) and a lead (maya) who
+//   merges the agents' pull requests but authors nothing: she is not an active engineer;
+// - Claude Code commits (co-author trailers, the "Generated with" footer, a session link, and a
+//   kernel-style `Assisted-by: Claude:…`), Cursor commits (`Co-authored-by: Cursor`, `Made-with`);
+// - a Copilot coding-agent pull request (author `Copilot`, commits by copilot-swe-agent[bot])
+//   assigned by chen, and a Devin pull request (session link, "Requested by: @dara"), both merged
+//   by maya and credited to the human who asked for them;
+// - a dependabot pull request (a bot change: never counted);
+// - staging deployments before most production ones (not production: ignored), a baseline first
+//   production deployment, a redeploy of the same commit (ships nothing), three AI pull requests
+//   of one engineer shipped by one deployment (one AI deployment for her, not three);
+// - a rollback to the previous production commit (the change it removes counts as failed), then
+//   the fix; a revert pull request of an AI-assisted change (the reverted change counts as failed);
+// - a docs-only change (left out: the demo runs with METRIC_IGNORE_PATHS="docs/**,*.md");
+// - tokenmaxxing: three pull requests with 30, 40 and 50 commits of Claude, Cursor and Codex
+//   trailers, closed or left open, never shipped: they add nothing;
+// - a change merged on the last day and not deployed yet: its engineer is active, nothing ships.
+
+import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
+import { existsSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { isAbsolute, join, relative } from "node:path";
+import { CHECK_NAME } from "../checks/attribution-check.js";
+import { DEPLOYMENT_CHECK_NAME } from "../checks/deployment-check.js";
+import type { CliIO } from "../cli/io.js";
+import { formatReportTable } from "../metrics/format.js";
+import { buildReport, DAY_MS, defaultPeriod, resolveScope } from "../metrics/report.js";
+import type { Report } from "../metrics/types.js";
+import { type RunningApp, startApp } from "../start.js";
+import type { Store } from "../store/types.js";
+import { FakeGitHub } from "./fake-github.js";
+import type { ModelCheckRun } from "./github-model.js";
+import { type Beat, buildStory, INSTALLATION_ID, OWNER, REPO, type Story } from "./story.js";
+
+const APP_ID = 424_242;
+const WEBHOOK_SECRET = "shipledger-demo-secret";
+/** Docs-only changes are left out of the metric: the installation-wide setting the demo runs with. */
+export const DEMO_IGNORE_PATHS = "docs/**,*.md";
+/** The story spans days 0–26; it starts this many days before today (UTC), so it ends yesterday. */
+const STORY_DAYS = 27;
+
+export interface DemoOptions {
+  /** Where the ledger goes (default: data/demo.db under io.cwd). */
+  databasePath?: string;
+  /** Time allowed for one delivery to be processed. */
+  deliveryTimeoutMs?: number;
+}
+
+export interface DemoResult {
+  report: Report;
+  databasePath: string;
+  checkRuns: ModelCheckRun[];
+  deliveries: number;
+}
+
+/** The `shipledger demo` command: no options. */
+export async function demoCommand(argv: string[], io: CliIO): Promise<number> {
+  if (argv.length > 0) {
+    io.stderr(`shipledger demo: takes no arguments (got ${argv.join(" ")})\n`);
+    return 2;
+  }
+  return runDemo(io);
+}
+
+/** Runs the demo, printing to io.stdout; returns the exit code. */
+export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<number> {
+  try {
+    await playDemo(io, options);
+    return 0;
+  } catch (error) {
+    io.stderr(`shipledger demo: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** Plays the demo and returns what it produced (the test reads the report from here too). */
+export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<DemoResult> {
+  const say = (text = "") => io.stdout(`${text}\n`);
+  const databasePath = options.databasePath ?? join(io.cwd, "data", "demo.db");
+  const shown = displayPath(io.cwd, databasePath);
+  const now = io.now();
+  const start = startOfDay(now) - STORY_DAYS * DAY_MS;
+
+  say("Shipledger demo: the real app, a fake GitHub on loopback, four weeks of one team");
+  say("=".repeat(80));
+  const removed = removeSqlite(databasePath);
+  say(`Ledger       ${shown} (SQLite; ${removed ? "the previous demo ledger was deleted first" : "new"})`);
+
+  const story = buildStory(start);
+  const { privateKeyPem, publicKeyPem } = keyPair();
+  const github = await new FakeGitHub({ appId: APP_ID, publicKeyPem }).start();
+  let app: RunningApp | null = null;
+  try {
+    story.scenario.gh.appId = APP_ID;
+    story.scenario.gh.serve(github);
+    github.route("GET", "/installation/repositories", () => ({
+      body: { total_count: 1, repositories: [story.scenario.gh.repositoryJson()] },
+    }));
+    say(`Fake GitHub  ${github.baseUrl} (checks the app's JWT, issues installation tokens, answers the API)`);
+
+    const port = await freePort();
+    app = await startApp(
+      {
+        APP_ID: String(APP_ID),
+        PRIVATE_KEY: privateKeyPem,
+        WEBHOOK_SECRET,
+        DATABASE_URL: `file:${databasePath}`,
+        GHE_HOST: github.host,
+        GHE_PROTOCOL: "http",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        LOG_LEVEL: "warn",
+        INBOX_POLL_MS: "20",
+        INBOX_RETRY_BASE_MS: "200",
+        INBOX_RETRY_MAX_MS: "1000",
+        METRIC_IGNORE_PATHS: DEMO_IGNORE_PATHS,
+        NO_SMEE_SETUP: "true",
+      },
+      {
+        // The fake GitHub has no rate limits: no need to space the check-run writes a second apart.
+        Octokit: ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { enabled: false } })),
+      },
+    );
+    const store = app.store as Store;
+    const url = `http://127.0.0.1:${port}`;
+    say(`App          ${url} (startApp, what \`npm start\` runs; webhooks at /api/github/webhooks)`);
+    say();
+
+    say(`The team of ${OWNER}/${REPO}`);
+    for (const member of story.team) say(`  ${member.login.padEnd(5)} ${member.name.padEnd(11)} ${member.role}`);
+    say();
+
+    const send = sender(url, store, options.deliveryTimeoutMs ?? 30_000);
+    await send({ event: "installation", payload: installationPayload(story) });
+    say(`Four weeks as webhooks: ${OWNER} installs the app, then each delivery is signed, sent over HTTP and`);
+    say("processed before the next (times are UTC).");
+    let week = 0;
+    for (const beat of story.beats) {
+      const beatWeek = Math.floor(beat.at / (24 * 7)) + 1;
+      if (beatWeek !== week) {
+        week = beatWeek;
+        say(`  Week ${week}`);
+      }
+      for (const delivery of beat.deliveries) await send(delivery);
+      if (beat.line) say(`    ${when(start, beat)}  ${beat.line}${outcome(story, beat)}`);
+    }
+    say(`  ${send.count} deliveries, all processed.`);
+    say();
+
+    printChecks(say, story);
+
+    const scope = await resolveScope(store, { org: OWNER });
+    // As the CLI does: the last 28 days up to the real clock, which the story ended before.
+    const reportedAt = io.now();
+    const report = await buildReport(store, scope, defaultPeriod(reportedAt), {
+      ...app.settings.metric,
+      now: reportedAt,
+    });
+    await app.stop();
+    app = null;
+
+    say(
+      `The report for the organisation (what \`shipledger report --org ${OWNER}\` prints, default period: the last 28 days)`,
+    );
+    say("-".repeat(80));
+    say(formatReportTable(report).trimEnd());
+    say();
+    explain(say, report);
+    say();
+    printHowToQuery(say, shown, databasePath);
+    return {
+      report,
+      databasePath,
+      checkRuns: [...story.scenario.gh.checkRuns],
+      deliveries: send.count,
+    };
+  } finally {
+    await app?.stop();
+    await github.stop();
+  }
+}
+
+// ---- the webhooks ---------------------------------------------------------------------------
+
+function sender(url: string, store: Store, timeoutMs: number) {
+  const send = async (delivery: { event: string; payload: unknown }) => {
+    const id = randomUUID();
+    const body = JSON.stringify(delivery.payload);
+    const response = await fetch(`${url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "GitHub-Hookshot/shipledger-demo",
+        "x-github-event": delivery.event,
+        "x-github-delivery": id,
+        "x-hub-signature-256": `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`,
+      },
+      body,
+    });
+    if (response.status !== 200) {
+      throw new Error(`the app answered ${response.status} to a ${delivery.event} delivery: ${await response.text()}`);
+    }
+    send.count++;
+    // Processing order matters (a deployment links the merges before it): wait for this one.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const stored = await store.getDelivery(id);
+      if (stored?.status === "done") return;
+      if (stored?.status === "failed") {
+        throw new Error(`the ${delivery.event} delivery ${id} failed: ${stored.lastError ?? "no error recorded"}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the ${delivery.event} delivery ${id} was not processed in ${timeoutMs} ms (status ${stored?.status ?? "absent"}${stored?.lastError ? `, last error: ${stored.lastError}` : ""})`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  send.count = 0;
+  return send;
+}
+
+function installationPayload(story: Story) {
+  const repository = story.scenario.gh.repositoryJson();
+  return {
+    action: "created",
+    installation: {
+      id: INSTALLATION_ID,
+      account: { login: OWNER, id: 9_100_001, type: "Organization" },
+      app_id: APP_ID,
+      target_type: "Organization",
+      repository_selection: "selected",
+      permissions: { checks: "write", contents: "read", pull_requests: "read", deployments: "read", metadata: "read" },
+      events: ["pull_request", "deployment", "deployment_status", "check_run", "check_suite", "push", "release"],
+      suspended_at: null,
+    },
+    repositories: [{ id: repository.id, name: repository.name, full_name: repository.full_name, private: false }],
+    sender: { login: "maya", type: "User" },
+  };
+}
+
+// ---- what is printed ------------------------------------------------------------------------
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+function when(start: number, beat: Beat): string {
+  const date = new Date(start + beat.at * 3_600_000);
+  return `${WEEKDAYS[date.getUTCDay()]} ${date.toISOString().slice(0, 16).replace("T", " ")}`;
+}
+
+/** For a production deployment, the title of the check the app published on its commit. */
+function outcome(story: Story, beat: Beat): string {
+  if (!beat.productionSha) return "";
+  const run = story.scenario.gh.checkRuns.findLast(
+    (r) => r.name === DEPLOYMENT_CHECK_NAME && r.head_sha === beat.productionSha,
+  );
+  return run ? `\n${" ".repeat(28)}→ ${run.output.title}` : "";
+}
+
+/** Rows of each table shown (a 30-commit table would drown the rest). */
+const MAX_TABLE_ROWS = 3;
+
+/** A check summary for the console: each line marked, long tables cut to their first rows. */
+export function abridgeSummary(summary: string): string[] {
+  const out: string[] = [];
+  let rows = 0;
+  let hidden = 0;
+  for (const line of summary.trimEnd().split("\n")) {
+    if (line.startsWith("|")) {
+      // Header and separator, then rows.
+      if (++rows <= MAX_TABLE_ROWS + 2) out.push(line);
+      else hidden++;
+      continue;
+    }
+    if (hidden > 0) out.push(`| … ${hidden} more ${hidden === 1 ? "row" : "rows"} |`);
+    rows = 0;
+    hidden = 0;
+    out.push(line);
+  }
+  if (hidden > 0) out.push(`| … ${hidden} more ${hidden === 1 ? "row" : "rows"} |`);
+  return out.map((line) => `  │ ${line}`.trimEnd());
+}
+
+function printChecks(say: (text?: string) => void, story: Story) {
+  say(`Some of the "${CHECK_NAME}" checks the app published on pull requests (title, then summary)`);
+  say("-".repeat(80));
+  for (const { number, why } of story.showcase) {
+    const pull = story.scenario.gh.pulls.get(number);
+    const run = story.scenario.gh.checkRuns.findLast((r) => r.name === CHECK_NAME && r.head_sha === pull?.head.sha);
+    say(`#${number} ${pull?.title ?? ""} — ${why}`);
+    if (!run) {
+      say("  (no check run was published)");
+      continue;
+    }
+    say(`  ${run.output.title}`);
+    for (const line of abridgeSummary(run.output.summary)) say(line);
+    say();
+  }
+}
+
+function explain(say: (text?: string) => void, report: Report) {
+  say("How to read it:");
+  if (report.normalisedDeployments !== null) {
+    const pairs = Math.round(report.normalisedDeployments * report.activeEngineers * report.weeks);
+    say(
+      `  normalised deployments = ${pairs} AI-assisted production deployments credited to engineers / (${report.activeEngineers} active engineers × ${report.weeks.toFixed(1)} weeks)`,
+    );
+  }
+  say("  - ana's three wishlist PRs shipped in one deployment: one AI deployment for her, not three;");
+  say("  - the Copilot and Devin PRs count for chen and dara, who asked for them, not for maya who merged them;");
+  say("  - the rolled-back and the reverted change count as failures; the redeploy and the rollback ship nothing;");
+  say("  - dependabot's change and the docs-only change are not counted; maya merged but authored nothing;");
+  say("  - tom's 120 commits of AI trailers never shipped: they count for nothing.");
+}
+
+function printHowToQuery(say: (text?: string) => void, shown: string, absolute: string) {
+  const url = `file:${shown}`;
+  const env = `DATABASE_URL=${url} METRIC_IGNORE_PATHS='${DEMO_IGNORE_PATHS}'`;
+  say("Query the ledger the demo left behind");
+  say("-".repeat(80));
+  say(`The ledger is ${absolute} (SQLite). The next \`npm run demo\` deletes and rebuilds it.`);
+  say(
+    `The demo left docs-only changes out (METRIC_IGNORE_PATHS='${DEMO_IGNORE_PATHS}'): pass the same to get the same figures.`,
+  );
+  say("");
+  say(`  ${env} npm run shipledger -- report --org ${OWNER}`);
+  say(`  ${env} npm run shipledger -- report --repo ${OWNER}/${REPO} --format json`);
+  say(`  ${env} npm run shipledger -- report --org ${OWNER} --format csv`);
+  say(`  DATABASE_URL=${url} npm run shipledger -- inbox --status done --limit 10`);
+  say(
+    `  sqlite3 -header -column ${shown} "SELECT number, engineer, ai, agents, datetime(shipped_at / 1000, 'unixepoch') AS shipped, reverted_at IS NOT NULL OR rolled_back_at IS NOT NULL AS failed, title FROM changes ORDER BY number"`,
+  );
+  say(
+    `  sqlite3 -header -column ${shown} "SELECT datetime(succeeded_at / 1000, 'unixepoch') AS at, environment, outcome, substr(sha, 1, 7) AS sha FROM deployments ORDER BY succeeded_at"`,
+  );
+}
+
+// ---- plumbing -------------------------------------------------------------------------------
+
+function startOfDay(t: number): number {
+  return Math.floor(t / DAY_MS) * DAY_MS;
+}
+
+/** The path as the user would type it from io.cwd: relative when inside it. */
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? `./${rel}` : path;
+}
+
+/** Deletes an SQLite database and its WAL files; true when there was one. */
+function removeSqlite(path: string): boolean {
+  const existed = existsSync(path);
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+  return existed;
+}
+
+function keyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    privateKeyPem: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+}
+
+/** A TCP port free on loopback right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}

@@ -1,0 +1,181 @@
+// The offline demo (`npm run demo`), run in-process: the real app server, the fake GitHub, the
+// story's webhooks over HTTP. Its printed report must equal the figures derived by hand below.
+//
+// The story (src/demo/story.ts), day d hh:00 UTC from its start (27 days before today, so that
+// everything lies in the report's default period, the last 28 days). Lead time runs from a change's
+// first commit (a PR's commits are an hour apart, the last at its opening) to its production
+// deployment.
+//
+//   production deployments      ships (→ credited engineer, AI?)                      lead times
+//   D0  d0 10:00 baseline       nothing
+//   D1  d2 16:00                #1 ana AI, #2 ben AI, #3 eli                           51, 48, 31
+//   D2  d4 16:00                #4 Copilot → chen (first human assignee) AI,          55
+//                               #5 dependabot (bot), #6 dara                          —, 29
+//   D2' d5 10:00 redeploy       nothing (same commit as D2)
+//   D3  d9 16:00                #7 #8 #9 ana AI (one deployment),                     55, 51, 31
+//                               #10 Devin → dara ("Requested by: @dara") AI, #11 tom  30, 7
+//   D4  d11 15:00               #14 ben AI, #15 chen                                  30, 25
+//   D5  d14 16:00               #16 ben AI — rolled back by D6 (d15 09:00)            failed
+//   D6  d15 09:00 rollback      to D4's commit: nothing shipped, #16 rolled back
+//   D7  d15 16:00               #17 eli, #18 ben AI (#16's commit again: not re-shipped) 6, 4
+//   D8  d17 16:00               #19 dara AI — reverted by #20, shipped by D9 (d18)    failed
+//   D9  d18 16:00               #20 eli (the revert)                                  7
+//   D10 d19 16:00               #21 eli docs-only (ignored paths), #22 chen AI        —, 29
+//   D11 d22 16:00               #23 ana AI, #24 ben, #25 dara                         31, 30, 7
+//   D12 d24 16:00               #26 ana AI                                            31
+//   never shipped: #12, #13, #27 (tom's trailer spam: closed or open, never merged), #28 (ben AI,
+//   merged on day 26, only deployed to staging). Staging deployments are not production.
+//
+// - Active engineers E (credited with a change merged in the period): ana, ben, chen, dara, eli,
+//   tom = 6. maya merged #4 and #10 but authored nothing; dependabot is a bot. |E| ≥ 5, so the
+//   per-engineer figures are shown.
+// - Shipped in the period: #1–#11 and #14–#26 = 24 changes.
+//   Not counted: bot 1 (#5), ignored paths 1 (#21), reverted 2 (#16 rolled back, #19 reverted).
+//   Changes shipped = 24 − 4 = 20.
+// - AI-assisted counted: #1 #2 #4 #7 #8 #9 #10 #14 #18 #22 #23 #26 = 12; AI share 12/20 = 60.0%.
+//   By agent: claude-code 7 (#1 #7 #8 #9 #22 #23 #26), cursor 3 (#2 #14 #18), github-copilot 1,
+//   devin 1.
+// - D(e), distinct deployments shipping a counted AI change of e: ana {D1, D3, D11, D12} = 4
+//   (three PRs in D3 count once), ben {D1, D4, D7} = 3 (D5's #16 was rolled back), chen {D2, D10}
+//   = 2, dara {D3} = 1 (D8's #19 was reverted), eli 0, tom 0. Σ = 10.
+//   Normalised deployments = 10 / (6 × 4 weeks) = 0.4166… → "0.42".
+// - Change failure rate (bot and ignored-path changes left out): AI 2 failed / 14 shipped
+//   (12 counted + #16 + #19) = 14.3%; other 0 / 8 (#3 #6 #11 #15 #17 #20 #24 #25) = 0.0%.
+// - Median lead time: AI 4, 29, 30, 30, 31, 31 | 31, 48, 51, 51, 55, 55 → (31 + 31) / 2 = 31.0 h;
+//   other 6, 7, 7, 7 | 25, 29, 30, 31 → (7 + 25) / 2 = 16.0 h.
+// - Adoption and the weekly series depend on the weekday the demo runs on (weeks start on
+//   Mondays): not asserted.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliIO } from "../../src/cli/io.js";
+import { abridgeSummary, type DemoResult, playDemo } from "../../src/demo/run.js";
+
+let cwd: string;
+let output = "";
+let errors = "";
+let result: DemoResult;
+
+beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), "shipledger-demo-"));
+  // A previous demo's ledger (here: not even a database) is deleted first.
+  mkdirSync(join(cwd, "data"));
+  writeFileSync(join(cwd, "data", "demo.db"), "not a database");
+  const io: CliIO = {
+    stdout: (text) => {
+      output += typeof text === "string" ? text : Buffer.from(text).toString("utf8");
+    },
+    stderr: (text) => {
+      errors += text;
+    },
+    env: {},
+    cwd,
+    now: Date.now,
+    isTTY: false,
+  };
+  result = await playDemo(io);
+}, 240_000);
+
+afterAll(() => {
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+/** The value column of a line of the printed report table. */
+function figure(label: string): string {
+  const line = output.split("\n").find((l) => l.startsWith(label));
+  if (!line) throw new Error(`no "${label}" line in the output:\n${output}`);
+  return line.slice(label.length).trim();
+}
+
+describe("npm run demo", () => {
+  it("prints the hand-computed report for the organisation", () => {
+    expect(errors).toBe("");
+    expect(output).toContain("Shipledger report: acme (organisation)");
+    expect(figure("Normalised deployments (AI-assisted prod deployments per engineer-week)")).toBe("0.42");
+    expect(figure("Active engineers")).toBe("6");
+    expect(figure("AI-assisted changes shipped")).toBe("12");
+    expect(figure("All changes shipped")).toBe("20");
+    expect(figure("AI share of shipped changes")).toBe("60.0%");
+    expect(figure("Median lead time, AI-assisted / other")).toBe("31.0 h / 16.0 h");
+    expect(figure("Change failure rate, AI-assisted / other")).toBe("14.3% / 0.0%");
+    expect(figure("Not counted: bot / ignored paths / reverted")).toBe("1 / 1 / 2");
+    expect(figure("claude-code")).toBe("7");
+    expect(figure("cursor")).toBe("3");
+    expect(figure("github-copilot")).toBe("1");
+    expect(figure("devin")).toBe("1");
+    expect(output).toContain(
+      "normalised deployments = 10 AI-assisted production deployments credited to engineers / (6 active engineers × 4.0 weeks)",
+    );
+  });
+
+  it("computes the same figures exactly", () => {
+    const { report } = result;
+    expect(report.weeks).toBe(4);
+    expect(report.withheld).toBeNull();
+    expect(report.normalisedDeployments).toBeCloseTo(10 / 24, 12);
+    expect(report).toMatchObject({
+      activeEngineers: 6,
+      aiChangesShipped: 12,
+      changesShipped: 20,
+      aiShare: 0.6,
+      medianLeadTimeHours: { ai: 31, other: 16 },
+      changeFailureRate: { other: 0 },
+      excluded: { bot: 1, ignoredPaths: 1, reverted: 2 },
+      byAgent: { "claude-code": 7, cursor: 3, devin: 1, "github-copilot": 1 },
+    });
+    expect(report.changeFailureRate.ai).toBeCloseTo(2 / 14, 12);
+  });
+
+  it("plays the story through the app: deployments linked, redeploy and rollback recognised", () => {
+    expect(output).toContain("the previous demo ledger was deleted first");
+    expect(output).toContain("→ Baseline: first production deployment recorded");
+    expect(output).toContain("→ Redeploy: nothing new shipped");
+    expect(output).toContain("→ Rollback: 1 change rolled back");
+    expect(output).toContain("→ Shipped 5 changes (4 AI-assisted)");
+    expect(output).toMatch(/\d+ deliveries, all processed\./);
+    // One "AI attribution" check per pull request (28), one "Shipledger deployment" check per
+    // production deployment (D0–D12 and the redeploy: 14).
+    expect(result.checkRuns.filter((r) => r.name === "AI attribution")).toHaveLength(28);
+    expect(result.checkRuns.filter((r) => r.name === "Shipledger deployment")).toHaveLength(14);
+  });
+
+  it("prints PR check summaries: Claude Code, the Copilot and Devin agents, and the tokenmaxxing", () => {
+    expect(output).toContain("AI-assisted: Claude Code — 2 of 2 commits");
+    expect(output).toContain("AI-assisted: GitHub Copilot — 2 of 2 commits");
+    expect(output).toContain("Opened by `Copilot`, the GitHub Copilot agent.");
+    expect(output).toContain("AI-assisted: Devin — 2 of 2 commits");
+    expect(output).toContain("https://app.devin.ai/sessions/4f1c2b9a8e7d4c3b9a1f0e2d3c4b5a69");
+    expect(output).toMatch(/AI-assisted: .*Claude Code.* — 30 of 30 commits/);
+    expect(output).toContain("| … 27 more rows |");
+  });
+
+  it("tells the user how to query the ledger it leaves behind", () => {
+    expect(existsSync(result.databasePath)).toBe(true);
+    expect(result.databasePath).toBe(join(cwd, "data", "demo.db"));
+    expect(output).toContain(`The ledger is ${result.databasePath} (SQLite)`);
+    expect(output).toContain(
+      "DATABASE_URL=file:./data/demo.db METRIC_IGNORE_PATHS='docs/**,*.md' npm run shipledger -- report --org acme",
+    );
+    expect(output).toContain("DATABASE_URL=file:./data/demo.db npm run shipledger -- inbox");
+    expect(output).toMatch(/sqlite3 -header -column \.\/data\/demo\.db "SELECT .* FROM changes/);
+    expect(output).toMatch(/sqlite3 -header -column \.\/data\/demo\.db "SELECT .* FROM deployments/);
+  });
+});
+
+describe("abridgeSummary", () => {
+  it("keeps a table's header and first three rows, and says how many rows it left out", () => {
+    const summary = ["Intro", "| A |", "| --- |", "| 1 |", "| 2 |", "| 3 |", "| 4 |", "| 5 |", "", "Outro"].join("\n");
+    expect(abridgeSummary(summary)).toEqual([
+      "  │ Intro",
+      "  │ | A |",
+      "  │ | --- |",
+      "  │ | 1 |",
+      "  │ | 2 |",
+      "  │ | 3 |",
+      "  │ | … 2 more rows |",
+      "  │",
+      "  │ Outro",
+    ]);
+  });
+});
