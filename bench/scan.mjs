@@ -2,17 +2,20 @@
 // Run with `npm run bench` (builds dist/ first when it is stale). See bench/README.md.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist/src/cli/main.js");
+/** The CLI to time; another build (to compare two versions) can be given. */
+const cli = process.env.BENCH_CLI ?? join(root, "dist/src/cli/main.js");
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 100_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 /** Bump when the generator changes, so a cached repository is rebuilt. */
 const GENERATOR_VERSION = 1;
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MB = 150;
+const availableCores = availableParallelism();
 
 const work = join(root, "bench/.work");
 const repo = join(work, `repo-${COMMITS}`);
@@ -211,7 +214,10 @@ function run(command, args) {
 const devNull = openSync("/dev/null", "w");
 const hasTimeV = existsSync("/usr/bin/time") && spawnSync("/usr/bin/time", ["-v", "true"]).status === 0;
 
-/** Wall time (ms) and peak RSS (MB, of the process and its children) of one run, stdout to /dev/null. */
+/**
+ * Wall time (ms), CPU time (user + system, ms; null without GNU time) and peak RSS (MB, of the
+ * process and its children) of one run, stdout to /dev/null.
+ */
 function measure(command, args) {
   if (hasTimeV) {
     const started = performance.now();
@@ -223,7 +229,8 @@ function measure(command, args) {
     const ms = performance.now() - started;
     if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${result.stderr}`);
     const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]);
-    return { ms, rssMb: kb / 1024 };
+    const seconds = (label) => Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(result.stderr)?.[1]);
+    return { ms, cpuMs: (seconds("User") + seconds("System")) * 1000, rssMb: kb / 1024 };
   }
   return measureWithSampler(command, args);
 }
@@ -243,7 +250,7 @@ async function measureWithSampler(command, args) {
   const code = await new Promise((resolve) => child.on("close", resolve));
   clearInterval(timer);
   if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${code}`);
-  return { ms: performance.now() - started, rssMb: peakKb / 1024 };
+  return { ms: performance.now() - started, cpuMs: null, rssMb: peakKb / 1024 };
 }
 
 /** Bytes a command writes to stdout, counted as they stream by. */
@@ -272,6 +279,7 @@ const count = Number(run("git", ["-C", repo, "rev-list", "--count", "HEAD"]).tri
 const bytes = await outputSize("git", ["-C", repo, "log", "--format=%H%x00%B"]);
 console.log(`bench: ${repo}: ${count} commits, ${(bytes / 1e6).toFixed(1)} MB of git log output`);
 
+const loadBefore = loadavg()[0];
 const gitLog = ["git", ["-C", repo, "log", "--format=%H%x00%B"]];
 const scan = [process.execPath, [cli, "scan", repo, "--format", "jsonl"]];
 await measure(...gitLog); // warm the page cache
@@ -286,13 +294,19 @@ const ms = (list) => median(list.map((r) => r.ms));
 const rss = Math.max(...scans.map((r) => r.rssMb));
 const ratio = ms(scans) / ms(reference);
 const fmt = (list) => list.map((r) => r.ms.toFixed(0)).join(", ");
-console.log(`git log --format='%H%x00%B'    median ${ms(reference).toFixed(0)} ms  (runs: ${fmt(reference)})`);
-console.log(`shipledger scan --format jsonl  median ${ms(scans).toFixed(0)} ms  (runs: ${fmt(scans)})`);
+const cpu = (list) => (list[0]?.cpuMs == null ? "" : `, CPU ${median(list.map((r) => r.cpuMs)).toFixed(0)} ms`);
+console.log(
+  `git log --format='%H%x00%B'    median ${ms(reference).toFixed(0)} ms${cpu(reference)}  (runs: ${fmt(reference)})`,
+);
+console.log(`shipledger scan --format jsonl  median ${ms(scans).toFixed(0)} ms${cpu(scans)}  (runs: ${fmt(scans)})`);
 console.log(`ratio scan / git log: ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x)`);
 console.log(
   `scan peak RSS: ${rss.toFixed(1)} MB (${hasTimeV ? "/usr/bin/time -v, max of node and git" : "VmHWM of node"}; target < ${TARGET_RSS_MB} MB)`,
 );
 console.log(`scan throughput: ${((count / ms(scans)) * 1000).toFixed(0)} commits/s`);
+console.log(
+  `load average: ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (these runs count; ${availableCores} cores)`,
+);
 if (ratio > TARGET_RATIO || rss >= TARGET_RSS_MB) {
   console.log("bench: target missed");
   process.exitCode = 1;

@@ -23,7 +23,7 @@ import {
 } from "./agents.js";
 import { compileGlob, type Glob } from "./glob.js";
 import { clip, findPrefixedLinks, findSessionLinks, sessionFromTrailer, sessionsFromBranch } from "./sessions.js";
-import { splitMessage } from "./trailers.js";
+import { splitMessage, type Trailer } from "./trailers.js";
 import type {
   AgentSession,
   Attribution,
@@ -49,9 +49,23 @@ export interface AttributionOptions {
   attribution: AttributionConfig;
 }
 
-/** Attributes one commit: its identities, trailers, subject and body. */
-export function attributeCommit(commit: CommitInput, config: AttributionOptions = defaults): CommitAttribution {
-  return engineFor(config.attribution).commit(commit);
+/** A commit message as `splitMessage` (trailers.ts) splits it. */
+export interface SplitMessage {
+  subject: string;
+  body: string;
+  trailers: readonly Trailer[];
+}
+
+/**
+ * Attributes one commit: its identities, trailers, subject and body. `split` is
+ * `splitMessage(commit.message)`, for a caller that needs it too and has already computed it.
+ */
+export function attributeCommit(
+  commit: CommitInput,
+  config: AttributionOptions = defaults,
+  split?: SplitMessage,
+): CommitAttribution {
+  return engineFor(config.attribution).commit(commit, split);
 }
 
 /**
@@ -71,7 +85,7 @@ export function attributeChange(
 type Match =
   | { kind: "identity"; emails: Glob[]; names: Glob[]; logins: Glob[]; model?: "name" | "parenthesised" }
   | { kind: "trailer"; keys: Set<string>; values: Glob[] }
-  | { kind: "text"; phrases: string[] }
+  | { kind: "text"; phrases: Phrase[] }
   | { kind: "prefix"; prefixes: string[] }
   | { kind: "branch"; globs: Glob[] }
   | { kind: "link"; prefixes: string[] }
@@ -92,7 +106,67 @@ interface Named {
   model?: string;
 }
 
+/** An identity marker that matched, and the model it names. */
+interface IdentityHit {
+  marker: CompiledMarker;
+  model: string | undefined;
+}
+
+/** Identities and trailers remembered per engine (they recur); each cache is emptied when full. */
+const MAX_CACHED = 20_000;
+
+/** What evaluating a trailer did to its collector, to do again for the same trailer. */
+type Effect =
+  | { add: CompiledMarker; found: Found }
+  | { ignore: Omit<IgnoredEvidence, "reason" | "commit">; reason: string };
+
+/** Where evidence goes: a commit's or pull request's Collector, or a Recorder of effects. */
+interface Sink {
+  add(marker: CompiledMarker, found: Found): void;
+  ignore(entry: Omit<IgnoredEvidence, "reason" | "commit">, reason: string): void;
+}
+
+class Recorder implements Sink {
+  readonly effects: Effect[] = [];
+
+  add(marker: CompiledMarker, found: Found): void {
+    this.effects.push({ add: marker, found });
+  }
+
+  ignore(entry: Omit<IgnoredEvidence, "reason" | "commit">, reason: string): void {
+    this.effects.push({ ignore: entry, reason });
+  }
+}
+
 const glob = (pattern: string): Glob => compileGlob(pattern, { caseInsensitive: true });
+
+/** A phrase searched case-insensitively, and a character of it that case cannot change. */
+interface Phrase {
+  lower: string;
+  /**
+   * An ASCII character of the phrase other than a letter (punctuation first, then a digit, then a
+   * space: `[` in `generated with [claude code]`), or "". Lower-casing maps no other character to
+   * one of these, so a text without it cannot hold the phrase and is not lower-cased for it.
+   */
+  anchor: string;
+}
+
+function phrase(text: string): Phrase {
+  const lower = text.toLowerCase();
+  let anchor = "";
+  let best = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    const isLetter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+    const isDigit = c >= 0x30 && c <= 0x39;
+    const rank = c >= 0x80 || isLetter ? 0 : isDigit ? 2 : c <= 0x20 || c === 0x7f ? 1 : 3;
+    if (rank > best) {
+      best = rank;
+      anchor = lower.charAt(i);
+    }
+  }
+  return { lower, anchor };
+}
 
 class Engine {
   private readonly markers: CompiledMarker[] = [];
@@ -106,7 +180,15 @@ class Engine {
   private readonly generic = new Map<string, GenericConvention>();
   private readonly personKeys = new Set<string>(PERSON_TRAILER_KEYS);
   /** Markers by kind and source, filled on first use. */
-  private readonly index = new Map<string, CompiledMarker[]>();
+  private readonly index = new Map<Match["kind"], Map<EvidenceSource, CompiledMarker[]>>();
+  /** Lower-case keys that some trailer marker looks at. */
+  private readonly trailerKeys = new Set<string>();
+  /** What identity() finds, by source, then e-mail, then name and login. */
+  private readonly identities = new Map<EvidenceSource, Map<string, Map<string, IdentityHit[]>>>();
+  private cachedIdentities = 0;
+  /** What trailer() found, by raw key, then raw value. */
+  private readonly trailers = new Map<string, Map<string, Effect[]>>();
+  private cachedTrailers = 0;
 
   constructor(config: AttributionConfig) {
     this.disabledRefs = new Set(config.disableMarkers);
@@ -139,7 +221,7 @@ class Engine {
             });
             break;
           case "text":
-            this.add(marker.id, agent.id, where, { kind: "text", phrases: m.phrases.map((p) => p.toLowerCase()) });
+            this.add(marker.id, agent.id, where, { kind: "text", phrases: m.phrases.map(phrase) });
             break;
           case "prefix":
             this.add(marker.id, agent.id, where, { kind: "prefix", prefixes: m.prefixes.map((p) => p.toLowerCase()) });
@@ -193,7 +275,7 @@ class Engine {
         `${prefix}/text`,
         agent.id,
         new Set<EvidenceSource>(["subject", "body", "pr-title", "pr-body"]),
-        { kind: "text", phrases: agent.text.map((p) => p.toLowerCase()) },
+        { kind: "text", phrases: agent.text.map(phrase) },
       );
       this.addIf(
         agent.links,
@@ -214,6 +296,7 @@ class Engine {
     const marker = { id, agent, where, match, disabled };
     this.markers.push(marker);
     this.byId.set(id, marker);
+    if (match.kind === "trailer") for (const key of match.keys) this.trailerKeys.add(key);
   }
 
   private addIf(list: readonly unknown[], id: string, agent: string, where: ReadonlySet<EvidenceSource>, match: Match) {
@@ -222,18 +305,22 @@ class Engine {
 
   /** The markers of one kind that can sit at a source (memoised). */
   private of<K extends Match["kind"]>(kind: K, source: EvidenceSource) {
-    const key = `${kind}\u0000${source}`;
-    let list = this.index.get(key);
+    let bySource = this.index.get(kind);
+    if (!bySource) {
+      bySource = new Map();
+      this.index.set(kind, bySource);
+    }
+    let list = bySource.get(source);
     if (!list) {
       list = this.markers.filter((m) => m.match.kind === kind && m.where.has(source));
-      this.index.set(key, list);
+      bySource.set(source, list);
     }
     return list as (CompiledMarker & { match: Extract<Match, { kind: K }> })[];
   }
 
   // ---- commits ---------------------------------------------------------------------------------
 
-  commit(commit: CommitInput): CommitAttribution {
+  commit(commit: CommitInput, split?: SplitMessage): CommitAttribution {
     const found = new Collector(commit.sha);
     const author = commit.author;
     if (this.isIgnoredAuthor(author.name, author.email, author.login)) {
@@ -241,7 +328,7 @@ class Engine {
         { marker: "config/ignore-authors", source: "author", text: identityText(author.name, author.email) },
         "author matches attribution.ignoreAuthors",
       );
-      return { sha: commit.sha, authorIgnored: true, ...found.result() };
+      return found.commitResult(true);
     }
 
     this.identity(found, "author", author.name, author.email, author.login);
@@ -250,8 +337,12 @@ class Engine {
       this.identity(found, "committer", committer.name, committer.email, committer.login);
     }
 
-    const { subject, body, trailers } = splitMessage(commit.message);
-    for (const trailer of trailers.slice(0, MAX_TRAILERS)) this.trailer(found, trailer.key, trailer.value);
+    const { subject, body, trailers } = split ?? splitMessage(commit.message);
+    const count = Math.min(trailers.length, MAX_TRAILERS);
+    for (let i = 0; i < count; i++) {
+      const trailer = trailers[i] as Trailer;
+      this.trailer(found, trailer.key, trailer.value);
+    }
 
     const lowerSubject = subject.toLowerCase();
     for (const marker of this.of("prefix", "subject")) {
@@ -259,8 +350,8 @@ class Engine {
       if (prefix !== undefined) found.add(marker, { source: "subject", text: subject });
     }
     this.text(found, "subject", subject, lowerSubject);
-    this.text(found, "body", body, body.toLowerCase());
-    return { sha: commit.sha, authorIgnored: false, ...found.result() };
+    this.text(found, "body", body);
+    return found.commitResult(false);
   }
 
   private isIgnoredAuthor(name: string, email: string, login: string | null | undefined): boolean {
@@ -271,16 +362,47 @@ class Engine {
 
   /** An identity (`Name <e-mail>` and maybe a login) at a source: author, committer, trailer. */
   private identity(
-    found: Collector,
+    found: Sink,
     source: EvidenceSource,
     rawName: string,
     rawEmail: string,
     login: string | null | undefined,
-    text = identityText(rawName, rawEmail),
+    text?: () => string,
   ): void {
+    const hits = this.identityHits(source, rawName, rawEmail, login ?? "");
+    if (hits.length === 0) return;
+    const evidenceText = text ? text() : identityText(rawName, rawEmail);
+    for (const { marker, model } of hits) {
+      found.add(marker, model ? { source, text: evidenceText, model } : { source, text: evidenceText });
+    }
+  }
+
+  /** The identity markers that match, remembered: the same few people author most commits. */
+  private identityHits(source: EvidenceSource, rawName: string, rawEmail: string, login: string): IdentityHit[] {
+    let byEmail = this.identities.get(source);
+    if (!byEmail) {
+      byEmail = new Map();
+      this.identities.set(source, byEmail);
+    }
+    let byName = byEmail.get(rawEmail);
+    if (!byName) {
+      byName = new Map();
+      byEmail.set(rawEmail, byName);
+    }
+    const nameKey = login === "" ? rawName : `${rawName}\u0000${login}`;
+    let hits = byName.get(nameKey);
+    if (hits) return hits;
+
+    if (this.cachedIdentities >= MAX_CACHED) {
+      this.identities.clear();
+      this.cachedIdentities = 0;
+      // The maps above were just dropped: start again with fresh ones.
+      return this.identityHits(source, rawName, rawEmail, login);
+    }
+    hits = [];
     const name = rawName.trim().slice(0, MAX_FIELD);
     const email = rawEmail.trim().slice(0, MAX_FIELD);
-    const user = (login ?? "").trim().slice(0, MAX_FIELD);
+    const user = login.trim().slice(0, MAX_FIELD);
     for (const marker of this.of("identity", source)) {
       const m = marker.match;
       const hit =
@@ -290,40 +412,77 @@ class Engine {
       if (!hit) continue;
       const model =
         m.model === "name" ? modelFromName(name) : m.model === "parenthesised" ? modelInParentheses(name) : undefined;
-      found.add(marker, { source, text, ...(model ? { model } : {}) });
+      hits.push({ marker, model });
+    }
+    byName.set(nameKey, hits);
+    this.cachedIdentities++;
+    return hits;
+  }
+
+  /** A trailer's evidence, remembered: most trailers recur (`Signed-off-by`, co-authors, `Assisted-by`). */
+  private trailer(found: Sink, rawKey: string, rawValue: string): void {
+    let byValue = this.trailers.get(rawKey);
+    if (!byValue) {
+      if (this.cachedTrailers >= MAX_CACHED) {
+        this.trailers.clear();
+        this.cachedTrailers = 0;
+      }
+      byValue = new Map();
+      this.trailers.set(rawKey, byValue);
+    }
+    let effects = byValue.get(rawValue);
+    if (!effects) {
+      const recorder = new Recorder();
+      this.evaluateTrailer(recorder, rawKey, rawValue);
+      effects = recorder.effects;
+      byValue.set(rawValue, effects);
+      this.cachedTrailers++;
+    }
+    for (const effect of effects) {
+      if ("add" in effect) {
+        const { session } = effect.found;
+        // A session object of its own in each result, as if the trailer had been read afresh.
+        found.add(effect.add, session ? { ...effect.found, session: { ...session } } : effect.found);
+      } else found.ignore(effect.ignore, effect.reason);
     }
   }
 
-  private trailer(found: Collector, rawKey: string, rawValue: string): void {
+  private evaluateTrailer(found: Sink, rawKey: string, rawValue: string): void {
     const key = rawKey.trim().toLowerCase();
     const value = rawValue.trim();
-    const text = clip(`${rawKey.trim()}: ${value}`);
+    let evidenceText: string | undefined;
+    const text = () => {
+      evidenceText ??= clip(`${rawKey.trim()}: ${value}`);
+      return evidenceText;
+    };
     const short = value.slice(0, MAX_FIELD);
 
     if (this.personKeys.has(key)) {
       const person = parsePerson(short);
       this.identity(found, "trailer", person.name, person.email, null, text);
     }
-    for (const marker of this.of("trailer", "trailer")) {
-      if (marker.match.keys.has(key) && marker.match.values.some((g) => g.test(short))) {
-        found.add(marker, { source: "trailer", text });
+    if (this.trailerKeys.has(key)) {
+      for (const marker of this.of("trailer", "trailer")) {
+        if (marker.match.keys.has(key) && marker.match.values.some((g) => g.test(short))) {
+          found.add(marker, { source: "trailer", text: text() });
+        }
       }
     }
 
     const session = sessionFromTrailer({ key, value });
     if (session) {
       const marker = this.byId.get(session.marker);
-      if (marker) found.add(marker, { source: "trailer", text, session: session.session });
+      if (marker) found.add(marker, { source: "trailer", text: text(), session: session.session });
       return; // its link is this session, not another piece of evidence
     }
 
     const convention = this.generic.get(key);
-    if (convention) this.genericTrailer(found, convention, short, text);
+    if (convention) this.genericTrailer(found, convention, short, text());
 
-    this.links(found, "trailer", value, value.toLowerCase());
+    this.links(found, "trailer", value);
   }
 
-  private genericTrailer(found: Collector, convention: GenericConvention, value: string, text: string): void {
+  private genericTrailer(found: Sink, convention: GenericConvention, value: string, text: string): void {
     const marker = this.byId.get(convention.id);
     if (!marker || value === "") return;
     const named = this.nameAi(value);
@@ -349,12 +508,18 @@ class Engine {
     }
   }
 
-  /** Session links and configured phrases/links in a text (subject, body, PR title, PR body). */
-  private text(found: Collector, source: EvidenceSource, text: string, lower: string): void {
+  /**
+   * Session links and configured phrases/links in a text (subject, body, PR title, PR body).
+   * `lowerText` is `text.toLowerCase()`, computed here (only if needed) when the caller has not.
+   */
+  private text(found: Sink, source: EvidenceSource, text: string, lowerText?: string): void {
     if (text === "") return;
+    let lower = lowerText;
     for (const marker of this.of("text", source)) {
       for (const phrase of marker.match.phrases) {
-        const at = lower.indexOf(phrase);
+        if (!text.includes(phrase.anchor)) continue;
+        lower ??= text.toLowerCase();
+        const at = lower.indexOf(phrase.lower);
         if (at >= 0) {
           found.add(marker, { source, text: lineAround(text, at) });
           break;
@@ -364,12 +529,16 @@ class Engine {
     this.links(found, source, text, lower);
   }
 
-  private links(found: Collector, source: EvidenceSource, text: string, lower: string): void {
-    for (const link of findSessionLinks(text)) {
+  /** `lowerText` is `text.toLowerCase()`, computed here (only if needed) when the caller has not. */
+  private links(found: Sink, source: EvidenceSource, text: string, lowerText?: string): void {
+    for (const link of findSessionLinks(text, undefined, lowerText)) {
       const marker = this.byId.get(link.marker);
       if (marker?.where.has(source)) found.add(marker, { source, text: link.text, session: link.session });
     }
-    for (const marker of this.of("link", source)) {
+    const configured = this.of("link", source);
+    if (configured.length === 0) return;
+    const lower = lowerText ?? text.toLowerCase();
+    for (const marker of configured) {
       for (const prefix of marker.match.prefixes) {
         for (const hit of findPrefixedLinks(text, lower, prefix)) {
           found.add(marker, {
@@ -522,10 +691,11 @@ interface Found {
   session?: AgentSession;
 }
 
-class Collector {
+class Collector implements Sink {
   private readonly evidence: Evidence[] = [];
   private readonly ignored: IgnoredEvidence[] = [];
-  private readonly seen = new Set<string>();
+  /** Made on first use: most commits have no evidence. */
+  private seen: Set<string> | undefined;
 
   constructor(private readonly sha: string | undefined) {}
 
@@ -536,18 +706,18 @@ class Collector {
       return;
     }
     const key = `${marker.id}\u0000${found.source}\u0000${text}\u0000${found.session?.id ?? ""}`;
+    this.seen ??= new Set();
     if (this.seen.has(key) || this.evidence.length >= MAX_EVIDENCE) return;
     this.seen.add(key);
     const agent = found.agent ?? found.session?.agent ?? marker.agent;
-    this.evidence.push({
-      agent,
-      marker: marker.id,
-      source: found.source,
-      ...(this.sha !== undefined ? { commit: this.sha } : {}),
-      text,
-      ...(found.model ? { model: found.model } : {}),
-      ...(found.session ? { session: found.session } : {}),
-    });
+    // Properties in this order (the order of the JSON a scan prints), set without spreads.
+    const evidence: Evidence =
+      this.sha === undefined
+        ? { agent, marker: marker.id, source: found.source, text }
+        : { agent, marker: marker.id, source: found.source, commit: this.sha, text };
+    if (found.model) evidence.model = found.model;
+    if (found.session) evidence.session = found.session;
+    this.evidence.push(evidence);
   }
 
   ignore(entry: Omit<IgnoredEvidence, "reason" | "commit">, reason: string): void {
@@ -565,9 +735,16 @@ class Collector {
   result(): Attribution {
     return aggregate(this.evidence, this.ignored);
   }
+
+  /** The result for a commit (the collector was made with its sha). */
+  commitResult(authorIgnored: boolean): CommitAttribution {
+    const { ai, agents, models, sessions, evidence, ignored } = this.result();
+    return { sha: this.sha ?? "", authorIgnored, ai, agents, models, sessions, evidence, ignored };
+  }
 }
 
 function aggregate(evidence: Evidence[], ignored: IgnoredEvidence[]): Attribution {
+  if (evidence.length === 0) return { ai: false, agents: [], models: [], sessions: [], evidence, ignored };
   const sessions: AgentSession[] = [];
   const byKey = new Map<string, AgentSession>();
   for (const e of evidence) {

@@ -22,10 +22,39 @@ interface LinkFinder {
   agent: Agent;
   marker: string;
   pattern: RegExp;
+  /** Lower-case text that every match contains (the link's host), or null when none is known. */
+  needle: string | null;
 }
 
 function markerOf(agent: Agent, kind: string): string | undefined {
   return agent.markers.find((m) => m.match.kind === kind)?.id;
+}
+
+/**
+ * The host a link pattern requires, lower-cased with its slash ("claude.ai/"), so that a text
+ * without it is skipped without running the RegExp: most texts hold no link at all. Only a host
+ * written as a plain literal outside any group, in a pattern without a top-level `|`, is required;
+ * for any other pattern (or a Unicode case-insensitive one, where `K` matches `k`) this is null and
+ * the pattern always runs.
+ */
+function requiredHost(pattern: RegExp): string | null {
+  const source = pattern.source;
+  if (/[uv]/.test(pattern.flags) && pattern.flags.includes("i")) return null;
+  const host = /((?:[A-Za-z0-9-]+\\\.)+[A-Za-z]+)\\\/(?![?*+{])/.exec(source);
+  if (!host?.[1]) return null;
+  let depth = 0;
+  let depthAtHost = -1;
+  for (let i = 0; i < source.length; i++) {
+    if (i === host.index) depthAtHost = depth;
+    const c = source[i];
+    if (c === "\\") i++;
+    else if (c === "[") {
+      while (++i < source.length && source[i] !== "]") if (source[i] === "\\") i++;
+    } else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0) return null;
+  }
+  return depthAtHost === 0 ? `${host[1].replaceAll("\\.", ".").toLowerCase()}/` : null;
 }
 
 const linkFinders: LinkFinder[] = AGENTS.flatMap((agent) => {
@@ -33,7 +62,7 @@ const linkFinders: LinkFinder[] = AGENTS.flatMap((agent) => {
   const marker = markerOf(agent, "session-link");
   if (!link || !marker) return [];
   const flags = link.flags.includes("g") ? link.flags : `${link.flags}g`;
-  return [{ agent, marker, pattern: new RegExp(link.source, flags) }];
+  return [{ agent, marker, pattern: new RegExp(link.source, flags), needle: requiredHost(link) }];
 });
 
 const sessionTrailerKeys = new Map<string, { agent: Agent; marker: string }>();
@@ -62,15 +91,29 @@ function withUrl(agent: Agent, id: string, url: string | undefined): AgentSessio
   return resolved === undefined ? { agent: agent.id, id } : { agent: agent.id, id, url: resolved };
 }
 
-/** Every known agent's session links in a text, in order of appearance per agent. */
-export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT): FoundSession[] {
+/**
+ * Every known agent's session links in a text, in order of appearance per agent. `lowerText`, the
+ * text lower-cased, may be passed when the caller has it.
+ */
+export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT, lowerText?: string): FoundSession[] {
   const found: FoundSession[] = [];
+  // Every required host ends with "/": one scan rules them all out in a text without a slash.
+  const slash = text.includes("/");
+  let lower = lowerText;
   for (const finder of linkFinders) {
+    if (finder.needle !== null) {
+      if (!slash) continue;
+      lower ??= text.toLowerCase();
+      if (!lower.includes(finder.needle)) continue;
+    }
+    const pattern = finder.pattern;
+    pattern.lastIndex = 0;
     let count = 0;
-    for (const match of text.matchAll(finder.pattern)) {
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
       const id = match[1];
-      if (id === undefined) continue;
       const raw = match[0];
+      if (raw === "") pattern.lastIndex++; // never loop on an empty match
+      if (id === undefined) continue;
       const url = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
       found.push({ marker: finder.marker, session: withUrl(finder.agent, id, url), text: clip(raw) });
       if (++count >= limit) break;
@@ -102,9 +145,10 @@ for (const agent of AGENTS) {
  */
 export function sessionFromTrailer(trailer: { key: string; value: string }): FoundSession | null {
   const key = trailer.key.trim().toLowerCase();
+  const own = sessionTrailerKeys.get(key);
+  if (!own && key !== "agent-session") return null;
   const value = trailer.value.trim();
   const text = clip(`${trailer.key}: ${value}`);
-  const own = sessionTrailerKeys.get(key);
   if (own) {
     const link = findSessionLinks(value, 1).find((f) => f.session.agent === own.agent.id);
     if (link) return { marker: own.marker, session: link.session, text };

@@ -4,25 +4,19 @@
 // reads messages and identities as C strings), so NUL is an unambiguous separator. Each record is
 //
 //   sha \0 parents \0 author name \0 e-mail \0 date \0 committer name \0 e-mail \0 date \0 message \0
-//   [key \0 value (\0 key \0 value)*] \0 \0
 //
-// The bracket is git's own `%(trailers:only,unfold)`, printed with NUL between key and value and
-// between trailers; the last NUL is -z's record separator. Keys are never empty, so an empty field
-// where a key is expected ends the record; empty fields before a sha (the separator, after a record
-// without trailers) are skipped, since a sha is never empty.
+// the last NUL being -z's record terminator. Trailers are not asked of git: `%(trailers)` costs
+// git a third more time than the log itself, and the attribution engine parses the message anyway
+// (src/attribution/trailers.ts; scan.ts reports them as git would, see git-trailers.ts).
 
 import { spawn } from "node:child_process";
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 export interface GitPerson {
   name: string;
   email: string;
   /** Strict ISO 8601 with the person's own offset, as git prints `%aI` / `%cI`. */
   date: string;
-}
-
-export interface GitTrailer {
-  key: string;
-  value: string;
 }
 
 export interface GitCommit {
@@ -33,18 +27,15 @@ export interface GitCommit {
   committer: GitPerson;
   /** The raw message (`%B`), decoded as UTF-8 with invalid bytes replaced by U+FFFD. */
   message: string;
-  /** Trailers as git itself reports them (`%(trailers:only,unfold)`), in order. */
-  trailers: GitTrailer[];
   /** True when a field was longer than the reader's limit and its middle was dropped. */
   truncated: boolean;
 }
 
 const FIELDS = ["%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B"] as const;
-const FIXED_FIELDS = FIELDS.length;
-const TRAILERS = "%(trailers:only,unfold,separator=%x00,key_value_separator=%x00)";
+const FIELD_COUNT = FIELDS.length;
 
-/** `git log --format` that the parser below reads. */
-export const GIT_LOG_FORMAT = `${FIELDS.join("%x00")}%x00${TRAILERS}%x00`;
+/** `git log --format` that the parser below reads (with -z, which ends each record with a NUL). */
+export const GIT_LOG_FORMAT = FIELDS.join("%x00");
 
 /**
  * Settings that would change what git prints or how it finds trailers, pinned to git's defaults so
@@ -60,7 +51,15 @@ const PINNED_CONFIG = [
 /** Per-field cap (UTF-16 code units); longer fields keep their first and last halves. */
 export const DEFAULT_MAX_FIELD_LENGTH = 4 * 1024 * 1024;
 
-const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+/** A full sha: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
+function isSha(text: string): boolean {
+  if (text.length !== 40 && text.length !== 64) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
 
 /** Thrown when `git log` fails; `stderr` is what git said, `exitCode` its status. */
 export class GitLogError extends Error {
@@ -76,130 +75,189 @@ export class GitLogError extends Error {
   }
 }
 
-/** One field being read, possibly across many chunks; bounded by keeping its head and tail. */
-class FieldBuffer {
-  private parts: string[] = [];
-  private length = 0;
-  private head: string | null = null;
-  truncated = false;
+/** Bytes of UTF-8 that can follow a character's first byte (10xxxxxx). */
+function isContinuation(byte: number | undefined): boolean {
+  return byte !== undefined && (byte & 0xc0) === 0x80;
+}
 
-  constructor(private readonly limit: number) {}
+/**
+ * Cuts `git log -z --format=GIT_LOG_FORMAT` output, read as bytes in chunks of any size, at record
+ * ends without decoding it, so that decodeRecords can decode each record on its own. Memory stays
+ * bounded: a field longer than `3 × maxFieldLength / 2 + 4` bytes at each end keeps only its head
+ * and tail (cut between characters), which decodeRecords then trims to `maxFieldLength` code units
+ * exactly as it would have trimmed the whole field (each end keeps more than half the limit in
+ * code units, as a UTF-16 code unit takes at most 3 bytes).
+ */
+export class RecordFramer {
+  /** Bytes of the record in progress: whole fields, then the start of the current one. */
+  private partial: Uint8Array[] = [];
+  private partialBytes = 0;
+  /** Of partialBytes, those of the fields already ended (each with its NUL). */
+  private endedBytes = 0;
+  /** NULs seen in the record in progress. */
+  private fields = 0;
+  /** Of the current field, the bytes kept as its head once it is too long; 0 while it is not. */
+  private headBytes = 0;
+  private readonly keep: number;
+  /** Records completed so far. */
+  records = 0;
 
-  get empty(): boolean {
-    return this.length === 0 && this.head === null;
+  constructor(maxFieldLength = DEFAULT_MAX_FIELD_LENGTH) {
+    this.keep = Math.ceil((3 * maxFieldLength) / 2) + 4;
   }
 
-  add(text: string): void {
-    if (text.length === 0) return;
-    this.parts.push(text);
-    this.length += text.length;
-    if (this.length > this.limit) this.compact();
-  }
-
-  /** The field so far plus `last`, and resets. */
-  take(last: string): string {
-    if (this.empty && last.length <= this.limit) return last;
-    this.add(last);
-    let tail = this.parts.length === 1 ? (this.parts[0] ?? "") : this.parts.join("");
-    if (this.head !== null) tail = tail.slice(Math.max(0, tail.length - Math.floor(this.limit / 2)));
-    const text = this.head === null ? tail : this.head + tail;
-    this.parts = [];
-    this.length = 0;
-    this.head = null;
-    return text;
-  }
-
-  private compact(): void {
-    const half = Math.floor(this.limit / 2);
-    let rest = this.parts.join("");
-    if (this.head === null) {
-      this.head = rest.slice(0, half);
-      rest = rest.slice(half);
+  /** Takes a chunk; returns the bytes of the records it completed (whole records only), or null. */
+  push(chunk: Uint8Array): Uint8Array | null {
+    let input = chunk;
+    let first: Uint8Array | null = null;
+    if (this.headBytes > 0) {
+      // A long field is in progress: it ends at the first NUL.
+      const nul = input.indexOf(0);
+      this.append(nul === -1 ? input : input.subarray(0, nul + 1));
+      if (nul === -1) {
+        if (this.partialBytes - this.endedBytes > this.headBytes + 2 * this.keep) this.compact(false);
+        return null;
+      }
+      this.compact(true);
+      this.headBytes = 0;
+      this.endedBytes = this.partialBytes;
+      input = input.subarray(nul + 1);
+      if (++this.fields === FIELD_COUNT) {
+        this.fields = 0;
+        this.records++;
+        first = this.take(input.subarray(0, 0));
+      }
     }
-    const keep = rest.slice(Math.max(0, rest.length - half));
-    this.truncated = true;
-    this.parts = [keep];
-    this.length = keep.length;
+
+    let fields = this.fields;
+    let lastEnd = -1; // end (after its NUL) of the last record completed in input
+    for (let nul = input.indexOf(0); nul !== -1; nul = input.indexOf(0, nul + 1)) {
+      if (++fields < FIELD_COUNT) continue;
+      fields = 0;
+      this.records++;
+      lastEnd = nul + 1;
+    }
+    this.fields = fields;
+    let done = first;
+    if (lastEnd !== -1) {
+      const records = this.partialBytes === 0 ? input.subarray(0, lastEnd) : this.take(input.subarray(0, lastEnd));
+      done = first === null ? records : Buffer.concat([first, records]);
+    }
+
+    const rest = lastEnd === -1 ? input : input.subarray(lastEnd);
+    if (rest.length > 0) {
+      const lastNul = rest.lastIndexOf(0);
+      if (lastNul !== -1) this.endedBytes = this.partialBytes + lastNul + 1;
+      this.append(rest);
+      if (this.partialBytes - this.endedBytes > 2 * this.keep) this.compact(false);
+    }
+    return done;
+  }
+
+  /** Checks that the output did not stop inside a record. */
+  end(): void {
+    if (this.partialBytes > 0 || this.fields > 0) throw new Error("git log output ended in the middle of a commit");
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.partial.push(bytes);
+    this.partialBytes += bytes.length;
+  }
+
+  /** The record in progress plus `last`, and resets. */
+  private take(last: Uint8Array): Uint8Array {
+    this.append(last);
+    const bytes = Buffer.concat(this.partial, this.partialBytes);
+    this.partial = [];
+    this.partialBytes = 0;
+    this.endedBytes = 0;
+    return bytes;
+  }
+
+  /**
+   * Keeps the current field's first `keep` bytes (once) and its last `keep`, each cut between
+   * characters (a UTF-8 sequence is at most 4 bytes). `ended`: the field's NUL is the last byte of
+   * the record in progress.
+   */
+  private compact(ended: boolean): void {
+    const all = Buffer.concat(this.partial, this.partialBytes);
+    const nul = ended ? 1 : 0;
+    const fieldStart = this.endedBytes;
+    const fieldEnd = all.length - nul;
+    let headEnd = fieldStart + this.headBytes;
+    if (this.headBytes === 0) {
+      headEnd = fieldStart + this.keep;
+      for (let i = 0; i < 3 && isContinuation(all[headEnd]); i++) headEnd--;
+      this.headBytes = headEnd - fieldStart;
+    }
+    let tailStart = Math.max(headEnd, fieldEnd - this.keep);
+    for (let i = 0; i < 3 && tailStart < fieldEnd && isContinuation(all[tailStart]); i++) tailStart++;
+    const kept = Buffer.concat([all.subarray(0, headEnd), all.subarray(tailStart)]);
+    this.partial = [kept];
+    this.partialBytes = kept.length;
   }
 }
 
 /**
- * Incremental parser of `git log -z --format=GIT_LOG_FORMAT` output, fed decoded text in chunks of
- * any size (a chunk boundary may fall anywhere, even inside a field).
+ * The commits in `bytes`, whole records of `git log -z --format=GIT_LOG_FORMAT` (RecordFramer's
+ * output). Each record is decoded on its own, so a commit that is all Latin-1 gets compact
+ * one-byte strings whatever its neighbours hold (one emoji in a chunk decoded whole makes every
+ * string in it two-byte, and everything after, from lower-casing to JSON, slower). A field longer
+ * than `maxFieldLength` (UTF-16 code units) keeps its first and last halves, and the commit says
+ * it was truncated.
  */
-export class GitLogParser {
-  private readonly field: FieldBuffer;
-  private fields: string[] = [];
-  private trailers: GitTrailer[] = [];
-  private key: string | null = null;
-  private truncated = false;
-
-  constructor(private readonly maxFieldLength = DEFAULT_MAX_FIELD_LENGTH) {
-    this.field = new FieldBuffer(maxFieldLength);
-  }
-
-  /** Parses a chunk; returns the commits it completed. */
-  push(chunk: string): GitCommit[] {
-    const done: GitCommit[] = [];
-    let start = 0;
-    for (;;) {
-      const nul = chunk.indexOf("\0", start);
-      if (nul === -1) {
-        if (start < chunk.length) this.field.add(start === 0 ? chunk : chunk.slice(start));
-        return done;
-      }
-      const piece = chunk.slice(start, nul);
-      const text = this.field.empty && piece.length <= this.maxFieldLength ? piece : this.field.take(piece);
-      if (this.field.truncated) {
-        this.truncated = true;
-        this.field.truncated = false;
-      }
-      const commit = this.onField(text);
-      if (commit) done.push(commit);
-      start = nul + 1;
+export function decodeRecords(bytes: Uint8Array, maxFieldLength = DEFAULT_MAX_FIELD_LENGTH): GitCommit[] {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const commits: GitCommit[] = [];
+  let start = 0;
+  while (start < buffer.length) {
+    let end = start;
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      end = buffer.indexOf(0, end) + 1;
+      if (end === 0) throw new Error("git log output ended in the middle of a commit");
     }
-  }
-
-  /** Checks that the output did not stop inside a commit. */
-  end(): void {
-    if (this.fields.length > 0 || !this.field.empty) {
-      throw new Error("git log output ended in the middle of a commit");
-    }
-  }
-
-  private onField(text: string): GitCommit | undefined {
-    const fields = this.fields;
-    if (fields.length < FIXED_FIELDS) {
-      if (fields.length === 0) {
-        if (text === "") return undefined; // record separator
-        if (!SHA.test(text)) throw new Error(`unexpected git log output (expected a commit sha, got ${preview(text)})`);
-      }
-      fields.push(text);
-      return undefined;
-    }
-    if (this.key !== null) {
-      this.trailers.push({ key: this.key, value: text });
-      this.key = null;
-      return undefined;
-    }
-    if (text !== "") {
-      this.key = text;
-      return undefined;
+    const fields = buffer.toString("utf8", start, end - 1).split("\0");
+    start = end;
+    let truncated = false;
+    for (let f = 0; f < fields.length; f++) {
+      const field = fields[f] ?? "";
+      if (field.length <= maxFieldLength) continue;
+      const half = Math.floor(maxFieldLength / 2);
+      fields[f] = field.slice(0, half) + field.slice(field.length - half);
+      truncated = true;
     }
     const [sha = "", parents = "", an = "", ae = "", ad = "", cn = "", ce = "", cd = "", message = ""] = fields;
-    const commit: GitCommit = {
+    if (!isSha(sha)) throw new Error(`unexpected git log output (expected a commit sha, got ${preview(sha)})`);
+    commits.push({
       sha,
       parents: parents === "" ? [] : parents.split(" "),
       author: { name: an, email: ae, date: ad },
       committer: { name: cn, email: ce, date: cd },
       message,
-      trailers: this.trailers,
-      truncated: this.truncated,
-    };
-    this.fields = [];
-    this.trailers = [];
-    this.truncated = false;
-    return commit;
+      truncated,
+    });
+  }
+  return commits;
+}
+
+/** Reads `git log -z --format=GIT_LOG_FORMAT` output fed as bytes in chunks of any size. */
+export class GitLogParser {
+  private readonly framer: RecordFramer;
+
+  constructor(private readonly maxFieldLength = DEFAULT_MAX_FIELD_LENGTH) {
+    this.framer = new RecordFramer(maxFieldLength);
+  }
+
+  /** Parses a chunk; returns the commits it completed. */
+  push(chunk: Uint8Array): GitCommit[] {
+    const records = this.framer.push(chunk);
+    return records === null ? [] : decodeRecords(records, this.maxFieldLength);
+  }
+
+  /** Checks that the output did not stop inside a commit. */
+  end(): void {
+    this.framer.end();
   }
 }
 
@@ -227,6 +285,22 @@ export async function* readGitLog(options: GitLogOptions): AsyncGenerator<GitCom
 
 /** readGitLog by the batch: the commits completed by each chunk of git's output (never empty). */
 export async function* readGitLogBatches(options: GitLogOptions): AsyncGenerator<GitCommit[], void, undefined> {
+  for await (const records of readGitLogRecords(options)) yield decodeRecords(records, options.maxFieldLength);
+}
+
+/** git's output read ahead of the consumer, at most: beyond it, git waits. */
+const READ_AHEAD = 1024 * 1024;
+/** The event loop turns (to read git's output) after about this many bytes of records. */
+const TURN_BYTES = 64 * 1024;
+
+/**
+ * readGitLog undecoded: the bytes of whole records (never empty), for decodeRecords.
+ *
+ * git's output is read whenever the event loop turns (flowing mode, into a queue of up to
+ * READ_AHEAD bytes), and the event loop turns between batches: git keeps writing while the consumer
+ * works, instead of waiting on a full pipe (a paused stream stops reading at 16 KB).
+ */
+export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator<Uint8Array, void, undefined> {
   const args = ["-C", options.repository];
   for (const setting of PINNED_CONFIG) args.push("-c", setting);
   args.push("log", "-z", "--no-color", `--format=${GIT_LOG_FORMAT}`, "--end-of-options");
@@ -246,18 +320,58 @@ export async function* readGitLogBatches(options: GitLogOptions): AsyncGenerator
     if (stderr.length < 8192) stderr += text;
   });
 
-  const parser = new GitLogParser(options.maxFieldLength);
-  let count = 0;
+  const framer = new RecordFramer(options.maxFieldLength);
+  const stdout = child.stdout;
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resume = wake;
+    wake = null;
+    resume?.();
+  };
+  stdout.on("data", (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= READ_AHEAD) stdout.pause();
+    notify();
+  });
+  stdout.once("end", () => {
+    ended = true;
+    notify();
+  });
+  stdout.once("error", () => {
+    ended = true; // the exit code says what went wrong
+    notify();
+  });
+
   let finished = false;
   try {
-    child.stdout.setEncoding("utf8");
-    for await (const chunk of child.stdout as AsyncIterable<string>) {
-      const commits = parser.push(chunk);
-      if (commits.length === 0) continue;
-      count += commits.length;
-      yield commits;
+    let sinceTurn = 0;
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk === undefined) {
+        if (ended) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        sinceTurn = 0;
+        continue;
+      }
+      queued -= chunk.length;
+      if (stdout.isPaused() && queued < READ_AHEAD / 2) stdout.resume();
+      const records = framer.push(chunk);
+      if (records === null) continue;
+      yield records;
+      sinceTurn += records.length;
+      if (sinceTurn >= TURN_BYTES) {
+        sinceTurn = 0;
+        await nextTurn(); // read what git wrote meanwhile
+      }
     }
     const { code, error } = await exited;
+    const count = framer.records;
     if (error) {
       const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
       throw new GitLogError(missing ? "git was not found on PATH" : `git: ${error.message}`, stderr, null, count);
@@ -265,7 +379,7 @@ export async function* readGitLogBatches(options: GitLogOptions): AsyncGenerator
     if (code !== 0) {
       throw new GitLogError(firstFatalLine(stderr) ?? `git log exited with ${code}`, stderr, code, count);
     }
-    parser.end();
+    framer.end();
     finished = true;
   } finally {
     if (!finished && child.exitCode === null && child.signalCode === null) child.kill();

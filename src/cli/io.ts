@@ -1,6 +1,7 @@
 /** What a CLI command may touch; tests pass their own. */
 export interface CliIO {
-  stdout: (text: string) => void;
+  /** Text, or bytes of UTF-8 text. */
+  stdout: (text: string | Uint8Array) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;

@@ -1,45 +1,64 @@
 #!/usr/bin/env node
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { ConfigurationError } from "../config/env.js";
-import { loadDotEnv } from "../start.js";
-import { inboxCommand, inboxUsage } from "./inbox.js";
+import { loadDotEnv } from "../config/dotenv.js";
 import { CliError, type CliIO, processIO } from "./io.js";
-import { migrateCommand } from "./migrate.js";
-import { scanCommand } from "./scan.js";
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  migrate: { run: migrateCommand, summary: "apply the ledger's migrations to DATABASE_URL" },
-  inbox: { run: inboxCommand, summary: "list pending and failed webhook deliveries; retry them" },
-  scan: { run: scanCommand, summary: "attribute AI assistance in a local git repository's history" },
+// Each command is loaded when it runs: `scan` must not pay for the store (drizzle, pg, SQLite).
+const commands: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  migrate: {
+    load: async () => (await import("./migrate.js")).migrateCommand,
+    summary: "apply the ledger's migrations to DATABASE_URL",
+  },
+  inbox: {
+    load: async () => (await import("./inbox.js")).inboxCommand,
+    summary: "list pending and failed webhook deliveries; retry them",
+  },
+  scan: {
+    load: async () => (await import("./scan.js")).scanCommand,
+    summary: "attribute AI assistance in a local git repository's history",
+  },
+  report: {
+    load: async () => (await import("./report.js")).reportCommand,
+    summary: "normalised deployments and companions for a repository or an organisation",
+  },
+  demo: {
+    load: async () => (await import("../demo/run.js")).demoCommand,
+    summary: "play four weeks of a team against a fake GitHub, offline, and print the report",
+  },
 };
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const { inboxUsage } = await import("./inbox.js");
+  const { reportUsage } = await import("./report.js");
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}`;
+  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}\n${reportUsage}`;
 }
 
 /** Runs the CLI and returns its exit code; never throws. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "help" || name === "--help" || name === "-h") {
-    io.stdout(usage());
+    io.stdout(await usage());
     return name ? 0 : 2;
   }
   const command = commands[name];
   if (!command) {
-    io.stderr(`shipledger: unknown command "${name}"\n${usage()}`);
+    io.stderr(`shipledger: unknown command "${name}"\n${await usage()}`);
     return 2;
   }
   try {
-    return await command.run(rest, io);
+    const run = await command.load();
+    return await run(rest, io);
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr(`shipledger ${error.message}\n`);
       return error.exitCode;
     }
+    // Loaded only here: commands that never read the settings do not pay for their schema (zod).
+    const { ConfigurationError } = await import("../config/env.js");
     if (error instanceof ConfigurationError) {
       io.stderr(`shipledger: configuration error: ${error.message}\n`);
       return 1;

@@ -1,16 +1,17 @@
 // `shipledger scan`: attributes every commit of a local repository's history, streaming.
 //
-// Memory stays flat on any history: commits come one at a time from `git log` (git-log.ts), each
-// is attributed and written out (jsonl) or folded into counts (scan-report.ts), then dropped.
+// Memory stays flat on any history: records come in batches from `git log` (git-log.ts), each
+// batch is attributed (scan-batch.ts) and written out (jsonl) or folded into counts
+// (scan-report.ts), then dropped.
 
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type AttributionOptions, attributeCommit } from "../attribution/attribute.js";
-import type { CommitAttribution } from "../attribution/types.js";
+import type { AttributionOptions } from "../attribution/attribute.js";
 import { defaults, parseRepoConfig } from "../config/repo-config.js";
-import { firstFatalLine, type GitCommit, GitLogError, readGitLogBatches, runGit } from "./git-log.js";
+import { firstFatalLine, GitLogError, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
+import { type ScanFormat, scanRecords } from "./scan-batch.js";
 import { formatSummary, ScanSummary } from "./scan-report.js";
 
 export const scanUsage = `Usage:
@@ -24,11 +25,10 @@ export const scanUsage = `Usage:
       --config reads a .github/shipledger.yml-style file (YAML, or JSON if it ends in .json).
 `;
 
-const formats = ["table", "json", "jsonl"] as const;
-type Format = (typeof formats)[number];
+const formats: readonly ScanFormat[] = ["table", "json", "jsonl"];
 
 /** Output is handed to stdout in batches of about this many characters. */
-const BATCH = 64 * 1024;
+const OUTPUT_BATCH = 256 * 1024;
 /** Progress on a terminal: first shown after, then refreshed every, this many milliseconds. */
 const PROGRESS_DELAY = 500;
 const PROGRESS_INTERVAL = 250;
@@ -45,7 +45,7 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new CliError(`scan: give at most one repository path\n${scanUsage}`, 2);
-  const format = (values.format ?? "table") as Format;
+  const format = (values.format ?? "table") as ScanFormat;
   if (!formats.includes(format)) {
     throw new CliError(`scan: --format "${values.format}" is not one of ${formats.join(", ")}`, 2);
   }
@@ -64,22 +64,10 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     try {
       if (!empty) {
-        for await (const batch of readGitLogBatches({ repository, revs: summary.revs, env })) {
-          for (const commit of batch) {
-            const attribution = attributeCommit(
-              {
-                sha: commit.sha,
-                message: commit.message,
-                author: { name: commit.author.name, email: commit.author.email },
-                committer: { name: commit.committer.name, email: commit.committer.email },
-              },
-              options,
-            );
-            summary.add(commit, attribution);
-            if (format === "jsonl") out.write(`${JSON.stringify(commitRecord(commit, attribution))}\n`);
-          }
+        for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
+          for (const lines of scanRecords(records, format, options, summary)) out.write(lines);
           progress?.update(summary.commits);
-          if (out.size >= BATCH) {
+          if (out.size >= OUTPUT_BATCH) {
             await out.flush();
             if (out.closed) break; // the reader went away (`scan | head`): stop quietly
           }
@@ -124,25 +112,6 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[]
   } catch (error) {
     throw new CliError(`scan: ${(error as Error).message}\n${scanUsage}`, 2);
   }
-}
-
-/** What a commit looks like in `--format jsonl`. */
-export function commitRecord(commit: GitCommit, attribution: CommitAttribution) {
-  return {
-    sha: commit.sha,
-    parents: commit.parents,
-    author: commit.author,
-    committer: commit.committer,
-    trailers: commit.trailers,
-    ai: attribution.ai,
-    agents: attribution.agents,
-    models: attribution.models,
-    sessions: attribution.sessions,
-    evidence: attribution.evidence,
-    ignored: attribution.ignored,
-    ...(attribution.authorIgnored ? { authorIgnored: true } : {}),
-    ...(commit.truncated ? { truncated: true } : {}),
-  };
 }
 
 async function loadConfig(file: string, io: CliIO): Promise<AttributionOptions> {
@@ -215,7 +184,7 @@ function gitLogFailure(error: GitLogError, repository: string, revs: readonly st
  * (EPIPE) ends the scan quietly.
  */
 class Output {
-  private parts: string[] = [];
+  private parts: (string | Uint8Array)[] = [];
   size = 0;
   closed = false;
   private readonly onError = (error: NodeJS.ErrnoException) => {
@@ -226,17 +195,20 @@ class Output {
     process.stdout.on("error", this.onError);
   }
 
-  write(text: string): void {
+  write(text: string | Uint8Array): void {
+    if (text.length === 0) return;
     this.parts.push(text);
     this.size += text.length;
   }
 
   async flush(): Promise<void> {
     if (this.size === 0 || this.closed) return;
-    const text = this.parts.length === 1 ? (this.parts[0] ?? "") : this.parts.join("");
+    const parts = this.parts;
     this.parts = [];
     this.size = 0;
-    this.io.stdout(text);
+    // jsonl comes as UTF-8 bytes (scan-batch.ts), the summaries as text.
+    if (parts.every((part) => typeof part === "string")) this.io.stdout(parts.join(""));
+    else for (const part of parts) this.io.stdout(part);
     const stdout = process.stdout;
     if (!stdout.writableNeedDrain || stdout.destroyed) return;
     await new Promise<void>((done) => {

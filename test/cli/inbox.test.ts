@@ -11,7 +11,7 @@ function cli(env: Record<string, string>) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIO = {
-    stdout: (t) => out.push(t),
+    stdout: (t) => out.push(typeof t === "string" ? t : Buffer.from(t).toString()),
     stderr: (t) => err.push(t),
     env,
     cwd: "/tmp",

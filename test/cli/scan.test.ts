@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/main.js";
@@ -69,7 +70,7 @@ function cli(env: NodeJS.ProcessEnv, cwd = "/", options: { isTTY?: boolean; now?
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIO = {
-    stdout: (t) => out.push(t),
+    stdout: (t) => out.push(typeof t === "string" ? t : Buffer.from(t).toString()),
     stderr: (t) => err.push(t),
     env,
     cwd,
@@ -565,5 +566,122 @@ describe("shipledger scan", () => {
     expect(first).toMatch(/^\{"sha":"[0-9a-f]{40}"/);
     expect(stderr).toBe("");
     expect(code).toBe(0);
+  });
+});
+
+// ---- trailers "as git reports them" ---------------------------------------------------------------------
+
+const SCISSORS = "# ------------------------ >8 ------------------------";
+
+/** Messages whose trailer block is hard to find; git log and interpret-trailers disagree on some. */
+const TRICKY_TRAILERS: string[] = [
+  "Subject\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+  "Co-authored-by: Claude <noreply@anthropic.com>\n",
+  "Subject\nCo-authored-by: A <a@b>\n",
+  "\nFoo: bar\n",
+  "\n\n  \nFoo: bar\n\nBaz: qux\n",
+  "# comment\n\nFoo: bar\n",
+  "S\n\nFoo: bar",
+  "",
+  "S\n\nhttp://example.com is not a trailer\nand this paragraph has prose.\n",
+  "S\n\nFoo  \t : bar\nAssisted-by : aider:gpt-4o\n",
+  "S\n\nFoo: a\n  folded\n\tover lines\nEmpty:\nBar:   \n",
+  "S\n\nSigned-off-by: x\n# c\n  b\n",
+  "S\n\na\nb\nc\nSigned-off-by: A <a@b>\n",
+  "S\n\na\nb\nc\nd\nSigned-off-by: A <a@b>\n",
+  "Fix the bug\n\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)\nSigned-off-by: Ann <ann@example.com>\n",
+  // A `---` line ends the message for interpret-trailers, not for git log.
+  "S\n\nFoo: a\n---\nBar: b\n",
+  "S\n\nBody\n\n---\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n",
+  "S\n\nBody\n---\nCo-authored-by: Ghost <ghost@example.com>\n",
+  "S\n\nFoo: a\n--- a/x.c\n+++ b/x.c\n",
+  "S\n\nFoo: a\n---\t\nBar: b\n",
+  "S\n\nFoo: a\n---\r\nBar: b\n",
+  "S\n\nx: y\n--- : dashes\n---\t:tab\n",
+  "---\n\nFoo: a\n",
+  "S\n\nFoo: a\n---x\n----\nBar: b\n",
+  "S\n\nFoo: a\n---",
+  `S\n\nFoo: a\n${SCISSORS}\nBar: b\n`,
+  `S\n\nFoo: a\n---\n${SCISSORS}\nBar: b\nTail: c\n`,
+  "S\n\nFoo: a\nConflicts:\n\tx.c\n",
+  "S\n\nConflicts:\n\tx.c\nFoo: a\n",
+  "S\r\n\r\nFoo: a\r\n  b\r\nBar: c\r\n",
+  "Add retry\n\nRetries 5xx.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n",
+  "Feature (#7)\n\n## Summary\n- thing\n\n---\n\n## Test plan\n- ran it\n\nCo-authored-by: Codex <noreply@openai.com>\n",
+];
+
+const trailerKeys = ["Co-authored-by", "Signed-off-by", "Assisted-by", "X", "a1-", "-k"];
+const oddLines = [
+  "---",
+  "--- a/file.c",
+  "--- : v",
+  "---\t",
+  "----",
+  "# comment",
+  "Conflicts:",
+  "\tsrc/a.c",
+  SCISSORS,
+  "(cherry picked from commit 0123abc)",
+  "https://example.com/x",
+  "prose with: a colon",
+  "  continued",
+  "",
+  " ",
+];
+const lineArb = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...trailerKeys), fc.constantFrom(": v", " : w x", ":", ":y  ")) },
+  { weight: 3, arbitrary: fc.constantFrom(...oddLines).map((line) => [line, ""] as const) },
+);
+/** Seeded random messages made of those lines, some with leading blank lines or CRLF. */
+const generatedMessages = fc
+  .sample(
+    fc.tuple(
+      fc.constantFrom("", "", "\n", " \n\n"),
+      fc.array(lineArb, { minLength: 1, maxLength: 10 }),
+      fc.constantFrom("\n", "\n", "\r\n"),
+    ),
+    { seed: 20260102, numRuns: 150 },
+  )
+  .map(([lead, lines, eol]) => `${lead}Subject${eol}${eol}${lines.map(([a, b]) => a + b).join(eol)}${eol}`);
+
+describe("shipledger scan --format jsonl trailers", () => {
+  it("are what git log --format=%(trailers:only,unfold) reports", async () => {
+    const messages = [...TRICKY_TRAILERS, ...generatedMessages];
+    const repo = makeRepo(
+      messages.map((message, i) => ({
+        mark: i + 1,
+        author: ALICE,
+        time: `${1736503200 + i * 60} +0000`,
+        message,
+        ...(i > 0 ? { from: i } : {}),
+      })),
+    );
+    const result = await scan([repo.dir, "--format", "jsonl"], repo.env);
+    expect(result.code).toBe(0);
+    const ours = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { trailers: { key: string; value: string }[] })
+      .map((record) => record.trailers);
+
+    const log = execFileSync(
+      "git",
+      ["-C", repo.dir, "log", "--format=%(trailers:only,unfold,separator=%x00,key_value_separator=%x00)%x01"],
+      { env: repo.env, encoding: "utf8", timeout: 20_000 },
+    );
+    const gits = log
+      .split("\x01")
+      .slice(0, -1)
+      .map((record) => {
+        const parts = record.replace(/^\n/, "").split("\0");
+        const trailers: { key: string; value: string }[] = [];
+        for (let i = 0; i + 1 < parts.length; i += 2) trailers.push({ key: parts[i] ?? "", value: parts[i + 1] ?? "" });
+        return trailers;
+      });
+    // Newest first: message i is record messages.length - 1 - i.
+    const byMessage = (trailers: typeof ours) =>
+      trailers.map((t, i) => ({ message: messages.at(-1 - i), trailers: t }));
+    expect(byMessage(ours)).toEqual(byMessage(gits));
+    expect(ours.some((t) => t.length > 0)).toBe(true);
   });
 });

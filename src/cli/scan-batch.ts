@@ -1,0 +1,93 @@
+// One batch of `shipledger scan`: whole git log records in, jsonl lines out, counts added up. No I/O.
+
+import { type AttributionOptions, attributeCommit } from "../attribution/attribute.js";
+import { splitMessage, type Trailer } from "../attribution/trailers.js";
+import type { CommitAttribution } from "../attribution/types.js";
+import { decodeRecords, type GitCommit } from "./git-log.js";
+import { gitLogTrailers } from "./git-trailers.js";
+import type { ScanSummary } from "./scan-report.js";
+
+export type ScanFormat = "table" | "json" | "jsonl";
+
+/** Lines encoded straight into buffers: no joined string, no second pass to measure them. */
+class LineSink {
+  readonly filled: Uint8Array[] = [];
+  private buffer: Buffer | null = null;
+  private used = 0;
+
+  constructor(private readonly size: number) {}
+
+  add(line: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8; one more byte for the newline.
+    const room = line.length * 3 + 1;
+    if (this.buffer === null || this.used + room > this.buffer.length) {
+      this.end();
+      this.buffer = Buffer.allocUnsafe(Math.max(this.size, room));
+    }
+    const buffer = this.buffer;
+    this.used += buffer.write(line, this.used);
+    buffer[this.used++] = 0x0a;
+  }
+
+  /** The lines so far, as UTF-8 in a few buffers. */
+  end(): Uint8Array[] {
+    if (this.buffer !== null && this.used > 0) this.filled.push(this.buffer.subarray(0, this.used));
+    this.buffer = null;
+    this.used = 0;
+    return this.filled;
+  }
+}
+
+/** What a commit looks like in `--format jsonl`; `trailers` as git log reports them. */
+export function commitRecord(commit: GitCommit, trailers: readonly Trailer[], attribution: CommitAttribution) {
+  return {
+    sha: commit.sha,
+    parents: commit.parents,
+    author: commit.author,
+    committer: commit.committer,
+    trailers,
+    ai: attribution.ai,
+    agents: attribution.agents,
+    models: attribution.models,
+    sessions: attribution.sessions,
+    evidence: attribution.evidence,
+    ignored: attribution.ignored,
+    ...(attribution.authorIgnored ? { authorIgnored: true } : {}),
+    ...(commit.truncated ? { truncated: true } : {}),
+  };
+}
+
+/**
+ * Attributes the commits of `records` (RecordFramer's output), adds them to `summary`, and returns
+ * their jsonl lines as UTF-8, in one or more pieces (none unless the format is jsonl).
+ */
+export function scanRecords(
+  records: Uint8Array,
+  format: ScanFormat,
+  options: AttributionOptions,
+  summary: ScanSummary,
+  maxFieldLength?: number,
+): Uint8Array[] {
+  // jsonl is about 1.2 bytes per byte of git log output; lines are checked against 3 bytes a unit.
+  const lines = new LineSink(Math.max(64 * 1024, 2 * records.length));
+  for (const commit of decodeRecords(records, maxFieldLength)) {
+    // Split once: the engine and the jsonl trailers both need it.
+    const split = splitMessage(commit.message);
+    const attribution = attributeCommit(
+      {
+        sha: commit.sha,
+        message: commit.message,
+        author: { name: commit.author.name, email: commit.author.email },
+        committer: { name: commit.committer.name, email: commit.committer.email },
+      },
+      options,
+      split,
+    );
+    summary.add(commit, attribution);
+    if (format === "jsonl") {
+      const trailers = gitLogTrailers(commit.message, split.trailers);
+      lines.add(JSON.stringify(commitRecord(commit, trailers, attribution)));
+    }
+  }
+  return lines.end();
+}
