@@ -8,7 +8,8 @@
 // trailer values, branch names, labels) and never compiled into a RegExp. A 1 MB message is
 // linear work.
 
-import { type AttributionConfig, defaults } from "../config/repo-config.js";
+import { DEFAULT_ATTRIBUTION_OPTIONS as defaults } from "../config/attribution-defaults.js";
+import type { AttributionConfig } from "../config/repo-config.js";
 import {
   AGENTS,
   GENERIC_AGENT,

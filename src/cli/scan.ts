@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AttributionOptions } from "../attribution/attribute.js";
-import { defaults, parseRepoConfig } from "../config/repo-config.js";
+import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
 import { firstFatalLine, GitLogError, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
 import { type ScanFormat, scanRecords } from "./scan-batch.js";
@@ -53,7 +53,7 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   for (const rev of revs) {
     if (rev === "" || rev.startsWith("-")) throw new CliError(`scan: --rev "${rev}" is not a revision or range`, 2);
   }
-  const options = values.config === undefined ? defaults : await loadConfig(values.config, io);
+  const options = values.config === undefined ? DEFAULT_ATTRIBUTION_OPTIONS : await loadConfig(values.config, io);
 
   const repository = resolve(io.cwd, positionals[0] ?? ".");
   const env = gitEnv(io.env);
@@ -135,6 +135,8 @@ async function loadConfig(file: string, io: CliIO): Promise<AttributionOptions> 
     const reason = ((error as Error).message.split("\n")[0] ?? "").trim();
     throw new CliError(`scan: --config ${file}: not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${reason}`, 2);
   }
+  // zod (behind the schema) is loaded only for a config file: a plain scan starts without it.
+  const { parseRepoConfig } = await import("../config/repo-config.js");
   const { config, errors } = parseRepoConfig(raw);
   if (errors.length > 0) throw new CliError(`scan: --config ${file}: ${errors.map((e) => e.message).join("; ")}`, 2);
   return config;

@@ -473,3 +473,11 @@ describe("metric section", () => {
     expect(minGroupSizeInForce(installation, repository)).toBe(expected);
   });
 });
+
+describe("attribution defaults without zod", () => {
+  it("equal the schema's defaults for an empty file", async () => {
+    const { DEFAULT_ATTRIBUTION } = await import("../../src/config/attribution-defaults.js");
+    const { repoConfigSchema } = await import("../../src/config/repo-config.js");
+    expect(DEFAULT_ATTRIBUTION).toEqual(repoConfigSchema.parse({}).attribution);
+  });
+});
