@@ -142,7 +142,7 @@ CREATE UNIQUE INDEX "changes_repository_number_idx" ON "changes" USING btree ("r
 CREATE INDEX "changes_installation_idx" ON "changes" USING btree ("installation_id");--> statement-breakpoint
 CREATE INDEX "changes_merge_commit_idx" ON "changes" USING btree ("repository_id","merge_commit_sha");--> statement-breakpoint
 CREATE INDEX "changes_merged_idx" ON "changes" USING btree ("installation_id","merged_at");--> statement-breakpoint
-CREATE INDEX "changes_shipped_idx" ON "changes" USING btree ("installation_id","shipped_at");--> statement-breakpoint
+CREATE INDEX "changes_shipped_idx" ON "changes" USING btree ("installation_id","shipped_at","merged_at");--> statement-breakpoint
 CREATE INDEX "deliveries_status_next_idx" ON "deliveries" USING btree ("status","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "deliveries_installation_idx" ON "deliveries" USING btree ("installation_id");--> statement-breakpoint
 CREATE INDEX "deployment_commits_sha_idx" ON "deployment_commits" USING btree ("sha");--> statement-breakpoint

@@ -51,7 +51,7 @@ CREATE UNIQUE INDEX `changes_repository_number_idx` ON `changes` (`repository_id
 CREATE INDEX `changes_installation_idx` ON `changes` (`installation_id`);--> statement-breakpoint
 CREATE INDEX `changes_merge_commit_idx` ON `changes` (`repository_id`,`merge_commit_sha`);--> statement-breakpoint
 CREATE INDEX `changes_merged_idx` ON `changes` (`installation_id`,`merged_at`);--> statement-breakpoint
-CREATE INDEX `changes_shipped_idx` ON `changes` (`installation_id`,`shipped_at`);--> statement-breakpoint
+CREATE INDEX `changes_shipped_idx` ON `changes` (`installation_id`,`shipped_at`,`merged_at`);--> statement-breakpoint
 CREATE TABLE `commits` (
 	`repository_id` integer NOT NULL,
 	`sha` text NOT NULL,

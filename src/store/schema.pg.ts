@@ -118,7 +118,8 @@ export const changes = pgTable(
     index("changes_installation_idx").on(t.installationId),
     index("changes_merge_commit_idx").on(t.repositoryId, t.mergeCommitSha),
     index("changes_merged_idx").on(t.installationId, t.mergedAt),
-    index("changes_shipped_idx").on(t.installationId, t.shippedAt),
+    // merged_at too: the report's "shipped in the period, merged outside it" is decided in the index.
+    index("changes_shipped_idx").on(t.installationId, t.shippedAt, t.mergedAt),
   ],
 );
 
