@@ -76,9 +76,7 @@ export async function linkDeploymentEvent(
   if (verdict.superseded) {
     // An `inactive` status: a past success. Known to the ledger: nothing to do. Unknown: its
     // statuses tell when it succeeded, or that it never did.
-    const known = (await lc.store.listDeployments(lc.scope.installationId, lc.scope.repositoryId)).find(
-      (d) => d.sourceKey === sourceKey(deployment),
-    );
+    const known = await lc.store.findDeployment(lc.scope.installationId, lc.scope.repositoryId, sourceKey(deployment));
     if (known) return { deployment: known, changed: false, notes: [] };
     const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
       owner: lc.scope.owner,

@@ -186,6 +186,17 @@ export class LedgerStore implements Store {
       .onConflictDoUpdate({ target: t.id, set });
   }
 
+  #installationColumns() {
+    const t = this.#t.installations;
+    return {
+      id: t.id,
+      accountLogin: t.accountLogin,
+      accountType: t.accountType,
+      suspendedAt: t.suspendedAt,
+      deletedAt: t.deletedAt,
+    };
+  }
+
   async markInstallationDeleted(id: number, now: number): Promise<void> {
     const t = this.#t.installations;
     await this.#db.update(t).set({ deletedAt: now, updatedAt: now }).where(eq(t.id, id));
@@ -193,16 +204,7 @@ export class LedgerStore implements Store {
 
   async getInstallation(id: number): Promise<InstallationRecord | null> {
     const t = this.#t.installations;
-    const rows = await this.#db
-      .select({
-        id: t.id,
-        accountLogin: t.accountLogin,
-        accountType: t.accountType,
-        suspendedAt: t.suspendedAt,
-        deletedAt: t.deletedAt,
-      })
-      .from(t)
-      .where(eq(t.id, id));
+    const rows = await this.#db.select(this.#installationColumns()).from(t).where(eq(t.id, id));
     return rows[0] ?? null;
   }
 
@@ -392,24 +394,38 @@ export class LedgerStore implements Store {
   }
 
   async knownShas(repositoryId: number, shas: string[]): Promise<Set<string>> {
-    const known = new Set<string>();
+    const matches = await this.#changesWithShas(repositoryId, shas, { mergedOnly: true });
+    return new Set(matches.map((m) => m.sha));
+  }
+
+  /**
+   * The changes of a repository that a sha belongs to: as their merge commit or as one of their
+   * own commits. Read in chunks, so that a long range stays within the dialects' parameter limits.
+   */
+  async #changesWithShas(
+    repositoryId: number,
+    shas: string[],
+    { mergedOnly }: { mergedOnly: boolean },
+  ): Promise<Array<{ id: number; sha: string }>> {
     const c = this.#t.changes;
     const cc = this.#t.changeCommits;
+    const scope = and(eq(c.repositoryId, repositoryId), mergedOnly ? eq(c.state, "merged") : undefined);
+    const out: Array<{ id: number; sha: string }> = [];
     for (let i = 0; i < shas.length; i += 500) {
       const chunk = shas.slice(i, i + 500);
       const merges = await this.#db
-        .select({ sha: c.mergeCommitSha })
+        .select({ id: c.id, sha: c.mergeCommitSha })
         .from(c)
-        .where(and(eq(c.repositoryId, repositoryId), eq(c.state, "merged"), inArray(c.mergeCommitSha, chunk)));
-      for (const m of merges) if (m.sha) known.add(m.sha);
+        .where(and(scope, inArray(c.mergeCommitSha, chunk)));
+      for (const m of merges) if (m.sha) out.push({ id: m.id, sha: m.sha });
       const own = await this.#db
-        .select({ sha: cc.sha })
+        .select({ id: cc.changeId, sha: cc.sha })
         .from(cc)
         .innerJoin(c, eq(c.id, cc.changeId))
-        .where(and(eq(c.repositoryId, repositoryId), eq(c.state, "merged"), inArray(cc.sha, chunk)));
-      for (const o of own) known.add(o.sha);
+        .where(and(scope, inArray(cc.sha, chunk)));
+      out.push(...own);
     }
-    return known;
+    return out;
   }
 
   async upsertDeployment(
@@ -424,10 +440,7 @@ export class LedgerStore implements Store {
       .onConflictDoNothing({ target: [d.repositoryId, d.sourceKey] })
       .returning();
     if (inserted[0]) return { deployment: inserted[0], inserted: true, moved: false };
-    const [existing] = await this.#db
-      .select()
-      .from(d)
-      .where(and(eq(d.repositoryId, input.repositoryId), eq(d.sourceKey, input.sourceKey)));
+    const existing = await this.#deploymentByKey(input.repositoryId, input.sourceKey);
     if (!existing) throw new Error(`upsertDeployment: ${input.sourceKey} vanished`);
     const better =
       (input.succeededAtExact && !existing.succeededAtExact) ||
@@ -440,6 +453,24 @@ export class LedgerStore implements Store {
       .where(eq(d.id, existing.id))
       .returning();
     return { deployment: updated ?? existing, inserted: false, moved: true };
+  }
+
+  async findDeployment(
+    installationId: number,
+    repositoryId: number,
+    sourceKey: string,
+  ): Promise<DeploymentRecord | null> {
+    const found = await this.#deploymentByKey(repositoryId, sourceKey);
+    return found?.installationId === installationId ? found : null;
+  }
+
+  async #deploymentByKey(repositoryId: number, sourceKey: string): Promise<DeploymentRecord | null> {
+    const d = this.#t.deployments;
+    const rows = await this.#db
+      .select()
+      .from(d)
+      .where(and(eq(d.repositoryId, repositoryId), eq(d.sourceKey, sourceKey)));
+    return rows[0] ?? null;
   }
 
   async adjacentDeployment(of: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null> {
@@ -607,7 +638,6 @@ export class LedgerStore implements Store {
     const shas = targets.filter((t) => t.startsWith("sha:")).map((t) => t.slice(4));
     const ids = new Set<number>();
     const c = this.#t.changes;
-    const cc = this.#t.changeCommits;
     if (numbers.length > 0) {
       const rows = await this.#db
         .select({ id: c.id })
@@ -615,19 +645,7 @@ export class LedgerStore implements Store {
         .where(and(eq(c.repositoryId, repositoryId), inArray(c.number, numbers)));
       for (const r of rows) ids.add(r.id);
     }
-    if (shas.length > 0) {
-      const merges = await this.#db
-        .select({ id: c.id })
-        .from(c)
-        .where(and(eq(c.repositoryId, repositoryId), inArray(c.mergeCommitSha, shas)));
-      for (const r of merges) ids.add(r.id);
-      const own = await this.#db
-        .select({ id: cc.changeId })
-        .from(cc)
-        .innerJoin(c, eq(c.id, cc.changeId))
-        .where(and(eq(c.repositoryId, repositoryId), inArray(cc.sha, shas)));
-      for (const r of own) ids.add(r.id);
-    }
+    for (const m of await this.#changesWithShas(repositoryId, shas, { mergedOnly: false })) ids.add(m.id);
     return [...ids];
   }
 
@@ -693,13 +711,7 @@ export class LedgerStore implements Store {
   async findInstallationByAccount(login: string): Promise<InstallationRecord | null> {
     const t = this.#t.installations;
     const rows = await this.#db
-      .select({
-        id: t.id,
-        accountLogin: t.accountLogin,
-        accountType: t.accountType,
-        suspendedAt: t.suspendedAt,
-        deletedAt: t.deletedAt,
-      })
+      .select(this.#installationColumns())
       .from(t)
       .where(sql`lower(${t.accountLogin}) = ${login.toLowerCase()}`)
       .orderBy(desc(t.updatedAt));

@@ -246,6 +246,8 @@ export interface Store {
     deployment: DeploymentInput,
     now: number,
   ): Promise<{ deployment: DeploymentRecord; inserted: boolean; moved: boolean }>;
+  /** A deployment by its source key ("deployment:<id>", "release:<id>", …), or null. */
+  findDeployment(installationId: number, repositoryId: number, sourceKey: string): Promise<DeploymentRecord | null>;
   /** The deployment of the same repository and environment just before (or after) this one, by success time. */
   adjacentDeployment(deployment: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null>;
   /** Sets what a deployment did and the commits it shipped or rolled back (replacing earlier ones). */
