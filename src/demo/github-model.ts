@@ -191,6 +191,34 @@ export class GitHubModel {
   }
 
   /** The webhook payload GitHub sends when the pull request is opened (before any merge or close). */
+  /** An open pull request made of these commits (added to the model, each child of the previous). */
+  openPull(
+    number: number,
+    commits: Array<{ sha: string; message: string; author: ModelCommit["author"] }>,
+    options: { title?: string; headRef?: string; createdAt?: string } = {},
+  ): void {
+    let parent: string[] = [];
+    for (const c of commits) {
+      this.commit(c.sha, parent, c.message, c.author);
+      parent = [c.sha];
+    }
+    const first = commits[0];
+    this.pulls.set(number, {
+      number,
+      title: options.title ?? `Change ${number}`,
+      body: null,
+      user: { login: first?.author.login ?? "mona", type: "User" },
+      head: { ref: options.headRef ?? `branch-${number}`, sha: commits.at(-1)?.sha ?? "" },
+      base: { ref: "main" },
+      commits: commits.map((c) => c.sha),
+      merged_at: null,
+      merge_commit_sha: null,
+      merged_by: null,
+      created_at: options.createdAt ?? new Date(0).toISOString(),
+      labels: [],
+    });
+  }
+
   openedEvent(number: number, installationId: number) {
     const p = this.#pull(number);
     return {

@@ -1,8 +1,8 @@
 // A new user's first minutes, end to end over real HTTP: the app is installed on a repository,
 // someone opens a pull request with Claude Code commits, and an "AI attribution" check appears.
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { GitHubModel } from "../../src/demo/github-model.js";
 import { openStore } from "../../src/store/open.js";
-import { FakeRepositories } from "../fake-github/repositories.js";
 import { FakeGitHub } from "../fake-github/server.js";
 import { type AppProcess, appKeyPair, eventually, sendWebhook, startAppProcess } from "../helpers/app-process.js";
 import { installationEvent, webhookFixture } from "../helpers/fixtures.js";
@@ -12,11 +12,9 @@ const SECRET = "e2e-check-secret";
 const APP_ID = 5151;
 const keys = appKeyPair();
 let github: FakeGitHub;
-let repos: FakeRepositories;
 
 beforeAll(async () => {
   github = await new FakeGitHub({ appId: APP_ID, publicKeyPem: keys.publicKeyPem }).start();
-  repos = new FakeRepositories(github, APP_ID);
 });
 afterAll(async () => {
   await github.stop();
@@ -26,10 +24,16 @@ eachDialect("e2e: the AI attribution check on a new pull request", ({ dialect, n
   it("installs, receives a PR, publishes a readable check, and does not rewrite it on a repeated event", async () => {
     const owner = `acme-${dialect}`;
     const fullName = `${owner}/shop`;
-    repos.add(fullName, { id: dialect === "sqlite" ? 7001 : 7002, defaultBranch: "main" });
-    repos.setFile(fullName, ".github/shipledger.yml", "attribution:\n  labels: [ai-assisted]\n");
+    const repos = new GitHubModel(owner, "shop", dialect === "sqlite" ? 7001 : 7002);
+    repos.appId = APP_ID;
+    repos.serve(github);
+    // The installation's repository listing (the installation handler reads default branches).
+    github.route("GET", "/installation/repositories", () => ({
+      body: { total_count: 1, repositories: [repos.repositoryJson()] },
+    }));
+    repos.files.set(".github/shipledger.yml", "attribution:\n  labels: [ai-assisted]\n");
     const head = "e".repeat(40);
-    repos.setPullCommits(fullName, 2, [
+    repos.openPull(2, [
       {
         sha: "d".repeat(40),
         author: { name: "Mona Lisa", email: "mona@example.com", login: "mona" },
@@ -80,13 +84,11 @@ eachDialect("e2e: the AI attribution check on a new pull request", ({ dialect, n
           .status,
       ).toBe(200);
 
-      const run = await eventually(async () => repos.checkRuns(fullName)[0]);
+      const run = await eventually(async () => repos.checkRuns[0]);
       expect(run).toMatchObject({ name: "AI attribution", head_sha: head, status: "completed", conclusion: "neutral" });
       expect(run.output.title).toBe("AI-assisted: Claude Code — 1 of 2 commits");
       expect(run.output.summary).toContain("| Claude Code | 1 | `claude-opus-4.5` |");
-      expect(run.output.summary).toContain(
-        `(http://${github.host}/${fullName}/commit/${"d".repeat(40)})`.replace("http://", "http://"),
-      );
+      expect(run.output.summary).toContain(`(http://${github.host}/${fullName}/commit/${"d".repeat(40)})`);
 
       // Every call was made with the installation's token, never the app's JWT, except the token exchange.
       const calls = github.requests.filter((r) => r.path.includes(`/${owner}/`));
@@ -96,7 +98,7 @@ eachDialect("e2e: the AI attribution check on a new pull request", ({ dialect, n
       pr.action = "edited";
       await sendWebhook(app.url, { id: `pr2-${dialect}`, event: "pull_request", payload: pr, secret: SECRET });
       await eventually(async () => (await store.getDelivery(`pr2-${dialect}`))?.status === "done");
-      expect(repos.checkRuns(fullName)).toHaveLength(1);
+      expect(repos.checkRuns).toHaveLength(1);
       expect(github.requests.filter((r) => r.method !== "GET" && r.path.includes(`/${owner}/`))).toHaveLength(1);
 
       const change = await store.getChange(8100, dialect === "sqlite" ? 7001 : 7002, 2);

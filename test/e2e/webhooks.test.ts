@@ -1,9 +1,9 @@
 // End to end: the real server process, signed webhooks over HTTP, a fake GitHub on loopback,
 // and the ledger inspected directly — on SQLite and on Postgres.
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { GitHubModel } from "../../src/demo/github-model.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
-import { FakeRepositories } from "../fake-github/repositories.js";
 import { FakeGitHub } from "../fake-github/server.js";
 import {
   type AppProcess,
@@ -24,14 +24,15 @@ let github: FakeGitHub;
 beforeAll(async () => {
   github = await new FakeGitHub({ appId: Number(APP_ID), publicKeyPem: keys.publicKeyPem }).start();
   // The pull request the payloads below are about, so that its check can be published.
-  const repos = new FakeRepositories(github, Number(APP_ID));
   const pr = webhookFixture("pull_request.opened");
-  repos.add(pr.repository.full_name, { id: pr.repository.id, defaultBranch: "master" });
-  repos.setPullCommits(pr.repository.full_name, pr.number, [
+  const repos = new GitHubModel(pr.repository.owner.login, pr.repository.name, pr.repository.id);
+  repos.appId = Number(APP_ID);
+  repos.serve(github);
+  repos.openPull(pr.number, [
     {
       sha: pr.pull_request.head.sha,
       message: "Update README\n",
-      author: { name: "Codertocat", email: "c@example.com" },
+      author: { name: "Codertocat", email: "c@example.com", login: null },
     },
   ]);
 });
