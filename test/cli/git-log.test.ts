@@ -1,7 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   GIT_LOG_FORMAT,
@@ -11,52 +8,11 @@ import {
   readGitLog,
   readGitLogBatches,
 } from "../../src/cli/git-log.js";
+import { type FakeCommit, makeRepo, removeTempDirs } from "../helpers/git-repo.js";
 
 // ---- small real repositories, immune to the machine's git configuration ------------------------------
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-
-interface FakeCommit {
-  mark: number;
-  ref?: string;
-  /** `Name <e-mail>` */
-  author: string;
-  /** `<epoch seconds> <zone>` */
-  time: string;
-  message: string | Buffer;
-  from?: number;
-  merge?: number;
-}
-
-/** A repository built with git fast-import: exact bytes, fixed dates, reproducible shas. */
-function makeRepo(commits: FakeCommit[]) {
-  const root = mkdtempSync(join(tmpdir(), "shipledger-git-log-"));
-  roots.push(root);
-  const dir = join(root, "repo");
-  const env = { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: root, GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
-  execFileSync("git", ["init", "-q", "-b", "main", dir], { env });
-  const parts: Buffer[] = [];
-  for (const c of commits) {
-    const message = typeof c.message === "string" ? Buffer.from(c.message) : c.message;
-    parts.push(
-      Buffer.from(
-        `commit ${c.ref ?? "refs/heads/main"}\nmark :${c.mark}\nauthor ${c.author} ${c.time}\n` +
-          `committer ${c.author} ${c.time}\ndata ${message.length}\n`,
-      ),
-      message,
-      Buffer.from(
-        `\n${c.from ? `from :${c.from}\n` : ""}${c.merge ? `merge :${c.merge}\n` : ""}` +
-          `M 644 inline file-${c.mark}.txt\ndata 2\n${c.mark % 10}\n\n`,
-      ),
-    );
-  }
-  execFileSync("git", ["-C", dir, "fast-import", "--quiet"], { env, input: Buffer.concat(parts) });
-  const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { env, encoding: "utf8" }).trim();
-  return { dir, env, git };
-}
+afterAll(removeTempDirs);
 
 async function collect(iterable: AsyncIterable<GitCommit>): Promise<GitCommit[]> {
   const commits: GitCommit[] = [];

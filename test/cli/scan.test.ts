@@ -1,70 +1,17 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/main.js";
+import { type FakeCommit, gitEnv, makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
 // ---- small real repositories, immune to the machine's git configuration ------------------------------
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
-const roots: string[] = [];
-afterAll(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const root = mkdtempSync(join(tmpdir(), "shipledger-scan-"));
-  roots.push(root);
-  return root;
-}
-
-/** HOME and XDG point at an empty directory and the system file is off: only git's defaults apply. */
-function gitEnv(home: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: "1" };
-}
-
-interface FakeCommit {
-  mark: number;
-  ref?: string;
-  /** `Name <e-mail>` */
-  author: string;
-  /** `<epoch seconds> <zone>` */
-  time: string;
-  message: string | Buffer;
-  from?: number;
-  merge?: number;
-}
-
-/** A repository built with git fast-import: exact bytes, fixed dates, reproducible shas. */
-function makeRepo(commits: FakeCommit[]) {
-  const root = tempDir();
-  const dir = join(root, "repo");
-  const env = gitEnv(root);
-  execFileSync("git", ["init", "-q", "-b", "main", dir], { env });
-  const parts: Buffer[] = [];
-  for (const c of commits) {
-    const message = typeof c.message === "string" ? Buffer.from(c.message) : c.message;
-    parts.push(
-      Buffer.from(
-        `commit ${c.ref ?? "refs/heads/main"}\nmark :${c.mark}\nauthor ${c.author} ${c.time}\n` +
-          `committer ${c.author} ${c.time}\ndata ${message.length}\n`,
-      ),
-      message,
-      Buffer.from(
-        `\n${c.from ? `from :${c.from}\n` : ""}${c.merge ? `merge :${c.merge}\n` : ""}` +
-          `M 644 inline file-${c.mark}.txt\ndata 2\n${c.mark % 10}\n\n`,
-      ),
-    );
-  }
-  if (parts.length > 0)
-    execFileSync("git", ["-C", dir, "fast-import", "--quiet"], { env, input: Buffer.concat(parts) });
-  const sha = (rev: string) => execFileSync("git", ["-C", dir, "rev-parse", rev], { env, encoding: "utf8" }).trim();
-  return { root, dir, env, sha };
-}
+afterAll(removeTempDirs);
 
 function cli(env: NodeJS.ProcessEnv, cwd = "/", options: { isTTY?: boolean; now?: () => number } = {}) {
   const out: string[] = [];
