@@ -4,7 +4,14 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
 import { FakeGitHub } from "../fake-github/server.js";
-import { type AppProcess, appKeyPair, eventually, sendWebhook, startAppProcess } from "../helpers/app-process.js";
+import {
+  type AppProcess,
+  appKeyPair,
+  eventually,
+  fakeGitHubAppEnv,
+  sendWebhook,
+  startAppProcess,
+} from "../helpers/app-process.js";
 import { Scenario } from "../helpers/scenario.js";
 import { eachDialect } from "../helpers/stores.js";
 
@@ -33,12 +40,13 @@ eachDialect("e2e: production deployments", ({ dialect, newDatabaseUrl }) => {
     const store = await openStore(url);
     try {
       app = await startAppProcess({
-        APP_ID: String(APP_ID),
-        PRIVATE_KEY: keys.privateKeyPem,
-        WEBHOOK_SECRET: SECRET,
-        DATABASE_URL: url,
-        GHE_HOST: github.host,
-        GHE_PROTOCOL: "http",
+        ...fakeGitHubAppEnv({
+          appId: APP_ID,
+          privateKeyPem: keys.privateKeyPem,
+          secret: SECRET,
+          databaseUrl: url,
+          githubHost: github.host,
+        }),
         INBOX_POLL_MS: "50",
         INBOX_CONCURRENCY: "1",
       });

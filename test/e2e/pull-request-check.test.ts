@@ -4,7 +4,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { GitHubModel } from "../../src/demo/github-model.js";
 import { openStore } from "../../src/store/open.js";
 import { FakeGitHub } from "../fake-github/server.js";
-import { type AppProcess, appKeyPair, eventually, sendWebhook, startAppProcess } from "../helpers/app-process.js";
+import {
+  type AppProcess,
+  appKeyPair,
+  eventually,
+  fakeGitHubAppEnv,
+  sendWebhook,
+  startAppProcess,
+} from "../helpers/app-process.js";
 import { installationEvent, webhookFixture } from "../helpers/fixtures.js";
 import { eachDialect } from "../helpers/stores.js";
 
@@ -47,15 +54,15 @@ eachDialect("e2e: the AI attribution check on a new pull request", ({ dialect, n
     let app: AppProcess | null = null;
     const store = await openStore(url);
     try {
-      app = await startAppProcess({
-        APP_ID: String(APP_ID),
-        PRIVATE_KEY: keys.privateKeyPem,
-        WEBHOOK_SECRET: SECRET,
-        DATABASE_URL: url,
-        GHE_HOST: github.host,
-        GHE_PROTOCOL: "http",
-        INBOX_POLL_MS: "100",
-      });
+      app = await startAppProcess(
+        fakeGitHubAppEnv({
+          appId: APP_ID,
+          privateKeyPem: keys.privateKeyPem,
+          secret: SECRET,
+          databaseUrl: url,
+          githubHost: github.host,
+        }),
+      );
       const installation = webhookFixture("installation.created");
       installation.installation.id = 8100;
       installation.installation.account.login = owner;

@@ -9,6 +9,7 @@ import {
   type AppProcess,
   appKeyPair,
   eventually,
+  fakeGitHubAppEnv,
   freePort,
   sendWebhook,
   startAppProcess,
@@ -52,13 +53,13 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
 
   async function start(url: string, extra: Record<string, string> = {}) {
     const app = await startAppProcess({
-      APP_ID,
-      PRIVATE_KEY: keys.privateKeyPem,
-      WEBHOOK_SECRET: SECRET,
-      DATABASE_URL: url,
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      INBOX_POLL_MS: "100",
+      ...fakeGitHubAppEnv({
+        appId: APP_ID,
+        privateKeyPem: keys.privateKeyPem,
+        secret: SECRET,
+        databaseUrl: url,
+        githubHost: github.host,
+      }),
       ...extra,
     });
     running.push(app);

@@ -80,6 +80,25 @@ export async function startAppProcess(env: Record<string, string>, options: { wa
   return app;
 }
 
+/** The environment of an installed app pointed at a fake GitHub on loopback. */
+export function fakeGitHubAppEnv(app: {
+  appId: number | string;
+  privateKeyPem: string;
+  secret: string;
+  databaseUrl: string;
+  githubHost: string;
+}): Record<string, string> {
+  return {
+    APP_ID: String(app.appId),
+    PRIVATE_KEY: app.privateKeyPem,
+    WEBHOOK_SECRET: app.secret,
+    DATABASE_URL: app.databaseUrl,
+    GHE_HOST: app.githubHost,
+    GHE_PROTOCOL: "http",
+    INBOX_POLL_MS: "100",
+  };
+}
+
 export function sign(body: string, secret: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
