@@ -62,6 +62,33 @@ export function productionDeploymentFrom(event: WebhookEvent, config: Deployment
 }
 
 /**
+ * False when a webhook cannot be a successful deployment whatever the configuration says (a
+ * pending status, an unfinished or failed run, a tag push…), so that the handler need not read
+ * the repository's configuration for it. True means "read the configuration and decide".
+ */
+export function mayBeDeployment(event: WebhookEvent): boolean {
+  const p = (event.payload ?? {}) as {
+    action?: string;
+    deployment_status?: { state?: string };
+    workflow_run?: { conclusion?: string | null };
+    ref?: string;
+    deleted?: boolean;
+  };
+  switch (event.name) {
+    case "deployment_status":
+      return p.deployment_status?.state === "success" || p.deployment_status?.state === "inactive";
+    case "release":
+      return p.action === "published" || p.action === "released";
+    case "workflow_run":
+      return p.action === "completed" && p.workflow_run?.conclusion === "success";
+    case "push":
+      return typeof p.ref === "string" && p.ref.startsWith("refs/heads/") && p.deleted !== true;
+    default:
+      return false;
+  }
+}
+
+/**
  * Whether an environment is production by the configuration: never when transient or when its
  * name matches `excludeEnvironments`; otherwise when its name matches `environments`
  * (case-insensitive globs) or, with `productionEnvironmentFlag`, it is marked production.

@@ -6,6 +6,7 @@ import type { ChangeContext, RepositoryScope } from "../changes/merge.js";
 import { recordMergedPull } from "../changes/merge.js";
 import { DEPLOYMENT_CHECK_NAME, renderDeploymentCheck } from "../checks/deployment-check.js";
 import { linkDeploymentEvent } from "../deployments/link.js";
+import { mayBeDeployment } from "../deployments/sources.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
@@ -54,6 +55,9 @@ async function onPullRequestClosed(ctx: DeliveryContext): Promise<void> {
 }
 
 async function onDeploymentEvent(ctx: DeliveryContext): Promise<void> {
+  // Most of these events (pending statuses, failed runs, tag pushes) are no deployment under any
+  // configuration: decide that before spending two API calls on reading it.
+  if (!mayBeDeployment({ name: ctx.delivery.event, payload: ctx.payload })) return;
   const cc = await changeContext(ctx);
   const result = await linkDeploymentEvent({ ...cc, log: ctx.log }, { name: ctx.delivery.event, payload: ctx.payload });
   if (!result?.changed) return;

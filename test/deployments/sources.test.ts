@@ -6,6 +6,7 @@ import { type DeploymentsConfig, defaults, parseRepoConfig } from "../../src/con
 import {
   isDeployableBranch,
   isProductionEnvironment,
+  mayBeDeployment,
   productionDeploymentFrom,
   RELEASE_ENVIRONMENT,
   successTimeFromStatuses,
@@ -684,5 +685,25 @@ describe("successTimeFromStatuses", () => {
     ],
   ])("%s", (_name, statuses, expected) => {
     expect(successTimeFromStatuses(statuses)).toBe(expected);
+  });
+});
+
+describe("mayBeDeployment: events no configuration makes a deployment", () => {
+  it.each([
+    ["deployment_status", { deployment_status: { state: "success" } }, true],
+    ["deployment_status", { deployment_status: { state: "inactive" } }, true],
+    ["deployment_status", { deployment_status: { state: "pending" } }, false],
+    ["deployment_status", { deployment_status: { state: "failure" } }, false],
+    ["release", { action: "published" }, true],
+    ["release", { action: "created" }, false],
+    ["workflow_run", { action: "completed", workflow_run: { conclusion: "success" } }, true],
+    ["workflow_run", { action: "completed", workflow_run: { conclusion: "failure" } }, false],
+    ["workflow_run", { action: "requested", workflow_run: { conclusion: null } }, false],
+    ["push", { ref: "refs/heads/main", deleted: false }, true],
+    ["push", { ref: "refs/tags/v1" }, false],
+    ["push", { ref: "refs/heads/gone", deleted: true }, false],
+    ["issues", { action: "opened" }, false],
+  ])("%s %j → %s", (name, payload, expected) => {
+    expect(mayBeDeployment({ name, payload })).toBe(expected);
   });
 });
