@@ -107,6 +107,14 @@ function endOfMessage(text: string): number {
     if (p !== -1 && p + 1 <= len) cutoff = p + 1;
   }
 
+  // What follows only matters when the message ends in a run of comment or blank lines (or a
+  // Conflicts: block): a last line that can be none of those ends any run, so the answer is the
+  // cutoff without walking every line of the message (nearly every message ends in text).
+  if (cutoff === 0) return 0;
+  const last = lastLine(text, cutoff);
+  const first = text.charCodeAt(last);
+  if (first !== HASH && first !== LF && first !== TAB && !text.startsWith(CONFLICTS, last)) return cutoff;
+
   // boc = 0 means "no run yet", so a run starting on line one is not seen, and a "Conflicts:"
   // title leaves the Conflicts state open: git's quirks, kept.
   let boc = 0;

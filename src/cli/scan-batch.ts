@@ -5,6 +5,7 @@ import { splitMessage, type Trailer } from "../attribution/trailers.js";
 import type { CommitAttribution } from "../attribution/types.js";
 import { decodeRecords, type GitCommit } from "./git-log.js";
 import { gitLogTrailers } from "./git-trailers.js";
+import { commitLine } from "./scan-json.js";
 import type { ScanSummary } from "./scan-report.js";
 
 export type ScanFormat = "table" | "json" | "jsonl";
@@ -38,7 +39,10 @@ class LineSink {
   }
 }
 
-/** What a commit looks like in `--format jsonl`; `trailers` as git log reports them. */
+/**
+ * What a commit looks like in `--format jsonl`; `trailers` as git log reports them. The line itself
+ * is written by scan-json.ts's commitLine, which gives the same text as JSON.stringify of this.
+ */
 export function commitRecord(commit: GitCommit, trailers: readonly Trailer[], attribution: CommitAttribution) {
   return {
     sha: commit.sha,
@@ -86,7 +90,7 @@ export function scanRecords(
     summary.add(commit, attribution);
     if (format === "jsonl") {
       const trailers = gitLogTrailers(commit.message, split.trailers);
-      lines.add(JSON.stringify(commitRecord(commit, trailers, attribution)));
+      lines.add(commitLine(commit, trailers, attribution));
     }
   }
   return lines.end();

@@ -11,7 +11,7 @@ import type { AttributionOptions } from "../attribution/attribute.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
 import { firstFatalLine, GitLogError, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
-import { type ScanFormat, scanRecords } from "./scan-batch.js";
+import type { ScanFormat } from "./scan-batch.js";
 import { formatSummary, ScanSummary } from "./scan-report.js";
 
 export const scanUsage = `Usage:
@@ -56,27 +56,32 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   const options = values.config === undefined ? DEFAULT_ATTRIBUTION_OPTIONS : await loadConfig(values.config, io);
 
   const repository = resolve(io.cwd, positionals[0] ?? ".");
+  await checkDirectory(repository);
   const env = gitEnv(io.env);
-  const empty = await checkRepository(repository, revs, env);
   const summary = new ScanSummary(repository, revs.length > 0 ? revs : ["HEAD"]);
   const out = new Output(io);
   const progress = io.isTTY ? new Progress(io) : null;
+  // The engine is loaded while git starts (the loop's first step spawns it): both take tens of ms.
+  const engine = import("./scan-batch.js");
+  engine.catch(() => {}); // awaited below; a failing git must not leave it unhandled
   try {
     try {
-      if (!empty) {
-        for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
-          for (const lines of scanRecords(records, format, options, summary)) out.write(lines);
-          progress?.update(summary.commits);
-          if (out.size >= OUTPUT_BATCH) {
-            await out.flush();
-            if (out.closed) break; // the reader went away (`scan | head`): stop quietly
-          }
+      let scan: ScanRecords | null = null;
+      for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
+        scan ??= (await engine).scanRecords;
+        for (const lines of scan(records, format, options, summary)) out.write(lines);
+        progress?.update(summary.commits);
+        if (out.size >= OUTPUT_BATCH) {
+          await out.flush();
+          if (out.closed) break; // the reader went away (`scan | head`): stop quietly
         }
       }
     } catch (error) {
       progress?.clear();
       await out.flush(); // what was read before git failed
-      throw error instanceof GitLogError ? gitLogFailure(error, repository, summary.revs) : error;
+      if (!(error instanceof GitLogError)) throw error;
+      // Asked only now: a scan that works does not pay for these git commands.
+      if (!(await isEmptyHistory(error, repository, revs, env))) throw gitLogFailure(error, repository, summary.revs);
     }
     progress?.clear();
     if (format === "json") out.write(`${JSON.stringify(summary.toJSON(), null, 2)}\n`);
@@ -87,6 +92,8 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     out.release();
   }
 }
+
+type ScanRecords = typeof import("./scan-batch.js").scanRecords;
 
 /** Variables that would point git somewhere other than the repository given (a git hook sets them). */
 const REPOSITORY_VARIABLES = [
@@ -142,21 +149,33 @@ async function loadConfig(file: string, io: CliIO): Promise<AttributionOptions> 
   return config;
 }
 
-/** Fails with one clear line unless `repository` is a git repository; true when it has no commits yet. */
-async function checkRepository(repository: string, revs: readonly string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+async function checkDirectory(repository: string): Promise<void> {
   try {
     if (!(await stat(repository)).isDirectory()) throw new CliError(`scan: ${repository} is not a directory`);
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(`scan: ${repository} does not exist`);
   }
+}
+
+/**
+ * After `git log` failed: true when that is only because the repository has no commits yet (an
+ * unborn HEAD, no range given), which is an empty scan; a CliError with one clear line when the
+ * directory is not a git repository at all.
+ */
+async function isEmptyHistory(
+  error: GitLogError,
+  repository: string,
+  revs: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<boolean> {
+  if (error.commitsRead > 0 || error.exitCode === null) return false;
   const gitDir = await runGitOrFail(["-C", repository, "rev-parse", "--git-dir"], env);
   if (gitDir.code !== 0) {
     if (/not a git repository/i.test(gitDir.stderr)) throw new CliError(`scan: ${repository} is not a git repository`);
     throw new CliError(`scan: git: ${firstFatalLine(gitDir.stderr) ?? `rev-parse exited with ${gitDir.code}`}`);
   }
   if (revs.length > 0) return false;
-  // An unborn HEAD (a new repository) has no history: that is an empty scan, not an error.
   const head = await runGitOrFail(["-C", repository, "rev-parse", "-q", "--verify", "HEAD^{commit}"], env);
   return head.code !== 0;
 }
@@ -176,6 +195,7 @@ function gitLogFailure(error: GitLogError, repository: string, revs: readonly st
   if (error.commitsRead === 0 && BAD_REVISION.test(error.stderr)) {
     return new CliError(`scan: no such revision or range "${revs.join(" ")}" in ${repository}`);
   }
+  if (error.exitCode === null) return new CliError(`scan: ${error.message}`); // git could not be run at all
   return new CliError(`scan: git log failed: ${error.message}`);
 }
 

@@ -5,6 +5,7 @@ import {
   type GitCommit,
   GitLogError,
   GitLogParser,
+  isoDate,
   readGitLog,
   readGitLogBatches,
 } from "../../src/cli/git-log.js";
@@ -126,8 +127,24 @@ describe("GitLogParser", () => {
     expect(() => parser.end()).toThrow("git log output ended in the middle of a commit");
   });
 
-  it("asks git for NUL-separated fields, and not for trailers (they cost git a third more time)", () => {
-    expect(GIT_LOG_FORMAT).toBe("%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B");
+  it("asks git for NUL-separated fields and raw dates, and not for trailers (they cost git a third more time)", () => {
+    expect(GIT_LOG_FORMAT).toBe("%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B");
+  });
+
+  it.each([
+    ["1736503200 +0000", "2025-01-10T10:00:00+00:00"],
+    ["1736506800 +0530", "2025-01-10T16:30:00+05:30"],
+    ["1736510400 -0800", "2025-01-10T04:00:00-08:00"],
+    ["0 +0000", "1970-01-01T00:00:00+00:00"],
+    ["951782400 +0000", "2000-02-29T00:00:00+00:00"], // a leap day
+    ["4107542399 +1400", "2100-03-01T13:59:59+14:00"], // 2100 is not a leap year
+    ["253402300799 +0000", "9999-12-31T23:59:59+00:00"],
+    ["1736503200 +0099", "2025-01-10T11:39:00+00:99"], // minutes are not checked, as in git
+    ["100 -0500", "1970-01-01T00:00:00+00:00"], // before the epoch in its zone: git will not show it
+    ["d", "d"], // not a raw date: kept
+    ["12 x0100", "12 x0100"],
+  ])("writes the raw date %s as git's %%aI would: %s", (raw, iso) => {
+    expect(isoDate(raw)).toBe(iso);
   });
 });
 
@@ -194,6 +211,27 @@ describe("readGitLog", () => {
     expect(second?.author.date).toBe("2025-01-10T16:30:00+05:30");
     expect(root?.parents).toEqual([]);
     expect(root?.message).toBe(MESSAGES.folded);
+  });
+
+  it("gives every date exactly as git's %aI and %cI show it, whatever the zone", async () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const zones = ["+0000", "-0000", "+0530", "+0545", "-0930", "+1400", "-1200", "+0100", "-0500", "+0900"];
+    const commits: FakeCommit[] = [];
+    for (let mark = 1; mark <= 300; mark++) {
+      // Seconds from 1970 to 2100, and now and then the very start of a day, month or year.
+      const seconds = mark % 7 === 0 ? 86_400 * Math.floor(random() * 47_000) : Math.floor(random() * 4_102_444_800);
+      const zone = zones[Math.floor(random() * zones.length)] as string;
+      commits.push({ mark, author: "Ann <ann@example.com>", time: `${seconds + 50_400} ${zone}`, message: `c${mark}\n` });
+      if (mark > 1) commits[mark - 1] = { ...(commits[mark - 1] as FakeCommit), from: mark - 1 };
+    }
+    const repo = makeRepo(commits);
+    const expected = repo.git("log", "--format=%aI %cI").split("\n");
+    const commitsRead = await collect(readGitLog({ repository: repo.dir, env: repo.env }));
+    expect(commitsRead.map((c) => `${c.author.date} ${c.committer.date}`)).toEqual(expected);
   });
 
   it("follows a range and reads invalid UTF-8 and a 1 MB message without trouble", async () => {

@@ -321,6 +321,14 @@ describe("shipledger scan", () => {
     });
   });
 
+  it("says in one line when git cannot be found", async () => {
+    expect(await scan([repo.dir], { ...repo.env, PATH: tempDir() })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "shipledger scan: git was not found on PATH\n",
+    });
+  });
+
   it("says in one line when the range names no revision", async () => {
     expect(await scan([repo.dir, "--rev", "nope..main", "--format", "jsonl"], repo.env)).toEqual({
       code: 1,
