@@ -317,6 +317,25 @@ function cacheKey() {
   return hash.digest("hex").slice(0, 12);
 }
 
+const INSTALLATION_COLUMNS = [
+  "id",
+  "account_login",
+  "account_type",
+  "suspended_at",
+  "deleted_at",
+  "created_at",
+  "updated_at",
+];
+const REPOSITORY_COLUMNS = [
+  "id",
+  "installation_id",
+  "full_name",
+  "default_branch",
+  "private",
+  "removed_at",
+  "updated_at",
+];
+
 function seedBasics(ledger) {
   return {
     installation: [INSTALLATION_ID, ORG, "Organization", null, null, START, START],
@@ -340,8 +359,8 @@ async function seedSqlite(path) {
   const insert = (table, columns) =>
     db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
   db.transaction(() => {
-    db.prepare("INSERT INTO installations VALUES (?, ?, ?, ?, ?, ?, ?)").run(basics.installation);
-    const repo = db.prepare("INSERT INTO repositories VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert("installations", INSTALLATION_COLUMNS).run(basics.installation);
+    const repo = insert("repositories", REPOSITORY_COLUMNS);
     for (const row of basics.repositories) repo.run(row);
     const deployment = insert("deployments", DEPLOYMENT_COLUMNS);
     for (const d of ledger.deployments) deployment.run(deploymentRow(d));
@@ -403,18 +422,12 @@ async function seedPostgres(url, bin) {
   const ledger = generateLedger();
   const basics = seedBasics(ledger);
   const booleans = (row, indexes) => row.map((v, i) => (indexes.includes(i) ? (v ? "t" : "f") : v));
-  await copyInto(
-    psql,
-    url,
-    "installations",
-    ["id", "account_login", "account_type", "suspended_at", "deleted_at", "created_at", "updated_at"],
-    [basics.installation],
-  );
+  await copyInto(psql, url, "installations", INSTALLATION_COLUMNS, [basics.installation]);
   await copyInto(
     psql,
     url,
     "repositories",
-    ["id", "installation_id", "full_name", "default_branch", "private", "removed_at", "updated_at"],
+    REPOSITORY_COLUMNS,
     basics.repositories.map((r) => booleans(r, [4])),
   );
   await copyInto(
@@ -450,12 +463,14 @@ const rssMb = () => process.resourceUsage().maxRSS / 1024;
 
 async function measure(dialect, url) {
   const { openStore } = await import("../src/store/open.js");
-  const { buildReport, resolveScope } = await import("../src/metrics/report.js");
+  const { buildReport, reportOptions, resolveScope } = await import("../src/metrics/report.js");
   const store = await openStore(url, { migrate: false });
   let report;
-  const runReport = async (options) => {
+  // What the CLI and the API do: the scope, its settings from the ledger, the report.
+  const runReport = async (defaults) => {
     const scope = await resolveScope(store, { org: ORG });
-    report = await buildReport(store, scope, PERIOD, options);
+    const { now: _now, ...instance } = defaults;
+    report = await buildReport(store, scope, PERIOD, await reportOptions(store, scope, instance, NOW));
   };
 
   // The reference: every column of every row of changes read into JS, streamed, as arrays (the
@@ -565,7 +580,7 @@ function print(r) {
   const s = r.report;
   console.log(`\n${r.dialect}:`);
   console.log(`  report  ${fmt(r.reportMs)}  (runs: ${runs(r.reportRuns)}; CPU ${fmt(r.reportCpu)})`);
-  console.log(`          resolveScope + buildReport, ${ORG}, 90 days, default metric settings`);
+  console.log(`          resolveScope + reportOptions + buildReport, ${ORG}, 90 days, default metric settings`);
   console.log(`  scan    ${fmt(r.scan)}  (runs: ${runs(r.scanRuns)}; CPU ${fmt(r.scanCpu)})`);
   console.log(`          SELECT * FROM changes: all ${r.scanRows} rows, every column, via ${SCAN[r.dialect]}`);
   console.log(`  ratio   ${(r.reportMs / r.scan).toFixed(3)}× (report / scan)`);

@@ -5,6 +5,7 @@ import {
   buildReport,
   DAY_MS,
   DEFAULT_PERIOD_DAYS,
+  reportOptions,
   resolveScope,
   ScopeNotFoundError,
   type ScopeSpec,
@@ -68,7 +69,8 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
       }
       throw error;
     }
-    const report = await buildReport(store, scope, period, { ...settings.metric, now: io.now() });
+    const options = await reportOptions(store, scope, settings.metric, io.now());
+    const report = await buildReport(store, scope, period, options);
     if (format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else if (format === "csv") io.stdout(formatReportCsv(report));
     else io.stdout(formatReportTable(report));

@@ -185,7 +185,7 @@ export const DEFAULT_MIN_GROUP_SIZE = 5;
 export const metricConfigSchema = z.strictObject({
   /** Paths (globs; `*` also crosses `/`, `**` may be no folder) of files that alone never make a change count, e.g. "*.lock". */
   ignorePaths: patterns().default([]),
-  /** Fewest active engineers for per-engineer figures; can raise the installation's minimum (default 5), never lower it. */
+  /** Fewest active engineers for per-engineer figures: the organisation's minimum in the owner's `.github` repository (default 5); a repository's own file can only raise it. */
   minGroupSize: z.number().int().min(1).max(1000).optional(),
   /** Days a report covers unless asked otherwise (the PR check's repository line uses it too). */
   periodDays: z.number().int().min(1).max(366).default(28),
@@ -211,10 +211,11 @@ export type MetricConfig = z.infer<typeof metricConfigSchema>;
 export const defaults: RepoConfig = repoConfigSchema.parse({});
 
 /**
- * The minimum group size in force for a report. The installation's setting (an operator's choice,
- * default 5) is a floor that a repository's `.github/shipledger.yml` can raise but never lower:
- * anyone with write access writes that file, and lowering it would expose small teams. An
- * organisation report has no repository file and uses the installation's value alone.
+ * The minimum group size in force for a report. The installation's minimum (its organisation-wide
+ * file's `metric.minGroupSize`, else the instance's METRIC_MIN_GROUP_SIZE, default 5) is a floor
+ * that a repository's `.github/shipledger.yml` can raise but never lower: anyone with write access
+ * writes that file, and lowering it would expose small teams. An organisation report has no
+ * repository file and uses the installation's value alone.
  */
 export function minGroupSizeInForce(installation: number | null | undefined, repository?: number): number {
   const floor = installation ?? DEFAULT_MIN_GROUP_SIZE;

@@ -8,6 +8,7 @@ import { DEPLOYMENT_CHECK_NAME, renderDeploymentCheck } from "../checks/deployme
 import { linkDeploymentEvent } from "../deployments/link.js";
 import { mayBeDeployment } from "../deployments/sources.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
+import { rememberSettings } from "./settings.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
 interface RepositoryPayload {
@@ -34,8 +35,9 @@ function scopeOf(ctx: DeliveryContext): RepositoryScope {
 async function changeContext(ctx: DeliveryContext): Promise<ChangeContext> {
   const scope = scopeOf(ctx);
   // Problems in the file are shown on pull request checks; here the valid parts and defaults apply.
-  const { config } = await loadRepoConfig(ctx.octokit, { owner: scope.owner, repo: scope.repo });
-  return { octokit: ctx.octokit, store: ctx.store, now: ctx.now, scope, config };
+  const loaded = await loadRepoConfig(ctx.octokit, { owner: scope.owner, repo: scope.repo });
+  await rememberSettings(ctx.store, scope, loaded, ctx.now());
+  return { octokit: ctx.octokit, store: ctx.store, now: ctx.now, scope, config: loaded.config };
 }
 
 async function onPullRequestClosed(ctx: DeliveryContext): Promise<void> {

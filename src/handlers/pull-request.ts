@@ -10,6 +10,7 @@ import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
 import { formatContextLine } from "../metrics/format.js";
 import { buildReport, defaultPeriod } from "../metrics/report.js";
+import { rememberSettings } from "./settings.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
 export interface RepositoryLike {
@@ -26,6 +27,9 @@ async function repositoryContext(
   config: RepoConfig,
 ): Promise<string> {
   const now = ctx.now();
+  // The organisation's minimum (recorded from its .github repository's file), else the instance's.
+  const installation = await ctx.store.getInstallation(ctx.payload.installation.id);
+  const installationMinimum = installation?.minGroupSize ?? ctx.app.minGroupSize;
   const report = await buildReport(
     ctx.store,
     {
@@ -39,7 +43,7 @@ async function repositoryContext(
       now,
       revertWindowDays: config.deployments.revertWindowDays,
       ignorePaths: config.metric.ignorePaths,
-      minGroupSize: minGroupSizeInForce(ctx.app.minGroupSize, config.metric.minGroupSize),
+      minGroupSize: minGroupSizeInForce(installationMinimum, config.metric.minGroupSize),
     },
   );
   return formatContextLine(report, config.metric.periodDays);
@@ -66,6 +70,8 @@ export async function evaluatePullRequest(
   let step = "reading .github/shipledger.yml";
   try {
     const loaded = await loadRepoConfig(ctx.octokit, { owner, repo });
+    const place = { installationId: ctx.payload.installation.id, repositoryId: repository.id, owner };
+    await rememberSettings(ctx.store, place, loaded, ctx.now());
     step = "listing the pull request's commits";
     const listed = await listPullCommits(ctx.octokit, { owner, repo, number: pull.number });
     const notes: string[] = [];

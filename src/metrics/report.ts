@@ -2,9 +2,10 @@
 // period: the ledger query, then the pure computation. Used by the CLI, the HTTP API, /metrics
 // and the PR check's context line.
 
+import { minGroupSizeInForce } from "../config/repo-config.js";
 import type { Store } from "../store/types.js";
 import { computeReport } from "./compute.js";
-import type { MetricOptions, Report } from "./types.js";
+import type { MetricOptions, Report, RepositoryMetricSettings } from "./types.js";
 
 export const DAY_MS = 86_400_000;
 export const DEFAULT_PERIOD_DAYS = 28;
@@ -61,37 +62,54 @@ export async function buildReport(
   period: Period,
   options: MetricOptions,
 ): Promise<Report> {
+  // Files are read only when some repository's changes can be left out for touching only ignored paths.
+  const paths =
+    options.ignorePaths.length > 0 ||
+    [...(options.repositories?.values() ?? [])].some((settings) => (settings.ignorePaths?.length ?? 0) > 0);
   const rows = await store.listReportChanges(
     { installationId: scope.installationId, ...(scope.repositoryIds ? { repositoryIds: scope.repositoryIds } : {}) },
     period.since,
     period.until,
+    { paths },
   );
-  return computeReport(
-    {
-      scope: scope.label,
-      since: period.since,
-      until: period.until,
-      changes: rows.map((row) => ({
-        id: row.id,
-        repositoryId: row.repositoryId,
-        repository: row.repository,
-        number: row.number,
-        engineer: row.engineer,
-        botChange: row.botChange,
-        ai: row.ai,
-        agents: row.agents,
-        mergedAt: row.mergedAt,
-        firstCommitAt: row.firstCommitAt,
-        paths: row.paths,
-        pathsComplete: row.pathsComplete,
-        shipped:
-          row.shippedDeploymentId !== null && row.shippedAt !== null
-            ? { deploymentId: row.shippedDeploymentId, at: row.shippedAt }
-            : null,
-        revertedAt: row.revertedAt,
-        rolledBackAt: row.rolledBackAt,
-      })),
-    },
-    options,
-  );
+  return computeReport({ scope: scope.label, since: period.since, until: period.until, changes: rows }, options);
+}
+
+/** The instance's metric settings (METRIC_* variables): what applies where nothing else is known. */
+export type MetricDefaults = Omit<MetricOptions, "now" | "repositories">;
+
+/**
+ * The options of a report on `scope`, from what the app last read of the configuration files:
+ * - the minimum group size is the installation's: its organisation's `.github` repository file
+ *   (`metric.minGroupSize`), else the instance's default; a repository report also takes the
+ *   repository's own `metric.minGroupSize`, which can raise it, never lower it;
+ * - each repository's revert window and ignored paths are its file's (or its organisation's),
+ *   else the instance's defaults.
+ */
+export async function reportOptions(
+  store: Store,
+  scope: ResolvedScope,
+  defaults: MetricDefaults,
+  now: number,
+): Promise<MetricOptions> {
+  const installation = await store.getInstallation(scope.installationId);
+  const installationMinimum = installation?.minGroupSize ?? defaults.minGroupSize;
+  const repositories = await store.listRepositories(scope.installationId, { includeRemoved: true });
+  const options: MetricOptions = { ...defaults, minGroupSize: installationMinimum, now };
+  if (scope.repositoryIds?.length === 1) {
+    const own = repositories.find((r) => r.id === scope.repositoryIds?.[0])?.metricSettings;
+    if (!own) return options;
+    return {
+      ...options,
+      revertWindowDays: own.revertWindowDays,
+      ignorePaths: own.ignorePaths,
+      minGroupSize: minGroupSizeInForce(installationMinimum, own.minGroupSize),
+    };
+  }
+  const settings = new Map<number, RepositoryMetricSettings>();
+  for (const repository of repositories) {
+    const own = repository.metricSettings;
+    if (own) settings.set(repository.id, { revertWindowDays: own.revertWindowDays, ignorePaths: own.ignorePaths });
+  }
+  return settings.size > 0 ? { ...options, repositories: settings } : options;
 }

@@ -1,7 +1,5 @@
-import type Database from "better-sqlite3";
 import { and, asc, count, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import pg from "pg";
 import type * as schema from "./schema.sqlite.js";
 import type {
   ChangeFate,
@@ -20,6 +18,7 @@ import type {
   NewDelivery,
   ReportChangeRow,
   RepositoryRecord,
+  RepositorySettings,
   SessionRef,
   Store,
 } from "./types.js";
@@ -71,15 +70,94 @@ const numericDeliveryFields = new Set<keyof Delivery>([
   "completedAt",
 ]);
 
-/** node-postgres' parsers, but bigint columns (ids, epoch ms) as numbers, as drizzle's mode "number" reads them. */
-const pgNumberTypes = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+/** Stored repository settings; anything unreadable counts as never read (the instance's settings apply). */
+function parseSettings(json: string | null): RepositorySettings | null {
+  if (json === null) return null;
+  try {
+    const value = JSON.parse(json) as Partial<RepositorySettings>;
+    if (typeof value.revertWindowDays !== "number" || !Array.isArray(value.ignorePaths)) return null;
+    return {
+      revertWindowDays: value.revertWindowDays,
+      ignorePaths: value.ignorePaths.filter((p): p is string => typeof p === "string"),
+      ...(typeof value.minGroupSize === "number" ? { minGroupSize: value.minGroupSize } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
 
-/** A JSON array column; most are empty (agents of a change without AI), which needs no parsing. */
-function parseJsonList(text: string): string[] {
-  return text === "[]" ? [] : (JSON.parse(text) as string[]);
+/** Merged changes are read for a report a week of merges at a time (listReportChanges). */
+const REPORT_SLICE_MS = 7 * 86_400_000;
+
+/** A JSON value as 0/1 (SQLite) or a boolean (Postgres). */
+const flag = (value: unknown) => value === 1 || value === true;
+
+/** What listReportChanges reads of each change, in this order (reportRow reads them so). */
+const REPORT_COLUMNS = [
+  "id",
+  "repository_id",
+  "number",
+  "engineer",
+  "bot_change",
+  "ai",
+  "agents",
+  "merged_at",
+  "first_commit_at",
+  "paths_complete",
+  "shipped_deployment_id",
+  "shipped_at",
+  "reverted_at",
+  "rolled_back_at",
+] as const;
+/** A stored list of agent ids; anything unreadable is no agents (it was written by this code as JSON). */
+function parseAgents(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((agent): agent is string => typeof agent === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A nullable number column's value. */
+function orNull(value: unknown): number | null {
+  return typeof value === "number" ? value : null;
+}
+
+/** The `paths` of every row read without them: one shared, frozen empty list. */
+const NO_PATHS: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * Row i of the columns listReportChanges read (REPORT_COLUMNS, then paths when asked for). The
+ * agents column comes as its JSON text: the few distinct lists are parsed once each (`agentLists`)
+ * and shared, rather than one array made per row.
+ */
+function reportRow(c: unknown[][], i: number, agentLists: Map<string, string[]>): ReportChangeRow {
+  const agentsJson = (c[6]?.[i] as string | null) ?? "[]";
+  let agents = agentLists.get(agentsJson);
+  if (agents === undefined) {
+    agents = Object.freeze(parseAgents(agentsJson)) as string[];
+    agentLists.set(agentsJson, agents);
+  }
+  const deploymentId = orNull(c[10]?.[i]);
+  const shippedAt = orNull(c[11]?.[i]);
+  return {
+    id: c[0]?.[i] as number,
+    repositoryId: c[1]?.[i] as number,
+    repository: "", // filled in by listReportChanges
+    number: orNull(c[2]?.[i]),
+    engineer: c[3]?.[i] as string | null,
+    botChange: flag(c[4]?.[i]),
+    ai: flag(c[5]?.[i]),
+    agents,
+    mergedAt: (c[7]?.[i] as number | null) ?? 0,
+    firstCommitAt: orNull(c[8]?.[i]),
+    paths: (c[14]?.[i] as string[] | undefined) ?? NO_PATHS,
+    pathsComplete: flag(c[9]?.[i]),
+    shipped: deploymentId !== null && shippedAt !== null ? { deploymentId, at: shippedAt } : null,
+    revertedAt: orNull(c[12]?.[i]),
+    rolledBackAt: orNull(c[13]?.[i]),
+  };
 }
 
 function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
@@ -194,7 +272,15 @@ export class LedgerStore implements Store {
       accountType: t.accountType,
       suspendedAt: t.suspendedAt,
       deletedAt: t.deletedAt,
+      minGroupSize: t.minGroupSize,
     };
+  }
+
+  async recordInstallationMinGroupSize(id: number, minGroupSize: number | null, now: number): Promise<void> {
+    const t = this.#t.installations;
+    const [current] = await this.#db.select({ minGroupSize: t.minGroupSize }).from(t).where(eq(t.id, id));
+    if (!current || current.minGroupSize === minGroupSize) return;
+    await this.#db.update(t).set({ minGroupSize, updatedAt: now }).where(eq(t.id, id));
   }
 
   async markInstallationDeleted(id: number, now: number): Promise<void> {
@@ -247,6 +333,24 @@ export class LedgerStore implements Store {
       .where(and(eq(t.installationId, installationId), inArray(t.id, repositoryIds)));
   }
 
+  async recordRepositorySettings(
+    installationId: number,
+    repositoryId: number,
+    settings: RepositorySettings,
+    now: number,
+  ): Promise<void> {
+    const t = this.#t.repositories;
+    const json = JSON.stringify({
+      revertWindowDays: settings.revertWindowDays,
+      ignorePaths: settings.ignorePaths,
+      ...(settings.minGroupSize !== undefined ? { minGroupSize: settings.minGroupSize } : {}),
+    });
+    const where = and(eq(t.id, repositoryId), eq(t.installationId, installationId));
+    const [current] = await this.#db.select({ metricSettings: t.metricSettings }).from(t).where(where);
+    if (!current || current.metricSettings === json) return;
+    await this.#db.update(t).set({ metricSettings: json, updatedAt: now }).where(where);
+  }
+
   async listRepositories(
     installationId: number,
     options: { includeRemoved?: boolean } = {},
@@ -263,11 +367,13 @@ export class LedgerStore implements Store {
         defaultBranch: t.defaultBranch,
         private: t.private,
         removedAt: t.removedAt,
+        metricSettings: t.metricSettings,
       })
       .from(t)
       .where(where);
+    const repositories = rows.map((row) => ({ ...row, metricSettings: parseSettings(row.metricSettings) }));
     // Sorted here, not in SQL: the dialects' collations order names differently.
-    return rows.sort((a, b) => compareNames(a.fullName, b.fullName));
+    return repositories.sort((a, b) => compareNames(a.fullName, b.fullName));
   }
 
   async recordChange(change: ChangeInputRecord, commitList: CommitRecord[], now: number): Promise<number> {
@@ -727,85 +833,51 @@ export class LedgerStore implements Store {
     scope: { installationId: number; repositoryIds?: number[] },
     since: number,
     until: number,
+    options: { paths?: boolean } = {},
   ): Promise<ReportChangeRow[]> {
-    const c = this.#t.changes;
-    const inScope = and(
-      eq(c.installationId, scope.installationId),
-      eq(c.state, "merged"),
-      eq(c.deployable, true),
-      scope.repositoryIds
-        ? inArray(c.repositoryId, scope.repositoryIds.length ? scope.repositoryIds : [-1])
-        : undefined,
-    );
-    const columns = {
-      id: c.id,
-      repositoryId: c.repositoryId,
-      number: c.number,
-      engineer: c.engineer,
-      botChange: c.botChange,
-      ai: c.ai,
-      agents: c.agents,
-      mergedAt: c.mergedAt,
-      firstCommitAt: c.firstCommitAt,
-      paths: c.paths,
-      pathsComplete: c.pathsComplete,
-      shippedDeploymentId: c.shippedDeploymentId,
-      shippedAt: c.shippedAt,
-      revertedAt: c.revertedAt,
-      rolledBackAt: c.rolledBackAt,
-    };
-    // Two index range scans (merged in the period; shipped in the period), not one OR scan.
-    const merged = this.#db
-      .select(columns)
-      .from(c)
-      .where(and(inScope, sql`${c.mergedAt} >= ${since}`, sql`${c.mergedAt} < ${until}`));
-    const shipped = this.#db
-      .select(columns)
-      .from(c)
-      .where(
-        and(
-          inScope,
-          sql`${c.shippedAt} >= ${since}`,
-          sql`${c.shippedAt} < ${until}`,
-          sql`(${c.mergedAt} < ${since} OR ${c.mergedAt} >= ${until})`,
-        ),
-      );
-    // An organisation's 90 days are ~100k rows. They come straight from the driver, as arrays in
-    // `columns` order: drizzle's mapping of each into an object (and, on SQLite, holding every raw
-    // row at once) costs more than the queries.
+    const postgres = this.dialect === "postgres";
+    // Written as the partial index changes_report_idx is declared, so that the planner uses it: the
+    // merged rows are then read from the index alone.
+    const reportable = postgres
+      ? sql.raw("state = 'merged' AND deployable")
+      : sql.raw("state = 'merged' AND deployable = 1");
+    const repositories = scope.repositoryIds
+      ? sql` AND repository_id IN (${sql.join(
+          (scope.repositoryIds.length ? scope.repositoryIds : [-1]).map((id) => sql`${id}`),
+          sql`, `,
+        )})`
+      : sql``;
+    // Each column as one JSON array built by the database and parsed in one go: an organisation's
+    // 90 days are ~100k rows, and handing them over one by one, value by value, costs several times
+    // the query. The aggregates of one SELECT all see the rows in the same order.
+    const columns: string[] = [...REPORT_COLUMNS];
+    if (options.paths) columns.push(postgres ? "paths::json" : "json(paths)");
+    const aggregate = postgres ? "json_agg" : "json_group_array";
+    const select = (where: SQL) => sql`
+      SELECT ${sql.raw(columns.map((column, i) => `${aggregate}(${column}) AS c${i}`).join(", "))}
+        FROM changes
+       WHERE installation_id = ${scope.installationId} AND ${reportable}${repositories} AND ${where}`;
+
     const rows: ReportChangeRow[] = [];
-    const flag = (value: unknown) => value === 1 || value === true; // SQLite 0/1, Postgres booleans
-    const add = (v: unknown[]) =>
-      rows.push({
-        id: v[0] as number,
-        repositoryId: v[1] as number,
-        repository: "", // filled in below
-        number: v[2] as number | null,
-        engineer: v[3] as string | null,
-        botChange: flag(v[4]),
-        ai: flag(v[5]),
-        agents: parseJsonList(v[6] as string),
-        mergedAt: (v[7] as number | null) ?? 0,
-        firstCommitAt: v[8] as number | null,
-        paths: parseJsonList(v[9] as string),
-        pathsComplete: flag(v[10]),
-        shippedDeploymentId: v[11] as number | null,
-        shippedAt: v[12] as number | null,
-        revertedAt: v[13] as number | null,
-        rolledBackAt: v[14] as number | null,
+    const agentLists = new Map<string, string[]>();
+    const read = async (where: SQL) => {
+      const [result] = await this.#driver.rows(select(where));
+      // SQLite gives each array as JSON text; node-postgres parses it, and gives null for no rows.
+      const values = columns.map((_, i) => {
+        const value = result?.[`c${i}`] ?? null;
+        return (typeof value === "string" ? JSON.parse(value) : (value ?? [])) as unknown[];
       });
-    for (const query of [merged, shipped]) {
-      const { sql: text, params } = query.toSQL();
-      if (this.dialect === "sqlite") {
-        const client = (this.#db as LedgerDb & { $client: Database.Database }).$client;
-        const statement = client.prepare(text).raw();
-        for (const v of statement.iterate(...params) as IterableIterator<unknown[]>) add(v);
-      } else {
-        const client = (this.#db as unknown as { $client: pg.Pool }).$client;
-        const result = await client.query({ text, values: params, rowMode: "array", types: pgNumberTypes });
-        for (const v of result.rows) add(v);
-      }
+      const count = values[0]?.length ?? 0;
+      for (let i = 0; i < count; i++) rows.push(reportRow(values, i, agentLists));
+    };
+    // Merged in the period, a week at a time so that no single JSON text grows with the period.
+    for (let from = since; from < until; from += REPORT_SLICE_MS) {
+      await read(sql`merged_at >= ${from} AND merged_at < ${Math.min(until, from + REPORT_SLICE_MS)}`);
     }
+    // Shipped in the period but merged outside it (changes_shipped_idx decides that in the index).
+    await read(
+      sql`shipped_at >= ${since} AND shipped_at < ${until} AND (merged_at < ${since} OR merged_at >= ${until})`,
+    );
 
     // The names of the few repositories involved, rather than a join that copies one into every row.
     const r = this.#t.repositories;

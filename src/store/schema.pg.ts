@@ -1,5 +1,6 @@
 // PostgreSQL schema of the ledger. Keep in step with schema.sqlite.ts: test/store/schema-parity.test.ts
 // asserts that both dialects declare the same tables and columns.
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 
 const ms = (name: string) => bigint(name, { mode: "number" });
@@ -10,6 +11,11 @@ export const installations = pgTable("installations", {
   accountType: text("account_type").notNull(),
   suspendedAt: ms("suspended_at"),
   deletedAt: ms("deleted_at"),
+  /**
+   * The organisation's minimum group size for reports: `metric.minGroupSize` of the
+   * .github/shipledger.yml in the owner's `.github` repository, as last read; null when unset.
+   */
+  minGroupSize: integer("min_group_size"),
   createdAt: ms("created_at").notNull(),
   updatedAt: ms("updated_at").notNull(),
 });
@@ -25,6 +31,11 @@ export const repositories = pgTable(
     defaultBranch: text("default_branch"),
     private: boolean("private").notNull(),
     removedAt: ms("removed_at"),
+    /**
+     * The metric settings of the repository's configuration as the app last read them (JSON:
+     * revertWindowDays, ignorePaths, minGroupSize), for reports; null until it has read them.
+     */
+    metricSettings: text("metric_settings"),
     updatedAt: ms("updated_at").notNull(),
   },
   (t) => [index("repositories_installation_idx").on(t.installationId)],
@@ -117,7 +128,26 @@ export const changes = pgTable(
     uniqueIndex("changes_repository_number_idx").on(t.repositoryId, t.number),
     index("changes_installation_idx").on(t.installationId),
     index("changes_merge_commit_idx").on(t.repositoryId, t.mergeCommitSha),
-    index("changes_merged_idx").on(t.installationId, t.mergedAt),
+    // The report's rows (src/store/ledger-store.ts, listReportChanges), read from the index alone:
+    // merged deployable changes by merge time, with every column the report takes except paths.
+    index("changes_report_idx")
+      .on(
+        t.installationId,
+        t.mergedAt,
+        t.repositoryId,
+        t.number,
+        t.engineer,
+        t.botChange,
+        t.ai,
+        t.agents,
+        t.firstCommitAt,
+        t.pathsComplete,
+        t.shippedDeploymentId,
+        t.shippedAt,
+        t.revertedAt,
+        t.rolledBackAt,
+      )
+      .where(sql`state = 'merged' AND deployable`),
     // merged_at too: the report's "shipped in the period, merged outside it" is decided in the index.
     index("changes_shipped_idx").on(t.installationId, t.shippedAt, t.mergedAt),
   ],

@@ -1,6 +1,7 @@
 // SQLite schema of the ledger. Keep in step with schema.pg.ts: test/store/schema-parity.test.ts
 // asserts that both dialects declare the same tables and columns.
 // Times are epoch milliseconds in both dialects so that rows have one TypeScript shape.
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const installations = sqliteTable("installations", {
@@ -9,6 +10,11 @@ export const installations = sqliteTable("installations", {
   accountType: text("account_type").notNull(),
   suspendedAt: integer("suspended_at", { mode: "number" }),
   deletedAt: integer("deleted_at", { mode: "number" }),
+  /**
+   * The organisation's minimum group size for reports: `metric.minGroupSize` of the
+   * .github/shipledger.yml in the owner's `.github` repository, as last read; null when unset.
+   */
+  minGroupSize: integer("min_group_size", { mode: "number" }),
   createdAt: integer("created_at", { mode: "number" }).notNull(),
   updatedAt: integer("updated_at", { mode: "number" }).notNull(),
 });
@@ -24,6 +30,11 @@ export const repositories = sqliteTable(
     defaultBranch: text("default_branch"),
     private: integer("private", { mode: "boolean" }).notNull(),
     removedAt: integer("removed_at", { mode: "number" }),
+    /**
+     * The metric settings of the repository's configuration as the app last read them (JSON:
+     * revertWindowDays, ignorePaths, minGroupSize), for reports; null until it has read them.
+     */
+    metricSettings: text("metric_settings"),
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [index("repositories_installation_idx").on(t.installationId)],
@@ -116,7 +127,26 @@ export const changes = sqliteTable(
     uniqueIndex("changes_repository_number_idx").on(t.repositoryId, t.number),
     index("changes_installation_idx").on(t.installationId),
     index("changes_merge_commit_idx").on(t.repositoryId, t.mergeCommitSha),
-    index("changes_merged_idx").on(t.installationId, t.mergedAt),
+    // The report's rows (src/store/ledger-store.ts, listReportChanges), read from the index alone:
+    // merged deployable changes by merge time, with every column the report takes except paths.
+    index("changes_report_idx")
+      .on(
+        t.installationId,
+        t.mergedAt,
+        t.repositoryId,
+        t.number,
+        t.engineer,
+        t.botChange,
+        t.ai,
+        t.agents,
+        t.firstCommitAt,
+        t.pathsComplete,
+        t.shippedDeploymentId,
+        t.shippedAt,
+        t.revertedAt,
+        t.rolledBackAt,
+      )
+      .where(sql`state = 'merged' AND deployable = 1`),
     // merged_at too: the report's "shipped in the period, merged outside it" is decided in the index.
     index("changes_shipped_idx").on(t.installationId, t.shippedAt, t.mergedAt),
   ],

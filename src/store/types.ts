@@ -1,3 +1,4 @@
+import type { MetricChange } from "../metrics/types.js";
 // The ledger's interface. Handlers, the inbox worker and the CLI talk to this, never to drizzle.
 
 export type Dialect = "sqlite" | "postgres";
@@ -8,6 +9,8 @@ export interface InstallationRecord {
   accountType: string;
   suspendedAt: number | null;
   deletedAt: number | null;
+  /** The organisation's `metric.minGroupSize` (its `.github` repository's file), as last read; null when unset. */
+  minGroupSize: number | null;
 }
 
 export interface RepositoryRecord {
@@ -17,6 +20,18 @@ export interface RepositoryRecord {
   defaultBranch: string | null;
   private: boolean;
   removedAt: number | null;
+  /** The metric settings of the repository's configuration as last read; null until read once. */
+  metricSettings: RepositorySettings | null;
+}
+
+/** What reports take from a repository's `.github/shipledger.yml` (or its organisation's). */
+export interface RepositorySettings {
+  /** `deployments.revertWindowDays`. */
+  revertWindowDays: number;
+  /** `metric.ignorePaths`. */
+  ignorePaths: string[];
+  /** `metric.minGroupSize`, when the file sets it (it can only raise the installation's). */
+  minGroupSize?: number;
 }
 
 export type DeliveryStatus = "pending" | "processing" | "done" | "failed";
@@ -180,37 +195,23 @@ export interface ChangeFate {
 }
 
 /** A merged, deployable change as reports read it (see src/metrics/types.ts, MetricChange). */
-export interface ReportChangeRow {
-  id: number;
-  repositoryId: number;
-  repository: string;
-  number: number | null;
-  engineer: string | null;
-  botChange: boolean;
-  ai: boolean;
-  agents: string[];
-  mergedAt: number;
-  firstCommitAt: number | null;
-  paths: string[];
-  pathsComplete: boolean;
-  shippedDeploymentId: number | null;
-  shippedAt: number | null;
-  revertedAt: number | null;
-  rolledBackAt: number | null;
-}
+/** A change as a report reads it: exactly the metric's input (src/metrics/types.ts). */
+export type ReportChangeRow = MetricChange;
 
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
 
   upsertInstallation(
-    installation: Omit<InstallationRecord, "deletedAt" | "suspendedAt"> & {
+    installation: Omit<InstallationRecord, "deletedAt" | "suspendedAt" | "minGroupSize"> & {
       suspendedAt?: number | null;
       now: number;
     },
   ): Promise<void>;
   markInstallationDeleted(id: number, now: number): Promise<void>;
   getInstallation(id: number): Promise<InstallationRecord | null>;
+  /** Records the organisation's `metric.minGroupSize` (null: it sets none); a no-op when unchanged. */
+  recordInstallationMinGroupSize(id: number, minGroupSize: number | null, now: number): Promise<void>;
 
   upsertRepositories(
     installationId: number,
@@ -218,6 +219,13 @@ export interface Store {
     now: number,
   ): Promise<void>;
   markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void>;
+  /** Records a repository's metric settings as just read from its configuration; a no-op when unchanged. */
+  recordRepositorySettings(
+    installationId: number,
+    repositoryId: number,
+    settings: RepositorySettings,
+    now: number,
+  ): Promise<void>;
   /** Repositories of one installation only: data of one installation is never visible to another. */
   listRepositories(installationId: number, options?: { includeRemoved?: boolean }): Promise<RepositoryRecord[]>;
 
@@ -271,12 +279,14 @@ export interface Store {
   findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null>;
   /**
    * Merged changes into deployable branches of an installation (optionally some repositories)
-   * that were merged, or shipped, in [since, until).
+   * that were merged, or shipped, in [since, until), by increasing id. Their `paths` are read only
+   * with `paths: true` (they are only needed for `metric.ignorePaths`); otherwise they are empty.
    */
   listReportChanges(
     scope: { installationId: number; repositoryIds?: number[] },
     since: number,
     until: number,
+    options?: { paths?: boolean },
   ): Promise<ReportChangeRow[]>;
 
   /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */

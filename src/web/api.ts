@@ -11,12 +11,13 @@ import { formatPrometheus } from "../metrics/format.js";
 import {
   buildReport,
   defaultPeriod,
+  type MetricDefaults,
   type Period,
+  reportOptions,
   resolveScope,
   ScopeNotFoundError,
   type ScopeSpec,
 } from "../metrics/report.js";
-import type { MetricOptions } from "../metrics/types.js";
 import type { Store } from "../store/types.js";
 import { parseDateParam } from "./dates.js";
 
@@ -24,7 +25,8 @@ export interface ApiDeps {
   store: Store;
   tokens: ApiToken[];
   now: () => number;
-  metric: Omit<MetricOptions, "now">;
+  /** The instance's metric settings; the ledger's record of each installation's and repository's refine them. */
+  metric: MetricDefaults;
 }
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
@@ -93,7 +95,6 @@ export function createApiHandler(deps: ApiDeps) {
       return true;
     }
     const now = deps.now();
-    const options: MetricOptions = { ...deps.metric, now };
     try {
       if (url.pathname === "/metrics") {
         const reports = [];
@@ -102,6 +103,7 @@ export function createApiHandler(deps: ApiDeps) {
           if (!installation) continue;
           for (const repository of await deps.store.listRepositories(installation.id)) {
             const scope = await resolveScope(deps.store, { repo: repository.fullName });
+            const options = await reportOptions(deps.store, scope, deps.metric, now);
             reports.push({
               repository: repository.fullName,
               report: await buildReport(deps.store, scope, defaultPeriod(now), options),
@@ -117,7 +119,11 @@ export function createApiHandler(deps: ApiDeps) {
       // Another owner's data answers exactly as absent data does: nothing about it leaks.
       if (!token.owners.includes(owner)) throw new ScopeNotFoundError("not allowed");
       const scope = await resolveScope(deps.store, spec);
-      send(res, 200, await buildReport(deps.store, scope, period, options));
+      send(
+        res,
+        200,
+        await buildReport(deps.store, scope, period, await reportOptions(deps.store, scope, deps.metric, now)),
+      );
     } catch (error) {
       if (error instanceof BadRequest || (error as Error).name === "DateParamError") {
         send(res, 400, { error: (error as Error).message });

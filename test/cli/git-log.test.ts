@@ -225,7 +225,12 @@ describe("readGitLog", () => {
       // Seconds from 1970 to 2100, and now and then the very start of a day, month or year.
       const seconds = mark % 7 === 0 ? 86_400 * Math.floor(random() * 47_000) : Math.floor(random() * 4_102_444_800);
       const zone = zones[Math.floor(random() * zones.length)] as string;
-      commits.push({ mark, author: "Ann <ann@example.com>", time: `${seconds + 50_400} ${zone}`, message: `c${mark}\n` });
+      commits.push({
+        mark,
+        author: "Ann <ann@example.com>",
+        time: `${seconds + 50_400} ${zone}`,
+        message: `c${mark}\n`,
+      });
       if (mark > 1) commits[mark - 1] = { ...(commits[mark - 1] as FakeCommit), from: mark - 1 };
     }
     const repo = makeRepo(commits);

@@ -30,7 +30,15 @@ eachDialect("store: installations and repositories", ({ newStore }) => {
     await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: true }], T0 + 1);
 
     expect(await store.listRepositories(1)).toEqual([
-      { id: 10, installationId: 1, fullName: "octo/app", defaultBranch: "main", private: true, removedAt: null },
+      {
+        id: 10,
+        installationId: 1,
+        fullName: "octo/app",
+        defaultBranch: "main",
+        private: true,
+        removedAt: null,
+        metricSettings: null,
+      },
     ]);
     expect((await store.listRepositories(2)).map((r) => r.fullName)).toEqual(["other/lib"]);
     expect(await store.getInstallation(1)).toMatchObject({ accountLogin: "octo", deletedAt: null });

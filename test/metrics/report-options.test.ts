@@ -1,0 +1,117 @@
+// Where a report's settings come from: the instance's METRIC_* defaults, refined by what the app
+// last read of the organisation's and each repository's `.github/shipledger.yml` (recorded in the
+// ledger), on both dialects.
+import { expect, it } from "vitest";
+import { buildReport, type MetricDefaults, reportOptions, resolveScope } from "../../src/metrics/report.js";
+import type { RepositorySettings, Store } from "../../src/store/types.js";
+import { DAY, seedChange, seedDeployment, seedRepository } from "../helpers/ledger-seed.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const NOW = Date.UTC(2026, 5, 1);
+const INSTANCE: MetricDefaults = { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] };
+
+async function acme(store: Store) {
+  await seedRepository(store, 1, "acme", 10, "shop", NOW - 60 * DAY);
+  await seedRepository(store, 1, "acme", 11, "docs", NOW - 60 * DAY);
+  await seedRepository(store, 2, "globex", 20, "shop", NOW - 60 * DAY);
+}
+
+const shop: RepositorySettings = { revertWindowDays: 30, ignorePaths: ["docs/**"], minGroupSize: 8 };
+
+eachDialect("metric: report settings from the ledger", ({ newStore }) => {
+  it.each([
+    {
+      name: "nothing recorded: the instance's settings",
+      organisation: null,
+      repository: null,
+      repo: { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] },
+      org: { minGroupSize: 5 },
+    },
+    {
+      name: "the organisation's minimum replaces the instance's, lower or higher",
+      organisation: 3,
+      repository: null,
+      repo: { minGroupSize: 3, revertWindowDays: 14, ignorePaths: [] },
+      org: { minGroupSize: 3 },
+    },
+    {
+      name: "a repository's file raises its own reports' minimum, and brings its window and ignored paths",
+      organisation: 3,
+      repository: shop,
+      repo: { minGroupSize: 8, revertWindowDays: 30, ignorePaths: ["docs/**"] },
+      org: { minGroupSize: 3, repositories: [[10, { revertWindowDays: 30, ignorePaths: ["docs/**"] }]] },
+    },
+    {
+      name: "a repository's file never lowers the minimum",
+      organisation: 6,
+      repository: { revertWindowDays: 14, ignorePaths: [], minGroupSize: 2 },
+      repo: { minGroupSize: 6, revertWindowDays: 14, ignorePaths: [] },
+      org: { minGroupSize: 6, repositories: [[10, { revertWindowDays: 14, ignorePaths: [] }]] },
+    },
+  ])("$name", async ({ organisation, repository, repo, org }) => {
+    const store = await newStore();
+    await acme(store);
+    await store.recordInstallationMinGroupSize(1, organisation, NOW);
+    if (repository) await store.recordRepositorySettings(1, 10, repository, NOW);
+
+    const repoScope = await resolveScope(store, { repo: "acme/shop" });
+    expect(await reportOptions(store, repoScope, INSTANCE, NOW)).toEqual({ ...repo, now: NOW });
+    const orgScope = await resolveScope(store, { org: "acme" });
+    const { repositories, ...rest } = org as typeof org & { repositories?: [number, unknown][] };
+    expect(await reportOptions(store, orgScope, INSTANCE, NOW)).toEqual({
+      ...INSTANCE,
+      ...rest,
+      now: NOW,
+      ...(repositories ? { repositories: new Map(repositories) } : {}),
+    });
+    // Another installation is untouched by any of it.
+    const globex = await resolveScope(store, { org: "globex" });
+    expect(await reportOptions(store, globex, INSTANCE, NOW)).toEqual({ ...INSTANCE, now: NOW });
+  });
+
+  it("records settings only for the installation's own repository, and only when they change", async () => {
+    const store = await newStore();
+    await acme(store);
+    await store.recordRepositorySettings(2, 10, shop, NOW); // installation 2 does not own repository 10
+    expect((await store.listRepositories(1)).map((r) => r.metricSettings)).toEqual([null, null]);
+    await store.recordRepositorySettings(1, 10, shop, NOW);
+    await store.recordRepositorySettings(1, 10, { ...shop }, NOW + DAY); // the same again: nothing to write
+    const [docs, shopRecord] = await store.listRepositories(1);
+    expect(docs?.metricSettings).toBeNull();
+    expect(shopRecord?.metricSettings).toEqual(shop);
+    await store.recordInstallationMinGroupSize(1, 4, NOW);
+    await store.recordInstallationMinGroupSize(3, 4, NOW); // no such installation: nothing happens
+    expect((await store.getInstallation(1))?.minGroupSize).toBe(4);
+    expect((await store.getInstallation(2))?.minGroupSize).toBeNull();
+  });
+
+  it("an organisation report leaves out what each repository's own file ignores", async () => {
+    const store = await newStore();
+    await acme(store);
+    // Five engineers each ship a change in both repositories; those in acme/docs only touch docs/.
+    const engineers = ["ann", "ben", "cy", "di", "erin"];
+    let number = 1;
+    for (const [i, engineer] of engineers.entries()) {
+      const merged = NOW - (20 + i) * DAY;
+      const inShop = await seedChange(store, 1, 10, { number: number++, engineer, ai: true, mergedAt: merged });
+      const inDocs = await seedChange(store, 1, 11, {
+        number: number++,
+        engineer,
+        ai: true,
+        mergedAt: merged,
+        paths: ["docs/guide.md"],
+      });
+      await seedDeployment(store, 1, 10, `shop-${i}`, merged + DAY, [inShop]);
+      await seedDeployment(store, 1, 11, `docs-${i}`, merged + DAY, [inDocs]);
+    }
+    const scope = await resolveScope(store, { org: "acme" });
+    const period = { since: NOW - 28 * DAY, until: NOW };
+    const before = await buildReport(store, scope, period, await reportOptions(store, scope, INSTANCE, NOW));
+    expect(before.changesShipped).toBe(10);
+
+    await store.recordRepositorySettings(1, 11, { revertWindowDays: 14, ignorePaths: ["docs/**"] }, NOW);
+    const after = await buildReport(store, scope, period, await reportOptions(store, scope, INSTANCE, NOW));
+    expect(after.changesShipped).toBe(5);
+    expect(after.excluded.ignoredPaths).toBe(5);
+  });
+});
