@@ -206,6 +206,20 @@ describe("definitions", () => {
     expect(report([...changes, spam])).toMatchObject({ activeEngineers: 6, normalisedDeployments: 1 / 24 });
   });
 
+  it("tells deployments apart whatever their ids, also beyond what fits one packed number", () => {
+    // (engineer, deployment) pairs are one number while the id is below 2^32, a string beyond.
+    const big = 2 ** 40;
+    const result = report([
+      ...presence(),
+      change({ engineer: "ana", shipped: { deploymentId: big, at: at(1, 10) } }),
+      change({ engineer: "ana", shipped: { deploymentId: big + 1, at: at(2, 10) } }),
+      change({ engineer: "ana", shipped: { deploymentId: big, at: at(1, 10) } }), // the same deployment again
+      change({ engineer: "ben", shipped: { deploymentId: 2 ** 32 - 1, at: at(2, 10) } }),
+      change({ engineer: "ben", shipped: { deploymentId: 2 ** 32, at: at(3, 10) } }),
+    ]);
+    expect(result).toMatchObject({ aiChangesShipped: 5, normalisedDeployments: 4 / 20 });
+  });
+
   it("counts the deployments of the period only", () => {
     const result = report([
       ...presence(),
