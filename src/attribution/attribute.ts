@@ -345,12 +345,12 @@ class Engine {
       this.trailer(found, trailer.key, trailer.value);
     }
 
-    const lowerSubject = subject.toLowerCase();
     for (const marker of this.of("prefix", "subject")) {
-      const prefix = marker.match.prefixes.find((p) => lowerSubject.startsWith(p));
-      if (prefix !== undefined) found.add(marker, { source: "subject", text: subject });
+      if (marker.match.prefixes.some((p) => startsWithLowerCase(subject, p))) {
+        found.add(marker, { source: "subject", text: subject });
+      }
     }
-    this.text(found, "subject", subject, lowerSubject);
+    this.text(found, "subject", subject);
     this.text(found, "body", body);
     return found.commitResult(false);
   }
@@ -739,13 +739,25 @@ class Collector implements Sink {
 
   /** The result for a commit (the collector was made with its sha). */
   commitResult(authorIgnored: boolean): CommitAttribution {
+    const sha = this.sha ?? "";
+    if (this.evidence.length === 0) {
+      // Most commits: nothing to aggregate.
+      const { evidence, ignored } = this;
+      return { sha, authorIgnored, ai: false, agents: [], models: [], sessions: [], evidence, ignored };
+    }
     const { ai, agents, models, sessions, evidence, ignored } = this.result();
-    return { sha: this.sha ?? "", authorIgnored, ai, agents, models, sessions, evidence, ignored };
+    return { sha, authorIgnored, ai, agents, models, sessions, evidence, ignored };
   }
 }
 
 function aggregate(evidence: Evidence[], ignored: IgnoredEvidence[]): Attribution {
   if (evidence.length === 0) return { ai: false, agents: [], models: [], sessions: [], evidence, ignored };
+  if (evidence.length === 1) {
+    // One piece of evidence, as most AI-assisted commits have: nothing to merge or sort.
+    const [only] = evidence as [Evidence];
+    const sessions = only.session ? [{ ...only.session }] : [];
+    return { ai: true, agents: [only.agent], models: only.model ? [only.model] : [], sessions, evidence, ignored };
+  }
   const sessions: AgentSession[] = [];
   const byKey = new Map<string, AgentSession>();
   for (const e of evidence) {
@@ -775,6 +787,11 @@ function sortedUnique(values: string[]): string[] {
 }
 
 // ---- text helpers -------------------------------------------------------------------------------
+
+/** True when `text` starts with `lowerPrefix` (lower case) in any case. */
+function startsWithLowerCase(text: string, lowerPrefix: string): boolean {
+  return text.length >= lowerPrefix.length && text.slice(0, lowerPrefix.length).toLowerCase() === lowerPrefix;
+}
 
 function identityText(name: string, email: string): string {
   const n = name.trim();

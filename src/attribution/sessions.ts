@@ -65,6 +65,18 @@ const linkFinders: LinkFinder[] = AGENTS.flatMap((agent) => {
   return [{ agent, marker, pattern: new RegExp(link.source, flags), needle: requiredHost(link) }];
 });
 
+/**
+ * Any required host, in one case-insensitive scan: most texts with a slash (a URL, a path) still
+ * name no agent's host, and this rules them out without lower-casing the text. It can only let
+ * through more than the hosts' own patterns match (they are case-sensitive or ASCII-insensitive),
+ * never fewer.
+ */
+const anyNeedle = (() => {
+  const needles = [...new Set(linkFinders.flatMap((f) => (f.needle === null ? [] : [f.needle])))];
+  if (needles.length === 0) return null;
+  return new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "i");
+})();
+
 const sessionTrailerKeys = new Map<string, { agent: Agent; marker: string }>();
 for (const agent of AGENTS) {
   for (const marker of agent.markers) {
@@ -97,12 +109,13 @@ function withUrl(agent: Agent, id: string, url: string | undefined): AgentSessio
  */
 export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT, lowerText?: string): FoundSession[] {
   const found: FoundSession[] = [];
-  // Every required host ends with "/": one scan rules them all out in a text without a slash.
-  const slash = text.includes("/");
+  // Every required host ends with "/": one scan rules them all out in a text without a slash, and
+  // one more in a text that names none of them.
+  const hosts = text.includes("/") && (lowerText !== undefined || anyNeedle === null || anyNeedle.test(text));
   let lower = lowerText;
   for (const finder of linkFinders) {
     if (finder.needle !== null) {
-      if (!slash) continue;
+      if (!hosts) continue;
       lower ??= text.toLowerCase();
       if (!lower.includes(finder.needle)) continue;
     }

@@ -282,15 +282,25 @@ export function splitMessage(message: string): {
   trailers: Trailer[];
 } {
   const { text, titleEnd, blockStart, end } = layout(message);
-  const subjectLines: string[] = [];
-  for (let pos = 0; pos < titleEnd; ) {
-    const lineEnd = Math.min(nextLine(text, pos), titleEnd);
-    const [s, e] = trimRange(text, pos, lineEnd);
-    if (e > s) subjectLines.push(text.slice(s, e));
-    pos = lineEnd;
+  let subject: string;
+  if (nextLine(text, 0) >= titleEnd) {
+    // A title of one line, as nearly all are.
+    const [s, e] = trimRange(text, 0, titleEnd);
+    subject = text.slice(s, e);
+  } else {
+    const subjectLines: string[] = [];
+    for (let pos = 0; pos < titleEnd; ) {
+      const lineEnd = Math.min(nextLine(text, pos), titleEnd);
+      const [s, e] = trimRange(text, pos, lineEnd);
+      if (e > s) subjectLines.push(text.slice(s, e));
+      pos = lineEnd;
+    }
+    subject = subjectLines.join(" ");
   }
   const [bs, be] = trimRange(text, titleEnd, blockStart);
   const [ts, te] = trimRange(text, end, text.length);
-  const body = [text.slice(bs, be), text.slice(ts, te)].filter((part) => part !== "").join("\n\n");
-  return { subject: subjectLines.join(" "), body, trailers: parseBlock(text, blockStart, end) };
+  const main = text.slice(bs, be);
+  const after = te > ts ? text.slice(ts, te) : "";
+  const body = after === "" ? main : main === "" ? after : `${main}\n\n${after}`;
+  return { subject, body, trailers: parseBlock(text, blockStart, end) };
 }

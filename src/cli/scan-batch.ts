@@ -77,16 +77,8 @@ export function scanRecords(
   for (const commit of decodeRecords(records, maxFieldLength)) {
     // Split once: the engine and the jsonl trailers both need it.
     const split = splitMessage(commit.message);
-    const attribution = attributeCommit(
-      {
-        sha: commit.sha,
-        message: commit.message,
-        author: { name: commit.author.name, email: commit.author.email },
-        committer: { name: commit.committer.name, email: commit.committer.email },
-      },
-      options,
-      split,
-    );
+    // A GitCommit is a CommitInput (its people have no GitHub login).
+    const attribution = attributeCommit(commit, options, split);
     summary.add(commit, attribution);
     if (format === "jsonl") {
       const trailers = gitLogTrailers(commit.message, split.trailers);

@@ -54,7 +54,7 @@ export class ScanSummary {
       this.months.set(monthKey, month);
     }
     month.commits++;
-    const at = Date.parse(commit.author.date);
+    const at = commit.authorTime;
     if (!Number.isNaN(at)) {
       if (this.first === null || at < this.first.at) this.first = { at, date: commit.author.date };
       if (this.last === null || at > this.last.at) this.last = { at, date: commit.author.date };

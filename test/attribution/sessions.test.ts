@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   findPrefixedLinks,
@@ -226,6 +227,39 @@ describe("findSessionLinks", () => {
       12_000,
     );
     expect(findSessionLinks(text)).toEqual([]);
+  });
+});
+
+describe("findSessionLinks: ruling out texts without a host", () => {
+  const links = [
+    `https://claude.ai/code/${CLAUDE_ID}`,
+    `https://github.com/acme/api/sessions/${COPILOT_UUID}`,
+    `https://chatgpt.com/codex/tasks/${CODEX_ID}`,
+    `https://cursor.com/agents?id=${CURSOR_ID}`,
+    `https://app.devin.ai/sessions/${DEVIN_ID}`,
+    "https://jules.google.com/task/123456789",
+    `https://ampcode.com/threads/${AMP_ID}`,
+  ];
+  // Links in any case, among words, paths and other URLs: the quick scan for a host must never
+  // drop what the full search (here forced by passing the lower-cased text) finds.
+  const recase = (text: string, flips: boolean[]) =>
+    [...text].map((c, i) => (flips[i % flips.length] ? c.toUpperCase() : c)).join("");
+  const piece = fc.oneof(
+    fc.constantFrom(...links, "see docs/setup.md", "https://example.com/a/b", "a / b", "K", "\u212Aursor.com/"),
+    fc.string(),
+  );
+  it("finds the same links as the full search in any text", () => {
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
+        (parts, flips) => {
+          const text = recase(parts.join(" "), flips);
+          expect(findSessionLinks(text)).toEqual(findSessionLinks(text, undefined, text.toLowerCase()));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -17,6 +17,7 @@ function commit(message: string, name = "Ann Lee", email = "ann@example.com", pa
     parents,
     author: { name, email, date },
     committer: { name: "GitHub", email: "noreply@github.com", date },
+    authorTime: Date.parse(date),
     message,
     truncated: false,
   };
