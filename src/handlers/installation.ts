@@ -1,3 +1,5 @@
+import { loadRepoConfig } from "../github/repo-config-loader.js";
+import { rememberSettings } from "./settings.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
 interface RepositoryRef {
@@ -54,6 +56,14 @@ async function syncRepositories({ payload, octokit, store, now }: DeliveryContex
   const installationId = (payload as InstallationPayload).installation.id;
   const repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
   await store.upsertRepositories(installationId, repositories.map(toRepository), now());
+  // The organisation-wide file, when the app can read it: it sets the installation's minimum group
+  // size, which a repository with a file of its own would otherwise never tell (one read).
+  const organisation = repositories.find((r) => r.name === ".github");
+  if (organisation) {
+    const owner = organisation.owner.login;
+    const loaded = await loadRepoConfig(octokit, { owner, repo: ".github" });
+    await rememberSettings(store, { installationId, repositoryId: organisation.id, owner }, loaded, now());
+  }
 }
 
 async function recordInstallationRepositories(context: DeliveryContext): Promise<void> {

@@ -185,6 +185,34 @@ describe("app: webhook intake and the inbox worker", () => {
     expect(await store.countDeliveries()).toMatchObject({ done: 3, failed: 0 });
   });
 
+  it("reads the organisation-wide file when the installation can see the .github repository", async () => {
+    const created = webhookFixture("installation.created");
+    const id: number = created.installation.id;
+    const github = { id: 7, name: ".github", full_name: "Codertocat/.github", owner: { login: "Codertocat" } };
+    nock(API)
+      .get("/installation/repositories")
+      .query({ per_page: 100 })
+      .reply(200, {
+        total_count: 2,
+        repositories: [
+          { ...github, private: false, default_branch: "main" },
+          { id: 99, name: "api", full_name: "Codertocat/api", owner: { login: "Codertocat" }, private: true },
+        ],
+      })
+      .get("/repos/Codertocat/.github/contents/.github%2Fshipledger.yml")
+      .reply(200, "metric:\n  minGroupSize: 4\n");
+    const { probot, worker } = await loadApp({ store, now: manualClock(T0).now, handlers: defaultHandlers });
+    await probot.receive({ id: "i-1", name: "installation", payload: created });
+    await worker.drain();
+    expect(await store.countDeliveries()).toMatchObject({ done: 1, failed: 0 });
+    expect((await store.getInstallation(id))?.minGroupSize).toBe(4);
+    const settings = (await store.listRepositories(id)).map((r) => [r.fullName, r.metricSettings]);
+    // The .github repository's own settings are its file's; the others have not been read yet.
+    expect(settings).toContainEqual(["Codertocat/.github", { revertWindowDays: 14, ignorePaths: [], minGroupSize: 4 }]);
+    expect(settings.filter(([name]) => name !== "Codertocat/.github").map(([, s]) => s)).toEqual([null, null]);
+    expect(nock.isDone()).toBe(true);
+  });
+
   it("serves a health check", async () => {
     const { routes } = await loadApp({ store, handlers: {} });
     const { createServer } = await import("node:http");
