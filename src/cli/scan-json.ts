@@ -15,13 +15,6 @@ function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
-function strings(list: readonly string[]): string {
-  if (list.length === 0) return "[]";
-  let out = `[${quote(list[0] as string)}`;
-  for (let i = 1; i < list.length; i++) out += `,${quote(list[i] as string)}`;
-  return `${out}]`;
-}
-
 function list<T>(items: readonly T[], write: (item: T) => string): string {
   if (items.length === 0) return "[]";
   let out = `[${write(items[0] as T)}`;
@@ -69,7 +62,7 @@ export function commitLine(commit: GitCommit, trailers: readonly Trailer[], attr
   let out =
     `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${person(commit.author)}` +
     `,"committer":${person(commit.committer)},"trailers":${list(trailers, trailer)},"ai":${attribution.ai}` +
-    `,"agents":${strings(attribution.agents)},"models":${strings(attribution.models)}` +
+    `,"agents":${list(attribution.agents, quote)},"models":${list(attribution.models, quote)}` +
     `,"sessions":${list(attribution.sessions, session)},"evidence":${list(attribution.evidence, evidence)}` +
     `,"ignored":${list(attribution.ignored, ignored)}`;
   if (attribution.authorIgnored) out += `,"authorIgnored":true`;

@@ -180,12 +180,12 @@ export const deploymentsConfigSchema = z
 export const DEFAULT_MIN_GROUP_SIZE = 5;
 
 // The revert window is `deployments.revertWindowDays`: one window for linking and for the metric.
-// `minGroupSize` has no schema default: left out, the installation's minimum applies as it is (see
+// `minGroupSize` has no schema default: left out, the minimum in force applies as it is (see
 // minGroupSizeInForce); a default here would silently undo an operator's lower minimum.
 export const metricConfigSchema = z.strictObject({
   /** Paths (globs; `*` also crosses `/`, `**` may be no folder) of files that alone never make a change count, e.g. "*.lock". */
   ignorePaths: patterns().default([]),
-  /** Fewest active engineers for per-engineer figures: the organisation's minimum in the owner's `.github` repository (default 5); a repository's own file can only raise it. */
+  /** Fewest active engineers for per-engineer figures: raises (never lowers) the instance's minimum (default 5) for the organisation in the owner's `.github` repository, for the repository in its own file. */
   minGroupSize: z.number().int().min(1).max(1000).optional(),
   /** Days a report covers unless asked otherwise (the PR check's repository line uses it too). */
   periodDays: z.number().int().min(1).max(366).default(28),
@@ -211,15 +211,19 @@ export type MetricConfig = z.infer<typeof metricConfigSchema>;
 export const defaults: RepoConfig = repoConfigSchema.parse({});
 
 /**
- * The minimum group size in force for a report. The installation's minimum (its organisation-wide
- * file's `metric.minGroupSize`, else the instance's METRIC_MIN_GROUP_SIZE, default 5) is a floor
- * that a repository's `.github/shipledger.yml` can raise but never lower: anyone with write access
- * writes that file, and lowering it would expose small teams. An organisation report has no
- * repository file and uses the installation's value alone.
+ * The minimum group size in force for a report: the instance's (METRIC_MIN_GROUP_SIZE, default 5),
+ * raised, never lowered, by the organisation's `.github` repository file and, for a repository's
+ * own reports, by the repository's file. Those files are written by anyone with write access (an
+ * organisation's `.github` even by any member who may create a repository); lowering the minimum
+ * would expose small teams, so only the operator can, for the whole instance.
  */
-export function minGroupSizeInForce(installation: number | null | undefined, repository?: number): number {
-  const floor = installation ?? DEFAULT_MIN_GROUP_SIZE;
-  return repository === undefined ? floor : Math.max(floor, repository);
+export function minGroupSizeInForce(
+  instance: number | null | undefined,
+  ...raisedBy: Array<number | null | undefined>
+): number {
+  let minimum = instance ?? DEFAULT_MIN_GROUP_SIZE;
+  for (const value of raisedBy) if (value !== null && value !== undefined && value > minimum) minimum = value;
+  return minimum;
 }
 
 export interface ConfigError {

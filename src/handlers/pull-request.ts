@@ -27,9 +27,8 @@ async function repositoryContext(
   config: RepoConfig,
 ): Promise<string> {
   const now = ctx.now();
-  // The organisation's minimum (recorded from its .github repository's file), else the instance's.
+  // The organisation's file (recorded from its .github repository) may have raised the minimum.
   const installation = await ctx.store.getInstallation(ctx.payload.installation.id);
-  const installationMinimum = installation?.minGroupSize ?? ctx.app.minGroupSize;
   const report = await buildReport(
     ctx.store,
     {
@@ -43,7 +42,7 @@ async function repositoryContext(
       now,
       revertWindowDays: config.deployments.revertWindowDays,
       ignorePaths: config.metric.ignorePaths,
-      minGroupSize: minGroupSizeInForce(installationMinimum, config.metric.minGroupSize),
+      minGroupSize: minGroupSizeInForce(ctx.app.minGroupSize, installation?.minGroupSize, config.metric.minGroupSize),
     },
   );
   return formatContextLine(report, config.metric.periodDays);

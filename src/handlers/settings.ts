@@ -15,8 +15,9 @@ export interface SettingsPlace {
 /**
  * Records the metric settings of `loaded` (the repository's file, or its organisation's when it
  * has none) for the repository. When the organisation-wide file was what was read, or no file
- * exists at all, its `metric.minGroupSize` (or none) becomes the installation's minimum: a
- * repository with a file of its own says nothing about the organisation's.
+ * exists at all, its `metric.minGroupSize` (or none) is recorded for the installation, where it
+ * can raise the instance's minimum (never lower it: see minGroupSizeInForce). A repository with
+ * a file of its own says nothing about the organisation's.
  */
 export async function rememberSettings(
   store: Store,
@@ -26,16 +27,12 @@ export async function rememberSettings(
 ): Promise<void> {
   const { config } = loaded;
   const minGroupSize = config.metric.minGroupSize;
-  await store.recordRepositorySettings(
-    place.installationId,
-    place.repositoryId,
-    {
-      revertWindowDays: config.deployments.revertWindowDays,
-      ignorePaths: config.metric.ignorePaths,
-      ...(minGroupSize !== undefined ? { minGroupSize } : {}),
-    },
-    now,
-  );
+  const settings = {
+    revertWindowDays: config.deployments.revertWindowDays,
+    ignorePaths: config.metric.ignorePaths,
+    minGroupSize,
+  };
+  await store.recordRepositorySettings(place.installationId, place.repositoryId, settings, now);
   const organisationFile = `${place.owner}/.github:${CONFIG_PATH}`.toLowerCase();
   if (loaded.source === null || loaded.source.toLowerCase() === organisationFile) {
     await store.recordInstallationMinGroupSize(place.installationId, minGroupSize ?? null, now);

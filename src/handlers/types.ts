@@ -30,7 +30,7 @@ export interface AppIdentity {
   id: number | undefined;
   /** GitHub's web address (https://github.com, or a GitHub Enterprise Server's). */
   webUrl: string;
-  /** The installation-wide minimum group size for per-engineer figures (METRIC_MIN_GROUP_SIZE). */
+  /** The instance's minimum group size for per-engineer figures (METRIC_MIN_GROUP_SIZE); files can only raise it. */
   minGroupSize: number;
 }
 

@@ -3,7 +3,7 @@
 // and the PR check's context line.
 
 import { minGroupSizeInForce } from "../config/repo-config.js";
-import type { Store } from "../store/types.js";
+import type { InstallationRecord, RepositoryRecord, Store } from "../store/types.js";
 import { computeReport } from "./compute.js";
 import type { MetricOptions, Report, RepositoryMetricSettings } from "./types.js";
 
@@ -80,9 +80,9 @@ export type MetricDefaults = Omit<MetricOptions, "now" | "repositories">;
 
 /**
  * The options of a report on `scope`, from what the app last read of the configuration files:
- * - the minimum group size is the installation's: its organisation's `.github` repository file
- *   (`metric.minGroupSize`), else the instance's default; a repository report also takes the
- *   repository's own `metric.minGroupSize`, which can raise it, never lower it;
+ * - the minimum group size is the instance's, raised (never lowered) by the organisation's
+ *   `.github` repository file and, in a repository report, by the repository's own file
+ *   (`metric.minGroupSize`, see minGroupSizeInForce);
  * - each repository's revert window and ignored paths are its file's (or its organisation's),
  *   else the instance's defaults.
  */
@@ -93,11 +93,21 @@ export async function reportOptions(
   now: number,
 ): Promise<MetricOptions> {
   const installation = await store.getInstallation(scope.installationId);
-  const installationMinimum = installation?.minGroupSize ?? defaults.minGroupSize;
   const repositories = await store.listRepositories(scope.installationId, { includeRemoved: true });
+  return optionsFor(scope, { installation, repositories }, defaults, now);
+}
+
+/** reportOptions from the installation's record and its repositories', already read (e.g. once for /metrics). */
+export function optionsFor(
+  scope: ResolvedScope,
+  known: { installation: InstallationRecord | null; repositories: readonly RepositoryRecord[] },
+  defaults: MetricDefaults,
+  now: number,
+): MetricOptions {
+  const installationMinimum = minGroupSizeInForce(defaults.minGroupSize, known.installation?.minGroupSize);
   const options: MetricOptions = { ...defaults, minGroupSize: installationMinimum, now };
   if (scope.repositoryIds?.length === 1) {
-    const own = repositories.find((r) => r.id === scope.repositoryIds?.[0])?.metricSettings;
+    const own = known.repositories.find((r) => r.id === scope.repositoryIds?.[0])?.metricSettings;
     if (!own) return options;
     return {
       ...options,
@@ -107,7 +117,7 @@ export async function reportOptions(
     };
   }
   const settings = new Map<number, RepositoryMetricSettings>();
-  for (const repository of repositories) {
+  for (const repository of known.repositories) {
     const own = repository.metricSettings;
     if (own) settings.set(repository.id, { revertWindowDays: own.revertWindowDays, ignorePaths: own.ignorePaths });
   }

@@ -70,6 +70,50 @@ const numericDeliveryFields = new Set<keyof Delivery>([
   "completedAt",
 ]);
 
+/** The columns listReportChanges asks for: REPORT_COLUMNS, and the files when asked. */
+function reportColumns(dialect: Dialect, paths: boolean): string[] {
+  const columns: string[] = [...REPORT_COLUMNS];
+  if (paths) columns.push(dialect === "postgres" ? "paths::json" : "json(paths)");
+  return columns;
+}
+
+/**
+ * Merged changes are read a week of merges at a time, or in at most 60 slices for a long period
+ * (years, from the CLI), so that neither one JSON text nor the number of queries grows without end.
+ */
+function reportSlice(since: number, until: number): number {
+  return Math.max(7 * 86_400_000, Math.ceil((until - since) / 60));
+}
+
+/**
+ * The query listReportChanges runs for the changes of `scope` that also match `where`: each column
+ * as one JSON array built by the database and parsed in one go. An organisation's 90 days are
+ * ~100k rows, and handing them over one by one, value by value, costs several times the query.
+ * The aggregates of one SELECT all see the rows in the same order. The state and deployability
+ * are written as the partial index changes_report_idx declares them, so that the planner can
+ * read the merged rows from that index alone (test/metrics/ledger-scenario.test.ts checks the plan).
+ */
+export function reportQuery(
+  dialect: Dialect,
+  scope: { installationId: number; repositoryIds?: number[] },
+  where: SQL,
+  columns: readonly string[] = reportColumns(dialect, false),
+): SQL {
+  const postgres = dialect === "postgres";
+  const reportable = sql.raw(postgres ? "state = 'merged' AND deployable" : "state = 'merged' AND deployable = 1");
+  const repositories = scope.repositoryIds
+    ? sql` AND repository_id IN (${sql.join(
+        (scope.repositoryIds.length ? scope.repositoryIds : [-1]).map((id) => sql`${id}`),
+        sql`, `,
+      )})`
+    : sql``;
+  const aggregate = postgres ? "json_agg" : "json_group_array";
+  return sql`
+    SELECT ${sql.raw(columns.map((column, i) => `${aggregate}(${column}) AS c${i}`).join(", "))}
+      FROM changes
+     WHERE installation_id = ${scope.installationId} AND ${reportable}${repositories} AND ${where}`;
+}
+
 /** Stored repository settings; anything unreadable counts as never read (the instance's settings apply). */
 function parseSettings(json: string | null): RepositorySettings | null {
   if (json === null) return null;
@@ -85,9 +129,6 @@ function parseSettings(json: string | null): RepositorySettings | null {
     return null;
   }
 }
-
-/** Merged changes are read for a report a week of merges at a time (listReportChanges). */
-const REPORT_SLICE_MS = 7 * 86_400_000;
 
 /** A JSON value as 0/1 (SQLite) or a boolean (Postgres). */
 const flag = (value: unknown) => value === 1 || value === true;
@@ -835,33 +876,11 @@ export class LedgerStore implements Store {
     until: number,
     options: { paths?: boolean } = {},
   ): Promise<ReportChangeRow[]> {
-    const postgres = this.dialect === "postgres";
-    // Written as the partial index changes_report_idx is declared, so that the planner uses it: the
-    // merged rows are then read from the index alone.
-    const reportable = postgres
-      ? sql.raw("state = 'merged' AND deployable")
-      : sql.raw("state = 'merged' AND deployable = 1");
-    const repositories = scope.repositoryIds
-      ? sql` AND repository_id IN (${sql.join(
-          (scope.repositoryIds.length ? scope.repositoryIds : [-1]).map((id) => sql`${id}`),
-          sql`, `,
-        )})`
-      : sql``;
-    // Each column as one JSON array built by the database and parsed in one go: an organisation's
-    // 90 days are ~100k rows, and handing them over one by one, value by value, costs several times
-    // the query. The aggregates of one SELECT all see the rows in the same order.
-    const columns: string[] = [...REPORT_COLUMNS];
-    if (options.paths) columns.push(postgres ? "paths::json" : "json(paths)");
-    const aggregate = postgres ? "json_agg" : "json_group_array";
-    const select = (where: SQL) => sql`
-      SELECT ${sql.raw(columns.map((column, i) => `${aggregate}(${column}) AS c${i}`).join(", "))}
-        FROM changes
-       WHERE installation_id = ${scope.installationId} AND ${reportable}${repositories} AND ${where}`;
-
+    const columns = reportColumns(this.dialect, options.paths === true);
     const rows: ReportChangeRow[] = [];
     const agentLists = new Map<string, string[]>();
     const read = async (where: SQL) => {
-      const [result] = await this.#driver.rows(select(where));
+      const [result] = await this.#driver.rows(reportQuery(this.dialect, scope, where, columns));
       // SQLite gives each array as JSON text; node-postgres parses it, and gives null for no rows.
       const values = columns.map((_, i) => {
         const value = result?.[`c${i}`] ?? null;
@@ -870,9 +889,10 @@ export class LedgerStore implements Store {
       const count = values[0]?.length ?? 0;
       for (let i = 0; i < count; i++) rows.push(reportRow(values, i, agentLists));
     };
-    // Merged in the period, a week at a time so that no single JSON text grows with the period.
-    for (let from = since; from < until; from += REPORT_SLICE_MS) {
-      await read(sql`merged_at >= ${from} AND merged_at < ${Math.min(until, from + REPORT_SLICE_MS)}`);
+    // Merged in the period, a slice at a time so that no single JSON text grows with the period.
+    const slice = reportSlice(since, until);
+    for (let from = since; from < until; from += slice) {
+      await read(sql`merged_at >= ${from} AND merged_at < ${Math.min(until, from + slice)}`);
     }
     // Shipped in the period but merged outside it (changes_shipped_idx decides that in the index).
     await read(

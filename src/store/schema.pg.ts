@@ -146,6 +146,7 @@ export const changes = pgTable(
         t.shippedAt,
         t.revertedAt,
         t.rolledBackAt,
+        t.id, // SQLite's rowid anyway; Postgres needs it in the index to skip the table
       )
       .where(sql`state = 'merged' AND deployable`),
     // merged_at too: the report's "shipped in the period, merged outside it" is decided in the index.

@@ -145,6 +145,7 @@ export const changes = sqliteTable(
         t.shippedAt,
         t.revertedAt,
         t.rolledBackAt,
+        t.id, // SQLite's rowid anyway; Postgres needs it in the index to skip the table
       )
       .where(sql`state = 'merged' AND deployable = 1`),
     // merged_at too: the report's "shipped in the period, merged outside it" is decided in the index.

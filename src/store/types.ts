@@ -1,5 +1,6 @@
-import type { MetricChange } from "../metrics/types.js";
 // The ledger's interface. Handlers, the inbox worker and the CLI talk to this, never to drizzle.
+
+import type { MetricChange, RepositoryMetricSettings } from "../metrics/types.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -9,7 +10,10 @@ export interface InstallationRecord {
   accountType: string;
   suspendedAt: number | null;
   deletedAt: number | null;
-  /** The organisation's `metric.minGroupSize` (its `.github` repository's file), as last read; null when unset. */
+  /**
+   * The organisation's `metric.minGroupSize` (its `.github` repository's file), as last read; null
+   * when unset. It can raise the instance's minimum, never lower it.
+   */
   minGroupSize: number | null;
 }
 
@@ -24,15 +28,12 @@ export interface RepositoryRecord {
   metricSettings: RepositorySettings | null;
 }
 
-/** What reports take from a repository's `.github/shipledger.yml` (or its organisation's). */
-export interface RepositorySettings {
-  /** `deployments.revertWindowDays`. */
-  revertWindowDays: number;
-  /** `metric.ignorePaths`. */
-  ignorePaths: string[];
-  /** `metric.minGroupSize`, when the file sets it (it can only raise the installation's). */
-  minGroupSize?: number;
-}
+/**
+ * What reports take from a repository's `.github/shipledger.yml` (or its organisation's): its
+ * `deployments.revertWindowDays`, `metric.ignorePaths`, and `metric.minGroupSize` when the file
+ * sets it (it can only raise the minimum in force).
+ */
+export type RepositorySettings = Required<RepositoryMetricSettings> & { minGroupSize?: number | undefined };
 
 export type DeliveryStatus = "pending" | "processing" | "done" | "failed";
 
@@ -194,8 +195,7 @@ export interface ChangeFate {
   rolledBackBy: { deploymentId: number; at: number } | null;
 }
 
-/** A merged, deployable change as reports read it (see src/metrics/types.ts, MetricChange). */
-/** A change as a report reads it: exactly the metric's input (src/metrics/types.ts). */
+/** A merged, deployable change as a report reads it: exactly the metric's input (src/metrics/types.ts). */
 export type ReportChangeRow = MetricChange;
 
 export interface Store {

@@ -12,6 +12,7 @@ import {
   buildReport,
   defaultPeriod,
   type MetricDefaults,
+  optionsFor,
   type Period,
   reportOptions,
   resolveScope,
@@ -101,9 +102,17 @@ export function createApiHandler(deps: ApiDeps) {
         for (const owner of token.owners) {
           const installation = await deps.store.findInstallationByAccount(owner);
           if (!installation) continue;
-          for (const repository of await deps.store.listRepositories(installation.id)) {
-            const scope = await resolveScope(deps.store, { repo: repository.fullName });
-            const options = await reportOptions(deps.store, scope, deps.metric, now);
+          // The installation's repositories and their settings, read once for all of its reports.
+          const repositories = await deps.store.listRepositories(installation.id, { includeRemoved: true });
+          for (const repository of repositories) {
+            if (repository.removedAt !== null) continue;
+            const scope = {
+              label: repository.fullName,
+              installationId: installation.id,
+              repositoryIds: [repository.id],
+              owner: installation.accountLogin,
+            };
+            const options = optionsFor(scope, { installation, repositories }, deps.metric, now);
             reports.push({
               repository: repository.fullName,
               report: await buildReport(deps.store, scope, defaultPeriod(now), options),

@@ -463,14 +463,17 @@ describe("metric section", () => {
     expect(config.metric).toEqual(metricDefaults);
   });
 
-  it.each<[string, number | undefined, number | undefined, number]>([
-    ["nothing configured: 5", undefined, undefined, DEFAULT_MIN_GROUP_SIZE],
-    ["the installation's minimum alone", 3, undefined, 3],
-    ["a repository can raise it", 3, 8, 8],
-    ["a repository cannot lower it", 5, 2, 5],
-    ["a repository cannot lower the default either", undefined, 2, 5],
-  ])("minimum group size in force: %s", (_name, installation, repository, expected) => {
-    expect(minGroupSizeInForce(installation, repository)).toBe(expected);
+  it.each<[string, number | undefined, number | null | undefined, number | undefined, number]>([
+    ["nothing configured: 5", undefined, undefined, undefined, DEFAULT_MIN_GROUP_SIZE],
+    ["the instance's minimum alone, lower than the default", 3, undefined, undefined, 3],
+    ["the organisation's file can raise it", 5, 7, undefined, 7],
+    ["the organisation's file cannot lower it", 5, 1, undefined, 5],
+    ["nor lower the default", undefined, 2, undefined, 5],
+    ["a repository can raise it further", 3, 4, 8, 8],
+    ["a repository cannot lower the organisation's", 3, 6, 4, 6],
+    ["a repository cannot lower the instance's", 5, null, 2, 5],
+  ])("minimum group size in force: %s", (_name, instance, organisation, repository, expected) => {
+    expect(minGroupSizeInForce(instance, organisation, repository)).toBe(expected);
   });
 });
 

@@ -398,6 +398,9 @@ describe("deployment linking", () => {
         { outcome: "ship", shipped: ["#1"], rolledBack: [] },
         { outcome: "ship", shipped: ["#2"], rolledBack: [] },
       ]);
+      // The file read for these events is remembered for reports run from the ledger.
+      const [repository] = await store.listRepositories(INSTALLATION);
+      expect(repository?.metricSettings).toEqual({ revertWindowDays: 14, ignorePaths: [] });
     });
 
     it("release: a published release ships what its tag adds; drafts and prereleases do not count", async () => {

@@ -318,44 +318,43 @@ describe("PR check: AI attribution", () => {
   });
 
   it("remembers the metric settings it read: the repository's, and the organisation's minimum group size", async () => {
-    // Four engineers merged in the last 28 days: enough for per-engineer figures under a minimum of
-    // 3, too few under the instance's 5.
+    // Six engineers merged in the last 28 days: enough for per-engineer figures under the
+    // instance's minimum of 5.
     const repositoryId = (prEvent().repository as { id: number }).id;
     await seedRepository(store, INSTALLATION, OWNER, repositoryId, REPO, T0 - 30 * DAY);
-    for (const [i, engineer] of ["ann", "ben", "cy", "di"].entries()) {
+    for (const [i, engineer] of ["ann", "ben", "cy", "di", "eve", "fay"].entries()) {
       await seedChange(store, INSTALLATION, repositoryId, { number: 900 + i, engineer, mergedAt: T0 - (i + 1) * DAY });
     }
     const m = githubMock();
-    // No file in the repository: the organisation's is its configuration, and sets the installation's minimum.
-    expectEvaluation(m, [human(44, "x")], sha(44), { org: "metric:\n  minGroupSize: 3\n  ignorePaths: [docs/**]\n" });
+    // No file in the repository: the organisation's is its configuration, and raises the minimum to 7.
+    expectEvaluation(m, [human(44, "x")], sha(44), { org: "metric:\n  minGroupSize: 7\n  ignorePaths: [docs/**]\n" });
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: sha(44) } }) }]);
-    expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBe(3);
+    expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBe(7);
     const [repository] = await store.listRepositories(INSTALLATION);
-    expect(repository?.metricSettings).toEqual({ revertWindowDays: 14, ignorePaths: ["docs/**"], minGroupSize: 3 });
-    // The check's repository line is judged against the organisation's minimum of 3, not the instance's 5.
-    expect(published(m).output.summary).toContain("last 28 days: 0.00 normalised deployments");
+    expect(repository?.metricSettings).toEqual({ revertWindowDays: 14, ignorePaths: ["docs/**"], minGroupSize: 7 });
+    expect(published(m).output.summary).toContain("last 28 days: 6 active engineers, too few");
 
-    // Later the repository gets a file of its own: its settings are recorded, and say nothing of
-    // the organisation's minimum, which stays.
+    // Later the repository gets a file of its own, which tries to lower the minimum to 3: its
+    // settings are recorded, the organisation's minimum stays, and 7 is still in force.
     const later = githubMock();
     expectEvaluation(later, [human(45, "y")], sha(45), {
-      repo: "deployments:\n  revertWindowDays: 30\nmetric:\n  minGroupSize: 8\n",
+      repo: "deployments:\n  revertWindowDays: 30\nmetric:\n  minGroupSize: 3\n",
     });
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(45) } }) }]);
-    expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBe(3);
+    expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBe(7);
     expect((await store.listRepositories(INSTALLATION))[0]?.metricSettings).toEqual({
       revertWindowDays: 30,
       ignorePaths: [],
-      minGroupSize: 8,
+      minGroupSize: 3,
     });
-    expect(published(later).output.summary).toContain("last 28 days: 4 active engineers, too few");
+    expect(published(later).output.summary).toContain("last 28 days: 6 active engineers, too few");
 
-    // No file anywhere any more: the organisation sets no minimum, the instance's applies again.
+    // No file anywhere any more: the instance's 5 is in force again, and the figure is shown.
     const none = githubMock();
     expectEvaluation(none, [human(46, "z")], sha(46));
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(46) } }) }]);
     expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBeNull();
-    expect(published(none).output.summary).toContain("last 28 days: 4 active engineers, too few");
+    expect(published(none).output.summary).toContain("last 28 days: 0.00 normalised deployments");
   });
 
   it("API 500: the inbox retries, and the check is published once GitHub recovers", async () => {

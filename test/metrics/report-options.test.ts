@@ -28,18 +28,25 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
       org: { minGroupSize: 5 },
     },
     {
-      name: "the organisation's minimum replaces the instance's, lower or higher",
-      organisation: 3,
+      name: "the organisation's file raises the minimum",
+      organisation: 7,
       repository: null,
-      repo: { minGroupSize: 3, revertWindowDays: 14, ignorePaths: [] },
-      org: { minGroupSize: 3 },
+      repo: { minGroupSize: 7, revertWindowDays: 14, ignorePaths: [] },
+      org: { minGroupSize: 7 },
+    },
+    {
+      name: "the organisation's file cannot lower it (anyone who may create its .github could)",
+      organisation: 1,
+      repository: null,
+      repo: { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] },
+      org: { minGroupSize: 5 },
     },
     {
       name: "a repository's file raises its own reports' minimum, and brings its window and ignored paths",
-      organisation: 3,
+      organisation: 6,
       repository: shop,
       repo: { minGroupSize: 8, revertWindowDays: 30, ignorePaths: ["docs/**"] },
-      org: { minGroupSize: 3, repositories: [[10, { revertWindowDays: 30, ignorePaths: ["docs/**"] }]] },
+      org: { minGroupSize: 6, repositories: [[10, { revertWindowDays: 30, ignorePaths: ["docs/**"] }]] },
     },
     {
       name: "a repository's file never lowers the minimum",
@@ -113,5 +120,24 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
     const after = await buildReport(store, scope, period, await reportOptions(store, scope, INSTANCE, NOW));
     expect(after.changesShipped).toBe(5);
     expect(after.excluded.ignoredPaths).toBe(5);
+  });
+
+  it("lists a change merged on the edge of a slice once, in a week or over years", async () => {
+    const store = await newStore();
+    await acme(store);
+    const since = NOW - 14 * DAY;
+    const edges = [since, since + 7 * DAY - 1, since + 7 * DAY, since + 7 * DAY + 1, NOW - 1];
+    let number = 1;
+    for (const mergedAt of edges) await seedChange(store, 1, 10, { number: number++, engineer: "ann", mergedAt });
+    await seedChange(store, 1, 10, { number: number++, engineer: "ann", mergedAt: NOW }); // the end is excluded
+    const listed = await store.listReportChanges({ installationId: 1 }, since, NOW);
+    expect(listed.map((row) => row.mergedAt)).toEqual(edges);
+
+    // Three years in at most 60 slices (each longer than a week), with changes across them.
+    const longSince = NOW - 3 * 365 * DAY;
+    const spread = Array.from({ length: 40 }, (_, i) => longSince + Math.floor((i * 3 * 365 * DAY) / 40));
+    for (const mergedAt of spread) await seedChange(store, 1, 11, { number: number++, engineer: "ben", mergedAt });
+    const years = await store.listReportChanges({ installationId: 1, repositoryIds: [11] }, longSince, NOW);
+    expect(years.map((row) => row.mergedAt)).toEqual(spread);
   });
 });
