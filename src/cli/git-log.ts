@@ -3,7 +3,7 @@
 // Framing: `git log -z` with every field NUL-terminated. Git never prints a NUL inside a field (it
 // reads messages and identities as C strings), so NUL is an unambiguous separator. Each record is
 //
-//   sha \0 parents \0 author name \0 e-mail \0 date \0 time \0 committer name \0 e-mail \0 date \0 message \0
+//   sha \0 parents \0 author name \0 e-mail \0 date \0 committer name \0 e-mail \0 date \0 message \0
 //
 // the last NUL being -z's record terminator. Trailers are not asked of git: `%(trailers)` costs
 // git a third more time than the log itself, and the attribution engine parses the message anyway
@@ -25,7 +25,7 @@ export interface GitCommit {
   parents: string[];
   author: GitPerson;
   committer: GitPerson;
-  /** The author date in ms since the epoch (`%at`); NaN if git printed something else. */
+  /** The author date in ms since the epoch; NaN if git printed something else. */
   authorTime: number;
   /** The raw message (`%B`), decoded as UTF-8 with invalid bytes replaced by U+FFFD. */
   message: string;
@@ -33,9 +33,9 @@ export interface GitCommit {
   truncated: boolean;
 }
 
-// `%at` beside `%aI`: the author's instant, for the summary's first and last dates, without parsing
-// the ISO text (git formats dates on its own core, where it has time to spare; this side has not).
-const FIELDS = ["%H", "%P", "%an", "%ae", "%aI", "%at", "%cn", "%ce", "%cI", "%B"] as const;
+// Dates come raw (`--date=raw`: seconds and zone) and are written out as ISO here (isoDate): git's
+// own `%aI` costs it more than this costs the scan, and the seconds are the author's instant too.
+const FIELDS = ["%H", "%P", "%an", "%ae", "%ad", "%cn", "%ce", "%cd", "%B"] as const;
 const FIELD_COUNT = FIELDS.length;
 
 /** `git log --format` that the parser below reads (with -z, which ends each record with a NUL). */
@@ -55,16 +55,94 @@ const PINNED_CONFIG = [
 /** Per-field cap (UTF-16 code units); longer fields keep their first and last halves. */
 export const DEFAULT_MAX_FIELD_LENGTH = 4 * 1024 * 1024;
 
-/** A decimal number of seconds (git's `%at`) as ms since the epoch; NaN for anything else. */
-function secondsToMs(text: string): number {
-  if (text.length === 0 || text.length > 15) return Number.NaN;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
+
+function twoDigits(n: number): string {
+  return TWO_DIGITS[n] ?? `${n}`;
+}
+
+function digits4(n: number): string {
+  return n >= 1000 ? `${n}` : n >= 100 ? `0${n}` : n >= 10 ? `00${n}` : `000${n}`;
+}
+
+/** text[from, to) as a decimal number; -1 when it is empty or holds anything but digits. */
+function decimal(text: string, from: number, to: number): number {
   let value = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const d = text.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return Number.NaN;
+    if (d < 0 || d > 9) return -1;
     value = value * 10 + d;
   }
-  return value * 1000;
+  return to > from ? value : -1;
+}
+
+/** The last second a JavaScript date can hold; git cannot show a later one either. */
+const MAX_SECONDS = 8_640_000_000_000;
+
+/** `YYYY-MM-DD` of a day counted from 1970-01-01 (H. Hinnant's days_from_civil, inverted). */
+function civilDay(days: number): string {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${digits4(year)}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`;
+}
+
+// A history is read newest first: one commit after another falls on the same day, in one of a few
+// zones. The last day and zone written are remembered.
+let lastDays = Number.NaN;
+let lastDay = "";
+let lastZone = "";
+let lastOffset = "";
+
+/**
+ * `--date=raw` (`1736506800 +0530`) as `%aI` shows it: `2025-01-10T16:30:00+05:30`, the wall time
+ * in the person's own zone with that zone's offset. Like git, a zone is read as ±HHMM without
+ * checking its minutes; a time before the epoch in its zone, which git refuses to show, is shown
+ * as the epoch. Anything that is not a raw date (git never prints one) is kept as it is. Formatting
+ * here costs less than git's own `%aI` (about 0.05 s of git's time per 100,000 dates).
+ */
+export function isoDate(raw: string): string {
+  const space = raw.indexOf(" ");
+  const seconds = decimal(raw, 0, space);
+  const sign = raw.charCodeAt(space + 1);
+  const zone = decimal(raw, space + 2, raw.length);
+  if (seconds < 0 || zone < 0 || (sign !== 0x2b && sign !== 0x2d)) return raw;
+  const zoneMinutes = Math.floor(zone / 100) * 60 + (zone % 100);
+  let local = seconds + (sign === 0x2d ? -zoneMinutes : zoneMinutes) * 60;
+  let offset: string;
+  if (local < 0 || local > MAX_SECONDS || seconds > MAX_SECONDS) {
+    local = 0;
+    offset = "+00:00";
+  } else {
+    const zoneText = raw.slice(space + 1);
+    if (zoneText !== lastZone) {
+      lastZone = zoneText;
+      lastOffset = `${sign === 0x2d ? "-" : "+"}${twoDigits(Math.floor(zone / 100))}:${twoDigits(zone % 100)}`;
+    }
+    offset = lastOffset;
+  }
+  const days = Math.floor(local / 86_400);
+  if (days !== lastDays) {
+    lastDays = days;
+    lastDay = civilDay(days);
+  }
+  const time = local - days * 86_400;
+  const minutes = Math.floor(time / 60);
+  return `${lastDay}T${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[time % 60]}${offset}`;
+}
+
+/** The seconds of a raw date (`1736506800 +0530`) as ms since the epoch; NaN when it is not one. */
+function rawDateMs(raw: string): number {
+  const seconds = decimal(raw, 0, raw.indexOf(" "));
+  return seconds < 0 ? Number.NaN : seconds * 1000;
 }
 
 /** A full sha: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
@@ -255,13 +333,20 @@ export function decodeRecords(bytes: Uint8Array, maxFieldLength = DEFAULT_MAX_FI
     const sha = fields[0] ?? "";
     if (!isSha(sha)) throw new Error(`unexpected git log output (expected a commit sha, got ${preview(sha)})`);
     const parents = fields[1] ?? "";
+    const authorDate = fields[4] ?? "";
+    const committerDate = fields[7] ?? "";
+    const authorIso = isoDate(authorDate);
     commits.push({
       sha,
       parents: parents === "" ? [] : parents.split(" "),
-      author: { name: fields[2] ?? "", email: fields[3] ?? "", date: fields[4] ?? "" },
-      committer: { name: fields[6] ?? "", email: fields[7] ?? "", date: fields[8] ?? "" },
-      authorTime: secondsToMs(fields[5] ?? ""),
-      message: fields[9] ?? "",
+      author: { name: fields[2] ?? "", email: fields[3] ?? "", date: authorIso },
+      committer: {
+        name: fields[5] ?? "",
+        email: fields[6] ?? "",
+        date: committerDate === authorDate ? authorIso : isoDate(committerDate),
+      },
+      authorTime: rawDateMs(authorDate),
+      message: fields[8] ?? "",
       truncated,
     });
   }
@@ -329,7 +414,7 @@ const TURN_BYTES = 64 * 1024;
 export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator<Uint8Array, void, undefined> {
   const args = ["-C", options.repository];
   for (const setting of PINNED_CONFIG) args.push("-c", setting);
-  args.push("log", "-z", "--no-color", `--format=${GIT_LOG_FORMAT}`, "--end-of-options");
+  args.push("log", "-z", "--no-color", "--date=raw", `--format=${GIT_LOG_FORMAT}`, "--end-of-options");
   args.push(...(options.revs ?? ["HEAD"]), "--");
 
   // GIT_FLUSH=0: git flushes stdout after every commit when it is a pipe; that costs a write and a
