@@ -174,6 +174,12 @@ function isContinuation(byte: number | undefined): boolean {
   return byte !== undefined && (byte & 0xc0) === 0x80;
 }
 
+/** Whole records of `git log -z` output, and where each ends in them (just after its last NUL). */
+export interface Records {
+  bytes: Uint8Array;
+  ends: readonly number[];
+}
+
 /**
  * Cuts `git log -z --format=GIT_LOG_FORMAT` output, read as bytes in chunks of any size, at record
  * ends without decoding it, so that decodeRecords can decode each record on its own. Memory stays
@@ -201,13 +207,14 @@ export class RecordFramer {
   }
 
   /**
-   * Takes a chunk; returns the bytes of the records it completed (whole records only), in one or
-   * two pieces: the record that began in earlier chunks (joined), then those wholly in this chunk
-   * (a view of it, not a copy). Empty when the chunk completed none.
+   * Takes a chunk; returns the records it completed (whole records only), in one or two pieces:
+   * the record that began in earlier chunks (joined), then those wholly in this chunk (a view of
+   * it, not a copy). Empty when the chunk completed none. Each piece says where its records end,
+   * so that decodeRecords need not look for their NULs again.
    */
-  push(chunk: Uint8Array): Uint8Array[] {
+  push(chunk: Uint8Array): Records[] {
     let input = chunk;
-    const done: Uint8Array[] = [];
+    const done: Records[] = [];
     if (this.headBytes > 0) {
       // A long field is in progress: it ends at the first NUL.
       const nul = input.indexOf(0);
@@ -223,28 +230,33 @@ export class RecordFramer {
       if (++this.fields === FIELD_COUNT) {
         this.fields = 0;
         this.records++;
-        done.push(this.take(input.subarray(0, 0)));
+        const bytes = this.take(input.subarray(0, 0));
+        done.push({ bytes, ends: [bytes.length] });
       }
     }
 
     let fields = this.fields;
-    let firstEnd = -1; // end (after its NUL) of the first record completed in input
-    let lastEnd = -1; // and of the last
+    const ends: number[] = []; // ends (after their last NUL) of the records completed in input
     for (let nul = input.indexOf(0); nul !== -1; nul = input.indexOf(0, nul + 1)) {
       if (++fields < FIELD_COUNT) continue;
       fields = 0;
-      this.records++;
-      if (firstEnd === -1) firstEnd = nul + 1;
-      lastEnd = nul + 1;
+      ends.push(nul + 1);
     }
     this.fields = fields;
+    this.records += ends.length;
+    const lastEnd = ends.length > 0 ? (ends[ends.length - 1] as number) : -1;
     if (lastEnd !== -1) {
       let from = 0;
       if (this.partialBytes > 0) {
-        done.push(this.take(input.subarray(0, firstEnd)));
-        from = firstEnd;
+        from = ends[0] as number;
+        const bytes = this.take(input.subarray(0, from));
+        done.push({ bytes, ends: [bytes.length] });
       }
-      if (from < lastEnd) done.push(input.subarray(from, lastEnd));
+      if (from < lastEnd) {
+        const own = from === 0 ? ends : ends.slice(1);
+        if (from > 0) for (let i = 0; i < own.length; i++) own[i] = (own[i] as number) - from;
+        done.push({ bytes: input.subarray(from, lastEnd), ends: own });
+      }
     }
 
     const rest = lastEnd === -1 ? input : input.subarray(lastEnd);
@@ -310,17 +322,22 @@ export class RecordFramer {
  * than `maxFieldLength` (UTF-16 code units) keeps its first and last halves, and the commit says
  * it was truncated.
  */
-export function decodeRecords(bytes: Uint8Array, maxFieldLength = DEFAULT_MAX_FIELD_LENGTH): GitCommit[] {
+export function decodeRecords(records: Uint8Array | Records, maxFieldLength = DEFAULT_MAX_FIELD_LENGTH): GitCommit[] {
+  const bytes = records instanceof Uint8Array ? records : records.bytes;
+  const ends = records instanceof Uint8Array ? null : records.ends;
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const commits: GitCommit[] = [];
   let start = 0;
-  while (start < buffer.length) {
-    let end = start;
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      end = buffer.indexOf(0, end) + 1;
-      if (end === 0) throw new Error("git log output ended in the middle of a commit");
+  for (let r = 0; start < buffer.length; r++) {
+    let end = ends?.[r] ?? start;
+    if (ends === null) {
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        end = buffer.indexOf(0, end) + 1;
+        if (end === 0) throw new Error("git log output ended in the middle of a commit");
+      }
     }
     const fields = buffer.toString("utf8", start, end - 1).split("\0");
+    if (fields.length !== FIELD_COUNT) throw new Error("git log output ended in the middle of a commit");
     start = end;
     let truncated = false;
     for (let f = 0; f < fields.length; f++) {
@@ -411,7 +428,7 @@ const TURN_BYTES = 64 * 1024;
  * READ_AHEAD bytes), and the event loop turns between batches: git keeps writing while the consumer
  * works, instead of waiting on a full pipe (a paused stream stops reading at 16 KB).
  */
-export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator<Records, void, undefined> {
   const args = ["-C", options.repository];
   for (const setting of PINNED_CONFIG) args.push("-c", setting);
   args.push("log", "-z", "--no-color", "--date=raw", `--format=${GIT_LOG_FORMAT}`, "--end-of-options");
@@ -474,7 +491,7 @@ export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator
       if (stdout.isPaused() && queued < READ_AHEAD / 2) stdout.resume();
       for (const records of framer.push(chunk)) {
         yield records;
-        sinceTurn += records.length;
+        sinceTurn += records.bytes.length;
       }
       if (sinceTurn >= TURN_BYTES) {
         sinceTurn = 0;

@@ -3,7 +3,7 @@
 import { type AttributionOptions, attributeCommit } from "../attribution/attribute.js";
 import { splitMessage, type Trailer } from "../attribution/trailers.js";
 import type { CommitAttribution } from "../attribution/types.js";
-import { decodeRecords, type GitCommit } from "./git-log.js";
+import { decodeRecords, type GitCommit, type Records } from "./git-log.js";
 import { gitLogTrailers } from "./git-trailers.js";
 import { commitLine } from "./scan-json.js";
 import type { ScanSummary } from "./scan-report.js";
@@ -66,14 +66,14 @@ export function commitRecord(commit: GitCommit, trailers: readonly Trailer[], at
  * their jsonl lines as UTF-8, in one or more pieces (none unless the format is jsonl).
  */
 export function scanRecords(
-  records: Uint8Array,
+  records: Records,
   format: ScanFormat,
   options: AttributionOptions,
   summary: ScanSummary,
   maxFieldLength?: number,
 ): Uint8Array[] {
   // jsonl is about 1.2 bytes per byte of git log output; lines are checked against 3 bytes a unit.
-  const lines = new LineSink(Math.max(64 * 1024, 2 * records.length));
+  const lines = new LineSink(Math.max(64 * 1024, 2 * records.bytes.length));
   for (const commit of decodeRecords(records, maxFieldLength)) {
     // Split once: the engine and the jsonl trailers both need it.
     const split = splitMessage(commit.message);
