@@ -35,6 +35,8 @@ export class ScanSummary {
   private readonly agents = new Map<string, number>();
   private readonly models = new Map<string, number>();
   private readonly months = new Map<string, { commits: number; aiAssisted: number }>();
+  private lastMonthKey = "";
+  private lastMonth: { commits: number; aiAssisted: number } | null = null;
   private first: { at: number; date: string } | null = null;
   private last: { at: number; date: string } | null = null;
 
@@ -47,12 +49,7 @@ export class ScanSummary {
     this.commits++;
     if (commit.parents.length > 1) this.merges++;
     if (commit.truncated) this.truncated++;
-    const monthKey = commit.author.date.slice(0, 7);
-    let month = this.months.get(monthKey);
-    if (!month) {
-      month = { commits: 0, aiAssisted: 0 };
-      this.months.set(monthKey, month);
-    }
+    const month = this.monthOf(commit.author.date);
     month.commits++;
     const at = commit.authorTime;
     if (!Number.isNaN(at)) {
@@ -65,6 +62,21 @@ export class ScanSummary {
     if (attribution.sessions.length > 0) this.withSessions++;
     for (const agent of attribution.agents) this.agents.set(agent, (this.agents.get(agent) ?? 0) + 1);
     for (const model of attribution.models) this.models.set(model, (this.models.get(model) ?? 0) + 1);
+  }
+
+  /** The counts of a date's month: the last month asked for again, as in a history, or a lookup. */
+  private monthOf(date: string): { commits: number; aiAssisted: number } {
+    if (this.lastMonth !== null && this.lastMonthKey.length === 7 && date.startsWith(this.lastMonthKey))
+      return this.lastMonth;
+    const key = date.slice(0, 7);
+    let month = this.months.get(key);
+    if (!month) {
+      month = { commits: 0, aiAssisted: 0 };
+      this.months.set(key, month);
+    }
+    this.lastMonthKey = key;
+    this.lastMonth = month;
+    return month;
   }
 
   toJSON(): ScanSummaryJson {
