@@ -695,8 +695,6 @@ interface Found {
 class Collector implements Sink {
   private readonly evidence: Evidence[] = [];
   private readonly ignored: IgnoredEvidence[] = [];
-  /** Made on first use: most commits have no evidence. */
-  private seen: Set<string> | undefined;
 
   constructor(private readonly sha: string | undefined) {}
 
@@ -706,10 +704,12 @@ class Collector implements Sink {
       this.ignore({ marker: marker.id, source: found.source, text }, "disabled by attribution.disableMarkers");
       return;
     }
-    const key = `${marker.id}\u0000${found.source}\u0000${text}\u0000${found.session?.id ?? ""}`;
-    this.seen ??= new Set();
-    if (this.seen.has(key) || this.evidence.length >= MAX_EVIDENCE) return;
-    this.seen.add(key);
+    if (this.evidence.length >= MAX_EVIDENCE) return;
+    // The same marker, source, text and session once (a commit has a few pieces: a scan is enough).
+    const sessionId = found.session?.id;
+    for (const e of this.evidence) {
+      if (e.marker === marker.id && e.source === found.source && e.text === text && e.session?.id === sessionId) return;
+    }
     const agent = found.agent ?? found.session?.agent ?? marker.agent;
     // Properties in this order (the order of the JSON a scan prints), set without spreads.
     const evidence: Evidence =
@@ -743,7 +743,16 @@ class Collector implements Sink {
     if (this.evidence.length === 0) {
       // Most commits: nothing to aggregate.
       const { evidence, ignored } = this;
-      return { sha, authorIgnored, ai: false, agents: [], models: [], sessions: [], evidence, ignored };
+      return {
+        sha,
+        authorIgnored,
+        ai: false,
+        agents: [],
+        models: [],
+        sessions: [],
+        evidence,
+        ignored,
+      };
     }
     const { ai, agents, models, sessions, evidence, ignored } = this.result();
     return { sha, authorIgnored, ai, agents, models, sessions, evidence, ignored };
@@ -790,7 +799,14 @@ function sortedUnique(values: string[]): string[] {
 
 /** True when `text` starts with `lowerPrefix` (lower case) in any case. */
 function startsWithLowerCase(text: string, lowerPrefix: string): boolean {
-  return text.length >= lowerPrefix.length && text.slice(0, lowerPrefix.length).toLowerCase() === lowerPrefix;
+  if (text.length < lowerPrefix.length) return false;
+  for (let i = 0; i < lowerPrefix.length; i++) {
+    const c = text.charCodeAt(i);
+    // Beyond ASCII, leave it to toLowerCase (U+212A KELVIN SIGN lower-cases to "k").
+    if (c >= 0x80) return text.slice(0, lowerPrefix.length).toLowerCase() === lowerPrefix;
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== lowerPrefix.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function identityText(name: string, email: string): string {

@@ -89,6 +89,8 @@ for (const agent of AGENTS) {
 /** The lower-case trailer keys that carry a specific agent's session. */
 export const SESSION_TRAILER_KEYS: readonly string[] = [...sessionTrailerKeys.keys()];
 
+const NONE_FOUND: readonly FoundSession[] = Object.freeze([]);
+
 export function clip(text: string, max = 200): string {
   const trimmed = text.trim();
   return trimmed.length <= max ? trimmed : `${trimmed.slice(0, max - 1)}…`;
@@ -107,8 +109,12 @@ function withUrl(agent: Agent, id: string, url: string | undefined): AgentSessio
  * Every known agent's session links in a text, in order of appearance per agent. `lowerText`, the
  * text lower-cased, may be passed when the caller has it.
  */
-export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT, lowerText?: string): FoundSession[] {
-  const found: FoundSession[] = [];
+export function findSessionLinks(
+  text: string,
+  limit = MAX_LINKS_PER_TEXT,
+  lowerText?: string,
+): readonly FoundSession[] {
+  let found: FoundSession[] | null = null; // made on the first find: most texts name no session
   // Every required host ends with "/": one scan rules them all out in a text without a slash, and
   // one more in a text that names none of them.
   const hosts = text.includes("/") && (lowerText !== undefined || anyNeedle === null || anyNeedle.test(text));
@@ -128,11 +134,12 @@ export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT, lower
       if (raw === "") pattern.lastIndex++; // never loop on an empty match
       if (id === undefined) continue;
       const url = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
+      found ??= [];
       found.push({ marker: finder.marker, session: withUrl(finder.agent, id, url), text: clip(raw) });
       if (++count >= limit) break;
     }
   }
-  return found;
+  return found ?? NONE_FOUND;
 }
 
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/;
