@@ -57,14 +57,22 @@ function ignored(i: IgnoredEvidence): string {
   return `${out},"reason":${quote(i.reason)}}`;
 }
 
+/** The end of the line of a commit in which nothing was found, as most are. */
+const NOTHING_FOUND = ',"ai":false,"agents":[],"models":[],"sessions":[],"evidence":[],"ignored":[]}';
+
 /** One line of `scan --format jsonl` (without its newline). */
 export function commitLine(commit: GitCommit, trailers: readonly Trailer[], attribution: CommitAttribution): string {
-  let out =
+  const head =
     `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${person(commit.author)}` +
-    `,"committer":${person(commit.committer)},"trailers":${list(trailers, trailer)},"ai":${attribution.ai}` +
-    `,"agents":${list(attribution.agents, quote)},"models":${list(attribution.models, quote)}` +
-    `,"sessions":${list(attribution.sessions, session)},"evidence":${list(attribution.evidence, evidence)}` +
-    `,"ignored":${list(attribution.ignored, ignored)}`;
+    `,"committer":${person(commit.committer)},"trailers":${list(trailers, trailer)}`;
+  const { ai, evidence: found, ignored: notCounted } = attribution;
+  if (!ai && found.length === 0 && notCounted.length === 0 && !attribution.authorIgnored && !commit.truncated) {
+    return head + NOTHING_FOUND;
+  }
+  let out =
+    `${head},"ai":${ai},"agents":${list(attribution.agents, quote)},"models":${list(attribution.models, quote)}` +
+    `,"sessions":${list(attribution.sessions, session)},"evidence":${list(found, evidence)}` +
+    `,"ignored":${list(notCounted, ignored)}`;
   if (attribution.authorIgnored) out += `,"authorIgnored":true`;
   if (commit.truncated) out += `,"truncated":true`;
   return `${out}}`;
