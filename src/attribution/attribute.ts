@@ -725,12 +725,12 @@ class Collector implements Sink {
     if (this.ignored.length >= MAX_EVIDENCE) return;
     if (this.ignored.some((i) => i.marker === entry.marker && i.source === entry.source && i.text === entry.text))
       return;
-    this.ignored.push({
-      ...entry,
-      ...(this.sha !== undefined ? { commit: this.sha } : {}),
-      text: clip(entry.text),
-      reason,
-    });
+    // Properties in this order (the order of the JSON a scan prints), set without spreads.
+    const { marker, source } = entry;
+    const text = clip(entry.text);
+    this.ignored.push(
+      this.sha === undefined ? { marker, source, text, reason } : { marker, source, text, commit: this.sha, reason },
+    );
   }
 
   result(): Attribution {

@@ -65,6 +65,11 @@ const linkFinders: LinkFinder[] = AGENTS.flatMap((agent) => {
   return [{ agent, marker, pattern: new RegExp(link.source, flags), needle: requiredHost(link) }];
 });
 
+/** Each agent's session link pattern and its marker, for a test to search texts without shortcuts. */
+export function sessionLinkPatterns(): { marker: string; pattern: RegExp }[] {
+  return linkFinders.map((f) => ({ marker: f.marker, pattern: new RegExp(f.pattern.source, f.pattern.flags) }));
+}
+
 /**
  * Any required host, in one case-insensitive scan: most texts with a slash (a URL, a path) still
  * name no agent's host, and this rules them out without lower-casing the text. It can only let
@@ -117,7 +122,7 @@ export function findSessionLinks(
   let found: FoundSession[] | null = null; // made on the first find: most texts name no session
   // Every required host ends with "/": one scan rules them all out in a text without a slash, and
   // one more in a text that names none of them.
-  const hosts = text.includes("/") && (lowerText !== undefined || anyNeedle === null || anyNeedle.test(text));
+  const hosts = text.includes("/") && (anyNeedle === null || anyNeedle.test(text));
   let lower = lowerText;
   for (const finder of linkFinders) {
     if (finder.needle !== null) {

@@ -5,6 +5,7 @@ import {
   findSessionLinks,
   SESSION_TRAILER_KEYS,
   sessionFromTrailer,
+  sessionLinkPatterns,
   sessionsFromBranch,
 } from "../../src/attribution/sessions.js";
 
@@ -240,8 +241,12 @@ describe("findSessionLinks: ruling out texts without a host", () => {
     "https://jules.google.com/task/123456789",
     `https://ampcode.com/threads/${AMP_ID}`,
   ];
-  // Links in any case, among words, paths and other URLs: the quick scan for a host must never
-  // drop what the full search (here forced by passing the lower-cased text) finds.
+  // Links in any case, among words, paths and other URLs: the quick scans for a slash and a host
+  // must never drop what running every agent's pattern over the text finds.
+  const everyPattern = (text: string) =>
+    sessionLinkPatterns().flatMap(({ marker, pattern }) =>
+      [...text.matchAll(pattern)].flatMap((m) => (m[1] === undefined ? [] : [`${marker} ${m[1]}`])),
+    );
   const recase = (text: string, flips: boolean[]) =>
     [...text].map((c, i) => (flips[i % flips.length] ? c.toUpperCase() : c)).join("");
   const piece = fc.oneof(
@@ -255,7 +260,9 @@ describe("findSessionLinks: ruling out texts without a host", () => {
         fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
         (parts, flips) => {
           const text = recase(parts.join(" "), flips);
-          expect(findSessionLinks(text)).toEqual(findSessionLinks(text, undefined, text.toLowerCase()));
+          const found = findSessionLinks(text).map((f) => `${f.marker} ${f.session.id}`);
+          expect(found).toEqual(everyPattern(text));
+          expect(findSessionLinks(text, undefined, text.toLowerCase())).toEqual(findSessionLinks(text));
         },
       ),
       { numRuns: 500 },
