@@ -1,7 +1,8 @@
 // The jsonl line of one commit, written by hand: the same text as JSON.stringify(commitRecord(…))
-// (scan-batch.ts; test/cli/scan-json.test.ts holds the two equal), in about half the time, which
-// matters on a 100,000-commit history. Strings that need no escaping (nearly all) are quoted
-// as they are; any other goes through JSON.stringify.
+// (scan-batch.ts; test/cli/scan-json.test.ts holds the two equal) without building the record
+// object first, and with a constant end for the commits in which nothing was found, as most are.
+// Strings that need no escaping (nearly all) are quoted as they are; any other goes through
+// JSON.stringify.
 
 import type { Trailer } from "../attribution/trailers.js";
 import type { AgentSession, CommitAttribution, Evidence, IgnoredEvidence } from "../attribution/types.js";
