@@ -6,7 +6,7 @@ import { pullRequestHandlers } from "./handlers/pull-request.js";
 import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
 import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
-import type { MetricOptions } from "./metrics/types.js";
+import { INSTANCE_METRIC_DEFAULTS, type MetricDefaults } from "./metrics/report.js";
 import type { Store } from "./store/types.js";
 import { createApiHandler } from "./web/api.js";
 
@@ -20,7 +20,7 @@ export interface ShipledgerDeps {
   /** The GitHub App id and GitHub's web address, for check runs. */
   app?: Partial<AppIdentity>;
   /** The reports API (/api/v1/report, /metrics): tokens and metric options; off without tokens. */
-  api?: { tokens: ApiToken[]; metric: Omit<MetricOptions, "now"> };
+  api?: { tokens: ApiToken[]; metric: MetricDefaults };
 }
 
 export const defaultHandlers: HandlerRegistry = {
@@ -48,6 +48,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
   let worker: InboxWorker | null = null;
   let log: Logger | null = null;
 
+  const metric = deps.api?.metric ?? INSTANCE_METRIC_DEFAULTS;
   const appFn = (app: Probot, options?: ApplicationFunctionOptions) => {
     log = app.log.child({ name: "shipledger" });
     worker = new InboxWorker({
@@ -58,11 +59,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       now,
       ...(deps.random ? { random: deps.random } : {}),
       ...deps.worker,
-      app: {
-        id: deps.app?.id,
-        webUrl: deps.app?.webUrl ?? "https://github.com",
-        minGroupSize: deps.api?.metric.minGroupSize ?? 5,
-      },
+      app: { id: deps.app?.id, webUrl: deps.app?.webUrl ?? "https://github.com", metric },
     });
     const inbox = worker;
 
@@ -78,7 +75,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
         store: deps.store,
         tokens: deps.api?.tokens ?? [],
         now,
-        metric: deps.api?.metric ?? { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] },
+        metric,
       }),
     );
     options?.addHandler?.(async (req, res) => {

@@ -32,7 +32,7 @@ import { CHECK_NAME } from "../checks/attribution-check.js";
 import { DEPLOYMENT_CHECK_NAME } from "../checks/deployment-check.js";
 import type { CliIO } from "../cli/io.js";
 import { formatReportTable } from "../metrics/format.js";
-import { buildReport, DAY_MS, defaultPeriod, resolveScope } from "../metrics/report.js";
+import { buildReport, DAY_MS, defaultPeriod, reportOptions, resolveScope } from "../metrics/report.js";
 import type { Report } from "../metrics/types.js";
 import { type RunningApp, startApp } from "../start.js";
 import type { Store } from "../store/types.js";
@@ -160,10 +160,8 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     const scope = await resolveScope(store, { org: OWNER });
     // As the CLI does: the last 28 days up to the real clock, which the story ended before.
     const reportedAt = io.now();
-    const report = await buildReport(store, scope, defaultPeriod(reportedAt), {
-      ...app.settings.metric,
-      now: reportedAt,
-    });
+    const settings = await reportOptions(store, scope, app.settings.metric, reportedAt);
+    const report = await buildReport(store, scope, defaultPeriod(reportedAt), settings);
     await app.stop();
     app = null;
 

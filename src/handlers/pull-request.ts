@@ -4,12 +4,12 @@
 import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
-import { minGroupSizeInForce, type RepoConfig } from "../config/repo-config.js";
+import type { RepoConfig } from "../config/repo-config.js";
 import { describeGitHubError } from "../github/errors.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
 import { formatContextLine } from "../metrics/format.js";
-import { buildReport, defaultPeriod } from "../metrics/report.js";
+import { buildReport, defaultPeriod, reportOptions } from "../metrics/report.js";
 import { rememberSettings } from "./settings.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
@@ -20,31 +20,24 @@ export interface RepositoryLike {
   owner: { login: string };
 }
 
-/** The repository's figures over the configured period, from the ledger alone (no API calls). */
+/**
+ * The repository's figures over the configured period, from the ledger alone (no API calls), with
+ * the settings `shipledger report --repo` would take (just recorded from the file read for this check).
+ */
 async function repositoryContext(
   ctx: DeliveryContext,
   repository: RepositoryLike,
   config: RepoConfig,
 ): Promise<string> {
   const now = ctx.now();
-  // The organisation's file (recorded from its .github repository) may have raised the minimum.
-  const installation = await ctx.store.getInstallation(ctx.payload.installation.id);
-  const report = await buildReport(
-    ctx.store,
-    {
-      label: repository.full_name,
-      installationId: ctx.payload.installation.id,
-      repositoryIds: [repository.id],
-      owner: repository.owner.login,
-    },
-    defaultPeriod(now, config.metric.periodDays),
-    {
-      now,
-      revertWindowDays: config.deployments.revertWindowDays,
-      ignorePaths: config.metric.ignorePaths,
-      minGroupSize: minGroupSizeInForce(ctx.app.minGroupSize, installation?.minGroupSize, config.metric.minGroupSize),
-    },
-  );
+  const scope = {
+    label: repository.full_name,
+    installationId: ctx.payload.installation.id,
+    repositoryIds: [repository.id],
+    owner: repository.owner.login,
+  };
+  const options = await reportOptions(ctx.store, scope, ctx.app.metric, now);
+  const report = await buildReport(ctx.store, scope, defaultPeriod(now, config.metric.periodDays), options);
   return formatContextLine(report, config.metric.periodDays);
 }
 

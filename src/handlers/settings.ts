@@ -14,7 +14,7 @@ export interface SettingsPlace {
 
 /**
  * Records the metric settings of `loaded` (the repository's file, or its organisation's when it
- * has none) for the repository. When the organisation-wide file was what was read, or no file
+ * has none) for the repository, or that it has none (then the instance's METRIC_* settings apply). When the organisation-wide file was what was read, or no file
  * exists at all, its `metric.minGroupSize` (or none) is recorded for the installation, where it
  * can raise the instance's minimum (never lower it: see minGroupSizeInForce). A repository with
  * a file of its own says nothing about the organisation's.
@@ -27,11 +27,11 @@ export async function rememberSettings(
 ): Promise<void> {
   const { config } = loaded;
   const minGroupSize = config.metric.minGroupSize;
-  const settings = {
-    revertWindowDays: config.deployments.revertWindowDays,
-    ignorePaths: config.metric.ignorePaths,
-    minGroupSize,
-  };
+  // No file at all: nothing of the repository's own; the instance's settings apply to it.
+  const settings =
+    loaded.source === null
+      ? null
+      : { revertWindowDays: config.deployments.revertWindowDays, ignorePaths: config.metric.ignorePaths, minGroupSize };
   await store.recordRepositorySettings(place.installationId, place.repositoryId, settings, now);
   const organisationFile = `${place.owner}/.github:${CONFIG_PATH}`.toLowerCase();
   if (loaded.source === null || loaded.source.toLowerCase() === organisationFile) {

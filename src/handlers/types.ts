@@ -1,4 +1,5 @@
 import type { Context, Logger, ProbotOctokit } from "probot";
+import type { MetricDefaults } from "../metrics/report.js";
 import type { Store } from "../store/types.js";
 
 /** What a handler receives for one delivery taken from the inbox. */
@@ -30,8 +31,11 @@ export interface AppIdentity {
   id: number | undefined;
   /** GitHub's web address (https://github.com, or a GitHub Enterprise Server's). */
   webUrl: string;
-  /** The instance's minimum group size for per-engineer figures (METRIC_MIN_GROUP_SIZE); files can only raise it. */
-  minGroupSize: number;
+  /**
+   * The instance's metric settings (METRIC_*): the minimum group size, which files can only raise,
+   * and the revert window and ignored paths of repositories without a configuration file.
+   */
+  metric: MetricDefaults;
 }
 
 export type DeliveryHandler = (context: DeliveryContext) => Promise<void>;

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { Context, type Logger, type ProbotOctokit } from "probot";
 import { describeGitHubError, formatGitHubFailure, redactSecrets } from "../github/errors.js";
 import { type AppIdentity, type HandlerRegistry, handlersFor } from "../handlers/types.js";
+import { INSTANCE_METRIC_DEFAULTS } from "../metrics/report.js";
 import type { Delivery, Store } from "../store/types.js";
 import { type BackoffPolicy, nextAttemptAt } from "./backoff.js";
 
@@ -55,7 +56,7 @@ export class InboxWorker {
       leaseMs: options.leaseMs ?? 5 * 60_000,
       pollMs: options.pollMs ?? 1_000,
       backoff: { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8, ...options.backoff },
-      app: options.app ?? { id: undefined, webUrl: "https://github.com", minGroupSize: 5 },
+      app: options.app ?? { id: undefined, webUrl: "https://github.com", metric: INSTANCE_METRIC_DEFAULTS },
     };
   }
 

@@ -78,13 +78,20 @@ export async function buildReport(
 /** The instance's metric settings (METRIC_* variables): what applies where nothing else is known. */
 export type MetricDefaults = Omit<MetricOptions, "now" | "repositories">;
 
+/** METRIC_*'s defaults (src/config/env.ts), for an app built without settings (tests). */
+export const INSTANCE_METRIC_DEFAULTS: MetricDefaults = Object.freeze({
+  minGroupSize: 5,
+  revertWindowDays: 14,
+  ignorePaths: [],
+});
+
 /**
  * The options of a report on `scope`, from what the app last read of the configuration files:
  * - the minimum group size is the instance's, raised (never lowered) by the organisation's
  *   `.github` repository file and, in a repository report, by the repository's own file
  *   (`metric.minGroupSize`, see minGroupSizeInForce);
- * - each repository's revert window and ignored paths are its file's (or its organisation's),
- *   else the instance's defaults.
+ * - each repository's revert window and ignored paths are its file's (or its organisation's); a
+ *   repository without a file (or not read yet) takes the instance's.
  */
 export async function reportOptions(
   store: Store,

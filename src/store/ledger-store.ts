@@ -377,15 +377,18 @@ export class LedgerStore implements Store {
   async recordRepositorySettings(
     installationId: number,
     repositoryId: number,
-    settings: RepositorySettings,
+    settings: RepositorySettings | null,
     now: number,
   ): Promise<void> {
     const t = this.#t.repositories;
-    const json = JSON.stringify({
-      revertWindowDays: settings.revertWindowDays,
-      ignorePaths: settings.ignorePaths,
-      ...(settings.minGroupSize !== undefined ? { minGroupSize: settings.minGroupSize } : {}),
-    });
+    const json =
+      settings === null
+        ? null
+        : JSON.stringify({
+            revertWindowDays: settings.revertWindowDays,
+            ignorePaths: settings.ignorePaths,
+            ...(settings.minGroupSize !== undefined ? { minGroupSize: settings.minGroupSize } : {}),
+          });
     const where = and(eq(t.id, repositoryId), eq(t.installationId, installationId));
     const [current] = await this.#db.select({ metricSettings: t.metricSettings }).from(t).where(where);
     if (!current || current.metricSettings === json) return;

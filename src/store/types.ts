@@ -219,11 +219,14 @@ export interface Store {
     now: number,
   ): Promise<void>;
   markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void>;
-  /** Records a repository's metric settings as just read from its configuration; a no-op when unchanged. */
+  /**
+   * Records a repository's metric settings as just read from its configuration (null: it has no
+   * configuration file); a no-op when unchanged.
+   */
   recordRepositorySettings(
     installationId: number,
     repositoryId: number,
-    settings: RepositorySettings,
+    settings: RepositorySettings | null,
     now: number,
   ): Promise<void>;
   /** Repositories of one installation only: data of one installation is never visible to another. */

@@ -349,11 +349,12 @@ describe("PR check: AI attribution", () => {
     });
     expect(published(later).output.summary).toContain("last 28 days: 6 active engineers, too few");
 
-    // No file anywhere any more: the instance's 5 is in force again, and the figure is shown.
+    // No file anywhere any more: the instance's settings apply again (5), and the figure is shown.
     const none = githubMock();
     expectEvaluation(none, [human(46, "z")], sha(46));
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(46) } }) }]);
     expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBeNull();
+    expect((await store.listRepositories(INSTALLATION))[0]?.metricSettings).toBeNull();
     expect(published(none).output.summary).toContain("last 28 days: 0.00 normalised deployments");
   });
 
