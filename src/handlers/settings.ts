@@ -14,10 +14,11 @@ export interface SettingsPlace {
 
 /**
  * Records the metric settings of `loaded` (the repository's file, or its organisation's when it
- * has none) for the repository, or that it has none (then the instance's METRIC_* settings apply). When the organisation-wide file was what was read, or no file
- * exists at all, its `metric.minGroupSize` (or none) is recorded for the installation, where it
- * can raise the instance's minimum (never lower it: see minGroupSizeInForce). A repository with
- * a file of its own says nothing about the organisation's.
+ * has none) for the repository, or that it has no file at all (then the instance's METRIC_*
+ * settings apply to it). When the organisation-wide file was what was read, or no file exists at
+ * all, its `metric.minGroupSize` (or none) is recorded for the installation, where it can raise
+ * the instance's minimum (never lower it: see minGroupSizeInForce). A repository with a file of
+ * its own says nothing about the organisation's.
  */
 export async function rememberSettings(
   store: Store,
