@@ -1,0 +1,93 @@
+// A ledger made by an earlier version (its migrations only) opens with this one: every later
+// migration applies on top, and nothing recorded before is lost.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
+import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { expect, it } from "vitest";
+import { buildReport, INSTANCE_METRIC_DEFAULTS, reportOptions, resolveScope } from "../../src/metrics/report.js";
+import { parseDatabaseUrl } from "../../src/store/database-url.js";
+import { migrationsFolder, openStore } from "../../src/store/open.js";
+import { eachDialect } from "../helpers/stores.js";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 5, 1);
+
+/** A copy of the migrations folder holding only the first `count` migrations (an earlier release). */
+function earlierMigrations(dialect: "sqlite" | "postgres", count: number): string {
+  const source = migrationsFolder(dialect);
+  const journal = JSON.parse(readFileSync(join(source, "meta/_journal.json"), "utf8")) as {
+    entries: { tag: string }[];
+  };
+  const folder = mkdtempSync(join(tmpdir(), "shipledger-migrations-"));
+  mkdirSync(join(folder, "meta"));
+  journal.entries = journal.entries.slice(0, count);
+  writeFileSync(join(folder, "meta/_journal.json"), JSON.stringify(journal));
+  for (const { tag } of journal.entries) cpSync(join(source, `${tag}.sql`), join(folder, `${tag}.sql`));
+  return folder;
+}
+
+// The rows of the first release's schema, written as it wrote them.
+const ROWS = [
+  `INSERT INTO installations (id, account_login, account_type, created_at, updated_at) VALUES (1, 'acme', 'Organization', ${NOW - 60 * DAY}, ${NOW - 60 * DAY})`,
+  `INSERT INTO repositories (id, installation_id, full_name, default_branch, private, updated_at) VALUES (10, 1, 'acme/shop', 'main', FALSE, ${NOW - 60 * DAY})`,
+  ...[1, 2, 3].map(
+    (n) =>
+      `INSERT INTO changes (installation_id, repository_id, number, title, author_login, author_type, bot_change, head_ref, head_sha, base_ref, state, opened_at, merged_at, engineer, first_commit_at, paths, paths_complete, shipped_deployment_id, shipped_at, deployable, ai, agents, models, sessions, evidence, commits_total, commits_ai, attributed_sha, updated_at) ` +
+      `VALUES (1, 10, ${n}, 'Change ${n}', 'ann', 'User', FALSE, 'b${n}', '${String(n).repeat(40)}', 'main', 'merged', ${NOW - (10 + n) * DAY}, ${NOW - (9 + n) * DAY}, 'ann', ${NOW - (10 + n) * DAY}, '["src/a.ts"]', TRUE, NULL, NULL, TRUE, ${n === 1 ? "TRUE" : "FALSE"}, '${n === 1 ? '["claude-code"]' : "[]"}', '[]', '[]', '[]', 1, ${n === 1 ? 1 : 0}, '${String(n).repeat(40)}', ${NOW - 9 * DAY})`,
+  ),
+];
+
+eachDialect("store: upgrading a ledger made by the first release", ({ dialect, newDatabaseUrl }) => {
+  it("applies the later migrations on top and keeps every row", async () => {
+    const url = await newDatabaseUrl();
+    const target = parseDatabaseUrl(url);
+    const first = earlierMigrations(dialect, 1);
+    if (target.dialect === "sqlite") {
+      const sqlite = new Database(target.path);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: first });
+      // SQLite spells booleans 1 and 0.
+      for (const row of ROWS) sqlite.exec(row.replaceAll("TRUE", "1").replaceAll("FALSE", "0"));
+      const columns = sqlite.prepare("PRAGMA table_info(installations)").all() as { name: string }[];
+      expect(columns.map((c) => c.name)).not.toContain("min_group_size"); // truly the first release's schema
+      sqlite.close();
+    } else {
+      const client = new pg.Client({ connectionString: target.url });
+      await client.connect();
+      await migratePg(drizzlePg(client), { migrationsFolder: first });
+      for (const row of ROWS) await client.query(row);
+      const { rows } = await client.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'installations'",
+      );
+      expect(rows.map((r) => r.column_name)).not.toContain("min_group_size"); // truly the first release's schema
+      await client.end();
+    }
+
+    const store = await openStore(url); // this release: the remaining migrations apply
+    try {
+      expect(await store.getInstallation(1)).toMatchObject({ accountLogin: "acme", minGroupSize: null });
+      expect(await store.listRepositories(1)).toMatchObject([{ fullName: "acme/shop", metricSettings: null }]);
+      const rows = await store.listReportChanges({ installationId: 1 }, NOW - 28 * DAY, NOW, { paths: true });
+      expect(rows.map((r) => [r.number, r.ai, r.agents, r.paths])).toEqual([
+        [1, true, ["claude-code"], ["src/a.ts"]],
+        [2, false, [], ["src/a.ts"]],
+        [3, false, [], ["src/a.ts"]],
+      ]);
+      // And the new columns take writes.
+      await store.recordInstallationMinGroupSize(1, 8, NOW);
+      await store.recordRepositorySettings(1, 10, { revertWindowDays: 30, ignorePaths: ["docs/**"] }, NOW);
+      const scope = await resolveScope(store, { repo: "acme/shop" });
+      const options = await reportOptions(store, scope, INSTANCE_METRIC_DEFAULTS, NOW);
+      expect(options).toMatchObject({ minGroupSize: 8, revertWindowDays: 30, ignorePaths: ["docs/**"] });
+      const report = await buildReport(store, scope, { since: NOW - 28 * DAY, until: NOW }, options);
+      expect(report.activeEngineers).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
