@@ -9,6 +9,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
+import { seeded } from "./random.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000_000);
@@ -37,30 +38,6 @@ const work = join(root, "bench/.work");
 
 // ---- a deterministic, realistic ledger ------------------------------------------------------------
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function generator(seed) {
-  const random = mulberry32(seed);
-  const pick = (list) => list[Math.floor(random() * list.length)];
-  const between = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
-  const hex = (n) => {
-    let out = "";
-    while (out.length < n) out += ((random() * 4294967296) >>> 0).toString(16).padStart(8, "0");
-    return out.slice(0, n);
-  };
-  /** An index in [0, n) skewed towards the start (a few busy repositories, prolific engineers). */
-  const skewed = (n) => Math.min(n - 1, Math.floor(n * random() ** 2));
-  return { random, pick, between, hex, skewed };
-}
 
 const VERBS = ["Fix", "Add", "Remove", "Refactor", "Update", "Improve", "Handle", "Document", "Test", "Rename"];
 const THINGS = [
@@ -90,7 +67,7 @@ const BOTS = ["dependabot[bot]", "renovate[bot]", "github-actions[bot]"];
 
 /** Installations, repositories and deployments: small enough to hold; changes are streamed. */
 function generateLedger() {
-  const g = generator(20260101);
+  const g = seeded(20260101);
   const repositories = [];
   for (let i = 0; i < REPOSITORIES; i++) {
     repositories.push({ id: 1000 + i, fullName: `${ORG}/service-${String(i).padStart(3, "0")}`, deployments: [] });
@@ -195,7 +172,7 @@ const DEPLOYMENT_COLUMNS = [
  * Yields arrays in CHANGE_COLUMNS order (booleans as 0/1).
  */
 function* generateChanges(ledger) {
-  const g = generator(20260102);
+  const g = seeded(20260102);
   const { repositories, engineers } = ledger;
   const weekdayTimes = [];
   while (weekdayTimes.length < CHANGES) {

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { seeded } from "./random.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The CLI to time; another build (to compare two versions) can be given. */
@@ -30,19 +31,7 @@ const env = {
 
 // ---- a deterministic, realistic history -----------------------------------------------------------
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(20260101);
-const pick = (list) => list[Math.floor(random() * list.length)];
-const between = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
+const { random, pick, between } = seeded(20260101);
 
 const VERBS = ["Fix", "Add", "Remove", "Refactor", "Update", "Improve", "Handle", "Document", "Test", "Rename"];
 const THINGS = [

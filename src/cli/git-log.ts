@@ -315,29 +315,21 @@ export class RecordFramer {
 }
 
 /**
- * The commits in `bytes`, whole records of `git log -z --format=GIT_LOG_FORMAT` (RecordFramer's
+ * The commits of `records`, whole records of `git log -z --format=GIT_LOG_FORMAT` (RecordFramer's
  * output). Each record is decoded on its own, so a commit that is all Latin-1 gets compact
  * one-byte strings whatever its neighbours hold (one emoji in a chunk decoded whole makes every
  * string in it two-byte, and everything after, from lower-casing to JSON, slower). A field longer
  * than `maxFieldLength` (UTF-16 code units) keeps its first and last halves, and the commit says
  * it was truncated.
  */
-export function decodeRecords(records: Uint8Array | Records, maxFieldLength = DEFAULT_MAX_FIELD_LENGTH): GitCommit[] {
-  const bytes = records instanceof Uint8Array ? records : records.bytes;
-  const ends = records instanceof Uint8Array ? null : records.ends;
+export function decodeRecords(records: Records, maxFieldLength = DEFAULT_MAX_FIELD_LENGTH): GitCommit[] {
+  const { bytes, ends } = records;
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const commits: GitCommit[] = [];
   let start = 0;
-  for (let r = 0; start < buffer.length; r++) {
-    let end = ends?.[r] ?? start;
-    if (ends === null) {
-      for (let f = 0; f < FIELD_COUNT; f++) {
-        end = buffer.indexOf(0, end) + 1;
-        if (end === 0) throw new Error("git log output ended in the middle of a commit");
-      }
-    }
+  for (const end of ends) {
     const fields = buffer.toString("utf8", start, end - 1).split("\0");
-    if (fields.length !== FIELD_COUNT) throw new Error("git log output ended in the middle of a commit");
+    if (fields.length !== FIELD_COUNT) throw new Error("unexpected git log output (a commit framed wrongly)");
     start = end;
     let truncated = false;
     for (let f = 0; f < fields.length; f++) {

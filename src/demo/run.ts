@@ -26,7 +26,6 @@ import { ProbotOctokit } from "probot";
 
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { isAbsolute, join, relative } from "node:path";
 import { CHECK_NAME } from "../checks/attribution-check.js";
 import { DEPLOYMENT_CHECK_NAME } from "../checks/deployment-check.js";
@@ -36,6 +35,7 @@ import { buildReport, DAY_MS, defaultPeriod, reportOptions, resolveScope } from 
 import type { Report } from "../metrics/types.js";
 import { type RunningApp, startApp } from "../start.js";
 import type { Store } from "../store/types.js";
+import { freePort } from "../util/free-port.js";
 import { FakeGitHub } from "./fake-github.js";
 import type { ModelCheckRun } from "./github-model.js";
 import { type Beat, buildStory, INSTALLATION_ID, OWNER, REPO, type Story } from "./story.js";
@@ -367,16 +367,4 @@ function keyPair() {
     privateKeyPem: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
   };
-}
-
-/** A TCP port free on loopback right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }

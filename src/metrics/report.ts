@@ -100,7 +100,12 @@ export async function reportOptions(
   now: number,
 ): Promise<MetricOptions> {
   const installation = await store.getInstallation(scope.installationId);
-  const repositories = await store.listRepositories(scope.installationId, { includeRemoved: true });
+  // A repository's report needs its own record only; an organisation's, every repository's.
+  const only = scope.repositoryIds?.length === 1 ? scope.repositoryIds[0] : undefined;
+  const repositories =
+    only === undefined
+      ? await store.listRepositories(scope.installationId, { includeRemoved: true })
+      : [await store.getRepository(scope.installationId, only)].filter((r) => r !== null);
   return optionsFor(scope, { installation, repositories }, defaults, now);
 }
 

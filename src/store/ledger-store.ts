@@ -403,6 +403,19 @@ export class LedgerStore implements Store {
     const where = options.includeRemoved
       ? eq(t.installationId, installationId)
       : and(eq(t.installationId, installationId), isNull(t.removedAt));
+    const repositories = await this.#repositories(where);
+    // Sorted here, not in SQL: the dialects' collations order names differently.
+    return repositories.sort((a, b) => compareNames(a.fullName, b.fullName));
+  }
+
+  async getRepository(installationId: number, repositoryId: number): Promise<RepositoryRecord | null> {
+    const t = this.#t.repositories;
+    const [repository] = await this.#repositories(and(eq(t.installationId, installationId), eq(t.id, repositoryId)));
+    return repository ?? null;
+  }
+
+  async #repositories(where: SQL | undefined): Promise<RepositoryRecord[]> {
+    const t = this.#t.repositories;
     const rows = await this.#db
       .select({
         id: t.id,
@@ -415,9 +428,7 @@ export class LedgerStore implements Store {
       })
       .from(t)
       .where(where);
-    const repositories = rows.map((row) => ({ ...row, metricSettings: parseSettings(row.metricSettings) }));
-    // Sorted here, not in SQL: the dialects' collations order names differently.
-    return repositories.sort((a, b) => compareNames(a.fullName, b.fullName));
+    return rows.map((row) => ({ ...row, metricSettings: parseSettings(row.metricSettings) }));
   }
 
   async recordChange(change: ChangeInputRecord, commitList: CommitRecord[], now: number): Promise<number> {
@@ -869,8 +880,11 @@ export class LedgerStore implements Store {
   }
 
   async findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null> {
-    const all = await this.listRepositories(installationId, { includeRemoved: true });
-    return all.find((r) => r.fullName.toLowerCase() === fullName.toLowerCase()) ?? null;
+    const t = this.#t.repositories;
+    const [repository] = await this.#repositories(
+      and(eq(t.installationId, installationId), sql`lower(${t.fullName}) = ${fullName.toLowerCase()}`),
+    );
+    return repository ?? null;
   }
 
   async listReportChanges(

@@ -278,6 +278,8 @@ export interface Store {
 
   /** The installation of an account (organisation or user), by login (case-insensitive). */
   findInstallationByAccount(login: string): Promise<InstallationRecord | null>;
+  /** A repository of one installation by id (removed ones too); null for another installation's. */
+  getRepository(installationId: number, repositoryId: number): Promise<RepositoryRecord | null>;
   /** A repository of one installation by "owner/name" (case-insensitive). */
   findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null>;
   /**

@@ -1,25 +1,13 @@
 import { expect, it } from "vitest";
-import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/main.js";
 import { openStore } from "../../src/store/open.js";
 import type { NewDelivery } from "../../src/store/types.js";
+import { captureCli } from "../helpers/cli.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
-function cli(env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (t) => out.push(typeof t === "string" ? t : Buffer.from(t).toString()),
-    stderr: (t) => err.push(t),
-    env,
-    cwd: "/tmp",
-    now: () => T0 + 60_000,
-    isTTY: false,
-  };
-  return { io, out: () => out.join(""), err: () => err.join("") };
-}
+const cli = (env: Record<string, string>) => captureCli(env, { now: () => T0 + 60_000 });
 
 const delivery = (id: string, over: Partial<NewDelivery> = {}): NewDelivery => ({
   id,

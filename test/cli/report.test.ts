@@ -1,25 +1,13 @@
 import { expect, it } from "vitest";
-import type { CliIO } from "../../src/cli/io.js";
 import { reportCommand } from "../../src/cli/report.js";
 import { openStore } from "../../src/store/open.js";
+import { captureCli } from "../helpers/cli.js";
 import { DAY, seedChange, seedDeployment, seedRepository } from "../helpers/ledger-seed.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const NOW = Date.UTC(2026, 10, 24, 12);
 
-function cli(env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (t) => out.push(typeof t === "string" ? t : Buffer.from(t).toString("utf8")),
-    stderr: (t) => err.push(t),
-    env,
-    cwd: "/tmp",
-    now: () => NOW,
-    isTTY: false,
-  };
-  return { io, out: () => out.join(""), err: () => err.join("") };
-}
+const cli = (env: Record<string, string>) => captureCli(env, { now: () => NOW });
 
 eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
   it("prints the report as a table, JSON (with the weekly series) and CSV", async () => {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/main.js";
+import { captureCli } from "../helpers/cli.js";
 import { type FakeCommit, gitEnv, makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
 // ---- small real repositories, immune to the machine's git configuration ------------------------------
@@ -13,19 +13,8 @@ import { type FakeCommit, gitEnv, makeRepo, removeTempDirs, tempDir } from "../h
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 afterAll(removeTempDirs);
 
-function cli(env: NodeJS.ProcessEnv, cwd = "/", options: { isTTY?: boolean; now?: () => number } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (t) => out.push(typeof t === "string" ? t : Buffer.from(t).toString()),
-    stderr: (t) => err.push(t),
-    env,
-    cwd,
-    now: options.now ?? (() => 0),
-    isTTY: options.isTTY ?? false,
-  };
-  return { io, out: () => out.join(""), err: () => err.join("") };
-}
+const cli = (env: NodeJS.ProcessEnv, cwd = "/", options: { isTTY?: boolean; now?: () => number } = {}) =>
+  captureCli(env, { cwd, ...options });
 
 async function scan(argv: string[], env: NodeJS.ProcessEnv, cwd = "/") {
   const c = cli(env, cwd);

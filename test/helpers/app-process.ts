@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./net.js";
+import { freePort } from "../../src/util/free-port.js";
 
 export { freePort };
 

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./net.js";
+import { freePort } from "../../src/util/free-port.js";
 
 export interface PostgresCluster {
   url: string;

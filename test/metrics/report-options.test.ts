@@ -86,6 +86,11 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
     const [docs, shopRecord] = await store.listRepositories(1);
     expect(docs?.metricSettings).toBeNull();
     expect(shopRecord?.metricSettings).toEqual(shop);
+    // One repository, by id or by name in any case, only within its own installation.
+    expect(await store.getRepository(1, 10)).toMatchObject({ fullName: "acme/shop", metricSettings: shop });
+    expect(await store.getRepository(2, 10)).toBeNull();
+    expect(await store.findRepository(1, "ACME/Shop")).toMatchObject({ id: 10 });
+    expect(await store.findRepository(2, "acme/shop")).toBeNull();
     await store.recordInstallationMinGroupSize(1, 4, NOW);
     await store.recordInstallationMinGroupSize(3, 4, NOW); // no such installation: nothing happens
     expect((await store.getInstallation(1))?.minGroupSize).toBe(4);
