@@ -38,7 +38,6 @@ const work = join(root, "bench/.work");
 
 // ---- a deterministic, realistic ledger ------------------------------------------------------------
 
-
 const VERBS = ["Fix", "Add", "Remove", "Refactor", "Update", "Improve", "Handle", "Document", "Test", "Rename"];
 const THINGS = [
   "race in cache invalidation",
