@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   GIT_LOG_FORMAT,
@@ -9,7 +10,7 @@ import {
   readGitLog,
   readGitLogBatches,
 } from "../../src/cli/git-log.js";
-import { type FakeCommit, makeRepo, removeTempDirs } from "../helpers/git-repo.js";
+import { type FakeCommit, makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
 // ---- small real repositories, immune to the machine's git configuration ------------------------------
 
@@ -308,6 +309,85 @@ describe("readGitLog", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(GitLogError);
+    expect(error).toMatchObject({ message: "bad revision 'nope..HEAD'", exitCode: 128, commitsRead: 0 });
+  });
+});
+
+describe("readGitLog and stdbuf", () => {
+  /** The first executable `name` on this machine's PATH. */
+  const onPath = (name: string) =>
+    (process.env.PATH ?? "")
+      .split(delimiter)
+      .map((dir) => join(dir, name))
+      .find((file) => existsSync(file));
+  const realGit = onPath("git") as string;
+  const realStdbuf = onPath("stdbuf");
+
+  /** A directory for PATH holding `git` (unless left out) and a `stdbuf` script (when given). */
+  function binDir(options: { git?: boolean; stdbuf?: string }): string {
+    const dir = tempDir("shipledger-bin-");
+    if (options.git !== false) symlinkSync(realGit, join(dir, "git"));
+    if (options.stdbuf !== undefined) {
+      writeFileSync(join(dir, "stdbuf"), `#!/bin/sh\n${options.stdbuf}\n`);
+      chmodSync(join(dir, "stdbuf"), 0o755);
+    }
+    return dir;
+  }
+
+  const repo = makeRepo([
+    { mark: 1, author: "Ann <ann@example.com>", time: "1736503200 +0000", message: "Root\n" },
+    {
+      mark: 2,
+      author: "Ben <ben@example.com>",
+      time: "1736503300 +0000",
+      message: "Second\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+      from: 1,
+    },
+  ]);
+  const expected = () => collect(readGitLog({ repository: repo.dir, env: repo.env }));
+
+  it("reads the same commits with no stdbuf on PATH", async () => {
+    const commits = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, PATH: binDir({}) } }));
+    expect(commits).toEqual(await expected());
+    expect(commits.map((c) => c.message)).toEqual([
+      "Second\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+      "Root\n",
+    ]);
+  });
+
+  it.runIf(realStdbuf !== undefined)("runs git under stdbuf when there is one, with a larger buffer", async () => {
+    const log = join(tempDir(), "calls");
+    const bin = binDir({ stdbuf: `echo "$@" >> '${log}'\nexec '${realStdbuf}' "$@"` });
+    const commits = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, PATH: bin } }));
+    expect(commits).toEqual(await expected());
+    expect(readFileSync(log, "utf8")).toMatch(/^-o65536 git -C .* log -z /);
+  });
+
+  it("falls back to git alone when stdbuf is broken, and stops trying it", async () => {
+    const log = join(tempDir(), "calls");
+    const bin = binDir({
+      stdbuf: `echo called >> '${log}'\necho "stdbuf: failed to find 'libstdbuf.so'" >&2\nexit 125`,
+    });
+    const env = { ...repo.env, PATH: bin };
+    expect(await collect(readGitLog({ repository: repo.dir, env }))).toEqual(await expected());
+    expect(await collect(readGitLog({ repository: repo.dir, env }))).toEqual(await expected());
+    expect(readFileSync(log, "utf8")).toBe("called\n"); // once: the second scan went straight to git
+  });
+
+  it.runIf(realStdbuf !== undefined)("says git is missing when only stdbuf is on PATH", async () => {
+    const bin = tempDir("shipledger-bin-");
+    symlinkSync(realStdbuf as string, join(bin, "stdbuf"));
+    const error = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, PATH: bin } })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GitLogError);
+    expect(error).toMatchObject({ message: "git was not found on PATH", exitCode: null, commitsRead: 0 });
+  });
+
+  it("reports git's own failure under stdbuf, not a stdbuf failure", async () => {
+    const error = await collect(readGitLog({ repository: repo.dir, revs: ["nope..HEAD"], env: repo.env })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ message: "bad revision 'nope..HEAD'", exitCode: 128, commitsRead: 0 });
   });
 });
