@@ -23,7 +23,14 @@ import {
   PERSON_TRAILER_KEYS,
 } from "./agents.js";
 import { compileGlob, type Glob } from "./glob.js";
-import { clip, findPrefixedLinks, findSessionLinks, sessionFromTrailer, sessionsFromBranch } from "./sessions.js";
+import {
+  clip,
+  escapeLiteral,
+  findPrefixedLinks,
+  findSessionLinks,
+  sessionFromTrailer,
+  sessionsFromBranch,
+} from "./sessions.js";
 import { splitMessage, type Trailer } from "./trailers.js";
 import type {
   AgentSession,
@@ -143,11 +150,17 @@ const glob = (pattern: string): Glob => compileGlob(pattern, { caseInsensitive: 
 
 /** A phrase searched case-insensitively, and a character of it that case cannot change. */
 interface Phrase {
-  lower: string;
+  /**
+   * The phrase as an escaped literal, case-insensitive as JavaScript's `i` flag is (`é` matches
+   * `É`): no text is lower-cased to search it. Never a configured regular expression; without the
+   * `u` flag a literal is searched with a Boyer-Moore skip, so even a hostile 150-character phrase
+   * costs about as much as indexOf.
+   */
+  pattern: RegExp;
   /**
    * An ASCII character of the phrase other than a letter (punctuation first, then a digit, then a
-   * space: `[` in `generated with [claude code]`), or "". Lower-casing maps no other character to
-   * one of these, so a text without it cannot hold the phrase and is not lower-cased for it.
+   * space: `[` in `generated with [claude code]`), or "". No other character matches one of these
+   * in any case, so a text without it cannot hold the phrase and is not searched for it.
    */
   anchor: string;
 }
@@ -166,7 +179,7 @@ function phrase(text: string): Phrase {
       anchor = lower.charAt(i);
     }
   }
-  return { lower, anchor };
+  return { pattern: new RegExp(escapeLiteral(lower), "i"), anchor };
 }
 
 class Engine {
@@ -511,34 +524,30 @@ class Engine {
 
   /**
    * Session links and configured phrases/links in a text (subject, body, PR title, PR body).
-   * `lowerText` is `text.toLowerCase()`, computed here (only if needed) when the caller has not.
    */
-  private text(found: Sink, source: EvidenceSource, text: string, lowerText?: string): void {
+  private text(found: Sink, source: EvidenceSource, text: string): void {
     if (text === "") return;
-    let lower = lowerText;
     for (const marker of this.of("text", source)) {
       for (const phrase of marker.match.phrases) {
         if (!text.includes(phrase.anchor)) continue;
-        lower ??= text.toLowerCase();
-        const at = lower.indexOf(phrase.lower);
+        const at = text.search(phrase.pattern);
         if (at >= 0) {
           found.add(marker, { source, text: lineAround(text, at) });
           break;
         }
       }
     }
-    this.links(found, source, text, lower);
+    this.links(found, source, text);
   }
 
-  /** `lowerText` is `text.toLowerCase()`, computed here (only if needed) when the caller has not. */
-  private links(found: Sink, source: EvidenceSource, text: string, lowerText?: string): void {
-    for (const link of findSessionLinks(text, undefined, lowerText)) {
+  private links(found: Sink, source: EvidenceSource, text: string): void {
+    for (const link of findSessionLinks(text)) {
       const marker = this.byId.get(link.marker);
       if (marker?.where.has(source)) found.add(marker, { source, text: link.text, session: link.session });
     }
     const configured = this.of("link", source);
     if (configured.length === 0) return;
-    const lower = lowerText ?? text.toLowerCase();
+    const lower = text.toLowerCase();
     for (const marker of configured) {
       for (const prefix of marker.match.prefixes) {
         for (const hit of findPrefixedLinks(text, lower, prefix)) {
@@ -637,9 +646,8 @@ class Engine {
       authorAgent ??= marker.agent;
       found.add(marker, { source: "pr-author", text: login });
     }
-    this.text(found, "pr-title", change.title, change.title.toLowerCase());
-    const body = change.body ?? "";
-    this.text(found, "pr-body", body, body.toLowerCase());
+    this.text(found, "pr-title", change.title);
+    this.text(found, "pr-body", change.body ?? "");
     this.branch(found, change.headRef);
     for (const label of change.labels.slice(0, MAX_LABELS)) {
       const name = label.slice(0, MAX_FIELD);

@@ -24,6 +24,8 @@ interface LinkFinder {
   pattern: RegExp;
   /** Lower-case text that every match contains (the link's host), or null when none is known. */
   needle: string | null;
+  /** `needle` found in any ASCII case, without lower-casing the text. */
+  hasNeedle: RegExp | null;
 }
 
 function markerOf(agent: Agent, kind: string): string | undefined {
@@ -62,8 +64,15 @@ const linkFinders: LinkFinder[] = AGENTS.flatMap((agent) => {
   const marker = markerOf(agent, "session-link");
   if (!link || !marker) return [];
   const flags = link.flags.includes("g") ? link.flags : `${link.flags}g`;
-  return [{ agent, marker, pattern: new RegExp(link.source, flags), needle: requiredHost(link) }];
+  const needle = requiredHost(link);
+  const hasNeedle = needle === null ? null : new RegExp(escapeLiteral(needle), "i");
+  return [{ agent, marker, pattern: new RegExp(link.source, flags), needle, hasNeedle }];
 });
+
+/** `text` as a RegExp matching exactly it (valid with or without the `u` flag). */
+export function escapeLiteral(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
 
 /** Each agent's session link pattern and its marker, for a test to search texts without shortcuts. */
 export function sessionLinkPatterns(): { marker: string; pattern: RegExp }[] {
@@ -79,7 +88,7 @@ export function sessionLinkPatterns(): { marker: string; pattern: RegExp }[] {
 const anyNeedle = (() => {
   const needles = [...new Set(linkFinders.flatMap((f) => (f.needle === null ? [] : [f.needle])))];
   if (needles.length === 0) return null;
-  return new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "i");
+  return new RegExp(needles.map(escapeLiteral).join("|"), "i");
 })();
 
 const sessionTrailerKeys = new Map<string, { agent: Agent; marker: string }>();
@@ -110,26 +119,14 @@ function withUrl(agent: Agent, id: string, url: string | undefined): AgentSessio
   return resolved === undefined ? { agent: agent.id, id } : { agent: agent.id, id, url: resolved };
 }
 
-/**
- * Every known agent's session links in a text, in order of appearance per agent. `lowerText`, the
- * text lower-cased, may be passed when the caller has it.
- */
-export function findSessionLinks(
-  text: string,
-  limit = MAX_LINKS_PER_TEXT,
-  lowerText?: string,
-): readonly FoundSession[] {
+/** Every known agent's session links in a text, in order of appearance per agent. */
+export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT): readonly FoundSession[] {
   let found: FoundSession[] | null = null; // made on the first find: most texts name no session
   // Every required host ends with "/": one scan rules them all out in a text without a slash, and
   // one more in a text that names none of them.
   const hosts = text.includes("/") && (anyNeedle === null || anyNeedle.test(text));
-  let lower = lowerText;
   for (const finder of linkFinders) {
-    if (finder.needle !== null) {
-      if (!hosts) continue;
-      lower ??= text.toLowerCase();
-      if (!lower.includes(finder.needle)) continue;
-    }
+    if (finder.hasNeedle !== null && !(hosts && finder.hasNeedle.test(text))) continue;
     const pattern = finder.pattern;
     pattern.lastIndex = 0;
     let count = 0;

@@ -148,13 +148,12 @@ function rawDateMs(raw: string): number {
 }
 
 /** A full sha: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
-function isSha(text: string): boolean {
-  if (text.length !== 40 && text.length !== 64) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** Parents as `%P` prints them: full shas, each after a space but the first. */
+function parentList(parents: string): string[] {
+  // One parent, as nearly all commits have: no split.
+  return parents === "" ? [] : parents.length <= 64 ? [parents] : parents.split(" ");
 }
 
 /** Thrown when `git log` fails; `stderr` is what git said, `exitCode` its status. */
@@ -342,14 +341,14 @@ export function decodeRecords(records: Records, maxFieldLength = DEFAULT_MAX_FIE
       truncated = true;
     }
     const sha = fields[0] ?? "";
-    if (!isSha(sha)) throw new Error(`unexpected git log output (expected a commit sha, got ${preview(sha)})`);
+    if (!SHA.test(sha)) throw new Error(`unexpected git log output (expected a commit sha, got ${preview(sha)})`);
     const parents = fields[1] ?? "";
     const authorDate = fields[4] ?? "";
     const committerDate = fields[7] ?? "";
     const authorIso = isoDate(authorDate);
     commits.push({
       sha,
-      parents: parents === "" ? [] : parents.split(" "),
+      parents: parentList(parents),
       author: { name: fields[2] ?? "", email: fields[3] ?? "", date: authorIso },
       committer: {
         name: fields[5] ?? "",

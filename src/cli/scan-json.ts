@@ -63,9 +63,16 @@ const NOTHING_FOUND = ',"ai":false,"agents":[],"models":[],"sessions":[],"eviden
 
 /** One line of `scan --format jsonl` (without its newline). */
 export function commitLine(commit: GitCommit, trailers: readonly Trailer[], attribution: CommitAttribution): string {
+  const { author, committer } = commit;
+  const authorJson = person(author);
+  // Most commits are committed by their author, at the same time: the same JSON.
+  const committerJson =
+    committer.name === author.name && committer.email === author.email && committer.date === author.date
+      ? authorJson
+      : person(committer);
   const head =
-    `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${person(commit.author)}` +
-    `,"committer":${person(commit.committer)},"trailers":${list(trailers, trailer)}`;
+    `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${authorJson}` +
+    `,"committer":${committerJson},"trailers":${list(trailers, trailer)}`;
   const { ai, evidence: found, ignored: notCounted } = attribution;
   if (!ai && found.length === 0 && notCounted.length === 0 && !attribution.authorIgnored && !commit.truncated) {
     return head + NOTHING_FOUND;

@@ -365,6 +365,24 @@ describe("configuration", () => {
     expect(attributeChange(change({ labels: ["ai-assisted"] }), [], repo).ai).toBe(false);
   });
 
+  it("finds a phrase in any case, and quotes the line it is on", () => {
+    const repo = config({ agents: [{ id: "kit", text: ["made with kit [v2]", "généré par kit"] }] });
+    const cases: [string, string | null][] = [
+      ["Fix\n\nİİİ first line\nMADE WITH KIT [V2] here\nlast", "MADE WITH KIT [V2] here"],
+      ["Fix\n\nGÉNÉRÉ PAR KIT, relu.", "GÉNÉRÉ PAR KIT, relu."],
+      ["Fix\n\nmade with kit v2", null], // no bracket: the anchor rules it out
+      ["Fix\n\nmade  with kit [v2]", null],
+    ];
+    for (const [message, line] of cases) {
+      const evidence = attributeCommit(commit(message), repo).evidence.find((e) => e.marker === "kit/config/text");
+      expect(evidence?.text ?? null, message).toBe(line);
+    }
+    const footer = "Add\n\n🤖 GENERATED WITH [CLAUDE CODE](https://claude.com/claude-code)\n";
+    expect(attributeCommit(commit(footer)).evidence).toMatchObject([
+      { marker: "claude-code/footer", text: "🤖 GENERATED WITH [CLAUDE CODE](https://claude.com/claude-code)" },
+    ]);
+  });
+
   describe("a configured agent", () => {
     const repo = config({
       agents: [
