@@ -789,18 +789,18 @@ function aggregate(evidence: Evidence[], ignored: IgnoredEvidence[]): Attributio
       known.url = e.session.url;
     }
   }
-  return {
-    ai: evidence.length > 0,
-    agents: sortedUnique(evidence.map((e) => e.agent)),
-    models: sortedUnique(evidence.flatMap((e) => (e.model ? [e.model] : []))),
-    sessions,
-    evidence,
-    ignored,
-  };
+  const agents: string[] = [];
+  const models: string[] = [];
+  for (const e of evidence) {
+    if (!agents.includes(e.agent)) agents.push(e.agent);
+    if (e.model !== undefined && !models.includes(e.model)) models.push(e.model);
+  }
+  return { ai: true, agents: sorted(agents), models: sorted(models), sessions, evidence, ignored };
 }
 
-function sortedUnique(values: string[]): string[] {
-  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/** Sorted by UTF-16 code units, in place (the few agents or models of one change). */
+function sorted(values: string[]): string[] {
+  return values.length < 2 ? values : values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 // ---- text helpers -------------------------------------------------------------------------------

@@ -345,16 +345,24 @@ export function decodeRecords(records: Records, maxFieldLength = DEFAULT_MAX_FIE
     const parents = fields[1] ?? "";
     const authorDate = fields[4] ?? "";
     const committerDate = fields[7] ?? "";
-    const authorIso = isoDate(authorDate);
+    const author: GitPerson = { name: fields[2] ?? "", email: fields[3] ?? "", date: isoDate(authorDate) };
+    const committerName = fields[5] ?? "";
+    const committerEmail = fields[6] ?? "";
+    // Most commits are committed by their author at the same time: one object for both, which
+    // every later comparison of the two finds equal at once.
+    const committer: GitPerson =
+      committerDate === authorDate && committerName === author.name && committerEmail === author.email
+        ? author
+        : {
+            name: committerName,
+            email: committerEmail,
+            date: committerDate === authorDate ? author.date : isoDate(committerDate),
+          };
     commits.push({
       sha,
       parents: parentList(parents),
-      author: { name: fields[2] ?? "", email: fields[3] ?? "", date: authorIso },
-      committer: {
-        name: fields[5] ?? "",
-        email: fields[6] ?? "",
-        date: committerDate === authorDate ? authorIso : isoDate(committerDate),
-      },
+      author,
+      committer,
       authorTime: rawDateMs(authorDate),
       message: fields[8] ?? "",
       truncated,

@@ -65,11 +65,8 @@ const NOTHING_FOUND = ',"ai":false,"agents":[],"models":[],"sessions":[],"eviden
 export function commitLine(commit: GitCommit, trailers: readonly Trailer[], attribution: CommitAttribution): string {
   const { author, committer } = commit;
   const authorJson = person(author);
-  // Most commits are committed by their author, at the same time: the same JSON.
-  const committerJson =
-    committer.name === author.name && committer.email === author.email && committer.date === author.date
-      ? authorJson
-      : person(committer);
+  // git-log.ts gives the author's object for a committer who is the author, at the same time.
+  const committerJson = committer === author ? authorJson : person(committer);
   const head =
     `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${authorJson}` +
     `,"committer":${committerJson},"trailers":${list(trailers, trailer)}`;
