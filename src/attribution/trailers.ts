@@ -194,26 +194,37 @@ function findBlockStart(text: string, len: number, titleEnd: number): number {
   return len;
 }
 
-function trimRange(text: string, start: number, end: number): [number, number] {
+/** The first position in text[start, end) that is not git whitespace, or end. */
+function skipSpaces(text: string, start: number, end: number): number {
   let s = start;
+  while (s < end && isSpace(text.charCodeAt(s))) s++;
+  return s;
+}
+
+/** The end of text[start, end) without its trailing git whitespace. */
+function dropSpaces(text: string, start: number, end: number): number {
   let e = end;
-  while (s < e && isSpace(text.charCodeAt(s))) s++;
-  while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
-  return [s, e];
+  while (e > start && isSpace(text.charCodeAt(e - 1))) e--;
+  return e;
+}
+
+/** text[start, end) without leading and trailing git whitespace. */
+function trimmed(text: string, start: number, end: number): string {
+  const s = skipSpaces(text, start, end);
+  return text.slice(s, dropSpaces(text, s, end));
 }
 
 /** The value from after the separator to end, trimmed and unfolded (git's unfold_value). */
 function unfoldValue(text: string, start: number, end: number): string {
-  const [s, e] = trimRange(text, start, end);
+  const s = skipSpaces(text, start, end);
+  const e = dropSpaces(text, s, end);
   let out = "";
   let chunk = s;
-  for (let i = s; i < e; i++) {
-    if (text.charCodeAt(i) !== LF) continue;
-    out += `${text.slice(chunk, i)} `;
-    let j = i + 1;
-    while (j < e && isSpace(text.charCodeAt(j))) j++;
-    chunk = j;
-    i = j - 1;
+  // Each newline inside the value, and the blanks after it, become one space. The value's own
+  // line ends just after e, so no search runs past it.
+  for (let nl = text.indexOf("\n", s); nl !== -1 && nl < e; nl = text.indexOf("\n", chunk)) {
+    out += `${text.slice(chunk, nl)} `;
+    chunk = skipSpaces(text, nl + 1, e);
   }
   // The value was trimmed first, so a folded value cannot start or end with the joining space.
   return out + text.slice(chunk, e);
@@ -234,8 +245,7 @@ function parseBlock(text: string, start: number, end: number): Trailer[] {
       while (itemEnd < end && isSpace(text.charCodeAt(itemEnd))) {
         itemEnd = Math.min(nextLine(text, itemEnd), end);
       }
-      const [ks, ke] = trimRange(text, pos, pos + sep);
-      trailers.push({ key: text.slice(ks, ke), value: unfoldValue(text, pos + sep + 1, itemEnd) });
+      trailers.push({ key: trimmed(text, pos, pos + sep), value: unfoldValue(text, pos + sep + 1, itemEnd) });
     }
     pos = itemEnd;
   }
@@ -285,22 +295,19 @@ export function splitMessage(message: string): {
   let subject: string;
   if (nextLine(text, 0) >= titleEnd) {
     // A title of one line, as nearly all are.
-    const [s, e] = trimRange(text, 0, titleEnd);
-    subject = text.slice(s, e);
+    subject = trimmed(text, 0, titleEnd);
   } else {
     const subjectLines: string[] = [];
     for (let pos = 0; pos < titleEnd; ) {
       const lineEnd = Math.min(nextLine(text, pos), titleEnd);
-      const [s, e] = trimRange(text, pos, lineEnd);
-      if (e > s) subjectLines.push(text.slice(s, e));
+      const line = trimmed(text, pos, lineEnd);
+      if (line !== "") subjectLines.push(line);
       pos = lineEnd;
     }
     subject = subjectLines.join(" ");
   }
-  const [bs, be] = trimRange(text, titleEnd, blockStart);
-  const [ts, te] = trimRange(text, end, text.length);
-  const main = text.slice(bs, be);
-  const after = te > ts ? text.slice(ts, te) : "";
+  const main = trimmed(text, titleEnd, blockStart);
+  const after = trimmed(text, end, text.length);
   const body = after === "" ? main : main === "" ? after : `${main}\n\n${after}`;
   return { subject, body, trailers: parseBlock(text, blockStart, end) };
 }
