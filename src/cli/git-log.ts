@@ -92,8 +92,10 @@ function civilDay(days: number): string {
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const mp = Math.floor((5 * dayOfYear + 2) / 153);
   const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  // March-based months to calendar ones without a branch (mp 10 and 11 are January and February of
+  // the next year), so that no month of the year is a path the compiled code has not seen.
+  const month = ((mp + 2) % 12) + 1;
+  const year = yearOfEra + era * 400 + Math.floor(mp / 10);
   return `${digits4(year)}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`;
 }
 
