@@ -288,7 +288,13 @@ console.log(
   `git log --format='%H%x00%B'    median ${ms(reference).toFixed(0)} ms${cpu(reference)}  (runs: ${fmt(reference)})`,
 );
 console.log(`shipledger scan --format jsonl  median ${ms(scans).toFixed(0)} ms${cpu(scans)}  (runs: ${fmt(scans)})`);
+const best = (list) => Math.min(...list.map((r) => r.ms));
 console.log(`ratio scan / git log: ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x)`);
+// Other processes only ever add time, and more to the scan (both cores) than to git (one): the
+// best runs show what is left when they interfere least. The target stays on the medians.
+console.log(
+  `ratio of the best runs: ${(best(scans) / best(reference)).toFixed(2)}x (${best(scans).toFixed(0)} / ${best(reference).toFixed(0)} ms)`,
+);
 console.log(
   `scan peak RSS: ${rss.toFixed(1)} MB (${hasTimeV ? "/usr/bin/time -v, max of node and git" : "VmHWM of node"}; target < ${TARGET_RSS_MB} MB)`,
 );
