@@ -150,23 +150,31 @@ const glob = (pattern: string): Glob => compileGlob(pattern, { caseInsensitive: 
 
 /** A phrase searched case-insensitively, and a character of it that case cannot change. */
 interface Phrase {
+  lower: string;
   /**
-   * The phrase as an escaped literal, case-insensitive as JavaScript's `i` flag is (`é` matches
-   * `É`): no text is lower-cased to search it. Never a configured regular expression; without the
-   * `u` flag a literal is searched with a Boyer-Moore skip, so even a hostile 150-character phrase
-   * costs about as much as indexOf.
+   * For a phrase of ASCII characters (every built-in one), the phrase as an escaped literal with
+   * the `i` flag: found without lower-casing the text, with a Boyer-Moore skip (even a hostile
+   * 150-character phrase costs about what indexOf does). Null for any other phrase, which is
+   * searched in the lower-cased text: lower-casing (`İ`, `ẞ`, the Kelvin sign) is not what the
+   * `i` flag folds, and a phrase must match the text it was copied from. A text holding one of
+   * the two characters that lower-case to ASCII letters (LOWERS_TO_ASCII) is lower-cased too.
    */
-  pattern: RegExp;
+  pattern: RegExp | null;
   /**
    * An ASCII character of the phrase other than a letter (punctuation first, then a digit, then a
-   * space: `[` in `generated with [claude code]`), or "". No other character matches one of these
-   * in any case, so a text without it cannot hold the phrase and is not searched for it.
+   * space: `[` in `generated with [claude code]`), or "". Lower-casing maps no other character to
+   * one of these, so a text without it cannot hold the phrase and is not searched for it.
    */
   anchor: string;
 }
 
+/** İ (lower-cased `i` and a combining dot) and the Kelvin sign (`k`). */
+const LOWERS_TO_ASCII = /[\u0130\u212a]/;
+
 function phrase(text: string): Phrase {
   const lower = text.toLowerCase();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: any character beyond ASCII
+  const ascii = !/[^\u0000-\u007f]/.test(text);
   let anchor = "";
   let best = 0;
   for (let i = 0; i < lower.length; i++) {
@@ -179,7 +187,7 @@ function phrase(text: string): Phrase {
       anchor = lower.charAt(i);
     }
   }
-  return { pattern: new RegExp(escapeLiteral(lower), "i"), anchor };
+  return { lower, pattern: ascii ? new RegExp(escapeLiteral(lower), "i") : null, anchor };
 }
 
 class Engine {
@@ -527,10 +535,16 @@ class Engine {
    */
   private text(found: Sink, source: EvidenceSource, text: string): void {
     if (text === "") return;
+    let lower: string | undefined;
     for (const marker of this.of("text", source)) {
       for (const phrase of marker.match.phrases) {
         if (!text.includes(phrase.anchor)) continue;
-        const at = text.search(phrase.pattern);
+        let at: number;
+        if (phrase.pattern !== null && !LOWERS_TO_ASCII.test(text)) at = text.search(phrase.pattern);
+        else {
+          lower ??= text.toLowerCase();
+          at = lower.indexOf(phrase.lower);
+        }
         if (at >= 0) {
           found.add(marker, { source, text: lineAround(text, at) });
           break;

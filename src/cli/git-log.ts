@@ -10,8 +10,7 @@
 // (src/attribution/trailers.ts; scan.ts reports them as git would, see git-trailers.ts).
 
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { statSync } from "node:fs";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
 export interface GitPerson {
@@ -427,34 +426,58 @@ const TURN_BYTES = 64 * 1024;
 /**
  * git writes its log through stdio, whose buffer on a pipe is 4 KB: about 16,000 writes for the
  * 64 MB of a 100,000-commit history, each one a system call for git and a wake-up and a small read
- * for this process. coreutils' `stdbuf -o` (on Linux and most other Unix systems, not on macOS or
- * Windows) sets git's buffer to STDOUT_BUFFER bytes instead, which cut the scan's CPU time by about
- * a tenth (bench/README.md). Larger buffers measured slower: git then waits on a full pipe.
+ * for this process. GNU coreutils' stdbuf library, preloaded with `_STDBUF_O` set (exactly what
+ * `stdbuf -o` does, without running stdbuf), makes it STDOUT_BUFFER bytes instead, which cut the
+ * CPU time of reading a large history by about a quarter (bench/README.md). Larger buffers
+ * measured slower: git then waits on a full pipe. Where the library is not installed (macOS,
+ * Windows, a system without GNU coreutils) git runs as it is.
  */
 const STDOUT_BUFFER = 64 * 1024;
 
-/** `stdbuf` found on each PATH looked at (null: none there, or it failed once). */
-const stdbufOnPath = new Map<string, string | null>();
+/** Where distributions install GNU coreutils' libstdbuf.so (stdbuf's own PKGLIBEXECDIR). */
+export const STDBUF_LIBRARIES: readonly string[] = [
+  "/usr/libexec/coreutils/libstdbuf.so",
+  "/usr/lib/coreutils/libstdbuf.so",
+  "/usr/lib64/coreutils/libstdbuf.so",
+  "/usr/local/libexec/coreutils/libstdbuf.so",
+];
 
-function findStdbuf(env: NodeJS.ProcessEnv): string | null {
-  if (process.platform === "win32") return null;
-  const path = env.PATH ?? "";
-  let found = stdbufOnPath.get(path);
-  if (found !== undefined) return found;
-  found = null;
-  for (const dir of path.split(delimiter)) {
-    if (dir === "" || !dir.startsWith("/")) continue; // a relative PATH entry depends on the cwd
-    const candidate = join(dir, "stdbuf");
-    try {
-      accessSync(candidate, constants.X_OK);
-      found = candidate;
-      break;
-    } catch {
-      // not here
+let stdbufLibrary: string | null | undefined;
+
+/**
+ * The first of `candidates` that is a regular file owned by root and writable by no one else (it
+ * is loaded into git, so nobody but root may be able to change it), or null. Looked up once.
+ */
+export function findStdbufLibrary(candidates: readonly string[] = STDBUF_LIBRARIES): string | null {
+  if (candidates === STDBUF_LIBRARIES && stdbufLibrary !== undefined) return stdbufLibrary;
+  let found: string | null = null;
+  if (process.platform === "linux") {
+    for (const path of candidates) {
+      try {
+        const stat = statSync(path);
+        if (stat.isFile() && stat.uid === 0 && (stat.mode & 0o022) === 0) {
+          found = path;
+          break;
+        }
+      } catch {
+        // not installed there
+      }
     }
   }
-  stdbufOnPath.set(path, found);
+  if (candidates === STDBUF_LIBRARIES) stdbufLibrary = found;
   return found;
+}
+
+/** The environment for git log: no flush per commit, and a 64 KB stdout buffer where possible. */
+export function gitLogEnv(env: NodeJS.ProcessEnv, library = findStdbufLibrary()): NodeJS.ProcessEnv {
+  // GIT_FLUSH=0: git flushes stdout after every commit when it is a pipe; that costs a write and a
+  // wake-up of this process per commit, about half the time of a large scan.
+  const result: NodeJS.ProcessEnv = { ...env, GIT_FLUSH: "0" };
+  if (library === null) return result;
+  // As stdbuf does: the library after any the user preloads.
+  result.LD_PRELOAD = env.LD_PRELOAD ? `${env.LD_PRELOAD}:${library}` : library;
+  result._STDBUF_O = String(STDOUT_BUFFER);
+  return result;
 }
 
 /**
@@ -469,37 +492,8 @@ export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator
   for (const setting of PINNED_CONFIG) args.push("-c", setting);
   args.push("log", "-z", "--no-color", "--date=raw", `--format=${GIT_LOG_FORMAT}`, "--end-of-options");
   args.push(...(options.revs ?? ["HEAD"]), "--");
-
-  // GIT_FLUSH=0: git flushes stdout after every commit when it is a pipe; that costs a write and a
-  // wake-up of this process per commit, about half the time of a large scan.
-  const env: NodeJS.ProcessEnv = { ...options.env, GIT_FLUSH: "0" };
-  const stdbuf = findStdbuf(env);
-  if (stdbuf === null) {
-    yield* runLog("git", args, env, options.maxFieldLength);
-    return;
-  }
-  try {
-    yield* runLog(stdbuf, [`-o${STDOUT_BUFFER}`, "git", ...args], env, options.maxFieldLength);
-  } catch (error) {
-    if (!(error instanceof StdbufFailure)) throw error;
-    // stdbuf itself could not run git (a broken install): forget it and run git as it is, which
-    // also gives git's own error when git is what is missing.
-    stdbufOnPath.set(env.PATH ?? "", null);
-    yield* runLog("git", args, env, options.maxFieldLength);
-  }
-}
-
-/** Thrown by runLog when stdbuf, not git, failed: nothing was printed and the exit code is stdbuf's. */
-class StdbufFailure extends Error {}
-
-/** Runs `command` (git, or stdbuf running git) and yields git log's records as they come. */
-async function* runLog(
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  maxFieldLength: number | undefined,
-): AsyncGenerator<Records, void, undefined> {
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const env = gitLogEnv(options.env);
+  const child = spawn("git", args, { env, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
     child.once("error", (error) => resolve({ code: null, error }));
     child.once("close", (code) => resolve({ code }));
@@ -510,11 +504,10 @@ async function* runLog(
     if (stderr.length < 8192) stderr += text;
   });
 
-  const framer = new RecordFramer(maxFieldLength);
+  const framer = new RecordFramer(options.maxFieldLength);
   const stdout = child.stdout;
   const queue: Buffer[] = [];
   let queued = 0;
-  let bytesRead = 0;
   let ended = false;
   let wake: (() => void) | null = null;
   const notify = () => {
@@ -525,7 +518,6 @@ async function* runLog(
   stdout.on("data", (chunk: Buffer) => {
     queue.push(chunk);
     queued += chunk.length;
-    bytesRead += chunk.length;
     if (queued >= READ_AHEAD) stdout.pause();
     notify();
   });
@@ -564,11 +556,6 @@ async function* runLog(
     }
     const { code, error } = await exited;
     const count = framer.records;
-    // stdbuf's own failures (125: it could not set up, 126/127: it could not run git) are codes
-    // git log never exits with.
-    if (command !== "git" && bytesRead === 0 && (error || (code !== null && code >= 125 && code <= 127))) {
-      throw new StdbufFailure(stderr);
-    }
     if (error) {
       const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
       throw new GitLogError(missing ? "git was not found on PATH" : `git: ${error.message}`, stderr, null, count);

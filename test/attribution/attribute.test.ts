@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attributeChange, attributeCommit } from "../../src/attribution/attribute.js";
 import type { ChangeInput, CommitInput, Identity } from "../../src/attribution/types.js";
@@ -365,6 +366,24 @@ describe("configuration", () => {
     expect(attributeChange(change({ labels: ["ai-assisted"] }), [], repo).ai).toBe(false);
   });
 
+  it("finds a configured phrase exactly where the lower-cased text holds the lower-cased phrase", () => {
+    // Letters whose cases fold differently (İ, ẞ, ß, the Kelvin sign), ASCII, and anchors.
+    const char = fc.constantFrom(..."aAkKsSiIéÉß[] -", "İ", "ẞ", "\u212A");
+    const phraseText = fc.array(char, { minLength: 3, maxLength: 6 }).map((c) => c.join(""));
+    const body = fc.array(char, { maxLength: 40 }).map((c) => c.join(""));
+    fc.assert(
+      fc.property(phraseText, body, (configured, text) => {
+        fc.pre(configured.trim().length > 0);
+        const own = config({ agents: [{ id: "kit", text: [configured] }] });
+        const found = attributeCommit(commit(`Fix\n\nx ${text} y`), own).evidence.some(
+          (e) => e.marker === "kit/config/text",
+        );
+        expect(found).toBe(`x ${text} y`.toLowerCase().includes(configured.toLowerCase()));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it("finds a phrase in any case, and quotes the line it is on", () => {
     const repo = config({ agents: [{ id: "kit", text: ["made with kit [v2]", "généré par kit"] }] });
     const cases: [string, string | null][] = [
@@ -376,6 +395,21 @@ describe("configuration", () => {
     for (const [message, line] of cases) {
       const evidence = attributeCommit(commit(message), repo).evidence.find((e) => e.marker === "kit/config/text");
       expect(evidence?.text ?? null, message).toBe(line);
+    }
+    // Phrases beyond ASCII match the text they were copied from, and lower-case as before.
+    for (const [configured, text] of [
+      ["İstanbul [bot]", "Drafted by İstanbul [bot] today"],
+      ["\u212Aelvin [bot]", "Drafted by \u212Aelvin [bot] today"],
+      ["GROẞ [bot]", "Drafted by GROẞ [bot] today"],
+      ["straße [x]", "Drafted by STRAẞE [X] today"],
+      ["kit [bot]", "Drafted by \u212AIT [bot] today"], // the Kelvin sign lower-cases to k
+    ]) {
+      const own = config({ agents: [{ id: "kit", text: [configured] }] });
+      const evidence = attributeCommit(commit(`Fix\n\n${text}`), own).evidence;
+      expect(
+        evidence.map((e) => e.marker),
+        configured,
+      ).toEqual(["kit/config/text"]);
     }
     const footer = "Add\n\n🤖 GENERATED WITH [CLAUDE CODE](https://claude.com/claude-code)\n";
     expect(attributeCommit(commit(footer)).evidence).toMatchObject([

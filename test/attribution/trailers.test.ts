@@ -83,6 +83,15 @@ describe("parseTrailers", () => {
         ],
       ],
       ["a line starting with a colon is not a trailer", "S\n\n:x\nFoo: y\n", []],
+      [
+        "a tab before the colon, and an empty value at the very end",
+        "S\n\nFoo\t: a\nBar:",
+        [
+          ["Foo", "a"],
+          ["Bar", ""],
+        ],
+      ],
+      ["a long key", `S\n\n${"k".repeat(5000)}: v\n`, [["k".repeat(5000), "v"]]],
       ["an indented key is not a trailer", "S\n\n Foo: a\n", []],
       ["a URL line is a trailer to git", "S\n\nhttps://example.com/x\n", [["https", "//example.com/x"]]],
       [

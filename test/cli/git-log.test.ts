@@ -1,11 +1,13 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  findStdbufLibrary,
   GIT_LOG_FORMAT,
   type GitCommit,
   GitLogError,
   GitLogParser,
+  gitLogEnv,
   isoDate,
   readGitLog,
   readGitLogBatches,
@@ -141,6 +143,13 @@ describe("GitLogParser", () => {
     ["1736510400 +0000", "2025-01-10T12:00:00+00:00"], // the same instant in another zone: another day's text
     ["0 +0000", "1970-01-01T00:00:00+00:00"],
     ["951782400 +0000", "2000-02-29T00:00:00+00:00"], // a leap day
+    ["1677628799 +0000", "2023-02-28T23:59:59+00:00"], // the last second of February
+    ["1677628800 +0000", "2023-03-01T00:00:00+00:00"], // and the first of March
+    ["1677628800 -0100", "2023-02-28T23:00:00-01:00"], // the same instant, still February there
+    ["1709208000 +0000", "2024-02-29T12:00:00+00:00"],
+    ["946684799 +0000", "1999-12-31T23:59:59+00:00"], // the last second of a year
+    ["946684800 +0000", "2000-01-01T00:00:00+00:00"], // and the first of the next
+    ["1735689599 +0100", "2025-01-01T00:59:59+01:00"], // already next year in its zone
     ["4107542399 +1400", "2100-03-01T13:59:59+14:00"], // 2100 is not a leap year
     ["253402300799 +0000", "9999-12-31T23:59:59+00:00"],
     ["1736503200 +0099", "2025-01-10T11:39:00+00:99"], // minutes are not checked, as in git
@@ -313,27 +322,7 @@ describe("readGitLog", () => {
   });
 });
 
-describe("readGitLog and stdbuf", () => {
-  /** The first executable `name` on this machine's PATH. */
-  const onPath = (name: string) =>
-    (process.env.PATH ?? "")
-      .split(delimiter)
-      .map((dir) => join(dir, name))
-      .find((file) => existsSync(file));
-  const realGit = onPath("git") as string;
-  const realStdbuf = onPath("stdbuf");
-
-  /** A directory for PATH holding `git` (unless left out) and a `stdbuf` script (when given). */
-  function binDir(options: { git?: boolean; stdbuf?: string }): string {
-    const dir = tempDir("shipledger-bin-");
-    if (options.git !== false) symlinkSync(realGit, join(dir, "git"));
-    if (options.stdbuf !== undefined) {
-      writeFileSync(join(dir, "stdbuf"), `#!/bin/sh\n${options.stdbuf}\n`);
-      chmodSync(join(dir, "stdbuf"), 0o755);
-    }
-    return dir;
-  }
-
+describe("git's output buffer", () => {
   const repo = makeRepo([
     { mark: 1, author: "Ann <ann@example.com>", time: "1736503200 +0000", message: "Root\n" },
     {
@@ -344,50 +333,62 @@ describe("readGitLog and stdbuf", () => {
       from: 1,
     },
   ]);
-  const expected = () => collect(readGitLog({ repository: repo.dir, env: repo.env }));
+  const realGit = (process.env.PATH ?? "")
+    .split(delimiter)
+    .map((dir) => join(dir, "git"))
+    .find((file) => existsSync(file)) as string;
 
-  it("reads the same commits with no stdbuf on PATH", async () => {
-    const commits = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, PATH: binDir({}) } }));
-    expect(commits).toEqual(await expected());
-    expect(commits.map((c) => c.message)).toEqual([
-      "Second\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
-      "Root\n",
-    ]);
+  it("preloads GNU's stdbuf library only from a file that root owns and nobody else can write", () => {
+    const dir = tempDir("shipledger-lib-");
+    const open = join(dir, "open.so");
+    const sealed = join(dir, "sealed.so");
+    writeFileSync(open, "");
+    writeFileSync(sealed, "");
+    chmodSync(open, 0o666);
+    chmodSync(sealed, 0o644);
+    const expected = process.platform === "linux" && process.getuid?.() === 0 ? sealed : null;
+    expect(findStdbufLibrary([join(dir, "missing.so"), dir, open, sealed])).toBe(expected);
+    expect(findStdbufLibrary([join(dir, "missing.so")])).toBeNull();
   });
 
-  it.runIf(realStdbuf !== undefined)("runs git under stdbuf when there is one, with a larger buffer", async () => {
-    const log = join(tempDir(), "calls");
-    const bin = binDir({ stdbuf: `echo "$@" >> '${log}'\nexec '${realStdbuf}' "$@"` });
-    const commits = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, PATH: bin } }));
-    expect(commits).toEqual(await expected());
-    expect(readFileSync(log, "utf8")).toMatch(/^-o65536 git -C .* log -z /);
-  });
-
-  it("falls back to git alone when stdbuf is broken, and stops trying it", async () => {
-    const log = join(tempDir(), "calls");
-    const bin = binDir({
-      stdbuf: `echo called >> '${log}'\necho "stdbuf: failed to find 'libstdbuf.so'" >&2\nexit 125`,
+  it("sets git's buffer as stdbuf -o does, after any library the user preloads", () => {
+    const env = { PATH: "/bin", LD_PRELOAD: "/opt/mine.so" };
+    expect(gitLogEnv(env, "/usr/libexec/coreutils/libstdbuf.so")).toEqual({
+      PATH: "/bin",
+      GIT_FLUSH: "0",
+      LD_PRELOAD: "/opt/mine.so:/usr/libexec/coreutils/libstdbuf.so",
+      _STDBUF_O: "65536",
     });
-    const env = { ...repo.env, PATH: bin };
-    expect(await collect(readGitLog({ repository: repo.dir, env }))).toEqual(await expected());
-    expect(await collect(readGitLog({ repository: repo.dir, env }))).toEqual(await expected());
-    expect(readFileSync(log, "utf8")).toBe("called\n"); // once: the second scan went straight to git
+    expect(gitLogEnv({ PATH: "/bin" }, "/lib/x.so")).toMatchObject({ LD_PRELOAD: "/lib/x.so", _STDBUF_O: "65536" });
+    expect(gitLogEnv({ PATH: "/bin" }, null)).toEqual({ PATH: "/bin", GIT_FLUSH: "0" });
   });
 
-  it.runIf(realStdbuf !== undefined)("says git is missing when only stdbuf is on PATH", async () => {
-    const bin = tempDir("shipledger-bin-");
-    symlinkSync(realStdbuf as string, join(bin, "stdbuf"));
-    const error = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, PATH: bin } })).catch(
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(GitLogError);
-    expect(error).toMatchObject({ message: "git was not found on PATH", exitCode: null, commitsRead: 0 });
-  });
+  it.runIf(findStdbufLibrary() !== null)(
+    "runs git with the library preloaded, and reads the same commits",
+    async () => {
+      // A git on PATH that records what it was given, then runs the real one.
+      const bin = tempDir("shipledger-bin-");
+      const log = join(bin, "env");
+      writeFileSync(
+        join(bin, "git"),
+        `#!/bin/sh\necho "$LD_PRELOAD $_STDBUF_O $GIT_FLUSH" >> '${log}'\nexec '${realGit}' "$@"\n`,
+      );
+      chmodSync(join(bin, "git"), 0o755);
+      const plain = await collect(readGitLog({ repository: repo.dir, env: repo.env }));
+      const spied = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, PATH: bin } }));
+      expect(spied).toEqual(plain);
+      expect(spied.map((c) => c.message)).toEqual([
+        "Second\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+        "Root\n",
+      ]);
+      expect(readFileSync(log, "utf8")).toBe(`${findStdbufLibrary()} 65536 0\n`);
+    },
+  );
 
-  it("reports git's own failure under stdbuf, not a stdbuf failure", async () => {
-    const error = await collect(readGitLog({ repository: repo.dir, revs: ["nope..HEAD"], env: repo.env })).catch(
-      (e: unknown) => e,
-    );
-    expect(error).toMatchObject({ message: "bad revision 'nope..HEAD'", exitCode: 128, commitsRead: 0 });
+  it("reads the same commits whatever library is preloaded, even one the loader refuses", async () => {
+    const bogus = join(tempDir("shipledger-lib-"), "not-a-library.so");
+    writeFileSync(bogus, "not an ELF file");
+    const commits = await collect(readGitLog({ repository: repo.dir, env: { ...repo.env, LD_PRELOAD: bogus } }));
+    expect(commits).toEqual(await collect(readGitLog({ repository: repo.dir, env: repo.env })));
   });
 });
