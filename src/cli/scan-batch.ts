@@ -62,8 +62,9 @@ export function commitRecord(commit: GitCommit, trailers: readonly Trailer[], at
 }
 
 /**
- * Attributes the commits of `records` (RecordFramer's output), adds them to `summary`, and returns
- * their jsonl lines as UTF-8, in one or more pieces (none unless the format is jsonl).
+ * Attributes the commits of `records` (RecordFramer's output). For `jsonl`, returns their lines as
+ * UTF-8, in one or more pieces; for `table` and `json`, adds them to `summary` (the only formats
+ * that print it) and returns nothing.
  */
 export function scanRecords(
   records: Records,
@@ -72,18 +73,21 @@ export function scanRecords(
   summary: ScanSummary,
   maxFieldLength?: number,
 ): Uint8Array[] {
+  const commits = decodeRecords(records, maxFieldLength);
+  if (format !== "jsonl") {
+    for (const commit of commits) {
+      // A GitCommit is a CommitInput (its people have no GitHub login).
+      summary.add(commit, attributeCommit(commit, options));
+    }
+    return [];
+  }
   // jsonl is about 1.2 bytes per byte of git log output; lines are checked against 3 bytes a unit.
   const lines = new LineSink(Math.max(64 * 1024, 2 * records.bytes.length));
-  for (const commit of decodeRecords(records, maxFieldLength)) {
+  for (const commit of commits) {
     // Split once: the engine and the jsonl trailers both need it.
     const split = splitMessage(commit.message);
-    // A GitCommit is a CommitInput (its people have no GitHub login).
     const attribution = attributeCommit(commit, options, split);
-    summary.add(commit, attribution);
-    if (format === "jsonl") {
-      const trailers = gitLogTrailers(commit.message, split.trailers);
-      lines.add(commitLine(commit, trailers, attribution));
-    }
+    lines.add(commitLine(commit, gitLogTrailers(commit.message, split.trailers), attribution));
   }
   return lines.end();
 }

@@ -67,10 +67,12 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     try {
       let scan: ScanRecords | null = null;
+      let commits = 0;
       for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
         scan ??= (await engine).scanRecords;
         for (const lines of scan(records, format, options, summary)) out.write(lines);
-        progress?.update(summary.commits);
+        commits += records.ends.length;
+        progress?.update(commits);
         if (out.size >= OUTPUT_BATCH) {
           await out.flush();
           if (out.closed) break; // the reader went away (`scan | head`): stop quietly

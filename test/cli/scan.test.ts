@@ -467,6 +467,15 @@ describe("shipledger scan", () => {
     expect(err.endsWith("\r\u001b[K")).toBe(true);
     expect(err.slice(0, -"\r\u001b[K".length)).toMatch(/^(\rscan: \d+ commits…)+$/);
     expect(c.out()).toMatch(/: 1000 commits, 0 AI-assisted/);
+
+    // jsonl counts its commits too (it does not fold them into a summary it never prints).
+    const lines = cli(big.env, "/", { isTTY: true, now: () => (clock += 300) });
+    expect(await runCli(["scan", big.dir, "--format", "jsonl"], lines.io)).toBe(0);
+    const counts = [...lines.err().matchAll(/scan: (\d+) commits…/g)].map((m) => Number(m[1]));
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(Math.max(...counts)).toBeLessThanOrEqual(1000);
+    expect(lines.out().trimEnd().split("\n")).toHaveLength(1000);
   });
 
   it("counts the commits of this project's own repository", async () => {
