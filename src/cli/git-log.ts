@@ -11,6 +11,7 @@
 
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
 export interface GitPerson {
@@ -464,9 +465,15 @@ export const STDBUF_LIBRARIES: readonly string[] = [
 
 let stdbufLibrary: string | null | undefined;
 
+/** Owned by root and writable by no one else. */
+function rootOnly(stat: { uid: number; mode: number }): boolean {
+  return stat.uid === 0 && (stat.mode & 0o022) === 0;
+}
+
 /**
- * The first of `candidates` that is a regular file owned by root and writable by no one else (it
- * is loaded into git, so nobody but root may be able to change it), or null. Looked up once.
+ * The first of `candidates` that is a regular file owned by root and writable by no one else, in a
+ * directory that is too (it is loaded into git, so nobody but root may be able to change or
+ * replace it), or null. Looked up once.
  */
 export function findStdbufLibrary(candidates: readonly string[] = STDBUF_LIBRARIES): string | null {
   if (candidates === STDBUF_LIBRARIES && stdbufLibrary !== undefined) return stdbufLibrary;
@@ -475,7 +482,7 @@ export function findStdbufLibrary(candidates: readonly string[] = STDBUF_LIBRARI
     for (const path of candidates) {
       try {
         const stat = statSync(path);
-        if (stat.isFile() && stat.uid === 0 && (stat.mode & 0o022) === 0) {
+        if (stat.isFile() && rootOnly(stat) && rootOnly(statSync(dirname(path)))) {
           found = path;
           break;
         }

@@ -340,6 +340,7 @@ describe("git's output buffer", () => {
 
   it("preloads GNU's stdbuf library only from a file that root owns and nobody else can write", () => {
     const dir = tempDir("shipledger-lib-");
+    chmodSync(dir, 0o755);
     const open = join(dir, "open.so");
     const sealed = join(dir, "sealed.so");
     writeFileSync(open, "");
@@ -349,6 +350,10 @@ describe("git's output buffer", () => {
     const expected = process.platform === "linux" && process.getuid?.() === 0 ? sealed : null;
     expect(findStdbufLibrary([join(dir, "missing.so"), dir, open, sealed])).toBe(expected);
     expect(findStdbufLibrary([join(dir, "missing.so")])).toBeNull();
+    // In a directory others may write to, the file could be replaced: not taken.
+    chmodSync(dir, 0o777);
+    expect(findStdbufLibrary([sealed])).toBeNull();
+    chmodSync(dir, 0o755);
   });
 
   it("sets git's buffer as stdbuf -o does, after any library the user preloads", () => {
