@@ -536,11 +536,13 @@ class Engine {
   private text(found: Sink, source: EvidenceSource, text: string): void {
     if (text === "") return;
     let lower: string | undefined;
+    let lowersToAscii: boolean | undefined; // asked once per text, only when a phrase may be in it
     for (const marker of this.of("text", source)) {
       for (const phrase of marker.match.phrases) {
         if (!text.includes(phrase.anchor)) continue;
+        lowersToAscii ??= LOWERS_TO_ASCII.test(text);
         let at: number;
-        if (phrase.pattern !== null && !LOWERS_TO_ASCII.test(text)) at = text.search(phrase.pattern);
+        if (phrase.pattern !== null && !lowersToAscii) at = text.search(phrase.pattern);
         else {
           lower ??= text.toLowerCase();
           at = lower.indexOf(phrase.lower);

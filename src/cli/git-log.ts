@@ -473,26 +473,25 @@ function rootOnly(stat: { uid: number; mode: number }): boolean {
 /**
  * The first of `candidates` that is a regular file owned by root and writable by no one else, in a
  * directory that is too (it is loaded into git, so nobody but root may be able to change or
- * replace it), or null. Looked up once.
+ * replace it), or null.
  */
-export function findStdbufLibrary(candidates: readonly string[] = STDBUF_LIBRARIES): string | null {
-  if (candidates === STDBUF_LIBRARIES && stdbufLibrary !== undefined) return stdbufLibrary;
-  let found: string | null = null;
-  if (process.platform === "linux") {
-    for (const path of candidates) {
-      try {
-        const stat = statSync(path);
-        if (stat.isFile() && rootOnly(stat) && rootOnly(statSync(dirname(path)))) {
-          found = path;
-          break;
-        }
-      } catch {
-        // not installed there
-      }
+export function stdbufLibraryIn(candidates: readonly string[]): string | null {
+  if (process.platform !== "linux") return null;
+  for (const path of candidates) {
+    try {
+      const stat = statSync(path);
+      if (stat.isFile() && rootOnly(stat) && rootOnly(statSync(dirname(path)))) return path;
+    } catch {
+      // not installed there
     }
   }
-  if (candidates === STDBUF_LIBRARIES) stdbufLibrary = found;
-  return found;
+  return null;
+}
+
+/** The installed stdbuf library (stdbufLibraryIn(STDBUF_LIBRARIES)), looked up once. */
+export function findStdbufLibrary(): string | null {
+  if (stdbufLibrary === undefined) stdbufLibrary = stdbufLibraryIn(STDBUF_LIBRARIES);
+  return stdbufLibrary;
 }
 
 /** The environment for git log: no flush per commit, and a 64 KB stdout buffer where possible. */

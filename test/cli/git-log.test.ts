@@ -11,6 +11,7 @@ import {
   isoDate,
   readGitLog,
   readGitLogBatches,
+  stdbufLibraryIn,
 } from "../../src/cli/git-log.js";
 import { type FakeCommit, makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
@@ -348,11 +349,11 @@ describe("git's output buffer", () => {
     chmodSync(open, 0o666);
     chmodSync(sealed, 0o644);
     const expected = process.platform === "linux" && process.getuid?.() === 0 ? sealed : null;
-    expect(findStdbufLibrary([join(dir, "missing.so"), dir, open, sealed])).toBe(expected);
-    expect(findStdbufLibrary([join(dir, "missing.so")])).toBeNull();
+    expect(stdbufLibraryIn([join(dir, "missing.so"), dir, open, sealed])).toBe(expected);
+    expect(stdbufLibraryIn([join(dir, "missing.so")])).toBeNull();
     // In a directory others may write to, the file could be replaced: not taken.
     chmodSync(dir, 0o777);
-    expect(findStdbufLibrary([sealed])).toBeNull();
+    expect(stdbufLibraryIn([sealed])).toBeNull();
     chmodSync(dir, 0o755);
   });
 
