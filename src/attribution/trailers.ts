@@ -9,7 +9,10 @@
  */
 
 export interface Trailer {
-  /** Key exactly as written (case preserved), e.g. "Co-authored-by". */
+  /**
+   * Key exactly as written (case preserved), e.g. "Co-authored-by": one or more ASCII letters,
+   * digits and `-`, as git's separator rule admits (scan-json.ts writes it without escaping).
+   */
   key: string;
   /** Value unfolded the way `git interpret-trailers --parse` prints it (continuation lines joined by one space, trimmed). */
   value: string;
@@ -95,7 +98,8 @@ function endOfMessage(text: string): number {
   let cutoff = len;
   if (text.startsWith(SCISSORS_FIRST)) cutoff = 0;
   else {
-    const p = text.indexOf(SCISSORS);
+    // Most messages hold no ">8": a two-character search rules the 54-character one out.
+    const p = text.includes(">8") ? text.indexOf(SCISSORS) : -1;
     // Git 2.39 loops forever on a scissors line below the divider; it is past the end, so ignore it.
     if (p !== -1 && p + 1 <= len) cutoff = p + 1;
   }

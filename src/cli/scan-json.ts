@@ -32,8 +32,9 @@ function shas(list: readonly string[]): string {
   return list.length === 0 ? "[]" : `["${list.join('","')}"]`;
 }
 
+/** A trailer's key is letters, digits and `-` (trailers.ts finds no other): nothing to escape. */
 function trailer(t: Trailer): string {
-  return `{"key":${quote(t.key)},"value":${quote(t.value)}}`;
+  return `{"key":"${t.key}","value":${quote(t.value)}}`;
 }
 
 function session(s: AgentSession): string {

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attributeCommit } from "../../src/attribution/attribute.js";
-import { splitMessage } from "../../src/attribution/trailers.js";
+import { splitMessage, type Trailer } from "../../src/attribution/trailers.js";
 import type { GitCommit } from "../../src/cli/git-log.js";
+import { gitLogTrailers } from "../../src/cli/git-trailers.js";
 import { commitRecord } from "../../src/cli/scan-batch.js";
 import { commitLine } from "../../src/cli/scan-json.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../../src/config/attribution-defaults.js";
@@ -69,6 +70,20 @@ describe("scan --format jsonl lines", () => {
         );
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("writes trailer keys as they are: the parser finds only letters, digits and '-' in them", () => {
+    // Keys are not escaped (scan-json.ts): whatever precedes a colon, only a safe key is found.
+    const text = fc.oneof(fc.string({ unit: "binary" }), fc.constantFrom('a"b', "a\\b", "a\tb", "--- ", "x\u0001"));
+    fc.assert(
+      fc.property(text, text, (key, value) => {
+        const message = `Subject\n\n${key}: ${value}\n${key}:${value}\n`;
+        const line = expectSameAsStringify(commit(message));
+        const keys = [...(line.trailers as Trailer[]), ...gitLogTrailers(message)].map((t) => t.key);
+        for (const k of keys) expect(k).toMatch(/^[A-Za-z0-9-]+$/);
+      }),
+      { numRuns: 500 },
     );
   });
 });
