@@ -3,7 +3,7 @@
 import { type AttributionOptions, attributeCommit } from "../attribution/attribute.js";
 import { splitMessage, type Trailer } from "../attribution/trailers.js";
 import type { CommitAttribution } from "../attribution/types.js";
-import { decodeRecords, type GitCommit, type Records } from "./git-log.js";
+import { decodeCommits, type GitCommit, type Records } from "./git-objects.js";
 import { gitLogTrailers } from "./git-trailers.js";
 import { commitLine } from "./scan-json.js";
 import type { ScanSummary } from "./scan-report.js";
@@ -62,7 +62,7 @@ export function commitRecord(commit: GitCommit, trailers: readonly Trailer[], at
 }
 
 /**
- * Attributes the commits of `records` (RecordFramer's output). For `jsonl`, returns their lines as
+ * Attributes the commits of `records` (ObjectFramer's output). For `jsonl`, returns their lines as
  * UTF-8, in one or more pieces; for `table` and `json`, adds them to `summary` (the only formats
  * that print it) and returns nothing.
  */
@@ -73,7 +73,7 @@ export function scanRecords(
   summary: ScanSummary,
   maxFieldLength?: number,
 ): Uint8Array[] {
-  const commits = decodeRecords(records, maxFieldLength);
+  const commits = decodeCommits(records, maxFieldLength);
   if (format !== "jsonl") {
     for (const commit of commits) {
       // A GitCommit is a CommitInput (its people have no GitHub login).
@@ -81,8 +81,8 @@ export function scanRecords(
     }
     return [];
   }
-  // jsonl is about 1.2 bytes per byte of git log output; lines are checked against 3 bytes a unit.
-  const lines = new LineSink(Math.max(64 * 1024, 2 * records.bytes.length));
+  // jsonl is about 0.8 bytes per byte of git cat-file output; lines are checked against 3 bytes a unit.
+  const lines = new LineSink(2 * records.bytes.length);
   for (const commit of commits) {
     // Split once: the engine and the jsonl trailers both need it.
     const split = splitMessage(commit.message);

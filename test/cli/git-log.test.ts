@@ -1,9 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   findStdbufLibrary,
-  GIT_LOG_FORMAT,
   type GitCommit,
   GitLogError,
   GitLogParser,
@@ -30,19 +30,45 @@ async function collect(iterable: AsyncIterable<GitCommit>): Promise<GitCommit[]>
 const SHA1 = "1".repeat(40);
 const SHA2 = "2".repeat(40);
 const SHA3 = "3".repeat(40);
-const person = (name: string, date: string) => [name, `${name.toLowerCase()}@example.com`, date];
+const TREE = "4".repeat(40);
 
-/** Output of `git log -z --date=raw --format=GIT_LOG_FORMAT`, written by hand: every field ends with a NUL. */
-const SAMPLE = Buffer.from(
-  `${[
-    [SHA1, `${SHA2} ${SHA3}`, ...person("Ann", "1735783445 +0100"), ...person("Ben", "1735790400 +0000")],
-    ["Merge\n\nCo-authored-by: Claude <noreply@anthropic.com>\nEmpty:\n"],
-    [SHA2, "", ...person("Émile", "1735689600 +0000"), ...person("Émile", "1735689600 +0000")],
-    ["Root \uFFFD\n"],
-  ]
-    .flat()
-    .join("\0")}\0`,
-);
+/** One object as `git cat-file --batch=CAT_FILE_FORMAT` prints it, fed by `rev-list --parents`. */
+function catFile(sha: string, parents: string[], object: string | Buffer): Buffer {
+  const bytes = typeof object === "string" ? Buffer.from(object) : object;
+  return Buffer.concat([Buffer.from(`${sha} commit ${bytes.length} ${parents.join(" ")}\n`), bytes, Buffer.from("\n")]);
+}
+
+function commitObject(parents: string[], author: string, committer: string, message: string): string {
+  return `tree ${TREE}\n${parents.map((p) => `parent ${p}\n`).join("")}author ${author}\ncommitter ${committer}\n\n${message}`;
+}
+
+const SAMPLE = Buffer.concat([
+  catFile(
+    SHA1,
+    [SHA2, SHA3],
+    commitObject(
+      [SHA2, SHA3],
+      "Ann <ann@example.com> 1735783445 +0100",
+      "Ben <ben@example.com> 1735790400 +0000",
+      "Merge\n\nCo-authored-by: Claude <noreply@anthropic.com>\nEmpty:\n",
+    ),
+  ),
+  catFile(
+    SHA2,
+    [],
+    Buffer.concat([
+      Buffer.from(
+        commitObject(
+          [],
+          "Émile <émile@example.com> 1735689600 +0000",
+          "Émile <émile@example.com> 1735689600 +0000",
+          "Root ",
+        ),
+      ),
+      Buffer.from([0xff, 0x0a]),
+    ]),
+  ),
+]);
 
 const EXPECTED: GitCommit[] = [
   {
@@ -66,7 +92,7 @@ const EXPECTED: GitCommit[] = [
 ];
 
 describe("GitLogParser", () => {
-  it("reads fields and parents from one chunk", () => {
+  it("reads people, dates, parents and messages from one chunk", () => {
     const parser = new GitLogParser();
     expect(parser.push(SAMPLE)).toEqual(EXPECTED);
     parser.end();
@@ -84,31 +110,32 @@ describe("GitLogParser", () => {
     expect(commits).toEqual(EXPECTED);
   });
 
-  it("keeps the head and tail of a field longer than its limit, and says so", () => {
+  it("keeps the head and tail of a message longer than its limit, and says so", () => {
+    const message = `${"a".repeat(22)}${"-".repeat(300)}${"z".repeat(22)}`;
+    const record = catFile(SHA1, [], commitObject([], "A <a@x> 1 +0000", "A <a@x> 1 +0000", message));
     const parser = new GitLogParser(44);
-    const message = `${"a".repeat(22)}${"-".repeat(100)}${"z".repeat(22)}`;
-    const record = Buffer.from(`${[SHA1, "", "A", "a@x", "d", "A", "a@x", "d", message].join("\0")}\0`);
     const commits = [...record].flatMap((byte) => parser.push(Uint8Array.of(byte))); // across many chunks
     expect(commits).toHaveLength(1);
     expect(commits[0]?.message).toBe(`${"a".repeat(22)}${"z".repeat(22)}`);
     expect(commits[0]?.truncated).toBe(true);
-    // The same in one chunk.
-    expect(new GitLogParser(44).push(record)).toMatchObject([
+    // The same in one chunk, and the next commit starts afresh.
+    const next = catFile(SHA2, [], commitObject([], "B <b@x> 2 +0000", "B <b@x> 2 +0000", "short"));
+    expect(new GitLogParser(44).push(Buffer.concat([record, next]))).toMatchObject([
       { message: `${"a".repeat(22)}${"z".repeat(22)}`, truncated: true },
+      { sha: SHA2, message: "short", truncated: false },
     ]);
-    // The next commit starts afresh.
-    const next = Buffer.from(`${[SHA2, "", "B", "b@x", "d", "B", "b@x", "d", "short"].join("\0")}\0`);
-    expect(parser.push(next)).toMatchObject([{ sha: SHA2, message: "short", truncated: false }]);
   });
 
-  it("keeps the same head and tail of a long field of multi-byte characters however it arrives", () => {
+  it("keeps the same head and tail of a long message of multi-byte characters however it arrives", () => {
     // 1- to 4-byte characters (é, €, 🤖 is two UTF-16 code units), so the cuts fall everywhere.
-    const message = `${"é€a🤖".repeat(40)}middle${"z€🤖é".repeat(40)}`;
-    const record = Buffer.from(`${[SHA1, "", "Ann", "a@x", "d", "Ann", "a@x", "d", message].join("\0")}\0`);
+    const message = `${"é€a🤖".repeat(60)}middle${"z€🤖é".repeat(60)}`;
+    const record = catFile(SHA1, [], commitObject([], "Ann <a@x> 1 +0000", "Ann <a@x> 1 +0000", message));
     for (const limit of [41, 64, 99, 100]) {
-      const whole = new GitLogParser(limit).push(record); // one chunk: nothing cut before decoding
+      const whole = new GitLogParser(limit).push(record); // one chunk
       expect(whole[0]?.truncated).toBe(true);
       expect(whole[0]?.message).toHaveLength(2 * Math.floor(limit / 2));
+      const half = Math.floor(limit / 2);
+      expect(whole[0]?.message).toBe(message.slice(0, half) + message.slice(message.length - half));
       for (const size of [1, 2, 3, 5, 7, 64]) {
         const parser = new GitLogParser(limit);
         const commits: GitCommit[] = [];
@@ -119,22 +146,66 @@ describe("GitLogParser", () => {
     }
   });
 
-  it("refuses output that is not framed as expected, and output cut inside a commit", () => {
-    const record = (sha: string) => Buffer.from(`${[sha, "", "A", "a@x", "d", "A", "a@x", "d", "msg"].join("\0")}\0`);
-    expect(() => new GitLogParser().push(record("not a sha"))).toThrow(
-      'unexpected git log output (expected a commit sha, got "not a sha")',
-    );
-    // An empty field where a sha belongs: the framing is off.
-    expect(() => new GitLogParser().push(Buffer.concat([SAMPLE, record("")]))).toThrow(
-      '(expected a commit sha, got "")',
-    );
-    const parser = new GitLogParser();
-    parser.push(Buffer.from(`${SHA1}\0${SHA2}\0Ann`));
-    expect(() => parser.end()).toThrow("git log output ended in the middle of a commit");
+  it("keeps only the ends of a very large commit in memory, and reads the same commit from them", () => {
+    // Beyond 3 × the limit and the allowance for headers (256 KB), only the two ends are kept.
+    const message = `${"€a🤖".repeat(30_000)}${"b".repeat(100_000)}${"é🤖z".repeat(30_000)}`;
+    const record = catFile(SHA1, [SHA2], commitObject([SHA2], "Ann <a@x> 1 +0000", "Ben <b@x> 2 +0000", message));
+    expect(record.length).toBeGreaterThan(400 * 1024);
+    const limit = 1000;
+    const half = limit / 2;
+    const expected = {
+      sha: SHA1,
+      parents: [SHA2],
+      author: { name: "Ann", email: "a@x", date: "1970-01-01T00:00:01+00:00" },
+      committer: { name: "Ben", email: "b@x", date: "1970-01-01T00:00:02+00:00" },
+      authorTime: 1000,
+      message: message.slice(0, half) + message.slice(message.length - half),
+      truncated: true,
+    };
+    for (const size of [1000, 4093, 65_536, record.length]) {
+      const parser = new GitLogParser(limit);
+      const commits: GitCommit[] = [];
+      for (let at = 0; at < record.length; at += size) commits.push(...parser.push(record.subarray(at, at + size)));
+      expect(commits, `chunks of ${size}`).toEqual([expected]);
+      parser.end();
+    }
   });
 
-  it("asks git for NUL-separated fields, and not for trailers (they cost git a third more time)", () => {
-    expect(GIT_LOG_FORMAT).toBe("%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B");
+  it("refuses output that is not framed as expected, and output cut inside a commit", () => {
+    expect(() => new GitLogParser().push(Buffer.from(`${SHA1} missing\n`))).toThrow(
+      `unexpected git cat-file output (expected "<sha> commit <size>", got "${SHA1}…`,
+    );
+    expect(() => new GitLogParser().push(Buffer.from(`${SHA1} tree 3 \nabc\n`))).toThrow(
+      "unexpected git cat-file output",
+    );
+    expect(() => new GitLogParser().push(Buffer.from(`${SHA1} commit 3 \nabcX`))).toThrow("an object framed wrongly");
+    const parser = new GitLogParser();
+    parser.push(SAMPLE.subarray(0, 100));
+    expect(() => parser.end()).toThrow("git cat-file output ended in the middle of a commit");
+  });
+
+  it("reads objects as git log reads them: the last author line, the first encoding, a NUL ends the message", () => {
+    const object = (headers: string, message = "Subject\n") => `tree ${TREE}\n${headers}\n${message}`;
+    const read = (text: string | Buffer) => new GitLogParser().push(catFile(SHA1, [], text))[0];
+    expect(read(object("author A <a@x> 1 +0000\nauthor B <b@x> 2 +0000\ncommitter C <c@x> 3 +0000\n"))).toMatchObject({
+      author: { name: "B", email: "b@x" },
+      committer: { name: "C" },
+      message: "Subject\n",
+    });
+    expect(read(object("author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n", "Cut\u0000here\n"))?.message).toBe("Cut");
+    // Latin-1, declared: re-encoded to UTF-8 as git log does, names included.
+    const latin1 = Buffer.from(
+      object("author B\xe9a <b@x> 1 +0000\ncommitter B\xe9a <b@x> 1 +0000\nencoding ISO-8859-1\n", "Caf\xe9\n"),
+      "latin1",
+    );
+    expect(read(latin1)).toMatchObject({ author: { name: "Béa" }, message: "Café\n" });
+    // No empty line after the headers: no message; no ident at all: nobody, no date.
+    expect(read(`tree ${TREE}\ncommitter C <c@x> 3 +0000\n`)).toMatchObject({
+      author: { name: "", email: "", date: "" },
+      message: "",
+    });
+    expect(read(object("author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n"))?.authorTime).toBe(1000);
+    expect(read(object("author A <a@x>\ncommitter A <a@x>\n"))?.authorTime).toBeNaN();
   });
 
   it.each([
@@ -296,14 +367,14 @@ describe("readGitLog", () => {
     expect(read).toBeGreaterThan(0);
     expect(read).toBeLessThan(1000);
     if (process.platform === "linux") {
-      // git, blocked on a full pipe, must have been killed rather than left behind.
+      // git cat-file, blocked on a full pipe, must have been killed rather than left behind.
       const gitLogs = () =>
         readdirSync("/proc")
           .filter((pid) => /^\d+$/.test(pid))
           .filter((pid) => {
             try {
               const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-              return argv.includes(repo.dir) && argv.includes("log");
+              return argv.includes(repo.dir) && (argv.includes("cat-file") || argv.includes("rev-list"));
             } catch {
               return false;
             }
@@ -320,6 +391,82 @@ describe("readGitLog", () => {
     );
     expect(error).toBeInstanceOf(GitLogError);
     expect(error).toMatchObject({ message: "bad revision 'nope..HEAD'", exitCode: 128, commitsRead: 0 });
+  });
+});
+
+describe("parity with git log", () => {
+  // Commit objects git itself would not write but a repository may hold (old tools, imports,
+  // `hash-object --literally`): each must read as `git log --format=%an…%B` shows it.
+  const TREE_OF_EMPTY = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+  const objects: (string | Buffer)[] = [
+    "author Ann <ann@example.com> 1736503200 +0000\ncommitter Ann <ann@example.com> 1736503200 +0000\n\nPlain\n",
+    "author  Ann  Lee \t <ann@example.com> 1736503200 +0530\ncommitter Ben<ben@x>1736503300 -0800\n\nSpacing\n",
+    "author Ann <ann@example.com> 0001736503200 -0000\ncommitter Ann <ann@example.com> 1736503200   +05\n\nOdd dates\n",
+    "author Ann <ann@example.com>\ncommitter Ann <ann@example.com> not-a-date\n\nNo dates\n",
+    "author Ann ann@example.com 1736503200 +0000\ncommitter <> 1736503200 +0000\n\nNo brackets, no name\n",
+    "author Ann <a<b>c> 1736503200 +0000 >\ncommitter Ann <x> y> 1736503200 +0000\n\nExtra brackets\n",
+    "author Ann <ann@example.com> 99999999999999999999 +0000\ncommitter Ann <a@x> 1736503200 +99999999999\n\nHuge\n",
+    "author A <a@x> 1 +0000\nauthor B <b@x> 2 +0000\ncommitter C <c@x> 3 +0000\ncommitter D <d@x> 4 +0000\n\nTwice\n",
+    "author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n\nSigned\n",
+    "author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\nencoding UTF8\n\nDeclared UTF-8 é\n",
+    Buffer.from(
+      "author B\xe9a <b@x> 1 +0000\ncommitter B\xe9a <b@x> 1 +0000\nencoding ISO-8859-1\n\nCaf\xe9\n",
+      "latin1",
+    ),
+    Buffer.from(
+      "author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\nencoding no-such-encoding\n\nKept \xc3\xa9\n",
+      "latin1",
+    ),
+    "author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\n\n\nLeading blank lines\n",
+    "author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n",
+    "author A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\n",
+    "committer A <a@x> 1 +0000\n\nNo author\n",
+  ];
+
+  it("reads every odd commit object as git log shows it", async () => {
+    const repo = makeRepo([]);
+    const run = (args: string[], input?: Buffer) =>
+      execFileSync("git", ["-C", repo.dir, ...args], { env: repo.env, ...(input ? { input } : {}) });
+    let parent: string | null = null;
+    for (const body of objects) {
+      const bytes = typeof body === "string" ? Buffer.from(body) : body;
+      const head = `tree ${TREE_OF_EMPTY}\n${parent ? `parent ${parent}\n` : ""}`;
+      const object = Buffer.concat([Buffer.from(head), bytes]);
+      parent = run(["hash-object", "-t", "commit", "--literally", "-w", "--stdin"], object).toString().trim();
+    }
+    run(["hash-object", "-t", "tree", "-w", "--stdin"], Buffer.alloc(0));
+    run(["update-ref", "refs/heads/main", parent as string]);
+
+    const format = "%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B";
+    const log = run(["-c", "i18n.logOutputEncoding=UTF-8", "log", "-z", "--date=raw", `--format=${format}`]);
+    const fields = log.toString("utf8").split("\0");
+    const expected: GitCommit[] = [];
+    for (let i = 0; i + 9 <= fields.length; i += 9) {
+      const [sha, parents, an, ae, ad, cn, ce, cd, message] = fields.slice(i, i + 9).map((f) => f ?? "") as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      expected.push({
+        sha,
+        parents: parents === "" ? [] : parents.split(" "),
+        author: { name: an, email: ae, date: isoDate(ad) },
+        committer: { name: cn, email: ce, date: isoDate(cd) },
+        authorTime: ad === "" ? Number.NaN : Number(ad.split(" ")[0]) * 1000,
+        message,
+        truncated: false,
+      });
+    }
+    expect(expected).toHaveLength(objects.length);
+    const commits = await collect(readGitLog({ repository: repo.dir, env: repo.env }));
+    for (let i = 0; i < expected.length; i++)
+      expect(commits[i], JSON.stringify(objects[objects.length - 1 - i])).toEqual(expected[i]);
   });
 });
 
@@ -387,7 +534,8 @@ describe("git's output buffer", () => {
         "Second\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
         "Root\n",
       ]);
-      expect(readFileSync(log, "utf8")).toBe(`${findStdbufLibrary()} 65536 0\n`);
+      // Both gits of the pipeline: rev-list and cat-file.
+      expect(readFileSync(log, "utf8")).toBe(`${findStdbufLibrary()} 65536 0\n`.repeat(2));
     },
   );
 
