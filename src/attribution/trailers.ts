@@ -33,7 +33,7 @@ const SCISSORS_FIRST = SCISSORS.slice(1);
 const CONFLICTS = "Conflicts:\n";
 
 /** git's isspace(): its own ctype table, where \v and \f are not spaces. */
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;
 }
 

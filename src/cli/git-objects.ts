@@ -11,6 +11,7 @@
 // costs git about a fifth less than formatting them (bench/README.md), and the size in front of
 // each object frames it without looking for separators.
 
+import { isSpace } from "../attribution/trailers.js";
 import { isoDate, rawDateMs, rawIdentDate } from "./git-dates.js";
 
 export interface GitPerson {
@@ -128,7 +129,9 @@ type Phase = "none" | "header" | "whole" | "head" | "skip" | "tail";
  * allowance, which git never writes, may lose its message in such a cut.)
  */
 export class ObjectFramer {
+  /** Bytes kept of a large object's end, and of its start (room for its headers too). */
   private readonly keep: number;
+  private readonly headKeep: number;
   /** Objects completed so far. */
   records = 0;
   // The object in progress, when one spans chunks (or is too large to keep whole).
@@ -145,6 +148,7 @@ export class ObjectFramer {
 
   constructor(maxFieldLength = DEFAULT_MAX_FIELD_LENGTH) {
     this.keep = Math.ceil((3 * maxFieldLength) / 2) + 4;
+    this.headKeep = this.keep + HEADERS_ALLOWANCE;
   }
 
   /**
@@ -184,7 +188,7 @@ export class ObjectFramer {
 
   /** Kept whole, or only its two ends (with three bytes more at each, to cut between characters). */
   private isLarge(size: number): boolean {
-    return size > this.keep + HEADERS_ALLOWANCE + 3 + this.keep + 3;
+    return size > this.headKeep + 3 + this.keep + 3;
   }
 
   /** Feeds the object in progress (starting one if none is); returns how many bytes it took. */
@@ -208,7 +212,7 @@ export class ObjectFramer {
         this.size = size;
         if (this.isLarge(size)) {
           this.phase = "head";
-          this.remaining = this.keep + HEADERS_ALLOWANCE + 3;
+          this.remaining = this.headKeep + 3;
         } else {
           this.phase = "whole";
           this.remaining = size + 1;
@@ -229,14 +233,14 @@ export class ObjectFramer {
         if (this.remaining > 0) return take;
         const all = this.joined();
         // Cut before the first byte that continues a character.
-        let end = this.headerLength + this.keep + HEADERS_ALLOWANCE;
+        let end = this.headerLength + this.headKeep;
         for (let i = 0; i < 3 && isContinuation(all[end]); i++) end--;
         this.head = all.subarray(0, end);
         this.parts = [];
         this.partBytes = 0;
         this.phase = "skip";
         // The tail is the object's last `keep` bytes, read with the three before them.
-        this.remaining = this.size - (this.keep + HEADERS_ALLOWANCE + 3) - (this.keep + 3);
+        this.remaining = this.size - (this.headKeep + 3) - (this.keep + 3);
         return take;
       }
       case "skip": {
@@ -294,14 +298,6 @@ export class ObjectFramer {
 // ---- decoding ---------------------------------------------------------------------------------------
 
 const NUL = 0x00;
-const TAB = 0x09;
-const CR = 0x0d;
-
-/** git's isspace(): space, tab, LF, CR. */
-function isSpace(c: number): boolean {
-  return c === SPACE || c === TAB || c === LF || c === CR;
-}
-
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }

@@ -7,14 +7,9 @@
 // `---` patch divider (a commit message has no patch below it). Messages with either are rare; for
 // all others the parse the attribution engine made is the answer.
 
-import { parseTrailers, type Trailer } from "../attribution/trailers.js";
+import { isSpace, parseTrailers, type Trailer } from "../attribution/trailers.js";
 
 const LF = 0x0a;
-
-/** git's isspace(): space, tab, LF, CR (not \v or \f). */
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === LF || c === 0x0d;
-}
 
 /** Where git log's view of the message starts: after its leading blank lines (git's skip_blank_lines). */
 function afterBlankLines(message: string): number {
