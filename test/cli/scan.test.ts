@@ -476,6 +476,14 @@ describe("shipledger scan", () => {
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(Math.max(...counts)).toBeLessThanOrEqual(1000);
     expect(lines.out().trimEnd().split("\n")).toHaveLength(1000);
+
+    // Not a terminal (a pipe, a CI log): nothing on stderr, however long the scan takes.
+    for (const format of ["table", "jsonl"]) {
+      const piped = cli(big.env, "/", { isTTY: false, now: () => (clock += 300) });
+      expect(await runCli(["scan", big.dir, "--format", format], piped.io)).toBe(0);
+      expect(piped.err()).toBe("");
+      expect(piped.out()).not.toContain("commits…");
+    }
   });
 
   it("counts the commits of this project's own repository", async () => {
