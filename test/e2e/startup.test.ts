@@ -14,18 +14,22 @@ describe("e2e: start-up", () => {
 
   it.each([
     [
+      "an APP_ID that is not a number",
       { APP_ID: "twelve" },
       "shipledger: configuration error: APP_ID: expected the GitHub App id (a positive whole number)",
     ],
     [
+      "no webhook secret in production",
       { NODE_ENV: "production", APP_ID: "12", PRIVATE_KEY: appKeyPair().privateKeyPem },
       "shipledger: configuration error: WEBHOOK_SECRET: not set; NODE_ENV=production requires the webhook secret configured on the GitHub App",
     ],
     [
+      "a DATABASE_URL of another database",
       { APP_ID: "12", PRIVATE_KEY: appKeyPair().privateKeyPem, DATABASE_URL: "redis://cache:6379" },
       'shipledger: cannot start: DATABASE_URL: unsupported scheme in "redis://cache:6379"; expected postgres://…, file:PATH, a file path or :memory:',
     ],
-  ])("refuses to start with %j, in one line", async (env, line) => {
+    // Named in words: the environments hold private keys, which have no place in a test log.
+  ])("refuses to start with %s, in one line", async (_case, env, line) => {
     const app = await startAppProcess(env);
     running.push(app);
     expect(await app.exited).toBe(1);
