@@ -513,6 +513,7 @@ export class GitHubModel {
         .filter((p) => p.commits.includes(sha) || p.rebased?.includes(sha) || p.merge_commit_sha === sha)
         .map((p) => ({
           number: p.number,
+          state: p.merged_at ? "MERGED" : p.state === "closed" ? "CLOSED" : "OPEN",
           merged: Boolean(p.merged_at),
           mergeCommit: p.merge_commit_sha ? { oid: p.merge_commit_sha } : null,
           baseRefName: p.base.ref,

@@ -128,7 +128,9 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
     const at = options.at ?? number;
     const openedAt = options.openedAt ?? at - 1;
     const author = options.commitAuthor ?? this.#person(options.author ?? "mona");
-    const own = this.#branch(number, options, openedAt);
+    // A pull request opened earlier (`open`) merges the commits it has; any other gets a branch now.
+    const opened = this.gh.pulls.get(number);
+    const own = opened && !opened.merged_at ? [...opened.commits] : this.#branch(number, options, openedAt);
     const tip = own.at(-1) ?? this.main;
     let merge: string;
     const rebased: string[] = [];
@@ -158,7 +160,7 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
       }
       merge = this.main;
     }
-    this.#record(number, options, own, openedAt);
+    if (!opened || opened.merged_at) this.#record(number, options, own, openedAt);
     const pull = this.gh.pulls.get(number);
     if (pull) {
       Object.assign(pull, {
@@ -198,13 +200,13 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
     return this.main;
   }
 
-  /** A deployment of `sha` that succeeded at hour `at`; returns its id. */
-  deploy(sha: string, at: number, environment = "production", states: string[] = ["success"]): number {
+  /** A deployment of `sha` (from `ref`) that succeeded at hour `at`; returns its id. */
+  deploy(sha: string, at: number, environment = "production", states: string[] = ["success"], ref = "main"): number {
     const id = ++this.#deploymentId;
     this.gh.deployments.push({
       id,
       sha,
-      ref: "main",
+      ref,
       environment,
       created_at: this.T(at - 0.1),
       statuses: states.map((state, i) => ({ state, created_at: this.T(at + i) })),

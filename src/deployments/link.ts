@@ -234,7 +234,9 @@ async function previousShaOnGitHub(
 /**
  * Shipped commits whose change the ledger does not know (merged before the installation, or a
  * missed delivery): their pull requests are looked up in batches and recorded; a commit with no
- * pull request is a direct push, a change of its own. Known commits cost nothing.
+ * pull request is a direct push, a change of its own. A commit of a pull request still open (its
+ * branch deployed to production before the merge) is neither: the pull request becomes a change
+ * when it merges, and ships with the first deployment after that. Known commits cost nothing.
  */
 async function learnUnknownChanges(lc: LinkContext, shipped: string[], range: RangeCommit[], branch: string) {
   const known = await lc.store.knownShas(lc.scope.repositoryId, shipped);
@@ -248,7 +250,7 @@ async function learnUnknownChanges(lc: LinkContext, shipped: string[], range: Ra
     const candidates = associated.get(sha) ?? [];
     const merged = candidates.filter((p) => p.merged && p.mergeCommitSha && inRange.has(p.mergeCommitSha));
     if (merged.length > 0) for (const p of merged) pulls.add(p.number);
-    else if (!candidates.some((p) => p.merged)) direct.push(sha);
+    else if (!candidates.some((p) => p.merged || p.open)) direct.push(sha);
   }
   for (const number of pulls) {
     const { data } = await lc.octokit.rest.pulls.get({

@@ -199,9 +199,28 @@ export function shasOfChange(change: LinkableChange): string[] {
 }
 
 /**
+ * GitHub's merge and deployment times are to the second and come from different services: a
+ * deployment this close before the merge is taken as after it.
+ */
+export const SHIP_CLOCK_SLACK_MS = 60_000;
+
+/**
+ * Whether `deployment` can have shipped `change`: not when it succeeded before the pull request
+ * was merged. Production deployments of a branch (a "deploy this branch" bot, a preview sent to
+ * production) contain the pull request's own commits, and for a fast-forward even its
+ * merge_commit_sha, before the change exists; the change ships with the first deployment after.
+ */
+export function mayShip(
+  change: Pick<LinkableChange, "mergedAt">,
+  deployment: Pick<ProductionDeployment, "succeededAt">,
+) {
+  return change.mergedAt === null || deployment.succeededAt >= change.mergedAt - SHIP_CLOCK_SLACK_MS;
+}
+
+/**
  * The earliest production deployment (by `compareDeployments`) of the change's repository whose
- * shipped commits contain one of `shasOfChange(change)`, or null when none has shipped it yet.
- * Independent of the order of `shipments`: this is what the ledger's join must answer.
+ * shipped commits contain one of `shasOfChange(change)` and that `mayShip` it, or null when none
+ * has shipped it yet. Independent of the order of `shipments`: this is what the ledger's join must answer.
  */
 export function firstShipment(change: LinkableChange, shipments: Iterable<Shipment>): Shipment | null {
   const wanted = new Set(shasOfChange(change));
@@ -209,6 +228,7 @@ export function firstShipment(change: LinkableChange, shipments: Iterable<Shipme
   let first: Shipment | null = null;
   for (const shipment of shipments) {
     if (shipment.deployment.repositoryId !== change.repositoryId) continue; // forks share shas
+    if (!mayShip(change, shipment.deployment)) continue;
     if (first !== null && compareDeployments(shipment.deployment, first.deployment) >= 0) continue;
     if (shipment.shipped.some((sha) => wanted.has(sha.toLowerCase()))) first = shipment;
   }

@@ -146,6 +146,12 @@ export interface LinkableChange {
    * for a fast-forward the PR's own commits. May be empty: the merge commit sha is matched anyway.
    */
   commitShas: readonly string[];
+  /**
+   * When the pull request was merged (ms), or null when not known; a direct push has none to
+   * wait for. A deployment that succeeded before it (less SHIP_CLOCK_SLACK_MS) deployed the pull
+   * request's branch, not the change: a "deploy this branch" bot deploying to production.
+   */
+  mergedAt: number | null;
 }
 
 /** A deployment with the commits it shipped (DeploymentOutcome.shipped): a row group of the ledger. */

@@ -3,6 +3,8 @@ import type { ProbotOctokit } from "probot";
 export interface AssociatedPull {
   number: number;
   merged: boolean;
+  /** Still open: its commits are not a change yet, whatever deployed them. */
+  open: boolean;
   mergeCommitSha: string | null;
   baseRef: string;
 }
@@ -14,7 +16,13 @@ const SHA = /^[0-9a-f]{40}$/;
 interface ObjectNode {
   oid?: string;
   associatedPullRequests?: {
-    nodes: Array<{ number: number; merged: boolean; mergeCommit: { oid: string } | null; baseRefName: string } | null>;
+    nodes: Array<{
+      number: number;
+      state: "OPEN" | "CLOSED" | "MERGED";
+      merged: boolean;
+      mergeCommit: { oid: string } | null;
+      baseRefName: string;
+    } | null>;
   };
 }
 
@@ -36,7 +44,7 @@ export async function findAssociatedPulls(
     const fields = batch
       .map(
         (sha, j) =>
-          `c${j}: object(oid: "${sha}") { ... on Commit { oid associatedPullRequests(first: 5) { nodes { number merged mergeCommit { oid } baseRefName } } } }`,
+          `c${j}: object(oid: "${sha}") { ... on Commit { oid associatedPullRequests(first: 5) { nodes { number state merged mergeCommit { oid } baseRefName } } } }`,
       )
       .join("\n");
     const data: { repository: Record<string, ObjectNode | null> | null } = await octokit.graphql(
@@ -50,6 +58,7 @@ export async function findAssociatedPulls(
         .map((p) => ({
           number: p.number,
           merged: p.merged,
+          open: p.state === "OPEN",
           mergeCommitSha: p.mergeCommit?.oid ?? null,
           baseRef: p.baseRefName,
         }));

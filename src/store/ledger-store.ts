@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { SHIP_CLOCK_SLACK_MS } from "../deployments/shipping.js";
 import type * as schema from "./schema.sqlite.js";
 import type {
   ChangeFate,
@@ -258,6 +259,18 @@ export function compareNames(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Whether a change's own commits (its pull request's) identify it in deployed ranges, as
+ * shipping.ts's shasOfChange says: for rebase merges and fast-forwards (and a method not known),
+ * whose commits reach the base branch; never for a merge commit or a squash, whose pull request's
+ * commits a deployment only holds when it deployed the branch itself.
+ */
+const OWN_COMMITS_COUNT = sql.raw("(c.merge_method IS NULL OR c.merge_method IN ('rebase', 'unknown'))");
+
+function ownCommitsCount(method: string | null): SQL {
+  return sql.raw(method === null || method === "rebase" || method === "unknown" ? "1 = 1" : "1 = 0");
 }
 
 export class LedgerStore implements Store {
@@ -714,19 +727,26 @@ export class LedgerStore implements Store {
        WHERE c.installation_id = ${installationId} AND c.state = 'merged' AND c.deployable = ${this.#bool(true)}
          AND c.repository_id = (SELECT repository_id FROM deployments WHERE id = ${deploymentId})
          AND (c.merge_commit_sha IN (SELECT sha FROM deployment_commits WHERE deployment_id = ${deploymentId} AND effect = ${effect})
-              OR EXISTS (SELECT 1 FROM change_commits cc JOIN deployment_commits dc ON dc.sha = cc.sha
-                          WHERE cc.change_id = c.id AND dc.deployment_id = ${deploymentId} AND dc.effect = ${effect}))`);
+              OR (${OWN_COMMITS_COUNT} AND EXISTS (SELECT 1 FROM change_commits cc JOIN deployment_commits dc ON dc.sha = cc.sha
+                          WHERE cc.change_id = c.id AND dc.deployment_id = ${deploymentId} AND dc.effect = ${effect})))`);
     return rows.map((r) => Number(r.id));
   }
 
-  /** The first deployment (by success time, then id) that shipped any commit of the change. */
+  /**
+   * The first deployment (by success time, then source key) that shipped the change: its merge
+   * commit, or one of its own commits where those reach the base branch as they are (shipping.ts's
+   * shasOfChange), and not before it was merged (shipping.ts's mayShip; a direct push's time is
+   * its author date, which says nothing of when it was pushed).
+   */
   async #firstShipping(changeId: number): Promise<{ id: number; environment: string; sha: string; at: number } | null> {
     const rows = await this.#driver.rows(sql`
       SELECT d.id AS id, d.environment AS environment, d.sha AS sha, d.succeeded_at AS at
         FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'shipped'
         JOIN changes c ON c.id = ${changeId} AND c.repository_id = d.repository_id
        WHERE c.state = 'merged' AND c.deployable = ${this.#bool(true)}
-         AND (dc.sha = c.merge_commit_sha OR dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = c.id))
+         AND (c.kind = 'push' OR c.merged_at IS NULL OR d.succeeded_at >= c.merged_at - ${SHIP_CLOCK_SLACK_MS})
+         AND (dc.sha = c.merge_commit_sha
+              OR (${OWN_COMMITS_COUNT} AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = c.id)))
        ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
        LIMIT 1`);
     const row = rows[0];
@@ -826,7 +846,13 @@ export class LedgerStore implements Store {
   async #fate(changeId: number): Promise<ChangeFate> {
     const c = this.#t.changes;
     const [change] = await this.#db
-      .select({ id: c.id, number: c.number, repositoryId: c.repositoryId, mergeCommitSha: c.mergeCommitSha })
+      .select({
+        id: c.id,
+        number: c.number,
+        repositoryId: c.repositoryId,
+        mergeCommitSha: c.mergeCommitSha,
+        mergeMethod: c.mergeMethod,
+      })
       .from(c)
       .where(eq(c.id, changeId));
     if (!change) return { shippedBy: null, revertedBy: null, rolledBackBy: null };
@@ -861,7 +887,8 @@ export class LedgerStore implements Store {
         SELECT d.id AS id, d.succeeded_at AS at
           FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'rolled_back'
          WHERE d.repository_id = ${change.repositoryId} AND d.succeeded_at >= ${first.at}
-           AND (dc.sha = ${change.mergeCommitSha ?? ""} OR dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = ${changeId}))
+           AND (dc.sha = ${change.mergeCommitSha ?? ""}
+                OR (${ownCommitsCount(change.mergeMethod)} AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = ${changeId})))
          ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
          LIMIT 1`);
       if (rows[0]) rolledBackBy = { deploymentId: Number(rows[0].id), at: Number(rows[0].at) };

@@ -8,9 +8,11 @@ import {
   compareDeployments,
   firstShipment,
   linkDeployments,
+  mayShip,
   nextInChain,
   previousInChain,
   reconcileDeployment,
+  SHIP_CLOCK_SLACK_MS,
   shasOfChange,
   whatDeploymentShips,
 } from "../../src/deployments/shipping.js";
@@ -27,6 +29,7 @@ import { webhookFixture } from "../helpers/fixtures.js";
 const REPO = 186853002;
 const T0 = Date.parse("2026-03-02T09:00:00Z");
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /** A readable fake sha: "c" + the commit's number, padded to 40 hex digits. */
 function sha(n: number): string {
@@ -247,6 +250,7 @@ describe("scenarios", () => {
       mergeCommitSha: merge,
       mergeMethod: "squash",
       commitShas: [],
+      mergedAt: null,
     });
     expect(firstShipment(change(sha(3)), shipments)?.deployment.sourceId).toBe("101");
     expect(firstShipment(change(sha(4)), shipments)?.deployment.sourceId).toBe("102");
@@ -289,7 +293,13 @@ describe("scenarios", () => {
       ["prod-us", "ship", [sha(3), sha(4)]],
     ]);
     const shipments = linked.map(({ deployment: d, outcome }) => ({ deployment: d, shipped: outcome.shipped }));
-    const change: LinkableChange = { repositoryId: REPO, mergeCommitSha: sha(3), mergeMethod: "merge", commitShas: [] };
+    const change: LinkableChange = {
+      repositoryId: REPO,
+      mergeCommitSha: sha(3),
+      mergeMethod: "merge",
+      commitShas: [],
+      mergedAt: null,
+    };
     expect(firstShipment(change, shipments)?.deployment.environment).toBe("prod-eu");
   });
 
@@ -332,7 +342,7 @@ describe("scenarios", () => {
 // ---- the shipping join --------------------------------------------------------------------------
 
 describe("shasOfChange and firstShipment", () => {
-  const base = { repositoryId: REPO, mergeCommitSha: sha(10), commitShas: [sha(11), sha(12)] };
+  const base = { repositoryId: REPO, mergeCommitSha: sha(10), commitShas: [sha(11), sha(12)], mergedAt: null };
 
   it.each<[LinkableChange["mergeMethod"], string[]]>([
     ["merge", [sha(10)]],
@@ -346,6 +356,7 @@ describe("shasOfChange and firstShipment", () => {
   const d1 = deployment({ sourceId: "1", succeededAt: T0 });
   const d2 = deployment({ sourceId: "2", succeededAt: T0 + MINUTE });
   const fork = deployment({ sourceId: "3", repositoryId: 999, succeededAt: T0 - MINUTE });
+  const d3 = deployment({ sourceId: "4", succeededAt: T0 + HOUR });
 
   it.each<[string, LinkableChange, Shipment[], string | null]>([
     ["a squash by its merge commit", { ...base, mergeMethod: "squash" }, [{ deployment: d1, shipped: [sha(10)] }], "1"],
@@ -389,6 +400,36 @@ describe("shasOfChange and firstShipment", () => {
       null,
     ],
     ["nothing shipped yet", { ...base, mergeMethod: "merge" }, [], null],
+    [
+      "a production deployment of the branch before the merge ships nothing of it (rebase)",
+      { ...base, mergeMethod: "rebase", mergedAt: T0 + 30 * MINUTE },
+      [
+        { deployment: d1, shipped: [sha(11), sha(12)] },
+        { deployment: d3, shipped: [sha(10)] },
+      ],
+      "4",
+    ],
+    [
+      "nor of a fast-forward, whose merge_commit_sha is the branch's tip",
+      { ...base, mergeMethod: "rebase", mergeCommitSha: sha(12), mergedAt: T0 + 30 * MINUTE },
+      [
+        { deployment: d1, shipped: [sha(11), sha(12)] },
+        { deployment: d3, shipped: [sha(12)] },
+      ],
+      "4",
+    ],
+    [
+      "a deployment within a minute before the merge time ships it (clocks to the second)",
+      { ...base, mergeMethod: "squash", mergedAt: T0 + MINUTE },
+      [{ deployment: d1, shipped: [sha(10)] }],
+      "1",
+    ],
+    [
+      "more than a minute before, it does not",
+      { ...base, mergeMethod: "squash", mergedAt: T0 + MINUTE + 1 },
+      [{ deployment: d1, shipped: [sha(10)] }],
+      null,
+    ],
   ])("%s", (_name, change, shipments, expected) => {
     expect(firstShipment(change, shipments)?.deployment.sourceId ?? null).toBe(expected);
   });
@@ -426,6 +467,8 @@ const arbitraryChange = fc.record({
   mergeCommitSha: fc.option(fc.constantFrom(sha(1), sha(2), sha(3), sha(6))),
   mergeMethod: fc.constantFrom("merge" as const, "squash" as const, "rebase" as const, "unknown" as const),
   commitShas: fc.subarray([sha(3), sha(4), sha(5), sha(6)]),
+  // Merged around the shipments' seconds, once the clock slack is taken off: some can ship it, some not.
+  mergedAt: fc.option(fc.integer({ min: -1, max: 6 }).map((at) => T0 + SHIP_CLOCK_SLACK_MS + at * 1000)),
 });
 
 describe("properties", () => {
@@ -441,8 +484,9 @@ describe("properties", () => {
           expect(firstShipment(change, permuted)).toBe(expected);
           // ... and no shipment of the change is earlier than it.
           const keys = new Set(shasOfChange(change));
+          if (expected !== null) expect(mayShip(change, expected.deployment)).toBe(true);
           for (const s of shipments) {
-            if (expected !== null && s.shipped.some((x) => keys.has(x))) {
+            if (expected !== null && mayShip(change, s.deployment) && s.shipped.some((x) => keys.has(x))) {
               expect(compareDeployments(expected.deployment, s.deployment)).toBeLessThanOrEqual(0);
             }
           }

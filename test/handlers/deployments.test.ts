@@ -304,6 +304,57 @@ describe("deployment linking", () => {
     expect(fate.revertedBy).not.toBeNull();
   });
 
+  it.each(["squash", "merge", "rebase"] as const)(
+    "a production deployment of a pull request's branch before it merges (%s) ships nothing; the first after the merge does",
+    async (method) => {
+      const sc = new Scenario();
+      const d0 = sc.deploy(sc.main, 1);
+      // A "deploy this branch" bot sends the open pull request's head to production.
+      const head = sc.open(1, { openedAt: 2, commits: 3, ai: true });
+      const early = sc.deploy(head, 3, "production", ["success"], "branch-1");
+      await play(sc, [success(sc, d0), success(sc, early)]); // GitHub says the pull request is open
+      sc.merge(1, { method, at: 5, ai: true });
+      const d2 = sc.deploy(sc.main, 6);
+      await play(sc, [closed(sc, 1), success(sc, d2)]);
+      const view = await ledgerView(store, sc);
+      expect(view.changes).toEqual({ "#1": { shippedBy: `deployment:${d2}`, reverted: false, rolledBackBy: null } });
+      expect(view.deployments[`deployment:${early}`]).toMatchObject({ shipped: [], rolledBack: [] });
+      expect(view.deployments[`deployment:${d2}`]).toMatchObject({ shipped: ["#1"], rolledBack: [] });
+      // None of the open pull request's commits became a change of its own (a "direct push").
+      for (const sha of sc.gh.pulls.get(1)?.commits ?? []) {
+        expect(await store.getPushChange(INSTALLATION, 4242, sha)).toBeNull();
+      }
+
+      // The same events in another order: the merge known before the branch's deployment arrives
+      // (GitHub then says merged, and the ledger already holds the change).
+      const other = await openStore(":memory:");
+      try {
+        await play(sc, [closed(sc, 1), success(sc, d2), success(sc, early), success(sc, d0)], other);
+        expect(await ledgerView(other, sc)).toEqual(view);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
+  it.each(["squash", "merge"] as const)(
+    "a branch deployed again after its %s ships nothing of the change: its merge commit is not in it",
+    async (method) => {
+      const sc = new Scenario();
+      const d0 = sc.deploy(sc.main, 1);
+      const head = sc.open(1, { openedAt: 2, commits: 2 });
+      sc.merge(1, { method, at: 3 });
+      const again = sc.deploy(head, 4, "production", ["success"], "branch-1");
+      const d2 = sc.deploy(sc.main, 5);
+      await play(sc, [success(sc, d0), closed(sc, 1), success(sc, again), success(sc, d2)]);
+      expect((await ledgerView(store, sc)).changes["#1"]).toEqual({
+        shippedBy: `deployment:${d2}`,
+        reverted: false,
+        rolledBackBy: null,
+      });
+    },
+  );
+
   it("a merge into a branch that is not deployable is recorded but never shipped", async () => {
     const sc = new Scenario();
     const d0 = sc.deploy(sc.main, 1);
