@@ -74,10 +74,13 @@ export async function linkDeploymentEvent(
   if (deployment.sha === null) return null;
 
   if (verdict.superseded) {
-    // An `inactive` status: a past success. Known to the ledger: nothing to do. Unknown: its
-    // statuses tell when it succeeded, or that it never did.
+    // An `inactive` status: a past success. Known to the ledger: nothing to do, unless a delivery
+    // failed half-way through linking it. Unknown: its statuses tell when it succeeded, or that it
+    // never did.
     const known = await lc.store.findDeployment(lc.scope.installationId, lc.scope.repositoryId, sourceKey(deployment));
-    if (known) return { deployment: known, changed: false, notes: [] };
+    if (known) {
+      return known.settledAt === null ? linkRecorded(lc, deployment) : { deployment: known, changed: false, notes: [] };
+    }
     const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
       owner: lc.scope.owner,
       repo: lc.scope.repo,
@@ -89,6 +92,11 @@ export async function linkDeploymentEvent(
     deployment = { ...deployment, succeededAt, succeededAtPrecision: "exact" };
   }
 
+  return linkRecorded(lc, deployment);
+}
+
+/** Records the deployment (or reconciles it with the ledger's copy) and links what is pending. */
+async function linkRecorded(lc: LinkContext, deployment: ProductionDeployment): Promise<LinkResult> {
   const {
     deployment: record,
     inserted,
@@ -108,13 +116,43 @@ export async function linkDeploymentEvent(
     },
     lc.now(),
   );
-  if (!inserted && !moved) return { deployment: record, changed: false, notes: [] };
-  const notes = await settleDeployment(lc, record, deployment);
-  // Arrived late (or its time moved): the deployment after it now has another predecessor.
   const next = await lc.store.adjacentDeployment(record, "next");
-  if (next) await settleDeployment(lc, next, null);
+  if (!inserted && !moved && record.settledAt !== null) {
+    // A repeated delivery of a deployment linked in full. A failure while settling the one after
+    // it (below) left that one pending: finish it.
+    if (next && next.settledAt === null) await resettle(lc, next);
+    return { deployment: record, changed: false, notes: [] };
+  }
+  // New, moved, or left half-done by an earlier delivery that failed (a GitHub error): link it.
+  // Deployments before it whose delivery failed for good are settled first, oldest first.
+  for (const earlier of await pendingBefore(lc, record)) await resettle(lc, earlier);
+  // Arrived late (or its time moved): the deployment after it gets another predecessor. Marked
+  // pending before anything else is written, so that no failure from here on can leave it stale.
+  if (next) await lc.store.markDeploymentSettled(next.id, null);
+  const notes = await settleDeployment(lc, record, deployment);
+  if (next) await resettle(lc, next);
   const settled = (await lc.store.getDeployment(lc.scope.installationId, record.id)) ?? record;
+  // The caller marks it settled once it has written its check run.
   return { deployment: settled, changed: true, notes };
+}
+
+/** Pending deployments before `record` in its chain, oldest first (at most a few: each costs a compare). */
+const MAX_PENDING_BEFORE = 5;
+
+async function pendingBefore(lc: LinkContext, record: DeploymentRecord): Promise<DeploymentRecord[]> {
+  const pending: DeploymentRecord[] = [];
+  let previous = await lc.store.adjacentDeployment(record, "previous");
+  while (previous && previous.settledAt === null && pending.length < MAX_PENDING_BEFORE) {
+    pending.unshift(previous);
+    previous = await lc.store.adjacentDeployment(previous, "previous");
+  }
+  return pending;
+}
+
+/** Settles a deployment again (its predecessor changed, or its own linking failed) and marks it settled. */
+async function resettle(lc: LinkContext, record: DeploymentRecord): Promise<void> {
+  await settleDeployment(lc, record, null);
+  await lc.store.markDeploymentSettled(record.id, lc.now());
 }
 
 /** Works out what `record` ships relative to its predecessor, records it, and learns unknown changes. */

@@ -90,6 +90,8 @@ async function onDeploymentEvent(ctx: DeliveryContext): Promise<void> {
     output: run.output,
     ...(deployment.url?.startsWith("https://") ? { details_url: deployment.url } : {}),
   });
+  // Linked and reported: a repeated delivery from now on changes nothing (until then, it retries).
+  await ctx.store.markDeploymentSettled(deployment.id, ctx.now());
   ctx.log.info(
     {
       deployment: deployment.sourceKey,

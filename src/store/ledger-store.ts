@@ -623,7 +623,12 @@ export class LedgerStore implements Store {
     if (!better) return { deployment: existing, inserted: false, moved: false };
     const [updated] = await this.#db
       .update(d)
-      .set({ succeededAt: input.succeededAt, succeededAtExact: input.succeededAtExact, updatedAt: now })
+      .set({
+        succeededAt: input.succeededAt,
+        succeededAtExact: input.succeededAtExact,
+        updatedAt: now,
+        settledAt: null,
+      })
       .where(eq(d.id, existing.id))
       .returning();
     return { deployment: updated ?? existing, inserted: false, moved: true };
@@ -700,6 +705,11 @@ export class LedgerStore implements Store {
     const affected = [...new Set([...before, ...(await touched())])];
     // A revert that now ships (or no longer does) changes the fate of what it reverts.
     await this.#refreshFates([...affected, ...(await this.#revertedBy(affected))]);
+  }
+
+  async markDeploymentSettled(id: number, at: number | null): Promise<void> {
+    const d = this.#t.deployments;
+    await this.#db.update(d).set({ settledAt: at }).where(eq(d.id, id));
   }
 
   async getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null> {

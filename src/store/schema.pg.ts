@@ -215,6 +215,11 @@ export const deployments = pgTable(
     previousSha: text("previous_sha"),
     url: text("url"),
     updatedAt: ms("updated_at").notNull(),
+    /**
+     * When what it ships was last worked out, or null while that is pending: recorded before its
+     * range is compared, a deployment whose settling failed (a GitHub error) is settled again.
+     */
+    settledAt: ms("settled_at"),
   },
   (t) => [
     uniqueIndex("deployments_source_idx").on(t.repositoryId, t.sourceKey),

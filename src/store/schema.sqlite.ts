@@ -214,6 +214,11 @@ export const deployments = sqliteTable(
     previousSha: text("previous_sha"),
     url: text("url"),
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+    /**
+     * When what it ships was last worked out, or null while that is pending: recorded before its
+     * range is compared, a deployment whose settling failed (a GitHub error) is settled again.
+     */
+    settledAt: integer("settled_at", { mode: "number" }),
   },
   (t) => [
     uniqueIndex("deployments_source_idx").on(t.repositoryId, t.sourceKey),

@@ -182,9 +182,15 @@ export interface DeploymentRecord {
   previousSha: string | null;
   url: string | null;
   updatedAt: number;
+  /**
+   * When its linking was finished (what it ships recorded and, for the deployment an event named,
+   * its check written), or null while that is pending: a GitHub error half-way leaves it null, and
+   * the next delivery of it, or of its chain, finishes the work.
+   */
+  settledAt: number | null;
 }
 
-export type DeploymentInput = Omit<DeploymentRecord, "id" | "updatedAt" | "outcome" | "previousSha">;
+export type DeploymentInput = Omit<DeploymentRecord, "id" | "updatedAt" | "outcome" | "previousSha" | "settledAt">;
 
 /** What became of a change: which deployment first shipped it, and whether it was undone. */
 export interface ChangeFate {
@@ -251,7 +257,8 @@ export interface Store {
   /**
    * Inserts a deployment (once per source key) or reconciles it with the one recorded: an exact
    * success time replaces an estimate, and the earlier of two exact times wins. `moved` says the
-   * success time of an existing deployment changed (its neighbours must be settled again).
+   * success time of an existing deployment changed (its neighbours must be settled again). A
+   * deployment inserted or moved is pending (`settledAt` null) until markDeploymentSettled.
    */
   upsertDeployment(
     deployment: DeploymentInput,
@@ -267,6 +274,8 @@ export interface Store {
     settled: { outcome: DeploymentOutcome; previousSha: string | null; shipped: string[]; rolledBack: string[] },
     now: number,
   ): Promise<void>;
+  /** Marks a deployment's linking finished (`at`) or pending again (null). */
+  markDeploymentSettled(id: number, at: number | null): Promise<void>;
   getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null>;
   listDeployments(installationId: number, repositoryId: number): Promise<DeploymentRecord[]>;
   /** The changes this deployment shipped first (a change shipped earlier is not shipped again). */

@@ -7,6 +7,7 @@ import { defaultHandlers } from "../../src/app.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import type { Payload } from "../helpers/fixtures.js";
+import { API } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
 import { Scenario, T } from "../helpers/scenario.js";
 
@@ -57,9 +58,12 @@ async function ledgerView(store: Store, sc: Scenario) {
 describe("deployment linking", () => {
   let store: Store;
   let deliveries = 0;
+  /** Deliveries that failed in an earlier play() of the test (on purpose). */
+  const failedBefore = new Set<number | string>();
   beforeEach(async () => {
     nock.disableNetConnect();
     store = await openStore(":memory:");
+    failedBefore.clear();
   });
   afterEach(async () => {
     nock.cleanAll();
@@ -67,8 +71,16 @@ describe("deployment linking", () => {
     await store.close();
   });
 
-  async function play(sc: Scenario, events: Event[], target: Store = store) {
+  /** One GitHub answer that fails (a 502), before the model answers the rest. */
+  type Failure = { method: "GET" | "POST"; path: RegExp };
+
+  async function play(sc: Scenario, events: Event[], target: Store = store, fail?: Failure) {
     nock.cleanAll();
+    const failure = fail
+      ? nock(API)
+          .intercept(fail.path, fail.method)
+          .reply(502, { message: "Server Error" }, { "x-github-request-id": "F00D:1" })
+      : null;
     sc.gh.mount();
     const app = await loadApp({
       store: target,
@@ -81,7 +93,11 @@ describe("deployment linking", () => {
       await app.worker.drain();
     }
     const failed = await target.listDeliveries({ statuses: ["failed", "pending"] });
-    expect(failed.map((d) => `${d.event}: ${d.lastError}`)).toEqual([]);
+    const failures = failed.filter((d) => !failedBefore.has(d.id)).map((d) => `${d.event}: ${d.lastError}`);
+    // With a failure planned, it was met and failed exactly one delivery; otherwise none failed.
+    if (failure) expect(failure.isDone()).toBe(true);
+    expect(failures.length).toBe(fail ? 1 : 0);
+    for (const d of failed) failedBefore.add(d.id);
   }
 
   const closed = (sc: Scenario, n: number): Event => ({
@@ -354,6 +370,82 @@ describe("deployment linking", () => {
       });
     },
   );
+
+  describe("a GitHub error half-way through linking loses nothing", () => {
+    const compare = (base: string, head: string): Failure => ({
+      method: "GET",
+      path: new RegExp(`/compare/${base}\\.\\.\\.${head}`),
+    });
+    const checkWrite: Failure = { method: "POST", path: /\/check-runs$/ };
+
+    /** Merges #1 (AI) and #2 between three deployments; returns their ids and the full ledger. */
+    async function threeDeployments() {
+      const sc = new Scenario();
+      const d0 = sc.deploy(sc.main, 1);
+      const base = sc.main;
+      sc.merge(1, { ai: true });
+      const d1 = sc.deploy(sc.main, 2);
+      const middle = sc.main;
+      sc.merge(2);
+      const d2 = sc.deploy(sc.main, 3);
+      const reference = await openStore(":memory:");
+      try {
+        await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0), success(sc, d1), success(sc, d2)], reference);
+        const expected = await ledgerView(reference, sc);
+        sc.gh.checkRuns.length = 0; // the reference run's
+        return { sc, d0, d1, d2, base, middle, expected };
+      } finally {
+        await reference.close();
+      }
+    }
+
+    it("a compare that fails: the delivery fails, and its redelivery links the deployment in full", async () => {
+      const { sc, d0, d1, d2, base, middle, expected } = await threeDeployments();
+      await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0)]);
+      await play(sc, [success(sc, d1)], store, compare(base, middle));
+      expect((await ledgerView(store, sc)).changes["#1"]).toMatchObject({ shippedBy: null });
+      await play(sc, [success(sc, d1), success(sc, d2)]);
+      expect(await ledgerView(store, sc)).toEqual(expected);
+      // Each deployment got its check run once it was linked.
+      expect(sc.gh.checkRuns.map((r) => r.head_sha)).toEqual([base, middle, sc.main]);
+    });
+
+    it("a deployment whose delivery failed for good is linked when the next one of its environment arrives", async () => {
+      const { sc, d0, d1, d2, base, middle, expected } = await threeDeployments();
+      await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0)]);
+      await play(sc, [success(sc, d1)], store, compare(base, middle));
+      await play(sc, [success(sc, d2)]); // d1's delivery is never retried
+      expect(await ledgerView(store, sc)).toEqual(expected);
+    });
+
+    it.each(["the late one", "the one after it"])(
+      "re-linking the deployment after a late one fails: a redelivery of %s finishes it",
+      async (which) => {
+        const { sc, d0, d1, d2, middle, expected } = await threeDeployments();
+        await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0), success(sc, d2)]);
+        // d1 arrives late: it links, then d2 must be compared with it again, and that fails.
+        await play(sc, [success(sc, d1)], store, compare(middle, sc.main));
+        const pending = await store.findDeployment(INSTALLATION, sc.gh.repositoryId, `deployment:${d2}`);
+        expect(pending).toMatchObject({ settledAt: null, previousSha: sc.gh.deployments[0]?.sha });
+        await play(sc, [success(sc, which === "the late one" ? d1 : d2)]);
+        expect(await ledgerView(store, sc)).toEqual(expected);
+      },
+    );
+
+    it("a check run that cannot be written: the redelivery writes it", async () => {
+      const { sc, d0, d1, middle } = await threeDeployments();
+      await play(sc, [closed(sc, 1), success(sc, d0)]);
+      await play(sc, [success(sc, d1)], store, checkWrite);
+      expect(sc.gh.checkRuns.filter((r) => r.head_sha === middle)).toEqual([]);
+      await play(sc, [success(sc, d1)]);
+      expect(sc.gh.checkRuns.filter((r) => r.head_sha === middle).map((r) => r.output.title)).toEqual([
+        "Shipped 1 change (1 AI-assisted)",
+      ]);
+      // And a third delivery changes nothing.
+      await play(sc, [success(sc, d1)]);
+      expect(sc.gh.checkRuns.filter((r) => r.head_sha === middle)).toHaveLength(1);
+    });
+  });
 
   it("a merge into a branch that is not deployable is recorded but never shipped", async () => {
     const sc = new Scenario();

@@ -41,6 +41,8 @@ const ROWS = [
       `INSERT INTO changes (installation_id, repository_id, number, title, author_login, author_type, bot_change, head_ref, head_sha, base_ref, state, opened_at, merged_at, engineer, first_commit_at, paths, paths_complete, shipped_deployment_id, shipped_at, deployable, ai, agents, models, sessions, evidence, commits_total, commits_ai, attributed_sha, updated_at) ` +
       `VALUES (1, 10, ${n}, 'Change ${n}', 'ann', 'User', FALSE, 'b${n}', '${String(n).repeat(40)}', 'main', 'merged', ${NOW - (10 + n) * DAY}, ${NOW - (9 + n) * DAY}, 'ann', ${NOW - (10 + n) * DAY}, '["src/a.ts"]', TRUE, NULL, NULL, TRUE, ${n === 1 ? "TRUE" : "FALSE"}, '${n === 1 ? '["claude-code"]' : "[]"}', '[]', '[]', '[]', 1, ${n === 1 ? 1 : 0}, '${String(n).repeat(40)}', ${NOW - 9 * DAY})`,
   ),
+  `INSERT INTO deployments (installation_id, repository_id, environment, source, source_key, sha, ref, succeeded_at, succeeded_at_exact, outcome, previous_sha, url, updated_at) ` +
+    `VALUES (1, 10, 'production', 'deployment', 'deployment:5', '${"4".repeat(40)}', 'main', ${NOW - 8 * DAY}, TRUE, 'baseline', NULL, NULL, ${NOW - 8 * DAY})`,
 ];
 
 eachDialect("store: upgrading a ledger made by the first release", ({ dialect, newDatabaseUrl }) => {
@@ -78,6 +80,8 @@ eachDialect("store: upgrading a ledger made by the first release", ({ dialect, n
         [2, false, [], ["src/a.ts"]],
         [3, false, [], ["src/a.ts"]],
       ]);
+      // A deployment linked before `settled_at` existed counts as settled when it was last written.
+      expect(await store.findDeployment(1, 10, "deployment:5")).toMatchObject({ settledAt: NOW - 8 * DAY });
       // And the new columns take writes.
       await store.recordInstallationMinGroupSize(1, 8, NOW);
       await store.recordRepositorySettings(1, 10, { revertWindowDays: 30, ignorePaths: ["docs/**"] }, NOW);
