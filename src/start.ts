@@ -1,6 +1,7 @@
 import { type ProbotOctokit, run, type Server } from "probot";
 import { createShipledger, type Shipledger } from "./app.js";
 import { type AppSettings, loadSettings } from "./config/env.js";
+import { createLog } from "./log.js";
 import { parseDatabaseUrl, redactUrl } from "./store/database-url.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -34,8 +35,10 @@ export interface StartOptions {
 export async function startApp(env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<RunningApp> {
   const settings = loadSettings(env);
 
+  // Probot's logger, but with the secrets that requests carry (API tokens, cookies) redacted.
+  const log = await createLog(env);
   if (settings.appId === undefined) {
-    const server = await run(() => {}, { env });
+    const server = await run(() => {}, { env, log });
     return { server, settings, stop: () => server.stop() };
   }
 
@@ -60,6 +63,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     // The key was validated (and read from PRIVATE_KEY_PATH) by loadSettings; hand Probot the text.
     server = await run(shipledger.appFn, {
       env: { ...env, PRIVATE_KEY: settings.privateKey, PRIVATE_KEY_PATH: undefined },
+      log,
       ...(options.Octokit ? { Octokit: options.Octokit } : {}),
     });
   } catch (error) {

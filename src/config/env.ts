@@ -146,6 +146,13 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       "WEBHOOK_SECRET: not set; NODE_ENV=production requires the webhook secret configured on the GitHub App",
     );
   }
+  if (e.APP_ID !== undefined && !e.WEBHOOK_SECRET) {
+    // The same in development: with the app's key, a forged delivery would be acted on for real
+    // (Probot's setup flow writes the secret to .env with the id and the key).
+    throw new ConfigurationError(
+      "WEBHOOK_SECRET: not set; APP_ID is set, so the webhook secret configured on the GitHub App is required",
+    );
+  }
   if (production && e.APP_ID === undefined) {
     throw new ConfigurationError("APP_ID: not set; NODE_ENV=production requires the GitHub App id");
   }

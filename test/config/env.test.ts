@@ -26,9 +26,9 @@ describe("config: environment", () => {
   });
 
   it("reads the key from PRIVATE_KEY_PATH and unescapes \\n in PRIVATE_KEY", () => {
-    const fromFile = loadSettings({ APP_ID: "1", PRIVATE_KEY_PATH: "/keys/app.pem" }, () => pem);
+    const fromFile = loadSettings({ APP_ID: "1", PRIVATE_KEY_PATH: "/keys/app.pem", WEBHOOK_SECRET: "s" }, () => pem);
     expect(fromFile.privateKey).toBe(pem.trim());
-    const escaped = loadSettings({ APP_ID: "1", PRIVATE_KEY: pem.replace(/\n/g, "\\n") });
+    const escaped = loadSettings({ APP_ID: "1", PRIVATE_KEY: pem.replace(/\n/g, "\\n"), WEBHOOK_SECRET: "s" });
     expect(escaped.privateKey).toBe(pem.trim());
   });
 
@@ -68,6 +68,10 @@ describe("config: environment", () => {
         [
           { NODE_ENV: "production", APP_ID: "1", PRIVATE_KEY: pem },
           "WEBHOOK_SECRET: not set; NODE_ENV=production requires the webhook secret configured on the GitHub App",
+        ],
+        [
+          { APP_ID: "1", PRIVATE_KEY: pem },
+          "WEBHOOK_SECRET: not set; APP_ID is set, so the webhook secret configured on the GitHub App is required",
         ],
         [
           { NODE_ENV: "production", WEBHOOK_SECRET: "s" },

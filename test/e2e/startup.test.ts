@@ -2,7 +2,7 @@
 // serves Probot's setup flow.
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AppProcess, appKeyPair, startAppProcess } from "../helpers/app-process.js";
+import { type AppProcess, appKeyPair, eventually, startAppProcess } from "../helpers/app-process.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -24,8 +24,18 @@ describe("e2e: start-up", () => {
       "shipledger: configuration error: WEBHOOK_SECRET: not set; NODE_ENV=production requires the webhook secret configured on the GitHub App",
     ],
     [
+      "an app's key but no webhook secret, in development too",
+      { APP_ID: "12", PRIVATE_KEY: appKeyPair().privateKeyPem },
+      "shipledger: configuration error: WEBHOOK_SECRET: not set; APP_ID is set, so the webhook secret configured on the GitHub App is required",
+    ],
+    [
       "a DATABASE_URL of another database",
-      { APP_ID: "12", PRIVATE_KEY: appKeyPair().privateKeyPem, DATABASE_URL: "redis://cache:6379" },
+      {
+        APP_ID: "12",
+        PRIVATE_KEY: appKeyPair().privateKeyPem,
+        WEBHOOK_SECRET: "s",
+        DATABASE_URL: "redis://cache:6379",
+      },
       'shipledger: cannot start: DATABASE_URL: unsupported scheme in "redis://cache:6379"; expected postgres://…, file:PATH, a file path or :memory:',
     ],
     // Named in words: the environments hold private keys, which have no place in a test log.
@@ -34,6 +44,44 @@ describe("e2e: start-up", () => {
     running.push(app);
     expect(await app.exited).toBe(1);
     expect(app.output().trim()).toBe(line);
+  });
+
+  it("never writes a bearer token or a cookie to its log (JSON in production)", async () => {
+    const token = "s3cr3t-api-token-0123456789abcdef";
+    const app = await startAppProcess({
+      NODE_ENV: "production",
+      APP_ID: "12",
+      PRIVATE_KEY: appKeyPair().privateKeyPem,
+      WEBHOOK_SECRET: "hook-secret",
+      DATABASE_URL: ":memory:",
+      API_TOKENS: `${token}:acme`,
+    });
+    running.push(app);
+    const report = await fetch(`${app.url}/api/v1/report?org=acme`, {
+      headers: { authorization: `Bearer ${token}`, cookie: "session=cookie-value-42" },
+    });
+    expect(report.status).toBe(404); // let in (no installation for acme yet), not 401
+    const metrics = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(metrics.status).toBe(200);
+    const hook = await fetch(`${app.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "ping",
+        "x-github-delivery": "d-1",
+        "x-hub-signature-256": "sha256=forged0123456789",
+      },
+      body: "{}",
+    });
+    expect(hook.status).toBe(400);
+    // The requests were logged, with their headers, and the secrets in them were not.
+    await eventually(async () => /POST \/api\/github\/webhooks 400/.test(app.output()));
+    const log = app.output();
+    expect(log).toMatch(/GET \/api\/v1\/report\?org=acme 404/);
+    expect(log).toContain('"user-agent"');
+    expect(log).toContain('"authorization":"[Redacted]"');
+    expect(log).toContain('"cookie":"[Redacted]"');
+    for (const secret of [token, "cookie-value-42", "hook-secret"]) expect(log).not.toContain(secret);
   });
 
   it("without APP_ID, serves Probot's setup flow that registers the app from app.yml", async () => {
