@@ -355,6 +355,10 @@ export class LedgerStore implements Store {
   ): Promise<void> {
     const t = this.#t.repositories;
     for (const repository of repositories) {
+      const [before] = await this.#db
+        .select({ installationId: t.installationId })
+        .from(t)
+        .where(eq(t.id, repository.id));
       const set: Partial<typeof t.$inferInsert> = {
         installationId,
         fullName: repository.fullName,
@@ -375,7 +379,19 @@ export class LedgerStore implements Store {
           updatedAt: now,
         })
         .onConflictDoUpdate({ target: t.id, set });
+      if (before && before.installationId !== installationId) {
+        // The app was installed again (a new installation id), or the repository was transferred
+        // to an account that has the app: its history goes with it, as on GitHub.
+        await this.#moveRepositoryHistory(repository.id, installationId);
+      }
     }
+  }
+
+  async #moveRepositoryHistory(repositoryId: number, installationId: number): Promise<void> {
+    const c = this.#t.changes;
+    const d = this.#t.deployments;
+    await this.#db.update(c).set({ installationId }).where(eq(c.repositoryId, repositoryId));
+    await this.#db.update(d).set({ installationId }).where(eq(d.repositoryId, repositoryId));
   }
 
   async markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void> {

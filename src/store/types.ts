@@ -219,6 +219,10 @@ export interface Store {
   /** Records the organisation's `metric.minGroupSize` (null: it sets none); a no-op when unchanged. */
   recordInstallationMinGroupSize(id: number, minGroupSize: number | null, now: number): Promise<void>;
 
+  /**
+   * Records the repositories an installation has. A repository another installation had (the app
+   * installed again, or the repository transferred) moves with its changes and deployments.
+   */
   upsertRepositories(
     installationId: number,
     repositories: Array<Pick<RepositoryRecord, "id" | "fullName" | "private"> & { defaultBranch?: string | null }>,

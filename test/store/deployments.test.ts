@@ -179,4 +179,35 @@ eachDialect("store: deployments", ({ newStore }) => {
     );
     expect([...(await store.knownShas(10, [s(5), s(51), s(77), s(99)]))].sort()).toEqual([s(5), s(51), s(77)].sort());
   });
+
+  it("a repository that moves to another installation (the app installed again) takes its history along", async () => {
+    const store = await newStore();
+    await seed(store);
+    await store.recordChange(change(1), [], T0);
+    const { deployment: d1 } = await store.upsertDeployment(deployment("deployment:1", s(1), T0 + 2 * HOUR), T0);
+    await store.settleDeployment(d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
+
+    // Uninstalled, then installed again: GitHub gives a new installation id.
+    await store.markInstallationDeleted(1, T0 + 3 * HOUR);
+    await store.upsertInstallation({ id: 2, accountLogin: "octo", accountType: "Organization", now: T0 + 4 * HOUR });
+    await store.upsertRepositories(2, [{ id: 10, fullName: "octo/app", private: false }], T0 + 4 * HOUR);
+    await store.recordChange(change(2, { installationId: 2, mergedAt: T0 + 5 * HOUR }), [], T0 + 5 * HOUR);
+    const { deployment: d2 } = await store.upsertDeployment(
+      deployment("deployment:2", s(2), T0 + 6 * HOUR, { installationId: 2 }),
+      T0,
+    );
+    await store.settleDeployment(d2.id, { outcome: "ship", previousSha: s(1), shipped: [s(2)], rolledBack: [] }, T0);
+
+    const rows = await store.listReportChanges({ installationId: 2 }, T0, T0 + 7 * HOUR);
+    expect(rows.map((r) => [r.number, r.shipped?.deploymentId ?? null])).toEqual([
+      [1, d1.id],
+      [2, d2.id],
+    ]);
+    expect((await store.listDeployments(2, 10)).map((d) => d.sourceKey)).toEqual(["deployment:1", "deployment:2"]);
+    expect(await store.getChange(2, 10, 1)).not.toBeNull();
+    // The old installation sees none of it now.
+    expect(await store.listReportChanges({ installationId: 1 }, T0, T0 + 7 * HOUR)).toEqual([]);
+    expect(await store.listDeployments(1, 10)).toEqual([]);
+    expect(await store.getChange(1, 10, 1)).toBeNull();
+  });
 });
