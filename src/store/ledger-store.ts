@@ -354,11 +354,15 @@ export class LedgerStore implements Store {
     now: number,
   ): Promise<void> {
     const t = this.#t.repositories;
+    const i = this.#t.installations;
+    const [target] = await this.#db.select({ deletedAt: i.deletedAt }).from(i).where(eq(i.id, installationId));
     for (const repository of repositories) {
       const [before] = await this.#db
         .select({ installationId: t.installationId })
         .from(t)
         .where(eq(t.id, repository.id));
+      // A late delivery of an uninstalled installation does not take a repository back.
+      if (before && before.installationId !== installationId && target?.deletedAt != null) continue;
       const set: Partial<typeof t.$inferInsert> = {
         installationId,
         fullName: repository.fullName,

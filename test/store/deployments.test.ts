@@ -205,6 +205,9 @@ eachDialect("store: deployments", ({ newStore }) => {
     ]);
     expect((await store.listDeployments(2, 10)).map((d) => d.sourceKey)).toEqual(["deployment:1", "deployment:2"]);
     expect(await store.getChange(2, 10, 1)).not.toBeNull();
+    // A late delivery of the uninstalled installation does not take the repository back.
+    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0 + 8 * HOUR);
+    expect((await store.listRepositories(2)).map((r) => r.id)).toEqual([10]);
     // The old installation sees none of it now.
     expect(await store.listReportChanges({ installationId: 1 }, T0, T0 + 7 * HOUR)).toEqual([]);
     expect(await store.listDeployments(1, 10)).toEqual([]);
