@@ -38,6 +38,8 @@ export class InboxWorker {
   readonly id: string;
   readonly #o: Required<Omit<WorkerOptions, "backoff" | "id">> & { backoff: BackoffPolicy };
   readonly #inFlight = new Set<Promise<void>>();
+  /** Ids of the deliveries this worker is running. */
+  readonly #active = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #running = false;
   #pumping = false;
@@ -150,6 +152,36 @@ export class InboxWorker {
   async #process(delivery: Delivery): Promise<void> {
     const { store, log: baseLog } = this.#o;
     const log = baseLog.child({ delivery: delivery.id, event: delivery.event, action: delivery.action });
+    if (this.#active.has(delivery.id)) {
+      // Its lease ran out while this worker still runs it (renewals failed): the run in hand settles it.
+      log.warn("inbox: claimed again while still running here; left to the run in hand");
+      return;
+    }
+    this.#active.add(delivery.id);
+    // A handler may wait long (GitHub's rate limit, a slow range): the claim is renewed while it
+    // runs, three times a lease, so that no other worker takes the delivery and runs it twice.
+    const renewal = setInterval(
+      () => {
+        store.renewClaim(delivery.id, this.id, this.#o.now()).then(
+          (held) => {
+            if (!held) log.warn("inbox: the claim was lost to another worker while running");
+          },
+          (error) => log.warn({ err: error }, "inbox: cannot renew the claim; will try again"),
+        );
+      },
+      Math.max(1, Math.floor(this.#o.leaseMs / 3)),
+    );
+    renewal.unref();
+    try {
+      await this.#attempt(delivery, log);
+    } finally {
+      clearInterval(renewal);
+      this.#active.delete(delivery.id);
+    }
+  }
+
+  async #attempt(delivery: Delivery, log: Logger): Promise<void> {
+    const { store } = this.#o;
     try {
       if (delivery.attempts > this.#o.backoff.maxAttempts) {
         // Claimed again and again without ever settling: its handler kills the process.

@@ -1025,6 +1025,16 @@ export class LedgerStore implements Store {
     return rows.map(deliveryFromRawRow).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
   }
 
+  async renewClaim(id: string, worker: string, now: number): Promise<boolean> {
+    const t = this.#t.deliveries;
+    const renewed = await this.#db
+      .update(t)
+      .set({ lockedAt: now })
+      .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
+      .returning({ id: t.id });
+    return renewed.length > 0;
+  }
+
   async completeDelivery(id: string, worker: string, now: number): Promise<boolean> {
     const t = this.#t.deliveries;
     const done = await this.#db

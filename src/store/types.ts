@@ -311,6 +311,11 @@ export interface Store {
   enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;
   /** Atomically takes up to `limit` due deliveries (pending and due, or processing with an expired lease). */
   claimDeliveries(options: ClaimOptions): Promise<Delivery[]>;
+  /**
+   * Extends a worker's claim on a delivery it is still running (its lease restarts at `now`).
+   * Returns false when the claim was lost to another worker.
+   */
+  renewClaim(id: string, worker: string, now: number): Promise<boolean>;
   /** Marks a claimed delivery done. Returns false when the claim was lost to another worker. */
   completeDelivery(id: string, worker: string, now: number): Promise<boolean>;
   /** Records a failed attempt: back to pending at `retryAt`, or failed for good when `retryAt` is null. */

@@ -4,6 +4,7 @@ import { defaultHandlers } from "../../src/app.js";
 import type { DeliveryHandler } from "../../src/handlers/types.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
+import { eventually } from "../helpers/app-process.js";
 import { installationEvent, webhookFixture } from "../helpers/fixtures.js";
 import { loadApp, manualClock } from "../helpers/probot.js";
 
@@ -126,6 +127,54 @@ describe("app: webhook intake and the inbox worker", () => {
     await store.requeueDeliveries({ ids: ["p-1"] }, clock.now());
     await worker.drain();
     expect(await store.getDelivery("p-1")).toMatchObject({ status: "done", lastError: null });
+  });
+
+  describe("a handler that runs past the lease (GitHub's rate limit, a long range)", () => {
+    async function slowDelivery() {
+      const clock = manualClock(T0);
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let runs = 0;
+      const handler: DeliveryHandler = async () => {
+        runs++;
+        await gate;
+      };
+      const { probot, worker } = await loadApp({
+        store,
+        now: clock.now,
+        handlers: { "pull_request.opened": [handler] },
+        worker: { leaseMs: 300 },
+      });
+      await probot.receive({ id: "d-1", name: "pull_request", payload: installationEvent("pull_request.opened", 42) });
+      const running = worker.drain();
+      await eventually(async () => runs === 1);
+      return { clock, worker, running, release, runs: () => runs };
+    }
+
+    it("keeps its claim renewed, so that no other worker takes the delivery", async () => {
+      const { clock, running, release, runs } = await slowDelivery();
+      clock.advance(1000); // far past the lease, in the ledger's time
+      // The claim is renewed every 100 ms here: it moves to the clock's present.
+      await eventually(async () => (await store.getDelivery("d-1"))?.lockedAt === T0 + 1000);
+      expect(await store.claimDeliveries({ worker: "other", limit: 5, now: T0 + 1200, leaseMs: 300 })).toEqual([]);
+      release();
+      await running;
+      expect(runs()).toBe(1);
+      expect(await store.getDelivery("d-1")).toMatchObject({ status: "done", attempts: 1 });
+    });
+
+    it("is not run a second time by its own worker when the lease ran out all the same", async () => {
+      const { clock, worker, running, release, runs } = await slowDelivery();
+      clock.advance(1000); // before any renewal: the claim looks abandoned
+      await worker.drain(); // claims it again, and leaves it to the run in hand
+      expect(await store.getDelivery("d-1")).toMatchObject({ status: "processing", attempts: 2 });
+      release();
+      await running;
+      expect(runs()).toBe(1);
+      expect(await store.getDelivery("d-1")).toMatchObject({ status: "done" });
+    });
   });
 
   it("marks an unparseable payload failed at once instead of retrying it", async () => {
