@@ -14,7 +14,7 @@ import { findAssociatedPulls } from "../github/associated-pulls.js";
 import { compareCommits, type RangeCommit } from "../github/compare.js";
 import type { DeploymentRecord } from "../store/types.js";
 import { whatDeploymentShips } from "./shipping.js";
-import { productionDeploymentFrom, successTimeFromStatuses, withResolvedSha } from "./sources.js";
+import { productionDeploymentFrom, successTimeFromStatuses, withResolvedSha, workflowRunIdOf } from "./sources.js";
 import type { CompareResult, ProductionDeployment } from "./types.js";
 
 export interface LinkContext extends ChangeContext {
@@ -262,7 +262,7 @@ async function previousShaOnGitHub(
         per_page: 20,
       });
       const earlier = data.workflow_runs
-        .filter((r) => String(r.id) !== d.sourceId && Date.parse(r.updated_at) < d.succeededAt)
+        .filter((r) => String(r.id) !== workflowRunIdOf(d.sourceId) && Date.parse(r.updated_at) < d.succeededAt)
         .sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
       return earlier[0]?.head_sha ?? null;
     }

@@ -201,6 +201,7 @@ const workflowRunPayload = z.object({
     updated_at: time,
     html_url: link,
     head_repository: z.object({ id: z.number() }).nullish(),
+    run_attempt: z.number().int().positive().nullish(),
   }),
   repository,
 });
@@ -293,6 +294,16 @@ function fromRelease(raw: unknown): DeploymentVerdict {
   );
 }
 
+/** A workflow run attempt's source id: the run id, and `.N` for a re-run's attempt N. */
+export function workflowRunSourceId(runId: number, attempt: number): string {
+  return attempt > 1 ? `${runId}.${attempt}` : String(runId);
+}
+
+/** The run id in a workflow run deployment's source id. */
+export function workflowRunIdOf(sourceId: string): string {
+  return sourceId.split(".")[0] ?? sourceId;
+}
+
 function fromWorkflowRun(raw: unknown, config: DeploymentsConfig): DeploymentVerdict {
   const parsed = workflowRunPayload.safeParse(raw);
   if (!parsed.success) return malformed("workflow_run", parsed.error);
@@ -331,9 +342,9 @@ function fromWorkflowRun(raw: unknown, config: DeploymentsConfig): DeploymentVer
       repositoryFullName: repository.full_name,
       environment: `workflow:${path ?? workflowName ?? ""}`,
       source: "workflow_run",
-      // All attempts of a run share its id: a re-run is the same deployment (reconcileDeployment
-      // keeps the first success).
-      sourceId: String(run.id),
+      // A re-run (attempt 2 and later) deploys again, now: re-running an old deploy run is how
+      // many teams roll back, and it must count as the rollback it is. Attempt 1 keeps the run id.
+      sourceId: workflowRunSourceId(run.id, run.run_attempt ?? 1),
       sha: run.head_sha,
       ref: run.head_branch,
       // A completed run's updated_at is its completion.

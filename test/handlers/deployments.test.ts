@@ -637,6 +637,21 @@ describe("deployment linking", () => {
       expect((await ledgerView(store, sc)).deployments).toEqual({
         "workflow_run:503": { outcome: "ship", shipped: ["#1"], rolledBack: [] },
       });
+
+      // #2 ships with run 504; then run 503 is re-run (attempt 2): the old commit is deployed again,
+      // a rollback that takes #2 out of production. A repeated delivery of that attempt changes nothing.
+      const first = sc.main;
+      sc.merge(2);
+      await play(sc, [closed(sc, 2), run(504, sc.main, 6)]);
+      const rerun = run(503, first, 8, { run_attempt: 2 });
+      await play(sc, [rerun, rerun]);
+      const view = await ledgerView(store, sc);
+      expect(view.deployments).toEqual({
+        "workflow_run:503": { outcome: "ship", shipped: ["#1"], rolledBack: [] },
+        "workflow_run:504": { outcome: "ship", shipped: ["#2"], rolledBack: [] },
+        "workflow_run:503.2": { outcome: "rollback", shipped: [], rolledBack: ["#2"] },
+      });
+      expect(view.changes["#2"]).toMatchObject({ rolledBackBy: "workflow_run:503.2" });
     });
   });
 
