@@ -153,7 +153,8 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
       days: week.days,
       partial: week.days < 7,
       activeEngineers: engineers,
-      aiDeployments: week.pairs.size,
+      // Σ|D(e)| of the week: with the report withheld (a small group), one person's count, maybe.
+      aiDeployments: withheld === null ? week.pairs.size : null,
       aiChangesShipped: week.aiChangesShipped,
       changesShipped: week.changesShipped,
       normalisedDeployments: shown ? week.pairs.size / (engineers * (week.days / 7)) : null,

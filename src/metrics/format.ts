@@ -54,7 +54,7 @@ export function formatReportTable(report: Report): string {
         report.series.map((w) => [
           w.week,
           String(w.activeEngineers),
-          String(w.aiDeployments),
+          w.aiDeployments === null ? "—" : String(w.aiDeployments),
           String(w.aiChangesShipped),
           String(w.changesShipped),
           num(w.normalisedDeployments),

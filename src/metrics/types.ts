@@ -78,8 +78,12 @@ export interface WeekFigures {
   /** True when the period starts or ends inside this week (then `days` < 7). */
   partial: boolean;
   activeEngineers: number;
-  /** Distinct (engineer, deployment) pairs: AI-assisted production deployments credited this week. */
-  aiDeployments: number;
+  /**
+   * Distinct (engineer, deployment) pairs: AI-assisted production deployments credited this week.
+   * Null when the report's per-engineer figures are withheld: in a small group this sum is one
+   * person's figure.
+   */
+  aiDeployments: number | null;
   aiChangesShipped: number;
   changesShipped: number;
   /** Null when per-engineer figures are withheld. */

@@ -170,7 +170,9 @@ describe("gaming the metric does not pay", () => {
         expect(week.normalisedDeployments).toBeNull();
         expect(week.adoption).toBeNull();
       }
-      expect(result.series[0]).toMatchObject({ activeEngineers: 3, aiDeployments: 1, changesShipped: 2 });
+      // Counts of changes and of people stay; the weekly Σ|D(e)| would be per-engineer data here.
+      expect(result.series[0]).toMatchObject({ activeEngineers: 3, aiDeployments: null, changesShipped: 2 });
+      for (const week of result.series) expect(week.aiDeployments).toBeNull();
     });
 
     it("contains no per-engineer data", () => {
@@ -555,7 +557,7 @@ describe("properties", () => {
         expect(result.changesShipped + bot + ignoredPaths + reverted).toBe(shippedInPeriod.length);
         expect(result.series.reduce((s, w) => s + w.changesShipped, 0)).toBe(result.changesShipped);
         if (result.normalisedDeployments !== null) {
-          expect(result.series.reduce((s, w) => s + w.aiDeployments, 0)).toBe(
+          expect(result.series.reduce((s, w) => s + (w.aiDeployments ?? Number.NaN), 0)).toBe(
             Math.round(result.normalisedDeployments * result.activeEngineers * result.weeks),
           );
         }
