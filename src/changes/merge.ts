@@ -32,8 +32,16 @@ export interface ChangeContext {
   config: RepoConfig;
 }
 
-function revertTargets(reverts: { pullRequests: number[]; commits: string[] }): string[] {
-  return [...reverts.pullRequests.map((n) => `pr:${n}`), ...reverts.commits.map((sha) => `sha:${sha}`)];
+/**
+ * What a change reverts, as the ledger records it: pull requests ("pr:<n>"), commits
+ * ("sha:<sha>"), and, for a hand-made `Revert "<title>"` that names neither (GitHub's own revert
+ * pull requests always say "Reverts o/r#N"), the title ("title:<title>": the latest change of
+ * that title merged before it).
+ */
+function revertTargets(reverts: { pullRequests: number[]; commits: string[]; revertedTitle: string | null }): string[] {
+  const named = [...reverts.pullRequests.map((n) => `pr:${n}`), ...reverts.commits.map((sha) => `sha:${sha}`)];
+  if (named.length === 0 && reverts.revertedTitle !== null) named.push(`title:${reverts.revertedTitle}`);
+  return named;
 }
 
 /**

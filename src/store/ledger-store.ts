@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { SHIP_CLOCK_SLACK_MS } from "../deployments/shipping.js";
 import type * as schema from "./schema.sqlite.js";
@@ -532,7 +532,17 @@ export class LedgerStore implements Store {
         )
         .onConflictDoNothing();
     }
-    await this.#refreshFates([saved.id]);
+    // A title-only revert names the latest change of a title merged before it: one arriving late
+    // may take that place from another change of the same title.
+    const r = this.#t.reverts;
+    const titleReverted = await this.#db
+      .select({ id: r.revertingChangeId })
+      .from(r)
+      .where(and(eq(r.repositoryId, change.repositoryId), eq(r.target, `title:${change.title}`)))
+      .limit(1);
+    const sameTitle =
+      titleReverted.length > 0 ? await this.#changesNamedBy(change.repositoryId, [`title:${change.title}`]) : [];
+    await this.#refreshFates([saved.id, ...sameTitle]);
     return saved.id;
   }
 
@@ -843,21 +853,55 @@ export class LedgerStore implements Store {
     }
   }
 
-  /** Changes of a repository that revert targets name ("pr:<n>", "sha:<sha>"). */
+  /**
+   * Changes of a repository that revert targets name ("pr:<n>", "sha:<sha>", "title:<title>": for
+   * a title, every change of that title, whose fates #fate then decides).
+   */
   async #changesNamedBy(repositoryId: number, targets: string[]): Promise<number[]> {
     const numbers = targets.filter((t) => t.startsWith("pr:")).map((t) => Number(t.slice(3)));
     const shas = targets.filter((t) => t.startsWith("sha:")).map((t) => t.slice(4));
+    const titles = targets.filter((t) => t.startsWith("title:")).map((t) => t.slice(6));
     const ids = new Set<number>();
     const c = this.#t.changes;
-    if (numbers.length > 0) {
+    const byName = [
+      ...(numbers.length > 0 ? [inArray(c.number, numbers)] : []),
+      ...(titles.length > 0 ? [inArray(c.title, titles)] : []),
+    ];
+    if (byName.length > 0) {
       const rows = await this.#db
         .select({ id: c.id })
         .from(c)
-        .where(and(eq(c.repositoryId, repositoryId), inArray(c.number, numbers)));
+        .where(and(eq(c.repositoryId, repositoryId), or(...byName)));
       for (const r of rows) ids.add(r.id);
     }
     for (const m of await this.#changesWithShas(repositoryId, shas, { mergedOnly: false })) ids.add(m.id);
     return [...ids];
+  }
+
+  /**
+   * Whether `change` is the one a title-only revert (`reverting`) undoes: merged before it, and the
+   * latest merged change of that title in the repository by then.
+   */
+  async #isLatestOfTitleBefore(
+    change: { id: number; repositoryId: number; title: string; mergedAt: number | null },
+    reverting: number,
+  ): Promise<boolean> {
+    const c = this.#t.changes;
+    const [revert] = await this.#db.select({ mergedAt: c.mergedAt }).from(c).where(eq(c.id, reverting));
+    if (change.mergedAt === null || revert?.mergedAt == null || change.mergedAt >= revert.mergedAt) return false;
+    const later = await this.#db
+      .select({ id: c.id })
+      .from(c)
+      .where(
+        and(
+          eq(c.repositoryId, change.repositoryId),
+          eq(c.title, change.title),
+          eq(c.state, "merged"),
+          sql`${c.mergedAt} > ${change.mergedAt} AND ${c.mergedAt} < ${revert.mergedAt}`,
+        ),
+      )
+      .limit(1);
+    return later.length === 0;
   }
 
   /** The changes that these changes revert. */
@@ -882,6 +926,8 @@ export class LedgerStore implements Store {
         repositoryId: c.repositoryId,
         mergeCommitSha: c.mergeCommitSha,
         mergeMethod: c.mergeMethod,
+        title: c.title,
+        mergedAt: c.mergedAt,
       })
       .from(c)
       .where(eq(c.id, changeId));
@@ -891,21 +937,25 @@ export class LedgerStore implements Store {
       ? { deploymentId: first.id, environment: first.environment, sha: first.sha, at: first.at }
       : null;
 
-    // Reverts name the pull request or one of its commits; a revert counts from when it shipped.
+    // Reverts name the pull request, one of its commits or (a hand-made revert) its title; a
+    // revert counts from when it shipped.
+    const titleTarget = change.number !== null && change.title !== "" ? `title:${change.title}` : null;
     const targets = [
       ...(change.number !== null ? [`pr:${change.number}`] : []),
       ...(change.mergeCommitSha ? [`sha:${change.mergeCommitSha}`] : []),
       ...(await this.listChangeCommits(changeId)).map((k) => `sha:${k.sha}`),
+      ...(titleTarget !== null ? [titleTarget] : []),
     ];
     let revertedBy: ChangeFate["revertedBy"] = null;
     if (targets.length > 0) {
       const r = this.#t.reverts;
       const reverting = await this.#db
-        .select({ id: r.revertingChangeId })
+        .select({ id: r.revertingChangeId, target: r.target })
         .from(r)
         .where(and(eq(r.repositoryId, change.repositoryId), inArray(r.target, targets)));
-      for (const { id } of reverting) {
+      for (const { id, target } of reverting) {
         if (id === changeId) continue;
+        if (target === titleTarget && !(await this.#isLatestOfTitleBefore(change, id))) continue;
         const shipped = await this.#firstShipping(id);
         if (shipped && (!revertedBy || shipped.at < revertedBy.at)) revertedBy = { changeId: id, at: shipped.at };
       }

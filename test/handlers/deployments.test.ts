@@ -306,6 +306,33 @@ describe("deployment linking", () => {
     });
   });
 
+  it('a hand-made revert named only by its title (Revert "<title>") reverts the latest change of that title', async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1, { title: "Add cache", at: 2 });
+    sc.merge(2, { title: "Add cache", at: 3, ai: true }); // the same title again: this one is undone
+    sc.merge(3, { title: "Tune timeouts", at: 4 });
+    const d1 = sc.deploy(sc.main, 5);
+    sc.merge(4, { title: 'Revert "Add cache"', at: 6, headRef: "undo-cache" });
+    const d2 = sc.deploy(sc.main, 7);
+    const events = [success(sc, d0), closed(sc, 1), closed(sc, 2), closed(sc, 3), success(sc, d1), closed(sc, 4)];
+    await play(sc, [...events, success(sc, d2)]);
+    const view = await ledgerView(store, sc);
+    expect(view.changes).toMatchObject({
+      "#1": { shippedBy: `deployment:${d1}`, reverted: false },
+      "#2": { shippedBy: `deployment:${d1}`, reverted: true },
+      "#3": { reverted: false },
+    });
+    // The same ledger whatever order the events arrive in (the revert before what it reverts).
+    const other = await openStore(":memory:");
+    try {
+      await play(sc, [closed(sc, 4), success(sc, d2), ...events.slice(0, 5).reverse()], other);
+      expect(await ledgerView(other, sc)).toEqual(view);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("a direct push with no pull request is a change of its own, and git revert commits are recognised", async () => {
     const sc = new Scenario();
     const d0 = sc.deploy(sc.main, 1);

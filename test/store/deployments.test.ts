@@ -213,4 +213,32 @@ eachDialect("store: deployments", ({ newStore }) => {
     expect(await store.listDeployments(1, 10)).toEqual([]);
     expect(await store.getChange(1, 10, 1)).toBeNull();
   });
+
+  it("a title-only revert undoes the latest change of that title merged before it, whatever order they are recorded in", async () => {
+    const store = await newStore();
+    await seed(store);
+    const revert = await store.recordChange(
+      change(4, { title: 'Revert "Add cache"', mergedAt: T0 + 4 * HOUR }),
+      [],
+      T0,
+    );
+    await store.recordReverts(revert, 10, ["title:Add cache"]);
+    const { deployment: d } = await store.upsertDeployment(deployment("deployment:1", s(4), T0 + 5 * HOUR), T0);
+    await store.settleDeployment(
+      d.id,
+      { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2), s(4)], rolledBack: [] },
+      T0,
+    );
+
+    const older = await store.recordChange(change(1, { title: "Add cache", mergedAt: T0 + HOUR }), [], T0);
+    expect((await store.changeFate(1, older)).revertedBy?.changeId).toBe(revert); // the latest of its title, so far
+    const newer = await store.recordChange(change(2, { title: "Add cache", mergedAt: T0 + 2 * HOUR }), [], T0);
+    expect((await store.changeFate(1, newer)).revertedBy?.changeId).toBe(revert);
+    expect((await store.changeFate(1, older)).revertedBy).toBeNull();
+    // The materialised column follows.
+    expect((await store.getChange(1, 10, 1))?.revertedAt).toBeNull();
+    // A change of that title merged after the revert is not what it reverted.
+    const after = await store.recordChange(change(5, { title: "Add cache", mergedAt: T0 + 6 * HOUR }), [], T0);
+    expect((await store.changeFate(1, after)).revertedBy).toBeNull();
+  });
 });
