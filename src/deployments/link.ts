@@ -23,8 +23,6 @@ export interface LinkContext extends ChangeContext {
 
 export interface LinkResult {
   deployment: DeploymentRecord;
-  /** False for a repeated delivery of a deployment already linked. */
-  changed: boolean;
   notes: string[];
 }
 
@@ -79,7 +77,7 @@ export async function linkDeploymentEvent(
     // never did.
     const known = await lc.store.findDeployment(lc.scope.installationId, lc.scope.repositoryId, sourceKey(deployment));
     if (known) {
-      return known.settledAt === null ? linkRecorded(lc, deployment) : { deployment: known, changed: false, notes: [] };
+      return known.settledAt === null ? linkRecorded(lc, deployment) : { deployment: known, notes: [] };
     }
     const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
       owner: lc.scope.owner,
@@ -121,7 +119,7 @@ async function linkRecorded(lc: LinkContext, deployment: ProductionDeployment): 
     // A repeated delivery of a deployment linked in full. A failure while settling the one after
     // it (below) left that one pending: finish it.
     if (next && next.settledAt === null) await resettle(lc, next);
-    return { deployment: record, changed: false, notes: [] };
+    return { deployment: record, notes: [] };
   }
   // New, moved, or left half-done by an earlier delivery that failed (a GitHub error): link it.
   // Deployments before it whose delivery failed for good are settled first, oldest first.
@@ -130,10 +128,11 @@ async function linkRecorded(lc: LinkContext, deployment: ProductionDeployment): 
   // pending before anything else is written, so that no failure from here on can leave it stale.
   if (next) await lc.store.markDeploymentSettled(next.id, null);
   const notes = await settleDeployment(lc, record, deployment);
+  await lc.store.markDeploymentSettled(record.id, lc.now());
   if (next) await resettle(lc, next);
+  // Its check run is the caller's (it says whether one was written: reportedAt).
   const settled = (await lc.store.getDeployment(lc.scope.installationId, record.id)) ?? record;
-  // The caller marks it settled once it has written its check run.
-  return { deployment: settled, changed: true, notes };
+  return { deployment: settled, notes };
 }
 
 /** Pending deployments before `record` in its chain, oldest first (at most a few: each costs a compare). */

@@ -8,6 +8,7 @@ import { DEPLOYMENT_CHECK_NAME, renderDeploymentCheck } from "../checks/deployme
 import { linkDeploymentEvent } from "../deployments/link.js";
 import { mayBeDeployment } from "../deployments/sources.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
+import type { DeploymentRecord } from "../store/types.js";
 import { rememberSettings } from "./settings.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
@@ -62,8 +63,25 @@ async function onDeploymentEvent(ctx: DeliveryContext): Promise<void> {
   if (!mayBeDeployment({ name: ctx.delivery.event, payload: ctx.payload })) return;
   const cc = await changeContext(ctx);
   const result = await linkDeploymentEvent({ ...cc, log: ctx.log }, { name: ctx.delivery.event, payload: ctx.payload });
-  if (!result?.changed) return;
+  // Each deployment's check run is written once: by the first delivery of it that gets this far
+  // (a release fires two events at once; a failed write is left to the delivery's retry).
+  if (!result || result.deployment.reportedAt !== null) return;
   const { deployment } = result;
+  if (!(await ctx.store.claimDeploymentReport(deployment.id, ctx.now()))) return;
+  try {
+    await reportDeployment(ctx, cc, deployment, result.notes);
+  } catch (error) {
+    await ctx.store.releaseDeploymentReport(deployment.id);
+    throw error;
+  }
+}
+
+async function reportDeployment(
+  ctx: DeliveryContext,
+  cc: ChangeContext,
+  deployment: DeploymentRecord,
+  notes: string[],
+): Promise<void> {
   const shipped = await ctx.store.changesShippedBy(cc.scope.installationId, deployment.id);
   const rolledBack =
     deployment.outcome === "rollback"
@@ -76,7 +94,7 @@ async function onDeploymentEvent(ctx: DeliveryContext): Promise<void> {
     shipped,
     rolledBack,
     config: cc.config,
-    notes: result.notes,
+    notes,
   });
   // A new deployment gets its own run: one write, no read.
   await ctx.octokit.rest.checks.create({
@@ -90,8 +108,6 @@ async function onDeploymentEvent(ctx: DeliveryContext): Promise<void> {
     output: run.output,
     ...(deployment.url?.startsWith("https://") ? { details_url: deployment.url } : {}),
   });
-  // Linked and reported: a repeated delivery from now on changes nothing (until then, it retries).
-  await ctx.store.markDeploymentSettled(deployment.id, ctx.now());
   ctx.log.info(
     {
       deployment: deployment.sourceKey,

@@ -742,6 +742,21 @@ export class LedgerStore implements Store {
     await this.#db.update(d).set({ settledAt: at }).where(eq(d.id, id));
   }
 
+  async claimDeploymentReport(id: number, now: number): Promise<boolean> {
+    const d = this.#t.deployments;
+    const claimed = await this.#db
+      .update(d)
+      .set({ reportedAt: now })
+      .where(and(eq(d.id, id), isNull(d.reportedAt)))
+      .returning({ id: d.id });
+    return claimed.length > 0;
+  }
+
+  async releaseDeploymentReport(id: number): Promise<void> {
+    const d = this.#t.deployments;
+    await this.#db.update(d).set({ reportedAt: null }).where(eq(d.id, id));
+  }
+
   async getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null> {
     const d = this.#t.deployments;
     const rows = await this.#db

@@ -216,10 +216,12 @@ export const deployments = pgTable(
     url: text("url"),
     updatedAt: ms("updated_at").notNull(),
     /**
-     * When what it ships was last worked out, or null while that is pending: recorded before its
-     * range is compared, a deployment whose settling failed (a GitHub error) is settled again.
+     * When what it ships was last worked out, or null while that is pending (recorded before its
+     * range is compared; its predecessor changed): a deployment whose settling failed is settled again.
      */
     settledAt: ms("settled_at"),
+    /** When its "Shipledger deployment" check run was written, or null: not yet (written once). */
+    reportedAt: ms("reported_at"),
   },
   (t) => [
     uniqueIndex("deployments_source_idx").on(t.repositoryId, t.sourceKey),

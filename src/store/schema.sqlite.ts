@@ -215,10 +215,12 @@ export const deployments = sqliteTable(
     url: text("url"),
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
     /**
-     * When what it ships was last worked out, or null while that is pending: recorded before its
-     * range is compared, a deployment whose settling failed (a GitHub error) is settled again.
+     * When what it ships was last worked out, or null while that is pending (recorded before its
+     * range is compared; its predecessor changed): a deployment whose settling failed is settled again.
      */
     settledAt: integer("settled_at", { mode: "number" }),
+    /** When its "Shipledger deployment" check run was written, or null: not yet (written once). */
+    reportedAt: integer("reported_at", { mode: "number" }),
   },
   (t) => [
     uniqueIndex("deployments_source_idx").on(t.repositoryId, t.sourceKey),

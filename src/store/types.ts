@@ -183,14 +183,18 @@ export interface DeploymentRecord {
   url: string | null;
   updatedAt: number;
   /**
-   * When its linking was finished (what it ships recorded and, for the deployment an event named,
-   * its check written), or null while that is pending: a GitHub error half-way leaves it null, and
-   * the next delivery of it, or of its chain, finishes the work.
+   * When what it ships was last worked out, or null while that is pending (just recorded, a GitHub
+   * error half-way, its predecessor changed): the next delivery of it, or of its chain, links it.
    */
   settledAt: number | null;
+  /** When its check run was written (once), or null: the next delivery of it writes it. */
+  reportedAt: number | null;
 }
 
-export type DeploymentInput = Omit<DeploymentRecord, "id" | "updatedAt" | "outcome" | "previousSha" | "settledAt">;
+export type DeploymentInput = Omit<
+  DeploymentRecord,
+  "id" | "updatedAt" | "outcome" | "previousSha" | "settledAt" | "reportedAt"
+>;
 
 /** What became of a change: which deployment first shipped it, and whether it was undone. */
 export interface ChangeFate {
@@ -280,6 +284,13 @@ export interface Store {
   ): Promise<void>;
   /** Marks a deployment's linking finished (`at`) or pending again (null). */
   markDeploymentSettled(id: number, at: number | null): Promise<void>;
+  /**
+   * Takes the writing of a deployment's check run: true for one caller only, while no one has
+   * written it (two deliveries of one deployment may link it at once; one reports it).
+   */
+  claimDeploymentReport(id: number, now: number): Promise<boolean>;
+  /** Gives the report back (writing the check run failed): the next delivery writes it. */
+  releaseDeploymentReport(id: number): Promise<void>;
   getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null>;
   listDeployments(installationId: number, repositoryId: number): Promise<DeploymentRecord[]>;
   /** The changes this deployment shipped first (a change shipped earlier is not shipped again). */

@@ -74,7 +74,11 @@ describe("deployment linking", () => {
   /** One GitHub answer that fails (a 502), before the model answers the rest. */
   type Failure = { method: "GET" | "POST"; path: RegExp };
 
-  async function play(sc: Scenario, events: Event[], target: Store = store, fail?: Failure) {
+  /**
+   * Delivers `events` to a fresh app on `target`, each processed before the next arrives; with
+   * `together`, all arrive first and the worker takes them at once (several in parallel).
+   */
+  async function play(sc: Scenario, events: Event[], target: Store = store, fail?: Failure, together = false) {
     nock.cleanAll();
     const failure = fail
       ? nock(API)
@@ -90,8 +94,9 @@ describe("deployment linking", () => {
     });
     for (const e of events) {
       await app.probot.receive({ id: `e${++deliveries}`, name: e.name as never, payload: e.payload });
-      await app.worker.drain();
+      if (!together) await app.worker.drain();
     }
+    if (together) await app.worker.drain();
     const failed = await target.listDeliveries({ statuses: ["failed", "pending"] });
     const failures = failed.filter((d) => !failedBefore.has(d.id)).map((d) => `${d.event}: ${d.lastError}`);
     // With a failure planned, it was met and failed exactly one delivery; otherwise none failed.
@@ -437,12 +442,31 @@ describe("deployment linking", () => {
       expect(sc.gh.checkRuns.map((r) => r.head_sha)).toEqual([base, middle, sc.main]);
     });
 
-    it("a deployment whose delivery failed for good is linked when the next one of its environment arrives", async () => {
+    it("a deployment whose delivery failed is linked when the next one of its environment arrives first", async () => {
       const { sc, d0, d1, d2, base, middle, expected } = await threeDeployments();
       await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0)]);
       await play(sc, [success(sc, d1)], store, compare(base, middle));
-      await play(sc, [success(sc, d2)]); // d1's delivery is never retried
+      await play(sc, [success(sc, d2)]); // before d1's delivery is retried (or if it never is)
       expect(await ledgerView(store, sc)).toEqual(expected);
+      expect(sc.gh.checkRuns.map((r) => r.head_sha)).toEqual([base, sc.main]);
+      // d1's retry finds it linked, and writes its check run.
+      await play(sc, [success(sc, d1)]);
+      expect(sc.gh.checkRuns.map((r) => r.head_sha)).toEqual([base, sc.main, middle]);
+      expect(await ledgerView(store, sc)).toEqual(expected);
+    });
+
+    it("two deliveries of one deployment at once (a status and its inactive, a release's two events) write one check run", async () => {
+      const { sc, d0, d1, d2, base, middle, expected } = await threeDeployments();
+      await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0)]);
+      await play(
+        sc,
+        [success(sc, d1), success(sc, d1, "inactive"), success(sc, d2), success(sc, d2)],
+        store,
+        undefined,
+        true,
+      );
+      expect(await ledgerView(store, sc)).toEqual(expected);
+      expect(sc.gh.checkRuns.map((r) => r.head_sha).sort()).toEqual([base, middle, sc.main].sort());
     });
 
     it.each(["the late one", "the one after it"])(

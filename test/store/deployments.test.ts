@@ -241,4 +241,20 @@ eachDialect("store: deployments", ({ newStore }) => {
     const after = await store.recordChange(change(5, { title: "Add cache", mergedAt: T0 + 6 * HOUR }), [], T0);
     expect((await store.changeFate(1, after)).revertedBy).toBeNull();
   });
+
+  it("gives a deployment's report to one caller at a time, and back when writing it failed", async () => {
+    const store = await newStore();
+    await seed(store);
+    const { deployment: d } = await store.upsertDeployment(deployment("release:1", s(1), T0), T0);
+    expect(d).toMatchObject({ settledAt: null, reportedAt: null });
+    const claims = await Promise.all([
+      store.claimDeploymentReport(d.id, T0 + 1),
+      store.claimDeploymentReport(d.id, T0 + 2),
+    ]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await store.claimDeploymentReport(d.id, T0 + 3)).toBe(false);
+    await store.releaseDeploymentReport(d.id);
+    expect(await store.claimDeploymentReport(d.id, T0 + 4)).toBe(true);
+    expect((await store.getDeployment(1, d.id))?.reportedAt).toBe(T0 + 4);
+  });
 });

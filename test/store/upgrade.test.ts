@@ -80,8 +80,11 @@ eachDialect("store: upgrading a ledger made by the first release", ({ dialect, n
         [2, false, [], ["src/a.ts"]],
         [3, false, [], ["src/a.ts"]],
       ]);
-      // A deployment linked before `settled_at` existed counts as settled when it was last written.
-      expect(await store.findDeployment(1, 10, "deployment:5")).toMatchObject({ settledAt: NOW - 8 * DAY });
+      // A deployment linked before `settled_at` existed counts as linked and reported when last written.
+      expect(await store.findDeployment(1, 10, "deployment:5")).toMatchObject({
+        settledAt: NOW - 8 * DAY,
+        reportedAt: NOW - 8 * DAY,
+      });
       // And the new columns take writes.
       await store.recordInstallationMinGroupSize(1, 8, NOW);
       await store.recordRepositorySettings(1, 10, { revertWindowDays: 30, ignorePaths: ["docs/**"] }, NOW);
