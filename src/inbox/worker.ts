@@ -273,6 +273,9 @@ export class InboxWorker {
         },
       ],
       now,
+      // Which installation a repository belongs to is for installation events to say: this one may
+      // be a late delivery of an installation that no longer has it (a transfer, a reinstall).
+      { takeOver: false },
     );
   }
 }

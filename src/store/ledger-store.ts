@@ -352,6 +352,7 @@ export class LedgerStore implements Store {
     installationId: number,
     repositories: Array<{ id: number; fullName: string; private: boolean; defaultBranch?: string | null }>,
     now: number,
+    { takeOver = true }: { takeOver?: boolean } = {},
   ): Promise<void> {
     const t = this.#t.repositories;
     const i = this.#t.installations;
@@ -361,8 +362,9 @@ export class LedgerStore implements Store {
         .select({ installationId: t.installationId })
         .from(t)
         .where(eq(t.id, repository.id));
-      // A late delivery of an uninstalled installation does not take a repository back.
-      if (before && before.installationId !== installationId && target?.deletedAt != null) continue;
+      // Only an installation event moves a repository, and never to an uninstalled installation
+      // (a late delivery of it does not take the repository back).
+      if (before && before.installationId !== installationId && (!takeOver || target?.deletedAt != null)) continue;
       const set: Partial<typeof t.$inferInsert> = {
         installationId,
         fullName: repository.fullName,

@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultHandlers } from "../../src/app.js";
+import { installationHandlers } from "../../src/handlers/installation.js";
 import type { DeliveryHandler } from "../../src/handlers/types.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
@@ -232,6 +233,35 @@ describe("app: webhook intake and the inbox worker", () => {
     expect((await store.listRepositories(id)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
     expect(await store.getInstallation(id)).toMatchObject({ deletedAt: T0 + 1000 });
     expect(await store.countDeliveries()).toMatchObject({ done: 3, failed: 0 });
+  });
+
+  it("moves a repository to another installation on an installation event only, not on a late delivery", async () => {
+    const clock = manualClock(T0);
+    const { probot, worker } = await loadApp({ store, now: clock.now, handlers: installationHandlers });
+    // Installation 42 has the repository; then an installation event gives it to 43 (a transfer).
+    await probot.receive({ id: "d-1", name: "pull_request", payload: installationEvent("pull_request.opened", 42) });
+    await worker.drain();
+    const added = webhookFixture("installation_repositories.added");
+    added.installation.id = 43;
+    const repository = installationEvent("pull_request.opened", 42).repository;
+    added.repositories_added = [{ id: repository.id, full_name: repository.full_name, private: false }];
+    nock(API)
+      .get("/installation/repositories")
+      .query({ per_page: 100 })
+      .reply(200, {
+        total_count: 1,
+        repositories: [
+          { id: repository.id, full_name: repository.full_name, private: false, default_branch: "master" },
+        ],
+      });
+    await probot.receive({ id: "d-2", name: "installation_repositories", payload: added });
+    await worker.drain();
+    expect((await store.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
+    // A late delivery of installation 42 about the repository leaves it with 43.
+    await probot.receive({ id: "d-3", name: "pull_request", payload: installationEvent("pull_request.closed", 42) });
+    await worker.drain();
+    expect((await store.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
+    expect(await store.listRepositories(42)).toEqual([]);
   });
 
   it("reads the organisation-wide file when the installation can see the .github repository", async () => {

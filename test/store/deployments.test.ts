@@ -208,6 +208,14 @@ eachDialect("store: deployments", ({ newStore }) => {
     // A late delivery of the uninstalled installation does not take the repository back.
     await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0 + 8 * HOUR);
     expect((await store.listRepositories(2)).map((r) => r.id)).toEqual([10]);
+    // Nor, after a transfer (the first installation still there), does any event but an
+    // installation event: the worker records the repository of every delivery with takeOver off.
+    await store.upsertInstallation({ id: 3, accountLogin: "other", accountType: "Organization", now: T0 });
+    await store.upsertRepositories(3, [{ id: 10, fullName: "other/app", private: false }], T0 + 9 * HOUR, {
+      takeOver: false,
+    });
+    expect((await store.listRepositories(2)).map((r) => r.fullName)).toEqual(["octo/app"]);
+    expect(await store.listDeployments(3, 10)).toEqual([]);
     // The old installation sees none of it now.
     expect(await store.listReportChanges({ installationId: 1 }, T0, T0 + 7 * HOUR)).toEqual([]);
     expect(await store.listDeployments(1, 10)).toEqual([]);
