@@ -16,7 +16,8 @@ export const T = (hours: number) => new Date(DEFAULT_START + hours * HOUR_MS).to
 type Person = ModelCommit["author"];
 
 export interface PullOptions {
-  method?: "squash" | "merge" | "rebase";
+  /** How GitHub merged it; "fast-forward": the branch merged locally and pushed as it is. */
+  method?: "squash" | "merge" | "rebase" | "fast-forward";
   title?: string;
   body?: string | null;
   /** Adds Claude Code's footer and co-author trailer to every commit. */
@@ -143,6 +144,9 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
         this.#date(at),
       );
       this.main = merge;
+    } else if (method === "fast-forward") {
+      merge = tip;
+      this.main = tip;
     } else if (method === "merge") {
       merge = this.gh.commit(
         this.#sha(),

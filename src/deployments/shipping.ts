@@ -205,10 +205,12 @@ export function shasOfChange(change: LinkableChange): string[] {
 export const SHIP_CLOCK_SLACK_MS = 60_000;
 
 /**
- * Whether `deployment` can have shipped `change`: not when it succeeded before the pull request
- * was merged. Production deployments of a branch (a "deploy this branch" bot, a preview sent to
- * production) contain the pull request's own commits, and for a fast-forward even its
- * merge_commit_sha, before the change exists; the change ships with the first deployment after.
+ * Whether `deployment` can have shipped `change` by one of the pull request's own commits: not when
+ * it succeeded before the pull request was merged. A production deployment of a branch (a "deploy
+ * this branch" bot, a preview sent to production) holds those commits before the change exists;
+ * a rebase-merged change ships with the first deployment after, by its rebased copies. Its merge
+ * commit is never subject to this: a deployment holding it deployed the merged code (for a
+ * fast-forward, the branch's tip that the merge put on the base branch as it was).
  */
 export function mayShip(
   change: Pick<LinkableChange, "mergedAt">,
@@ -219,18 +221,19 @@ export function mayShip(
 
 /**
  * The earliest production deployment (by `compareDeployments`) of the change's repository whose
- * shipped commits contain one of `shasOfChange(change)` and that `mayShip` it, or null when none
- * has shipped it yet. Independent of the order of `shipments`: this is what the ledger's join must answer.
+ * shipped commits contain its merge commit, or another of `shasOfChange(change)` when it `mayShip`
+ * it, or null when none has shipped it yet. Independent of the order of `shipments`: this is what the ledger's join must answer.
  */
 export function firstShipment(change: LinkableChange, shipments: Iterable<Shipment>): Shipment | null {
   const wanted = new Set(shasOfChange(change));
   if (wanted.size === 0) return null;
+  const merge = new Set(change.mergeCommitSha === null ? [] : [change.mergeCommitSha.toLowerCase()]);
   let first: Shipment | null = null;
   for (const shipment of shipments) {
     if (shipment.deployment.repositoryId !== change.repositoryId) continue; // forks share shas
-    if (!mayShip(change, shipment.deployment)) continue;
     if (first !== null && compareDeployments(shipment.deployment, first.deployment) >= 0) continue;
-    if (shipment.shipped.some((sha) => wanted.has(sha.toLowerCase()))) first = shipment;
+    const identifying = mayShip(change, shipment.deployment) ? wanted : merge;
+    if (shipment.shipped.some((sha) => identifying.has(sha.toLowerCase()))) first = shipment;
   }
   return first;
 }

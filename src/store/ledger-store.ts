@@ -792,8 +792,8 @@ export class LedgerStore implements Store {
   /**
    * The first deployment (by success time, then source key) that shipped the change: its merge
    * commit, or one of its own commits where those reach the base branch as they are (shipping.ts's
-   * shasOfChange), and not before it was merged (shipping.ts's mayShip; a direct push's time is
-   * its author date, which says nothing of when it was pushed).
+   * shasOfChange) and not before it was merged (shipping.ts's mayShip; a direct push's time is its
+   * author date, which says nothing of when it was pushed).
    */
   async #firstShipping(changeId: number): Promise<{ id: number; environment: string; sha: string; at: number } | null> {
     const rows = await this.#driver.rows(sql`
@@ -801,9 +801,10 @@ export class LedgerStore implements Store {
         FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'shipped'
         JOIN changes c ON c.id = ${changeId} AND c.repository_id = d.repository_id
        WHERE c.state = 'merged' AND c.deployable = ${this.#bool(true)}
-         AND (c.kind = 'push' OR c.merged_at IS NULL OR d.succeeded_at >= c.merged_at - ${SHIP_CLOCK_SLACK_MS})
          AND (dc.sha = c.merge_commit_sha
-              OR (${OWN_COMMITS_COUNT} AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = c.id)))
+              OR (${OWN_COMMITS_COUNT}
+                  AND (c.kind = 'push' OR c.merged_at IS NULL OR d.succeeded_at >= c.merged_at - ${SHIP_CLOCK_SLACK_MS})
+                  AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = c.id)))
        ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
        LIMIT 1`);
     const row = rows[0];

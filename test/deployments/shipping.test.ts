@@ -410,24 +410,21 @@ describe("shasOfChange and firstShipment", () => {
       "4",
     ],
     [
-      "nor of a fast-forward, whose merge_commit_sha is the branch's tip",
+      "but a fast-forward's branch tip deployed before the merge ships it: that is the merged commit",
       { ...base, mergeMethod: "rebase", mergeCommitSha: sha(12), mergedAt: T0 + 30 * MINUTE },
-      [
-        { deployment: d1, shipped: [sha(11), sha(12)] },
-        { deployment: d3, shipped: [sha(12)] },
-      ],
-      "4",
+      [{ deployment: d1, shipped: [sha(11), sha(12)] }],
+      "1",
     ],
     [
-      "a deployment within a minute before the merge time ships it (clocks to the second)",
-      { ...base, mergeMethod: "squash", mergedAt: T0 + MINUTE },
-      [{ deployment: d1, shipped: [sha(10)] }],
+      "a rebase's own commit deployed within a minute before the merge time ships it (clocks to the second)",
+      { ...base, mergeMethod: "rebase", mergedAt: T0 + MINUTE },
+      [{ deployment: d1, shipped: [sha(11)] }],
       "1",
     ],
     [
       "more than a minute before, it does not",
-      { ...base, mergeMethod: "squash", mergedAt: T0 + MINUTE + 1 },
-      [{ deployment: d1, shipped: [sha(10)] }],
+      { ...base, mergeMethod: "rebase", mergedAt: T0 + MINUTE + 1 },
+      [{ deployment: d1, shipped: [sha(11)] }],
       null,
     ],
   ])("%s", (_name, change, shipments, expected) => {
@@ -484,9 +481,11 @@ describe("properties", () => {
           expect(firstShipment(change, permuted)).toBe(expected);
           // ... and no shipment of the change is earlier than it.
           const keys = new Set(shasOfChange(change));
-          if (expected !== null) expect(mayShip(change, expected.deployment)).toBe(true);
+          const merge = change.mergeCommitSha;
+          const identifies = (s: Shipment, x: string) => x === merge || (mayShip(change, s.deployment) && keys.has(x));
+          if (expected !== null) expect(expected.shipped.some((x) => identifies(expected, x))).toBe(true);
           for (const s of shipments) {
-            if (expected !== null && mayShip(change, s.deployment) && s.shipped.some((x) => keys.has(x))) {
+            if (expected !== null && s.shipped.some((x) => identifies(s, x))) {
               expect(compareDeployments(expected.deployment, s.deployment)).toBeLessThanOrEqual(0);
             }
           }

@@ -385,6 +385,23 @@ describe("deployment linking", () => {
     },
   );
 
+  it("a fast-forward merge of a branch deployed before the merge was shipped by that deployment: it is the merged commit", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    const head = sc.open(1, { openedAt: 2, commits: 2, ai: true });
+    const early = sc.deploy(head, 3, "production", ["success"], "branch-1");
+    await play(sc, [success(sc, d0), success(sc, early)]);
+    sc.merge(1, { method: "fast-forward", at: 5, ai: true });
+    sc.push("Bump version\n", 6);
+    const d2 = sc.deploy(sc.main, 7);
+    await play(sc, [closed(sc, 1), success(sc, d2)]);
+    expect((await ledgerView(store, sc)).changes["#1"]).toEqual({
+      shippedBy: `deployment:${early}`,
+      reverted: false,
+      rolledBackBy: null,
+    });
+  });
+
   it.each(["squash", "merge"] as const)(
     "a branch deployed again after its %s ships nothing of the change: its merge commit is not in it",
     async (method) => {
