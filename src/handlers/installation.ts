@@ -41,7 +41,9 @@ async function recordInstallation(context: DeliveryContext): Promise<void> {
     now: at,
   });
   if (p.action === "created" && p.repositories) {
-    await store.upsertRepositories(p.installation.id, p.repositories.map(toRepository), at);
+    await store.upsertRepositories(p.installation.id, p.repositories.map(toRepository), at, {
+      receivedAt: context.delivery.receivedAt,
+    });
   }
   if (p.action === "created" || p.action === "new_permissions_accepted" || p.action === "unsuspend") {
     await syncRepositories(context);
@@ -55,6 +57,7 @@ async function recordInstallation(context: DeliveryContext): Promise<void> {
 async function syncRepositories({ payload, octokit, store, now }: DeliveryContext): Promise<void> {
   const installationId = (payload as InstallationPayload).installation.id;
   const repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+  // GitHub's answer now: the installation has these repositories, whatever arrived before.
   await store.upsertRepositories(installationId, repositories.map(toRepository), now());
   // The organisation-wide file, when the app can read it: it sets the installation's minimum group
   // size, which a repository with a file of its own would otherwise never tell (one read).
@@ -76,7 +79,9 @@ async function recordInstallationRepositories(context: DeliveryContext): Promise
     accountType: p.installation.account?.type ?? "unknown",
     now: at,
   });
-  await store.upsertRepositories(p.installation.id, (p.repositories_added ?? []).map(toRepository), at);
+  await store.upsertRepositories(p.installation.id, (p.repositories_added ?? []).map(toRepository), at, {
+    receivedAt: context.delivery.receivedAt,
+  });
   await store.markRepositoriesRemoved(
     p.installation.id,
     (p.repositories_removed ?? []).map((r) => r.id),

@@ -273,9 +273,9 @@ export class InboxWorker {
         },
       ],
       now,
-      // Which installation a repository belongs to is for installation events to say: this one may
-      // be a late delivery of an installation that no longer has it (a transfer, a reinstall).
-      { takeOver: false },
+      // A late delivery of an installation that no longer has the repository (a transfer, a
+      // reinstall) was received before the event that moved it: it does not take it back.
+      { receivedAt: delivery.receivedAt },
     );
   }
 }

@@ -352,19 +352,23 @@ export class LedgerStore implements Store {
     installationId: number,
     repositories: Array<{ id: number; fullName: string; private: boolean; defaultBranch?: string | null }>,
     now: number,
-    { takeOver = true }: { takeOver?: boolean } = {},
+    { receivedAt }: { receivedAt?: number } = {},
   ): Promise<void> {
     const t = this.#t.repositories;
     const i = this.#t.installations;
     const [target] = await this.#db.select({ deletedAt: i.deletedAt }).from(i).where(eq(i.id, installationId));
+    const since = receivedAt ?? now;
     for (const repository of repositories) {
       const [before] = await this.#db
-        .select({ installationId: t.installationId })
+        .select({ installationId: t.installationId, installedSince: t.installedSince })
         .from(t)
         .where(eq(t.id, repository.id));
-      // Only an installation event moves a repository, and never to an uninstalled installation
-      // (a late delivery of it does not take the repository back).
-      if (before && before.installationId !== installationId && (!takeOver || target?.deletedAt != null)) continue;
+      const moving = before !== undefined && before.installationId !== installationId;
+      // Never to an uninstalled installation, and, for an event received before the one that gave
+      // the repository to its installation (a late delivery of the installation it left), not at all.
+      if (moving && target?.deletedAt != null) continue;
+      if (moving && receivedAt !== undefined && before.installedSince !== null && receivedAt <= before.installedSince)
+        continue;
       const set: Partial<typeof t.$inferInsert> = {
         installationId,
         fullName: repository.fullName,
@@ -372,6 +376,7 @@ export class LedgerStore implements Store {
         removedAt: null,
         updatedAt: now,
       };
+      if (moving) set.installedSince = since;
       // A payload without default_branch (installation events) must not erase a known one.
       if (repository.defaultBranch) set.defaultBranch = repository.defaultBranch;
       await this.#db
@@ -383,9 +388,10 @@ export class LedgerStore implements Store {
           defaultBranch: repository.defaultBranch ?? null,
           private: repository.private,
           updatedAt: now,
+          installedSince: since,
         })
         .onConflictDoUpdate({ target: t.id, set });
-      if (before && before.installationId !== installationId) {
+      if (moving) {
         // The app was installed again (a new installation id), or the repository was transferred
         // to an account that has the app: its history goes with it, as on GitHub.
         await this.#moveRepositoryHistory(repository.id, installationId);

@@ -37,6 +37,11 @@ export const repositories = pgTable(
      */
     metricSettings: text("metric_settings"),
     updatedAt: ms("updated_at").notNull(),
+    /**
+     * When the event that gave the repository to its installation was received: only a later one
+     * of another installation moves it (a late delivery of the one it left does not).
+     */
+    installedSince: ms("installed_since"),
   },
   (t) => [index("repositories_installation_idx").on(t.installationId)],
 );

@@ -36,6 +36,11 @@ export const repositories = sqliteTable(
      */
     metricSettings: text("metric_settings"),
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+    /**
+     * When the event that gave the repository to its installation was received: only a later one
+     * of another installation moves it (a late delivery of the one it left does not).
+     */
+    installedSince: integer("installed_since", { mode: "number" }),
   },
   (t) => [index("repositories_installation_idx").on(t.installationId)],
 );

@@ -225,16 +225,15 @@ export interface Store {
 
   /**
    * Records the repositories an installation has. A repository another installation had (the app
-   * installed again, or the repository transferred) moves with its changes and deployments, when
-   * GitHub says so (`takeOver`, the default: installation events); a repository merely seen in
-   * another event of this installation (`takeOver: false`, which a late delivery of an old
-   * installation may be) is left where it is.
+   * installed again, or the repository transferred) moves with its changes and deployments, unless
+   * the event saying so (`receivedAt`, when it is a delivery) was received before the one that gave
+   * the repository to its installation: a late delivery of the installation it left.
    */
   upsertRepositories(
     installationId: number,
     repositories: Array<Pick<RepositoryRecord, "id" | "fullName" | "private"> & { defaultBranch?: string | null }>,
     now: number,
-    options?: { takeOver?: boolean },
+    options?: { receivedAt?: number },
   ): Promise<void>;
   markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void>;
   /**

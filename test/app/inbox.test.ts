@@ -235,7 +235,7 @@ describe("app: webhook intake and the inbox worker", () => {
     expect(await store.countDeliveries()).toMatchObject({ done: 3, failed: 0 });
   });
 
-  it("moves a repository to another installation on an installation event only, not on a late delivery", async () => {
+  it("moves a repository to another installation by the events received after it left, not by a late one", async () => {
     const clock = manualClock(T0);
     const { probot, worker } = await loadApp({ store, now: clock.now, handlers: installationHandlers });
     // Installation 42 has the repository; then an installation event gives it to 43 (a transfer).
@@ -262,6 +262,12 @@ describe("app: webhook intake and the inbox worker", () => {
     await worker.drain();
     expect((await store.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
     expect(await store.listRepositories(42)).toEqual([]);
+    // Transferred again, into an installation of all repositories (which may get no installation
+    // event for it): its first delivery, received after, moves the repository.
+    clock.advance(60_000);
+    await probot.receive({ id: "d-4", name: "pull_request", payload: installationEvent("pull_request.opened", 44) });
+    await worker.drain();
+    expect((await store.listRepositories(44)).map((r) => r.id)).toEqual([repository.id]);
   });
 
   it("reads the organisation-wide file when the installation can see the .github repository", async () => {

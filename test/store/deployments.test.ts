@@ -208,14 +208,21 @@ eachDialect("store: deployments", ({ newStore }) => {
     // A late delivery of the uninstalled installation does not take the repository back.
     await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0 + 8 * HOUR);
     expect((await store.listRepositories(2)).map((r) => r.id)).toEqual([10]);
-    // Nor, after a transfer (the first installation still there), does any event but an
-    // installation event: the worker records the repository of every delivery with takeOver off.
+    // Nor does a delivery of another installation received before the event that moved it (the
+    // installation it left, still installed after a transfer): the worker passes receivedAt.
     await store.upsertInstallation({ id: 3, accountLogin: "other", accountType: "Organization", now: T0 });
     await store.upsertRepositories(3, [{ id: 10, fullName: "other/app", private: false }], T0 + 9 * HOUR, {
-      takeOver: false,
+      receivedAt: T0 + 3 * HOUR,
     });
     expect((await store.listRepositories(2)).map((r) => r.fullName)).toEqual(["octo/app"]);
     expect(await store.listDeployments(3, 10)).toEqual([]);
+    // One received after it moves it (transferred into an installation of all repositories, which
+    // may send no installation event for it).
+    await store.upsertRepositories(3, [{ id: 10, fullName: "other/app", private: false }], T0 + 10 * HOUR, {
+      receivedAt: T0 + 10 * HOUR,
+    });
+    expect((await store.listRepositories(3)).map((r) => r.fullName)).toEqual(["other/app"]);
+    expect((await store.listDeployments(3, 10)).map((d) => d.sourceKey)).toEqual(["deployment:1", "deployment:2"]);
     // The old installation sees none of it now.
     expect(await store.listReportChanges({ installationId: 1 }, T0, T0 + 7 * HOUR)).toEqual([]);
     expect(await store.listDeployments(1, 10)).toEqual([]);
