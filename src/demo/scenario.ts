@@ -131,7 +131,8 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
     const author = options.commitAuthor ?? this.#person(options.author ?? "mona");
     // A pull request opened earlier (`open`) merges the commits it has; any other gets a branch now.
     const opened = this.gh.pulls.get(number);
-    const own = opened && !opened.merged_at ? [...opened.commits] : this.#branch(number, options, openedAt);
+    const wasOpen = opened !== undefined && !opened.merged_at;
+    const own = wasOpen ? [...opened.commits] : this.#branch(number, options, openedAt);
     const tip = own.at(-1) ?? this.main;
     let merge: string;
     const rebased: string[] = [];
@@ -164,7 +165,7 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
       }
       merge = this.main;
     }
-    if (!opened || opened.merged_at) this.#record(number, options, own, openedAt);
+    if (!wasOpen) this.#record(number, options, own, openedAt);
     const pull = this.gh.pulls.get(number);
     if (pull) {
       Object.assign(pull, {

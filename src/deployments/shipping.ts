@@ -7,7 +7,14 @@
 // whose shipped commits contain it; `firstShipment` is the reference model of that ledger join,
 // and gives the same answer whatever order the deployments arrived in.
 
-import type { CompareResult, DeploymentOutcome, LinkableChange, ProductionDeployment, Shipment } from "./types.js";
+import type {
+  CompareResult,
+  DeploymentOutcome,
+  LinkableChange,
+  MergeMethod,
+  ProductionDeployment,
+  Shipment,
+} from "./types.js";
 
 type Identity = Pick<ProductionDeployment, "repositoryId" | "source" | "sourceId">;
 type ChainMember = Pick<ProductionDeployment, "repositoryId" | "environment">;
@@ -189,12 +196,24 @@ export function linkDeployments(
 }
 
 /**
+ * Merge methods whose change is also identified by its own commits: a rebase (and a fast-forward,
+ * linked as one) puts them on the base branch; for a method not known, they may be there. A merge
+ * commit or a squash is identified by its merge commit alone. The ledger's joins use the same list.
+ */
+export const OWN_COMMIT_METHODS = ["rebase", "unknown"] as const satisfies readonly MergeMethod[];
+
+/** Whether a change merged by `method` is identified by its own commits too (null: not recorded). */
+export function ownCommitsIdentify(method: string | null): boolean {
+  return method === null || (OWN_COMMIT_METHODS as readonly string[]).includes(method);
+}
+
+/**
  * The shas that identify a change in shipped ranges: its merge_commit_sha, and for rebase merges
  * (and when the method is unknown) its commits on the base branch as well.
  */
 export function shasOfChange(change: LinkableChange): string[] {
   const shas = change.mergeCommitSha === null ? [] : [change.mergeCommitSha];
-  if (change.mergeMethod === "rebase" || change.mergeMethod === "unknown") shas.push(...change.commitShas);
+  if (ownCommitsIdentify(change.mergeMethod)) shas.push(...change.commitShas);
   return distinctShas(shas);
 }
 

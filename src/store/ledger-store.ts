@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { SHIP_CLOCK_SLACK_MS } from "../deployments/shipping.js";
+import { OWN_COMMIT_METHODS, ownCommitsIdentify, SHIP_CLOCK_SLACK_MS } from "../deployments/shipping.js";
 import type * as schema from "./schema.sqlite.js";
 import type {
   ChangeFate,
@@ -262,16 +262,12 @@ export function compareNames(a: string, b: string): number {
 }
 
 /**
- * Whether a change's own commits (its pull request's) identify it in deployed ranges, as
- * shipping.ts's shasOfChange says: for rebase merges and fast-forwards (and a method not known),
- * whose commits reach the base branch; never for a merge commit or a squash, whose pull request's
- * commits a deployment only holds when it deployed the branch itself.
+ * Whether change `c`'s own commits (its pull request's) identify it in deployed ranges: shipping.ts's
+ * OWN_COMMIT_METHODS (a merge commit or a squash is identified by its merge commit alone).
  */
-const OWN_COMMITS_COUNT = sql.raw("(c.merge_method IS NULL OR c.merge_method IN ('rebase', 'unknown'))");
-
-function ownCommitsCount(method: string | null): SQL {
-  return sql.raw(method === null || method === "rebase" || method === "unknown" ? "1 = 1" : "1 = 0");
-}
+const OWN_COMMITS_COUNT = sql.raw(
+  `(c.merge_method IS NULL OR c.merge_method IN (${OWN_COMMIT_METHODS.map((m) => `'${m}'`).join(", ")}))`,
+);
 
 export class LedgerStore implements Store {
   readonly dialect: Dialect;
@@ -355,9 +351,8 @@ export class LedgerStore implements Store {
     { receivedAt }: { receivedAt?: number } = {},
   ): Promise<void> {
     const t = this.#t.repositories;
-    const i = this.#t.installations;
-    const [target] = await this.#db.select({ deletedAt: i.deletedAt }).from(i).where(eq(i.id, installationId));
     const since = receivedAt ?? now;
+    let uninstalled: boolean | undefined; // asked only when a repository would move
     for (const repository of repositories) {
       const [before] = await this.#db
         .select({ installationId: t.installationId, installedSince: t.installedSince })
@@ -366,9 +361,12 @@ export class LedgerStore implements Store {
       const moving = before !== undefined && before.installationId !== installationId;
       // Never to an uninstalled installation, and, for an event received before the one that gave
       // the repository to its installation (a late delivery of the installation it left), not at all.
-      if (moving && target?.deletedAt != null) continue;
       if (moving && receivedAt !== undefined && before.installedSince !== null && receivedAt <= before.installedSince)
         continue;
+      if (moving) {
+        uninstalled ??= (await this.getInstallation(installationId))?.deletedAt != null;
+        if (uninstalled) continue;
+      }
       const set: Partial<typeof t.$inferInsert> = {
         installationId,
         fullName: repository.fullName,
@@ -992,7 +990,7 @@ export class LedgerStore implements Store {
           FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'rolled_back'
          WHERE d.repository_id = ${change.repositoryId} AND d.succeeded_at >= ${first.at}
            AND (dc.sha = ${change.mergeCommitSha ?? ""}
-                OR (${ownCommitsCount(change.mergeMethod)} AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = ${changeId})))
+                OR (${sql.raw(ownCommitsIdentify(change.mergeMethod) ? "1 = 1" : "1 = 0")} AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = ${changeId})))
          ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
          LIMIT 1`);
       if (rows[0]) rolledBackBy = { deploymentId: Number(rows[0].id), at: Number(rows[0].at) };

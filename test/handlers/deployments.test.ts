@@ -105,6 +105,17 @@ describe("deployment linking", () => {
     for (const d of failed) failedBefore.add(d.id);
   }
 
+  /** The ledger that `events` make on a store of their own (another arrival order, a reference). */
+  async function ledgerOf(sc: Scenario, events: Event[]) {
+    const other = await openStore(":memory:");
+    try {
+      await play(sc, events, other);
+      return await ledgerView(other, sc);
+    } finally {
+      await other.close();
+    }
+  }
+
   const closed = (sc: Scenario, n: number): Event => ({
     name: "pull_request",
     payload: sc.gh.closedEvent(n, INSTALLATION),
@@ -329,13 +340,7 @@ describe("deployment linking", () => {
       "#3": { reverted: false },
     });
     // The same ledger whatever order the events arrive in (the revert before what it reverts).
-    const other = await openStore(":memory:");
-    try {
-      await play(sc, [closed(sc, 4), success(sc, d2), ...events.slice(0, 5).reverse()], other);
-      expect(await ledgerView(other, sc)).toEqual(view);
-    } finally {
-      await other.close();
-    }
+    expect(await ledgerOf(sc, [closed(sc, 4), success(sc, d2), ...events.slice(0, 5).reverse()])).toEqual(view);
   });
 
   it("a direct push with no pull request is a change of its own, and git revert commits are recognised", async () => {
@@ -375,13 +380,7 @@ describe("deployment linking", () => {
 
       // The same events in another order: the merge known before the branch's deployment arrives
       // (GitHub then says merged, and the ledger already holds the change).
-      const other = await openStore(":memory:");
-      try {
-        await play(sc, [closed(sc, 1), success(sc, d2), success(sc, early), success(sc, d0)], other);
-        expect(await ledgerView(other, sc)).toEqual(view);
-      } finally {
-        await other.close();
-      }
+      expect(await ledgerOf(sc, [closed(sc, 1), success(sc, d2), success(sc, early), success(sc, d0)])).toEqual(view);
     },
   );
 
@@ -437,15 +436,15 @@ describe("deployment linking", () => {
       const middle = sc.main;
       sc.merge(2);
       const d2 = sc.deploy(sc.main, 3);
-      const reference = await openStore(":memory:");
-      try {
-        await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0), success(sc, d1), success(sc, d2)], reference);
-        const expected = await ledgerView(reference, sc);
-        sc.gh.checkRuns.length = 0; // the reference run's
-        return { sc, d0, d1, d2, base, middle, expected };
-      } finally {
-        await reference.close();
-      }
+      const expected = await ledgerOf(sc, [
+        closed(sc, 1),
+        closed(sc, 2),
+        success(sc, d0),
+        success(sc, d1),
+        success(sc, d2),
+      ]);
+      sc.gh.checkRuns.length = 0; // the reference run's
+      return { sc, d0, d1, d2, base, middle, expected };
     }
 
     it("a compare that fails: the delivery fails, and its redelivery links the deployment in full", async () => {
@@ -549,23 +548,14 @@ describe("deployment linking", () => {
       success(sc, back),
       success(sc, redeploy),
     ];
-    const reference = await openStore(":memory:");
-    await play(sc, events, reference);
-    const expected = await ledgerView(reference, sc);
-    await reference.close();
+    const expected = await ledgerOf(sc, events);
     expect(expected.deployments[`deployment:${back}`]).toMatchObject({ outcome: "rollback", rolledBack: ["#4"] });
 
     await fc.assert(
       fc.asyncProperty(
         fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
         async (order) => {
-          const target = await openStore(":memory:");
-          try {
-            await play(sc, order, target);
-            expect(await ledgerView(target, sc)).toEqual(expected);
-          } finally {
-            await target.close();
-          }
+          expect(await ledgerOf(sc, order)).toEqual(expected);
         },
       ),
       { numRuns: 25, seed: 20261124 },
