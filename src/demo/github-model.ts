@@ -17,6 +17,19 @@ export interface ModelRoute {
   reply(uri: string, body: unknown): Reply | null;
 }
 
+/** A file as GitHub's contents API describes it by default (JSON: its size, its content in base64). */
+export function contentsFile(path: string, text: string) {
+  const bytes = Buffer.from(text, "utf8");
+  return {
+    type: "file",
+    name: path.split("/").at(-1),
+    path,
+    size: bytes.length,
+    encoding: "base64",
+    content: bytes.toString("base64").replace(/.{60}/g, "$&\n"),
+  };
+}
+
 export interface ModelCommit {
   sha: string;
   parents: string[];
@@ -350,7 +363,7 @@ export class GitHubModel {
         const [where, path = ""] = uri.split("?")[0]?.split("/contents/") ?? [];
         log(`GET config ${where}`);
         const file = where === base ? this.files.get(decodeURIComponent(path)) : undefined;
-        return file === undefined ? notFound : [200, file, { "content-type": "text/plain; charset=utf-8" }];
+        return file === undefined ? notFound : [200, contentsFile(decodeURIComponent(path), file)];
       }),
       route("GET", new RegExp(`^${base}/releases`), () => {
         log("GET releases");

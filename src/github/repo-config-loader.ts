@@ -29,11 +29,16 @@ export async function loadRepoConfig(
     const text = await readFile(octokit, place);
     if (text === null) continue;
     const source = `${place.owner}/${place.repo}:${CONFIG_PATH}`;
-    if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    if (typeof text !== "string") {
       return {
         config: defaults,
         source,
-        errors: [{ path: "(root)", message: `(root): the file is larger than ${MAX_CONFIG_BYTES / 1024} KiB` }],
+        errors: [
+          {
+            path: "(root)",
+            message: `(root): the file is ${describeSize(text.tooLarge)}, larger than the limit of ${MAX_CONFIG_BYTES / 1024} KiB; it was not read`,
+          },
+        ],
       };
     }
     let raw: unknown;
@@ -49,23 +54,35 @@ export async function loadRepoConfig(
   return { config: defaults, errors: [], source: null };
 }
 
-async function readFile(octokit: ProbotOctokit, place: { owner: string; repo: string }): Promise<string | null> {
+const describeSize = (bytes: number) =>
+  !Number.isFinite(bytes)
+    ? "of unknown size"
+    : bytes >= 1024 * 1024
+      ? `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+      : `${Math.ceil(bytes / 1024)} KiB`;
+
+/**
+ * The file's text, or null when there is none; `tooLarge` when its size (the contents API's JSON
+ * description of it, read first) is over MAX_CONFIG_BYTES. The JSON form carries a file's content
+ * only up to 1 MB, and never more is downloaded: the raw form would serve up to 100 MB, whole.
+ */
+async function readFile(
+  octokit: ProbotOctokit,
+  place: { owner: string; repo: string },
+): Promise<string | { tooLarge: number } | null> {
+  let data: unknown;
   try {
-    const response = await octokit.rest.repos.getContent({
-      ...place,
-      path: CONFIG_PATH,
-      mediaType: { format: "raw" },
-    });
-    const data: unknown = response.data;
-    if (typeof data === "string") return data;
-    // Octokit hands over bytes when the raw file is served with a binary-looking content type.
-    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      return new TextDecoder().decode(data instanceof ArrayBuffer ? data : (data as Uint8Array));
-    }
-    // A directory, symlink or submodule at that path: not a config file.
-    return null;
+    ({ data } = await octokit.rest.repos.getContent({ ...place, path: CONFIG_PATH }));
   } catch (error) {
     if ((error as { status?: number }).status === 404) return null;
     throw error;
   }
+  // A directory (a listing), symlink or submodule at that path: not a config file.
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
+  const file = data as { type?: string; size?: number; encoding?: string; content?: string };
+  if (file.type !== "file") return null;
+  if (typeof file.size !== "number" || file.size > MAX_CONFIG_BYTES) return { tooLarge: Number(file.size) };
+  const bytes = file.encoding === "base64" ? Buffer.from(file.content ?? "", "base64") : Buffer.alloc(0);
+  if (bytes.length > MAX_CONFIG_BYTES) return { tooLarge: bytes.length };
+  return new TextDecoder().decode(bytes);
 }

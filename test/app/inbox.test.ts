@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultHandlers } from "../../src/app.js";
+import { contentsFile } from "../../src/demo/github-model.js";
 import { installationHandlers } from "../../src/handlers/installation.js";
 import type { DeliveryHandler } from "../../src/handlers/types.js";
 import { openStore } from "../../src/store/open.js";
@@ -285,7 +286,7 @@ describe("app: webhook intake and the inbox worker", () => {
         ],
       })
       .get("/repos/Codertocat/.github/contents/.github%2Fshipledger.yml")
-      .reply(200, "metric:\n  minGroupSize: 4\n");
+      .reply(200, contentsFile(".github/shipledger.yml", "metric:\n  minGroupSize: 4\n"));
     const { probot, worker } = await loadApp({ store, now: manualClock(T0).now, handlers: defaultHandlers });
     await probot.receive({ id: "i-1", name: "installation", payload: created });
     await worker.drain();

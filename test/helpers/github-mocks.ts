@@ -1,6 +1,7 @@
 // nock scaffolding for the GitHub REST and GraphQL calls Shipledger makes, with a request log
 // so that tests can assert the API budget.
 import nock from "nock";
+import { contentsFile } from "../../src/demo/github-model.js";
 
 export const API = "https://api.github.com";
 
@@ -78,16 +79,18 @@ export function githubMock(log = new ApiLog()): PullMocks {
   return { scope, log, checks: [] };
 }
 
+const CONFIG = ".github/shipledger.yml";
+
 /** `.github/shipledger.yml` of the repository, then of the owner's `.github` repository. */
 export function mockConfig(m: PullMocks, owner: string, repo: string, files: { repo?: string; org?: string } = {}) {
   m.scope.get(`/repos/${owner}/${repo}/contents/.github%2Fshipledger.yml`).reply(() => {
     m.log.record("GET", `/repos/${owner}/${repo}/contents/.github/shipledger.yml`);
-    return files.repo === undefined ? [404, { message: "Not Found" }] : [200, files.repo];
+    return files.repo === undefined ? [404, { message: "Not Found" }] : [200, contentsFile(CONFIG, files.repo)];
   });
   if (files.repo !== undefined) return;
   m.scope.get(`/repos/${owner}/.github/contents/.github%2Fshipledger.yml`).reply(() => {
     m.log.record("GET", `/repos/${owner}/.github/contents/.github/shipledger.yml`);
-    return files.org === undefined ? [404, { message: "Not Found" }] : [200, files.org];
+    return files.org === undefined ? [404, { message: "Not Found" }] : [200, contentsFile(CONFIG, files.org)];
   });
 }
 
