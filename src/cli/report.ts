@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { loadSettings } from "../config/env.js";
+import { loadMetricSettings } from "../config/env.js";
 import { formatReportCsv, formatReportTable } from "../metrics/format.js";
 import {
   buildReport,
@@ -56,7 +56,8 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   }
   if (period.since >= period.until) throw new CliError("report: --since must be before --until", 2);
 
-  const settings = loadSettings({ ...io.env, APP_ID: "", PRIVATE_KEY: "", PRIVATE_KEY_PATH: "" });
+  // Only the metric's settings: the CLI runs in the app's environment, which the server validates.
+  const metric = loadMetricSettings(io.env);
   const store = await openStore(io.env.DATABASE_URL, { cwd: io.cwd });
   try {
     const spec: ScopeSpec = repo ? { repo } : { org: org as string };
@@ -69,7 +70,7 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
       }
       throw error;
     }
-    const options = await reportOptions(store, scope, settings.metric, io.now());
+    const options = await reportOptions(store, scope, metric, io.now());
     const report = await buildReport(store, scope, period, options);
     if (format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else if (format === "csv") io.stdout(formatReportCsv(report));

@@ -161,14 +161,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
   }
   return {
     apiTokens: parseApiTokens(e.API_TOKENS),
-    metric: {
-      minGroupSize: e.METRIC_MIN_GROUP_SIZE,
-      revertWindowDays: e.METRIC_REVERT_WINDOW_DAYS,
-      ignorePaths: (e.METRIC_IGNORE_PATHS ?? "")
-        .split(",")
-        .map((p) => p.trim())
-        .filter(Boolean),
-    },
+    metric: metricSettings(e),
     appId: e.APP_ID,
     privateKey,
     webhookSecret: e.WEBHOOK_SECRET,
@@ -188,6 +181,35 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       leaseMs: e.INBOX_LEASE_MS,
       pollMs: e.INBOX_POLL_MS,
     },
+  };
+}
+
+// The CLI runs in the app's environment (NODE_ENV=production, APP_ID, …) but each command
+// validates only what it reads: `report` needs no App id, key or webhook secret, and the server's
+// start-up checks (loadSettings) stay whole.
+const metricEnvSchema = envSchema.pick({
+  METRIC_MIN_GROUP_SIZE: true,
+  METRIC_REVERT_WINDOW_DAYS: true,
+  METRIC_IGNORE_PATHS: true,
+});
+
+export type MetricSettings = AppSettings["metric"];
+
+/** The reports' settings alone (`shipledger report`); throws a ConfigurationError as loadSettings does. */
+export function loadMetricSettings(env: NodeJS.ProcessEnv): MetricSettings {
+  const parsed = metricEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError(formatEnvIssues(parsed.error));
+  return metricSettings(parsed.data);
+}
+
+function metricSettings(e: z.infer<typeof metricEnvSchema>): MetricSettings {
+  return {
+    minGroupSize: e.METRIC_MIN_GROUP_SIZE,
+    revertWindowDays: e.METRIC_REVERT_WINDOW_DAYS,
+    ignorePaths: (e.METRIC_IGNORE_PATHS ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
   };
 }
 

@@ -1,4 +1,7 @@
-// A CliIO that keeps what a command writes, for tests of `shipledger …` run in-process.
+// A CliIO that keeps what a command writes, for tests of `shipledger …` run in-process; and the
+// CLI run as a process, for what only a process shows (its environment, `.env`, its exit code).
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { CliIO } from "../../src/cli/io.js";
 
 export interface CapturedCli {
@@ -24,4 +27,33 @@ export function captureCli(
     isTTY: options.isTTY ?? false,
   };
   return { io, out: () => Buffer.concat(out).toString("utf8"), err: () => err.join("") };
+}
+
+/** What `shipledger …` did when run as a process. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI as operators do, in a process of its own (src/cli/main.ts through tsx, which is
+ * what `npm run build` compiles), with exactly `env` and in `cwd` (where it would find a `.env`).
+ */
+export async function runCliProcess(argv: string[], options: { env: NodeJS.ProcessEnv; cwd: string }): Promise<CliRun> {
+  const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), main, ...argv], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on("data", (b: Buffer) => stdout.push(b));
+  child.stderr.on("data", (b: Buffer) => stderr.push(b));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  return { code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") };
 }
