@@ -7,26 +7,34 @@ import { CliError, type CliIO, processIO } from "./io.js";
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 // Each command is loaded when it runs: `scan` must not pay for the store (drizzle, pg, SQLite).
-const commands: Record<string, { load: () => Promise<Command>; summary: string }> = {
+// `dotEnv`: `.env` in the working directory is loaded first, as the app loads it. Never for `scan`:
+// it reads no settings and runs inside repositories that are not ours, where a committed `.env`
+// (LD_PRELOAD, GIT_CONFIG_*, …) would reach the gits it runs.
+const commands: Record<string, { load: () => Promise<Command>; summary: string; dotEnv: boolean }> = {
   migrate: {
     load: async () => (await import("./migrate.js")).migrateCommand,
     summary: "apply the ledger's migrations to DATABASE_URL",
+    dotEnv: true,
   },
   inbox: {
     load: async () => (await import("./inbox.js")).inboxCommand,
     summary: "list pending and failed webhook deliveries; retry them",
+    dotEnv: true,
   },
   scan: {
     load: async () => (await import("./scan.js")).scanCommand,
     summary: "attribute AI assistance in a local git repository's history",
+    dotEnv: false,
   },
   report: {
     load: async () => (await import("./report.js")).reportCommand,
     summary: "normalised deployments and companions for a repository or an organisation",
+    dotEnv: true,
   },
   demo: {
     load: async () => (await import("../demo/run.js")).demoCommand,
     summary: "play four weeks of a team against a fake GitHub, offline, and print the report",
+    dotEnv: true,
   },
 };
 
@@ -78,6 +86,7 @@ function isEntry(): boolean {
 }
 
 if (isEntry()) {
-  loadDotEnv();
-  process.exitCode = await runCli(process.argv.slice(2), processIO());
+  const argv = process.argv.slice(2);
+  if (commands[argv[0] ?? ""]?.dotEnv) loadDotEnv();
+  process.exitCode = await runCli(argv, processIO());
 }

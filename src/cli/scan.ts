@@ -97,21 +97,23 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
 
 type ScanRecords = typeof import("./scan-batch.js").scanRecords;
 
-/** Variables that would point git somewhere other than the repository given (a git hook sets them). */
-const REPOSITORY_VARIABLES = [
-  "GIT_DIR",
-  "GIT_WORK_TREE",
-  "GIT_COMMON_DIR",
-  "GIT_INDEX_FILE",
-  "GIT_OBJECT_DIRECTORY",
-  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-  "GIT_NAMESPACE",
-];
+/**
+ * The only variables of our own environment that git is given: where to find programs, the user's
+ * own configuration (which files, never extra settings) and the locale and time zone. Everything
+ * else stays out: LD_PRELOAD and friends (code loaded into git), GIT_CONFIG_COUNT/KEY/VALUE and
+ * GIT_CONFIG_PARAMETERS (settings such as core.fsmonitor or an alias), GIT_TRACE* (files written
+ * anywhere), GIT_DIR and the like (another repository than the one given, as a git hook sets them).
+ */
+const GIT_ENV_ALLOWED = new Set(["PATH", "HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "LANG", "TZ"]);
 
 function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  // Git's messages are matched below; the C locale keeps them in English.
-  const result: NodeJS.ProcessEnv = { ...env, LC_ALL: "C" };
-  for (const name of REPOSITORY_VARIABLES) delete result[name];
+  const result: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (GIT_ENV_ALLOWED.has(name) || name.startsWith("LC_"))) result[name] = value;
+  }
+  // Git's messages are matched below; the C locale keeps them in English. What the scan itself
+  // adds for speed (GIT_FLUSH, the stdbuf preload) is added by git-log.ts.
+  result.LC_ALL = "C";
   return result;
 }
 
