@@ -33,7 +33,23 @@ export async function createLog(env: NodeJS.ProcessEnv): Promise<Logger> {
       name: "probot",
       messageKey: env.LOG_MESSAGE_KEY || "msg",
       redact: { paths: REDACTED_HEADERS.map((h) => `req.headers["${h}"]`), censor: "[Redacted]" },
+      onChild: withoutRepeatedBindings,
     },
     transform,
   );
+}
+
+/**
+ * Each line names one logger. Probot names its children (`probot`, `octokit`, `server`, …) and so
+ * do we (`shipledger`, `inbox`, `http`, …), and pino appends a child's bindings to its parent's as
+ * JSON text, never replacing a key: a line would carry `"name"` three times. Rewritten once per
+ * child (not per line), the innermost value of each key wins, where the key first appeared, as
+ * JSON.parse would read it (pino's own bindings() parses them the same way).
+ */
+function withoutRepeatedBindings(child: Logger): void {
+  const holder = child as unknown as Record<symbol, string>;
+  const chindings = holder[pino.symbols.chindingsSym] ?? "";
+  if (chindings === "") return;
+  const unique = JSON.stringify(JSON.parse(`{${chindings.slice(1)}}`));
+  holder[pino.symbols.chindingsSym] = `,${unique.slice(1, -1)}`;
 }

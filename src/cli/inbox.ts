@@ -5,7 +5,8 @@ import { CliError, type CliIO, formatTable } from "./io.js";
 
 export const inboxUsage = `Usage:
   shipledger inbox [list] [--status pending,processing,failed,done] [--installation ID] [--limit N] [--json]
-      Lists deliveries waiting, in progress or failed (default: all but done).
+      Lists deliveries waiting, in progress or failed (default: all but done). --json: one document,
+      {"counts": {...}, "deliveries": [...]}, times in ISO 8601.
   shipledger inbox retry <delivery-id>... | --failed
       Requeues deliveries (or every failed one) to be processed again, with a fresh attempt count.
 `;
@@ -55,11 +56,11 @@ async function list(argv: string[], io: CliIO): Promise<number> {
       ...(installation === undefined ? {} : { installationId: installation }),
       limit,
     });
+    const counts = await store.countDeliveries();
     if (values.json) {
-      for (const d of deliveries) io.stdout(`${JSON.stringify(summarise(d))}\n`);
+      io.stdout(`${JSON.stringify({ counts, deliveries: deliveries.map(summarise) }, null, 2)}\n`);
       return 0;
     }
-    const counts = await store.countDeliveries();
     io.stdout(
       `inbox: ${counts.pending} pending, ${counts.processing} processing, ${counts.failed} failed, ${counts.done} done\n`,
     );
@@ -112,7 +113,24 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A delivery in `--json`: without its payload, every time as ISO 8601 (null when there is none). */
 function summarise(d: Delivery) {
-  const { payload: _payload, ...rest } = d;
-  return { ...rest, receivedAt: iso(d.receivedAt), nextAttemptAt: iso(d.nextAttemptAt) };
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    id: d.id,
+    event: d.event,
+    action: d.action,
+    installationId: d.installationId,
+    repositoryId: d.repositoryId,
+    repositoryFullName: d.repositoryFullName,
+    status: d.status,
+    attempts: d.attempts,
+    receivedAt: at(d.receivedAt),
+    // As in the table: only a pending delivery has a next attempt.
+    nextAttemptAt: d.status === "pending" ? at(d.nextAttemptAt) : null,
+    lockedBy: d.lockedBy,
+    lockedAt: at(d.lockedAt),
+    completedAt: at(d.completedAt),
+    lastError: d.lastError,
+  };
 }

@@ -62,15 +62,28 @@ eachDialect("cli: shipledger migrate and inbox", ({ newDatabaseUrl }) => {
 
     const json = cli({ DATABASE_URL: url });
     expect(await runCli(["inbox", "list", "--status", "failed", "--json"], json.io)).toBe(0);
-    const rows = json
-      .out()
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(rows).toEqual([
-      expect.objectContaining({ id: "aaa", status: "failed", receivedAt: "2026-11-24T12:00:00Z" }),
-    ]);
-    expect(rows[0]).not.toHaveProperty("payload");
+    // One document (not one object per line), every time in ISO 8601, no payload.
+    expect(JSON.parse(json.out())).toEqual({
+      counts: { pending: 1, processing: 0, failed: 1, done: 1 },
+      deliveries: [
+        {
+          id: "aaa",
+          event: "deployment_status",
+          action: "created",
+          installationId: 7,
+          repositoryId: 70,
+          repositoryFullName: "acme/api",
+          status: "failed",
+          attempts: 1,
+          receivedAt: "2026-11-24T12:00:00.000Z",
+          nextAttemptAt: null,
+          lockedBy: null,
+          lockedAt: null,
+          completedAt: "2026-11-24T12:00:00.000Z",
+          lastError: "HTTP 502 Bad gateway\n(GitHub request id X:1)",
+        },
+      ],
+    });
 
     const retry = cli({ DATABASE_URL: url });
     expect(await runCli(["inbox", "retry", "--failed"], retry.io)).toBe(0);
@@ -83,17 +96,20 @@ eachDialect("cli: shipledger migrate and inbox", ({ newDatabaseUrl }) => {
 
     const after = cli({ DATABASE_URL: url });
     await runCli(["inbox", "--json", "--status", "pending"], after.io);
-    expect(
-      after
-        .out()
-        .trim()
-        .split("\n")
-        .map((l) => [JSON.parse(l).id, JSON.parse(l).attempts]),
-    ).toEqual([
+    const { deliveries } = JSON.parse(after.out()) as { deliveries: { id: string; attempts: number }[] };
+    expect(deliveries.map((d) => [d.id, d.attempts])).toEqual([
       ["aaa", 0],
       ["bbb", 1],
       ["ccc", 0],
     ]);
+    expect(deliveries.map((d) => Object.entries(d).filter(([k]) => k.endsWith("At")))).toEqual(
+      deliveries.map(() => [
+        ["receivedAt", "2026-11-24T12:00:00.000Z"],
+        ["nextAttemptAt", expect.stringMatching(/^2026-11-24T12:0\d:\d\d\.\d{3}Z$/)],
+        ["lockedAt", null],
+        ["completedAt", null],
+      ]),
+    );
   });
 });
 
