@@ -6,7 +6,8 @@
 // Cost: every text is scanned a bounded number of times with fixed regular expressions or
 // indexOf; configured patterns are globs matched against short, capped strings (names, e-mails,
 // trailer values, branch names, labels) and never compiled into a RegExp. A 1 MB message is
-// linear work.
+// linear work. Configured phrases and link prefixes are the one cost a repository multiplies (by
+// up to 500): texts are capped and their searches share a budget per call (limits.ts).
 
 import { DEFAULT_ATTRIBUTION_OPTIONS as defaults } from "../config/attribution-defaults.js";
 import type { AttributionConfig } from "../config/repo-config.js";
@@ -23,6 +24,7 @@ import {
   PERSON_TRAILER_KEYS,
 } from "./agents.js";
 import { compileGlob, type Glob } from "./glob.js";
+import { boundText, MatchBudget, READ_LIMITS } from "./limits.js";
 import {
   clip,
   escapeLiteral,
@@ -42,6 +44,7 @@ import type {
   Evidence,
   EvidenceSource,
   IgnoredEvidence,
+  Reading,
 } from "./types.js";
 
 /** Trailers read per commit; a longer trailer block is abuse, not more evidence. */
@@ -107,6 +110,34 @@ interface CompiledMarker {
   where: ReadonlySet<EvidenceSource>;
   match: Match;
   disabled: boolean;
+  /** From the repository's configuration (its phrases and link prefixes draw on the budget). */
+  configured: boolean;
+}
+
+/**
+ * One call's reading: the matching budget, and what the limits cut, per commit message and for
+ * the pull request's own texts (`long` and `unsearched` describe the text being read now).
+ */
+class Pass {
+  readonly budget = new MatchBudget();
+  long = false;
+  unsearched = false;
+  longMessages = 0;
+  unsearchedMessages = 0;
+  longPullText = false;
+  unsearchedPullText = false;
+
+  /** `text`, or its head and tail when it is longer than `limit`. */
+  bound(text: string, limit: number): string {
+    if (text.length <= limit) return text;
+    this.long = true;
+    return boundText(text, limit);
+  }
+
+  reading(): Reading {
+    const { longMessages, longPullText, unsearchedMessages, unsearchedPullText } = this;
+    return { work: this.budget.work, longMessages, longPullText, unsearchedMessages, unsearchedPullText };
+  }
 }
 
 interface Named {
@@ -171,6 +202,23 @@ interface Phrase {
 /** İ (lower-cased `i` and a combining dot) and the Kelvin sign (`k`). */
 const LOWERS_TO_ASCII = /[\u0130\u212a]/;
 
+/** A text searched for phrases, with what is worked out once per text when first needed. */
+interface Haystack {
+  text: string;
+  lower?: string;
+  lowersToAscii?: boolean;
+}
+
+/** Where `phrase` first occurs in the text, in any case, or -1. */
+function findPhrase(hay: Haystack, phrase: Phrase): number {
+  const { text } = hay;
+  if (!text.includes(phrase.anchor)) return -1;
+  hay.lowersToAscii ??= LOWERS_TO_ASCII.test(text);
+  if (phrase.pattern !== null && !hay.lowersToAscii) return text.search(phrase.pattern);
+  hay.lower ??= text.toLowerCase();
+  return hay.lower.indexOf(phrase.lower);
+}
+
 function phrase(text: string): Phrase {
   const lower = text.toLowerCase();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: any character beyond ASCII
@@ -205,6 +253,10 @@ class Engine {
   private readonly index = new Map<Match["kind"], Map<EvidenceSource, CompiledMarker[]>>();
   /** Lower-case keys that some trailer marker looks at. */
   private readonly trailerKeys = new Set<string>();
+  /** Configured phrases and link prefixes searched in a text at a source (memoised). */
+  private readonly patternCounts = new Map<EvidenceSource, number>();
+  /** True while the repository's own agents are compiled. */
+  private compilingConfig = false;
   /** What identity() finds, by source, then e-mail, then name and login. */
   private readonly identities = new Map<EvidenceSource, Map<string, Map<string, IdentityHit[]>>>();
   private cachedIdentities = 0;
@@ -261,6 +313,7 @@ class Engine {
       globs: config.labels.map(glob),
     });
 
+    this.compilingConfig = true;
     for (const agent of config.agents) {
       const prefix = `${agent.id}/config`;
       const commitIdentity = new Set<EvidenceSource>(["trailer", "author", "committer"]);
@@ -311,11 +364,12 @@ class Engine {
         globs: agent.labels.map(glob),
       });
     }
+    this.compilingConfig = false;
   }
 
   private add(id: string, agent: string, where: ReadonlySet<EvidenceSource>, match: Match): void {
     const disabled = this.disabledRefs.has(id) || this.disabledRefs.has(id.slice(0, id.indexOf("/")));
-    const marker = { id, agent, where, match, disabled };
+    const marker = { id, agent, where, match, disabled, configured: this.compilingConfig };
     this.markers.push(marker);
     this.byId.set(id, marker);
     if (match.kind === "trailer") for (const key of match.keys) this.trailerKeys.add(key);
@@ -340,9 +394,41 @@ class Engine {
     return list as (CompiledMarker & { match: Extract<Match, { kind: K }> })[];
   }
 
+  /** The configured phrases and link prefixes that a text at `source` is searched with. */
+  private patternsAt(source: EvidenceSource): number {
+    let count = this.patternCounts.get(source);
+    if (count === undefined) {
+      count = 0;
+      for (const m of this.of("text", source)) if (m.configured) count += m.match.phrases.length;
+      for (const m of this.of("link", source)) if (m.configured) count += m.match.prefixes.length;
+      this.patternCounts.set(source, count);
+    }
+    return count;
+  }
+
+  /**
+   * The part of `text` that the configured patterns at `source` may search: all of it, a head, or
+   * "" once the budget is spent (noted in the pass).
+   */
+  private granted(pass: Pass, source: EvidenceSource, text: string): string {
+    const length = pass.budget.grant(text.length, this.patternsAt(source));
+    if (length === text.length) return text;
+    pass.unsearched = true;
+    return text.slice(0, length);
+  }
+
   // ---- commits ---------------------------------------------------------------------------------
 
-  commit(commit: CommitInput, split?: SplitMessage): CommitAttribution {
+  commit(commit: CommitInput, split?: SplitMessage, pass = new Pass()): CommitAttribution {
+    pass.long = false;
+    pass.unsearched = false;
+    const result = this.readCommit(commit, split, pass);
+    if (pass.long) pass.longMessages++;
+    if (pass.unsearched) pass.unsearchedMessages++;
+    return result;
+  }
+
+  private readCommit(commit: CommitInput, split: SplitMessage | undefined, pass: Pass): CommitAttribution {
     const found = new Collector(commit.sha);
     const author = commit.author;
     if (this.isIgnoredAuthor(author.name, author.email, author.login)) {
@@ -359,20 +445,24 @@ class Engine {
       this.identity(found, "committer", committer.name, committer.email, committer.login);
     }
 
-    const { subject, body, trailers } = split ?? splitMessage(commit.message);
+    // The trailer block is found in the whole message (a linear scan), so no cap can lose it.
+    const whole = split ?? splitMessage(commit.message);
+    const { trailers } = whole;
     const count = Math.min(trailers.length, MAX_TRAILERS);
     for (let i = 0; i < count; i++) {
       const trailer = trailers[i] as Trailer;
-      this.trailer(found, trailer.key, trailer.value);
+      this.trailer(found, trailer.key, trailer.value, pass);
     }
+    const subject = pass.bound(whole.subject, READ_LIMITS.messageText);
+    const body = pass.bound(whole.body, READ_LIMITS.messageText);
 
     for (const marker of this.of("prefix", "subject")) {
       if (marker.match.prefixes.some((p) => startsWithLowerCase(subject, p))) {
         found.add(marker, { source: "subject", text: subject });
       }
     }
-    this.text(found, "subject", subject);
-    this.text(found, "body", body);
+    this.text(found, "subject", subject, pass);
+    this.text(found, "body", body, pass);
     return found.commitResult(false);
   }
 
@@ -442,7 +532,19 @@ class Engine {
   }
 
   /** A trailer's evidence, remembered: most trailers recur (`Signed-off-by`, co-authors, `Assisted-by`). */
-  private trailer(found: Sink, rawKey: string, rawValue: string): void {
+  private trailer(found: Sink, rawKey: string, fullValue: string, pass: Pass): void {
+    let rawValue = fullValue;
+    if (rawValue.length > READ_LIMITS.trailerValue) {
+      pass.long = true;
+      rawValue = rawValue.slice(0, READ_LIMITS.trailerValue);
+    }
+    // Charged whether remembered or not, so that what a budget leaves out never depends on the cache.
+    const own = this.granted(pass, "trailer", rawValue);
+    if (own.length < rawValue.length) {
+      // Read without (all of) the configured link prefixes: not the trailer's full evidence, not remembered.
+      this.evaluateTrailer(found, rawKey, rawValue, own, pass.budget);
+      return;
+    }
     let byValue = this.trailers.get(rawKey);
     if (!byValue) {
       if (this.cachedTrailers >= MAX_CACHED) {
@@ -455,7 +557,7 @@ class Engine {
     let effects = byValue.get(rawValue);
     if (!effects) {
       const recorder = new Recorder();
-      this.evaluateTrailer(recorder, rawKey, rawValue);
+      this.evaluateTrailer(recorder, rawKey, rawValue, rawValue, pass.budget);
       effects = recorder.effects;
       byValue.set(rawValue, effects);
       this.cachedTrailers++;
@@ -469,7 +571,8 @@ class Engine {
     }
   }
 
-  private evaluateTrailer(found: Sink, rawKey: string, rawValue: string): void {
+  /** `own`: the head of the value that the configured link prefixes may search. */
+  private evaluateTrailer(found: Sink, rawKey: string, rawValue: string, own: string, budget: MatchBudget): void {
     const key = rawKey.trim().toLowerCase();
     const value = rawValue.trim();
     let evidenceText: string | undefined;
@@ -501,7 +604,7 @@ class Engine {
     const convention = this.generic.get(key);
     if (convention) this.genericTrailer(found, convention, short, text());
 
-    this.links(found, "trailer", value);
+    this.links(found, "trailer", value, own.trim(), budget);
   }
 
   private genericTrailer(found: Sink, convention: GenericConvention, value: string, text: string): void {
@@ -531,42 +634,42 @@ class Engine {
   }
 
   /**
-   * Session links and configured phrases/links in a text (subject, body, PR title, PR body).
+   * Session links and phrases/links in a text (subject, body, PR title, PR body). The built-in
+   * markers search all of it; the configured phrases and link prefixes what the budget grants.
    */
-  private text(found: Sink, source: EvidenceSource, text: string): void {
+  private text(found: Sink, source: EvidenceSource, text: string, pass: Pass): void {
     if (text === "") return;
-    let lower: string | undefined;
-    let lowersToAscii: boolean | undefined; // asked once per text, only when a phrase may be in it
+    const own = this.granted(pass, source, text);
+    const whole: Haystack = { text };
+    const mine: Haystack = own === text ? whole : { text: own };
     for (const marker of this.of("text", source)) {
+      const hay = marker.configured ? mine : whole;
+      if (hay.text === "") continue;
       for (const phrase of marker.match.phrases) {
-        if (!text.includes(phrase.anchor)) continue;
-        lowersToAscii ??= LOWERS_TO_ASCII.test(text);
-        let at: number;
-        if (phrase.pattern !== null && !lowersToAscii) at = text.search(phrase.pattern);
-        else {
-          lower ??= text.toLowerCase();
-          at = lower.indexOf(phrase.lower);
-        }
+        if (marker.configured) pass.budget.work += hay.text.length;
+        const at = findPhrase(hay, phrase);
         if (at >= 0) {
-          found.add(marker, { source, text: lineAround(text, at) });
+          found.add(marker, { source, text: lineAround(hay.text, at) });
           break;
         }
       }
     }
-    this.links(found, source, text);
+    this.links(found, source, text, own, pass.budget);
   }
 
-  private links(found: Sink, source: EvidenceSource, text: string): void {
+  /** Session links in `text`; the configured link prefixes in `own`, its head that the budget granted. */
+  private links(found: Sink, source: EvidenceSource, text: string, own: string, budget: MatchBudget): void {
     for (const link of findSessionLinks(text)) {
       const marker = this.byId.get(link.marker);
       if (marker?.where.has(source)) found.add(marker, { source, text: link.text, session: link.session });
     }
     const configured = this.of("link", source);
-    if (configured.length === 0) return;
-    const lower = text.toLowerCase();
+    if (configured.length === 0 || own === "") return;
+    const lower = own.toLowerCase();
     for (const marker of configured) {
       for (const prefix of marker.match.prefixes) {
-        for (const hit of findPrefixedLinks(text, lower, prefix)) {
+        budget.work += own.length;
+        for (const hit of findPrefixedLinks(own, lower, prefix)) {
           found.add(marker, {
             source,
             text: clip(hit.url),
@@ -654,6 +757,7 @@ class Engine {
 
   change(change: ChangeInput, commits: readonly CommitInput[]): ChangeAttribution {
     const found = new Collector(undefined);
+    const pass = new Pass();
     const login = change.author.login.trim().slice(0, MAX_FIELD);
     let authorAgent: string | null = null;
     for (const marker of this.of("identity", "pr-author")) {
@@ -662,8 +766,10 @@ class Engine {
       authorAgent ??= marker.agent;
       found.add(marker, { source: "pr-author", text: login });
     }
-    this.text(found, "pr-title", change.title);
-    this.text(found, "pr-body", change.body ?? "");
+    this.text(found, "pr-title", pass.bound(change.title, READ_LIMITS.pullText), pass);
+    this.text(found, "pr-body", pass.bound(change.body ?? "", READ_LIMITS.pullText), pass);
+    pass.longPullText = pass.long;
+    pass.unsearchedPullText = pass.unsearched;
     this.branch(found, change.headRef);
     for (const label of change.labels.slice(0, MAX_LABELS)) {
       const name = label.slice(0, MAX_FIELD);
@@ -672,7 +778,7 @@ class Engine {
       }
     }
 
-    const perCommit = commits.map((c) => this.commit(c));
+    const perCommit = commits.map((c) => this.commit(c, undefined, pass));
     const own = found.result();
     const all = aggregate(
       [...own.evidence, ...perCommit.flatMap((c) => c.evidence)],
@@ -685,6 +791,7 @@ class Engine {
       authorIsBot: authorAgent !== null || isBotAccount(change.author.login, change.author.type),
       authorIsAgent: authorAgent !== null,
       authorAgent,
+      reading: pass.reading(),
     };
   }
 

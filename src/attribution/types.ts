@@ -88,6 +88,20 @@ export interface CommitAttribution extends Attribution {
   authorIgnored: boolean;
 }
 
+/** What the engine read of a change, against its limits (src/attribution/limits.ts). */
+export interface Reading {
+  /** Characters searched by the repository's configured phrases and link prefixes, once per pattern. */
+  work: number;
+  /** Commit messages with a subject or body over READ_LIMITS.messageText (or a trailer value over trailerValue). */
+  longMessages: number;
+  /** The pull request's title or description was over READ_LIMITS.pullText. */
+  longPullText: boolean;
+  /** Commit messages not searched whole by the configured phrases and link prefixes: the budget was spent. */
+  unsearchedMessages: number;
+  /** The same for the pull request's title and description. */
+  unsearchedPullText: boolean;
+}
+
 export interface ChangeAttribution extends Attribution {
   commits: { total: number; ai: number };
   perCommit: CommitAttribution[];
@@ -97,4 +111,6 @@ export interface ChangeAttribution extends Attribution {
   authorIsAgent: boolean;
   /** That agent's id, e.g. "github-copilot" for `copilot-swe-agent[bot]`; null for anyone else. */
   authorAgent: string | null;
+  /** How much of the change's text was read, and what its limits left out. */
+  reading: Reading;
 }

@@ -1,7 +1,8 @@
 // What the "AI attribution" check run says: pure, from the attribution of a change.
 
 import { agentById } from "../attribution/agents.js";
-import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence } from "../attribution/types.js";
+import { READ_LIMITS } from "../attribution/limits.js";
+import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence, Reading } from "../attribution/types.js";
 import type { ConfigError, RepoConfig } from "../config/repo-config.js";
 import { formatGitHubFailure, type GitHubFailure } from "../github/errors.js";
 import { code, escapeMarkdown, link, plural } from "./markdown.js";
@@ -61,6 +62,36 @@ function describeEvidence(e: Evidence | IgnoredEvidence): string {
   return `${SOURCE_LABEL[e.source]} ${code(e.text, 90)}`;
 }
 
+const kib = (characters: number) => `${Math.round(characters / 1024)} KiB`;
+const headTail = (limit: number) => `first ${kib(Math.ceil((limit * 3) / 4))} and last ${kib(Math.floor(limit / 4))}`;
+
+/** What the engine's read limits left out (src/attribution/limits.ts), said where the author looks. */
+export function readingNotes(reading: Reading): string[] {
+  const notes: string[] = [];
+  const { messageText, trailerValue, pullText, matchWork } = READ_LIMITS;
+  if (reading.longMessages > 0) {
+    const were = reading.longMessages === 1 ? "was" : "were";
+    notes.push(
+      `${plural(reading.longMessages, "commit message")} ${were} longer than Shipledger reads and ${were} read only in part: a subject or body longer than ${kib(messageText)} only in its ${headTail(messageText)}, a trailer longer than ${kib(trailerValue)} only in its first ${kib(trailerValue)}. Trailers are always found in the whole message.`,
+    );
+  }
+  if (reading.longPullText) {
+    notes.push(
+      `The pull request's title or description is longer than ${kib(pullText)} and was read only in its ${headTail(pullText)}.`,
+    );
+  }
+  if (reading.unsearchedMessages > 0 || reading.unsearchedPullText) {
+    const where = [
+      ...(reading.unsearchedPullText ? ["the pull request's title or description"] : []),
+      ...(reading.unsearchedMessages > 0 ? [plural(reading.unsearchedMessages, "commit message")] : []),
+    ].join(" and ");
+    notes.push(
+      `The phrases and link prefixes of this repository's configuration were not searched in all of ${where}: searching them costs characters × patterns, and one pull request may cost ${matchWork.toLocaleString("en-US")}. Trailers, authors, the branch, labels and the built-in markers were read in full.`,
+    );
+  }
+  return notes;
+}
+
 export function attributionTitle(input: Pick<AttributionCheckInput, "attribution" | "config" | "change">): string {
   const a = input.attribution;
   const commits = `${a.commits.ai} of ${plural(a.commits.total, "commit")}`;
@@ -105,6 +136,7 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
     );
   }
   for (const note of input.notes) head.push(`> ${escapeMarkdown(note, 500)}`);
+  for (const note of readingNotes(a.reading)) head.push(`> ${note}`);
   if (input.context) head.push("", `📈 ${input.context}`);
 
   // Configuration problems are shown first: the author of the file needs to see them.

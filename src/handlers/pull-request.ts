@@ -129,7 +129,14 @@ export async function evaluatePullRequest(
           });
     const result = await publish(run);
     ctx.log.info(
-      { pull: pull.number, ai: attribution.ai, agents: attribution.agents, commits: commits.length, check: result },
+      {
+        pull: pull.number,
+        ai: attribution.ai,
+        agents: attribution.agents,
+        commits: commits.length,
+        check: result,
+        reading: attribution.reading,
+      },
       "attributed pull request",
     );
   } catch (error) {

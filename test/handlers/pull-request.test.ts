@@ -1,8 +1,11 @@
 // Whole-app tests of the "AI attribution" check: webhooks in (trimmed real payloads), GitHub
 // mocked with nock, check runs and the ledger out. Each test also holds the API budget.
 import nock from "nock";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultHandlers } from "../../src/app.js";
+import { READ_LIMITS } from "../../src/attribution/limits.js";
+import type { DeliveryContext, HandlerRegistry } from "../../src/handlers/types.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import { installationEvent, type Payload, webhookFixture } from "../helpers/fixtures.js";
@@ -77,14 +80,14 @@ describe("PR check: AI attribution", () => {
 
   async function run(
     events: Array<{ name: string; payload: Payload }>,
-    options: { maxAttempts?: number; settled?: boolean } = {},
+    options: { maxAttempts?: number; settled?: boolean; handlers?: HandlerRegistry } = {},
   ) {
     const clock = manualClock(T0);
     const app = await loadApp({
       store,
       now: clock.now,
       random: () => 0,
-      handlers: defaultHandlers,
+      handlers: options.handlers ?? defaultHandlers,
       worker: { backoff: { baseMs: 1000, maxMs: 1000, maxAttempts: options.maxAttempts ?? 3 } },
     });
     for (const e of events)
@@ -356,6 +359,67 @@ describe("PR check: AI attribution", () => {
     expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBeNull();
     expect((await store.listRepositories(INSTALLATION))[0]?.metricSettings).toBeNull();
     expect(published(none).output.summary).toContain("last 28 days: 0.00 normalised deployments");
+  });
+
+  it("a configuration of 480 phrases and 2 MB messages: the matching work is bounded, trailers still count, the check says what was cut", async () => {
+    // The largest configuration a repository may write: 10 agents × 48 phrases (28 KB of YAML).
+    const phrase = (agent: number, i: number) => `${"a".repeat(40)}${agent}-${i}`;
+    const yaml = `attribution:\n  agents:\n${Array.from(
+      { length: 10 },
+      (_, a) =>
+        `    - id: hostile-${a}\n      text:\n${Array.from({ length: 48 }, (_, i) => `        - "${phrase(a, i)}"\n`).join("")}`,
+    ).join("")}`;
+    // Text on which every phrase's search runs to the end (its anchor, "-", is everywhere).
+    const text = `${"a".repeat(39)}0-`.repeat(Math.ceil(2_000_000 / 41));
+    const commits: FakeCommit[] = [1, 2, 3].map((n) => ({
+      sha: sha(120 + n),
+      message: `Add part ${n}\n\n${text}\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n`,
+    }));
+    const head = sha(123);
+    const m = githubMock();
+    expectEvaluation(m, commits, head, { repo: yaml });
+    // The description's first line holds one of the configured phrases.
+    const body = `Built with ${phrase(0, 0)}.\n\n${text}`;
+    const lines: Array<{ msg?: string; reading?: Record<string, number | boolean> }> = [];
+    const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const handlers: HandlerRegistry = Object.fromEntries(
+      Object.entries(defaultHandlers).map(([event, list]) => [
+        event,
+        list.map((handler) => (ctx: DeliveryContext) => handler({ ...ctx, log })),
+      ]),
+    );
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head }, body }) }], {
+      handlers,
+    });
+
+    const output = published(m).output;
+    // Each trailer sits after 2 MB of text: all three commits still count.
+    expect(output.title).toBe("AI-assisted: Claude Code, hostile-0 — 3 of 3 commits");
+    expect(output.summary).toContain("- hostile-0: PR description `Built with aaaa");
+    expect(output.summary).toContain(
+      "> 3 commit messages were longer than Shipledger reads and were read only in part: a subject or body longer than 64 KiB only in its first 48 KiB and last 16 KiB",
+    );
+    expect(output.summary).toContain(
+      "> The pull request's title or description is longer than 128 KiB and was read only in its first 96 KiB and last 32 KiB.",
+    );
+    expect(output.summary).toContain(
+      "> The phrases and link prefixes of this repository's configuration were not searched in all of the pull request's title or description and 3 commit messages",
+    );
+
+    // The work: characters searched × configured phrases, counted where each search runs.
+    // Unbounded, it was 480 phrases over 8 MB of text (3.8 billion); here it stays within the budget.
+    const attributed = lines.find((l) => l.msg === "attributed pull request");
+    expect(480 * (body.length + 3 * text.length)).toBeGreaterThan(3_800_000_000);
+    expect(attributed?.reading).toEqual({
+      work: expect.any(Number),
+      longMessages: 3,
+      longPullText: true,
+      unsearchedMessages: 3,
+      unsearchedPullText: true,
+    });
+    expect(attributed?.reading?.work).toBeLessThanOrEqual(READ_LIMITS.matchWork);
+    // (Less than the budget charged: an agent's phrases stop at its first match.)
+    expect(attributed?.reading?.work).toBeGreaterThan(READ_LIMITS.matchWork / 2);
   });
 
   it("API 500: the inbox retries, and the check is published once GitHub recovers", async () => {
