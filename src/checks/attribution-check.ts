@@ -4,7 +4,7 @@ import { agentById } from "../attribution/agents.js";
 import { READ_LIMITS } from "../attribution/limits.js";
 import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence, Reading } from "../attribution/types.js";
 import type { ConfigError, RepoConfig } from "../config/repo-config.js";
-import { formatGitHubFailure, type GitHubFailure } from "../github/errors.js";
+import { formatGitHubFailure, type GitHubFailure, isInternalFailure } from "../github/errors.js";
 import { code, escapeMarkdown, link, plural } from "./markdown.js";
 
 export const CHECK_NAME = "AI attribution";
@@ -263,8 +263,33 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
   };
 }
 
-/** The check when evaluation failed: completed, saying what went wrong and what to do. */
-export function renderFailureCheck(failure: GitHubFailure, what: string): CheckRun {
+/**
+ * The check when evaluation failed: completed, saying what went wrong and what to do. GitHub's
+ * own answers (status, message, request id) are shown; an internal error (a database or
+ * programming error, no HTTP status) is not: its message quotes SQL and data, and check runs are
+ * public. It names the delivery instead, for the operator to find in the log and the inbox.
+ */
+export function renderFailureCheck(failure: GitHubFailure, what: string, delivery: string): CheckRun {
+  const title = "AI attribution could not be evaluated";
+  const lead = `**Shipledger could not evaluate this pull request** while ${escapeMarkdown(what)}.`;
+  const footer = "<sub>Informational: this check never blocks a merge.</sub>";
+  if (isInternalFailure(failure)) {
+    return {
+      conclusion: "neutral",
+      output: {
+        title,
+        summary: [
+          lead,
+          "",
+          `Shipledger hit an internal error; the details are in the app's log (delivery ${code(delivery, 80)}).`,
+          "",
+          "Re-run this check; if it keeps failing, the app's operator finds the delivery and its error with `shipledger inbox`.",
+          "",
+          footer,
+        ].join("\n"),
+      },
+    };
+  }
   const advice =
     failure.status === 403 || failure.status === 401
       ? "Shipledger lacks access. Check that the app's installation has the permissions in its app.yml (checks: write; contents, pull_requests, deployments, actions, metadata: read) and that this repository is included in the installation."
@@ -276,9 +301,9 @@ export function renderFailureCheck(failure: GitHubFailure, what: string): CheckR
   return {
     conclusion: "neutral",
     output: {
-      title: "AI attribution could not be evaluated",
+      title,
       summary: [
-        `**Shipledger could not evaluate this pull request** while ${escapeMarkdown(what)}.`,
+        lead,
         "",
         `- Error: ${code(formatGitHubFailure(failure), 500)}`,
         `- HTTP status: ${failure.status ?? "none (no answer)"}`,
@@ -286,7 +311,7 @@ export function renderFailureCheck(failure: GitHubFailure, what: string): CheckR
         "",
         advice,
         "",
-        "<sub>Informational: this check never blocks a merge.</sub>",
+        footer,
       ].join("\n"),
     },
   };

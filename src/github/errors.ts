@@ -11,13 +11,27 @@ interface RequestErrorLike {
   response?: { headers?: Record<string, unknown> };
 }
 
+/** Characters of an error message kept: a database error quotes its SQL and every parameter. */
+const MAX_MESSAGE = 2_000;
+
+/**
+ * What went wrong, bounded and without secrets. `status` is null for an error that is not an
+ * answer from GitHub (a database or programming error): its message is for the operator only,
+ * never for a check run (see isInternalFailure).
+ */
 export function describeGitHubError(error: unknown): GitHubFailure {
   const e = (error ?? {}) as RequestErrorLike;
   const status = typeof e.status === "number" ? e.status : null;
   const header = e.response?.headers?.["x-github-request-id"];
   const requestId = typeof header === "string" ? header : null;
   const message = typeof e.message === "string" ? e.message : String(error);
-  return { status, requestId, message: redactSecrets(message) };
+  // Redacted before the final cut (a secret must not survive half-cut), on a bounded slice.
+  return { status, requestId, message: redactSecrets(message.slice(0, 32 * MAX_MESSAGE)).slice(0, MAX_MESSAGE) };
+}
+
+/** An error of Shipledger's own (no HTTP status), whose message may quote SQL and data. */
+export function isInternalFailure(failure: GitHubFailure): boolean {
+  return failure.status === null;
 }
 
 export function formatGitHubFailure(failure: GitHubFailure): string {

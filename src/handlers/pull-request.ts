@@ -5,7 +5,7 @@ import { attributePull, changeFromPull, type PullRequestLike } from "../changes/
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
 import type { RepoConfig } from "../config/repo-config.js";
-import { describeGitHubError } from "../github/errors.js";
+import { describeGitHubError, isInternalFailure } from "../github/errors.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
 import { formatContextLine } from "../metrics/format.js";
@@ -63,6 +63,7 @@ export async function evaluatePullRequest(
   try {
     const loaded = await loadRepoConfig(ctx.octokit, { owner, repo });
     const place = { installationId: ctx.payload.installation.id, repositoryId: repository.id, owner };
+    step = "recording the repository's settings";
     await rememberSettings(ctx.store, place, loaded, ctx.now());
     step = "listing the pull request's commits";
     const listed = await listPullCommits(ctx.octokit, { owner, repo, number: pull.number });
@@ -93,6 +94,7 @@ export async function evaluatePullRequest(
     // A superseded head is checked but not recorded: the newer push's delivery records the change,
     // whichever of the two is processed last.
     if (!superseded) {
+      step = "recording the pull request in the ledger";
       await ctx.store.recordChange(
         changeFromPull(
           { installationId: ctx.payload.installation.id, repositoryId: repository.id },
@@ -143,9 +145,26 @@ export async function evaluatePullRequest(
     if (isTransient(error) && !ctx.delivery.finalAttempt) throw error;
     // Never leave the author without an answer: a completed check that says what went wrong.
     const failure = describeGitHubError(error);
+    if (isInternalFailure(failure)) {
+      // Ours, not GitHub's (the database, a bug): its message quotes SQL and data, so the public
+      // check only names the delivery; the log has the details, and the inbox keeps the delivery
+      // as failed with them (bounded), for `shipledger inbox` and a replay.
+      const cause = (error as { cause?: unknown } | null)?.cause;
+      ctx.log.error(
+        {
+          pull: pull.number,
+          step,
+          error: failure,
+          ...(cause === undefined ? {} : { cause: describeGitHubError(cause).message }),
+        },
+        "cannot attribute pull request: internal error; publishing a generic failure",
+      );
+      await publish(renderFailureCheck(failure, step, ctx.delivery.id));
+      throw error;
+    }
     ctx.log.warn({ pull: pull.number, step, error: failure }, "cannot attribute pull request; publishing the failure");
     if (step === "publishing the check run" && failure.status !== null && failure.status < 500) throw error;
-    await publish(renderFailureCheck(failure, step));
+    await publish(renderFailureCheck(failure, step, ctx.delivery.id));
   }
 }
 

@@ -1,9 +1,11 @@
+import { DrizzleQueryError } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { attributeChange } from "../../src/attribution/attribute.js";
 import type { CommitInput } from "../../src/attribution/types.js";
 import { renderAttributionCheck, renderFailureCheck, SUMMARY_LIMIT } from "../../src/checks/attribution-check.js";
 import { escapeMarkdown } from "../../src/checks/markdown.js";
 import { defaults } from "../../src/config/repo-config.js";
+import { describeGitHubError } from "../../src/github/errors.js";
 
 const mona = { name: "Mona Lisa", email: "mona@example.com", login: "mona" };
 const sha = (n: number) => n.toString(16).padStart(40, "0");
@@ -83,6 +85,7 @@ describe("check summary", () => {
     const run = renderFailureCheck(
       { status: 404, requestId: "AB:CD", message: "Not Found" },
       "listing the pull request's commits",
+      "d-1",
     );
     expect(run).toEqual({
       conclusion: "neutral",
@@ -101,5 +104,58 @@ describe("check summary", () => {
         ].join("\n"),
       },
     });
+  });
+
+  it.each<[string, unknown, string[]]>([
+    [
+      "drizzle's failed query (SQL and parameters)",
+      new DrizzleQueryError('select * from "changes" where "title" = ?', ["secret roadmap"], new Error("SQLITE_BUSY")),
+      ["Failed query", "select", "secret roadmap"],
+    ],
+    [
+      "a Postgres error",
+      Object.assign(new Error('relation "changes" does not exist'), { code: "42P01" }),
+      ["relation"],
+    ],
+    ["a programming error", new TypeError("Cannot read properties of undefined (reading 'sha')"), ["TypeError", "sha"]],
+    ["a thrown string", "ECONNREFUSED 10.0.0.5:5432", ["ECONNREFUSED", "10.0.0.5"]],
+  ])("an internal error (%s) is published as a generic message naming the delivery", (_, error, hidden) => {
+    const run = renderFailureCheck(describeGitHubError(error), "recording the pull request in the ledger", "a1b2-c3");
+    expect(run.output.summary).toContain(
+      "Shipledger hit an internal error; the details are in the app's log (delivery `a1b2-c3`).",
+    );
+    for (const text of hidden) expect(JSON.stringify(run)).not.toContain(text);
+  });
+
+  it.each<[string, unknown, string]>([
+    ["403", { status: 403, message: "Resource not accessible by integration" }, "HTTP 403 Resource not accessible"],
+    ["422", { status: 422, message: "Validation Failed" }, "HTTP 422 Validation Failed"],
+    ["502", { status: 502, message: "Bad Gateway" }, "HTTP 502 Bad Gateway"],
+  ])("GitHub's own answer (%s) is shown as it was", (_, error, shown) => {
+    const run = renderFailureCheck(describeGitHubError(error), "listing the pull request's commits", "d-1");
+    expect(run.output.summary).toContain(`- Error: \`${shown}`);
+    expect(run.output.summary).not.toContain("internal error");
+  });
+});
+
+describe("describeGitHubError", () => {
+  it.each<[string, unknown, { status: number | null; max: number; hidden?: string }]>([
+    ["a 1 MB message is cut to 2,000 characters", new Error("x".repeat(1_000_000)), { status: null, max: 2_000 }],
+    [
+      "a token is redacted, even near the cut",
+      new Error(`${"y".repeat(1_990)} token ghp_${"A".repeat(36)}`),
+      { status: null, max: 2_000, hidden: "ghp_AAAA" },
+    ],
+    [
+      "drizzle's error has no status: it is internal",
+      new DrizzleQueryError("select 1", [], undefined),
+      { status: null, max: 2_000 },
+    ],
+    ["GitHub's RequestError keeps its status", { status: 404, message: "Not Found" }, { status: 404, max: 2_000 }],
+  ])("%s", (_, error, expected) => {
+    const failure = describeGitHubError(error);
+    expect(failure.status).toBe(expected.status);
+    expect(failure.message.length).toBeLessThanOrEqual(expected.max);
+    if (expected.hidden) expect(failure.message).not.toContain(expected.hidden);
   });
 });

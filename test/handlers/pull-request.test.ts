@@ -1,5 +1,6 @@
 // Whole-app tests of the "AI attribution" check: webhooks in (trimmed real payloads), GitHub
 // mocked with nock, check runs and the ledger out. Each test also holds the API budget.
+import { DrizzleQueryError } from "drizzle-orm";
 import nock from "nock";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -80,11 +81,11 @@ describe("PR check: AI attribution", () => {
 
   async function run(
     events: Array<{ name: string; payload: Payload }>,
-    options: { maxAttempts?: number; settled?: boolean; handlers?: HandlerRegistry } = {},
+    options: { maxAttempts?: number; settled?: boolean; handlers?: HandlerRegistry; store?: Store } = {},
   ) {
     const clock = manualClock(T0);
     const app = await loadApp({
-      store,
+      store: options.store ?? store,
       now: clock.now,
       random: () => 0,
       handlers: options.handlers ?? defaultHandlers,
@@ -462,6 +463,70 @@ describe("PR check: AI attribution", () => {
     expect(check.output.summary).toContain("- HTTP status: 503");
     expect(check.output.summary).toContain("- GitHub request id: `CAFE:1`");
     expect(await store.getDelivery("d1")).toMatchObject({ status: "done" });
+  });
+
+  it("a database error on the last attempt: a generic check naming the delivery, never the SQL; the log and the inbox keep it, bounded", async () => {
+    const head = sha(131);
+    const m = githubMock();
+    expectEvaluation(m, [claude(131, "Add export")], head);
+    // drizzle's error quotes the statement and every parameter: titles, e-mails, whole messages.
+    const query = 'insert into "changes" ("installation_id", "title", "author_login") values (?, ?, ?)';
+    const params = [31, "Add export of customer emails", "x".repeat(100_000)];
+    const broken = new Proxy(store, {
+      get(target, name) {
+        if (name === "recordChange") {
+          return async () => {
+            throw new DrizzleQueryError(query, params, new Error("SQLITE_FULL: database or disk is full"));
+          };
+        }
+        const value = Reflect.get(target, name, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const lines: Array<{ msg?: string; error?: { message: string }; cause?: string }> = [];
+    const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const handlers: HandlerRegistry = {
+      "pull_request.opened": (defaultHandlers["pull_request.opened"] ?? []).map(
+        (handler) => (ctx: DeliveryContext) => handler({ ...ctx, log }),
+      ),
+    };
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }], {
+      maxAttempts: 1,
+      settled: false,
+      store: broken,
+      handlers,
+    });
+
+    const check = published(m);
+    expect(check).toMatchObject({
+      status: "completed",
+      conclusion: "neutral",
+      output: { title: "AI attribution could not be evaluated" },
+    });
+    expect(check.output.summary).toBe(
+      [
+        "**Shipledger could not evaluate this pull request** while recording the pull request in the ledger.",
+        "",
+        "Shipledger hit an internal error; the details are in the app's log (delivery `d1`).",
+        "",
+        "Re-run this check; if it keeps failing, the app's operator finds the delivery and its error with `shipledger inbox`.",
+        "",
+        "<sub>Informational: this check never blocks a merge.</sub>",
+      ].join("\n"),
+    );
+    for (const secret of ["Failed query", "insert into", "customer emails", "xxxx", "SQLITE"]) {
+      expect(JSON.stringify(check)).not.toContain(secret);
+    }
+
+    // The operator's side: the log has the query and its cause, the inbox the delivery as failed.
+    const logged = lines.find((l) => l.msg?.includes("internal error"));
+    expect(logged?.error?.message).toContain('Failed query: insert into "changes"');
+    expect(logged?.error?.message.length).toBeLessThanOrEqual(2_000);
+    expect(logged?.cause).toBe("SQLITE_FULL: database or disk is full");
+    const delivery = await store.getDelivery("d1");
+    expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
+    expect(delivery?.lastError).toContain("Failed query: insert into");
+    expect(delivery?.lastError?.length).toBeLessThanOrEqual(2_000);
   });
 
   it("API 403: a completed check explaining the missing access, with the status and request id", async () => {
