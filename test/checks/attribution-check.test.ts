@@ -58,7 +58,7 @@ describe("check summary", () => {
 
   it("shows untrusted text as text: no markdown, HTML or mentions get through", () => {
     expect(escapeMarkdown("[click](https://evil) <img src=x> @org/team | `x`")).toBe(
-      "&#91;click&#93;&#40;https://evil&#41; &#60;img src=x&#62; &#64;org/team &#124; &#96;x&#96;",
+      "&#91;click&#93;&#40;https:&#8203;//evil&#41; &#60;img src=x&#62; &#64;&#8203;org/team &#124; &#96;x&#96;",
     );
     expect(escapeMarkdown("line1\nline2\r\n\tend")).toBe("line1 line2 end");
   });

@@ -9,6 +9,7 @@ import { READ_LIMITS } from "../../src/attribution/limits.js";
 import type { DeliveryContext, HandlerRegistry } from "../../src/handlers/types.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
+import { githubLinks, visibleText } from "../checks/github-links.js";
 import { installationEvent, type Payload, webhookFixture } from "../helpers/fixtures.js";
 import {
   type FakeCommit,
@@ -421,6 +422,28 @@ describe("PR check: AI attribution", () => {
     expect(attributed?.reading?.work).toBeLessThanOrEqual(READ_LIMITS.matchWork);
     // (Less than the budget charged: an agent's phrases stop at its first match.)
     expect(attributed?.reading?.work).toBeGreaterThan(READ_LIMITS.matchWork / 2);
+  });
+
+  it("a commit subject that mentions a team, references issues and commits and holds a URL: shown in the check, none of it linked", async () => {
+    const head = sha(141);
+    const subject = "Page @org/security-team: #12 GH-34 acme/web#5 acme/web@1a2b3c4 www.evil.example";
+    const m = githubMock();
+    expectEvaluation(
+      m,
+      [human(140, subject), human(141, "Follow https://evil.example/login as jane@example.com")],
+      head,
+    );
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }]);
+
+    const { summary } = published(m).output;
+    const rows = summary.split("\n").filter((line: string) => line.startsWith("| [000"));
+    expect(rows.map((row: string) => visibleText(row.split(" | ")[1] ?? ""))).toEqual([
+      subject,
+      "Follow https://evil.example/login as jane@example.com",
+    ]);
+    expect(summary).toContain("Page &#64;&#8203;org/security-team: &#35;&#8203;12 GH-&#8203;34");
+    // Nothing in the whole summary would notify anyone or link anywhere but Shipledger's own links.
+    expect(githubLinks(summary)).toEqual([]);
   });
 
   it("API 500: the inbox retries, and the check is published once GitHub recovers", async () => {
