@@ -9,6 +9,7 @@ import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
 import { INSTANCE_METRIC_DEFAULTS, type MetricDefaults } from "./metrics/report.js";
 import type { Store } from "./store/types.js";
 import { createApiHandler } from "./web/api.js";
+import { createWebhookIntake, type IntakeOptions } from "./web/webhook-intake.js";
 
 export interface ShipledgerDeps {
   store: Store;
@@ -21,6 +22,11 @@ export interface ShipledgerDeps {
   app?: Partial<AppIdentity>;
   /** The reports API (/api/v1/report, /metrics): tokens and metric options; off without tokens. */
   api?: { tokens: ApiToken[]; metric: MetricDefaults };
+  /**
+   * The webhook route (POST /api/github/webhooks) on the app's own server: the secret and the
+   * intake's limits. Absent: deliveries come in through Probot (probot.receive) only.
+   */
+  webhooks?: Pick<IntakeOptions, "secret" | "maxBodyBytes" | "bodyTimeoutMs" | "maxBufferedBytes">;
 }
 
 export const defaultHandlers: HandlerRegistry = {
@@ -36,6 +42,9 @@ export interface Shipledger {
   readonly worker: InboxWorker;
   /** The app's logger, available once appFn has been loaded. */
   readonly log: Logger;
+  /** The process is stopping: new deliveries are refused (503) and /healthz answers "draining". */
+  drain(): void;
+  readonly draining: boolean;
 }
 
 /**
@@ -47,6 +56,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
   const now = deps.now ?? Date.now;
   let worker: InboxWorker | null = null;
   let log: Logger | null = null;
+  let draining = false;
 
   const metric = deps.api?.metric ?? INSTANCE_METRIC_DEFAULTS;
   const appFn = (app: Probot, options?: ApplicationFunctionOptions) => {
@@ -70,6 +80,18 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       else app.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
     });
 
+    if (deps.webhooks) {
+      options?.addHandler?.(
+        createWebhookIntake({
+          ...deps.webhooks,
+          store: (delivery) => deps.store.enqueueDelivery(delivery),
+          stored: () => inbox.notify(),
+          log: app.log.child({ name: "webhooks" }),
+          now,
+          draining: () => draining,
+        }),
+      );
+    }
     options?.addHandler?.(
       createApiHandler({
         store: deps.store,
@@ -80,6 +102,11 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
     );
     options?.addHandler?.(async (req, res) => {
       if (req.method !== "GET" || req.url?.split("?")[0] !== "/healthz") return false;
+      if (draining) {
+        // Load balancers stop sending here; the deliveries in hand are finishing or handed back.
+        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "draining" }));
+        return true;
+      }
       try {
         await deps.store.countDeliveries();
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
@@ -101,6 +128,12 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
     get log() {
       if (!log) throw new Error("Shipledger's app function has not been loaded yet");
       return log;
+    },
+    drain() {
+      draining = true;
+    },
+    get draining() {
+      return draining;
     },
   };
 }

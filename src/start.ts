@@ -1,17 +1,20 @@
-import { type ProbotOctokit, run, type Server } from "probot";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Logger, Probot, type ProbotOctokit } from "probot";
 import { createShipledger, type Shipledger } from "./app.js";
 import { type AppSettings, loadSettings } from "./config/env.js";
 import { createLog } from "./log.js";
 import { parseDatabaseUrl, redactUrl } from "./store/database-url.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
+import { createHttpServer, type HttpServer, type RouteHandler } from "./web/http-server.js";
+import { WEBHOOK_PATH } from "./web/webhook-intake.js";
 
 // Kept here for the callers that import it from start.js; the CLI imports it from its own module
 // so that it does not load Probot.
 export { loadDotEnv } from "./config/dotenv.js";
 
 export interface RunningApp {
-  server: Server;
+  server: HttpServer;
   settings: AppSettings;
   /** Absent in setup mode (no APP_ID yet). */
   store?: Store;
@@ -37,16 +40,15 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
 
   // Probot's logger, but with the secrets that requests carry (API tokens, cookies) redacted.
   const log = await createLog(env);
-  if (settings.appId === undefined) {
-    const server = await run(() => {}, { env, log });
-    return { server, settings, stop: () => server.stop() };
-  }
+  if (settings.appId === undefined) return startSetup(env, settings, log);
 
   const store = await openStore(settings.databaseUrl);
   const shipledger = createShipledger({
     store,
     app: { id: settings.appId, webUrl: settings.githubWebUrl },
     api: { tokens: settings.apiTokens, metric: settings.metric },
+    // loadSettings refuses an APP_ID without a secret.
+    webhooks: { secret: settings.webhookSecret as string, bodyTimeoutMs: settings.webhookBodyTimeoutMs },
     worker: {
       concurrency: settings.inbox.concurrency,
       leaseMs: settings.inbox.leaseMs,
@@ -58,15 +60,30 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
       },
     },
   });
-  let server: Server;
+  const http = createHttpServer({
+    host: settings.host ?? "localhost",
+    port: settings.port,
+    log: log.child({ name: "http" }),
+    // Past the webhook body's own deadline (which answers 408 itself), Node ends the request.
+    requestTimeoutMs: Math.max(settings.webhookBodyTimeoutMs + 5_000, 60_000),
+  });
+  let proxy: WebhookProxy | undefined;
   try {
-    // The key was validated (and read from PRIVATE_KEY_PATH) by loadSettings; hand Probot the text.
-    server = await run(shipledger.appFn, {
-      env: { ...env, PRIVATE_KEY: settings.privateKey, PRIVATE_KEY_PATH: undefined },
+    const probot = new Probot({
+      appId: settings.appId,
+      privateKey: settings.privateKey,
+      secret: settings.webhookSecret,
       log,
+      ...(settings.githubBaseUrl ? { baseUrl: settings.githubBaseUrl } : {}),
       ...(options.Octokit ? { Octokit: options.Octokit } : {}),
     });
+    await probot.load(shipledger.appFn, { cwd: process.cwd(), addHandler: (handler) => http.use(handler) });
+    await http.start();
+    if (settings.webhookProxyUrl) {
+      proxy = await startWebhookProxy(settings.webhookProxyUrl, `${http.url}${WEBHOOK_PATH}`, log);
+    }
   } catch (error) {
+    await http.stop(0);
     await store.close();
     throw error;
   }
@@ -80,22 +97,142 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
-      await server.stop();
-      await shipledger.worker.stop();
-      await store.close();
+      // Draining: /healthz answers 503 and new deliveries are refused (GitHub shows them failed,
+      // to be redelivered), while the deliveries in hand get the grace period to finish.
+      shipledger.drain();
+      proxy?.stop();
+      const handedBack = await shipledger.worker.stop({ graceMs: settings.shutdownGraceMs });
+      if (handedBack.length > 0) shipledger.log.info({ handedBack }, "stopped with deliveries handed back");
+      await http.stop(1_000);
+      await withTimeout(store.close(), 2_000);
     })();
     return stopping;
   };
-  return { server, settings, store, shipledger, stop };
+  return { server: http, settings, store, shipledger, stop };
 }
 
-/** SIGINT/SIGTERM: stop taking webhooks, finish the deliveries in hand, close the ledger, exit. */
+/**
+ * Setup mode (no APP_ID yet): Probot's setup flow registers the app on GitHub from app.yml and
+ * writes its id, key and secret to .env. The app it registers must be able to receive webhooks:
+ * its webhook URL is PUBLIC_URL's /api/github/webhooks, or a webhook proxy channel in development.
+ */
+async function startSetup(env: NodeJS.ProcessEnv, settings: AppSettings, log: Logger): Promise<RunningApp> {
+  const hookUrl = settings.publicUrl ? `${settings.publicUrl}${WEBHOOK_PATH}` : settings.webhookProxyUrl;
+  // Probot's manifest takes its webhook URL from WEBHOOK_PROXY_URL, read when the page is served.
+  if (hookUrl) process.env.WEBHOOK_PROXY_URL = hookUrl;
+  const http = createHttpServer({ host: settings.host ?? "localhost", port: settings.port, log });
+  http.use(setupHealth);
+  if (!hookUrl) http.use(setupNeedsAddress(settings.port));
+  const setupApp = await loadSetupApp(log, env);
+  http.use(setupApp);
+  await http.start();
+  if (!hookUrl) {
+    log.warn(
+      "setup: GitHub cannot reach this app yet. Set PUBLIC_URL (production: the address GitHub reaches) or " +
+        'WEBHOOK_PROXY_URL (development: a https://smee.io channel) and restart; see README, "Register the app".',
+    );
+  }
+  return { server: http, settings, stop: () => http.stop(1_000) };
+}
+
+const setupHealth = (req: IncomingMessage, res: ServerResponse) => {
+  if (req.method !== "GET" || req.url?.split("?")[0] !== "/healthz") return false;
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "setup" }));
+  return true;
+};
+
+/** Without an address GitHub can reach, the setup page explains what to set instead of registering a deaf app. */
+const setupNeedsAddress = (port: number) => (req: IncomingMessage, res: ServerResponse) => {
+  if (req.method !== "GET" || req.url?.split("?")[0] !== "/probot") return false;
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shipledger setup</title></head>
+<body><h1>Shipledger setup: GitHub must be able to reach this app</h1>
+<p>The GitHub App is registered with a webhook URL, and GitHub must be able to reach it. Set one of these in
+<code>.env</code> (or the environment) and restart <code>npm start</code>:</p>
+<ul>
+<li><code>PUBLIC_URL=https://shipledger.example.com</code>: the address of this app on the internet (production).
+The app is registered with <code>PUBLIC_URL/api/github/webhooks</code>.</li>
+<li><code>WEBHOOK_PROXY_URL=https://smee.io/your-channel</code>: a webhook proxy channel (development). Open
+<a href="https://smee.io/new">smee.io/new</a> for a channel; the app relays it to
+<code>http://localhost:${port}/api/github/webhooks</code> itself.</li>
+</ul></body></html>
+`);
+  return true;
+};
+
+/**
+ * Probot's setup app (the manifest flow) as a route of our server. Probot exports it only through
+ * run(), whose server would put its webhooks middleware in front; it is loaded from Probot's own
+ * package, next to its entry point (the version is pinned by package.json, and a test covers it).
+ */
+async function loadSetupApp(log: Logger, env: NodeJS.ProcessEnv) {
+  const entry = import.meta.resolve("probot");
+  const { setupAppFactory } = (await import(new URL("./apps/setup.js", entry).href)) as {
+    setupAppFactory(options: Record<string, unknown>): () => Promise<RouteHandler>;
+  };
+  const factory = setupAppFactory({
+    host: env.HOST ?? "localhost",
+    port: Number(env.PORT ?? 3000),
+    log: log.child({ name: "setup" }),
+  });
+  return factory();
+}
+
+interface WebhookProxy {
+  stop(): void;
+}
+
+/**
+ * Development: relays a webhook proxy channel (smee.io) to our webhook route. Needs the optional
+ * smee-client package (a devDependency); without it, says how to get it instead of failing.
+ */
+async function startWebhookProxy(source: string, target: string, log: Logger): Promise<WebhookProxy | undefined> {
+  let SmeeClient: new (
+    options: Record<string, unknown>,
+  ) => { start(): Promise<unknown>; stop?(): Promise<void> | void };
+  try {
+    ({ SmeeClient } = await import("smee-client" as string));
+  } catch {
+    log.warn("WEBHOOK_PROXY_URL is set but smee-client is not installed: run `npm install` (it is a devDependency)");
+    return undefined;
+  }
+  const client = new SmeeClient({ source, target, logger: log.child({ name: "smee" }) });
+  const events = (await client.start()) as { close?(): void } | undefined;
+  log.info(`relaying webhooks from ${source} to ${target}`);
+  return {
+    stop() {
+      void client.stop?.();
+      events?.close?.();
+    },
+  };
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * SIGINT/SIGTERM: refuse new deliveries, give the deliveries in hand SHUTDOWN_GRACE_MS to finish,
+ * hand back the rest, close the ledger, exit. A second signal, or a stop that overruns the grace
+ * by 5 s (a hung database), exits at once: nothing acknowledged is lost, it is all in the inbox.
+ */
 export function stopOnSignals(app: RunningApp): void {
-  // Probot's run() exits on SIGINT at once; ours first lets the worker settle its claims.
   process.removeAllListeners("SIGINT");
+  let received = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      console.info(`shipledger: ${signal} received, stopping`);
+    process.on(signal, () => {
+      if (received) {
+        console.error(`shipledger: ${signal} received again, exiting now`);
+        process.exit(1);
+      }
+      received = true;
+      console.info(`shipledger: ${signal} received, stopping (grace ${app.settings.shutdownGraceMs} ms)`);
+      setTimeout(() => {
+        console.error("shipledger: stopping took too long, exiting");
+        process.exit(1);
+      }, app.settings.shutdownGraceMs + 5_000).unref();
       app.stop().then(
         () => process.exit(0),
         (error) => {

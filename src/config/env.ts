@@ -35,6 +35,19 @@ export const envSchema = z.object({
   GHE_HOST: optional(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "expected a host name, optionally with :port")),
   GHE_PROTOCOL: z.preprocess(blankToUndefined, z.enum(["https", "http"]).default("https")),
   WEBHOOK_PROXY_URL: optional(z.url()),
+  /**
+   * The address GitHub reaches this app at (https://shipledger.example.com): the setup flow
+   * registers `<PUBLIC_URL>/api/github/webhooks` as the app's webhook URL.
+   */
+  PUBLIC_URL: optional(
+    z
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL such as https://shipledger.example.com" })
+      .refine((u) => !/[?#]/.test(u), "expected a URL without a query or fragment"),
+  ),
+  /** SIGTERM: how long deliveries in hand may finish before they are handed back. */
+  SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(10_000)),
+  /** A webhook body must arrive within this time (GitHub itself gives up after 10 s). */
+  WEBHOOK_BODY_TIMEOUT_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(10_000)),
   /** Deliveries the worker processes at once. */
   INBOX_CONCURRENCY: z.preprocess(blankToUndefined, positiveInt("a number of deliveries").default(4)),
   /** Attempts before a delivery is marked failed. */
@@ -75,6 +88,10 @@ export interface AppSettings {
   /** GitHub's web address, for links in check runs. */
   githubWebUrl: string;
   webhookProxyUrl: string | undefined;
+  /** Where GitHub reaches the app, without a trailing slash. */
+  publicUrl: string | undefined;
+  shutdownGraceMs: number;
+  webhookBodyTimeoutMs: number;
   /** API tokens and the owners each may read; empty: the API is off. */
   apiTokens: ApiToken[];
   metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[] };
@@ -173,6 +190,9 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
     githubBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : undefined,
     githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com",
     webhookProxyUrl: e.WEBHOOK_PROXY_URL,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    webhookBodyTimeoutMs: e.WEBHOOK_BODY_TIMEOUT_MS,
     inbox: {
       concurrency: e.INBOX_CONCURRENCY,
       maxAttempts: e.INBOX_MAX_ATTEMPTS,

@@ -1,31 +1,19 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import type { NewDelivery } from "../store/types.js";
-
-interface IntakePayload {
-  action?: unknown;
-  installation?: { id?: unknown };
-  repository?: { id?: unknown; full_name?: unknown };
-}
+import { payloadFields } from "./payload.js";
 
 /**
- * The inbox row for a verified webhook delivery. Called before GitHub gets its answer, so it
- * does nothing but describe the delivery; the work happens later, from the inbox.
+ * The inbox row for a webhook event that Probot verified and parsed in-process (probot.receive,
+ * tests and embedders). The HTTP route stores the received text itself (src/web/webhook-intake.ts).
  */
 export function deliveryFromEvent(
   event: Pick<EmitterWebhookEvent, "id" | "name" | "payload">,
   receivedAt: number,
 ): NewDelivery {
-  const payload = event.payload as IntakePayload;
-  const installationId = payload.installation?.id;
-  const repositoryId = payload.repository?.id;
-  const fullName = payload.repository?.full_name;
   return {
     id: event.id,
     event: event.name,
-    action: typeof payload.action === "string" ? payload.action : null,
-    installationId: typeof installationId === "number" ? installationId : null,
-    repositoryId: typeof repositoryId === "number" ? repositoryId : null,
-    repositoryFullName: typeof fullName === "string" ? fullName : null,
+    ...payloadFields(event.payload as unknown as Record<string, unknown>),
     receivedAt,
     payload: JSON.stringify(event.payload),
   };

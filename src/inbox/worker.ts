@@ -72,12 +72,41 @@ export class InboxWorker {
     this.notify();
   }
 
-  /** Stops taking new work and waits for the deliveries in hand. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking new work and waits for the deliveries in hand, at most `graceMs` when given.
+   * What is still running then is handed back (its claims released, the cut attempt not counted)
+   * so that a restart or another instance takes it at once; its run here is abandoned and can
+   * no longer settle it. Resolves with the ids handed back.
+   */
+  async stop({ graceMs }: { graceMs?: number } = {}): Promise<string[]> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    await Promise.allSettled([...this.#inFlight]);
+    const settled = Promise.allSettled([...this.#inFlight]).then(() => true);
+    if (graceMs === undefined) {
+      await settled;
+      return [];
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const done = await Promise.race([settled, expired]);
+    clearTimeout(timer);
+    if (done) return [];
+    const unfinished = [...this.#active];
+    if (unfinished.length === 0) return [];
+    try {
+      await this.#o.store.releaseClaims({ now: this.#o.now(), worker: this.id, ids: unfinished });
+      this.#o.log.warn(
+        { deliveries: unfinished.length },
+        "inbox: stopping; deliveries still running after the grace period were handed back",
+      );
+    } catch (error) {
+      // Their leases will run out and another start takes them: nothing is lost, only later.
+      this.#o.log.error({ err: error }, "inbox: stopping; cannot hand back the deliveries still running");
+    }
+    return unfinished;
   }
 
   /** Something was enqueued: look now rather than at the next poll. */

@@ -1141,13 +1141,30 @@ export class LedgerStore implements Store {
     return settled.length > 0;
   }
 
-  async releaseClaims({ now, olderThan }: { now: number; olderThan?: number }): Promise<number> {
+  async releaseClaims({
+    now,
+    olderThan,
+    worker,
+    ids,
+  }: {
+    now: number;
+    olderThan?: number;
+    worker?: string;
+    ids?: string[];
+  }): Promise<number> {
     const t = this.#t.deliveries;
-    const stale = olderThan === undefined ? undefined : sql`${t.lockedAt} <= ${olderThan}`;
+    const conditions: SQL[] = [eq(t.status, "processing")];
+    if (olderThan !== undefined) conditions.push(sql`${t.lockedAt} <= ${olderThan}`);
+    if (worker !== undefined) conditions.push(eq(t.lockedBy, worker));
+    if (ids !== undefined) conditions.push(ids.length ? inArray(t.id, ids) : sql`1 = 0`);
+    // A stopping worker hands its claims back whole: the attempt it cut short is not counted. A
+    // claim found after a crash keeps its attempt, so a delivery that kills the process ends.
+    const attempts =
+      worker === undefined ? t.attempts : sql`CASE WHEN ${t.attempts} > 0 THEN ${t.attempts} - 1 ELSE 0 END`;
     const released = await this.#db
       .update(t)
-      .set({ status: "pending", lockedBy: null, lockedAt: null, nextAttemptAt: now })
-      .where(stale ? and(eq(t.status, "processing"), stale) : eq(t.status, "processing"))
+      .set({ status: "pending", lockedBy: null, lockedAt: null, nextAttemptAt: now, attempts })
+      .where(and(...conditions))
       .returning({ id: t.id });
     return released.length;
   }

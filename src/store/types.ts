@@ -338,8 +338,11 @@ export interface Store {
     worker: string,
     failure: { error: string; now: number; retryAt: number | null },
   ): Promise<boolean>;
-  /** Returns interrupted claims to pending, e.g. on start-up of the single SQLite instance. */
-  releaseClaims(options: { now: number; olderThan?: number }): Promise<number>;
+  /**
+   * Returns interrupted claims to pending, e.g. on start-up of the single SQLite instance; with
+   * `worker`, only that worker's (a stopping instance hands back what it could not finish).
+   */
+  releaseClaims(options: { now: number; olderThan?: number; worker?: string; ids?: string[] }): Promise<number>;
   getDelivery(id: string): Promise<Delivery | null>;
   listDeliveries(query?: DeliveryQuery): Promise<Delivery[]>;
   countDeliveries(): Promise<Record<DeliveryStatus, number>>;

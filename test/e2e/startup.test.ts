@@ -55,6 +55,7 @@ describe("e2e: start-up", () => {
       WEBHOOK_SECRET: "hook-secret",
       DATABASE_URL: ":memory:",
       API_TOKENS: `${token}:acme`,
+      LOG_LEVEL: "debug",
     });
     running.push(app);
     const report = await fetch(`${app.url}/api/v1/report?org=acme`, {
@@ -74,26 +75,40 @@ describe("e2e: start-up", () => {
       body: "{}",
     });
     expect(hook.status).toBe(400);
-    // The requests were logged, with their headers, and the secrets in them were not.
+    // Requests are logged at debug level (a flood must not flood the log), without their headers.
     await eventually(async () => /POST \/api\/github\/webhooks 400/.test(app.output()));
     const log = app.output();
-    expect(log).toMatch(/GET \/api\/v1\/report\?org=acme 404/);
-    expect(log).toContain('"user-agent"');
-    expect(log).toContain('"authorization":"[Redacted]"');
-    expect(log).toContain('"cookie":"[Redacted]"');
+    expect(log).toMatch(/GET \/api\/v1\/report 404/);
     for (const secret of [token, "cookie-value-42", "hook-secret"]) expect(log).not.toContain(secret);
   });
 
-  it("without APP_ID, serves Probot's setup flow that registers the app from app.yml", async () => {
-    const app = await startAppProcess({ APP_ID: "" }, { cwd: root });
+  it("without APP_ID, serves Probot's setup flow that registers the app from app.yml, with a webhook URL GitHub reaches", async () => {
+    const app = await startAppProcess({ APP_ID: "", PUBLIC_URL: "https://shipledger.example.com/" }, { cwd: root });
     running.push(app);
     const home = await fetch(`${app.url}/`, { redirect: "manual" });
     expect(home.status).toBe(302);
     expect(home.headers.get("location")).toBe("/probot");
+    expect(await (await fetch(`${app.url}/healthz`)).json()).toEqual({ status: "setup" });
     const page = await (await fetch(`${app.url}/probot`)).text();
-    // The manifest posted to GitHub carries app.yml's least-privilege permissions and events.
-    expect(page).toContain(`"checks":"write"`);
-    expect(page).toContain(`"pull_requests":"read"`);
-    expect(page).toContain("deployment_status");
+    // The manifest posted to GitHub carries app.yml's least-privilege permissions and events, and
+    // the webhook route at the public address (not the site root, not localhost).
+    const manifest = JSON.parse(
+      (/value="([^"]*)"|value='([^']*)'/.exec(page)?.slice(1).find(Boolean) ?? "{}").replace(/&quot;/g, '"'),
+    );
+    expect(manifest.hook_attributes).toEqual({ url: "https://shipledger.example.com/api/github/webhooks" });
+    expect(manifest.default_permissions).toMatchObject({ checks: "write", pull_requests: "read" });
+    expect(manifest.default_events).toContain("deployment_status");
+  });
+
+  it("without APP_ID and without an address GitHub can reach, explains what to set instead of registering a deaf app", async () => {
+    const app = await startAppProcess({ APP_ID: "" }, { cwd: root });
+    running.push(app);
+    expect(await (await fetch(`${app.url}/healthz`)).json()).toEqual({ status: "setup" });
+    const page = await (await fetch(`${app.url}/probot`)).text();
+    expect(page).toContain("GitHub must be able to reach this app");
+    expect(page).toContain("PUBLIC_URL=");
+    expect(page).toContain("WEBHOOK_PROXY_URL=");
+    expect(page).not.toContain("hook_attributes");
+    expect(app.output()).toMatch(/GitHub cannot reach this app yet/);
   });
 });

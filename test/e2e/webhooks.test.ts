@@ -119,8 +119,12 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
       rawBody: '{"action": "opened", broken',
       secret: SECRET,
     });
-    expect([forged.status, missing.status, garbage.status, malformed.status]).toEqual([400, 400, 400, 400]);
-    expect(await malformed.json()).toEqual({ error: "SyntaxError: Invalid JSON" });
+    // A wrong signature is unauthorised; a missing or ill-formed one, or a body that is not JSON, is a bad request.
+    expect([forged.status, missing.status, garbage.status, malformed.status]).toEqual([401, 400, 400, 400]);
+    expect(((await garbage.json()) as { error: string }).error).toBe(
+      "X-Hub-Signature-256 is not sha256=<64 hex digits>",
+    );
+    expect(((await malformed.json()) as { error: string }).error).toMatch(/^the payload is not valid JSON/);
     const store = await ledger(url);
     expect(await store.listDeliveries()).toEqual([]);
   });

@@ -9,6 +9,9 @@ import { freePort } from "../../src/util/free-port.js";
 export interface PostgresCluster {
   url: string;
   stop(): void;
+  /** Stops the server but keeps its data (an outage); resume() starts it again on the same port. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Where pg_ctl and initdb live: PG_BIN, `pg_config --bindir`, or Debian's /usr/lib/postgresql/N/bin. */
@@ -47,9 +50,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const port = await freePort();
   run(join(bin, "initdb"), ["-D", data, "-U", "shipledger", "--auth=trust", "-E", "UTF8", "--no-sync"], asUser);
   const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"], asUser);
+  const start = () =>
+    run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"], asUser);
+  start();
   return {
     url: `postgres://shipledger@127.0.0.1:${port}/postgres`,
+    pause() {
+      run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asUser);
+    },
+    resume: start,
     stop() {
       try {
         run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asUser);
