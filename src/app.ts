@@ -1,5 +1,5 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
-import type { ApiToken } from "./config/env.js";
+import type { ApiLimits, ApiToken } from "./config/env.js";
 import { deploymentHandlers } from "./handlers/deployments.js";
 import { installationHandlers } from "./handlers/installation.js";
 import { pullRequestHandlers } from "./handlers/pull-request.js";
@@ -21,7 +21,7 @@ export interface ShipledgerDeps {
   /** The GitHub App id and GitHub's web address, for check runs. */
   app?: Partial<AppIdentity>;
   /** The reports API (/api/v1/report, /metrics): tokens and metric options; off without tokens. */
-  api?: { tokens: ApiToken[]; metric: MetricDefaults };
+  api?: { tokens: ApiToken[]; metric: MetricDefaults; limits?: Partial<ApiLimits> };
   /**
    * The webhook route (POST /api/github/webhooks) on the app's own server: the secret and the
    * intake's limits. Absent: deliveries come in through Probot (probot.receive) only.
@@ -98,6 +98,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
         tokens: deps.api?.tokens ?? [],
         now,
         metric,
+        ...(deps.api?.limits ? { limits: deps.api.limits } : {}),
       }),
     );
     options?.addHandler?.(async (req, res) => {

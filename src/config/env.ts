@@ -14,6 +14,17 @@ const positiveInt = (what: string) =>
 const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
+/**
+ * The API's bounds when nothing is set: about twice the benchmarked 90-day organisation report
+ * (111k changes, ~0.3 s, bench/README.md) per report, and a /metrics scrape interval.
+ */
+export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
+  maxReports: 4,
+  maxReportsPerToken: 2,
+  maxReportChanges: 200_000,
+  metricsCacheMs: 30_000,
+});
+
 export const envSchema = z.object({
   /** The GitHub App's id. Unset: `npm start` runs Probot's setup flow to register the app. */
   APP_ID: optional(positiveInt("the GitHub App id")),
@@ -64,6 +75,26 @@ export const envSchema = z.object({
    * "TOKEN:owner1,owner2;TOKEN2:owner3". Unset: the API is off.
    */
   API_TOKENS: optional(z.string()),
+  /** Reports (API and /metrics) computed at once by the whole process; more answer 503. */
+  API_MAX_REPORTS: z.preprocess(
+    blankToUndefined,
+    positiveInt("a number of reports").default(DEFAULT_API_LIMITS.maxReports),
+  ),
+  /** Reports computed at once for one token; more answer 429. */
+  API_MAX_REPORTS_PER_TOKEN: z.preprocess(
+    blankToUndefined,
+    positiveInt("a number of reports").default(DEFAULT_API_LIMITS.maxReportsPerToken),
+  ),
+  /** A report reading more changes than this answers 422 instead of loading them. */
+  API_MAX_REPORT_CHANGES: z.preprocess(
+    blankToUndefined,
+    positiveInt("a number of changes").default(DEFAULT_API_LIMITS.maxReportChanges),
+  ),
+  /** /metrics answers each token scope from its last computation for this long. */
+  METRICS_CACHE_SECONDS: z.preprocess(
+    blankToUndefined,
+    positiveInt("seconds").default(DEFAULT_API_LIMITS.metricsCacheMs / 1000),
+  ),
   /** Reports: scopes with fewer active engineers withhold per-engineer figures. */
   METRIC_MIN_GROUP_SIZE: z.preprocess(blankToUndefined, positiveInt("a number of engineers").default(5)),
   /** Reports: days after shipping within which a revert or rollback counts against a change. */
@@ -94,6 +125,8 @@ export interface AppSettings {
   webhookBodyTimeoutMs: number;
   /** API tokens and the owners each may read; empty: the API is off. */
   apiTokens: ApiToken[];
+  /** Bounds on the work API tokens can ask for (API_MAX_*, METRICS_CACHE_SECONDS). */
+  apiLimits: ApiLimits;
   metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[] };
   inbox: {
     concurrency: number;
@@ -103,6 +136,16 @@ export interface AppSettings {
     leaseMs: number;
     pollMs: number;
   };
+}
+
+export interface ApiLimits {
+  /** Reports computed at once by the process / for one token. */
+  maxReports: number;
+  maxReportsPerToken: number;
+  /** The most changes one report may read. */
+  maxReportChanges: number;
+  /** How long /metrics serves a token scope's text from its last computation. */
+  metricsCacheMs: number;
 }
 
 export interface ApiToken {
@@ -178,6 +221,12 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
   }
   return {
     apiTokens: parseApiTokens(e.API_TOKENS),
+    apiLimits: {
+      maxReports: e.API_MAX_REPORTS,
+      maxReportsPerToken: e.API_MAX_REPORTS_PER_TOKEN,
+      maxReportChanges: e.API_MAX_REPORT_CHANGES,
+      metricsCacheMs: e.METRICS_CACHE_SECONDS * 1000,
+    },
     metric: metricSettings(e),
     appId: e.APP_ID,
     privateKey,

@@ -108,8 +108,18 @@ export function formatReportCsv(report: Report): string {
 
 const label = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
+/** A repository /metrics leaves out: its period holds more changes than a report may read. */
+export interface LeftOutRepository {
+  repository: string;
+  changes: number;
+  limit: number;
+}
+
 /** Prometheus text exposition: the figures of each repository over the period. */
-export function formatPrometheus(reports: Array<{ repository: string; report: Report }>): string {
+export function formatPrometheus(
+  reports: Array<{ repository: string; report: Report }>,
+  leftOut: readonly LeftOutRepository[] = [],
+): string {
   const metrics: Array<[string, string, (r: Report) => number | null]> = [
     [
       "shipledger_normalised_deployments",
@@ -142,6 +152,12 @@ export function formatPrometheus(reports: Array<{ repository: string; report: Re
       // A withheld or undefined figure is left out rather than reported as 0.
       if (v !== null) out.push(`${name}{repository="${label(repository)}"} ${v}`);
     }
+  }
+  // Comments to Prometheus (a line starting with "#" that is not HELP or TYPE), read by whoever looks.
+  for (const { repository, changes, limit } of leftOut) {
+    out.push(
+      `# shipledger: ${repository.replace(/\n/g, " ")} left out: its last 28 days hold ${changes} changes, more than the ${limit} a report may read (API_MAX_REPORT_CHANGES)`,
+    );
   }
   return `${out.join("\n")}\n`;
 }

@@ -56,22 +56,43 @@ export function defaultPeriod(now: number, days = DEFAULT_PERIOD_DAYS): Period {
   return { since: now - days * DAY_MS, until: now };
 }
 
+/** A report that would read more changes than its bound allows (the API's API_MAX_REPORT_CHANGES). */
+export class ReportTooLargeError extends Error {
+  override name = "ReportTooLargeError";
+  constructor(
+    readonly changes: number,
+    readonly limit: number,
+  ) {
+    super(`the report would read ${changes} changes, more than ${limit}`);
+  }
+}
+
+/** Bounds on one report's work; none for the CLI, the operator's own. */
+export interface ReportBounds {
+  /** The most changes it may read; counted first, so that a larger scope is refused before it is read. */
+  maxChanges?: number;
+}
+
 export async function buildReport(
   store: Store,
   scope: ResolvedScope,
   period: Period,
   options: MetricOptions,
+  bounds: ReportBounds = {},
 ): Promise<Report> {
+  const where = {
+    installationId: scope.installationId,
+    ...(scope.repositoryIds ? { repositoryIds: scope.repositoryIds } : {}),
+  };
+  if (bounds.maxChanges !== undefined) {
+    const changes = await store.countReportChanges(where, period.since, period.until);
+    if (changes > bounds.maxChanges) throw new ReportTooLargeError(changes, bounds.maxChanges);
+  }
   // Files are read only when some repository's changes can be left out for touching only ignored paths.
   const paths =
     options.ignorePaths.length > 0 ||
     [...(options.repositories?.values() ?? [])].some((settings) => (settings.ignorePaths?.length ?? 0) > 0);
-  const rows = await store.listReportChanges(
-    { installationId: scope.installationId, ...(scope.repositoryIds ? { repositoryIds: scope.repositoryIds } : {}) },
-    period.since,
-    period.until,
-    { paths },
-  );
+  const rows = await store.listReportChanges(where, period.since, period.until, { paths });
   return computeReport({ scope: scope.label, since: period.since, until: period.until, changes: rows }, options);
 }
 

@@ -100,19 +100,33 @@ export function reportQuery(
   where: SQL,
   columns: readonly string[] = reportColumns(dialect, false),
 ): SQL {
-  const postgres = dialect === "postgres";
-  const reportable = sql.raw(postgres ? "state = 'merged' AND deployable" : "state = 'merged' AND deployable = 1");
+  const aggregate = dialect === "postgres" ? "json_agg" : "json_group_array";
+  return sql`
+    SELECT ${sql.raw(columns.map((column, i) => `${aggregate}(${column}) AS c${i}`).join(", "))}
+      FROM changes
+     WHERE ${reportScope(dialect, scope)} AND ${where}`;
+}
+
+/** The changes a report on `scope` may read, in the form of the partial index changes_report_idx. */
+function reportScope(dialect: Dialect, scope: { installationId: number; repositoryIds?: number[] }): SQL {
+  const reportable = sql.raw(
+    dialect === "postgres" ? "state = 'merged' AND deployable" : "state = 'merged' AND deployable = 1",
+  );
   const repositories = scope.repositoryIds
     ? sql` AND repository_id IN (${sql.join(
         (scope.repositoryIds.length ? scope.repositoryIds : [-1]).map((id) => sql`${id}`),
         sql`, `,
       )})`
     : sql``;
-  const aggregate = postgres ? "json_agg" : "json_group_array";
-  return sql`
-    SELECT ${sql.raw(columns.map((column, i) => `${aggregate}(${column}) AS c${i}`).join(", "))}
-      FROM changes
-     WHERE installation_id = ${scope.installationId} AND ${reportable}${repositories} AND ${where}`;
+  return sql`installation_id = ${scope.installationId} AND ${reportable}${repositories}`;
+}
+
+/** Merged in [since, until), and shipped in it but merged outside it: the two reads of listReportChanges. */
+function reportPeriods(since: number, until: number): [SQL, SQL] {
+  return [
+    sql`merged_at >= ${since} AND merged_at < ${until}`,
+    sql`shipped_at >= ${since} AND shipped_at < ${until} AND (merged_at < ${since} OR merged_at >= ${until})`,
+  ];
 }
 
 /** Stored repository settings; anything unreadable counts as never read (the instance's settings apply). */
@@ -1038,12 +1052,10 @@ export class LedgerStore implements Store {
     // Merged in the period, a slice at a time so that no single JSON text grows with the period.
     const slice = reportSlice(since, until);
     for (let from = since; from < until; from += slice) {
-      await read(sql`merged_at >= ${from} AND merged_at < ${Math.min(until, from + slice)}`);
+      await read(reportPeriods(from, Math.min(until, from + slice))[0]);
     }
     // Shipped in the period but merged outside it (changes_shipped_idx decides that in the index).
-    await read(
-      sql`shipped_at >= ${since} AND shipped_at < ${until} AND (merged_at < ${since} OR merged_at >= ${until})`,
-    );
+    await read(reportPeriods(since, until)[1]);
 
     // The names of the few repositories involved, rather than a join that copies one into every row.
     const r = this.#t.repositories;
@@ -1065,6 +1077,19 @@ export class LedgerStore implements Store {
     }
     rows.length = kept;
     return rows.sort((a, b) => a.id - b.id);
+  }
+
+  async countReportChanges(
+    scope: { installationId: number; repositoryIds?: number[] },
+    since: number,
+    until: number,
+  ): Promise<number> {
+    // Two counts, each of which its index answers alone (an OR of the two would scan).
+    const [merged, shippedOnly] = reportPeriods(since, until).map(
+      (period) => sql`(SELECT count(*) FROM changes WHERE ${reportScope(this.dialect, scope)} AND ${period})`,
+    );
+    const [row] = await this.#driver.rows(sql`SELECT ${merged} + ${shippedOnly} AS n`);
+    return Number(row?.n ?? 0);
   }
 
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {

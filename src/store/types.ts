@@ -320,6 +320,12 @@ export interface Store {
     until: number,
     options?: { paths?: boolean },
   ): Promise<ReportChangeRow[]>;
+  /** How many rows listReportChanges would read (a bound is checked before reading them). */
+  countReportChanges(
+    scope: { installationId: number; repositoryIds?: number[] },
+    since: number,
+    until: number,
+  ): Promise<number>;
 
   /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
   enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;
