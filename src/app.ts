@@ -7,6 +7,8 @@ import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
 import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
 import { INSTANCE_METRIC_DEFAULTS, type MetricDefaults } from "./metrics/report.js";
+import { createOpsMetricsHandler } from "./ops/endpoint.js";
+import { OpsMetrics } from "./ops/metrics.js";
 import type { Store } from "./store/types.js";
 import { createApiHandler } from "./web/api.js";
 import { createWebhookIntake, type IntakeOptions } from "./web/webhook-intake.js";
@@ -22,6 +24,8 @@ export interface ShipledgerDeps {
   app?: Partial<AppIdentity>;
   /** The reports API (/api/v1/report, /metrics): tokens and metric options; off without tokens. */
   api?: { tokens: ApiToken[]; metric: MetricDefaults; limits?: Partial<ApiLimits> };
+  /** The service's own metrics (GET /metrics/ops) and the tokens that read them; off without tokens. */
+  ops?: { tokens: string[] };
   /**
    * The webhook route (POST /api/github/webhooks) on the app's own server: the secret and the
    * intake's limits. Absent: deliveries come in through Probot (probot.receive) only.
@@ -61,10 +65,20 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
   const metric = deps.api?.metric ?? INSTANCE_METRIC_DEFAULTS;
   const appFn = (app: Probot, options?: ApplicationFunctionOptions) => {
     log = app.log.child({ name: "shipledger" });
+    // Operational metrics (/metrics/ops, src/ops/metrics.ts): the worker reports each attempt, and
+    // the Octokits it is given count their requests and the rate limit left.
+    const ops = deps.ops?.tokens.length ? new OpsMetrics({ store: deps.store, now }) : null;
+    const auth = async (installationId?: number) => {
+      const octokit = await app.auth(installationId);
+      return ops ? ops.instrument(octokit, installationId) : octokit;
+    };
+    options?.addHandler?.(createOpsMetricsHandler(ops && deps.ops ? { metrics: ops, tokens: deps.ops.tokens } : null));
+
     worker = new InboxWorker({
       store: deps.store,
       handlers: deps.handlers ?? defaultHandlers,
-      auth: (installationId) => app.auth(installationId),
+      auth,
+      ...(ops ? { observe: ops.observeAttempt } : {}),
       log: app.log.child({ name: "inbox" }),
       now,
       ...(deps.random ? { random: deps.random } : {}),

@@ -95,6 +95,8 @@ export const envSchema = z.object({
     blankToUndefined,
     positiveInt("seconds").default(DEFAULT_API_LIMITS.metricsCacheMs / 1000),
   ),
+  /** Bearer tokens for GET /metrics/ops (the service's own metrics): "TOKEN1;TOKEN2". Unset: it is off. */
+  OPS_TOKENS: optional(z.string()),
   /** Reports: scopes with fewer active engineers withhold per-engineer figures. */
   METRIC_MIN_GROUP_SIZE: z.preprocess(blankToUndefined, positiveInt("a number of engineers").default(5)),
   /** Reports: days after shipping within which a revert or rollback counts against a change. */
@@ -127,6 +129,8 @@ export interface AppSettings {
   apiTokens: ApiToken[];
   /** Bounds on the work API tokens can ask for (API_MAX_*, METRICS_CACHE_SECONDS). */
   apiLimits: ApiLimits;
+  /** Tokens for /metrics/ops; empty: it is off. */
+  opsTokens: string[];
   metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[] };
   inbox: {
     concurrency: number;
@@ -227,6 +231,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       maxReportChanges: e.API_MAX_REPORT_CHANGES,
       metricsCacheMs: e.METRICS_CACHE_SECONDS * 1000,
     },
+    opsTokens: parseOpsTokens(e.OPS_TOKENS),
     metric: metricSettings(e),
     appId: e.APP_ID,
     privateKey,
@@ -303,4 +308,17 @@ export function parseApiTokens(value: string | undefined): ApiToken[] {
       }
       return { token, owners };
     });
+}
+
+/** "TOKEN1;TOKEN2" → tokens for /metrics/ops; a short one stops start-up (never echoed). */
+export function parseOpsTokens(value: string | undefined): string[] {
+  const tokens = (value ?? "")
+    .split(";")
+    .map((token) => token.trim())
+    .filter(Boolean);
+  const short = tokens.findIndex((token) => token.length < 20 || /\s/.test(token));
+  if (short !== -1) {
+    throw new ConfigurationError(`OPS_TOKENS: token ${short + 1} is not a token of at least 20 characters`);
+  }
+  return tokens;
 }

@@ -22,6 +22,8 @@ export interface WorkerOptions {
   /** Identity written on claims; defaults to host:pid:random. */
   id?: string;
   app?: AppIdentity;
+  /** Told how each attempt ended and how long it took (operational metrics, src/ops/metrics.ts). */
+  observe?: (attempt: { event: string; outcome: "done" | "retry" | "failed"; durationMs: number }) => void;
 }
 
 /** A delivery that cannot succeed however often it is tried (e.g. a payload that is not JSON). */
@@ -59,6 +61,7 @@ export class InboxWorker {
       pollMs: options.pollMs ?? 1_000,
       backoff: { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8, ...options.backoff },
       app: options.app ?? { id: undefined, webUrl: "https://github.com", metric: INSTANCE_METRIC_DEFAULTS },
+      observe: options.observe ?? (() => {}),
     };
   }
 
@@ -211,6 +214,14 @@ export class InboxWorker {
 
   async #attempt(delivery: Delivery, log: Logger): Promise<void> {
     const { store } = this.#o;
+    const started = performance.now();
+    const observe = (outcome: "done" | "retry" | "failed") => {
+      try {
+        this.#o.observe({ event: delivery.event, outcome, durationMs: performance.now() - started });
+      } catch {
+        // Metrics never decide a delivery's fate.
+      }
+    };
     try {
       if (delivery.attempts > this.#o.backoff.maxAttempts) {
         // Claimed again and again without ever settling: its handler kills the process.
@@ -219,6 +230,7 @@ export class InboxWorker {
       await this.#run(delivery, log);
       await store.completeDelivery(delivery.id, this.id, this.#o.now());
       log.debug("inbox: delivery done");
+      observe("done");
     } catch (error) {
       const message = describeFailure(error);
       const now = this.#o.now();
@@ -229,6 +241,7 @@ export class InboxWorker {
       if (retryAt === null)
         log.error({ attempts: delivery.attempts, error: message }, "inbox: delivery failed for good");
       else log.warn({ attempts: delivery.attempts, retryAt, error: message }, "inbox: delivery failed; will retry");
+      observe(retryAt === null ? "failed" : "retry");
       try {
         await store.failDelivery(delivery.id, this.id, { error: message, now, retryAt });
       } catch (storeError) {

@@ -15,6 +15,7 @@ import type {
   DeploymentOutcome,
   DeploymentRecord,
   Dialect,
+  InboxDepth,
   InstallationRecord,
   NewDelivery,
   ReportChangeRow,
@@ -1220,6 +1221,26 @@ export class LedgerStore implements Store {
     const counts: Record<DeliveryStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
+  }
+
+  async inboxDepth(): Promise<InboxDepth> {
+    const t = this.#t.deliveries;
+    // Statuses named, not "<> 'done'", so that deliveries_status_next_idx skips the done ones.
+    const [counts, [oldest]] = await Promise.all([
+      this.#db
+        .select({ status: t.status, n: count() })
+        .from(t)
+        .where(inArray(t.status, ["pending", "processing", "failed"]))
+        .groupBy(t.status),
+      this.#db
+        .select({ at: sql<number | string | null>`min(${t.receivedAt})` })
+        .from(t)
+        .where(inArray(t.status, ["pending", "processing"])),
+    ]);
+    const depth: InboxDepth = { pending: 0, processing: 0, failed: 0, oldestPendingReceivedAt: null };
+    for (const row of counts) if (row.status !== "done") depth[row.status] = Number(row.n);
+    if (oldest?.at !== null && oldest?.at !== undefined) depth.oldestPendingReceivedAt = Number(oldest.at);
+    return depth;
   }
 
   async requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]> {

@@ -68,6 +68,14 @@ export interface ClaimOptions {
   leaseMs: number;
 }
 
+export interface InboxDepth {
+  pending: number;
+  processing: number;
+  failed: number;
+  /** receivedAt of the oldest pending or processing delivery; null when there is none. */
+  oldestPendingReceivedAt: number | null;
+}
+
 export interface DeliveryQuery {
   statuses?: DeliveryStatus[];
   installationId?: number;
@@ -352,6 +360,12 @@ export interface Store {
   getDelivery(id: string): Promise<Delivery | null>;
   listDeliveries(query?: DeliveryQuery): Promise<Delivery[]>;
   countDeliveries(): Promise<Record<DeliveryStatus, number>>;
+  /**
+   * The inbox's backlog for operational metrics (read on every scrape, so it reads no done
+   * delivery): deliveries not done by status, and when the oldest one waiting or being processed
+   * was received (null: none).
+   */
+  inboxDepth(): Promise<InboxDepth>;
   /** Requeues the given deliveries (or every failed one) as pending, due now, with a fresh attempt count. */
   requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]>;
 }

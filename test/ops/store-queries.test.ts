@@ -1,10 +1,55 @@
-// The store query the API's bounds read, on both dialects: the number of changes a report would
-// read (API_MAX_REPORT_CHANGES).
+// The two store queries operations and the API's bounds read, on both dialects: the inbox's
+// depth (/metrics/ops) and the number of changes a report would read (API_MAX_REPORT_CHANGES).
 import { expect, it } from "vitest";
+import type { NewDelivery } from "../../src/store/types.js";
 import { DAY, seedChange, seedDeployment, seedRepository } from "../helpers/ledger-seed.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+const delivery = (id: string, receivedAt: number): NewDelivery => ({
+  id,
+  event: "pull_request",
+  action: "opened",
+  installationId: 1,
+  repositoryId: 10,
+  repositoryFullName: "octo/app",
+  receivedAt,
+  payload: "{}",
+});
+
+eachDialect("store: inbox depth", ({ newStore }) => {
+  it("counts the deliveries not done by status, and finds the oldest waiting or running", async () => {
+    const store = await newStore();
+    expect(await store.inboxDepth()).toEqual({ pending: 0, processing: 0, failed: 0, oldestPendingReceivedAt: null });
+
+    for (const [id, at] of [
+      ["done", T0 - 50_000],
+      ["failed", T0 - 40_000],
+      ["running", T0 - 30_000],
+      ["waiting", T0 - 20_000],
+      ["retrying", T0 - 10_000],
+      ["new", T0],
+    ] as const) {
+      await store.enqueueDelivery(delivery(id, at));
+    }
+    // Claimed in order of receipt: done, failed, running, waiting (the last two stay pending).
+    const claimed = await store.claimDeliveries({ worker: "w", limit: 4, now: T0, leaseMs: 60_000 });
+    expect(claimed.map((d) => d.id)).toEqual(["done", "failed", "running", "waiting"]);
+    await store.completeDelivery("done", "w", T0);
+    await store.failDelivery("failed", "w", { error: "boom", now: T0, retryAt: null });
+    await store.failDelivery("waiting", "w", { error: "boom", now: T0, retryAt: T0 + 60_000 });
+
+    expect(await store.inboxDepth()).toEqual({
+      pending: 3,
+      processing: 1,
+      failed: 1,
+      oldestPendingReceivedAt: T0 - 30_000,
+    });
+    await store.completeDelivery("running", "w", T0);
+    expect((await store.inboxDepth()).oldestPendingReceivedAt).toBe(T0 - 20_000);
+  });
+});
 
 eachDialect("store: changes a report would read", ({ newStore }) => {
   it("counts exactly the rows listReportChanges reads, for an organisation and for a repository", async () => {
