@@ -36,6 +36,7 @@ describe("log: production JSON lines", () => {
       PRIVATE_KEY: appKeyPair().privateKeyPem,
       WEBHOOK_SECRET: "hook-secret",
       DATABASE_URL: ":memory:",
+      LOG_LEVEL: "debug", // requests are logged at debug
     });
     running.push(app);
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
