@@ -257,6 +257,9 @@ class Engine {
   private readonly patternCounts = new Map<EvidenceSource, number>();
   /** True while the repository's own agents are compiled. */
   private compilingConfig = false;
+  /** Whether the configuration has phrases or link prefixes of its own. */
+  private readonly hasPatterns: boolean;
+  private readonly sharedPass = new Pass();
   /** What identity() finds, by source, then e-mail, then name and login. */
   private readonly identities = new Map<EvidenceSource, Map<string, Map<string, IdentityHit[]>>>();
   private cachedIdentities = 0;
@@ -365,6 +368,7 @@ class Engine {
       });
     }
     this.compilingConfig = false;
+    this.hasPatterns = config.agents.some((a) => a.text.length > 0 || a.links.length > 0);
   }
 
   private add(id: string, agent: string, where: ReadonlySet<EvidenceSource>, match: Match): void {
@@ -394,6 +398,16 @@ class Engine {
     return list as (CompiledMarker & { match: Extract<Match, { kind: K }> })[];
   }
 
+  /**
+   * A pass for one commit read on its own. Without configured phrases or link prefixes nothing
+   * draws on a budget and nobody reads what it counted: one pass serves every such commit (a scan
+   * reads 100,000 of them).
+   */
+  private ownPass(): Pass {
+    if (!this.hasPatterns) return this.sharedPass;
+    return new Pass();
+  }
+
   /** The configured phrases and link prefixes that a text at `source` is searched with. */
   private patternsAt(source: EvidenceSource): number {
     let count = this.patternCounts.get(source);
@@ -419,7 +433,8 @@ class Engine {
 
   // ---- commits ---------------------------------------------------------------------------------
 
-  commit(commit: CommitInput, split?: SplitMessage, pass = new Pass()): CommitAttribution {
+  /** A commit on its own (a scan, a pushed commit) has a budget of its own. */
+  commit(commit: CommitInput, split?: SplitMessage, pass = this.ownPass()): CommitAttribution {
     pass.long = false;
     pass.unsearched = false;
     const result = this.readCommit(commit, split, pass);
@@ -640,10 +655,12 @@ class Engine {
   private text(found: Sink, source: EvidenceSource, text: string, pass: Pass): void {
     if (text === "") return;
     const own = this.granted(pass, source, text);
-    const whole: Haystack = { text };
-    const mine: Haystack = own === text ? whole : { text: own };
-    for (const marker of this.of("text", source)) {
-      const hay = marker.configured ? mine : whole;
+    const markers = this.of("text", source);
+    // Most sources have no phrase to look for (a subject, with the defaults): no haystack then.
+    const whole: Haystack | null = markers.length === 0 ? null : { text };
+    const mine: Haystack | null = own === text ? whole : { text: own };
+    for (const marker of markers) {
+      const hay = (marker.configured ? mine : whole) as Haystack;
       if (hay.text === "") continue;
       for (const phrase of marker.match.phrases) {
         if (marker.configured) pass.budget.work += hay.text.length;
