@@ -4,6 +4,7 @@ import { deploymentHandlers } from "./handlers/deployments.js";
 import { installationHandlers } from "./handlers/installation.js";
 import { pullRequestHandlers } from "./handlers/pull-request.js";
 import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
+import { groupCommit } from "./inbox/group-commit.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
 import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
 import { INSTANCE_METRIC_DEFAULTS, type MetricDefaults } from "./metrics/report.js";
@@ -98,7 +99,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       options?.addHandler?.(
         createWebhookIntake({
           ...deps.webhooks,
-          store: (delivery) => deps.store.enqueueDelivery(delivery),
+          store: groupCommit(deps.store),
           stored: () => inbox.notify(),
           log: app.log.child({ name: "webhooks" }),
           now,

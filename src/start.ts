@@ -46,7 +46,8 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   const shipledger = createShipledger({
     store,
     app: { id: settings.appId, webUrl: settings.githubWebUrl },
-    api: { tokens: settings.apiTokens, metric: settings.metric },
+    api: { tokens: settings.apiTokens, metric: settings.metric, limits: settings.apiLimits },
+    ops: { tokens: settings.opsTokens },
     // loadSettings refuses an APP_ID without a secret.
     webhooks: { secret: settings.webhookSecret as string, bodyTimeoutMs: settings.webhookBodyTimeoutMs },
     worker: {
@@ -91,8 +92,12 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   const where = target.dialect === "postgres" ? redactUrl(target.url) : target.path;
   // A single SQLite instance owns its inbox: whatever was in hand when it last stopped resumes now.
   // Postgres instances share the inbox, so there an interrupted claim resumes when its lease ends.
-  await shipledger.worker.start({ resumeInterrupted: store.dialect === "sqlite" });
-  shipledger.log.info(`ledger ${store.dialect} at ${where}; inbox worker ${shipledger.worker.id} started`);
+  if (settings.inbox.worker) {
+    await shipledger.worker.start({ resumeInterrupted: store.dialect === "sqlite" });
+    shipledger.log.info(`ledger ${store.dialect} at ${where}; inbox worker ${shipledger.worker.id} started`);
+  } else {
+    shipledger.log.info(`ledger ${store.dialect} at ${where}; intake only (INBOX_WORKER=off)`);
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

@@ -59,6 +59,11 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(10_000)),
   /** A webhook body must arrive within this time (GitHub itself gives up after 10 s). */
   WEBHOOK_BODY_TIMEOUT_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(10_000)),
+  /**
+   * "off": this instance only takes deliveries in (verify, store, answer); other instances sharing
+   * its Postgres inbox process them. Default "on".
+   */
+  INBOX_WORKER: z.preprocess(blankToUndefined, z.enum(["on", "off"]).default("on")),
   /** Deliveries the worker processes at once. */
   INBOX_CONCURRENCY: z.preprocess(blankToUndefined, positiveInt("a number of deliveries").default(4)),
   /** Attempts before a delivery is marked failed. */
@@ -133,6 +138,8 @@ export interface AppSettings {
   opsTokens: string[];
   metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[] };
   inbox: {
+    /** Whether this instance runs the inbox worker (INBOX_WORKER). */
+    worker: boolean;
     concurrency: number;
     maxAttempts: number;
     retryBaseMs: number;
@@ -248,6 +255,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     webhookBodyTimeoutMs: e.WEBHOOK_BODY_TIMEOUT_MS,
     inbox: {
+      worker: e.INBOX_WORKER === "on",
       concurrency: e.INBOX_CONCURRENCY,
       maxAttempts: e.INBOX_MAX_ATTEMPTS,
       retryBaseMs: e.INBOX_RETRY_BASE_MS,

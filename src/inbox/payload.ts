@@ -41,19 +41,25 @@ export function payloadFields(payload: Record<string, unknown>): PayloadFields {
 }
 
 /**
- * The deepest nesting of arrays and objects in JSON text, or `limit + 1` as soon as it is
- * exceeded (so a hostile body costs one pass at most). Strings are skipped, escapes included.
+ * The deepest nesting of arrays and objects in JSON text, or more than `limit` as soon as it is
+ * exceeded (so a hostile body costs one pass at most). Strings are skipped whole with indexOf,
+ * escapes included: most of a payload is strings (URLs, texts), so most of it is never looped over.
  */
 export function jsonDepth(text: string, limit = MAX_PAYLOAD_DEPTH): number {
   let depth = 0;
   let deepest = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i++;
-        else if (s === 0x22) break;
+      // The closing quote: the next one not escaped by an odd run of backslashes.
+      for (;;) {
+        const close = text.indexOf('"', i + 1);
+        if (close === -1) return deepest;
+        let slashes = 0;
+        for (let k = close - 1; text.charCodeAt(k) === 0x5c /* \ */; k--) slashes++;
+        i = close;
+        if (slashes % 2 === 0) break;
       }
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       depth++;

@@ -1094,13 +1094,20 @@ export class LedgerStore implements Store {
   }
 
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {
+    const inserted = await this.enqueueDeliveries([delivery]);
+    return { inserted: inserted.has(delivery.id) };
+  }
+
+  async enqueueDeliveries(deliveries: NewDelivery[]): Promise<Set<string>> {
+    if (deliveries.length === 0) return new Set();
     const t = this.#t.deliveries;
+    // One statement, one commit, however many deliveries: the intake's group commit.
     const inserted = await this.#db
       .insert(t)
-      .values({ ...delivery, status: "pending", attempts: 0, nextAttemptAt: delivery.receivedAt })
+      .values(deliveries.map((d) => ({ ...d, status: "pending" as const, attempts: 0, nextAttemptAt: d.receivedAt })))
       .onConflictDoNothing({ target: t.id })
       .returning({ id: t.id });
-    return { inserted: inserted.length > 0 };
+    return new Set(inserted.map((r) => r.id));
   }
 
   async claimDeliveries({ worker, limit, now, leaseMs }: ClaimOptions): Promise<Delivery[]> {

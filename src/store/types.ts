@@ -337,6 +337,11 @@ export interface Store {
 
   /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
   enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;
+  /**
+   * Stores several deliveries in one statement and one commit; resolves with the ids that were
+   * new (a delivery id already stored, or repeated in the list, is stored once).
+   */
+  enqueueDeliveries(deliveries: NewDelivery[]): Promise<Set<string>>;
   /** Atomically takes up to `limit` due deliveries (pending and due, or processing with an expired lease). */
   claimDeliveries(options: ClaimOptions): Promise<Delivery[]>;
   /**

@@ -35,7 +35,11 @@ function run(bin: string, args: string[], asUser: string | null): void {
   }
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/**
+ * `durable`: PostgreSQL's own defaults (fsync, synchronous commit), for benchmarks; tests run
+ * without them, for speed.
+ */
+export async function startPostgresCluster({ durable = false }: { durable?: boolean } = {}): Promise<PostgresCluster> {
   const bin = findPostgresBin();
   if (!bin) throw new Error("PostgreSQL binaries not found (install Debian's postgresql package)");
   // initdb refuses to run as root; in containers tests often do, so run the server as `postgres`.
@@ -49,7 +53,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const data = join(dir, "data");
   const port = await freePort();
   run(join(bin, "initdb"), ["-D", data, "-U", "shipledger", "--auth=trust", "-E", "UTF8", "--no-sync"], asUser);
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const fast = durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir}${fast} -c max_connections=200`;
   const start = () =>
     run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"], asUser);
   start();
