@@ -188,13 +188,13 @@ interface WebhookProxy {
 }
 
 /**
- * Development: relays a webhook proxy channel (smee.io) to our webhook route. Needs the optional
- * smee-client package (a devDependency); without it, says how to get it instead of failing.
+ * Development: relays a webhook proxy channel (smee.io) to our webhook route, where each delivery
+ * is verified like any other. Needs the smee-client package (a devDependency); without it, says
+ * how to get it instead of failing. The channel reconnects by itself; an unreachable one is a
+ * warning, not a reason to stop the app.
  */
 async function startWebhookProxy(source: string, target: string, log: Logger): Promise<WebhookProxy | undefined> {
-  let SmeeClient: new (
-    options: Record<string, unknown>,
-  ) => { start(): Promise<unknown>; stop?(): Promise<void> | void };
+  let SmeeClient: new (options: Record<string, unknown>) => { start(): Promise<unknown>; stop(): Promise<void> };
   try {
     ({ SmeeClient } = await import("smee-client" as string));
   } catch {
@@ -202,12 +202,14 @@ async function startWebhookProxy(source: string, target: string, log: Logger): P
     return undefined;
   }
   const client = new SmeeClient({ source, target, logger: log.child({ name: "smee" }) });
-  const events = (await client.start()) as { close?(): void } | undefined;
-  log.info(`relaying webhooks from ${source} to ${target}`);
+  client.start().then(
+    () => log.info(`relaying webhooks from ${source} to ${target}`),
+    (error: unknown) =>
+      log.warn(`cannot reach the webhook proxy channel ${source} yet (${String((error as Error)?.message ?? error)})`),
+  );
   return {
     stop() {
-      void client.stop?.();
-      events?.close?.();
+      void client.stop().catch(() => {});
     },
   };
 }

@@ -1,8 +1,14 @@
 // Start-up as `npm start` runs it: configuration errors stop it with one line; without APP_ID it
 // serves Probot's setup flow.
+import { mkdtempSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AppProcess, appKeyPair, eventually, startAppProcess } from "../helpers/app-process.js";
+import { openStore } from "../../src/store/open.js";
+import { type AppProcess, appKeyPair, eventually, sign, startAppProcess } from "../helpers/app-process.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -110,5 +116,55 @@ describe("e2e: start-up", () => {
     expect(page).toContain("WEBHOOK_PROXY_URL=");
     expect(page).not.toContain("hook_attributes");
     expect(app.output()).toMatch(/GitHub cannot reach this app yet/);
+  });
+
+  it("relays a webhook proxy channel (WEBHOOK_PROXY_URL) to its own webhook route, where each delivery is verified", async () => {
+    // A smee.io channel on loopback: an event stream that carries each delivery's headers and body.
+    let channel: ServerResponse | null = null;
+    const smee = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      res.write("event: ready\ndata: {}\n\n");
+      channel = res;
+    });
+    await new Promise<void>((resolve) => smee.listen(0, "127.0.0.1", resolve));
+    const source = `http://127.0.0.1:${(smee.address() as AddressInfo).port}/channel`;
+    const file = join(mkdtempSync(join(tmpdir(), "shipledger-smee-")), "ledger.db");
+    try {
+      const app = await startAppProcess({
+        APP_ID: "12",
+        PRIVATE_KEY: appKeyPair().privateKeyPem,
+        WEBHOOK_SECRET: "proxy-secret",
+        DATABASE_URL: `file:${file}`,
+        WEBHOOK_PROXY_URL: source,
+      });
+      running.push(app);
+      await eventually(async () => channel !== null && /relaying webhooks from/.test(app.output()));
+      const relay = (id: string, secret: string) => {
+        const body = { zen: "Keep it logically awesome.", hook_id: 1 };
+        const message = {
+          "x-github-event": "ping",
+          "x-github-delivery": id,
+          "x-hub-signature-256": sign(JSON.stringify(body), secret),
+          body,
+          query: {},
+          timestamp: Date.now(),
+        };
+        channel?.write(`data: ${JSON.stringify(message)}\n\n`);
+      };
+      relay("via-proxy-1", "proxy-secret");
+      relay("via-proxy-forged", "guessed");
+      const store = await openStore(`file:${file}`, { migrate: false });
+      try {
+        await eventually(async () => (await store.getDelivery("via-proxy-1")) !== null);
+        await eventually(async () => /POST .*\/api\/github\/webhooks - 401/.test(app.output()));
+        expect(await store.getDelivery("via-proxy-forged")).toBeNull();
+      } finally {
+        await store.close();
+      }
+    } finally {
+      channel?.end();
+      smee.closeAllConnections();
+      await new Promise((resolve) => smee.close(resolve));
+    }
   });
 });
