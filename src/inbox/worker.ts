@@ -6,6 +6,7 @@ import { type AppIdentity, type HandlerRegistry, handlersFor } from "../handlers
 import { INSTANCE_METRIC_DEFAULTS } from "../metrics/report.js";
 import type { Delivery, Store } from "../store/types.js";
 import { type BackoffPolicy, nextAttemptAt } from "./backoff.js";
+import { jsonDepth, MAX_PAYLOAD_DEPTH } from "./payload.js";
 
 export interface WorkerOptions {
   store: Store;
@@ -253,6 +254,11 @@ export class InboxWorker {
 
   async #run(delivery: Delivery, log: Logger): Promise<void> {
     let payload: unknown;
+    // The intake refuses such bodies; a delivery stored otherwise (an older version, an embedder)
+    // must not take a handler into unbounded recursion either.
+    if (jsonDepth(delivery.payload) > MAX_PAYLOAD_DEPTH) {
+      throw new PermanentDeliveryError(`payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+    }
     try {
       payload = JSON.parse(delivery.payload);
     } catch {

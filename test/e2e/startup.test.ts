@@ -162,7 +162,7 @@ describe("e2e: start-up", () => {
         await store.close();
       }
     } finally {
-      channel?.end();
+      (channel as ServerResponse | null)?.end();
       smee.closeAllConnections();
       await new Promise((resolve) => smee.close(resolve));
     }
