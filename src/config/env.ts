@@ -161,8 +161,13 @@ export interface ApiLimits {
 
 export interface ApiToken {
   token: string;
-  /** Lower-cased owner logins this token may read. */
+  /**
+   * Lower-cased owner logins this token may read: each reads the account that has the login, or
+   * had it before a rename (never another account that takes it later: that login is ambiguous).
+   */
   owners: string[];
+  /** GitHub account ids this token may read (`id:12345`), whatever their login. */
+  accountIds?: number[];
 }
 
 export class ConfigurationError extends Error {
@@ -295,7 +300,15 @@ function metricSettings(e: z.infer<typeof metricEnvSchema>): MetricSettings {
   };
 }
 
-/** "TOKEN:owner1,owner2;TOKEN2:owner3" → tokens; a malformed entry stops start-up (never echoed). */
+const OWNER = String.raw`(?:id:\d{1,15}|[A-Za-z0-9][A-Za-z0-9-]*)`;
+/** TOKEN:OWNERS, the token (no comma or space) as short as makes the rest a list of owners. */
+const TOKEN_ENTRY = new RegExp(String.raw`^([^,\s]+?):(\s*${OWNER}\s*(?:,\s*${OWNER}\s*)*)$`);
+
+/**
+ * "TOKEN:owner1,owner2;TOKEN2:owner3,id:12345" → tokens; a malformed entry stops start-up (never
+ * echoed). An owner is a login (the reports API resolves it to the account that has, or had, it)
+ * or `id:` and the account's GitHub id.
+ */
 export function parseApiTokens(value: string | undefined): ApiToken[] {
   if (!value) return [];
   return value
@@ -303,18 +316,20 @@ export function parseApiTokens(value: string | undefined): ApiToken[] {
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry, i) => {
-      const colon = entry.lastIndexOf(":");
-      const token = colon === -1 ? "" : entry.slice(0, colon).trim();
-      const owners = (colon === -1 ? "" : entry.slice(colon + 1))
+      const match = TOKEN_ENTRY.exec(entry);
+      const token = match?.[1]?.trim() ?? "";
+      const names = (match?.[2] ?? "")
         .split(",")
         .map((o) => o.trim().toLowerCase())
         .filter(Boolean);
-      if (token.length < 20 || owners.length === 0 || owners.some((o) => !/^[a-z0-9][a-z0-9-]*$/.test(o))) {
+      if (token.length < 20 || names.length === 0) {
         throw new ConfigurationError(
-          `API_TOKENS: entry ${i + 1} is not "TOKEN:owner1,owner2" with a token of at least 20 characters and GitHub owner logins`,
+          `API_TOKENS: entry ${i + 1} is not "TOKEN:owner1,owner2" with a token of at least 20 characters and GitHub owner logins (or id:ACCOUNT_ID)`,
         );
       }
-      return { token, owners };
+      const owners = names.filter((o) => !o.startsWith("id:"));
+      const accountIds = names.filter((o) => o.startsWith("id:")).map((o) => Number(o.slice(3)));
+      return accountIds.length > 0 ? { token, owners, accountIds } : { token, owners };
     });
 }
 

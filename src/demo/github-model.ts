@@ -111,6 +111,8 @@ export class GitHubModel {
   readonly tooLong = new Set<string>();
   /** The GitHub App that creates the check runs (GitHub stamps each run with its app). */
   appId: number | null = null;
+  /** The owner's GitHub account id (every delivery's repository.owner.id, and its installation's account). */
+  ownerId = 9_100_001;
   #counter = 0;
 
   constructor(
@@ -271,7 +273,7 @@ export class GitHubModel {
       name: this.repo,
       full_name: `${this.owner}/${this.repo}`,
       default_branch: "main",
-      owner: { login: this.owner, type: "Organization" },
+      owner: { login: this.owner, id: this.ownerId, type: "Organization" },
       private: false,
     };
   }

@@ -233,7 +233,7 @@ function installationPayload(story: Story) {
     action: "created",
     installation: {
       id: INSTALLATION_ID,
-      account: { login: OWNER, id: 9_100_001, type: "Organization" },
+      account: { login: OWNER, id: story.scenario.gh.ownerId, type: "Organization" },
       app_id: APP_ID,
       target_type: "Organization",
       repository_selection: "selected",

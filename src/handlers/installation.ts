@@ -1,4 +1,6 @@
 import { loadRepoConfig } from "../github/repo-config-loader.js";
+import { PermanentDeliveryError } from "../inbox/worker.js";
+import type { Store } from "../store/types.js";
 import { rememberSettings } from "./settings.js";
 import type { DeliveryContext, HandlerRegistry } from "./types.js";
 
@@ -9,9 +11,15 @@ interface RepositoryRef {
   default_branch?: string;
 }
 
+interface Account {
+  id: number;
+  login: string;
+  type?: string;
+}
+
 interface InstallationPayload {
   action: string;
-  installation: { id: number; account: { login: string; type?: string } | null; suspended_at?: string | null };
+  installation: { id: number; account: Account | null; suspended_at?: string | null };
   repositories?: RepositoryRef[];
   repositories_added?: RepositoryRef[];
   repositories_removed?: RepositoryRef[];
@@ -24,10 +32,32 @@ const toRepository = (r: RepositoryRef) => ({
   defaultBranch: r.default_branch ?? null,
 });
 
+/**
+ * An installation belongs to one account for good (a rename changes its login, not its id): a
+ * delivery that gives a known installation another account is refused, and records nothing.
+ */
+async function checkAccount(store: Store, installationId: number, account: Account | null): Promise<void> {
+  if (!account) return;
+  const known = await store.getInstallation(installationId);
+  if (known?.accountId != null && known.accountId !== account.id) {
+    throw new PermanentDeliveryError(
+      `installation ${installationId} belongs to account ${known.accountId} (${known.accountLogin}), but the delivery names account ${account.id} (${account.login}); nothing was recorded`,
+    );
+  }
+}
+
+const accountOf = (account: Account | null) => ({
+  accountId: account?.id ?? null,
+  // No login in the payload: the one known stays (none is ever recorded as a login).
+  accountLogin: account?.login || null,
+  accountType: account?.type ?? "unknown",
+});
+
 async function recordInstallation(context: DeliveryContext): Promise<void> {
   const { payload, store, now } = context;
   const p = payload as InstallationPayload;
   const at = now();
+  await checkAccount(store, p.installation.id, p.installation.account);
   if (p.action === "deleted") {
     await store.markInstallationDeleted(p.installation.id, at);
     return;
@@ -35,14 +65,16 @@ async function recordInstallation(context: DeliveryContext): Promise<void> {
   const suspendedAt = p.installation.suspended_at ? Date.parse(p.installation.suspended_at) : null;
   await store.upsertInstallation({
     id: p.installation.id,
-    accountLogin: p.installation.account?.login ?? "unknown",
-    accountType: p.installation.account?.type ?? "unknown",
+    ...accountOf(p.installation.account),
     suspendedAt: p.action === "unsuspend" ? null : suspendedAt,
     now: at,
   });
   if (p.action === "created" && p.repositories) {
+    // The payload's list moves no repository from another installation: GitHub's listing
+    // (syncRepositories, authenticated as this installation) does.
     await store.upsertRepositories(p.installation.id, p.repositories.map(toRepository), at, {
       receivedAt: context.delivery.receivedAt,
+      moves: false,
     });
   }
   if (p.action === "created" || p.action === "new_permissions_accepted" || p.action === "unsuspend") {
@@ -73,14 +105,11 @@ async function recordInstallationRepositories(context: DeliveryContext): Promise
   const { payload, store, now } = context;
   const p = payload as InstallationPayload;
   const at = now();
-  await store.upsertInstallation({
-    id: p.installation.id,
-    accountLogin: p.installation.account?.login ?? "unknown",
-    accountType: p.installation.account?.type ?? "unknown",
-    now: at,
-  });
+  await checkAccount(store, p.installation.id, p.installation.account);
+  await store.upsertInstallation({ id: p.installation.id, ...accountOf(p.installation.account), now: at });
   await store.upsertRepositories(p.installation.id, (p.repositories_added ?? []).map(toRepository), at, {
     receivedAt: context.delivery.receivedAt,
+    moves: false,
   });
   await store.markRepositoriesRemoved(
     p.installation.id,
@@ -90,7 +119,28 @@ async function recordInstallationRepositories(context: DeliveryContext): Promise
   if ((p.repositories_added ?? []).length > 0) await syncRepositories(context);
 }
 
+/**
+ * The installation's account was renamed (`installation_target.renamed`, `organization.renamed`):
+ * its new login, for the account the installation is known to belong to (by id) only.
+ */
+async function recordAccountRename({ payload, store, now, log }: DeliveryContext): Promise<void> {
+  const p = payload as { account?: Account; organization?: Account; installation?: { id: number } };
+  const account = p.account ?? p.organization;
+  if (!account?.login || !p.installation) return;
+  const known = await store.getInstallation(p.installation.id);
+  if (known?.accountId == null || known.accountId !== account.id) {
+    log.warn(
+      { installation: p.installation.id, account: account.id },
+      "rename of an account the installation is not known to belong to: ignored",
+    );
+    return;
+  }
+  await store.renameAccount(account.id, account.login, now());
+}
+
 export const installationHandlers: HandlerRegistry = {
   installation: [recordInstallation],
   installation_repositories: [recordInstallationRepositories],
+  "installation_target.renamed": [recordAccountRename],
+  "organization.renamed": [recordAccountRename],
 };

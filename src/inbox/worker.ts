@@ -4,7 +4,7 @@ import { Context, type Logger, type ProbotOctokit } from "probot";
 import { describeGitHubError, formatGitHubFailure, redactSecrets } from "../github/errors.js";
 import { type AppIdentity, type HandlerRegistry, handlersFor } from "../handlers/types.js";
 import { INSTANCE_METRIC_DEFAULTS } from "../metrics/report.js";
-import type { Delivery, Store } from "../store/types.js";
+import type { Delivery, InstallationRecord, Store } from "../store/types.js";
 import { type BackoffPolicy, nextAttemptAt } from "./backoff.js";
 import { jsonDepth, MAX_PAYLOAD_DEPTH } from "./payload.js";
 
@@ -295,36 +295,132 @@ export class InboxWorker {
     }
   }
 
-  /** Keeps the installation and repository of every delivery known, whatever its event. */
+  /**
+   * Keeps the installation and repository of every delivery known, whatever its event. A delivery
+   * is signed, not proof: a repository is taken under the installation it names only when its
+   * owner is that installation's account (by id), or when GitHub says so (the installation's
+   * account not known yet, another owner, or a repository another installation has: a transfer or
+   * a reinstall). Otherwise the delivery fails for good, and nothing is recorded.
+   */
   async #recordSource(delivery: Delivery, payload: SourcePayload): Promise<void> {
-    const installation = delivery.installationId;
+    const installationId = delivery.installationId;
     const repository = payload.repository;
-    if (installation === null || !repository?.owner) return;
+    if (installationId === null || !repository?.owner) return;
+    const { store } = this.#o;
     const now = this.#o.now();
-    const known = await this.#o.store.getInstallation(installation);
-    if (!known) {
-      await this.#o.store.upsertInstallation({
-        id: installation,
-        accountLogin: repository.owner.login,
-        accountType: repository.owner.type ?? "unknown",
+    const record = [
+      {
+        id: repository.id,
+        fullName: repository.full_name,
+        private: Boolean(repository.private),
+        defaultBranch: repository.default_branch ?? null,
+      },
+    ];
+    // A late delivery of an installation that no longer has the repository (a transfer, a
+    // reinstall) was received before the event that moved it: it does not take it back.
+    const receivedAt = delivery.receivedAt;
+    const owner = repository.owner;
+    let installation = await store.getInstallation(installationId);
+    let confirmed = false;
+    if (!(await this.#ownedByInstallation(installationId, installation, owner))) {
+      const account = await this.#confirmInstallation(installationId, repository, false);
+      confirmed = true;
+      await store.upsertInstallation({
+        id: installationId,
+        accountId: account.id,
+        accountLogin: account.login,
+        accountType: account.type ?? installation?.accountType ?? "unknown",
+        now,
+      });
+    } else if (installation?.accountId == null) {
+      await store.upsertInstallation({
+        id: installationId,
+        accountId: owner.id,
+        accountLogin: owner.login,
+        accountType: owner.type ?? installation?.accountType ?? "unknown",
         now,
       });
     }
-    await this.#o.store.upsertRepositories(
-      installation,
-      [
-        {
-          id: repository.id,
-          fullName: repository.full_name,
-          private: Boolean(repository.private),
-          defaultBranch: repository.default_branch ?? null,
-        },
-      ],
-      now,
-      // A late delivery of an installation that no longer has the repository (a transfer, a
-      // reinstall) was received before the event that moved it: it does not take it back.
-      { receivedAt: delivery.receivedAt },
-    );
+    installation = await store.getInstallation(installationId);
+    const { withheld } = await store.upsertRepositories(installationId, record, now, { receivedAt, moves: false });
+    if (withheld.length > 0) {
+      if (!confirmed) await this.#confirmInstallation(installationId, repository, true);
+      await this.#confirmRepositoryId(installationId, repository);
+      await store.upsertRepositories(installationId, record, now, { receivedAt });
+    }
+    // The account renamed: every delivery of its repositories carries its login now.
+    if (installation?.accountId === owner.id && owner.login && owner.login !== installation.accountLogin) {
+      await store.renameAccount(owner.id, owner.login, now);
+    }
+  }
+
+  /**
+   * Whether the repository's owner is, without asking GitHub, the installation's account: its
+   * known account id; or, not known yet (an installation first seen through this delivery, or
+   * recorded before account ids were kept, under the owner's login), an account no other
+   * installation has. Anything else is asked.
+   */
+  async #ownedByInstallation(
+    installationId: number,
+    installation: InstallationRecord | null,
+    owner: { id: number; login: string },
+  ): Promise<boolean> {
+    if (installation?.accountId != null) return installation.accountId === owner.id;
+    if (installation && installation.accountLogin.toLowerCase() !== owner.login.toLowerCase()) return false;
+    const others = await this.#o.store.findInstallationsByAccountId(owner.id);
+    return others.every((other) => other.id === installationId || other.deletedAt !== null);
+  }
+
+  /**
+   * Asks GitHub (as the app) which installation has the repository the delivery names; anything
+   * but the delivery's installation fails the delivery for good. Returns that installation's account.
+   */
+  async #confirmInstallation(
+    installationId: number,
+    repository: NonNullable<SourcePayload["repository"]>,
+    moving: boolean,
+  ): Promise<{ id: number; login: string; type?: string }> {
+    const [owner = "", repo = ""] = repository.full_name.split("/");
+    const app = await this.#o.auth();
+    let found: { id: number; account?: { id: number; login: string; type?: string } | null };
+    try {
+      ({ data: found } = (await app.rest.apps.getRepoInstallation({ owner, repo })) as { data: typeof found });
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+      throw new PermanentDeliveryError(
+        `repository ${repository.full_name} (id ${repository.id}): GitHub says the app is not installed on it, but the delivery names installation ${installationId}; nothing was recorded`,
+      );
+    }
+    if (found.id !== installationId || !found.account) {
+      throw new PermanentDeliveryError(
+        `repository ${repository.full_name} (id ${repository.id}) belongs to installation ${found.id} on GitHub, but the delivery names installation ${installationId}; nothing was ${moving ? "moved" : "recorded"}`,
+      );
+    }
+    return found.account;
+  }
+
+  /**
+   * A repository moves only as itself: the id the delivery gives must be, on GitHub, the repository
+   * of the name it gives (asked as the installation, which can read its own repositories).
+   */
+  async #confirmRepositoryId(
+    installationId: number,
+    repository: NonNullable<SourcePayload["repository"]>,
+  ): Promise<void> {
+    const octokit = await this.#o.auth(installationId);
+    let actual: { id: number; full_name: string } | null = null;
+    try {
+      ({ data: actual } = (await octokit.request("GET /repositories/{repository_id}", {
+        repository_id: repository.id,
+      })) as { data: { id: number; full_name: string } });
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+    }
+    if (actual?.full_name.toLowerCase() !== repository.full_name.toLowerCase()) {
+      throw new PermanentDeliveryError(
+        `repository id ${repository.id} is ${actual ? actual.full_name : "not visible to the installation"} on GitHub, not ${repository.full_name} as the delivery of installation ${installationId} says; nothing was moved`,
+      );
+    }
   }
 }
 
@@ -334,7 +430,7 @@ interface SourcePayload {
     full_name: string;
     private?: boolean;
     default_branch?: string;
-    owner?: { login: string; type?: string };
+    owner?: { id: number; login: string; type?: string };
   };
 }
 

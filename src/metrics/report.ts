@@ -23,10 +23,71 @@ export class ScopeNotFoundError extends Error {
   override name = "ScopeNotFoundError";
 }
 
+/** An account as a token or a request names it: by a login (current or former), or by its GitHub id. */
+export type OwnerRef = { login: string } | { accountId: number };
+
+/** A login that accounts known to this instance have shared (a rename, then the name taken). */
+export class AmbiguousOwnerError extends Error {
+  override name = "AmbiguousOwnerError";
+  constructor(
+    readonly login: string,
+    /** The installations of the accounts that had it, one per account. */
+    readonly installations: InstallationRecord[],
+  ) {
+    const ids = installations.map((i) => (i.accountId === null ? `unknown (installation ${i.id})` : i.accountId));
+    super(
+      `the owner "${login}" is ambiguous: ${installations.length} accounts known to this instance have had that login (account ids ${ids.join(", ")}); name the account by its id (id:NUMBER)`,
+    );
+  }
+}
+
+/** Which account an installation belongs to: its id, or (not known yet) the installation itself. */
+export const accountKey = (i: InstallationRecord) =>
+  i.accountId !== null ? `account:${i.accountId}` : `installation:${i.id}`;
+
+/**
+ * The installation of the account an owner names, or null. A login matches the account that has
+ * it now and the accounts that had it before (a token keeps reading an account after a rename); a
+ * login two accounts have had is refused (AmbiguousOwnerError), never guessed. Of an account's
+ * installations, the current one (the newest when all were deleted).
+ */
+export async function resolveOwner(store: Store, owner: OwnerRef): Promise<InstallationRecord | null> {
+  let candidates =
+    "login" in owner
+      ? await store.findInstallationsByLogin(owner.login)
+      : await store.findInstallationsByAccountId(owner.accountId);
+  // A deleted installation of unknown account (recorded before account ids were kept, gone since)
+  // is a reinstalled account's old installation, not another account.
+  if (candidates.some((i) => i.accountId !== null || i.deletedAt === null)) {
+    candidates = candidates.filter((i) => i.accountId !== null || i.deletedAt === null);
+  }
+  const accounts = new Map<string, InstallationRecord[]>();
+  for (const installation of candidates) {
+    const key = accountKey(installation);
+    accounts.set(key, [...(accounts.get(key) ?? []), installation]);
+  }
+  const chosen = [...accounts.values()].map(
+    (installations) =>
+      installations.filter((i) => i.deletedAt === null).at(-1) ?? installations.at(-1) ?? installations[0],
+  ) as InstallationRecord[];
+  if (chosen.length > 1)
+    throw new AmbiguousOwnerError("login" in owner ? owner.login : `id:${owner.accountId}`, chosen);
+  return chosen[0] ?? null;
+}
+
 /** Finds the installation (and repository) a scope names; the same error whether absent or not ours. */
 export async function resolveScope(store: Store, spec: ScopeSpec): Promise<ResolvedScope> {
+  const login = "org" in spec ? spec.org : (spec.repo.split("/")[0] ?? "");
+  return scopeOf(store, spec, await resolveOwner(store, { login }));
+}
+
+/** The scope `spec` names within an installation already resolved (null: none). */
+export async function scopeOf(
+  store: Store,
+  spec: ScopeSpec,
+  installation: InstallationRecord | null,
+): Promise<ResolvedScope> {
   if ("org" in spec) {
-    const installation = await store.findInstallationByAccount(spec.org);
     if (!installation) throw new ScopeNotFoundError(`no installation for ${spec.org}`);
     return {
       label: `${installation.accountLogin} (organisation)`,
@@ -34,9 +95,16 @@ export async function resolveScope(store: Store, spec: ScopeSpec): Promise<Resol
       owner: installation.accountLogin,
     };
   }
-  const [owner = ""] = spec.repo.split("/");
-  const installation = await store.findInstallationByAccount(owner);
-  const repository = installation ? await store.findRepository(installation.id, spec.repo) : null;
+  const name = (spec.repo.split("/")[1] ?? "").toLowerCase();
+  // By the name given, or by its name alone: every repository of the installation is its
+  // account's, whichever of the account's logins the request or the ledger spells it with.
+  const repository = installation
+    ? ((await store.findRepository(installation.id, spec.repo)) ??
+      (await store.listRepositories(installation.id, { includeRemoved: true })).find(
+        (r) => r.fullName.split("/")[1]?.toLowerCase() === name,
+      ) ??
+      null)
+    : null;
   if (!installation || !repository) throw new ScopeNotFoundError(`no repository ${spec.repo}`);
   return {
     label: repository.fullName,

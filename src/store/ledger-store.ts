@@ -284,6 +284,9 @@ const OWN_COMMITS_COUNT = sql.raw(
   `(c.merge_method IS NULL OR c.merge_method IN (${OWN_COMMIT_METHODS.map((m) => `'${m}'`).join(", ")}))`,
 );
 
+/** What an installation without a known account login is recorded as: never matched as a login. */
+const UNKNOWN_LOGIN = "unknown";
+
 export class LedgerStore implements Store {
   readonly dialect: Dialect;
   readonly #db: LedgerDb;
@@ -303,36 +306,83 @@ export class LedgerStore implements Store {
 
   async upsertInstallation(installation: {
     id: number;
-    accountLogin: string;
+    accountId?: number | null;
+    accountLogin: string | null;
     accountType: string;
     suspendedAt?: number | null;
     now: number;
   }): Promise<void> {
     const t = this.#t.installations;
     const set: Partial<typeof t.$inferInsert> = {
-      accountLogin: installation.accountLogin,
       accountType: installation.accountType,
       deletedAt: null,
       updatedAt: installation.now,
     };
+    // An unknown login or account id never erases a known one.
+    if (installation.accountLogin) set.accountLogin = installation.accountLogin;
+    if (installation.accountId != null) set.accountId = installation.accountId;
     if (installation.suspendedAt !== undefined) set.suspendedAt = installation.suspendedAt;
     await this.#db
       .insert(t)
       .values({
         id: installation.id,
-        accountLogin: installation.accountLogin,
+        accountId: installation.accountId ?? null,
+        accountLogin: installation.accountLogin || UNKNOWN_LOGIN,
         accountType: installation.accountType,
         suspendedAt: installation.suspendedAt ?? null,
         createdAt: installation.now,
         updatedAt: installation.now,
       })
       .onConflictDoUpdate({ target: t.id, set });
+    if (installation.accountId != null && installation.accountLogin) {
+      await this.#recordLogin(installation.accountId, installation.accountLogin, installation.now);
+    }
+  }
+
+  async renameAccount(accountId: number, login: string, now: number): Promise<void> {
+    if (!login) return;
+    const t = this.#t.installations;
+    await this.#db.update(t).set({ accountLogin: login, updatedAt: now }).where(eq(t.accountId, accountId));
+    await this.#recordLogin(accountId, login, now);
+  }
+
+  async #recordLogin(accountId: number, login: string, now: number): Promise<void> {
+    const l = this.#t.accountLogins;
+    await this.#db
+      .insert(l)
+      .values({ accountId, login: login.toLowerCase(), seenAt: now })
+      .onConflictDoNothing({ target: [l.accountId, l.login] });
+  }
+
+  async findInstallationsByLogin(login: string): Promise<InstallationRecord[]> {
+    const t = this.#t.installations;
+    const l = this.#t.accountLogins;
+    const name = login.toLowerCase();
+    if (name === "" || name === UNKNOWN_LOGIN) return [];
+    const known = this.#db.select({ accountId: l.accountId }).from(l).where(eq(l.login, name));
+    return this.#db
+      .select(this.#installationColumns())
+      .from(t)
+      .where(
+        or(
+          inArray(t.accountId, known),
+          // Recorded before account ids were kept: by the login it was last seen with.
+          and(isNull(t.accountId), sql`lower(${t.accountLogin}) = ${name}`),
+        ),
+      )
+      .orderBy(asc(t.id));
+  }
+
+  async findInstallationsByAccountId(accountId: number): Promise<InstallationRecord[]> {
+    const t = this.#t.installations;
+    return this.#db.select(this.#installationColumns()).from(t).where(eq(t.accountId, accountId)).orderBy(asc(t.id));
   }
 
   #installationColumns() {
     const t = this.#t.installations;
     return {
       id: t.id,
+      accountId: t.accountId,
       accountLogin: t.accountLogin,
       accountType: t.accountType,
       suspendedAt: t.suspendedAt,
@@ -363,10 +413,11 @@ export class LedgerStore implements Store {
     installationId: number,
     repositories: Array<{ id: number; fullName: string; private: boolean; defaultBranch?: string | null }>,
     now: number,
-    { receivedAt }: { receivedAt?: number } = {},
-  ): Promise<void> {
+    { receivedAt, moves = true }: { receivedAt?: number; moves?: boolean } = {},
+  ): Promise<{ withheld: number[] }> {
     const t = this.#t.repositories;
     const since = receivedAt ?? now;
+    const withheld: number[] = [];
     let uninstalled: boolean | undefined; // asked only when a repository would move
     for (const repository of repositories) {
       const [before] = await this.#db
@@ -381,6 +432,10 @@ export class LedgerStore implements Store {
       if (moving) {
         uninstalled ??= (await this.getInstallation(installationId))?.deletedAt != null;
         if (uninstalled) continue;
+        if (!moves) {
+          withheld.push(repository.id);
+          continue;
+        }
       }
       const set: Partial<typeof t.$inferInsert> = {
         installationId,
@@ -410,6 +465,7 @@ export class LedgerStore implements Store {
         await this.#moveRepositoryHistory(repository.id, installationId);
       }
     }
+    return { withheld };
   }
 
   async #moveRepositoryHistory(repositoryId: number, installationId: number): Promise<void> {
@@ -1011,16 +1067,6 @@ export class LedgerStore implements Store {
       if (rows[0]) rolledBackBy = { deploymentId: Number(rows[0].id), at: Number(rows[0].at) };
     }
     return { shippedBy, revertedBy, rolledBackBy };
-  }
-
-  async findInstallationByAccount(login: string): Promise<InstallationRecord | null> {
-    const t = this.#t.installations;
-    const rows = await this.#db
-      .select(this.#installationColumns())
-      .from(t)
-      .where(sql`lower(${t.accountLogin}) = ${login.toLowerCase()}`)
-      .orderBy(desc(t.updatedAt));
-    return rows.find((r) => r.deletedAt === null) ?? rows[0] ?? null;
   }
 
   async findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null> {

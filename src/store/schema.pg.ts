@@ -9,6 +9,11 @@ export const installations = pgTable("installations", {
   id: bigint("id", { mode: "number" }).primaryKey(),
   accountLogin: text("account_login").notNull(),
   accountType: text("account_type").notNull(),
+  /**
+   * The GitHub id of the installation's account (organisation or user): what API tokens are
+   * scoped to, since a login can change hands. Null until known (rows from before it was kept).
+   */
+  accountId: bigint("account_id", { mode: "number" }),
   suspendedAt: ms("suspended_at"),
   deletedAt: ms("deleted_at"),
   /**
@@ -19,6 +24,21 @@ export const installations = pgTable("installations", {
   createdAt: ms("created_at").notNull(),
   updatedAt: ms("updated_at").notNull(),
 });
+
+/**
+ * Every login (lower case) an account has been seen with, from installation and rename events: a
+ * token naming a login reads the account that had it, and a login two accounts have had is
+ * ambiguous. Never "unknown" or empty.
+ */
+export const accountLogins = pgTable(
+  "account_logins",
+  {
+    accountId: bigint("account_id", { mode: "number" }).notNull(),
+    login: text("login").notNull(),
+    seenAt: ms("seen_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.login] }), index("account_logins_login_idx").on(t.login)],
+);
 
 export const repositories = pgTable(
   "repositories",

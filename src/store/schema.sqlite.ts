@@ -8,6 +8,11 @@ export const installations = sqliteTable("installations", {
   id: integer("id", { mode: "number" }).primaryKey(),
   accountLogin: text("account_login").notNull(),
   accountType: text("account_type").notNull(),
+  /**
+   * The GitHub id of the installation's account (organisation or user): what API tokens are
+   * scoped to, since a login can change hands. Null until known (rows from before it was kept).
+   */
+  accountId: integer("account_id", { mode: "number" }),
   suspendedAt: integer("suspended_at", { mode: "number" }),
   deletedAt: integer("deleted_at", { mode: "number" }),
   /**
@@ -18,6 +23,21 @@ export const installations = sqliteTable("installations", {
   createdAt: integer("created_at", { mode: "number" }).notNull(),
   updatedAt: integer("updated_at", { mode: "number" }).notNull(),
 });
+
+/**
+ * Every login (lower case) an account has been seen with, from installation and rename events: a
+ * token naming a login reads the account that had it, and a login two accounts have had is
+ * ambiguous. Never "unknown" or empty.
+ */
+export const accountLogins = sqliteTable(
+  "account_logins",
+  {
+    accountId: integer("account_id", { mode: "number" }).notNull(),
+    login: text("login").notNull(),
+    seenAt: integer("seen_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.login] }), index("account_logins_login_idx").on(t.login)],
+);
 
 export const repositories = sqliteTable(
   "repositories",

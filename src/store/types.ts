@@ -6,6 +6,9 @@ export type Dialect = "sqlite" | "postgres";
 
 export interface InstallationRecord {
   id: number;
+  /** The account's GitHub id; null until known (installations recorded before it was kept). */
+  accountId: number | null;
+  /** The account's login as last seen ("unknown" until seen: never matched as a login). */
   accountLogin: string;
   accountType: string;
   suspendedAt: number | null;
@@ -220,12 +223,30 @@ export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
 
+  /**
+   * Records an installation and its account. A null login or account id (not in the payload)
+   * leaves the known one; a login seen with an account id is remembered as one of its logins.
+   */
   upsertInstallation(
-    installation: Omit<InstallationRecord, "deletedAt" | "suspendedAt" | "minGroupSize"> & {
+    installation: Omit<
+      InstallationRecord,
+      "deletedAt" | "suspendedAt" | "minGroupSize" | "accountId" | "accountLogin"
+    > & {
+      accountId?: number | null;
+      accountLogin: string | null;
       suspendedAt?: number | null;
       now: number;
     },
   ): Promise<void>;
+  /** The account's login now (an account renamed): its installations show it, and it is remembered. */
+  renameAccount(accountId: number, login: string, now: number): Promise<void>;
+  /**
+   * Installations whose account has ever been seen with this login (case-insensitive), and those
+   * of unknown account id last seen with it. More than one account among them: the login is ambiguous.
+   */
+  findInstallationsByLogin(login: string): Promise<InstallationRecord[]>;
+  /** The installations (current and deleted) of one account. */
+  findInstallationsByAccountId(accountId: number): Promise<InstallationRecord[]>;
   markInstallationDeleted(id: number, now: number): Promise<void>;
   getInstallation(id: number): Promise<InstallationRecord | null>;
   /** Records the organisation's `metric.minGroupSize` (null: it sets none); a no-op when unchanged. */
@@ -235,14 +256,16 @@ export interface Store {
    * Records the repositories an installation has. A repository another installation had (the app
    * installed again, or the repository transferred) moves with its changes and deployments, unless
    * the event saying so (`receivedAt`, when it is a delivery) was received before the one that gave
-   * the repository to its installation: a late delivery of the installation it left.
+   * the repository to its installation: a late delivery of the installation it left. With
+   * `moves: false`, a repository another installation has is not moved but listed as `withheld`
+   * (the caller moves it only once GitHub confirms).
    */
   upsertRepositories(
     installationId: number,
     repositories: Array<Pick<RepositoryRecord, "id" | "fullName" | "private"> & { defaultBranch?: string | null }>,
     now: number,
-    options?: { receivedAt?: number },
-  ): Promise<void>;
+    options?: { receivedAt?: number; moves?: boolean },
+  ): Promise<{ withheld: number[] }>;
   markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void>;
   /**
    * Records a repository's metric settings as just read from its configuration (null: it has no
@@ -311,8 +334,6 @@ export interface Store {
   /** Which deployment first shipped a change, and whether a shipped revert or a rollback undid it. */
   changeFate(installationId: number, changeId: number): Promise<ChangeFate>;
 
-  /** The installation of an account (organisation or user), by login (case-insensitive). */
-  findInstallationByAccount(login: string): Promise<InstallationRecord | null>;
   /** A repository of one installation by id (removed ones too); null for another installation's. */
   getRepository(installationId: number, repositoryId: number): Promise<RepositoryRecord | null>;
   /** A repository of one installation by "owner/name" (case-insensitive). */

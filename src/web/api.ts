@@ -1,8 +1,9 @@
 // The reports over HTTP, on the app's own server (Probot v14 addHandler):
 //   GET /api/v1/report?repo=OWNER/NAME | org=OWNER [&since=DATE][&until=DATE]  → JSON
 //   GET /metrics                                                                → Prometheus text
-// Both need a bearer token from API_TOKENS; each token reads only the owners it names, and a
-// scope it may not read answers exactly like one that does not exist.
+// Both need a bearer token from API_TOKENS; each token reads only the accounts it names (by
+// account id, or by a login the account has or had: a login that two accounts have had is
+// refused as ambiguous, 409), and a scope it may not read answers exactly like one that does not exist.
 // The work a token can start is bounded: a few reports at once (per token and for the process,
 // beyond that 429/503 with Retry-After), a report reads at most API_MAX_REPORT_CHANGES changes
 // (beyond that 422), and /metrics is computed at most once per METRICS_CACHE_SECONDS per scope.
@@ -12,20 +13,24 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApiLimits, type ApiToken, DEFAULT_API_LIMITS } from "../config/env.js";
 import { formatPrometheus, type LeftOutRepository } from "../metrics/format.js";
 import {
+  AmbiguousOwnerError,
+  accountKey,
   buildReport,
   defaultPeriod,
   type MetricDefaults,
+  type OwnerRef,
   optionsFor,
   type Period,
   ReportTooLargeError,
   reportOptions,
-  resolveScope,
+  resolveOwner,
   ScopeNotFoundError,
   type ScopeSpec,
+  scopeOf,
 } from "../metrics/report.js";
 import { TextCache } from "../ops/text-cache.js";
 import { GateFullError, WorkGate } from "../ops/work-gate.js";
-import type { Store } from "../store/types.js";
+import type { InstallationRecord, Store } from "../store/types.js";
 import { parseDateParam } from "./dates.js";
 
 export interface ApiDeps {
@@ -91,6 +96,53 @@ function readPeriod(query: URLSearchParams, now: number): Period {
   return { since, until };
 }
 
+const ownersOf = (token: ApiToken): OwnerRef[] => [
+  ...token.owners.map((login) => ({ login })),
+  ...(token.accountIds ?? []).map((accountId) => ({ accountId })),
+];
+
+/**
+ * The installations a token may read, one per account it names (by login or id), resolved from
+ * the ledger's accounts on each request; an owner that is ambiguous is listed apart, not guessed.
+ */
+async function tokenScope(store: Store, token: ApiToken) {
+  const installations = new Map<string, InstallationRecord>();
+  const ambiguous: AmbiguousOwnerError[] = [];
+  for (const owner of ownersOf(token)) {
+    try {
+      const installation = await resolveOwner(store, owner);
+      if (installation) installations.set(accountKey(installation), installation);
+    } catch (error) {
+      if (!(error instanceof AmbiguousOwnerError)) throw error;
+      ambiguous.push(error);
+    }
+  }
+  return { installations, ambiguous };
+}
+
+/**
+ * The installation of the owner a request names, if the token may read it: the owner's login (now
+ * or before a rename) must resolve to one of the token's accounts. An ambiguous login is said to
+ * be so only to a token entitled to one of the accounts it could mean; to others, it is absent.
+ */
+async function requestedInstallation(store: Store, token: ApiToken, login: string): Promise<InstallationRecord> {
+  const { installations } = await tokenScope(store, token);
+  let installation: InstallationRecord | null;
+  try {
+    installation = await resolveOwner(store, { login });
+  } catch (error) {
+    if (!(error instanceof AmbiguousOwnerError)) throw error;
+    // The token's own accounts tell which one it means (it names it by id, or by a login only it had).
+    const mine = error.installations.filter((i) => installations.has(accountKey(i)));
+    if (mine.length === 1 && mine[0]) return mine[0];
+    if (mine.length > 1 || token.owners.includes(login.toLowerCase())) throw error;
+    throw new ScopeNotFoundError("not allowed");
+  }
+  // Another owner's data answers exactly as absent data does: nothing about it leaks.
+  if (!installation || !installations.has(accountKey(installation))) throw new ScopeNotFoundError("not allowed");
+  return installation;
+}
+
 export function createApiHandler(deps: ApiDeps) {
   const limits = { ...DEFAULT_API_LIMITS, ...deps.limits };
   const gate = new WorkGate<ApiToken>(limits.maxReports, limits.maxReportsPerToken);
@@ -122,9 +174,10 @@ export function createApiHandler(deps: ApiDeps) {
           gate.run(token, async () => {
             const reports = [];
             const leftOut: LeftOutRepository[] = [];
-            for (const owner of token.owners) {
-              const installation = await deps.store.findInstallationByAccount(owner);
-              if (!installation) continue;
+            const { installations, ambiguous } = await tokenScope(deps.store, token);
+            // A scrape that silently lost an account would look like a quiet one: say which owner to fix.
+            if (ambiguous.length > 0) throw ambiguous[0];
+            for (const installation of installations.values()) {
               // The installation's repositories and their settings, read once for all of its reports.
               const repositories = await deps.store.listRepositories(installation.id, { includeRemoved: true });
               for (const repository of repositories) {
@@ -154,10 +207,8 @@ export function createApiHandler(deps: ApiDeps) {
       }
       const spec = readScope(url.searchParams);
       const period = readPeriod(url.searchParams, now);
-      const owner = ("repo" in spec ? (spec.repo.split("/")[0] ?? "") : spec.org).toLowerCase();
-      // Another owner's data answers exactly as absent data does: nothing about it leaks.
-      if (!token.owners.includes(owner)) throw new ScopeNotFoundError("not allowed");
-      const scope = await resolveScope(deps.store, spec);
+      const owner = "repo" in spec ? (spec.repo.split("/")[0] ?? "") : spec.org;
+      const scope = await scopeOf(deps.store, spec, await requestedInstallation(deps.store, token, owner));
       const options = await reportOptions(deps.store, scope, deps.metric, now);
       send(res, 200, await gate.run(token, () => buildReport(deps.store, scope, period, options, bounds)));
     } catch (error) {
@@ -178,6 +229,8 @@ export function createApiHandler(deps: ApiDeps) {
         send(res, 422, {
           error: `this report would read ${error.changes} changes, more than the ${error.limit} a report may read (API_MAX_REPORT_CHANGES): ask for a shorter period or a single repository`,
         });
+      } else if (error instanceof AmbiguousOwnerError) {
+        send(res, 409, { error: error.message });
       } else if (error instanceof ScopeNotFoundError) {
         send(res, 404, { error: "no such repository or organisation" });
       } else {

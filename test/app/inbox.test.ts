@@ -224,10 +224,12 @@ describe("app: webhook intake and the inbox worker", () => {
 
     const removed = webhookFixture("installation_repositories.removed");
     removed.installation.id = id;
+    removed.installation.account = created.installation.account;
     removed.repositories_removed = [{ id: 99, full_name: "Codertocat/api", private: true }];
     await probot.receive({ id: "i-2", name: "installation_repositories", payload: removed });
     const deleted = webhookFixture("installation.deleted");
     deleted.installation.id = id;
+    deleted.installation.account = created.installation.account;
     clock.advance(1000);
     await probot.receive({ id: "i-3", name: "installation", payload: deleted });
     await worker.drain();
@@ -264,8 +266,14 @@ describe("app: webhook intake and the inbox worker", () => {
     expect((await store.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
     expect(await store.listRepositories(42)).toEqual([]);
     // Transferred again, into an installation of all repositories (which may get no installation
-    // event for it): its first delivery, received after, moves the repository.
+    // event for it): its first delivery, received after, moves the repository, once GitHub
+    // confirms that the repository (by name and id) is that installation's.
     clock.advance(60_000);
+    nock(API)
+      .get("/repos/Codertocat/Hello-World/installation")
+      .reply(200, { id: 44, account: { id: 21031067, login: "Codertocat", type: "User" } })
+      .get(`/repositories/${repository.id}`)
+      .reply(200, { id: repository.id, full_name: repository.full_name });
     await probot.receive({ id: "d-4", name: "pull_request", payload: installationEvent("pull_request.opened", 44) });
     await worker.drain();
     expect((await store.listRepositories(44)).map((r) => r.id)).toEqual([repository.id]);

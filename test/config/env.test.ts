@@ -117,15 +117,25 @@ describe("config: API_TOKENS", () => {
     expect(parseApiTokens(undefined)).toEqual([]);
   });
 
+  it("takes account ids as id:NUMBER, and tokens with colons", async () => {
+    const { parseApiTokens } = await import("../../src/config/env.js");
+    expect(parseApiTokens("abcdefghijklmnopqrstuvwxyz:acme,id:12345;abc:defghijklmnopqrstuvwxyz:id:7")).toEqual([
+      { token: "abcdefghijklmnopqrstuvwxyz", owners: ["acme"], accountIds: [12345] },
+      { token: "abc:defghijklmnopqrstuvwxyz", owners: [], accountIds: [7] },
+    ]);
+  });
+
   it.each([
     "short:acme",
     "abcdefghijklmnopqrstuvwxyz",
     "abcdefghijklmnopqrstuvwxyz:",
     "abcdefghijklmnopqrstuvwxyz:bad owner",
+    "abcdefghijklmnopqrstuvwxyz:id:",
+    "abcdefghijklmnopqrstuvwxyz:acme,id:x1",
   ])("rejects %j without echoing it", async (value) => {
     const { parseApiTokens } = await import("../../src/config/env.js");
     expect(() => parseApiTokens(value)).toThrow(
-      'API_TOKENS: entry 1 is not "TOKEN:owner1,owner2" with a token of at least 20 characters and GitHub owner logins',
+      'API_TOKENS: entry 1 is not "TOKEN:owner1,owner2" with a token of at least 20 characters and GitHub owner logins (or id:ACCOUNT_ID)',
     );
   });
 });
