@@ -332,6 +332,37 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
     }
   });
 
+  it("loses nothing it answered 200 when killed (kill -9) in the middle of a burst, deliveries being stored in groups", async () => {
+    const url = await newDatabaseUrl();
+    const app = await start(url, { INBOX_WORKER: "off" });
+    const payload = installationEvent("pull_request.opened", 77);
+    const answered: string[] = [];
+    let next = 0;
+    let killed = false;
+    // 20 connections sending one delivery after another; the process is killed after 150 answers.
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < 600) {
+          const id = `burst-${next++}`;
+          const res = await sendWebhook(app.url, { id, event: "pull_request", payload, secret: SECRET }).catch(
+            () => null,
+          );
+          if (res?.status === 200) answered.push(id);
+          if (answered.length >= 150 && !killed) {
+            killed = true;
+            app.child.kill("SIGKILL");
+          }
+        }
+      }),
+    );
+    await app.exited;
+    expect(answered.length).toBeGreaterThanOrEqual(150);
+    expect(answered.length).toBeLessThan(600);
+    const store = await ledger(url);
+    const stored = new Set((await store.listDeliveries({ limit: 1000 })).map((d) => d.id));
+    expect(answered.filter((id) => !stored.has(id))).toEqual([]);
+  });
+
   it("stops within its grace period during a GitHub outage, hands back what it held, and says draining meanwhile", async () => {
     // GitHub hangs: the installation's repository listing never answers in time.
     github.route("GET", "/installation/repositories", () => ({ delayMs: 120_000, body: { repositories: [] } }));
