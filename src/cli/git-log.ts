@@ -1,11 +1,11 @@
 // Streams a repository's history, one commit at a time, in bounded memory: `git rev-list
 // --parents <revs>` (the commits `git log <revs>` shows, in its order, each with its parents) piped
-// into `git cat-file --batch`, which prints each commit object raw behind its size. git-objects.ts
+// into `git cat-file --batch`, which prints each commit object raw behind its size. src/git/objects.ts
 // frames and reads those objects exactly as git log would show them. Reading raw objects costs git
 // about a tenth less CPU than having `git log --format` print the same fields (cat-file a fifth
 // less, rev-list runs beside it on the commit-graph; bench/README.md).
 // Trailers are not asked of git: the attribution engine parses the message anyway
-// (src/attribution/trailers.ts; scan.ts reports them as git would, see git-trailers.ts).
+// (src/attribution/trailers.ts; scan.ts reports them as git would, see src/git/trailers.ts).
 
 import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
 import { statSync } from "node:fs";
@@ -13,11 +13,7 @@ import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
-import { CAT_FILE_FORMAT, decodeCommits, type GitCommit, ObjectFramer, type Records } from "./git-objects.js";
-
-export { isoDate } from "./git-dates.js";
-export type { GitCommit, GitPerson, Records } from "./git-objects.js";
-export { DEFAULT_MAX_FIELD_LENGTH, GitLogParser } from "./git-objects.js";
+import { CAT_FILE_FORMAT, decodeCommits, type GitCommit, ObjectFramer, type Records } from "../git/objects.js";
 
 /** Thrown when reading the history fails; `stderr` is what git said, `exitCode` its status. */
 export class GitLogError extends Error {

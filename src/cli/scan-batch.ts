@@ -3,8 +3,8 @@
 import { type AttributionOptions, attributeCommit } from "../attribution/attribute.js";
 import { splitMessage, type Trailer } from "../attribution/trailers.js";
 import type { CommitAttribution } from "../attribution/types.js";
-import { decodeCommits, type GitCommit, type Records } from "./git-objects.js";
-import { gitLogTrailers } from "./git-trailers.js";
+import { decodeCommits, type GitCommit, type Records } from "../git/objects.js";
+import { gitLogTrailers } from "../git/trailers.js";
 import { commitLine } from "./scan-json.js";
 import type { ScanSummary } from "./scan-report.js";
 

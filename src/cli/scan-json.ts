@@ -6,7 +6,7 @@
 
 import type { Trailer } from "../attribution/trailers.js";
 import type { AgentSession, CommitAttribution, Evidence, IgnoredEvidence } from "../attribution/types.js";
-import type { GitCommit, GitPerson } from "./git-objects.js";
+import type { GitCommit, GitPerson } from "../git/objects.js";
 
 /** What JSON.stringify escapes: `"`, `\`, control characters and (when lone) surrogates. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
@@ -66,7 +66,7 @@ const NOTHING_FOUND = ',"ai":false,"agents":[],"models":[],"sessions":[],"eviden
 export function commitLine(commit: GitCommit, trailers: readonly Trailer[], attribution: CommitAttribution): string {
   const { author, committer } = commit;
   const authorJson = person(author);
-  // git-objects.ts gives the author's object for a committer who is the author, at the same time.
+  // src/git/objects.ts gives the author's object for a committer who is the author, at the same time.
   const committerJson = committer === author ? authorJson : person(committer);
   const head =
     `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${authorJson}` +

@@ -2,7 +2,7 @@
 // number of commits (a map per agent, model and month).
 
 import type { CommitAttribution } from "../attribution/types.js";
-import type { GitCommit } from "./git-objects.js";
+import type { GitCommit } from "../git/objects.js";
 import { formatTable } from "./io.js";
 
 export interface ScanSummaryJson {

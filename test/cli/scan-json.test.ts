@@ -2,11 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attributeCommit } from "../../src/attribution/attribute.js";
 import { splitMessage, type Trailer } from "../../src/attribution/trailers.js";
-import type { GitCommit } from "../../src/cli/git-log.js";
-import { gitLogTrailers } from "../../src/cli/git-trailers.js";
 import { commitRecord } from "../../src/cli/scan-batch.js";
 import { commitLine } from "../../src/cli/scan-json.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../../src/config/attribution-defaults.js";
+import type { GitCommit } from "../../src/git/objects.js";
+import { gitLogTrailers } from "../../src/git/trailers.js";
+import { propertyParams } from "../helpers/property.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const PARENT = "89abcdef0123456789abcdef0123456789abcdef";
@@ -69,7 +70,7 @@ describe("scan --format jsonl lines", () => {
           commit(`${subject}\n\nAssisted-by: ${value}\nCo-authored-by: ${name} <${email}>\n`, name, email),
         );
       }),
-      { numRuns: 300 },
+      propertyParams({ numRuns: 300 }),
     );
   });
 
@@ -83,7 +84,7 @@ describe("scan --format jsonl lines", () => {
         const keys = [...(line.trailers as Trailer[]), ...gitLogTrailers(message)].map((t) => t.key);
         for (const k of keys) expect(k).toMatch(/^[A-Za-z0-9-]+$/);
       }),
-      { numRuns: 500 },
+      propertyParams({ numRuns: 500 }),
     );
   });
 });

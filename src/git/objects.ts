@@ -1,6 +1,6 @@
 // Commits as `git cat-file --batch` prints them, read as git log reads them.
 //
-// The scan feeds `git rev-list --parents <revs>` into `git cat-file --batch` (git-log.ts): the same
+// The scan feeds `git rev-list --parents <revs>` into `git cat-file --batch` (src/cli/git-log.ts): the same
 // commits in the same order as `git log <revs>`, each printed as
 //
 //   <sha> commit <size> <parents…>\n<the commit object, size bytes>\n
@@ -12,7 +12,7 @@
 // each object frames it without looking for separators.
 
 import { isSpace } from "../attribution/trailers.js";
-import { isoDate, rawDateMs, rawIdentDate } from "./git-dates.js";
+import { isoDate, rawDateMs, rawIdentDate } from "./dates.js";
 
 export interface GitPerson {
   name: string;
