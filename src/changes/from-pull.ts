@@ -76,6 +76,14 @@ export function attributePull(
 
 export const isMerged = (pull: PullRequestLike) => Boolean(pull.merged || pull.merged_at);
 
+/**
+ * A bot's own change (dependabot, renovate…), which the metric leaves out: made by a bot account
+ * and not by an agent (an agent's work is AI-assisted, whichever account pushed it).
+ */
+export function isBotChange(author: { bot: boolean; agent: boolean }): boolean {
+  return author.bot && !author.agent;
+}
+
 /** The ledger row of a pull request, as it stands in `pull`. */
 export function changeFromPull(
   ids: { installationId: number; repositoryId: number },
@@ -93,7 +101,7 @@ export function changeFromPull(
     title: pull.title,
     authorLogin: pull.user?.login ?? "ghost",
     authorType: pull.user?.type ?? "User",
-    botChange: attribution.authorIsBot && !attribution.authorIsAgent,
+    botChange: isBotChange({ bot: attribution.authorIsBot, agent: attribution.authorIsAgent }),
     headRef: pull.head.ref,
     headSha: pull.head.sha,
     baseRef: pull.base.ref,

@@ -11,9 +11,9 @@ import { detectReverts } from "../deployments/reverts.js";
 import { isDeployableBranch } from "../deployments/sources.js";
 import type { RangeCommit } from "../github/compare.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
-import { creditEngineer, normaliseLogin } from "../metrics/credit.js";
+import { creditEngineer, creditPushedCommit } from "../metrics/credit.js";
 import type { MergeMethod, Store } from "../store/types.js";
-import { attributePull, changeFromPull, commitsFromLedger, type PullRequestLike } from "./from-pull.js";
+import { attributePull, changeFromPull, commitsFromLedger, isBotChange, type PullRequestLike } from "./from-pull.js";
 
 export interface RepositoryScope {
   installationId: number;
@@ -153,7 +153,7 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
       title: subject || commit.sha.slice(0, 7),
       authorLogin: login ?? commit.author.email,
       authorType: login && isBot(login) ? "Bot" : "User",
-      botChange: Boolean(login && isBot(login)) && !attribution.ai,
+      botChange: isBotChange({ bot: Boolean(login && isBot(login)), agent: attribution.ai }),
       headRef: branch,
       headSha: commit.sha,
       baseRef: branch,
@@ -172,7 +172,7 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
       commitsTotal: 1,
       commitsAi: attribution.ai ? 1 : 0,
       firstCommitAt: commit.authoredAt,
-      engineer: login && !isBot(login) ? normaliseLogin(login) : null,
+      engineer: creditPushedCommit(login),
       attributedSha: commit.sha,
     },
     [

@@ -1,5 +1,6 @@
 // Which engineer a change is credited to (shared PRODUCT.md, "Engineer credited"): the PR author
-// when human; for a PR opened by an agent bot, the human who asked for it, or else the merger.
+// when human; for a PR opened by an agent bot, the human who asked for it, or else the merger; for
+// a commit pushed straight to a branch, its author when human.
 // Bots never count as engineers: when no candidate is human the change is credited to nobody.
 //
 // Logins are returned lower-cased: GitHub logins are case-insensitive, so "Mona" and "mona" are
@@ -67,6 +68,15 @@ export function creditEngineer(
   };
   for (const login of candidates()) if (login !== null) return login;
   return null;
+}
+
+/**
+ * The engineer credited with a commit pushed straight to a branch (no pull request), lower-cased:
+ * its author's GitHub login when human; nobody for a bot (an agent's included: a push says nothing
+ * of who asked for it) or an author GitHub does not know.
+ */
+export function creditPushedCommit(authorLogin: string | null, isBotLogin: IsBot = isBot): string | null {
+  return authorLogin && !isBotLogin(authorLogin) ? normaliseLogin(authorLogin) : null;
 }
 
 export function normaliseLogin(login: string): string {

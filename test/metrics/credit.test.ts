@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type CreditPull, coAuthorLogins, creditEngineer, requestedBy } from "../../src/metrics/credit.js";
+import {
+  type CreditPull,
+  coAuthorLogins,
+  creditEngineer,
+  creditPushedCommit,
+  requestedBy,
+} from "../../src/metrics/credit.js";
 import { devinPull } from "./scenario.js";
 
 const pull = (overrides: Partial<CreditPull>): CreditPull => ({
@@ -109,6 +115,24 @@ describe("creditEngineer", () => {
         (login) => isAcme(login),
       ),
     ).toBe("mona");
+  });
+});
+
+describe("creditPushedCommit", () => {
+  it.each<[string, string | null, string | null]>([
+    ["a human author, lower-cased", "MonaLisa", "monalisa"],
+    ["an app's bot", "dependabot[bot]", null],
+    ["a known automation account without the suffix", "web-flow", null],
+    // Unlike its pull request, an agent's push names nobody who asked for it.
+    ["an agent's bot", "copilot-swe-agent[bot]", null],
+    ["an author GitHub does not know (no login)", null, null],
+  ])("credits a commit pushed straight to the branch by %s: %s", (_, login, expected) => {
+    expect(creditPushedCommit(login)).toBe(expected);
+  });
+
+  it("asks the bot predicate it is given (e.g. one that knows configured agents)", () => {
+    expect(creditPushedCommit("ci-robot", (login) => login === "ci-robot")).toBeNull();
+    expect(creditPushedCommit("mona", (login) => login === "ci-robot")).toBe("mona");
   });
 });
 
