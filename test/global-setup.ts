@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { findPostgresBin, startPostgresCluster } from "./helpers/postgres-cluster.js";
+import { resolvePropertyRun } from "./helpers/property.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,6 +10,12 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
+  const propertyRun = resolvePropertyRun(process.env);
+  project.provide("propertyRun", propertyRun);
+  console.log(
+    `fast-check: seed ${propertyRun.seed}, runs ×${propertyRun.runsFactor} ` +
+      "(PROPERTY_SEED=<n>|random and PROPERTY_RUNS=<k> to explore; a failure prints its seed)",
+  );
   if (!findPostgresBin()) {
     const message =
       "\n!!! PostgreSQL binaries not found: the Postgres half of the store suites is SKIPPED.\n" +

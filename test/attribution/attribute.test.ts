@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { attributeChange, attributeCommit } from "../../src/attribution/attribute.js";
 import type { ChangeInput, CommitInput, Identity } from "../../src/attribution/types.js";
 import { parseRepoConfig, type RepoConfig } from "../../src/config/repo-config.js";
+import { propertyParams } from "../helpers/property.js";
 
 const jane: Identity = { name: "Jane Doe", email: "jane@example.com", login: "jane-doe" };
 let shaCounter = 0;
@@ -380,7 +381,7 @@ describe("configuration", () => {
         );
         expect(found).toBe(`x ${text} y`.toLowerCase().includes(configured.toLowerCase()));
       }),
-      { numRuns: 400 },
+      propertyParams({ numRuns: 400 }),
     );
   });
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileGlob, globMatch, hasWildcard } from "../../src/attribution/glob.js";
+import { propertyParams } from "../helpers/property.js";
 
 describe("globMatch", () => {
   it.each([
@@ -68,7 +69,7 @@ describe("globMatch", () => {
           expect(globMatch(pattern, text)).toBe(reference(pattern, text));
         },
       ),
-      { numRuns: 2000 },
+      propertyParams({ numRuns: 2000 }),
     );
   });
 

@@ -8,6 +8,7 @@ import {
   sessionLinkPatterns,
   sessionsFromBranch,
 } from "../../src/attribution/sessions.js";
+import { propertyParams } from "../helpers/property.js";
 
 const CLAUDE_ID = "session_01Vh7QmZ2c8sKxT4pLw9NbRd";
 const COPILOT_UUID = "6f1c2a9e-4b7d-4e2a-9c3f-0d8e7b6a5c41";
@@ -264,7 +265,7 @@ describe("findSessionLinks: ruling out texts without a host", () => {
           expect(found).toEqual(everyPattern(text));
         },
       ),
-      { numRuns: 500 },
+      propertyParams({ numRuns: 500 }),
     );
   });
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseTrailers } from "../../src/attribution/trailers.js";
+import { propertyParams } from "../helpers/property.js";
 
 const home = mkdtempSync(join(tmpdir(), "shipledger-trailers-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -316,7 +317,7 @@ describe.skipIf(!haveGit)(`parity with ${gitVersion.stdout?.toString().trim() ||
 
   it("matches git on a seeded random corpus", () => {
     const corpus = fc
-      .sample(messageArb, { seed: 20260101, numRuns: 600 })
+      .sample(messageArb, propertyParams({ numRuns: 600 }))
       .filter((m) => !hangsGit(m.toString("latin1")));
     expect(corpus.length).toBeGreaterThan(550);
 

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseTrailers, splitMessage, type Trailer } from "../../src/attribution/trailers.js";
+import { propertyParams } from "../helpers/property.js";
 
 type Pair = [key: string, value: string];
 
@@ -479,7 +480,7 @@ describe("properties", () => {
           expect(value).toBe(value.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ""));
         }
       }),
-      { numRuns: 2000 },
+      propertyParams({ numRuns: 2000 }),
     );
   });
 
@@ -490,7 +491,7 @@ describe("properties", () => {
         expect(split.trailers).toEqual(parseTrailers(message));
         expect(split.subject).not.toContain("\n");
       }),
-      { numRuns: 1000 },
+      propertyParams({ numRuns: 1000 }),
     );
   });
 
@@ -500,7 +501,7 @@ describe("properties", () => {
         const crlf = parseTrailers(message.replaceAll("\n", "\r\n"));
         expect(withoutCr(crlf)).toEqual(parseTrailers(message));
       }),
-      { numRuns: 1000 },
+      propertyParams({ numRuns: 1000 }),
     );
   });
 
@@ -515,7 +516,7 @@ describe("properties", () => {
           expect(parseTrailers(`${title}\n\n${paragraph.join("\n")}\n\n${rest}`)).toEqual(before);
         },
       ),
-      { numRuns: 1000 },
+      propertyParams({ numRuns: 1000 }),
     );
   });
 
@@ -534,7 +535,7 @@ describe("properties", () => {
           expect(parseTrailers(message)).toEqual(trailers);
         },
       ),
-      { numRuns: 1000 },
+      propertyParams({ numRuns: 1000 }),
     );
   });
 
@@ -544,7 +545,7 @@ describe("properties", () => {
       fc.property(fc.array(line, { maxLength: 10 }), (lines) => {
         expect(parseTrailers(lines.join("\n"))).toEqual([]);
       }),
-      { numRuns: 1000 },
+      propertyParams({ numRuns: 1000 }),
     );
   });
 
@@ -556,7 +557,7 @@ describe("properties", () => {
         expect(parseTrailers(`${message}\n---\n${rest}`)).toEqual(alone);
         expect(parseTrailers(`${message}\n--- ${rest}`)).toEqual(alone);
       }),
-      { numRuns: 1000 },
+      propertyParams({ numRuns: 1000 }),
     );
   });
 
@@ -567,7 +568,7 @@ describe("properties", () => {
       fc.property(ruleMessage, fc.array(fc.constantFrom("", "# c", "#"), { maxLength: 5 }), (message, tail) => {
         expect(parseTrailers(`${message}\n\n${tail.join("\n")}`)).toEqual(parseTrailers(`${message}\n`));
       }),
-      { numRuns: 1000 },
+      propertyParams({ numRuns: 1000 }),
     );
   });
 });

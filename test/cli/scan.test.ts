@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { captureCli } from "../helpers/cli.js";
 import { type FakeCommit, gitEnv, makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
+import { propertyParams } from "../helpers/property.js";
 
 // ---- small real repositories, immune to the machine's git configuration ------------------------------
 
@@ -601,7 +602,7 @@ const generatedMessages = fc
       fc.array(lineArb, { minLength: 1, maxLength: 10 }),
       fc.constantFrom("\n", "\n", "\r\n"),
     ),
-    { seed: 20260102, numRuns: 150 },
+    propertyParams({ numRuns: 150 }),
   )
   .map(([lead, lines, eol]) => `${lead}Subject${eol}${eol}${lines.map(([a, b]) => a + b).join(eol)}${eol}`);
 

@@ -25,6 +25,7 @@ import type {
   Shipment,
 } from "../../src/deployments/types.js";
 import { webhookFixture } from "../helpers/fixtures.js";
+import { propertyParams } from "../helpers/property.js";
 
 const REPO = 186853002;
 const T0 = Date.parse("2026-03-02T09:00:00Z");
@@ -492,6 +493,7 @@ describe("properties", () => {
           }
         },
       ),
+      propertyParams(),
     );
   });
 
@@ -526,6 +528,7 @@ describe("properties", () => {
           expect(linkDeployments(permuted, history.compare)).toEqual(linkDeployments(deployments, history.compare));
         },
       ),
+      propertyParams(),
     );
   });
 
@@ -549,6 +552,7 @@ describe("properties", () => {
           expect(inProduction).toEqual(expected);
         });
       }),
+      propertyParams(),
     );
   });
 
@@ -565,6 +569,7 @@ describe("properties", () => {
         const last = positions[positions.length - 1] ?? 1;
         expect(shipped).toEqual(Array.from({ length: last - first }, (_, k) => sha(first + k + 1)));
       }),
+      propertyParams(),
     );
   });
 
@@ -605,6 +610,7 @@ describe("properties", () => {
           });
         },
       ),
+      propertyParams(),
     );
   });
 });

@@ -9,6 +9,7 @@ import type { Store } from "../../src/store/types.js";
 import type { Payload } from "../helpers/fixtures.js";
 import { API } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
+import { propertyParams } from "../helpers/property.js";
 import { Scenario, T } from "../helpers/scenario.js";
 
 const INSTALLATION = 99;
@@ -558,7 +559,7 @@ describe("deployment linking", () => {
           expect(await ledgerOf(sc, order)).toEqual(expected);
         },
       ),
-      { numRuns: 25, seed: 20261124 },
+      propertyParams({ numRuns: 25 }),
     );
   });
 

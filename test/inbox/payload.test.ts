@@ -3,8 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkPayloadShape, jsonDepth, MAX_PAYLOAD_DEPTH } from "../../src/inbox/payload.js";
 import { webhookFixture } from "../helpers/fixtures.js";
-
-const SEED = Number(process.env.PROPERTY_SEED ?? 20261207);
+import { propertyParams, propertySeed } from "../helpers/property.js";
 
 describe("checkPayloadShape", () => {
   it.each([
@@ -84,7 +83,7 @@ describe("jsonDepth", () => {
     expect(jsonDepth("[".repeat(10_000), 64)).toBe(65);
   });
 
-  it(`agrees with the parsed value's depth (fast-check, seed ${SEED})`, () => {
+  it(`agrees with the parsed value's depth (fast-check, seed ${propertySeed()})`, () => {
     const json = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: "small" },
@@ -101,7 +100,7 @@ describe("jsonDepth", () => {
         const text = JSON.stringify(value, null, pretty ? 2 : undefined);
         expect(jsonDepth(text, 1_000)).toBe(depthOf(value));
       }),
-      { seed: SEED, numRuns: 2_000 },
+      propertyParams({ numRuns: 2_000 }),
     );
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { computeReport, mondayOf, pathMatcher, withheldReason } from "../../src/metrics/compute.js";
 import { creditEngineer } from "../../src/metrics/credit.js";
 import type { MetricChange, MetricInput, MetricOptions, Report } from "../../src/metrics/types.js";
+import { propertyParams } from "../helpers/property.js";
 import * as scenario from "./scenario.js";
 
 const { at, DAY_MS, HOUR_MS, SINCE, UNTIL } = scenario;
@@ -515,6 +516,7 @@ describe("properties", () => {
           expect(after).toBeLessThanOrEqual(before);
         },
       ),
+      propertyParams(),
     );
   });
 
@@ -532,6 +534,7 @@ describe("properties", () => {
         expect(pieces.activeEngineers).toBe(whole.activeEngineers);
         expect(pieces.series.map((w) => w.aiDeployments)).toEqual(whole.series.map((w) => w.aiDeployments));
       }),
+      propertyParams(),
     );
   });
 
@@ -545,6 +548,7 @@ describe("properties", () => {
           expect(run(shuffled)).toEqual(run(changes));
         },
       ),
+      propertyParams(),
     );
   });
 
@@ -567,6 +571,7 @@ describe("properties", () => {
         if (result.adoption !== null) expect(result.adoption).toBeLessThanOrEqual(1);
         expect(JSON.stringify(result)).not.toMatch(/"(ana|ben|cleo|dev|eve|fay|gus)"/i);
       }),
+      propertyParams(),
     );
   });
 });
