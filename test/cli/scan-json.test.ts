@@ -2,11 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attributeCommit } from "../../src/attribution/attribute.js";
 import { splitMessage, type Trailer } from "../../src/attribution/trailers.js";
-import type { GitCommit } from "../../src/cli/git-log.js";
-import { gitLogTrailers } from "../../src/cli/git-trailers.js";
 import { commitRecord } from "../../src/cli/scan-batch.js";
 import { commitLine } from "../../src/cli/scan-json.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../../src/config/attribution-defaults.js";
+import type { GitCommit } from "../../src/git/objects.js";
+import { gitLogTrailers } from "../../src/git/trailers.js";
 import { propertyParams } from "../helpers/property.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
