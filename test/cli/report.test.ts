@@ -47,7 +47,26 @@ eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
       aiChangesShipped: 3,
     });
     expect(report.normalisedDeployments).toBeCloseTo(3 / (6 * 4), 10);
-    expect(report.series.length).toBeGreaterThanOrEqual(4);
+    // 27 October (a Tuesday) to 24 November: six days, three weeks, one day; all shipped on 5 November.
+    const quiet = { activeEngineers: 0, aiDeployments: 0, aiChangesShipped: 0, changesShipped: 0 };
+    const none = { normalisedDeployments: null, adoption: null };
+    expect(report.series).toEqual([
+      { week: "2026-10-26", days: 6, partial: true, ...quiet, ...none },
+      {
+        week: "2026-11-02",
+        days: 7,
+        partial: false,
+        activeEngineers: 6,
+        aiDeployments: 3,
+        aiChangesShipped: 3,
+        changesShipped: 6,
+        normalisedDeployments: 0.5,
+        adoption: 0.5,
+      },
+      { week: "2026-11-09", days: 7, partial: false, ...quiet, ...none },
+      { week: "2026-11-16", days: 7, partial: false, ...quiet, ...none },
+      { week: "2026-11-23", days: 1, partial: true, ...quiet, ...none },
+    ]);
 
     const csv = cli({ DATABASE_URL: url });
     expect(await reportCommand(["--repo", "acme/shop", "--format", "csv"], csv.io)).toBe(0);

@@ -19,7 +19,7 @@ function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery
   };
 }
 
-eachDialect("store: installations and repositories", ({ newStore }) => {
+eachDialect("store: installations and repositories", ({ dialect, newStore }) => {
   it("upserts installations and keeps repositories per installation", async () => {
     const store = await newStore();
     await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
@@ -46,9 +46,17 @@ eachDialect("store: installations and repositories", ({ newStore }) => {
 
   it("refuses a repository of an unknown installation (foreign keys are enforced)", async () => {
     const store = await newStore();
-    await expect(
-      store.upsertRepositories(404, [{ id: 1, fullName: "ghost/repo", private: false }], T0),
-    ).rejects.toThrow();
+    const error = await store.upsertRepositories(404, [{ id: 1, fullName: "ghost/repo", private: false }], T0).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // The database's own foreign-key error (drizzle wraps Postgres errors: the driver's is the cause).
+    const cause = (error as { cause?: unknown } | null)?.cause ?? error;
+    expect(cause).toMatchObject(
+      dialect === "sqlite"
+        ? { code: "SQLITE_CONSTRAINT_FOREIGNKEY", message: "FOREIGN KEY constraint failed" }
+        : { code: "23503", constraint: expect.stringContaining("installation") },
+    );
     expect(await store.listRepositories(404)).toEqual([]);
   });
 

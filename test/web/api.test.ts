@@ -65,7 +65,26 @@ describe("reports API", () => {
     });
     // 3 engineers each have 1 AI-assisted deployment; 5 engineers × 4 weeks.
     expect(report.normalisedDeployments).toBeCloseTo(3 / (5 * 4), 10);
-    expect(Array.isArray(report.series)).toBe(true);
+    // Four weeks to Tuesday noon: a partial first and last week; all five shipped in the week of 9 November.
+    const quiet = { activeEngineers: 0, aiDeployments: 0, aiChangesShipped: 0, changesShipped: 0 };
+    const none = { normalisedDeployments: null, adoption: null };
+    expect(report.series).toEqual([
+      { week: "2026-10-26", days: 5.5, partial: true, ...quiet, ...none },
+      { week: "2026-11-02", days: 7, partial: false, ...quiet, ...none },
+      {
+        week: "2026-11-09",
+        days: 7,
+        partial: false,
+        activeEngineers: 5,
+        aiDeployments: 3,
+        aiChangesShipped: 3,
+        changesShipped: 5,
+        normalisedDeployments: 0.6,
+        adoption: 0.6,
+      },
+      { week: "2026-11-16", days: 7, partial: false, ...quiet, ...none },
+      { week: "2026-11-23", days: 1.5, partial: true, ...quiet, ...none },
+    ]);
     expect(JSON.stringify(report)).not.toMatch(/"(ana|ben|cy|dee|eve)"/);
     const org = await get("/api/v1/report?org=acme&since=2026-10-01&until=2026-11-24", TOKEN_A);
     expect(org.status).toBe(200);
