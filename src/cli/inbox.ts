@@ -1,7 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { openStore } from "../store/open.js";
 import type { Delivery, DeliveryStatus } from "../store/types.js";
-import { CliError, type CliIO, formatTable } from "./io.js";
+import { formatTable } from "../util/text-table.js";
+import { CliError, type CliIO } from "./io.js";
 
 export const inboxUsage = `Usage:
   shipledger inbox [list] [--status pending,processing,failed,done] [--installation ID] [--limit N] [--json]

@@ -11,7 +11,7 @@ import {
   type ScopeSpec,
 } from "../metrics/report.js";
 import { openStore } from "../store/open.js";
-import { DateParamError, parseDateParam } from "../web/dates.js";
+import { DateParamError, parseDateParam } from "../util/date-param.js";
 import { CliError, type CliIO } from "./io.js";
 
 export const reportUsage = `Usage:

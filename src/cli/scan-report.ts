@@ -3,7 +3,7 @@
 
 import type { CommitAttribution } from "../attribution/types.js";
 import type { GitCommit } from "../git/objects.js";
-import { formatTable } from "./io.js";
+import { formatTable } from "../util/text-table.js";
 
 export interface ScanSummaryJson {
   repository: string;

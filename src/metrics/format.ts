@@ -1,6 +1,6 @@
 // Reports as text: a terminal table, CSV, Prometheus exposition and the PR check's one line.
 
-import { formatTable } from "../cli/io.js";
+import { formatTable } from "../util/text-table.js";
 import type { Report } from "./types.js";
 
 const num = (value: number | null, digits = 2) => (value === null ? "—" : value.toFixed(digits));

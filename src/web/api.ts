@@ -31,7 +31,7 @@ import {
 import { TextCache } from "../ops/text-cache.js";
 import { GateFullError, WorkGate } from "../ops/work-gate.js";
 import type { InstallationRecord, Store } from "../store/types.js";
-import { parseDateParam } from "./dates.js";
+import { parseDateParam } from "../util/date-param.js";
 
 export interface ApiDeps {
   store: Store;
