@@ -3,6 +3,7 @@
 import { agentById } from "../attribution/agents.js";
 import { READ_LIMITS } from "../attribution/limits.js";
 import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence, Reading } from "../attribution/types.js";
+import type { EffectiveSettings } from "../config/effective-settings.js";
 import type { ConfigError, RepoConfig } from "../config/repo-config.js";
 import { formatGitHubFailure, type GitHubFailure, isInternalFailure } from "../github/errors.js";
 import { code, escapeMarkdown, link, plural } from "./markdown.js";
@@ -33,6 +34,8 @@ export interface AttributionCheckInput {
   config: RepoConfig;
   configSource: string | null;
   configErrors: readonly ConfigError[];
+  /** Where the settings came from (src/config/effective-settings.ts); no line when left out. */
+  settings?: EffectiveSettings | undefined;
   /** Extra facts worth a line (e.g. an incomplete commit list). */
   notes: readonly string[];
   /** One line of repository context (our own text, not escaped): its figures lately. */
@@ -107,6 +110,51 @@ export function attributionTitle(input: Pick<AttributionCheckInput, "attribution
   return title.length > TITLE_LIMIT ? `${title.slice(0, TITLE_LIMIT - 1)}…` : title;
 }
 
+/** "acme/.github:.github/shipledger.yml" → "acme/.github". */
+const repositoryOf = (source: string) => source.split(":")[0] ?? source;
+const fieldList = (fields: readonly string[]) => fields.map((f) => code(f)).join(", ");
+
+/**
+ * One line saying where the repository's settings came from, and which of its organisation
+ * file's fields were not applied (src/config/effective-settings.ts has the rule).
+ */
+export function settingsLine(settings: EffectiveSettings, repository: string): string {
+  const fromOrganisation = Object.entries(settings.fields)
+    .filter(([, origin]) => origin === "organisation file")
+    .map(([field]) => field);
+  const organisation = settings.organisationFile
+    ? `${code(repositoryOf(settings.organisationFile))} (organisation file)`
+    : `${code(`${repository.split("/")[0] ?? ""}/.github`)}`;
+  let line: string;
+  if (settings.repositoryFile !== null) {
+    line = `Settings: from ${code(repositoryOf(settings.repositoryFile))} (repository file)`;
+    if (settings.inherits) {
+      line +=
+        settings.organisationFile === null
+          ? `; it says ${code("inherit: organization")}, but ${organisation} has no ${code(".github/shipledger.yml")}`
+          : fromOrganisation.length > 0
+            ? `, and from ${organisation} for ${fieldList(fromOrganisation)} (${code("inherit: organization")})`
+            : `; ${organisation} adds nothing to it`;
+    }
+  } else if (settings.organisationFile !== null) {
+    line =
+      fromOrganisation.length > 0
+        ? `Settings: from ${organisation} for ${fieldList(fromOrganisation)}, the defaults otherwise`
+        : `Settings: the defaults; ${organisation} sets nothing a repository takes without opting in`;
+  } else {
+    line = `Settings: the defaults (no ${code(".github/shipledger.yml")} here or in ${organisation})`;
+  }
+  const budget = settings.ignored.filter((i) => i.reason.includes("pattern budget")).map((i) => i.field);
+  const others = settings.ignored.filter((i) => !i.reason.includes("pattern budget")).map((i) => i.field);
+  if (others.length > 0) {
+    line += `; ignored there: ${fieldList(others)} — only a repository's own file may set these (or take them with ${code("inherit: organization")})`;
+  }
+  if (budget.length > 0) {
+    line += `; not taken from it: ${fieldList(budget)} (with this repository's file, over the attribution pattern budget)`;
+  }
+  return `${line}.`;
+}
+
 /**
  * The check run for an attributed change. The summary is what a lead reads: the verdict, agents
  * and models with commit counts, sessions as links, the evidence per commit, and, when nothing
@@ -139,16 +187,23 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
   for (const note of readingNotes(a.reading)) head.push(`> ${note}`);
   if (input.context) head.push("", `📈 ${input.context}`);
 
+  if (input.settings) head.push("", settingsLine(input.settings, input.repository));
+
   // Configuration problems are shown first: the author of the file needs to see them.
-  if (input.configErrors.length > 0) {
+  const byFile = new Map<string, ConfigError[]>();
+  for (const e of input.configErrors) {
+    const file = e.file ?? input.configSource ?? ".github/shipledger.yml";
+    byFile.set(file, [...(byFile.get(file) ?? []), e]);
+  }
+  for (const [file, errors] of byFile) {
     head.push(
       "",
       `### ⚠️ Configuration`,
-      `${code(input.configSource ?? ".github/shipledger.yml")} has ${plural(input.configErrors.length, "problem")}; ` +
+      `${code(file)} has ${plural(errors.length, "problem")}; ` +
         "attribution ran with the defaults for the fields below:",
-      ...input.configErrors.slice(0, 20).map((e) => `- ${code(e.message, 300)}`),
+      ...errors.slice(0, 20).map((e) => `- ${code(e.message, 300)}`),
     );
-    if (input.configErrors.length > 20) head.push(`- …and ${input.configErrors.length - 20} more`);
+    if (errors.length > 20) head.push(`- …and ${errors.length - 20} more`);
   }
 
   // Agents and models.

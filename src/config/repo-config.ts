@@ -191,7 +191,12 @@ export const metricConfigSchema = z.strictObject({
   periodDays: z.number().int().min(1).max(366).default(28),
 });
 
+/** Values of `inherit` that take the organisation's file (both spellings). */
+export const INHERIT_ORGANISATION = ["organization", "organisation"] as const;
+
 export const repoConfigSchema = z.strictObject({
+  /** In a repository's own file: also take what it does not set from the owner's `.github` file (src/config/effective-settings.ts). */
+  inherit: z.enum(INHERIT_ORGANISATION).optional(),
   /** How AI assistance is recognised on commits and pull requests. */
   attribution: attributionConfigSchema.prefault({}),
   /** Which events are production deployments, which branches ship, and the revert window. */
@@ -231,6 +236,8 @@ export interface ConfigError {
   path: string;
   /** One line for humans: `<path>: <what was expected>, got <value>`. */
   message: string;
+  /** The file it is in, when not the one a check names first (an organisation file read beside a repository's). */
+  file?: string | undefined;
 }
 
 /**
@@ -269,6 +276,35 @@ export function parseRepoConfig(raw: unknown): { config: RepoConfig; errors: Con
     }
   }
   return { config: defaults, errors };
+}
+
+/** Every field of the schema as "section.field" (and "inherit"), in schema order. */
+export const CONFIG_FIELDS: readonly string[] = Object.entries(repoConfigSchema.shape).flatMap(([key, schema]) => {
+  const inner = unwrap(schema);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape).map((field) => `${key}.${field}`) : [key];
+});
+
+/**
+ * The fields a parsed file writes, as CONFIG_FIELDS names them, whether valid or not (null is
+ * not written): what an organisation's file says for other repositories, and what a repository's
+ * own file overrides of it (src/config/effective-settings.ts).
+ */
+export function writtenFields(raw: unknown): string[] {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return [];
+  const file = raw as Record<string, unknown>;
+  const given = (value: unknown) => value !== undefined && value !== null;
+  return CONFIG_FIELDS.filter((path) => {
+    const [key = "", field] = path.split(".");
+    const value = file[key];
+    if (field === undefined) return given(value);
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.hasOwn(value, field) &&
+      given((value as Record<string, unknown>)[field])
+    );
+  });
 }
 
 // ---- error messages -----------------------------------------------------------------------------

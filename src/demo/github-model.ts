@@ -105,6 +105,8 @@ export class GitHubModel {
   }> = [];
   /** Files on the default branch, by path (e.g. .github/shipledger.yml). */
   readonly files = new Map<string, string>();
+  /** Files on the default branch of the owner's `.github` repository (the organisation-wide config). */
+  readonly organisationFiles = new Map<string, string>();
   readonly calls: string[] = [];
   readonly checkRuns: ModelCheckRun[] = [];
   /** Compare answers 422 for these "base...head" pairs. */
@@ -364,7 +366,7 @@ export class GitHubModel {
       route("GET", new RegExp(`^(${base}|/repos/${this.owner}/\\.github)/contents/`), (uri) => {
         const [where, path = ""] = uri.split("?")[0]?.split("/contents/") ?? [];
         log(`GET config ${where}`);
-        const file = where === base ? this.files.get(decodeURIComponent(path)) : undefined;
+        const file = (where === base ? this.files : this.organisationFiles).get(decodeURIComponent(path));
         return file === undefined ? notFound : [200, contentsFile(decodeURIComponent(path), file)];
       }),
       route("GET", new RegExp(`^${base}/releases`), () => {

@@ -1,57 +1,94 @@
 import type { ProbotOctokit } from "probot";
 import { parse as parseYaml } from "yaml";
-import { type ConfigError, defaults, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { type ConfigFile, type EffectiveSettings, settingsFor } from "../config/effective-settings.js";
+import { type ConfigError, defaults, parseRepoConfig, type RepoConfig, writtenFields } from "../config/repo-config.js";
 
 export const CONFIG_PATH = ".github/shipledger.yml";
 /** A config file larger than this is not read: it is data a stranger with write access controls. */
 export const MAX_CONFIG_BYTES = 64 * 1024;
 
 export interface LoadedRepoConfig {
+  /** What the repository runs with: src/config/effective-settings.ts decides it from the files read. */
   config: RepoConfig;
+  /** Problems of the files read; `file` names the organisation's when the repository's own file was read too. */
   errors: ConfigError[];
-  /** Where the config came from: "owner/repo:.github/shipledger.yml", or null for the defaults. */
+  /** The repository's own file ("owner/repo:.github/shipledger.yml"), else its organisation's, or null. */
   source: string | null;
+  /** Where each setting came from, and what of the organisation's file was not applied. */
+  settings: EffectiveSettings;
+  /**
+   * The organisation-wide minimum group size, when its file was read (null: no file, or none set);
+   * undefined when it was not read. It is recorded for the installation (src/handlers/settings.ts).
+   */
+  organisationMinGroupSize: number | null | undefined;
 }
 
 /**
- * Reads `.github/shipledger.yml` from the repository's default branch, else from the owner's
- * `.github` repository (the organisation-wide default), as Probot's context.config() does; at
- * most two reads. `_extends` is not followed: it would let a config chain any number of reads.
- * The default branch, not the PR's head, so that a pull request cannot rewrite its own rules.
- * A file that cannot be parsed or validated yields errors naming the field, and defaults.
+ * Reads `.github/shipledger.yml` from the repository's default branch and, when it has none or
+ * its file says `inherit: organization`, from the owner's `.github` repository (the organisation
+ * file); at most two reads. What the repository then runs with is settingsFor's decision: the
+ * organisation's file alone sets little for other repositories. `_extends` is not followed: it
+ * would let a config chain any number of reads. The default branch, not the PR's head, so that a
+ * pull request cannot rewrite its own rules. A file that cannot be parsed or validated yields
+ * errors naming the field, and defaults.
  */
 export async function loadRepoConfig(
   octokit: ProbotOctokit,
   repo: { owner: string; repo: string },
 ): Promise<LoadedRepoConfig> {
-  const places = repo.repo === ".github" ? [repo] : [repo, { owner: repo.owner, repo: ".github" }];
-  for (const place of places) {
-    const text = await readFile(octokit, place);
-    if (text === null) continue;
-    const source = `${place.owner}/${place.repo}:${CONFIG_PATH}`;
-    if (typeof text !== "string") {
-      return {
-        config: defaults,
-        source,
-        errors: [
-          {
-            path: "(root)",
-            message: `(root): the file is ${describeSize(text.tooLarge)}, larger than the limit of ${MAX_CONFIG_BYTES / 1024} KiB; it was not read`,
-          },
-        ],
-      };
-    }
-    let raw: unknown;
-    try {
-      raw = parseYaml(text, { maxAliasCount: 50, prettyErrors: true, uniqueKeys: true });
-    } catch (error) {
-      const message = (error as Error).message.split("\n")[0] ?? "invalid YAML";
-      return { config: defaults, source, errors: [{ path: "(root)", message: `(root): invalid YAML: ${message}` }] };
-    }
-    const { config, errors } = parseRepoConfig(raw);
-    return { config, errors, source };
+  const own = await readConfig(octokit, repo);
+  if (repo.repo === ".github") {
+    // The organisation's file is this repository's own.
+    const settings = settingsFor({ own: own?.file ?? null, organisation: null });
+    return {
+      config: settings.config,
+      errors: own?.errors ?? [],
+      source: own?.file.source ?? null,
+      settings,
+      organisationMinGroupSize: own?.file.config.metric.minGroupSize ?? null,
+    };
   }
-  return { config: defaults, errors: [], source: null };
+  const readOrganisation = own === null || own.file.config.inherit !== undefined;
+  const organisation = readOrganisation ? await readConfig(octokit, { owner: repo.owner, repo: ".github" }) : null;
+  const settings = settingsFor({ own: own?.file ?? null, organisation: organisation?.file ?? null });
+  const fromOrganisation = (organisation?.errors ?? []).map((e) =>
+    own === null ? e : { ...e, file: organisation?.file.source },
+  );
+  return {
+    config: settings.config,
+    errors: [...(own?.errors ?? []), ...fromOrganisation],
+    source: own?.file.source ?? organisation?.file.source ?? null,
+    settings,
+    organisationMinGroupSize: readOrganisation ? (organisation?.file.config.metric.minGroupSize ?? null) : undefined,
+  };
+}
+
+/** One place's file, validated, or null when there is none. */
+async function readConfig(
+  octokit: ProbotOctokit,
+  place: { owner: string; repo: string },
+): Promise<{ file: ConfigFile; errors: ConfigError[] } | null> {
+  const text = await readFile(octokit, place);
+  if (text === null) return null;
+  const source = `${place.owner}/${place.repo}:${CONFIG_PATH}`;
+  const unread = (message: string) => ({
+    file: { source, config: defaults, written: [] },
+    errors: [{ path: "(root)", message }],
+  });
+  if (typeof text !== "string") {
+    return unread(
+      `(root): the file is ${describeSize(text.tooLarge)}, larger than the limit of ${MAX_CONFIG_BYTES / 1024} KiB; it was not read`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 50, prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    const message = (error as Error).message.split("\n")[0] ?? "invalid YAML";
+    return unread(`(root): invalid YAML: ${message}`);
+  }
+  const { config, errors } = parseRepoConfig(raw);
+  return { file: { source, config, written: writtenFields(raw) }, errors };
 }
 
 const describeSize = (bytes: number) =>

@@ -126,6 +126,7 @@ export async function evaluatePullRequest(
             config: loaded.config,
             configSource: loaded.source,
             configErrors: loaded.errors,
+            settings: loaded.settings,
             notes,
             context: await repositoryContext(ctx, repository, loaded.config),
           });

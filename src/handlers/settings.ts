@@ -2,7 +2,7 @@
 // the ledger alone (the CLI, the HTTP API, /metrics): a repository's metric settings, and the
 // organisation-wide minimum group size.
 
-import { CONFIG_PATH, type LoadedRepoConfig } from "../github/repo-config-loader.js";
+import type { LoadedRepoConfig } from "../github/repo-config-loader.js";
 import type { Store } from "../store/types.js";
 
 export interface SettingsPlace {
@@ -13,12 +13,12 @@ export interface SettingsPlace {
 }
 
 /**
- * Records the metric settings of `loaded` (the repository's file, or its organisation's when it
- * has none) for the repository, or that it has no file at all (then the instance's METRIC_*
- * settings apply to it). When the organisation-wide file was what was read, or no file exists at
- * all, its `metric.minGroupSize` (or none) is recorded for the installation, where it can raise
- * the instance's minimum (never lower it: see minGroupSizeInForce). A repository with a file of
- * its own says nothing about the organisation's.
+ * Records the metric settings the repository runs with (loaded.settings: src/config/effective-settings.ts)
+ * when it has a file of its own, or that it has none (then the instance's METRIC_* settings apply
+ * to it: an organisation's file does not set a repository's revert window or ignored paths).
+ * When the organisation-wide file was read (or looked for), its `metric.minGroupSize` (or none) is
+ * recorded for the installation, where it can raise the instance's minimum (never lower it: see
+ * minGroupSizeInForce).
  */
 export async function rememberSettings(
   store: Store,
@@ -26,16 +26,17 @@ export async function rememberSettings(
   loaded: LoadedRepoConfig,
   now: number,
 ): Promise<void> {
-  const { config } = loaded;
-  const minGroupSize = config.metric.minGroupSize;
-  // No file at all: nothing of the repository's own; the instance's settings apply to it.
+  const { config, settings: effective } = loaded;
   const settings =
-    loaded.source === null
+    effective.repositoryFile === null
       ? null
-      : { revertWindowDays: config.deployments.revertWindowDays, ignorePaths: config.metric.ignorePaths, minGroupSize };
+      : {
+          revertWindowDays: config.deployments.revertWindowDays,
+          ignorePaths: config.metric.ignorePaths,
+          minGroupSize: config.metric.minGroupSize,
+        };
   await store.recordRepositorySettings(place.installationId, place.repositoryId, settings, now);
-  const organisationFile = `${place.owner}/.github:${CONFIG_PATH}`.toLowerCase();
-  if (loaded.source === null || loaded.source.toLowerCase() === organisationFile) {
-    await store.recordInstallationMinGroupSize(place.installationId, minGroupSize ?? null, now);
+  if (loaded.organisationMinGroupSize !== undefined) {
+    await store.recordInstallationMinGroupSize(place.installationId, loaded.organisationMinGroupSize, now);
   }
 }

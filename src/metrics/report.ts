@@ -179,8 +179,9 @@ export const INSTANCE_METRIC_DEFAULTS: MetricDefaults = Object.freeze({
  * - the minimum group size is the instance's, raised (never lowered) by the organisation's
  *   `.github` repository file and, in a repository report, by the repository's own file
  *   (`metric.minGroupSize`, see minGroupSizeInForce);
- * - each repository's revert window and ignored paths are its file's (or its organisation's); a
- *   repository without a file (or not read yet) takes the instance's.
+ * - each repository's revert window and ignored paths are its own file's (the organisation's only
+ *   through `inherit`: src/config/effective-settings.ts); a repository without a file of its own
+ *   (or not read yet) takes the instance's.
  */
 export async function reportOptions(
   store: Store,

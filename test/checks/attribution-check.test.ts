@@ -1,10 +1,17 @@
 import { DrizzleQueryError } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { attributeChange } from "../../src/attribution/attribute.js";
 import type { CommitInput } from "../../src/attribution/types.js";
-import { renderAttributionCheck, renderFailureCheck, SUMMARY_LIMIT } from "../../src/checks/attribution-check.js";
+import {
+  renderAttributionCheck,
+  renderFailureCheck,
+  SUMMARY_LIMIT,
+  settingsLine,
+} from "../../src/checks/attribution-check.js";
 import { escapeMarkdown } from "../../src/checks/markdown.js";
-import { defaults } from "../../src/config/repo-config.js";
+import { settingsFor } from "../../src/config/effective-settings.js";
+import { defaults, parseRepoConfig, writtenFields } from "../../src/config/repo-config.js";
 import { describeGitHubError } from "../../src/github/errors.js";
 
 const mona = { name: "Mona Lisa", email: "mona@example.com", login: "mona" };
@@ -157,5 +164,52 @@ describe("describeGitHubError", () => {
     expect(failure.status).toBe(expected.status);
     expect(failure.message.length).toBeLessThanOrEqual(expected.max);
     if (expected.hidden) expect(failure.message).not.toContain(expected.hidden);
+  });
+});
+
+describe("where the settings came from", () => {
+  const file = (source: string, yaml: string) => ({
+    source: `${source}:.github/shipledger.yml`,
+    config: parseRepoConfig(parse(yaml)).config,
+    written: writtenFields(parse(yaml)),
+  });
+  const line = (own: string | null, org: string | null) =>
+    settingsLine(
+      settingsFor({
+        own: own === null ? null : file("acme/shop", own),
+        organisation: org === null ? null : file("acme/.github", org),
+      }),
+      "acme/shop",
+    );
+
+  it.each<[string, string | null, string | null, string]>([
+    ["no file anywhere", null, null, "Settings: the defaults (no `.github/shipledger.yml` here or in `acme/.github`)."],
+    ["its own file", "metric:\n  periodDays: 7\n", null, "Settings: from `acme/shop` (repository file)."],
+    [
+      "the organisation's file, partly ignored",
+      null,
+      "metric:\n  minGroupSize: 8\n  ignorePaths: ['*']\ndeployments:\n  source: release\n",
+      "Settings: from `acme/.github` (organisation file) for `metric.minGroupSize`, the defaults otherwise; ignored there: `deployments.source`, `metric.ignorePaths` — only a repository's own file may set these (or take them with `inherit: organization`).",
+    ],
+    [
+      "the organisation's file, wholly ignored",
+      null,
+      "attribution:\n  trustGenericTrailers: true\n",
+      "Settings: the defaults; `acme/.github` (organisation file) sets nothing a repository takes without opting in; ignored there: `attribution.trustGenericTrailers` — only a repository's own file may set these (or take them with `inherit: organization`).",
+    ],
+    [
+      "inherit, and the organisation has no file",
+      "inherit: organization\n",
+      null,
+      "Settings: from `acme/shop` (repository file); it says `inherit: organization`, but `acme/.github` has no `.github/shipledger.yml`.",
+    ],
+    [
+      "inherit, with nothing to add",
+      "inherit: organization\nmetric:\n  periodDays: 7\n",
+      "metric:\n  periodDays: 30\n",
+      "Settings: from `acme/shop` (repository file); `acme/.github` (organisation file) adds nothing to it.",
+    ],
+  ])("%s", (_, own, org, expected) => {
+    expect(line(own, org)).toBe(expected);
   });
 });

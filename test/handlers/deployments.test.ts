@@ -605,6 +605,50 @@ describe("deployment linking", () => {
       expect(repository?.metricSettings).toEqual({ revertWindowDays: 14, ignorePaths: [] });
     });
 
+    it("the organisation's file does not choose a repository's deployments, unless the repository's own file takes it (inherit)", async () => {
+      const events = (sc: Scenario, d1: number, d2: number) => [
+        closed(sc, 1),
+        success(sc, d1),
+        closed(sc, 2),
+        success(sc, d2),
+      ];
+      const organisation = "deployments:\n  source: release\n  revertWindowDays: 1\nmetric:\n  ignorePaths: ['*']\n";
+
+      // No file of its own: GitHub deployments, as by default; nothing of the organisation's is recorded.
+      const sc = new Scenario();
+      sc.gh.organisationFiles.set(".github/shipledger.yml", organisation);
+      sc.merge(1);
+      const d1 = sc.deploy(sc.main, 10);
+      sc.merge(2, { ai: true });
+      const d2 = sc.deploy(sc.main, 20);
+      await play(sc, events(sc, d1, d2));
+      expect((await ledgerView(store, sc)).deployments).toEqual({
+        [`deployment:${d1}`]: { outcome: "baseline", shipped: [], rolledBack: [] },
+        [`deployment:${d2}`]: { outcome: "ship", shipped: ["#2"], rolledBack: [] },
+      });
+      expect((await store.listRepositories(INSTALLATION))[0]?.metricSettings).toBeNull();
+
+      // `inherit: organization`: releases are its deployments, and the organisation's settings its own.
+      const opted = new Scenario();
+      opted.gh.files.set(".github/shipledger.yml", "inherit: organization\n");
+      opted.gh.organisationFiles.set(".github/shipledger.yml", organisation);
+      opted.merge(1);
+      const e1 = opted.deploy(opted.main, 10);
+      opted.merge(2, { ai: true });
+      const e2 = opted.deploy(opted.main, 20);
+      const other = await openStore(":memory:");
+      try {
+        await play(opted, events(opted, e1, e2), other);
+        expect((await ledgerView(other, opted)).deployments).toEqual({});
+        expect((await other.listRepositories(INSTALLATION))[0]?.metricSettings).toEqual({
+          revertWindowDays: 1,
+          ignorePaths: ["*"],
+        });
+      } finally {
+        await other.close();
+      }
+    });
+
     it("release: a published release ships what its tag adds; drafts and prereleases do not count", async () => {
       const sc = new Scenario();
       sc.gh.files.set(".github/shipledger.yml", "deployments:\n  source: release\n");

@@ -303,23 +303,62 @@ describe("PR check: AI attribution", () => {
     expect(published(m).output.summary).toMatch(/`\(root\): invalid YAML: [^`]+`/);
   });
 
-  it("the organisation's .github repository provides the default config", async () => {
-    const head = sha(43);
+  it("the organisation's .github file: its labels count only where a repository's own file takes them (inherit), and the check says where settings came from", async () => {
+    const org = "attribution:\n  labels: [made-with-ai]\nmetric:\n  ignorePaths: ['*']\n  periodDays: 14\n";
+    const labelled = (n: number, action: string) =>
+      prEvent(action, { head: { ref: "x", sha: sha(n) }, labels: [{ name: "made-with-ai" }] });
+
+    // No file of its own: the organisation's label and ignored paths are not applied, and named.
     const m = githubMock();
-    mockConfig(m, OWNER, REPO, { org: "attribution:\n  labels: [made-with-ai]\n" });
-    mockPullCommits(m, OWNER, REPO, 2, [human(43, "x")]);
-    mockExistingRuns(m, OWNER, REPO, head);
-    mockCheckCreate(m, OWNER, REPO);
-    await run([
-      {
-        name: "pull_request",
-        payload: prEvent("opened", { head: { ref: "x", sha: head }, labels: [{ name: "made-with-ai" }] }),
-      },
-    ]);
-    // A label names no agent: the change counts as AI-assisted by an unnamed ("Other AI") agent.
+    expectEvaluation(m, [human(43, "x")], sha(43), { org });
+    await run([{ name: "pull_request", payload: labelled(43, "opened") }]);
     const output = published(m).output;
-    expect(output.title).toBe("AI-assisted: Other AI — 0 of 1 commit");
-    expect(output.summary).toContain("- Other AI: label `made-with-ai`");
+    expect(output.title).toBe("No AI assistance detected");
+    expect(output.summary).toContain(
+      "Settings: from `Codertocat/.github` (organisation file) for `metric.periodDays`, the defaults otherwise; " +
+        "ignored there: `attribution.labels`, `metric.ignorePaths` — only a repository's own file may set these " +
+        "(or take them with `inherit: organization`).",
+    );
+    expect(output.summary).toContain("A pull request label (`ai-assisted`) marks the whole pull request.");
+    expect(output.summary).toContain("last 14 days");
+
+    // Its own file opts in: the organisation's label counts. A label names no agent: the change
+    // counts as AI-assisted by an unnamed ("Other AI") agent.
+    const opted = githubMock();
+    expectEvaluation(opted, [human(44, "x")], sha(44), { repo: "inherit: organization\n", org });
+    await run([{ name: "pull_request", payload: labelled(44, "synchronize") }]);
+    const inherited = published(opted).output;
+    expect(inherited.title).toBe("AI-assisted: Other AI — 0 of 1 commit");
+    expect(inherited.summary).toContain("- Other AI: label `made-with-ai`");
+    expect(inherited.summary).toContain(
+      "Settings: from `Codertocat/Hello-World` (repository file), and from `Codertocat/.github` (organisation file) " +
+        "for `attribution.labels`, `metric.ignorePaths`, `metric.periodDays` (`inherit: organization`).",
+    );
+  });
+
+  it("a repository's own file without inherit: the organisation's file is not read, and the check says so", async () => {
+    const m = githubMock();
+    expectEvaluation(m, [human(47, "x")], sha(47), { repo: "metric:\n  periodDays: 7\n" });
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: sha(47) } }) }]);
+    const { summary } = published(m).output;
+    expect(summary).toContain("Settings: from `Codertocat/Hello-World` (repository file).");
+    expect(m.log.calls.filter((c) => c.includes("/.github/contents"))).toEqual([]);
+  });
+
+  it("problems in an inherited organisation file are shown under its own name", async () => {
+    const m = githubMock();
+    expectEvaluation(m, [human(48, "x")], sha(48), {
+      repo: "inherit: organization\nmetric:\n  periodDays: 0\n",
+      org: "metric:\n  ignorePaths: [42]\n",
+    });
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: sha(48) } }) }]);
+    const { summary } = published(m).output;
+    expect(summary).toContain(
+      "`Codertocat/Hello-World:.github/shipledger.yml` has 1 problem; attribution ran with the defaults for the fields below:\n- `metric.periodDays: expected at least 1, got 0`",
+    );
+    expect(summary).toContain(
+      "`Codertocat/.github:.github/shipledger.yml` has 1 problem; attribution ran with the defaults for the fields below:\n- `metric.ignorePaths[0]: expected a string, got 42`",
+    );
   });
 
   it("remembers the metric settings it read: the repository's, and the organisation's minimum group size", async () => {
@@ -331,12 +370,15 @@ describe("PR check: AI attribution", () => {
       await seedChange(store, INSTALLATION, repositoryId, { number: 900 + i, engineer, mergedAt: T0 - (i + 1) * DAY });
     }
     const m = githubMock();
-    // No file in the repository: the organisation's is its configuration, and raises the minimum to 7.
-    expectEvaluation(m, [human(44, "x")], sha(44), { org: "metric:\n  minGroupSize: 7\n  ignorePaths: [docs/**]\n" });
+    // No file in the repository: the organisation's raises the minimum to 7, but its revert window
+    // and ignored paths are not this repository's (the instance's apply: nothing is recorded).
+    expectEvaluation(m, [human(44, "x")], sha(44), {
+      org: "metric:\n  minGroupSize: 7\n  ignorePaths: [docs/**]\ndeployments:\n  revertWindowDays: 2\n",
+    });
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: sha(44) } }) }]);
     expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBe(7);
     const [repository] = await store.listRepositories(INSTALLATION);
-    expect(repository?.metricSettings).toEqual({ revertWindowDays: 14, ignorePaths: ["docs/**"], minGroupSize: 7 });
+    expect(repository?.metricSettings).toBeNull();
     expect(published(m).output.summary).toContain("last 28 days: 6 active engineers, too few");
 
     // Later the repository gets a file of its own, which tries to lower the minimum to 3: its

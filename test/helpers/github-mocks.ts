@@ -87,7 +87,8 @@ export function mockConfig(m: PullMocks, owner: string, repo: string, files: { r
     m.log.record("GET", `/repos/${owner}/${repo}/contents/.github/shipledger.yml`);
     return files.repo === undefined ? [404, { message: "Not Found" }] : [200, contentsFile(CONFIG, files.repo)];
   });
-  if (files.repo !== undefined) return;
+  // The organisation's file is read when the repository has none, or its own says `inherit`.
+  if (files.repo !== undefined && files.org === undefined) return;
   m.scope.get(`/repos/${owner}/.github/contents/.github%2Fshipledger.yml`).reply(() => {
     m.log.record("GET", `/repos/${owner}/.github/contents/.github/shipledger.yml`);
     return files.org === undefined ? [404, { message: "Not Found" }] : [200, contentsFile(CONFIG, files.org)];
