@@ -99,7 +99,10 @@ eachDialect("e2e: the AI attribution check on a new pull request", ({ dialect, n
 
       // Every call was made with the installation's token, never the app's JWT, except the token exchange.
       const calls = github.requests.filter((r) => r.path.includes(`/${owner}/`));
-      expect(calls.every((c) => c.auth === "installation:8100")).toBe(true);
+      expect(calls.map((c) => `${c.method} ${c.path.split("?")[0]}`)).toEqual(
+        expect.arrayContaining([`GET /repos/${fullName}/pulls/2/commits`, `POST /repos/${fullName}/check-runs`]),
+      );
+      expect(new Set(calls.map((c) => c.auth))).toEqual(new Set(["installation:8100"]));
 
       // The same event again (e.g. "edited" with nothing new): no second write.
       pr.action = "edited";
