@@ -2,7 +2,7 @@ import { loadRepoConfig } from "../github/repo-config-loader.js";
 import { PermanentDeliveryError } from "../inbox/worker.js";
 import type { Store } from "../store/types.js";
 import { rememberSettings } from "./settings.js";
-import type { DeliveryContext, HandlerRegistry } from "./types.js";
+import { type EventContext, type HandlerRegistry, handlers } from "./types.js";
 
 interface RepositoryRef {
   id: number;
@@ -17,6 +17,10 @@ interface Account {
   type?: string;
 }
 
+/**
+ * What is read of `installation` and `installation_repositories` payloads (GitHub's types give the
+ * account as a user or an enterprise, which has no login).
+ */
 interface InstallationPayload {
   action: string;
   installation: { id: number; account: Account | null; suspended_at?: string | null };
@@ -53,7 +57,7 @@ const accountOf = (account: Account | null) => ({
   accountType: account?.type ?? "unknown",
 });
 
-async function recordInstallation(context: DeliveryContext): Promise<void> {
+async function recordInstallation(context: EventContext<"installation">): Promise<void> {
   const { payload, store, now } = context;
   const p = payload as InstallationPayload;
   const at = now();
@@ -86,8 +90,13 @@ async function recordInstallation(context: DeliveryContext): Promise<void> {
  * Installation payloads list repositories without their default branch, which decides what is
  * deployable; the installation's repository listing has it (100 per page, one call per page).
  */
-async function syncRepositories({ payload, octokit, store, now }: DeliveryContext): Promise<void> {
-  const installationId = (payload as InstallationPayload).installation.id;
+async function syncRepositories({
+  payload,
+  octokit,
+  store,
+  now,
+}: EventContext<"installation" | "installation_repositories">): Promise<void> {
+  const installationId = payload.installation.id;
   const repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
   // GitHub's answer now: the installation has these repositories, whatever arrived before.
   await store.upsertRepositories(installationId, repositories.map(toRepository), now());
@@ -101,7 +110,7 @@ async function syncRepositories({ payload, octokit, store, now }: DeliveryContex
   }
 }
 
-async function recordInstallationRepositories(context: DeliveryContext): Promise<void> {
+async function recordInstallationRepositories(context: EventContext<"installation_repositories">): Promise<void> {
   const { payload, store, now } = context;
   const p = payload as InstallationPayload;
   const at = now();
@@ -123,7 +132,12 @@ async function recordInstallationRepositories(context: DeliveryContext): Promise
  * The installation's account was renamed (`installation_target.renamed`, `organization.renamed`):
  * its new login, for the account the installation is known to belong to (by id) only.
  */
-async function recordAccountRename({ payload, store, now, log }: DeliveryContext): Promise<void> {
+async function recordAccountRename({
+  payload,
+  store,
+  now,
+  log,
+}: EventContext<"installation_target.renamed" | "organization.renamed">): Promise<void> {
   const p = payload as { account?: Account; organization?: Account; installation?: { id: number } };
   const account = p.account ?? p.organization;
   if (!account?.login || !p.installation) return;
@@ -138,9 +152,9 @@ async function recordAccountRename({ payload, store, now, log }: DeliveryContext
   await store.renameAccount(account.id, account.login, now());
 }
 
-export const installationHandlers: HandlerRegistry = {
+export const installationHandlers: HandlerRegistry = handlers({
   installation: [recordInstallation],
   installation_repositories: [recordInstallationRepositories],
   "installation_target.renamed": [recordAccountRename],
   "organization.renamed": [recordAccountRename],
-};
+});

@@ -1,7 +1,9 @@
 // The "AI attribution" check: on every pull request update (and on "Re-run"), read the commits,
-// attribute the change, record it in the ledger and publish a completed check run.
+// attribute the change, record it in the ledger and publish a completed check run. A pull request
+// closed is recorded as merged (or as never to ship).
 
 import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
+import { recordMergedPull } from "../changes/merge.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
 import type { RepoConfig } from "../config/repo-config.js";
@@ -10,8 +12,19 @@ import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
 import { formatContextLine } from "../metrics/format.js";
 import { buildReport, defaultPeriod, reportOptions } from "../metrics/report.js";
+import { changeContext, scopeOf } from "./change-context.js";
 import { rememberSettings } from "./settings.js";
-import type { DeliveryContext, HandlerRegistry } from "./types.js";
+import { type EventContext, type HandlerRegistry, handlers, installationIdOf } from "./types.js";
+
+/** A pull request opened or updated: its check is evaluated again. */
+type PullRequestUpdate =
+  | "pull_request.opened"
+  | "pull_request.reopened"
+  | "pull_request.synchronize"
+  | "pull_request.ready_for_review"
+  | "pull_request.edited";
+/** "Re-run" on the check run or its suite. */
+type Rerequest = "check_run.rerequested" | "check_suite.rerequested";
 
 export interface RepositoryLike {
   id: number;
@@ -25,14 +38,14 @@ export interface RepositoryLike {
  * the settings `shipledger report --repo` would take (just recorded from the file read for this check).
  */
 async function repositoryContext(
-  ctx: DeliveryContext,
+  ctx: EventContext<PullRequestUpdate | Rerequest>,
   repository: RepositoryLike,
   config: RepoConfig,
 ): Promise<string> {
   const now = ctx.now();
   const scope = {
     label: repository.full_name,
-    installationId: ctx.payload.installation.id,
+    installationId: installationIdOf(ctx.payload),
     repositoryIds: [repository.id],
     owner: repository.owner.login,
   };
@@ -49,7 +62,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 export async function evaluatePullRequest(
-  ctx: DeliveryContext,
+  ctx: EventContext<PullRequestUpdate | Rerequest>,
   repository: RepositoryLike,
   pull: PullRequestLike,
 ): Promise<void> {
@@ -62,7 +75,7 @@ export async function evaluatePullRequest(
   let step = "reading .github/shipledger.yml";
   try {
     const loaded = await loadRepoConfig(ctx.octokit, { owner, repo });
-    const place = { installationId: ctx.payload.installation.id, repositoryId: repository.id, owner };
+    const place = { installationId: installationIdOf(ctx.payload), repositoryId: repository.id, owner };
     step = "recording the repository's settings";
     await rememberSettings(ctx.store, place, loaded, ctx.now());
     step = "listing the pull request's commits";
@@ -97,7 +110,7 @@ export async function evaluatePullRequest(
       step = "recording the pull request in the ledger";
       await ctx.store.recordChange(
         changeFromPull(
-          { installationId: ctx.payload.installation.id, repositoryId: repository.id },
+          { installationId: installationIdOf(ctx.payload), repositoryId: repository.id },
           pull,
           attribution,
           records,
@@ -169,15 +182,17 @@ export async function evaluatePullRequest(
   }
 }
 
-async function onPullRequest(ctx: DeliveryContext): Promise<void> {
-  await evaluatePullRequest(ctx, ctx.payload.repository, ctx.payload.pull_request);
+async function onPullRequest(ctx: EventContext<PullRequestUpdate>): Promise<void> {
+  // GitHub's types allow null entries in `assignees`; GitHub sends none.
+  await evaluatePullRequest(ctx, ctx.payload.repository, ctx.payload.pull_request as PullRequestLike);
 }
 
 /** "Re-run" on the check or the suite: find the pull request(s) of that head commit and evaluate them. */
-async function onRerequested(ctx: DeliveryContext): Promise<void> {
-  const run = ctx.payload.check_run ?? ctx.payload.check_suite;
-  if (ctx.payload.check_run && ctx.payload.check_run.name !== CHECK_NAME) return;
-  const repository: RepositoryLike = ctx.payload.repository;
+async function onRerequested(ctx: EventContext<Rerequest>): Promise<void> {
+  const { payload } = ctx;
+  const run = "check_run" in payload ? payload.check_run : payload.check_suite;
+  if ("check_run" in payload && payload.check_run.name !== CHECK_NAME) return;
+  const repository: RepositoryLike = payload.repository;
   const headSha: string = run.head_sha;
   const owner = repository.owner.login;
   const repo = repository.name;
@@ -201,12 +216,29 @@ async function onRerequested(ctx: DeliveryContext): Promise<void> {
   }
 }
 
-export const pullRequestHandlers: HandlerRegistry = {
+/** Merged: recorded with its final attribution. Closed without merging: it will never ship. */
+async function onPullRequestClosed(ctx: EventContext<"pull_request.closed">): Promise<void> {
+  const pull = ctx.payload.pull_request;
+  const cc = await changeContext(ctx, scopeOf(ctx.payload));
+  if (pull.merged || pull.merged_at) {
+    const id = await recordMergedPull(cc, pull);
+    ctx.log.info({ pull: pull.number, change: id }, "recorded merged pull request");
+    return;
+  }
+  const known = await ctx.store.getChange(cc.scope.installationId, cc.scope.repositoryId, pull.number);
+  if (known && known.state === "open") {
+    const { id: _id, updatedAt: _updated, ...rest } = known;
+    await ctx.store.recordChange({ ...rest, state: "closed" }, await ctx.store.listChangeCommits(known.id), ctx.now());
+  }
+}
+
+export const pullRequestHandlers: HandlerRegistry = handlers({
   "pull_request.opened": [onPullRequest],
   "pull_request.reopened": [onPullRequest],
   "pull_request.synchronize": [onPullRequest],
   "pull_request.ready_for_review": [onPullRequest],
   "pull_request.edited": [onPullRequest],
+  "pull_request.closed": [onPullRequestClosed],
   "check_run.rerequested": [onRerequested],
   "check_suite.rerequested": [onRerequested],
-};
+});

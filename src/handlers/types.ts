@@ -1,9 +1,20 @@
+import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
 import type { Context, Logger, ProbotOctokit } from "probot";
 import type { MetricDefaults } from "../metrics/report.js";
 import type { Store } from "../store/types.js";
 
-/** What a handler receives for one delivery taken from the inbox. */
-export interface DeliveryContext {
+/** An event as handlers are registered for it: "push", or "pull_request.closed" for one action. */
+export type WebhookEventName = EmitterWebhookEventName;
+
+/** A delivery's payload as GitHub documents it for the event E (@octokit/webhooks' types). */
+export type WebhookPayload<E extends WebhookEventName> = EmitterWebhookEvent<E>["payload"];
+
+/**
+ * What a handler receives for one delivery taken from the inbox. `Payload` is what the handler
+ * knows of the payload: the shape GitHub documents for the events it is registered for
+ * (EventContext), or nothing for a handler of any event.
+ */
+export interface DeliveryContext<Payload = unknown> {
   delivery: {
     id: string;
     event: string;
@@ -13,8 +24,7 @@ export interface DeliveryContext {
     /** No retry follows if this attempt fails: a handler should report the failure now. */
     finalAttempt: boolean;
   };
-  // biome-ignore lint/suspicious/noExplicitAny: payloads are typed by each handler at its boundary.
-  payload: any;
+  payload: Payload;
   /** Installation-authenticated when the delivery names an installation, else app-authenticated. */
   octokit: ProbotOctokit;
   /** A Probot context for the delivery (context.config(), context.repo()). */
@@ -38,10 +48,34 @@ export interface AppIdentity {
   metric: MetricDefaults;
 }
 
-export type DeliveryHandler = (context: DeliveryContext) => Promise<void>;
+/**
+ * The installation a delivery came through. GitHub names it in every event it sends an app's
+ * installation, though its types leave it optional; a delivery without one fails like any error.
+ */
+export function installationIdOf(payload: { installation?: { id: number } }): number {
+  if (payload.installation === undefined) throw new Error("the delivery names no installation");
+  return payload.installation.id;
+}
+
+/** The context of a delivery of one of the events E. */
+export type EventContext<E extends WebhookEventName> = DeliveryContext<WebhookPayload<E>>;
+
+export type DeliveryHandler<Payload = unknown> = (context: DeliveryContext<Payload>) => Promise<void>;
 
 /** Handlers by "event" (any action) or "event.action". */
 export type HandlerRegistry = Record<string, DeliveryHandler[]>;
+
+/**
+ * A registry whose handlers are checked against the events they are registered for: each one must
+ * accept the payload GitHub documents for its key.
+ */
+export function handlers(
+  registry: { [E in WebhookEventName]?: DeliveryHandler<WebhookPayload<E>>[] },
+): HandlerRegistry {
+  // The worker runs a handler only for deliveries of its key's event (handlersFor), whose payload
+  // GitHub sends in the documented shape: this is the one place it is taken on trust.
+  return registry as HandlerRegistry;
+}
 
 export function handlersFor(registry: HandlerRegistry, event: string, action: string | null): DeliveryHandler[] {
   return [...(registry[event] ?? []), ...(action ? (registry[`${event}.${action}`] ?? []) : [])];

@@ -51,7 +51,7 @@ describe("app: webhook intake and the inbox worker", () => {
     const clock = manualClock(T0);
     const seen: string[] = [];
     const handler: DeliveryHandler = async ({ delivery, payload }) => {
-      seen.push(`${delivery.event}.${delivery.action}#${payload.number}`);
+      seen.push(`${delivery.event}.${delivery.action}#${(payload as { number: number }).number}`);
     };
     const { probot, worker } = await loadApp({ store, now: clock.now, handlers: { "pull_request.opened": [handler] } });
     await probot.receive({ id: "d-1", name: "pull_request", payload: installationEvent("pull_request.opened", 42) });
