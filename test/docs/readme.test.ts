@@ -1,5 +1,5 @@
 // The README's examples stay true.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { envSchema } from "../../src/config/env.js";
@@ -43,6 +43,27 @@ describe("README", () => {
       if (variable === "NODE_ENV") continue;
       expect(readme, variable).toContain(`\`${variable}\``);
     }
+  });
+
+  it("names every folder of src/, test/ and drizzle/, and every script of bench/ and scripts/, in its Layout", () => {
+    const layout = readme.slice(readme.indexOf("\n## Layout\n"));
+    expect(layout).not.toBe("");
+    const root = new URL("../../", import.meta.url);
+    const entries = (dir: string) => readdirSync(new URL(dir, root), { withFileTypes: true });
+    const named = [
+      ...["src", "test", "drizzle"].flatMap((dir) =>
+        entries(dir)
+          .filter((e) => e.isDirectory())
+          .map((e) => `\`${dir}/${e.name}/\``),
+      ),
+      ...["bench", "scripts"].flatMap((dir) =>
+        entries(dir)
+          .filter((e) => e.isFile() && e.name.endsWith(".mjs"))
+          .map((e) => `\`${e.name}\``),
+      ),
+    ];
+    expect(named.length).toBeGreaterThan(30);
+    expect(named.filter((name) => !layout.includes(name))).toEqual([]);
   });
 
   it("names the two commands", () => {
