@@ -64,8 +64,12 @@ export const envSchema = z.object({
    * its Postgres inbox process them. Default "on".
    */
   INBOX_WORKER: z.preprocess(blankToUndefined, z.enum(["on", "off"]).default("on")),
-  /** Deliveries the worker processes at once. */
-  INBOX_CONCURRENCY: z.preprocess(blankToUndefined, positiveInt("a number of deliveries").default(4)),
+  /**
+   * Deliveries the worker processes at once (at most 2 of one installation). Handlers mostly wait
+   * on GitHub, and each installation's writes are paced at one a second: 16 keeps 8 or more
+   * installations at their pace at once (bench/README.md, "Freshness").
+   */
+  INBOX_CONCURRENCY: z.preprocess(blankToUndefined, positiveInt("a number of deliveries").default(16)),
   /** Attempts before a delivery is marked failed. */
   INBOX_MAX_ATTEMPTS: z.preprocess(blankToUndefined, positiveInt("a number of attempts").default(8)),
   /** First retry delay; each later retry doubles it (with jitter), capped at INBOX_RETRY_MAX_MS. */

@@ -16,7 +16,15 @@ export interface WorkerOptions {
   log: Logger;
   now?: () => number;
   random?: () => number;
+  /** Deliveries run at once. */
   concurrency?: number;
+  /** Of them, at most this many of one installation (default 2). */
+  perInstallation?: number;
+  /**
+   * Deliveries claimed beyond those running, waiting for a turn (default 64): how far past one
+   * installation's backlog the worker looks for the other installations' deliveries.
+   */
+  claimAhead?: number;
   leaseMs?: number;
   pollMs?: number;
   backoff?: Partial<BackoffPolicy>;
@@ -43,6 +51,11 @@ export class InboxWorker {
   readonly #inFlight = new Set<Promise<void>>();
   /** Ids of the deliveries this worker is running. */
   readonly #active = new Set<string>();
+  /** Claimed deliveries waiting for a turn to run, in the order claimed (#turn, #dispatch). */
+  readonly #waiting: Array<{ id: string; installation: number | null; start: (run: boolean) => void }> = [];
+  /** Deliveries running, by installation. */
+  readonly #runningBy = new Map<number | null, number>();
+  #runningCount = 0;
   #timer: NodeJS.Timeout | null = null;
   #running = false;
   #pumping = false;
@@ -58,6 +71,8 @@ export class InboxWorker {
       now: options.now ?? Date.now,
       random: options.random ?? Math.random,
       concurrency: options.concurrency ?? 4,
+      perInstallation: options.perInstallation ?? 2,
+      claimAhead: options.claimAhead ?? 64,
       leaseMs: options.leaseMs ?? 5 * 60_000,
       pollMs: options.pollMs ?? 1_000,
       backoff: { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8, ...options.backoff },
@@ -86,10 +101,11 @@ export class InboxWorker {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    const waiting = await this.#handBackWaiting();
     const settled = Promise.allSettled([...this.#inFlight]).then(() => true);
     if (graceMs === undefined) {
       await settled;
-      return [];
+      return waiting;
     }
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
@@ -97,9 +113,9 @@ export class InboxWorker {
     });
     const done = await Promise.race([settled, expired]);
     clearTimeout(timer);
-    if (done) return [];
+    if (done) return waiting;
     const unfinished = [...this.#active];
-    if (unfinished.length === 0) return [];
+    if (unfinished.length === 0) return waiting;
     try {
       await this.#o.store.releaseClaims({ now: this.#o.now(), worker: this.id, ids: unfinished });
       this.#o.log.warn(
@@ -110,7 +126,22 @@ export class InboxWorker {
       // Their leases will run out and another start takes them: nothing is lost, only later.
       this.#o.log.error({ err: error }, "inbox: stopping; cannot hand back the deliveries still running");
     }
-    return unfinished;
+    return [...waiting, ...unfinished];
+  }
+
+  /** Deliveries claimed but not started go back to the inbox at once, their attempt not counted. */
+  async #handBackWaiting(): Promise<string[]> {
+    const waiting = this.#waiting.splice(0);
+    for (const w of waiting) w.start(false);
+    const ids = waiting.map((w) => w.id);
+    if (ids.length === 0) return [];
+    try {
+      await this.#o.store.releaseClaims({ now: this.#o.now(), worker: this.id, ids });
+    } catch (error) {
+      // Their leases will run out and another start takes them: nothing is lost, only later.
+      this.#o.log.error({ err: error }, "inbox: stopping; cannot hand back the deliveries not started");
+    }
+    return ids;
   }
 
   /** Something was enqueued: look now rather than at the next poll. */
@@ -128,7 +159,7 @@ export class InboxWorker {
         this.#wanted = false;
         const claimed = await this.#claim();
         if (claimed > 0) this.#wanted = true;
-        if (this.#inFlight.size >= this.#o.concurrency) await Promise.race(this.#inFlight);
+        if (this.#inFlight.size >= this.#o.concurrency + this.#o.claimAhead) await Promise.race(this.#inFlight);
       }
     } catch (error) {
       this.#o.log.error({ err: error }, "inbox: cannot read the inbox; will try again");
@@ -148,8 +179,14 @@ export class InboxWorker {
     this.#timer.unref();
   }
 
+  /**
+   * Claims in the inbox's order (oldest first), up to `claimAhead` more than can run: a handler
+   * waiting for its installation's pace (Probot's throttling: one write a second per installation)
+   * holds its turn, so the other installations' deliveries, behind a busy installation's backlog,
+   * must be in hand to be given the turns left.
+   */
   async #claim(): Promise<number> {
-    const room = this.#o.concurrency - this.#inFlight.size;
+    const room = this.#o.concurrency + this.#o.claimAhead - this.#inFlight.size;
     if (room <= 0) return 0;
     const deliveries = await this.#o.store.claimDeliveries({
       worker: this.id,
@@ -158,7 +195,7 @@ export class InboxWorker {
       leaseMs: this.#o.leaseMs,
     });
     for (const delivery of deliveries) {
-      const task = this.#process(delivery).finally(() => {
+      const task = this.#process(delivery, { queued: true }).finally(() => {
         this.#inFlight.delete(task);
         this.notify();
       });
@@ -182,7 +219,49 @@ export class InboxWorker {
     }
   }
 
-  async #process(delivery: Delivery): Promise<void> {
+  /**
+   * Waits for a turn to run: at most `concurrency` at once, `perInstallation` of one installation.
+   * False: the worker is stopping and the delivery was not started.
+   */
+  #turn(delivery: Delivery): Promise<boolean> {
+    return new Promise((start) => {
+      this.#waiting.push({ id: delivery.id, installation: delivery.installationId, start });
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    while (this.#runningCount < this.#o.concurrency) {
+      // The installation with the fewest running goes first, its oldest delivery first: one
+      // installation's backlog, paced by GitHub, never holds the turns of the others.
+      let next = -1;
+      let fewest = this.#o.perInstallation;
+      for (const [i, waiting] of this.#waiting.entries()) {
+        const running = this.#runningBy.get(waiting.installation) ?? 0;
+        if (running < fewest) {
+          next = i;
+          fewest = running;
+          if (running === 0) break;
+        }
+      }
+      if (next === -1) return;
+      const [chosen] = this.#waiting.splice(next, 1);
+      if (!chosen) return;
+      this.#runningBy.set(chosen.installation, fewest + 1);
+      this.#runningCount++;
+      chosen.start(true);
+    }
+  }
+
+  #finished(delivery: Delivery): void {
+    const running = (this.#runningBy.get(delivery.installationId) ?? 1) - 1;
+    if (running > 0) this.#runningBy.set(delivery.installationId, running);
+    else this.#runningBy.delete(delivery.installationId);
+    this.#runningCount--;
+    this.#dispatch();
+  }
+
+  async #process(delivery: Delivery, { queued = false }: { queued?: boolean } = {}): Promise<void> {
     const { store, log: baseLog } = this.#o;
     const log = baseLog.child({ delivery: delivery.id, event: delivery.event, action: delivery.action });
     if (this.#active.has(delivery.id)) {
@@ -205,11 +284,16 @@ export class InboxWorker {
       Math.max(1, Math.floor(this.#o.leaseMs / 3)),
     );
     renewal.unref();
+    let started = false;
     try {
+      // False: the worker stopped before its turn, and handed it back (#handBackWaiting).
+      if (queued && !(await this.#turn(delivery))) return;
+      started = queued;
       await this.#attempt(delivery, log);
     } finally {
       clearInterval(renewal);
       this.#active.delete(delivery.id);
+      if (started) this.#finished(delivery);
     }
   }
 

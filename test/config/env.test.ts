@@ -20,7 +20,7 @@ describe("config: environment", () => {
       production: false,
       databaseUrl: undefined,
       githubBaseUrl: undefined,
-      inbox: { concurrency: 4, maxAttempts: 8, retryBaseMs: 5000, retryMaxMs: 900000, leaseMs: 300000, pollMs: 1000 },
+      inbox: { concurrency: 16, maxAttempts: 8, retryBaseMs: 5000, retryMaxMs: 900000, leaseMs: 300000, pollMs: 1000 },
     });
     expect(s.privateKey).toBe(pem.trim());
   });
