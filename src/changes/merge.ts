@@ -11,6 +11,8 @@ import { detectReverts } from "../deployments/reverts.js";
 import { isDeployableBranch } from "../deployments/sources.js";
 import type { RangeCommit } from "../github/compare.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
+import { revertTargets } from "../ledger/core/revert-target.js";
+import { recordChange } from "../ledger/record-change.js";
 import { creditEngineer, creditPushedCommit } from "../metrics/credit.js";
 import type { MergeMethod, Store } from "../store/types.js";
 import { attributePull, changeFromPull, commitsFromLedger, isBotChange, type PullRequestLike } from "./from-pull.js";
@@ -30,18 +32,6 @@ export interface ChangeContext {
   now: () => number;
   scope: RepositoryScope;
   config: RepoConfig;
-}
-
-/**
- * What a change reverts, as the ledger records it: pull requests ("pr:<n>"), commits
- * ("sha:<sha>"), and, for a hand-made `Revert "<title>"` that names neither (GitHub's own revert
- * pull requests always say "Reverts o/r#N"), the title ("title:<title>": the latest change of
- * that title merged before it).
- */
-function revertTargets(reverts: { pullRequests: number[]; commits: string[]; revertedTitle: string | null }): string[] {
-  const named = [...reverts.pullRequests.map((n) => `pr:${n}`), ...reverts.commits.map((sha) => `sha:${sha}`)];
-  if (named.length === 0 && reverts.revertedTitle !== null) named.push(`title:${reverts.revertedTitle}`);
-  return named;
 }
 
 /**
@@ -87,7 +77,16 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
     records,
   );
   const files = await listPullFiles(cc, pull.number);
-  const id = await store.recordChange(
+  const reverts = detectReverts({
+    repository: scope.fullName,
+    number: pull.number,
+    title: pull.title,
+    body: pull.body,
+    headRef: pull.head.ref,
+    commits: commits.map((c) => ({ sha: c.sha, message: c.message })),
+  });
+  return recordChange(
+    store,
     {
       ...change,
       mergeMethod: inferred.method as MergeMethod,
@@ -103,18 +102,9 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
       }),
     },
     records,
+    revertTargets(reverts),
     cc.now(),
   );
-  const reverts = detectReverts({
-    repository: scope.fullName,
-    number: pull.number,
-    title: pull.title,
-    body: pull.body,
-    headRef: pull.head.ref,
-    commits: commits.map((c) => ({ sha: c.sha, message: c.message })),
-  });
-  await store.recordReverts(id, scope.repositoryId, revertTargets(reverts));
-  return id;
 }
 
 /** Pages of files read per merged pull request (100 a page): enough to tell docs-only changes. */
@@ -144,7 +134,14 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
   const subject = splitMessage(commit.message).subject;
   const login = commit.author.login;
   const at = commit.authoredAt ?? cc.now();
-  const id = await store.recordChange(
+  const reverts = detectReverts({
+    repository: scope.fullName,
+    title: subject,
+    body: commit.message,
+    commits: [{ sha: commit.sha, message: commit.message }],
+  });
+  return recordChange(
+    store,
     {
       installationId: scope.installationId,
       repositoryId: scope.repositoryId,
@@ -191,14 +188,7 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
         evidence: attribution.evidence,
       },
     ],
+    revertTargets(reverts),
     cc.now(),
   );
-  const reverts = detectReverts({
-    repository: scope.fullName,
-    title: subject,
-    body: commit.message,
-    commits: [{ sha: commit.sha, message: commit.message }],
-  });
-  await store.recordReverts(id, scope.repositoryId, revertTargets(reverts));
-  return id;
 }

@@ -13,6 +13,7 @@ import { type ChangeContext, recordMergedPull, recordPushedCommit } from "../cha
 import { findAssociatedPulls } from "../github/associated-pulls.js";
 import { compareCommits, type RangeCommit } from "../github/compare.js";
 import type { DeploymentRecord } from "../store/types.js";
+import { settleDeployment as recordSettlement } from "../ledger/settle-deployment.js";
 import { whatDeploymentShips } from "./shipping.js";
 import { productionDeploymentFrom, successTimeFromStatuses, withResolvedSha, workflowRunIdOf } from "./sources.js";
 import type { CompareResult, ProductionDeployment } from "./types.js";
@@ -192,7 +193,8 @@ export async function settleDeployment(
   const outcome = whatDeploymentShips(previous, current, compare);
   if (outcome.shipped.length > 0)
     await learnUnknownChanges(lc, outcome.shipped, range, record.ref ?? lc.scope.defaultBranch);
-  await lc.store.settleDeployment(
+  await recordSettlement(
+    lc.store,
     record.id,
     {
       outcome: outcome.kind,

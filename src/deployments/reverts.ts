@@ -37,7 +37,6 @@ export interface Reverts {
   revertedTitle: string | null;
 }
 
-const DAY_MS = 86_400_000;
 /** Bodies and messages are scanned up to this many characters (GitHub caps bodies at 65,536). */
 const MAX_TEXT = 65_536;
 
@@ -71,15 +70,6 @@ export function detectReverts(change: RevertCandidate): Reverts {
     commits: revertedCommits(change),
     revertedTitle: revertedTitle(change.title),
   };
-}
-
-/**
- * Whether a revert (or rollback) at `revertedAt` counts against a change shipped at `shippedAt`:
- * within `windowDays` after it shipped. A revert recorded before the shipment (out-of-order data)
- * counts too, which can only lower a score.
- */
-export function isWithinRevertWindow(shippedAt: number, revertedAt: number, windowDays: number): boolean {
-  return revertedAt - shippedAt <= windowDays * DAY_MS;
 }
 
 /**

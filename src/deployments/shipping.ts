@@ -2,19 +2,12 @@
 // compare between two deployments is fetched by the caller and passed in.
 //
 // Deployments form chains, one per (repository, environment), ordered by the time they
-// succeeded, never by arrival. Each deployment ships what its predecessor in the chain did not
-// have. A change is shipped by the earliest deployment (across all chains of its repository)
-// whose shipped commits contain it; `firstShipment` is the reference model of that ledger join,
-// and gives the same answer whatever order the deployments arrived in.
+// succeeded, never by arrival (src/ledger/core/deployment-order.ts). Each deployment ships what
+// its predecessor in the chain did not have; which deployment first shipped a change is
+// src/ledger/core/fate.ts's. `linkDeployments` is the reference model of a whole ledger's linking.
 
-import type {
-  CompareResult,
-  DeploymentOutcome,
-  LinkableChange,
-  MergeMethod,
-  ProductionDeployment,
-  Shipment,
-} from "./types.js";
+import { compareDeployments as orderDeployments } from "../ledger/core/deployment-order.js";
+import type { CompareResult, DeploymentOutcome, ProductionDeployment } from "./types.js";
 
 type Identity = Pick<ProductionDeployment, "repositoryId" | "source" | "sourceId">;
 type ChainMember = Pick<ProductionDeployment, "repositoryId" | "environment">;
@@ -58,21 +51,14 @@ function observationOrder(a: ProductionDeployment, b: ProductionDeployment): num
 }
 
 /**
- * Total order on deployments: by `succeededAt`, then source, then source id (shorter first, then
- * by code unit, so numeric ids sort numerically; in SQL: `length(source_id), source_id COLLATE "C"`),
- * then repository and environment. Deployments succeeding in the same second (two environments
- * of one workflow) still have one earliest.
+ * The one order of deployments (src/ledger/core/deployment-order.ts), on their source keys: by
+ * success time, then source key (shorter first, so numeric ids sort as numbers).
  */
 export function compareDeployments(a: ProductionDeployment, b: ProductionDeployment): number {
-  return (
-    a.succeededAt - b.succeededAt ||
-    codeUnitOrder(a.source, b.source) ||
-    a.sourceId.length - b.sourceId.length ||
-    codeUnitOrder(a.sourceId, b.sourceId) ||
-    a.repositoryId - b.repositoryId ||
-    codeUnitOrder(a.environment.toLowerCase(), b.environment.toLowerCase())
-  );
+  return orderDeployments(ordered(a), ordered(b));
 }
+
+const ordered = (d: ProductionDeployment) => ({ succeededAt: d.succeededAt, sourceKey: `${d.source}:${d.sourceId}` });
 
 /**
  * The predecessor of `deployment` in its chain among `known` (the deployment itself and releases
@@ -193,68 +179,6 @@ export function linkDeployments(
     lastOfChain.set(chain, deployment);
   }
   return linked;
-}
-
-/**
- * Merge methods whose change is also identified by its own commits: a rebase (and a fast-forward,
- * linked as one) puts them on the base branch; for a method not known, they may be there. A merge
- * commit or a squash is identified by its merge commit alone. The ledger's joins use the same list.
- */
-export const OWN_COMMIT_METHODS = ["rebase", "unknown"] as const satisfies readonly MergeMethod[];
-
-/** Whether a change merged by `method` is identified by its own commits too (null: not recorded). */
-export function ownCommitsIdentify(method: string | null): boolean {
-  return method === null || (OWN_COMMIT_METHODS as readonly string[]).includes(method);
-}
-
-/**
- * The shas that identify a change in shipped ranges: its merge_commit_sha, and for rebase merges
- * (and when the method is unknown) its commits on the base branch as well.
- */
-export function shasOfChange(change: LinkableChange): string[] {
-  const shas = change.mergeCommitSha === null ? [] : [change.mergeCommitSha];
-  if (ownCommitsIdentify(change.mergeMethod)) shas.push(...change.commitShas);
-  return distinctShas(shas);
-}
-
-/**
- * GitHub's merge and deployment times are to the second and come from different services: a
- * deployment this close before the merge is taken as after it.
- */
-export const SHIP_CLOCK_SLACK_MS = 60_000;
-
-/**
- * Whether `deployment` can have shipped `change` by one of the pull request's own commits: not when
- * it succeeded before the pull request was merged. A production deployment of a branch (a "deploy
- * this branch" bot, a preview sent to production) holds those commits before the change exists;
- * a rebase-merged change ships with the first deployment after, by its rebased copies. Its merge
- * commit is never subject to this: a deployment holding it deployed the merged code (for a
- * fast-forward, the branch's tip that the merge put on the base branch as it was).
- */
-export function mayShip(
-  change: Pick<LinkableChange, "mergedAt">,
-  deployment: Pick<ProductionDeployment, "succeededAt">,
-) {
-  return change.mergedAt === null || deployment.succeededAt >= change.mergedAt - SHIP_CLOCK_SLACK_MS;
-}
-
-/**
- * The earliest production deployment (by `compareDeployments`) of the change's repository whose
- * shipped commits contain its merge commit, or another of `shasOfChange(change)` when it `mayShip`
- * it, or null when none has shipped it yet. Independent of the order of `shipments`: this is what the ledger's join must answer.
- */
-export function firstShipment(change: LinkableChange, shipments: Iterable<Shipment>): Shipment | null {
-  const wanted = new Set(shasOfChange(change));
-  if (wanted.size === 0) return null;
-  const merge = new Set(change.mergeCommitSha === null ? [] : [change.mergeCommitSha.toLowerCase()]);
-  let first: Shipment | null = null;
-  for (const shipment of shipments) {
-    if (shipment.deployment.repositoryId !== change.repositoryId) continue; // forks share shas
-    if (first !== null && compareDeployments(shipment.deployment, first.deployment) >= 0) continue;
-    const identifying = mayShip(change, shipment.deployment) ? wanted : merge;
-    if (shipment.shipped.some((sha) => identifying.has(sha.toLowerCase()))) first = shipment;
-  }
-  return first;
 }
 
 function outcome(

@@ -14,7 +14,7 @@
 //   (`pathsComplete` and every path matches `ignorePaths`), or was reverted or rolled back within
 //   the revert window after shipping. `excluded` gives the others by first reason in that order, so
 //   changesShipped + excluded.bot + excluded.ignoredPaths + excluded.reverted = changes shipped.
-// - The revert window is whole days after shipping, its end included (isWithinRevertWindow); an
+// - The revert window is whole days after shipping, its end included (src/ledger/core/fate.ts's isUndone); an
 //   organisation report takes each repository's window and ignored paths (`options.repositories`).
 //   `provisional` counts the counted changes whose window is still open at `now`. A change listed
 //   twice (a redeploy joined in) keeps its first shipment.
@@ -43,7 +43,7 @@
 
 import { isBot } from "../attribution/agents.js";
 import { compileGlob, type Glob } from "../attribution/glob.js";
-import { isWithinRevertWindow } from "../deployments/reverts.js";
+import { isUndone } from "../ledger/core/fate.js";
 import type {
   MetricChange,
   MetricInput,
@@ -108,10 +108,10 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
       continue;
     }
     const kind = change.ai ? "ai" : "other";
-    const { revertedAt, rolledBackAt } = change;
-    const failed =
-      (revertedAt !== null && isWithinRevertWindow(shipped.at, revertedAt, repo.revertWindowDays)) ||
-      (rolledBackAt !== null && isWithinRevertWindow(shipped.at, rolledBackAt, repo.revertWindowDays));
+    const failed = isUndone(
+      { shippedAt: shipped.at, revertedAt: change.revertedAt, rolledBackAt: change.rolledBackAt },
+      repo.revertWindowDays,
+    );
     failures[kind].shipped++;
     if (failed) {
       failures[kind].failed++;

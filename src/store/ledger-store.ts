@@ -1,9 +1,8 @@
 import { and, asc, count, desc, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { OWN_COMMIT_METHODS, ownCommitsIdentify, SHIP_CLOCK_SLACK_MS } from "../deployments/shipping.js";
+import { FateQueries } from "./fate-queries.js";
 import type * as schema from "./schema.sqlite.js";
 import type {
-  ChangeFate,
   ChangeInputRecord,
   ChangeRecord,
   ClaimOptions,
@@ -276,14 +275,6 @@ export function compareNames(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * Whether change `c`'s own commits (its pull request's) identify it in deployed ranges: shipping.ts's
- * OWN_COMMIT_METHODS (a merge commit or a squash is identified by its merge commit alone).
- */
-const OWN_COMMITS_COUNT = sql.raw(
-  `(c.merge_method IS NULL OR c.merge_method IN (${OWN_COMMIT_METHODS.map((m) => `'${m}'`).join(", ")}))`,
-);
-
 /** What an installation without a known account login is recorded as: never matched as a login. */
 const UNKNOWN_LOGIN = "unknown";
 
@@ -292,12 +283,15 @@ export class LedgerStore implements Store {
   readonly #db: LedgerDb;
   readonly #t: LedgerSchema;
   readonly #driver: DialectDriver;
+  /** The facts fates are decided from, and the fate columns (src/ledger/fates.ts uses them). */
+  readonly fates: FateQueries;
 
   constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
     this.#db = db;
     this.#t = tables;
     this.#driver = driver;
     this.dialect = driver.dialect;
+    this.fates = new FateQueries(db, tables, driver);
   }
 
   close(): Promise<void> {
@@ -609,17 +603,6 @@ export class LedgerStore implements Store {
         )
         .onConflictDoNothing();
     }
-    // A title-only revert names the latest change of a title merged before it: one arriving late
-    // may take that place from another change of the same title.
-    const r = this.#t.reverts;
-    const titleReverted = await this.#db
-      .select({ id: r.revertingChangeId })
-      .from(r)
-      .where(and(eq(r.repositoryId, change.repositoryId), eq(r.target, `title:${change.title}`)))
-      .limit(1);
-    const sameTitle =
-      titleReverted.length > 0 ? await this.#changesNamedBy(change.repositoryId, [`title:${change.title}`]) : [];
-    await this.#refreshFates([saved.id, ...sameTitle]);
     return saved.id;
   }
 
@@ -671,7 +654,6 @@ export class LedgerStore implements Store {
       .insert(r)
       .values([...new Set(targets)].map((target) => ({ revertingChangeId: changeId, repositoryId, target })))
       .onConflictDoNothing();
-    await this.#refreshFates(await this.#changesNamedBy(repositoryId, targets));
   }
 
   async knownShas(repositoryId: number, shas: string[]): Promise<Set<string>> {
@@ -761,10 +743,13 @@ export class LedgerStore implements Store {
 
   async adjacentDeployment(of: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null> {
     const d = this.#t.deployments;
-    // Ordered by success time, ties by source key: a total order that does not depend on arrival.
+    // src/ledger/core/deployment-order.ts's order, in SQL: success time, then the source key,
+    // shorter first, then by code unit. A test holds the two together.
+    const length = sql`length(${d.sourceKey})`;
     const key = this.#collated(d.sourceKey);
-    const before = sql`(${d.succeededAt} < ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${key} < ${of.sourceKey}))`;
-    const after = sql`(${d.succeededAt} > ${of.succeededAt} OR (${d.succeededAt} = ${of.succeededAt} AND ${key} > ${of.sourceKey}))`;
+    const [at, len, text] = [of.succeededAt, of.sourceKey.length, of.sourceKey];
+    const before = sql`(${d.succeededAt} < ${at} OR (${d.succeededAt} = ${at} AND (${length} < ${len} OR (${length} = ${len} AND ${key} < ${text}))))`;
+    const after = sql`(${d.succeededAt} > ${at} OR (${d.succeededAt} = ${at} AND (${length} > ${len} OR (${length} = ${len} AND ${key} > ${text}))))`;
     const rows = await this.#db
       .select()
       .from(d)
@@ -775,11 +760,19 @@ export class LedgerStore implements Store {
           direction === "previous" ? before : after,
         ),
       )
-      .orderBy(...(direction === "previous" ? [desc(d.succeededAt), desc(key)] : [asc(d.succeededAt), asc(key)]))
+      .orderBy(...(direction === "previous" ? this.#deploymentOrder("desc") : this.#deploymentOrder("asc")))
       .limit(1);
     return rows[0] ?? null;
   }
 
+  /** The deployment order (src/ledger/core/deployment-order.ts) as ORDER BY terms. */
+  #deploymentOrder(direction: "asc" | "desc"): SQL[] {
+    const d = this.#t.deployments;
+    const terms = [sql`${d.succeededAt}`, sql`length(${d.sourceKey})`, this.#collated(d.sourceKey)];
+    return terms.map((term) => (direction === "asc" ? sql`${term} ASC` : sql`${term} DESC`));
+  }
+
+  /** Records what a deployment ships and rolls back (its fates are refreshed by src/ledger/fates.ts). */
   async settleDeployment(
     id: number,
     settled: { outcome: DeploymentOutcome; previousSha: string | null; shipped: string[]; rolledBack: string[] },
@@ -787,13 +780,6 @@ export class LedgerStore implements Store {
   ): Promise<void> {
     const d = this.#t.deployments;
     const dc = this.#t.deploymentCommits;
-    const [deployment] = await this.#db.select({ installationId: d.installationId }).from(d).where(eq(d.id, id));
-    if (!deployment) throw new Error(`settleDeployment: no deployment ${id}`);
-    const touched = async () => [
-      ...(await this.#changesTouchedBy(deployment.installationId, id, "shipped")),
-      ...(await this.#changesTouchedBy(deployment.installationId, id, "rolled_back")),
-    ];
-    const before = await touched();
     await this.#db
       .update(d)
       .set({ outcome: settled.outcome, previousSha: settled.previousSha, updatedAt: now })
@@ -809,9 +795,6 @@ export class LedgerStore implements Store {
         .values(rows.slice(i, i + 500))
         .onConflictDoNothing();
     }
-    const affected = [...new Set([...before, ...(await touched())])];
-    // A revert that now ships (or no longer does) changes the fate of what it reverts.
-    await this.#refreshFates([...affected, ...(await this.#revertedBy(affected))]);
   }
 
   async markDeploymentSettled(id: number, at: number | null): Promise<void> {
@@ -849,43 +832,7 @@ export class LedgerStore implements Store {
       .select()
       .from(d)
       .where(and(eq(d.installationId, installationId), eq(d.repositoryId, repositoryId)))
-      .orderBy(asc(d.succeededAt), asc(this.#collated(d.sourceKey)));
-  }
-
-  /** Ids of the merged, deployable changes that one of `deploymentId`'s commits (with this effect) belongs to. */
-  async #changesTouchedBy(installationId: number, deploymentId: number, effect: "shipped" | "rolled_back") {
-    const rows = await this.#driver.rows(sql`
-      SELECT c.id AS id FROM changes c
-       WHERE c.installation_id = ${installationId} AND c.state = 'merged' AND c.deployable = ${this.#bool(true)}
-         AND c.repository_id = (SELECT repository_id FROM deployments WHERE id = ${deploymentId})
-         AND (c.merge_commit_sha IN (SELECT sha FROM deployment_commits WHERE deployment_id = ${deploymentId} AND effect = ${effect})
-              OR (${OWN_COMMITS_COUNT} AND EXISTS (SELECT 1 FROM change_commits cc JOIN deployment_commits dc ON dc.sha = cc.sha
-                          WHERE cc.change_id = c.id AND dc.deployment_id = ${deploymentId} AND dc.effect = ${effect})))`);
-    return rows.map((r) => Number(r.id));
-  }
-
-  /**
-   * The first deployment (by success time, then source key) that shipped the change: its merge
-   * commit, or one of its own commits where those reach the base branch as they are (shipping.ts's
-   * shasOfChange) and not before it was merged (shipping.ts's mayShip; a direct push's time is its
-   * author date, which says nothing of when it was pushed).
-   */
-  async #firstShipping(changeId: number): Promise<{ id: number; environment: string; sha: string; at: number } | null> {
-    const rows = await this.#driver.rows(sql`
-      SELECT d.id AS id, d.environment AS environment, d.sha AS sha, d.succeeded_at AS at
-        FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'shipped'
-        JOIN changes c ON c.id = ${changeId} AND c.repository_id = d.repository_id
-       WHERE c.state = 'merged' AND c.deployable = ${this.#bool(true)}
-         AND (dc.sha = c.merge_commit_sha
-              OR (${OWN_COMMITS_COUNT}
-                  AND (c.kind = 'push' OR c.merged_at IS NULL OR d.succeeded_at >= c.merged_at - ${SHIP_CLOCK_SLACK_MS})
-                  AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = c.id)))
-       ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
-       LIMIT 1`);
-    const row = rows[0];
-    return row
-      ? { id: Number(row.id), environment: String(row.environment), sha: String(row.sha), at: Number(row.at) }
-      : null;
+      .orderBy(...this.#deploymentOrder("asc"));
   }
 
   /** Text compared by code unit in both dialects (Postgres' default collation is the locale's). */
@@ -904,169 +851,21 @@ export class LedgerStore implements Store {
     return rows.map(decodeChange);
   }
 
+  /** The changes whose first shipment is this deployment (their fate columns). */
   async changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]> {
-    const ids = await this.#changesTouchedBy(installationId, deploymentId, "shipped");
-    const first: number[] = [];
-    for (const id of ids) if ((await this.#firstShipping(id))?.id === deploymentId) first.push(id);
-    return this.#changesByIds(first);
-  }
-
-  async changesRolledBackBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]> {
-    return this.#changesByIds(await this.#changesTouchedBy(installationId, deploymentId, "rolled_back"));
-  }
-
-  async changeFate(installationId: number, changeId: number): Promise<ChangeFate> {
     const c = this.#t.changes;
-    const [owned] = await this.#db
-      .select({ id: c.id })
-      .from(c)
-      .where(and(eq(c.installationId, installationId), eq(c.id, changeId)));
-    if (!owned) return { shippedBy: null, revertedBy: null, rolledBackBy: null };
-    return this.#fate(changeId);
-  }
-
-  /**
-   * Brings the materialised fate columns of these changes up to date with the joins. Called
-   * whenever something that a fate depends on is written, so the columns are the same whatever
-   * order the events arrived in.
-   */
-  async #refreshFates(changeIds: Iterable<number>): Promise<void> {
-    const c = this.#t.changes;
-    for (const id of new Set(changeIds)) {
-      const fate = await this.#fate(id);
-      await this.#db
-        .update(c)
-        .set({
-          shippedDeploymentId: fate.shippedBy?.deploymentId ?? null,
-          shippedAt: fate.shippedBy?.at ?? null,
-          revertedAt: fate.revertedBy?.at ?? null,
-          rolledBackAt: fate.rolledBackBy?.at ?? null,
-        })
-        .where(eq(c.id, id));
-    }
-  }
-
-  /**
-   * Changes of a repository that revert targets name ("pr:<n>", "sha:<sha>", "title:<title>": for
-   * a title, every change of that title, whose fates #fate then decides).
-   */
-  async #changesNamedBy(repositoryId: number, targets: string[]): Promise<number[]> {
-    const numbers = targets.filter((t) => t.startsWith("pr:")).map((t) => Number(t.slice(3)));
-    const shas = targets.filter((t) => t.startsWith("sha:")).map((t) => t.slice(4));
-    const titles = targets.filter((t) => t.startsWith("title:")).map((t) => t.slice(6));
-    const ids = new Set<number>();
-    const c = this.#t.changes;
-    const byName = [
-      ...(numbers.length > 0 ? [inArray(c.number, numbers)] : []),
-      ...(titles.length > 0 ? [inArray(c.title, titles)] : []),
-    ];
-    if (byName.length > 0) {
-      const rows = await this.#db
-        .select({ id: c.id })
-        .from(c)
-        .where(and(eq(c.repositoryId, repositoryId), or(...byName)));
-      for (const r of rows) ids.add(r.id);
-    }
-    for (const m of await this.#changesWithShas(repositoryId, shas, { mergedOnly: false })) ids.add(m.id);
-    return [...ids];
-  }
-
-  /**
-   * Whether `change` is the one a title-only revert (`reverting`) undoes: merged before it, and the
-   * latest merged change of that title in the repository by then.
-   */
-  async #isLatestOfTitleBefore(
-    change: { id: number; repositoryId: number; title: string; mergedAt: number | null },
-    reverting: number,
-  ): Promise<boolean> {
-    const c = this.#t.changes;
-    const [revert] = await this.#db.select({ mergedAt: c.mergedAt }).from(c).where(eq(c.id, reverting));
-    if (change.mergedAt === null || revert?.mergedAt == null || change.mergedAt >= revert.mergedAt) return false;
-    const later = await this.#db
-      .select({ id: c.id })
-      .from(c)
-      .where(
-        and(
-          eq(c.repositoryId, change.repositoryId),
-          eq(c.title, change.title),
-          eq(c.state, "merged"),
-          sql`${c.mergedAt} > ${change.mergedAt} AND ${c.mergedAt} < ${revert.mergedAt}`,
-        ),
-      )
-      .limit(1);
-    return later.length === 0;
-  }
-
-  /** The changes that these changes revert. */
-  async #revertedBy(changeIds: number[]): Promise<number[]> {
-    if (changeIds.length === 0) return [];
-    const r = this.#t.reverts;
     const rows = await this.#db
-      .select({ repositoryId: r.repositoryId, target: r.target })
-      .from(r)
-      .where(inArray(r.revertingChangeId, changeIds));
-    const out: number[] = [];
-    for (const row of rows) out.push(...(await this.#changesNamedBy(row.repositoryId, [row.target])));
-    return out;
+      .select()
+      .from(c)
+      .where(and(eq(c.installationId, installationId), eq(c.shippedDeploymentId, deploymentId)))
+      .orderBy(asc(c.mergedAt), asc(c.id));
+    return rows.map(decodeChange);
   }
 
-  async #fate(changeId: number): Promise<ChangeFate> {
-    const c = this.#t.changes;
-    const [change] = await this.#db
-      .select({
-        id: c.id,
-        number: c.number,
-        repositoryId: c.repositoryId,
-        mergeCommitSha: c.mergeCommitSha,
-        mergeMethod: c.mergeMethod,
-        title: c.title,
-        mergedAt: c.mergedAt,
-      })
-      .from(c)
-      .where(eq(c.id, changeId));
-    if (!change) return { shippedBy: null, revertedBy: null, rolledBackBy: null };
-    const first = await this.#firstShipping(changeId);
-    const shippedBy = first
-      ? { deploymentId: first.id, environment: first.environment, sha: first.sha, at: first.at }
-      : null;
-
-    // Reverts name the pull request, one of its commits or (a hand-made revert) its title; a
-    // revert counts from when it shipped.
-    const titleTarget = change.number !== null && change.title !== "" ? `title:${change.title}` : null;
-    const targets = [
-      ...(change.number !== null ? [`pr:${change.number}`] : []),
-      ...(change.mergeCommitSha ? [`sha:${change.mergeCommitSha}`] : []),
-      ...(await this.listChangeCommits(changeId)).map((k) => `sha:${k.sha}`),
-      ...(titleTarget !== null ? [titleTarget] : []),
-    ];
-    let revertedBy: ChangeFate["revertedBy"] = null;
-    if (targets.length > 0) {
-      const r = this.#t.reverts;
-      const reverting = await this.#db
-        .select({ id: r.revertingChangeId, target: r.target })
-        .from(r)
-        .where(and(eq(r.repositoryId, change.repositoryId), inArray(r.target, targets)));
-      for (const { id, target } of reverting) {
-        if (id === changeId) continue;
-        if (target === titleTarget && !(await this.#isLatestOfTitleBefore(change, id))) continue;
-        const shipped = await this.#firstShipping(id);
-        if (shipped && (!revertedBy || shipped.at < revertedBy.at)) revertedBy = { changeId: id, at: shipped.at };
-      }
-    }
-
-    let rolledBackBy: ChangeFate["rolledBackBy"] = null;
-    if (first) {
-      const rows = await this.#driver.rows(sql`
-        SELECT d.id AS id, d.succeeded_at AS at
-          FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id AND dc.effect = 'rolled_back'
-         WHERE d.repository_id = ${change.repositoryId} AND d.succeeded_at >= ${first.at}
-           AND (dc.sha = ${change.mergeCommitSha ?? ""}
-                OR (${sql.raw(ownCommitsIdentify(change.mergeMethod) ? "1 = 1" : "1 = 0")} AND dc.sha IN (SELECT cc.sha FROM change_commits cc WHERE cc.change_id = ${changeId})))
-         ORDER BY d.succeeded_at, ${this.#collated(sql.raw("d.source_key"))}
-         LIMIT 1`);
-      if (rows[0]) rolledBackBy = { deploymentId: Number(rows[0].id), at: Number(rows[0].at) };
-    }
-    return { shippedBy, revertedBy, rolledBackBy };
+  /** The installation's changes with these ids, by merge time. */
+  async getChanges(installationId: number, ids: number[]): Promise<ChangeRecord[]> {
+    const owned = await this.#changesByIds(ids);
+    return owned.filter((c) => c.installationId === installationId);
   }
 
   async findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null> {

@@ -1,6 +1,7 @@
 // The ledger's interface. Handlers, the inbox worker and the CLI talk to this, never to drizzle.
 
 import type { MetricChange, RepositoryMetricSettings } from "../metrics/types.js";
+import type { FateQueries } from "./fate-queries.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -136,7 +137,7 @@ export interface ChangeRecord {
   mergeMethod: MergeMethod | null;
   /** Merged into a deployable branch (only those can ship). */
   deployable: boolean;
-  /** Materialised fate (see Store.changeFate for its definition). */
+  /** Materialised fate (src/ledger/core/fate.ts decides it; src/ledger/fates.ts keeps it current). */
   shippedDeploymentId: number | null;
   shippedAt: number | null;
   revertedAt: number | null;
@@ -207,20 +208,13 @@ export type DeploymentInput = Omit<
   "id" | "updatedAt" | "outcome" | "previousSha" | "settledAt" | "reportedAt"
 >;
 
-/** What became of a change: which deployment first shipped it, and whether it was undone. */
-export interface ChangeFate {
-  shippedBy: { deploymentId: number; environment: string; sha: string; at: number } | null;
-  /** The first revert of it that shipped (a revert that never shipped undoes nothing in production). */
-  revertedBy: { changeId: number; at: number } | null;
-  /** The first rollback deployment after it shipped that removed it. */
-  rolledBackBy: { deploymentId: number; at: number } | null;
-}
-
 /** A merged, deployable change as a report reads it: exactly the metric's input (src/metrics/types.ts). */
 export type ReportChangeRow = MetricChange;
 
 export interface Store {
   readonly dialect: Dialect;
+  /** The facts fates are decided from, and the fate columns (used by src/ledger/fates.ts). */
+  readonly fates: FateQueries;
   close(): Promise<void>;
 
   /**
@@ -291,7 +285,7 @@ export interface Store {
   listChangeCommits(changeId: number): Promise<CommitRecord[]>;
   /** A direct push's change by its commit. */
   getPushChange(installationId: number, repositoryId: number, sha: string): Promise<ChangeRecord | null>;
-  /** Records what a change reverts: "pr:<number>" or "sha:<sha>" targets in the same repository. */
+  /** Records what a change reverts: targets in the same repository (src/ledger/core/revert-target.ts's targetKey). */
   recordReverts(changeId: number, repositoryId: number, targets: string[]): Promise<void>;
   /** Of these shas, those that belong to a merged change the ledger knows (merge commit or own commit). */
   knownShas(repositoryId: number, shas: string[]): Promise<Set<string>>;
@@ -329,10 +323,8 @@ export interface Store {
   listDeployments(installationId: number, repositoryId: number): Promise<DeploymentRecord[]>;
   /** The changes this deployment shipped first (a change shipped earlier is not shipped again). */
   changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
-  /** The changes this rollback deployment removed from production. */
-  changesRolledBackBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
-  /** Which deployment first shipped a change, and whether a shipped revert or a rollback undid it. */
-  changeFate(installationId: number, changeId: number): Promise<ChangeFate>;
+  /** The installation's changes with these ids, by merge time (another installation's are left out). */
+  getChanges(installationId: number, ids: number[]): Promise<ChangeRecord[]>;
 
   /** A repository of one installation by id (removed ones too); null for another installation's. */
   getRepository(installationId: number, repositoryId: number): Promise<RepositoryRecord | null>;

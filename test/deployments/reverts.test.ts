@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  detectReverts,
-  isWithinRevertWindow,
-  type RevertCandidate,
-  type Reverts,
-} from "../../src/deployments/reverts.js";
+import { detectReverts, type RevertCandidate, type Reverts } from "../../src/deployments/reverts.js";
 
 const X = "1".repeat(40);
 const Y = "2".repeat(40);
@@ -138,18 +133,5 @@ describe("detectReverts", () => {
     // the first commit (reverting X) is cancelled by the second, which is active.
     expect(detectReverts(candidate({ commits })).commits).toEqual([]);
     expect(detectReverts(candidate({ commits: commits.slice(0, 4999) })).commits).toEqual([X]);
-  });
-});
-
-describe("isWithinRevertWindow", () => {
-  const shipped = Date.parse("2026-03-01T00:00:00Z");
-  const day = 86_400_000;
-  it.each<[string, number, boolean]>([
-    ["the same deployment", shipped, true],
-    ["on the last day", shipped + 14 * day, true],
-    ["a moment after the window", shipped + 14 * day + 1, false],
-    ["recorded before the shipment (out-of-order data)", shipped - day, true],
-  ])("%s", (_name, revertedAt, expected) => {
-    expect(isWithinRevertWindow(shipped, revertedAt, 14)).toBe(expected);
   });
 });

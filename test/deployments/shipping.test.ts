@@ -6,31 +6,21 @@ import { defaults } from "../../src/config/repo-config.js";
 import {
   chainKey,
   compareDeployments,
-  firstShipment,
   linkDeployments,
-  mayShip,
   nextInChain,
   previousInChain,
   reconcileDeployment,
-  SHIP_CLOCK_SLACK_MS,
-  shasOfChange,
   whatDeploymentShips,
 } from "../../src/deployments/shipping.js";
 import { productionDeploymentFrom } from "../../src/deployments/sources.js";
-import type {
-  CompareResult,
-  DeploymentOutcome,
-  LinkableChange,
-  ProductionDeployment,
-  Shipment,
-} from "../../src/deployments/types.js";
+import type { CompareResult, DeploymentOutcome, ProductionDeployment } from "../../src/deployments/types.js";
+import { type DeploymentFact, firstShipment as firstOf } from "../../src/ledger/core/fate.js";
 import { webhookFixture } from "../helpers/fixtures.js";
 import { propertyParams } from "../helpers/property.js";
 
 const REPO = 186853002;
 const T0 = Date.parse("2026-03-02T09:00:00Z");
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 
 /** A readable fake sha: "c" + the commit's number, padded to 40 hex digits. */
 function sha(n: number): string {
@@ -116,6 +106,40 @@ function outcomes(
     shipped: outcome.shipped,
     rolledBack: outcome.rolledBack,
   }));
+}
+
+/** What the linked deployments shipped, as the fate core reads it from the ledger. */
+function asFacts(linked: ReturnType<typeof linkDeployments>): DeploymentFact[] {
+  return linked.map(({ deployment: d, outcome }, i) => ({
+    id: i + 1,
+    repositoryId: d.repositoryId,
+    environment: d.environment,
+    sha: d.sha ?? "",
+    sourceKey: `${d.source}:${d.sourceId}`,
+    succeededAt: d.succeededAt,
+    shipped: outcome.shipped,
+    rolledBack: outcome.rolledBack,
+  }));
+}
+
+/** The first of `shipments` that shipped a change merged as `merge` (src/ledger/core/fate.ts). */
+function firstShipped(merge: string, mergeMethod: string, shipments: DeploymentFact[]) {
+  return firstOf(
+    {
+      id: 1,
+      repositoryId: REPO,
+      number: 1,
+      kind: "pull_request",
+      title: "",
+      merged: true,
+      deployable: true,
+      mergedAt: null,
+      mergeCommitSha: merge,
+      mergeMethod,
+      commitShas: [],
+    },
+    shipments,
+  );
 }
 
 // ---- one deployment -----------------------------------------------------------------------------
@@ -245,17 +269,10 @@ describe("scenarios", () => {
       { kind: "ship", shipped: [sha(2), sha(3), sha(4), sha(5)], rolledBack: [] },
     ]);
     // The changes were first shipped by V2 and V3, not by the roll-forward.
-    const shipments = linked.map(({ deployment: d, outcome }) => ({ deployment: d, shipped: outcome.shipped }));
-    const change = (merge: string): LinkableChange => ({
-      repositoryId: REPO,
-      mergeCommitSha: merge,
-      mergeMethod: "squash",
-      commitShas: [],
-      mergedAt: null,
-    });
-    expect(firstShipment(change(sha(3)), shipments)?.deployment.sourceId).toBe("101");
-    expect(firstShipment(change(sha(4)), shipments)?.deployment.sourceId).toBe("102");
-    expect(firstShipment(change(sha(6)), shipments)).toBeNull();
+    const shipments = asFacts(linked);
+    expect(firstShipped(sha(3), "squash", shipments)?.sourceKey).toBe("deployment:101");
+    expect(firstShipped(sha(4), "squash", shipments)?.sourceKey).toBe("deployment:102");
+    expect(firstShipped(sha(6), "squash", shipments)).toBeNull();
   });
 
   it("redeploys of the same sha (two Actions jobs deploying one commit) ship nothing the second time", () => {
@@ -293,15 +310,7 @@ describe("scenarios", () => {
       ["prod-eu", "ship", [sha(2), sha(3)]],
       ["prod-us", "ship", [sha(3), sha(4)]],
     ]);
-    const shipments = linked.map(({ deployment: d, outcome }) => ({ deployment: d, shipped: outcome.shipped }));
-    const change: LinkableChange = {
-      repositoryId: REPO,
-      mergeCommitSha: sha(3),
-      mergeMethod: "merge",
-      commitShas: [],
-      mergedAt: null,
-    };
-    expect(firstShipment(change, shipments)?.deployment.environment).toBe("prod-eu");
+    expect(firstShipped(sha(3), "merge", asFacts(linked))?.environment).toBe("prod-eu");
   });
 
   it("inactive after success: the same deployment, not a new one; linking is unchanged", () => {
@@ -340,163 +349,9 @@ describe("scenarios", () => {
   });
 });
 
-// ---- the shipping join --------------------------------------------------------------------------
-
-describe("shasOfChange and firstShipment", () => {
-  const base = { repositoryId: REPO, mergeCommitSha: sha(10), commitShas: [sha(11), sha(12)], mergedAt: null };
-
-  it.each<[LinkableChange["mergeMethod"], string[]]>([
-    ["merge", [sha(10)]],
-    ["squash", [sha(10)]],
-    ["rebase", [sha(10), sha(11), sha(12)]],
-    ["unknown", [sha(10), sha(11), sha(12)]],
-  ])("%s merges are found by %j", (mergeMethod, expected) => {
-    expect(shasOfChange({ ...base, mergeMethod })).toEqual(expected);
-  });
-
-  const d1 = deployment({ sourceId: "1", succeededAt: T0 });
-  const d2 = deployment({ sourceId: "2", succeededAt: T0 + MINUTE });
-  const fork = deployment({ sourceId: "3", repositoryId: 999, succeededAt: T0 - MINUTE });
-  const d3 = deployment({ sourceId: "4", succeededAt: T0 + HOUR });
-
-  it.each<[string, LinkableChange, Shipment[], string | null]>([
-    ["a squash by its merge commit", { ...base, mergeMethod: "squash" }, [{ deployment: d1, shipped: [sha(10)] }], "1"],
-    [
-      "a squash is not found by its PR's commits",
-      { ...base, mergeMethod: "squash" },
-      [{ deployment: d1, shipped: [sha(11)] }],
-      null,
-    ],
-    [
-      "a rebase by any of its commits (an intermediate commit deployed first)",
-      { ...base, mergeMethod: "rebase" },
-      [
-        { deployment: d2, shipped: [sha(12), sha(10)] },
-        { deployment: d1, shipped: [sha(11)] },
-      ],
-      "1",
-    ],
-    [
-      "the earliest by success time, not by list order",
-      { ...base, mergeMethod: "merge" },
-      [
-        { deployment: d2, shipped: [sha(10)] },
-        { deployment: d1, shipped: [sha(10).toUpperCase()] },
-      ],
-      "1",
-    ],
-    [
-      "another repository's deployment of the same sha (a fork) does not ship it",
-      { ...base, mergeMethod: "merge" },
-      [
-        { deployment: fork, shipped: [sha(10)] },
-        { deployment: d2, shipped: [sha(10)] },
-      ],
-      "2",
-    ],
-    [
-      "no merge commit and no commits",
-      { ...base, mergeCommitSha: null, commitShas: [], mergeMethod: "unknown" },
-      [{ deployment: d1, shipped: [sha(10)] }],
-      null,
-    ],
-    ["nothing shipped yet", { ...base, mergeMethod: "merge" }, [], null],
-    [
-      "a production deployment of the branch before the merge ships nothing of it (rebase)",
-      { ...base, mergeMethod: "rebase", mergedAt: T0 + 30 * MINUTE },
-      [
-        { deployment: d1, shipped: [sha(11), sha(12)] },
-        { deployment: d3, shipped: [sha(10)] },
-      ],
-      "4",
-    ],
-    [
-      "but a fast-forward's branch tip deployed before the merge ships it: that is the merged commit",
-      { ...base, mergeMethod: "rebase", mergeCommitSha: sha(12), mergedAt: T0 + 30 * MINUTE },
-      [{ deployment: d1, shipped: [sha(11), sha(12)] }],
-      "1",
-    ],
-    [
-      "a rebase's own commit deployed within a minute before the merge time ships it (clocks to the second)",
-      { ...base, mergeMethod: "rebase", mergedAt: T0 + MINUTE },
-      [{ deployment: d1, shipped: [sha(11)] }],
-      "1",
-    ],
-    [
-      "more than a minute before, it does not",
-      { ...base, mergeMethod: "rebase", mergedAt: T0 + MINUTE + 1 },
-      [{ deployment: d1, shipped: [sha(11)] }],
-      null,
-    ],
-  ])("%s", (_name, change, shipments, expected) => {
-    expect(firstShipment(change, shipments)?.deployment.sourceId ?? null).toBe(expected);
-  });
-});
-
 // ---- properties ---------------------------------------------------------------------------------
 
-/** Deployments of one repository over a few environments, often at the same second. */
-const arbitraryShipments = fc
-  .array(
-    fc.record({
-      environment: fc.constantFrom("production", "Production", "prod-eu"),
-      source: fc.constantFrom("deployment" as const, "workflow_run" as const),
-      at: fc.integer({ min: 0, max: 5 }),
-      shipped: fc.subarray([sha(1), sha(2), sha(3), sha(4), sha(5)]),
-    }),
-    { maxLength: 12 },
-  )
-  .map((rows) =>
-    rows.map(
-      (row, i): Shipment => ({
-        deployment: deployment({
-          environment: row.environment,
-          source: row.source,
-          sourceId: String(i * 7 + 1),
-          succeededAt: T0 + row.at * 1000,
-        }),
-        shipped: row.shipped,
-      }),
-    ),
-  );
-
-const arbitraryChange = fc.record({
-  repositoryId: fc.constant(REPO),
-  mergeCommitSha: fc.option(fc.constantFrom(sha(1), sha(2), sha(3), sha(6))),
-  mergeMethod: fc.constantFrom("merge" as const, "squash" as const, "rebase" as const, "unknown" as const),
-  commitShas: fc.subarray([sha(3), sha(4), sha(5), sha(6)]),
-  // Merged around the shipments' seconds, once the clock slack is taken off: some can ship it, some not.
-  mergedAt: fc.option(fc.integer({ min: -1, max: 6 }).map((at) => T0 + SHIP_CLOCK_SLACK_MS + at * 1000)),
-});
-
 describe("properties", () => {
-  it("the earliest shipping deployment is the same for every arrival order", () => {
-    fc.assert(
-      fc.property(
-        arbitraryShipments.chain((shipments) =>
-          fc.tuple(fc.constant(shipments), fc.shuffledSubarray(shipments, { minLength: shipments.length })),
-        ),
-        arbitraryChange,
-        ([shipments, permuted], change) => {
-          const expected = firstShipment(change, shipments);
-          expect(firstShipment(change, permuted)).toBe(expected);
-          // ... and no shipment of the change is earlier than it.
-          const keys = new Set(shasOfChange(change));
-          const merge = change.mergeCommitSha;
-          const identifies = (s: Shipment, x: string) => x === merge || (mayShip(change, s.deployment) && keys.has(x));
-          if (expected !== null) expect(expected.shipped.some((x) => identifies(expected, x))).toBe(true);
-          for (const s of shipments) {
-            if (!s.shipped.some((x) => identifies(s, x))) continue;
-            // A shipment that identifies the change: there is a first one, and it is not later.
-            expect(expected).not.toBeNull();
-            if (expected !== null) expect(compareDeployments(expected.deployment, s.deployment)).toBeLessThanOrEqual(0);
-          }
-        },
-      ),
-      propertyParams(),
-    );
-  });
-
   it("linking a ledger gives the same outcomes for every arrival order", () => {
     fc.assert(
       fc.property(

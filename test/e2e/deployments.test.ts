@@ -14,6 +14,7 @@ import {
 } from "../helpers/app-process.js";
 import { Scenario } from "../helpers/scenario.js";
 import { eachDialect } from "../helpers/stores.js";
+import { fateOf } from "../../src/ledger/fates.js";
 
 const SECRET = "e2e-deploy-secret";
 const APP_ID = 6161;
@@ -71,7 +72,7 @@ eachDialect("e2e: production deployments", ({ dialect, newDatabaseUrl }) => {
       expect(baseline?.outcome).toBe("baseline");
       expect(deployment?.outcome).toBe("ship");
       const change = await store.getChange(31, sc.gh.repositoryId, 1);
-      const fate = await store.changeFate(31, change?.id ?? 0);
+      const fate = await fateOf(store, 31, change?.id ?? 0);
       expect(fate.shippedBy?.deploymentId).toBe(deployment?.id);
     } finally {
       await app?.kill();

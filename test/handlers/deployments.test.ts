@@ -11,6 +11,7 @@ import { API } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
 import { propertyParams } from "../helpers/property.js";
 import { Scenario, T } from "../helpers/scenario.js";
+import { changesRolledBackBy, fateOf } from "../../src/ledger/fates.js";
 
 const INSTALLATION = 99;
 const NOW = Date.parse(T(1000));
@@ -26,7 +27,7 @@ async function ledgerView(store: Store, sc: Scenario) {
     view[d.sourceKey] = {
       outcome: d.outcome,
       shipped: (await store.changesShippedBy(INSTALLATION, d.id)).map(label).sort(),
-      rolledBack: (await store.changesRolledBackBy(INSTALLATION, d.id)).map(label).sort(),
+      rolledBack: (await changesRolledBackBy(store, INSTALLATION, d.id)).map(label).sort(),
     };
   }
   const fates: Record<string, unknown> = {};
@@ -34,7 +35,7 @@ async function ledgerView(store: Store, sc: Scenario) {
   for (const number of sc.gh.pulls.keys()) {
     const change = await store.getChange(INSTALLATION, sc.gh.repositoryId, number);
     if (!change) continue;
-    const fate = await store.changeFate(INSTALLATION, change.id);
+    const fate = await fateOf(store, INSTALLATION, change.id);
     // The materialised columns that reports read agree with the joins.
     expect({
       shippedDeploymentId: change.shippedDeploymentId,
@@ -353,7 +354,7 @@ describe("deployment linking", () => {
     await play(sc, [success(sc, d0), success(sc, d1)]);
     const fix = await store.getPushChange(INSTALLATION, 4242, hotfix);
     expect(fix).toMatchObject({ kind: "push", number: null, mergeMethod: "direct", title: "Hotfix: raise timeout" });
-    const fate = await store.changeFate(INSTALLATION, fix?.id ?? 0);
+    const fate = await fateOf(store, INSTALLATION, fix?.id ?? 0);
     expect(fate.shippedBy?.sha).toBe(sc.main);
     expect(fate.revertedBy).not.toBeNull();
   });

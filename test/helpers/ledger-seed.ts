@@ -1,4 +1,6 @@
-// Writes merged changes and deployments straight into a ledger, through the store interface.
+// Writes merged changes and deployments into a ledger through its use cases (src/ledger/), as handlers do.
+import { recordChange } from "../../src/ledger/record-change.js";
+import { settleDeployment } from "../../src/ledger/settle-deployment.js";
 import type { ChangeInputRecord, Store } from "../../src/store/types.js";
 
 export const HOUR = 3_600_000;
@@ -72,7 +74,7 @@ export async function seedChange(
     commitsAi: c.ai ? 1 : 0,
     attributedSha: sha,
   };
-  await store.recordChange(change, [], c.mergedAt);
+  await recordChange(store, change, [], [], c.mergedAt);
   return sha;
 }
 
@@ -102,6 +104,6 @@ export async function seedDeployment(
     },
     at,
   );
-  await store.settleDeployment(deployment.id, { outcome, previousSha: null, shipped, rolledBack }, at);
+  await settleDeployment(store, deployment.id, { outcome, previousSha: null, shipped, rolledBack }, at);
   return deployment;
 }

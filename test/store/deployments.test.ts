@@ -1,5 +1,9 @@
 import { expect, it } from "vitest";
-import type { ChangeInputRecord, DeploymentInput, Store } from "../../src/store/types.js";
+import type { RevertTarget } from "../../src/ledger/core/revert-target.js";
+import { changesRolledBackBy, fateOf } from "../../src/ledger/fates.js";
+import { recordChange } from "../../src/ledger/record-change.js";
+import { settleDeployment as settle } from "../../src/ledger/settle-deployment.js";
+import type { ChangeInputRecord, CommitRecord, DeploymentInput, Store } from "../../src/store/types.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -47,6 +51,10 @@ const deployment = (key: string, sha: string, at: number, over: Partial<Deployme
   ...over,
 });
 
+/** Facts in through the ledger's use cases, as handlers record them (fates follow). */
+const rec = (store: Store, c: ChangeInputRecord, commits: CommitRecord[], now: number, reverts: RevertTarget[] = []) =>
+  recordChange(store, c, commits, reverts, now);
+
 async function seed(store: Store) {
   await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
   await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
@@ -56,17 +64,17 @@ eachDialect("store: deployments", ({ newStore }) => {
   it("answers which deployment first shipped a change and what a deployment shipped", async () => {
     const store = await newStore();
     await seed(store);
-    const c1 = await store.recordChange(change(1), [], T0);
-    const c2 = await store.recordChange(change(2), [], T0);
+    const c1 = await rec(store, change(1), [], T0);
+    const c2 = await rec(store, change(2), [], T0);
     const { deployment: d1, inserted } = await store.upsertDeployment(
       deployment("deployment:1", s(1), T0 + 2 * HOUR),
       T0,
     );
     expect(inserted).toBe(true);
-    await store.settleDeployment(d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
+    await settle(store, d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
     const { deployment: d2 } = await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 3 * HOUR), T0);
     // d2's range overlaps d1's (e.g. compared against an older base): c1 is still shipped by d1 only.
-    await store.settleDeployment(
+    await settle(store, 
       d2.id,
       { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2)], rolledBack: [] },
       T0,
@@ -74,16 +82,16 @@ eachDialect("store: deployments", ({ newStore }) => {
 
     expect((await store.changesShippedBy(1, d1.id)).map((c) => c.number)).toEqual([1]);
     expect((await store.changesShippedBy(1, d2.id)).map((c) => c.number)).toEqual([2]);
-    expect((await store.changeFate(1, c1)).shippedBy).toEqual({
+    expect((await fateOf(store, 1, c1)).shippedBy).toEqual({
       deploymentId: d1.id,
       environment: "production",
       sha: s(1),
       at: T0 + 2 * HOUR,
     });
-    expect((await store.changeFate(1, c2)).shippedBy?.deploymentId).toBe(d2.id);
+    expect((await fateOf(store, 1, c2)).shippedBy?.deploymentId).toBe(d2.id);
     // Another installation sees nothing.
     expect(await store.changesShippedBy(2, d1.id)).toEqual([]);
-    expect(await store.changeFate(2, c1)).toEqual({ shippedBy: null, revertedBy: null, rolledBackBy: null });
+    expect(await fateOf(store, 2, c1)).toEqual({ shippedBy: null, revertedBy: null, rolledBackBy: null });
     expect(await store.getDeployment(2, d1.id)).toBeNull();
   });
 
@@ -104,60 +112,58 @@ eachDialect("store: deployments", ({ newStore }) => {
   it("a shipped revert and a rollback undo a change; an unshipped revert does not", async () => {
     const store = await newStore();
     await seed(store);
-    const c1 = await store.recordChange(change(1), [], T0);
-    const c2 = await store.recordChange(change(2), [], T0);
-    const revert1 = await store.recordChange(change(3, { title: 'Revert "change 1"' }), [], T0);
-    await store.recordReverts(revert1, 10, ["pr:1"]);
-    const revert2 = await store.recordChange(change(4, { title: 'Revert "change 2"' }), [], T0);
-    await store.recordReverts(revert2, 10, [`sha:${s(2)}`]);
+    const c1 = await rec(store, change(1), [], T0);
+    const c2 = await rec(store, change(2), [], T0);
+    const revert1 = await rec(store, change(3, { title: 'Revert "change 1"' }), [], T0, [{ kind: "pull", number: 1 }]);
+    const revert2 = await rec(store, change(4, { title: 'Revert "change 2"' }), [], T0, [{ kind: "commit", sha: s(2) }]);
 
     const ship = async (key: string, sha: string, at: number, shipped: string[], outcome = "ship" as const) => {
       const { deployment: d } = await store.upsertDeployment(deployment(key, sha, at), T0);
-      await store.settleDeployment(d.id, { outcome, previousSha: null, shipped, rolledBack: [] }, T0);
+      await settle(store, d.id, { outcome, previousSha: null, shipped, rolledBack: [] }, T0);
       return d;
     };
     await ship("d1", s(2), T0 + HOUR, [s(1), s(2)]);
     const d2 = await ship("d2", s(3), T0 + 5 * HOUR, [s(3)]);
-    expect((await store.changeFate(1, c1)).revertedBy).toEqual({ changeId: revert1, at: d2.succeededAt });
+    expect((await fateOf(store, 1, c1)).revertedBy).toEqual({ changeId: revert1, at: d2.succeededAt });
     // The revert of change 2 never shipped: change 2 is still in production.
-    expect((await store.changeFate(1, c2)).revertedBy).toBeNull();
+    expect((await fateOf(store, 1, c2)).revertedBy).toBeNull();
 
     const { deployment: rollback } = await store.upsertDeployment(deployment("d3", s(1), T0 + 6 * HOUR), T0);
-    await store.settleDeployment(
+    await settle(store, 
       rollback.id,
       { outcome: "rollback", previousSha: s(3), shipped: [], rolledBack: [s(2), s(3)] },
       T0,
     );
-    expect((await store.changeFate(1, c2)).rolledBackBy).toEqual({ deploymentId: rollback.id, at: T0 + 6 * HOUR });
-    expect((await store.changesRolledBackBy(1, rollback.id)).map((c) => c.number)).toEqual([2, 3]);
+    expect((await fateOf(store, 1, c2)).rolledBackBy).toEqual({ deploymentId: rollback.id, at: T0 + 6 * HOUR });
+    expect((await changesRolledBackBy(store, 1, rollback.id)).map((c) => c.number)).toEqual([2, 3]);
   });
 
   it("changes merged into a branch that is not deployable never ship", async () => {
     const store = await newStore();
     await seed(store);
-    const c = await store.recordChange(change(1, { baseRef: "release-1.x", deployable: false }), [], T0);
+    const c = await rec(store, change(1, { baseRef: "release-1.x", deployable: false }), [], T0);
     const { deployment: d } = await store.upsertDeployment(deployment("d1", s(1), T0 + HOUR), T0);
-    await store.settleDeployment(d.id, { outcome: "ship", previousSha: null, shipped: [s(1)], rolledBack: [] }, T0);
-    expect((await store.changeFate(1, c)).shippedBy).toBeNull();
+    await settle(store, d.id, { outcome: "ship", previousSha: null, shipped: [s(1)], rolledBack: [] }, T0);
+    expect((await fateOf(store, 1, c)).shippedBy).toBeNull();
     expect(await store.changesShippedBy(1, d.id)).toEqual([]);
   });
 
   it("direct pushes are changes of their own, found by sha; known shas cover merge commits and PR commits", async () => {
     const store = await newStore();
     await seed(store);
-    const pushed = await store.recordChange(
+    const pushed = await rec(store, 
       change(null, { kind: "push", mergeCommitSha: s(77), mergeMethod: "direct" }),
       [],
       T0,
     );
-    const again = await store.recordChange(
+    const again = await rec(store, 
       change(null, { kind: "push", mergeCommitSha: s(77), mergeMethod: "direct" }),
       [],
       T0,
     );
     expect(again).toBe(pushed);
     expect((await store.getPushChange(1, 10, s(77)))?.id).toBe(pushed);
-    await store.recordChange(
+    await rec(store, 
       change(5, { mergeMethod: "merge" }),
       [
         {
@@ -183,20 +189,20 @@ eachDialect("store: deployments", ({ newStore }) => {
   it("a repository that moves to another installation (the app installed again) takes its history along", async () => {
     const store = await newStore();
     await seed(store);
-    await store.recordChange(change(1), [], T0);
+    await rec(store, change(1), [], T0);
     const { deployment: d1 } = await store.upsertDeployment(deployment("deployment:1", s(1), T0 + 2 * HOUR), T0);
-    await store.settleDeployment(d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
+    await settle(store, d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
 
     // Uninstalled, then installed again: GitHub gives a new installation id.
     await store.markInstallationDeleted(1, T0 + 3 * HOUR);
     await store.upsertInstallation({ id: 2, accountLogin: "octo", accountType: "Organization", now: T0 + 4 * HOUR });
     await store.upsertRepositories(2, [{ id: 10, fullName: "octo/app", private: false }], T0 + 4 * HOUR);
-    await store.recordChange(change(2, { installationId: 2, mergedAt: T0 + 5 * HOUR }), [], T0 + 5 * HOUR);
+    await rec(store, change(2, { installationId: 2, mergedAt: T0 + 5 * HOUR }), [], T0 + 5 * HOUR);
     const { deployment: d2 } = await store.upsertDeployment(
       deployment("deployment:2", s(2), T0 + 6 * HOUR, { installationId: 2 }),
       T0,
     );
-    await store.settleDeployment(d2.id, { outcome: "ship", previousSha: s(1), shipped: [s(2)], rolledBack: [] }, T0);
+    await settle(store, d2.id, { outcome: "ship", previousSha: s(1), shipped: [s(2)], rolledBack: [] }, T0);
 
     const rows = await store.listReportChanges({ installationId: 2 }, T0, T0 + 7 * HOUR);
     expect(rows.map((r) => [r.number, r.shipped?.deploymentId ?? null])).toEqual([
@@ -232,29 +238,26 @@ eachDialect("store: deployments", ({ newStore }) => {
   it("a title-only revert undoes the latest change of that title merged before it, whatever order they are recorded in", async () => {
     const store = await newStore();
     await seed(store);
-    const revert = await store.recordChange(
-      change(4, { title: 'Revert "Add cache"', mergedAt: T0 + 4 * HOUR }),
-      [],
-      T0,
-    );
-    await store.recordReverts(revert, 10, ["title:Add cache"]);
+    const revert = await rec(store, change(4, { title: 'Revert "Add cache"', mergedAt: T0 + 4 * HOUR }), [], T0, [
+      { kind: "title", title: "Add cache" },
+    ]);
     const { deployment: d } = await store.upsertDeployment(deployment("deployment:1", s(4), T0 + 5 * HOUR), T0);
-    await store.settleDeployment(
+    await settle(store, 
       d.id,
       { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2), s(4)], rolledBack: [] },
       T0,
     );
 
-    const older = await store.recordChange(change(1, { title: "Add cache", mergedAt: T0 + HOUR }), [], T0);
-    expect((await store.changeFate(1, older)).revertedBy?.changeId).toBe(revert); // the latest of its title, so far
-    const newer = await store.recordChange(change(2, { title: "Add cache", mergedAt: T0 + 2 * HOUR }), [], T0);
-    expect((await store.changeFate(1, newer)).revertedBy?.changeId).toBe(revert);
-    expect((await store.changeFate(1, older)).revertedBy).toBeNull();
+    const older = await rec(store, change(1, { title: "Add cache", mergedAt: T0 + HOUR }), [], T0);
+    expect((await fateOf(store, 1, older)).revertedBy?.changeId).toBe(revert); // the latest of its title, so far
+    const newer = await rec(store, change(2, { title: "Add cache", mergedAt: T0 + 2 * HOUR }), [], T0);
+    expect((await fateOf(store, 1, newer)).revertedBy?.changeId).toBe(revert);
+    expect((await fateOf(store, 1, older)).revertedBy).toBeNull();
     // The materialised column follows.
     expect((await store.getChange(1, 10, 1))?.revertedAt).toBeNull();
     // A change of that title merged after the revert is not what it reverted.
-    const after = await store.recordChange(change(5, { title: "Add cache", mergedAt: T0 + 6 * HOUR }), [], T0);
-    expect((await store.changeFate(1, after)).revertedBy).toBeNull();
+    const after = await rec(store, change(5, { title: "Add cache", mergedAt: T0 + 6 * HOUR }), [], T0);
+    expect((await fateOf(store, 1, after)).revertedBy).toBeNull();
   });
 
   it("gives a deployment's report to one caller at a time, and back when writing it failed", async () => {

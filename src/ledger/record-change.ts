@@ -1,0 +1,30 @@
+// Recording a merged change (a pull request, or a commit pushed without one) and what it reverts,
+// then the fates it touches: its own, the changes it reverts, and, when a title revert names its
+// title, every change of that title (the latest one before the revert may now be another).
+
+import type { ChangeInputRecord, CommitRecord, Store } from "../store/types.js";
+import { type RevertTarget, targetKey } from "./core/revert-target.js";
+import { changesNamedBy, refreshFates } from "./fates.js";
+
+export async function recordChange(
+  store: Store,
+  change: ChangeInputRecord,
+  commits: CommitRecord[],
+  reverts: RevertTarget[],
+  now: number,
+): Promise<number> {
+  const id = await store.recordChange(change, commits, now);
+  await store.recordReverts(id, change.repositoryId, reverts.map(targetKey));
+  const affected = [id, ...(await changesNamedBy(store, change.repositoryId, reverts))];
+  if (change.number !== null && change.title !== "") {
+    const titleReverts = await store.fates.revertsNaming(
+      [change.repositoryId],
+      [targetKey({ kind: "title", title: change.title })],
+    );
+    if (titleReverts.length > 0) {
+      affected.push(...(await store.fates.changesNamed(change.repositoryId, { titles: [change.title] })));
+    }
+  }
+  await refreshFates(store, affected);
+  return id;
+}
