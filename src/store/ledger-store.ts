@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { FateQueries } from "./fate-queries.js";
 import type * as schema from "./schema.sqlite.js";
@@ -838,10 +838,6 @@ export class LedgerStore implements Store {
   /** Text compared by code unit in both dialects (Postgres' default collation is the locale's). */
   #collated(column: SQL.Aliased | unknown) {
     return this.dialect === "postgres" ? sql`${column} COLLATE "C"` : sql`${column}`;
-  }
-
-  #bool(value: boolean) {
-    return this.dialect === "sqlite" ? sql`${value ? 1 : 0}` : sql`${value}`;
   }
 
   async #changesByIds(ids: number[]): Promise<ChangeRecord[]> {

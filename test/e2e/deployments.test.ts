@@ -2,6 +2,7 @@
 // delivered as signed webhooks to the server process, which reads the repository from a fake
 // GitHub and writes the ledger (both dialects).
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { fateOf } from "../../src/ledger/fates.js";
 import { openStore } from "../../src/store/open.js";
 import { FakeGitHub } from "../fake-github/server.js";
 import {
@@ -14,7 +15,6 @@ import {
 } from "../helpers/app-process.js";
 import { Scenario } from "../helpers/scenario.js";
 import { eachDialect } from "../helpers/stores.js";
-import { fateOf } from "../../src/ledger/fates.js";
 
 const SECRET = "e2e-deploy-secret";
 const APP_ID = 6161;

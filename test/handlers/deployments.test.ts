@@ -4,6 +4,7 @@ import fc from "fast-check";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultHandlers } from "../../src/app.js";
+import { changesRolledBackBy, fateOf } from "../../src/ledger/fates.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import type { Payload } from "../helpers/fixtures.js";
@@ -11,7 +12,6 @@ import { API } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
 import { propertyParams } from "../helpers/property.js";
 import { Scenario, T } from "../helpers/scenario.js";
-import { changesRolledBackBy, fateOf } from "../../src/ledger/fates.js";
 
 const INSTALLATION = 99;
 const NOW = Date.parse(T(1000));

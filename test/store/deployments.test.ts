@@ -74,11 +74,7 @@ eachDialect("store: deployments", ({ newStore }) => {
     await settle(store, d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
     const { deployment: d2 } = await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 3 * HOUR), T0);
     // d2's range overlaps d1's (e.g. compared against an older base): c1 is still shipped by d1 only.
-    await settle(store, 
-      d2.id,
-      { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2)], rolledBack: [] },
-      T0,
-    );
+    await settle(store, d2.id, { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2)], rolledBack: [] }, T0);
 
     expect((await store.changesShippedBy(1, d1.id)).map((c) => c.number)).toEqual([1]);
     expect((await store.changesShippedBy(1, d2.id)).map((c) => c.number)).toEqual([2]);
@@ -115,7 +111,8 @@ eachDialect("store: deployments", ({ newStore }) => {
     const c1 = await rec(store, change(1), [], T0);
     const c2 = await rec(store, change(2), [], T0);
     const revert1 = await rec(store, change(3, { title: 'Revert "change 1"' }), [], T0, [{ kind: "pull", number: 1 }]);
-    const revert2 = await rec(store, change(4, { title: 'Revert "change 2"' }), [], T0, [{ kind: "commit", sha: s(2) }]);
+    // Change 2's revert names its merge commit, and never ships.
+    await rec(store, change(4, { title: 'Revert "change 2"' }), [], T0, [{ kind: "commit", sha: s(2) }]);
 
     const ship = async (key: string, sha: string, at: number, shipped: string[], outcome = "ship" as const) => {
       const { deployment: d } = await store.upsertDeployment(deployment(key, sha, at), T0);
@@ -129,7 +126,8 @@ eachDialect("store: deployments", ({ newStore }) => {
     expect((await fateOf(store, 1, c2)).revertedBy).toBeNull();
 
     const { deployment: rollback } = await store.upsertDeployment(deployment("d3", s(1), T0 + 6 * HOUR), T0);
-    await settle(store, 
+    await settle(
+      store,
       rollback.id,
       { outcome: "rollback", previousSha: s(3), shipped: [], rolledBack: [s(2), s(3)] },
       T0,
@@ -151,19 +149,22 @@ eachDialect("store: deployments", ({ newStore }) => {
   it("direct pushes are changes of their own, found by sha; known shas cover merge commits and PR commits", async () => {
     const store = await newStore();
     await seed(store);
-    const pushed = await rec(store, 
+    const pushed = await rec(
+      store,
       change(null, { kind: "push", mergeCommitSha: s(77), mergeMethod: "direct" }),
       [],
       T0,
     );
-    const again = await rec(store, 
+    const again = await rec(
+      store,
       change(null, { kind: "push", mergeCommitSha: s(77), mergeMethod: "direct" }),
       [],
       T0,
     );
     expect(again).toBe(pushed);
     expect((await store.getPushChange(1, 10, s(77)))?.id).toBe(pushed);
-    await rec(store, 
+    await rec(
+      store,
       change(5, { mergeMethod: "merge" }),
       [
         {
@@ -242,11 +243,7 @@ eachDialect("store: deployments", ({ newStore }) => {
       { kind: "title", title: "Add cache" },
     ]);
     const { deployment: d } = await store.upsertDeployment(deployment("deployment:1", s(4), T0 + 5 * HOUR), T0);
-    await settle(store, 
-      d.id,
-      { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2), s(4)], rolledBack: [] },
-      T0,
-    );
+    await settle(store, d.id, { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2), s(4)], rolledBack: [] }, T0);
 
     const older = await rec(store, change(1, { title: "Add cache", mergedAt: T0 + HOUR }), [], T0);
     expect((await fateOf(store, 1, older)).revertedBy?.changeId).toBe(revert); // the latest of its title, so far

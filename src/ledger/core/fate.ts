@@ -105,8 +105,8 @@ export function mayShipByOwnCommits(
   );
 }
 
-/** Whether a deployment's recorded commits hold the change (its merge commit, or its own commits where they count). */
-function holds(change: FateChange, deployment: DeploymentFact, commits: readonly string[], ownToo: boolean): boolean {
+/** Whether these recorded commits hold the change (its merge commit, or its own commits where they count). */
+function holds(change: FateChange, commits: readonly string[], ownToo: boolean): boolean {
   for (const sha of commits) {
     if (sha === change.mergeCommitSha) return true;
     if (ownToo && change.commitShas.includes(sha)) return true;
@@ -120,7 +120,7 @@ export function removes(change: FateChange, deployment: DeploymentFact): boolean
     change.merged &&
     change.deployable &&
     change.repositoryId === deployment.repositoryId &&
-    holds(change, deployment, deployment.rolledBack, ownCommitsIdentify(change.mergeMethod))
+    holds(change, deployment.rolledBack, ownCommitsIdentify(change.mergeMethod))
   );
 }
 
@@ -131,7 +131,7 @@ export function firstShipment(change: FateChange, deployments: Iterable<Deployme
   const shipping: DeploymentFact[] = [];
   for (const d of deployments) {
     if (d.repositoryId !== change.repositoryId) continue; // forks share shas
-    if (holds(change, d, d.shipped, own && mayShipByOwnCommits(change, d))) shipping.push(d);
+    if (holds(change, d.shipped, own && mayShipByOwnCommits(change, d))) shipping.push(d);
   }
   return firstDeployment(shipping);
 }
@@ -211,7 +211,7 @@ export function fatesOf(changeIds: Iterable<number>, facts: FateFacts): Map<numb
         (d) =>
           d.repositoryId === change.repositoryId &&
           d.succeededAt >= shipped.succeededAt &&
-          holds(change, d, d.rolledBack, own),
+          holds(change, d.rolledBack, own),
       );
       const first = firstDeployment(rollbacks);
       if (first) rolledBackBy = { deploymentId: first.id, at: first.succeededAt };
