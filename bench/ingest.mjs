@@ -11,7 +11,6 @@ import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -124,16 +123,8 @@ async function load(port, deliveries) {
 
 // ---- the two servers, each in a process of its own ----------------------------------------------
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
+// Each server binds port 0 and prints the port it got (`ready` captures it): a port chosen here and
+// bound there could be taken in between.
 async function startProcess(args, env, ready) {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -144,17 +135,21 @@ async function startProcess(args, env, ready) {
     out = (out + d).slice(-20_000);
   });
   const deadline = Date.now() + 60_000;
-  while (!ready.test(out)) {
+  for (;;) {
+    const found = ready.exec(out);
+    if (found) {
+      return {
+        port: Number(found[1]),
+        stop: () =>
+          new Promise((resolve) => {
+            child.once("exit", resolve);
+            child.kill("SIGKILL");
+          }),
+      };
+    }
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", resolve);
-        child.kill("SIGKILL");
-      }),
-  };
 }
 
 const REFERENCE = `
@@ -163,24 +158,23 @@ import { Webhooks, createNodeMiddleware } from "@octokit/webhooks";
 const webhooks = new Webhooks({ secret: process.env.SECRET });
 webhooks.onAny(() => {});
 const middleware = createNodeMiddleware(webhooks);
-createServer((req, res) => middleware(req, res)).listen(Number(process.env.PORT), "127.0.0.1", () => console.log("ready"));
+const server = createServer((req, res) => middleware(req, res));
+server.listen(0, "127.0.0.1", () => console.log(\`ready on port \${server.address().port}\`));
 `;
 
 async function reference() {
-  const port = await freePort();
   const server = await startProcess(
     ["--input-type=module", "-e", REFERENCE],
-    { PATH: process.env.PATH, SECRET, PORT: String(port) },
-    /ready/,
+    { PATH: process.env.PATH, SECRET },
+    /ready on port (\d+)/,
   );
-  return { port, stop: server.stop };
+  return { port: server.port, stop: server.stop };
 }
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 
 async function shipledger(databaseUrl) {
-  const port = await freePort();
   const server = await startProcess(
     [join(root, "dist/src/server.js")],
     {
@@ -191,14 +185,14 @@ async function shipledger(databaseUrl) {
       WEBHOOK_SECRET: SECRET,
       DATABASE_URL: databaseUrl,
       HOST: "127.0.0.1",
-      PORT: String(port),
+      PORT: "0",
       // An intake-only instance: what is measured is verify + store + 200 (the worker's share of
       // the machine depends on GitHub's answers, not on the intake).
       INBOX_WORKER: "off",
     },
-    /Listening on/,
+    /Listening on http:\/\/127\.0\.0\.1:(\d+)/,
   );
-  return { port, stop: server.stop };
+  return { port: server.port, stop: server.stop };
 }
 
 // ---- databases ------------------------------------------------------------------------------------

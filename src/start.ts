@@ -127,7 +127,8 @@ async function startSetup(env: NodeJS.ProcessEnv, settings: AppSettings, log: Lo
   if (hookUrl) process.env.WEBHOOK_PROXY_URL = hookUrl;
   const http = createHttpServer({ host: settings.host ?? "localhost", port: settings.port, log });
   http.use(setupHealth);
-  if (!hookUrl) http.use(setupNeedsAddress(settings.port));
+  // The port it listens on, not PORT: PORT=0 picks one when the server starts.
+  if (!hookUrl) http.use(setupNeedsAddress(() => new URL(http.url).port));
   const setupApp = await loadSetupApp(log, env);
   http.use(setupApp);
   await http.start();
@@ -147,7 +148,7 @@ const setupHealth = (req: IncomingMessage, res: ServerResponse) => {
 };
 
 /** Without an address GitHub can reach, the setup page explains what to set instead of registering a deaf app. */
-const setupNeedsAddress = (port: number) => (req: IncomingMessage, res: ServerResponse) => {
+const setupNeedsAddress = (port: () => string) => (req: IncomingMessage, res: ServerResponse) => {
   if (req.method !== "GET" || req.url?.split("?")[0] !== "/probot") return false;
   res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shipledger setup</title></head>
@@ -159,7 +160,7 @@ const setupNeedsAddress = (port: number) => (req: IncomingMessage, res: ServerRe
 The app is registered with <code>PUBLIC_URL/api/github/webhooks</code>.</li>
 <li><code>WEBHOOK_PROXY_URL=https://smee.io/your-channel</code>: a webhook proxy channel (development). Open
 <a href="https://smee.io/new">smee.io/new</a> for a channel; the app relays it to
-<code>http://localhost:${port}/api/github/webhooks</code> itself.</li>
+<code>http://localhost:${port()}/api/github/webhooks</code> itself.</li>
 </ul></body></html>
 `);
   return true;

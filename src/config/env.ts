@@ -11,6 +11,14 @@ const positiveInt = (what: string) =>
     .transform(Number)
     .refine((n) => n > 0 && Number.isSafeInteger(n), `expected ${what} (a positive whole number)`);
 
+/** A TCP port; 0 lets the system pick a free one (the server logs the one it got). */
+const tcpPort = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, "expected a TCP port (a whole number; 0 picks a free one)")
+  .transform(Number)
+  .pipe(z.number().max(65535));
+
 const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
@@ -36,7 +44,7 @@ export const envSchema = z.object({
   /** Ledger location: unset → ./data/shipledger.db; file:PATH, a path, :memory:, or postgres://… */
   DATABASE_URL: optional(z.string()),
   HOST: optional(z.string()),
-  PORT: z.preprocess(blankToUndefined, positiveInt("a TCP port").pipe(z.number().max(65535)).default(3000)),
+  PORT: z.preprocess(blankToUndefined, tcpPort.default(3000)),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),

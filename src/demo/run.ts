@@ -35,7 +35,6 @@ import { buildReport, DAY_MS, defaultPeriod, reportOptions, resolveScope } from 
 import type { Report } from "../metrics/types.js";
 import { type RunningApp, startApp } from "../start.js";
 import type { Store } from "../store/types.js";
-import { freePort } from "../util/free-port.js";
 import { FakeGitHub } from "./fake-github.js";
 import type { ModelCheckRun } from "./github-model.js";
 import { type Beat, buildStory, INSTALLATION_ID, OWNER, REPO, type Story } from "./story.js";
@@ -106,7 +105,6 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     }));
     say(`Fake GitHub  ${github.baseUrl} (checks the app's JWT, issues installation tokens, answers the API)`);
 
-    const port = await freePort();
     app = await startApp(
       {
         APP_ID: String(APP_ID),
@@ -116,7 +114,7 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
         GHE_HOST: github.host,
         GHE_PROTOCOL: "http",
         HOST: "127.0.0.1",
-        PORT: String(port),
+        PORT: "0", // the system picks a free port; the server says which
         LOG_LEVEL: "warn",
         INBOX_POLL_MS: "20",
         INBOX_RETRY_BASE_MS: "200",
@@ -130,7 +128,7 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       },
     );
     const store = app.store as Store;
-    const url = `http://127.0.0.1:${port}`;
+    const url = app.server.url;
     say(`App          ${url} (startApp, what \`npm start\` runs; webhooks at /api/github/webhooks)`);
     say();
 

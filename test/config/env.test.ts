@@ -38,6 +38,11 @@ describe("config: environment", () => {
     );
   });
 
+  it("accepts PORT=0: the system picks a free port", () => {
+    expect(loadSettings({ PORT: "0" }).port).toBe(0);
+    expect(loadSettings({ PORT: "65535" }).port).toBe(65535);
+  });
+
   it("treats blank values as unset (an .env.example copied as is)", () => {
     expect(loadSettings({ APP_ID: "", PORT: "", LOG_LEVEL: " ", DATABASE_URL: "" })).toMatchObject({
       appId: undefined,
@@ -52,7 +57,8 @@ describe("config: environment", () => {
         [{ APP_ID: "abc" }, "APP_ID: expected the GitHub App id (a positive whole number)"],
         [{ APP_ID: "-3" }, "APP_ID: expected the GitHub App id (a positive whole number)"],
         [{ PORT: "99999" }, "PORT: Too big: expected number to be <=65535"],
-        [{ PORT: "http" }, "PORT: expected a TCP port (a positive whole number)"],
+        [{ PORT: "http" }, "PORT: expected a TCP port (a whole number; 0 picks a free one)"],
+        [{ PORT: "-1" }, "PORT: expected a TCP port (a whole number; 0 picks a free one)"],
         [
           { LOG_LEVEL: "verbose" },
           'LOG_LEVEL: Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"fatal"',

@@ -114,6 +114,8 @@ describe("e2e: start-up", () => {
     expect(page).toContain("GitHub must be able to reach this app");
     expect(page).toContain("PUBLIC_URL=");
     expect(page).toContain("WEBHOOK_PROXY_URL=");
+    // The port it listens on (startAppProcess binds port 0), not PORT.
+    expect(page).toContain(`<code>http://localhost:${new URL(app.url).port}/api/github/webhooks</code>`);
     expect(page).not.toContain("hook_attributes");
     expect(app.output()).toMatch(/GitHub cannot reach this app yet/);
   });

@@ -6,9 +6,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../src/util/free-port.js";
-
-export { freePort };
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const tsx = import.meta.resolve("tsx");
@@ -22,7 +19,8 @@ export function appKeyPair() {
 }
 
 export interface AppProcess {
-  url: string;
+  /** Where it listens, as its "Listening on" line says ("" until then). */
+  readonly url: string;
   child: ChildProcess;
   output(): string;
   /** Resolves with the exit code (or signal) when the process ends. */
@@ -30,9 +28,12 @@ export interface AppProcess {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts the server with exactly `env` (plus PATH/HOME), by default in an empty working directory. */
+/**
+ * Starts the server with exactly `env` (plus PATH/HOME), by default in an empty working directory.
+ * It binds port 0 unless `env.PORT` says otherwise, so that no other process can take its port
+ * between a choice and the bind; its URL is read from its "Listening on" line.
+ */
 export async function startAppProcess(env: Record<string, string>, options: { waitFor?: RegExp; cwd?: string } = {}) {
-  const port = env.PORT ?? String(await freePort());
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), "shipledger-e2e-"));
   const child = spawn(process.execPath, ["--import", tsx, join(root, "src/server.ts")], {
     cwd,
@@ -40,7 +41,7 @@ export async function startAppProcess(env: Record<string, string>, options: { wa
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? cwd,
       HOST: "127.0.0.1",
-      PORT: port,
+      PORT: "0",
       LOG_FORMAT: "json",
       NO_SMEE_SETUP: "true",
       ...env,
@@ -58,7 +59,9 @@ export async function startAppProcess(env: Record<string, string>, options: { wa
     child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
   });
   const app: AppProcess = {
-    url: `http://127.0.0.1:${port}`,
+    get url() {
+      return /Listening on (http:\/\/[^\s"]+)/.exec(out)?.[1] ?? "";
+    },
     child,
     output: () => out,
     exited,

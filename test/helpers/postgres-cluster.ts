@@ -1,7 +1,7 @@
 // Starts a throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir, on a loopback port) for
 // the Postgres half of the store tests, and stops it afterwards.
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../src/util/free-port.js";
@@ -51,13 +51,27 @@ export async function startPostgresCluster({ durable = false }: { durable?: bool
     chownSync(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
   }
   const data = join(dir, "data");
-  const port = await freePort();
+  const log = join(dir, "log");
   run(join(bin, "initdb"), ["-D", data, "-U", "shipledger", "--auth=trust", "-E", "UTF8", "--no-sync"], asUser);
   const fast = durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir}${fast} -c max_connections=200`;
-  const start = () =>
-    run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"], asUser);
-  start();
+  let port = 0;
+  const start = () => {
+    const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir}${fast} -c max_connections=200`;
+    run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", log, "-w", "-t", "60", "start"], asUser);
+  };
+  // Postgres must be told its port: another process may take the free one before it binds it,
+  // and then it is started again on another.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const logged = existsSync(log) ? readFileSync(log, "utf8").length : 0;
+    try {
+      start();
+      break;
+    } catch (error) {
+      const taken = existsSync(log) && /could not bind/i.test(readFileSync(log, "utf8").slice(logged));
+      if (!taken || attempt === 5) throw error;
+    }
+  }
   return {
     url: `postgres://shipledger@127.0.0.1:${port}/postgres`,
     pause() {
