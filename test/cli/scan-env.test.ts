@@ -16,20 +16,34 @@ function spyGit() {
   const logs = join(bin, "envs");
   mkdirSync(logs);
   const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
-  writeFileSync(join(bin, "git"), `#!/bin/sh\nenv -0 > '${logs}'/$$\nexec '${realGit}' "$@"\n`);
+  writeFileSync(
+    join(bin, "git"),
+    `#!/bin/sh\nenv -0 > '${logs}'/$$\nprintf '%s\\n' "$@" > '${logs}'/$$.args\nexec '${realGit}' "$@"\n`,
+  );
   chmodSync(join(bin, "git"), 0o755);
   return {
     path: `${bin}:${process.env.PATH}`,
     /** The environment of each git run, without what the spy's shell adds itself. */
     environments: () =>
-      readdirSync(logs).map((file) => {
-        const entries = readFileSync(join(logs, file), "utf8")
-          .split("\0")
-          .filter(Boolean)
-          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const)
-          .filter(([name]) => !["PWD", "OLDPWD", "SHLVL", "_"].includes(name));
-        return Object.fromEntries(entries) as Record<string, string>;
-      }),
+      readdirSync(logs)
+        .filter((file) => !file.endsWith(".args"))
+        .map((file) => {
+          const entries = readFileSync(join(logs, file), "utf8")
+            .split("\0")
+            .filter(Boolean)
+            .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const)
+            .filter(([name]) => !["PWD", "OLDPWD", "SHLVL", "_"].includes(name));
+          return Object.fromEntries(entries) as Record<string, string>;
+        }),
+    /** The git command of each run (its first argument that is not an option or -C's folder), sorted. */
+    commands: () =>
+      readdirSync(logs)
+        .filter((file) => file.endsWith(".args"))
+        .map((file) => {
+          const args = readFileSync(join(logs, file), "utf8").split("\n");
+          return args.find((arg, i) => !arg.startsWith("-") && args[i - 1] !== "-C");
+        })
+        .sort(),
   };
 }
 
@@ -96,7 +110,8 @@ describe("shipledger scan: the environment git runs with", () => {
     expect(readdirSync(traces)).toEqual([]);
     expect(existsSync(join(repo.dir, "pwned"))).toBe(false);
     const environments = spy.environments();
-    expect(environments.length).toBeGreaterThanOrEqual(2); // rev-list and cat-file
+    expect(spy.commands()).toEqual(["cat-file", "rev-list"]); // a successful scan runs these two
+    expect(environments).toHaveLength(2);
     for (const environment of environments) expect(environment).toEqual({ ...env, ...scanSets });
   });
 
@@ -130,7 +145,8 @@ describe("shipledger scan: the environment git runs with", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ commits: 3, aiAssisted: 1 });
     expect(readdirSync(traces)).toEqual([]);
     const environments = spy.environments();
-    expect(environments.length).toBeGreaterThanOrEqual(2);
+    expect(spy.commands()).toEqual(["cat-file", "rev-list"]); // a successful scan runs these two
+    expect(environments).toHaveLength(2);
     for (const environment of environments) expect(environment).toEqual({ ...allowed, ...scanSets });
   });
 });
