@@ -12,6 +12,7 @@ import type { PullRequestLike } from "../changes/from-pull.js";
 import { type ChangeContext, recordMergedPull, recordPushedCommit } from "../changes/merge.js";
 import { findAssociatedPulls } from "../github/associated-pulls.js";
 import { compareCommits, type RangeCommit } from "../github/compare.js";
+import { recordDeployment } from "../ledger/record-deployment.js";
 import { settleDeployment as recordSettlement } from "../ledger/settle-deployment.js";
 import type { DeploymentRecord } from "../store/types.js";
 import { whatDeploymentShips } from "./shipping.js";
@@ -100,7 +101,8 @@ async function linkRecorded(lc: LinkContext, deployment: ProductionDeployment): 
     deployment: record,
     inserted,
     moved,
-  } = await lc.store.upsertDeployment(
+  } = await recordDeployment(
+    lc.store,
     {
       installationId: lc.scope.installationId,
       repositoryId: lc.scope.repositoryId,

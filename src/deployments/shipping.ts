@@ -6,7 +6,7 @@
 // its predecessor in the chain did not have; which deployment first shipped a change is
 // src/ledger/core/fate.ts's. `linkDeployments` is the reference model of a whole ledger's linking.
 
-import { compareDeployments as orderDeployments } from "../ledger/core/deployment-order.js";
+import { improvesSuccessTime, compareDeployments as orderDeployments } from "../ledger/core/deployment-order.js";
 import type { CompareResult, DeploymentOutcome, ProductionDeployment } from "./types.js";
 
 type Identity = Pick<ProductionDeployment, "repositoryId" | "source" | "sourceId">;
@@ -39,16 +39,21 @@ export function reconcileDeployment(a: ProductionDeployment, b: ProductionDeploy
 
 /** Negative when `a` is the better observation of the success time. */
 function observationOrder(a: ProductionDeployment, b: ProductionDeployment): number {
-  if (a.succeededAtPrecision !== b.succeededAtPrecision) return a.succeededAtPrecision === "exact" ? -1 : 1;
-  const byTime = a.succeededAtPrecision === "exact" ? a.succeededAt - b.succeededAt : b.succeededAt - a.succeededAt;
+  const [x, y] = [successTime(a), successTime(b)];
+  if (improvesSuccessTime(x, y)) return -1;
+  if (improvesSuccessTime(y, x)) return 1;
   return (
-    byTime ||
     codeUnitOrder(a.environment, b.environment) ||
     codeUnitOrder(a.sha ?? "~", b.sha ?? "~") ||
     codeUnitOrder(a.ref ?? "", b.ref ?? "") ||
     codeUnitOrder(a.url ?? "", b.url ?? "")
   );
 }
+
+const successTime = (d: ProductionDeployment) => ({
+  succeededAt: d.succeededAt,
+  exact: d.succeededAtPrecision === "exact",
+});
 
 /**
  * The one order of deployments (src/ledger/core/deployment-order.ts), on their source keys: by

@@ -691,10 +691,11 @@ export class LedgerStore implements Store {
     return out;
   }
 
+  /** Records a deployment by its source key; one already recorded is returned as it is. */
   async upsertDeployment(
     deployment: DeploymentInput,
     now: number,
-  ): Promise<{ deployment: DeploymentRecord; inserted: boolean; moved: boolean }> {
+  ): Promise<{ deployment: DeploymentRecord; inserted: boolean }> {
     const d = this.#t.deployments;
     const input = { ...deployment, environment: deployment.environment.toLowerCase() };
     const inserted = await this.#db
@@ -702,25 +703,26 @@ export class LedgerStore implements Store {
       .values({ ...input, outcome: "baseline", previousSha: null, updatedAt: now })
       .onConflictDoNothing({ target: [d.repositoryId, d.sourceKey] })
       .returning();
-    if (inserted[0]) return { deployment: inserted[0], inserted: true, moved: false };
+    if (inserted[0]) return { deployment: inserted[0], inserted: true };
     const existing = await this.#deploymentByKey(input.repositoryId, input.sourceKey);
     if (!existing) throw new Error(`upsertDeployment: ${input.sourceKey} vanished`);
-    const better =
-      (input.succeededAtExact && !existing.succeededAtExact) ||
-      (input.succeededAtExact === existing.succeededAtExact &&
-        (input.succeededAtExact ? input.succeededAt < existing.succeededAt : input.succeededAt > existing.succeededAt));
-    if (!better) return { deployment: existing, inserted: false, moved: false };
+    return { deployment: existing, inserted: false };
+  }
+
+  /** Moves a deployment's success time; it is pending again (its chain neighbours may change). */
+  async moveDeploymentSuccess(
+    id: number,
+    success: { succeededAt: number; succeededAtExact: boolean },
+    now: number,
+  ): Promise<DeploymentRecord> {
+    const d = this.#t.deployments;
     const [updated] = await this.#db
       .update(d)
-      .set({
-        succeededAt: input.succeededAt,
-        succeededAtExact: input.succeededAtExact,
-        updatedAt: now,
-        settledAt: null,
-      })
-      .where(eq(d.id, existing.id))
+      .set({ ...success, updatedAt: now, settledAt: null })
+      .where(eq(d.id, id))
       .returning();
-    return { deployment: updated ?? existing, inserted: false, moved: true };
+    if (!updated) throw new Error(`moveDeploymentSuccess: no deployment ${id}`);
+    return updated;
   }
 
   async findDeployment(

@@ -290,16 +290,17 @@ export interface Store {
   /** Of these shas, those that belong to a merged change the ledger knows (merge commit or own commit). */
   knownShas(repositoryId: number, shas: string[]): Promise<Set<string>>;
 
-  /**
-   * Inserts a deployment (once per source key) or reconciles it with the one recorded: an exact
-   * success time replaces an estimate, and the earlier of two exact times wins. `moved` says the
-   * success time of an existing deployment changed (its neighbours must be settled again). A
-   * deployment inserted or moved is pending (`settledAt` null) until markDeploymentSettled.
-   */
+  /** Records a deployment by its source key (pending: `settledAt` null); one already recorded is returned as it is. */
   upsertDeployment(
     deployment: DeploymentInput,
     now: number,
-  ): Promise<{ deployment: DeploymentRecord; inserted: boolean; moved: boolean }>;
+  ): Promise<{ deployment: DeploymentRecord; inserted: boolean }>;
+  /** Moves a deployment's success time and makes it pending again. */
+  moveDeploymentSuccess(
+    id: number,
+    success: { succeededAt: number; succeededAtExact: boolean },
+    now: number,
+  ): Promise<DeploymentRecord>;
   /** A deployment by its source key ("deployment:<id>", "release:<id>", …), or null. */
   findDeployment(installationId: number, repositoryId: number, sourceKey: string): Promise<DeploymentRecord | null>;
   /** The deployment of the same repository and environment just before (or after) this one, by success time. */

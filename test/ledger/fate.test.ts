@@ -2,7 +2,7 @@
 // undid it, and the one order of deployments. Table-driven, plus order-independence properties.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareDeployments } from "../../src/ledger/core/deployment-order.js";
+import { compareDeployments, improvesSuccessTime } from "../../src/ledger/core/deployment-order.js";
 import {
   type DeploymentFact,
   type FateChange,
@@ -72,6 +72,22 @@ describe("the order of deployments", () => {
       "workflow_run:7",
       "deployment:1",
     ]);
+  });
+});
+
+describe("observations of one deployment's success time", () => {
+  const exact = (succeededAt: number) => ({ succeededAt, exact: true });
+  const estimate = (succeededAt: number) => ({ succeededAt, exact: false });
+  it.each([
+    ["an exact time replaces an estimate", exact(T0 + HOUR), estimate(T0), true],
+    ["an estimate never replaces an exact time", estimate(T0 - HOUR), exact(T0), false],
+    ["the earlier of two exact times (the first success)", exact(T0 - 1), exact(T0), true],
+    ["not the later one (a redelivery, a later inactive)", exact(T0 + 1), exact(T0), false],
+    ["the later of two estimates (the tighter lower bound)", estimate(T0 + 1), estimate(T0), true],
+    ["not the earlier estimate", estimate(T0 - 1), estimate(T0), false],
+    ["the same observation again changes nothing", exact(T0), exact(T0), false],
+  ])("%s", (_name, candidate, known, expected) => {
+    expect(improvesSuccessTime(candidate, known)).toBe(expected);
   });
 });
 

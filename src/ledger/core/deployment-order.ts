@@ -29,3 +29,20 @@ export function firstDeployment<T extends OrderedDeployment>(deployments: Iterab
   for (const d of deployments) if (first === null || compareDeployments(d, first) < 0) first = d;
   return first;
 }
+
+/** When a deployment succeeded, as far as one observation of it tells. */
+export interface SuccessTime {
+  succeededAt: number;
+  /** False for a lower bound (an `inactive` status seen before its success, a run's update time). */
+  exact: boolean;
+}
+
+/**
+ * Whether `candidate` tells a deployment's success time better than `known`: an exact time beats
+ * an estimate; of two exact times the earlier wins (the first success: a redelivery or a later
+ * `inactive` says nothing new); of two estimates (lower bounds) the later is the tighter.
+ */
+export function improvesSuccessTime(candidate: SuccessTime, known: SuccessTime): boolean {
+  if (candidate.exact !== known.exact) return candidate.exact;
+  return candidate.exact ? candidate.succeededAt < known.succeededAt : candidate.succeededAt > known.succeededAt;
+}
