@@ -1,8 +1,8 @@
 // The repository a delivery is about, and what recording its changes needs: shared by the handlers
 // of merges and of deployments.
 
-import type { ChangeContext, RepositoryScope } from "../changes/merge.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
+import type { ChangeContext, RepositoryScope } from "../ledger/record-merge.js";
 import { rememberSettings } from "./settings.js";
 import { type DeliveryContext, installationIdOf } from "./types.js";
 

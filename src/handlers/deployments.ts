@@ -1,11 +1,11 @@
 // Production deployments: link each production deployment to the changes it ships, and show it in a
 // "Shipledger deployment" check run on the deployed commit.
 
-import type { ChangeContext } from "../changes/merge.js";
 import { DEPLOYMENT_CHECK_NAME, renderDeploymentCheck } from "../checks/deployment-check.js";
-import { linkDeploymentEvent } from "../deployments/link.js";
 import { mayBeDeployment } from "../deployments/sources.js";
 import { changesRolledBackBy } from "../ledger/fates.js";
+import { linkDeploymentEvent } from "../ledger/link-deployment.js";
+import type { ChangeContext } from "../ledger/record-merge.js";
 import type { DeploymentRecord } from "../store/types.js";
 import { changeContext, scopeOf } from "./change-context.js";
 import { type EventContext, type HandlerRegistry, handlers } from "./types.js";

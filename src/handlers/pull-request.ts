@@ -3,13 +3,13 @@
 // closed is recorded as merged (or as never to ship).
 
 import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
-import { recordMergedPull } from "../changes/merge.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
 import type { RepoConfig } from "../config/repo-config.js";
 import { describeGitHubError, isInternalFailure } from "../github/errors.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
+import { recordMergedPull } from "../ledger/record-merge.js";
 import { formatContextLine } from "../metrics/format.js";
 import { buildReport, defaultPeriod, reportOptions } from "../metrics/report.js";
 import { changeContext, scopeOf } from "./change-context.js";

@@ -5,17 +5,23 @@ import type { ProbotOctokit } from "probot";
 import { isBot } from "../attribution/agents.js";
 import { attributeCommit } from "../attribution/attribute.js";
 import { splitMessage } from "../attribution/trailers.js";
+import {
+  attributePull,
+  changeFromPull,
+  commitsFromLedger,
+  isBotChange,
+  type PullRequestLike,
+} from "../changes/from-pull.js";
 import type { RepoConfig } from "../config/repo-config.js";
 import { inferMergeMethod } from "../deployments/merge-method.js";
 import { detectReverts } from "../deployments/reverts.js";
 import { isDeployableBranch } from "../deployments/sources.js";
 import type { RangeCommit } from "../github/compare.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
-import { revertTargets } from "../ledger/core/revert-target.js";
-import { recordChange } from "../ledger/record-change.js";
 import { creditEngineer, creditPushedCommit } from "../metrics/credit.js";
 import type { MergeMethod, Store } from "../store/types.js";
-import { attributePull, changeFromPull, commitsFromLedger, isBotChange, type PullRequestLike } from "./from-pull.js";
+import { revertTargets } from "./core/revert-target.js";
+import { recordChange } from "./record-change.js";
 
 export interface RepositoryScope {
   installationId: number;

@@ -9,15 +9,20 @@
 
 import type { Logger } from "probot";
 import type { PullRequestLike } from "../changes/from-pull.js";
-import { type ChangeContext, recordMergedPull, recordPushedCommit } from "../changes/merge.js";
+import { whatDeploymentShips } from "../deployments/shipping.js";
+import {
+  productionDeploymentFrom,
+  successTimeFromStatuses,
+  withResolvedSha,
+  workflowRunIdOf,
+} from "../deployments/sources.js";
+import type { CompareResult, ProductionDeployment } from "../deployments/types.js";
 import { findAssociatedPulls } from "../github/associated-pulls.js";
 import { compareCommits, type RangeCommit } from "../github/compare.js";
-import { recordDeployment } from "../ledger/record-deployment.js";
-import { settleDeployment as recordSettlement } from "../ledger/settle-deployment.js";
 import type { DeploymentRecord } from "../store/types.js";
-import { whatDeploymentShips } from "./shipping.js";
-import { productionDeploymentFrom, successTimeFromStatuses, withResolvedSha, workflowRunIdOf } from "./sources.js";
-import type { CompareResult, ProductionDeployment } from "./types.js";
+import { recordDeployment } from "./record-deployment.js";
+import { type ChangeContext, recordMergedPull, recordPushedCommit } from "./record-merge.js";
+import { settleDeployment as recordSettlement } from "./settle-deployment.js";
 
 export interface LinkContext extends ChangeContext {
   log: Logger;
