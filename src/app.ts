@@ -68,7 +68,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
     log = app.log.child({ name: "shipledger" });
     // Operational metrics (/metrics/ops, src/ops/metrics.ts): the worker reports each attempt, and
     // the Octokits it is given count their requests and the rate limit left.
-    const ops = deps.ops?.tokens.length ? new OpsMetrics({ store: deps.store, now }) : null;
+    const ops = deps.ops?.tokens.length ? new OpsMetrics({ store: deps.store.inbox, now }) : null;
     const auth = async (installationId?: number) => {
       const octokit = await app.auth(installationId);
       return ops ? ops.instrument(octokit, installationId) : octokit;
@@ -90,7 +90,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
 
     app.onAny(async (event) => {
       const delivery = deliveryFromEvent(event, now());
-      const { inserted } = await deps.store.enqueueDelivery(delivery);
+      const { inserted } = await deps.store.inbox.enqueueDelivery(delivery);
       if (inserted) inbox.notify();
       else app.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
     });
@@ -99,7 +99,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       options?.addHandler?.(
         createWebhookIntake({
           ...deps.webhooks,
-          store: groupCommit(deps.store),
+          store: groupCommit(deps.store.inbox),
           stored: () => inbox.notify(),
           log: app.log.child({ name: "webhooks" }),
           now,
@@ -124,7 +124,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
         return true;
       }
       try {
-        await deps.store.countDeliveries();
+        await deps.store.inbox.countDeliveries();
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
       } catch {
         res

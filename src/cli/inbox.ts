@@ -52,12 +52,12 @@ async function list(argv: string[], io: CliIO): Promise<number> {
   }
   const store = await openStore(io.env.DATABASE_URL, { cwd: io.cwd });
   try {
-    const deliveries = await store.listDeliveries({
+    const deliveries = await store.inbox.listDeliveries({
       statuses: wanted as DeliveryStatus[],
       ...(installation === undefined ? {} : { installationId: installation }),
       limit,
     });
-    const counts = await store.countDeliveries();
+    const counts = await store.inbox.countDeliveries();
     if (values.json) {
       io.stdout(`${JSON.stringify({ counts, deliveries: deliveries.map(summarise) }, null, 2)}\n`);
       return 0;
@@ -96,7 +96,10 @@ async function retry(argv: string[], io: CliIO): Promise<number> {
     throw new CliError("inbox retry: give delivery ids or --failed, not both", 2);
   const store = await openStore(io.env.DATABASE_URL, { cwd: io.cwd });
   try {
-    const requeued = await store.requeueDeliveries(values.failed ? { failed: true } : { ids: positionals }, io.now());
+    const requeued = await store.inbox.requeueDeliveries(
+      values.failed ? { failed: true } : { ids: positionals },
+      io.now(),
+    );
     const unknown = positionals.filter((id) => !requeued.includes(id));
     io.stdout(`inbox: requeued ${requeued.length} deliver${requeued.length === 1 ? "y" : "ies"}\n`);
     for (const id of requeued) io.stdout(`  ${id}\n`);

@@ -208,7 +208,7 @@ function sender(url: string, store: Store, timeoutMs: number) {
     // Processing order matters (a deployment links the merges before it): wait for this one.
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const stored = await store.getDelivery(id);
+      const stored = await store.inbox.getDelivery(id);
       if (stored?.status === "done") return;
       if (stored?.status === "failed") {
         throw new Error(`the ${delivery.event} delivery ${id} failed: ${stored.lastError ?? "no error recorded"}`);

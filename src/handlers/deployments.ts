@@ -23,11 +23,11 @@ async function onDeploymentEvent(ctx: EventContext<DeploymentEvent>): Promise<vo
   // (a release fires two events at once; a failed write is left to the delivery's retry).
   if (!result || result.deployment.reportedAt !== null) return;
   const { deployment } = result;
-  if (!(await ctx.store.claimDeploymentReport(deployment.id, ctx.now()))) return;
+  if (!(await ctx.store.deployments.claimDeploymentReport(deployment.id, ctx.now()))) return;
   try {
     await reportDeployment(ctx, cc, deployment, result.notes);
   } catch (error) {
-    await ctx.store.releaseDeploymentReport(deployment.id);
+    await ctx.store.deployments.releaseDeploymentReport(deployment.id);
     throw error;
   }
 }
@@ -38,7 +38,7 @@ async function reportDeployment(
   deployment: DeploymentRecord,
   notes: string[],
 ): Promise<void> {
-  const shipped = await ctx.store.changesShippedBy(cc.scope.installationId, deployment.id);
+  const shipped = await ctx.store.changes.changesShippedBy(cc.scope.installationId, deployment.id);
   const rolledBack =
     deployment.outcome === "rollback"
       ? await changesRolledBackBy(ctx.store, cc.scope.installationId, deployment.id)

@@ -42,7 +42,7 @@ const toRepository = (r: RepositoryRef) => ({
  */
 async function checkAccount(store: Store, installationId: number, account: Account | null): Promise<void> {
   if (!account) return;
-  const known = await store.getInstallation(installationId);
+  const known = await store.installations.getInstallation(installationId);
   if (known?.accountId != null && known.accountId !== account.id) {
     throw new PermanentDeliveryError(
       `installation ${installationId} belongs to account ${known.accountId} (${known.accountLogin}), but the delivery names account ${account.id} (${account.login}); nothing was recorded`,
@@ -63,11 +63,11 @@ async function recordInstallation(context: EventContext<"installation">): Promis
   const at = now();
   await checkAccount(store, p.installation.id, p.installation.account);
   if (p.action === "deleted") {
-    await store.markInstallationDeleted(p.installation.id, at);
+    await store.installations.markInstallationDeleted(p.installation.id, at);
     return;
   }
   const suspendedAt = p.installation.suspended_at ? Date.parse(p.installation.suspended_at) : null;
-  await store.upsertInstallation({
+  await store.installations.upsertInstallation({
     id: p.installation.id,
     ...accountOf(p.installation.account),
     suspendedAt: p.action === "unsuspend" ? null : suspendedAt,
@@ -76,7 +76,7 @@ async function recordInstallation(context: EventContext<"installation">): Promis
   if (p.action === "created" && p.repositories) {
     // The payload's list moves no repository from another installation: GitHub's listing
     // (syncRepositories, authenticated as this installation) does.
-    await store.upsertRepositories(p.installation.id, p.repositories.map(toRepository), at, {
+    await store.installations.upsertRepositories(p.installation.id, p.repositories.map(toRepository), at, {
       receivedAt: context.delivery.receivedAt,
       moves: false,
     });
@@ -99,7 +99,7 @@ async function syncRepositories({
   const installationId = payload.installation.id;
   const repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
   // GitHub's answer now: the installation has these repositories, whatever arrived before.
-  await store.upsertRepositories(installationId, repositories.map(toRepository), now());
+  await store.installations.upsertRepositories(installationId, repositories.map(toRepository), now());
   // The organisation-wide file, when the app can read it: it sets the installation's minimum group
   // size, which a repository with a file of its own would otherwise never tell (one read).
   const organisation = repositories.find((r) => r.name === ".github");
@@ -115,12 +115,16 @@ async function recordInstallationRepositories(context: EventContext<"installatio
   const p = payload as InstallationPayload;
   const at = now();
   await checkAccount(store, p.installation.id, p.installation.account);
-  await store.upsertInstallation({ id: p.installation.id, ...accountOf(p.installation.account), now: at });
-  await store.upsertRepositories(p.installation.id, (p.repositories_added ?? []).map(toRepository), at, {
+  await store.installations.upsertInstallation({
+    id: p.installation.id,
+    ...accountOf(p.installation.account),
+    now: at,
+  });
+  await store.installations.upsertRepositories(p.installation.id, (p.repositories_added ?? []).map(toRepository), at, {
     receivedAt: context.delivery.receivedAt,
     moves: false,
   });
-  await store.markRepositoriesRemoved(
+  await store.installations.markRepositoriesRemoved(
     p.installation.id,
     (p.repositories_removed ?? []).map((r) => r.id),
     at,
@@ -141,7 +145,7 @@ async function recordAccountRename({
   const p = payload as { account?: Account; organization?: Account; installation?: { id: number } };
   const account = p.account ?? p.organization;
   if (!account?.login || !p.installation) return;
-  const known = await store.getInstallation(p.installation.id);
+  const known = await store.installations.getInstallation(p.installation.id);
   if (known?.accountId == null || known.accountId !== account.id) {
     log.warn(
       { installation: p.installation.id, account: account.id },
@@ -149,7 +153,7 @@ async function recordAccountRename({
     );
     return;
   }
-  await store.renameAccount(account.id, account.login, now());
+  await store.installations.renameAccount(account.id, account.login, now());
 }
 
 export const installationHandlers: HandlerRegistry = handlers({

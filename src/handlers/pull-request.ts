@@ -108,7 +108,7 @@ export async function evaluatePullRequest(
     // whichever of the two is processed last.
     if (!superseded) {
       step = "recording the pull request in the ledger";
-      await ctx.store.recordChange(
+      await ctx.store.changes.recordChange(
         changeFromPull(
           { installationId: installationIdOf(ctx.payload), repositoryId: repository.id },
           pull,
@@ -225,10 +225,14 @@ async function onPullRequestClosed(ctx: EventContext<"pull_request.closed">): Pr
     ctx.log.info({ pull: pull.number, change: id }, "recorded merged pull request");
     return;
   }
-  const known = await ctx.store.getChange(cc.scope.installationId, cc.scope.repositoryId, pull.number);
+  const known = await ctx.store.changes.getChange(cc.scope.installationId, cc.scope.repositoryId, pull.number);
   if (known && known.state === "open") {
     const { id: _id, updatedAt: _updated, ...rest } = known;
-    await ctx.store.recordChange({ ...rest, state: "closed" }, await ctx.store.listChangeCommits(known.id), ctx.now());
+    await ctx.store.changes.recordChange(
+      { ...rest, state: "closed" },
+      await ctx.store.changes.listChangeCommits(known.id),
+      ctx.now(),
+    );
   }
 }
 

@@ -35,8 +35,12 @@ export async function rememberSettings(
           ignorePaths: config.metric.ignorePaths,
           minGroupSize: config.metric.minGroupSize,
         };
-  await store.recordRepositorySettings(place.installationId, place.repositoryId, settings, now);
+  await store.installations.recordRepositorySettings(place.installationId, place.repositoryId, settings, now);
   if (loaded.organisationMinGroupSize !== undefined) {
-    await store.recordInstallationMinGroupSize(place.installationId, loaded.organisationMinGroupSize, now);
+    await store.installations.recordInstallationMinGroupSize(
+      place.installationId,
+      loaded.organisationMinGroupSize,
+      now,
+    );
   }
 }

@@ -2,7 +2,7 @@
 // are stored together in the next statement, one commit for all of them. Each sender is still
 // answered only after its own delivery is durable; under load, one commit (an fsync on Postgres)
 // serves many deliveries instead of one.
-import type { NewDelivery, Store } from "../store/types.js";
+import type { InboxQueries, NewDelivery } from "../store/types.js";
 
 interface Waiting {
   delivery: NewDelivery;
@@ -18,7 +18,7 @@ export interface GroupCommitOptions {
 }
 
 /** An enqueue function with the shape of Store.enqueueDelivery, batching behind the scenes. */
-export function groupCommit(store: Pick<Store, "enqueueDeliveries">, options: GroupCommitOptions = {}) {
+export function groupCommit(store: Pick<InboxQueries, "enqueueDeliveries">, options: GroupCommitOptions = {}) {
   const maxBatch = options.maxBatch ?? 200;
   const maxInFlight = options.maxInFlight ?? 2;
   const queue: Waiting[] = [];

@@ -84,7 +84,7 @@ export class InboxWorker {
   /** Starts polling. `resumeInterrupted` returns this process's predecessors' claims to the queue. */
   async start({ resumeInterrupted }: { resumeInterrupted: boolean }): Promise<void> {
     if (resumeInterrupted) {
-      const released = await this.#o.store.releaseClaims({ now: this.#o.now() });
+      const released = await this.#o.store.inbox.releaseClaims({ now: this.#o.now() });
       if (released > 0) this.#o.log.info({ released }, "inbox: resuming deliveries interrupted by a restart");
     }
     this.#running = true;
@@ -117,7 +117,7 @@ export class InboxWorker {
     const unfinished = [...this.#active];
     if (unfinished.length === 0) return waiting;
     try {
-      await this.#o.store.releaseClaims({ now: this.#o.now(), worker: this.id, ids: unfinished });
+      await this.#o.store.inbox.releaseClaims({ now: this.#o.now(), worker: this.id, ids: unfinished });
       this.#o.log.warn(
         { deliveries: unfinished.length },
         "inbox: stopping; deliveries still running after the grace period were handed back",
@@ -136,7 +136,7 @@ export class InboxWorker {
     const ids = waiting.map((w) => w.id);
     if (ids.length === 0) return [];
     try {
-      await this.#o.store.releaseClaims({ now: this.#o.now(), worker: this.id, ids });
+      await this.#o.store.inbox.releaseClaims({ now: this.#o.now(), worker: this.id, ids });
     } catch (error) {
       // Their leases will run out and another start takes them: nothing is lost, only later.
       this.#o.log.error({ err: error }, "inbox: stopping; cannot hand back the deliveries not started");
@@ -188,7 +188,7 @@ export class InboxWorker {
   async #claim(): Promise<number> {
     const room = this.#o.concurrency + this.#o.claimAhead - this.#inFlight.size;
     if (room <= 0) return 0;
-    const deliveries = await this.#o.store.claimDeliveries({
+    const deliveries = await this.#o.store.inbox.claimDeliveries({
       worker: this.id,
       limit: room,
       now: this.#o.now(),
@@ -207,7 +207,7 @@ export class InboxWorker {
   /** For tests and the CLI: processes every delivery that is due now; returns when none is left. */
   async drain(): Promise<void> {
     for (;;) {
-      const deliveries = await this.#o.store.claimDeliveries({
+      const deliveries = await this.#o.store.inbox.claimDeliveries({
         worker: this.id,
         limit: this.#o.concurrency,
         now: this.#o.now(),
@@ -274,7 +274,7 @@ export class InboxWorker {
     // runs, three times a lease, so that no other worker takes the delivery and runs it twice.
     const renewal = setInterval(
       () => {
-        store.renewClaim(delivery.id, this.id, this.#o.now()).then(
+        store.inbox.renewClaim(delivery.id, this.id, this.#o.now()).then(
           (held) => {
             if (!held) log.warn("inbox: the claim was lost to another worker while running");
           },
@@ -313,7 +313,7 @@ export class InboxWorker {
         throw new PermanentDeliveryError(`abandoned after ${delivery.attempts - 1} interrupted attempts`);
       }
       await this.#run(delivery, log);
-      await store.completeDelivery(delivery.id, this.id, this.#o.now());
+      await store.inbox.completeDelivery(delivery.id, this.id, this.#o.now());
       log.debug("inbox: delivery done");
       observe("done");
     } catch (error) {
@@ -328,7 +328,7 @@ export class InboxWorker {
       else log.warn({ attempts: delivery.attempts, retryAt, error: message }, "inbox: delivery failed; will retry");
       observe(retryAt === null ? "failed" : "retry");
       try {
-        await store.failDelivery(delivery.id, this.id, { error: message, now, retryAt });
+        await store.inbox.failDelivery(delivery.id, this.id, { error: message, now, retryAt });
       } catch (storeError) {
         // The claim's lease will expire and the delivery will be taken again: nothing is lost.
         log.error({ err: storeError }, "inbox: cannot record the failure");
@@ -404,12 +404,12 @@ export class InboxWorker {
     // reinstall) was received before the event that moved it: it does not take it back.
     const receivedAt = delivery.receivedAt;
     const owner = repository.owner;
-    let installation = await store.getInstallation(installationId);
+    let installation = await store.installations.getInstallation(installationId);
     let confirmed = false;
     if (!(await this.#ownedByInstallation(installationId, installation, owner))) {
       const account = await this.#confirmInstallation(installationId, repository, false);
       confirmed = true;
-      await store.upsertInstallation({
+      await store.installations.upsertInstallation({
         id: installationId,
         accountId: account.id,
         accountLogin: account.login,
@@ -417,7 +417,7 @@ export class InboxWorker {
         now,
       });
     } else if (installation?.accountId == null) {
-      await store.upsertInstallation({
+      await store.installations.upsertInstallation({
         id: installationId,
         accountId: owner.id,
         accountLogin: owner.login,
@@ -425,16 +425,19 @@ export class InboxWorker {
         now,
       });
     }
-    installation = await store.getInstallation(installationId);
-    const { withheld } = await store.upsertRepositories(installationId, record, now, { receivedAt, moves: false });
+    installation = await store.installations.getInstallation(installationId);
+    const { withheld } = await store.installations.upsertRepositories(installationId, record, now, {
+      receivedAt,
+      moves: false,
+    });
     if (withheld.length > 0) {
       if (!confirmed) await this.#confirmInstallation(installationId, repository, true);
       await this.#confirmRepositoryId(installationId, repository);
-      await store.upsertRepositories(installationId, record, now, { receivedAt });
+      await store.installations.upsertRepositories(installationId, record, now, { receivedAt });
     }
     // The account renamed: every delivery of its repositories carries its login now.
     if (installation?.accountId === owner.id && owner.login && owner.login !== installation.accountLogin) {
-      await store.renameAccount(owner.id, owner.login, now);
+      await store.installations.renameAccount(owner.id, owner.login, now);
     }
   }
 
@@ -451,7 +454,7 @@ export class InboxWorker {
   ): Promise<boolean> {
     if (installation?.accountId != null) return installation.accountId === owner.id;
     if (installation && installation.accountLogin.toLowerCase() !== owner.login.toLowerCase()) return false;
-    const others = await this.#o.store.findInstallationsByAccountId(owner.id);
+    const others = await this.#o.store.installations.findInstallationsByAccountId(owner.id);
     return others.every((other) => other.id === installationId || other.deletedAt !== null);
   }
 

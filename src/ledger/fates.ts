@@ -91,7 +91,7 @@ export async function changesRolledBackBy(
   if (!deployment || deployment.rolledBack.length === 0) return [];
   const candidates = await store.fates.changes(await store.fates.changesTouchedBy(deploymentId));
   const removed = candidates.filter((c) => removes(c, deployment)).map((c) => c.id);
-  return store.getChanges(installationId, removed);
+  return store.changes.getChanges(installationId, removed);
 }
 
 /** Recomputes and stores the fates of these changes. */

@@ -82,7 +82,11 @@ export async function linkDeploymentEvent(
     // An `inactive` status: a past success. Known to the ledger: nothing to do, unless a delivery
     // failed half-way through linking it. Unknown: its statuses tell when it succeeded, or that it
     // never did.
-    const known = await lc.store.findDeployment(lc.scope.installationId, lc.scope.repositoryId, sourceKey(deployment));
+    const known = await lc.store.deployments.findDeployment(
+      lc.scope.installationId,
+      lc.scope.repositoryId,
+      sourceKey(deployment),
+    );
     if (known) {
       return known.settledAt === null ? linkRecorded(lc, deployment) : { deployment: known, notes: [] };
     }
@@ -122,7 +126,7 @@ async function linkRecorded(lc: LinkContext, deployment: ProductionDeployment): 
     },
     lc.now(),
   );
-  const next = await lc.store.adjacentDeployment(record, "next");
+  const next = await lc.store.deployments.adjacentDeployment(record, "next");
   if (!inserted && !moved && record.settledAt !== null) {
     // A repeated delivery of a deployment linked in full. A failure while settling the one after
     // it (below) left that one pending: finish it.
@@ -134,12 +138,12 @@ async function linkRecorded(lc: LinkContext, deployment: ProductionDeployment): 
   for (const earlier of await pendingBefore(lc, record)) await resettle(lc, earlier);
   // Arrived late (or its time moved): the deployment after it gets another predecessor. Marked
   // pending before anything else is written, so that no failure from here on can leave it stale.
-  if (next) await lc.store.markDeploymentSettled(next.id, null);
+  if (next) await lc.store.deployments.markDeploymentSettled(next.id, null);
   const notes = await settleDeployment(lc, record, deployment);
-  await lc.store.markDeploymentSettled(record.id, lc.now());
+  await lc.store.deployments.markDeploymentSettled(record.id, lc.now());
   if (next) await resettle(lc, next);
   // Its check run is the caller's (it says whether one was written: reportedAt).
-  const settled = (await lc.store.getDeployment(lc.scope.installationId, record.id)) ?? record;
+  const settled = (await lc.store.deployments.getDeployment(lc.scope.installationId, record.id)) ?? record;
   return { deployment: settled, notes };
 }
 
@@ -148,10 +152,10 @@ const MAX_PENDING_BEFORE = 5;
 
 async function pendingBefore(lc: LinkContext, record: DeploymentRecord): Promise<DeploymentRecord[]> {
   const pending: DeploymentRecord[] = [];
-  let previous = await lc.store.adjacentDeployment(record, "previous");
+  let previous = await lc.store.deployments.adjacentDeployment(record, "previous");
   while (previous && previous.settledAt === null && pending.length < MAX_PENDING_BEFORE) {
     pending.unshift(previous);
-    previous = await lc.store.adjacentDeployment(previous, "previous");
+    previous = await lc.store.deployments.adjacentDeployment(previous, "previous");
   }
   return pending;
 }
@@ -159,7 +163,7 @@ async function pendingBefore(lc: LinkContext, record: DeploymentRecord): Promise
 /** Settles a deployment again (its predecessor changed, or its own linking failed) and marks it settled. */
 async function resettle(lc: LinkContext, record: DeploymentRecord): Promise<void> {
   await settleDeployment(lc, record, null);
-  await lc.store.markDeploymentSettled(record.id, lc.now());
+  await lc.store.deployments.markDeploymentSettled(record.id, lc.now());
 }
 
 /** Works out what `record` ships relative to its predecessor, records it, and learns unknown changes. */
@@ -170,7 +174,7 @@ export async function settleDeployment(
 ): Promise<string[]> {
   const notes: string[] = [];
   const current = asProduction(record, lc.scope.fullName);
-  const previousRecord = await lc.store.adjacentDeployment(record, "previous");
+  const previousRecord = await lc.store.deployments.adjacentDeployment(record, "previous");
   let previous: ProductionDeployment | null = previousRecord ? asProduction(previousRecord, lc.scope.fullName) : null;
   if (!previous) {
     const sha = await previousShaOnGitHub(lc, current, observed);
@@ -285,7 +289,7 @@ async function previousShaOnGitHub(
  * when it merges, and ships with the first deployment after that. Known commits cost nothing.
  */
 async function learnUnknownChanges(lc: LinkContext, shipped: string[], range: RangeCommit[], branch: string) {
-  const known = await lc.store.knownShas(lc.scope.repositoryId, shipped);
+  const known = await lc.store.changes.knownShas(lc.scope.repositoryId, shipped);
   const unknown = shipped.filter((sha) => !known.has(sha));
   if (unknown.length === 0) return;
   const inRange = new Set(shipped);

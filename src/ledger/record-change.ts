@@ -13,8 +13,8 @@ export async function recordChange(
   reverts: RevertTarget[],
   now: number,
 ): Promise<number> {
-  const id = await store.recordChange(change, commits, now);
-  await store.recordReverts(id, change.repositoryId, reverts.map(targetKey));
+  const id = await store.changes.recordChange(change, commits, now);
+  await store.changes.recordReverts(id, change.repositoryId, reverts.map(targetKey));
   const affected = [id, ...(await changesNamedBy(store, change.repositoryId, reverts))];
   if (change.number !== null && change.title !== "") {
     const titleReverts = await store.fates.revertsNaming(

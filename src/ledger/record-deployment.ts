@@ -10,12 +10,12 @@ export async function recordDeployment(
   deployment: DeploymentInput,
   now: number,
 ): Promise<{ deployment: DeploymentRecord; inserted: boolean; moved: boolean }> {
-  const { deployment: recorded, inserted } = await store.upsertDeployment(deployment, now);
+  const { deployment: recorded, inserted } = await store.deployments.upsertDeployment(deployment, now);
   if (inserted) return { deployment: recorded, inserted, moved: false };
   const observed = { succeededAt: deployment.succeededAt, exact: deployment.succeededAtExact };
   const known = { succeededAt: recorded.succeededAt, exact: recorded.succeededAtExact };
   if (!improvesSuccessTime(observed, known)) return { deployment: recorded, inserted, moved: false };
-  const moved = await store.moveDeploymentSuccess(
+  const moved = await store.deployments.moveDeploymentSuccess(
     recorded.id,
     { succeededAt: deployment.succeededAt, succeededAtExact: deployment.succeededAtExact },
     now,

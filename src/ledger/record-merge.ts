@@ -46,10 +46,10 @@ export interface ChangeContext {
  */
 export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike): Promise<number> {
   const { store, scope } = cc;
-  const known = await store.getChange(scope.installationId, scope.repositoryId, pull.number);
+  const known = await store.changes.getChange(scope.installationId, scope.repositoryId, pull.number);
   let commits: PullCommit[];
   if (known && known.attributedSha === pull.head.sha) {
-    commits = commitsFromLedger(await store.listChangeCommits(known.id));
+    commits = commitsFromLedger(await store.changes.listChangeCommits(known.id));
   } else {
     commits = (await listPullCommits(cc.octokit, { owner: scope.owner, repo: scope.repo, number: pull.number }))
       .commits;

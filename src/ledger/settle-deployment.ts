@@ -14,7 +14,7 @@ export interface Settlement {
 
 export async function settleDeployment(store: Store, deploymentId: number, settled: Settlement, now: number) {
   const before = await store.fates.changesTouchedBy(deploymentId);
-  await store.settleDeployment(deploymentId, settled, now);
+  await store.deployments.settleDeployment(deploymentId, settled, now);
   const touched = [...new Set([...before, ...(await store.fates.changesTouchedBy(deploymentId))])];
   await refreshFates(store, [...touched, ...(await changesRevertedBy(store, touched))]);
 }

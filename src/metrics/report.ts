@@ -54,8 +54,8 @@ export const accountKey = (i: InstallationRecord) =>
 export async function resolveOwner(store: Store, owner: OwnerRef): Promise<InstallationRecord | null> {
   let candidates =
     "login" in owner
-      ? await store.findInstallationsByLogin(owner.login)
-      : await store.findInstallationsByAccountId(owner.accountId);
+      ? await store.installations.findInstallationsByLogin(owner.login)
+      : await store.installations.findInstallationsByAccountId(owner.accountId);
   // A deleted installation of unknown account (recorded before account ids were kept, gone since)
   // is a reinstalled account's old installation, not another account.
   if (candidates.some((i) => i.accountId !== null || i.deletedAt === null)) {
@@ -99,8 +99,8 @@ export async function scopeOf(
   // By the name given, or by its name alone: every repository of the installation is its
   // account's, whichever of the account's logins the request or the ledger spells it with.
   const repository = installation
-    ? ((await store.findRepository(installation.id, spec.repo)) ??
-      (await store.listRepositories(installation.id, { includeRemoved: true })).find(
+    ? ((await store.installations.findRepository(installation.id, spec.repo)) ??
+      (await store.installations.listRepositories(installation.id, { includeRemoved: true })).find(
         (r) => r.fullName.split("/")[1]?.toLowerCase() === name,
       ) ??
       null)
@@ -153,14 +153,14 @@ export async function buildReport(
     ...(scope.repositoryIds ? { repositoryIds: scope.repositoryIds } : {}),
   };
   if (bounds.maxChanges !== undefined) {
-    const changes = await store.countReportChanges(where, period.since, period.until);
+    const changes = await store.reports.countReportChanges(where, period.since, period.until);
     if (changes > bounds.maxChanges) throw new ReportTooLargeError(changes, bounds.maxChanges);
   }
   // Files are read only when some repository's changes can be left out for touching only ignored paths.
   const paths =
     options.ignorePaths.length > 0 ||
     [...(options.repositories?.values() ?? [])].some((settings) => (settings.ignorePaths?.length ?? 0) > 0);
-  const rows = await store.listReportChanges(where, period.since, period.until, { paths });
+  const rows = await store.reports.listReportChanges(where, period.since, period.until, { paths });
   return computeReport({ scope: scope.label, since: period.since, until: period.until, changes: rows }, options);
 }
 
@@ -189,13 +189,13 @@ export async function reportOptions(
   defaults: MetricDefaults,
   now: number,
 ): Promise<MetricOptions> {
-  const installation = await store.getInstallation(scope.installationId);
+  const installation = await store.installations.getInstallation(scope.installationId);
   // A repository's report needs its own record only; an organisation's, every repository's.
   const only = scope.repositoryIds?.length === 1 ? scope.repositoryIds[0] : undefined;
   const repositories =
     only === undefined
-      ? await store.listRepositories(scope.installationId, { includeRemoved: true })
-      : [await store.getRepository(scope.installationId, only)].filter((r) => r !== null);
+      ? await store.installations.listRepositories(scope.installationId, { includeRemoved: true })
+      : [await store.installations.getRepository(scope.installationId, only)].filter((r) => r !== null);
   return optionsFor(scope, { installation, repositories }, defaults, now);
 }
 

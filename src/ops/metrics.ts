@@ -4,7 +4,7 @@
 // prom-client's global one, so that every app built in a process (tests) counts on its own.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { Store } from "../store/types.js";
+import type { InboxQueries } from "../store/types.js";
 
 /** How one attempt at a delivery ended: done, back in the inbox for a retry, or failed for good. */
 export type AttemptOutcome = "done" | "retry" | "failed";
@@ -30,7 +30,7 @@ interface ResponseLike {
 }
 
 export interface OpsMetricsOptions {
-  store: Pick<Store, "inboxDepth">;
+  store: Pick<InboxQueries, "inboxDepth">;
   /** The app's clock (deliveries' receivedAt are on it). */
   now: () => number;
   /** prom-client's process and Node.js collectors (event-loop lag, CPU, memory, handles); default on. */
@@ -42,7 +42,7 @@ const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 
 export class OpsMetrics {
   readonly registry = new Registry();
-  readonly #store: Pick<Store, "inboxDepth">;
+  readonly #store: Pick<InboxQueries, "inboxDepth">;
   readonly #now: () => number;
   readonly #inbox: Gauge<"status">;
   readonly #oldest: Gauge;

@@ -4,7 +4,7 @@
 // changes cost a bounded number of statements, not a few per change.
 
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { DialectDriver, LedgerDb, LedgerSchema } from "./ledger-store.js";
+import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
 import type { ChangeKind } from "./types.js";
 
 const CHUNK = 500;

@@ -211,12 +211,8 @@ export type DeploymentInput = Omit<
 /** A merged, deployable change as a report reads it: exactly the metric's input (src/metrics/types.ts). */
 export type ReportChangeRow = MetricChange;
 
-export interface Store {
-  readonly dialect: Dialect;
-  /** The facts fates are decided from, and the fate columns (used by src/ledger/fates.ts). */
-  readonly fates: FateQueries;
-  close(): Promise<void>;
-
+/** Installations of the app, their accounts (and every login each had) and repositories. */
+export interface InstallationQueries {
   /**
    * Records an installation and its account. A null login or account id (not in the payload)
    * leaves the known one; a login seen with an account id is remembered as one of its logins.
@@ -245,7 +241,6 @@ export interface Store {
   getInstallation(id: number): Promise<InstallationRecord | null>;
   /** Records the organisation's `metric.minGroupSize` (null: it sets none); a no-op when unchanged. */
   recordInstallationMinGroupSize(id: number, minGroupSize: number | null, now: number): Promise<void>;
-
   /**
    * Records the repositories an installation has. A repository another installation had (the app
    * installed again, or the repository transferred) moves with its changes and deployments, unless
@@ -273,7 +268,14 @@ export interface Store {
   ): Promise<void>;
   /** Repositories of one installation only: data of one installation is never visible to another. */
   listRepositories(installationId: number, options?: { includeRemoved?: boolean }): Promise<RepositoryRecord[]>;
+  /** A repository of one installation by id (removed ones too); null for another installation's. */
+  getRepository(installationId: number, repositoryId: number): Promise<RepositoryRecord | null>;
+  /** A repository of one installation by "owner/name" (case-insensitive). */
+  findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null>;
+}
 
+/** Changes (merged pull requests and direct pushes), their commits and what they revert. */
+export interface ChangeQueries {
   /**
    * Records a change with its commits (upserted by repository and sha) and their order,
    * replacing what the ledger held for that pull request. Returns the change's id.
@@ -289,7 +291,14 @@ export interface Store {
   recordReverts(changeId: number, repositoryId: number, targets: string[]): Promise<void>;
   /** Of these shas, those that belong to a merged change the ledger knows (merge commit or own commit). */
   knownShas(repositoryId: number, shas: string[]): Promise<Set<string>>;
+  /** The changes this deployment shipped first (a change shipped earlier is not shipped again). */
+  changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
+  /** The installation's changes with these ids, by merge time (another installation's are left out). */
+  getChanges(installationId: number, ids: number[]): Promise<ChangeRecord[]>;
+}
 
+/** Production deployments, the commits each shipped or rolled back, and their chains. */
+export interface DeploymentQueries {
   /** Records a deployment by its source key (pending: `settledAt` null); one already recorded is returned as it is. */
   upsertDeployment(
     deployment: DeploymentInput,
@@ -322,15 +331,10 @@ export interface Store {
   releaseDeploymentReport(id: number): Promise<void>;
   getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null>;
   listDeployments(installationId: number, repositoryId: number): Promise<DeploymentRecord[]>;
-  /** The changes this deployment shipped first (a change shipped earlier is not shipped again). */
-  changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
-  /** The installation's changes with these ids, by merge time (another installation's are left out). */
-  getChanges(installationId: number, ids: number[]): Promise<ChangeRecord[]>;
+}
 
-  /** A repository of one installation by id (removed ones too); null for another installation's. */
-  getRepository(installationId: number, repositoryId: number): Promise<RepositoryRecord | null>;
-  /** A repository of one installation by "owner/name" (case-insensitive). */
-  findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null>;
+/** What a report reads: the merged, deployable changes of a scope, by one indexed query. */
+export interface ReportQueries {
   /**
    * Merged changes into deployable branches of an installation (optionally some repositories)
    * that were merged, or shipped, in [since, until), by increasing id. Their `paths` are read only
@@ -348,7 +352,10 @@ export interface Store {
     since: number,
     until: number,
   ): Promise<number>;
+}
 
+/** The inbox of webhook deliveries: stored as received, claimed, retried, settled. */
+export interface InboxQueries {
   /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
   enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;
   /**
@@ -387,4 +394,21 @@ export interface Store {
   inboxDepth(): Promise<InboxDepth>;
   /** Requeues the given deliveries (or every failed one) as pending, due now, with a fresh attempt count. */
   requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]>;
+}
+
+/**
+ * The ledger: facts per aggregate, each with its own queries, on either dialect. It decides
+ * nothing: the rules are in the pure modules (src/ledger/core/, src/deployments/, src/metrics/),
+ * applied by the use cases in src/ledger/.
+ */
+export interface Store {
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+  readonly installations: InstallationQueries;
+  readonly changes: ChangeQueries;
+  readonly deployments: DeploymentQueries;
+  /** The facts fates are decided from, and the fate columns (used by src/ledger/fates.ts). */
+  readonly fates: FateQueries;
+  readonly reports: ReportQueries;
+  readonly inbox: InboxQueries;
 }

@@ -179,7 +179,9 @@ export function createApiHandler(deps: ApiDeps) {
             if (ambiguous.length > 0) throw ambiguous[0];
             for (const installation of installations.values()) {
               // The installation's repositories and their settings, read once for all of its reports.
-              const repositories = await deps.store.listRepositories(installation.id, { includeRemoved: true });
+              const repositories = await deps.store.installations.listRepositories(installation.id, {
+                includeRemoved: true,
+              });
               for (const repository of repositories) {
                 if (repository.removedAt !== null) continue;
                 const scope = {

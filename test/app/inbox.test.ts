@@ -32,7 +32,7 @@ describe("app: webhook intake and the inbox worker", () => {
     const payload = installationEvent("pull_request.opened", 42);
     await probot.receive({ id: "d-1", name: "pull_request", payload });
     await probot.receive({ id: "d-1", name: "pull_request", payload });
-    const stored = await store.listDeliveries();
+    const stored = await store.inbox.listDeliveries();
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
       id: "d-1",
@@ -59,11 +59,11 @@ describe("app: webhook intake and the inbox worker", () => {
     expect(seen).toEqual([]);
     await worker.drain();
     expect(seen).toEqual(["pull_request.opened#2"]);
-    expect(await store.countDeliveries()).toEqual({ pending: 0, processing: 0, done: 2, failed: 0 });
-    expect(await store.listRepositories(42)).toMatchObject([
+    expect(await store.inbox.countDeliveries()).toEqual({ pending: 0, processing: 0, done: 2, failed: 0 });
+    expect(await store.installations.listRepositories(42)).toMatchObject([
       { fullName: "Codertocat/Hello-World", defaultBranch: "master" },
     ]);
-    expect(await store.listRepositories(1)).toEqual([]);
+    expect(await store.installations.listRepositories(1)).toEqual([]);
   });
 
   it("retries a failing handler with exponential backoff, then marks it failed with the last error", async () => {
@@ -87,7 +87,7 @@ describe("app: webhook intake and the inbox worker", () => {
     await probot.receive({ id: "d-1", name: "pull_request", payload: installationEvent("pull_request.opened", 42) });
 
     await worker.drain();
-    let d = await store.getDelivery("d-1");
+    let d = await store.inbox.getDelivery("d-1");
     // attempt 1 failed: retry after 1000 ms × (0.5 + 0.5 × 0.5)
     expect(d).toMatchObject({ status: "pending", attempts: 1, nextAttemptAt: T0 + 750 });
     expect(d?.lastError).toBe("HTTP 502 Server Error (GitHub request id ABCD:1234)");
@@ -97,12 +97,12 @@ describe("app: webhook intake and the inbox worker", () => {
     expect(calls).toBe(1);
     clock.advance(1);
     await worker.drain();
-    d = await store.getDelivery("d-1");
+    d = await store.inbox.getDelivery("d-1");
     expect(d).toMatchObject({ status: "pending", attempts: 2, nextAttemptAt: T0 + 750 + 1500 });
 
     clock.advance(1500);
     await worker.drain();
-    d = await store.getDelivery("d-1");
+    d = await store.inbox.getDelivery("d-1");
     expect(d).toMatchObject({ status: "failed", attempts: 3, completedAt: T0 + 2250 });
     expect(calls).toBe(3);
     clock.advance(3_600_000);
@@ -124,11 +124,11 @@ describe("app: webhook intake and the inbox worker", () => {
     });
     await probot.receive({ id: "p-1", name: "ping", payload: webhookFixture("ping") });
     await worker.drain();
-    expect(await store.getDelivery("p-1")).toMatchObject({ status: "failed", lastError: "Error: boom" });
+    expect(await store.inbox.getDelivery("p-1")).toMatchObject({ status: "failed", lastError: "Error: boom" });
     fail = false;
-    await store.requeueDeliveries({ ids: ["p-1"] }, clock.now());
+    await store.inbox.requeueDeliveries({ ids: ["p-1"] }, clock.now());
     await worker.drain();
-    expect(await store.getDelivery("p-1")).toMatchObject({ status: "done", lastError: null });
+    expect(await store.inbox.getDelivery("p-1")).toMatchObject({ status: "done", lastError: null });
   });
 
   describe("a handler that runs past the lease (GitHub's rate limit, a long range)", () => {
@@ -159,29 +159,31 @@ describe("app: webhook intake and the inbox worker", () => {
       const { clock, running, release, runs } = await slowDelivery();
       clock.advance(1000); // far past the lease, in the ledger's time
       // The claim is renewed every 100 ms here: it moves to the clock's present.
-      await eventually(async () => (await store.getDelivery("d-1"))?.lockedAt === T0 + 1000);
-      expect(await store.claimDeliveries({ worker: "other", limit: 5, now: T0 + 1200, leaseMs: 300 })).toEqual([]);
+      await eventually(async () => (await store.inbox.getDelivery("d-1"))?.lockedAt === T0 + 1000);
+      expect(await store.inbox.claimDeliveries({ worker: "other", limit: 5, now: T0 + 1200, leaseMs: 300 })).toEqual(
+        [],
+      );
       release();
       await running;
       expect(runs()).toBe(1);
-      expect(await store.getDelivery("d-1")).toMatchObject({ status: "done", attempts: 1 });
+      expect(await store.inbox.getDelivery("d-1")).toMatchObject({ status: "done", attempts: 1 });
     });
 
     it("is not run a second time by its own worker when the lease ran out all the same", async () => {
       const { clock, worker, running, release, runs } = await slowDelivery();
       clock.advance(1000); // before any renewal: the claim looks abandoned
       await worker.drain(); // claims it again, and leaves it to the run in hand
-      expect(await store.getDelivery("d-1")).toMatchObject({ status: "processing", attempts: 2 });
+      expect(await store.inbox.getDelivery("d-1")).toMatchObject({ status: "processing", attempts: 2 });
       release();
       await running;
       expect(runs()).toBe(1);
-      expect(await store.getDelivery("d-1")).toMatchObject({ status: "done" });
+      expect(await store.inbox.getDelivery("d-1")).toMatchObject({ status: "done" });
     });
   });
 
   it("marks an unparseable payload failed at once instead of retrying it", async () => {
     const { worker } = await loadApp({ store, now: () => T0, handlers: {} });
-    await store.enqueueDelivery({
+    await store.inbox.enqueueDelivery({
       id: "bad",
       event: "push",
       action: null,
@@ -192,7 +194,7 @@ describe("app: webhook intake and the inbox worker", () => {
       payload: "{not json",
     });
     await worker.drain();
-    expect(await store.getDelivery("bad")).toMatchObject({
+    expect(await store.inbox.getDelivery("bad")).toMatchObject({
       status: "failed",
       attempts: 1,
       lastError: "payload is not valid JSON",
@@ -216,8 +218,13 @@ describe("app: webhook intake and the inbox worker", () => {
     const { probot, worker } = await loadApp({ store, now: clock.now, handlers: defaultHandlers });
     await probot.receive({ id: "i-1", name: "installation", payload: created });
     await worker.drain();
-    expect(await store.getInstallation(id)).toMatchObject({ accountLogin: "Codertocat", accountType: "User" });
-    expect((await store.listRepositories(id)).map((r) => [r.fullName, r.defaultBranch, r.private])).toEqual([
+    expect(await store.installations.getInstallation(id)).toMatchObject({
+      accountLogin: "Codertocat",
+      accountType: "User",
+    });
+    expect(
+      (await store.installations.listRepositories(id)).map((r) => [r.fullName, r.defaultBranch, r.private]),
+    ).toEqual([
       ["Codertocat/api", "trunk", true],
       ["Codertocat/Hello-World", "main", false],
     ]);
@@ -233,9 +240,9 @@ describe("app: webhook intake and the inbox worker", () => {
     clock.advance(1000);
     await probot.receive({ id: "i-3", name: "installation", payload: deleted });
     await worker.drain();
-    expect((await store.listRepositories(id)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
-    expect(await store.getInstallation(id)).toMatchObject({ deletedAt: T0 + 1000 });
-    expect(await store.countDeliveries()).toMatchObject({ done: 3, failed: 0 });
+    expect((await store.installations.listRepositories(id)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
+    expect(await store.installations.getInstallation(id)).toMatchObject({ deletedAt: T0 + 1000 });
+    expect(await store.inbox.countDeliveries()).toMatchObject({ done: 3, failed: 0 });
   });
 
   it("moves a repository to another installation by the events received after it left, not by a late one", async () => {
@@ -259,12 +266,12 @@ describe("app: webhook intake and the inbox worker", () => {
       });
     await probot.receive({ id: "d-2", name: "installation_repositories", payload: added });
     await worker.drain();
-    expect((await store.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
+    expect((await store.installations.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
     // A late delivery of installation 42 about the repository leaves it with 43.
     await probot.receive({ id: "d-3", name: "pull_request", payload: installationEvent("pull_request.closed", 42) });
     await worker.drain();
-    expect((await store.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
-    expect(await store.listRepositories(42)).toEqual([]);
+    expect((await store.installations.listRepositories(43)).map((r) => r.id)).toEqual([repository.id]);
+    expect(await store.installations.listRepositories(42)).toEqual([]);
     // Transferred again, into an installation of all repositories (which may get no installation
     // event for it): its first delivery, received after, moves the repository, once GitHub
     // confirms that the repository (by name and id) is that installation's.
@@ -276,7 +283,7 @@ describe("app: webhook intake and the inbox worker", () => {
       .reply(200, { id: repository.id, full_name: repository.full_name });
     await probot.receive({ id: "d-4", name: "pull_request", payload: installationEvent("pull_request.opened", 44) });
     await worker.drain();
-    expect((await store.listRepositories(44)).map((r) => r.id)).toEqual([repository.id]);
+    expect((await store.installations.listRepositories(44)).map((r) => r.id)).toEqual([repository.id]);
   });
 
   it("reads the organisation-wide file when the installation can see the .github repository", async () => {
@@ -298,9 +305,9 @@ describe("app: webhook intake and the inbox worker", () => {
     const { probot, worker } = await loadApp({ store, now: manualClock(T0).now, handlers: defaultHandlers });
     await probot.receive({ id: "i-1", name: "installation", payload: created });
     await worker.drain();
-    expect(await store.countDeliveries()).toMatchObject({ done: 1, failed: 0 });
-    expect((await store.getInstallation(id))?.minGroupSize).toBe(4);
-    const settings = (await store.listRepositories(id)).map((r) => [r.fullName, r.metricSettings]);
+    expect(await store.inbox.countDeliveries()).toMatchObject({ done: 1, failed: 0 });
+    expect((await store.installations.getInstallation(id))?.minGroupSize).toBe(4);
+    const settings = (await store.installations.listRepositories(id)).map((r) => [r.fullName, r.metricSettings]);
     // The .github repository's own settings are its file's; the others have not been read yet.
     expect(settings).toContainEqual(["Codertocat/.github", { revertWindowDays: 14, ignorePaths: [], minGroupSize: 4 }]);
     expect(settings.filter(([name]) => name !== "Codertocat/.github").map(([, s]) => s)).toEqual([null, null]);

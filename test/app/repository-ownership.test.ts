@@ -81,7 +81,7 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
         const id = `d-${++n}`;
         await loaded.probot.receive({ id, name: name as never, payload });
         await loaded.worker.drain();
-        return store.getDelivery(id);
+        return store.inbox.getDelivery(id);
       },
     };
   }
@@ -124,7 +124,8 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
     return [...new Set([...(await res.text()).matchAll(/repository="([^"]+)"/g)].map((m) => m[1]))].join(" ");
   }
 
-  const repositoriesOf = async (installation: number) => (await store.listRepositories(installation)).map((r) => r.id);
+  const repositoriesOf = async (installation: number) =>
+    (await store.installations.listRepositories(installation)).map((r) => r.id);
 
   it("a signed delivery naming another installation for acme's repository fails, says why, and moves nothing", async () => {
     const { deliver } = await twoAccounts();
@@ -187,7 +188,7 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
       lastError:
         "installation 42 belongs to account 1001 (acme), but the delivery names account 2002 (globex); nothing was recorded",
     });
-    expect(await store.getInstallation(42)).toMatchObject({ accountId: ACME.id, accountLogin: "acme" });
+    expect(await store.installations.getInstallation(42)).toMatchObject({ accountId: ACME.id, accountLogin: "acme" });
     expect(await globexMetrics()).toBe("globex/site");
   });
 
@@ -210,7 +211,7 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
   it("the first delivery of an installation not seen before takes its owner as the account; another owner is asked", async () => {
     const { deliver } = await app();
     expect(await deliver("pull_request", pullRequest(42, repo(ACME, SHOP)))).toMatchObject({ status: "done" });
-    expect(await store.getInstallation(42)).toMatchObject({ accountId: ACME.id, accountLogin: "acme" });
+    expect(await store.installations.getInstallation(42)).toMatchObject({ accountId: ACME.id, accountLogin: "acme" });
     // Another account's repository under acme's installation: GitHub knows no installation of it.
     nock(API).get("/repos/globex/site/installation").reply(404, { message: "Not Found" });
     const forged = await deliver("pull_request", pullRequest(42, repo(GLOBEX, SITE)));

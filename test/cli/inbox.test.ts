@@ -30,20 +30,20 @@ eachDialect("cli: shipledger migrate and inbox", ({ newDatabaseUrl }) => {
 
     const store = await openStore(url);
     try {
-      await store.enqueueDelivery(delivery("aaa"));
-      await store.enqueueDelivery(
+      await store.inbox.enqueueDelivery(delivery("aaa"));
+      await store.inbox.enqueueDelivery(
         delivery("bbb", { event: "ping", action: null, installationId: null, repositoryFullName: null }),
       );
-      await store.enqueueDelivery(delivery("ccc"));
-      const claimed = await store.claimDeliveries({ worker: "w", limit: 3, now: T0, leaseMs: 60_000 });
+      await store.inbox.enqueueDelivery(delivery("ccc"));
+      const claimed = await store.inbox.claimDeliveries({ worker: "w", limit: 3, now: T0, leaseMs: 60_000 });
       expect(claimed).toHaveLength(3);
-      await store.failDelivery("aaa", "w", {
+      await store.inbox.failDelivery("aaa", "w", {
         error: "HTTP 502 Bad gateway\n(GitHub request id X:1)",
         now: T0,
         retryAt: null,
       });
-      await store.failDelivery("bbb", "w", { error: "boom", now: T0, retryAt: T0 + 5000 });
-      await store.completeDelivery("ccc", "w", T0);
+      await store.inbox.failDelivery("bbb", "w", { error: "boom", now: T0, retryAt: T0 + 5000 });
+      await store.inbox.completeDelivery("ccc", "w", T0);
     } finally {
       await store.close();
     }

@@ -62,16 +62,16 @@ eachDialect("e2e: production deployments", ({ dialect, newDatabaseUrl }) => {
         const id = `${dialect}-dep-${++n}`;
         expect((await sendWebhook(app.url, { id, event, payload, secret: SECRET })).status).toBe(200);
         // One at a time, so that the scenario's order is the order of processing.
-        await eventually(async () => (await store.getDelivery(id))?.status === "done");
+        await eventually(async () => (await store.inbox.getDelivery(id))?.status === "done");
       }
       const run = await eventually(async () => sc.gh.checkRuns.find((r) => r.head_sha === sc.main));
       expect(run.output.title).toBe("Shipped 2 changes (1 AI-assisted)");
       expect(run.output.summary).toContain(`[#1](http://${github.host}/ops-${dialect}/api/pull/1)`);
 
-      const [baseline, deployment] = await store.listDeployments(31, sc.gh.repositoryId);
+      const [baseline, deployment] = await store.deployments.listDeployments(31, sc.gh.repositoryId);
       expect(baseline?.outcome).toBe("baseline");
       expect(deployment?.outcome).toBe("ship");
-      const change = await store.getChange(31, sc.gh.repositoryId, 1);
+      const change = await store.changes.getChange(31, sc.gh.repositoryId, 1);
       const fate = await fateOf(store, 31, change?.id ?? 0);
       expect(fate.shippedBy?.deploymentId).toBe(deployment?.id);
     } finally {

@@ -107,11 +107,11 @@ eachDialect("e2e: the AI attribution check on a new pull request", ({ dialect, n
       // The same event again (e.g. "edited" with nothing new): no second write.
       pr.action = "edited";
       await sendWebhook(app.url, { id: `pr2-${dialect}`, event: "pull_request", payload: pr, secret: SECRET });
-      await eventually(async () => (await store.getDelivery(`pr2-${dialect}`))?.status === "done");
+      await eventually(async () => (await store.inbox.getDelivery(`pr2-${dialect}`))?.status === "done");
       expect(repos.checkRuns).toHaveLength(1);
       expect(github.requests.filter((r) => r.method !== "GET" && r.path.includes(`/${owner}/`))).toHaveLength(1);
 
-      const change = await store.getChange(8100, dialect === "sqlite" ? 7001 : 7002, 2);
+      const change = await store.changes.getChange(8100, dialect === "sqlite" ? 7001 : 7002, 2);
       expect(change).toMatchObject({ ai: true, agents: ["claude-code"], commitsTotal: 2, commitsAi: 1 });
     } finally {
       await app?.kill();

@@ -76,7 +76,7 @@ it("registers an app through the setup page whose webhooks, once restarted, reac
   expect(res.status).toBe(200);
   const store = await openStore(databaseUrl, { migrate: false });
   try {
-    await eventually(async () => (await store.getDelivery("after-setup-1"))?.status === "done");
+    await eventually(async () => (await store.inbox.getDelivery("after-setup-1"))?.status === "done");
   } finally {
     await store.close();
   }

@@ -157,9 +157,9 @@ describe("e2e: start-up", () => {
       relay("via-proxy-forged", "guessed");
       const store = await openStore(`file:${file}`, { migrate: false });
       try {
-        await eventually(async () => (await store.getDelivery("via-proxy-1")) !== null);
+        await eventually(async () => (await store.inbox.getDelivery("via-proxy-1")) !== null);
         await eventually(async () => /POST .*\/api\/github\/webhooks - 401/.test(app.output()));
-        expect(await store.getDelivery("via-proxy-forged")).toBeNull();
+        expect(await store.inbox.getDelivery("via-proxy-forged")).toBeNull();
       } finally {
         await store.close();
       }

@@ -84,12 +84,12 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
 
     const store = await ledger(url);
     const done = await eventually(async () => {
-      const d = await store.getDelivery("e2e-1");
+      const d = await store.inbox.getDelivery("e2e-1");
       return d?.status === "done" ? d : null;
     });
     expect(done).toMatchObject({ event: "pull_request", action: "opened", installationId: 77, attempts: 1 });
-    expect(await store.listDeliveries()).toHaveLength(1);
-    expect((await store.listRepositories(77)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
+    expect(await store.inbox.listDeliveries()).toHaveLength(1);
+    expect((await store.installations.listRepositories(77)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
     expect(await (await fetch(`${app.url}/healthz`)).json()).toEqual({ status: "ok" });
   });
 
@@ -126,7 +126,7 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
     );
     expect(((await malformed.json()) as { error: string }).error).toMatch(/^the payload is not valid JSON/);
     const store = await ledger(url);
-    expect(await store.listDeliveries()).toEqual([]);
+    expect(await store.inbox.listDeliveries()).toEqual([]);
   });
 
   it("retries a delivery whose GitHub calls fail, then marks it failed with the status and request id", async () => {
@@ -145,7 +145,7 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
       expect(res.status).toBe(200);
       const store = await ledger(url);
       const failed = await eventually(async () => {
-        const d = await store.getDelivery("fail-1");
+        const d = await store.inbox.getDelivery("fail-1");
         return d?.status === "failed" ? d : null;
       });
       expect(failed.attempts).toBe(3);
@@ -153,7 +153,7 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
         /^HTTP 403 Resource not accessible by integration .*\(GitHub request id FAKE:\d+\)$/,
       );
       // The installation itself was recorded before the failing call; the listing is what failed.
-      expect(await store.getInstallation(501)).toMatchObject({ accountLogin: "Codertocat" });
+      expect(await store.installations.getInstallation(501)).toMatchObject({ accountLogin: "Codertocat" });
       // One listing per attempt, each with the installation's token.
       const calls = github.requests.filter((r) => r.path.startsWith("/installation/repositories"));
       expect(calls.map((c) => c.auth)).toEqual(Array(3).fill("installation:501"));
@@ -186,18 +186,18 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
       (await sendWebhook(first.url, { id: "crash-1", event: "installation", payload, secret: SECRET })).status,
     ).toBe(200);
     const store = await ledger(url);
-    await eventually(async () => (await store.getDelivery("crash-1"))?.status === "processing");
+    await eventually(async () => (await store.inbox.getDelivery("crash-1"))?.status === "processing");
     await first.kill("SIGKILL");
 
     slow = false;
     // The restarted server binds a port of its own: what it resumes comes from the inbox, not over HTTP.
     const second = await start(url, lease);
     const done = await eventually(async () => {
-      const d = await store.getDelivery("crash-1");
+      const d = await store.inbox.getDelivery("crash-1");
       return d?.status === "done" ? d : null;
     });
     expect(done.attempts).toBe(2);
-    expect(await store.listRepositories(602)).toMatchObject([
+    expect(await store.installations.listRepositories(602)).toMatchObject([
       { fullName: "Codertocat/Hello-World", defaultBranch: "trunk" },
     ]);
     // SIGTERM: a graceful stop, exit code 0.
@@ -226,8 +226,8 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
       });
       expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(20).fill(200));
       const store = await ledger(url);
-      await eventually(async () => (await store.countDeliveries()).done === 20, 30_000);
-      const all = await store.listDeliveries({ statuses: ["done"] });
+      await eventually(async () => (await store.inbox.countDeliveries()).done === 20, 30_000);
+      const all = await store.inbox.listDeliveries({ statuses: ["done"] });
       expect(all.map((d) => [d.id, d.attempts]).sort()).toEqual(numbers.map((n) => [`shared-${n}`, 1]));
       // Each delivery's handler ran once: one read of its pull request's commits, one check run on its head.
       const commitReads = github.requests.flatMap(
@@ -240,7 +240,9 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
           .map((r) => r.head_sha)
           .sort(),
       ).toEqual(numbers.map(headOf));
-      expect((await store.listRepositories(88)).map((r) => r.fullName)).toEqual(["Codertocat/Hello-World"]);
+      expect((await store.installations.listRepositories(88)).map((r) => r.fullName)).toEqual([
+        "Codertocat/Hello-World",
+      ]);
     });
   }
 });

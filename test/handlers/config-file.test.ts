@@ -62,7 +62,7 @@ describe("the configuration file, as the check reads it", () => {
     });
     await probot.receive({ id: "d-1", name: "pull_request", payload: prEvent(head) });
     await worker.drain();
-    expect(await store.countDeliveries()).toMatchObject({ pending: 0, processing: 0, failed: 0 });
+    expect(await store.inbox.countDeliveries()).toMatchObject({ pending: 0, processing: 0, failed: 0 });
     return published(m).output;
   }
 

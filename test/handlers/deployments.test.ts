@@ -19,21 +19,21 @@ type Event = { name: string; payload: Payload };
 
 /** What the ledger says: each deployment's outcome and first-shipped changes; each change's fate. */
 async function ledgerView(store: Store, sc: Scenario) {
-  const deployments = await store.listDeployments(INSTALLATION, sc.gh.repositoryId);
+  const deployments = await store.deployments.listDeployments(INSTALLATION, sc.gh.repositoryId);
   const label = (c: { number: number | null; mergeCommitSha: string | null }) =>
     c.number !== null ? `#${c.number}` : `push ${c.mergeCommitSha?.slice(-4)}`;
   const view: Record<string, unknown> = {};
   for (const d of deployments) {
     view[d.sourceKey] = {
       outcome: d.outcome,
-      shipped: (await store.changesShippedBy(INSTALLATION, d.id)).map(label).sort(),
+      shipped: (await store.changes.changesShippedBy(INSTALLATION, d.id)).map(label).sort(),
       rolledBack: (await changesRolledBackBy(store, INSTALLATION, d.id)).map(label).sort(),
     };
   }
   const fates: Record<string, unknown> = {};
   const keyOf = new Map(deployments.map((d) => [d.id, d.sourceKey]));
   for (const number of sc.gh.pulls.keys()) {
-    const change = await store.getChange(INSTALLATION, sc.gh.repositoryId, number);
+    const change = await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, number);
     if (!change) continue;
     const fate = await fateOf(store, INSTALLATION, change.id);
     // The materialised columns that reports read agree with the joins.
@@ -99,7 +99,7 @@ describe("deployment linking", () => {
       if (!together) await app.worker.drain();
     }
     if (together) await app.worker.drain();
-    const failed = await target.listDeliveries({ statuses: ["failed", "pending"] });
+    const failed = await target.inbox.listDeliveries({ statuses: ["failed", "pending"] });
     const failures = failed.filter((d) => !failedBefore.has(d.id)).map((d) => `${d.event}: ${d.lastError}`);
     // With a failure planned, it was met and failed exactly one delivery; otherwise none failed.
     if (failure) expect(failure.isDone()).toBe(true);
@@ -171,9 +171,9 @@ describe("deployment linking", () => {
       "POST check-runs Shipledger deployment",
     ]);
     expect((await ledgerView(store, sc)).deployments[`deployment:${d2}`]).toMatchObject({ outcome: "ship" });
-    const shipped = await store.changesShippedBy(
+    const shipped = await store.changes.changesShippedBy(
       INSTALLATION,
-      (await store.listDeployments(INSTALLATION, 4242))[1]?.id ?? 0,
+      (await store.deployments.listDeployments(INSTALLATION, 4242))[1]?.id ?? 0,
     );
     expect(shipped).toHaveLength(300);
   });
@@ -233,7 +233,7 @@ describe("deployment linking", () => {
     const view = await ledgerView(store, sc);
     expect(view.changes["#1"]).toEqual({ shippedBy: `deployment:${d1}`, reverted: false, rolledBackBy: null });
     expect(sc.gh.calls).toContain("POST graphql associatedPullRequests ×1");
-    expect((await store.getChange(INSTALLATION, 4242, 1))?.ai).toBe(true);
+    expect((await store.changes.getChange(INSTALLATION, 4242, 1))?.ai).toBe(true);
   });
 
   it("an inactive status after the success is the same past success, not a new deployment", async () => {
@@ -253,7 +253,7 @@ describe("deployment linking", () => {
     sc.merge(1);
     const d1 = sc.deploy(sc.main, 5, "production", ["success", "inactive"]);
     await play(sc, [success(sc, d0), closed(sc, 1), success(sc, d1, "inactive")]);
-    const [, second] = await store.listDeployments(INSTALLATION, 4242);
+    const [, second] = await store.deployments.listDeployments(INSTALLATION, 4242);
     expect(second).toMatchObject({ succeededAt: Date.parse(T(5)), succeededAtExact: true, outcome: "ship" });
   });
 
@@ -299,7 +299,7 @@ describe("deployment linking", () => {
       sc.merge(1, { method, commits: 3 });
       const d1 = sc.deploy(sc.main, 2);
       await play(sc, [success(sc, d0), closed(sc, 1), success(sc, d1)]);
-      const change = await store.getChange(INSTALLATION, 4242, 1);
+      const change = await store.changes.getChange(INSTALLATION, 4242, 1);
       expect(change?.mergeMethod).toBe(method);
       expect((await ledgerView(store, sc)).changes["#1"]).toMatchObject({ shippedBy: `deployment:${d1}` });
       // The PR's own commits are not separate changes.
@@ -352,7 +352,7 @@ describe("deployment linking", () => {
     sc.push(`Revert "Hotfix: raise timeout"\n\nThis reverts commit ${hotfix}.\n`);
     const d1 = sc.deploy(sc.main, 2);
     await play(sc, [success(sc, d0), success(sc, d1)]);
-    const fix = await store.getPushChange(INSTALLATION, 4242, hotfix);
+    const fix = await store.changes.getPushChange(INSTALLATION, 4242, hotfix);
     expect(fix).toMatchObject({ kind: "push", number: null, mergeMethod: "direct", title: "Hotfix: raise timeout" });
     const fate = await fateOf(store, INSTALLATION, fix?.id ?? 0);
     expect(fate.shippedBy?.sha).toBe(sc.main);
@@ -377,7 +377,7 @@ describe("deployment linking", () => {
       expect(view.deployments[`deployment:${d2}`]).toMatchObject({ shipped: ["#1"], rolledBack: [] });
       // None of the open pull request's commits became a change of its own (a "direct push").
       for (const sha of sc.gh.pulls.get(1)?.commits ?? []) {
-        expect(await store.getPushChange(INSTALLATION, 4242, sha)).toBeNull();
+        expect(await store.changes.getPushChange(INSTALLATION, 4242, sha)).toBeNull();
       }
 
       // The same events in another order: the merge known before the branch's deployment arrives
@@ -494,7 +494,7 @@ describe("deployment linking", () => {
         await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d0), success(sc, d2)]);
         // d1 arrives late: it links, then d2 must be compared with it again, and that fails.
         await play(sc, [success(sc, d1)], store, compare(middle, sc.main));
-        const pending = await store.findDeployment(INSTALLATION, sc.gh.repositoryId, `deployment:${d2}`);
+        const pending = await store.deployments.findDeployment(INSTALLATION, sc.gh.repositoryId, `deployment:${d2}`);
         expect(pending).toMatchObject({ settledAt: null, previousSha: sc.gh.deployments[0]?.sha });
         await play(sc, [success(sc, which === "the late one" ? d1 : d2)]);
         expect(await ledgerView(store, sc)).toEqual(expected);
@@ -524,7 +524,7 @@ describe("deployment linking", () => {
     if (pull) pull.base.ref = "release-1.x";
     const d1 = sc.deploy(sc.main, 2);
     await play(sc, [success(sc, d0), closed(sc, 1), success(sc, d1)]);
-    expect(await store.getChange(INSTALLATION, 4242, 1)).toMatchObject({ state: "merged", deployable: false });
+    expect(await store.changes.getChange(INSTALLATION, 4242, 1)).toMatchObject({ state: "merged", deployable: false });
     expect((await ledgerView(store, sc)).changes["#1"]).toMatchObject({ shippedBy: null });
   });
 
@@ -602,7 +602,7 @@ describe("deployment linking", () => {
         { outcome: "ship", shipped: ["#2"], rolledBack: [] },
       ]);
       // The file read for these events is remembered for reports run from the ledger.
-      const [repository] = await store.listRepositories(INSTALLATION);
+      const [repository] = await store.installations.listRepositories(INSTALLATION);
       expect(repository?.metricSettings).toEqual({ revertWindowDays: 14, ignorePaths: [] });
     });
 
@@ -627,7 +627,7 @@ describe("deployment linking", () => {
         [`deployment:${d1}`]: { outcome: "baseline", shipped: [], rolledBack: [] },
         [`deployment:${d2}`]: { outcome: "ship", shipped: ["#2"], rolledBack: [] },
       });
-      expect((await store.listRepositories(INSTALLATION))[0]?.metricSettings).toBeNull();
+      expect((await store.installations.listRepositories(INSTALLATION))[0]?.metricSettings).toBeNull();
 
       // `inherit: organization`: releases are its deployments, and the organisation's settings its own.
       const opted = new Scenario();
@@ -641,7 +641,7 @@ describe("deployment linking", () => {
       try {
         await play(opted, events(opted, e1, e2), other);
         expect((await ledgerView(other, opted)).deployments).toEqual({});
-        expect((await other.listRepositories(INSTALLATION))[0]?.metricSettings).toEqual({
+        expect((await other.installations.listRepositories(INSTALLATION))[0]?.metricSettings).toEqual({
           revertWindowDays: 1,
           ignorePaths: ["*"],
         });

@@ -97,7 +97,7 @@ describe("PR check: AI attribution", () => {
     await app.worker.drain();
     if (options.settled !== false) {
       // Every delivery was handled for good: an unexpected API call would have left it pending.
-      expect(await store.countDeliveries()).toMatchObject({ pending: 0, processing: 0, failed: 0 });
+      expect(await store.inbox.countDeliveries()).toMatchObject({ pending: 0, processing: 0, failed: 0 });
     }
     return { ...app, clock };
   }
@@ -132,7 +132,7 @@ describe("PR check: AI attribution", () => {
       "GET /repos/Codertocat/Hello-World/commits/0000000000000000000000000000000000000002/check-runs",
       "POST /repos/Codertocat/Hello-World/check-runs",
     ]);
-    const change = await store.getChange(INSTALLATION, 186853002, 2);
+    const change = await store.changes.getChange(INSTALLATION, 186853002, 2);
     expect(change).toMatchObject({
       ai: false,
       commitsTotal: 2,
@@ -140,7 +140,7 @@ describe("PR check: AI attribution", () => {
       state: "open",
       authorLogin: "Codertocat",
     });
-    expect(await store.countDeliveries()).toMatchObject({ done: 1, failed: 0, pending: 0 });
+    expect(await store.inbox.countDeliveries()).toMatchObject({ done: 1, failed: 0, pending: 0 });
   });
 
   it("Claude Code trailers: agents, models and evidence per commit", async () => {
@@ -158,9 +158,9 @@ describe("PR check: AI attribution", () => {
     expect(output.summary).toContain(
       "| [0000000](https://github.com/Codertocat/Hello-World/commit/0000000000000000000000000000000000000001) | Add search endpoint | Claude Code | trailer `Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>`<br>message body `🤖 Generated with [Claude Code](https://claude.com/claude-code)` |",
     );
-    const change = await store.getChange(INSTALLATION, 186853002, 2);
+    const change = await store.changes.getChange(INSTALLATION, 186853002, 2);
     expect(change).toMatchObject({ ai: true, agents: ["claude-code"], models: ["claude-opus-4.5"], commitsAi: 2 });
-    const commits = await store.listChangeCommits(change?.id ?? 0);
+    const commits = await store.changes.listChangeCommits(change?.id ?? 0);
     expect(commits.map((c) => [c.subject, c.ai])).toEqual([
       ["Add search endpoint", true],
       ["Tweak docs", false],
@@ -213,7 +213,7 @@ describe("PR check: AI attribution", () => {
       "- [GitHub Copilot: 0f9e8d7c-6b5a-4321-9876-543210fedcba](https://github.com/Codertocat/Hello-World/sessions/0f9e8d7c-6b5a-4321-9876-543210fedcba)",
     );
     expect(output.summary).toContain("Opened by `Copilot`, the GitHub Copilot agent.");
-    const change = await store.getChange(INSTALLATION, 186853002, 2);
+    const change = await store.changes.getChange(INSTALLATION, 186853002, 2);
     expect(change).toMatchObject({ ai: true, botChange: false, agents: ["github-copilot"] });
   });
 
@@ -275,7 +275,10 @@ describe("PR check: AI attribution", () => {
     expect(published(m).output.title).toBe("AI-assisted: Claude Code — 100 of 300 commits");
     expect(m.log.count("GET /repos/Codertocat/Hello-World/pulls/2/commits")).toBe(3);
     expect(m.log.count("POST /graphql")).toBe(3);
-    expect(await store.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ commitsTotal: 300, commitsAi: 100 });
+    expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toMatchObject({
+      commitsTotal: 300,
+      commitsAi: 100,
+    });
   });
 
   it("an invalid .github/shipledger.yml: the check names the field; attribution still runs with defaults", async () => {
@@ -376,8 +379,8 @@ describe("PR check: AI attribution", () => {
       org: "metric:\n  minGroupSize: 7\n  ignorePaths: [docs/**]\ndeployments:\n  revertWindowDays: 2\n",
     });
     await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: sha(44) } }) }]);
-    expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBe(7);
-    const [repository] = await store.listRepositories(INSTALLATION);
+    expect((await store.installations.getInstallation(INSTALLATION))?.minGroupSize).toBe(7);
+    const [repository] = await store.installations.listRepositories(INSTALLATION);
     expect(repository?.metricSettings).toBeNull();
     expect(published(m).output.summary).toContain("last 28 days: 6 active engineers, too few");
 
@@ -388,8 +391,8 @@ describe("PR check: AI attribution", () => {
       repo: "deployments:\n  revertWindowDays: 30\nmetric:\n  minGroupSize: 3\n",
     });
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(45) } }) }]);
-    expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBe(7);
-    expect((await store.listRepositories(INSTALLATION))[0]?.metricSettings).toEqual({
+    expect((await store.installations.getInstallation(INSTALLATION))?.minGroupSize).toBe(7);
+    expect((await store.installations.listRepositories(INSTALLATION))[0]?.metricSettings).toEqual({
       revertWindowDays: 30,
       ignorePaths: [],
       minGroupSize: 3,
@@ -400,8 +403,8 @@ describe("PR check: AI attribution", () => {
     const none = githubMock();
     expectEvaluation(none, [human(46, "z")], sha(46));
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(46) } }) }]);
-    expect((await store.getInstallation(INSTALLATION))?.minGroupSize).toBeNull();
-    expect((await store.listRepositories(INSTALLATION))[0]?.metricSettings).toBeNull();
+    expect((await store.installations.getInstallation(INSTALLATION))?.minGroupSize).toBeNull();
+    expect((await store.installations.listRepositories(INSTALLATION))[0]?.metricSettings).toBeNull();
     expect(published(none).output.summary).toContain("last 28 days: 0.00 normalised deployments");
   });
 
@@ -496,13 +499,13 @@ describe("PR check: AI attribution", () => {
     const app = await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "x", sha: head } }) }], {
       settled: false,
     });
-    expect(await store.getDelivery("d1")).toMatchObject({ status: "pending", attempts: 1 });
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "pending", attempts: 1 });
     expect(m.checks).toEqual([]);
 
     expectEvaluation(m, [claude(51, "Add retry")], head);
     app.clock.advance(60_000);
     await app.worker.drain();
-    expect(await store.getDelivery("d1")).toMatchObject({ status: "done", attempts: 2 });
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "done", attempts: 2 });
     expect(published(m).output.title).toBe("AI-assisted: Claude Code — 1 of 1 commit");
   });
 
@@ -527,7 +530,7 @@ describe("PR check: AI attribution", () => {
     });
     expect(check.output.summary).toContain("- HTTP status: 503");
     expect(check.output.summary).toContain("- GitHub request id: `CAFE:1`");
-    expect(await store.getDelivery("d1")).toMatchObject({ status: "done" });
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "done" });
   });
 
   it("a database error on the last attempt: a generic check naming the delivery, never the SQL; the log and the inbox keep it, bounded", async () => {
@@ -537,13 +540,20 @@ describe("PR check: AI attribution", () => {
     // drizzle's error quotes the statement and every parameter: titles, e-mails, whole messages.
     const query = 'insert into "changes" ("installation_id", "title", "author_login") values (?, ?, ?)';
     const params = [31, "Add export of customer emails", "x".repeat(100_000)];
-    const broken = new Proxy(store, {
+    const changes = new Proxy(store.changes, {
       get(target, name) {
         if (name === "recordChange") {
           return async () => {
             throw new DrizzleQueryError(query, params, new Error("SQLITE_FULL: database or disk is full"));
           };
         }
+        const value = Reflect.get(target, name, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const broken = new Proxy(store, {
+      get(target, name) {
+        if (name === "changes") return changes;
         const value = Reflect.get(target, name, target);
         return typeof value === "function" ? value.bind(target) : value;
       },
@@ -588,7 +598,7 @@ describe("PR check: AI attribution", () => {
     expect(logged?.error?.message).toContain('Failed query: insert into "changes"');
     expect(logged?.error?.message.length).toBeLessThanOrEqual(2_000);
     expect(logged?.cause).toBe("SQLITE_FULL: database or disk is full");
-    const delivery = await store.getDelivery("d1");
+    const delivery = await store.inbox.getDelivery("d1");
     expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
     expect(delivery?.lastError).toContain("Failed query: insert into");
     expect(delivery?.lastError?.length).toBeLessThanOrEqual(2_000);
@@ -611,7 +621,7 @@ describe("PR check: AI attribution", () => {
     expect(output.summary).toContain("- Error: `HTTP 403 Resource not accessible by integration");
     expect(output.summary).toContain("- GitHub request id: `BEEF:42`");
     expect(output.summary).toContain("Shipledger lacks access.");
-    expect(await store.getDelivery("d1")).toMatchObject({ status: "done", attempts: 1 });
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "done", attempts: 1 });
   });
 
   it("unchanged output for the same head is not written again; a changed one updates the run in place", async () => {
@@ -684,7 +694,7 @@ describe("PR check: AI attribution", () => {
       },
     ]);
     expect(published(m).output.title).toBe("Bot change (dependabot[bot]): no AI assistance detected");
-    expect(await store.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ botChange: true, ai: false });
+    expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ botChange: true, ai: false });
   });
 
   it("a PR with no commits gets a completed check saying so", async () => {
@@ -700,7 +710,7 @@ describe("PR check: AI attribution", () => {
     expectEvaluation(m, [human(101, "new history")], sha(100));
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(100) } }) }]);
     expect(published(m).output.title).toBe("Superseded: the pull request's head moved on");
-    expect(await store.getChange(INSTALLATION, 186853002, 2)).toBeNull();
+    expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toBeNull();
   });
 
   it("check_run and check_suite 'Re-run' evaluate the pull request again", async () => {

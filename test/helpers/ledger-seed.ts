@@ -28,8 +28,13 @@ export async function seedRepository(
   name: string,
   now: number,
 ) {
-  await store.upsertInstallation({ id: installationId, accountLogin: owner, accountType: "Organization", now });
-  await store.upsertRepositories(
+  await store.installations.upsertInstallation({
+    id: installationId,
+    accountLogin: owner,
+    accountType: "Organization",
+    now,
+  });
+  await store.installations.upsertRepositories(
     installationId,
     [{ id: repositoryId, fullName: `${owner}/${name}`, private: false, defaultBranch: "main" }],
     now,
@@ -89,7 +94,7 @@ export async function seedDeployment(
   outcome: "ship" | "rollback" | "baseline" | "redeploy" = "ship",
   rolledBack: string[] = [],
 ) {
-  const { deployment } = await store.upsertDeployment(
+  const { deployment } = await store.deployments.upsertDeployment(
     {
       installationId,
       repositoryId,

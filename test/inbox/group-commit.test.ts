@@ -24,7 +24,7 @@ function recording(store: Store) {
     enqueueDeliveries(deliveries: NewDelivery[]) {
       statements.push(deliveries.map((d) => d.id));
       if (deliveries.some((d) => d.payload === "refused")) return Promise.reject(new Error("refused by the ledger"));
-      return store.enqueueDeliveries(deliveries);
+      return store.inbox.enqueueDeliveries(deliveries);
     },
   };
 }
@@ -37,7 +37,7 @@ eachDialect("group commit of deliveries", ({ newStore }) => {
     const results = await Promise.all(["a", "b", "c", "a", "d"].map((id) => enqueue(delivery(id))));
     expect(results.map((r) => r.inserted)).toEqual([true, true, true, false, true]);
     expect(ledger.statements).toEqual([["a", "b", "c", "a", "d"]]);
-    expect((await store.listDeliveries()).map((d) => d.id)).toEqual(["a", "b", "c", "d"]);
+    expect((await store.inbox.listDeliveries()).map((d) => d.id)).toEqual(["a", "b", "c", "d"]);
     // Already stored: a duplicate, stored once.
     expect(await enqueue(delivery("b"))).toEqual({ inserted: false });
   });
@@ -51,14 +51,14 @@ eachDialect("group commit of deliveries", ({ newStore }) => {
     );
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
     expect(ledger.statements).toEqual([["x", "bad"], ["x"], ["bad"], ["y", "z"]]);
-    expect((await store.listDeliveries()).map((d) => d.id).sort()).toEqual(["x", "y", "z"]);
+    expect((await store.inbox.listDeliveries()).map((d) => d.id).sort()).toEqual(["x", "y", "z"]);
   });
 
   it("enqueueDeliveries reports the ids that were new, in one statement", async () => {
     const store = await newStore();
-    expect(await store.enqueueDeliveries([])).toEqual(new Set());
-    expect(await store.enqueueDeliveries([delivery("p"), delivery("q")])).toEqual(new Set(["p", "q"]));
-    expect(await store.enqueueDeliveries([delivery("q"), delivery("r"), delivery("r")])).toEqual(new Set(["r"]));
-    expect((await store.getDelivery("r"))?.status).toBe("pending");
+    expect(await store.inbox.enqueueDeliveries([])).toEqual(new Set());
+    expect(await store.inbox.enqueueDeliveries([delivery("p"), delivery("q")])).toEqual(new Set(["p", "q"]));
+    expect(await store.inbox.enqueueDeliveries([delivery("q"), delivery("r"), delivery("r")])).toEqual(new Set(["r"]));
+    expect((await store.inbox.getDelivery("r"))?.status).toBe("pending");
   });
 });

@@ -47,7 +47,7 @@ function newWorker(
 }
 
 async function enqueue(id: string, installationId: number, receivedAt: number) {
-  await store.enqueueDelivery({
+  await store.inbox.enqueueDelivery({
     id,
     event: "push",
     action: null,
@@ -84,7 +84,7 @@ it("gives the other installations their turns while a busy installation's backlo
   paced.finish.get("busy-0")?.();
   await vi.waitFor(() => expect(paced.started).toHaveLength(5));
   expect(paced.started[4]).toBe("busy-2");
-  expect(await store.getDelivery("busy-0")).toMatchObject({ status: "done" });
+  expect(await store.inbox.getDelivery("busy-0")).toMatchObject({ status: "done" });
 });
 
 it("gives a turn to the installation with the fewest running, before an older delivery of a busier one", async () => {
@@ -96,7 +96,7 @@ it("gives a turn to the installation with the fewest running, before an older de
   // Every turn is taken by the busy installation; a quiet one arrives.
   await enqueue("quiet", 2, T0 + 100);
   worker?.notify();
-  await vi.waitFor(async () => expect(await store.getDelivery("quiet")).toMatchObject({ status: "processing" }));
+  await vi.waitFor(async () => expect(await store.inbox.getDelivery("quiet")).toMatchObject({ status: "processing" }));
   paced.finish.get("busy-0")?.();
   await vi.waitFor(() => expect(paced.started).toHaveLength(3));
   expect(paced.started[2]).toBe("quiet");
@@ -106,7 +106,7 @@ it("runs at most perInstallation deliveries of one installation at once, whateve
   for (let i = 0; i < 5; i++) await enqueue(`d-${i}`, 1, T0 + i);
   const paced = pacedHandlers();
   await newWorker(paced.handlers, { concurrency: 4, perInstallation: 2 }).start({ resumeInterrupted: false });
-  await vi.waitFor(async () => expect(await store.getDelivery("d-4")).toMatchObject({ status: "processing" }));
+  await vi.waitFor(async () => expect(await store.inbox.getDelivery("d-4")).toMatchObject({ status: "processing" }));
   expect(paced.started).toEqual(["d-0", "d-1"]);
 });
 
@@ -115,13 +115,13 @@ it("hands back, attempt not counted, the deliveries claimed but not started when
   const paced = pacedHandlers();
   const w = newWorker(paced.handlers, { concurrency: 4, perInstallation: 2 });
   await w.start({ resumeInterrupted: false });
-  await vi.waitFor(async () => expect(await store.getDelivery("d-4")).toMatchObject({ status: "processing" }));
+  await vi.waitFor(async () => expect(await store.inbox.getDelivery("d-4")).toMatchObject({ status: "processing" }));
 
   // The two running, after the grace; the three waiting for their turn, at once.
   const handedBack = await w.stop({ graceMs: 0 });
   expect(handedBack.sort()).toEqual(["d-0", "d-1", "d-2", "d-3", "d-4"]);
   for (const id of ["d-0", "d-1", "d-2", "d-3", "d-4"]) {
-    expect(await store.getDelivery(id)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await store.inbox.getDelivery(id)).toMatchObject({ status: "pending", attempts: 0 });
   }
   expect(paced.started).toEqual(["d-0", "d-1"]);
   worker = null;

@@ -27,7 +27,7 @@ it("fails a payload nesting deeper than 64 levels at once, and runs no handler",
     ["deep", deep],
     ["shallow", shallow],
   ]) {
-    await store.enqueueDelivery({
+    await store.inbox.enqueueDelivery({
       id: id as string,
       event: "push",
       action: null,
@@ -39,11 +39,11 @@ it("fails a payload nesting deeper than 64 levels at once, and runs no handler",
     });
   }
   await worker.drain();
-  expect(await store.getDelivery("deep")).toMatchObject({
+  expect(await store.inbox.getDelivery("deep")).toMatchObject({
     status: "failed",
     attempts: 1,
     lastError: "payload nests deeper than 64 levels",
   });
-  expect(await store.getDelivery("shallow")).toMatchObject({ status: "done" });
+  expect(await store.inbox.getDelivery("shallow")).toMatchObject({ status: "done" });
   expect(ran).toEqual(["shallow"]);
 });

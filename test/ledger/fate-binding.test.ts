@@ -203,14 +203,14 @@ const commitRecord = (sha: string) => ({
 eachDialect("ledger: the core and the store give the same fates", ({ dialect, newStore }) => {
   it(`for random ledgers in random arrival orders`, async () => {
     const store: Store = await newStore();
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
     let run = 0;
     await fc.assert(
       fc.asyncProperty(ledgerArb, async ({ ledger, order }) => {
         // Each run in repositories of its own (one database for all the runs of a dialect).
         const repositoryId = 10_000 + run * 2;
         run++;
-        await store.upsertRepositories(
+        await store.installations.upsertRepositories(
           1,
           [
             { id: repositoryId, fullName: `octo/app-${run}`, private: false },
@@ -234,7 +234,7 @@ eachDialect("ledger: the core and the store give the same fates", ({ dialect, ne
           } else {
             const j = event - ledger.changes.length;
             const d = ledger.deployments[j] as DeploymentSpec;
-            const { deployment } = await store.upsertDeployment(
+            const { deployment } = await store.deployments.upsertDeployment(
               {
                 installationId: 1,
                 repositoryId: d.repository === "main" ? repositoryId : repositoryId + 1,
@@ -260,7 +260,7 @@ eachDialect("ledger: the core and the store give the same fates", ({ dialect, ne
         }
 
         const { fates, deployments } = coreFates(ledger, repositoryId);
-        const stored = await store.getChanges(1, [...changeIds.values()]);
+        const stored = await store.changes.getChanges(1, [...changeIds.values()]);
         const byId = new Map(stored.map((c) => [c.id, c]));
         for (const [i, id] of changeIds) {
           const fate = fates.get(i);
@@ -294,12 +294,12 @@ eachDialect("ledger: the core and the store give the same fates", ({ dialect, ne
             .sort(compareDeployments)
             .at(-1);
           const after = chain.filter((d) => compareDeployments(d, mine) > 0).sort(compareDeployments)[0];
-          const record = await store.getDeployment(1, id);
+          const record = await store.deployments.getDeployment(1, id);
           if (!record) throw new Error(`deployment ${j} was not stored`);
-          expect((await store.adjacentDeployment(record, "previous"))?.id ?? null, `before ${j}`).toBe(
+          expect((await store.deployments.adjacentDeployment(record, "previous"))?.id ?? null, `before ${j}`).toBe(
             before ? deploymentIds.get(before.id) : null,
           );
-          expect((await store.adjacentDeployment(record, "next"))?.id ?? null, `after ${j}`).toBe(
+          expect((await store.deployments.adjacentDeployment(record, "next"))?.id ?? null, `after ${j}`).toBe(
             after ? deploymentIds.get(after.id) : null,
           );
         }

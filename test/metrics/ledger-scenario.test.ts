@@ -9,8 +9,8 @@ import pg from "pg";
 import { expect, it } from "vitest";
 import { buildReport, resolveScope } from "../../src/metrics/report.js";
 import { parseDatabaseUrl } from "../../src/store/database-url.js";
-import { reportQuery } from "../../src/store/ledger-store.js";
 import { openStore } from "../../src/store/open.js";
+import { reportQuery } from "../../src/store/reports.js";
 import { eachDialect } from "../helpers/stores.js";
 import { changes, expected, options, SINCE, UNTIL } from "./scenario.js";
 
@@ -20,11 +20,20 @@ async function seedScenario(url: string): Promise<Map<number, number>> {
   const repositoryId = changes[0]?.repositoryId ?? 1;
   const fates: Array<[number, (typeof changes)[number]]> = [];
   try {
-    await store.upsertInstallation({ id: 7, accountLogin: "acme", accountType: "Organization", now: SINCE });
-    await store.upsertRepositories(7, [{ id: repositoryId, fullName: "acme/shop", private: false }], SINCE);
+    await store.installations.upsertInstallation({
+      id: 7,
+      accountLogin: "acme",
+      accountType: "Organization",
+      now: SINCE,
+    });
+    await store.installations.upsertRepositories(
+      7,
+      [{ id: repositoryId, fullName: "acme/shop", private: false }],
+      SINCE,
+    );
     for (const c of changes) {
       const sha = c.id.toString(16).padStart(40, "e");
-      const id = await store.recordChange(
+      const id = await store.changes.recordChange(
         {
           installationId: 7,
           repositoryId: c.repositoryId,
@@ -128,21 +137,29 @@ eachDialect("metric: the hand-computed scenario through the ledger", ({ newDatab
           .sort((a, b) => a.id - b.id);
 
       const all = rowsFor(SINCE, UNTIL);
-      expect(await store.listReportChanges({ installationId: 7 }, SINCE, UNTIL, { paths: true })).toEqual(all);
+      expect(await store.reports.listReportChanges({ installationId: 7 }, SINCE, UNTIL, { paths: true })).toEqual(all);
       // Without `paths: true`, no files (nothing else changes).
-      const withoutPaths = await store.listReportChanges({ installationId: 7, repositoryIds: [1] }, SINCE, UNTIL);
+      const withoutPaths = await store.reports.listReportChanges(
+        { installationId: 7, repositoryIds: [1] },
+        SINCE,
+        UNTIL,
+      );
       expect(withoutPaths).toEqual(all.map((row) => ({ ...row, paths: [] })));
       // From day 8: changes merged before it and shipped after it come in too, once each.
       const later = rowsFor(day(8), UNTIL);
       expect(later.some((row) => row.mergedAt < day(8))).toBe(true);
-      expect(await store.listReportChanges({ installationId: 7 }, day(8), UNTIL, { paths: true })).toEqual(later);
+      expect(await store.reports.listReportChanges({ installationId: 7 }, day(8), UNTIL, { paths: true })).toEqual(
+        later,
+      );
       // One day on a slice boundary: the week-long slices meet without a gap or an overlap.
-      expect(await store.listReportChanges({ installationId: 7 }, day(7), day(8), { paths: true })).toEqual(
+      expect(await store.reports.listReportChanges({ installationId: 7 }, day(7), day(8), { paths: true })).toEqual(
         rowsFor(day(7), day(8)),
       );
       // Another repository, or another installation, has none of them.
-      expect(await store.listReportChanges({ installationId: 7, repositoryIds: [2] }, SINCE, UNTIL)).toEqual([]);
-      expect(await store.listReportChanges({ installationId: 8 }, SINCE, UNTIL)).toEqual([]);
+      expect(await store.reports.listReportChanges({ installationId: 7, repositoryIds: [2] }, SINCE, UNTIL)).toEqual(
+        [],
+      );
+      expect(await store.reports.listReportChanges({ installationId: 8 }, SINCE, UNTIL)).toEqual([]);
     } finally {
       await store.close();
     }

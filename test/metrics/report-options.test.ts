@@ -58,8 +58,8 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
   ])("$name", async ({ organisation, repository, repo, org }) => {
     const store = await newStore();
     await acme(store);
-    await store.recordInstallationMinGroupSize(1, organisation, NOW);
-    if (repository) await store.recordRepositorySettings(1, 10, repository, NOW);
+    await store.installations.recordInstallationMinGroupSize(1, organisation, NOW);
+    if (repository) await store.installations.recordRepositorySettings(1, 10, repository, NOW);
 
     const repoScope = await resolveScope(store, { repo: "acme/shop" });
     expect(await reportOptions(store, repoScope, INSTANCE, NOW)).toEqual({ ...repo, now: NOW });
@@ -79,22 +79,25 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
   it("records settings only for the installation's own repository, and only when they change", async () => {
     const store = await newStore();
     await acme(store);
-    await store.recordRepositorySettings(2, 10, shop, NOW); // installation 2 does not own repository 10
-    expect((await store.listRepositories(1)).map((r) => r.metricSettings)).toEqual([null, null]);
-    await store.recordRepositorySettings(1, 10, shop, NOW);
-    await store.recordRepositorySettings(1, 10, { ...shop }, NOW + DAY); // the same again: nothing to write
-    const [docs, shopRecord] = await store.listRepositories(1);
+    await store.installations.recordRepositorySettings(2, 10, shop, NOW); // installation 2 does not own repository 10
+    expect((await store.installations.listRepositories(1)).map((r) => r.metricSettings)).toEqual([null, null]);
+    await store.installations.recordRepositorySettings(1, 10, shop, NOW);
+    await store.installations.recordRepositorySettings(1, 10, { ...shop }, NOW + DAY); // the same again: nothing to write
+    const [docs, shopRecord] = await store.installations.listRepositories(1);
     expect(docs?.metricSettings).toBeNull();
     expect(shopRecord?.metricSettings).toEqual(shop);
     // One repository, by id or by name in any case, only within its own installation.
-    expect(await store.getRepository(1, 10)).toMatchObject({ fullName: "acme/shop", metricSettings: shop });
-    expect(await store.getRepository(2, 10)).toBeNull();
-    expect(await store.findRepository(1, "ACME/Shop")).toMatchObject({ id: 10 });
-    expect(await store.findRepository(2, "acme/shop")).toBeNull();
-    await store.recordInstallationMinGroupSize(1, 4, NOW);
-    await store.recordInstallationMinGroupSize(3, 4, NOW); // no such installation: nothing happens
-    expect((await store.getInstallation(1))?.minGroupSize).toBe(4);
-    expect((await store.getInstallation(2))?.minGroupSize).toBeNull();
+    expect(await store.installations.getRepository(1, 10)).toMatchObject({
+      fullName: "acme/shop",
+      metricSettings: shop,
+    });
+    expect(await store.installations.getRepository(2, 10)).toBeNull();
+    expect(await store.installations.findRepository(1, "ACME/Shop")).toMatchObject({ id: 10 });
+    expect(await store.installations.findRepository(2, "acme/shop")).toBeNull();
+    await store.installations.recordInstallationMinGroupSize(1, 4, NOW);
+    await store.installations.recordInstallationMinGroupSize(3, 4, NOW); // no such installation: nothing happens
+    expect((await store.installations.getInstallation(1))?.minGroupSize).toBe(4);
+    expect((await store.installations.getInstallation(2))?.minGroupSize).toBeNull();
   });
 
   it("an organisation report leaves out what each repository's own file ignores", async () => {
@@ -121,7 +124,7 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
     const before = await buildReport(store, scope, period, await reportOptions(store, scope, INSTANCE, NOW));
     expect(before.changesShipped).toBe(10);
 
-    await store.recordRepositorySettings(1, 11, { revertWindowDays: 14, ignorePaths: ["docs/**"] }, NOW);
+    await store.installations.recordRepositorySettings(1, 11, { revertWindowDays: 14, ignorePaths: ["docs/**"] }, NOW);
     const after = await buildReport(store, scope, period, await reportOptions(store, scope, INSTANCE, NOW));
     expect(after.changesShipped).toBe(5);
     expect(after.excluded.ignoredPaths).toBe(5);
@@ -135,14 +138,14 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
     let number = 1;
     for (const mergedAt of edges) await seedChange(store, 1, 10, { number: number++, engineer: "ann", mergedAt });
     await seedChange(store, 1, 10, { number: number++, engineer: "ann", mergedAt: NOW }); // the end is excluded
-    const listed = await store.listReportChanges({ installationId: 1 }, since, NOW);
+    const listed = await store.reports.listReportChanges({ installationId: 1 }, since, NOW);
     expect(listed.map((row) => row.mergedAt)).toEqual(edges);
 
     // Three years in at most 60 slices (each longer than a week), with changes across them.
     const longSince = NOW - 3 * 365 * DAY;
     const spread = Array.from({ length: 40 }, (_, i) => longSince + Math.floor((i * 3 * 365 * DAY) / 40));
     for (const mergedAt of spread) await seedChange(store, 1, 11, { number: number++, engineer: "ben", mergedAt });
-    const years = await store.listReportChanges({ installationId: 1, repositoryIds: [11] }, longSince, NOW);
+    const years = await store.reports.listReportChanges({ installationId: 1, repositoryIds: [11] }, longSince, NOW);
     expect(years.map((row) => row.mergedAt)).toEqual(spread);
   });
 });

@@ -21,7 +21,12 @@ const delivery = (id: string, receivedAt: number): NewDelivery => ({
 eachDialect("store: inbox depth", ({ newStore }) => {
   it("counts the deliveries not done by status, and finds the oldest waiting or running", async () => {
     const store = await newStore();
-    expect(await store.inboxDepth()).toEqual({ pending: 0, processing: 0, failed: 0, oldestPendingReceivedAt: null });
+    expect(await store.inbox.inboxDepth()).toEqual({
+      pending: 0,
+      processing: 0,
+      failed: 0,
+      oldestPendingReceivedAt: null,
+    });
 
     for (const [id, at] of [
       ["done", T0 - 50_000],
@@ -31,23 +36,23 @@ eachDialect("store: inbox depth", ({ newStore }) => {
       ["retrying", T0 - 10_000],
       ["new", T0],
     ] as const) {
-      await store.enqueueDelivery(delivery(id, at));
+      await store.inbox.enqueueDelivery(delivery(id, at));
     }
     // Claimed in order of receipt: done, failed, running, waiting (the last two stay pending).
-    const claimed = await store.claimDeliveries({ worker: "w", limit: 4, now: T0, leaseMs: 60_000 });
+    const claimed = await store.inbox.claimDeliveries({ worker: "w", limit: 4, now: T0, leaseMs: 60_000 });
     expect(claimed.map((d) => d.id)).toEqual(["done", "failed", "running", "waiting"]);
-    await store.completeDelivery("done", "w", T0);
-    await store.failDelivery("failed", "w", { error: "boom", now: T0, retryAt: null });
-    await store.failDelivery("waiting", "w", { error: "boom", now: T0, retryAt: T0 + 60_000 });
+    await store.inbox.completeDelivery("done", "w", T0);
+    await store.inbox.failDelivery("failed", "w", { error: "boom", now: T0, retryAt: null });
+    await store.inbox.failDelivery("waiting", "w", { error: "boom", now: T0, retryAt: T0 + 60_000 });
 
-    expect(await store.inboxDepth()).toEqual({
+    expect(await store.inbox.inboxDepth()).toEqual({
       pending: 3,
       processing: 1,
       failed: 1,
       oldestPendingReceivedAt: T0 - 30_000,
     });
-    await store.completeDelivery("running", "w", T0);
-    expect((await store.inboxDepth()).oldestPendingReceivedAt).toBe(T0 - 20_000);
+    await store.inbox.completeDelivery("running", "w", T0);
+    expect((await store.inbox.inboxDepth()).oldestPendingReceivedAt).toBe(T0 - 20_000);
   });
 });
 
@@ -70,11 +75,11 @@ eachDialect("store: changes a report would read", ({ newStore }) => {
     await seedChange(store, 2, 20, { number: 1, engineer: "zed", mergedAt: since + DAY });
 
     for (const scope of [{ installationId: 1 }, { installationId: 1, repositoryIds: [10] }, { installationId: 2 }]) {
-      const rows = await store.listReportChanges(scope, since, T0);
-      expect(await store.countReportChanges(scope, since, T0), JSON.stringify(scope)).toBe(rows.length);
+      const rows = await store.reports.listReportChanges(scope, since, T0);
+      expect(await store.reports.countReportChanges(scope, since, T0), JSON.stringify(scope)).toBe(rows.length);
     }
-    expect(await store.countReportChanges({ installationId: 1 }, since, T0)).toBe(5);
-    expect(await store.countReportChanges({ installationId: 1, repositoryIds: [10] }, since, T0)).toBe(4);
-    expect(await store.countReportChanges({ installationId: 1 }, T0, T0 + DAY)).toBe(0);
+    expect(await store.reports.countReportChanges({ installationId: 1 }, since, T0)).toBe(5);
+    expect(await store.reports.countReportChanges({ installationId: 1, repositoryIds: [10] }, since, T0)).toBe(4);
+    expect(await store.reports.countReportChanges({ installationId: 1 }, T0, T0 + DAY)).toBe(0);
   });
 });

@@ -50,35 +50,39 @@ const change = (over: Partial<ChangeInputRecord> = {}): ChangeInputRecord => ({
 eachDialect("store: changes and commits", ({ newStore }) => {
   it("records a change with its commits in order, and replaces them when the PR is updated", async () => {
     const store = await newStore();
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
-    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
-    const id = await store.recordChange(change(), [commit("a1", false), commit("a2", true)], T0);
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    const id = await store.changes.recordChange(change(), [commit("a1", false), commit("a2", true)], T0);
 
-    const saved = await store.getChange(1, 10, 7);
+    const saved = await store.changes.getChange(1, 10, 7);
     expect(saved).toMatchObject({ id, ...change(), updatedAt: T0 });
-    expect((await store.listChangeCommits(id)).map((c) => [c.sha, c.ai, c.agents])).toEqual([
+    expect((await store.changes.listChangeCommits(id)).map((c) => [c.sha, c.ai, c.agents])).toEqual([
       ["a1", false, []],
       ["a2", true, ["claude-code"]],
     ]);
 
     // Force-pushed: a2 dropped, a3 added; the same change row is updated.
-    const again = await store.recordChange(
+    const again = await store.changes.recordChange(
       change({ headSha: "c".repeat(40), commitsTotal: 2, attributedSha: "c".repeat(40) }),
       [commit("a3", true), commit("a1", false)],
       T0 + 1,
     );
     expect(again).toBe(id);
-    expect((await store.listChangeCommits(id)).map((c) => c.sha)).toEqual(["a3", "a1"]);
-    expect(await store.getChange(1, 10, 7)).toMatchObject({ headSha: "c".repeat(40), updatedAt: T0 + 1 });
+    expect((await store.changes.listChangeCommits(id)).map((c) => c.sha)).toEqual(["a3", "a1"]);
+    expect(await store.changes.getChange(1, 10, 7)).toMatchObject({ headSha: "c".repeat(40), updatedAt: T0 + 1 });
   });
 
   it("never unmerges a change when an older update is processed after the merge", async () => {
     const store = await newStore();
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
-    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
-    await store.recordChange(change({ state: "merged", mergedAt: T0 + 5, mergeCommitSha: "m".repeat(40) }), [], T0 + 5);
-    await store.recordChange(change({ state: "open" }), [], T0 + 6);
-    expect(await store.getChange(1, 10, 7)).toMatchObject({
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    await store.changes.recordChange(
+      change({ state: "merged", mergedAt: T0 + 5, mergeCommitSha: "m".repeat(40) }),
+      [],
+      T0 + 5,
+    );
+    await store.changes.recordChange(change({ state: "open" }), [], T0 + 6);
+    expect(await store.changes.getChange(1, 10, 7)).toMatchObject({
       state: "merged",
       mergedAt: T0 + 5,
       mergeCommitSha: "m".repeat(40),
@@ -87,19 +91,19 @@ eachDialect("store: changes and commits", ({ newStore }) => {
 
   it("keeps one installation's changes out of another's reach", async () => {
     const store = await newStore();
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
-    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
-    await store.recordChange(change(), [], T0);
-    expect(await store.getChange(2, 10, 7)).toBeNull();
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    await store.changes.recordChange(change(), [], T0);
+    expect(await store.changes.getChange(2, 10, 7)).toBeNull();
   });
 
   it("stores a 300-commit change", async () => {
     const store = await newStore();
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
-    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
     const many = Array.from({ length: 300 }, (_, i) => commit(`s${String(i).padStart(3, "0")}`, i % 3 === 0));
-    const id = await store.recordChange(change({ commitsTotal: 300, commitsAi: 100 }), many, T0);
-    const listed = await store.listChangeCommits(id);
+    const id = await store.changes.recordChange(change({ commitsTotal: 300, commitsAi: 100 }), many, T0);
+    const listed = await store.changes.listChangeCommits(id);
     expect(listed).toHaveLength(300);
     expect(listed[299]?.sha).toBe("s299");
     expect(listed.filter((c) => c.ai)).toHaveLength(100);

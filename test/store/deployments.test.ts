@@ -56,8 +56,8 @@ const rec = (store: Store, c: ChangeInputRecord, commits: CommitRecord[], now: n
   recordChange(store, c, commits, reverts, now);
 
 async function seed(store: Store) {
-  await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
-  await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+  await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+  await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
 }
 
 eachDialect("store: deployments", ({ newStore }) => {
@@ -66,18 +66,21 @@ eachDialect("store: deployments", ({ newStore }) => {
     await seed(store);
     const c1 = await rec(store, change(1), [], T0);
     const c2 = await rec(store, change(2), [], T0);
-    const { deployment: d1, inserted } = await store.upsertDeployment(
+    const { deployment: d1, inserted } = await store.deployments.upsertDeployment(
       deployment("deployment:1", s(1), T0 + 2 * HOUR),
       T0,
     );
     expect(inserted).toBe(true);
     await settle(store, d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
-    const { deployment: d2 } = await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 3 * HOUR), T0);
+    const { deployment: d2 } = await store.deployments.upsertDeployment(
+      deployment("deployment:2", s(2), T0 + 3 * HOUR),
+      T0,
+    );
     // d2's range overlaps d1's (e.g. compared against an older base): c1 is still shipped by d1 only.
     await settle(store, d2.id, { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2)], rolledBack: [] }, T0);
 
-    expect((await store.changesShippedBy(1, d1.id)).map((c) => c.number)).toEqual([1]);
-    expect((await store.changesShippedBy(1, d2.id)).map((c) => c.number)).toEqual([2]);
+    expect((await store.changes.changesShippedBy(1, d1.id)).map((c) => c.number)).toEqual([1]);
+    expect((await store.changes.changesShippedBy(1, d2.id)).map((c) => c.number)).toEqual([2]);
     expect((await fateOf(store, 1, c1)).shippedBy).toEqual({
       deploymentId: d1.id,
       environment: "production",
@@ -86,23 +89,28 @@ eachDialect("store: deployments", ({ newStore }) => {
     });
     expect((await fateOf(store, 1, c2)).shippedBy?.deploymentId).toBe(d2.id);
     // Another installation sees nothing.
-    expect(await store.changesShippedBy(2, d1.id)).toEqual([]);
+    expect(await store.changes.changesShippedBy(2, d1.id)).toEqual([]);
     expect(await fateOf(store, 2, c1)).toEqual({ shippedBy: null, revertedBy: null, rolledBackBy: null });
-    expect(await store.getDeployment(2, d1.id)).toBeNull();
+    expect(await store.deployments.getDeployment(2, d1.id)).toBeNull();
   });
 
   it("the same delivery twice is one deployment; neighbours are by success time, not arrival", async () => {
     const store = await newStore();
     await seed(store);
-    const late = await store.upsertDeployment(deployment("deployment:3", s(3), T0 + 3 * HOUR), T0);
-    const early = await store.upsertDeployment(deployment("deployment:1", s(1), T0 + 1 * HOUR), T0);
-    const middle = await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 2 * HOUR), T0);
-    await store.upsertDeployment(deployment("deployment:9", s(9), T0 + 2 * HOUR, { environment: "prod-eu" }), T0);
-    expect((await store.upsertDeployment(deployment("deployment:2", s(2), T0 + 2 * HOUR), T0)).inserted).toBe(false);
-    expect((await store.adjacentDeployment(middle.deployment, "previous"))?.sourceKey).toBe("deployment:1");
-    expect((await store.adjacentDeployment(middle.deployment, "next"))?.sourceKey).toBe("deployment:3");
-    expect(await store.adjacentDeployment(early.deployment, "previous")).toBeNull();
-    expect(await store.adjacentDeployment(late.deployment, "next")).toBeNull();
+    const late = await store.deployments.upsertDeployment(deployment("deployment:3", s(3), T0 + 3 * HOUR), T0);
+    const early = await store.deployments.upsertDeployment(deployment("deployment:1", s(1), T0 + 1 * HOUR), T0);
+    const middle = await store.deployments.upsertDeployment(deployment("deployment:2", s(2), T0 + 2 * HOUR), T0);
+    await store.deployments.upsertDeployment(
+      deployment("deployment:9", s(9), T0 + 2 * HOUR, { environment: "prod-eu" }),
+      T0,
+    );
+    expect(
+      (await store.deployments.upsertDeployment(deployment("deployment:2", s(2), T0 + 2 * HOUR), T0)).inserted,
+    ).toBe(false);
+    expect((await store.deployments.adjacentDeployment(middle.deployment, "previous"))?.sourceKey).toBe("deployment:1");
+    expect((await store.deployments.adjacentDeployment(middle.deployment, "next"))?.sourceKey).toBe("deployment:3");
+    expect(await store.deployments.adjacentDeployment(early.deployment, "previous")).toBeNull();
+    expect(await store.deployments.adjacentDeployment(late.deployment, "next")).toBeNull();
   });
 
   it("a shipped revert and a rollback undo a change; an unshipped revert does not", async () => {
@@ -115,7 +123,7 @@ eachDialect("store: deployments", ({ newStore }) => {
     await rec(store, change(4, { title: 'Revert "change 2"' }), [], T0, [{ kind: "commit", sha: s(2) }]);
 
     const ship = async (key: string, sha: string, at: number, shipped: string[], outcome = "ship" as const) => {
-      const { deployment: d } = await store.upsertDeployment(deployment(key, sha, at), T0);
+      const { deployment: d } = await store.deployments.upsertDeployment(deployment(key, sha, at), T0);
       await settle(store, d.id, { outcome, previousSha: null, shipped, rolledBack: [] }, T0);
       return d;
     };
@@ -125,7 +133,10 @@ eachDialect("store: deployments", ({ newStore }) => {
     // The revert of change 2 never shipped: change 2 is still in production.
     expect((await fateOf(store, 1, c2)).revertedBy).toBeNull();
 
-    const { deployment: rollback } = await store.upsertDeployment(deployment("d3", s(1), T0 + 6 * HOUR), T0);
+    const { deployment: rollback } = await store.deployments.upsertDeployment(
+      deployment("d3", s(1), T0 + 6 * HOUR),
+      T0,
+    );
     await settle(
       store,
       rollback.id,
@@ -140,10 +151,10 @@ eachDialect("store: deployments", ({ newStore }) => {
     const store = await newStore();
     await seed(store);
     const c = await rec(store, change(1, { baseRef: "release-1.x", deployable: false }), [], T0);
-    const { deployment: d } = await store.upsertDeployment(deployment("d1", s(1), T0 + HOUR), T0);
+    const { deployment: d } = await store.deployments.upsertDeployment(deployment("d1", s(1), T0 + HOUR), T0);
     await settle(store, d.id, { outcome: "ship", previousSha: null, shipped: [s(1)], rolledBack: [] }, T0);
     expect((await fateOf(store, 1, c)).shippedBy).toBeNull();
-    expect(await store.changesShippedBy(1, d.id)).toEqual([]);
+    expect(await store.changes.changesShippedBy(1, d.id)).toEqual([]);
   });
 
   it("direct pushes are changes of their own, found by sha; known shas cover merge commits and PR commits", async () => {
@@ -162,7 +173,7 @@ eachDialect("store: deployments", ({ newStore }) => {
       T0,
     );
     expect(again).toBe(pushed);
-    expect((await store.getPushChange(1, 10, s(77)))?.id).toBe(pushed);
+    expect((await store.changes.getPushChange(1, 10, s(77)))?.id).toBe(pushed);
     await rec(
       store,
       change(5, { mergeMethod: "merge" }),
@@ -184,56 +195,87 @@ eachDialect("store: deployments", ({ newStore }) => {
       ],
       T0,
     );
-    expect([...(await store.knownShas(10, [s(5), s(51), s(77), s(99)]))].sort()).toEqual([s(5), s(51), s(77)].sort());
+    expect([...(await store.changes.knownShas(10, [s(5), s(51), s(77), s(99)]))].sort()).toEqual(
+      [s(5), s(51), s(77)].sort(),
+    );
   });
 
   it("a repository that moves to another installation (the app installed again) takes its history along", async () => {
     const store = await newStore();
     await seed(store);
     await rec(store, change(1), [], T0);
-    const { deployment: d1 } = await store.upsertDeployment(deployment("deployment:1", s(1), T0 + 2 * HOUR), T0);
+    const { deployment: d1 } = await store.deployments.upsertDeployment(
+      deployment("deployment:1", s(1), T0 + 2 * HOUR),
+      T0,
+    );
     await settle(store, d1.id, { outcome: "ship", previousSha: s(0), shipped: [s(1)], rolledBack: [] }, T0);
 
     // Uninstalled, then installed again: GitHub gives a new installation id.
-    await store.markInstallationDeleted(1, T0 + 3 * HOUR);
-    await store.upsertInstallation({ id: 2, accountLogin: "octo", accountType: "Organization", now: T0 + 4 * HOUR });
-    await store.upsertRepositories(2, [{ id: 10, fullName: "octo/app", private: false }], T0 + 4 * HOUR);
+    await store.installations.markInstallationDeleted(1, T0 + 3 * HOUR);
+    await store.installations.upsertInstallation({
+      id: 2,
+      accountLogin: "octo",
+      accountType: "Organization",
+      now: T0 + 4 * HOUR,
+    });
+    await store.installations.upsertRepositories(2, [{ id: 10, fullName: "octo/app", private: false }], T0 + 4 * HOUR);
     await rec(store, change(2, { installationId: 2, mergedAt: T0 + 5 * HOUR }), [], T0 + 5 * HOUR);
-    const { deployment: d2 } = await store.upsertDeployment(
+    const { deployment: d2 } = await store.deployments.upsertDeployment(
       deployment("deployment:2", s(2), T0 + 6 * HOUR, { installationId: 2 }),
       T0,
     );
     await settle(store, d2.id, { outcome: "ship", previousSha: s(1), shipped: [s(2)], rolledBack: [] }, T0);
 
-    const rows = await store.listReportChanges({ installationId: 2 }, T0, T0 + 7 * HOUR);
+    const rows = await store.reports.listReportChanges({ installationId: 2 }, T0, T0 + 7 * HOUR);
     expect(rows.map((r) => [r.number, r.shipped?.deploymentId ?? null])).toEqual([
       [1, d1.id],
       [2, d2.id],
     ]);
-    expect((await store.listDeployments(2, 10)).map((d) => d.sourceKey)).toEqual(["deployment:1", "deployment:2"]);
-    expect(await store.getChange(2, 10, 1)).not.toBeNull();
+    expect((await store.deployments.listDeployments(2, 10)).map((d) => d.sourceKey)).toEqual([
+      "deployment:1",
+      "deployment:2",
+    ]);
+    expect(await store.changes.getChange(2, 10, 1)).not.toBeNull();
     // A late delivery of the uninstalled installation does not take the repository back.
-    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0 + 8 * HOUR);
-    expect((await store.listRepositories(2)).map((r) => r.id)).toEqual([10]);
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0 + 8 * HOUR);
+    expect((await store.installations.listRepositories(2)).map((r) => r.id)).toEqual([10]);
     // Nor does a delivery of another installation received before the event that moved it (the
     // installation it left, still installed after a transfer): the worker passes receivedAt.
-    await store.upsertInstallation({ id: 3, accountLogin: "other", accountType: "Organization", now: T0 });
-    await store.upsertRepositories(3, [{ id: 10, fullName: "other/app", private: false }], T0 + 9 * HOUR, {
-      receivedAt: T0 + 3 * HOUR,
+    await store.installations.upsertInstallation({
+      id: 3,
+      accountLogin: "other",
+      accountType: "Organization",
+      now: T0,
     });
-    expect((await store.listRepositories(2)).map((r) => r.fullName)).toEqual(["octo/app"]);
-    expect(await store.listDeployments(3, 10)).toEqual([]);
+    await store.installations.upsertRepositories(
+      3,
+      [{ id: 10, fullName: "other/app", private: false }],
+      T0 + 9 * HOUR,
+      {
+        receivedAt: T0 + 3 * HOUR,
+      },
+    );
+    expect((await store.installations.listRepositories(2)).map((r) => r.fullName)).toEqual(["octo/app"]);
+    expect(await store.deployments.listDeployments(3, 10)).toEqual([]);
     // One received after it moves it (transferred into an installation of all repositories, which
     // may send no installation event for it).
-    await store.upsertRepositories(3, [{ id: 10, fullName: "other/app", private: false }], T0 + 10 * HOUR, {
-      receivedAt: T0 + 10 * HOUR,
-    });
-    expect((await store.listRepositories(3)).map((r) => r.fullName)).toEqual(["other/app"]);
-    expect((await store.listDeployments(3, 10)).map((d) => d.sourceKey)).toEqual(["deployment:1", "deployment:2"]);
+    await store.installations.upsertRepositories(
+      3,
+      [{ id: 10, fullName: "other/app", private: false }],
+      T0 + 10 * HOUR,
+      {
+        receivedAt: T0 + 10 * HOUR,
+      },
+    );
+    expect((await store.installations.listRepositories(3)).map((r) => r.fullName)).toEqual(["other/app"]);
+    expect((await store.deployments.listDeployments(3, 10)).map((d) => d.sourceKey)).toEqual([
+      "deployment:1",
+      "deployment:2",
+    ]);
     // The old installation sees none of it now.
-    expect(await store.listReportChanges({ installationId: 1 }, T0, T0 + 7 * HOUR)).toEqual([]);
-    expect(await store.listDeployments(1, 10)).toEqual([]);
-    expect(await store.getChange(1, 10, 1)).toBeNull();
+    expect(await store.reports.listReportChanges({ installationId: 1 }, T0, T0 + 7 * HOUR)).toEqual([]);
+    expect(await store.deployments.listDeployments(1, 10)).toEqual([]);
+    expect(await store.changes.getChange(1, 10, 1)).toBeNull();
   });
 
   it("a title-only revert undoes the latest change of that title merged before it, whatever order they are recorded in", async () => {
@@ -242,7 +284,10 @@ eachDialect("store: deployments", ({ newStore }) => {
     const revert = await rec(store, change(4, { title: 'Revert "Add cache"', mergedAt: T0 + 4 * HOUR }), [], T0, [
       { kind: "title", title: "Add cache" },
     ]);
-    const { deployment: d } = await store.upsertDeployment(deployment("deployment:1", s(4), T0 + 5 * HOUR), T0);
+    const { deployment: d } = await store.deployments.upsertDeployment(
+      deployment("deployment:1", s(4), T0 + 5 * HOUR),
+      T0,
+    );
     await settle(store, d.id, { outcome: "ship", previousSha: s(0), shipped: [s(1), s(2), s(4)], rolledBack: [] }, T0);
 
     const older = await rec(store, change(1, { title: "Add cache", mergedAt: T0 + HOUR }), [], T0);
@@ -251,7 +296,7 @@ eachDialect("store: deployments", ({ newStore }) => {
     expect((await fateOf(store, 1, newer)).revertedBy?.changeId).toBe(revert);
     expect((await fateOf(store, 1, older)).revertedBy).toBeNull();
     // The materialised column follows.
-    expect((await store.getChange(1, 10, 1))?.revertedAt).toBeNull();
+    expect((await store.changes.getChange(1, 10, 1))?.revertedAt).toBeNull();
     // A change of that title merged after the revert is not what it reverted.
     const after = await rec(store, change(5, { title: "Add cache", mergedAt: T0 + 6 * HOUR }), [], T0);
     expect((await fateOf(store, 1, after)).revertedBy).toBeNull();
@@ -260,16 +305,16 @@ eachDialect("store: deployments", ({ newStore }) => {
   it("gives a deployment's report to one caller at a time, and back when writing it failed", async () => {
     const store = await newStore();
     await seed(store);
-    const { deployment: d } = await store.upsertDeployment(deployment("release:1", s(1), T0), T0);
+    const { deployment: d } = await store.deployments.upsertDeployment(deployment("release:1", s(1), T0), T0);
     expect(d).toMatchObject({ settledAt: null, reportedAt: null });
     const claims = await Promise.all([
-      store.claimDeploymentReport(d.id, T0 + 1),
-      store.claimDeploymentReport(d.id, T0 + 2),
+      store.deployments.claimDeploymentReport(d.id, T0 + 1),
+      store.deployments.claimDeploymentReport(d.id, T0 + 2),
     ]);
     expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.claimDeploymentReport(d.id, T0 + 3)).toBe(false);
-    await store.releaseDeploymentReport(d.id);
-    expect(await store.claimDeploymentReport(d.id, T0 + 4)).toBe(true);
-    expect((await store.getDeployment(1, d.id))?.reportedAt).toBe(T0 + 4);
+    expect(await store.deployments.claimDeploymentReport(d.id, T0 + 3)).toBe(false);
+    await store.deployments.releaseDeploymentReport(d.id);
+    expect(await store.deployments.claimDeploymentReport(d.id, T0 + 4)).toBe(true);
+    expect((await store.deployments.getDeployment(1, d.id))?.reportedAt).toBe(T0 + 4);
   });
 });

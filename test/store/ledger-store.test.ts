@@ -22,14 +22,18 @@ function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery
 eachDialect("store: installations and repositories", ({ dialect, newStore }) => {
   it("upserts installations and keeps repositories per installation", async () => {
     const store = await newStore();
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
-    await store.upsertInstallation({ id: 2, accountLogin: "other", accountType: "User", now: T0 });
-    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: true, defaultBranch: "main" }], T0);
-    await store.upsertRepositories(2, [{ id: 20, fullName: "other/lib", private: false }], T0);
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertInstallation({ id: 2, accountLogin: "other", accountType: "User", now: T0 });
+    await store.installations.upsertRepositories(
+      1,
+      [{ id: 10, fullName: "octo/app", private: true, defaultBranch: "main" }],
+      T0,
+    );
+    await store.installations.upsertRepositories(2, [{ id: 20, fullName: "other/lib", private: false }], T0);
     // A later payload without default_branch keeps the known one.
-    await store.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: true }], T0 + 1);
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: true }], T0 + 1);
 
-    expect(await store.listRepositories(1)).toEqual([
+    expect(await store.installations.listRepositories(1)).toEqual([
       {
         id: 10,
         installationId: 1,
@@ -40,16 +44,18 @@ eachDialect("store: installations and repositories", ({ dialect, newStore }) => 
         metricSettings: null,
       },
     ]);
-    expect((await store.listRepositories(2)).map((r) => r.fullName)).toEqual(["other/lib"]);
-    expect(await store.getInstallation(1)).toMatchObject({ accountLogin: "octo", deletedAt: null });
+    expect((await store.installations.listRepositories(2)).map((r) => r.fullName)).toEqual(["other/lib"]);
+    expect(await store.installations.getInstallation(1)).toMatchObject({ accountLogin: "octo", deletedAt: null });
   });
 
   it("refuses a repository of an unknown installation (foreign keys are enforced)", async () => {
     const store = await newStore();
-    const error = await store.upsertRepositories(404, [{ id: 1, fullName: "ghost/repo", private: false }], T0).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const error = await store.installations
+      .upsertRepositories(404, [{ id: 1, fullName: "ghost/repo", private: false }], T0)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     // The database's own foreign-key error (drizzle wraps Postgres errors: the driver's is the cause).
     const cause = (error as { cause?: unknown } | null)?.cause ?? error;
     expect(cause).toMatchObject(
@@ -57,13 +63,13 @@ eachDialect("store: installations and repositories", ({ dialect, newStore }) => 
         ? { code: "SQLITE_CONSTRAINT_FOREIGNKEY", message: "FOREIGN KEY constraint failed" }
         : { code: "23503", constraint: expect.stringContaining("installation") },
     );
-    expect(await store.listRepositories(404)).toEqual([]);
+    expect(await store.installations.listRepositories(404)).toEqual([]);
   });
 
   it("marks removed repositories and deleted installations without losing them", async () => {
     const store = await newStore();
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
-    await store.upsertRepositories(
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertRepositories(
       1,
       [
         { id: 10, fullName: "octo/app", private: true },
@@ -71,26 +77,34 @@ eachDialect("store: installations and repositories", ({ dialect, newStore }) => 
       ],
       T0,
     );
-    await store.markRepositoriesRemoved(1, [11], T0 + 5);
-    expect((await store.listRepositories(1)).map((r) => r.id)).toEqual([10]);
-    expect((await store.listRepositories(1, { includeRemoved: true })).map((r) => r.removedAt)).toEqual([null, T0 + 5]);
+    await store.installations.markRepositoriesRemoved(1, [11], T0 + 5);
+    expect((await store.installations.listRepositories(1)).map((r) => r.id)).toEqual([10]);
+    expect((await store.installations.listRepositories(1, { includeRemoved: true })).map((r) => r.removedAt)).toEqual([
+      null,
+      T0 + 5,
+    ]);
     // Another installation cannot remove repositories it does not own.
-    await store.markRepositoriesRemoved(2, [10], T0 + 6);
-    expect((await store.listRepositories(1)).map((r) => r.id)).toEqual([10]);
+    await store.installations.markRepositoriesRemoved(2, [10], T0 + 6);
+    expect((await store.installations.listRepositories(1)).map((r) => r.id)).toEqual([10]);
 
-    await store.markInstallationDeleted(1, T0 + 7);
-    expect(await store.getInstallation(1)).toMatchObject({ deletedAt: T0 + 7 });
-    await store.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 + 8 });
-    expect(await store.getInstallation(1)).toMatchObject({ deletedAt: null });
+    await store.installations.markInstallationDeleted(1, T0 + 7);
+    expect(await store.installations.getInstallation(1)).toMatchObject({ deletedAt: T0 + 7 });
+    await store.installations.upsertInstallation({
+      id: 1,
+      accountLogin: "octo",
+      accountType: "Organization",
+      now: T0 + 8,
+    });
+    expect(await store.installations.getInstallation(1)).toMatchObject({ deletedAt: null });
   });
 });
 
 eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
   it("stores a delivery once, whatever the number of arrivals", async () => {
     const store = await newStore();
-    expect(await store.enqueueDelivery(delivery("d1"))).toEqual({ inserted: true });
-    expect(await store.enqueueDelivery(delivery("d1", { payload: "{}" }))).toEqual({ inserted: false });
-    const all = await store.listDeliveries();
+    expect(await store.inbox.enqueueDelivery(delivery("d1"))).toEqual({ inserted: true });
+    expect(await store.inbox.enqueueDelivery(delivery("d1", { payload: "{}" }))).toEqual({ inserted: false });
+    const all = await store.inbox.listDeliveries();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ id: "d1", status: "pending", attempts: 0, nextAttemptAt: T0 });
     expect(JSON.parse(all[0]?.payload ?? "")).toEqual({ action: "opened", number: 1 });
@@ -98,64 +112,70 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
 
   it("claims due deliveries in arrival order, each once", async () => {
     const store = await newStore();
-    await store.enqueueDelivery(delivery("b", { receivedAt: T0 + 2 }));
-    await store.enqueueDelivery(delivery("a", { receivedAt: T0 + 1 }));
-    await store.enqueueDelivery(delivery("later", { receivedAt: T0 + 60_000 }));
-    const first = await store.claimDeliveries({ worker: "w1", limit: 10, now: T0 + 10, leaseMs: 60_000 });
+    await store.inbox.enqueueDelivery(delivery("b", { receivedAt: T0 + 2 }));
+    await store.inbox.enqueueDelivery(delivery("a", { receivedAt: T0 + 1 }));
+    await store.inbox.enqueueDelivery(delivery("later", { receivedAt: T0 + 60_000 }));
+    const first = await store.inbox.claimDeliveries({ worker: "w1", limit: 10, now: T0 + 10, leaseMs: 60_000 });
     expect(first.map((d) => [d.id, d.status, d.attempts, d.lockedBy])).toEqual([
       ["a", "processing", 1, "w1"],
       ["b", "processing", 1, "w1"],
     ]);
     expect(typeof first[0]?.receivedAt).toBe("number");
-    expect(await store.claimDeliveries({ worker: "w2", limit: 10, now: T0 + 20, leaseMs: 60_000 })).toEqual([]);
+    expect(await store.inbox.claimDeliveries({ worker: "w2", limit: 10, now: T0 + 20, leaseMs: 60_000 })).toEqual([]);
   });
 
   it("settles only the worker's own claim; retries at the backoff time; fails for good", async () => {
     const store = await newStore();
-    await store.enqueueDelivery(delivery("d1"));
-    await store.claimDeliveries({ worker: "w1", limit: 1, now: T0, leaseMs: 60_000 });
-    expect(await store.completeDelivery("d1", "intruder", T0 + 1)).toBe(false);
-    expect(await store.failDelivery("d1", "w1", { error: "HTTP 502", now: T0 + 1, retryAt: T0 + 1000 })).toBe(true);
-    expect(await store.getDelivery("d1")).toMatchObject({ status: "pending", lastError: "HTTP 502", attempts: 1 });
-    expect(await store.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 999, leaseMs: 60_000 })).toEqual([]);
-    const [again] = await store.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 1000, leaseMs: 60_000 });
+    await store.inbox.enqueueDelivery(delivery("d1"));
+    await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0, leaseMs: 60_000 });
+    expect(await store.inbox.completeDelivery("d1", "intruder", T0 + 1)).toBe(false);
+    expect(await store.inbox.failDelivery("d1", "w1", { error: "HTTP 502", now: T0 + 1, retryAt: T0 + 1000 })).toBe(
+      true,
+    );
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({
+      status: "pending",
+      lastError: "HTTP 502",
+      attempts: 1,
+    });
+    expect(await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 999, leaseMs: 60_000 })).toEqual([]);
+    const [again] = await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 1000, leaseMs: 60_000 });
     expect(again?.attempts).toBe(2);
-    await store.failDelivery("d1", "w1", { error: "gave up", now: T0 + 1001, retryAt: null });
-    expect(await store.getDelivery("d1")).toMatchObject({
+    await store.inbox.failDelivery("d1", "w1", { error: "gave up", now: T0 + 1001, retryAt: null });
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({
       status: "failed",
       lastError: "gave up",
       completedAt: T0 + 1001,
     });
-    expect(await store.countDeliveries()).toEqual({ pending: 0, processing: 0, done: 0, failed: 1 });
+    expect(await store.inbox.countDeliveries()).toEqual({ pending: 0, processing: 0, done: 0, failed: 1 });
 
-    expect(await store.requeueDeliveries({ failed: true }, T0 + 2000)).toEqual(["d1"]);
-    const requeued = await store.getDelivery("d1");
+    expect(await store.inbox.requeueDeliveries({ failed: true }, T0 + 2000)).toEqual(["d1"]);
+    const requeued = await store.inbox.getDelivery("d1");
     expect(requeued).toMatchObject({ status: "pending", attempts: 0, nextAttemptAt: T0 + 2000 });
-    const [done] = await store.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 2000, leaseMs: 60_000 });
+    const [done] = await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 2000, leaseMs: 60_000 });
     expect(done?.id).toBe("d1");
-    expect(await store.completeDelivery("d1", "w1", T0 + 2001)).toBe(true);
-    expect(await store.listDeliveries({ statuses: ["pending", "failed"] })).toEqual([]);
+    expect(await store.inbox.completeDelivery("d1", "w1", T0 + 2001)).toBe(true);
+    expect(await store.inbox.listDeliveries({ statuses: ["pending", "failed"] })).toEqual([]);
   });
 
   it("reclaims abandoned work after the lease, and releases claims on restart", async () => {
     const store = await newStore();
-    await store.enqueueDelivery(delivery("d1"));
-    await store.enqueueDelivery(delivery("d2", { receivedAt: T0 + 1 }));
-    await store.claimDeliveries({ worker: "dead", limit: 2, now: T0 + 1, leaseMs: 1000 });
-    expect(await store.claimDeliveries({ worker: "w2", limit: 2, now: T0 + 1000, leaseMs: 1000 })).toEqual([]);
-    const reclaimed = await store.claimDeliveries({ worker: "w2", limit: 1, now: T0 + 1001, leaseMs: 1000 });
+    await store.inbox.enqueueDelivery(delivery("d1"));
+    await store.inbox.enqueueDelivery(delivery("d2", { receivedAt: T0 + 1 }));
+    await store.inbox.claimDeliveries({ worker: "dead", limit: 2, now: T0 + 1, leaseMs: 1000 });
+    expect(await store.inbox.claimDeliveries({ worker: "w2", limit: 2, now: T0 + 1000, leaseMs: 1000 })).toEqual([]);
+    const reclaimed = await store.inbox.claimDeliveries({ worker: "w2", limit: 1, now: T0 + 1001, leaseMs: 1000 });
     expect(reclaimed.map((d) => [d.id, d.lockedBy, d.attempts])).toEqual([["d1", "w2", 2]]);
     // The dead worker's late answer must not overwrite the new claim.
-    expect(await store.completeDelivery("d1", "dead", T0 + 1002)).toBe(false);
-    expect(await store.releaseClaims({ now: T0 + 2000 })).toBe(2);
-    expect((await store.listDeliveries({ statuses: ["pending"] })).map((d) => d.id)).toEqual(["d1", "d2"]);
+    expect(await store.inbox.completeDelivery("d1", "dead", T0 + 1002)).toBe(false);
+    expect(await store.inbox.releaseClaims({ now: T0 + 2000 })).toBe(2);
+    expect((await store.inbox.listDeliveries({ statuses: ["pending"] })).map((d) => d.id)).toEqual(["d1", "d2"]);
   });
 
   it("lists deliveries of one installation only", async () => {
     const store = await newStore();
-    await store.enqueueDelivery(delivery("mine", { installationId: 1 }));
-    await store.enqueueDelivery(delivery("theirs", { installationId: 2 }));
-    expect((await store.listDeliveries({ installationId: 2 })).map((d) => d.id)).toEqual(["theirs"]);
+    await store.inbox.enqueueDelivery(delivery("mine", { installationId: 1 }));
+    await store.inbox.enqueueDelivery(delivery("theirs", { installationId: 2 }));
+    expect((await store.inbox.listDeliveries({ installationId: 2 })).map((d) => d.id)).toEqual(["theirs"]);
   });
 
   if (dialect === "postgres") {
@@ -165,14 +185,14 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
       try {
         const [first] = instances;
         for (let i = 0; i < 200; i++) {
-          await first?.enqueueDelivery(delivery(`d${String(i).padStart(3, "0")}`, { receivedAt: T0 + i }));
+          await first?.inbox.enqueueDelivery(delivery(`d${String(i).padStart(3, "0")}`, { receivedAt: T0 + i }));
         }
         // Three instances, each with several concurrent claim loops over its own connection pool.
         const loops = instances.flatMap((store, s) =>
           Array.from({ length: 4 }, async (_, w) => {
             const mine: string[] = [];
             for (;;) {
-              const batch = await store.claimDeliveries({
+              const batch = await store.inbox.claimDeliveries({
                 worker: `i${s}w${w}`,
                 limit: 7,
                 now: T0 + 500,
@@ -201,14 +221,14 @@ describe("store: SQLite file", () => {
     const Database = (await import("better-sqlite3")).default;
     const dir = join(mkdtempSync(join(tmpdir(), "shipledger-file-")), "nested", "data");
     const first = await openStore(`file:${join(dir, "ledger.db")}`);
-    await first.enqueueDelivery(delivery("kept"));
+    await first.inbox.enqueueDelivery(delivery("kept"));
     await first.close();
     expect(existsSync(join(dir, "ledger.db"))).toBe(true);
     const raw = new Database(join(dir, "ledger.db"), { readonly: true });
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
     raw.close();
     const second = await openStore(join(dir, "ledger.db"));
-    expect((await second.listDeliveries()).map((d) => d.id)).toEqual(["kept"]);
+    expect((await second.inbox.listDeliveries()).map((d) => d.id)).toEqual(["kept"]);
     await second.close();
   });
 });

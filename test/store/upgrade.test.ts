@@ -72,22 +72,29 @@ eachDialect("store: upgrading a ledger made by the first release", ({ dialect, n
 
     const store = await openStore(url); // this release: the remaining migrations apply
     try {
-      expect(await store.getInstallation(1)).toMatchObject({ accountLogin: "acme", minGroupSize: null });
-      expect(await store.listRepositories(1)).toMatchObject([{ fullName: "acme/shop", metricSettings: null }]);
-      const rows = await store.listReportChanges({ installationId: 1 }, NOW - 28 * DAY, NOW, { paths: true });
+      expect(await store.installations.getInstallation(1)).toMatchObject({ accountLogin: "acme", minGroupSize: null });
+      expect(await store.installations.listRepositories(1)).toMatchObject([
+        { fullName: "acme/shop", metricSettings: null },
+      ]);
+      const rows = await store.reports.listReportChanges({ installationId: 1 }, NOW - 28 * DAY, NOW, { paths: true });
       expect(rows.map((r) => [r.number, r.ai, r.agents, r.paths])).toEqual([
         [1, true, ["claude-code"], ["src/a.ts"]],
         [2, false, [], ["src/a.ts"]],
         [3, false, [], ["src/a.ts"]],
       ]);
       // A deployment linked before `settled_at` existed counts as linked and reported when last written.
-      expect(await store.findDeployment(1, 10, "deployment:5")).toMatchObject({
+      expect(await store.deployments.findDeployment(1, 10, "deployment:5")).toMatchObject({
         settledAt: NOW - 8 * DAY,
         reportedAt: NOW - 8 * DAY,
       });
       // And the new columns take writes.
-      await store.recordInstallationMinGroupSize(1, 8, NOW);
-      await store.recordRepositorySettings(1, 10, { revertWindowDays: 30, ignorePaths: ["docs/**"] }, NOW);
+      await store.installations.recordInstallationMinGroupSize(1, 8, NOW);
+      await store.installations.recordRepositorySettings(
+        1,
+        10,
+        { revertWindowDays: 30, ignorePaths: ["docs/**"] },
+        NOW,
+      );
       const scope = await resolveScope(store, { repo: "acme/shop" });
       const options = await reportOptions(store, scope, INSTANCE_METRIC_DEFAULTS, NOW);
       expect(options).toMatchObject({ minGroupSize: 8, revertWindowDays: 30, ignorePaths: ["docs/**"] });

@@ -28,21 +28,25 @@ const METRIC = { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] };
 function instrumented(inner: Store) {
   const calls = new Map<string, number>();
   let held: { release: Promise<void>; waiting: () => void } | null = null;
-  const store = new Proxy(inner, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== "function") return value;
-      return async (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
-        if (held && property === "listReportChanges") {
-          const { release, waiting } = held;
-          waiting();
-          await release;
-        }
-        return value.apply(target, args);
-      };
-    },
-  });
+  // The store's aggregates (store.reports, store.installations, …) are counted method by method.
+  const counted = <T extends object>(object: T): T =>
+    new Proxy(object, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (value !== null && typeof value === "object") return counted(value);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
+          if (held && property === "listReportChanges") {
+            const { release, waiting } = held;
+            waiting();
+            await release;
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
+  const store = counted(inner);
   return {
     store,
     /** Store calls so far, all methods together or one method's. */

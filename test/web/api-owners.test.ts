@@ -99,7 +99,7 @@ eachDialect("API tokens follow accounts, not logins", ({ newStore }) => {
     const id = `d-${++n}`;
     await probot.receive({ id, name: name as never, payload });
     await worker.drain();
-    expect(await store.getDelivery(id)).toMatchObject({ status: "done" });
+    expect(await store.inbox.getDelivery(id)).toMatchObject({ status: "done" });
   }
 
   /** One AI-assisted change shipped in the installation's repository. */
@@ -125,7 +125,10 @@ eachDialect("API tokens follow accounts, not logins", ({ newStore }) => {
     await ship(42, 10, "ana");
     expect(scopeOf((await get("/api/v1/report?org=acme", ACME_TOKEN)).body)).toBe("acme (organisation)");
     await deliver("installation_target", renamed(42, { ...ACME, login: "acme-renamed" }, "acme"));
-    expect(await store.getInstallation(42)).toMatchObject({ accountId: ACME.id, accountLogin: "acme-renamed" });
+    expect(await store.installations.getInstallation(42)).toMatchObject({
+      accountId: ACME.id,
+      accountLogin: "acme-renamed",
+    });
   }
 
   it("after a rename, a token for the old login still reads the same account, by either name", async () => {
@@ -169,7 +172,12 @@ eachDialect("API tokens follow accounts, not logins", ({ newStore }) => {
       [50, NOW - 20 * DAY],
       [51, NOW - 10 * DAY],
     ] as const) {
-      await store.upsertInstallation({ id, accountLogin: "initech", accountType: "Organization", now: at });
+      await store.installations.upsertInstallation({
+        id,
+        accountLogin: "initech",
+        accountType: "Organization",
+        now: at,
+      });
     }
     const handler = createApiHandler({
       store,
@@ -199,7 +207,7 @@ eachDialect("API tokens follow accounts, not logins", ({ newStore }) => {
   it("an installation whose account has no login is never matched by the login 'unknown'", async () => {
     await deliver("installation", installed(60, null, 40, "hidden"));
     await ship(60, 40, "ana");
-    expect(await store.getInstallation(60)).toMatchObject({ accountId: null, accountLogin: "unknown" });
+    expect(await store.installations.getInstallation(60)).toMatchObject({ accountId: null, accountLogin: "unknown" });
     expect((await get("/api/v1/report?org=unknown", UNKNOWN_TOKEN)).status).toBe(404);
     expect((await get("/metrics", UNKNOWN_TOKEN)).body).not.toContain("hidden");
   });

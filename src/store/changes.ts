@@ -1,0 +1,239 @@
+// Changes (merged pull requests and direct pushes), their commits and what they revert.
+
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
+import type { ChangeInputRecord, ChangeQueries, ChangeRecord, CommitRecord, SessionRef } from "./types.js";
+
+type JsonColumns = { agents: string[]; models: string[]; sessions: SessionRef[]; evidence: unknown[] };
+
+type Encoded<T> = Omit<T, keyof JsonColumns> & Record<keyof JsonColumns, string>;
+
+/** Attribution lists are stored as JSON text in both dialects. */
+function encodeJsonColumns<T extends JsonColumns>(value: T): Encoded<T> {
+  return {
+    ...value,
+    agents: JSON.stringify(value.agents),
+    models: JSON.stringify(value.models),
+    sessions: JSON.stringify(value.sessions),
+    evidence: JSON.stringify(value.evidence),
+  };
+}
+
+function decodeJsonColumns<T extends Record<keyof JsonColumns, string>>(
+  row: T,
+): Omit<T, keyof JsonColumns> & JsonColumns {
+  return {
+    ...row,
+    agents: JSON.parse(row.agents),
+    models: JSON.parse(row.models),
+    sessions: JSON.parse(row.sessions),
+    evidence: JSON.parse(row.evidence),
+  };
+}
+
+type ChangeRow = LedgerSchema["changes"]["$inferSelect"];
+
+function decodeChange(row: ChangeRow): ChangeRecord {
+  return { ...decodeJsonColumns(row), paths: JSON.parse(row.paths) as string[] };
+}
+
+/** A change's columns for insert/update: JSON lists as text; paths only when given. */
+function encodeChange(change: ChangeInputRecord, now: number) {
+  const { paths, ...rest } = change;
+  return {
+    ...encodeJsonColumns(rest),
+    ...(paths === undefined ? {} : { paths: JSON.stringify(paths) }),
+    updatedAt: now,
+  };
+}
+
+/** Changes (merged pull requests and direct pushes), their commits and what they revert. */
+export class ChangeStore implements ChangeQueries {
+  readonly #db: LedgerDb;
+  readonly #t: LedgerSchema;
+
+  constructor(db: LedgerDb, tables: LedgerSchema, _driver: DialectDriver) {
+    this.#db = db;
+    this.#t = tables;
+  }
+
+  async recordChange(change: ChangeInputRecord, commitList: CommitRecord[], now: number): Promise<number> {
+    const c = this.#t.changes;
+    const row = encodeChange(change, now);
+    const { installationId: _installation, repositoryId: _repository, number: _number, ...set } = row;
+    // Deliveries arrive out of order: an update processed after the merge must not unmerge it.
+    const monotonic = {
+      ...set,
+      state: sql`CASE WHEN ${c.state} = 'merged' THEN 'merged' ELSE excluded.state END`,
+      mergedAt: sql`COALESCE(excluded.merged_at, ${c.mergedAt})`,
+      mergeCommitSha: sql`COALESCE(excluded.merge_commit_sha, ${c.mergeCommitSha})`,
+      mergedBy: sql`COALESCE(excluded.merged_by, ${c.mergedBy})`,
+      mergeMethod: sql`COALESCE(excluded.merge_method, ${c.mergeMethod})`,
+    };
+    let saved: { id: number } | undefined;
+    if (change.number === null) {
+      // A direct push: one change per commit, found by its sha.
+      const existing = await this.getPushChange(
+        change.installationId,
+        change.repositoryId,
+        change.mergeCommitSha ?? "",
+      );
+      if (existing) {
+        await this.#db.update(c).set(set).where(eq(c.id, existing.id));
+        saved = { id: existing.id };
+      } else {
+        [saved] = await this.#db.insert(c).values(row).returning({ id: c.id });
+      }
+    } else {
+      [saved] = await this.#db
+        .insert(c)
+        .values(row)
+        .onConflictDoUpdate({ target: [c.repositoryId, c.number], set: monotonic })
+        .returning({ id: c.id });
+    }
+    if (!saved) throw new Error(`recordChange: no row for ${change.repositoryId}#${change.number}`);
+
+    const k = this.#t.commits;
+    for (let i = 0; i < commitList.length; i += 100) {
+      const chunk = commitList
+        .slice(i, i + 100)
+        .map((commit) => ({ repositoryId: change.repositoryId, ...encodeJsonColumns(commit) }));
+      await this.#db
+        .insert(k)
+        .values(chunk)
+        .onConflictDoUpdate({
+          target: [k.repositoryId, k.sha],
+          set: {
+            ai: sql`excluded.ai`,
+            agents: sql`excluded.agents`,
+            models: sql`excluded.models`,
+            sessions: sql`excluded.sessions`,
+            evidence: sql`excluded.evidence`,
+            authorLogin: sql`excluded.author_login`,
+            message: sql`excluded.message`,
+          },
+        });
+    }
+
+    const cc = this.#t.changeCommits;
+    await this.#db.delete(cc).where(eq(cc.changeId, saved.id));
+    for (let i = 0; i < commitList.length; i += 300) {
+      await this.#db
+        .insert(cc)
+        .values(
+          commitList.slice(i, i + 300).map((commit, j) => ({ changeId: saved.id, sha: commit.sha, position: i + j })),
+        )
+        .onConflictDoNothing();
+    }
+    return saved.id;
+  }
+
+  async getChange(installationId: number, repositoryId: number, number: number): Promise<ChangeRecord | null> {
+    const c = this.#t.changes;
+    const rows = await this.#db
+      .select()
+      .from(c)
+      .where(and(eq(c.installationId, installationId), eq(c.repositoryId, repositoryId), eq(c.number, number)));
+    const row = rows[0];
+    if (!row) return null;
+    return decodeChange(row);
+  }
+
+  async listChangeCommits(changeId: number): Promise<CommitRecord[]> {
+    const c = this.#t.changes;
+    const cc = this.#t.changeCommits;
+    const k = this.#t.commits;
+    const rows = await this.#db
+      .select({ commit: k })
+      .from(cc)
+      .innerJoin(c, eq(c.id, cc.changeId))
+      .innerJoin(k, and(eq(k.repositoryId, c.repositoryId), eq(k.sha, cc.sha)))
+      .where(eq(cc.changeId, changeId))
+      .orderBy(asc(cc.position));
+    return rows.map(({ commit: { repositoryId: _repository, ...commit } }) => decodeJsonColumns(commit));
+  }
+
+  async getPushChange(installationId: number, repositoryId: number, sha: string): Promise<ChangeRecord | null> {
+    const c = this.#t.changes;
+    const rows = await this.#db
+      .select()
+      .from(c)
+      .where(
+        and(
+          eq(c.installationId, installationId),
+          eq(c.repositoryId, repositoryId),
+          eq(c.kind, "push"),
+          eq(c.mergeCommitSha, sha),
+        ),
+      );
+    return rows[0] ? decodeChange(rows[0]) : null;
+  }
+
+  async recordReverts(changeId: number, repositoryId: number, targets: string[]): Promise<void> {
+    if (targets.length === 0) return;
+    const r = this.#t.reverts;
+    await this.#db
+      .insert(r)
+      .values([...new Set(targets)].map((target) => ({ revertingChangeId: changeId, repositoryId, target })))
+      .onConflictDoNothing();
+  }
+
+  async knownShas(repositoryId: number, shas: string[]): Promise<Set<string>> {
+    const matches = await this.#changesWithShas(repositoryId, shas, { mergedOnly: true });
+    return new Set(matches.map((m) => m.sha));
+  }
+
+  /**
+   * The changes of a repository that a sha belongs to: as their merge commit or as one of their
+   * own commits. Read in chunks, so that a long range stays within the dialects' parameter limits.
+   */
+  async #changesWithShas(
+    repositoryId: number,
+    shas: string[],
+    { mergedOnly }: { mergedOnly: boolean },
+  ): Promise<Array<{ id: number; sha: string }>> {
+    const c = this.#t.changes;
+    const cc = this.#t.changeCommits;
+    const scope = and(eq(c.repositoryId, repositoryId), mergedOnly ? eq(c.state, "merged") : undefined);
+    const out: Array<{ id: number; sha: string }> = [];
+    for (let i = 0; i < shas.length; i += 500) {
+      const chunk = shas.slice(i, i + 500);
+      const merges = await this.#db
+        .select({ id: c.id, sha: c.mergeCommitSha })
+        .from(c)
+        .where(and(scope, inArray(c.mergeCommitSha, chunk)));
+      for (const m of merges) if (m.sha) out.push({ id: m.id, sha: m.sha });
+      const own = await this.#db
+        .select({ id: cc.changeId, sha: cc.sha })
+        .from(cc)
+        .innerJoin(c, eq(c.id, cc.changeId))
+        .where(and(scope, inArray(cc.sha, chunk)));
+      out.push(...own);
+    }
+    return out;
+  }
+
+  async #changesByIds(ids: number[]): Promise<ChangeRecord[]> {
+    if (ids.length === 0) return [];
+    const c = this.#t.changes;
+    const rows = await this.#db.select().from(c).where(inArray(c.id, ids)).orderBy(asc(c.mergedAt), asc(c.id));
+    return rows.map(decodeChange);
+  }
+
+  /** The changes whose first shipment is this deployment (their fate columns). */
+  async changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]> {
+    const c = this.#t.changes;
+    const rows = await this.#db
+      .select()
+      .from(c)
+      .where(and(eq(c.installationId, installationId), eq(c.shippedDeploymentId, deploymentId)))
+      .orderBy(asc(c.mergedAt), asc(c.id));
+    return rows.map(decodeChange);
+  }
+
+  /** The installation's changes with these ids, by merge time. */
+  async getChanges(installationId: number, ids: number[]): Promise<ChangeRecord[]> {
+    const owned = await this.#changesByIds(ids);
+    return owned.filter((c) => c.installationId === installationId);
+  }
+}

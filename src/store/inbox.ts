@@ -1,0 +1,238 @@
+// The inbox of webhook deliveries: stored as received, claimed, retried, settled.
+
+import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
+import type {
+  ClaimOptions,
+  Delivery,
+  DeliveryQuery,
+  DeliveryStatus,
+  Dialect,
+  InboxDepth,
+  InboxQueries,
+  NewDelivery,
+} from "./types.js";
+
+const deliveryColumns: Record<string, keyof Delivery> = {
+  id: "id",
+  event: "event",
+  action: "action",
+  installation_id: "installationId",
+  repository_id: "repositoryId",
+  repository_full_name: "repositoryFullName",
+  received_at: "receivedAt",
+  payload: "payload",
+  status: "status",
+  attempts: "attempts",
+  next_attempt_at: "nextAttemptAt",
+  locked_by: "lockedBy",
+  locked_at: "lockedAt",
+  last_error: "lastError",
+  completed_at: "completedAt",
+};
+
+const numericDeliveryFields = new Set<keyof Delivery>([
+  "installationId",
+  "repositoryId",
+  "receivedAt",
+  "attempts",
+  "nextAttemptAt",
+  "lockedAt",
+  "completedAt",
+]);
+
+function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
+  const out: Record<string, unknown> = {};
+  for (const [column, field] of Object.entries(deliveryColumns)) {
+    const value = row[column] ?? null;
+    // node-postgres returns bigint columns as strings in raw queries.
+    out[field] = value !== null && numericDeliveryFields.has(field) ? Number(value) : value;
+  }
+  return out as unknown as Delivery;
+}
+
+/** The inbox of webhook deliveries: stored as received, claimed, retried, settled. */
+export class InboxStore implements InboxQueries {
+  readonly dialect: Dialect;
+  readonly #db: LedgerDb;
+  readonly #t: LedgerSchema;
+  readonly #driver: DialectDriver;
+
+  constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
+    this.dialect = driver.dialect;
+    this.#db = db;
+    this.#t = tables;
+    this.#driver = driver;
+  }
+
+  async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {
+    const inserted = await this.enqueueDeliveries([delivery]);
+    return { inserted: inserted.has(delivery.id) };
+  }
+
+  async enqueueDeliveries(deliveries: NewDelivery[]): Promise<Set<string>> {
+    if (deliveries.length === 0) return new Set();
+    const t = this.#t.deliveries;
+    // One statement, one commit, however many deliveries: the intake's group commit.
+    const inserted = await this.#db
+      .insert(t)
+      .values(deliveries.map((d) => ({ ...d, status: "pending" as const, attempts: 0, nextAttemptAt: d.receivedAt })))
+      .onConflictDoNothing({ target: t.id })
+      .returning({ id: t.id });
+    return new Set(inserted.map((r) => r.id));
+  }
+
+  async claimDeliveries({ worker, limit, now, leaseMs }: ClaimOptions): Promise<Delivery[]> {
+    const expired = now - leaseMs;
+    // One statement, so a claim is atomic. On Postgres, SKIP LOCKED lets several instances claim
+    // from one inbox without waiting on, or double-taking, each other's rows.
+    const lock = this.dialect === "postgres" ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+    const rows = await this.#driver.rows(sql`
+      UPDATE deliveries
+         SET status = 'processing', locked_by = ${worker}, locked_at = ${now}, attempts = attempts + 1
+       WHERE id IN (
+         SELECT id FROM deliveries
+          WHERE (status = 'pending' AND next_attempt_at <= ${now})
+             OR (status = 'processing' AND locked_at <= ${expired})
+          ORDER BY received_at, id
+          LIMIT ${limit}${lock}
+       )
+         AND (status = 'pending' OR (status = 'processing' AND locked_at <= ${expired}))
+      RETURNING *`);
+    return rows.map(deliveryFromRawRow).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
+  }
+
+  async renewClaim(id: string, worker: string, now: number): Promise<boolean> {
+    const t = this.#t.deliveries;
+    const renewed = await this.#db
+      .update(t)
+      .set({ lockedAt: now })
+      .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
+      .returning({ id: t.id });
+    return renewed.length > 0;
+  }
+
+  async completeDelivery(id: string, worker: string, now: number): Promise<boolean> {
+    const t = this.#t.deliveries;
+    const done = await this.#db
+      .update(t)
+      .set({ status: "done", completedAt: now, lockedBy: null, lockedAt: null, lastError: null })
+      .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
+      .returning({ id: t.id });
+    return done.length > 0;
+  }
+
+  async failDelivery(
+    id: string,
+    worker: string,
+    failure: { error: string; now: number; retryAt: number | null },
+  ): Promise<boolean> {
+    const t = this.#t.deliveries;
+    const settled = await this.#db
+      .update(t)
+      .set(
+        failure.retryAt === null
+          ? { status: "failed", lastError: failure.error, lockedBy: null, lockedAt: null, completedAt: failure.now }
+          : {
+              status: "pending",
+              lastError: failure.error,
+              lockedBy: null,
+              lockedAt: null,
+              nextAttemptAt: failure.retryAt,
+            },
+      )
+      .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
+      .returning({ id: t.id });
+    return settled.length > 0;
+  }
+
+  async releaseClaims({
+    now,
+    olderThan,
+    worker,
+    ids,
+  }: {
+    now: number;
+    olderThan?: number;
+    worker?: string;
+    ids?: string[];
+  }): Promise<number> {
+    const t = this.#t.deliveries;
+    const conditions: SQL[] = [eq(t.status, "processing")];
+    if (olderThan !== undefined) conditions.push(sql`${t.lockedAt} <= ${olderThan}`);
+    if (worker !== undefined) conditions.push(eq(t.lockedBy, worker));
+    if (ids !== undefined) conditions.push(ids.length ? inArray(t.id, ids) : sql`1 = 0`);
+    // A stopping worker hands its claims back whole: the attempt it cut short is not counted. A
+    // claim found after a crash keeps its attempt, so a delivery that kills the process ends.
+    const attempts =
+      worker === undefined ? t.attempts : sql`CASE WHEN ${t.attempts} > 0 THEN ${t.attempts} - 1 ELSE 0 END`;
+    const released = await this.#db
+      .update(t)
+      .set({ status: "pending", lockedBy: null, lockedAt: null, nextAttemptAt: now, attempts })
+      .where(and(...conditions))
+      .returning({ id: t.id });
+    return released.length;
+  }
+
+  async getDelivery(id: string): Promise<Delivery | null> {
+    const t = this.#t.deliveries;
+    const rows = await this.#db.select().from(t).where(eq(t.id, id));
+    return (rows[0] as Delivery | undefined) ?? null;
+  }
+
+  async listDeliveries(query: DeliveryQuery = {}): Promise<Delivery[]> {
+    const t = this.#t.deliveries;
+    const conditions: SQL[] = [];
+    if (query.statuses?.length) conditions.push(inArray(t.status, query.statuses));
+    if (query.installationId !== undefined) conditions.push(eq(t.installationId, query.installationId));
+    const rows = await this.#db
+      .select()
+      .from(t)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(asc(t.receivedAt), asc(t.id))
+      .limit(query.limit ?? 1000);
+    return rows as Delivery[];
+  }
+
+  async countDeliveries(): Promise<Record<DeliveryStatus, number>> {
+    const t = this.#t.deliveries;
+    const rows = await this.#db.select({ status: t.status, n: count() }).from(t).groupBy(t.status);
+    const counts: Record<DeliveryStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  async inboxDepth(): Promise<InboxDepth> {
+    const t = this.#t.deliveries;
+    // Statuses named, not "<> 'done'", so that deliveries_status_next_idx skips the done ones.
+    const [counts, [oldest]] = await Promise.all([
+      this.#db
+        .select({ status: t.status, n: count() })
+        .from(t)
+        .where(inArray(t.status, ["pending", "processing", "failed"]))
+        .groupBy(t.status),
+      this.#db
+        .select({ at: sql<number | string | null>`min(${t.receivedAt})` })
+        .from(t)
+        .where(inArray(t.status, ["pending", "processing"])),
+    ]);
+    const depth: InboxDepth = { pending: 0, processing: 0, failed: 0, oldestPendingReceivedAt: null };
+    for (const row of counts) if (row.status !== "done") depth[row.status] = Number(row.n);
+    if (oldest?.at !== null && oldest?.at !== undefined) depth.oldestPendingReceivedAt = Number(oldest.at);
+    return depth;
+  }
+
+  async requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]> {
+    const t = this.#t.deliveries;
+    const which =
+      "ids" in selector
+        ? and(inArray(t.id, selector.ids.length ? selector.ids : [""]), sql`${t.status} <> 'processing'`)
+        : eq(t.status, "failed");
+    const requeued = await this.#db
+      .update(t)
+      .set({ status: "pending", attempts: 0, nextAttemptAt: now, lockedBy: null, lockedAt: null, completedAt: null })
+      .where(which)
+      .returning({ id: t.id });
+    return requeued.map((r) => r.id);
+  }
+}
