@@ -73,6 +73,11 @@ export interface CommitInput {
   committer?: Identity;
 }
 
+/** A pull request's commit as Shipledger reads it from GitHub. */
+export interface PullCommit extends CommitInput {
+  authoredAt: number | null;
+}
+
 export interface ChangeInput {
   number?: number;
   title: string;

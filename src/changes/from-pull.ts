@@ -4,10 +4,9 @@
 
 import { attributeChange } from "../attribution/attribute.js";
 import { splitMessage } from "../attribution/trailers.js";
-import type { ChangeAttribution } from "../attribution/types.js";
+import type { ChangeAttribution, PullCommit } from "../attribution/types.js";
 import type { RepoConfig } from "../config/repo-config.js";
-import type { PullCommit } from "../github/pull-commits.js";
-import type { ChangeInputRecord, CommitRecord } from "../store/types.js";
+import type { ChangeInputRecord, CommitRecord } from "../model/ledger.js";
 
 /** The parts of a pull request object (webhook or REST) that Shipledger needs. */
 export interface PullRequestLike {

@@ -5,7 +5,7 @@ import { READ_LIMITS } from "../attribution/limits.js";
 import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence, Reading } from "../attribution/types.js";
 import type { EffectiveSettings } from "../config/effective-settings.js";
 import type { ConfigError, RepoConfig } from "../config/repo-config.js";
-import { formatGitHubFailure, type GitHubFailure, isInternalFailure } from "../github/errors.js";
+import { formatGitHubFailure, type GitHubFailure, isInternalFailure } from "../util/github-errors.js";
 import { code, escapeMarkdown, link, plural } from "./markdown.js";
 
 export const CHECK_NAME = "AI attribution";

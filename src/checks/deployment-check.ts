@@ -1,7 +1,7 @@
 // What the "Shipledger deployment" check run says on a deployed commit: pure.
 
 import type { RepoConfig } from "../config/repo-config.js";
-import type { ChangeRecord, DeploymentRecord } from "../store/types.js";
+import type { ChangeRecord, DeploymentRecord } from "../model/ledger.js";
 import { agentName, type CheckRun, SUMMARY_LIMIT } from "./attribution-check.js";
 import { code, escapeMarkdown, link, plural } from "./markdown.js";
 

@@ -17,7 +17,7 @@
 // PR's commit count of first-parent ancestors ending at merge_commit_sha, or GitHub's
 // associatedPullRequests).
 
-import type { MergeMethod } from "./types.js";
+import type { PullMergeMethod } from "./types.js";
 
 /** A commit of the pull request as the API lists it. */
 export interface PullCommitFacts {
@@ -39,7 +39,7 @@ export interface MergeFacts {
 }
 
 export interface MergeMethodInference {
-  method: MergeMethod;
+  method: PullMergeMethod;
   /** False when another method could have produced the same facts. */
   certain: boolean;
   /** One line for logs and the ledger: which fact decided. */

@@ -2,9 +2,9 @@
 // (sources.ts), what it ships (shipping.ts), how a change was merged (merge-method.ts) and what a
 // change reverts (reverts.ts). Data only; every function over it is pure.
 
-/** Where production deployments come from; one kind per repository (`deployments.source`). */
-export const DEPLOYMENT_SOURCES = ["deployment", "release", "workflow_run", "push"] as const;
-export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
+import type { DeploymentOutcomeKind, DeploymentSource, MergeMethod } from "../model/ledger.js";
+
+export { DEPLOYMENT_SOURCES, type DeploymentSource } from "../model/ledger.js";
 
 /**
  * A successful production deployment, as one webhook tells it. Its identity is
@@ -118,7 +118,7 @@ export interface DeploymentOutcome {
    *   at this deployment's `succeededAt`.
    * - diverged: neither ancestor nor descendant; ships the commits only the new one has.
    */
-  kind: "baseline" | "ship" | "redeploy" | "rollback" | "diverged";
+  kind: DeploymentOutcomeKind;
   /** Commit shas this deployment brings to production, deduplicated, in compare order. */
   shipped: string[];
   /** Commit shas this deployment removes from production (rollback only). */
@@ -131,31 +131,5 @@ export interface DeploymentOutcome {
   leftBehind: string[];
 }
 
-/** How a pull request reached its base branch, as far as merge-method.ts can tell. */
-export type MergeMethod = "merge" | "squash" | "rebase" | "unknown";
-
-/** A merged change as the shipping join needs it. */
-export interface LinkableChange {
-  repositoryId: number;
-  /** The PR's merge_commit_sha: a merge commit, the squash commit, or (rebase) the new tip. */
-  mergeCommitSha: string | null;
-  mergeMethod: MergeMethod;
-  /**
-   * Commits of the change as they exist on the base branch: for a rebase merge the rebased
-   * copies (the PR's listed commits keep their pre-rebase shas, which no deployment contains),
-   * for a fast-forward the PR's own commits. May be empty: the merge commit sha is matched anyway.
-   */
-  commitShas: readonly string[];
-  /**
-   * When the pull request was merged (ms), or null when not known; a direct push has none to
-   * wait for. A deployment that succeeded before it (less SHIP_CLOCK_SLACK_MS) deployed the pull
-   * request's branch, not the change: a "deploy this branch" bot deploying to production.
-   */
-  mergedAt: number | null;
-}
-
-/** A deployment with the commits it shipped (DeploymentOutcome.shipped): a row group of the ledger. */
-export interface Shipment {
-  deployment: ProductionDeployment;
-  shipped: readonly string[];
-}
+/** How a pull request reached its base branch, as far as merge-method.ts can tell (never "direct"). */
+export type PullMergeMethod = Exclude<MergeMethod, "direct">;

@@ -1,10 +1,7 @@
 import type { ProbotOctokit } from "probot";
-import type { CommitInput } from "../attribution/types.js";
+import type { PullCommit } from "../attribution/types.js";
 
-/** A pull request's commit as Shipledger needs it. */
-export interface PullCommit extends CommitInput {
-  authoredAt: number | null;
-}
+export type { PullCommit };
 
 /** REST's pulls.listCommits returns at most this many commits, however it is paged. */
 export const REST_COMMIT_CAP = 250;

@@ -1,8 +1,7 @@
 import { loadRepoConfig } from "../github/repo-config-loader.js";
-import { PermanentDeliveryError } from "../inbox/worker.js";
 import type { Store } from "../store/types.js";
 import { rememberSettings } from "./settings.js";
-import { type EventContext, type HandlerRegistry, handlers } from "./types.js";
+import { type EventContext, type HandlerRegistry, handlers, PermanentDeliveryError } from "./types.js";
 
 interface RepositoryRef {
   id: number;

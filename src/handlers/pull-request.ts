@@ -6,12 +6,12 @@ import { attributePull, changeFromPull, type PullRequestLike } from "../changes/
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
 import type { RepoConfig } from "../config/repo-config.js";
-import { describeGitHubError, isInternalFailure } from "../github/errors.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
 import { recordMergedPull } from "../ledger/record-merge.js";
 import { formatContextLine } from "../metrics/format.js";
 import { buildReport, defaultPeriod, reportOptions } from "../metrics/report.js";
+import { describeGitHubError, isInternalFailure } from "../util/github-errors.js";
 import { changeContext, scopeOf } from "./change-context.js";
 import { rememberSettings } from "./settings.js";
 import { type EventContext, type HandlerRegistry, handlers, installationIdOf } from "./types.js";

@@ -80,3 +80,11 @@ export function handlers(
 export function handlersFor(registry: HandlerRegistry, event: string, action: string | null): DeliveryHandler[] {
   return [...(registry[event] ?? []), ...(action ? (registry[`${event}.${action}`] ?? []) : [])];
 }
+
+/**
+ * A delivery that cannot succeed however often it is tried (a payload that is not JSON, a
+ * repository GitHub says belongs elsewhere): the inbox marks it failed at once, without retrying.
+ */
+export class PermanentDeliveryError extends Error {
+  override name = "PermanentDeliveryError";
+}

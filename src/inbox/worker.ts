@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Context, type Logger, type ProbotOctokit } from "probot";
-import { describeGitHubError, formatGitHubFailure, redactSecrets } from "../github/errors.js";
-import { type AppIdentity, type HandlerRegistry, handlersFor } from "../handlers/types.js";
+import { type AppIdentity, type HandlerRegistry, handlersFor, PermanentDeliveryError } from "../handlers/types.js";
 import { INSTANCE_METRIC_DEFAULTS } from "../metrics/report.js";
 import type { Delivery, InstallationRecord, Store } from "../store/types.js";
+import { describeGitHubError, formatGitHubFailure, redactSecrets } from "../util/github-errors.js";
 import { type BackoffPolicy, nextAttemptAt } from "./backoff.js";
 import { jsonDepth, MAX_PAYLOAD_DEPTH } from "./payload.js";
 
@@ -33,11 +33,6 @@ export interface WorkerOptions {
   app?: AppIdentity;
   /** Told how each attempt ended and how long it took (operational metrics, src/ops/metrics.ts). */
   observe?: (attempt: { event: string; outcome: "done" | "retry" | "failed"; durationMs: number }) => void;
-}
-
-/** A delivery that cannot succeed however often it is tried (e.g. a payload that is not JSON). */
-export class PermanentDeliveryError extends Error {
-  override name = "PermanentDeliveryError";
 }
 
 /**

@@ -19,7 +19,7 @@ import { isDeployableBranch } from "../deployments/sources.js";
 import type { RangeCommit } from "../github/compare.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { creditEngineer, creditPushedCommit } from "../metrics/credit.js";
-import type { MergeMethod, Store } from "../store/types.js";
+import type { Store } from "../store/types.js";
 import { revertTargets } from "./core/revert-target.js";
 import { recordChange } from "./record-change.js";
 
@@ -95,7 +95,7 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
     store,
     {
       ...change,
-      mergeMethod: inferred.method as MergeMethod,
+      mergeMethod: inferred.method,
       deployable: isDeployableBranch(pull.base.ref, cc.config.deployments, scope.defaultBranch),
       paths: files.paths,
       pathsComplete: files.complete,

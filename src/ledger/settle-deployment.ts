@@ -2,11 +2,11 @@
 // changes whose commits it held before or holds now, and the changes those revert (a revert that
 // now ships, or no longer does, decides whether its target was undone).
 
-import type { DeploymentOutcome, Store } from "../store/types.js";
+import type { DeploymentOutcomeKind, Store } from "../store/types.js";
 import { changesRevertedBy, refreshFates } from "./fates.js";
 
 export interface Settlement {
-  outcome: DeploymentOutcome;
+  outcome: DeploymentOutcomeKind;
   previousSha: string | null;
   shipped: string[];
   rolledBack: string[];

@@ -3,35 +3,9 @@
 // (src/metrics/compute.ts) turns it into a Report; surfaces (CLI, HTTP API, Prometheus, the PR
 // check line) only format a Report.
 
-/** A merged change as the metric sees it (one row per change merged into a deployable branch). */
-export interface MetricChange {
-  id: number;
-  repositoryId: number;
-  /** "owner/name". */
-  repository: string;
-  /** PR number, or null for a direct push. */
-  number: number | null;
-  /** The human engineer credited (see creditEngineer), or null when none (bot-only). */
-  engineer: string | null;
-  /** A bot change that is not an agent's (dependabot, renovate…): never counted. */
-  botChange: boolean;
-  ai: boolean;
-  /** Agent ids, for the report's breakdown. */
-  agents: string[];
-  mergedAt: number;
-  /** Time of the change's first commit (lead time starts here); null when unknown. */
-  firstCommitAt: number | null;
-  /** Files the change touched (may be truncated), for `metric.ignorePaths`. */
-  paths: string[];
-  /** True when `paths` is complete. */
-  pathsComplete: boolean;
-  /** The first production deployment that shipped it, if any. */
-  shipped: { deploymentId: number; at: number } | null;
-  /** When a revert of it shipped, if any. */
-  revertedAt: number | null;
-  /** When a rollback removed it from production, if any. */
-  rolledBackAt: number | null;
-}
+import type { MetricChange, RepositoryMetricSettings } from "../model/ledger.js";
+
+export type { MetricChange, RepositoryMetricSettings };
 
 export interface MetricInput {
   /** What the report covers, e.g. "acme/shop" or "acme (organisation)". */
@@ -57,12 +31,6 @@ export interface MetricOptions {
    * organisation reports; a repository without an entry uses the options above.
    */
   repositories?: ReadonlyMap<number, RepositoryMetricSettings>;
-}
-
-/** The settings of one repository that can differ within an organisation report. */
-export interface RepositoryMetricSettings {
-  revertWindowDays?: number;
-  ignorePaths?: string[];
 }
 
 export interface Comparison<T> {

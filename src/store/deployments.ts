@@ -2,7 +2,7 @@
 
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { collated, type DialectDriver, type LedgerDb, type LedgerSchema } from "./dialect.js";
-import type { DeploymentInput, DeploymentOutcome, DeploymentQueries, DeploymentRecord, Dialect } from "./types.js";
+import type { DeploymentInput, DeploymentOutcomeKind, DeploymentQueries, DeploymentRecord, Dialect } from "./types.js";
 
 /** Production deployments, the commits each shipped or rolled back, and their chains. */
 export class DeploymentStore implements DeploymentQueries {
@@ -102,7 +102,7 @@ export class DeploymentStore implements DeploymentQueries {
   /** Records what a deployment ships and rolls back (its fates are refreshed by src/ledger/fates.ts). */
   async settleDeployment(
     id: number,
-    settled: { outcome: DeploymentOutcome; previousSha: string | null; shipped: string[]; rolledBack: string[] },
+    settled: { outcome: DeploymentOutcomeKind; previousSha: string | null; shipped: string[]; rolledBack: string[] },
     now: number,
   ): Promise<void> {
     const d = this.#t.deployments;

@@ -1,7 +1,31 @@
 // The ledger's interface. Handlers, the inbox worker and the CLI talk to this, never to drizzle.
 
-import type { MetricChange, RepositoryMetricSettings } from "../metrics/types.js";
+import type {
+  ChangeInputRecord,
+  ChangeRecord,
+  CommitRecord,
+  DeploymentInput,
+  DeploymentOutcomeKind,
+  DeploymentRecord,
+  ReportChangeRow,
+  RepositoryMetricSettings,
+} from "../model/ledger.js";
 import type { FateQueries } from "./fate-queries.js";
+
+export type {
+  ChangeInputRecord,
+  ChangeKind,
+  ChangeRecord,
+  ChangeState,
+  CommitRecord,
+  DeploymentInput,
+  DeploymentOutcomeKind,
+  DeploymentRecord,
+  DeploymentSource,
+  MergeMethod,
+  ReportChangeRow,
+  SessionRef,
+} from "../model/ledger.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -85,131 +109,6 @@ export interface DeliveryQuery {
   installationId?: number;
   limit?: number;
 }
-
-export type ChangeState = "open" | "closed" | "merged";
-
-export interface SessionRef {
-  agent: string;
-  id: string;
-  url?: string;
-}
-
-/** A commit as attributed (evidence kept as recorded, for audit). */
-export interface CommitRecord {
-  sha: string;
-  authorName: string;
-  authorEmail: string;
-  authorLogin: string | null;
-  authoredAt: number | null;
-  subject: string;
-  /** The full commit message (kept so that a change can be attributed again without GitHub). */
-  message: string;
-  ai: boolean;
-  agents: string[];
-  models: string[];
-  sessions: SessionRef[];
-  evidence: unknown[];
-}
-
-export type ChangeKind = "pull_request" | "push";
-export type MergeMethod = "merge" | "squash" | "rebase" | "direct" | "unknown";
-
-/** A pull request (or a direct push) and its latest attribution. */
-export interface ChangeRecord {
-  id: number;
-  installationId: number;
-  repositoryId: number;
-  /** The pull request's number; null for a direct push. */
-  number: number | null;
-  kind: ChangeKind;
-  title: string;
-  authorLogin: string;
-  authorType: string;
-  botChange: boolean;
-  headRef: string;
-  headSha: string;
-  baseRef: string;
-  state: ChangeState;
-  openedAt: number;
-  mergedAt: number | null;
-  mergeCommitSha: string | null;
-  mergedBy: string | null;
-  mergeMethod: MergeMethod | null;
-  /** Merged into a deployable branch (only those can ship). */
-  deployable: boolean;
-  /** Materialised fate (src/ledger/core/fate.ts decides it; src/ledger/fates.ts keeps it current). */
-  shippedDeploymentId: number | null;
-  shippedAt: number | null;
-  revertedAt: number | null;
-  rolledBackAt: number | null;
-  /** The human engineer credited, or null (bots only). */
-  engineer: string | null;
-  firstCommitAt: number | null;
-  /** Files touched (read only when metric.ignorePaths is configured); complete or not. */
-  paths: string[];
-  pathsComplete: boolean;
-  ai: boolean;
-  agents: string[];
-  models: string[];
-  sessions: SessionRef[];
-  evidence: unknown[];
-  commitsTotal: number;
-  commitsAi: number;
-  attributedSha: string;
-  updatedAt: number;
-}
-
-type OptionalChangeFields =
-  | "shippedDeploymentId"
-  | "shippedAt"
-  | "revertedAt"
-  | "rolledBackAt"
-  | "kind"
-  | "mergedBy"
-  | "mergeMethod"
-  | "deployable"
-  | "engineer"
-  | "firstCommitAt"
-  | "paths"
-  | "pathsComplete";
-export type ChangeInputRecord = Omit<ChangeRecord, "id" | "updatedAt" | OptionalChangeFields> &
-  Partial<Pick<ChangeRecord, OptionalChangeFields>>;
-
-export type DeploymentSource = "deployment" | "release" | "workflow_run" | "push";
-export type DeploymentOutcome = "baseline" | "ship" | "redeploy" | "rollback" | "diverged";
-
-export interface DeploymentRecord {
-  id: number;
-  installationId: number;
-  repositoryId: number;
-  environment: string;
-  source: DeploymentSource;
-  sourceKey: string;
-  sha: string;
-  ref: string | null;
-  succeededAt: number;
-  /** False while only a lower bound of the success time is known. */
-  succeededAtExact: boolean;
-  outcome: DeploymentOutcome;
-  previousSha: string | null;
-  url: string | null;
-  updatedAt: number;
-  /**
-   * When what it ships was last worked out, or null while that is pending (just recorded, a GitHub
-   * error half-way, its predecessor changed): the next delivery of it, or of its chain, links it.
-   */
-  settledAt: number | null;
-  /** When its check run was written (once), or null: the next delivery of it writes it. */
-  reportedAt: number | null;
-}
-
-export type DeploymentInput = Omit<
-  DeploymentRecord,
-  "id" | "updatedAt" | "outcome" | "previousSha" | "settledAt" | "reportedAt"
->;
-
-/** A merged, deployable change as a report reads it: exactly the metric's input (src/metrics/types.ts). */
-export type ReportChangeRow = MetricChange;
 
 /** Installations of the app, their accounts (and every login each had) and repositories. */
 export interface InstallationQueries {
@@ -317,7 +216,7 @@ export interface DeploymentQueries {
   /** Sets what a deployment did and the commits it shipped or rolled back (replacing earlier ones). */
   settleDeployment(
     id: number,
-    settled: { outcome: DeploymentOutcome; previousSha: string | null; shipped: string[]; rolledBack: string[] },
+    settled: { outcome: DeploymentOutcomeKind; previousSha: string | null; shipped: string[]; rolledBack: string[] },
     now: number,
   ): Promise<void>;
   /** Marks a deployment's linking finished (`at`) or pending again (null). */

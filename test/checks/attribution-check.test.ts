@@ -12,7 +12,7 @@ import {
 import { escapeMarkdown } from "../../src/checks/markdown.js";
 import { settingsFor } from "../../src/config/effective-settings.js";
 import { defaults, parseRepoConfig, writtenFields } from "../../src/config/repo-config.js";
-import { describeGitHubError } from "../../src/github/errors.js";
+import { describeGitHubError } from "../../src/util/github-errors.js";
 
 const mona = { name: "Mona Lisa", email: "mona@example.com", login: "mona" };
 const sha = (n: number) => n.toString(16).padStart(40, "0");

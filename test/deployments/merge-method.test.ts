@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inferMergeMethod, type MergeFacts } from "../../src/deployments/merge-method.js";
-import type { MergeMethod } from "../../src/deployments/types.js";
+import type { PullMergeMethod as MergeMethod } from "../../src/deployments/types.js";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);

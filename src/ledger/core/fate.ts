@@ -3,12 +3,11 @@
 // change's fate is here, once; the store only reads the facts (src/ledger/refresh-fates.ts) and
 // keeps the answer in the changes' fate columns, which reports read.
 
+import type { MergeMethod } from "../../model/ledger.js";
 import { firstDeployment } from "./deployment-order.js";
 import { type RevertTarget, targetKey, targetsNaming } from "./revert-target.js";
 
 const DAY_MS = 86_400_000;
-
-export type MergeMethod = "merge" | "squash" | "rebase" | "direct" | "unknown";
 
 /**
  * Merge methods whose change is also identified by its own commits: a rebase (and a fast-forward,
