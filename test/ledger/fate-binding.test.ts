@@ -1,7 +1,8 @@
 // One source of truth for a change's fate: random ledgers (deployments succeeding in the same
 // second with ids across digit boundaries, rollbacks, reverts of every kind, a fork sharing shas)
 // give the same fates through the pure core as through the store and the use cases, whatever
-// order their facts arrive in; and the store's chain neighbours follow the core's deployment order.
+// order their facts arrive in; the reports the store reads equal those of the core's fates; and the
+// store's chain neighbours follow the core's deployment order.
 // On both dialects.
 import fc from "fast-check";
 import { expect, it } from "vitest";
@@ -10,12 +11,14 @@ import { type DeploymentFact, type FateChange, fatesOf, type RevertFact } from "
 import type { RevertTarget } from "../../src/ledger/core/revert-target.js";
 import { recordChange } from "../../src/ledger/record-change.js";
 import { settleDeployment } from "../../src/ledger/settle-deployment.js";
+import { computeReport } from "../../src/metrics/compute.js";
 import type { ChangeInputRecord, Store } from "../../src/store/types.js";
 import { propertyParams } from "../helpers/property.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 const SECOND = 1000;
+const DAY = 86_400_000;
 const POOL = Array.from({ length: 8 }, (_, i) => `${(i + 1).toString(16)}`.padStart(40, "a"));
 const TITLES = ["Add cache", 'Revert "Add cache"'];
 const ENVIRONMENTS = ["production", "prod-eu"];
@@ -155,7 +158,9 @@ function coreFates(ledger: { changes: ChangeSpec[]; deployments: DeploymentSpec[
   };
 }
 
-function changeInput(c: ChangeSpec, repositoryId: number): ChangeInputRecord {
+const ENGINEERS = ["mona", "lin", "sam"];
+
+function changeInput(c: ChangeSpec, repositoryId: number, i: number): ChangeInputRecord {
   return {
     installationId: 1,
     repositoryId,
@@ -174,8 +179,10 @@ function changeInput(c: ChangeSpec, repositoryId: number): ChangeInputRecord {
     mergeCommitSha: c.merged ? c.mergeCommitSha : null,
     mergeMethod: c.mergeMethod,
     deployable: c.deployable,
-    ai: false,
-    agents: [],
+    engineer: ENGINEERS[i % ENGINEERS.length] as string,
+    firstCommitAt: c.mergedAt - 3_600_000,
+    ai: i % 2 === 0,
+    agents: i % 2 === 0 ? ["claude-code"] : [],
     models: [],
     sessions: [],
     evidence: [],
@@ -225,7 +232,7 @@ eachDialect("ledger: the core and the store give the same fates", ({ dialect, ne
             const c = ledger.changes[event] as ChangeSpec;
             const id = await recordChange(
               store,
-              changeInput(c, repositoryId),
+              changeInput(c, repositoryId, event),
               c.number === null ? [] : c.commitShas.map(commitRecord),
               c.reverts,
               T0,
@@ -281,6 +288,34 @@ eachDialect("ledger: the core and the store give the same fates", ({ dialect, ne
             revertedAt: fate?.revertedBy?.at ?? null,
             rolledBackAt: fate?.rolledBackBy?.at ?? null,
           });
+        }
+
+        // The same reports: the store's read of a period (SQL) against every change with the core's
+        // fates, for a period that holds all of them and one that cuts through merges and shipments.
+        const scope = { installationId: 1, repositoryIds: [repositoryId] };
+        const every = await store.reports.listReportChanges(scope, T0 - 10 * DAY, T0 + 10 * DAY);
+        const byStoreId = new Map([...changeIds].map(([i, id]) => [id, i]));
+        const withCoreFates = every.map((row) => {
+          const fate = fates.get(byStoreId.get(row.id) ?? -1);
+          return {
+            ...row,
+            shipped: fate?.shippedBy
+              ? { deploymentId: deploymentIds.get(fate.shippedBy.deploymentId) ?? -1, at: fate.shippedBy.at }
+              : null,
+            revertedAt: fate?.revertedBy?.at ?? null,
+            rolledBackAt: fate?.rolledBackBy?.at ?? null,
+          };
+        });
+        const options = { revertWindowDays: 14, ignorePaths: [], minGroupSize: 1, now: T0 + 30 * DAY };
+        for (const [since, until] of [
+          [T0 - DAY, T0 + DAY],
+          [T0 + 3 * 60 * SECOND, T0 + 8 * 60 * SECOND],
+        ] as const) {
+          const read = await store.reports.listReportChanges(scope, since, until);
+          expect(
+            computeReport({ scope: "octo/app", since, until, changes: read }, options),
+            `report ${since}..${until}`,
+          ).toEqual(computeReport({ scope: "octo/app", since, until, changes: withCoreFates }, options));
         }
 
         // Each deployment's neighbours in its chain, by the store's SQL and by the core's order.
