@@ -43,7 +43,7 @@
 
 import { isBot } from "../attribution/agents.js";
 import { compileGlob, type Glob } from "../attribution/glob.js";
-import { isUndone } from "../ledger/core/fate.js";
+import { isRevertWindowOpen, isUndone } from "../ledger/core/fate.js";
 import type {
   MetricChange,
   MetricInput,
@@ -120,7 +120,7 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     }
 
     changesShipped++;
-    if (shipped.at + repo.revertWindowDays * DAY_MS > options.now) provisional++;
+    if (isRevertWindowOpen(shipped.at, repo.revertWindowDays, options.now)) provisional++;
     if (change.firstCommitAt !== null) leadTimes[kind].push(Math.max(0, shipped.at - change.firstCommitAt) / HOUR_MS);
     const week = calendar.at(shipped.at);
     if (week) week.changesShipped++;

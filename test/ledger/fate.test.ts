@@ -8,6 +8,7 @@ import {
   type FateChange,
   fatesOf,
   firstShipment,
+  isRevertWindowOpen,
   isUndone,
   isWithinRevertWindow,
   SHIP_CLOCK_SLACK_MS,
@@ -339,6 +340,17 @@ describe("the revert window", () => {
     expect(isWithinRevertWindow(shipped, at, 14)).toBe(expected);
     expect(isUndone({ shippedAt: shipped, revertedAt: at, rolledBackAt: null }, 14)).toBe(expected);
     expect(isUndone({ shippedAt: shipped, revertedAt: null, rolledBackAt: at }, 14)).toBe(expected);
+  });
+
+  it.each<[string, number, boolean]>([
+    ["just shipped", shipped, true],
+    ["a moment before its last day ends", shipped + 14 * DAY - 1, true],
+    ["at the end of its last day: nothing later can count", shipped + 14 * DAY, false],
+    ["long after", shipped + 30 * DAY, false],
+  ])("the window is open %s: %s", (_name, now, expected) => {
+    expect(isRevertWindowOpen(shipped, 14, now)).toBe(expected);
+    // Open exactly when an undoing a moment later would still count.
+    expect(isWithinRevertWindow(shipped, now + 1, 14)).toBe(expected);
   });
 
   it("nothing undone is nothing undone", () => {

@@ -229,6 +229,14 @@ export function isWithinRevertWindow(shippedAt: number, at: number, windowDays: 
   return at - shippedAt <= windowDays * DAY_MS;
 }
 
+/**
+ * Whether the revert window of a change shipped at `shippedAt` is still open at `now`: an undoing
+ * after `now` could still fall within it (isWithinRevertWindow), so its count is provisional.
+ */
+export function isRevertWindowOpen(shippedAt: number, windowDays: number, now: number): boolean {
+  return now - shippedAt < windowDays * DAY_MS;
+}
+
 /** Whether a shipped change counts as undone (reverted or rolled back within the window). */
 export function isUndone(
   fate: { shippedAt: number; revertedAt: number | null; rolledBackAt: number | null },
