@@ -433,6 +433,17 @@ export class GitHubModel {
         const p = this.pulls.get(n);
         return p ? [200, (p.files ?? ["src/index.ts"]).map((filename) => ({ filename }))] : notFound;
       }),
+      route("GET", new RegExp(`^${base}/pulls(\\?|$)`), (uri) => {
+        // The repository's pull requests by state, most recently updated first (one page of all).
+        const state = new URL(uri, ORIGIN).searchParams.get("state") ?? "open";
+        const page = Number(new URL(uri, ORIGIN).searchParams.get("page") ?? 1);
+        log(`GET pulls?state=${state}&page=${page}`);
+        const list = [...this.pulls.values()]
+          .map((p) => ({ ...this.#pullJson(p), updated_at: p.merged_at ?? p.closed_at ?? p.created_at }))
+          .filter((p) => state === "all" || (state === "closed" ? p.state === "closed" : p.state === "open"))
+          .sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+        return [200, page === 1 ? list : []];
+      }),
       route("GET", new RegExp(`^${base}/pulls/(\\d+)$`), (uri) => {
         const n = Number(/pulls\/(\d+)$/.exec(uri)?.[1]);
         log(`GET pulls/${n}`);
@@ -457,10 +468,7 @@ export class GitHubModel {
         const list = this.deployments
           .filter((d) => !env || d.environment === env)
           .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
-        return [
-          200,
-          list.map((d) => ({ id: d.id, sha: d.sha, ref: d.ref, environment: d.environment, created_at: d.created_at })),
-        ];
+        return [200, list.map((d) => this.#deploymentJson(d, {}, d.created_at))];
       }),
       route("GET", new RegExp(`^${base}/commits/([^/]+)/check-runs`), (uri) => {
         const ref = decodeURIComponent(/commits\/([^/]+)\/check-runs/.exec(uri)?.[1] ?? "");
