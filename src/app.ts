@@ -6,6 +6,7 @@ import { pullRequestHandlers } from "./handlers/pull-request.js";
 import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
 import { groupCommit } from "./inbox/group-commit.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
+import { RedeliverySweeper } from "./inbox/redelivery-sweeper.js";
 import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
 import { INSTANCE_METRIC_DEFAULTS, type MetricDefaults } from "./metrics/report.js";
 import { createOpsMetricsHandler } from "./ops/endpoint.js";
@@ -32,6 +33,8 @@ export interface ShipledgerDeps {
    * intake's limits. Absent: deliveries come in through Probot (probot.receive) only.
    */
   webhooks?: Pick<IntakeOptions, "secret" | "maxBodyBytes" | "bodyTimeoutMs" | "maxBufferedBytes">;
+  /** The sweep that redelivers failed webhook deliveries (RECONCILE_INTERVAL_MS); absent or 0: none. */
+  reconcile?: { intervalMs: number };
 }
 
 export const defaultHandlers: HandlerRegistry = {
@@ -45,6 +48,8 @@ export interface Shipledger {
   appFn: ApplicationFunction;
   /** The inbox worker, available once appFn has been loaded. */
   readonly worker: InboxWorker;
+  /** The redelivery sweep (null when off), available once appFn has been loaded; start() runs it. */
+  readonly sweeper: RedeliverySweeper | null;
   /** The app's logger, available once appFn has been loaded. */
   readonly log: Logger;
   /** The process is stopping: new deliveries are refused (503) and /healthz answers "draining". */
@@ -60,6 +65,7 @@ export interface Shipledger {
 export function createShipledger(deps: ShipledgerDeps): Shipledger {
   const now = deps.now ?? Date.now;
   let worker: InboxWorker | null = null;
+  let sweeper: RedeliverySweeper | null = null;
   let log: Logger | null = null;
   let draining = false;
 
@@ -87,6 +93,15 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       app: { id: deps.app?.id, webUrl: deps.app?.webUrl ?? "https://github.com", metric },
     });
     const inbox = worker;
+    if (deps.reconcile && deps.reconcile.intervalMs > 0) {
+      sweeper = new RedeliverySweeper({
+        store: deps.store,
+        auth,
+        log: app.log.child({ name: "reconcile" }),
+        intervalMs: deps.reconcile.intervalMs,
+        now,
+      });
+    }
 
     app.onAny(async (event) => {
       const delivery = deliveryFromEvent(event, now());
@@ -140,6 +155,10 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
     get worker() {
       if (!worker) throw new Error("Shipledger's app function has not been loaded yet");
       return worker;
+    },
+    get sweeper() {
+      if (!worker) throw new Error("Shipledger's app function has not been loaded yet");
+      return sweeper;
     },
     get log() {
       if (!log) throw new Error("Shipledger's app function has not been loaded yet");

@@ -50,6 +50,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     ops: { tokens: settings.opsTokens },
     // loadSettings refuses an APP_ID without a secret.
     webhooks: { secret: settings.webhookSecret as string, bodyTimeoutMs: settings.webhookBodyTimeoutMs },
+    reconcile: { intervalMs: settings.reconcileIntervalMs },
     worker: {
       concurrency: settings.inbox.concurrency,
       leaseMs: settings.inbox.leaseMs,
@@ -98,6 +99,8 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   } else {
     shipledger.log.info(`ledger ${store.dialect} at ${where}; intake only (INBOX_WORKER=off)`);
   }
+  // Redelivers failed webhook deliveries every RECONCILE_INTERVAL_MS (instances take turns).
+  shipledger.sweeper?.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -106,6 +109,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
       // to be redelivered), while the deliveries in hand get the grace period to finish.
       shipledger.drain();
       proxy?.stop();
+      await shipledger.sweeper?.stop();
       const handedBack = await shipledger.worker.stop({ graceMs: settings.shutdownGraceMs });
       if (handedBack.length > 0) shipledger.log.info({ handedBack }, "stopped with deliveries handed back");
       await http.stop(1_000);

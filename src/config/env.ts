@@ -88,6 +88,19 @@ export const envSchema = z.object({
   /** How often an idle worker looks for due deliveries. */
   INBOX_POLL_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(1_000)),
   /**
+   * How often GitHub's list of the App's webhook deliveries is swept for failed ones to redeliver
+   * (the first sweep one interval after start); 0 turns the sweep off.
+   */
+  RECONCILE_INTERVAL_MS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "expected milliseconds (a whole number; 0 turns the sweep off)")
+      .transform(Number)
+      .default(10 * 60_000),
+  ),
+  /**
    * Bearer tokens for GET /api/v1/report and /metrics, each limited to named owners:
    * "TOKEN:owner1,owner2;TOKEN2:owner3". Unset: the API is off.
    */
@@ -159,6 +172,8 @@ export interface AppSettings {
     leaseMs: number;
     pollMs: number;
   };
+  /** The redelivery sweep's interval (RECONCILE_INTERVAL_MS); 0: off. */
+  reconcileIntervalMs: number;
 }
 
 export interface ApiLimits {
@@ -280,6 +295,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       leaseMs: e.INBOX_LEASE_MS,
       pollMs: e.INBOX_POLL_MS,
     },
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
   };
 }
 

@@ -40,8 +40,29 @@ export interface RecordedRequest {
   auth: string;
 }
 
+/** One attempt of the App's webhook, as GET /app/hook/deliveries lists it. */
+export interface FakeHookDelivery {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  status: string;
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
+}
+
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
+  /** The App's webhook deliveries (GET /app/hook/deliveries lists them newest first, by id). */
+  readonly hookDeliveries: FakeHookDelivery[] = [];
+  /** Delivery ids whose redelivery was asked (POST /app/hook/deliveries/:id/attempts), in order. */
+  readonly redeliveries: number[] = [];
+  /** How a redelivery's own attempt, added to hookDeliveries, ends. Default: OK. */
+  redeliveryOutcome: { status: string; status_code: number } = { status: "OK", status_code: 200 };
   readonly #routes: Route[] = [];
   #fallbacks: Array<(method: string, uri: string, body: unknown) => [number, unknown, Record<string, string>?] | null> =
     [];
@@ -84,6 +105,40 @@ export class FakeGitHub {
       };
     });
     this.route("GET", "/app", () => ({ body: { id: this.#appId, slug: "shipledger", name: "Shipledger" } }));
+    // The App's webhook deliveries, newest first; `cursor` is "v1_<id>": the page starts below that id.
+    this.route("GET", "/app/hook/deliveries", (req) => {
+      if (req.auth !== "jwt") return { status: 401, body: { message: "A JSON web token could not be decoded" } };
+      const perPage = Math.min(Number(req.query.get("per_page") ?? 30), 100);
+      const below = Number(/^v1_(\d+)$/.exec(req.query.get("cursor") ?? "")?.[1] ?? Number.POSITIVE_INFINITY);
+      const all = [...this.hookDeliveries].sort((a, b) => b.id - a.id).filter((d) => d.id < below);
+      const page = all.slice(0, perPage);
+      const last = page.at(-1);
+      const headers: Record<string, string> =
+        all.length > perPage && last
+          ? {
+              link: `<${this.baseUrl}/api/v3/app/hook/deliveries?per_page=${perPage}&cursor=v1_${last.id}>; rel="next"`,
+            }
+          : {};
+      return { body: page, headers };
+    });
+    this.route("POST", "/app/hook/deliveries/:delivery_id/attempts", (req) => {
+      if (req.auth !== "jwt") return { status: 401, body: { message: "A JSON web token could not be decoded" } };
+      const id = Number(req.params.delivery_id);
+      const original = this.hookDeliveries.find((d) => d.id === id);
+      if (!original) return { status: 404, body: { message: "Not Found" } };
+      this.redeliveries.push(id);
+      this.hookDeliveries.push({
+        ...original,
+        ...this.redeliveryOutcome,
+        id: Math.max(...this.hookDeliveries.map((d) => d.id)) + 1,
+        // A second after the newest attempt: the fake keeps no clock of its own.
+        delivered_at: new Date(
+          Math.max(...this.hookDeliveries.map((d) => Date.parse(d.delivered_at))) + 1000,
+        ).toISOString(),
+        redelivery: true,
+      });
+      return { status: 202, body: {} };
+    });
   }
 
   /** Registers a route; later registrations win, so tests can override defaults. Paths use :params and a final `*`. */

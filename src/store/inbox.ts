@@ -222,6 +222,13 @@ export class InboxStore implements InboxQueries {
     return depth;
   }
 
+  async receivedDeliveries(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const t = this.#t.deliveries;
+    const rows = await this.#db.select({ id: t.id }).from(t).where(inArray(t.id, ids));
+    return new Set(rows.map((r) => r.id));
+  }
+
   async requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]> {
     const t = this.#t.deliveries;
     const which =

@@ -1,5 +1,5 @@
 // The ledger on one database: its facts per aggregate, each a module of its own (installations,
-// changes, deployments, fates, reports, inbox) on the same connection.
+// changes, deployments, fates, reports, inbox, redeliveries) on the same connection.
 
 import { ChangeStore } from "./changes.js";
 import { DeploymentStore } from "./deployments.js";
@@ -7,6 +7,7 @@ import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
 import { FateQueries } from "./fate-queries.js";
 import { InboxStore } from "./inbox.js";
 import { InstallationStore } from "./installations.js";
+import { RedeliveryStore } from "./redeliveries.js";
 import { ReportStore } from "./reports.js";
 import type { Dialect, Store } from "./types.js";
 
@@ -18,6 +19,7 @@ export class LedgerStore implements Store {
   readonly fates: FateQueries;
   readonly reports: ReportStore;
   readonly inbox: InboxStore;
+  readonly redeliveries: RedeliveryStore;
   readonly #driver: DialectDriver;
 
   constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
@@ -29,6 +31,7 @@ export class LedgerStore implements Store {
     this.fates = new FateQueries(db, tables, driver);
     this.reports = new ReportStore(db, tables, driver);
     this.inbox = new InboxStore(db, tables, driver);
+    this.redeliveries = new RedeliveryStore(db, tables);
   }
 
   close(): Promise<void> {

@@ -284,3 +284,31 @@ export const reverts = pgTable(
     index("reverts_target_idx").on(t.repositoryId, t.target),
   ],
 );
+
+/**
+ * The sweep that asks GitHub to redeliver failed webhook deliveries (src/ledger/redeliver-missed.ts):
+ * one row per list of deliveries swept ("app": the App's webhook). Its lease lets one instance
+ * sweep at a time; its watermark is the newest GitHub delivery id every older one of which was swept.
+ */
+export const webhookSweeps = pgTable("webhook_sweeps", {
+  id: text("id").primaryKey(),
+  /** The newest delivery id swept with everything older (null: never swept). */
+  watermarkId: bigint("watermark_id", { mode: "number" }),
+  /** A walk cut short by its page budget: where it goes on (GitHub's cursor), and the newest id it saw. */
+  resumeCursor: text("resume_cursor"),
+  resumeUntilId: bigint("resume_until_id", { mode: "number" }),
+  lockedBy: text("locked_by"),
+  lockedAt: ms("locked_at"),
+  /** When the last sweep ended (instances take turns: none sweeps again soon after another). */
+  finishedAt: ms("finished_at"),
+});
+
+/** Redeliveries asked of GitHub: one per event (its guid, the X-GitHub-Delivery), ever. Claimed before the request. */
+export const webhookRedeliveries = pgTable("webhook_redeliveries", {
+  guid: text("guid").primaryKey(),
+  /** The GitHub delivery (attempt) id redelivered. */
+  deliveryId: bigint("delivery_id", { mode: "number" }).notNull(),
+  event: text("event").notNull(),
+  requestedAt: ms("requested_at").notNull(),
+  requestedBy: text("requested_by").notNull(),
+});

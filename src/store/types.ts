@@ -293,6 +293,47 @@ export interface InboxQueries {
   inboxDepth(): Promise<InboxDepth>;
   /** Requeues the given deliveries (or every failed one) as pending, due now, with a fresh attempt count. */
   requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]>;
+  /** Of these delivery ids, those the inbox holds (received, whatever became of them). */
+  receivedDeliveries(ids: string[]): Promise<Set<string>>;
+}
+
+/** Where a sweep of GitHub's webhook deliveries stands (src/ledger/redeliver-missed.ts). */
+export interface SweepState {
+  /** The newest GitHub delivery id swept with every older one; null: never swept. */
+  watermarkId: number | null;
+  /** A walk cut short by its page budget: GitHub's cursor where it goes on, and the newest id it saw. */
+  resume: { cursor: string; untilId: number } | null;
+}
+
+/** The redelivery sweep's lease and watermark, and the redeliveries asked of GitHub (once per event). */
+export interface RedeliveryQueries {
+  /**
+   * Takes the sweep's lease and returns its state: null while another instance holds an unexpired
+   * lease, or when a sweep ended less than `restMs` ago (instances take turns, not each a sweep).
+   */
+  claimSweep(options: {
+    sweep: string;
+    worker: string;
+    now: number;
+    leaseMs: number;
+    restMs: number;
+  }): Promise<SweepState | null>;
+  /** Records the sweep's progress and renews its lease; false when the lease was lost. */
+  saveSweep(sweep: string, worker: string, state: SweepState, now: number): Promise<boolean>;
+  /** Ends the sweep: its lease is free and its end recorded. */
+  finishSweep(sweep: string, worker: string, now: number): Promise<void>;
+  /** Of these events (guids), those whose redelivery was asked. */
+  redeliveredGuids(guids: string[]): Promise<Set<string>>;
+  /** Claims the redelivery of an event before asking GitHub: true for one caller only, ever. */
+  claimRedelivery(redelivery: {
+    guid: string;
+    deliveryId: number;
+    event: string;
+    worker: string;
+    now: number;
+  }): Promise<boolean>;
+  /** Gives a claim back: GitHub did not take the request, so a later sweep asks again. */
+  releaseRedelivery(guid: string, worker: string): Promise<void>;
 }
 
 /**
@@ -310,4 +351,5 @@ export interface Store {
   readonly fates: FateQueries;
   readonly reports: ReportQueries;
   readonly inbox: InboxQueries;
+  readonly redeliveries: RedeliveryQueries;
 }

@@ -38,6 +38,15 @@ describe("config: environment", () => {
     );
   });
 
+  it("sweeps for failed deliveries every 10 minutes unless RECONCILE_INTERVAL_MS says otherwise (0: off)", () => {
+    expect(loadSettings({}).reconcileIntervalMs).toBe(600_000);
+    expect(loadSettings({ RECONCILE_INTERVAL_MS: "60000" }).reconcileIntervalMs).toBe(60_000);
+    expect(loadSettings({ RECONCILE_INTERVAL_MS: "0" }).reconcileIntervalMs).toBe(0);
+    expect(() => loadSettings({ RECONCILE_INTERVAL_MS: "10m" })).toThrow(
+      "RECONCILE_INTERVAL_MS: expected milliseconds (a whole number; 0 turns the sweep off)",
+    );
+  });
+
   it("accepts PORT=0: the system picks a free port", () => {
     expect(loadSettings({ PORT: "0" }).port).toBe(0);
     expect(loadSettings({ PORT: "65535" }).port).toBe(65535);

@@ -1,0 +1,76 @@
+// Which of the App's webhook deliveries to ask GitHub to redeliver: GitHub's own recipe (a
+// delivery whose status is not "OK", and whose event has no successful attempt) with what the
+// ledger knows on top: an event already in the inbox was received, whatever GitHub recorded (it
+// timed out after the delivery was stored), and an event is redelivered once, ever. Pure.
+
+/** One attempt to deliver an event, as GitHub lists it (GET /app/hook/deliveries). */
+export interface HookDelivery {
+  /** The attempt's id: GitHub numbers attempts in increasing order. */
+  id: number;
+  /** The event's id, shared by its redeliveries: the X-GitHub-Delivery header, the inbox's delivery id. */
+  guid: string;
+  deliveredAt: number;
+  redelivery: boolean;
+  /** "OK" when the app answered 2xx; otherwise what went wrong ("Invalid HTTP Response: 503", "timed out"). */
+  status: string;
+  statusCode: number;
+  event: string;
+  action: string | null;
+  installationId: number | null;
+  repositoryId: number | null;
+}
+
+export type RedeliveryDecision =
+  | { guid: string; verdict: "redeliver"; delivery: HookDelivery }
+  | { guid: string; verdict: "received" | "succeeded" | "already redelivered"; delivery: HookDelivery };
+
+export function succeeded(delivery: HookDelivery): boolean {
+  return delivery.status === "OK";
+}
+
+/**
+ * One decision per event that has a failed attempt among `deliveries`, newest event first. An
+ * event is redelivered (through its newest failed attempt) unless the inbox has its guid
+ * (`received`), an attempt of it succeeded (in `deliveries` or `succeededGuids`, attempts seen on
+ * earlier pages), or a redelivery of it was already asked (`redelivered`).
+ */
+export function decideRedeliveries(input: {
+  deliveries: readonly HookDelivery[];
+  received: ReadonlySet<string>;
+  redelivered: ReadonlySet<string>;
+  succeededGuids?: ReadonlySet<string>;
+}): RedeliveryDecision[] {
+  const ok = new Set(input.succeededGuids ?? []);
+  for (const d of input.deliveries) if (succeeded(d)) ok.add(d.guid);
+  const newestFailed = new Map<string, HookDelivery>();
+  for (const d of input.deliveries) {
+    if (succeeded(d)) continue;
+    const seen = newestFailed.get(d.guid);
+    if (!seen || d.id > seen.id) newestFailed.set(d.guid, d);
+  }
+  return [...newestFailed.values()]
+    .sort((a, b) => b.id - a.id)
+    .map((delivery) => {
+      const guid = delivery.guid;
+      if (input.received.has(guid)) return { guid, verdict: "received", delivery };
+      if (ok.has(guid)) return { guid, verdict: "succeeded", delivery };
+      if (input.redelivered.has(guid)) return { guid, verdict: "already redelivered", delivery };
+      return { guid, verdict: "redeliver", delivery };
+    });
+}
+
+/**
+ * A page of GitHub's list (newest first) against the sweep's window: the attempts newer than the
+ * watermark and no older than `oldestAt` (GitHub keeps a few days; an older one cannot be
+ * redelivered), and whether the walk is through (the page reaches the watermark or `oldestAt`,
+ * or it is the last page).
+ */
+export function withinWindow(
+  page: readonly HookDelivery[],
+  window: { watermarkId: number | null; oldestAt: number; lastPage: boolean },
+): { fresh: HookDelivery[]; through: boolean } {
+  const isNew = (d: HookDelivery) =>
+    (window.watermarkId === null || d.id > window.watermarkId) && d.deliveredAt >= window.oldestAt;
+  const fresh = page.filter(isNew);
+  return { fresh, through: window.lastPage || fresh.length < page.length };
+}
