@@ -1,9 +1,11 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
 import type { ApiLimits, ApiToken } from "./config/env.js";
+import type { ConfigReadCache } from "./github/config-cache.js";
+import { configChangeHandlers } from "./handlers/config-changes.js";
 import { deploymentHandlers } from "./handlers/deployments.js";
 import { installationHandlers } from "./handlers/installation.js";
 import { pullRequestHandlers } from "./handlers/pull-request.js";
-import type { AppIdentity, HandlerRegistry } from "./handlers/types.js";
+import { type AppIdentity, type HandlerRegistry, mergeHandlers } from "./handlers/types.js";
 import { groupCommit } from "./inbox/group-commit.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
 import { RedeliverySweeper } from "./inbox/redelivery-sweeper.js";
@@ -35,13 +37,17 @@ export interface ShipledgerDeps {
   webhooks?: Pick<IntakeOptions, "secret" | "maxBodyBytes" | "bodyTimeoutMs" | "maxBufferedBytes">;
   /** The sweep that redelivers failed webhook deliveries (RECONCILE_INTERVAL_MS); absent or 0: none. */
   reconcile?: { intervalMs: number };
+  /** The configuration files read, by installation (default: a new in-process cache of 10,000). */
+  configReads?: ConfigReadCache;
 }
 
-export const defaultHandlers: HandlerRegistry = {
-  ...installationHandlers,
-  ...pullRequestHandlers,
-  ...deploymentHandlers,
-};
+// The cache's invalidation first: a delivery that changes a configuration file reads the new one.
+export const defaultHandlers: HandlerRegistry = mergeHandlers(
+  configChangeHandlers,
+  installationHandlers,
+  pullRequestHandlers,
+  deploymentHandlers,
+);
 
 export interface Shipledger {
   /** The Probot application function: load it with probot.load() or a Probot Server. */
@@ -91,6 +97,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       ...(deps.random ? { random: deps.random } : {}),
       ...deps.worker,
       app: { id: deps.app?.id, webUrl: deps.app?.webUrl ?? "https://github.com", metric },
+      ...(deps.configReads ? { configReads: deps.configReads } : {}),
     });
     const inbox = worker;
     if (deps.reconcile && deps.reconcile.intervalMs > 0) {

@@ -38,6 +38,8 @@ export interface RecordedRequest {
   path: string;
   /** Which credential was used: "jwt", "installation:<id>", or "none". Tokens are not kept. */
   auth: string;
+  /** The answer's status (304: a conditional request whose ETag matched); set once answered. */
+  status?: number;
 }
 
 /** One attempt of the App's webhook, as GET /app/hook/deliveries lists it. */
@@ -218,16 +220,25 @@ export class FakeGitHub {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const auth = this.#authOf(req.headers.authorization);
-    this.requests.push({
+    const recorded: RecordedRequest = {
       method: req.method ?? "GET",
       path: url.pathname.replace(/^\/api\/v3/, "") + url.search,
       auth,
-    });
+    };
+    this.requests.push(recorded);
     const requestId = `FAKE:${++this.#requestCounter}`;
     const send = async (status: number, body: unknown, headers: Record<string, string> = {}, delayMs?: number) => {
       const wait = delayMs ?? this.#latencyMs();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const all = { "content-type": "application/json; charset=utf-8", "x-github-request-id": requestId, ...headers };
+      // A conditional request for an answer that carries an ETag (contents): 304 when it matches.
+      const etag = headers.etag;
+      if (status === 200 && etag !== undefined && req.headers["if-none-match"] === etag) {
+        recorded.status = 304;
+        res.writeHead(304, { etag, "x-github-request-id": requestId }).end();
+        return;
+      }
+      recorded.status = status;
       const raw = typeof body === "string" && !all["content-type"].includes("json");
       res.writeHead(status, all).end(body === undefined ? "" : raw ? body : JSON.stringify(body));
     };

@@ -5,6 +5,7 @@
 //
 // The routes are data (`routes()`): the demo serves them over HTTP from a FakeGitHub (`serve`),
 // and the tests mount the same table on nock (test/helpers/github-model.ts).
+import { createHash } from "node:crypto";
 
 /** A reply: status, body, headers. */
 export type Reply = [number, unknown, Record<string, string>?];
@@ -367,7 +368,10 @@ export class GitHubModel {
         const [where, path = ""] = uri.split("?")[0]?.split("/contents/") ?? [];
         log(`GET config ${where}`);
         const file = (where === base ? this.files : this.organisationFiles).get(decodeURIComponent(path));
-        return file === undefined ? notFound : [200, contentsFile(decodeURIComponent(path), file)];
+        if (file === undefined) return notFound;
+        // An ETag, as GitHub gives: a client that sends it back as If-None-Match gets a 304 (FakeGitHub).
+        const body = contentsFile(decodeURIComponent(path), file);
+        return [200, body, { etag: `"${createHash("sha1").update(JSON.stringify(body)).digest("hex")}"` }];
       }),
       route("GET", new RegExp(`^${base}/releases`), () => {
         log("GET releases");

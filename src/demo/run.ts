@@ -35,7 +35,7 @@ import { buildReport, DAY_MS, defaultPeriod, reportOptions, resolveScope } from 
 import type { Report } from "../metrics/types.js";
 import { type RunningApp, startApp } from "../start.js";
 import type { Store } from "../store/types.js";
-import { FakeGitHub } from "./fake-github.js";
+import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
 import type { ModelCheckRun } from "./github-model.js";
 import { type Beat, buildStory, INSTALLATION_ID, OWNER, REPO, type Story } from "./story.js";
 
@@ -58,6 +58,26 @@ export interface DemoResult {
   databasePath: string;
   checkRuns: ModelCheckRun[];
   deliveries: number;
+  /** The GitHub API requests the app made while the story played. */
+  requests: RequestCounts;
+}
+
+export interface RequestCounts {
+  total: number;
+  /** Reads of `.github/shipledger.yml`, the repository's or the organisation's. */
+  configReads: number;
+  /** Of those, the conditional ones GitHub answered 304 (not counted against the rate limit). */
+  configNotModified: number;
+}
+
+/** The requests by kind (src/github/config-cache.ts: a configuration read answered 304 is free). */
+export function countRequests(requests: readonly RecordedRequest[]): RequestCounts {
+  const config = requests.filter((r) => /\/contents\/\.github(%2F|\/)shipledger\.yml/.test(r.path));
+  return {
+    total: requests.length,
+    configReads: config.length,
+    configNotModified: config.filter((r) => r.status === 304).length,
+  };
 }
 
 /** The `shipledger demo` command: no options. */
@@ -151,6 +171,10 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       if (beat.line) say(`    ${when(start, beat)}  ${beat.line}${outcome(story, beat)}`);
     }
     say(`  ${send.count} deliveries, all processed.`);
+    const requests = countRequests(github.requests);
+    say(
+      `  ${requests.total.toLocaleString("en")} GitHub API requests, ${requests.configReads.toLocaleString("en")} of them configuration reads (${requests.configNotModified.toLocaleString("en")} answered 304 Not Modified, free of rate limit).`,
+    );
     say();
 
     printChecks(say, story);
@@ -177,6 +201,7 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       databasePath,
       checkRuns: [...story.scenario.gh.checkRuns],
       deliveries: send.count,
+      requests,
     };
   } finally {
     await app?.stop();

@@ -2,6 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { parse as parseYaml } from "yaml";
 import { type ConfigFile, type EffectiveSettings, settingsFor } from "../config/effective-settings.js";
 import { type ConfigError, defaults, parseRepoConfig, type RepoConfig, writtenFields } from "../config/repo-config.js";
+import type { FileRead, InstallationConfigReads } from "./config-cache.js";
 
 export const CONFIG_PATH = ".github/shipledger.yml";
 /** A config file larger than this is not read: it is data a stranger with write access controls. */
@@ -31,12 +32,16 @@ export interface LoadedRepoConfig {
  * would let a config chain any number of reads. The default branch, not the PR's head, so that a
  * pull request cannot rewrite its own rules. A file that cannot be parsed or validated yields
  * errors naming the field, and defaults.
+ *
+ * With `reads` (the installation's cache, src/github/config-cache.ts), a file read before is asked
+ * for with If-None-Match and reused on 304, and a recent "no file" is believed without asking.
  */
 export async function loadRepoConfig(
   octokit: ProbotOctokit,
   repo: { owner: string; repo: string },
+  reads?: InstallationConfigReads,
 ): Promise<LoadedRepoConfig> {
-  const own = await readConfig(octokit, repo);
+  const own = await readConfig(octokit, repo, reads);
   if (repo.repo === ".github") {
     // The organisation's file is this repository's own.
     const settings = settingsFor({ own: own?.file ?? null, organisation: null });
@@ -49,7 +54,9 @@ export async function loadRepoConfig(
     };
   }
   const readOrganisation = own === null || own.file.config.inherit !== undefined;
-  const organisation = readOrganisation ? await readConfig(octokit, { owner: repo.owner, repo: ".github" }) : null;
+  const organisation = readOrganisation
+    ? await readConfig(octokit, { owner: repo.owner, repo: ".github" }, reads)
+    : null;
   const settings = settingsFor({ own: own?.file ?? null, organisation: organisation?.file ?? null });
   const fromOrganisation = (organisation?.errors ?? []).map((e) =>
     own === null ? e : { ...e, file: organisation?.file.source },
@@ -67,8 +74,9 @@ export async function loadRepoConfig(
 async function readConfig(
   octokit: ProbotOctokit,
   place: { owner: string; repo: string },
+  reads: InstallationConfigReads | undefined,
 ): Promise<{ file: ConfigFile; errors: ConfigError[] } | null> {
-  const text = await readFile(octokit, place);
+  const text = await readCachedFile(octokit, place, reads);
   if (text === null) return null;
   const source = `${place.owner}/${place.repo}:${CONFIG_PATH}`;
   const unread = (message: string) => ({
@@ -99,21 +107,59 @@ const describeSize = (bytes: number) =>
       : `${Math.ceil(bytes / 1024)} KiB`;
 
 /**
+ * readFile through the installation's cache: a known file is asked for with If-None-Match, and
+ * Octokit reports GitHub's 304 as a RequestError with status 304 (@octokit/request), which means
+ * "what you have is current". A recent 404 is not asked about again: GitHub gives a 404 no ETag.
+ */
+async function readCachedFile(
+  octokit: ProbotOctokit,
+  place: { owner: string; repo: string },
+  reads: InstallationConfigReads | undefined,
+): Promise<FileRead> {
+  if (!reads) return (await readFile(octokit, place)).read;
+  const key = { ...place, path: CONFIG_PATH };
+  const known = reads.lookup(key);
+  if (known.kind === "hit") return known.read;
+  const since = reads.begin();
+  try {
+    const answer = await readFile(octokit, place, known.kind === "revalidate" ? known.etag : undefined);
+    reads.store(key, answer, since);
+    return answer.read;
+  } catch (error) {
+    if (known.kind === "revalidate" && (error as { status?: number }).status === 304) return known.read;
+    throw error;
+  }
+}
+
+/**
  * The file's text, or null when there is none; `tooLarge` when its size (the contents API's JSON
  * description of it, read first) is over MAX_CONFIG_BYTES. The JSON form carries a file's content
  * only up to 1 MB, and never more is downloaded: the raw form would serve up to 100 MB, whole.
+ * With the ETag, GitHub's answer (the answer's, or null for a 404).
  */
 async function readFile(
   octokit: ProbotOctokit,
   place: { owner: string; repo: string },
-): Promise<string | { tooLarge: number } | null> {
+  ifNoneMatch?: string,
+): Promise<{ etag: string | null; read: FileRead }> {
   let data: unknown;
+  let etag: string | null;
   try {
-    ({ data } = await octokit.rest.repos.getContent({ ...place, path: CONFIG_PATH }));
+    const response = await octokit.rest.repos.getContent({
+      ...place,
+      path: CONFIG_PATH,
+      ...(ifNoneMatch ? { headers: { "if-none-match": ifNoneMatch } } : {}),
+    });
+    data = response.data;
+    etag = response.headers.etag ?? null;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
+    if ((error as { status?: number }).status === 404) return { etag: null, read: null };
     throw error;
   }
+  return { etag, read: fileOf(data) };
+}
+
+function fileOf(data: unknown): FileRead {
   // A directory (a listing), symlink or submodule at that path: not a config file.
   if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
   const file = data as { type?: string; size?: number; encoding?: string; content?: string };

@@ -31,11 +31,15 @@ export function scopeOf(payload: { installation?: { id: number }; repository: Re
 }
 
 export async function changeContext(
-  ctx: Pick<DeliveryContext, "octokit" | "store" | "now">,
+  ctx: Pick<DeliveryContext, "octokit" | "store" | "now" | "configReads">,
   scope: RepositoryScope,
 ): Promise<ChangeContext> {
   // Problems in the file are shown on pull request checks; here the valid parts and defaults apply.
-  const loaded = await loadRepoConfig(ctx.octokit, { owner: scope.owner, repo: scope.repo });
+  const loaded = await loadRepoConfig(
+    ctx.octokit,
+    { owner: scope.owner, repo: scope.repo },
+    ctx.configReads.forInstallation(scope.installationId),
+  );
   await rememberSettings(ctx.store, scope, loaded, ctx.now());
   return { octokit: ctx.octokit, store: ctx.store, now: ctx.now, scope, config: loaded.config };
 }

@@ -94,6 +94,7 @@ async function syncRepositories({
   octokit,
   store,
   now,
+  configReads,
 }: EventContext<"installation" | "installation_repositories">): Promise<void> {
   const installationId = payload.installation.id;
   const repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
@@ -104,7 +105,11 @@ async function syncRepositories({
   const organisation = repositories.find((r) => r.name === ".github");
   if (organisation) {
     const owner = organisation.owner.login;
-    const loaded = await loadRepoConfig(octokit, { owner, repo: ".github" });
+    const loaded = await loadRepoConfig(
+      octokit,
+      { owner, repo: ".github" },
+      configReads.forInstallation(installationId),
+    );
     await rememberSettings(store, { installationId, repositoryId: organisation.id, owner }, loaded, now());
   }
 }

@@ -74,8 +74,9 @@ export async function evaluatePullRequest(
 
   let step = "reading .github/shipledger.yml";
   try {
-    const loaded = await loadRepoConfig(ctx.octokit, { owner, repo });
-    const place = { installationId: installationIdOf(ctx.payload), repositoryId: repository.id, owner };
+    const installationId = installationIdOf(ctx.payload);
+    const loaded = await loadRepoConfig(ctx.octokit, { owner, repo }, ctx.configReads.forInstallation(installationId));
+    const place = { installationId, repositoryId: repository.id, owner };
     step = "recording the repository's settings";
     await rememberSettings(ctx.store, place, loaded, ctx.now());
     step = "listing the pull request's commits";

@@ -1,5 +1,6 @@
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
 import type { Context, Logger, ProbotOctokit } from "probot";
+import type { ConfigReadCache } from "../github/config-cache.js";
 import type { MetricDefaults } from "../metrics/report.js";
 import type { Store } from "../store/types.js";
 
@@ -33,6 +34,8 @@ export interface DeliveryContext<Payload = unknown> {
   log: Logger;
   now: () => number;
   app: AppIdentity;
+  /** The configuration files read so far, by installation (src/github/config-cache.ts). */
+  configReads: ConfigReadCache;
 }
 
 /** Facts about the app itself that handlers need. */
@@ -75,6 +78,15 @@ export function handlers(
   // The worker runs a handler only for deliveries of its key's event (handlersFor), whose payload
   // GitHub sends in the documented shape: this is the one place it is taken on trust.
   return registry as HandlerRegistry;
+}
+
+/** Registries in one: an event's handlers run in the order of the registries given. */
+export function mergeHandlers(...registries: HandlerRegistry[]): HandlerRegistry {
+  const merged: HandlerRegistry = {};
+  for (const registry of registries) {
+    for (const [key, list] of Object.entries(registry)) merged[key] = [...(merged[key] ?? []), ...list];
+  }
+  return merged;
 }
 
 export function handlersFor(registry: HandlerRegistry, event: string, action: string | null): DeliveryHandler[] {

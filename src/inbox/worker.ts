@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Context, type Logger, type ProbotOctokit } from "probot";
+import { ConfigReadCache } from "../github/config-cache.js";
 import { type AppIdentity, type HandlerRegistry, handlersFor, PermanentDeliveryError } from "../handlers/types.js";
 import { INSTANCE_METRIC_DEFAULTS } from "../metrics/report.js";
 import type { Delivery, InstallationRecord, Store } from "../store/types.js";
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   /** Identity written on claims; defaults to host:pid:random. */
   id?: string;
   app?: AppIdentity;
+  /** The configuration files read, shared by the deliveries this worker runs (default: a new cache). */
+  configReads?: ConfigReadCache;
   /** Told how each attempt ended and how long it took (operational metrics, src/ops/metrics.ts). */
   observe?: (attempt: { event: string; outcome: "done" | "retry" | "failed"; durationMs: number }) => void;
 }
@@ -73,6 +76,7 @@ export class InboxWorker {
       backoff: { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8, ...options.backoff },
       app: options.app ?? { id: undefined, webUrl: "https://github.com", metric: INSTANCE_METRIC_DEFAULTS },
       observe: options.observe ?? (() => {}),
+      configReads: options.configReads ?? new ConfigReadCache({ now: options.now ?? Date.now }),
     };
   }
 
@@ -370,6 +374,7 @@ export class InboxWorker {
         log,
         now: this.#o.now,
         app: this.#o.app,
+        configReads: this.#o.configReads,
       });
     }
   }

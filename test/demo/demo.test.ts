@@ -140,6 +140,14 @@ describe("npm run demo", () => {
     expect(result.checkRuns.filter((r) => r.name === "Shipledger deployment")).toHaveLength(14);
   });
 
+  it("reads the configuration files once, not once per delivery (src/github/config-cache.ts)", () => {
+    // acme/shop and acme/.github have no file: the first delivery that needs settings reads both
+    // (two 404s), and the story's four weeks play in seconds, well within the hour a 404 is believed.
+    // Without the cache: 160 of 324 requests (two per delivery that needs settings).
+    expect(result.requests).toEqual({ total: 166, configReads: 2, configNotModified: 0 });
+    expect(output).toContain("166 GitHub API requests, 2 of them configuration reads");
+  });
+
   it("prints PR check summaries: Claude Code, the Copilot and Devin agents, and the tokenmaxxing", () => {
     expect(output).toContain("AI-assisted: Claude Code — 2 of 2 commits");
     expect(output).toContain("AI-assisted: GitHub Copilot — 2 of 2 commits");

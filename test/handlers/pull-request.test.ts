@@ -502,7 +502,10 @@ describe("PR check: AI attribution", () => {
     expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "pending", attempts: 1 });
     expect(m.checks).toEqual([]);
 
-    expectEvaluation(m, [claude(51, "Add retry")], head);
+    // The retry reads no configuration: both files' 404s are a minute old (src/github/config-cache.ts).
+    mockPullCommits(m, OWNER, REPO, 2, [claude(51, "Add retry")]);
+    mockExistingRuns(m, OWNER, REPO, head);
+    mockCheckCreate(m, OWNER, REPO);
     app.clock.advance(60_000);
     await app.worker.drain();
     expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "done", attempts: 2 });
