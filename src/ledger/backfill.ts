@@ -10,8 +10,7 @@
 // do yet.
 
 import type { PullRequestLike } from "../changes/from-pull.js";
-import { successTimeFromStatuses } from "../deployments/sources.js";
-import { type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
+import { deploymentStatuses, type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
 import { recordMergedPull } from "./record-merge.js";
 
 export interface BackfillWindow {
@@ -97,13 +96,7 @@ async function deploymentsSince(lc: LinkContext, since: number): Promise<Step[]>
   for (let page = 1; ; page++) {
     const { data } = await lc.octokit.rest.repos.listDeployments({ owner, repo, per_page: PAGE, page });
     for (const deployment of data) {
-      const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
-        owner,
-        repo,
-        deployment_id: deployment.id,
-        per_page: 100,
-      });
-      const at = successTimeFromStatuses(statuses);
+      const { statuses, succeededAt: at } = await deploymentStatuses(lc, deployment.id);
       if (at === null || at < since) continue;
       const success = statuses.find((s) => s.state === "success" && Date.parse(s.created_at) === at);
       steps.push({

@@ -90,13 +90,7 @@ export async function linkDeploymentEvent(
     if (known) {
       return known.settledAt === null ? linkRecorded(lc, deployment) : { deployment: known, notes: [] };
     }
-    const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
-      owner: lc.scope.owner,
-      repo: lc.scope.repo,
-      deployment_id: Number(deployment.sourceId),
-      per_page: 100,
-    });
-    const succeededAt = successTimeFromStatuses(statuses);
+    const { succeededAt } = await deploymentStatuses(lc, Number(deployment.sourceId));
     if (succeededAt === null) return null;
     deployment = { ...deployment, succeededAt, succeededAtPrecision: "exact" };
   }
@@ -241,13 +235,7 @@ async function previousShaOnGitHub(
         .filter((x) => String(x.id) !== d.sourceId && Date.parse(x.created_at) <= d.succeededAt)
         .slice(0, 10);
       for (const candidate of earlier) {
-        const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
-          owner,
-          repo,
-          deployment_id: candidate.id,
-          per_page: 100,
-        });
-        const at = successTimeFromStatuses(statuses);
+        const at = (await deploymentStatuses(lc, candidate.id)).succeededAt;
         if (at !== null && at < d.succeededAt) return candidate.sha;
       }
       return null;
@@ -317,4 +305,15 @@ async function learnUnknownChanges(lc: LinkContext, shipped: string[], range: Ra
     if (commit && commit.parents.length <= 1)
       await recordPushedCommit(lc, commit, branch.replace(/^refs\/heads\//, ""));
   }
+}
+
+/** A GitHub deployment's statuses, and when it first succeeded (null: never). */
+export async function deploymentStatuses(lc: LinkContext, deploymentId: number) {
+  const { data: statuses } = await lc.octokit.rest.repos.listDeploymentStatuses({
+    owner: lc.scope.owner,
+    repo: lc.scope.repo,
+    deployment_id: deploymentId,
+    per_page: 100,
+  });
+  return { statuses, succeededAt: successTimeFromStatuses(statuses) };
 }

@@ -167,3 +167,21 @@ export interface RepositoryMetricSettings {
 
 /** A merged, deployable change as a report reads it: exactly the metric's input. */
 export type ReportChangeRow = MetricChange;
+
+/** A change as its fate needs it (src/ledger/core/fate.ts), as the store reads it. */
+export interface FateChange {
+  id: number;
+  repositoryId: number;
+  /** The pull request's number; null for a direct push. */
+  number: number | null;
+  kind: "pull_request" | "push";
+  title: string;
+  /** Merged into a deployable branch: only such a change ships. */
+  merged: boolean;
+  deployable: boolean;
+  mergedAt: number | null;
+  mergeCommitSha: string | null;
+  mergeMethod: string | null;
+  /** The pull request's own commits (a direct push: none besides its merge commit). */
+  commitShas: readonly string[];
+}

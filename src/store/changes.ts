@@ -1,7 +1,7 @@
 // Changes (merged pull requests and direct pushes), their commits and what they revert.
 
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
+import { type LedgerSchema, StoreModule } from "./dialect.js";
 import type { ChangeInputRecord, ChangeQueries, ChangeRecord, CommitRecord, SessionRef } from "./types.js";
 
 type JsonColumns = { agents: string[]; models: string[]; sessions: SessionRef[]; evidence: unknown[] };
@@ -48,17 +48,9 @@ function encodeChange(change: ChangeInputRecord, now: number) {
 }
 
 /** Changes (merged pull requests and direct pushes), their commits and what they revert. */
-export class ChangeStore implements ChangeQueries {
-  readonly #db: LedgerDb;
-  readonly #t: LedgerSchema;
-
-  constructor(db: LedgerDb, tables: LedgerSchema, _driver: DialectDriver) {
-    this.#db = db;
-    this.#t = tables;
-  }
-
+export class ChangeStore extends StoreModule implements ChangeQueries {
   async recordChange(change: ChangeInputRecord, commitList: CommitRecord[], now: number): Promise<number> {
-    const c = this.#t.changes;
+    const c = this.t.changes;
     const row = encodeChange(change, now);
     const { installationId: _installation, repositoryId: _repository, number: _number, ...set } = row;
     // Deliveries arrive out of order: an update processed after the merge must not unmerge it.
@@ -79,13 +71,13 @@ export class ChangeStore implements ChangeQueries {
         change.mergeCommitSha ?? "",
       );
       if (existing) {
-        await this.#db.update(c).set(set).where(eq(c.id, existing.id));
+        await this.db.update(c).set(set).where(eq(c.id, existing.id));
         saved = { id: existing.id };
       } else {
-        [saved] = await this.#db.insert(c).values(row).returning({ id: c.id });
+        [saved] = await this.db.insert(c).values(row).returning({ id: c.id });
       }
     } else {
-      [saved] = await this.#db
+      [saved] = await this.db
         .insert(c)
         .values(row)
         .onConflictDoUpdate({ target: [c.repositoryId, c.number], set: monotonic })
@@ -93,12 +85,12 @@ export class ChangeStore implements ChangeQueries {
     }
     if (!saved) throw new Error(`recordChange: no row for ${change.repositoryId}#${change.number}`);
 
-    const k = this.#t.commits;
+    const k = this.t.commits;
     for (let i = 0; i < commitList.length; i += 100) {
       const chunk = commitList
         .slice(i, i + 100)
         .map((commit) => ({ repositoryId: change.repositoryId, ...encodeJsonColumns(commit) }));
-      await this.#db
+      await this.db
         .insert(k)
         .values(chunk)
         .onConflictDoUpdate({
@@ -115,10 +107,10 @@ export class ChangeStore implements ChangeQueries {
         });
     }
 
-    const cc = this.#t.changeCommits;
-    await this.#db.delete(cc).where(eq(cc.changeId, saved.id));
+    const cc = this.t.changeCommits;
+    await this.db.delete(cc).where(eq(cc.changeId, saved.id));
     for (let i = 0; i < commitList.length; i += 300) {
-      await this.#db
+      await this.db
         .insert(cc)
         .values(
           commitList.slice(i, i + 300).map((commit, j) => ({ changeId: saved.id, sha: commit.sha, position: i + j })),
@@ -129,8 +121,8 @@ export class ChangeStore implements ChangeQueries {
   }
 
   async getChange(installationId: number, repositoryId: number, number: number): Promise<ChangeRecord | null> {
-    const c = this.#t.changes;
-    const rows = await this.#db
+    const c = this.t.changes;
+    const rows = await this.db
       .select()
       .from(c)
       .where(and(eq(c.installationId, installationId), eq(c.repositoryId, repositoryId), eq(c.number, number)));
@@ -140,10 +132,10 @@ export class ChangeStore implements ChangeQueries {
   }
 
   async listChangeCommits(changeId: number): Promise<CommitRecord[]> {
-    const c = this.#t.changes;
-    const cc = this.#t.changeCommits;
-    const k = this.#t.commits;
-    const rows = await this.#db
+    const c = this.t.changes;
+    const cc = this.t.changeCommits;
+    const k = this.t.commits;
+    const rows = await this.db
       .select({ commit: k })
       .from(cc)
       .innerJoin(c, eq(c.id, cc.changeId))
@@ -154,8 +146,8 @@ export class ChangeStore implements ChangeQueries {
   }
 
   async getPushChange(installationId: number, repositoryId: number, sha: string): Promise<ChangeRecord | null> {
-    const c = this.#t.changes;
-    const rows = await this.#db
+    const c = this.t.changes;
+    const rows = await this.db
       .select()
       .from(c)
       .where(
@@ -171,8 +163,8 @@ export class ChangeStore implements ChangeQueries {
 
   async recordReverts(changeId: number, repositoryId: number, targets: string[]): Promise<void> {
     if (targets.length === 0) return;
-    const r = this.#t.reverts;
-    await this.#db
+    const r = this.t.reverts;
+    await this.db
       .insert(r)
       .values([...new Set(targets)].map((target) => ({ revertingChangeId: changeId, repositoryId, target })))
       .onConflictDoNothing();
@@ -192,18 +184,18 @@ export class ChangeStore implements ChangeQueries {
     shas: string[],
     { mergedOnly }: { mergedOnly: boolean },
   ): Promise<Array<{ id: number; sha: string }>> {
-    const c = this.#t.changes;
-    const cc = this.#t.changeCommits;
+    const c = this.t.changes;
+    const cc = this.t.changeCommits;
     const scope = and(eq(c.repositoryId, repositoryId), mergedOnly ? eq(c.state, "merged") : undefined);
     const out: Array<{ id: number; sha: string }> = [];
     for (let i = 0; i < shas.length; i += 500) {
       const chunk = shas.slice(i, i + 500);
-      const merges = await this.#db
+      const merges = await this.db
         .select({ id: c.id, sha: c.mergeCommitSha })
         .from(c)
         .where(and(scope, inArray(c.mergeCommitSha, chunk)));
       for (const m of merges) if (m.sha) out.push({ id: m.id, sha: m.sha });
-      const own = await this.#db
+      const own = await this.db
         .select({ id: cc.changeId, sha: cc.sha })
         .from(cc)
         .innerJoin(c, eq(c.id, cc.changeId))
@@ -215,15 +207,15 @@ export class ChangeStore implements ChangeQueries {
 
   async #changesByIds(ids: number[]): Promise<ChangeRecord[]> {
     if (ids.length === 0) return [];
-    const c = this.#t.changes;
-    const rows = await this.#db.select().from(c).where(inArray(c.id, ids)).orderBy(asc(c.mergedAt), asc(c.id));
+    const c = this.t.changes;
+    const rows = await this.db.select().from(c).where(inArray(c.id, ids)).orderBy(asc(c.mergedAt), asc(c.id));
     return rows.map(decodeChange);
   }
 
   /** The changes whose first shipment is this deployment (their fate columns). */
   async changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]> {
-    const c = this.#t.changes;
-    const rows = await this.#db
+    const c = this.t.changes;
+    const rows = await this.db
       .select()
       .from(c)
       .where(and(eq(c.installationId, installationId), eq(c.shippedDeploymentId, deploymentId)))

@@ -1,29 +1,19 @@
 // Production deployments, the commits each shipped or rolled back, and their chains.
 
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
-import { collated, type DialectDriver, type LedgerDb, type LedgerSchema } from "./dialect.js";
-import type { DeploymentInput, DeploymentOutcomeKind, DeploymentQueries, DeploymentRecord, Dialect } from "./types.js";
+import { collated, StoreModule } from "./dialect.js";
+import type { DeploymentInput, DeploymentOutcomeKind, DeploymentQueries, DeploymentRecord } from "./types.js";
 
 /** Production deployments, the commits each shipped or rolled back, and their chains. */
-export class DeploymentStore implements DeploymentQueries {
-  readonly dialect: Dialect;
-  readonly #db: LedgerDb;
-  readonly #t: LedgerSchema;
-
-  constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
-    this.dialect = driver.dialect;
-    this.#db = db;
-    this.#t = tables;
-  }
-
+export class DeploymentStore extends StoreModule implements DeploymentQueries {
   /** Records a deployment by its source key; one already recorded is returned as it is. */
   async upsertDeployment(
     deployment: DeploymentInput,
     now: number,
   ): Promise<{ deployment: DeploymentRecord; inserted: boolean }> {
-    const d = this.#t.deployments;
+    const d = this.t.deployments;
     const input = { ...deployment, environment: deployment.environment.toLowerCase() };
-    const inserted = await this.#db
+    const inserted = await this.db
       .insert(d)
       .values({ ...input, outcome: "baseline", previousSha: null, updatedAt: now })
       .onConflictDoNothing({ target: [d.repositoryId, d.sourceKey] })
@@ -40,8 +30,8 @@ export class DeploymentStore implements DeploymentQueries {
     success: { succeededAt: number; succeededAtExact: boolean },
     now: number,
   ): Promise<DeploymentRecord> {
-    const d = this.#t.deployments;
-    const [updated] = await this.#db
+    const d = this.t.deployments;
+    const [updated] = await this.db
       .update(d)
       .set({ ...success, updatedAt: now, settledAt: null })
       .where(eq(d.id, id))
@@ -60,8 +50,8 @@ export class DeploymentStore implements DeploymentQueries {
   }
 
   async #deploymentByKey(repositoryId: number, sourceKey: string): Promise<DeploymentRecord | null> {
-    const d = this.#t.deployments;
-    const rows = await this.#db
+    const d = this.t.deployments;
+    const rows = await this.db
       .select()
       .from(d)
       .where(and(eq(d.repositoryId, repositoryId), eq(d.sourceKey, sourceKey)));
@@ -69,7 +59,7 @@ export class DeploymentStore implements DeploymentQueries {
   }
 
   async adjacentDeployment(of: DeploymentRecord, direction: "previous" | "next"): Promise<DeploymentRecord | null> {
-    const d = this.#t.deployments;
+    const d = this.t.deployments;
     // src/ledger/core/deployment-order.ts's order, in SQL: success time, then the source key,
     // shorter first, then by code unit. A test holds the two together.
     const length = sql`length(${d.sourceKey})`;
@@ -77,7 +67,7 @@ export class DeploymentStore implements DeploymentQueries {
     const [at, len, text] = [of.succeededAt, of.sourceKey.length, of.sourceKey];
     const before = sql`(${d.succeededAt} < ${at} OR (${d.succeededAt} = ${at} AND (${length} < ${len} OR (${length} = ${len} AND ${key} < ${text}))))`;
     const after = sql`(${d.succeededAt} > ${at} OR (${d.succeededAt} = ${at} AND (${length} > ${len} OR (${length} = ${len} AND ${key} > ${text}))))`;
-    const rows = await this.#db
+    const rows = await this.db
       .select()
       .from(d)
       .where(
@@ -94,7 +84,7 @@ export class DeploymentStore implements DeploymentQueries {
 
   /** The deployment order (src/ledger/core/deployment-order.ts) as ORDER BY terms. */
   #deploymentOrder(direction: "asc" | "desc"): SQL[] {
-    const d = this.#t.deployments;
+    const d = this.t.deployments;
     const terms = [sql`${d.succeededAt}`, sql`length(${d.sourceKey})`, collated(this.dialect, d.sourceKey)];
     return terms.map((term) => (direction === "asc" ? sql`${term} ASC` : sql`${term} DESC`));
   }
@@ -105,19 +95,19 @@ export class DeploymentStore implements DeploymentQueries {
     settled: { outcome: DeploymentOutcomeKind; previousSha: string | null; shipped: string[]; rolledBack: string[] },
     now: number,
   ): Promise<void> {
-    const d = this.#t.deployments;
-    const dc = this.#t.deploymentCommits;
-    await this.#db
+    const d = this.t.deployments;
+    const dc = this.t.deploymentCommits;
+    await this.db
       .update(d)
       .set({ outcome: settled.outcome, previousSha: settled.previousSha, updatedAt: now })
       .where(eq(d.id, id));
-    await this.#db.delete(dc).where(eq(dc.deploymentId, id));
+    await this.db.delete(dc).where(eq(dc.deploymentId, id));
     const rows = [
       ...[...new Set(settled.shipped)].map((sha) => ({ deploymentId: id, sha, effect: "shipped" as const })),
       ...[...new Set(settled.rolledBack)].map((sha) => ({ deploymentId: id, sha, effect: "rolled_back" as const })),
     ];
     for (let i = 0; i < rows.length; i += 500) {
-      await this.#db
+      await this.db
         .insert(dc)
         .values(rows.slice(i, i + 500))
         .onConflictDoNothing();
@@ -125,13 +115,13 @@ export class DeploymentStore implements DeploymentQueries {
   }
 
   async markDeploymentSettled(id: number, at: number | null): Promise<void> {
-    const d = this.#t.deployments;
-    await this.#db.update(d).set({ settledAt: at }).where(eq(d.id, id));
+    const d = this.t.deployments;
+    await this.db.update(d).set({ settledAt: at }).where(eq(d.id, id));
   }
 
   async claimDeploymentReport(id: number, now: number): Promise<boolean> {
-    const d = this.#t.deployments;
-    const claimed = await this.#db
+    const d = this.t.deployments;
+    const claimed = await this.db
       .update(d)
       .set({ reportedAt: now })
       .where(and(eq(d.id, id), isNull(d.reportedAt)))
@@ -140,13 +130,13 @@ export class DeploymentStore implements DeploymentQueries {
   }
 
   async releaseDeploymentReport(id: number): Promise<void> {
-    const d = this.#t.deployments;
-    await this.#db.update(d).set({ reportedAt: null }).where(eq(d.id, id));
+    const d = this.t.deployments;
+    await this.db.update(d).set({ reportedAt: null }).where(eq(d.id, id));
   }
 
   async getDeployment(installationId: number, id: number): Promise<DeploymentRecord | null> {
-    const d = this.#t.deployments;
-    const rows = await this.#db
+    const d = this.t.deployments;
+    const rows = await this.db
       .select()
       .from(d)
       .where(and(eq(d.installationId, installationId), eq(d.id, id)));
@@ -154,8 +144,8 @@ export class DeploymentStore implements DeploymentQueries {
   }
 
   async listDeployments(installationId: number, repositoryId: number): Promise<DeploymentRecord[]> {
-    const d = this.#t.deployments;
-    return this.#db
+    const d = this.t.deployments;
+    return this.db
       .select()
       .from(d)
       .where(and(eq(d.installationId, installationId), eq(d.repositoryId, repositoryId)))

@@ -30,3 +30,21 @@ export type LedgerSchema = typeof schema;
 export function collated(dialect: Dialect, column: SQL.Aliased | unknown): SQL {
   return dialect === "postgres" ? sql`${column} COLLATE "C"` : sql`${column}`;
 }
+
+/**
+ * What each of the store's modules (one per aggregate) works with: the connection's drizzle
+ * handle, its tables, and the driver for the few statements the dialects spell differently.
+ */
+export abstract class StoreModule {
+  readonly dialect: Dialect;
+  protected readonly db: LedgerDb;
+  protected readonly t: LedgerSchema;
+  protected readonly driver: DialectDriver;
+
+  constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
+    this.dialect = driver.dialect;
+    this.db = db;
+    this.t = tables;
+    this.driver = driver;
+  }
+}

@@ -4,25 +4,14 @@
 // changes cost a bounded number of statements, not a few per change.
 
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
+import type { FateChange } from "../model/ledger.js";
+import { StoreModule } from "./dialect.js";
 import type { ChangeKind } from "./types.js";
 
 const CHUNK = 500;
 
-/** A change as a fate needs it, with its own commits. */
-export interface FateChangeRow {
-  id: number;
-  repositoryId: number;
-  number: number | null;
-  kind: ChangeKind;
-  title: string;
-  merged: boolean;
-  deployable: boolean;
-  mergedAt: number | null;
-  mergeCommitSha: string | null;
-  mergeMethod: string | null;
-  commitShas: string[];
-}
+/** A change as a fate needs it, with its own commits (src/model/ledger.ts). */
+export type FateChangeRow = FateChange;
 
 /** One commit a deployment recorded, with the deployment. */
 export interface DeploymentCommitRow {
@@ -73,13 +62,7 @@ function toDeploymentCommit(row: Record<string, unknown>): DeploymentCommitRow {
   };
 }
 
-export class FateQueries {
-  constructor(
-    readonly db: LedgerDb,
-    readonly t: LedgerSchema,
-    readonly driver: DialectDriver,
-  ) {}
-
+export class FateQueries extends StoreModule {
   /** The changes with these ids, with their own commits (two statements per chunk). */
   async changes(ids: Iterable<number>): Promise<FateChangeRow[]> {
     const c = this.t.changes;

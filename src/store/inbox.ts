@@ -1,13 +1,12 @@
 // The inbox of webhook deliveries: stored as received, claimed, retried, settled.
 
 import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
+import { StoreModule } from "./dialect.js";
 import type {
   ClaimOptions,
   Delivery,
   DeliveryQuery,
   DeliveryStatus,
-  Dialect,
   InboxDepth,
   InboxQueries,
   NewDelivery,
@@ -52,19 +51,7 @@ function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
 }
 
 /** The inbox of webhook deliveries: stored as received, claimed, retried, settled. */
-export class InboxStore implements InboxQueries {
-  readonly dialect: Dialect;
-  readonly #db: LedgerDb;
-  readonly #t: LedgerSchema;
-  readonly #driver: DialectDriver;
-
-  constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
-    this.dialect = driver.dialect;
-    this.#db = db;
-    this.#t = tables;
-    this.#driver = driver;
-  }
-
+export class InboxStore extends StoreModule implements InboxQueries {
   async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {
     const inserted = await this.enqueueDeliveries([delivery]);
     return { inserted: inserted.has(delivery.id) };
@@ -72,9 +59,9 @@ export class InboxStore implements InboxQueries {
 
   async enqueueDeliveries(deliveries: NewDelivery[]): Promise<Set<string>> {
     if (deliveries.length === 0) return new Set();
-    const t = this.#t.deliveries;
+    const t = this.t.deliveries;
     // One statement, one commit, however many deliveries: the intake's group commit.
-    const inserted = await this.#db
+    const inserted = await this.db
       .insert(t)
       .values(deliveries.map((d) => ({ ...d, status: "pending" as const, attempts: 0, nextAttemptAt: d.receivedAt })))
       .onConflictDoNothing({ target: t.id })
@@ -87,7 +74,7 @@ export class InboxStore implements InboxQueries {
     // One statement, so a claim is atomic. On Postgres, SKIP LOCKED lets several instances claim
     // from one inbox without waiting on, or double-taking, each other's rows.
     const lock = this.dialect === "postgres" ? sql` FOR UPDATE SKIP LOCKED` : sql``;
-    const rows = await this.#driver.rows(sql`
+    const rows = await this.driver.rows(sql`
       UPDATE deliveries
          SET status = 'processing', locked_by = ${worker}, locked_at = ${now}, attempts = attempts + 1
        WHERE id IN (
@@ -103,8 +90,8 @@ export class InboxStore implements InboxQueries {
   }
 
   async renewClaim(id: string, worker: string, now: number): Promise<boolean> {
-    const t = this.#t.deliveries;
-    const renewed = await this.#db
+    const t = this.t.deliveries;
+    const renewed = await this.db
       .update(t)
       .set({ lockedAt: now })
       .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
@@ -113,8 +100,8 @@ export class InboxStore implements InboxQueries {
   }
 
   async completeDelivery(id: string, worker: string, now: number): Promise<boolean> {
-    const t = this.#t.deliveries;
-    const done = await this.#db
+    const t = this.t.deliveries;
+    const done = await this.db
       .update(t)
       .set({ status: "done", completedAt: now, lockedBy: null, lockedAt: null, lastError: null })
       .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
@@ -127,8 +114,8 @@ export class InboxStore implements InboxQueries {
     worker: string,
     failure: { error: string; now: number; retryAt: number | null },
   ): Promise<boolean> {
-    const t = this.#t.deliveries;
-    const settled = await this.#db
+    const t = this.t.deliveries;
+    const settled = await this.db
       .update(t)
       .set(
         failure.retryAt === null
@@ -157,7 +144,7 @@ export class InboxStore implements InboxQueries {
     worker?: string;
     ids?: string[];
   }): Promise<number> {
-    const t = this.#t.deliveries;
+    const t = this.t.deliveries;
     const conditions: SQL[] = [eq(t.status, "processing")];
     if (olderThan !== undefined) conditions.push(sql`${t.lockedAt} <= ${olderThan}`);
     if (worker !== undefined) conditions.push(eq(t.lockedBy, worker));
@@ -166,7 +153,7 @@ export class InboxStore implements InboxQueries {
     // claim found after a crash keeps its attempt, so a delivery that kills the process ends.
     const attempts =
       worker === undefined ? t.attempts : sql`CASE WHEN ${t.attempts} > 0 THEN ${t.attempts} - 1 ELSE 0 END`;
-    const released = await this.#db
+    const released = await this.db
       .update(t)
       .set({ status: "pending", lockedBy: null, lockedAt: null, nextAttemptAt: now, attempts })
       .where(and(...conditions))
@@ -175,17 +162,17 @@ export class InboxStore implements InboxQueries {
   }
 
   async getDelivery(id: string): Promise<Delivery | null> {
-    const t = this.#t.deliveries;
-    const rows = await this.#db.select().from(t).where(eq(t.id, id));
+    const t = this.t.deliveries;
+    const rows = await this.db.select().from(t).where(eq(t.id, id));
     return (rows[0] as Delivery | undefined) ?? null;
   }
 
   async listDeliveries(query: DeliveryQuery = {}): Promise<Delivery[]> {
-    const t = this.#t.deliveries;
+    const t = this.t.deliveries;
     const conditions: SQL[] = [];
     if (query.statuses?.length) conditions.push(inArray(t.status, query.statuses));
     if (query.installationId !== undefined) conditions.push(eq(t.installationId, query.installationId));
-    const rows = await this.#db
+    const rows = await this.db
       .select()
       .from(t)
       .where(conditions.length ? and(...conditions) : undefined)
@@ -195,23 +182,23 @@ export class InboxStore implements InboxQueries {
   }
 
   async countDeliveries(): Promise<Record<DeliveryStatus, number>> {
-    const t = this.#t.deliveries;
-    const rows = await this.#db.select({ status: t.status, n: count() }).from(t).groupBy(t.status);
+    const t = this.t.deliveries;
+    const rows = await this.db.select({ status: t.status, n: count() }).from(t).groupBy(t.status);
     const counts: Record<DeliveryStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
   }
 
   async inboxDepth(): Promise<InboxDepth> {
-    const t = this.#t.deliveries;
+    const t = this.t.deliveries;
     // Statuses named, not "<> 'done'", so that deliveries_status_next_idx skips the done ones.
     const [counts, [oldest]] = await Promise.all([
-      this.#db
+      this.db
         .select({ status: t.status, n: count() })
         .from(t)
         .where(inArray(t.status, ["pending", "processing", "failed"]))
         .groupBy(t.status),
-      this.#db
+      this.db
         .select({ at: sql<number | string | null>`min(${t.receivedAt})` })
         .from(t)
         .where(inArray(t.status, ["pending", "processing"])),
@@ -224,18 +211,18 @@ export class InboxStore implements InboxQueries {
 
   async receivedDeliveries(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const t = this.#t.deliveries;
-    const rows = await this.#db.select({ id: t.id }).from(t).where(inArray(t.id, ids));
+    const t = this.t.deliveries;
+    const rows = await this.db.select({ id: t.id }).from(t).where(inArray(t.id, ids));
     return new Set(rows.map((r) => r.id));
   }
 
   async requeueDeliveries(selector: { ids: string[] } | { failed: true }, now: number): Promise<string[]> {
-    const t = this.#t.deliveries;
+    const t = this.t.deliveries;
     const which =
       "ids" in selector
         ? and(inArray(t.id, selector.ids.length ? selector.ids : [""]), sql`${t.status} <> 'processing'`)
         : eq(t.status, "failed");
-    const requeued = await this.#db
+    const requeued = await this.db
       .update(t)
       .set({ status: "pending", attempts: 0, nextAttemptAt: now, lockedBy: null, lockedAt: null, completedAt: null })
       .where(which)

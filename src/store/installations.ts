@@ -1,7 +1,7 @@
 // Installations of the app, their accounts (and every login each had) and repositories.
 
 import { and, asc, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
-import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
+import { StoreModule } from "./dialect.js";
 import type { InstallationQueries, InstallationRecord, RepositoryRecord, RepositorySettings } from "./types.js";
 
 /** Stored repository settings; anything unreadable counts as never read (the instance's settings apply). */
@@ -31,15 +31,7 @@ export function compareNames(a: string, b: string): number {
 const UNKNOWN_LOGIN = "unknown";
 
 /** Installations of the app, their accounts (and every login each had) and repositories. */
-export class InstallationStore implements InstallationQueries {
-  readonly #db: LedgerDb;
-  readonly #t: LedgerSchema;
-
-  constructor(db: LedgerDb, tables: LedgerSchema, _driver: DialectDriver) {
-    this.#db = db;
-    this.#t = tables;
-  }
-
+export class InstallationStore extends StoreModule implements InstallationQueries {
   async upsertInstallation(installation: {
     id: number;
     accountId?: number | null;
@@ -48,7 +40,7 @@ export class InstallationStore implements InstallationQueries {
     suspendedAt?: number | null;
     now: number;
   }): Promise<void> {
-    const t = this.#t.installations;
+    const t = this.t.installations;
     const set: Partial<typeof t.$inferInsert> = {
       accountType: installation.accountType,
       deletedAt: null,
@@ -58,7 +50,7 @@ export class InstallationStore implements InstallationQueries {
     if (installation.accountLogin) set.accountLogin = installation.accountLogin;
     if (installation.accountId != null) set.accountId = installation.accountId;
     if (installation.suspendedAt !== undefined) set.suspendedAt = installation.suspendedAt;
-    await this.#db
+    await this.db
       .insert(t)
       .values({
         id: installation.id,
@@ -77,26 +69,26 @@ export class InstallationStore implements InstallationQueries {
 
   async renameAccount(accountId: number, login: string, now: number): Promise<void> {
     if (!login) return;
-    const t = this.#t.installations;
-    await this.#db.update(t).set({ accountLogin: login, updatedAt: now }).where(eq(t.accountId, accountId));
+    const t = this.t.installations;
+    await this.db.update(t).set({ accountLogin: login, updatedAt: now }).where(eq(t.accountId, accountId));
     await this.#recordLogin(accountId, login, now);
   }
 
   async #recordLogin(accountId: number, login: string, now: number): Promise<void> {
-    const l = this.#t.accountLogins;
-    await this.#db
+    const l = this.t.accountLogins;
+    await this.db
       .insert(l)
       .values({ accountId, login: login.toLowerCase(), seenAt: now })
       .onConflictDoNothing({ target: [l.accountId, l.login] });
   }
 
   async findInstallationsByLogin(login: string): Promise<InstallationRecord[]> {
-    const t = this.#t.installations;
-    const l = this.#t.accountLogins;
+    const t = this.t.installations;
+    const l = this.t.accountLogins;
     const name = login.toLowerCase();
     if (name === "" || name === UNKNOWN_LOGIN) return [];
-    const known = this.#db.select({ accountId: l.accountId }).from(l).where(eq(l.login, name));
-    return this.#db
+    const known = this.db.select({ accountId: l.accountId }).from(l).where(eq(l.login, name));
+    return this.db
       .select(this.#installationColumns())
       .from(t)
       .where(
@@ -110,12 +102,12 @@ export class InstallationStore implements InstallationQueries {
   }
 
   async findInstallationsByAccountId(accountId: number): Promise<InstallationRecord[]> {
-    const t = this.#t.installations;
-    return this.#db.select(this.#installationColumns()).from(t).where(eq(t.accountId, accountId)).orderBy(asc(t.id));
+    const t = this.t.installations;
+    return this.db.select(this.#installationColumns()).from(t).where(eq(t.accountId, accountId)).orderBy(asc(t.id));
   }
 
   #installationColumns() {
-    const t = this.#t.installations;
+    const t = this.t.installations;
     return {
       id: t.id,
       accountId: t.accountId,
@@ -128,20 +120,20 @@ export class InstallationStore implements InstallationQueries {
   }
 
   async recordInstallationMinGroupSize(id: number, minGroupSize: number | null, now: number): Promise<void> {
-    const t = this.#t.installations;
-    const [current] = await this.#db.select({ minGroupSize: t.minGroupSize }).from(t).where(eq(t.id, id));
+    const t = this.t.installations;
+    const [current] = await this.db.select({ minGroupSize: t.minGroupSize }).from(t).where(eq(t.id, id));
     if (!current || current.minGroupSize === minGroupSize) return;
-    await this.#db.update(t).set({ minGroupSize, updatedAt: now }).where(eq(t.id, id));
+    await this.db.update(t).set({ minGroupSize, updatedAt: now }).where(eq(t.id, id));
   }
 
   async markInstallationDeleted(id: number, now: number): Promise<void> {
-    const t = this.#t.installations;
-    await this.#db.update(t).set({ deletedAt: now, updatedAt: now }).where(eq(t.id, id));
+    const t = this.t.installations;
+    await this.db.update(t).set({ deletedAt: now, updatedAt: now }).where(eq(t.id, id));
   }
 
   async getInstallation(id: number): Promise<InstallationRecord | null> {
-    const t = this.#t.installations;
-    const rows = await this.#db.select(this.#installationColumns()).from(t).where(eq(t.id, id));
+    const t = this.t.installations;
+    const rows = await this.db.select(this.#installationColumns()).from(t).where(eq(t.id, id));
     return rows[0] ?? null;
   }
 
@@ -151,12 +143,12 @@ export class InstallationStore implements InstallationQueries {
     now: number,
     { receivedAt, moves = true }: { receivedAt?: number; moves?: boolean } = {},
   ): Promise<{ withheld: number[] }> {
-    const t = this.#t.repositories;
+    const t = this.t.repositories;
     const since = receivedAt ?? now;
     const withheld: number[] = [];
     let uninstalled: boolean | undefined; // asked only when a repository would move
     for (const repository of repositories) {
-      const [before] = await this.#db
+      const [before] = await this.db
         .select({ installationId: t.installationId, installedSince: t.installedSince })
         .from(t)
         .where(eq(t.id, repository.id));
@@ -183,7 +175,7 @@ export class InstallationStore implements InstallationQueries {
       if (moving) set.installedSince = since;
       // A payload without default_branch (installation events) must not erase a known one.
       if (repository.defaultBranch) set.defaultBranch = repository.defaultBranch;
-      await this.#db
+      await this.db
         .insert(t)
         .values({
           id: repository.id,
@@ -205,16 +197,16 @@ export class InstallationStore implements InstallationQueries {
   }
 
   async #moveRepositoryHistory(repositoryId: number, installationId: number): Promise<void> {
-    const c = this.#t.changes;
-    const d = this.#t.deployments;
-    await this.#db.update(c).set({ installationId }).where(eq(c.repositoryId, repositoryId));
-    await this.#db.update(d).set({ installationId }).where(eq(d.repositoryId, repositoryId));
+    const c = this.t.changes;
+    const d = this.t.deployments;
+    await this.db.update(c).set({ installationId }).where(eq(c.repositoryId, repositoryId));
+    await this.db.update(d).set({ installationId }).where(eq(d.repositoryId, repositoryId));
   }
 
   async markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void> {
     if (repositoryIds.length === 0) return;
-    const t = this.#t.repositories;
-    await this.#db
+    const t = this.t.repositories;
+    await this.db
       .update(t)
       .set({ removedAt: now, updatedAt: now })
       .where(and(eq(t.installationId, installationId), inArray(t.id, repositoryIds)));
@@ -226,7 +218,7 @@ export class InstallationStore implements InstallationQueries {
     settings: RepositorySettings | null,
     now: number,
   ): Promise<void> {
-    const t = this.#t.repositories;
+    const t = this.t.repositories;
     const json =
       settings === null
         ? null
@@ -236,16 +228,16 @@ export class InstallationStore implements InstallationQueries {
             ...(settings.minGroupSize !== undefined ? { minGroupSize: settings.minGroupSize } : {}),
           });
     const where = and(eq(t.id, repositoryId), eq(t.installationId, installationId));
-    const [current] = await this.#db.select({ metricSettings: t.metricSettings }).from(t).where(where);
+    const [current] = await this.db.select({ metricSettings: t.metricSettings }).from(t).where(where);
     if (!current || current.metricSettings === json) return;
-    await this.#db.update(t).set({ metricSettings: json, updatedAt: now }).where(where);
+    await this.db.update(t).set({ metricSettings: json, updatedAt: now }).where(where);
   }
 
   async listRepositories(
     installationId: number,
     options: { includeRemoved?: boolean } = {},
   ): Promise<RepositoryRecord[]> {
-    const t = this.#t.repositories;
+    const t = this.t.repositories;
     const where = options.includeRemoved
       ? eq(t.installationId, installationId)
       : and(eq(t.installationId, installationId), isNull(t.removedAt));
@@ -255,14 +247,14 @@ export class InstallationStore implements InstallationQueries {
   }
 
   async getRepository(installationId: number, repositoryId: number): Promise<RepositoryRecord | null> {
-    const t = this.#t.repositories;
+    const t = this.t.repositories;
     const [repository] = await this.#repositories(and(eq(t.installationId, installationId), eq(t.id, repositoryId)));
     return repository ?? null;
   }
 
   async #repositories(where: SQL | undefined): Promise<RepositoryRecord[]> {
-    const t = this.#t.repositories;
-    const rows = await this.#db
+    const t = this.t.repositories;
+    const rows = await this.db
       .select({
         id: t.id,
         installationId: t.installationId,
@@ -278,7 +270,7 @@ export class InstallationStore implements InstallationQueries {
   }
 
   async findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null> {
-    const t = this.#t.repositories;
+    const t = this.t.repositories;
     const [repository] = await this.#repositories(
       and(eq(t.installationId, installationId), sql`lower(${t.fullName}) = ${fullName.toLowerCase()}`),
     );

@@ -31,7 +31,7 @@ export class LedgerStore implements Store {
     this.fates = new FateQueries(db, tables, driver);
     this.reports = new ReportStore(db, tables, driver);
     this.inbox = new InboxStore(db, tables, driver);
-    this.redeliveries = new RedeliveryStore(db, tables);
+    this.redeliveries = new RedeliveryStore(db, tables, driver);
   }
 
   close(): Promise<void> {

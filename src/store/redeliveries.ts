@@ -2,18 +2,10 @@
 // (which deliveries to redeliver is src/ledger/core/redelivery.ts).
 
 import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
-import type { LedgerDb, LedgerSchema } from "./dialect.js";
+import { StoreModule } from "./dialect.js";
 import type { RedeliveryQueries, SweepState } from "./types.js";
 
-export class RedeliveryStore implements RedeliveryQueries {
-  readonly #db: LedgerDb;
-  readonly #t: LedgerSchema;
-
-  constructor(db: LedgerDb, tables: LedgerSchema) {
-    this.#db = db;
-    this.#t = tables;
-  }
-
+export class RedeliveryStore extends StoreModule implements RedeliveryQueries {
   async claimSweep({
     sweep,
     worker,
@@ -27,11 +19,11 @@ export class RedeliveryStore implements RedeliveryQueries {
     leaseMs: number;
     restMs: number;
   }): Promise<SweepState | null> {
-    const t = this.#t.webhookSweeps;
-    await this.#db.insert(t).values({ id: sweep }).onConflictDoNothing({ target: t.id });
+    const t = this.t.webhookSweeps;
+    await this.db.insert(t).values({ id: sweep }).onConflictDoNothing({ target: t.id });
     // One conditional UPDATE: of instances claiming at once, one finds the row free (on Postgres the
     // others wait for its commit and then see it taken).
-    const [row] = await this.#db
+    const [row] = await this.db
       .update(t)
       .set({ lockedBy: worker, lockedAt: now })
       .where(
@@ -51,8 +43,8 @@ export class RedeliveryStore implements RedeliveryQueries {
   }
 
   async saveSweep(sweep: string, worker: string, state: SweepState, now: number): Promise<boolean> {
-    const t = this.#t.webhookSweeps;
-    const saved = await this.#db
+    const t = this.t.webhookSweeps;
+    const saved = await this.db
       .update(t)
       .set({
         watermarkId: state.watermarkId,
@@ -66,8 +58,8 @@ export class RedeliveryStore implements RedeliveryQueries {
   }
 
   async finishSweep(sweep: string, worker: string, now: number): Promise<void> {
-    const t = this.#t.webhookSweeps;
-    await this.#db
+    const t = this.t.webhookSweeps;
+    await this.db
       .update(t)
       .set({ lockedBy: null, lockedAt: null, finishedAt: now })
       .where(and(eq(t.id, sweep), eq(t.lockedBy, worker)));
@@ -75,8 +67,8 @@ export class RedeliveryStore implements RedeliveryQueries {
 
   async redeliveredGuids(guids: string[]): Promise<Set<string>> {
     if (guids.length === 0) return new Set();
-    const t = this.#t.webhookRedeliveries;
-    const rows = await this.#db.select({ guid: t.guid }).from(t).where(inArray(t.guid, guids));
+    const t = this.t.webhookRedeliveries;
+    const rows = await this.db.select({ guid: t.guid }).from(t).where(inArray(t.guid, guids));
     return new Set(rows.map((r) => r.guid));
   }
 
@@ -87,8 +79,8 @@ export class RedeliveryStore implements RedeliveryQueries {
     worker: string;
     now: number;
   }): Promise<boolean> {
-    const t = this.#t.webhookRedeliveries;
-    const inserted = await this.#db
+    const t = this.t.webhookRedeliveries;
+    const inserted = await this.db
       .insert(t)
       .values({
         guid: redelivery.guid,
@@ -103,7 +95,7 @@ export class RedeliveryStore implements RedeliveryQueries {
   }
 
   async releaseRedelivery(guid: string, worker: string): Promise<void> {
-    const t = this.#t.webhookRedeliveries;
-    await this.#db.delete(t).where(and(eq(t.guid, guid), eq(t.requestedBy, worker)));
+    const t = this.t.webhookRedeliveries;
+    await this.db.delete(t).where(and(eq(t.guid, guid), eq(t.requestedBy, worker)));
   }
 }

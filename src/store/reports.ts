@@ -1,7 +1,7 @@
 // What a report reads: the merged, deployable changes of a scope, by one indexed query.
 
 import { inArray, type SQL, sql } from "drizzle-orm";
-import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
+import { StoreModule } from "./dialect.js";
 import type { Dialect, ReportChangeRow, ReportQueries } from "./types.js";
 
 /** The columns listReportChanges asks for: REPORT_COLUMNS, and the files when asked. */
@@ -135,19 +135,7 @@ function reportRow(c: unknown[][], i: number, agentLists: Map<string, string[]>)
 }
 
 /** What a report reads: the merged, deployable changes of a scope, by one indexed query. */
-export class ReportStore implements ReportQueries {
-  readonly dialect: Dialect;
-  readonly #db: LedgerDb;
-  readonly #t: LedgerSchema;
-  readonly #driver: DialectDriver;
-
-  constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
-    this.dialect = driver.dialect;
-    this.#db = db;
-    this.#t = tables;
-    this.#driver = driver;
-  }
-
+export class ReportStore extends StoreModule implements ReportQueries {
   async listReportChanges(
     scope: { installationId: number; repositoryIds?: number[] },
     since: number,
@@ -158,7 +146,7 @@ export class ReportStore implements ReportQueries {
     const rows: ReportChangeRow[] = [];
     const agentLists = new Map<string, string[]>();
     const read = async (where: SQL) => {
-      const [result] = await this.#driver.rows(reportQuery(this.dialect, scope, where, columns));
+      const [result] = await this.driver.rows(reportQuery(this.dialect, scope, where, columns));
       // SQLite gives each array as JSON text; node-postgres parses it, and gives null for no rows.
       const values = columns.map((_, i) => {
         const value = result?.[`c${i}`] ?? null;
@@ -176,11 +164,11 @@ export class ReportStore implements ReportQueries {
     await read(reportPeriods(since, until)[1]);
 
     // The names of the few repositories involved, rather than a join that copies one into every row.
-    const r = this.#t.repositories;
+    const r = this.t.repositories;
     const names = new Map<number, string>();
     const repositoryIds = [...new Set(rows.map((row) => row.repositoryId))];
     for (let i = 0; i < repositoryIds.length; i += 500) {
-      const repositories = await this.#db
+      const repositories = await this.db
         .select({ id: r.id, fullName: r.fullName })
         .from(r)
         .where(inArray(r.id, repositoryIds.slice(i, i + 500)));
@@ -206,7 +194,7 @@ export class ReportStore implements ReportQueries {
     const [merged, shippedOnly] = reportPeriods(since, until).map(
       (period) => sql`(SELECT count(*) FROM changes WHERE ${reportScope(this.dialect, scope)} AND ${period})`,
     );
-    const [row] = await this.#driver.rows(sql`SELECT ${merged} + ${shippedOnly} AS n`);
+    const [row] = await this.driver.rows(sql`SELECT ${merged} + ${shippedOnly} AS n`);
     return Number(row?.n ?? 0);
   }
 }

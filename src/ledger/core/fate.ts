@@ -3,7 +3,10 @@
 // change's fate is here, once; the store only reads the facts (src/ledger/refresh-fates.ts) and
 // keeps the answer in the changes' fate columns, which reports read.
 
-import type { MergeMethod } from "../../model/ledger.js";
+import type { FateChange, MergeMethod } from "../../model/ledger.js";
+
+export type { FateChange };
+
 import { firstDeployment } from "./deployment-order.js";
 import { type RevertTarget, targetKey, targetsNaming } from "./revert-target.js";
 
@@ -26,24 +29,6 @@ export function ownCommitsIdentify(method: string | null): boolean {
  * deployment this close before the merge is taken as after it.
  */
 export const SHIP_CLOCK_SLACK_MS = 60_000;
-
-/** A change as its fate needs it. */
-export interface FateChange {
-  id: number;
-  repositoryId: number;
-  /** The pull request's number; null for a direct push. */
-  number: number | null;
-  kind: "pull_request" | "push";
-  title: string;
-  /** Merged into a deployable branch: only such a change ships. */
-  merged: boolean;
-  deployable: boolean;
-  mergedAt: number | null;
-  mergeCommitSha: string | null;
-  mergeMethod: string | null;
-  /** The pull request's own commits (a direct push: none besides its merge commit). */
-  commitShas: readonly string[];
-}
 
 /** A production deployment and the commits it recorded as shipped and as rolled back. */
 export interface DeploymentFact {
