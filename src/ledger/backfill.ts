@@ -6,8 +6,8 @@
 //
 // This first version reads GitHub's REST lists (pull requests by update time, deployments and
 // their statuses) for repositories whose production deployments are GitHub deployments
-// (`deployments.source: deployment`, the default). See README, "Backfill", for what it does not
-// do yet.
+// (`deployments.source: deployment`, the default). README's "Backfill (in progress)" says what
+// it does not do yet.
 
 import type { PullRequestLike } from "../changes/from-pull.js";
 import { deploymentStatuses, type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
