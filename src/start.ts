@@ -109,8 +109,10 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
       // to be redelivered), while the deliveries in hand get the grace period to finish.
       shipledger.drain();
       proxy?.stop();
-      await shipledger.sweeper?.stop();
+      // A sweep in hand (GitHub may be slow to answer) gets the same grace as the deliveries.
+      const swept = shipledger.sweeper?.stop() ?? Promise.resolve();
       const handedBack = await shipledger.worker.stop({ graceMs: settings.shutdownGraceMs });
+      await withTimeout(swept, 1_000);
       if (handedBack.length > 0) shipledger.log.info({ handedBack }, "stopped with deliveries handed back");
       await http.stop(1_000);
       await withTimeout(store.close(), 2_000);
