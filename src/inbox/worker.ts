@@ -114,16 +114,11 @@ export class InboxWorker {
     clearTimeout(timer);
     if (done) return waiting;
     const unfinished = [...this.#active];
-    if (unfinished.length === 0) return waiting;
-    try {
-      await this.#o.store.inbox.releaseClaims({ now: this.#o.now(), worker: this.id, ids: unfinished });
+    if (await this.#handBack(unfinished, "still running after the grace period")) {
       this.#o.log.warn(
         { deliveries: unfinished.length },
         "inbox: stopping; deliveries still running after the grace period were handed back",
       );
-    } catch (error) {
-      // Their leases will run out and another start takes them: nothing is lost, only later.
-      this.#o.log.error({ err: error }, "inbox: stopping; cannot hand back the deliveries still running");
     }
     return [...waiting, ...unfinished];
   }
@@ -133,14 +128,21 @@ export class InboxWorker {
     const waiting = this.#waiting.splice(0);
     for (const w of waiting) w.start(false);
     const ids = waiting.map((w) => w.id);
-    if (ids.length === 0) return [];
+    await this.#handBack(ids, "not started");
+    return ids;
+  }
+
+  /** Releases this worker's claims on `ids`; false when there were none or the ledger refused. */
+  async #handBack(ids: string[], what: string): Promise<boolean> {
+    if (ids.length === 0) return false;
     try {
       await this.#o.store.inbox.releaseClaims({ now: this.#o.now(), worker: this.id, ids });
+      return true;
     } catch (error) {
       // Their leases will run out and another start takes them: nothing is lost, only later.
-      this.#o.log.error({ err: error }, "inbox: stopping; cannot hand back the deliveries not started");
+      this.#o.log.error({ err: error }, `inbox: stopping; cannot hand back the deliveries ${what}`);
+      return false;
     }
-    return ids;
   }
 
   /** Something was enqueued: look now rather than at the next poll. */
@@ -406,6 +408,7 @@ export class InboxWorker {
     const owner = repository.owner;
     let installation = await store.installations.getInstallation(installationId);
     let confirmed = false;
+    let written = true;
     if (!(await this.#ownedByInstallation(installationId, installation, owner))) {
       const account = await this.#confirmInstallation(installationId, repository, false);
       confirmed = true;
@@ -424,8 +427,11 @@ export class InboxWorker {
         accountType: owner.type ?? installation?.accountType ?? "unknown",
         now,
       });
+    } else {
+      written = false;
     }
-    installation = await store.installations.getInstallation(installationId);
+    // Read again only when written (most deliveries write nothing here).
+    if (written) installation = await store.installations.getInstallation(installationId);
     const { withheld } = await store.installations.upsertRepositories(installationId, record, now, {
       receivedAt,
       moves: false,

@@ -14,7 +14,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => unknow
 export interface HttpServerOptions {
   host: string;
   port: number;
-  log: Pick<Logger, "info" | "warn" | "error" | "debug">;
+  log: Pick<Logger, "info" | "warn" | "error" | "debug" | "isLevelEnabled">;
   /** A request (headers and body) must complete within this time; Node answers 408 past it. */
   requestTimeoutMs?: number;
 }
@@ -32,12 +32,15 @@ export interface HttpServer {
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const handlers: RouteHandler[] = [];
   const server = createServer(async (req, res) => {
-    const started = process.hrtime.bigint();
-    res.once("finish", () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const path = (req.url ?? "").split("?")[0]?.slice(0, 200);
-      options.log.debug(`${req.method} ${path} ${res.statusCode} - ${ms.toFixed(1)}ms`);
-    });
+    // The access log is at debug level: nothing is built for it on the hot path when that is off.
+    if (options.log.isLevelEnabled("debug")) {
+      const started = process.hrtime.bigint();
+      res.once("finish", () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const path = (req.url ?? "").split("?")[0]?.slice(0, 200);
+        options.log.debug(`${req.method} ${path} ${res.statusCode} - ${ms.toFixed(1)}ms`);
+      });
+    }
     try {
       for (const handler of handlers) if (await handler(req, res)) return;
       send(res, 404, { error: "not found" });
