@@ -10,7 +10,8 @@
 // it does not do yet.
 
 import type { PullRequestLike } from "../changes/from-pull.js";
-import { deploymentStatuses, type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
+import { deploymentHistory } from "./backfill-deployments.js";
+import { type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
 import { recordMergedPull } from "./record-merge.js";
 
 export interface BackfillWindow {
@@ -45,11 +46,9 @@ export async function backfillRepository(lc: LinkContext, window: BackfillWindow
   for (const pull of await mergedPullsSince(lc, window.since)) {
     steps.push({ at: Date.parse(pull.merged_at as string), kind: "merge", pull });
   }
-  if (lc.config.deployments.source === "deployment") {
-    steps.push(...(await deploymentsSince(lc, window.since)));
-  } else {
-    notes.push(`deployments from "${lc.config.deployments.source}" are not backfilled yet`);
-  }
+  const history = await deploymentHistory(lc, window.since);
+  notes.push(...history.notes);
+  for (const step of history.steps) steps.push({ at: step.at, kind: "deployment", event: step.event });
   // In the order they happened; a merge before a deployment of the same instant, as live.
   steps.sort((a, b) => a.at - b.at || (a.kind === b.kind ? 0 : a.kind === "merge" ? -1 : 1));
   let merged = 0;
@@ -86,39 +85,5 @@ async function mergedPullsSince(lc: LinkContext, since: number): Promise<PullReq
     // Updated before the window: merged before it too (a merge updates the pull request).
     const last = data.at(-1) as { updated_at?: string } | undefined;
     if (data.length < PAGE || (last?.updated_at && Date.parse(last.updated_at) < since)) return merged;
-  }
-}
-
-/** The repository's GitHub deployments that succeeded at or after `since`, as deployment_status events. */
-async function deploymentsSince(lc: LinkContext, since: number): Promise<Step[]> {
-  const { owner, repo } = lc.scope;
-  const steps: Step[] = [];
-  for (let page = 1; ; page++) {
-    const { data } = await lc.octokit.rest.repos.listDeployments({ owner, repo, per_page: PAGE, page });
-    for (const deployment of data) {
-      const { statuses, succeededAt: at } = await deploymentStatuses(lc, deployment.id);
-      if (at === null || at < since) continue;
-      const success = statuses.find((s) => s.state === "success" && Date.parse(s.created_at) === at);
-      steps.push({
-        at,
-        kind: "deployment",
-        event: {
-          name: "deployment_status",
-          payload: {
-            deployment,
-            deployment_status: {
-              ...success,
-              state: "success",
-              environment: success?.environment ?? deployment.environment,
-              created_at: new Date(at).toISOString(),
-            },
-            repository: { id: lc.scope.repositoryId, full_name: lc.scope.fullName },
-          },
-        },
-      });
-    }
-    // Listed newest first: a page that ends before the window ends the listing.
-    const last = data.at(-1);
-    if (data.length < PAGE || (last && Date.parse(last.created_at) < since)) return steps;
   }
 }
