@@ -116,6 +116,11 @@ export class GitHubModel {
   appId: number | null = null;
   /** The owner's GitHub account id (every delivery's repository.owner.id, and its installation's account). */
   ownerId = 9_100_001;
+  /**
+   * The GraphQL points budget of the hour (an installation's 5,000): every query is charged its cost
+   * as GitHub computes it (#graphqlCost); an empty budget answers RATE_LIMITED.
+   */
+  readonly graphqlRateLimit = { limit: 5_000, remaining: 5_000, used: 0, resetAt: "2026-11-02T10:00:00Z" };
   #counter = 0;
 
   constructor(
@@ -459,7 +464,16 @@ export class GitHubModel {
         // Several models can share one fake GitHub: each answers for its own repository.
         if (variables.owner !== undefined && (variables.owner !== this.owner || variables.repo !== this.repo))
           return null;
-        return query.includes("history(") ? this.#history(variables, log) : this.#associatedPulls(query, log);
+        const charge = this.#graphqlCharge(query, variables, log);
+        if (charge.refused) return charge.refused;
+        const reply = /(?:^|[^\w])pullRequests\(/.test(query)
+          ? this.#mergedPulls(query, variables, log)
+          : /(?:^|[^\w])pullRequest\(number:/.test(query)
+            ? this.#pullConnections(query, variables, log)
+            : query.includes("history(")
+              ? this.#history(variables, log)
+              : this.#associatedPulls(query, log);
+        return this.#withRateLimit(reply, query, charge.cost);
       }),
       route("GET", new RegExp(`^${base}/deployments/(\\d+)/statuses`), (uri) => {
         const id = Number(/deployments\/(\d+)\/statuses/.exec(uri)?.[1]);
@@ -550,5 +564,265 @@ export class GitHubModel {
       repository[`c${i}`] = { oid: sha, associatedPullRequests: { nodes } };
     });
     return [200, { data: { repository } }];
+  }
+
+  // ---- GraphQL: merged pull requests a page at a time (src/github/merged-pulls.ts), a pull request's
+  // further commits and files, and the points each query costs.
+
+  /**
+   * The points a query costs, as GitHub computes them: each connection needs as many requests as
+   * the product of the `first`/`last` of the connections around it; their sum over 100, rounded,
+   * at least 1. Also the nodes it may return (the product including its own `first`), which GitHub
+   * caps at 500,000. Parses only what Shipledger's queries use (no fragments).
+   */
+  #graphqlCost(query: string, variables: Record<string, unknown>): { cost: number; nodes: number } {
+    let requests = 0;
+    let nodes = 0;
+    const scopes: number[] = [1];
+    let pending: number | null = null;
+    const token = /"(?:[^"\\]|\\.)*"|#[^\n]*|[{}]|([A-Za-z_]\w*)\s*\(([^)]*)\)/g;
+    for (const m of query.matchAll(token)) {
+      const text = m[0];
+      const around = scopes.at(-1) ?? 1;
+      if (text === "{") {
+        if (pending !== null) {
+          requests += around;
+          nodes += around * pending;
+          scopes.push(around * pending);
+        } else {
+          scopes.push(around);
+        }
+        pending = null;
+      } else if (text === "}") {
+        scopes.pop();
+        pending = null;
+      } else if (m[1] !== undefined) {
+        const limit = /(?:^|[\s,(])(?:first|last):\s*(\d+|\$\w+)/.exec(m[2] ?? "")?.[1];
+        const value = limit === undefined ? null : limit.startsWith("$") ? variables[limit.slice(1)] : limit;
+        pending = value === null || value === undefined ? null : Number(value);
+      }
+    }
+    return { cost: Math.max(1, Math.round(requests / 100)), nodes };
+  }
+
+  /** Charges a query to the budget; refused (RATE_LIMITED, as GitHub: a 200) when the budget cannot pay it. */
+  #graphqlCharge(
+    query: string,
+    variables: Record<string, unknown>,
+    log: (what: string) => void,
+  ): { cost: number; refused: Reply | null } {
+    const { cost, nodes } = this.#graphqlCost(query, variables);
+    const budget = this.graphqlRateLimit;
+    if (nodes > 500_000) {
+      log("POST graphql refused: node limit");
+      const message = `This query requests up to ${nodes.toLocaleString("en")} possible nodes which exceeds the maximum limit of 500,000.`;
+      return { cost: 0, refused: [200, { errors: [{ type: "MAX_NODE_LIMIT_EXCEEDED", message }] }] };
+    }
+    if (cost > budget.remaining) {
+      log("POST graphql refused: rate limited");
+      return {
+        cost: 0,
+        refused: [
+          200,
+          { data: null, errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation." }] },
+          this.#rateLimitHeaders(),
+        ],
+      };
+    }
+    budget.remaining -= cost;
+    budget.used += cost;
+    return { cost, refused: null };
+  }
+
+  #rateLimitHeaders(): Record<string, string> {
+    const budget = this.graphqlRateLimit;
+    return {
+      "x-ratelimit-limit": String(budget.limit),
+      "x-ratelimit-remaining": String(budget.remaining),
+      "x-ratelimit-used": String(budget.used),
+      "x-ratelimit-reset": String(Math.floor(Date.parse(budget.resetAt) / 1000)),
+      "x-ratelimit-resource": "graphql",
+    };
+  }
+
+  /** The answer with its rate-limit headers and, when the query asks for it, its `rateLimit` object. */
+  #withRateLimit(reply: Reply, query: string, cost: number): Reply {
+    const [status, body, headers] = reply;
+    const budget = this.graphqlRateLimit;
+    const data = (body as { data?: Record<string, unknown> | null }).data;
+    if (data && /(?:^|[^\w])rateLimit\s*\{/.test(query)) {
+      data.rateLimit = { cost, remaining: budget.remaining, limit: budget.limit, resetAt: budget.resetAt };
+    }
+    return [status, body, { ...headers, ...this.#rateLimitHeaders() }];
+  }
+
+  /** The pull request's updated_at, as the REST listing gives it (a merge or close is its last update). */
+  #updatedAt(p: ModelPull): string {
+    return p.merged_at ?? p.closed_at ?? p.created_at;
+  }
+
+  /** An account as GraphQL's `Actor`: a bot's login without `[bot]`; null for a deleted account (REST's `ghost`). */
+  #graphActor(user: { login: string; type?: string } | null): { __typename: string; login: string } | null {
+    if (user === null || user.login === "ghost") return null;
+    const bot = user.type === "Bot" || (user.type === undefined && user.login.endsWith("[bot]"));
+    if (bot) return { __typename: "Bot", login: user.login.replace(/\[bot\]$/, "") };
+    return { __typename: user.type === "Organization" ? "Organization" : "User", login: user.login };
+  }
+
+  /**
+   * A commit as GraphQL gives it. `author.user` is a `User`: null for a bot's commits (REST names the
+   * bot). The model keeps no committer, and its REST answers none either.
+   */
+  #graphCommit(c: ModelCommit) {
+    const login = c.author.login;
+    return {
+      oid: c.sha,
+      message: c.message,
+      authoredDate: c.date,
+      author: {
+        name: c.author.name,
+        email: c.author.email,
+        user: login && !login.endsWith("[bot]") ? { login } : null,
+      },
+      committer: null,
+    };
+  }
+
+  /** `first` items after `after` of a list, as a GraphQL connection (opaque cursors: the item's index). */
+  #connection<T, N>(items: readonly T[], first: number, after: string | null | undefined, node: (item: T) => N) {
+    const cursor = (i: number) => Buffer.from(`cursor:v2:${i}`).toString("base64");
+    const start = after ? Number(/^cursor:v2:(\d+)$/.exec(Buffer.from(after, "base64").toString())?.[1] ?? -1) + 1 : 0;
+    const slice = items.slice(start, start + first);
+    return {
+      pageInfo: {
+        hasNextPage: start + slice.length < items.length,
+        endCursor: slice.length === 0 ? null : cursor(start + slice.length - 1),
+      },
+      nodes: slice.map(node),
+    };
+  }
+
+  #commitConnection(p: ModelPull, first: number, after: string | null | undefined) {
+    return this.#connection(p.commits, first, after, (sha) => ({
+      commit: this.#graphCommit(this.commits.get(sha) as ModelCommit),
+    }));
+  }
+
+  #fileConnection(p: ModelPull, first: number, after: string | null | undefined) {
+    return this.#connection(p.files ?? ["src/index.ts"], first, after, (path) => ({ path }));
+  }
+
+  /** `first: N` of the named connection in a query (a number, or a variable's value). */
+  #first(query: string, name: string, variables: Record<string, unknown>, from = 0): number {
+    const args = new RegExp(`${name}\\(([^)]*)\\)`).exec(query.slice(from))?.[1] ?? "";
+    const value = /first:\s*(\d+|\$\w+)/.exec(args)?.[1] ?? "100";
+    return Number(value.startsWith("$") ? variables[value.slice(1)] : value);
+  }
+
+  /** A pull request as `repository.pullRequests` gives it, with the fields merged-pulls.ts asks for. */
+  #graphPull(p: ModelPull, query: string, variables: Record<string, unknown>) {
+    const merge = p.merge_commit_sha ? this.commits.get(p.merge_commit_sha) : undefined;
+    const mergedBy = p.merged_by && { login: p.merged_by.login };
+    return {
+      number: p.number,
+      title: p.title,
+      body: p.body ?? "",
+      createdAt: p.created_at,
+      updatedAt: this.#updatedAt(p),
+      mergedAt: p.merged_at,
+      headRefName: p.head.ref,
+      headRefOid: p.head.sha,
+      baseRefName: p.base.ref,
+      author: this.#graphActor(p.user),
+      mergedBy: this.#graphActor(mergedBy),
+      assignees: { nodes: (p.assignees ?? []).slice(0, this.#first(query, "assignees", variables)) },
+      labels: { nodes: p.labels.slice(0, this.#first(query, "labels", variables)).map((l) => ({ name: l.name })) },
+      mergeCommit: merge
+        ? {
+            oid: merge.sha,
+            message: merge.message,
+            authoredDate: merge.date,
+            parents: {
+              nodes: merge.parents.slice(0, this.#first(query, "parents", variables)).map((oid) => ({ oid })),
+            },
+          }
+        : null,
+      commits: this.#commitConnection(p, this.#first(query, "commits", variables), null),
+      ...(query.includes("files(")
+        ? { files: this.#fileConnection(p, this.#first(query, "files", variables), null) }
+        : {}),
+    };
+  }
+
+  /** `repository.pullRequests(states: MERGED, orderBy: UPDATED_AT DESC, first, after)`. */
+  #mergedPulls(query: string, variables: Record<string, unknown>, log: (what: string) => void): Reply {
+    const first = this.#first(query, "pullRequests", variables);
+    const after = (variables.after ?? null) as string | null;
+    log(`POST graphql pullRequests first=${first}${after ? "" : " (first page)"}`);
+    if (first < 1 || first > 100) {
+      const message = `Requesting ${first} records on the \`pullRequests\` connection exceeds the \`first\` limit of 100 records.`;
+      return [200, { errors: [{ type: "EXCESSIVE_PAGINATION", message }] }];
+    }
+    const key = (p: ModelPull) => [Date.parse(this.#updatedAt(p)), p.number] as const;
+    // Keyset cursors (updated time, number), as GitHub's: a page is stable while others are merged.
+    const cursor = (p: ModelPull) => Buffer.from(JSON.stringify(key(p))).toString("base64");
+    const from = after ? (JSON.parse(Buffer.from(after, "base64").toString()) as [number, number]) : null;
+    const merged = [...this.pulls.values()]
+      .filter((p) => p.merged_at)
+      .filter((p) => {
+        if (!from) return true;
+        const [t, n] = key(p);
+        return t < from[0] || (t === from[0] && n < from[1]);
+      })
+      .sort((a, b) => key(b)[0] - key(a)[0] || b.number - a.number);
+    const page = merged.slice(0, first);
+    const last = page.at(-1);
+    return [
+      200,
+      {
+        data: {
+          repository: {
+            pullRequests: {
+              pageInfo: { hasNextPage: merged.length > page.length, endCursor: last ? cursor(last) : null },
+              nodes: page.map((p) => this.#graphPull(p, query, variables)),
+            },
+          },
+        },
+      },
+    ];
+  }
+
+  /**
+   * `pullRequest(number: $n) { commits(first, after: $c) files(first, after: $f) }`, aliased or not:
+   * listPullCommits' cursor loop, and merged-pulls.ts' follow-ups for several pull requests at once.
+   */
+  #pullConnections(query: string, variables: Record<string, unknown>, log: (what: string) => void): Reply {
+    const repository: Record<string, unknown> = {};
+    const errors: unknown[] = [];
+    const found = [...query.matchAll(/(?:(\w+):\s*)?pullRequest\(number:\s*\$(\w+)\)\s*\{/g)];
+    found.forEach((m, i) => {
+      const block = query.slice((m.index ?? 0) + m[0].length, found[i + 1]?.index ?? query.length);
+      const alias = m[1] ?? "pullRequest";
+      const number = Number(variables[m[2] as string]);
+      const p = this.pulls.get(number);
+      if (!p) {
+        repository[alias] = null;
+        errors.push({
+          type: "NOT_FOUND",
+          path: ["repository", alias],
+          message: `Could not resolve to a PullRequest with the number of ${number}.`,
+        });
+        return;
+      }
+      const pull: Record<string, unknown> = {};
+      const commits = /commits\(first:\s*(\d+),\s*after:\s*\$(\w+)\)/.exec(block);
+      if (commits)
+        pull.commits = this.#commitConnection(p, Number(commits[1]), variables[commits[2] as string] as string);
+      const files = /files\(first:\s*(\d+),\s*after:\s*\$(\w+)\)/.exec(block);
+      if (files) pull.files = this.#fileConnection(p, Number(files[1]), variables[files[2] as string] as string);
+      repository[alias] = pull;
+    });
+    log(`POST graphql pullRequest ×${found.length}`);
+    return [200, { data: { repository }, ...(errors.length > 0 ? { errors } : {}) }];
   }
 }

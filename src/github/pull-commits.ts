@@ -19,20 +19,31 @@ interface RestCommit {
   committer: { login?: string } | null;
 }
 
+/** A commit as GitHub's GraphQL API gives it, with the fields GRAPH_COMMIT_FIELDS selects. */
+export interface GraphCommit {
+  oid: string;
+  message: string;
+  authoredDate: string | null;
+  author: GraphGitActor | null;
+  committer: GraphGitActor | null;
+}
+
+interface GraphGitActor {
+  name: string | null;
+  email: string | null;
+  user: { login: string } | null;
+}
+
+/** The fields of a GraphQL `Commit` that commitFromGraph reads. */
+export const GRAPH_COMMIT_FIELDS =
+  "oid message authoredDate author { name email user { login } } committer { name email user { login } }";
+
 interface GraphCommitPage {
   repository: {
     pullRequest: {
       commits: {
         pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        nodes: Array<{
-          commit: {
-            oid: string;
-            message: string;
-            authoredDate: string | null;
-            author: { name: string | null; email: string | null; user: { login: string } | null } | null;
-            committer: { name: string | null; email: string | null; user: { login: string } | null } | null;
-          };
-        } | null>;
+        nodes: Array<{ commit: GraphCommit } | null>;
       };
     } | null;
   } | null;
@@ -43,15 +54,41 @@ const COMMITS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $c
     pullRequest(number: $number) {
       commits(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
-        nodes { commit { oid message authoredDate
-          author { name email user { login } }
-          committer { name email user { login } } } }
+        nodes { commit { ${GRAPH_COMMIT_FIELDS} } }
       }
     }
   }
 }`;
 
 const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
+
+/**
+ * GitHub's no-reply address, `<id>+<login>@users.noreply.github.com`: the id is the account's, the
+ * login the one it had when the address was made.
+ */
+const NOREPLY = /^\d+\+([^@\s]+)@users\.noreply\.github\.com$/i;
+
+/**
+ * The login of a commit's author or committer as REST gives it. GraphQL's `GitActor.user` is a
+ * `User`, so it is null for an app's bot account (`dependabot[bot]`, `claude[bot]`, `Copilot`),
+ * which REST names; those commits carry the bot's no-reply address, which names it too. (For a
+ * deleted account whose commits kept its no-reply address, REST gives no login and this one does.)
+ */
+function graphLogin(actor: GraphGitActor | null): string | null {
+  if (actor?.user) return actor.user.login;
+  return NOREPLY.exec(actor?.email ?? "")?.[1] ?? null;
+}
+
+/** A GraphQL commit in the shape REST's pulls.listCommits is read into (fromRest). */
+export function commitFromGraph(c: GraphCommit): PullCommit {
+  return {
+    sha: c.oid,
+    message: c.message,
+    author: { name: c.author?.name ?? "", email: c.author?.email ?? "", login: graphLogin(c.author) },
+    committer: { name: c.committer?.name ?? "", email: c.committer?.email ?? "", login: graphLogin(c.committer) },
+    authoredAt: time(c.authoredDate),
+  };
+}
 
 function fromRest(c: RestCommit): PullCommit {
   return {
@@ -93,20 +130,10 @@ export async function listPullCommits(
     if (!connection) throw new Error(`pull request ${pull.owner}/${pull.repo}#${pull.number} not found via GraphQL`);
     for (const node of connection.nodes) {
       if (!node) continue;
-      const c = node.commit;
-      if (seen.has(c.oid)) return { commits, complete: false };
-      seen.add(c.oid);
-      commits.push({
-        sha: c.oid,
-        message: c.message,
-        author: { name: c.author?.name ?? "", email: c.author?.email ?? "", login: c.author?.user?.login ?? null },
-        committer: {
-          name: c.committer?.name ?? "",
-          email: c.committer?.email ?? "",
-          login: c.committer?.user?.login ?? null,
-        },
-        authoredAt: time(c.authoredDate),
-      });
+      const c = commitFromGraph(node.commit);
+      if (seen.has(c.sha)) return { commits, complete: false };
+      seen.add(c.sha);
+      commits.push(c);
     }
     const next = connection.pageInfo.endCursor;
     if (!connection.pageInfo.hasNextPage) return { commits, complete: true };

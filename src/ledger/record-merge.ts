@@ -17,6 +17,7 @@ import { inferMergeMethod } from "../deployments/merge-method.js";
 import { detectReverts } from "../deployments/reverts.js";
 import { isDeployableBranch } from "../deployments/sources.js";
 import type { RangeCommit } from "../github/compare.js";
+import type { MergedPull } from "../github/merged-pulls.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { creditEngineer, creditPushedCommit } from "../metrics/credit.js";
 import type { Store } from "../store/types.js";
@@ -41,15 +42,35 @@ export interface ChangeContext {
 }
 
 /**
- * Records a merged pull request with its final attribution, merge method, deployability and what
- * it reverts. The commits are read again only when the ledger's copy is stale (another head).
+ * What a caller has already read of a pull request (a backfill's GraphQL page, src/github/merged-pulls.ts),
+ * so that recording it reads nothing more from GitHub.
  */
-export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike): Promise<number> {
+export interface PrefetchedPull {
+  /** Its commits, oldest first, as listPullCommits gives them. */
+  commits: PullCommit[];
+  /** Its merge commit (null when GitHub gives none). */
+  mergeCommit: MergedPull["mergeCommit"];
+  /** The files it touched; without them they are read as usual. */
+  files?: { paths: string[]; complete: boolean };
+}
+
+/**
+ * Records a merged pull request with its final attribution, merge method, deployability and what
+ * it reverts. The commits are read again only when the ledger's copy is stale (another head);
+ * what `prefetched` brings is not read at all.
+ */
+export async function recordMergedPull(
+  cc: ChangeContext,
+  pull: PullRequestLike,
+  prefetched?: PrefetchedPull,
+): Promise<number> {
   const { store, scope } = cc;
   const known = await store.changes.getChange(scope.installationId, scope.repositoryId, pull.number);
   let commits: PullCommit[];
   if (known && known.attributedSha === pull.head.sha) {
     commits = commitsFromLedger(await store.changes.listChangeCommits(known.id));
+  } else if (prefetched) {
+    commits = prefetched.commits;
   } else {
     commits = (await listPullCommits(cc.octokit, { owner: scope.owner, repo: scope.repo, number: pull.number }))
       .commits;
@@ -59,12 +80,22 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
   let mergeCommit: { parents: number; message: string; authorDate?: string } | undefined;
   const mergeSha = pull.merge_commit_sha ?? null;
   if (mergeSha && !commits.some((c) => c.sha === mergeSha)) {
-    const { data } = await cc.octokit.rest.git.getCommit({
-      owner: scope.owner,
-      repo: scope.repo,
-      commit_sha: mergeSha,
-    });
-    mergeCommit = { parents: data.parents.length, message: data.message, authorDate: data.author.date };
+    // A prefetched merge commit is another's only when the caller mixed sources: then it is read.
+    const given = prefetched?.mergeCommit;
+    if (given && given.sha === mergeSha) {
+      mergeCommit = {
+        parents: given.parents.length,
+        message: given.message,
+        ...(given.authorDate === null ? {} : { authorDate: given.authorDate }),
+      };
+    } else {
+      const { data } = await cc.octokit.rest.git.getCommit({
+        owner: scope.owner,
+        repo: scope.repo,
+        commit_sha: mergeSha,
+      });
+      mergeCommit = { parents: data.parents.length, message: data.message, authorDate: data.author.date };
+    }
   }
   const inferred = inferMergeMethod({
     mergeCommitSha: mergeSha,
@@ -82,7 +113,7 @@ export async function recordMergedPull(cc: ChangeContext, pull: PullRequestLike)
     attribution,
     records,
   );
-  const files = await listPullFiles(cc, pull.number);
+  const files = prefetched?.files ?? (await listPullFiles(cc, pull.number));
   const reverts = detectReverts({
     repository: scope.fullName,
     number: pull.number,
