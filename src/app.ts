@@ -1,11 +1,12 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
 import type { ApiLimits, ApiToken } from "./config/env.js";
-import type { ConfigReadCache } from "./github/config-cache.js";
+import { ConfigReadCache } from "./github/config-cache.js";
 import { configChangeHandlers } from "./handlers/config-changes.js";
 import { deploymentHandlers } from "./handlers/deployments.js";
 import { installationHandlers } from "./handlers/installation.js";
 import { pullRequestHandlers } from "./handlers/pull-request.js";
 import { type AppIdentity, type HandlerRegistry, mergeHandlers } from "./handlers/types.js";
+import { BackfillRunner, type BackfillRunnerOptions } from "./inbox/backfill-runner.js";
 import { groupCommit } from "./inbox/group-commit.js";
 import { deliveryFromEvent } from "./inbox/intake.js";
 import { RedeliverySweeper } from "./inbox/redelivery-sweeper.js";
@@ -39,6 +40,13 @@ export interface ShipledgerDeps {
   reconcile?: { intervalMs: number };
   /** The configuration files read, by installation (default: a new in-process cache of 10,000). */
   configReads?: ConfigReadCache;
+  /**
+   * History backfills (src/inbox/backfill-runner.ts): `days` read when the app is installed or
+   * given repositories (0: none), the rate-limit reserve, the drift check. Absent: no runner here.
+   */
+  backfill?: Pick<BackfillRunnerOptions, "reserve" | "pollMs" | "pageSize" | "leaseMs" | "drift" | "id"> & {
+    days: number;
+  };
 }
 
 // The cache's invalidation first: a delivery that changes a configuration file reads the new one.
@@ -56,6 +64,8 @@ export interface Shipledger {
   readonly worker: InboxWorker;
   /** The redelivery sweep (null when off), available once appFn has been loaded; start() runs it. */
   readonly sweeper: RedeliverySweeper | null;
+  /** The backfill runner (null when off), available once appFn has been loaded; start() runs it. */
+  readonly backfills: BackfillRunner | null;
   /** The app's logger, available once appFn has been loaded. */
   readonly log: Logger;
   /** The process is stopping: new deliveries are refused (503) and /healthz answers "draining". */
@@ -72,6 +82,7 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
   const now = deps.now ?? Date.now;
   let worker: InboxWorker | null = null;
   let sweeper: RedeliverySweeper | null = null;
+  let backfills: BackfillRunner | null = null;
   let log: Logger | null = null;
   let draining = false;
 
@@ -87,6 +98,19 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
     };
     options?.addHandler?.(createOpsMetricsHandler(ops && deps.ops ? { metrics: ops, tokens: deps.ops.tokens } : null));
 
+    const configReads = deps.configReads ?? new ConfigReadCache({ now });
+    if (deps.backfill) {
+      const { days: _days, ...runner } = deps.backfill;
+      backfills = new BackfillRunner({
+        store: deps.store,
+        auth: (installationId) => auth(installationId),
+        configReads,
+        log: app.log.child({ name: "backfill" }),
+        now,
+        ...runner,
+      });
+    }
+    const runner = backfills;
     worker = new InboxWorker({
       store: deps.store,
       handlers: deps.handlers ?? defaultHandlers,
@@ -96,8 +120,13 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
       now,
       ...(deps.random ? { random: deps.random } : {}),
       ...deps.worker,
-      app: { id: deps.app?.id, webUrl: deps.app?.webUrl ?? "https://github.com", metric },
-      ...(deps.configReads ? { configReads: deps.configReads } : {}),
+      app: {
+        id: deps.app?.id,
+        webUrl: deps.app?.webUrl ?? "https://github.com",
+        metric,
+        ...(deps.backfill ? { backfill: { days: deps.backfill.days, queued: () => runner?.notify() } } : {}),
+      },
+      configReads,
     });
     const inbox = worker;
     if (deps.reconcile && deps.reconcile.intervalMs > 0) {
@@ -166,6 +195,10 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
     get sweeper() {
       if (!worker) throw new Error("Shipledger's app function has not been loaded yet");
       return sweeper;
+    },
+    get backfills() {
+      if (!worker) throw new Error("Shipledger's app function has not been loaded yet");
+      return backfills;
     },
     get log() {
       if (!log) throw new Error("Shipledger's app function has not been loaded yet");

@@ -51,6 +51,11 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     // loadSettings refuses an APP_ID without a secret.
     webhooks: { secret: settings.webhookSecret as string, bodyTimeoutMs: settings.webhookBodyTimeoutMs },
     reconcile: { intervalMs: settings.reconcileIntervalMs },
+    backfill: {
+      days: settings.backfill.days,
+      reserve: settings.backfill.reserve,
+      drift: { everyMs: settings.backfill.driftIntervalMs, maxDays: Math.max(settings.backfill.days, 7) },
+    },
     worker: {
       concurrency: settings.inbox.concurrency,
       leaseMs: settings.inbox.leaseMs,
@@ -101,6 +106,8 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   }
   // Redelivers failed webhook deliveries every RECONCILE_INTERVAL_MS (instances take turns).
   shipledger.sweeper?.start();
+  // Backfills queued history (on install, by the CLI, the daily drift check) where the worker runs.
+  if (settings.inbox.worker) shipledger.backfills?.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -111,8 +118,11 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
       proxy?.stop();
       // A sweep in hand (GitHub may be slow to answer) gets the same grace as the deliveries.
       const swept = shipledger.sweeper?.stop() ?? Promise.resolve();
+      // A backfill in hand saves its progress and stops at its next step (the next start goes on).
+      const backfilled = shipledger.backfills?.stop() ?? Promise.resolve();
       const handedBack = await shipledger.worker.stop({ graceMs: settings.shutdownGraceMs });
       await withTimeout(swept, 1_000);
+      await withTimeout(backfilled, 1_000);
       if (handedBack.length > 0) shipledger.log.info({ handedBack }, "stopped with deliveries handed back");
       await http.stop(1_000);
       await withTimeout(store.close(), 2_000);

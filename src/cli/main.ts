@@ -31,6 +31,11 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string; 
     summary: "normalised deployments and companions for a repository or an organisation",
     dotEnv: true,
   },
+  backfill: {
+    load: async () => (await import("./backfill.js")).backfillCommand,
+    summary: "read a repository's or an organisation's history into the ledger; show progress",
+    dotEnv: true,
+  },
   demo: {
     load: async () => (await import("../demo/run.js")).demoCommand,
     summary: "play four weeks of a team against a fake GitHub, offline, and print the report",
@@ -41,8 +46,9 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string; 
 async function usage(): Promise<string> {
   const { inboxUsage } = await import("./inbox.js");
   const { reportUsage } = await import("./report.js");
+  const { backfillUsage } = await import("./backfill.js");
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}\n${reportUsage}`;
+  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}\n${reportUsage}\n${backfillUsage}`;
 }
 
 /** Runs the CLI and returns its exit code; never throws. */

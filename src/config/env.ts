@@ -101,6 +101,44 @@ export const envSchema = z.object({
       .default(10 * 60_000),
   ),
   /**
+   * How many days of history are read when the app is installed or given repositories, and the
+   * default of `shipledger backfill`; 0: none is read on install.
+   */
+  BACKFILL_DAYS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "expected days (a whole number; 0 reads no history on install)")
+      .transform(Number)
+      .refine((n) => n <= 3650, "at most 3650 days")
+      .default(90),
+  ),
+  /** The share of each GitHub rate limit (percent) a backfill leaves for live pull-request checks. */
+  BACKFILL_RESERVE_PERCENT: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "expected a percentage (a whole number from 0 to 90)")
+      .transform(Number)
+      .refine((n) => n <= 90, "at most 90 (a backfill must be able to read something)")
+      .default(20),
+  ),
+  /**
+   * How often each repository's recent merges and deployments are compared with the ledger, and
+   * what is missing recorded (the drift check); 0 turns it off.
+   */
+  DRIFT_INTERVAL_MS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "expected milliseconds (a whole number; 0 turns the drift check off)")
+      .transform(Number)
+      .default(24 * 60 * 60_000),
+  ),
+  /**
    * Bearer tokens for GET /api/v1/report and /metrics, each limited to named owners:
    * "TOKEN:owner1,owner2;TOKEN2:owner3". Unset: the API is off.
    */
@@ -174,6 +212,14 @@ export interface AppSettings {
   };
   /** The redelivery sweep's interval (RECONCILE_INTERVAL_MS); 0: off. */
   reconcileIntervalMs: number;
+  backfill: {
+    /** BACKFILL_DAYS: history read on install (0: none), and the CLI's default window. */
+    days: number;
+    /** BACKFILL_RESERVE_PERCENT / 100. */
+    reserve: number;
+    /** DRIFT_INTERVAL_MS; 0: off. */
+    driftIntervalMs: number;
+  };
 }
 
 export interface ApiLimits {
@@ -212,16 +258,11 @@ export function formatEnvIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-/**
- * Validates the environment and derives the app's settings. Throws a ConfigurationError whose
- * message is one line naming the variable(s) at fault.
- */
-export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => readFileSync(p, "utf8")): AppSettings {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigurationError(formatEnvIssues(parsed.error));
-  const e = parsed.data;
-  const production = e.NODE_ENV === "production";
-
+/** The App's key from PRIVATE_KEY or PRIVATE_KEY_PATH, checked to be a PEM key. */
+function readPrivateKey(
+  e: { PRIVATE_KEY?: string | undefined; PRIVATE_KEY_PATH?: string | undefined },
+  readFile: (path: string) => string,
+): string | undefined {
   let privateKey = e.PRIVATE_KEY;
   if (!privateKey && e.PRIVATE_KEY_PATH) {
     try {
@@ -240,6 +281,20 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       throw new ConfigurationError(`${variable}: expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- …)`);
     }
   }
+  return privateKey;
+}
+
+/**
+ * Validates the environment and derives the app's settings. Throws a ConfigurationError whose
+ * message is one line naming the variable(s) at fault.
+ */
+export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => readFileSync(p, "utf8")): AppSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError(formatEnvIssues(parsed.error));
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+
+  const privateKey = readPrivateKey(e, readFile);
   if (e.APP_ID !== undefined && !privateKey) {
     throw new ConfigurationError("PRIVATE_KEY: not set; APP_ID is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required");
   }
@@ -296,6 +351,11 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       pollMs: e.INBOX_POLL_MS,
     },
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    backfill: {
+      days: e.BACKFILL_DAYS,
+      reserve: e.BACKFILL_RESERVE_PERCENT / 100,
+      driftIntervalMs: e.DRIFT_INTERVAL_MS,
+    },
   };
 }
 
@@ -372,4 +432,47 @@ export function parseOpsTokens(value: string | undefined): string[] {
     throw new ConfigurationError(`OPS_TOKENS: token ${short + 1} is not a token of at least 20 characters`);
   }
   return tokens;
+}
+
+const backfillEnvSchema = envSchema.pick({
+  APP_ID: true,
+  PRIVATE_KEY: true,
+  PRIVATE_KEY_PATH: true,
+  GHE_HOST: true,
+  GHE_PROTOCOL: true,
+  BACKFILL_DAYS: true,
+  BACKFILL_RESERVE_PERCENT: true,
+});
+
+export interface BackfillCliSettings {
+  /** The App's id and key, when set: the CLI reads history itself; without them it only queues. */
+  app: { appId: number; privateKey: string; githubBaseUrl: string | undefined } | null;
+  days: number;
+  reserve: number;
+}
+
+/** `shipledger backfill`'s settings alone; throws a ConfigurationError as loadSettings does. */
+export function loadBackfillSettings(
+  env: NodeJS.ProcessEnv,
+  readFile = (p: string) => readFileSync(p, "utf8"),
+): BackfillCliSettings {
+  const parsed = backfillEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError(formatEnvIssues(parsed.error));
+  const e = parsed.data;
+  const privateKey = readPrivateKey(e, readFile);
+  if (e.APP_ID !== undefined && !privateKey) {
+    throw new ConfigurationError("PRIVATE_KEY: not set; APP_ID is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required");
+  }
+  return {
+    app:
+      e.APP_ID !== undefined && privateKey
+        ? {
+            appId: e.APP_ID,
+            privateKey,
+            githubBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : undefined,
+          }
+        : null,
+    days: e.BACKFILL_DAYS,
+    reserve: e.BACKFILL_RESERVE_PERCENT / 100,
+  };
 }

@@ -141,6 +141,8 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
         INBOX_RETRY_MAX_MS: "1000",
         METRIC_IGNORE_PATHS: DEMO_IGNORE_PATHS,
         NO_SMEE_SETUP: "true",
+        // Installed before the story begins: everything is heard live (no history to read).
+        BACKFILL_DAYS: "0",
       },
       {
         // The fake GitHub has no rate limits: no need to space the check-run writes a second apart.

@@ -83,6 +83,34 @@ async function recordInstallation(context: EventContext<"installation">): Promis
   if (p.action === "created" || p.action === "new_permissions_accepted" || p.action === "unsuspend") {
     await syncRepositories(context);
   }
+  if (p.action === "created") {
+    const repositories = await store.installations.listRepositories(p.installation.id);
+    await queueBackfills(
+      context,
+      repositories.map((r) => r.id),
+    );
+  }
+}
+
+/** Queues the history of repositories the app was just given (BACKFILL_DAYS back). */
+async function queueBackfills(
+  { payload, store, now, app, log }: EventContext<"installation" | "installation_repositories">,
+  repositoryIds: number[],
+): Promise<void> {
+  const days = app.backfill?.days ?? 0;
+  if (days <= 0 || repositoryIds.length === 0) return;
+  const at = now();
+  const queued = await store.backfills.requestBackfills({
+    installationId: payload.installation.id,
+    repositoryIds,
+    since: at - days * 24 * 60 * 60_000,
+    kind: "install",
+    now: at,
+  });
+  if (queued > 0) {
+    log.info({ installation: payload.installation.id, repositories: queued, days }, "backfill queued");
+    app.backfill?.queued?.();
+  }
 }
 
 /**
@@ -133,7 +161,13 @@ async function recordInstallationRepositories(context: EventContext<"installatio
     (p.repositories_removed ?? []).map((r) => r.id),
     at,
   );
-  if ((p.repositories_added ?? []).length > 0) await syncRepositories(context);
+  if ((p.repositories_added ?? []).length > 0) {
+    await syncRepositories(context);
+    await queueBackfills(
+      context,
+      (p.repositories_added ?? []).map((r) => r.id),
+    );
+  }
 }
 
 /**

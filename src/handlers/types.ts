@@ -49,6 +49,11 @@ export interface AppIdentity {
    * and the revert window and ignored paths of repositories without a configuration file.
    */
   metric: MetricDefaults;
+  /**
+   * History backfills asked for when the app is installed or given repositories: how many days
+   * back (BACKFILL_DAYS; 0 or absent: none), and who to tell that one was queued.
+   */
+  backfill?: { days: number; queued?: () => void };
 }
 
 /**

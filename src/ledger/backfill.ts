@@ -1,15 +1,24 @@
 // Backfilling a repository's history: the merged pull requests and production deployments of a
 // window before the app was installed (or while it heard nothing), recorded through the same use
-// cases as live webhooks, in the order they happened, so that the ledger ends as live delivery of
-// that history would have left it. Only the ledger is written: no check run is published for
-// history (it would spam old commits).
+// cases as live webhooks, so that the ledger ends as live delivery of that history would have
+// left it. Only the ledger is written: no check run is published for history (it would spam old
+// commits).
 //
-// This first version reads GitHub's REST lists (pull requests by update time, deployments and
-// their statuses) for repositories whose production deployments are GitHub deployments
-// (`deployments.source: deployment`, the default). README's "Backfill (in progress)" says what
-// it does not do yet.
+// Two phases, each resumable from the progress it stores:
+// - pulls: the merged pull requests, newest updated first, a GraphQL page at a time with their
+//   commits, merge commit and files (src/github/merged-pulls.ts); each page is recorded, then its
+//   cursor saved. A merge's facts (commits, times) are all the ledger keeps, so the order merges
+//   are recorded in does not matter.
+// - deployments: the window's production deployments from the configured source, oldest success
+//   first (backfill-deployments.ts), each linked as its webhook would have been; after each one
+//   its key is saved. Every merge of the window is known by then, as it was live when each
+//   deployment happened (a merge after a deployment is not in its range of commits, whatever the
+//   order of recording).
+// A deployment older than the window is not read: the first deployment in the window finds it on
+// GitHub as its predecessor, so it ships only the changes in between, as it would have live.
 
-import type { PullRequestLike } from "../changes/from-pull.js";
+import { readMergedPullPage } from "../github/merged-pulls.js";
+import type { BackfillPhase, BackfillProgress } from "../store/types.js";
 import { deploymentHistory } from "./backfill-deployments.js";
 import { type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
 import { recordMergedPull } from "./record-merge.js";
@@ -19,71 +28,183 @@ export interface BackfillWindow {
   since: number;
 }
 
-export interface BackfillResult {
+/** Where a stopped run goes on: its stored progress. */
+export interface BackfillResume {
+  phase: BackfillPhase;
+  cursor: string | null;
+  pullsRead: number;
   merged: number;
   deployments: number;
-  /** Why parts of the history were not read (a deployment source this version does not read). */
+}
+
+export interface BackfillOptions {
+  resume?: BackfillResume;
+  /** Stores progress; false when the run may not go on (its lease was lost): it stops there. */
+  save?: (progress: BackfillProgress) => Promise<boolean>;
+  /** Asked before each page: false when the repository left the installation (the run stops). */
+  stillInstalled?: () => Promise<boolean>;
+  /** Aborts between requests (shutdown): the run stops with its progress saved. */
+  signal?: AbortSignal;
+  /** Pull requests per GraphQL page (default: the reader's). */
+  pageSize?: number;
+  /**
+   * The drift sweep: what the ledger already has in full is not recorded again, and what it lacked
+   * is counted (`missing`).
+   */
+  onlyMissing?: boolean;
+  /** Requests spent so far (the RateBudget's count), stored with the progress. */
+  requests?: () => number;
+}
+
+export interface BackfillResult {
+  /** done: read to the end; stopped: the repository left the installation; halted: lease lost or aborted. */
+  outcome: "done" | "stopped" | "halted";
+  /** Merged pull requests read in the window, and deployments linked. */
+  merged: number;
+  deployments: number;
+  pullsRead: number;
+  /** With onlyMissing: what the ledger lacked and now has. */
+  missing: { merges: number; deployments: number };
+  /** Why parts of the history were not read. */
   notes: string[];
 }
 
-/** A step of the history: a merge, or a deployment's success, at a time. */
-type Step =
-  | { at: number; kind: "merge"; pull: PullRequestLike }
-  | { at: number; kind: "deployment"; event: { name: string; payload: unknown } };
+/** Thrown inside a run to end it early; its progress is saved already. */
+class Halt extends Error {}
 
-/** Pull requests per page (GitHub's maximum). */
-const PAGE = 100;
-
-/**
- * Reads the repository's merged pull requests and production deployments since `window.since`
- * and records them in the order they happened. A deployment older than the window is not read:
- * the first deployment in the window finds it on GitHub as its predecessor, so it ships only the
- * changes in between, as it would have live.
- */
-export async function backfillRepository(lc: LinkContext, window: BackfillWindow): Promise<BackfillResult> {
-  const notes: string[] = [];
-  const steps: Step[] = [];
-  for (const pull of await mergedPullsSince(lc, window.since)) {
-    steps.push({ at: Date.parse(pull.merged_at as string), kind: "merge", pull });
-  }
-  const history = await deploymentHistory(lc, window.since);
-  notes.push(...history.notes);
-  for (const step of history.steps) steps.push({ at: step.at, kind: "deployment", event: step.event });
-  // In the order they happened; a merge before a deployment of the same instant, as live.
-  steps.sort((a, b) => a.at - b.at || (a.kind === b.kind ? 0 : a.kind === "merge" ? -1 : 1));
-  let merged = 0;
-  let deployments = 0;
-  for (const step of steps) {
-    if (step.kind === "merge") {
-      await recordMergedPull(lc, step.pull);
-      merged++;
-    } else if (await linkDeploymentEvent(lc, step.event)) {
-      deployments++;
+export async function backfillRepository(
+  lc: LinkContext,
+  window: BackfillWindow,
+  options: BackfillOptions = {},
+): Promise<BackfillResult> {
+  const resume = options.resume;
+  const result: BackfillResult = {
+    outcome: "done",
+    merged: resume?.merged ?? 0,
+    deployments: resume?.deployments ?? 0,
+    pullsRead: resume?.pullsRead ?? 0,
+    missing: { merges: 0, deployments: 0 },
+    notes: [],
+  };
+  const save = async (progress: BackfillProgress) => {
+    const requests = options.requests?.();
+    const ok = options.save
+      ? await options.save({ ...progress, ...(requests === undefined ? {} : { requests }) })
+      : true;
+    if (!ok) throw new Halt("lease lost");
+    // Saved first: a stop between two steps repeats neither.
+    if (options.signal?.aborted && progress.phase !== "done") throw new Halt("aborted");
+  };
+  try {
+    const phase = resume?.phase ?? "pending";
+    if (phase === "pending" || phase === "pulls") {
+      await readPulls(lc, window, options, phase === "pulls" ? (resume?.cursor ?? null) : null, result, save);
     }
+    await readDeployments(lc, window, options, phase === "deployments" ? (resume?.cursor ?? null) : null, result, save);
+  } catch (error) {
+    if (error instanceof Halt) {
+      result.outcome = error.message === "stopped" ? "stopped" : "halted";
+      return result;
+    }
+    throw error;
   }
-  lc.log.info({ merged, deployments, since: new Date(window.since).toISOString() }, "backfill: repository done");
-  return { merged, deployments, notes };
+  lc.log.info(
+    {
+      repository: lc.scope.fullName,
+      merged: result.merged,
+      deployments: result.deployments,
+      since: new Date(window.since).toISOString(),
+      ...(options.onlyMissing ? { missing: result.missing } : {}),
+    },
+    "backfill: repository done",
+  );
+  return result;
 }
 
-/** Merged pull requests of the repository merged at or after `since`, read newest-updated first. */
-async function mergedPullsSince(lc: LinkContext, since: number): Promise<PullRequestLike[]> {
+type Save = (progress: BackfillProgress) => Promise<void>;
+
+async function readPulls(
+  lc: LinkContext,
+  window: BackfillWindow,
+  options: BackfillOptions,
+  from: string | null,
+  result: BackfillResult,
+  save: Save,
+): Promise<void> {
   const { owner, repo } = lc.scope;
-  const merged: PullRequestLike[] = [];
-  for (let page = 1; ; page++) {
-    const { data } = await lc.octokit.rest.pulls.list({
+  const withFiles = lc.config.metric.ignorePaths.length > 0;
+  let cursor = from;
+  await save({ phase: "pulls", cursor });
+  for (;;) {
+    if (options.stillInstalled && !(await options.stillInstalled())) throw new Halt("stopped");
+    const page = await readMergedPullPage(lc.octokit, {
       owner,
       repo,
-      state: "closed",
-      sort: "updated",
-      direction: "desc",
-      per_page: PAGE,
-      page,
+      after: cursor,
+      withFiles,
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     });
-    for (const pull of data as unknown as PullRequestLike[]) {
-      if (pull.merged_at && Date.parse(pull.merged_at) >= since) merged.push(pull);
+    for (const merged of page.pulls) {
+      result.pullsRead++;
+      const mergedAt = merged.pull.merged_at ? Date.parse(merged.pull.merged_at) : Number.NaN;
+      if (!(mergedAt >= window.since)) continue;
+      result.merged++;
+      if (options.onlyMissing && (await knownInFull(lc, merged.pull.number, merged.pull.head.sha))) continue;
+      await recordMergedPull(lc, merged.pull, {
+        commits: merged.commits,
+        mergeCommit: merged.mergeCommit,
+        ...(merged.files ? { files: merged.files } : {}),
+      });
+      if (options.onlyMissing) result.missing.merges++;
     }
-    // Updated before the window: merged before it too (a merge updates the pull request).
-    const last = data.at(-1) as { updated_at?: string } | undefined;
-    if (data.length < PAGE || (last?.updated_at && Date.parse(last.updated_at) < since)) return merged;
+    // Newest updated first: a pull request updated before the window was merged before it too.
+    const done = !page.hasNextPage || (page.oldestUpdatedAt !== null && page.oldestUpdatedAt < window.since);
+    cursor = page.endCursor;
+    await save({
+      phase: done ? "deployments" : "pulls",
+      cursor: done ? null : cursor,
+      pullsRead: result.pullsRead,
+      merged: result.merged,
+      ...(page.oldestUpdatedAt === null ? {} : { reachedAt: page.oldestUpdatedAt }),
+    });
+    if (done) return;
   }
+}
+
+/** The ledger has this pull request merged, attributed at this head: nothing to record. */
+async function knownInFull(lc: LinkContext, number: number, headSha: string): Promise<boolean> {
+  const known = await lc.store.changes.getChange(lc.scope.installationId, lc.scope.repositoryId, number);
+  return known !== null && known.state === "merged" && known.attributedSha === headSha;
+}
+
+/** A deployment step's place in the window's order, for resuming after it. */
+const stepCursor = (step: { at: number; key: string }) => `${String(step.at).padStart(15, "0")} ${step.key}`;
+
+async function readDeployments(
+  lc: LinkContext,
+  window: BackfillWindow,
+  options: BackfillOptions,
+  after: string | null,
+  result: BackfillResult,
+  save: Save,
+): Promise<void> {
+  if (options.stillInstalled && !(await options.stillInstalled())) throw new Halt("stopped");
+  const history = await deploymentHistory(lc, window.since);
+  result.notes.push(...history.notes);
+  await save({ phase: "deployments", cursor: after, deploymentsTotal: history.steps.length, notes: result.notes });
+  for (const step of history.steps) {
+    const cursor = stepCursor(step);
+    // Linked before the stop (the order is the same on every read: success time, then key).
+    if (after !== null && cursor <= after) continue;
+    if (options.onlyMissing) {
+      const known = await lc.store.deployments.findDeployment(lc.scope.installationId, lc.scope.repositoryId, step.key);
+      if (known && known.settledAt !== null) continue;
+    }
+    if (await linkDeploymentEvent(lc, step.event)) {
+      result.deployments++;
+      if (options.onlyMissing) result.missing.deployments++;
+    }
+    await save({ phase: "deployments", cursor, deployments: result.deployments });
+  }
+  await save({ phase: "done", cursor: null, deployments: result.deployments, notes: result.notes });
 }

@@ -184,7 +184,15 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     excluded,
     provisional,
     series,
+    historyNote: historyNote(since, input.historyFrom ?? null),
   };
+}
+
+/** What a period that starts before the ledger's history must say. */
+export function historyNote(since: number, historyFrom: number | null): string | null {
+  if (historyFrom === null || since >= historyFrom) return null;
+  const day = new Date(historyFrom).toISOString().slice(0, 10);
+  return `history before ${day} not read: figures for the period before then may be low (see \`shipledger backfill\`)`;
 }
 
 /** The one sentence a report carries when its per-engineer figures are withheld. */

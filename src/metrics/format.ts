@@ -36,6 +36,7 @@ export function formatReportTable(report: Report): string {
     ).trimEnd(),
   ];
   if (report.withheld) lines.push("", `Note: ${report.withheld}`);
+  if (report.historyNote) lines.push("", `Note: ${report.historyNote}`);
   const agents = Object.entries(report.byAgent).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   if (agents.length > 0) {
     lines.push(

@@ -161,7 +161,35 @@ export async function buildReport(
     options.ignorePaths.length > 0 ||
     [...(options.repositories?.values() ?? [])].some((settings) => (settings.ignorePaths?.length ?? 0) > 0);
   const rows = await store.reports.listReportChanges(where, period.since, period.until, { paths });
-  return computeReport({ scope: scope.label, since: period.since, until: period.until, changes: rows }, options);
+  const historyFrom = await historyStart(store, scope);
+  return computeReport(
+    { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
+    options,
+  );
+}
+
+/**
+ * Where the ledger's history of the scope starts: per repository, the earliest window backfilled
+ * to its end, or when the app was given the repository (heard live since), whichever is earlier;
+ * for the scope, the latest of those (before it, some repository's history is missing).
+ */
+export async function historyStart(store: Store, scope: ResolvedScope): Promise<number | null> {
+  const repositories = (await store.installations.listRepositories(scope.installationId)).filter(
+    (r) => !scope.repositoryIds || scope.repositoryIds.includes(r.id),
+  );
+  const covered = new Map(
+    (await store.backfills.listBackfillRuns(scope.installationId)).map((run) => [run.repositoryId, run.coveredSince]),
+  );
+  let latest: number | null = null;
+  for (const repository of repositories) {
+    const starts = [covered.get(repository.id), repository.installedSince].filter(
+      (t): t is number => typeof t === "number",
+    );
+    if (starts.length === 0) continue;
+    const start = Math.min(...starts);
+    latest = latest === null ? start : Math.max(latest, start);
+  }
+  return latest;
 }
 
 /** The instance's metric settings (METRIC_* variables): what applies where nothing else is known. */

@@ -15,6 +15,11 @@ export interface MetricInput {
   until: number;
   /** Changes merged in the period, plus changes shipped in the period (merged earlier). */
   changes: MetricChange[];
+  /**
+   * Where the ledger's history of the scope starts (ms): the earliest backfilled window, or when
+   * the app was installed; the latest such start of the scope's repositories. Null: unknown.
+   */
+  historyFrom?: number | null;
 }
 
 export interface MetricOptions {
@@ -85,4 +90,9 @@ export interface Report {
   /** Counted changes whose revert window is still open at `now`: a later revert can still remove them. */
   provisional: number;
   series: WeekFigures[];
+  /**
+   * Set when the period starts before the history the ledger holds for the scope (what was
+   * backfilled, or heard live since the app was installed): "history before 2026-09-07 not read".
+   */
+  historyNote: string | null;
 }

@@ -185,3 +185,55 @@ export interface FateChange {
   /** The pull request's own commits (a direct push: none besides its merge commit). */
   commitShas: readonly string[];
 }
+
+/** What asked for a backfill: the app's installation (or repositories added), the CLI, the daily drift sweep. */
+export type BackfillKind = "install" | "manual" | "drift";
+/** pending → pulls → deployments → done; failed (an error, the next request starts again); stopped (the repository left). */
+export type BackfillPhase = "pending" | "pulls" | "deployments" | "done" | "failed" | "stopped";
+export const ACTIVE_BACKFILL_PHASES: readonly BackfillPhase[] = ["pending", "pulls", "deployments"];
+
+/** A repository's history backfill and where it stands. */
+export interface BackfillRun {
+  installationId: number;
+  repositoryId: number;
+  kind: BackfillKind;
+  /** The window's start: merges and deployment successes at or after it are read. */
+  windowSince: number;
+  phase: BackfillPhase;
+  /** Where the phase goes on: GitHub's cursor (pulls), the last step recorded (deployments). */
+  cursor: string | null;
+  pullsRead: number;
+  merged: number;
+  deployments: number;
+  deploymentsTotal: number | null;
+  /** updated_at of the oldest pull request read so far (the walk goes newest first). */
+  reachedAt: number | null;
+  requests: number;
+  /** The earliest window read to its end, across runs: history before it is not read. */
+  coveredSince: number | null;
+  requestedAt: number;
+  startedAt: number | null;
+  updatedAt: number;
+  finishedAt: number | null;
+  error: string | null;
+  notes: string[];
+}
+
+export type BackfillProgress = Partial<
+  Pick<
+    BackfillRun,
+    | "phase"
+    | "cursor"
+    | "pullsRead"
+    | "merged"
+    | "deployments"
+    | "deploymentsTotal"
+    | "reachedAt"
+    | "requests"
+    | "coveredSince"
+    | "startedAt"
+    | "finishedAt"
+    | "error"
+    | "notes"
+  >
+>;

@@ -263,6 +263,7 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
         private: t.private,
         removedAt: t.removedAt,
         metricSettings: t.metricSettings,
+        installedSince: t.installedSince,
       })
       .from(t)
       .where(where);

@@ -1,6 +1,7 @@
 // The ledger on one database: its facts per aggregate, each a module of its own (installations,
-// changes, deployments, fates, reports, inbox, redeliveries) on the same connection.
+// changes, deployments, fates, reports, inbox, redeliveries, backfills) on the same connection.
 
+import { BackfillStore } from "./backfills.js";
 import { ChangeStore } from "./changes.js";
 import { DeploymentStore } from "./deployments.js";
 import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
@@ -20,6 +21,7 @@ export class LedgerStore implements Store {
   readonly reports: ReportStore;
   readonly inbox: InboxStore;
   readonly redeliveries: RedeliveryStore;
+  readonly backfills: BackfillStore;
   readonly #driver: DialectDriver;
 
   constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
@@ -32,6 +34,7 @@ export class LedgerStore implements Store {
     this.reports = new ReportStore(db, tables, driver);
     this.inbox = new InboxStore(db, tables, driver);
     this.redeliveries = new RedeliveryStore(db, tables, driver);
+    this.backfills = new BackfillStore(db, tables, driver);
   }
 
   close(): Promise<void> {

@@ -312,3 +312,48 @@ export const webhookRedeliveries = pgTable("webhook_redeliveries", {
   requestedAt: ms("requested_at").notNull(),
   requestedBy: text("requested_by").notNull(),
 });
+
+/** The backfill's lease per installation: one backfill of an installation at a time, across instances. */
+export const backfillLeases = pgTable("backfill_leases", {
+  installationId: bigint("installation_id", { mode: "number" }).primaryKey(),
+  lockedBy: text("locked_by"),
+  lockedAt: ms("locked_at"),
+});
+
+/**
+ * A repository's history backfill: the window asked for, where the read stands (phase, GitHub's
+ * cursor, counts), so that a stopped instance's work is resumed where it stopped, by it or another.
+ */
+export const backfillRuns = pgTable(
+  "backfill_runs",
+  {
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    repositoryId: bigint("repository_id", { mode: "number" }).notNull(),
+    /** What asked for it: install (installation or repositories added), manual (the CLI), drift (the daily sweep). */
+    kind: text("kind").notNull(),
+    /** The window's start (ms): merges and deployment successes at or after it are read. */
+    windowSince: ms("window_since").notNull(),
+    /** pending, pulls, deployments, done, failed, stopped (the repository left the installation). */
+    phase: text("phase").notNull(),
+    /** Where the phase goes on: GitHub's cursor (pulls), the last step recorded (deployments). */
+    cursor: text("cursor"),
+    pullsRead: integer("pulls_read").notNull().default(0),
+    merged: integer("merged").notNull().default(0),
+    deployments: integer("deployments").notNull().default(0),
+    deploymentsTotal: integer("deployments_total"),
+    /** updated_at of the oldest pull request read so far (the walk goes newest first). */
+    reachedAt: ms("reached_at"),
+    /** GitHub requests spent. */
+    requests: integer("requests").notNull().default(0),
+    /** The earliest window read to the end (ms), kept across later runs: history before it is not read. */
+    coveredSince: ms("covered_since"),
+    requestedAt: ms("requested_at").notNull(),
+    startedAt: ms("started_at"),
+    updatedAt: ms("updated_at").notNull(),
+    finishedAt: ms("finished_at"),
+    /** Why the run failed, or notes on what was not read (JSON array of strings). */
+    error: text("error"),
+    notes: text("notes"),
+  },
+  (t) => [primaryKey({ columns: [t.installationId, t.repositoryId] })],
+);

@@ -311,3 +311,48 @@ export const webhookRedeliveries = sqliteTable("webhook_redeliveries", {
   requestedAt: integer("requested_at", { mode: "number" }).notNull(),
   requestedBy: text("requested_by").notNull(),
 });
+
+/** The backfill's lease per installation: one backfill of an installation at a time, across instances. */
+export const backfillLeases = sqliteTable("backfill_leases", {
+  installationId: integer("installation_id", { mode: "number" }).primaryKey(),
+  lockedBy: text("locked_by"),
+  lockedAt: integer("locked_at", { mode: "number" }),
+});
+
+/**
+ * A repository's history backfill: the window asked for, where the read stands (phase, GitHub's
+ * cursor, counts), so that a stopped instance's work is resumed where it stopped, by it or another.
+ */
+export const backfillRuns = sqliteTable(
+  "backfill_runs",
+  {
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    repositoryId: integer("repository_id", { mode: "number" }).notNull(),
+    /** What asked for it: install (installation or repositories added), manual (the CLI), drift (the daily sweep). */
+    kind: text("kind").notNull(),
+    /** The window's start (ms): merges and deployment successes at or after it are read. */
+    windowSince: integer("window_since", { mode: "number" }).notNull(),
+    /** pending, pulls, deployments, done, failed, stopped (the repository left the installation). */
+    phase: text("phase").notNull(),
+    /** Where the phase goes on: GitHub's cursor (pulls), the last step recorded (deployments). */
+    cursor: text("cursor"),
+    pullsRead: integer("pulls_read").notNull().default(0),
+    merged: integer("merged").notNull().default(0),
+    deployments: integer("deployments").notNull().default(0),
+    deploymentsTotal: integer("deployments_total"),
+    /** updated_at of the oldest pull request read so far (the walk goes newest first). */
+    reachedAt: integer("reached_at", { mode: "number" }),
+    /** GitHub requests spent. */
+    requests: integer("requests").notNull().default(0),
+    /** The earliest window read to the end (ms), kept across later runs: history before it is not read. */
+    coveredSince: integer("covered_since", { mode: "number" }),
+    requestedAt: integer("requested_at", { mode: "number" }).notNull(),
+    startedAt: integer("started_at", { mode: "number" }),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "number" }),
+    /** Why the run failed, or notes on what was not read (JSON array of strings). */
+    error: text("error"),
+    notes: text("notes"),
+  },
+  (t) => [primaryKey({ columns: [t.installationId, t.repositoryId] })],
+);

@@ -1,6 +1,9 @@
 // The ledger's interface. Handlers, the inbox worker and the CLI talk to this, never to drizzle.
 
 import type {
+  BackfillKind,
+  BackfillProgress,
+  BackfillRun,
   ChangeInputRecord,
   ChangeRecord,
   CommitRecord,
@@ -13,6 +16,10 @@ import type {
 import type { FateQueries } from "./fate-queries.js";
 
 export type {
+  BackfillKind,
+  BackfillPhase,
+  BackfillProgress,
+  BackfillRun,
   ChangeInputRecord,
   ChangeKind,
   ChangeRecord,
@@ -26,6 +33,7 @@ export type {
   ReportChangeRow,
   SessionRef,
 } from "../model/ledger.js";
+export { ACTIVE_BACKFILL_PHASES } from "../model/ledger.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -54,6 +62,8 @@ export interface RepositoryRecord {
   removedAt: number | null;
   /** The metric settings of the repository's configuration as last read; null until read once. */
   metricSettings: RepositorySettings | null;
+  /** When the app was given the repository (heard of it live since then); null for rows from before it was kept. */
+  installedSince: number | null;
 }
 
 /**
@@ -336,6 +346,59 @@ export interface RedeliveryQueries {
   releaseRedelivery(guid: string, worker: string): Promise<void>;
 }
 
+/** Backfills: requests, progress, and the per-installation lease (one backfill of an installation at a time). */
+export interface BackfillQueries {
+  /**
+   * Asks for the window since `since` of these repositories: a repository with no run, or whose
+   * last run ended, is queued; one in progress keeps its run unless the new window starts earlier
+   * (then it starts again). Returns how many were queued.
+   */
+  requestBackfills(request: {
+    installationId: number;
+    repositoryIds: readonly number[];
+    since: number;
+    kind: BackfillKind;
+    now: number;
+  }): Promise<number>;
+  /**
+   * Takes the lease of an installation with a backfill to do (the longest waiting first, or the one
+   * given): null when there is none, or each is leased by another live instance.
+   */
+  claimBackfill(options: {
+    worker: string;
+    now: number;
+    leaseMs: number;
+    installationId?: number;
+    /** Installations not to claim now (waiting after a transient error). */
+    exclude?: readonly number[];
+  }): Promise<number | null>;
+  /** Renews the lease; false when it was lost (another instance took it over after it lapsed). */
+  renewBackfillLease(installationId: number, worker: string, now: number): Promise<boolean>;
+  releaseBackfillLease(installationId: number, worker: string): Promise<void>;
+  /** Runs, by installation then repository (all installations when none is given). */
+  listBackfillRuns(installationId?: number): Promise<BackfillRun[]>;
+  /** Records a run's progress while `worker` holds the installation's lease; false when it does not. */
+  saveBackfillRun(
+    run: { installationId: number; repositoryId: number },
+    worker: string,
+    progress: BackfillProgress,
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * Repositories of live installations due for a drift check: none in progress, and the last run
+   * ended (or the repository was installed) at least `everyMs` ago. Longest waiting first.
+   */
+  dueForDrift(options: { now: number; everyMs: number; limit: number }): Promise<DriftCandidate[]>;
+}
+
+export interface DriftCandidate {
+  installationId: number;
+  repositoryId: number;
+  installedSince: number | null;
+  /** When its last backfill or drift check ended (null: never). */
+  lastFinishedAt: number | null;
+}
+
 /**
  * The ledger: facts per aggregate, each with its own queries, on either dialect. It decides
  * nothing: the rules are in the pure modules (src/ledger/core/, src/deployments/, src/metrics/),
@@ -352,4 +415,5 @@ export interface Store {
   readonly reports: ReportQueries;
   readonly inbox: InboxQueries;
   readonly redeliveries: RedeliveryQueries;
+  readonly backfills: BackfillQueries;
 }

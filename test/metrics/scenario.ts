@@ -224,6 +224,7 @@ export const expected: Report = {
     week("2026-03-16", 5, 2, 2, 3),
     week("2026-03-23", 6, 3, 3, 5),
   ],
+  historyNote: null,
 };
 
 /** A whole week in which each adopting engineer has one AI-assisted deployment. */

@@ -42,6 +42,7 @@ eachDialect("store: installations and repositories", ({ dialect, newStore }) => 
         private: true,
         removedAt: null,
         metricSettings: null,
+        installedSince: T0,
       },
     ]);
     expect((await store.installations.listRepositories(2)).map((r) => r.fullName)).toEqual(["other/lib"]);

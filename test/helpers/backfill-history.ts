@@ -1,0 +1,86 @@
+// One history for the backfill tests: a quarter in miniature on a model of GitHub, and the ledger
+// rows a report or a check would read of it, keyed by what identifies them on GitHub (so that two
+// ledgers built differently can be compared row by row).
+import type { Store } from "../../src/store/types.js";
+import type { Payload } from "./fixtures.js";
+import type { loadApp } from "./probot.js";
+import { Scenario } from "./scenario.js";
+
+export const INSTALLATION = 99;
+
+/** A quarter-like history in miniature: a deployment before the window, then merges and deployments. */
+export function history(sc = new Scenario()) {
+  const before = sc.deploy(sc.main, -48);
+  sc.merge(1, { ai: true, at: 2 });
+  sc.merge(2, { method: "merge", at: 3 });
+  const first = sc.deploy(sc.main, 4);
+  sc.merge(3, { method: "rebase", at: 5, commits: 2 });
+  sc.merge(5, { method: "squash", at: 5.5, title: "Fix login" });
+  const second = sc.deploy(sc.main, 6);
+  const redeploy = sc.deploy(sc.main, 7);
+  sc.merge(6, { title: 'Revert "Change 1"', body: "Reverts acme/shop#1\n\nIt broke checkout.", at: 8 });
+  const third = sc.deploy(sc.main, 9);
+  // Merged, not deployed yet: only the pull request listing finds it.
+  sc.merge(7, { at: 10, ai: true });
+  return { sc, deployments: [first, second, redeploy, third], before };
+}
+
+/** Every row a report or a check would read, keyed by what identifies it on GitHub. */
+export async function ledgerRows(store: Store, sc: Scenario) {
+  const deployments = await store.deployments.listDeployments(INSTALLATION, sc.gh.repositoryId);
+  const keyOf = new Map(deployments.map((d) => [d.id, d.sourceKey]));
+  const changes = [];
+  for (const number of [...sc.gh.pulls.keys()].sort((a, b) => a - b)) {
+    const c = await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, number);
+    if (!c) continue;
+    const { id: _id, updatedAt: _updated, shippedDeploymentId, ...rest } = c;
+    changes.push({
+      ...rest,
+      shippedBy: shippedDeploymentId === null ? null : keyOf.get(shippedDeploymentId),
+      commits: (await store.changes.listChangeCommits(c.id)).map((k) => k.sha),
+    });
+  }
+  return {
+    changes,
+    deployments: await Promise.all(
+      deployments.map(async ({ id, updatedAt: _u, settledAt: _s, reportedAt: _r, ...d }) => ({
+        ...d,
+        id: undefined,
+        shipped: (await store.changes.changesShippedBy(INSTALLATION, id)).map((c) => c.number),
+      })),
+    ),
+  };
+}
+
+/**
+ * Delivers the history's merges (every pull request the model has, merged or not: a closed one is
+ * ignored) and the given deployments' successes as webhooks, in the order they happened, and lets
+ * the worker process each before the next.
+ */
+export async function deliverLive(
+  app: Awaited<ReturnType<typeof loadApp>>,
+  sc: Scenario,
+  deployments: number[],
+  options: { skipPulls?: number[]; skipDeployments?: number[] } = {},
+): Promise<void> {
+  const events: Array<{ at: number; name: string; payload: Payload }> = [];
+  for (const [number, pull] of sc.gh.pulls) {
+    if (options.skipPulls?.includes(number)) continue;
+    events.push({
+      at: Date.parse(pull.merged_at as string),
+      name: "pull_request",
+      payload: sc.gh.closedEvent(number, INSTALLATION),
+    });
+  }
+  for (const id of deployments) {
+    if (options.skipDeployments?.includes(id)) continue;
+    const payload = sc.gh.statusEvent(id, "success", INSTALLATION);
+    events.push({ at: Date.parse(payload.deployment_status.created_at), name: "deployment_status", payload });
+  }
+  events.sort((a, b) => a.at - b.at || (a.name === b.name ? 0 : a.name === "pull_request" ? -1 : 1));
+  let n = 0;
+  for (const e of events) {
+    await app.probot.receive({ id: `live-${++n}`, name: e.name as never, payload: e.payload });
+    await app.worker.drain();
+  }
+}
