@@ -259,6 +259,17 @@ describe("readMergedPullPage", () => {
     expect(page).toMatchObject({ pulls: [], endCursor: null, hasNextPage: false, oldestUpdatedAt: null, requests: 1 });
   });
 
+  it("an hour's points spent: GitHub's RATE_LIMITED answer is thrown, and nothing is charged for it", async () => {
+    const sc = history();
+    sc.gh.mount();
+    sc.gh.graphqlRateLimit.remaining = 1;
+    await expect(
+      readMergedPullPage(await octokitFor(), { owner: OWNER, repo: REPO, after: null, withFiles: false }),
+    ).rejects.toThrow(/API rate limit exceeded/);
+    expect(sc.gh.graphqlRateLimit).toMatchObject({ remaining: 1, used: 0 });
+    expect(sc.gh.calls).toEqual(["POST graphql refused: rate limited"]);
+  });
+
   it("a page GitHub times out on is asked once more at half the size", async () => {
     const sc = history();
     nock(API).post("/graphql").reply(502, { message: "Server Error" });
