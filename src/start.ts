@@ -54,6 +54,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     backfill: {
       days: settings.backfill.days,
       reserve: settings.backfill.reserve,
+      leaseMs: settings.backfill.leaseMs,
       drift: { everyMs: settings.backfill.driftIntervalMs, maxDays: Math.max(settings.backfill.days, 7) },
     },
     worker: {
@@ -107,7 +108,11 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   // Redelivers failed webhook deliveries every RECONCILE_INTERVAL_MS (instances take turns).
   shipledger.sweeper?.start();
   // Backfills queued history (on install, by the CLI, the daily drift check) where the worker runs.
-  if (settings.inbox.worker) shipledger.backfills?.start();
+  // A single SQLite instance owns its ledger: a backfill it held when it last stopped goes on now.
+  if (settings.inbox.worker) {
+    if (store.dialect === "sqlite") await store.backfills.releaseBackfillLeases();
+    shipledger.backfills?.start();
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

@@ -126,6 +126,11 @@ export const envSchema = z.object({
       .default(20),
   ),
   /**
+   * How long an instance's hold on an installation's backfill lasts unless renewed (it renews it
+   * every third of this while it works): after an instance dies, another takes over this long later.
+   */
+  BACKFILL_LEASE_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(2 * 60_000)),
+  /**
    * How often each repository's recent merges and deployments are compared with the ledger, and
    * what is missing recorded (the drift check); 0 turns it off.
    */
@@ -219,6 +224,8 @@ export interface AppSettings {
     reserve: number;
     /** DRIFT_INTERVAL_MS; 0: off. */
     driftIntervalMs: number;
+    /** BACKFILL_LEASE_MS. */
+    leaseMs: number;
   };
 }
 
@@ -355,6 +362,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
       days: e.BACKFILL_DAYS,
       reserve: e.BACKFILL_RESERVE_PERCENT / 100,
       driftIntervalMs: e.DRIFT_INTERVAL_MS,
+      leaseMs: e.BACKFILL_LEASE_MS,
     },
   };
 }

@@ -132,7 +132,6 @@ async function readPulls(
   save: Save,
 ): Promise<void> {
   const { owner, repo } = lc.scope;
-  const withFiles = lc.config.metric.ignorePaths.length > 0;
   let cursor = from;
   await save({ phase: "pulls", cursor });
   for (;;) {
@@ -141,7 +140,9 @@ async function readPulls(
       owner,
       repo,
       after: cursor,
-      withFiles,
+      // As live: a merged pull request's files are always recorded (reports may ignore paths
+      // by the instance's METRIC_IGNORE_PATHS as well as by the repository's file).
+      withFiles: true,
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     });
     for (const merged of page.pulls) {

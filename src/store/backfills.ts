@@ -2,7 +2,7 @@
 // lets one instance at a time backfill an installation. Facts only: what to read and in which
 // order is src/ledger/backfill.ts.
 
-import { and, asc, eq, exists, gt, inArray, isNull, lte, or } from "drizzle-orm";
+import { and, asc, eq, exists, gt, inArray, isNotNull, isNull, lte, or } from "drizzle-orm";
 import { StoreModule } from "./dialect.js";
 import {
   ACTIVE_BACKFILL_PHASES,
@@ -134,6 +134,16 @@ export class BackfillStore extends StoreModule implements BackfillQueries {
       .update(t)
       .set({ lockedBy: null, lockedAt: null })
       .where(and(eq(t.installationId, installationId), eq(t.lockedBy, worker)));
+  }
+
+  async releaseBackfillLeases(): Promise<number> {
+    const t = this.t.backfillLeases;
+    const freed = await this.db
+      .update(t)
+      .set({ lockedBy: null, lockedAt: null })
+      .where(isNotNull(t.lockedBy))
+      .returning({ id: t.installationId });
+    return freed.length;
   }
 
   async listBackfillRuns(installationId?: number): Promise<BackfillRun[]> {

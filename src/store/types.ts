@@ -375,6 +375,8 @@ export interface BackfillQueries {
   /** Renews the lease; false when it was lost (another instance took it over after it lapsed). */
   renewBackfillLease(installationId: number, worker: string, now: number): Promise<boolean>;
   releaseBackfillLease(installationId: number, worker: string): Promise<void>;
+  /** Frees every lease (a single instance starting: whatever it held when it stopped goes on). */
+  releaseBackfillLeases(): Promise<number>;
   /** Runs, by installation then repository (all installations when none is given). */
   listBackfillRuns(installationId?: number): Promise<BackfillRun[]>;
   /** Records a run's progress while `worker` holds the installation's lease; false when it does not. */

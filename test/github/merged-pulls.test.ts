@@ -208,28 +208,28 @@ describe("readMergedPullPage", () => {
     // First follow-up: #4's and #7's commits after 100, #5's and #6's files after 100; second: #4's
     // commits after 200 and #6's files after 200. #6's files stop at 300.
     expect(sc.gh.calls).toEqual([
-      "POST graphql pullRequests first=50 (first page)",
+      "POST graphql pullRequests first=100 (first page)",
       "POST graphql pullRequest ×4",
       "POST graphql pullRequest ×2",
     ]);
     expect(page.requests).toBe(3);
-    // 1 + 50 × 5 connections (commits, labels, assignees, parents, files) = 251 → 3 points; 1 a follow-up.
+    // 1 + 100 × 5 connections (commits, labels, assignees, parents, files) = 501 → 5 points; 1 a follow-up.
     expect(page.rateLimit).toEqual({
-      cost: 5,
-      remaining: 4995,
+      cost: 7,
+      remaining: 4993,
       limit: 5000,
       resetAt: Date.parse(sc.gh.graphqlRateLimit.resetAt),
     });
   });
 
-  it("without files: no files are asked for, and a page of 50 costs 2 points", async () => {
+  it("without files: no files are asked for, and a page of 100 costs 4 points", async () => {
     const sc = new Scenario(OWNER, REPO);
     for (let n = 1; n <= 3; n++) sc.merge(n, { at: n, commits: 2 });
     sc.gh.mount();
     const octokit = await octokitFor();
     const page = await readMergedPullPage(octokit, { owner: OWNER, repo: REPO, after: null, withFiles: false });
     expect(page.pulls.map((p) => p.files)).toEqual([undefined, undefined, undefined]);
-    expect(page).toMatchObject({ requests: 1, rateLimit: { cost: 2, remaining: 4998 } });
+    expect(page).toMatchObject({ requests: 1, rateLimit: { cost: 4, remaining: 4996 } });
   });
 
   it("follows cursors page after page, newest-updated first, each merged pull request once", async () => {
@@ -270,7 +270,7 @@ describe("readMergedPullPage", () => {
     expect(sc.gh.calls).toEqual(["POST graphql refused: rate limited"]);
   });
 
-  it("a page GitHub times out on is asked once more at half the size", async () => {
+  it("a page GitHub times out on is asked again at half the size", async () => {
     const sc = history();
     nock(API).post("/graphql").reply(502, { message: "Server Error" });
     sc.gh.mount();
@@ -287,13 +287,26 @@ describe("readMergedPullPage", () => {
     expect(sc.gh.calls[0]).toBe("POST graphql pullRequests first=2 (first page)");
   });
 
-  it("a second time-out is thrown", async () => {
+  it("halves the page on each time-out, three times at most, then throws", async () => {
     const sc = history();
-    nock(API).post("/graphql").times(2).reply(502, { message: "Server Error" });
+    nock(API).post("/graphql").times(3).reply(502, { message: "Server Error" });
+    sc.gh.mount();
+    const page = await readMergedPullPage(await octokitFor(), {
+      owner: OWNER,
+      repo: REPO,
+      after: null,
+      withFiles: false,
+    });
+    // 100 → 50 → 25 → 13: the fourth request is answered.
+    expect(sc.gh.calls[0]).toBe("POST graphql pullRequests first=13 (first page)");
+    expect(page.pulls.length).toBeGreaterThan(0);
+
+    nock.cleanAll();
+    nock(API).post("/graphql").times(4).reply(504, { message: "Gateway Timeout" });
     sc.gh.mount();
     await expect(
       readMergedPullPage(await octokitFor(), { owner: OWNER, repo: REPO, after: null, withFiles: false }),
-    ).rejects.toMatchObject({ status: 502 });
+    ).rejects.toMatchObject({ status: 504 });
   });
 });
 
