@@ -260,6 +260,17 @@ describe("CommitGraph.compare", () => {
     expect(graph.size).toBe(2);
   });
 
+  it("trusts nothing under a commit whose parents were not all read", () => {
+    // b is an octopus merge read with only its first parent; c and d are beside it.
+    const h = history("z:\na: z\nb: a\nc: a\nd: c\ne: b");
+    const graph = new CommitGraph();
+    graph.addHistory(["a", "c", "d", "e"].map((s) => described(h, s)));
+    graph.addHistory([{ ...described(h, "b"), partial: true }]);
+    expect(graph.compare("c", "d")?.aheadBy).toBe(1);
+    expect(graph.compare("a", "b")).toBeNull();
+    expect(graph.compare("b", "e")).toBeNull();
+  });
+
   it("is case-insensitive on shas", () => {
     const h = history("z:\na: z\nb: a");
     const graph = new CommitGraph();

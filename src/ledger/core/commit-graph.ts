@@ -24,10 +24,12 @@
 
 import type { Comparison, RangeCommit } from "../../deployments/types.js";
 
-/** A commit with its parents (all of them), and its description when read. */
+/** A commit with its parents (all of them, unless `partial`), and its description when read. */
 export interface GraphCommit {
   sha: string;
   parents: readonly string[];
+  /** Some parents are missing (a merge of more parents than were read): nothing under it is trusted. */
+  partial?: boolean;
   message?: string;
   author?: RangeCommit["author"];
   authoredAt?: number | null;
@@ -38,6 +40,7 @@ export const MAX_GRAPH_COMMITS = 200_000;
 
 interface Node {
   parents: readonly string[];
+  partial: boolean;
   walked: boolean;
   data: Pick<RangeCommit, "message" | "author" | "authoredAt"> | null;
 }
@@ -117,7 +120,8 @@ export class CommitGraph {
         this.#overflowed = true;
         continue;
       }
-      this.#nodes.set(sha, { parents: commit.parents.map((p) => p.toLowerCase()), walked, data });
+      const parents = commit.parents.map((p) => p.toLowerCase());
+      this.#nodes.set(sha, { parents, partial: commit.partial === true, walked, data });
       this.#derived = null;
       added++;
     }
@@ -171,6 +175,7 @@ export class CommitGraph {
         if (flag !== BOTH) return null;
         continue;
       }
+      if (node.partial) return null;
       if (flag === HEAD) ahead.push(sha);
       else if (flag === BASE) behind.push(sha);
       for (const parent of node.parents) if (!reach(parent, flag)) return null;
@@ -232,7 +237,7 @@ export class CommitGraph {
           continue;
         }
         let top = 0;
-        let hides = false;
+        let hides = node.partial;
         for (const parent of node.parents) {
           const parentLevel = level.get(parent);
           if (nodes.has(parent) ? parentLevel === undefined || hidden.has(parent) : !belowCut.has(parent)) hides = true;
