@@ -72,6 +72,40 @@ export interface ModelDeployment {
   statuses: Array<{ state: string; created_at: string }>;
 }
 
+export interface ModelRelease {
+  id: number;
+  tag_name: string;
+  sha: string;
+  /** Null for a draft. */
+  published_at: string | null;
+  draft: boolean;
+  prerelease: boolean;
+  /** The branch (or sha) the tag was created from; default "main". */
+  target_commitish?: string;
+  /** GitHub's created_at (the listing's order); default published_at. */
+  created_at?: string;
+}
+
+/** A workflow run as its latest attempt left it; earlier attempts in `attempts`. */
+export interface ModelWorkflowRun {
+  id: number;
+  head_sha: string;
+  head_branch: string;
+  /** When the latest attempt completed. */
+  updated_at: string;
+  path: string;
+  /** The workflow's name; default "Deploy". */
+  name?: string;
+  /** What triggered it; default "push". */
+  event?: string;
+  /** The latest attempt's conclusion; default "success". */
+  conclusion?: string;
+  /** When the run was created (its first attempt); default updated_at. */
+  created_at?: string;
+  /** Attempts 1…N-1 of a re-run, oldest first (the latest is the run itself). */
+  attempts?: Array<{ conclusion: string; updated_at: string }>;
+}
+
 export interface ModelCheckRun {
   id: number;
   name: string;
@@ -89,21 +123,10 @@ export class GitHubModel {
   readonly commits = new Map<string, ModelCommit>();
   readonly pulls = new Map<number, ModelPull>();
   readonly deployments: ModelDeployment[] = [];
-  readonly releases: Array<{
-    id: number;
-    tag_name: string;
-    sha: string;
-    published_at: string;
-    draft: boolean;
-    prerelease: boolean;
-  }> = [];
-  readonly workflowRuns: Array<{
-    id: number;
-    head_sha: string;
-    head_branch: string;
-    updated_at: string;
-    path: string;
-  }> = [];
+  readonly releases: ModelRelease[] = [];
+  readonly workflowRuns: ModelWorkflowRun[] = [];
+  /** Branch tips by name (the GraphQL history of a branch starts there). */
+  readonly branches = new Map<string, string>();
   /** Files on the default branch, by path (e.g. .github/shipledger.yml). */
   readonly files = new Map<string, string>();
   /** Files on the default branch of the owner's `.github` repository (the organisation-wide config). */
@@ -378,15 +401,19 @@ export class GitHubModel {
         const body = contentsFile(decodeURIComponent(path), file);
         return [200, body, { etag: `"${createHash("sha1").update(JSON.stringify(body)).digest("hex")}"` }];
       }),
-      route("GET", new RegExp(`^${base}/releases`), () => {
+      route("GET", new RegExp(`^${base}/releases`), (uri) => {
         log("GET releases");
-        return [
-          200,
-          [...this.releases].reverse().map((r) => ({
+        // Newest created first, as GitHub lists them.
+        const list = this.releases
+          .map((r, i) => ({ r, i, at: (r.created_at ?? r.published_at) as string }))
+          .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || b.i - a.i)
+          .map(({ r, at }) => ({
             ...r,
+            target_commitish: r.target_commitish ?? "main",
+            created_at: at,
             html_url: `https://github.com/${this.owner}/${this.repo}/releases/tag/${r.tag_name}`,
-          })),
-        ];
+          }));
+        return [200, page(uri, list)];
       }),
       route("GET", new RegExp(`^${base}/git/ref/tags(/|%2F)`), (uri) => {
         const tag = decodeURIComponent(uri.split("/git/ref/")[1] ?? "").replace(/^tags\//, "");
@@ -394,12 +421,39 @@ export class GitHubModel {
         const release = this.releases.find((r) => r.tag_name === tag);
         return release ? [200, { ref: `refs/tags/${tag}`, object: { type: "commit", sha: release.sha } }] : notFound;
       }),
-      route("GET", new RegExp(`^${base}/actions/workflows/[^/]+/runs`), () => {
+      route("GET", new RegExp(`^${base}/actions/workflows(\\?|$)`), (uri) => {
+        log("GET workflows");
+        const workflows = this.#workflows();
+        return [200, { total_count: workflows.length, workflows: page(uri, workflows) }];
+      }),
+      route("GET", new RegExp(`^${base}/actions/workflows/[^/]+/runs`), (uri) => {
         log("GET workflow runs");
+        // The workflow by id or file name; filters by branch, status (or conclusion) and creation time.
+        const params = new URL(uri, ORIGIN).searchParams;
+        const id = decodeURIComponent(/workflows\/([^/]+)\/runs/.exec(uri)?.[1] ?? "");
+        const workflow = this.#workflows().find((w) => String(w.id) === id || w.path.split("/").pop() === id);
+        const [from, to] = createdRange(params.get("created"));
+        const status = params.get("status");
         const runs = [...this.workflowRuns]
           .reverse()
-          .map((r) => ({ ...r, status: "completed", conclusion: "success" }));
-        return [200, { total_count: runs.length, workflow_runs: runs }];
+          .map((r) => this.#runJson(r))
+          .filter((r) => workflow !== undefined && r.path === workflow.path)
+          .filter((r) => !params.get("branch") || r.head_branch === params.get("branch"))
+          .filter((r) => !status || status === "completed" || r.conclusion === status)
+          .filter((r) => Date.parse(r.created_at) >= from && Date.parse(r.created_at) <= to);
+        // GitHub serves at most 1,000 runs of a filtered list (total_count still counts them all).
+        const served = params.get("branch") || status || params.get("created") ? runs.slice(0, 1000) : runs;
+        return [200, { total_count: runs.length, workflow_runs: page(uri, served) }];
+      }),
+      route("GET", new RegExp(`^${base}/actions/runs/(\\d+)/attempts/(\\d+)`), (uri) => {
+        const [, id, attempt] = /runs\/(\d+)\/attempts\/(\d+)/.exec(uri) ?? [];
+        log(`GET workflow run ${id} attempt ${attempt}`);
+        const run = this.workflowRuns.find((r) => r.id === Number(id));
+        const n = Number(attempt);
+        const latest = (run?.attempts?.length ?? 0) + 1;
+        if (!run || n < 1 || n > latest) return notFound;
+        const earlier = n < latest ? run.attempts?.[n - 1] : undefined;
+        return [200, { ...this.#runJson(run), run_attempt: n, ...earlier }];
       }),
       route("GET", new RegExp(`^${base}/compare/([0-9a-f]+)\\.\\.\\.([0-9a-f]+)`), (uri) => {
         const [, b, h] = /compare\/([0-9a-f]+)\.\.\.([0-9a-f]+)/.exec(uri) ?? [];
@@ -466,14 +520,17 @@ export class GitHubModel {
           return null;
         const charge = this.#graphqlCharge(query, variables, log);
         if (charge.refused) return charge.refused;
-        const reply = /(?:^|[^\w])pullRequests\(/.test(query)
-          ? this.#mergedPulls(query, variables, log)
-          : /(?:^|[^\w])pullRequest\(number:/.test(query)
-            ? this.#pullConnections(query, variables, log)
-            : query.includes("history(")
-              ? this.#history(variables, log)
-              : this.#associatedPulls(query, log);
-        return this.#withRateLimit(reply, query, charge.cost);
+        const reply = /query (BranchHistory|DeploymentStatuses)\b/.test(query)
+          ? this.#backfillQuery(query, variables, log)
+          : /(?:^|[^\w])pullRequests\(/.test(query)
+            ? this.#mergedPulls(query, variables, log)
+            : /(?:^|[^\w])pullRequest\(number:/.test(query)
+              ? this.#pullConnections(query, variables, log)
+              : query.includes("history(")
+                ? this.#history(variables, log)
+                : this.#associatedPulls(query, log);
+        // Null: another repository's deployments (several models can share one fake GitHub).
+        return reply === null ? null : this.#withRateLimit(reply, query, charge.cost);
       }),
       route("GET", new RegExp(`^${base}/deployments/(\\d+)/statuses`), (uri) => {
         const id = Number(/deployments\/(\d+)\/statuses/.exec(uri)?.[1]);
@@ -485,8 +542,9 @@ export class GitHubModel {
         log(`GET deployments?environment=${env}`);
         const list = this.deployments
           .filter((d) => !env || d.environment === env)
-          .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
-        return [200, list.map((d) => this.#deploymentJson(d, {}, d.created_at))];
+          .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
+          .map((d) => ({ ...this.#deploymentJson(d, {}, d.created_at), node_id: this.#deploymentNodeId(d.id) }));
+        return [200, page(uri, list)];
       }),
       route("GET", new RegExp(`^${base}/commits/([^/]+)/check-runs`), (uri) => {
         const ref = decodeURIComponent(/commits\/([^/]+)\/check-runs/.exec(uri)?.[1] ?? "");
@@ -514,6 +572,98 @@ export class GitHubModel {
         Object.assign(run, body as Partial<ModelCheckRun>, { id, app: run.app });
         return [200, run];
       }),
+    ];
+  }
+
+  /** The workflows the runs belong to, one per path (ids from 1, in order of first run). */
+  #workflows() {
+    const byPath = new Map<string, { id: number; name: string; path: string; state: string }>();
+    for (const r of this.workflowRuns) {
+      if (!byPath.has(r.path))
+        byPath.set(r.path, { id: byPath.size + 1, name: r.name ?? "Deploy", path: r.path, state: "active" });
+    }
+    return [...byPath.values()];
+  }
+
+  #runJson(r: ModelWorkflowRun) {
+    return {
+      id: r.id,
+      name: r.name ?? "Deploy",
+      path: r.path,
+      head_branch: r.head_branch,
+      head_sha: r.head_sha,
+      event: r.event ?? "push",
+      status: "completed",
+      conclusion: r.conclusion ?? "success",
+      run_attempt: (r.attempts?.length ?? 0) + 1,
+      created_at: r.created_at ?? r.updated_at,
+      updated_at: r.updated_at,
+      html_url: `https://github.com/${this.owner}/${this.repo}/actions/runs/${r.id}`,
+      head_repository: { id: this.repositoryId },
+    };
+  }
+
+  #deploymentNodeId(id: number): string {
+    return `DE_${this.repositoryId}_${id}`;
+  }
+
+  /** The backfill's GraphQL reads: a branch's history since a time, deployments' statuses by node id. */
+  #backfillQuery(query: string, variables: Record<string, unknown>, log: (what: string) => void): Reply | null {
+    if (query.includes("query DeploymentStatuses")) {
+      const ids = (variables.ids as string[]).filter((id) => id.startsWith(`DE_${this.repositoryId}_`));
+      if (ids.length === 0) return null;
+      log(`POST graphql deploymentStatuses ×${ids.length}`);
+      const first = Number(/statuses\(first: (\d+)\)/.exec(query)?.[1] ?? 100);
+      const nodes = ids.map((id) => {
+        const d = this.deployments.find((x) => this.#deploymentNodeId(x.id) === id);
+        if (!d) return null;
+        const statuses = [...d.statuses].reverse();
+        return {
+          databaseId: d.id,
+          statuses: {
+            totalCount: statuses.length,
+            nodes: statuses.slice(0, first).map((st) => ({
+              state: st.state.toUpperCase(),
+              createdAt: st.created_at,
+              environment: d.environment,
+              logUrl: null,
+            })),
+          },
+        };
+      });
+      return [200, { data: { nodes } }];
+    }
+    const rev = String(variables.rev ?? "").replace(/^refs\/heads\//, "");
+    const tip = this.branches.get(rev) ?? (this.commits.has(rev) ? rev : undefined);
+    log(`POST graphql branchHistory${variables.cursor ? " (more)" : ""}`);
+    if (tip === undefined) return [200, { data: { repository: { object: null } } }];
+    const since = variables.since as string | null;
+    const all = this.#ordered(this.ancestors(tip))
+      .filter((c) => !since || Date.parse(c.date) >= Date.parse(since))
+      .reverse();
+    const offset = Number(variables.cursor ?? 0);
+    const size = Number(/history\(first: (\d+)/.exec(query)?.[1] ?? 100);
+    const nodes = all.slice(offset, offset + size).map((c) => ({
+      oid: c.sha,
+      message: c.message,
+      committedDate: c.date,
+      authoredDate: c.date,
+      author: { name: c.author.name, email: c.author.email, user: c.author.login ? { login: c.author.login } : null },
+      parents: { totalCount: c.parents.length, nodes: c.parents.map((oid) => ({ oid })) },
+    }));
+    const more = offset + size < all.length;
+    return [
+      200,
+      {
+        data: {
+          repository: {
+            object: {
+              oid: tip,
+              history: { pageInfo: { hasNextPage: more, endCursor: more ? String(offset + size) : null }, nodes },
+            },
+          },
+        },
+      },
     ];
   }
 
@@ -825,4 +975,21 @@ export class GitHubModel {
     log(`POST graphql pullRequest ×${found.length}`);
     return [200, { data: { repository }, ...(errors.length > 0 ? { errors } : {}) }];
   }
+}
+
+/** One page of a list, as GitHub pages it (`per_page`, default 30, and `page`). */
+function page<T>(uri: string, list: T[]): T[] {
+  const params = new URL(uri, ORIGIN).searchParams;
+  const size = Number(params.get("per_page") ?? 30);
+  const n = Number(params.get("page") ?? 1);
+  return list.slice((n - 1) * size, n * size);
+}
+
+/** A `created` filter (">=T", "<=T", "A..B") as a range of times (ms). */
+function createdRange(created: string | null): [number, number] {
+  if (!created) return [-Infinity, Infinity];
+  if (created.startsWith(">=")) return [Date.parse(created.slice(2)), Infinity];
+  if (created.startsWith("<=")) return [-Infinity, Date.parse(created.slice(2))];
+  const [from = "", to = ""] = created.split("..");
+  return [from === "*" ? -Infinity : Date.parse(from), to === "*" ? Infinity : Date.parse(to)];
 }

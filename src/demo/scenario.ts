@@ -1,6 +1,7 @@
 // Builds repository histories on a GitHubModel: pull requests merged by squash, merge commit or
-// rebase (or opened, or closed unmerged), direct pushes, and deployments with their statuses.
-// Times are hours from the scenario's start.
+// rebase (or opened, or closed unmerged), direct pushes, deployments with their statuses, releases
+// and workflow runs (re-run too). Every move of main is a push, kept in `pushes`. Times are hours
+// from the scenario's start.
 import { GitHubModel, type ModelCommit } from "./github-model.js";
 
 const CLAUDE =
@@ -53,19 +54,45 @@ export interface ScenarioOptions<M extends GitHubModel> {
   sha?: (n: number) => string;
 }
 
+/** A push to main: the branch moved from `before` to `after` at `at` (ISO time). */
+export interface ScenarioPush {
+  before: string;
+  after: string;
+  at: string;
+}
+
 export class Scenario<M extends GitHubModel = GitHubModel> {
   readonly gh: M;
-  main: string;
+  #main = "";
+  /** Every push to main, in order (a merge on GitHub is one push, whatever its commits). */
+  readonly pushes: ScenarioPush[] = [];
   readonly #start: number | null;
   readonly #shaOf: (n: number) => string;
   #n = 0;
   #deploymentId = 7000;
+  #releaseId = 100;
+  #runId = 500;
 
   constructor(owner = "acme", repo = "shop", repositoryId = 4242, options: ScenarioOptions<M> = {}) {
     this.gh = options.model ?? (new GitHubModel(owner, repo, repositoryId) as M);
     this.#start = options.start ?? null;
     this.#shaOf = options.sha ?? ((n) => `c0ffee${n.toString(16).padStart(34, "0")}`);
     this.main = this.gh.commit(this.#sha(), [], "Initial commit\n", undefined, this.#date(-24 * 30));
+  }
+
+  /** Main's tip; setting it moves the model's branch too. */
+  get main(): string {
+    return this.#main;
+  }
+
+  set main(sha: string) {
+    this.#main = sha;
+    this.gh.branches.set("main", sha);
+  }
+
+  /** Main moved to its current tip at `at`: one push. */
+  #pushed(before: string, at: string): void {
+    this.pushes.push({ before: before || "0".repeat(40), after: this.main, at });
   }
 
   /** Hour `hours` of the scenario as an ISO time. */
@@ -134,6 +161,7 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
     const wasOpen = opened !== undefined && !opened.merged_at;
     const own = wasOpen ? [...opened.commits] : this.#branch(number, options, openedAt);
     const tip = own.at(-1) ?? this.main;
+    const before = this.main;
     let merge: string;
     const rebased: string[] = [];
     if (method === "squash") {
@@ -165,6 +193,7 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
       }
       merge = this.main;
     }
+    this.#pushed(before, this.T(at));
     if (!wasOpen) this.#record(number, options, own, openedAt);
     const pull = this.gh.pulls.get(number);
     if (pull) {
@@ -195,6 +224,7 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
 
   /** A commit pushed straight to main. */
   push(message: string, at?: number): string {
+    const before = this.main;
     this.main = this.gh.commit(
       this.#sha(),
       [this.main],
@@ -202,7 +232,59 @@ export class Scenario<M extends GitHubModel = GitHubModel> {
       undefined,
       at === undefined ? undefined : this.#date(at),
     );
+    this.#pushed(before, at === undefined ? (this.gh.commits.get(this.main)?.date as string) : this.T(at));
     return this.main;
+  }
+
+  /** A release of `sha` published at hour `at` (tagged from main); returns its id. */
+  release(
+    tag: string,
+    sha: string,
+    at: number,
+    options: { draft?: boolean; prerelease?: boolean; createdAt?: number } = {},
+  ): number {
+    const id = ++this.#releaseId;
+    this.gh.releases.push({
+      id,
+      tag_name: tag,
+      sha,
+      published_at: options.draft ? null : this.T(at),
+      draft: options.draft ?? false,
+      prerelease: options.prerelease ?? false,
+      created_at: this.T(options.createdAt ?? at),
+    });
+    return id;
+  }
+
+  /** A run of the deploy workflow on `sha` that completed at hour `at` (started a tenth of an hour before); returns its id. */
+  workflowRun(
+    sha: string,
+    at: number,
+    options: { path?: string; name?: string; branch?: string; event?: string; conclusion?: string } = {},
+  ): number {
+    const id = ++this.#runId;
+    this.gh.workflowRuns.push({
+      id,
+      head_sha: sha,
+      head_branch: options.branch ?? "main",
+      path: options.path ?? ".github/workflows/deploy.yml",
+      name: options.name ?? "Deploy",
+      event: options.event ?? "push",
+      conclusion: options.conclusion ?? "success",
+      created_at: this.T(at - 0.1),
+      updated_at: this.T(at),
+    });
+    return id;
+  }
+
+  /** Run `id` re-run: a new attempt that completed at hour `at` (the same commit, deployed again). */
+  rerun(id: number, at: number, conclusion = "success"): number {
+    const run = this.gh.workflowRuns.find((r) => r.id === id);
+    if (!run) throw new Error(`no workflow run ${id}`);
+    run.attempts = [...(run.attempts ?? []), { conclusion: run.conclusion ?? "success", updated_at: run.updated_at }];
+    run.conclusion = conclusion;
+    run.updated_at = this.T(at);
+    return run.attempts.length + 1;
   }
 
   /** A deployment of `sha` (from `ref`) that succeeded at hour `at`; returns its id. */

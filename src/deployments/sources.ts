@@ -304,6 +304,18 @@ export function workflowRunIdOf(sourceId: string): string {
   return sourceId.split(".")[0] ?? sourceId;
 }
 
+/** Whether a workflow is the one `deployments.workflow` names: by name, path or file name. */
+export function isDeployWorkflow(
+  workflow: { name?: string | null; path?: string | null },
+  config: DeploymentsConfig,
+): boolean {
+  if (config.workflow === undefined) return false;
+  const glob = compileGlob(config.workflow, { caseInsensitive: true });
+  const path = workflow.path || null;
+  const fileName = path === null ? null : (path.split("/").pop() ?? null);
+  return [workflow.name || null, path, fileName].some((text) => text !== null && glob.test(text));
+}
+
 function fromWorkflowRun(raw: unknown, config: DeploymentsConfig): DeploymentVerdict {
   const parsed = workflowRunPayload.safeParse(raw);
   if (!parsed.success) return malformed("workflow_run", parsed.error);
@@ -313,9 +325,7 @@ function fromWorkflowRun(raw: unknown, config: DeploymentsConfig): DeploymentVer
   const shown = workflowName ?? path ?? `workflow run ${run.id}`;
 
   if (config.workflow === undefined) return ignored("other_workflow", "deployments.workflow is not configured");
-  const glob = compileGlob(config.workflow, { caseInsensitive: true });
-  const fileName = path === null ? null : (path.split("/").pop() ?? null);
-  if (![workflowName, path, fileName].some((text) => text !== null && glob.test(text))) {
+  if (!isDeployWorkflow({ name: workflowName, path }, config)) {
     return ignored("other_workflow", `${shown} does not match deployments.workflow "${config.workflow}"`);
   }
   if (action !== "completed" || (run.status != null && run.status !== "completed")) {

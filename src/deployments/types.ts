@@ -89,6 +89,33 @@ export type DeploymentVerdict =
     }
   | { kind: "ignored"; reason: IgnoredReason; detail: string };
 
+export type CompareStatus = "ahead" | "behind" | "identical" | "diverged";
+
+/** A commit as the compare API (or a history walk) describes it. */
+export interface RangeCommit {
+  sha: string;
+  message: string;
+  author: { name: string; email: string; login: string | null };
+  authoredAt: number | null;
+  parents: string[];
+}
+
+/** How head relates to base, and the commits head has that base has not (src/github/compare.ts). */
+export interface Comparison {
+  status: CompareStatus;
+  aheadBy: number;
+  behindBy: number;
+  /** Commits reachable from head and not from base, oldest first. */
+  commits: RangeCommit[];
+  /**
+   * How the commits were read: the compare API, the GraphQL history walk after a 422, or the
+   * commits already read during a backfill (src/ledger/core/commit-graph.ts).
+   */
+  via: "compare" | "history" | "graph";
+  /** False when the list was cut at MAX_RANGE_COMMITS. */
+  complete: boolean;
+}
+
 /**
  * GitHub's compare of the previous deployment's commit (base) with the new one (head), all pages.
  * The lead fetches it; identical shas need no call.

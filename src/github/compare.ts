@@ -1,27 +1,9 @@
 import type { ProbotOctokit } from "probot";
+import type { CompareStatus, Comparison, RangeCommit } from "../deployments/types.js";
 
-export type CompareStatus = "ahead" | "behind" | "identical" | "diverged";
-
-/** A commit as the compare API (or the history walk) describes it. */
-export interface RangeCommit {
-  sha: string;
-  message: string;
-  author: { name: string; email: string; login: string | null };
-  authoredAt: number | null;
-  parents: string[];
-}
-
-export interface Comparison {
-  status: CompareStatus;
-  aheadBy: number;
-  behindBy: number;
-  /** Commits reachable from head and not from base, oldest first. */
-  commits: RangeCommit[];
-  /** How the commits were read: the compare API, or the GraphQL history walk after a 422. */
-  via: "compare" | "history";
-  /** False when the list was cut at MAX_RANGE_COMMITS. */
-  complete: boolean;
-}
+// The shapes of a comparison live with the core (src/deployments/types.ts), so that a comparison
+// computed from commits already read (src/ledger/core/commit-graph.ts) has the same type.
+export type { CompareStatus, Comparison, RangeCommit } from "../deployments/types.js";
 
 /** A range larger than this is read no further (a deployment of 10,000 commits is an import). */
 export const MAX_RANGE_COMMITS = 10_000;

@@ -19,7 +19,8 @@
 
 import { readMergedPullPage } from "../github/merged-pulls.js";
 import type { BackfillPhase, BackfillProgress } from "../store/types.js";
-import { deploymentHistory } from "./backfill-deployments.js";
+import { deploymentHistory, readBranchHistory } from "./backfill-deployments.js";
+import { CommitGraph } from "./core/commit-graph.js";
 import { type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
 import { recordMergedPull } from "./record-merge.js";
 
@@ -65,6 +66,8 @@ export interface BackfillResult {
   pullsRead: number;
   /** With onlyMissing: what the ledger lacked and now has. */
   missing: { merges: number; deployments: number };
+  /** Whether the deploying branch's history was walked (ranges settled locally, no compare call each). */
+  walkedBranch: boolean;
   /** Why parts of the history were not read. */
   notes: string[];
 }
@@ -84,8 +87,11 @@ export async function backfillRepository(
     deployments: resume?.deployments ?? 0,
     pullsRead: resume?.pullsRead ?? 0,
     missing: { merges: 0, deployments: 0 },
+    walkedBranch: false,
     notes: [],
   };
+  // Commits of the merges read (an estimate of the window's history, for whether to walk it).
+  const seen = { commits: 0 };
   const save = async (progress: BackfillProgress) => {
     const requests = options.requests?.();
     const ok = options.save
@@ -98,9 +104,17 @@ export async function backfillRepository(
   try {
     const phase = resume?.phase ?? "pending";
     if (phase === "pending" || phase === "pulls") {
-      await readPulls(lc, window, options, phase === "pulls" ? (resume?.cursor ?? null) : null, result, save);
+      await readPulls(lc, window, options, phase === "pulls" ? (resume?.cursor ?? null) : null, result, save, seen);
     }
-    await readDeployments(lc, window, options, phase === "deployments" ? (resume?.cursor ?? null) : null, result, save);
+    await readDeployments(
+      lc,
+      window,
+      options,
+      phase === "deployments" ? (resume?.cursor ?? null) : null,
+      result,
+      save,
+      seen,
+    );
   } catch (error) {
     if (error instanceof Halt) {
       result.outcome = error.message === "stopped" ? "stopped" : "halted";
@@ -130,6 +144,7 @@ async function readPulls(
   from: string | null,
   result: BackfillResult,
   save: Save,
+  seen: { commits: number },
 ): Promise<void> {
   const { owner, repo } = lc.scope;
   let cursor = from;
@@ -150,6 +165,7 @@ async function readPulls(
       const mergedAt = merged.pull.merged_at ? Date.parse(merged.pull.merged_at) : Number.NaN;
       if (!(mergedAt >= window.since)) continue;
       result.merged++;
+      seen.commits += merged.commits.length + 1;
       if (options.onlyMissing && (await knownInFull(lc, merged.pull.number, merged.pull.head.sha))) continue;
       await recordMergedPull(lc, merged.pull, {
         commits: merged.commits,
@@ -188,20 +204,33 @@ async function readDeployments(
   after: string | null,
   result: BackfillResult,
   save: Save,
+  seen: { commits: number },
 ): Promise<void> {
   if (options.stillInstalled && !(await options.stillInstalled())) throw new Halt("stopped");
-  const history = await deploymentHistory(lc, window.since);
+  const graph = new CommitGraph();
+  const lcg: LinkContext = { ...lc, ranges: graph };
+  const history = await deploymentHistory(lcg, window.since, { graph });
   result.notes.push(...history.notes);
   await save({ phase: "deployments", cursor: after, deploymentsTotal: history.steps.length, notes: result.notes });
-  for (const step of history.steps) {
+  const remaining = history.steps.filter((step) => after === null || stepCursor(step) > after);
+  // What each deployment shipped is read from GitHub's compare, one call (or more) a deployment;
+  // a walk of the deploying branch reads the window's commits at 100 a call and settles them all
+  // locally. Walked when it costs fewer calls (the push source walked its branch already).
+  const commits = seen.commits > 0 ? seen.commits : result.merged * 4;
+  if (lc.config.deployments.source !== "push" && remaining.length > 1 && commits / 100 < remaining.length) {
+    const branch = lc.config.deployments.branch ?? lc.scope.defaultBranch;
+    await readBranchHistory(lcg, { branch, since: window.since, graph });
+    result.walkedBranch = true;
+  } else if (lc.config.deployments.source === "push") {
+    result.walkedBranch = true;
+  }
+  for (const step of remaining) {
     const cursor = stepCursor(step);
-    // Linked before the stop (the order is the same on every read: success time, then key).
-    if (after !== null && cursor <= after) continue;
     if (options.onlyMissing) {
       const known = await lc.store.deployments.findDeployment(lc.scope.installationId, lc.scope.repositoryId, step.key);
       if (known && known.settledAt !== null) continue;
     }
-    if (await linkDeploymentEvent(lc, step.event)) {
+    if (await linkDeploymentEvent(lcg, step.event)) {
       result.deployments++;
       if (options.onlyMissing) result.missing.deployments++;
     }

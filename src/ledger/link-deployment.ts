@@ -18,7 +18,7 @@ import {
 } from "../deployments/sources.js";
 import type { CompareResult, ProductionDeployment } from "../deployments/types.js";
 import { findAssociatedPulls } from "../github/associated-pulls.js";
-import { compareCommits, type RangeCommit } from "../github/compare.js";
+import { type Comparison, compareCommits, type RangeCommit } from "../github/compare.js";
 import type { DeploymentRecord } from "../store/types.js";
 import { recordDeployment } from "./record-deployment.js";
 import { type ChangeContext, recordMergedPull, recordPushedCommit } from "./record-merge.js";
@@ -26,6 +26,11 @@ import { settleDeployment as recordSettlement } from "./settle-deployment.js";
 
 export interface LinkContext extends ChangeContext {
   log: Logger;
+  /**
+   * Commits already read (a backfill's walk of the deploying branch: src/ledger/core/commit-graph.ts),
+   * asked before GitHub's compare; null means "not known exactly here", and GitHub is asked.
+   */
+  ranges?: { compare(base: string, head: string): Comparison | null };
 }
 
 export interface LinkResult {
@@ -178,19 +183,18 @@ export async function settleDeployment(
   let range: RangeCommit[] = [];
   if (previous?.sha && previous.sha !== current.sha) {
     const { owner, repo } = lc.scope;
-    const forward = await compareCommits(lc.octokit, { owner, repo, base: previous.sha, head: current.sha as string });
+    const forward =
+      lc.ranges?.compare(previous.sha, current.sha as string) ??
+      (await compareCommits(lc.octokit, { owner, repo, base: previous.sha, head: current.sha as string }));
     range = forward.commits;
     if (!forward.complete) notes.push(`Only the first ${forward.commits.length} commits of this range were read.`);
     if (forward.via === "history")
       notes.push("GitHub could not compare this range; its commits were read from the history.");
     let behind: string[] = [];
     if (forward.status === "behind") {
-      const backward = await compareCommits(lc.octokit, {
-        owner,
-        repo,
-        base: current.sha as string,
-        head: previous.sha,
-      });
+      const backward =
+        lc.ranges?.compare(current.sha as string, previous.sha) ??
+        (await compareCommits(lc.octokit, { owner, repo, base: current.sha as string, head: previous.sha }));
       behind = backward.commits.map((c) => c.sha);
     }
     compare = { status: forward.status, aheadShas: forward.commits.map((c) => c.sha), behindShas: behind };
