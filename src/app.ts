@@ -44,7 +44,7 @@ export interface ShipledgerDeps {
    * History backfills (src/inbox/backfill-runner.ts): `days` read when the app is installed or
    * given repositories (0: none), the rate-limit reserve, the drift check. Absent: no runner here.
    */
-  backfill?: Pick<BackfillRunnerOptions, "reserve" | "pollMs" | "pageSize" | "leaseMs" | "drift" | "id"> & {
+  backfill?: Pick<BackfillRunnerOptions, "reserve" | "pollMs" | "pageSize" | "leaseMs" | "drift" | "id" | "sleep"> & {
     days: number;
   };
 }

@@ -92,6 +92,12 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/** A GraphQL answer whose errors say the hour's points are spent. */
+function isGraphqlRateLimited(response: { data?: unknown }): boolean {
+  const errors = (response.data as { errors?: Array<{ type?: string }> } | undefined)?.errors;
+  return Array.isArray(errors) && errors.some((e) => e?.type === "RATE_LIMITED");
+}
+
 interface RequestOptions {
   url?: string;
   method?: string;
@@ -102,7 +108,10 @@ interface WrappableOctokit {
   hook: {
     wrap(
       name: "request",
-      hook: (request: (options: RequestOptions) => Promise<{ headers: Headers }>, options: RequestOptions) => unknown,
+      hook: (
+        request: (options: RequestOptions) => Promise<{ headers: Headers; data?: unknown }>,
+        options: RequestOptions,
+      ) => unknown,
     ): void;
   };
 }
@@ -165,6 +174,13 @@ export class RateBudget {
           const response = await request(options);
           const seen = windowFromHeaders(response.headers);
           if (seen) this.observe(seen.resource, seen.window);
+          // GraphQL answers a spent hour with 200 and a RATE_LIMITED error: waited out like a 403.
+          if (resource === "graphql" && isGraphqlRateLimited(response) && attempt < this.#o.maxRetries) {
+            const reset = seen?.window.resetAt;
+            const ms = reset === undefined ? 60_000 : Math.min(Math.max(reset - this.#o.now(), 0) + RESET_SLACK_MS, MAX_WAIT_MS);
+            await this.#wait(resource, ms, "rate-limited", seen?.window);
+            continue;
+          }
           return response;
         } catch (error) {
           const headers = (error as { response?: { headers?: Headers } }).response?.headers;

@@ -141,6 +141,23 @@ describe("RateBudget.wrap", () => {
     expect(c.waits).toEqual([7_000, 21_000]);
   });
 
+  it("waits out GraphQL's RATE_LIMITED answer (a 200) until the reset, then asks again", async () => {
+    const c = clock();
+    const budget = new RateBudget({ now: c.now, sleep: c.sleep });
+    const octokit = budget.wrap(new Octokit({ request: { retries: 0 } }));
+    nock(API)
+      .post("/graphql")
+      .reply(
+        200,
+        { data: null, errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 1." }] },
+        limits(0, "graphql", NOW + 120_000),
+      )
+      .post("/graphql")
+      .reply(200, { data: { viewer: { login: "x" } } }, limits(4999, "graphql"));
+    expect(await octokit.graphql("query { viewer { login } }")).toEqual({ viewer: { login: "x" } });
+    expect(c.waits).toEqual([121_000]);
+  });
+
   it("gives up after maxRetries rate-limited answers, and a wait ends when its signal aborts", async () => {
     const c = clock();
     const budget = new RateBudget({ now: c.now, sleep: c.sleep, maxRetries: 2 });
