@@ -132,7 +132,10 @@ async function readPulls(
   save: Save,
 ): Promise<void> {
   const { owner, repo } = lc.scope;
-  const withFiles = lc.config.metric.ignorePaths.length > 0;
+  // Files always come with the page (a point more per page): the ledger keeps every merge's files,
+  // as live delivery does, for the ignored paths a report applies (the instance's, the
+  // organisation's, a later configuration); without them each merge would be read again over REST.
+  const withFiles = true;
   let cursor = from;
   await save({ phase: "pulls", cursor });
   for (;;) {
