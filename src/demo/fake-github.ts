@@ -215,14 +215,16 @@ export class FakeGitHub {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const path = url.pathname.replace(/^\/api\/v3/, "");
+    // As GitHub Enterprise Server serves it: REST under /api/v3, GraphQL at /api/graphql (where
+    // Octokit sends it for a baseUrl ending in /api/v3).
+    const path = url.pathname.replace(/^\/api\/v3/, "").replace(/^\/api\/graphql$/, "/graphql");
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const auth = this.#authOf(req.headers.authorization);
     const recorded: RecordedRequest = {
       method: req.method ?? "GET",
-      path: url.pathname.replace(/^\/api\/v3/, "") + url.search,
+      path: path + url.search,
       auth,
     };
     this.requests.push(recorded);
