@@ -38,7 +38,8 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string; 
   },
   demo: {
     load: async () => (await import("../demo/run.js")).demoCommand,
-    summary: "play four weeks of a team against a fake GitHub, offline, and print the report",
+    summary:
+      "play four weeks of a team on a fake GitHub, offline; print the report (--installed-late: read as history)",
     dotEnv: true,
   },
 };

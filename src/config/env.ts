@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 
@@ -283,9 +284,17 @@ function readPrivateKey(
   if (privateKey) {
     // Keys pasted into .env files often carry literal "\n" sequences.
     privateKey = privateKey.replace(/\\n/g, "\n").trim();
+    const variable = e.PRIVATE_KEY ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
     if (!/^-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----[\s\S]+-----END ([A-Z ]+ )?PRIVATE KEY-----$/.test(privateKey)) {
-      const variable = e.PRIVATE_KEY ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
       throw new ConfigurationError(`${variable}: expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- …)`);
+    }
+    // Framed like a key but not one: said now, not as a signing error on the first request to GitHub.
+    try {
+      createPrivateKey(privateKey);
+    } catch {
+      throw new ConfigurationError(
+        `${variable}: the PEM block holds no private key that can be read; expected the .pem file GitHub generated for the App`,
+      );
     }
   }
   return privateKey;

@@ -215,7 +215,8 @@ export class FakeGitHub {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    // GitHub Enterprise Server's layout: REST under /api/v3, GraphQL at /api/graphql.
+    // As GitHub Enterprise Server serves it: REST under /api/v3, GraphQL at /api/graphql (where
+    // Octokit sends it for a baseUrl ending in /api/v3).
     const path = url.pathname.replace(/^\/api\/v3/, "").replace(/^\/api\/graphql$/, "/graphql");
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -119,6 +119,9 @@ export interface ModelCheckRun {
 /** Only for parsing query strings. */
 const ORIGIN = "https://api.github.com";
 
+/** Bots REST names by a display name, and their login in GraphQL (the app's slug). */
+const GRAPH_BOT_LOGINS: Record<string, string> = { Copilot: "copilot-swe-agent" };
+
 export class GitHubModel {
   readonly commits = new Map<string, ModelCommit>();
   readonly pulls = new Map<number, ModelPull>();
@@ -811,11 +814,15 @@ export class GitHubModel {
     return p.merged_at ?? p.closed_at ?? p.created_at;
   }
 
-  /** An account as GraphQL's `Actor`: a bot's login without `[bot]`; null for a deleted account (REST's `ghost`). */
+  /**
+   * An account as GraphQL's `Actor`: a bot's login without `[bot]`, its app's slug for the bots REST
+   * shows by a display name (the Copilot coding agent: REST's `Copilot`, GraphQL's
+   * `copilot-swe-agent`); null for a deleted account (REST's `ghost`).
+   */
   #graphActor(user: { login: string; type?: string } | null): { __typename: string; login: string } | null {
     if (user === null || user.login === "ghost") return null;
     const bot = user.type === "Bot" || (user.type === undefined && user.login.endsWith("[bot]"));
-    if (bot) return { __typename: "Bot", login: user.login.replace(/\[bot\]$/, "") };
+    if (bot) return { __typename: "Bot", login: GRAPH_BOT_LOGINS[user.login] ?? user.login.replace(/\[bot\]$/, "") };
     return { __typename: user.type === "Organization" ? "Organization" : "User", login: user.login };
   }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The entry that `npm run demo` runs: see run.ts.
+// The entry that `npm run demo` runs (`npm run demo -- --installed-late` too): see run.ts.
 import { processIO } from "../cli/io.js";
-import { runDemo } from "./run.js";
+import { demoCommand } from "./run.js";
 
-process.exitCode = await runDemo(processIO());
+process.exitCode = await demoCommand(process.argv.slice(2), processIO());

@@ -23,6 +23,11 @@ import { ProbotOctokit } from "probot";
 // - tokenmaxxing: three pull requests with 30, 40 and 50 commits of Claude, Cursor and Codex
 //   trailers, closed or left open, never shipped: they add nothing;
 // - a change merged on the last day and not deployed yet: its engineer is active, nothing ships.
+//
+// `--installed-late` plays the same four weeks as history: it all happened on GitHub before the
+// app was installed, today. The one webhook is installation.created; the app's backfill reads the
+// history (BACKFILL_DAYS, 90 by default) and the report must come out as the live one
+// (installed-late.ts watches the read).
 
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
@@ -34,9 +39,10 @@ import { formatReportTable } from "../metrics/format.js";
 import { buildReport, DAY_MS, defaultPeriod, reportOptions, resolveScope } from "../metrics/report.js";
 import type { Report } from "../metrics/types.js";
 import { type RunningApp, startApp } from "../start.js";
-import type { Store } from "../store/types.js";
+import type { BackfillRun, Store } from "../store/types.js";
 import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
 import type { ModelCheckRun } from "./github-model.js";
+import { type BackfillCost, backfillCost, watchBackfill } from "./installed-late.js";
 import { type Beat, buildStory, INSTALLATION_ID, OWNER, REPO, type Story } from "./story.js";
 
 const APP_ID = 424_242;
@@ -45,12 +51,23 @@ const WEBHOOK_SECRET = "shipledger-demo-secret";
 export const DEMO_IGNORE_PATHS = "docs/**,*.md";
 /** The story spans days 0–26; it starts this many days before today (UTC), so it ends yesterday. */
 const STORY_DAYS = 27;
+/** Installed late: the history read on install (BACKFILL_DAYS' default), well before the story. */
+const LATE_BACKFILL_DAYS = 90;
+/** A report reaching this far back goes before the history read: the variant shows its note. */
+const LATE_NOTE_DAYS = 120;
 
 export interface DemoOptions {
   /** Where the ledger goes (default: data/demo.db under io.cwd). */
   databasePath?: string;
   /** Time allowed for one delivery to be processed. */
   deliveryTimeoutMs?: number;
+  /**
+   * The story happened before the app was installed: the one webhook is installation.created,
+   * and the app's backfill reads the four weeks.
+   */
+  installedLate?: boolean;
+  /** Installed late: time allowed for the backfill. */
+  backfillTimeoutMs?: number;
 }
 
 export interface DemoResult {
@@ -60,6 +77,8 @@ export interface DemoResult {
   deliveries: number;
   /** The GitHub API requests the app made while the story played. */
   requests: RequestCounts;
+  /** Installed late: the backfill's runs as they ended, what it cost, and the note of a longer report. */
+  backfill?: { runs: BackfillRun[]; cost: BackfillCost; elapsedMs: number; longerReport: Report };
 }
 
 export interface RequestCounts {
@@ -80,13 +99,20 @@ export function countRequests(requests: readonly RecordedRequest[]): RequestCoun
   };
 }
 
-/** The `shipledger demo` command: no options. */
+export const demoUsage = `Usage:
+  shipledger demo [--installed-late]
+      Plays four weeks of a team against a fake GitHub, offline, and prints the report. With
+      --installed-late the four weeks happen before the app is installed: it reads them as history.
+`;
+
+/** The `shipledger demo` command (and `npm run demo -- …`). */
 export async function demoCommand(argv: string[], io: CliIO): Promise<number> {
-  if (argv.length > 0) {
-    io.stderr(`shipledger demo: takes no arguments (got ${argv.join(" ")})\n`);
+  const unknown = argv.filter((a) => a !== "--installed-late");
+  if (unknown.length > 0) {
+    io.stderr(`shipledger demo: unknown argument ${unknown.join(" ")}\n${demoUsage}`);
     return 2;
   }
-  return runDemo(io);
+  return runDemo(io, { installedLate: argv.includes("--installed-late") });
 }
 
 /** Runs the demo, printing to io.stdout; returns the exit code. */
@@ -108,7 +134,12 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
   const now = io.now();
   const start = startOfDay(now) - STORY_DAYS * DAY_MS;
 
-  say("Shipledger demo: the real app, a fake GitHub on loopback, four weeks of one team");
+  const late = options.installedLate === true;
+  say(
+    late
+      ? "Shipledger demo, installed late: four weeks of one team on a fake GitHub, then the app installed"
+      : "Shipledger demo: the real app, a fake GitHub on loopback, four weeks of one team",
+  );
   say("=".repeat(80));
   const removed = removeSqlite(databasePath);
   say(`Ledger       ${shown} (SQLite; ${removed ? "the previous demo ledger was deleted first" : "new"})`);
@@ -141,8 +172,9 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
         INBOX_RETRY_MAX_MS: "1000",
         METRIC_IGNORE_PATHS: DEMO_IGNORE_PATHS,
         NO_SMEE_SETUP: "true",
-        // Installed before the story begins: everything is heard live (no history to read).
-        BACKFILL_DAYS: "0",
+        // Live: installed before the story begins, everything is heard (no history to read).
+        // Installed late: the history is read on install.
+        BACKFILL_DAYS: late ? String(LATE_BACKFILL_DAYS) : "0",
       },
       {
         // The fake GitHub has no rate limits: no need to space the check-run writes a second apart.
@@ -159,33 +191,44 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     say();
 
     const send = sender(url, store, options.deliveryTimeoutMs ?? 30_000);
-    await send({ event: "installation", payload: installationPayload(story) });
-    say(`Four weeks as webhooks: ${OWNER} installs the app, then each delivery is signed, sent over HTTP and`);
-    say("processed before the next (times are UTC).");
-    let week = 0;
-    for (const beat of story.beats) {
-      const beatWeek = Math.floor(beat.at / (24 * 7)) + 1;
-      if (beatWeek !== week) {
-        week = beatWeek;
-        say(`  Week ${week}`);
+    let history: HistoryRead | null = null;
+    if (late) {
+      history = await readHistory(say, { store, story, github, send, databasePath, io, options });
+    } else {
+      await send({ event: "installation", payload: installationPayload(story) });
+      say(`Four weeks as webhooks: ${OWNER} installs the app, then each delivery is signed, sent over HTTP and`);
+      say("processed before the next (times are UTC).");
+      let week = 0;
+      for (const beat of story.beats) {
+        const beatWeek = Math.floor(beat.at / (24 * 7)) + 1;
+        if (beatWeek !== week) {
+          week = beatWeek;
+          say(`  Week ${week}`);
+        }
+        for (const delivery of beat.deliveries) await send(delivery);
+        if (beat.line) say(`    ${when(start, beat)}  ${beat.line}${outcome(story, beat)}`);
       }
-      for (const delivery of beat.deliveries) await send(delivery);
-      if (beat.line) say(`    ${when(start, beat)}  ${beat.line}${outcome(story, beat)}`);
+      say(`  ${send.count} deliveries, all processed.`);
     }
-    say(`  ${send.count} deliveries, all processed.`);
     const requests = countRequests(github.requests);
-    say(
-      `  ${requests.total.toLocaleString("en")} GitHub API requests, ${requests.configReads.toLocaleString("en")} of them configuration reads (${requests.configNotModified.toLocaleString("en")} answered 304 Not Modified, free of rate limit).`,
-    );
-    say();
-
-    printChecks(say, story);
+    if (!late) {
+      say(
+        `  ${requests.total.toLocaleString("en")} GitHub API requests, ${requests.configReads.toLocaleString("en")} of them configuration reads (${requests.configNotModified.toLocaleString("en")} answered 304 Not Modified, free of rate limit).`,
+      );
+      say();
+      printChecks(say, story);
+    }
 
     const scope = await resolveScope(store, { org: OWNER });
     // As the CLI does: the last 28 days up to the real clock, which the story ended before.
     const reportedAt = io.now();
     const settings = await reportOptions(store, scope, app.settings.metric, reportedAt);
     const report = await buildReport(store, scope, defaultPeriod(reportedAt), settings);
+    // Installed late: what a report reaching before the history read says of itself.
+    const backfill = history && {
+      ...history,
+      longerReport: await buildReport(store, scope, defaultPeriod(reportedAt, LATE_NOTE_DAYS), settings),
+    };
     await app.stop();
     app = null;
 
@@ -195,6 +238,12 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     say("-".repeat(80));
     say(formatReportTable(report).trimEnd());
     say();
+    if (backfill?.longerReport.historyNote) {
+      const since = new Date(reportedAt - LATE_NOTE_DAYS * DAY_MS).toISOString().slice(0, 10);
+      say(`A report reaching further back than the history read says so of itself, e.g.`);
+      say(`\`shipledger report --org ${OWNER} --since ${since}\`: "${backfill.longerReport.historyNote}".`);
+      say();
+    }
     explain(say, report);
     say();
     printHowToQuery(say, shown, databasePath);
@@ -204,11 +253,78 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       checkRuns: [...story.scenario.gh.checkRuns],
       deliveries: send.count,
       requests,
+      ...(backfill ? { backfill } : {}),
     };
   } finally {
     await app?.stop();
     await github.stop();
   }
+}
+
+// ---- installed late: the history read --------------------------------------------------------
+
+type HistoryRead = Omit<NonNullable<DemoResult["backfill"]>, "longerReport">;
+
+/** Installs the app after the story and waits for its backfill, printing its progress and cost. */
+async function readHistory(
+  say: (text?: string) => void,
+  c: {
+    store: Store;
+    story: Story;
+    github: FakeGitHub;
+    send: ReturnType<typeof sender>;
+    databasePath: string;
+    io: CliIO;
+    options: DemoOptions;
+  },
+): Promise<HistoryRead> {
+  const gh = c.story.scenario.gh;
+  const pulls = [...gh.pulls.values()];
+  const production = gh.deployments.filter((d) => d.environment === "production").length;
+  say(`The four weeks happened on GitHub before ${OWNER} installed the app: ${pulls.length} pull requests`);
+  say(
+    `(${pulls.filter((p) => p.merged_at).length} merged) and ${gh.deployments.length} deployments (${production} to production), none of it heard by the app.`,
+  );
+  say(
+    `Today ${OWNER} installs it. The one webhook is installation.created; the app then reads ${LATE_BACKFILL_DAYS} days`,
+  );
+  say("of history (BACKFILL_DAYS), a GraphQL page of merged pull requests at a time, then the deployments:");
+  const from = c.github.requests.length;
+  const started = Date.now();
+  await c.send({ event: "installation", payload: installationPayload(c.story) });
+  const runs = await watchBackfill(c.store, INSTALLATION_ID, say, {
+    timeoutMs: c.options.backfillTimeoutMs ?? 120_000,
+  });
+  const elapsedMs = Date.now() - started;
+  const cost = backfillCost(c.github.requests.slice(from));
+  say();
+  say("What `shipledger backfill status` says now:");
+  const status = await backfillStatus(c.databasePath, c.io);
+  for (const line of status.trimEnd().split("\n")) say(`  ${line}`);
+  say();
+  say(
+    `What it cost: ${cost.total} GitHub API requests in ${(elapsedMs / 1000).toFixed(1)} s — ${cost.graphql} GraphQL ${cost.graphql === 1 ? "query" : "queries"} (merged pull requests with their commits and files), ${cost.deployments} for deployments and their statuses, ${cost.commits} commit comparisons, ${cost.other} other (token, repository listing, configuration).`,
+  );
+  say(
+    `No check run was written (${cost.checkRunWrites} check-run requests): history gets none, it would flag old commits.`,
+  );
+  say();
+  return { runs, cost, elapsedMs };
+}
+
+/** What `shipledger backfill status --org acme` prints, run against the demo's ledger. */
+async function backfillStatus(databasePath: string, io: CliIO): Promise<string> {
+  const { backfillCommand } = await import("../cli/backfill.js");
+  let out = "";
+  const code = await backfillCommand(["status", "--org", OWNER], {
+    ...io,
+    env: { DATABASE_URL: `file:${databasePath}` },
+    stdout: (text) => {
+      out += typeof text === "string" ? text : Buffer.from(text).toString("utf8");
+    },
+  });
+  if (code !== 0) throw new Error(`shipledger backfill status exited ${code}`);
+  return out;
 }
 
 // ---- the webhooks ---------------------------------------------------------------------------

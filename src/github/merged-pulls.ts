@@ -5,7 +5,8 @@
 //
 // Shapes differ between the two APIs, and the differences are mapped here:
 // - an app's bot is `__typename: "Bot"` with its login *without* `[bot]` (`dependabot`), where
-//   REST says `dependabot[bot]`, type "Bot";
+//   REST says `dependabot[bot]`, type "Bot"; the Copilot coding agent is `copilot-swe-agent`
+//   there, where REST says `Copilot`;
 // - a deleted author is `author: null`, where REST gives GitHub's placeholder account, `ghost`;
 // - an empty description is `body: ""`, where REST gives null;
 // - a commit's author account is a `User`, null for a bot (see commitFromGraph).
@@ -167,10 +168,16 @@ ${blocks.join("\n")}
   return { query, variables };
 }
 
-/** A GraphQL actor as REST names it: a bot's login with its `[bot]`, GitHub's `ghost` for a deleted account. */
+/** Bots REST names by a display name instead of their app's slug (GraphQL's login). */
+const REST_BOT_LOGINS: Record<string, string> = { "copilot-swe-agent": "Copilot" };
+
+/**
+ * A GraphQL actor as REST names it: a bot's login with its `[bot]` (the Copilot coding agent:
+ * `Copilot`), GitHub's `ghost` for a deleted account.
+ */
 function restUser(actor: GraphActor): { login: string; type: string } {
   if (actor === null) return { login: "ghost", type: "User" };
-  if (actor.__typename === "Bot") return { login: `${actor.login}[bot]`, type: "Bot" };
+  if (actor.__typename === "Bot") return { login: REST_BOT_LOGINS[actor.login] ?? `${actor.login}[bot]`, type: "Bot" };
   return { login: actor.login, type: actor.__typename };
 }
 

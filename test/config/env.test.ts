@@ -81,6 +81,10 @@ describe("config: environment", () => {
           "PRIVATE_KEY: expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- …)",
         ],
         [
+          { APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\naHVudGVyMg==\n-----END RSA PRIVATE KEY-----" },
+          "PRIVATE_KEY: the PEM block holds no private key that can be read; expected the .pem file GitHub generated for the App",
+        ],
+        [
           { NODE_ENV: "production", APP_ID: "1", PRIVATE_KEY: pem },
           "WEBHOOK_SECRET: not set; NODE_ENV=production requires the webhook secret configured on the GitHub App",
         ],

@@ -50,7 +50,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
-import { abridgeSummary, type DemoResult, playDemo } from "../../src/demo/run.js";
+import { abridgeSummary, type DemoResult, demoCommand, playDemo } from "../../src/demo/run.js";
+import type { Report } from "../../src/metrics/types.js";
+
+/** Both variants tell the same story, which starts 27 days before this. */
+const NOW = Date.now();
 
 let cwd: string;
 let output = "";
@@ -71,7 +75,7 @@ beforeAll(async () => {
     },
     env: {},
     cwd,
-    now: Date.now,
+    now: () => NOW,
     isTTY: false,
   };
   result = await playDemo(io);
@@ -168,6 +172,109 @@ describe("npm run demo", () => {
     expect(output).toContain("DATABASE_URL=file:./data/demo.db npm run shipledger -- inbox");
     expect(output).toMatch(/sqlite3 -header -column \.\/data\/demo\.db "SELECT .* FROM changes/);
     expect(output).toMatch(/sqlite3 -header -column \.\/data\/demo\.db "SELECT .* FROM deployments/);
+  });
+});
+
+describe("npm run demo -- --installed-late", () => {
+  let lateCwd: string;
+  let lateOutput = "";
+  let lateErrors = "";
+  let late: DemoResult;
+
+  beforeAll(async () => {
+    lateCwd = mkdtempSync(join(tmpdir(), "shipledger-demo-late-"));
+    late = await playDemo(
+      {
+        stdout: (text) => {
+          lateOutput += typeof text === "string" ? text : Buffer.from(text).toString("utf8");
+        },
+        stderr: (text) => {
+          lateErrors += text;
+        },
+        env: {},
+        cwd: lateCwd,
+        now: () => NOW,
+        isTTY: false,
+      },
+      { installedLate: true },
+    );
+  }, 240_000);
+
+  afterAll(() => {
+    rmSync(lateCwd, { recursive: true, force: true });
+  });
+
+  /** A report's figures: all but its period's exact times and its note on the history read. */
+  const figures = ({ since: _s, until: _u, historyNote: _h, ...rest }: Report) => rest;
+
+  it("reads the four weeks as history, on installation.created alone, into the live demo's report", () => {
+    expect(lateErrors).toBe("");
+    expect(late.deliveries).toBe(1);
+    expect(late.backfill?.runs).toMatchObject([{ kind: "install", phase: "done", merged: 25, deployments: 14 }]);
+    expect(figures(late.report)).toEqual(figures(result.report));
+    expect(late.report.normalisedDeployments).toBeCloseTo(10 / 24, 12);
+    expect(late.report).toMatchObject({
+      activeEngineers: 6,
+      aiChangesShipped: 12,
+      changesShipped: 20,
+      excluded: { bot: 1, ignoredPaths: 1, reverted: 2 },
+      byAgent: { "claude-code": 7, cursor: 3, devin: 1, "github-copilot": 1 },
+    });
+    expect(lateOutput).toContain("Shipledger report: acme (organisation)");
+    expect(lateOutput).toContain(
+      "normalised deployments = 10 AI-assisted production deployments credited to engineers / (6 active engineers × 4.0 weeks)",
+    );
+  });
+
+  it("shows the read's progress and `backfill status`, and what it cost: no check run for history", () => {
+    expect(lateOutput).toContain("The one webhook is installation.created");
+    expect(lateOutput).toMatch(/\d+%\s+merged pull requests: \d+ read/);
+    expect(lateOutput).toMatch(/100%\s+done: 25 merged pull requests, 14 production deployments, \d+ requests/);
+    expect(lateOutput).toMatch(
+      /What `shipledger backfill status` says now:\n.*REPOSITORY.*\n\s+acme\/shop\s+\S+\s+done\s+25 PRs\s+25/,
+    );
+    // One GraphQL page of the 25 merged pull requests (with their commits and files), the
+    // deployments and each one's statuses, the comparisons that tell what each deployment shipped.
+    expect(late.backfill?.cost).toEqual({
+      total: 45,
+      graphql: 1,
+      deployments: 27,
+      commits: 13,
+      other: 4,
+      checkRunWrites: 0,
+    });
+    expect(late.checkRuns).toEqual([]);
+    expect(lateOutput).toContain("What it cost: 45 GitHub API requests");
+    expect(lateOutput).toContain("No check run was written (0 check-run requests)");
+  });
+
+  it("says which reports reach before the history read", () => {
+    // 90 days were read: the default 28 days are within them; 120 days are not.
+    expect(late.report.historyNote).toBeNull();
+    const since = new Date(NOW - 120 * 24 * 60 * 60_000).toISOString().slice(0, 10);
+    expect(late.backfill?.longerReport.historyNote).toMatch(/^history before \d{4}-\d{2}-\d{2} not read: /);
+    expect(lateOutput).toContain(
+      `\`shipledger report --org acme --since ${since}\`: "${late.backfill?.longerReport.historyNote}".`,
+    );
+  });
+});
+
+describe("shipledger demo", () => {
+  it("refuses an unknown argument, with its usage", async () => {
+    let err = "";
+    const code = await demoCommand(["--late"], {
+      stdout: () => undefined,
+      stderr: (text) => {
+        err += text;
+      },
+      env: {},
+      cwd: tmpdir(),
+      now: Date.now,
+      isTTY: false,
+    });
+    expect(code).toBe(2);
+    expect(err).toContain("unknown argument --late");
+    expect(err).toContain("shipledger demo [--installed-late]");
   });
 });
 

@@ -412,4 +412,45 @@ eachDialect("recordMergedPull with prefetched data", ({ newStore: emptyStore }) 
     expect(sc.gh.calls.slice(before)).toEqual(["GET pulls/5/files", "GET pulls/5/files"]);
     expect(await ledgerRow(store, 5)).toMatchObject({ pathsComplete: true });
   });
+
+  it("the Copilot coding agent's pull request: GraphQL's Bot copilot-swe-agent is REST's Copilot", async () => {
+    const sc = new Scenario(OWNER, REPO);
+    sc.merge(1, {
+      user: { login: "Copilot", type: "Bot" },
+      commitAuthor: {
+        name: "copilot-swe-agent[bot]",
+        email: "198982749+Copilot@users.noreply.github.com",
+        login: "Copilot",
+      },
+      assignees: ["mona", "Copilot"],
+      headRef: "copilot/fix-cache",
+    });
+    sc.gh.mount();
+    const octokit = await octokitFor();
+    const context = (store: Store): ChangeContext => ({
+      octokit,
+      store,
+      now: () => NOW,
+      scope: {
+        installationId: INSTALLATION,
+        repositoryId: 4242,
+        owner: OWNER,
+        repo: REPO,
+        fullName: `${OWNER}/${REPO}`,
+        defaultBranch: "main",
+      },
+      config: defaults,
+    });
+    const fromRest = await newStore();
+    const { data } = await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 1 });
+    await recordMergedPull(context(fromRest), data as never);
+    const fromPage = await newStore();
+    const [page] = await readAll(octokit, { withFiles: true });
+    const mp = page?.pulls[0] as MergedPull;
+    expect(mp.pull.user).toEqual({ login: "Copilot", type: "Bot" });
+    await recordMergedPull(context(fromPage), mp.pull, mp);
+    expect(await ledgerRow(fromPage, 1)).toEqual(await ledgerRow(fromRest, 1));
+    // Credited to the human who assigned it, as an AI-assisted change of the Copilot agent.
+    expect(await ledgerRow(fromPage, 1)).toMatchObject({ authorLogin: "Copilot", engineer: "mona", ai: true });
+  });
 });

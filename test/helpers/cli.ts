@@ -1,6 +1,6 @@
 // A CliIO that keeps what a command writes, for tests of `shipledger …` run in-process; and the
 // CLI run as a process, for what only a process shows (its environment, `.env`, its exit code).
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { CliIO } from "../../src/cli/io.js";
 
@@ -41,6 +41,14 @@ export interface CliRun {
  * what `npm run build` compiles), with exactly `env` and in `cwd` (where it would find a `.env`).
  */
 export async function runCliProcess(argv: string[], options: { env: NodeJS.ProcessEnv; cwd: string }): Promise<CliRun> {
+  return spawnCli(argv, options).done;
+}
+
+/** The CLI started as a process (as runCliProcess does), for tests that signal it while it works. */
+export function spawnCli(
+  argv: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string },
+): { child: ChildProcess; output(): { stdout: string; stderr: string }; done: Promise<CliRun> } {
   const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
   const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), main, ...argv], {
     cwd: options.cwd,
@@ -51,9 +59,13 @@ export async function runCliProcess(argv: string[], options: { env: NodeJS.Proce
   const stderr: Buffer[] = [];
   child.stdout.on("data", (b: Buffer) => stdout.push(b));
   child.stderr.on("data", (b: Buffer) => stderr.push(b));
-  const code = await new Promise<number | null>((resolve, reject) => {
+  const output = () => ({
+    stdout: Buffer.concat(stdout).toString("utf8"),
+    stderr: Buffer.concat(stderr).toString("utf8"),
+  });
+  const done = new Promise<number | null>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", resolve);
-  });
-  return { code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") };
+  }).then((code) => ({ code, ...output() }));
+  return { child, output, done };
 }

@@ -88,7 +88,17 @@ eachDialect("inbox: backfill runner", ({ newStore }) => {
     expect(await store.backfills.listBackfillRuns(INSTALLATION)).toMatchObject([
       { repositoryId: sc.gh.repositoryId, phase: "pending", kind: "install", windowSince: NOW - DAYS * DAY },
     ]);
+    const calls = sc.gh.calls.length;
     await app.shipledger.backfills?.runOnce();
+    // Each merge's files come with its GraphQL page (no configuration ignores paths here, but the
+    // ledger keeps them for the report, as live delivery does): the pull requests' phase reads none
+    // over REST. (Linking the rebase-merged #3's deployment looks it up again, as live delivery does.)
+    const pullsPhase = sc.gh.calls.slice(
+      calls,
+      sc.gh.calls.findIndex((c, i) => i >= calls && c.startsWith("GET deployments")),
+    );
+    expect(pullsPhase.filter((c) => c.startsWith("POST graphql pullRequests"))).toHaveLength(3);
+    expect(pullsPhase.filter((c) => /^GET pulls\/\d+\/files/.test(c))).toEqual([]);
     const [run] = await store.backfills.listBackfillRuns(INSTALLATION);
     expect(run).toMatchObject({
       phase: "done",
