@@ -25,6 +25,15 @@ export const backfillUsage = `Usage:
 
 const DAY_MS = 24 * 60 * 60_000;
 
+/** What each run came to, as the CLI says it. */
+const OUTCOMES = {
+  done: "done",
+  halted: "interrupted (its progress is kept)",
+  stopped: "stopped (the repository left the installation)",
+  failed: "failed",
+  retry: "interrupted by a GitHub error (queued; it goes on later)",
+} as const;
+
 export async function backfillCommand(argv: string[], io: CliIO): Promise<number> {
   if (argv[0] === "status") return status(argv.slice(1), io);
   return backfill(argv, io);
@@ -178,7 +187,7 @@ async function runForeground(
         signal: stop.signal,
       });
       for (const run of report.runs) {
-        io.stdout(`${run.fullName}: ${run.outcome}${run.error ? ` (${run.error})` : ""}\n`);
+        io.stdout(`${run.fullName}: ${OUTCOMES[run.outcome]}${run.error ? ` (${run.error})` : ""}\n`);
         if (run.outcome === "failed" || run.outcome === "retry") exit = 1;
       }
       if (report.halted) {

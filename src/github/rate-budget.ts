@@ -177,7 +177,8 @@ export class RateBudget {
           // GraphQL answers a spent hour with 200 and a RATE_LIMITED error: waited out like a 403.
           if (resource === "graphql" && isGraphqlRateLimited(response) && attempt < this.#o.maxRetries) {
             const reset = seen?.window.resetAt;
-            const ms = reset === undefined ? 60_000 : Math.min(Math.max(reset - this.#o.now(), 0) + RESET_SLACK_MS, MAX_WAIT_MS);
+            const ms =
+              reset === undefined ? 60_000 : Math.min(Math.max(reset - this.#o.now(), 0) + RESET_SLACK_MS, MAX_WAIT_MS);
             await this.#wait(resource, ms, "rate-limited", seen?.window);
             continue;
           }

@@ -105,7 +105,9 @@ async function scenarioRun(newStore: () => Promise<Store>, reserve: number) {
   const created = webhookFixture("installation.created");
   created.installation.id = INSTALLATION;
   created.installation.account = { ...created.installation.account, id: sc.gh.ownerId, login: sc.gh.owner };
-  created.repositories = [{ id: sc.gh.repositoryId, name: sc.gh.repo, full_name: `${sc.gh.owner}/${sc.gh.repo}`, private: false }];
+  created.repositories = [
+    { id: sc.gh.repositoryId, name: sc.gh.repo, full_name: `${sc.gh.owner}/${sc.gh.repo}`, private: false },
+  ];
   await app.probot.receive({ id: "install", name: "installation", payload: created as never });
   await app.worker.drain();
 
@@ -117,7 +119,11 @@ async function scenarioRun(newStore: () => Promise<Store>, reserve: number) {
 
   // Meanwhile a pull request is opened: its check is live work.
   openPull(sc);
-  await app.probot.receive({ id: "opened", name: "pull_request", payload: sc.gh.openedEvent(900, INSTALLATION) as never });
+  await app.probot.receive({
+    id: "opened",
+    name: "pull_request",
+    payload: sc.gh.openedEvent(900, INSTALLATION) as never,
+  });
   await app.worker.drain();
   const check = sc.gh.checkRuns.find((r) => r.name === CHECK_NAME && r.head_sha === sc.gh.pulls.get(900)?.head.sha);
   const delivery = await store.inbox.getDelivery("opened");
