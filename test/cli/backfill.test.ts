@@ -330,9 +330,9 @@ describe("shipledger backfill, mistakes", () => {
 
 describe("shipledger backfill, interrupted", () => {
   it("Ctrl-C stops a foreground run with its progress kept (exit 130); the next run reads the rest, no page twice", async () => {
-    // 120 merged pull requests, three GraphQL pages of 50, from a GitHub that answers slowly.
+    // 250 merged pull requests, three GraphQL pages of 100, from a GitHub that answers slowly.
     const sc = new Scenario();
-    for (let n = 1; n <= 120; n++) sc.merge(n, { at: n / 10 });
+    for (let n = 1; n <= 250; n++) sc.merge(n, { at: n / 20 });
     sc.deploy(sc.main, 13);
     const { dir, url, env } = await setup({ sc, latencyMs: 300 });
     const cli1 = spawnCli(["backfill", "--repo", "acme/shop", "--since", SINCE], { env, cwd: dir });
@@ -341,7 +341,7 @@ describe("shipledger backfill, interrupted", () => {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const [run] = await store.backfills.listBackfillRuns(INSTALLATION);
-        if ((run?.pullsRead ?? 0) >= 50) break;
+        if ((run?.pullsRead ?? 0) >= 100) break;
         if (Date.now() > deadline || cli1.child.exitCode !== null) {
           throw new Error(`no page stored in time:\n${JSON.stringify(cli1.output())}`);
         }
@@ -356,15 +356,15 @@ describe("shipledger backfill, interrupted", () => {
     const kept = await withStore(url, async (store) => (await store.backfills.listBackfillRuns(INSTALLATION))[0]);
     expect(kept).toMatchObject({ phase: "pulls", finishedAt: null, error: null });
     expect(kept?.cursor).not.toBeNull();
-    expect([50, 100]).toContain(kept?.pullsRead);
-    expect(pages(sc)).toBe(kept?.pullsRead === 50 ? 1 : 2);
+    expect([100, 200]).toContain(kept?.pullsRead);
+    expect(pages(sc)).toBe(kept?.pullsRead === 100 ? 1 : 2);
 
     // The next run takes the released lease and goes on from the stored cursor.
     const second = await cli(["backfill", "--repo", "acme/shop", "--since", SINCE], env, dir);
     expect(second).toMatchObject({ code: 0, out: "acme/shop: done\n" });
     await withStore(url, async (store) => {
       expect(await store.backfills.listBackfillRuns(INSTALLATION)).toMatchObject([
-        { phase: "done", pullsRead: 120, merged: 120, deployments: 1 },
+        { phase: "done", pullsRead: 250, merged: 250, deployments: 1 },
       ]);
       expect(await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, 1)).toMatchObject({ state: "merged" });
     });
