@@ -243,6 +243,13 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       say(`A report reaching further back than the history read says so of itself, e.g.`);
       say(`\`shipledger report --org ${OWNER} --since ${since}\`: "${backfill.longerReport.historyNote}".`);
       say();
+    } else if (!history && report.historyNote) {
+      // The live demo plays four weeks in seconds, just after installing the app today.
+      say("About the note: the app was installed today and heard the four weeks live, in the seconds");
+      say("the demo took to play them; a real installation hears only what happens after it, so the");
+      say("ledger cannot tell that it missed nothing before today. `npm run demo -- --installed-late` reads");
+      say("the same weeks as history instead, and its report carries no such note.");
+      say();
     }
     explain(say, report);
     say();

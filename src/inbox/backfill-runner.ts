@@ -172,6 +172,7 @@ export async function backfillInstallation(installationId: number, o: BackfillPa
             signal: stop.signal,
             onlyMissing: run.kind === "drift",
             requests: () => budget.requests - requestsBefore,
+            onRateLimit: ({ limit, remaining, resetAt }) => budget.observe("graphql", { limit, remaining, resetAt }),
             stillInstalled: async () => {
               const r = await o.store.installations.getRepository(installationId, run.repositoryId);
               const installation = await o.store.installations.getInstallation(installationId);

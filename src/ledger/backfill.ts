@@ -55,6 +55,8 @@ export interface BackfillOptions {
   onlyMissing?: boolean;
   /** Requests spent so far (the RateBudget's count), stored with the progress. */
   requests?: () => number;
+  /** Told each page's GraphQL `rateLimit { cost remaining limit resetAt }` (the RateBudget keeps it). */
+  onRateLimit?: (window: { limit: number; remaining: number; resetAt: number }) => void;
 }
 
 export interface BackfillResult {
@@ -160,6 +162,7 @@ async function readPulls(
       withFiles: true,
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     });
+    if (page.rateLimit) options.onRateLimit?.(page.rateLimit);
     for (const merged of page.pulls) {
       result.pullsRead++;
       const mergedAt = merged.pull.merged_at ? Date.parse(merged.pull.merged_at) : Number.NaN;

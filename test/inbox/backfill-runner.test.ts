@@ -170,6 +170,70 @@ eachDialect("inbox: backfill runner", ({ newStore }) => {
     expect(await ledgerRows(store, sc)).toEqual(await ledgerRows(live, sc));
   });
 
+  it("records once a pull request both delivered live and read by the backfill under way", async () => {
+    const { sc, deployments } = history();
+    sc.gh.mount();
+    const live = await liveLedger(newStore, sc, deployments);
+    const store = await newStore();
+    const app = await installedApp(store, sc);
+    // After the first page (#7, #6), #1's merge is delivered live: the last page reads it again.
+    const save = store.backfills.saveBackfillRun.bind(store.backfills);
+    let delivered = false;
+    store.backfills.saveBackfillRun = async (run, worker, progress, now) => {
+      const saved = await save(run, worker, progress, now);
+      if (progress.pullsRead === 2 && !delivered) {
+        delivered = true;
+        await app.probot.receive({
+          id: "live-1",
+          name: "pull_request",
+          payload: sc.gh.closedEvent(1, INSTALLATION) as never,
+        });
+        await app.worker.drain();
+        expect(await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, 1)).toMatchObject({ state: "merged" });
+      }
+      return saved;
+    };
+    await app.shipledger.backfills?.runOnce();
+    expect(delivered).toBe(true);
+    expect(await store.inbox.getDelivery("live-1")).toMatchObject({ status: "done" });
+    expect(await store.backfills.listBackfillRuns(INSTALLATION)).toMatchObject([{ phase: "done", merged: 6 }]);
+    expect(await ledgerRows(store, sc)).toEqual(await ledgerRows(live, sc));
+  });
+
+  it("queues only the repositories added to an installation", async () => {
+    const { sc } = history();
+    sc.gh.mount();
+    const store = await newStore();
+    const app = await installedApp(store, sc);
+    await app.shipledger.backfills?.runOnce();
+    expect(await store.backfills.listBackfillRuns(INSTALLATION)).toMatchObject([{ phase: "done" }]);
+    const added = webhookFixture("installation_repositories.added");
+    added.installation.id = INSTALLATION;
+    added.installation.account = { ...added.installation.account, id: sc.gh.ownerId, login: sc.gh.owner };
+    added.repositories_added = [{ id: 5151, name: "api", full_name: `${sc.gh.owner}/api`, private: false }];
+    added.repositories_removed = [];
+    nock.cleanAll();
+    nock(API)
+      .get("/installation/repositories")
+      .query(true)
+      .reply(200, {
+        total_count: 2,
+        repositories: [
+          sc.gh.repositoryJson(),
+          { ...sc.gh.repositoryJson(), id: 5151, name: "api", full_name: `${sc.gh.owner}/api` },
+        ],
+      });
+    await app.probot.receive({ id: "added-1", name: "installation_repositories", payload: added as never });
+    await app.worker.drain();
+    expect(await store.inbox.getDelivery("added-1")).toMatchObject({ status: "done" });
+    const runs = await store.backfills.listBackfillRuns(INSTALLATION);
+    // The repository read before is left as it is; only the added one is queued.
+    expect(runs.map((r) => [r.repositoryId, r.phase, r.kind])).toEqual([
+      [sc.gh.repositoryId, "done", "install"],
+      [5151, "pending", "install"],
+    ]);
+  });
+
   it("stops cleanly when the repository leaves the installation mid-way", async () => {
     const { sc } = history();
     sc.gh.mount();
