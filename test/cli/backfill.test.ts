@@ -351,7 +351,9 @@ describe("shipledger backfill, interrupted", () => {
     cli1.child.kill("SIGINT");
     const first = await cli1.done;
     expect(first.stderr).toContain("backfill: stopping after the current step (its progress is kept)");
-    expect(first.stdout).toBe("acme/shop: interrupted (its progress is kept)\nbackfill: stopped; run it again to go on where it stopped\n");
+    expect(first.stdout).toBe(
+      "acme/shop: interrupted (its progress is kept)\nbackfill: stopped; run it again to go on where it stopped\n",
+    );
     expect(first.code).toBe(130);
     const kept = await withStore(url, async (store) => (await store.backfills.listBackfillRuns(INSTALLATION))[0]);
     expect(kept).toMatchObject({ phase: "pulls", finishedAt: null, error: null });

@@ -17,7 +17,7 @@ import {
   sendWebhook,
   startAppProcess,
 } from "../helpers/app-process.js";
-import { INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
+import { INSTALLATION, installationCreated, ledgerRows } from "../helpers/backfill-history.js";
 import { webhookFixture } from "../helpers/fixtures.js";
 import { loadApp } from "../helpers/probot.js";
 import { Scenario } from "../helpers/scenario.js";
@@ -47,16 +47,6 @@ function history(owner: string, repositoryId: number) {
     if (n % 40 === 0) sc.deploy(sc.main, n + 0.5);
   }
   return sc;
-}
-
-function installationCreated(sc: Scenario) {
-  const payload = webhookFixture("installation.created");
-  payload.installation.id = INSTALLATION;
-  payload.installation.account = { ...payload.installation.account, id: sc.gh.ownerId, login: sc.gh.owner };
-  payload.repositories = [
-    { id: sc.gh.repositoryId, name: sc.gh.repo, full_name: `${sc.gh.owner}/${sc.gh.repo}`, private: false },
-  ];
-  return payload;
 }
 
 const pages = (sc: Scenario) => sc.gh.calls.filter((c) => c.startsWith("POST graphql pullRequests")).length;

@@ -2,7 +2,7 @@
 // rows a report or a check would read of it, keyed by what identifies them on GitHub (so that two
 // ledgers built differently can be compared row by row).
 import type { Store } from "../../src/store/types.js";
-import type { Payload } from "./fixtures.js";
+import { type Payload, webhookFixture } from "./fixtures.js";
 import type { loadApp } from "./probot.js";
 import { Scenario } from "./scenario.js";
 
@@ -25,13 +25,21 @@ export function history(sc = new Scenario()) {
   return { sc, deployments: [first, second, redeploy, third], before };
 }
 
-/** Every row a report or a check would read, keyed by what identifies it on GitHub. */
+/**
+ * Every row a report or a check would read, keyed by what identifies it on GitHub: the changes of
+ * the model's pull requests and of its commits pushed straight to a branch, the deployments with
+ * what each shipped.
+ */
 export async function ledgerRows(store: Store, sc: Scenario) {
   const deployments = await store.deployments.listDeployments(INSTALLATION, sc.gh.repositoryId);
   const keyOf = new Map(deployments.map((d) => [d.id, d.sourceKey]));
+  const found = [];
+  for (const number of [...sc.gh.pulls.keys()].sort((a, b) => a - b))
+    found.push(await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, number));
+  for (const sha of [...sc.gh.commits.keys()].sort())
+    found.push(await store.changes.getPushChange(INSTALLATION, sc.gh.repositoryId, sha));
   const changes = [];
-  for (const number of [...sc.gh.pulls.keys()].sort((a, b) => a - b)) {
-    const c = await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, number);
+  for (const c of found) {
     if (!c) continue;
     const { id: _id, updatedAt: _updated, shippedDeploymentId, ...rest } = c;
     changes.push({
@@ -46,10 +54,21 @@ export async function ledgerRows(store: Store, sc: Scenario) {
       deployments.map(async ({ id, updatedAt: _u, settledAt: _s, reportedAt: _r, ...d }) => ({
         ...d,
         id: undefined,
-        shipped: (await store.changes.changesShippedBy(INSTALLATION, id)).map((c) => c.number),
+        shipped: (await store.changes.changesShippedBy(INSTALLATION, id)).map((c) => c.number ?? c.headSha),
       })),
     ),
   };
+}
+
+/** GitHub's installation.created delivery for the model's owner, with its one repository. */
+export function installationCreated(sc: Scenario) {
+  const payload = webhookFixture("installation.created");
+  payload.installation.id = INSTALLATION;
+  payload.installation.account = { ...payload.installation.account, id: sc.gh.ownerId, login: sc.gh.owner };
+  payload.repositories = [
+    { id: sc.gh.repositoryId, name: sc.gh.repo, full_name: `${sc.gh.owner}/${sc.gh.repo}`, private: false },
+  ];
+  return payload;
 }
 
 /**

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { defaultHandlers } from "../../src/app.js";
 import { CHECK_NAME } from "../../src/checks/attribution-check.js";
 import type { Store } from "../../src/store/types.js";
-import { history, INSTALLATION } from "../helpers/backfill-history.js";
+import { history, INSTALLATION, installationCreated } from "../helpers/backfill-history.js";
 import { webhookFixture } from "../helpers/fixtures.js";
 import { API, type GitHubModel } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
@@ -102,12 +102,7 @@ async function scenarioRun(newStore: () => Promise<Store>, reserve: number) {
       sleep: (ms) => new Promise<void>((resolve) => waits.push({ ms, resolve })),
     },
   });
-  const created = webhookFixture("installation.created");
-  created.installation.id = INSTALLATION;
-  created.installation.account = { ...created.installation.account, id: sc.gh.ownerId, login: sc.gh.owner };
-  created.repositories = [
-    { id: sc.gh.repositoryId, name: sc.gh.repo, full_name: `${sc.gh.owner}/${sc.gh.repo}`, private: false },
-  ];
+  const created = installationCreated(sc);
   await app.probot.receive({ id: "install", name: "installation", payload: created as never });
   await app.worker.drain();
 

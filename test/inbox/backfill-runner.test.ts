@@ -9,7 +9,13 @@ import { ConfigReadCache } from "../../src/github/config-cache.js";
 import { backfillInstallation } from "../../src/inbox/backfill-runner.js";
 import { buildReport, INSTANCE_METRIC_DEFAULTS, reportOptions } from "../../src/metrics/report.js";
 import type { Store } from "../../src/store/types.js";
-import { deliverLive, history, INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
+import {
+  installationCreated as createdPayload,
+  deliverLive,
+  history,
+  INSTALLATION,
+  ledgerRows,
+} from "../helpers/backfill-history.js";
 import { webhookFixture } from "../helpers/fixtures.js";
 import { API } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
@@ -27,25 +33,14 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
-/** The installation.created delivery of the history's organisation, with its one repository. */
+/** GitHub's installation.created delivery, and the installation's repository listing it makes the app read. */
 function installationCreated(sc: Scenario) {
-  const payload = webhookFixture("installation.created");
-  payload.installation.id = INSTALLATION;
-  payload.installation.account = {
-    ...payload.installation.account,
-    id: sc.gh.ownerId,
-    login: sc.gh.owner,
-    type: "Organization",
-  };
-  payload.repositories = [
-    { id: sc.gh.repositoryId, name: sc.gh.repo, full_name: `${sc.gh.owner}/${sc.gh.repo}`, private: false },
-  ];
   nock(API)
     .persist()
     .get("/installation/repositories")
     .query(true)
     .reply(200, { total_count: 1, repositories: [{ ...sc.gh.repositoryJson() }] });
-  return payload;
+  return createdPayload(sc);
 }
 
 async function liveLedger(newStore: () => Promise<Store>, sc: Scenario, deployments: number[]) {

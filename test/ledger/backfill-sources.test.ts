@@ -14,12 +14,11 @@ import { deploymentHistory } from "../../src/ledger/backfill-deployments.js";
 import { CommitGraph } from "../../src/ledger/core/commit-graph.js";
 import type { LinkContext } from "../../src/ledger/link-deployment.js";
 import type { Store } from "../../src/store/types.js";
+import { INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
 import type { Payload } from "../helpers/fixtures.js";
 import { GitHubModel } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
 import { type DialectCase, eachDialect } from "../helpers/stores.js";
-
-const INSTALLATION = 99;
 
 beforeEach(() => {
   nock.disableNetConnect();
@@ -145,37 +144,6 @@ function pullEvents(sc: Scenario, since: number): Delivery[] {
 }
 
 // ---- the two ledgers -----------------------------------------------------------------------------
-
-/** Every row a report or a check reads, keyed by what identifies it on GitHub (direct pushes too). */
-async function ledgerRows(store: Store, sc: Scenario) {
-  const deployments = await store.deployments.listDeployments(INSTALLATION, sc.gh.repositoryId);
-  const keyOf = new Map(deployments.map((d) => [d.id, d.sourceKey]));
-  const found = [];
-  for (const number of [...sc.gh.pulls.keys()].sort((a, b) => a - b))
-    found.push(await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, number));
-  for (const sha of [...sc.gh.commits.keys()].sort())
-    found.push(await store.changes.getPushChange(INSTALLATION, sc.gh.repositoryId, sha));
-  const changes = [];
-  for (const c of found) {
-    if (!c) continue;
-    const { id: _id, updatedAt: _updated, shippedDeploymentId, ...rest } = c;
-    changes.push({
-      ...rest,
-      shippedBy: shippedDeploymentId === null ? null : keyOf.get(shippedDeploymentId),
-      commits: (await store.changes.listChangeCommits(c.id)).map((k) => k.sha),
-    });
-  }
-  return {
-    changes,
-    deployments: await Promise.all(
-      deployments.map(async ({ id, updatedAt: _u, settledAt: _s, reportedAt: _r, ...d }) => ({
-        ...d,
-        id: undefined,
-        shipped: (await store.changes.changesShippedBy(INSTALLATION, id)).map((c) => c.number ?? c.headSha),
-      })),
-    ),
-  };
-}
 
 /** Delivers `events` (and the window's merges) live, in the order they happened; returns the ledger. */
 async function live(newStore: DialectCase["newStore"], sc: Scenario, events: Delivery[], since: number, now: number) {
