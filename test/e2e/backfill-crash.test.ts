@@ -18,7 +18,6 @@ import {
   startAppProcess,
 } from "../helpers/app-process.js";
 import { INSTALLATION, installationCreated, ledgerRows } from "../helpers/backfill-history.js";
-import { webhookFixture } from "../helpers/fixtures.js";
 import { loadApp } from "../helpers/probot.js";
 import { Scenario } from "../helpers/scenario.js";
 import { eachDialect } from "../helpers/stores.js";

@@ -9,7 +9,6 @@ import { defaultHandlers } from "../../src/app.js";
 import { CHECK_NAME } from "../../src/checks/attribution-check.js";
 import type { Store } from "../../src/store/types.js";
 import { history, INSTALLATION, installationCreated } from "../helpers/backfill-history.js";
-import { webhookFixture } from "../helpers/fixtures.js";
 import { API, type GitHubModel } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
 import { type Scenario, T } from "../helpers/scenario.js";

@@ -13,7 +13,6 @@ import { backfillRepository } from "../../src/ledger/backfill.js";
 import { deploymentHistory } from "../../src/ledger/backfill-deployments.js";
 import { CommitGraph } from "../../src/ledger/core/commit-graph.js";
 import type { LinkContext } from "../../src/ledger/link-deployment.js";
-import type { Store } from "../../src/store/types.js";
 import { INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
 import type { Payload } from "../helpers/fixtures.js";
 import { GitHubModel } from "../helpers/github-model.js";
