@@ -54,12 +54,12 @@ export function creditEngineer(
   isAgentLogin: IsAgentLogin = catalogueAgent,
 ): string | null {
   const author = pull.author;
-  if (author === null) return null;
+  if (author === null || isGhost(author.login)) return null;
   if (!isBotLogin(author.login, author.type)) return normaliseLogin(author.login);
   if (!isAgentLogin(author.login)) return null;
 
   const human = (login: string | null | undefined): string | null =>
-    login && !isBotLogin(login) && !isAgentLogin(login) ? normaliseLogin(login) : null;
+    login && !isGhost(login) && !isBotLogin(login) && !isAgentLogin(login) ? normaliseLogin(login) : null;
   const candidates = function* (): Generator<string | null> {
     for (const login of pull.assignees) yield human(login);
     for (const login of requestedBy(pull.body)) yield human(login);
@@ -76,7 +76,15 @@ export function creditEngineer(
  * of who asked for it) or an author GitHub does not know.
  */
 export function creditPushedCommit(authorLogin: string | null, isBotLogin: IsBot = isBot): string | null {
-  return authorLogin && !isBotLogin(authorLogin) ? normaliseLogin(authorLogin) : null;
+  return authorLogin && !isGhost(authorLogin) && !isBotLogin(authorLogin) ? normaliseLogin(authorLogin) : null;
+}
+
+/**
+ * GitHub's stand-in for a deleted account: REST and webhooks give `ghost` (a User) where GraphQL
+ * gives null. No one to credit, however many changes it seems to have.
+ */
+function isGhost(login: string): boolean {
+  return login.toLowerCase() === "ghost";
 }
 
 export function normaliseLogin(login: string): string {

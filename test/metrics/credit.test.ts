@@ -99,7 +99,17 @@ describe("creditEngineer", () => {
       null,
     ],
     ["renovate without the [bot] suffix: nobody", pull({ author: { login: "renovate-bot" }, mergedBy: "mona" }), null],
-    ["a deleted author (ghost): nobody", pull({ author: null, mergedBy: "mona" }), null],
+    ["a deleted author (GraphQL's null): nobody", pull({ author: null, mergedBy: "mona" }), null],
+    [
+      "a deleted author (REST's ghost): nobody",
+      pull({ author: { login: "ghost", type: "User" }, mergedBy: "mona" }),
+      null,
+    ],
+    [
+      "an agent's PR asked for by a deleted account: the next human",
+      pull({ author: { login: "Copilot", type: "Bot" }, assignees: ["ghost"], mergedBy: "mona" }),
+      "mona",
+    ],
   ])("%s", (_name, input, expected) => {
     expect(creditEngineer(input)).toBe(expected);
   });
@@ -126,6 +136,7 @@ describe("creditPushedCommit", () => {
     // Unlike its pull request, an agent's push names nobody who asked for it.
     ["an agent's bot", "copilot-swe-agent[bot]", null],
     ["an author GitHub does not know (no login)", null, null],
+    ["a deleted account (ghost)", "ghost", null],
   ])("credits a commit pushed straight to the branch by %s: %s", (_, login, expected) => {
     expect(creditPushedCommit(login)).toBe(expected);
   });
