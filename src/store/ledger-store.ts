@@ -1,8 +1,9 @@
 // The ledger on one database: its facts per aggregate, each a module of its own (installations,
-// changes, deployments, fates, reports, inbox, redeliveries, backfills) on the same connection.
+// changes, deployments, fates, reports, inbox, redeliveries, backfills, dashboard) on the same connection.
 
 import { BackfillStore } from "./backfills.js";
 import { ChangeStore } from "./changes.js";
+import { DashboardStore } from "./dashboard.js";
 import { DeploymentStore } from "./deployments.js";
 import type { DialectDriver, LedgerDb, LedgerSchema } from "./dialect.js";
 import { FateQueries } from "./fate-queries.js";
@@ -22,6 +23,7 @@ export class LedgerStore implements Store {
   readonly inbox: InboxStore;
   readonly redeliveries: RedeliveryStore;
   readonly backfills: BackfillStore;
+  readonly dashboard: DashboardStore;
   readonly #driver: DialectDriver;
 
   constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
@@ -35,6 +37,7 @@ export class LedgerStore implements Store {
     this.inbox = new InboxStore(db, tables, driver);
     this.redeliveries = new RedeliveryStore(db, tables, driver);
     this.backfills = new BackfillStore(db, tables, driver);
+    this.dashboard = new DashboardStore(db, tables, driver);
   }
 
   close(): Promise<void> {

@@ -357,3 +357,37 @@ export const backfillRuns = pgTable(
   },
   (t) => [primaryKey({ columns: [t.installationId, t.repositoryId] })],
 );
+
+/**
+ * Dashboard sessions (sign in with GitHub): the cookie carries a random token; the ledger keeps its
+ * SHA-256 only, with who signed in, the installations they could see on GitHub then, and the
+ * session's CSRF secret. Ended by sign-out or expiry.
+ */
+export const dashboardSessions = pgTable(
+  "dashboard_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: bigint("user_id", { mode: "number" }).notNull(),
+    login: text("login").notNull(),
+    /** JSON array of installation ids. */
+    installations: text("installations").notNull(),
+    csrf: text("csrf").notNull(),
+    createdAt: ms("created_at").notNull(),
+    expiresAt: ms("expires_at").notNull(),
+  },
+  (t) => [index("dashboard_sessions_expiry_idx").on(t.expiresAt)],
+);
+
+/** A lead's verdict on a sampled change's attribution ("wrong", with why): one per change. */
+export const auditMarks = pgTable(
+  "audit_marks",
+  {
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    changeId: bigint("change_id", { mode: "number" }).notNull(),
+    verdict: text("verdict").notNull(),
+    reason: text("reason").notNull(),
+    markedBy: bigint("marked_by", { mode: "number" }).notNull(),
+    markedAt: ms("marked_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.installationId, t.changeId] })],
+);

@@ -356,3 +356,37 @@ export const backfillRuns = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.installationId, t.repositoryId] })],
 );
+
+/**
+ * Dashboard sessions (sign in with GitHub): the cookie carries a random token; the ledger keeps its
+ * SHA-256 only, with who signed in, the installations they could see on GitHub then, and the
+ * session's CSRF secret. Ended by sign-out or expiry.
+ */
+export const dashboardSessions = sqliteTable(
+  "dashboard_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: integer("user_id", { mode: "number" }).notNull(),
+    login: text("login").notNull(),
+    /** JSON array of installation ids. */
+    installations: text("installations").notNull(),
+    csrf: text("csrf").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("dashboard_sessions_expiry_idx").on(t.expiresAt)],
+);
+
+/** A lead's verdict on a sampled change's attribution ("wrong", with why): one per change. */
+export const auditMarks = sqliteTable(
+  "audit_marks",
+  {
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    changeId: integer("change_id", { mode: "number" }).notNull(),
+    verdict: text("verdict").notNull(),
+    reason: text("reason").notNull(),
+    markedBy: integer("marked_by", { mode: "number" }).notNull(),
+    markedAt: integer("marked_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.installationId, t.changeId] })],
+);

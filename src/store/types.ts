@@ -401,6 +401,45 @@ export interface DriftCandidate {
   lastFinishedAt: number | null;
 }
 
+/** A dashboard session: who signed in with GitHub, and the installations they could see then. */
+export interface DashboardSession {
+  /** SHA-256 (hex) of the cookie's token: the ledger never holds the token itself. */
+  tokenHash: string;
+  /** The GitHub user's id and login. */
+  userId: number;
+  login: string;
+  /** The installations of this app the user could access on GitHub at sign-in (GET /user/installations). */
+  installationIds: number[];
+  /** The session's CSRF secret (every state-changing form carries a token derived from it). */
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A lead's verdict on a sampled change's attribution. */
+export interface AuditMark {
+  installationId: number;
+  changeId: number;
+  verdict: "wrong";
+  /** Why (what the lead saw), bounded by the caller. */
+  reason: string;
+  /** The GitHub user id of who marked it (kept for the record, never shown beside figures). */
+  markedBy: number;
+  markedAt: number;
+}
+
+export interface DashboardQueries {
+  createSession(session: DashboardSession): Promise<void>;
+  /** The session of this token hash, or null when there is none or it has expired. */
+  getSession(tokenHash: string, now: number): Promise<DashboardSession | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+  deleteExpiredSessions(now: number): Promise<number>;
+  /** Records (or replaces) the verdict on a change. */
+  markAttribution(mark: AuditMark): Promise<void>;
+  unmarkAttribution(installationId: number, changeId: number): Promise<void>;
+  listMarks(installationId: number, changeIds: readonly number[]): Promise<AuditMark[]>;
+}
+
 /**
  * The ledger: facts per aggregate, each with its own queries, on either dialect. It decides
  * nothing: the rules are in the pure modules (src/ledger/core/, src/deployments/, src/metrics/),
@@ -418,4 +457,5 @@ export interface Store {
   readonly inbox: InboxQueries;
   readonly redeliveries: RedeliveryQueries;
   readonly backfills: BackfillQueries;
+  readonly dashboard: DashboardQueries;
 }
