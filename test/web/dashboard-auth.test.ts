@@ -401,7 +401,6 @@ describe("signing in with GitHub", () => {
     }
     // What GitHub's authorize page needs, and nothing of where the user was going.
     expect(authorize.toString()).not.toContain("acme");
-    expect(github.oauthClient.clientSecret).not.toBe("");
     expect(authorize.toString()).not.toContain(github.oauthClient.clientSecret);
   });
 });
@@ -445,7 +444,7 @@ describe("sessions", () => {
   });
 
   it("signs out only with the session's CSRF token, from this site, and then the cookie opens nothing", async () => {
-    const { base, auth } = await startApp();
+    const { base } = await startApp();
     const browser = new Browser(base);
     await signIn(browser);
     const stolen = { ...(browser.cookies.get("shipledger_session") as Cookie) };
@@ -463,7 +462,6 @@ describe("sessions", () => {
     const crossSite = await browser.post("/dashboard/logout", { csrf: csrf ?? "" }, { origin: "https://evil.example" });
     expect(crossSite.status).toBe(403);
     expect((await browser.whoami()).user?.login).toBe("lead");
-    expect(typeof auth.checkCsrf).toBe("function");
 
     const out = await browser.post("/dashboard/logout", { csrf: csrf ?? "" }, { origin: base });
     expect(out.status).toBe(303);
