@@ -2,7 +2,7 @@
 // the app is pointed at it with GHE_HOST/GHE_PROTOCOL (API under /api/v3). It checks the App's
 // JWT like GitHub does, issues installation tokens, and serves whatever routes are registered
 // (and, behind them, the fallbacks, e.g. a GitHubModel of a repository).
-import { createPublicKey, createVerify, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, createVerify, type KeyObject, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export interface FakeRequest {
@@ -12,7 +12,7 @@ export interface FakeRequest {
   headers: IncomingMessage["headers"];
   body: unknown;
   params: Record<string, string>;
-  /** "jwt", "installation:<id>" or "none". */
+  /** "jwt", "installation:<id>", "user:<id>" (a user access token) or "none". */
   auth: string;
 }
 
@@ -36,7 +36,7 @@ interface Route {
 export interface RecordedRequest {
   method: string;
   path: string;
-  /** Which credential was used: "jwt", "installation:<id>", or "none". Tokens are not kept. */
+  /** Which credential was used: "jwt", "installation:<id>", "user:<id>", or "none". Tokens are not kept. */
   auth: string;
   /** The answer's status (304: a conditional request whose ETag matched); set once answered. */
   status?: number;
@@ -57,6 +57,23 @@ export interface FakeHookDelivery {
   repository_id: number | null;
 }
 
+/** The user who signs in through the App's OAuth web flow, and the installations they can access. */
+export interface FakeOAuthUser {
+  id: number;
+  login: string;
+  /** Installation ids GET /user/installations lists for them. */
+  installations: number[];
+}
+
+/** A code the authorize page handed out, until it is exchanged (once) for a token. */
+interface FakeOAuthCode {
+  user: FakeOAuthUser;
+  clientId: string;
+  redirectUri: string | null;
+  challenge: string | null;
+  expiresAt: number;
+}
+
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   /** The App's webhook deliveries (GET /app/hook/deliveries lists them newest first, by id). */
@@ -65,6 +82,14 @@ export class FakeGitHub {
   readonly redeliveries: number[] = [];
   /** How a redelivery's own attempt, added to hookDeliveries, ends. Default: OK. */
   redeliveryOutcome: { status: string; status_code: number } = { status: "OK", status_code: 200 };
+  /** The App's OAuth client (its user authorization): what POST /login/oauth/access_token accepts. */
+  oauthClient = { clientId: "Iv1.fakeshipledger", clientSecret: "fake-client-secret-0123456789" };
+  /** Who "signs in" at GET /login/oauth/authorize; null: nobody does (it answers as a denial). */
+  oauthUser: FakeOAuthUser | null = null;
+  /** The user refuses to authorise the App: the authorize page sends them back with error=access_denied. */
+  oauthDeny = false;
+  readonly #oauthCodes = new Map<string, FakeOAuthCode>();
+  readonly #userTokens = new Map<string, FakeOAuthUser>();
   readonly #routes: Route[] = [];
   #fallbacks: Array<(method: string, uri: string, body: unknown) => [number, unknown, Record<string, string>?] | null> =
     [];
@@ -141,6 +166,111 @@ export class FakeGitHub {
       });
       return { status: 202, body: {} };
     });
+    this.#routeOAuth();
+  }
+
+  /**
+   * The App's user authorization (OAuth web flow), as github.com serves it outside /api/v3: the
+   * authorize page sends the browser back with a code (or error=access_denied), the code is
+   * exchanged once, with the client secret and the PKCE verifier (S256), for a user token, and
+   * the token reads GET /user and GET /user/installations (paginated with Link headers).
+   */
+  #routeOAuth(): void {
+    this.route("GET", "/login/oauth/authorize", (req) => {
+      const clientId = req.query.get("client_id");
+      const redirectUri = req.query.get("redirect_uri");
+      if (clientId !== this.oauthClient.clientId || !redirectUri) return { status: 404, body: "Not Found" };
+      const back = new URL(redirectUri);
+      const state = req.query.get("state");
+      if (this.oauthDeny || !this.oauthUser) {
+        back.searchParams.set("error", "access_denied");
+        back.searchParams.set("error_description", "The user has denied your application access.");
+        back.searchParams.set("error_uri", "https://docs.github.com/apps/troubleshooting-authorization-request-errors");
+      } else {
+        const method = req.query.get("code_challenge_method");
+        const challenge = req.query.get("code_challenge");
+        if (challenge && method !== "S256")
+          return { status: 400, body: { message: "code_challenge_method must be S256" } };
+        const code = randomBytes(10).toString("hex");
+        this.#oauthCodes.set(code, {
+          user: this.oauthUser,
+          clientId,
+          redirectUri,
+          challenge,
+          expiresAt: Date.now() + 10 * 60_000,
+        });
+        back.searchParams.set("code", code);
+      }
+      if (state !== null) back.searchParams.set("state", state);
+      return { status: 302, headers: { location: back.toString() } };
+    });
+    this.route("POST", "/login/oauth/access_token", (req) => {
+      const form = (req.body ?? {}) as Record<string, unknown>;
+      const text = (name: string) => (typeof form[name] === "string" ? (form[name] as string) : null);
+      const refuse = (error: string, description: string) => {
+        const body = { error, error_description: description, error_uri: "https://docs.github.com/apps" };
+        return oauthAnswer(req, body);
+      };
+      if (text("client_id") !== this.oauthClient.clientId || text("client_secret") !== this.oauthClient.clientSecret) {
+        return refuse("incorrect_client_credentials", "The client_id and/or client_secret passed are incorrect.");
+      }
+      const code = text("code") ?? "";
+      const grant = this.#oauthCodes.get(code);
+      // A code is good for one exchange, whatever its outcome.
+      this.#oauthCodes.delete(code);
+      if (!grant || grant.expiresAt < Date.now() || grant.clientId !== text("client_id")) {
+        return refuse("bad_verification_code", "The code passed is incorrect or expired.");
+      }
+      if (grant.redirectUri !== null && text("redirect_uri") !== null && text("redirect_uri") !== grant.redirectUri) {
+        return refuse(
+          "redirect_uri_mismatch",
+          "The redirect_uri MUST match the registered callback URL for this application.",
+        );
+      }
+      if (grant.challenge !== null) {
+        const verifier = text("code_verifier") ?? "";
+        const computed = createHash("sha256").update(verifier).digest("base64url");
+        if (computed !== grant.challenge) return refuse("bad_verification_code", "The code_verifier does not match.");
+      }
+      const token = `ghu_fake${grant.user.id}x${++this.#requestCounter}`;
+      this.#userTokens.set(token, grant.user);
+      return oauthAnswer(req, {
+        access_token: token,
+        expires_in: 28_800,
+        refresh_token: `ghr_fake${grant.user.id}x${this.#requestCounter}`,
+        refresh_token_expires_in: 15_897_600,
+        scope: "",
+        token_type: "bearer",
+      });
+    });
+    // The user as they were when the token was issued (a test may change oauthUser between sign-ins).
+    const userOf = (req: FakeRequest) =>
+      req.auth.startsWith("user:") ? this.#userTokens.get(req.headers.authorization?.split(" ")[1] ?? "") : undefined;
+    const unauthenticated = { status: 401, body: { message: "Requires authentication" } };
+    this.route("GET", "/user", (req) => {
+      const user = userOf(req);
+      return user ? { body: { id: user.id, login: user.login, type: "User" } } : unauthenticated;
+    });
+    this.route("GET", "/user/installations", (req) => {
+      const user = userOf(req);
+      if (!user) return unauthenticated;
+      const perPage = Math.min(Number(req.query.get("per_page") ?? 30), 100);
+      const page = Math.max(Number(req.query.get("page") ?? 1), 1);
+      const all = user.installations.map((id) => ({
+        id,
+        app_id: this.#appId,
+        account: { login: `account-${id}`, id: id * 10, type: "Organization" },
+        target_type: "Organization",
+      }));
+      const headers: Record<string, string> =
+        page * perPage < all.length
+          ? { link: `<${this.baseUrl}/api/v3/user/installations?per_page=${perPage}&page=${page + 1}>; rel="next"` }
+          : {};
+      return {
+        body: { total_count: all.length, installations: all.slice((page - 1) * perPage, page * perPage) },
+        headers,
+      };
+    });
   }
 
   /** Registers a route; later registrations win, so tests can override defaults. Paths use :params and a final `*`. */
@@ -199,6 +329,8 @@ export class FakeGitHub {
     if (scheme?.toLowerCase() === "bearer" && credential.split(".").length === 3) {
       return this.#verifyJwt(credential) ? "jwt" : "bad-jwt";
     }
+    const user = this.#userTokens.get(credential);
+    if (user) return `user:${user.id}`;
     const installation = this.#tokens.get(credential);
     return installation === undefined ? "bad-token" : `installation:${installation}`;
   }
@@ -221,6 +353,9 @@ export class FakeGitHub {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
+    // JSON, as the API takes it, or a form, as the OAuth endpoints also do.
+    const form = /^application\/x-www-form-urlencoded/i.test(req.headers["content-type"] ?? "");
+    const parsed = !text ? undefined : form ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text);
     const auth = this.#authOf(req.headers.authorization);
     const recorded: RecordedRequest = {
       method: req.method ?? "GET",
@@ -255,16 +390,23 @@ export class FakeGitHub {
         path,
         query: url.searchParams,
         headers: req.headers,
-        body: text ? JSON.parse(text) : undefined,
+        body: parsed,
         params,
         auth,
       });
       return send(out.status ?? 200, out.body, out.headers, out.delayMs);
     }
     for (const fallback of this.#fallbacks) {
-      const answer = fallback(req.method ?? "GET", path + url.search, text ? JSON.parse(text) : undefined);
+      const answer = fallback(req.method ?? "GET", path + url.search, parsed);
       if (answer) return send(answer[0], answer[1], answer[2]);
     }
     return send(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
   }
+}
+
+/** GitHub's OAuth answers: JSON when asked for it, a urlencoded form otherwise; errors are 200s too. */
+function oauthAnswer(req: FakeRequest, body: Record<string, string | number>): FakeResponse {
+  if ((req.headers.accept ?? "").includes("application/json")) return { body };
+  const form = new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)]));
+  return { body: form.toString(), headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" } };
 }
