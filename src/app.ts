@@ -16,6 +16,7 @@ import { createOpsMetricsHandler } from "./ops/endpoint.js";
 import { OpsMetrics } from "./ops/metrics.js";
 import type { Store } from "./store/types.js";
 import { createApiHandler } from "./web/api.js";
+import { createDashboardAuth, type DashboardAuthOptions } from "./web/dashboard/auth.js";
 import { createWebhookIntake, type IntakeOptions } from "./web/webhook-intake.js";
 
 export interface ShipledgerDeps {
@@ -44,6 +45,11 @@ export interface ShipledgerDeps {
    * History backfills (src/inbox/backfill-runner.ts): `days` read when the app is installed or
    * given repositories (0: none), the rate-limit reserve, the drift check. Absent: no runner here.
    */
+  /**
+   * The leads' dashboard (/dashboard): "Sign in with GitHub" with the App's client id and secret,
+   * where browsers reach the app, and what its cookies are signed with. Absent: off.
+   */
+  dashboard?: Pick<DashboardAuthOptions, "clientId" | "clientSecret" | "webUrl" | "apiUrl" | "publicUrl" | "secret">;
   backfill?: Pick<BackfillRunnerOptions, "reserve" | "pollMs" | "pageSize" | "leaseMs" | "drift" | "id" | "sleep"> & {
     days: number;
   };
@@ -157,6 +163,15 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
           draining: () => draining,
         }),
       );
+    }
+    if (deps.dashboard) {
+      const auth = createDashboardAuth({
+        ...deps.dashboard,
+        store: deps.store,
+        log: app.log.child({ name: "dashboard" }),
+        now,
+      });
+      options?.addHandler?.(auth.routes);
     }
     options?.addHandler?.(
       createApiHandler({

@@ -6,6 +6,7 @@ import { createLog } from "./log.js";
 import { parseDatabaseUrl, redactUrl } from "./store/database-url.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
+import { CALLBACK_PATH } from "./web/dashboard/auth.js";
 import { createHttpServer, type HttpServer, type RouteHandler } from "./web/http-server.js";
 import { WEBHOOK_PATH } from "./web/webhook-intake.js";
 
@@ -51,6 +52,19 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     // loadSettings refuses an APP_ID without a secret.
     webhooks: { secret: settings.webhookSecret as string, bodyTimeoutMs: settings.webhookBodyTimeoutMs },
     reconcile: { intervalMs: settings.reconcileIntervalMs },
+    ...(settings.dashboard
+      ? {
+          dashboard: {
+            clientId: settings.dashboard.clientId,
+            clientSecret: settings.dashboard.clientSecret,
+            secret: settings.dashboard.sessionSecret,
+            webUrl: settings.githubWebUrl,
+            apiUrl: settings.githubBaseUrl ?? "https://api.github.com",
+            // Where browsers reach the app: PUBLIC_URL, else the address it listens on.
+            publicUrl: settings.publicUrl ?? (() => http.url),
+          },
+        }
+      : {}),
     backfill: {
       days: settings.backfill.days,
       reserve: settings.backfill.reserve,
@@ -150,7 +164,7 @@ async function startSetup(env: NodeJS.ProcessEnv, settings: AppSettings, log: Lo
   http.use(setupHealth);
   // The port it listens on, not PORT: PORT=0 picks one when the server starts.
   if (!hookUrl) http.use(setupNeedsAddress(() => new URL(http.url).port));
-  const setupApp = await loadSetupApp(log, env);
+  const setupApp = await loadSetupApp(log, env, settings.publicUrl);
   http.use(setupApp);
   await http.start();
   if (!hookUrl) {
@@ -192,17 +206,39 @@ The app is registered with <code>PUBLIC_URL/api/github/webhooks</code>.</li>
  * run(), whose server would put its webhooks middleware in front; it is loaded from Probot's own
  * package, next to its entry point (the version is pinned by package.json, and a test covers it).
  */
-async function loadSetupApp(log: Logger, env: NodeJS.ProcessEnv) {
+async function loadSetupApp(log: Logger, env: NodeJS.ProcessEnv, publicUrl: string | undefined) {
   const entry = import.meta.resolve("probot");
   const { setupAppFactory } = (await import(new URL("./apps/setup.js", entry).href)) as {
     setupAppFactory(options: Record<string, unknown>): () => Promise<RouteHandler>;
   };
+  await withDashboardCallback(new URL("./manifest-creation.js", entry).href, publicUrl);
   const factory = setupAppFactory({
     host: env.HOST ?? "localhost",
     port: Number(env.PORT ?? 3000),
     log: log.child({ name: "setup" }),
   });
   return factory();
+}
+
+/**
+ * The manifest Probot's setup page posts to GitHub is app.yml's, with the webhook URL: it gets the
+ * dashboard's sign-in callback too (`callback_urls`, which GitHub requires of a GitHub App's user
+ * authorization), at PUBLIC_URL, or at the address the setup page was opened at.
+ */
+async function withDashboardCallback(moduleUrl: string, publicUrl: string | undefined): Promise<void> {
+  const { ManifestCreation } = (await import(moduleUrl)) as {
+    ManifestCreation: { prototype: { getManifest(options: { baseUrl: string }): string; [k: string]: unknown } };
+  };
+  const proto = ManifestCreation.prototype;
+  if (proto.shipledgerCallback) return;
+  const original = proto.getManifest;
+  proto.getManifest = function (this: unknown, options: { baseUrl: string }) {
+    const manifest = JSON.parse(original.call(this, options)) as { callback_urls?: string[] };
+    const callback = `${publicUrl ?? options.baseUrl}${CALLBACK_PATH}`;
+    manifest.callback_urls = [...new Set([...(manifest.callback_urls ?? []), callback])];
+    return JSON.stringify(manifest);
+  };
+  proto.shipledgerCallback = true;
 }
 
 interface WebhookProxy {

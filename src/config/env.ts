@@ -64,6 +64,14 @@ export const envSchema = z.object({
       .url({ protocol: /^https?$/, error: "expected an http(s) URL such as https://shipledger.example.com" })
       .refine((u) => !/[?#]/.test(u), "expected a URL without a query or fragment"),
   ),
+  /**
+   * The GitHub App's client id and secret (Probot's setup flow writes both to .env): the dashboard's
+   * "Sign in with GitHub". Unset: the dashboard is off.
+   */
+  GITHUB_CLIENT_ID: optional(z.string().trim().min(1)),
+  GITHUB_CLIENT_SECRET: optional(z.string().trim().min(1)),
+  /** What the dashboard's cookies are signed with (default: derived from the App's private key). */
+  DASHBOARD_SESSION_SECRET: optional(z.string().min(32, "expected at least 32 characters")),
   /** SIGTERM: how long deliveries in hand may finish before they are handed back. */
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(10_000)),
   /** A webhook body must arrive within this time (GitHub itself gives up after 10 s). */
@@ -197,6 +205,11 @@ export interface AppSettings {
   webhookProxyUrl: string | undefined;
   /** Where GitHub reaches the app, without a trailing slash. */
   publicUrl: string | undefined;
+  /**
+   * The dashboard's sign-in (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET; DASHBOARD_SESSION_SECRET or
+   * the App's private key signs its cookies); null: the dashboard is off.
+   */
+  dashboard: { clientId: string; clientSecret: string; sessionSecret: string } | null;
   shutdownGraceMs: number;
   webhookBodyTimeoutMs: number;
   /** API tokens and the owners each may read; empty: the API is off. */
@@ -355,6 +368,14 @@ export function loadSettings(env: NodeJS.ProcessEnv, readFile = (p: string) => r
     githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com",
     webhookProxyUrl: e.WEBHOOK_PROXY_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    dashboard:
+      e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET && (e.DASHBOARD_SESSION_SECRET ?? privateKey)
+        ? {
+            clientId: e.GITHUB_CLIENT_ID,
+            clientSecret: e.GITHUB_CLIENT_SECRET,
+            sessionSecret: e.DASHBOARD_SESSION_SECRET ?? (privateKey as string),
+          }
+        : null,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     webhookBodyTimeoutMs: e.WEBHOOK_BODY_TIMEOUT_MS,
     inbox: {

@@ -102,6 +102,8 @@ describe("e2e: start-up", () => {
       (/value="([^"]*)"|value='([^']*)'/.exec(page)?.slice(1).find(Boolean) ?? "{}").replace(/&quot;/g, '"'),
     );
     expect(manifest.hook_attributes).toEqual({ url: "https://shipledger.example.com/api/github/webhooks" });
+    // The dashboard's sign-in (the App's user authorization) returns there.
+    expect(manifest.callback_urls).toEqual(["https://shipledger.example.com/dashboard/login/callback"]);
     expect(manifest.default_permissions).toMatchObject({ checks: "write", pull_requests: "read" });
     expect(manifest.default_events).toContain("deployment_status");
   });

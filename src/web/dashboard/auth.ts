@@ -31,7 +31,7 @@ const GITHUB_TIMEOUT_MS = 10_000;
 const MAX_INSTALLATION_PAGES = 20;
 
 const LOGIN_PATH = "/dashboard/login";
-const CALLBACK_PATH = "/dashboard/login/callback";
+export const CALLBACK_PATH = "/dashboard/login/callback";
 const LOGOUT_PATH = "/dashboard/logout";
 const SIGNED_OUT_PATH = "/dashboard/signed-out";
 const HOME_PATH = "/dashboard";
@@ -45,8 +45,11 @@ export interface DashboardAuthOptions {
   webUrl: string;
   /** GitHub's REST API (settings.githubBaseUrl, or https://api.github.com). */
   apiUrl: string;
-  /** Where browsers reach this app (PUBLIC_URL): the callback is registered under it, cookies are Secure when it is https. */
-  publicUrl: string;
+  /**
+   * Where browsers reach this app (PUBLIC_URL): the callback is registered under it, cookies are
+   * Secure when it is https. A function for an address known only once the server listens (port 0).
+   */
+  publicUrl: string | (() => string);
   /** Key material the cookies are signed with (at least 32 bytes); the keys are derived from it. */
   secret: string | Buffer;
   log: Pick<Logger, "info" | "warn">;
@@ -129,11 +132,14 @@ export function createDashboardAuth(options: DashboardAuthOptions): DashboardAut
   if (secretBytes.length < 32) throw new Error("dashboard: the session secret must be at least 32 bytes");
   if (!options.clientId || !options.clientSecret)
     throw new Error("dashboard: the App's client id and secret are required");
-  const publicUrl = new URL(options.publicUrl);
-  const origin = publicUrl.origin;
-  const base = options.publicUrl.replace(/\/+$/, "");
-  const secure = publicUrl.protocol === "https:";
-  const redirectUri = `${base}${CALLBACK_PATH}`;
+  const publicUrl = typeof options.publicUrl === "string" ? () => options.publicUrl as string : options.publicUrl;
+  // A malformed address fails here, not at the first sign-in (one known later is the server's own).
+  if (typeof options.publicUrl === "string") new URL(options.publicUrl);
+  const place = () => {
+    const url = new URL(publicUrl());
+    const base = publicUrl().replace(/\/+$/, "");
+    return { origin: url.origin, secure: url.protocol === "https:", redirectUri: `${base}${CALLBACK_PATH}` };
+  };
   const webUrl = options.webUrl.replace(/\/+$/, "");
   const apiUrl = options.apiUrl.replace(/\/+$/, "");
   const key = (purpose: string) =>
@@ -153,7 +159,7 @@ export function createDashboardAuth(options: DashboardAuthOptions): DashboardAut
       `Max-Age=${maxAgeSeconds}`,
       "HttpOnly",
       "SameSite=Lax",
-      ...(secure ? ["Secure"] : []),
+      ...(place().secure ? ["Secure"] : []),
     ].join("; ");
   }
   const clearSession = () => cookie(SESSION_COOKIE, "", HOME_PATH, 0);
@@ -184,14 +190,14 @@ export function createDashboardAuth(options: DashboardAuthOptions): DashboardAut
   /** A state-changing request from another site: its Origin (when sent) is not ours. */
   function crossOrigin(req: IncomingMessage): boolean {
     const from = req.headers.origin;
-    if (from !== undefined && from !== origin) return true;
+    if (from !== undefined && from !== place().origin) return true;
     return req.headers["sec-fetch-site"] === "cross-site";
   }
 
   function redirect(res: ServerResponse, status: 302 | 303, location: string, cookies: string[] = []): void {
     res
       .writeHead(status, {
-        ...securityHeaders(secure),
+        ...securityHeaders(place().secure),
         location,
         ...(cookies.length > 0 ? { "set-cookie": cookies } : {}),
       })
@@ -209,7 +215,7 @@ export function createDashboardAuth(options: DashboardAuthOptions): DashboardAut
 ${body}
 </main></body></html>
 `,
-      secure,
+      place().secure,
     );
   }
 
@@ -236,7 +242,7 @@ ${body}
     const authorize = new URL(`${webUrl}/login/oauth/authorize`);
     authorize.search = new URLSearchParams({
       client_id: options.clientId,
-      redirect_uri: redirectUri,
+      redirect_uri: place().redirectUri,
       state: login.state,
       code_challenge: challenge,
       code_challenge_method: "S256",
@@ -298,7 +304,7 @@ ${body}
           client_id: options.clientId,
           client_secret: options.clientSecret,
           code,
-          redirect_uri: redirectUri,
+          redirect_uri: place().redirectUri,
           code_verifier: verifier,
         }).toString(),
       },
