@@ -119,7 +119,10 @@ export async function loadFigures(
     const byRepository = new Map<number, ReportChangeRow[]>();
     for (const row of rows) {
       let list = byRepository.get(row.repositoryId);
-      if (list === undefined) byRepository.set(row.repositoryId, (list = []));
+      if (list === undefined) {
+        list = [];
+        byRepository.set(row.repositoryId, list);
+      }
       list.push(row);
     }
     for (const repository of repositories) {
