@@ -14,7 +14,7 @@ import {
   readsPaths,
   rowsOfPeriod,
 } from "../../metrics/report.js";
-import type { Report } from "../../metrics/types.js";
+import type { MetricOptions, Report } from "../../metrics/types.js";
 import type { InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../../store/types.js";
 
 export interface RepositoryFigures {
@@ -33,6 +33,8 @@ export interface ScopeFigures {
   repositories: RepositoryFigures[];
   /** The rows the report read (for the timeline and the audit sample). */
   rows: ReportChangeRow[];
+  /** The report's options (reportOptions'), for figures computed beside it. */
+  options: MetricOptions;
 }
 
 /** Reports of past periods, kept for `ttlMs` (a revert can still change one, so not for long). */
@@ -151,5 +153,14 @@ export async function loadFigures(
     }
     perRepository.sort((a, b) => a.repository.fullName.localeCompare(b.repository.fullName));
   }
-  return { installation, period, previousPeriod, report, previous, repositories: perRepository, rows };
+  return {
+    installation,
+    period,
+    previousPeriod,
+    report,
+    previous,
+    repositories: perRepository,
+    rows,
+    options: scopeOptions,
+  };
 }
