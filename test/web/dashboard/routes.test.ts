@@ -159,7 +159,7 @@ describe("dashboard", () => {
     expect(report.activeEngineers).toBe(5); // ana and ben work on both repositories
     expect(report.normalisedDeployments).not.toBeNull();
     const shown = (figure: string) => new RegExp(`data-value="${figure}">([^<]*)<`).exec(body)?.[1];
-    const before = (figure: string) => new RegExp(`data-previous="${figure}">([^<]*)<`).exec(body)?.[1];
+    const previousShown = (figure: string) => new RegExp(`data-previous="${figure}">([^<]*)<`).exec(body)?.[1];
     expect(shown("normalisedDeployments")).toBe(fmt.num(report.normalisedDeployments));
     expect(shown("aiChangesShipped")).toBe(String(report.aiChangesShipped));
     expect(shown("changesShipped")).toBe(String(report.changesShipped));
@@ -167,8 +167,8 @@ describe("dashboard", () => {
     expect(shown("adoption")).toBe(fmt.pct(report.adoption));
     expect(shown("leadTimeAi")).toBe(fmt.hours(report.medianLeadTimeHours.ai));
     expect(shown("failureOther")).toBe(fmt.pct(report.changeFailureRate.other));
-    expect(before("changesShipped")).toBe(String(previous.changesShipped));
-    expect(before("aiChangesShipped")).toBe("1");
+    expect(previousShown("changesShipped")).toBe(String(previous.changesShipped));
+    expect(previousShown("aiChangesShipped")).toBe("1");
     // The weekly chart's data block is the report's series.
     const data = JSON.parse(
       /<script type="application\/json" id="normalised-data">([^<]*)<\/script>/.exec(body)?.[1] ?? "{}",
