@@ -3,7 +3,7 @@
 // and the PR check's context line.
 
 import { minGroupSizeInForce } from "../config/repo-config.js";
-import type { InstallationRecord, RepositoryRecord, Store } from "../store/types.js";
+import type { BackfillRun, InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../store/types.js";
 import { computeReport } from "./compute.js";
 import type { MetricOptions, Report, RepositoryMetricSettings } from "./types.js";
 
@@ -156,16 +156,28 @@ export async function buildReport(
     const changes = await store.reports.countReportChanges(where, period.since, period.until);
     if (changes > bounds.maxChanges) throw new ReportTooLargeError(changes, bounds.maxChanges);
   }
-  // Files are read only when some repository's changes can be left out for touching only ignored paths.
-  const paths =
-    options.ignorePaths.length > 0 ||
-    [...(options.repositories?.values() ?? [])].some((settings) => (settings.ignorePaths?.length ?? 0) > 0);
-  const rows = await store.reports.listReportChanges(where, period.since, period.until, { paths });
+  const rows = await store.reports.listReportChanges(where, period.since, period.until, {
+    paths: readsPaths(options),
+  });
   const historyFrom = await historyStart(store, scope);
   return computeReport(
     { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
     options,
   );
+}
+
+/** Files are read only when some repository's changes can be left out for touching only ignored paths. */
+export function readsPaths(options: MetricOptions): boolean {
+  return (
+    options.ignorePaths.length > 0 ||
+    [...(options.repositories?.values() ?? [])].some((settings) => (settings.ignorePaths?.length ?? 0) > 0)
+  );
+}
+
+/** The rows of `rows` a report on `period` reads: merged in it, or shipped in it (listReportChanges' two reads). */
+export function rowsOfPeriod<T extends ReportChangeRow>(rows: readonly T[], period: Period): T[] {
+  const inPeriod = (t: number) => t >= period.since && t < period.until;
+  return rows.filter((row) => inPeriod(row.mergedAt) || (row.shipped !== null && inPeriod(row.shipped.at)));
 }
 
 /**
@@ -174,12 +186,21 @@ export async function buildReport(
  * for the scope, the latest of those (before it, some repository's history is missing).
  */
 export async function historyStart(store: Store, scope: ResolvedScope): Promise<number | null> {
-  const repositories = (await store.installations.listRepositories(scope.installationId)).filter(
-    (r) => !scope.repositoryIds || scope.repositoryIds.includes(r.id),
+  return historyStartOf(
+    await store.installations.listRepositories(scope.installationId),
+    await store.backfills.listBackfillRuns(scope.installationId),
+    scope.repositoryIds,
   );
-  const covered = new Map(
-    (await store.backfills.listBackfillRuns(scope.installationId)).map((run) => [run.repositoryId, run.coveredSince]),
-  );
+}
+
+/** historyStart from the installation's live repositories and backfill runs, already read. */
+export function historyStartOf(
+  live: readonly RepositoryRecord[],
+  runs: readonly BackfillRun[],
+  repositoryIds?: readonly number[],
+): number | null {
+  const repositories = live.filter((r) => !repositoryIds || repositoryIds.includes(r.id));
+  const covered = new Map(runs.map((run) => [run.repositoryId, run.coveredSince]));
   let latest: number | null = null;
   for (const repository of repositories) {
     const starts = [covered.get(repository.id), repository.installedSince].filter(

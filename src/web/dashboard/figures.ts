@@ -1,0 +1,166 @@
+// What the dashboard's pages show, read with the reports' own code (src/metrics/report.ts): one
+// read of the ledger's rows for the period and the one before it, and from those rows the scope's
+// report, the previous period's, and each repository's. An organisation's page costs one query of
+// twice the period, not one per repository or per period. The previous period is over: its report
+// is kept a few minutes (FiguresCache), and then only the current period is read.
+
+import { computeReport } from "../../metrics/compute.js";
+import {
+  historyStartOf,
+  type MetricDefaults,
+  optionsFor,
+  type Period,
+  type ResolvedScope,
+  readsPaths,
+  rowsOfPeriod,
+} from "../../metrics/report.js";
+import type { MetricOptions, Report } from "../../metrics/types.js";
+import type { InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../../store/types.js";
+
+export interface RepositoryFigures {
+  repository: RepositoryRecord;
+  report: Report;
+}
+
+export interface ScopeFigures {
+  installation: InstallationRecord | null;
+  period: Period;
+  /** The period of the same length just before. */
+  previousPeriod: Period;
+  report: Report;
+  previous: Report;
+  /** Each repository's report (an organisation's page): its own settings and minimum group size. */
+  repositories: RepositoryFigures[];
+  /** The rows the report read (for the timeline and the audit sample). */
+  rows: ReportChangeRow[];
+  /** The report's options (reportOptions'), for figures computed beside it. */
+  options: MetricOptions;
+}
+
+/** Reports of past periods, kept for `ttlMs` (a revert can still change one, so not for long). */
+export class FiguresCache {
+  private readonly entries = new Map<string, { at: number; report: Report }>();
+  constructor(
+    private readonly ttlMs = 10 * 60_000,
+    private readonly maxEntries = 200,
+  ) {}
+  get(key: string, now: number): Report | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (now - entry.at < this.ttlMs) return entry.report;
+    this.entries.delete(key);
+    return undefined;
+  }
+  set(key: string, report: Report, now: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { at: now, report });
+    // The oldest entries go first (a Map iterates in insertion order).
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(key);
+    }
+  }
+}
+
+/** The period of the same length that ends where `period` starts. */
+export function previousPeriodOf(period: Period): Period {
+  return { since: period.since - (period.until - period.since), until: period.since };
+}
+
+export async function loadFigures(
+  store: Store,
+  scope: ResolvedScope,
+  period: Period,
+  metric: MetricDefaults,
+  now: number,
+  options: { repositories?: boolean; cache?: FiguresCache } = {},
+): Promise<ScopeFigures> {
+  const installation = await store.installations.getInstallation(scope.installationId);
+  const repositories = await store.installations.listRepositories(scope.installationId, { includeRemoved: true });
+  const runs = await store.backfills.listBackfillRuns(scope.installationId);
+  const live = repositories.filter((r) => r.removedAt === null);
+  const known = { installation, repositories };
+  const scopeOptions = optionsFor(scope, known, metric, now);
+  const previousPeriod = previousPeriodOf(period);
+
+  // The previous period's report, kept when it was read a moment ago; otherwise one read of both
+  // periods (merged or shipped in either), from which each report takes its own rows.
+  const where = {
+    installationId: scope.installationId,
+    ...(scope.repositoryIds ? { repositoryIds: scope.repositoryIds } : {}),
+  };
+  const historyFrom = historyStartOf(live, runs, scope.repositoryIds);
+  // `now` only moves the previous report's provisional count, which the cache's short life bounds.
+  const { now: _now, repositories: settings, ...rest } = scopeOptions;
+  const key = JSON.stringify([where, previousPeriod, rest, [...(settings ?? [])], historyFrom]);
+  const kept = options.cache?.get(key, now);
+  const read = await store.reports.listReportChanges(where, kept ? period.since : previousPeriod.since, period.until, {
+    paths: readsPaths(scopeOptions),
+  });
+  const rows = kept ? read : rowsOfPeriod(read, period);
+  const report = computeReport(
+    { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
+    scopeOptions,
+  );
+  const previous =
+    kept ??
+    computeReport(
+      {
+        scope: scope.label,
+        since: previousPeriod.since,
+        until: previousPeriod.until,
+        changes: rowsOfPeriod(read, previousPeriod),
+        historyFrom,
+      },
+      scopeOptions,
+    );
+  if (!kept && previousPeriod.until <= now) options.cache?.set(key, previous, now);
+
+  const perRepository: RepositoryFigures[] = [];
+  if (options.repositories) {
+    const byRepository = new Map<number, ReportChangeRow[]>();
+    for (const row of rows) {
+      let list = byRepository.get(row.repositoryId);
+      if (list === undefined) {
+        list = [];
+        byRepository.set(row.repositoryId, list);
+      }
+      list.push(row);
+    }
+    for (const repository of repositories) {
+      const own = byRepository.get(repository.id);
+      // A removed repository is listed while the period has changes of it.
+      if (repository.removedAt !== null && own === undefined) continue;
+      const repositoryScope: ResolvedScope = {
+        label: repository.fullName,
+        installationId: scope.installationId,
+        repositoryIds: [repository.id],
+        owner: scope.owner,
+      };
+      perRepository.push({
+        repository,
+        report: computeReport(
+          {
+            scope: repository.fullName,
+            since: period.since,
+            until: period.until,
+            changes: own ?? [],
+            historyFrom: historyStartOf(live, runs, [repository.id]),
+          },
+          optionsFor(repositoryScope, known, metric, now),
+        ),
+      });
+    }
+    perRepository.sort((a, b) => a.repository.fullName.localeCompare(b.repository.fullName));
+  }
+  return {
+    installation,
+    period,
+    previousPeriod,
+    report,
+    previous,
+    repositories: perRepository,
+    rows,
+    options: scopeOptions,
+  };
+}

@@ -1,0 +1,447 @@
+// The leads' dashboard (issue #16): server-rendered pages under /dashboard, from the same report
+// code as the CLI and /api/v1/report. Sign-in (/dashboard/login*, /dashboard/logout) is the
+// DashboardAuth's; everything else under /dashboard is here:
+//   GET  /dashboard                         the signed-in user's organisations
+//   GET  /dashboard/o/:owner                an organisation's figures, weeks, agents, repositories
+//   GET  /dashboard/o/:owner/r/:repo        a repository's, with its production deployments
+//   GET  /dashboard/o/:owner/audit[?repo=]  a reproducible sample of shipped AI-assisted changes
+//   POST /dashboard/o/:owner/audit/mark     mark (or unmark) a sampled change's attribution wrong
+//   GET  /dashboard/o/:owner/status         backfills and webhook deliveries: why figures may lag
+//   GET  /dashboard/assets/:name            uPlot and the dashboard's own script and stylesheet
+// Period parameters: weeks=4|12|26 (ending with today, UTC), or since=YYYY-MM-DD&until=YYYY-MM-DD
+// (both days included). An owner the user's installations do not include answers exactly as one
+// that does not exist.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { estimateBackfill } from "../../ledger/core/backfill-progress.js";
+import { agentOutcomes } from "../../metrics/agent-outcomes.js";
+import { auditCandidates, auditPrecision, auditSample, auditSeed } from "../../metrics/audit-sample.js";
+import { historyNote } from "../../metrics/compute.js";
+import {
+  AmbiguousOwnerError,
+  historyStart,
+  type MetricDefaults,
+  type Period,
+  type ResolvedScope,
+  resolveOwner,
+  ScopeNotFoundError,
+  scopeOf,
+} from "../../metrics/report.js";
+import type { InstallationRecord, Store } from "../../store/types.js";
+import { type Assets, loadAssets, sendAsset } from "./assets.js";
+import { FiguresCache, loadFigures } from "./figures.js";
+import { securityHeaders, sendHtml } from "./headers.js";
+import {
+  auditPage,
+  type Frame,
+  messagePage,
+  notFoundPage,
+  organisationsPage,
+  type PeriodView,
+  scopePage,
+  signInPage,
+  statusPage,
+  type TimelineEntry,
+} from "./pages.js";
+import type { DashboardAuth, DashboardUser, RouteHandler } from "./types.js";
+
+export interface DashboardRoutesOptions {
+  store: Store;
+  auth: DashboardAuth;
+  /** The instance's metric settings (as for the API): the ledger's per-scope settings refine them. */
+  metric: MetricDefaults;
+  now: () => number;
+  /** GitHub's web address, for links to pull requests and checks (https://github.com, or GHES's). */
+  webUrl: string;
+  /** Served over HTTPS: adds Strict-Transport-Security. */
+  secure: boolean;
+  /** The static files (tests may pass their own). */
+  assets?: Assets;
+}
+
+const DAY_MS = 86_400_000;
+const WEEK_CHOICES = [4, 12, 26] as const;
+const MAX_PERIOD_MS = 5 * 366 * DAY_MS;
+/** The most deployments a repository's timeline lists (the newest). */
+const TIMELINE_LIMIT = 200;
+const MAX_FORM_BYTES = 16 * 1024;
+const MAX_REASON = 500;
+const OWNER = /^[A-Za-z0-9-]{1,39}$/;
+const REPO = /^[A-Za-z0-9_.-]{1,100}$/;
+
+class BadRequest extends Error {}
+
+/** The period a request names: a preset of whole days ending with today (UTC), or given days. */
+export function readPeriod(query: URLSearchParams, now: number): PeriodView {
+  const endOfToday = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
+  const day = (name: string) => {
+    const value = query.get(name) ?? "";
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+      throw new BadRequest(`${name}: expected a date such as 2026-11-01`);
+    }
+    return Date.parse(`${value}T00:00:00Z`);
+  };
+  if ((query.get("since") ?? "") !== "" || (query.get("until") ?? "") !== "") {
+    const since = day("since");
+    const until = day("until") + DAY_MS;
+    if (since >= until) throw new BadRequest("the period must end after it starts");
+    if (until - since > MAX_PERIOD_MS) throw new BadRequest("the period may not exceed five years");
+    const q = new URLSearchParams({ since: query.get("since") ?? "", until: query.get("until") ?? "" });
+    return { since, until, weeks: null, query: q.toString() };
+  }
+  const weeks = query.has("weeks") ? Number(query.get("weeks")) : 4;
+  if (!(WEEK_CHOICES as readonly number[]).includes(weeks)) throw new BadRequest("weeks: 4, 12 or 26");
+  return { since: endOfToday - weeks * 7 * DAY_MS, until: endOfToday, weeks, query: `weeks=${weeks}` };
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") throw new BadRequest("expected a form");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) throw new BadRequest("the form is too large");
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHandler {
+  const { store, auth, metric, webUrl, secure } = options;
+  const assets = options.assets ?? loadAssets();
+  const cache = new FiguresCache();
+  const web = webUrl.replace(/\/+$/, "");
+  const send = (res: ServerResponse, status: number, body: string) => sendHtml(res, status, body, secure);
+  const notFound = (res: ServerResponse) => send(res, 404, notFoundPage());
+
+  /** The installation of `owner` if this user may see it; null (answered as absent) otherwise. */
+  async function installationFor(user: DashboardUser, owner: string): Promise<InstallationRecord | null> {
+    if (!OWNER.test(owner)) return null;
+    let installation: InstallationRecord | null;
+    try {
+      installation = await resolveOwner(store, { login: owner });
+    } catch (error) {
+      if (!(error instanceof AmbiguousOwnerError)) throw error;
+      // The user's own installations tell which account they mean.
+      const mine = error.installations.filter((i) => user.installationIds.includes(i.id));
+      installation = mine.length === 1 ? (mine[0] ?? null) : null;
+    }
+    if (!installation || !user.installationIds.includes(installation.id)) return null;
+    return installation;
+  }
+
+  async function frameFor(req: IncomingMessage, user: DashboardUser, title: string, crumbs: Frame["crumbs"]) {
+    return { title, login: user.login, csrf: await auth.csrfToken(req), crumbs, assetVersion: assets.version };
+  }
+
+  const orgScope = (installation: InstallationRecord): ResolvedScope => ({
+    label: `${installation.accountLogin} (organisation)`,
+    installationId: installation.id,
+    owner: installation.accountLogin,
+  });
+
+  async function organisations(req: IncomingMessage, res: ServerResponse, user: DashboardUser) {
+    const owners: string[] = [];
+    for (const id of user.installationIds) {
+      const installation = await store.installations.getInstallation(id);
+      if (installation && installation.deletedAt === null && installation.accountLogin !== "unknown") {
+        owners.push(installation.accountLogin);
+      }
+    }
+    owners.sort((a, b) => a.localeCompare(b));
+    send(res, 200, organisationsPage(await frameFor(req, user, "Your organisations", []), [...new Set(owners)]));
+  }
+
+  async function scopeView(
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: DashboardUser,
+    installation: InstallationRecord,
+    query: URLSearchParams,
+    repo: string | null,
+  ) {
+    const owner = installation.accountLogin;
+    const now = options.now();
+    const period = readPeriod(query, now);
+    const scope = repo ? await scopeOf(store, { repo: `${owner}/${repo}` }, installation) : orgScope(installation);
+    const figures = await loadFigures(store, scope, period, metric, now, { repositories: !repo, cache });
+    const base = `/dashboard/o/${encodeURIComponent(owner)}`;
+    const crumbs = repo
+      ? [{ label: owner, href: `${base}?${period.query}` }, { label: scope.label }]
+      : [{ label: owner }];
+    let timeline: TimelineEntry[] | undefined;
+    if (repo && scope.repositoryIds?.[0] !== undefined) {
+      const repositoryId = scope.repositoryIds[0];
+      const deployments = (await store.deployments.listDeployments(installation.id, repositoryId))
+        .filter((d) => d.succeededAt >= period.since && d.succeededAt < period.until)
+        .sort((a, b) => b.succeededAt - a.succeededAt || b.id - a.id)
+        .slice(0, TIMELINE_LIMIT);
+      const ids = new Set(deployments.map((d) => d.id));
+      const shippedRows = figures.rows.filter((r) => r.shipped !== null && ids.has(r.shipped.deploymentId));
+      const changes = new Map(
+        (
+          await store.changes.getChanges(
+            installation.id,
+            shippedRows.map((r) => r.id),
+          )
+        ).map((c) => [c.id, c]),
+      );
+      const fullName = scope.label;
+      timeline = deployments.map((deployment) => ({
+        deployment,
+        changes: shippedRows
+          .filter((r) => r.shipped?.deploymentId === deployment.id)
+          .map((row) => ({ row, change: changes.get(row.id) ?? null })),
+        checksUrl: `${web}/${fullName}/commit/${deployment.sha}/checks`,
+        pullUrl: (n: number) => `${web}/${fullName}/pull/${n}`,
+        commitUrl: (sha: string) => `${web}/${fullName}/commit/${sha}`,
+      }));
+    }
+    const action = repo ? `${base}/r/${encodeURIComponent(repo)}` : base;
+    send(
+      res,
+      200,
+      scopePage({
+        frame: await frameFor(req, user, repo ? scope.label : owner, crumbs),
+        owner,
+        action,
+        period,
+        report: figures.report,
+        previous: figures.previous,
+        agents: agentOutcomes(figures.rows, period, figures.options),
+        ...(repo
+          ? { repository: scope.label, ...(timeline ? { timeline } : {}) }
+          : { repositories: figures.repositories }),
+      }),
+    );
+  }
+
+  async function audit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: DashboardUser,
+    installation: InstallationRecord,
+    query: URLSearchParams,
+  ) {
+    const owner = installation.accountLogin;
+    const now = options.now();
+    const period = readPeriod(query, now);
+    const repo = query.get("repo") || null;
+    if (repo !== null && !REPO.test(repo)) throw new ScopeNotFoundError("bad repository name");
+    const scope = repo ? await scopeOf(store, { repo: `${owner}/${repo}` }, installation) : orgScope(installation);
+    const figures = await loadFigures(store, scope, period, metric, now, { cache });
+    const candidates = auditCandidates(figures.rows, period);
+    const seed = auditSeed(
+      { installationId: installation.id, ...(scope.repositoryIds ? { repositoryId: scope.repositoryIds[0] } : {}) },
+      period,
+    );
+    const sample = auditSample(candidates, seed);
+    const ids = sample.map((c) => c.id);
+    const changes = new Map((await store.changes.getChanges(installation.id, ids)).map((c) => [c.id, c]));
+    const marks = new Map((await store.dashboard.listMarks(installation.id, ids)).map((m) => [m.changeId, m]));
+    const entries = sample.flatMap((row) => {
+      const change = changes.get(row.id);
+      if (!change) return [];
+      const mark = marks.get(row.id);
+      return [
+        {
+          change,
+          repository: row.repository,
+          pullUrl: change.number !== null ? `${web}/${row.repository}/pull/${change.number}` : null,
+          mark: mark ? { reason: mark.reason, markedAt: mark.markedAt } : null,
+        },
+      ];
+    });
+    const back: Record<string, string> = Object.fromEntries(new URLSearchParams(period.query));
+    if (repo) back.repo = repo;
+    const base = `/dashboard/o/${encodeURIComponent(owner)}`;
+    send(
+      res,
+      200,
+      auditPage({
+        frame: await frameFor(req, user, `Audit sample: ${repo ? scope.label : owner}`, [
+          { label: owner, href: `${base}?${period.query}` },
+          { label: "Audit sample" },
+        ]),
+        owner,
+        period,
+        repository: repo ? scope.label : null,
+        candidates: candidates.length,
+        entries,
+        precision: auditPrecision(ids, marks.keys()),
+        report: figures.report,
+        back,
+      }),
+    );
+  }
+
+  async function mark(
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: DashboardUser,
+    installation: InstallationRecord,
+  ) {
+    const form = await readForm(req);
+    // The token first: a forged form changes nothing, whatever else it says.
+    if (!(await auth.checkCsrf(req, form.get("csrf") ?? undefined))) {
+      send(
+        res,
+        403,
+        messagePage(
+          { title: "Refused" },
+          "Refused",
+          "This form has expired or did not come from this dashboard: reload the page and try again.",
+        ),
+      );
+      return;
+    }
+    const changeId = Number(form.get("change"));
+    const verdict = form.get("verdict");
+    const reason = (form.get("reason") ?? "").trim();
+    if (!Number.isSafeInteger(changeId) || changeId <= 0) throw new BadRequest("change: expected a change id");
+    if (verdict !== "wrong" && verdict !== "unmark") throw new BadRequest("verdict: wrong or unmark");
+    if (verdict === "wrong" && (reason === "" || reason.length > MAX_REASON)) {
+      throw new BadRequest(`reason: say why, in at most ${MAX_REASON} characters`);
+    }
+    // Where to go back to: the sample the form was on, from parameters read as a period and a name.
+    const back = new URLSearchParams();
+    const period = readPeriod(form, options.now());
+    for (const [k, v] of new URLSearchParams(period.query)) back.set(k, v);
+    const repo = form.get("repo");
+    if (repo) {
+      if (!REPO.test(repo)) throw new BadRequest("repo: expected a repository name");
+      back.set("repo", repo);
+    }
+    const [change] = await store.changes.getChanges(installation.id, [changeId]);
+    if (!change) {
+      notFound(res);
+      return;
+    }
+    if (verdict === "wrong") {
+      await store.dashboard.markAttribution({
+        installationId: installation.id,
+        changeId,
+        verdict: "wrong",
+        reason,
+        markedBy: user.userId,
+        markedAt: options.now(),
+      });
+    } else {
+      await store.dashboard.unmarkAttribution(installation.id, changeId);
+    }
+    const location = `/dashboard/o/${encodeURIComponent(installation.accountLogin)}/audit?${back}#change-${changeId}`;
+    res.writeHead(303, { ...securityHeaders(secure), location, "content-type": "text/html; charset=utf-8" }).end();
+  }
+
+  async function status(
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: DashboardUser,
+    installation: InstallationRecord,
+  ) {
+    const now = options.now();
+    const scope = orgScope(installation);
+    const repositories = await store.installations.listRepositories(installation.id, { includeRemoved: true });
+    const names = new Map(repositories.map((r) => [r.id, r.fullName]));
+    const runs = (await store.backfills.listBackfillRuns(installation.id)).map((run) => ({
+      run,
+      repository: names.get(run.repositoryId) ?? `repository ${run.repositoryId}`,
+      ...estimateBackfill(run, now),
+    }));
+    const waiting = await store.inbox.listDeliveries({
+      statuses: ["pending", "processing"],
+      installationId: installation.id,
+      limit: 1000,
+    });
+    const failed = await store.inbox.listDeliveries({
+      statuses: ["failed"],
+      installationId: installation.id,
+      limit: 1000,
+    });
+    const recent = [...waiting, ...failed].sort((a, b) => b.receivedAt - a.receivedAt).slice(0, 50);
+    const period: Period = readPeriod(new URLSearchParams(), now);
+    send(
+      res,
+      200,
+      statusPage({
+        frame: await frameFor(req, user, `Status: ${installation.accountLogin}`, [
+          { label: installation.accountLogin, href: `/dashboard/o/${encodeURIComponent(installation.accountLogin)}` },
+          { label: "Status" },
+        ]),
+        owner: installation.accountLogin,
+        runs,
+        inbox: { pending: waiting.length, failed: failed.length, recent },
+        historyNote: historyNote(period.since, await historyStart(store, scope)),
+        repositories: repositories.sort((a, b) => a.fullName.localeCompare(b.fullName)),
+      }),
+    );
+  }
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    if (path !== "/dashboard" && !path.startsWith("/dashboard/")) return false;
+    if (path === "/dashboard/logout" || path === "/dashboard/login" || path.startsWith("/dashboard/login/"))
+      return false;
+    const method = req.method ?? "GET";
+    const head = method === "HEAD";
+
+    if (path.startsWith("/dashboard/assets/")) {
+      const asset = method === "GET" || head ? assets.get(path.slice("/dashboard/assets/".length)) : undefined;
+      if (asset) sendAsset(res, asset, secure, head);
+      else notFound(res);
+      return true;
+    }
+
+    const parts = path
+      .split("/")
+      .slice(2)
+      .filter((p, i, all) => p !== "" || i < all.length - 1);
+    const isMark = parts.length === 4 && parts[0] === "o" && parts[2] === "audit" && parts[3] === "mark";
+    if (isMark ? method !== "POST" : method !== "GET" && !head) {
+      res.setHeader("allow", isMark ? "POST" : "GET, HEAD");
+      send(
+        res,
+        405,
+        messagePage({ title: "Method not allowed" }, "Method not allowed", "This address does not take that method."),
+      );
+      return true;
+    }
+
+    const user = await auth.user(req);
+    if (!user) {
+      send(res, 401, signInPage(`${path}${url.search}`));
+      return true;
+    }
+    try {
+      if (parts.length === 0 || (parts.length === 1 && parts[0] === "")) {
+        await organisations(req, res, user);
+        return true;
+      }
+      if (parts[0] !== "o" || parts.length < 2) {
+        notFound(res);
+        return true;
+      }
+      const installation = await installationFor(user, decodeURIComponent(parts[1] ?? ""));
+      if (!installation) {
+        notFound(res);
+        return true;
+      }
+      const rest = parts.slice(2);
+      if (rest.length === 0) await scopeView(req, res, user, installation, url.searchParams, null);
+      else if (rest.length === 2 && rest[0] === "r" && REPO.test(decodeURIComponent(rest[1] ?? "")))
+        await scopeView(req, res, user, installation, url.searchParams, decodeURIComponent(rest[1] ?? ""));
+      else if (rest.length === 1 && rest[0] === "audit") await audit(req, res, user, installation, url.searchParams);
+      else if (isMark) await mark(req, res, user, installation);
+      else if (rest.length === 1 && rest[0] === "status") await status(req, res, user, installation);
+      else notFound(res);
+    } catch (error) {
+      if (error instanceof ScopeNotFoundError) notFound(res);
+      else if (error instanceof BadRequest)
+        send(res, 400, messagePage({ title: "Bad request" }, "Bad request", error.message));
+      else throw error;
+    }
+    return true;
+  };
+}

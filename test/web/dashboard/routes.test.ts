@@ -1,0 +1,316 @@
+// The dashboard over a real server (src/web/http-server.ts) with a fake sign-in: figures equal the
+// report's, another owner answers as a missing one, the audit marks round trip with CSRF, withheld
+// figures say why, and every response carries the security headers and no inline script or style.
+import type { IncomingMessage } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildReport, reportOptions, resolveScope } from "../../../src/metrics/report.js";
+import { openStore } from "../../../src/store/open.js";
+import type { Store } from "../../../src/store/types.js";
+import { CONTENT_SECURITY_POLICY } from "../../../src/web/dashboard/headers.js";
+import { fmt } from "../../../src/web/dashboard/pages.js";
+import { createDashboardRoutes, readPeriod } from "../../../src/web/dashboard/routes.js";
+import type { DashboardAuth, DashboardUser } from "../../../src/web/dashboard/types.js";
+import { createHttpServer, type HttpServer } from "../../../src/web/http-server.js";
+import { DAY, seedChange, seedDeployment, seedRepository } from "../../helpers/ledger-seed.js";
+
+const NOW = Date.UTC(2026, 10, 24, 12);
+const METRIC = { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] };
+const CSRF = "csrf-token-of-the-session";
+const USER: DashboardUser = { userId: 42, login: "lead", installationIds: [1] };
+
+let store: Store;
+let http: HttpServer;
+let signedIn: DashboardUser | null = USER;
+
+const auth: DashboardAuth = {
+  routes: async () => false,
+  user: async () => signedIn,
+  csrfToken: async () => (signedIn ? CSRF : null),
+  checkCsrf: async (_req: IncomingMessage, token: string | undefined) => signedIn !== null && token === CSRF,
+};
+
+beforeAll(async () => {
+  store = await openStore(":memory:");
+  await seedRepository(store, 1, "acme", 10, "shop", NOW - 60 * DAY);
+  await seedRepository(store, 1, "acme", 11, "tiny", NOW - 60 * DAY);
+  await seedRepository(store, 2, "globex", 20, "secret", NOW - 60 * DAY);
+  const shas: string[] = [];
+  for (const [i, engineer] of ["ana", "ben", "cy", "dee", "eve"].entries()) {
+    shas.push(await seedChange(store, 1, 10, { number: i + 1, engineer, ai: i < 3, mergedAt: NOW - 10 * DAY }));
+  }
+  await seedDeployment(store, 1, 10, "1", NOW - 9 * DAY, shas);
+  // The previous period: two changes shipped.
+  const before = [
+    await seedChange(store, 1, 10, { number: 20, engineer: "ana", ai: true, mergedAt: NOW - 40 * DAY }),
+    await seedChange(store, 1, 10, { number: 21, engineer: "ben", mergedAt: NOW - 40 * DAY }),
+  ];
+  await seedDeployment(store, 1, 10, "0", NOW - 39 * DAY, before);
+  // A small repository: two engineers, below the minimum group size.
+  const tiny = [
+    await seedChange(store, 1, 11, { number: 1, engineer: "ana", ai: true, mergedAt: NOW - 5 * DAY }),
+    await seedChange(store, 1, 11, { number: 2, engineer: "ben", mergedAt: NOW - 5 * DAY }),
+  ];
+  await seedDeployment(store, 1, 11, "7", NOW - 4 * DAY, tiny);
+  const secret = await seedChange(store, 2, 20, { number: 1, engineer: "zed", ai: true, mergedAt: NOW - 5 * DAY });
+  await seedDeployment(store, 2, 20, "9", NOW - 4 * DAY, [secret]);
+
+  const log = { info() {}, warn() {}, error() {}, debug() {}, isLevelEnabled: () => false };
+  http = createHttpServer({ host: "127.0.0.1", port: 0, log: log as never });
+  http.use(
+    createDashboardRoutes({ store, auth, metric: METRIC, now: () => NOW, webUrl: "https://github.com", secure: true }),
+  );
+  await http.start();
+});
+afterAll(async () => {
+  await http.stop(100);
+  await store.close();
+});
+
+const get = (path: string) => fetch(`${http.url}${path}`, { redirect: "manual" });
+const post = (path: string, form: Record<string, string>) =>
+  fetch(`${http.url}${path}`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form).toString(),
+  });
+
+function expectSecurityHeaders(res: Response) {
+  expect(res.headers.get("content-security-policy")).toBe(CONTENT_SECURITY_POLICY);
+  expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  expect(res.headers.get("x-frame-options")).toBe("DENY");
+  expect(res.headers.get("referrer-policy")).toBe("same-origin");
+  expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+}
+
+/** No inline script (only data blocks and scripts with src), no inline style. */
+function expectNoInline(body: string) {
+  for (const tag of body.match(/<script\b[^>]*>/gi) ?? []) {
+    expect(/\bsrc="\/dashboard\/assets\//.test(tag) || /type="application\/json"/.test(tag), tag).toBe(true);
+  }
+  expect(body).not.toMatch(/<style\b/i);
+  expect(body).not.toMatch(/\sstyle\s*=/i);
+  expect(body).not.toMatch(/\son[a-z]+\s*=/i);
+}
+
+const PAGES = [
+  "/dashboard",
+  "/dashboard/o/acme",
+  "/dashboard/o/acme?weeks=12",
+  "/dashboard/o/acme?since=2026-10-01&until=2026-11-20",
+  "/dashboard/o/acme/r/shop",
+  "/dashboard/o/acme/r/tiny",
+  "/dashboard/o/acme/audit",
+  "/dashboard/o/acme/audit?repo=shop",
+  "/dashboard/o/acme/status",
+  "/dashboard/o/globex",
+  "/dashboard/o/acme/r/nothing",
+  "/dashboard/o/acme?weeks=5",
+];
+
+describe("dashboard", () => {
+  it("shows the sign-in page to someone not signed in", async () => {
+    signedIn = null;
+    try {
+      const res = await get("/dashboard/o/acme?weeks=12");
+      expect(res.status).toBe(401);
+      expectSecurityHeaders(res);
+      const body = await res.text();
+      expect(body).toContain(`href="/dashboard/login?return=${encodeURIComponent("/dashboard/o/acme?weeks=12")}"`);
+      expect(body).not.toContain("shop");
+    } finally {
+      signedIn = USER;
+    }
+  });
+
+  it("leaves sign-in and sign-out to the auth routes", async () => {
+    const handler = createDashboardRoutes({
+      store,
+      auth,
+      metric: METRIC,
+      now: () => NOW,
+      webUrl: "https://github.com",
+      secure: false,
+    });
+    for (const url of ["/dashboard/login", "/dashboard/login/callback?code=x", "/dashboard/logout", "/api/v1/report"]) {
+      expect(await handler({ url, method: "GET", headers: {} } as IncomingMessage, {} as never)).toBe(false);
+    }
+  });
+
+  it("lists the user's organisations", async () => {
+    const body = await (await get("/dashboard")).text();
+    expect(body).toContain(`href="/dashboard/o/acme"`);
+    expect(body).not.toContain("globex");
+  });
+
+  it("shows the organisation's figures exactly as the report computes them", async () => {
+    const res = await get("/dashboard/o/acme");
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    const period = readPeriod(new URLSearchParams(), NOW);
+    const scope = await resolveScope(store, { org: "acme" });
+    const report = await buildReport(store, scope, period, await reportOptions(store, scope, METRIC, NOW));
+    const previous = await buildReport(
+      store,
+      scope,
+      { since: period.since - (period.until - period.since), until: period.since },
+      await reportOptions(store, scope, METRIC, NOW),
+    );
+    expect(report.activeEngineers).toBe(5); // ana and ben work on both repositories
+    expect(report.normalisedDeployments).not.toBeNull();
+    const shown = (figure: string) => new RegExp(`data-value="${figure}">([^<]*)<`).exec(body)?.[1];
+    const previousShown = (figure: string) => new RegExp(`data-previous="${figure}">([^<]*)<`).exec(body)?.[1];
+    expect(shown("normalisedDeployments")).toBe(fmt.num(report.normalisedDeployments));
+    expect(shown("aiChangesShipped")).toBe(String(report.aiChangesShipped));
+    expect(shown("changesShipped")).toBe(String(report.changesShipped));
+    expect(shown("aiShare")).toBe(fmt.pct(report.aiShare));
+    expect(shown("adoption")).toBe(fmt.pct(report.adoption));
+    expect(shown("leadTimeAi")).toBe(fmt.hours(report.medianLeadTimeHours.ai));
+    expect(shown("failureOther")).toBe(fmt.pct(report.changeFailureRate.other));
+    expect(previousShown("changesShipped")).toBe(String(previous.changesShipped));
+    expect(previousShown("aiChangesShipped")).toBe("1");
+    // The weekly chart's data block is the report's series.
+    const data = JSON.parse(
+      /<script type="application\/json" id="normalised-data">([^<]*)<\/script>/.exec(body)?.[1] ?? "{}",
+    );
+    expect(data.series[0].values).toEqual(report.series.map((w) => w.normalisedDeployments));
+    // The definition is one click away.
+    expect(body).toMatch(/<details><summary>Definition<\/summary><p>Normalised deployments = /);
+    // Agents and repositories, never people.
+    expect(body).toContain("claude-code");
+    for (const engineer of ["ana", "ben", "cy", "dee", "eve"])
+      expect(body).not.toMatch(new RegExp(`\\b${engineer}\\b`));
+  });
+
+  it("says why a repository's figures are withheld", async () => {
+    const org = await (await get("/dashboard/o/acme")).text();
+    const row = /<tr class="withheld">[\s\S]*?<\/tr>/.exec(org)?.[0] ?? "";
+    expect(row).toContain("acme/tiny");
+    expect(row).toContain("withheld: fewer than 5 active engineers (2)");
+    const tiny = await (await get("/dashboard/o/acme/r/tiny")).text();
+    expect(tiny).toContain("Withheld:</strong> fewer than 5 active engineers (2)");
+    expect(/data-value="normalisedDeployments">([^<]*)</.exec(tiny)?.[1]).toBe("—");
+  });
+
+  it("shows a repository's production deployments with what each shipped", async () => {
+    const body = await (await get("/dashboard/o/acme/r/shop")).text();
+    expect(body).toContain(`href="https://github.com/acme/shop/pull/3"`);
+    expect(body).toMatch(/href="https:\/\/github.com\/acme\/shop\/commit\/[0-9a-f]{40}\/checks"/);
+    expect(body).toContain("yes: claude-code");
+  });
+
+  it("answers another owner's pages exactly as a missing owner's", async () => {
+    const missing = await get("/dashboard/o/nobody");
+    const other = await get("/dashboard/o/globex");
+    expect(other.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(await other.text()).toBe(await missing.text());
+    for (const path of ["/r/secret", "/audit", "/status"]) {
+      const a = await get(`/dashboard/o/globex${path}`);
+      const b = await get(`/dashboard/o/nobody${path}`);
+      expect([a.status, b.status]).toEqual([404, 404]);
+      expect(await a.text()).toBe(await b.text());
+    }
+    const mark = await post("/dashboard/o/globex/audit/mark", {
+      csrf: CSRF,
+      change: "1",
+      verdict: "wrong",
+      reason: "x",
+    });
+    expect(mark.status).toBe(404);
+  });
+
+  it("marks and unmarks a sampled change's attribution, only with the session's CSRF token", async () => {
+    const page = await (await get("/dashboard/o/acme/audit?repo=shop")).text();
+    expect(page).toContain("100.0%</span> of the 3 sampled changes");
+    const changeId = /name="change" value="(\d+)"/.exec(page)?.[1] ?? "";
+    expect(changeId).not.toBe("");
+    const form = {
+      change: changeId,
+      verdict: "wrong",
+      reason: "the <trailer> names a human",
+      weeks: "4",
+      repo: "shop",
+    };
+
+    const forged = await post("/dashboard/o/acme/audit/mark", { ...form, csrf: "forged" });
+    expect(forged.status).toBe(403);
+    expectSecurityHeaders(forged);
+    expect(await store.dashboard.listMarks(1, [Number(changeId)])).toEqual([]);
+    const missing = await post("/dashboard/o/acme/audit/mark", form);
+    expect(missing.status).toBe(403);
+
+    const marked = await post("/dashboard/o/acme/audit/mark", { ...form, csrf: CSRF });
+    expect(marked.status).toBe(303);
+    expectSecurityHeaders(marked);
+    expect(marked.headers.get("location")).toBe(`/dashboard/o/acme/audit?weeks=4&repo=shop#change-${changeId}`);
+    expect(await store.dashboard.listMarks(1, [Number(changeId)])).toMatchObject([
+      { changeId: Number(changeId), verdict: "wrong", reason: "the <trailer> names a human", markedBy: 42 },
+    ]);
+    const after = await (await get("/dashboard/o/acme/audit?repo=shop")).text();
+    expect(after).toContain("66.7%</span> of the 3 sampled changes");
+    expect(after).toContain("the &lt;trailer&gt; names a human");
+    expect(after).not.toContain("the <trailer>");
+
+    const unmarked = await post("/dashboard/o/acme/audit/mark", {
+      csrf: CSRF,
+      change: changeId,
+      verdict: "unmark",
+      weeks: "4",
+    });
+    expect(unmarked.status).toBe(303);
+    expect(await store.dashboard.listMarks(1, [Number(changeId)])).toEqual([]);
+  });
+
+  it("refuses a mark on another installation's change", async () => {
+    const [secret] = await store.reports.listReportChanges({ installationId: 2 }, 0, NOW);
+    const res = await post("/dashboard/o/acme/audit/mark", {
+      csrf: CSRF,
+      change: String(secret?.id),
+      verdict: "wrong",
+      reason: "x",
+    });
+    expect(res.status).toBe(404);
+    expect(await store.dashboard.listMarks(2, [secret?.id ?? 0])).toEqual([]);
+    expect(await store.dashboard.listMarks(1, [secret?.id ?? 0])).toEqual([]);
+  });
+
+  it("shows the status of backfills and deliveries", async () => {
+    const body = await (await get("/dashboard/o/acme/status")).text();
+    expect(body).toContain("History backfills");
+    expect(body).toMatch(/data-figure="failed">0</);
+  });
+
+  it("serves uPlot and its own assets with long caching, and 404 for others", async () => {
+    for (const [name, type] of [
+      ["uPlot.iife.min.js", "text/javascript"],
+      ["uPlot.min.css", "text/css"],
+      ["dashboard.js", "text/javascript"],
+      ["dashboard.css", "text/css"],
+    ] as const) {
+      const res = await get(`/dashboard/assets/${name}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toContain(type);
+      expect(res.headers.get("cache-control")).toContain("max-age=31536000");
+      expectSecurityHeaders(res);
+      expect((await res.text()).length).toBeGreaterThan(100);
+    }
+    for (const name of ["nothing.js", "../package.json", "%2e%2e%2fpackage.json"]) {
+      const res = await get(`/dashboard/assets/${name}`);
+      expect(res.status).toBe(404);
+      expectSecurityHeaders(res);
+    }
+  });
+
+  it("puts the security headers on every page and no inline script or style in any", async () => {
+    for (const path of PAGES) {
+      const res = await get(path);
+      expect(res.status, path).toBeLessThan(500);
+      expectSecurityHeaders(res);
+      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expectNoInline(await res.text());
+    }
+    expect((await get("/dashboard/o/acme?weeks=5")).status).toBe(400);
+    expect((await get("/dashboard/o/acme/r/nothing")).status).toBe(404);
+  });
+});
