@@ -17,6 +17,7 @@ import { OpsMetrics } from "./ops/metrics.js";
 import type { Store } from "./store/types.js";
 import { createApiHandler } from "./web/api.js";
 import { createDashboardAuth, type DashboardAuthOptions } from "./web/dashboard/auth.js";
+import { createDashboardRoutes } from "./web/dashboard/routes.js";
 import { createWebhookIntake, type IntakeOptions } from "./web/webhook-intake.js";
 
 export interface ShipledgerDeps {
@@ -172,6 +173,17 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
         now,
       });
       options?.addHandler?.(auth.routes);
+      const publicUrl = deps.dashboard.publicUrl;
+      options?.addHandler?.(
+        createDashboardRoutes({
+          store: deps.store,
+          auth,
+          metric,
+          now,
+          webUrl: deps.dashboard.webUrl,
+          secure: typeof publicUrl === "string" && publicUrl.startsWith("https:"),
+        }),
+      );
     }
     options?.addHandler?.(
       createApiHandler({
