@@ -56,6 +56,12 @@ const LATE_BACKFILL_DAYS = 90;
 /** A report reaching this far back goes before the history read: the variant shows its note. */
 const LATE_NOTE_DAYS = 120;
 
+/** The demo App's client id and secret (the dashboard's sign-in, against the fake GitHub). */
+const DEMO_CLIENT_ID = "Iv1.demo0000000000";
+const DEMO_CLIENT_SECRET = "demo-client-secret-offline-only";
+/** The team's lead, whom the fake GitHub signs in to the dashboard. */
+const DEMO_LEAD = { id: 5001, login: "maya" };
+
 export interface DemoOptions {
   /** Where the ledger goes (default: data/demo.db under io.cwd). */
   databasePath?: string;
@@ -68,6 +74,21 @@ export interface DemoOptions {
   installedLate?: boolean;
   /** Installed late: time allowed for the backfill. */
   backfillTimeoutMs?: number;
+  /**
+   * Keeps the app and the fake GitHub up after the report, with the dashboard's sign-in working
+   * offline (the fake GitHub signs the browser in as the team's lead), until the promise this
+   * returns settles: the CLI waits for Ctrl-C, a test drives a browser.
+   */
+  dashboard?: (served: ServedDashboard) => Promise<void>;
+}
+
+/** The demo's dashboard while it is served. */
+export interface ServedDashboard {
+  /** The dashboard's address (…/dashboard). */
+  url: string;
+  /** Who the fake GitHub signs in: the team's lead, who can see the organisation. */
+  login: string;
+  owner: string;
 }
 
 export interface DemoResult {
@@ -100,19 +121,40 @@ export function countRequests(requests: readonly RecordedRequest[]): RequestCoun
 }
 
 export const demoUsage = `Usage:
-  shipledger demo [--installed-late]
+  shipledger demo [--installed-late] [--serve | --no-serve]
       Plays four weeks of a team against a fake GitHub, offline, and prints the report. With
       --installed-late the four weeks happen before the app is installed: it reads them as history.
+      Then (--serve, the default on a terminal) it keeps serving the dashboard, whose "Sign in with
+      GitHub" works offline, until Ctrl-C.
 `;
 
 /** The `shipledger demo` command (and `npm run demo -- …`). */
 export async function demoCommand(argv: string[], io: CliIO): Promise<number> {
-  const unknown = argv.filter((a) => a !== "--installed-late");
-  if (unknown.length > 0) {
-    io.stderr(`shipledger demo: unknown argument ${unknown.join(" ")}\n${demoUsage}`);
+  const known = new Set(["--installed-late", "--serve", "--no-serve"]);
+  const unknown = argv.filter((a) => !known.has(a));
+  if (unknown.length > 0 || (argv.includes("--serve") && argv.includes("--no-serve"))) {
+    io.stderr(`shipledger demo: unknown argument ${unknown.join(" ") || "--serve with --no-serve"}\n${demoUsage}`);
     return 2;
   }
-  return runDemo(io, { installedLate: argv.includes("--installed-late") });
+  const serve = argv.includes("--serve") || (io.isTTY && !argv.includes("--no-serve"));
+  return runDemo(io, {
+    installedLate: argv.includes("--installed-late"),
+    ...(serve ? { dashboard: () => untilInterrupted(io) } : {}),
+  });
+}
+
+/** Resolves on Ctrl-C (SIGINT) or SIGTERM. */
+function untilInterrupted(io: CliIO): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      io.stdout("\nStopping the demo.\n");
+      resolve();
+    };
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
 }
 
 /** Runs the demo, printing to io.stdout; returns the exit code. */
@@ -151,6 +193,9 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
   try {
     story.scenario.gh.appId = APP_ID;
     story.scenario.gh.serve(github);
+    // The dashboard's "Sign in with GitHub", offline: the fake GitHub signs the browser in as the lead.
+    github.oauthClient = { clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET };
+    github.oauthUser = { id: DEMO_LEAD.id, login: DEMO_LEAD.login, installations: [INSTALLATION_ID] };
     github.route("GET", "/installation/repositories", () => ({
       body: { total_count: 1, repositories: [story.scenario.gh.repositoryJson()] },
     }));
@@ -172,6 +217,8 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
         INBOX_RETRY_MAX_MS: "1000",
         METRIC_IGNORE_PATHS: DEMO_IGNORE_PATHS,
         NO_SMEE_SETUP: "true",
+        GITHUB_CLIENT_ID: DEMO_CLIENT_ID,
+        GITHUB_CLIENT_SECRET: DEMO_CLIENT_SECRET,
         // Live: installed before the story begins, everything is heard (no history to read).
         // Installed late: the history is read on install.
         BACKFILL_DAYS: late ? String(LATE_BACKFILL_DAYS) : "0",
@@ -229,9 +276,6 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       ...history,
       longerReport: await buildReport(store, scope, defaultPeriod(reportedAt, LATE_NOTE_DAYS), settings),
     };
-    await app.stop();
-    app = null;
-
     say(
       `The report for the organisation (what \`shipledger report --org ${OWNER}\` prints, default period: the last 28 days)`,
     );
@@ -254,6 +298,16 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     explain(say, report);
     say();
     printHowToQuery(say, shown, databasePath);
+    if (options.dashboard) {
+      const served = { url: `${url}/dashboard`, login: DEMO_LEAD.login, owner: OWNER };
+      say();
+      say("The dashboard");
+      say("-".repeat(80));
+      say(`Open ${served.url} and sign in with GitHub: the fake GitHub signs you in as ${served.login}, the`);
+      say(`team's lead, who sees ${OWNER}'s figures, its repository, the audit sample and the status page.`);
+      say("Ctrl-C stops the demo.");
+      await options.dashboard(served);
+    }
     return {
       report,
       databasePath,

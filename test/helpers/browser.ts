@@ -14,7 +14,7 @@ export function chromiumAvailable(): boolean {
 export interface BrowserSession {
   browser: Browser;
   context: BrowserContext;
-  /** Console and page errors of every page opened, in order. */
+  /** Console and page errors of every page opened, in order (`console: <text> @ <url>`). */
   errors: string[];
   open(url: string): Promise<Page>;
   close(): Promise<void>;
@@ -48,7 +48,19 @@ export async function launchBrowser(): Promise<BrowserSession> {
 
 function watch(page: Page, errors: string[]): void {
   page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+    if (message.type() === "error") errors.push(`console: ${message.text()} @ ${message.location().url}`);
   });
   page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+}
+
+/**
+ * The errors left once the statuses a test asked for are set aside: Chromium logs a page that
+ * answers 401 or 404 as "Failed to load resource"; an asset or a script never may.
+ */
+export function unexpectedErrors(errors: readonly string[], expectedPageStatuses: readonly number[]): string[] {
+  return errors.filter((e) => {
+    const m = /^console: Failed to load resource: the server responded with a status of (\d+) .* @ (\S+)$/.exec(e);
+    if (!m) return true;
+    return !(expectedPageStatuses.includes(Number(m[1])) && !/\/assets\//.test(m[2] ?? ""));
+  });
 }

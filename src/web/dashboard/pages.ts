@@ -72,7 +72,7 @@ ${body}
 }
 
 export function signInPage(returnTo: string): string {
-  const href = `/dashboard/login?return=${encodeURIComponent(returnTo)}`;
+  const href = `/dashboard/login?return_to=${encodeURIComponent(returnTo)}`;
   return page(
     { title: "Sign in" },
     html`<h1>Shipledger</h1>

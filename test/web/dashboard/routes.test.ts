@@ -116,7 +116,7 @@ describe("dashboard", () => {
       expect(res.status).toBe(401);
       expectSecurityHeaders(res);
       const body = await res.text();
-      expect(body).toContain(`href="/dashboard/login?return=${encodeURIComponent("/dashboard/o/acme?weeks=12")}"`);
+      expect(body).toContain(`href="/dashboard/login?return_to=${encodeURIComponent("/dashboard/o/acme?weeks=12")}"`);
       expect(body).not.toContain("shop");
     } finally {
       signedIn = USER;
