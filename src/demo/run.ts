@@ -242,7 +242,8 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     if (late) {
       history = await readHistory(say, { store, story, github, send, databasePath, io, options });
     } else {
-      await send({ event: "installation", payload: installationPayload(story) });
+      // Installed the day before the story begins: the default report period (28 days) is all heard.
+      await send({ event: "installation", payload: installationPayload(story, start - DAY_MS) });
       say(`Four weeks as webhooks: ${OWNER} installs the app, then each delivery is signed, sent over HTTP and`);
       say("processed before the next (times are UTC).");
       let week = 0;
@@ -286,13 +287,6 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       const since = new Date(reportedAt - LATE_NOTE_DAYS * DAY_MS).toISOString().slice(0, 10);
       say(`A report reaching further back than the history read says so of itself, e.g.`);
       say(`\`shipledger report --org ${OWNER} --since ${since}\`: "${backfill.longerReport.historyNote}".`);
-      say();
-    } else if (!history && report.historyNote) {
-      // The live demo plays four weeks in seconds, just after installing the app today.
-      say("About the note: the app was installed today and heard the four weeks live, in the seconds");
-      say("the demo took to play them; a real installation hears only what happens after it, so the");
-      say("ledger cannot tell that it missed nothing before today. `npm run demo -- --installed-late` reads");
-      say("the same weeks as history instead, and its report carries no such note.");
       say();
     }
     explain(say, report);
@@ -352,7 +346,7 @@ async function readHistory(
   say("of history (BACKFILL_DAYS), a GraphQL page of merged pull requests at a time, then the deployments:");
   const from = c.github.requests.length;
   const started = Date.now();
-  await c.send({ event: "installation", payload: installationPayload(c.story) });
+  await c.send({ event: "installation", payload: installationPayload(c.story, c.io.now()) });
   const runs = await watchBackfill(c.store, INSTALLATION_ID, say, {
     timeoutMs: c.options.backfillTimeoutMs ?? 120_000,
   });
@@ -429,12 +423,14 @@ function sender(url: string, store: Store, timeoutMs: number) {
   return send;
 }
 
-function installationPayload(story: Story) {
+function installationPayload(story: Story, installedAt: number) {
   const repository = story.scenario.gh.repositoryJson();
   return {
     action: "created",
     installation: {
       id: INSTALLATION_ID,
+      // When it was installed, as GitHub says it (epoch seconds).
+      created_at: Math.floor(installedAt / 1000),
       account: { login: OWNER, id: story.scenario.gh.ownerId, type: "Organization" },
       app_id: APP_ID,
       target_type: "Organization",

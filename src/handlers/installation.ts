@@ -22,10 +22,26 @@ interface Account {
  */
 interface InstallationPayload {
   action: string;
-  installation: { id: number; account: Account | null; suspended_at?: string | null };
+  installation: {
+    id: number;
+    account: Account | null;
+    suspended_at?: string | null;
+    /** When it was installed: epoch seconds in some payloads, ISO 8601 in others. */
+    created_at?: number | string | null;
+  };
   repositories?: RepositoryRef[];
   repositories_added?: RepositoryRef[];
   repositories_removed?: RepositoryRef[];
+}
+
+/** An installation's `created_at` (epoch seconds or ISO 8601) in ms; null when absent or unreadable. */
+function installationTime(value: number | string | null | undefined): number | null {
+  if (typeof value === "number" && Number.isFinite(value)) return value * 1000;
+  if (typeof value === "string" && value.trim() !== "") {
+    const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value);
+    return Number.isFinite(ms) ? ms : null;
+  }
+  return null;
 }
 
 const toRepository = (r: RepositoryRef) => ({
@@ -73,10 +89,15 @@ async function recordInstallation(context: EventContext<"installation">): Promis
     now: at,
   });
   if (p.action === "created" && p.repositories) {
+    // Heard since the installation was made: GitHub's own time of it (a redelivered or late
+    // `created` still says when), else the delivery's receipt.
+    const installedAt = installationTime(p.installation.created_at);
+    const since =
+      installedAt === null ? context.delivery.receivedAt : Math.min(installedAt, context.delivery.receivedAt);
     // The payload's list moves no repository from another installation: GitHub's listing
     // (syncRepositories, authenticated as this installation) does.
     await store.installations.upsertRepositories(p.installation.id, p.repositories.map(toRepository), at, {
-      receivedAt: context.delivery.receivedAt,
+      receivedAt: since,
       moves: false,
     });
   }

@@ -201,6 +201,31 @@ describe("app: webhook intake and the inbox worker", () => {
     });
   });
 
+  const HOUR = 3_600_000;
+  it.each<[string, number | string | undefined, number]>([
+    ["epoch seconds", Math.floor((T0 - HOUR) / 1000), T0 - HOUR],
+    ["ISO 8601", new Date(T0 - HOUR).toISOString(), T0 - HOUR],
+    ["absent: the delivery's receipt", undefined, T0],
+    ["later than its receipt (a wrong clock): the receipt", Math.floor((T0 + 2 * HOUR) / 1000), T0],
+  ])(
+    "hears an installation's repositories since GitHub installed it (created_at %s)",
+    async (_name, createdAt, expected) => {
+      const clock = manualClock(T0);
+      const created = webhookFixture("installation.created");
+      if (createdAt === undefined) delete created.installation.created_at;
+      else created.installation.created_at = createdAt;
+      nock(API)
+        .get("/installation/repositories")
+        .query({ per_page: 100 })
+        .reply(200, { total_count: 0, repositories: [] });
+      const { probot, worker } = await loadApp({ store, now: clock.now, handlers: defaultHandlers });
+      await probot.receive({ id: "i-created-at", name: "installation", payload: created });
+      await worker.drain();
+      const [repository] = await store.installations.listRepositories(created.installation.id);
+      expect(repository?.installedSince).toBe(expected);
+    },
+  );
+
   it("records installations and their repositories, default branches included", async () => {
     const clock = manualClock(T0);
     const created = webhookFixture("installation.created");

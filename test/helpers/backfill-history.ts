@@ -60,10 +60,15 @@ export async function ledgerRows(store: Store, sc: Scenario) {
   };
 }
 
-/** GitHub's installation.created delivery for the model's owner, with its one repository. */
-export function installationCreated(sc: Scenario) {
+/**
+ * GitHub's installation.created delivery for the model's owner, with its one repository, installed
+ * at `createdAt` (ms; default: when it is received).
+ */
+export function installationCreated(sc: Scenario, createdAt?: number) {
   const payload = webhookFixture("installation.created");
   payload.installation.id = INSTALLATION;
+  if (createdAt === undefined) delete payload.installation.created_at;
+  else payload.installation.created_at = Math.floor(createdAt / 1000);
   payload.installation.account = { ...payload.installation.account, id: sc.gh.ownerId, login: sc.gh.owner };
   payload.repositories = [
     { id: sc.gh.repositoryId, name: sc.gh.repo, full_name: `${sc.gh.owner}/${sc.gh.repo}`, private: false },
