@@ -89,6 +89,8 @@ export interface ServedDashboard {
   /** Who the fake GitHub signs in: the team's lead, who can see the organisation. */
   login: string;
   owner: string;
+  /** Whom the fake GitHub signs in from now on (a test signs in someone of another organisation). */
+  signInAs(user: { id: number; login: string; installations: number[] }): void;
 }
 
 export interface DemoResult {
@@ -293,7 +295,14 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     say();
     printHowToQuery(say, shown, databasePath);
     if (options.dashboard) {
-      const served = { url: `${url}/dashboard`, login: DEMO_LEAD.login, owner: OWNER };
+      const served: ServedDashboard = {
+        url: `${url}/dashboard`,
+        login: DEMO_LEAD.login,
+        owner: OWNER,
+        signInAs: (user) => {
+          github.oauthUser = user;
+        },
+      };
       say();
       say("The dashboard");
       say("-".repeat(80));

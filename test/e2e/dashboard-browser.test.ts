@@ -96,7 +96,16 @@ it.runIf(chromiumAvailable() || process.env.CI === "true")(
       const after = await page.goto(`${served.url}/o/${served.owner}`);
       expect(after?.status()).toBe(401);
 
+      // Someone whose GitHub installations do not include acme: its pages are 404s, as for no owner.
+      served.signInAs({ id: 9009, login: "outsider", installations: [] });
+      await page.goto(`${served.url}/login?return_to=/dashboard`);
+      await page.waitForURL(`${served.url}`);
+      const outsider = await page.goto(`${served.url}/o/${served.owner}`);
+      expect(outsider?.status()).toBe(404);
+      expect(await outsider?.text()).toBe(await missing?.text());
+
       // A forged cookie is no session.
+      await page.context().clearCookies();
       await page.context().addCookies([{ name: "shipledger_session", value: "forged.token", url: served.url }]);
       const forged = await page.goto(`${served.url}/o/${served.owner}`);
       expect(forged?.status()).toBe(401);
