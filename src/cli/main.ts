@@ -31,6 +31,16 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string; 
     summary: "normalised deployments and companions for a repository or an organisation",
     dotEnv: true,
   },
+  agents: {
+    load: async () => (await import("./agents.js")).agentsCommand,
+    summary: "list the agents and markers the attribution engine recognises",
+    dotEnv: false,
+  },
+  explain: {
+    load: async () => (await import("./agents.js")).explainCommand,
+    summary: "show, marker by marker, why a commit is or is not attributed",
+    dotEnv: false,
+  },
   backfill: {
     load: async () => (await import("./backfill.js")).backfillCommand,
     summary: "read a repository's or an organisation's history into the ledger; show progress",
@@ -48,8 +58,9 @@ async function usage(): Promise<string> {
   const { inboxUsage } = await import("./inbox.js");
   const { reportUsage } = await import("./report.js");
   const { backfillUsage } = await import("./backfill.js");
+  const { agentsUsage } = await import("./agents.js");
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}\n${reportUsage}\n${backfillUsage}`;
+  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}\n${reportUsage}\n${backfillUsage}\n${agentsUsage}`;
 }
 
 /** Runs the CLI and returns its exit code; never throws. */

@@ -106,7 +106,7 @@ type ScanRecords = typeof import("./scan-batch.js").scanRecords;
  */
 const GIT_ENV_ALLOWED = new Set(["PATH", "HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "LANG", "TZ"]);
 
-function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && (GIT_ENV_ALLOWED.has(name) || name.startsWith("LC_"))) result[name] = value;
