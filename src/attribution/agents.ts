@@ -10,6 +10,10 @@
 // - Logins are trusted only when GitHub reserves them for an app (`name[bot]`, `Copilot`).
 // - A person called Claude, Devin or Jules is a person: names alone never identify an agent,
 //   except agent-specific names such as "Cursor Agent" or "Copilot Autofix powered by AI".
+// - An agent's identity counts wherever a person's can appear: as a `Co-authored-by:` co-author,
+//   as the commit's author and as its committer (and a bot's login as the PR author). Each form
+//   (e-mail, name, login) belongs to one marker of its agent, and one identity is one piece of
+//   evidence per agent: the agent's first marker in this list that matches it.
 //
 // The regular expressions here are fixed, written by us, start with a literal and use only bounded
 // quantifiers, so scanning a 1 MB message is linear. Patterns from repository configuration never
@@ -88,11 +92,22 @@ export interface Agent {
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const COMMIT_TEXT: readonly EvidenceSource[] = ["trailer", "subject", "body"];
 const ALL_TEXT: readonly EvidenceSource[] = [...COMMIT_TEXT, "pr-title", "pr-body"];
-const COMMIT_IDENTITY: readonly EvidenceSource[] = ["author", "committer"];
-const ANY_IDENTITY: readonly EvidenceSource[] = ["author", "committer", "pr-author"];
+/** Where a person's identity can appear: a co-author trailer, the commit's author, its committer. */
+const PERSON: readonly EvidenceSource[] = ["trailer", "author", "committer"];
+/** A bot account: wherever a person can appear, and as the pull request's author. */
+const ACCOUNT: readonly EvidenceSource[] = [...PERSON, "pr-author"];
 
-/** The e-mail GitHub gives an app's bot account: `<id>+<slug>[bot]@users.noreply.github.com`. */
+/**
+ * The e-mail GitHub gives an app's bot account, `<id>+<slug>[bot]@users.noreply.github.com`: the
+ * numeric id is part of the address and differs per app, so the pattern names the slug only.
+ */
 const botEmail = (slug: string) => `*+${slug}[bot]@users.noreply.github.com`;
+
+/** An app's bot account, by its login, its git name and its e-mail (`…[bot]` forms only). */
+function botAccount(slug: string, extraEmails: readonly string[] = []): MarkerMatch {
+  const login = `${slug}[bot]`;
+  return { kind: "identity", logins: [login], names: [login], emails: [botEmail(slug), ...extraEmails] };
+}
 
 export const AGENTS: readonly Agent[] = [
   {
@@ -109,9 +124,9 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "claude-code/co-author",
-        where: ["trailer"],
+        where: PERSON,
         match: { kind: "identity", emails: ["noreply@anthropic.com"], model: "name" },
-        description: "Co-Authored-By: Claude <model> <noreply@anthropic.com>",
+        description: "Co-Authored-By: Claude <model> <noreply@anthropic.com> (or the author or committer)",
       },
       {
         id: "claude-code/footer",
@@ -139,14 +154,9 @@ export const AGENTS: readonly Agent[] = [
       },
       {
         id: "claude-code/bot",
-        where: ANY_IDENTITY,
-        match: {
-          kind: "identity",
-          logins: ["claude[bot]"],
-          names: ["claude[bot]"],
-          emails: [botEmail("claude"), "noreply@anthropic.com"],
-        },
-        description: "author claude[bot] (Claude GitHub app) or Claude <noreply@anthropic.com>",
+        where: ACCOUNT,
+        match: botAccount("claude"),
+        description: "claude[bot] (the Claude GitHub app) as author, co-author or PR author",
       },
       {
         id: "claude-code/branch",
@@ -166,30 +176,30 @@ export const AGENTS: readonly Agent[] = [
     },
     markers: [
       {
-        id: "github-copilot/co-author",
-        where: ["trailer"],
-        match: {
-          kind: "identity",
-          emails: ["*+copilot@users.noreply.github.com", "copilot@github.com"],
-        },
-        description: "Co-authored-by: Copilot <…+Copilot@users.noreply.github.com>",
-      },
-      {
-        id: "github-copilot/autofix",
-        where: ["trailer"],
-        match: { kind: "identity", names: ["Copilot Autofix powered by AI"] },
-        description: "Co-authored-by: Copilot Autofix powered by AI <…>",
-      },
-      {
         id: "github-copilot/agent",
-        where: ANY_IDENTITY,
+        where: ACCOUNT,
         match: {
           kind: "identity",
           logins: ["copilot-swe-agent[bot]", "Copilot"],
           names: ["copilot-swe-agent[bot]"],
-          emails: ["*+copilot@users.noreply.github.com", botEmail("copilot-swe-agent")],
+          emails: [botEmail("copilot-swe-agent")],
         },
-        description: "author copilot-swe-agent[bot] / Copilot (Copilot coding agent)",
+        description: "copilot-swe-agent[bot] / Copilot (Copilot coding agent) as author or PR author",
+      },
+      {
+        id: "github-copilot/co-author",
+        where: PERSON,
+        match: {
+          kind: "identity",
+          emails: ["*+copilot@users.noreply.github.com", "copilot@github.com"],
+        },
+        description: "Co-authored-by: Copilot <…+Copilot@users.noreply.github.com> or <copilot@github.com>",
+      },
+      {
+        id: "github-copilot/autofix",
+        where: PERSON,
+        match: { kind: "identity", names: ["Copilot Autofix powered by AI"] },
+        description: "Co-authored-by: Copilot Autofix powered by AI <…>",
       },
       {
         id: "github-copilot/session",
@@ -230,9 +240,9 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "codex/co-author",
-        where: ["trailer"],
-        match: { kind: "identity", emails: ["noreply@openai.com"], model: "name" },
-        description: "Co-authored-by: Codex <noreply@openai.com>",
+        where: PERSON,
+        match: { kind: "identity", emails: ["noreply@openai.com", "codex@openai.com"], model: "name" },
+        description: "Co-authored-by: Codex <noreply@openai.com> or <codex@openai.com> (or the author)",
       },
       {
         id: "codex/task-link",
@@ -248,14 +258,10 @@ export const AGENTS: readonly Agent[] = [
       },
       {
         id: "codex/bot",
-        where: ANY_IDENTITY,
-        match: {
-          kind: "identity",
-          logins: ["chatgpt-codex-connector[bot]"],
-          names: ["chatgpt-codex-connector[bot]"],
-          emails: [botEmail("chatgpt-codex-connector"), "noreply@openai.com"],
-        },
-        description: "author chatgpt-codex-connector[bot] or Codex <noreply@openai.com>",
+        where: ACCOUNT,
+        match: botAccount("chatgpt-codex-connector"),
+        description:
+          "chatgpt-codex-connector[bot] as author, co-author (<id>+chatgpt-codex-connector[bot]@…) or PR author",
       },
       {
         id: "codex/branch",
@@ -277,22 +283,22 @@ export const AGENTS: readonly Agent[] = [
     },
     markers: [
       {
+        id: "cursor/agent",
+        where: PERSON,
+        match: { kind: "identity", names: ["Cursor Agent"] },
+        description: "Cursor Agent as author, committer or co-author",
+      },
+      {
         id: "cursor/co-author",
-        where: ["trailer"],
+        where: PERSON,
         match: { kind: "identity", emails: ["cursoragent@cursor.com"] },
-        description: "Co-authored-by: Cursor <cursoragent@cursor.com>",
+        description: "Co-authored-by: Cursor <cursoragent@cursor.com> (or the author)",
       },
       {
         id: "cursor/made-with",
         where: ["trailer"],
         match: { kind: "trailer", keys: ["made-with"], values: ["cursor", "cursor *"] },
         description: "Made-with: Cursor",
-      },
-      {
-        id: "cursor/agent",
-        where: COMMIT_IDENTITY,
-        match: { kind: "identity", names: ["Cursor Agent"], emails: ["cursoragent@cursor.com"] },
-        description: "author Cursor Agent <cursoragent@cursor.com>",
       },
       {
         id: "cursor/agent-link",
@@ -321,17 +327,18 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "aider/co-author",
-        where: ["trailer"],
+        where: PERSON,
         match: {
           kind: "identity",
-          emails: ["aider@aider.chat", "noreply@aider.chat"],
+          // noreply@aider.dev: the form of aider's first co-author trailers (Aider-AI/aider#3788).
+          emails: ["aider@aider.chat", "noreply@aider.chat", "noreply@aider.dev"],
           model: "parenthesised",
         },
-        description: "Co-authored-by: aider (<model>) <aider@aider.chat>",
+        description: "Co-authored-by: aider (<model>) <aider@aider.chat> (or noreply@aider.chat, noreply@aider.dev)",
       },
       {
         id: "aider/author",
-        where: COMMIT_IDENTITY,
+        where: PERSON,
         match: { kind: "identity", names: ["* (aider)"] },
         description: "author or committer name ending in (aider)",
       },
@@ -355,25 +362,16 @@ export const AGENTS: readonly Agent[] = [
     },
     markers: [
       {
-        id: "devin/bot",
-        where: ANY_IDENTITY,
-        match: {
-          kind: "identity",
-          logins: ["devin-ai-integration[bot]"],
-          names: ["devin-ai-integration[bot]"],
-          emails: [botEmail("devin-ai-integration")],
-        },
-        description: "author devin-ai-integration[bot]",
+        id: "devin/co-author",
+        where: PERSON,
+        match: { kind: "identity", names: ["Devin AI"] },
+        description: "Co-Authored-By: Devin AI <…+devin-ai-integration[bot]@users.noreply.github.com>",
       },
       {
-        id: "devin/co-author",
-        where: ["trailer"],
-        match: {
-          kind: "identity",
-          emails: [botEmail("devin-ai-integration")],
-          names: ["Devin AI"],
-        },
-        description: "Co-Authored-By: Devin AI <…+devin-ai-integration[bot]@users.noreply.github.com>",
+        id: "devin/bot",
+        where: ACCOUNT,
+        match: botAccount("devin-ai-integration"),
+        description: "devin-ai-integration[bot] as author, co-author or PR author",
       },
       {
         id: "devin/session-link",
@@ -402,14 +400,9 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "jules/bot",
-        where: ANY_IDENTITY,
-        match: {
-          kind: "identity",
-          logins: ["google-labs-jules[bot]"],
-          names: ["google-labs-jules[bot]"],
-          emails: [botEmail("google-labs-jules")],
-        },
-        description: "author google-labs-jules[bot]",
+        where: ACCOUNT,
+        match: botAccount("google-labs-jules"),
+        description: "google-labs-jules[bot] as author, co-author or PR author",
       },
       {
         id: "jules/task-link",
@@ -450,9 +443,9 @@ export const AGENTS: readonly Agent[] = [
       },
       {
         id: "amp/co-author",
-        where: ["trailer"],
+        where: PERSON,
         match: { kind: "identity", emails: ["amp@ampcode.com"] },
-        description: "Co-authored-by: Amp <amp@ampcode.com>",
+        description: "Co-authored-by: Amp <amp@ampcode.com> (or the author)",
       },
     ],
   },
@@ -464,9 +457,15 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "kiro/agent",
-        where: COMMIT_IDENTITY,
+        where: PERSON,
         match: { kind: "identity", names: ["Kiro Agent"] },
-        description: "author Kiro Agent",
+        description: "Kiro Agent as author, committer or co-author",
+      },
+      {
+        id: "kiro/bot",
+        where: ACCOUNT,
+        match: botAccount("kiro-agent"),
+        description: "kiro-agent[bot] (the Kiro GitHub app) as author, co-author or PR author",
       },
       {
         id: "kiro/session",
@@ -483,14 +482,9 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "amazon-q/bot",
-        where: ANY_IDENTITY,
-        match: {
-          kind: "identity",
-          logins: ["amazon-q-developer[bot]"],
-          names: ["amazon-q-developer[bot]"],
-          emails: [botEmail("amazon-q-developer")],
-        },
-        description: "author amazon-q-developer[bot]",
+        where: ACCOUNT,
+        match: botAccount("amazon-q-developer"),
+        description: "amazon-q-developer[bot] as author, co-author or PR author",
       },
     ],
   },
@@ -501,9 +495,15 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "openhands/co-author",
-        where: ["trailer", ...COMMIT_IDENTITY],
+        where: PERSON,
         match: { kind: "identity", emails: ["openhands@all-hands.dev"] },
         description: "Co-authored-by: openhands <openhands@all-hands.dev> (or the author)",
+      },
+      {
+        id: "openhands/bot",
+        where: ACCOUNT,
+        match: botAccount("openhands-ai"),
+        description: "openhands-ai[bot] (the OpenHands GitHub app) as author, co-author or PR author",
       },
     ],
   },
@@ -514,9 +514,16 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "opencode/co-author",
-        where: ["trailer", ...COMMIT_IDENTITY],
+        where: PERSON,
         match: { kind: "identity", emails: ["noreply@opencode.ai"] },
         description: "Co-authored-by: opencode <noreply@opencode.ai> (or the author)",
+      },
+      {
+        id: "opencode/bot",
+        where: ACCOUNT,
+        // Its GitHub workflow also commits as `opencode-agent[bot]@users.noreply.github.com`, without an id.
+        match: botAccount("opencode-agent", ["opencode-agent[bot]@users.noreply.github.com"]),
+        description: "opencode-agent[bot] (the opencode GitHub app) as author, co-author or PR author",
       },
     ],
   },
@@ -527,20 +534,125 @@ export const AGENTS: readonly Agent[] = [
     markers: [
       {
         id: "sweep/bot",
-        where: ANY_IDENTITY,
-        match: {
-          kind: "identity",
-          logins: ["sweep-ai[bot]"],
-          names: ["sweep-ai[bot]"],
-          emails: [botEmail("sweep-ai")],
-        },
-        description: "author sweep-ai[bot]",
+        where: ACCOUNT,
+        match: botAccount("sweep-ai"),
+        description: "sweep-ai[bot] as author, co-author or PR author",
       },
       {
         id: "sweep/branch",
         where: ["branch"],
         match: { kind: "prefix", prefixes: ["sweep/"] },
         description: "head branch sweep/…",
+      },
+    ],
+  },
+  {
+    id: "factory",
+    name: "Factory Droid",
+    aliases: ["factory droid", "factory ai", "droid"],
+    markers: [
+      {
+        id: "factory/bot",
+        where: ACCOUNT,
+        match: botAccount("factory-droid"),
+        description: "factory-droid[bot] as co-author, author or PR author",
+      },
+    ],
+  },
+  {
+    id: "warp",
+    name: "Warp",
+    aliases: ["warp agent", "warp"],
+    markers: [
+      {
+        id: "warp/co-author",
+        where: PERSON,
+        // Warp's agent signs as Warp <agent@warp.dev>, and since its rename as Oz <oz-agent@warp.dev>.
+        match: { kind: "identity", emails: ["agent@warp.dev", "oz-agent@warp.dev"] },
+        description: "Co-Authored-By: Warp <agent@warp.dev> or Oz <oz-agent@warp.dev> (or the author)",
+      },
+    ],
+  },
+  {
+    id: "gemini",
+    name: "Google Gemini",
+    aliases: ["gemini cli", "gemini code assist", "google gemini", "gemini"],
+    personNames: ["gemini"],
+    markers: [
+      {
+        id: "gemini/code-assist",
+        where: ACCOUNT,
+        match: botAccount("gemini-code-assist"),
+        description: "gemini-code-assist[bot] as co-author (an applied review suggestion), author or PR author",
+      },
+      {
+        id: "gemini/cli-bot",
+        where: ACCOUNT,
+        // The run-gemini-cli workflows commit as `gemini-cli[bot]@users.noreply.github.com`, without an id.
+        match: botAccount("gemini-cli", ["gemini-cli[bot]@users.noreply.github.com"]),
+        description: "gemini-cli[bot] (Gemini CLI's GitHub workflows) as author, co-author or PR author",
+      },
+      {
+        id: "gemini/co-author",
+        where: PERSON,
+        // Gemini CLI writes no trailer of its own; these are the addresses its users write.
+        match: { kind: "identity", emails: ["gemini-cli@google.com", "gemini@google.com"] },
+        description: "Co-authored-by: Gemini CLI <gemini-cli@google.com> (or <gemini@google.com>)",
+      },
+    ],
+  },
+  {
+    id: "qodo",
+    name: "Qodo",
+    aliases: ["qodo merge", "qodo gen", "qodo command", "qodo"],
+    markers: [
+      {
+        id: "qodo/bot",
+        where: ACCOUNT,
+        match: {
+          kind: "identity",
+          logins: ["qodo-merge-pro[bot]", "qodo-code-review[bot]"],
+          names: ["qodo-merge-pro[bot]", "qodo-code-review[bot]"],
+          emails: [botEmail("qodo-merge-pro"), botEmail("qodo-code-review")],
+        },
+        description: "qodo-merge-pro[bot] / qodo-code-review[bot] as co-author (an applied suggestion) or author",
+      },
+    ],
+  },
+  {
+    id: "roo-code",
+    name: "Roo Code",
+    aliases: ["roo code", "roomote"],
+    markers: [
+      {
+        id: "roo-code/co-author",
+        where: PERSON,
+        match: { kind: "identity", emails: ["roomote@roocode.com"] },
+        description: "Co-authored-by: Roomote <roomote@roocode.com> (Roo Code's cloud agent; or the author)",
+      },
+      {
+        id: "roo-code/bot",
+        where: ACCOUNT,
+        match: botAccount("roomote"),
+        description: "roomote[bot] as author, co-author or PR author",
+      },
+    ],
+  },
+  {
+    id: "entire",
+    name: "Entire",
+    // "entire" is an English word: the agent is named by its trailer, never in free text.
+    aliases: [],
+    session: {
+      // Checkpoint ids: 12 hex digits, or a ULID in newer versions.
+      id: /^(?:[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})$/i,
+    },
+    markers: [
+      {
+        id: "entire/checkpoint",
+        where: ["trailer"],
+        match: { kind: "session-trailer", keys: ["entire-checkpoint"] },
+        description: "Entire-Checkpoint: <checkpoint id> (an agent session captured by Entire)",
       },
     ],
   },
@@ -641,18 +753,37 @@ export const MODEL_FAMILIES: readonly string[] = [
   "command-r",
 ];
 
+/**
+ * A model is also named in words, as people write it in trailers (`Assisted-by: Opus 4.7` in
+ * git.git, `Generated-by: GPT 5.2`, `Generated-By: DeepSeek V4 Flash`): a family of letters
+ * (from MODEL_FAMILIES), then a version of one or two numbers (`4`, `4.7`, `4o`, `V4`, `7b`),
+ * then any of these words. `Opus 1.5.2` (the audio codec's version) or `Sphinx 7.2.6` names none.
+ */
+export const MODEL_QUALIFIERS: readonly string[] = [
+  "pro",
+  "flash",
+  "lite",
+  "mini",
+  "nano",
+  "max",
+  "turbo",
+  "coder",
+  "codex",
+  "sonnet",
+  "opus",
+  "haiku",
+  "thinking",
+  "preview",
+  "instruct",
+];
+
 /** AI tools and models named in free text that are not agents of the catalogue (agent "generic"). */
 export const OTHER_AI_NAMES: readonly string[] = [
   "chatgpt",
-  "gemini cli",
-  "gemini code assist",
-  "gemini",
   "windsurf",
   "cline",
-  "roo code",
   "tabnine",
   "codeium",
-  "qodo",
   "augment code",
   "junie",
   "codestral",

@@ -19,6 +19,7 @@ import {
   isBot as isBotAccount,
   LABEL_MARKER,
   MODEL_FAMILIES,
+  MODEL_QUALIFIERS,
   NEGATIONS,
   OTHER_AI_NAMES,
   PERSON_TRAILER_KEYS,
@@ -539,7 +540,11 @@ class Engine {
       if (!hit) continue;
       const model =
         m.model === "name" ? modelFromName(name) : m.model === "parenthesised" ? modelInParentheses(name) : undefined;
-      hits.push({ marker, model });
+      // One identity is one piece of evidence per agent (`Cursor Agent <cursoragent@cursor.com>`
+      // matches two of Cursor's markers): its first marker that matches, an enabled one first.
+      const same = hits.findIndex((h) => h.marker.agent === marker.agent);
+      if (same < 0) hits.push({ marker, model });
+      else if ((hits[same] as IdentityHit).marker.disabled && !marker.disabled) hits[same] = { marker, model };
     }
     byName.set(nameKey, hits);
     this.cachedIdentities++;
@@ -717,18 +722,19 @@ class Engine {
     const colon = value.indexOf(":");
     if (colon > 0 && value[colon + 1] !== "/") {
       const agentPart = value.slice(0, colon).trim().toLowerCase();
-      const modelPart =
-        value
-          .slice(colon + 1)
-          .trim()
-          .split(/\s+/)[0] ?? "";
+      const after = value
+        .slice(colon + 1)
+        .trim()
+        .split(/\s+/)
+        .slice(0, 8);
+      const modelPart = after[0] ?? "";
       if (agentPart.split(/\s+/).length <= 4) {
         const agent = this.aliases.get(agentPart);
         // `Claude:claude-3-opus` names a model; `Copilot: wrote the tests` does not.
         const kernelForm = modelPart !== "" && !/\s/.test(value[colon + 1] ?? " ");
-        const model = modelToken(modelPart) ?? (kernelForm ? normaliseModel(modelPart) : undefined);
+        const known = modelToken(modelPart) ?? spacedModelAt(after, 0);
+        const model = known ?? (kernelForm ? normaliseModel(modelPart) : undefined);
         if (agent) return model ? { agent, model } : { agent };
-        const known = modelToken(modelPart);
         if (known) return { agent: GENERIC_AGENT, model: known };
         return null;
       }
@@ -739,28 +745,51 @@ class Engine {
       .split(/\s+/)
       .filter((w) => w.length > 0)
       .slice(0, 32);
-    for (let n = Math.min(4, words.length); n >= 1; n--) {
+    const head = this.agentAt(words, 0);
+    if (head === "person") return null; // "Claude Dupont"
+    if (head) {
+      const { agent, end } = head;
+      const rest = words.slice(end);
+      // "Claude Sonnet 4.5 and coccinelle": the model is the name and the AI words right after it
+      // ("Gemini 2.5 Pro": and the qualifiers after a version).
+      const nameWords = words.slice(0, end);
+      let versioned = false;
+      for (const word of rest) {
+        const qualifier = versioned && QUALIFIERS.has(stripPunctuation(word.toLowerCase()));
+        if (!qualifier && (!isAiWord(word) || word.startsWith("("))) break;
+        nameWords.push(word);
+        versioned ||= /[0-9]/.test(word);
+      }
+      const model = firstModel(rest) ?? modelFromName(nameWords.join(" ")) ?? spacedModel(rest);
+      return model ? { agent, model } : { agent };
+    }
+    // A model first, then maybe the agent that ran it: "Sonnet 4.5 via Claude Code".
+    const model = firstModel(words) ?? spacedModel(words);
+    const via = words.findIndex((w, i) => i > 0 && VIA.has(w.toLowerCase()));
+    const runner = via > 0 ? this.agentAt(words, via + 1) : undefined;
+    const agent = runner && runner !== "person" ? runner.agent : undefined;
+    if (agent) return model ? { agent, model } : { agent };
+    return model ? { agent: GENERIC_AGENT, model } : null;
+  }
+
+  /**
+   * The agent whose name (up to four words) starts at `words[start]`, the longest one; "person"
+   * when that name is a first name followed by a surname (`Claude Dupont`, `Gemini Smith`).
+   */
+  private agentAt(words: readonly string[], start: number): { agent: string; end: number } | "person" | undefined {
+    for (let n = Math.min(4, words.length - start); n >= 1; n--) {
       const phrase = words
-        .slice(0, n)
+        .slice(start, start + n)
         .join(" ")
         .toLowerCase()
         .replace(/[.,;!]+$/, "");
       const agent = this.aliases.get(phrase);
       if (!agent) continue;
-      const rest = words.slice(n);
-      const next = rest[0];
-      if (this.personNames.has(phrase) && next !== undefined && !isAiWord(next)) return null; // "Claude Dupont"
-      // "Claude Sonnet 4.5 and coccinelle": the model is the name and the AI words right after it.
-      const nameWords = words.slice(0, n);
-      for (const word of rest) {
-        if (!isAiWord(word) || word.startsWith("(")) break;
-        nameWords.push(word);
-      }
-      const model = firstModel(rest) ?? modelFromName(nameWords.join(" "));
-      return model ? { agent, model } : { agent };
+      const next = words[start + n];
+      if (this.personNames.has(phrase) && next !== undefined && !isAiWord(next)) return "person";
+      return { agent, end: start + n };
     }
-    const model = firstModel(words);
-    return model ? { agent: GENERIC_AGENT, model } : null;
+    return undefined;
   }
 
   private agentForEmail(email: string): string | undefined {
@@ -1005,6 +1034,37 @@ function modelToken(word: string): string | undefined {
     const next = normalised[family.length];
     const familyEndsInDigit = /[0-9]$/.test(family);
     if (next === undefined || next === "-" || (!familyEndsInDigit && /[._:0-9]/.test(next))) return normalised;
+  }
+  return undefined;
+}
+
+/** Families written as one word (`opus`, `gpt`, `phi`), for a model named in words. */
+const WORD_FAMILIES = new Set(MODEL_FAMILIES.map((f) => f.replace(/-$/, "")).filter((f) => /^[a-z]+$/.test(f)));
+const QUALIFIERS = new Set(MODEL_QUALIFIERS);
+/** A model's version in words: `4`, `4.7`, `4o`, `V4`, `7b`; never three numbers (`1.5.2`). */
+const VERSION = /^v?[0-9]{1,2}(?:\.[0-9]{1,2})?[a-z]?$/;
+/** Words between a model and the agent that ran it: "Sonnet 4.5 via Claude Code". */
+const VIA = new Set(["via", "using"]);
+
+/** A model named in words at `words[at]`: `Opus 4.7` → `opus-4.7`, `DeepSeek V4 Flash` → `deepseek-v4-flash`. */
+function spacedModelAt(words: readonly string[], at: number): string | undefined {
+  const family = stripPunctuation((words[at] ?? "").toLowerCase());
+  if (!WORD_FAMILIES.has(family)) return undefined;
+  const version = stripPunctuation((words[at + 1] ?? "").toLowerCase());
+  if (!VERSION.test(version)) return undefined;
+  const parts = [family, version];
+  for (let i = at + 2; i < words.length && parts.length < 6; i++) {
+    const word = stripPunctuation((words[i] as string).toLowerCase());
+    if (!QUALIFIERS.has(word)) break;
+    parts.push(word);
+  }
+  return normaliseModel(parts.join("-"));
+}
+
+function spacedModel(words: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < words.length; i++) {
+    const model = spacedModelAt(words, i);
+    if (model) return model;
   }
   return undefined;
 }

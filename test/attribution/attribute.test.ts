@@ -65,6 +65,38 @@ describe("not AI: people, human helpers and non-AI tools", () => {
       "a Claude link that is not a session",
       commit("Docs\n\nSee https://claude.ai/chat/7d1e2f3a-0000-4000-8000-000000000000"),
     ],
+    // curl credits the people who helped with Assisted-by:, beside Reported-by: and Closes.
+    [
+      "curl's Assisted-by trailers for human helpers",
+      commit(
+        "http2: fix stream window size after unpausing\n\nReported-by: Jane Doe\nAssisted-by: Daniel Stenberg\nAssisted-by: Jay Satiro\nFixes #12345\nCloses #12346",
+      ),
+    ],
+    ["Assisted-by naming a person called Gemini", commit("docs: clarify --retry\n\nAssisted-by: Gemini Smith")],
+    ["Assisted-by naming a person called Gemma", commit("docs: clarify --retry\n\nAssisted-by: Gemma Jones")],
+    [
+      "Assisted-by naming a person after the word via",
+      commit("docs: clarify --retry\n\nAssisted-by: Jane Doe via Devin Smith"),
+    ],
+    ["Generated-by asciidoctor", commit("Rebuild the manual\n\nGenerated-by: asciidoctor 2.0.20")],
+    ["Generated-by autoconf", commit("Regenerate configure\n\nGenerated-by: autoconf 2.71")],
+    ["Generated-by protoc", commit("Regenerate stubs\n\nGenerated-by: protoc 25.1")],
+    ["Generated-by the Opus codec's three-part version", commit("Re-encode samples\n\nGenerated-by: Opus 1.5.2")],
+    ["Generated-by a Haiku OS release", commit("Rebuild the package\n\nGenerated-by: Haiku R1/beta5 haikuporter")],
+    ["Generated-by a GPT partition tool", commit("Update the image layout\n\nGenerated-by: sgdisk 1.0.9 (GPT fdisk)")],
+    [
+      "a co-author called Gemini with a personal e-mail",
+      commit("Fix the login form\n\nCo-authored-by: Gemini Smith <gemini.smith@example.com>"),
+    ],
+    [
+      "a vendor's employee as co-author",
+      commit("Fix the login form\n\nCo-authored-by: Zach Lloyd <zach@warp.dev>\nCo-authored-by: Sam <sam@openai.com>"),
+    ],
+    [
+      "a person's bot-looking co-author e-mail without [bot]",
+      commit("Fix\n\nCo-authored-by: Fan <123+factory-droid@users.noreply.github.com>"),
+    ],
+    ["Entire-Checkpoint with no id", commit("Fix\n\nEntire-Checkpoint: [auto-generated]")],
   ])("%s", (_name, input) => {
     const result = attributeCommit(input);
     expect(result.ai).toBe(false);
@@ -110,7 +142,20 @@ describe("generic conventions name their agent and model", () => {
       ["claude-code"],
       ["claude-3-opus"],
     ],
-    ["Assisted-by: Gemini:gemini-2.5-pro", "an AI outside the catalogue", ["generic"], ["gemini-2.5-pro"]],
+    ["Assisted-by: Cline:claude-sonnet-4", "an AI outside the catalogue", ["generic"], ["claude-sonnet-4"]],
+    ["Assisted-by: Gemini:gemini-2.5-pro", "Gemini", ["gemini"], ["gemini-2.5-pro"]],
+    ["Assisted-by: Opus 4.7", "a model named in words (git.git)", ["generic"], ["opus-4.7"]],
+    ["Assisted-by: Opus 4.8", "a newer version", ["generic"], ["opus-4.8"]],
+    ["Assisted-by: Sonnet 4.5", "a model named in words", ["generic"], ["sonnet-4.5"]],
+    ["Generated-by: GPT 5.2", "a model named in words", ["generic"], ["gpt-5.2"]],
+    ["Generated-By: DeepSeek V4 Flash", "a model with a V-version and a qualifier", ["generic"], ["deepseek-v4-flash"]],
+    ["Assisted-by: Gemini 2.5 Pro", "Gemini's model in words", ["gemini"], ["gemini-2.5-pro"]],
+    ["Assisted-by: Sonnet 4.5 via Claude Code", "a model via an agent", ["claude-code"], ["sonnet-4.5"]],
+    ["Assisted-by: GPT-5-codex (high) via OpenAI Codex", "a model token via an agent", ["codex"], ["gpt-5-codex"]],
+    ["Assisted-by: Claude:Opus 4.7", "kernel form with a model in words", ["claude-code"], ["opus-4.7"]],
+    ["Assisted-by: Claude Code (Opus 4.7)", "an agent and its model in parentheses", ["claude-code"], ["opus-4.7"]],
+    ["Assisted-by: Gemini Code Assist", "an agent's three-word name", ["gemini"], []],
+    ["Generated-by: Factory Droid", "Factory", ["factory"], []],
     ["Assisted-by: Cursor (claude-4-sonnet)", "agent with a model in parentheses", ["cursor"], ["claude-4-sonnet"]],
     ["Assisted-by: Claude Code", "agent name", ["claude-code"], []],
     ["Assisted-by: Claude", "a lone first name that is an agent's", ["claude-code"], []],
@@ -139,6 +184,23 @@ describe("generic conventions name their agent and model", () => {
     const result = attributeCommit(commit(`Add retries\n\n${trailer}`));
     expect(result.agents).toEqual(agents);
     expect(result.models).toEqual(models);
+  });
+
+  it("reads git.git's model-only trailer in a real message", () => {
+    const result = attributeCommit(
+      commit(
+        'transport-helper: warn when renaming the fetched ref fails\n\nThe fetch itself succeeded by that point, so promoting this to a\nfatal error would be inappropriate.\n\nFlagged by Coverity as CID 1427723 ("Unchecked return value").\n\nAssisted-by: Opus 4.7\nSigned-off-by: Johannes Schindelin <johannes.schindelin@gmx.de>\n',
+      ),
+    );
+    expect(result.evidence).toEqual([
+      expect.objectContaining({
+        agent: "generic",
+        marker: "generic/assisted-by",
+        source: "trailer",
+        text: "Assisted-by: Opus 4.7",
+        model: "opus-4.7",
+      }),
+    ]);
   });
 
   it("counts any Assisted-by / Generated-by value when trustGenericTrailers is set", () => {
@@ -538,6 +600,30 @@ describe("evidence", () => {
     ).join("\n");
     const result = attributeCommit(commit(`x\n\n${trailers}`));
     expect(result.evidence).toHaveLength(50);
+  });
+
+  it("counts one identity once per agent, even when two of its markers match it", () => {
+    const copilot: Identity = {
+      name: "copilot-swe-agent[bot]",
+      email: "198982749+Copilot@users.noreply.github.com",
+      login: "Copilot",
+    };
+    expect(attributeCommit(commit("Add pagination", copilot)).evidence.map((e) => [e.marker, e.source])).toEqual([
+      ["github-copilot/agent", "author"],
+    ]);
+    const devin = attributeCommit(
+      commit("Fix\n\nCo-Authored-By: Devin AI <158243242+devin-ai-integration[bot]@users.noreply.github.com>"),
+    );
+    expect(devin.evidence.map((e) => e.marker)).toEqual(["devin/co-author"]);
+  });
+
+  it("counts an identity by another marker of its agent when the first is disabled", () => {
+    const cursor: Identity = { name: "Cursor Agent", email: "cursoragent@cursor.com" };
+    const result = attributeCommit(commit("Fix", cursor), config({ disableMarkers: ["cursor/agent"] }));
+    expect(result.evidence.map((e) => [e.marker, e.source])).toEqual([["cursor/co-author", "author"]]);
+    const both = attributeCommit(commit("Fix", cursor), config({ disableMarkers: ["cursor"] }));
+    expect(both.ai).toBe(false);
+    expect(both.ignored.map((i) => i.marker)).toEqual(["cursor/agent"]);
   });
 
   it("does not repeat the committer when it is the author", () => {

@@ -16,6 +16,14 @@ const CODEX_ID = "task_e_68a4f1c2b3d48329a1f0e6b7c8d9e0f1";
 const CURSOR_ID = "bc-3f2b8c1d-7a4e-4f6b-9d2c-1e0a5b7c9d8e";
 const DEVIN_ID = "4f9e2c7a1b3d4e5f8a6b7c9d0e1f2a3b";
 const AMP_ID = "T-5d1c2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+/** A UUID of each version in use: time-based v1, random v4, time-ordered v6 and v7 (now common), custom v8. */
+const UUIDS = {
+  v1: "c232ab00-9414-11ec-b3c8-9f6bdeced846",
+  v4: "6f1c2a9e-4b7d-4e2a-9c3f-0d8e7b6a5c41",
+  v6: "1ec9414c-232a-6b00-b3c8-9f6bdeced846",
+  v7: "019a6f3e-7c41-7b2d-9e58-3c0a1d2b4e6f",
+  v8: "320c3d4d-cc00-875b-8ec9-32d5f69181c0",
+};
 
 describe("sessionFromTrailer", () => {
   it.each([
@@ -105,6 +113,48 @@ describe("sessionFromTrailer", () => {
   });
 
   it.each([
+    ["a3b2c4d5e6f7", "the 12-hex-digit id of Entire's docs"],
+    ["01M2VBJBJQZ2BP1W2PBWDF3J30", "a ULID, as newer versions write"],
+  ])("Entire-Checkpoint: %s (%s)", (id) => {
+    expect(sessionFromTrailer({ key: "Entire-Checkpoint", value: id })).toEqual({
+      marker: "entire/checkpoint",
+      session: { agent: "entire", id },
+      text: `Entire-Checkpoint: ${id}`,
+    });
+  });
+
+  it("takes an Entire checkpoint named in Agent-Session", () => {
+    expect(sessionFromTrailer({ key: "Agent-Session", value: "entire:a3b2c4d5e6f7" })?.session).toEqual({
+      agent: "entire",
+      id: "a3b2c4d5e6f7",
+    });
+  });
+
+  it("takes a session of any UUID version, time-ordered v7 included", () => {
+    for (const uuid of Object.values(UUIDS)) {
+      for (const id of [uuid, uuid.toUpperCase()]) {
+        const logs = `https://github.com/acme/api/sessions/${id}`;
+        expect(sessionFromTrailer({ key: "Agent-Logs-Url", value: logs })?.session).toEqual({
+          agent: "github-copilot",
+          id,
+          url: logs,
+        });
+        expect(sessionFromTrailer({ key: "Amp-Thread-ID", value: `T-${id}` })?.session).toEqual({
+          agent: "amp",
+          id: `T-${id}`,
+          url: `https://ampcode.com/threads/T-${id}`,
+        });
+        expect(sessionFromTrailer({ key: "Kiro-Session-Id", value: id })?.session).toEqual({ agent: "kiro", id });
+        expect(sessionFromTrailer({ key: "Agent-Session", value: id })?.session).toEqual({ agent: "generic", id });
+        expect(sessionsFromBranch(`cursor/bc-${id}`).map((f) => f.session.id)).toEqual([`bc-${id}`]);
+        expect(findSessionLinks(`Thread: https://ampcode.com/threads/T-${id}`).map((f) => f.session.id)).toEqual([
+          `T-${id}`,
+        ]);
+      }
+    }
+  });
+
+  it.each([
     ["Agent-Session", "see the PR description"],
     ["Agent-Session", ""],
     ["Claude-Session", "not an id!"],
@@ -120,6 +170,7 @@ describe("sessionFromTrailer", () => {
       "amp-thread",
       "amp-thread-id",
       "claude-session",
+      "entire-checkpoint",
       "kiro-session-id",
     ]);
   });
