@@ -1,0 +1,40 @@
+// How strongly a piece of evidence says an agent took part: explicit when the agent (or its
+// tooling) put its name where a tool records authorship — a trailer, an identity (author,
+// committer, co-author, the pull request's bot author), a session link or id, an Agent Trace or
+// git-ai record; circumstantial when it is a hint a person could leave for other reasons — a
+// branch name, a label, a phrase or prefix in a title or a message.
+
+import { AGENTS, GENERIC_AGENT, LABEL_MARKER, type MarkerMatch } from "./agents.js";
+import type { Evidence } from "./types.js";
+
+export type EvidenceStrength = "explicit" | "circumstantial";
+
+const CIRCUMSTANTIAL_KINDS: ReadonlySet<MarkerMatch["kind"]> = new Set(["text", "prefix", "session-branch"]);
+
+const kindOfMarker = new Map<string, MarkerMatch["kind"]>(
+  AGENTS.flatMap((a) => a.markers.map((m) => [m.id, m.match.kind] as const)),
+);
+
+/** A configured agent's marker (`<agent>/config/<kind>`, from `.github/shipledger.yml`). */
+const CONFIG_MARKER = /\/config\/(email|name|login|trailer\[\d+\]|branch|text|link|label)$/;
+const CONFIG_CIRCUMSTANTIAL = new Set(["branch", "text", "label"]);
+
+export function evidenceStrength(e: Pick<Evidence, "marker" | "source">): EvidenceStrength {
+  if (e.source === "branch" || e.source === "label" || e.marker === LABEL_MARKER) return "circumstantial";
+  const kind = kindOfMarker.get(e.marker);
+  if (kind) return CIRCUMSTANTIAL_KINDS.has(kind) ? "circumstantial" : "explicit";
+  const configured = CONFIG_MARKER.exec(e.marker)?.[1];
+  if (configured) return CONFIG_CIRCUMSTANTIAL.has(configured) ? "circumstantial" : "explicit";
+  // Generic conventions are trailers (Assisted-by:, Generated-by:, Agent-Session:, …).
+  if (e.marker.startsWith(`${GENERIC_AGENT}/`)) return "explicit";
+  // Anything else comes from a record of authorship (Agent Trace, git-ai) or a trailer.
+  return e.source === "trailer" || e.source === "author" || e.source === "committer" || e.source === "pr-author"
+    ? "explicit"
+    : "circumstantial";
+}
+
+/** The strongest of a change's evidence: explicit when any piece is, circumstantial when only hints. */
+export function strongestEvidence(evidence: readonly Pick<Evidence, "marker" | "source">[]): EvidenceStrength | null {
+  if (evidence.length === 0) return null;
+  return evidence.some((e) => evidenceStrength(e) === "explicit") ? "explicit" : "circumstantial";
+}
