@@ -76,8 +76,12 @@ export function mayBeSquash(message: string): boolean {
 }
 
 /** The sections of a GitHub squash-merge message, or null when `message` is not one. */
-export function readSquash(message: string): GitHubSquash | null {
-  if (!mayBeSquash(message)) return null;
+export function readSquash(raw: string): GitHubSquash | null {
+  if (!mayBeSquash(raw)) return null;
+  // Git reads a message as a C string, as trailers.ts does: a NUL byte ends it.
+  const nul = raw.indexOf("\0");
+  const message = nul === -1 ? raw : raw.slice(0, nul);
+  if (message !== raw && !mayBeSquash(message)) return null;
   const titleEnd = message.indexOf("\n");
   const number = TITLE_NUMBER.exec(message.slice(0, titleEnd));
   if (!number) return null;

@@ -231,6 +231,15 @@ describe("readSquash recognises GitHub's squash-merge messages", () => {
     expect(readSquash(message)).toBeNull();
   });
 
+  it("ends the message at a NUL byte, as git does", () => {
+    expect(readSquash("Fix (#3)\n\n* Fix\n\n* Test\n\0\n* More\n")?.sections.map((s) => s.subject)).toEqual([
+      "Fix",
+      "Test",
+    ]);
+    expect(readSquash("Fix (#3)\n\n* Fix\n\0\n* Test\n")).toBeNull();
+    expect(readSquash("Fix\0 (#3)\n\n* Fix\n\n* Test\n")).toBeNull();
+  });
+
   it("rules most messages out from the end of their first line", () => {
     expect(mayBeSquash("Fix the parser\n\nIt broke.\n")).toBe(false);
     expect(mayBeSquash("Fix the parser (#3)\n\nIt broke.\n")).toBe(false);
