@@ -34,7 +34,8 @@ import {
   sessionFromTrailer,
   sessionsFromBranch,
 } from "./sessions.js";
-import { splitMessage, type Trailer } from "./trailers.js";
+import { type GitHubSquash, readSquash } from "./squash.js";
+import { parseTrailers, splitMessage, type Trailer } from "./trailers.js";
 import type {
   AgentSession,
   Attribution,
@@ -469,6 +470,9 @@ class Engine {
       const trailer = trailers[i] as Trailer;
       this.trailer(found, trailer.key, trailer.value, pass);
     }
+    // A GitHub squash merge: what its sections hold in their own trailers is each commit's evidence.
+    const squash = readSquash(commit.message);
+    if (squash !== null) this.squashSections(found, squash, trailers, pass);
     const subject = pass.bound(whole.subject, READ_LIMITS.messageText);
     const body = pass.bound(whole.body, READ_LIMITS.messageText);
 
@@ -480,6 +484,35 @@ class Engine {
     this.text(found, "subject", subject, pass);
     this.text(found, "body", body, pass);
     return found.commitResult(false);
+  }
+
+  /**
+   * The trailers and subjects of a squash merge's sections (squash.ts), read as those of the commits
+   * they were: `Made-with: Cursor` in a middle section is that commit's trailer, though git sees body
+   * text. Their bodies are already read as the message's body. A trailer that the message's own block
+   * gave (GitHub repeats the commits' co-authors there), or an earlier section, is read once.
+   */
+  private squashSections(found: Collector, squash: GitHubSquash, read: readonly Trailer[], pass: Pass): void {
+    const seen = new Set<string>();
+    for (const t of read) seen.add(`${t.key.toLowerCase()}\u0000${t.value}`);
+    let room = MAX_TRAILERS - Math.min(read.length, MAX_TRAILERS);
+    const prefixes = this.of("prefix", "subject");
+    for (const section of squash.sections) {
+      const sink = new InSection(found, section.subject);
+      for (const marker of prefixes) {
+        if (marker.match.prefixes.some((p) => startsWithLowerCase(section.subject, p))) {
+          sink.add(marker, { source: "subject", text: section.subject });
+        }
+      }
+      if (room === 0) continue;
+      for (const t of parseTrailers(section.message)) {
+        const key = `${t.key.toLowerCase()}\u0000${t.value}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        this.trailer(sink, t.key, t.value, pass);
+        if (--room === 0) break;
+      }
+    }
   }
 
   private isIgnoredAuthor(name: string, email: string, login: string | null | undefined): boolean {
@@ -867,6 +900,24 @@ interface Found {
   agent?: string;
   model?: string;
   session?: AgentSession;
+  /** The subject of the squashed commit whose section held it (Evidence.squashed). */
+  squashed?: string;
+}
+
+/** Evidence found in a section of a squash merge's message, said to be (InSection → Evidence.squashed). */
+class InSection implements Sink {
+  constructor(
+    private readonly to: Sink,
+    private readonly subject: string,
+  ) {}
+
+  add(marker: CompiledMarker, found: Found): void {
+    this.to.add(marker, { ...found, squashed: this.subject });
+  }
+
+  ignore(entry: Omit<IgnoredEvidence, "reason" | "commit">, reason: string): void {
+    this.to.ignore(entry, reason);
+  }
 }
 
 class Collector implements Sink {
@@ -895,6 +946,7 @@ class Collector implements Sink {
         : { agent, marker: marker.id, source: found.source, commit: this.sha, text };
     if (found.model) evidence.model = found.model;
     if (found.session) evidence.session = found.session;
+    if (found.squashed !== undefined) evidence.squashed = clip(found.squashed);
     this.evidence.push(evidence);
   }
 

@@ -35,6 +35,11 @@ export interface Evidence {
   /** Normalised model name, e.g. "claude-sonnet-4.5", when the marker names one. */
   model?: string;
   session?: AgentSession;
+  /**
+   * The subject of the commit, squashed into a GitHub squash-merge message, whose section held the
+   * evidence (src/attribution/squash.ts); absent for evidence found anywhere else.
+   */
+  squashed?: string;
 }
 
 /** A marker that matched but was not counted, so the check can say why. */

@@ -62,7 +62,8 @@ const SOURCE_LABEL: Record<EvidenceSource, string> = {
 };
 
 function describeEvidence(e: Evidence | IgnoredEvidence): string {
-  return `${SOURCE_LABEL[e.source]} ${code(e.text, 90)}`;
+  const squashed = "squashed" in e && e.squashed !== undefined ? ` (squashed commit ${code(e.squashed, 60)})` : "";
+  return `${SOURCE_LABEL[e.source]} ${code(e.text, 90)}${squashed}`;
 }
 
 const kib = (characters: number) => `${Math.round(characters / 1024)} KiB`;

@@ -50,6 +50,7 @@ function evidence(e: Evidence): string {
   out += `,"text":${quote(e.text)}`;
   if (e.model !== undefined) out += `,"model":${quote(e.model)}`;
   if (e.session !== undefined) out += `,"session":${session(e.session)}`;
+  if (e.squashed !== undefined) out += `,"squashed":${quote(e.squashed)}`;
   return `${out}}`;
 }
 

@@ -63,6 +63,19 @@ describe("check summary", () => {
     );
   });
 
+  it("says which squashed commit of a squash merge held the evidence", () => {
+    const { output } = render([
+      {
+        sha: sha(1),
+        author: mona,
+        message:
+          "Add search (#7)\n\n* Add the search endpoint\n\nMade-with: Cursor\n\n* Fix pagination\n\n---------\n\nCo-authored-by: Jane Doe <jane@example.com>\n",
+      },
+    ]);
+    const [row] = output.summary.split("\n").filter((l) => l.startsWith("| [0"));
+    expect(row).toContain("| Cursor | trailer `Made-with: Cursor` (squashed commit `Add the search endpoint`) |");
+  });
+
   it("shows untrusted text as text: no markdown, HTML or mentions get through", () => {
     expect(escapeMarkdown("[click](https://evil) <img src=x> @org/team | `x`")).toBe(
       "&#91;click&#93;&#40;https:&#8203;//evil&#41; &#60;img src=x&#62; &#64;&#8203;org/team &#124; &#96;x&#96;",

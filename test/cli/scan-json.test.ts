@@ -51,6 +51,10 @@ describe("scan --format jsonl lines", () => {
     ["quotes, backslashes and control characters", commit('Say "hi"\\n\t\u0001\n\nFoo: a "b" \\ c\n', 'Ann "A"')],
     ["a lone surrogate and U+2028", commit("Odd \ud800 \u2028 text\n\nBar: \udc00x\n", "Zoë \ud83e")],
     ["emoji and non-Latin text", commit("修正 🚀\n\nReviewed-by: 山田 <yamada@example.jp>\n", "Łukasz")],
+    [
+      "a GitHub squash with Cursor in a section (evidence.squashed)",
+      commit('Retry "webhooks" (#41)\n\n* Retry "webhooks" \\ 🚀\n\nMade-with: Cursor\n\n* Tidy\n'),
+    ],
   ])("writes %s as JSON.stringify of its record would", (_, c) => {
     expectSameAsStringify(c);
   });
