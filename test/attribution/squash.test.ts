@@ -313,7 +313,7 @@ describe("attribution reads a squash merge's sections as the commits they were",
       [
         ["codex/co-author", "Co-authored-by: Codex <noreply@openai.com>", null],
         [
-          "github-copilot/co-author",
+          "github-copilot/agent",
           "Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>",
           null,
         ],
