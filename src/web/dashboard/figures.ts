@@ -93,21 +93,28 @@ export async function loadFigures(
   };
   const historyFrom = historyStartOf(live, runs, scope.repositoryIds);
   const paths = readsPaths(scopeOptions);
-  const rows = await store.reports.listReportChanges(where, period.since, period.until, { paths });
+  // `now` only moves the previous report's provisional count, which the cache's short life bounds.
+  const { now: _now, repositories: settings, ...rest } = scopeOptions;
+  const key = JSON.stringify([where, previousPeriod, rest, [...(settings ?? [])], historyFrom]);
+  const kept = options.cache?.get(key, now);
+  // Both reads asked at once: on PostgreSQL (a pool) the database works on one while this process
+  // takes in the other; on SQLite they run one after the other.
+  const [rows, before] = await Promise.all([
+    store.reports.listReportChanges(where, period.since, period.until, { paths }),
+    kept
+      ? null
+      : store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, { paths, agents: false }),
+  ]);
   const report = computeReport(
     { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
     scopeOptions,
   );
-  // `now` only moves the previous report's provisional count, which the cache's short life bounds.
-  const { now: _now, repositories: settings, ...rest } = scopeOptions;
-  const key = JSON.stringify([where, previousPeriod, rest, [...(settings ?? [])], historyFrom]);
-  let previous = options.cache?.get(key, now);
+  let previous = kept;
   if (previous === undefined) {
-    const before = await store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, {
-      paths,
-      agents: false,
-    });
-    previous = computeReport({ scope: scope.label, ...previousPeriod, changes: before, historyFrom }, scopeOptions);
+    previous = computeReport(
+      { scope: scope.label, ...previousPeriod, changes: before ?? [], historyFrom },
+      scopeOptions,
+    );
     if (previousPeriod.until <= now) options.cache?.set(key, previous, now);
   }
 
