@@ -539,11 +539,12 @@ async function measure(dialect, url) {
   };
   await timed(() => runPage(new FiguresCache()));
   const page = { report: [], first: [], repeat: [] };
+  const pageCpu = { report: [], first: [], repeat: [] };
   for (let i = 0; i < RUNS; i++) {
     const cache = new FiguresCache();
-    page.report.push(await timed(() => runReport(OPTIONS)));
-    page.first.push(await timed(() => runPage(cache)));
-    page.repeat.push(await timed(() => runPage(cache)));
+    page.report.push(await timed(() => runReport(OPTIONS), pageCpu.report));
+    page.first.push(await timed(() => runPage(cache), pageCpu.first));
+    page.repeat.push(await timed(() => runPage(cache), pageCpu.repeat));
   }
   const pageCheck = await checkPage(store, html, metric);
 
@@ -575,6 +576,7 @@ async function measure(dialect, url) {
       firstRuns: page.first,
       repeatMs: median(page.repeat),
       repeatRuns: page.repeat,
+      cpu: { report: median(pageCpu.report), first: median(pageCpu.first), repeat: median(pageCpu.repeat) },
       bytes: html.length,
       check: pageCheck,
     },
@@ -688,8 +690,13 @@ function print(r) {
   console.log(
     `  org page (scopeViewHtml, ${ORG}, 90 days, ${(p.bytes / 1024).toFixed(0)} kB of HTML), each run beside a report (${fmt(p.reportMs)}; runs: ${runs(p.reportRuns)}):`,
   );
-  console.log(`    first view   ${fmt(p.firstMs)}  (runs: ${runs(p.firstRuns)})  ${ratio(p.firstMs)} the report`);
-  console.log(`    repeat view  ${fmt(p.repeatMs)}  (runs: ${runs(p.repeatRuns)})  ${ratio(p.repeatMs)} the report`);
+  const cpuRatio = (ms) => `${(ms / p.cpu.report).toFixed(2)}×`;
+  console.log(
+    `    first view   ${fmt(p.firstMs)}  (runs: ${runs(p.firstRuns)})  ${ratio(p.firstMs)} the report; CPU ${fmt(p.cpu.first)}, ${cpuRatio(p.cpu.first)} the report's ${fmt(p.cpu.report)}`,
+  );
+  console.log(
+    `    repeat view  ${fmt(p.repeatMs)}  (runs: ${runs(p.repeatRuns)})  ${ratio(p.repeatMs)} the report; CPU ${fmt(p.cpu.repeat)}, ${cpuRatio(p.cpu.repeat)}`,
+  );
   console.log(
     `    the page's figures equal buildReport's: ${p.check.differing === 0 ? "yes" : "NO"} (${p.check.compared} figures: headline of both periods, per agent, ${REPOSITORIES} repositories)`,
   );

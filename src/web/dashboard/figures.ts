@@ -98,25 +98,24 @@ export async function loadFigures(
   const key = JSON.stringify([where, previousPeriod, rest, [...(settings ?? [])], historyFrom]);
   const kept = options.cache?.get(key, now);
   // Both reads asked at once: on PostgreSQL (a pool) the database works on one while this process
-  // takes in the other; on SQLite they run one after the other.
-  const [rows, before] = await Promise.all([
+  // takes in the other; on SQLite they take turns. The previous period's rows are let go as soon as
+  // its report is computed.
+  const readPrevious = async () => {
+    const before = await store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, {
+      paths,
+      agents: false,
+    });
+    return computeReport({ scope: scope.label, ...previousPeriod, changes: before, historyFrom }, scopeOptions);
+  };
+  const [rows, previous] = await Promise.all([
     store.reports.listReportChanges(where, period.since, period.until, { paths }),
-    kept
-      ? null
-      : store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, { paths, agents: false }),
+    kept ?? readPrevious(),
   ]);
+  if (!kept && previousPeriod.until <= now) options.cache?.set(key, previous, now);
   const report = computeReport(
     { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
     scopeOptions,
   );
-  let previous = kept;
-  if (previous === undefined) {
-    previous = computeReport(
-      { scope: scope.label, ...previousPeriod, changes: before ?? [], historyFrom },
-      scopeOptions,
-    );
-    if (previousPeriod.until <= now) options.cache?.set(key, previous, now);
-  }
 
   const perRepository: RepositoryFigures[] = [];
   if (options.repositories) {
