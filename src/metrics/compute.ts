@@ -269,42 +269,10 @@ function shipsEarlier(a: MetricChange, b: MetricChange): boolean {
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
-  // The middle values by selection, not a sort: a report of 100k changes has ~90k lead times, and
-  // the dashboard computes three reports' worth of them for one page.
-  const a = Float64Array.from(values);
-  const mid = a.length >> 1;
-  const upper = select(a, mid);
-  if (a.length % 2 === 1) return upper;
-  // After select, a[0..mid) holds the values below the k-th: the largest of them is the other middle.
-  let lower = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < mid; i++) if ((a[i] as number) > lower) lower = a[i] as number;
-  return (lower + upper) / 2;
-}
-
-/** The k-th smallest value of `a` (Hoare's quickselect, middle pivot), leaving smaller ones before it. */
-function select(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1] as number;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((a[i] as number) < pivot) i++;
-      while ((a[j] as number) > pivot) j--;
-      if (i <= j) {
-        const t = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k] as number;
-  }
-  return a[k] as number;
+  const sorted = Float64Array.from(values).sort(); // numeric, and much faster than Array#sort
+  const mid = sorted.length >> 1;
+  const upper = sorted[mid] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] as number) + upper) / 2;
 }
 
 // ---- weeks --------------------------------------------------------------------------------------

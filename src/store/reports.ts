@@ -4,16 +4,10 @@ import { inArray, type SQL, sql } from "drizzle-orm";
 import { StoreModule } from "./dialect.js";
 import type { Dialect, ReportChangeRow, ReportQueries } from "./types.js";
 
-/** What listReportChanges reads besides REPORT_COLUMNS (see ReportQueries). */
-interface ReportReads {
-  paths: boolean;
-  agents: boolean;
-}
-
-/** The columns listReportChanges asks for: REPORT_COLUMNS (less the agents' when not asked), and the files when asked. */
-function reportColumns(dialect: Dialect, reads: ReportReads): string[] {
-  const columns: string[] = REPORT_COLUMNS.filter((column) => reads.agents || !AGENT_COLUMNS.has(column));
-  if (reads.paths) columns.push(dialect === "postgres" ? "paths::json" : "json(paths)");
+/** The columns listReportChanges asks for: REPORT_COLUMNS, and the files when asked. */
+function reportColumns(dialect: Dialect, paths: boolean): string[] {
+  const columns: string[] = [...REPORT_COLUMNS];
+  if (paths) columns.push(dialect === "postgres" ? "paths::json" : "json(paths)");
   return columns;
 }
 
@@ -37,7 +31,7 @@ export function reportQuery(
   dialect: Dialect,
   scope: { installationId: number; repositoryIds?: number[] },
   where: SQL,
-  columns: readonly string[] = reportColumns(dialect, { paths: false, agents: true }),
+  columns: readonly string[] = reportColumns(dialect, false),
 ): SQL {
   const aggregate = dialect === "postgres" ? "json_agg" : "json_group_array";
   return sql`
@@ -89,19 +83,6 @@ const REPORT_COLUMNS = [
   "rolled_back_at",
 ] as const;
 
-/** The columns only the per-agent counts and the links need, left out with `agents: false`. */
-const AGENT_COLUMNS: ReadonlySet<string> = new Set(["number", "agents"]);
-
-/** Where each column of a row is in what the query returned (-1: not read). */
-type ColumnIndex = Record<(typeof REPORT_COLUMNS)[number] | "paths", number>;
-
-/** Where reportColumns(dialect, reads) puts each column: the paths, when read, last. */
-function columnIndex(columns: readonly string[], reads: ReportReads): ColumnIndex {
-  const index = Object.fromEntries(REPORT_COLUMNS.map((column) => [column, columns.indexOf(column)])) as ColumnIndex;
-  index.paths = reads.paths ? columns.length - 1 : -1;
-  return index;
-}
-
 /** A stored list of agent ids; anything unreadable is no agents (it was written by this code as JSON). */
 function parseAgents(json: string): string[] {
   try {
@@ -119,42 +100,37 @@ function orNull(value: unknown): number | null {
 
 /** The `paths` of every row read without them: one shared, frozen empty list. */
 const NO_PATHS: string[] = Object.freeze([]) as unknown as string[];
-/** The `agents` of every row read without them. */
-const NO_AGENTS: string[] = Object.freeze([]) as unknown as string[];
 
 /**
- * Row i of the columns listReportChanges read (`x` says where each is). The agents column comes as
- * its JSON text: the few distinct lists are parsed once each (`agentLists`) and shared, rather
- * than one array made per row.
+ * Row i of the columns listReportChanges read (REPORT_COLUMNS, then paths when asked for). The
+ * agents column comes as its JSON text: the few distinct lists are parsed once each (`agentLists`)
+ * and shared, rather than one array made per row.
  */
-function reportRow(c: unknown[][], x: ColumnIndex, i: number, agentLists: Map<string, string[]>): ReportChangeRow {
-  let agents = NO_AGENTS;
-  if (x.agents >= 0) {
-    const agentsJson = (c[x.agents]?.[i] as string | null) ?? "[]";
-    const known = agentLists.get(agentsJson);
-    if (known === undefined) {
-      agents = Object.freeze(parseAgents(agentsJson)) as string[];
-      agentLists.set(agentsJson, agents);
-    } else agents = known;
+function reportRow(c: unknown[][], i: number, agentLists: Map<string, string[]>): ReportChangeRow {
+  const agentsJson = (c[6]?.[i] as string | null) ?? "[]";
+  let agents = agentLists.get(agentsJson);
+  if (agents === undefined) {
+    agents = Object.freeze(parseAgents(agentsJson)) as string[];
+    agentLists.set(agentsJson, agents);
   }
-  const deploymentId = orNull(c[x.shipped_deployment_id]?.[i]);
-  const shippedAt = orNull(c[x.shipped_at]?.[i]);
+  const deploymentId = orNull(c[10]?.[i]);
+  const shippedAt = orNull(c[11]?.[i]);
   return {
-    id: c[x.id]?.[i] as number,
-    repositoryId: c[x.repository_id]?.[i] as number,
+    id: c[0]?.[i] as number,
+    repositoryId: c[1]?.[i] as number,
     repository: "", // filled in by listReportChanges
-    number: x.number >= 0 ? orNull(c[x.number]?.[i]) : null,
-    engineer: c[x.engineer]?.[i] as string | null,
-    botChange: flag(c[x.bot_change]?.[i]),
-    ai: flag(c[x.ai]?.[i]),
+    number: orNull(c[2]?.[i]),
+    engineer: c[3]?.[i] as string | null,
+    botChange: flag(c[4]?.[i]),
+    ai: flag(c[5]?.[i]),
     agents,
-    mergedAt: (c[x.merged_at]?.[i] as number | null) ?? 0,
-    firstCommitAt: orNull(c[x.first_commit_at]?.[i]),
-    paths: x.paths >= 0 ? ((c[x.paths]?.[i] as string[] | undefined) ?? NO_PATHS) : NO_PATHS,
-    pathsComplete: flag(c[x.paths_complete]?.[i]),
+    mergedAt: (c[7]?.[i] as number | null) ?? 0,
+    firstCommitAt: orNull(c[8]?.[i]),
+    paths: (c[14]?.[i] as string[] | undefined) ?? NO_PATHS,
+    pathsComplete: flag(c[9]?.[i]),
     shipped: deploymentId !== null && shippedAt !== null ? { deploymentId, at: shippedAt } : null,
-    revertedAt: orNull(c[x.reverted_at]?.[i]),
-    rolledBackAt: orNull(c[x.rolled_back_at]?.[i]),
+    revertedAt: orNull(c[12]?.[i]),
+    rolledBackAt: orNull(c[13]?.[i]),
   };
 }
 
@@ -164,11 +140,9 @@ export class ReportStore extends StoreModule implements ReportQueries {
     scope: { installationId: number; repositoryIds?: number[] },
     since: number,
     until: number,
-    options: { paths?: boolean; agents?: boolean } = {},
+    options: { paths?: boolean } = {},
   ): Promise<ReportChangeRow[]> {
-    const reads = { paths: options.paths === true, agents: options.agents !== false };
-    const columns = reportColumns(this.dialect, reads);
-    const index = columnIndex(columns, reads);
+    const columns = reportColumns(this.dialect, options.paths === true);
     const rows: ReportChangeRow[] = [];
     const agentLists = new Map<string, string[]>();
     const read = async (where: SQL) => {
@@ -179,7 +153,7 @@ export class ReportStore extends StoreModule implements ReportQueries {
         return (typeof value === "string" ? JSON.parse(value) : (value ?? [])) as unknown[];
       });
       const count = values[0]?.length ?? 0;
-      for (let i = 0; i < count; i++) rows.push(reportRow(values, index, i, agentLists));
+      for (let i = 0; i < count; i++) rows.push(reportRow(values, i, agentLists));
     };
     // Merged in the period, a slice at a time so that no single JSON text grows with the period.
     const slice = reportSlice(since, until);

@@ -248,15 +248,12 @@ export interface ReportQueries {
    * Merged changes into deployable branches of an installation (optionally some repositories)
    * that were merged, or shipped, in [since, until), by increasing id. Their `paths` are read only
    * with `paths: true` (they are only needed for `metric.ignorePaths`); otherwise they are empty.
-   * With `agents: false`, neither the agents nor the number are read (the agents are empty, the
-   * number null): enough for every figure of a report but its per-agent counts (the dashboard's
-   * previous period), and cheaper.
    */
   listReportChanges(
     scope: { installationId: number; repositoryIds?: number[] },
     since: number,
     until: number,
-    options?: { paths?: boolean; agents?: boolean },
+    options?: { paths?: boolean },
   ): Promise<ReportChangeRow[]>;
   /** How many rows listReportChanges would read (a bound is checked before reading them). */
   countReportChanges(

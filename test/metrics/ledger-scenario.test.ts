@@ -145,15 +145,6 @@ eachDialect("metric: the hand-computed scenario through the ledger", ({ newDatab
         UNTIL,
       );
       expect(withoutPaths).toEqual(all.map((row) => ({ ...row, paths: [] })));
-      // Without the agents (the dashboard's previous period): no agents and no number, files as asked.
-      const withoutAgents = await store.reports.listReportChanges({ installationId: 7 }, SINCE, UNTIL, {
-        paths: true,
-        agents: false,
-      });
-      expect(withoutAgents).toEqual(all.map((row) => ({ ...row, agents: [], number: null })));
-      expect(await store.reports.listReportChanges({ installationId: 7 }, SINCE, UNTIL, { agents: false })).toEqual(
-        all.map((row) => ({ ...row, agents: [], number: null, paths: [] })),
-      );
       // From day 8: changes merged before it and shipped after it come in too, once each.
       const later = rowsFor(day(8), UNTIL);
       expect(later.some((row) => row.mergedAt < day(8))).toBe(true);

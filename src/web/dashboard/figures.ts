@@ -1,9 +1,10 @@
-// What the dashboard's pages show, read with the reports' own code (src/metrics/report.ts): the
-// ledger's rows for the period, read as buildReport reads them, and from those rows the scope's
-// report and each repository's (one read, not one per repository); and the previous period's
-// report, from a narrower read of its rows (no agents: only its headline figures are shown). The
-// previous period is over: its report is kept a few minutes (FiguresCache), and then only the
-// current period is read. bench/report.mjs times the organisation's page against buildReport.
+// What the dashboard's pages show, read with the reports' own code (src/metrics/report.ts): one
+// read of the ledger's rows for the period and the one before it, and from those rows the scope's
+// report, the previous period's, and each repository's. An organisation's page costs one query of
+// twice the period, not one per repository or per period. The previous period is over: its report
+// is kept a few minutes (FiguresCache), and then only the current period is read. bench/report.mjs
+// times the organisation's page against buildReport (reading each period on its own, the previous
+// one without its agents, measured slower on SQLite than this one read: bench/README.md).
 
 import { computeReport } from "../../metrics/compute.js";
 import {
@@ -13,6 +14,7 @@ import {
   type Period,
   type ResolvedScope,
   readsPaths,
+  rowsOfPeriod,
 } from "../../metrics/report.js";
 import type { MetricOptions, Report } from "../../metrics/types.js";
 import type { InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../../store/types.js";
@@ -28,7 +30,6 @@ export interface ScopeFigures {
   /** The period of the same length just before. */
   previousPeriod: Period;
   report: Report;
-  /** The previous period's report, for its headline figures: read without agents, its byAgent is empty. */
   previous: Report;
   /** Each repository's report (an organisation's page): its own settings and minimum group size. */
   repositories: RepositoryFigures[];
@@ -84,38 +85,38 @@ export async function loadFigures(
   const scopeOptions = optionsFor(scope, known, metric, now);
   const previousPeriod = previousPeriodOf(period);
 
-  // The period's rows, read as buildReport reads them; the previous period's report, kept when it
-  // was computed a moment ago, or else from its own read without the agents (its per-agent counts
-  // are not shown), which costs less than reading both periods' rows in full.
+  // The previous period's report, kept when it was read a moment ago; otherwise one read of both
+  // periods (merged or shipped in either), from which each report takes its own rows.
   const where = {
     installationId: scope.installationId,
     ...(scope.repositoryIds ? { repositoryIds: scope.repositoryIds } : {}),
   };
   const historyFrom = historyStartOf(live, runs, scope.repositoryIds);
-  const paths = readsPaths(scopeOptions);
   // `now` only moves the previous report's provisional count, which the cache's short life bounds.
   const { now: _now, repositories: settings, ...rest } = scopeOptions;
   const key = JSON.stringify([where, previousPeriod, rest, [...(settings ?? [])], historyFrom]);
   const kept = options.cache?.get(key, now);
-  // Both reads asked at once: on PostgreSQL (a pool) the database works on one while this process
-  // takes in the other; on SQLite they take turns. The previous period's rows are let go as soon as
-  // its report is computed.
-  const readPrevious = async () => {
-    const before = await store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, {
-      paths,
-      agents: false,
-    });
-    return computeReport({ scope: scope.label, ...previousPeriod, changes: before, historyFrom }, scopeOptions);
-  };
-  const [rows, previous] = await Promise.all([
-    store.reports.listReportChanges(where, period.since, period.until, { paths }),
-    kept ?? readPrevious(),
-  ]);
-  if (!kept && previousPeriod.until <= now) options.cache?.set(key, previous, now);
+  const read = await store.reports.listReportChanges(where, kept ? period.since : previousPeriod.since, period.until, {
+    paths: readsPaths(scopeOptions),
+  });
+  const rows = kept ? read : rowsOfPeriod(read, period);
   const report = computeReport(
     { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
     scopeOptions,
   );
+  const previous =
+    kept ??
+    computeReport(
+      {
+        scope: scope.label,
+        since: previousPeriod.since,
+        until: previousPeriod.until,
+        changes: rowsOfPeriod(read, previousPeriod),
+        historyFrom,
+      },
+      scopeOptions,
+    );
+  if (!kept && previousPeriod.until <= now) options.cache?.set(key, previous, now);
 
   const perRepository: RepositoryFigures[] = [];
   if (options.repositories) {
