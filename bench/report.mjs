@@ -1,6 +1,6 @@
-// Benchmark of the 90-day organisation report against a plain full scan of the changes table, on a
-// generated ledger of 1,000,000 changes, 100,000 deployments and 2,000 engineers over two years, on
-// SQLite and on PostgreSQL. Run with `npm run bench:report` (node --import tsx: the report runs
+// Benchmark of the 90-day organisation report against a plain full scan of the changes table, and
+// of the dashboard's organisation page against that report, on a generated ledger of 1,000,000
+// changes, 100,000 deployments and 2,000 engineers over two years, on SQLite and on PostgreSQL. Run with `npm run bench:report` (node --import tsx: the report runs
 // from src/ as it is, no build). See bench/README.md.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -28,6 +28,10 @@ const DAY_MS = 86_400_000;
 const NOW = Date.UTC(2026, 0, 1);
 const START = NOW - 730 * DAY_MS;
 const PERIOD = { since: NOW - 90 * DAY_MS, until: NOW };
+/** The same 90 days as the dashboard names them (a period of given days: since=…&until=…, both included). */
+const PAGE_PERIOD = { ...PERIOD, weeks: null, query: "since=2025-10-03&until=2025-12-31" };
+/** The organisation's page at most this many times the report's time, first view (issue #16). */
+const TARGET_PAGE_RATIO = 2;
 const ORG = "acme";
 const INSTALLATION_ID = 1;
 const OPTIONS = { revertWindowDays: 14, ignorePaths: [], minGroupSize: 5, now: NOW };
@@ -507,6 +511,43 @@ async function measure(dialect, url) {
     scanMs.push(await timed(scan, cpu.scan));
   }
   const plainReport = report;
+
+  // The organisation's dashboard page as the route builds it (src/web/dashboard/scope-view.ts):
+  // the owner resolved, the scope, then scopeViewHtml for 90 days. First view: a new figures cache,
+  // so the previous period is read and computed too; repeat view: the same page again with the
+  // cache of a view a moment before. Each run times the report, the first view and the repeat view
+  // one after another, so that the ratios compare times taken under the same load.
+  const { scopeViewHtml } = await import("../src/web/dashboard/scope-view.js");
+  const { FiguresCache } = await import("../src/web/dashboard/figures.js");
+  const { resolveOwner, scopeOf } = await import("../src/metrics/report.js");
+  const { now: _now, ...metric } = OPTIONS;
+  let html;
+  const runPage = async (cache) => {
+    const installation = await resolveOwner(store, { login: ORG });
+    const scope = await scopeOf(store, { org: ORG }, installation);
+    html = await scopeViewHtml(
+      { store, metric, webUrl: "https://github.com", cache },
+      installation,
+      scope,
+      PAGE_PERIOD,
+      NOW,
+      {
+        login: "lead",
+        csrf: "csrf",
+      },
+    );
+  };
+  await timed(() => runPage(new FiguresCache()));
+  const page = { report: [], first: [], repeat: [] };
+  const pageCpu = { report: [], first: [], repeat: [] };
+  for (let i = 0; i < RUNS; i++) {
+    const cache = new FiguresCache();
+    page.report.push(await timed(() => runReport(OPTIONS), pageCpu.report));
+    page.first.push(await timed(() => runPage(cache), pageCpu.first));
+    page.repeat.push(await timed(() => runPage(cache), pageCpu.repeat));
+  }
+  const pageCheck = await checkPage(store, html, metric);
+
   const ignoredMs = [];
   const withIgnored = { ...OPTIONS, ignorePaths: IGNORE_PATHS };
   await runReport(withIgnored);
@@ -528,7 +569,87 @@ async function measure(dialect, url) {
     reportRss,
     peakRss: rssMb(),
     report: plainReport,
+    page: {
+      reportMs: median(page.report),
+      reportRuns: page.report,
+      firstMs: median(page.first),
+      firstRuns: page.first,
+      repeatMs: median(page.repeat),
+      repeatRuns: page.repeat,
+      cpu: { report: median(pageCpu.report), first: median(pageCpu.first), repeat: median(pageCpu.repeat) },
+      bytes: html.length,
+      check: pageCheck,
+    },
   };
+}
+
+/**
+ * The page's figures against buildReport's (not timed): the headline of the period and of the one
+ * before, each agent's shipped count, and each repository's row against a report on that
+ * repository alone (its own options). Returns the number of figures compared and those that differ.
+ */
+async function checkPage(store, html, metric) {
+  const { buildReport, reportOptions, resolveScope } = await import("../src/metrics/report.js");
+  const { fmt } = await import("../src/web/dashboard/pages.js");
+  const differ = [];
+  let compared = 0;
+  const expect = (what, shown, wanted) => {
+    compared++;
+    if (shown !== wanted) differ.push(`${what}: page ${JSON.stringify(shown)}, report ${JSON.stringify(wanted)}`);
+  };
+  const scope = await resolveScope(store, { org: ORG });
+  const options = await reportOptions(store, scope, metric, NOW);
+  const report = await buildReport(store, scope, PAGE_PERIOD, options);
+  const previousPeriod = { since: 2 * PAGE_PERIOD.since - PAGE_PERIOD.until, until: PAGE_PERIOD.since };
+  const previous = await buildReport(store, scope, previousPeriod, options);
+  const headline = (r) => ({
+    normalisedDeployments: fmt.num(r.normalisedDeployments),
+    aiChangesShipped: String(r.aiChangesShipped),
+    changesShipped: String(r.changesShipped),
+    aiShare: fmt.pct(r.aiShare),
+    adoption: fmt.pct(r.adoption),
+    activeEngineers: String(r.activeEngineers),
+    leadTimeAi: fmt.hours(r.medianLeadTimeHours.ai),
+    leadTimeOther: fmt.hours(r.medianLeadTimeHours.other),
+    failureAi: fmt.pct(r.changeFailureRate.ai),
+    failureOther: fmt.pct(r.changeFailureRate.other),
+  });
+  for (const [attribute, r] of [
+    ["data-value", report],
+    ["data-previous", previous],
+  ]) {
+    for (const [figure, wanted] of Object.entries(headline(r))) {
+      expect(`${attribute} ${figure}`, new RegExp(`${attribute}="${figure}">([^<]*)<`).exec(html)?.[1], wanted);
+    }
+  }
+  const agents = /<table class="agents">[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+  const shownAgents = Object.fromEntries(
+    [...agents.matchAll(/<tr><th scope="row">([^<]+)<\/th><td>(\d+)<\/td>/g)].map((m) => [m[1], Number(m[2])]),
+  );
+  expect("per agent, shipped", JSON.stringify(shownAgents), JSON.stringify(report.byAgent));
+  const table = /<table class="repositories">[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+  const rows = [
+    ...table.matchAll(/<tr[^>]*>\n<th scope="row"><a [^>]*>([^<]+)<\/a>[^\n]*\n([^\n]*)\n([^\n]*)\n([^\n]*)<\/tr>/g),
+  ];
+  expect("repositories listed", rows.length, REPOSITORIES);
+  for (const [, name, counts, normalised, failures] of rows) {
+    const own = await resolveScope(store, { repo: name });
+    const r = await buildReport(store, own, PAGE_PERIOD, await reportOptions(store, own, metric, NOW));
+    expect(
+      `${name} counts`,
+      counts,
+      `<td>${r.activeEngineers}</td><td>${r.changesShipped}</td><td>${r.aiChangesShipped}</td><td>${fmt.pct(r.aiShare)}</td>`,
+    );
+    const value = /<td>(?:<span class="withheld-why">withheld: ([^<]*)<\/span>|([^<]*))<\/td>/.exec(normalised);
+    expect(`${name} withheld`, value?.[1] ?? null, r.withheld?.replaceAll("<", "&lt;") ?? null);
+    if (!r.withheld) expect(`${name} normalised deployments`, value?.[2], fmt.num(r.normalisedDeployments));
+    expect(
+      `${name} change failure rate`,
+      failures,
+      `<td>${fmt.pct(r.changeFailureRate.ai)} / ${fmt.pct(r.changeFailureRate.other)}</td>`,
+    );
+  }
+  return { compared, differ: differ.slice(0, 10), differing: differ.length };
 }
 
 function runChild(dialect, url) {
@@ -564,6 +685,22 @@ function print(r) {
   console.log(
     `  RSS     ${r.baseRss.toFixed(0)} MB before the first report, peak ${r.reportRss.toFixed(0)} MB after it, ${r.peakRss.toFixed(0)} MB after the scans`,
   );
+  const p = r.page;
+  const ratio = (ms) => `${(ms / p.reportMs).toFixed(2)}×`;
+  console.log(
+    `  org page (scopeViewHtml, ${ORG}, 90 days, ${(p.bytes / 1024).toFixed(0)} kB of HTML), each run beside a report (${fmt(p.reportMs)}; runs: ${runs(p.reportRuns)}):`,
+  );
+  const cpuRatio = (ms) => `${(ms / p.cpu.report).toFixed(2)}×`;
+  console.log(
+    `    first view   ${fmt(p.firstMs)}  (runs: ${runs(p.firstRuns)})  ${ratio(p.firstMs)} the report; CPU ${fmt(p.cpu.first)}, ${cpuRatio(p.cpu.first)} the report's ${fmt(p.cpu.report)}`,
+  );
+  console.log(
+    `    repeat view  ${fmt(p.repeatMs)}  (runs: ${runs(p.repeatRuns)})  ${ratio(p.repeatMs)} the report; CPU ${fmt(p.cpu.repeat)}, ${cpuRatio(p.cpu.repeat)}`,
+  );
+  console.log(
+    `    the page's figures equal buildReport's: ${p.check.differing === 0 ? "yes" : "NO"} (${p.check.compared} figures: headline of both periods, per agent, ${REPOSITORIES} repositories)`,
+  );
+  for (const line of p.check.differ) console.log(`      ${line}`);
   console.log(
     `  the report: ${s.activeEngineers} active engineers, ${s.changesShipped} changes shipped (${s.aiChangesShipped} AI), normalised deployments ${s.normalisedDeployments?.toFixed(3)}`,
   );
@@ -625,6 +762,14 @@ async function main() {
     if (!same) process.exitCode = 1;
   }
   console.log(`\nload average at the end: ${loadavg()[0]?.toFixed(2)}`);
+  for (const r of results) {
+    const ratio = r.page.firstMs / r.page.reportMs;
+    const ok = ratio <= TARGET_PAGE_RATIO && r.page.check.differing === 0;
+    console.log(
+      `target on ${r.dialect}: the organisation page's first view ≤ ${TARGET_PAGE_RATIO}× the report, its figures the report's: ${ok ? "met" : "MISSED"} (${ratio.toFixed(2)}×)`,
+    );
+    if (!ok) process.exitCode = 1;
+  }
   const sqlite = results.find((r) => r.dialect === "sqlite");
   if (sqlite) {
     const ratio = sqlite.reportMs / sqlite.scan;

@@ -309,6 +309,26 @@ describe("definitions", () => {
     expect(result.medianLeadTimeHours).toEqual({ ai: 48, other: 1.5 });
   });
 
+  it("takes the median lead time of any list as sorting it would (odd and even counts, repeats)", () => {
+    const shippedAt = at(20, 0);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 30 * 24 }), { minLength: 1, maxLength: 60 }), (hours) => {
+        const result = report(
+          hours.map((h) =>
+            change({ firstCommitAt: shippedAt - h * HOUR_MS, shipped: { deploymentId: 1, at: shippedAt } }),
+          ),
+          { minGroupSize: 1 },
+        );
+        const sorted = [...hours].sort((a, b) => a - b);
+        const mid = sorted.length >> 1;
+        const expected =
+          sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+        expect(result.medianLeadTimeHours.ai).toBe(expected);
+      }),
+      propertyParams(),
+    );
+  });
+
   it("counts each agent of a change once, and changes without agents in no agent", () => {
     const result = report([
       ...presence(),

@@ -2,7 +2,9 @@
 // read of the ledger's rows for the period and the one before it, and from those rows the scope's
 // report, the previous period's, and each repository's. An organisation's page costs one query of
 // twice the period, not one per repository or per period. The previous period is over: its report
-// is kept a few minutes (FiguresCache), and then only the current period is read.
+// is kept a few minutes (FiguresCache), and then only the current period is read. bench/report.mjs
+// times the organisation's page against buildReport (reading each period on its own, the previous
+// one without its agents, measured slower on SQLite than this one read: bench/README.md).
 
 import { computeReport } from "../../metrics/compute.js";
 import {

@@ -14,7 +14,6 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { estimateBackfill } from "../../ledger/core/backfill-progress.js";
-import { agentOutcomes } from "../../metrics/agent-outcomes.js";
 import { auditCandidates, auditPrecision, auditSample, auditSeed } from "../../metrics/audit-sample.js";
 import { historyNote } from "../../metrics/compute.js";
 import {
@@ -38,11 +37,10 @@ import {
   notFoundPage,
   organisationsPage,
   type PeriodView,
-  scopePage,
   signInPage,
   statusPage,
-  type TimelineEntry,
 } from "./pages.js";
+import { scopeViewHtml } from "./scope-view.js";
 import type { DashboardAuth, DashboardUser, RouteHandler } from "./types.js";
 
 export interface DashboardRoutesOptions {
@@ -62,8 +60,6 @@ export interface DashboardRoutesOptions {
 const DAY_MS = 86_400_000;
 const WEEK_CHOICES = [4, 12, 26] as const;
 const MAX_PERIOD_MS = 5 * 366 * DAY_MS;
-/** The most deployments a repository's timeline lists (the newest). */
-const TIMELINE_LIMIT = 200;
 const MAX_FORM_BYTES = 16 * 1024;
 const MAX_REASON = 500;
 const OWNER = /^[A-Za-z0-9-]{1,39}$/;
@@ -131,8 +127,13 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     return installation;
   }
 
+  /** The frame's parts that come from the session: who is signed in, the CSRF token, the assets. */
+  async function sessionFrame(req: IncomingMessage, user: DashboardUser) {
+    return { login: user.login, csrf: await auth.csrfToken(req), assetVersion: assets.version };
+  }
+
   async function frameFor(req: IncomingMessage, user: DashboardUser, title: string, crumbs: Frame["crumbs"]) {
-    return { title, login: user.login, csrf: await auth.csrfToken(req), crumbs, assetVersion: assets.version };
+    return { title, crumbs, ...(await sessionFrame(req, user)) };
   }
 
   const orgScope = (installation: InstallationRecord): ResolvedScope => ({
@@ -161,60 +162,13 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     query: URLSearchParams,
     repo: string | null,
   ) {
-    const owner = installation.accountLogin;
     const now = options.now();
     const period = readPeriod(query, now);
-    const scope = repo ? await scopeOf(store, { repo: `${owner}/${repo}` }, installation) : orgScope(installation);
-    const figures = await loadFigures(store, scope, period, metric, now, { repositories: !repo, cache });
-    const base = `/dashboard/o/${encodeURIComponent(owner)}`;
-    const crumbs = repo
-      ? [{ label: owner, href: `${base}?${period.query}` }, { label: scope.label }]
-      : [{ label: owner }];
-    let timeline: TimelineEntry[] | undefined;
-    if (repo && scope.repositoryIds?.[0] !== undefined) {
-      const repositoryId = scope.repositoryIds[0];
-      const deployments = (await store.deployments.listDeployments(installation.id, repositoryId))
-        .filter((d) => d.succeededAt >= period.since && d.succeededAt < period.until)
-        .sort((a, b) => b.succeededAt - a.succeededAt || b.id - a.id)
-        .slice(0, TIMELINE_LIMIT);
-      const ids = new Set(deployments.map((d) => d.id));
-      const shippedRows = figures.rows.filter((r) => r.shipped !== null && ids.has(r.shipped.deploymentId));
-      const changes = new Map(
-        (
-          await store.changes.getChanges(
-            installation.id,
-            shippedRows.map((r) => r.id),
-          )
-        ).map((c) => [c.id, c]),
-      );
-      const fullName = scope.label;
-      timeline = deployments.map((deployment) => ({
-        deployment,
-        changes: shippedRows
-          .filter((r) => r.shipped?.deploymentId === deployment.id)
-          .map((row) => ({ row, change: changes.get(row.id) ?? null })),
-        checksUrl: `${web}/${fullName}/commit/${deployment.sha}/checks`,
-        pullUrl: (n: number) => `${web}/${fullName}/pull/${n}`,
-        commitUrl: (sha: string) => `${web}/${fullName}/commit/${sha}`,
-      }));
-    }
-    const action = repo ? `${base}/r/${encodeURIComponent(repo)}` : base;
-    send(
-      res,
-      200,
-      scopePage({
-        frame: await frameFor(req, user, repo ? scope.label : owner, crumbs),
-        owner,
-        action,
-        period,
-        report: figures.report,
-        previous: figures.previous,
-        agents: agentOutcomes(figures.rows, period, figures.options),
-        ...(repo
-          ? { repository: scope.label, ...(timeline ? { timeline } : {}) }
-          : { repositories: figures.repositories }),
-      }),
-    );
+    const scope = repo
+      ? await scopeOf(store, { repo: `${installation.accountLogin}/${repo}` }, installation)
+      : orgScope(installation);
+    const frame = await sessionFrame(req, user);
+    send(res, 200, await scopeViewHtml({ store, metric, webUrl, cache }, installation, scope, period, now, frame));
   }
 
   async function audit(
