@@ -25,6 +25,8 @@ const dashboard = JSON.parse(readFileSync(new URL("../../grafana/shipledger.json
   templating: { list: Array<{ name: string; query: unknown; definition?: string }> };
   panels: Panel[];
 };
+/** The datasource placeholder Grafana fills in on import (the literal text, not a template). */
+const DS_UID = ["$", "{DS_PROMETHEUS}"].join("");
 const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 const exprs = panels.flatMap((p) => p.targets?.map((t) => t.expr) ?? []);
 
@@ -53,8 +55,8 @@ describe("grafana/shipledger.json", () => {
       expect.objectContaining({ name: "DS_PROMETHEUS", type: "datasource", pluginId: "prometheus" }),
     ]);
     for (const p of panels.filter((x) => x.type !== "row")) {
-      expect(p.datasource?.uid, p.title).toBe("${DS_PROMETHEUS}");
-      for (const t of p.targets ?? []) expect(t.datasource.uid).toBe("${DS_PROMETHEUS}");
+      expect(p.datasource?.uid, p.title).toBe(DS_UID);
+      for (const t of p.targets ?? []) expect(t.datasource.uid).toBe(DS_UID);
       expect(p.description, `${p.title} says what it shows`).toBeTruthy();
     }
     expect(dashboard.uid).toMatch(/^[a-z0-9-]{1,40}$/);

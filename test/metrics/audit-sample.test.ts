@@ -33,8 +33,8 @@ const change = (id: number, spec: Partial<MetricChange> = {}): MetricChange => (
 
 describe("auditSeed", () => {
   it.each([
-    [{ installationId: 1 }, PERIOD, "shipledger-audit:1:*:" + PERIOD.since + ":" + PERIOD.until],
-    [{ installationId: 1, repositoryId: 7 }, PERIOD, "shipledger-audit:1:7:" + PERIOD.since + ":" + PERIOD.until],
+    [{ installationId: 1 }, PERIOD, `shipledger-audit:1:*:${PERIOD.since}:${PERIOD.until}`],
+    [{ installationId: 1, repositoryId: 7 }, PERIOD, `shipledger-audit:1:7:${PERIOD.since}:${PERIOD.until}`],
   ])("names the scope and the period: %j", (scope, period, seed) => {
     expect(auditSeed(scope, period)).toBe(seed);
   });
