@@ -59,6 +59,8 @@ const SOURCE_LABEL: Record<EvidenceSource, string> = {
   "pr-title": "PR title",
   branch: "branch",
   label: "label",
+  "agent-trace": "Agent Trace record",
+  "git-ai": "git-ai note",
 };
 
 function describeEvidence(e: Evidence | IgnoredEvidence): string {
