@@ -11,7 +11,11 @@ export type EvidenceSource =
   | "pr-body"
   | "pr-title"
   | "branch"
-  | "label";
+  | "label"
+  /** An Agent Trace record (`.agent-trace/traces.jsonl` or `refs/notes/agent-trace`), see agent-trace.ts. */
+  | "agent-trace"
+  /** A git-ai authorship note (`refs/notes/ai`), see git-ai.ts. */
+  | "git-ai";
 
 export interface AgentSession {
   /** Agent id, e.g. "claude-code", or "generic" for an `Agent-Session:` of an unknown agent. */
@@ -52,6 +56,19 @@ export interface IgnoredEvidence {
   reason: string;
 }
 
+/**
+ * Lines a record (Agent Trace ranges, git-ai attestations) attributes, by who wrote them. Lines no
+ * record speaks of are in none of these: `total` is the lines recorded, not the lines changed.
+ */
+export interface LineShare {
+  /** Written by AI. */
+  ai: number;
+  /** AI output edited by a human, or the reverse (Agent Trace's `mixed`). */
+  mixed: number;
+  /** Every line recorded: AI, mixed, human and unknown. */
+  total: number;
+}
+
 export interface Attribution {
   ai: boolean;
   /** Agent ids, deduplicated and sorted. */
@@ -62,6 +79,8 @@ export interface Attribution {
   sessions: AgentSession[];
   evidence: Evidence[];
   ignored: IgnoredEvidence[];
+  /** Lines attributed by agent records (records.ts); absent when no record gave line ranges. */
+  lines?: LineShare;
 }
 
 export interface Identity {

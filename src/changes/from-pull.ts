@@ -3,6 +3,7 @@
 // did not know).
 
 import { attributeChange } from "../attribution/attribute.js";
+import { changeWithRecords, type RecordEvidence } from "../attribution/records.js";
 import { splitMessage } from "../attribution/trailers.js";
 import type { ChangeAttribution, PullCommit } from "../attribution/types.js";
 import type { RepoConfig } from "../config/repo-config.js";
@@ -37,9 +38,11 @@ export function attributePull(
   pull: PullRequestLike,
   commits: readonly PullCommit[],
   config: RepoConfig,
+  /** Agent records of the commits, by sha (src/github/agent-records.ts), joined to their attribution. */
+  agentRecords?: ReadonlyMap<string, readonly RecordEvidence[]>,
 ): AttributedPull {
   const labels = (pull.labels ?? []).map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
-  const attribution = attributeChange(
+  const fromMessages = attributeChange(
     {
       number: pull.number,
       title: pull.title,
@@ -51,6 +54,7 @@ export function attributePull(
     commits,
     config,
   );
+  const attribution = agentRecords ? changeWithRecords(fromMessages, agentRecords) : fromMessages;
   const subjects = new Map(commits.map((c) => [c.sha, splitMessage(c.message).subject]));
   const byCommit = new Map(attribution.perCommit.map((c) => [c.sha, c]));
   const records = commits.map((c): CommitRecord => {

@@ -59,6 +59,8 @@ const SOURCE_LABEL: Record<EvidenceSource, string> = {
   "pr-title": "PR title",
   branch: "branch",
   label: "label",
+  "agent-trace": "Agent Trace record",
+  "git-ai": "git-ai note",
 };
 
 function describeEvidence(e: Evidence | IgnoredEvidence): string {
@@ -235,6 +237,33 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
       head.push(`- ${s.url ? link(label, s.url) : escapeMarkdown(label)}`);
     }
     if (a.sessions.length > 20) head.push(`- …and ${a.sessions.length - 20} more`);
+  }
+
+  // Agent records (git-ai notes, Agent Trace): what they add, per commit, with the lines they attribute.
+  const RECORD_SOURCES = new Set<EvidenceSource>(["agent-trace", "git-ai"]);
+  const recorded = a.perCommit.filter((c) => c.lines || c.evidence.some((e) => RECORD_SOURCES.has(e.source)));
+  if (recorded.length > 0) {
+    head.push("", "### Agent records");
+    if (a.lines && a.lines.total > 0) {
+      const share = ((a.lines.ai / a.lines.total) * 100).toFixed(1);
+      head.push(
+        `AI wrote ${a.lines.ai} of ${plural(a.lines.total, "recorded line")} (${share}%)` +
+          (a.lines.mixed > 0 ? `, and ${a.lines.mixed} more with a human` : "") +
+          ` in ${plural(recorded.length, "commit")} with records.`,
+      );
+    }
+    head.push("| Commit | Record | Agents | Models | AI lines |", "| --- | --- | --- | --- | --- |");
+    for (const c of recorded.slice(0, 20)) {
+      const fromRecords = c.evidence.filter((e) => RECORD_SOURCES.has(e.source));
+      const sources = [...new Set(fromRecords.map((e) => SOURCE_LABEL[e.source]))];
+      const agents = [...new Set(fromRecords.map((e) => escapeMarkdown(name(e.agent))))];
+      const models = [...new Set(fromRecords.flatMap((e) => (e.model ? [code(e.model, 60)] : [])))];
+      const lines = c.lines ? `${c.lines.ai} of ${c.lines.total}` : "—";
+      head.push(
+        `| ${code(c.sha.slice(0, 7))} | ${sources.join(", ") || "record (no AI)"} | ${agents.join(", ") || "—"} | ${models.join(", ") || "—"} | ${lines} |`,
+      );
+    }
+    if (recorded.length > 20) head.push(`- …and ${recorded.length - 20} more`);
   }
 
   // Pull-request-level evidence (author, description, branch, labels).

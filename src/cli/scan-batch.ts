@@ -1,6 +1,7 @@
 // One batch of `shipledger scan`: whole git log records in, jsonl lines out, counts added up. No I/O.
 
 import { type AttributionOptions, attributeCommit } from "../attribution/attribute.js";
+import { type RecordEvidence, withRecords } from "../attribution/records.js";
 import { splitMessage, type Trailer } from "../attribution/trailers.js";
 import type { CommitAttribution } from "../attribution/types.js";
 import { decodeCommits, type GitCommit, type Records } from "../git/objects.js";
@@ -56,6 +57,7 @@ export function commitRecord(commit: GitCommit, trailers: readonly Trailer[], at
     sessions: attribution.sessions,
     evidence: attribution.evidence,
     ignored: attribution.ignored,
+    ...(attribution.lines ? { lines: attribution.lines } : {}),
     ...(attribution.authorIgnored ? { authorIgnored: true } : {}),
     ...(commit.truncated ? { truncated: true } : {}),
   };
@@ -73,20 +75,41 @@ export function scanRecords(
   summary: ScanSummary,
   maxFieldLength?: number,
 ): Uint8Array[] {
-  const commits = decodeCommits(records, maxFieldLength);
+  return scanCommits(decodeCommits(records, maxFieldLength), records.bytes.length, format, options, summary);
+}
+
+/**
+ * scanRecords on decoded commits, with their agent records (RecordSource, by sha) joined to their
+ * attribution when given. `bytes`: the size of the git output they were decoded from.
+ */
+export function scanCommits(
+  commits: readonly GitCommit[],
+  bytes: number,
+  format: ScanFormat,
+  options: AttributionOptions,
+  summary: ScanSummary,
+  agentRecords?: ReadonlyMap<string, readonly RecordEvidence[]>,
+): Uint8Array[] {
+  const attribute = (commit: GitCommit, split?: ReturnType<typeof splitMessage>) => {
+    const attribution = attributeCommit(commit, options, split);
+    const found = agentRecords?.get(commit.sha);
+    if (found === undefined) return attribution;
+    summary.addRecords(found);
+    return withRecords(attribution, found);
+  };
   if (format !== "jsonl") {
     for (const commit of commits) {
       // A GitCommit is a CommitInput (its people have no GitHub login).
-      summary.add(commit, attributeCommit(commit, options));
+      summary.add(commit, attribute(commit));
     }
     return [];
   }
   // jsonl is about 0.8 bytes per byte of git cat-file output; lines are checked against 3 bytes a unit.
-  const lines = new LineSink(2 * records.bytes.length);
+  const lines = new LineSink(2 * bytes);
   for (const commit of commits) {
     // Split once: the engine and the jsonl trailers both need it.
     const split = splitMessage(commit.message);
-    const attribution = attributeCommit(commit, options, split);
+    const attribution = attribute(commit, split);
     lines.add(commitLine(commit, gitLogTrailers(commit.message, split.trailers), attribution));
   }
   return lines.end();

@@ -73,13 +73,24 @@ export function commitLine(commit: GitCommit, trailers: readonly Trailer[], attr
     `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${authorJson}` +
     `,"committer":${committerJson},"trailers":${list(trailers, trailer)}`;
   const { ai, evidence: found, ignored: notCounted } = attribution;
-  if (!ai && found.length === 0 && notCounted.length === 0 && !attribution.authorIgnored && !commit.truncated) {
+  if (
+    !ai &&
+    found.length === 0 &&
+    notCounted.length === 0 &&
+    !attribution.authorIgnored &&
+    !commit.truncated &&
+    !attribution.lines
+  ) {
     return head + NOTHING_FOUND;
   }
   let out =
     `${head},"ai":${ai},"agents":${list(attribution.agents, quote)},"models":${list(attribution.models, quote)}` +
     `,"sessions":${list(attribution.sessions, session)},"evidence":${list(found, evidence)}` +
     `,"ignored":${list(notCounted, ignored)}`;
+  if (attribution.lines) {
+    const { ai: aiLines, mixed, total } = attribution.lines;
+    out += `,"lines":{"ai":${aiLines},"mixed":${mixed},"total":${total}}`;
+  }
   if (attribution.authorIgnored) out += `,"authorIgnored":true`;
   if (commit.truncated) out += `,"truncated":true`;
   return `${out}}`;

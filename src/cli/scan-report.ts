@@ -1,7 +1,8 @@
 // What `shipledger scan` reports about a history: counts only, so memory does not grow with the
 // number of commits (a map per agent, model and month).
 
-import type { CommitAttribution } from "../attribution/types.js";
+import type { RecordEvidence } from "../attribution/records.js";
+import type { CommitAttribution, LineShare } from "../attribution/types.js";
 import type { GitCommit } from "../git/objects.js";
 import { formatTable } from "../util/text-table.js";
 
@@ -24,7 +25,29 @@ export interface ScanSummaryJson {
   /** By the month of the author date, in the author's own time zone. */
   months: { month: string; commits: number; aiAssisted: number }[];
   truncatedCommits: number;
+  /** Present when the repository has agent records (git-ai notes, Agent Trace notes or traces.jsonl at HEAD). */
+  agentRecords?: AgentRecordsJson;
 }
+
+export interface AgentRecordsJson {
+  /** Notes under refs/notes/ai and refs/notes/agent-trace, whichever commits they annotate. */
+  gitAiNotes: number;
+  agentTraceNotes: number;
+  /** Records read from .agent-trace/traces.jsonl at HEAD; null without that file. */
+  traceFileRecords: number | null;
+  traceFileInvalidLines: number;
+  traceFileTooLarge: boolean;
+  /** Scanned commits with a git-ai note, with Agent Trace records. */
+  commitsWithGitAi: number;
+  commitsWithAgentTrace: number;
+  /** Lines the scanned commits' records attribute: AI, mixed, all recorded. */
+  lines: LineShare;
+}
+
+export type RecordSourceInfo = Pick<
+  AgentRecordsJson,
+  "gitAiNotes" | "agentTraceNotes" | "traceFileRecords" | "traceFileTooLarge"
+> & { traceFileInvalid: number };
 
 export class ScanSummary {
   commits = 0;
@@ -39,6 +62,8 @@ export class ScanSummary {
   private lastMonth: { commits: number; aiAssisted: number } | null = null;
   private first: { at: number; date: string } | null = null;
   private last: { at: number; date: string } | null = null;
+  private recordSource: RecordSourceInfo | null = null;
+  private readonly recordCounts = { gitAi: 0, agentTrace: 0, lines: { ai: 0, mixed: 0, total: 0 } };
 
   constructor(
     readonly repository: string,
@@ -62,6 +87,24 @@ export class ScanSummary {
     if (attribution.sessions.length > 0) this.withSessions++;
     for (const agent of attribution.agents) this.agents.set(agent, (this.agents.get(agent) ?? 0) + 1);
     for (const model of attribution.models) this.models.set(model, (this.models.get(model) ?? 0) + 1);
+  }
+
+  /** The repository has agent records: the summary reports them. */
+  setRecordSource(info: RecordSourceInfo): void {
+    this.recordSource = info;
+  }
+
+  /** One commit's agent records (called before add, with the records joined to its attribution). */
+  addRecords(records: readonly RecordEvidence[]): void {
+    const counts = this.recordCounts;
+    if (records.some((r) => r.source === "git-ai")) counts.gitAi++;
+    if (records.some((r) => r.source === "agent-trace")) counts.agentTrace++;
+    for (const r of records) {
+      if (!r.lines) continue;
+      counts.lines.ai += r.lines.ai;
+      counts.lines.mixed += r.lines.mixed;
+      counts.lines.total += r.lines.total;
+    }
   }
 
   /** The counts of a date's month: the last month asked for again, as in a history, or a lookup. */
@@ -96,6 +139,20 @@ export class ScanSummary {
         .sort(([a], [b]) => compare(a, b))
         .map(([month, m]) => ({ month, commits: m.commits, aiAssisted: m.aiAssisted })),
       truncatedCommits: this.truncated,
+      ...(this.recordSource
+        ? {
+            agentRecords: {
+              gitAiNotes: this.recordSource.gitAiNotes,
+              agentTraceNotes: this.recordSource.agentTraceNotes,
+              traceFileRecords: this.recordSource.traceFileRecords,
+              traceFileInvalidLines: this.recordSource.traceFileInvalid,
+              traceFileTooLarge: this.recordSource.traceFileTooLarge,
+              commitsWithGitAi: this.recordCounts.gitAi,
+              commitsWithAgentTrace: this.recordCounts.agentTrace,
+              lines: { ...this.recordCounts.lines },
+            },
+          }
+        : {}),
     };
   }
 }
@@ -128,6 +185,24 @@ export function formatSummary(summary: ScanSummaryJson): string {
   ];
   if (summary.truncatedCommits > 0) {
     out.push(`scan: ${plural(summary.truncatedCommits, "commit")} had fields too long to read whole\n`);
+  }
+  const records = summary.agentRecords;
+  if (records) {
+    const share =
+      records.lines.total === 0
+        ? ""
+        : `; AI wrote ${records.lines.ai} of ${plural(records.lines.total, "recorded line")} (${percent(records.lines.ai, records.lines.total)})` +
+          (records.lines.mixed > 0 ? `, ${records.lines.mixed} more mixed` : "");
+    out.push(
+      `scan: agent records: ${plural(records.commitsWithGitAi, "commit")} with a git-ai note, ` +
+        `${records.commitsWithAgentTrace} with Agent Trace records${share}\n`,
+    );
+    if (records.traceFileTooLarge) out.push(`scan: .agent-trace/traces.jsonl is too large to read\n`);
+    else if (records.traceFileInvalidLines > 0) {
+      out.push(
+        `scan: .agent-trace/traces.jsonl: ${plural(records.traceFileInvalidLines, "line")} not a trace record\n`,
+      );
+    }
   }
   if (summary.agents.length > 0) {
     out.push(

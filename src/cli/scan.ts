@@ -9,8 +9,10 @@ import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AttributionOptions } from "../attribution/attribute.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
+import { decodeCommits } from "../git/objects.js";
 import { firstFatalLine, GitLogError, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
+import { RecordSource } from "./record-source.js";
 import type { ScanFormat } from "./scan-batch.js";
 import { formatSummary, ScanSummary } from "./scan-report.js";
 
@@ -64,13 +66,22 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   // The engine is loaded while git starts (the loop's first step spawns it): both take tens of ms.
   const engine = import("./scan-batch.js");
   engine.catch(() => {}); // awaited below; a failing git must not leave it unhandled
+  // Agent records (git-ai notes, Agent Trace): one git asks whether there are any.
+  const agentRecords = await RecordSource.open(repository, env);
+  if (agentRecords) summary.setRecordSource(agentRecords.info);
   try {
     try {
       let scan: ScanRecords | null = null;
       let commits = 0;
       for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
         scan ??= (await engine).scanRecords;
-        for (const lines of scan(records, format, options, summary)) out.write(lines);
+        let batch: Uint8Array[];
+        if (agentRecords) {
+          const decoded = decodeCommits(records);
+          const found = await agentRecords.recordsFor(decoded);
+          batch = (await engine).scanCommits(decoded, records.bytes.length, format, options, summary, found);
+        } else batch = scan(records, format, options, summary);
+        for (const lines of batch) out.write(lines);
         commits += records.ends.length;
         progress?.update(commits);
         if (out.size >= OUTPUT_BATCH) {
@@ -91,6 +102,7 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     await out.flush();
     return 0;
   } finally {
+    agentRecords?.close();
     out.release();
   }
 }

@@ -132,6 +132,13 @@ export class GitHubModel {
   readonly branches = new Map<string, string>();
   /** Files on the default branch, by path (e.g. .github/shipledger.yml). */
   readonly files = new Map<string, string>();
+  /**
+   * Notes refs (`refs/notes/ai`, `refs/notes/agent-trace`): annotated commit sha → note text,
+   * served through the Git Data API (matching-refs, commits, trees, blobs) as GitHub serves a
+   * pushed notes ref. With `notesFanout`, notes sit in `ab/cdef…` subtrees, as git stores many.
+   */
+  readonly notes = new Map<string, Map<string, string>>();
+  notesFanout = false;
   /** Files on the default branch of the owner's `.github` repository (the organisation-wide config). */
   readonly organisationFiles = new Map<string, string>();
   readonly calls: string[] = [];
@@ -211,6 +218,50 @@ export class GitHubModel {
             ? "behind"
             : "diverged";
     return { status, ahead_by: ahead.size, behind_by: behind.size, commits: this.#ordered(ahead) };
+  }
+
+  /** The notes refs as git objects: each ref's commit, its trees and its note blobs, by sha. */
+  #notesObjects() {
+    const hash = (text: string) => createHash("sha1").update(text).digest("hex");
+    const objects = new Map<string, { kind: "commits" | "trees" | "blobs"; body: unknown }>();
+    const refs = new Map<string, string>();
+    const tree = (entries: { path: string; type: "blob" | "tree"; sha: string }[]) => {
+      const sha = hash(`tree ${JSON.stringify(entries)}`);
+      const body = {
+        sha,
+        truncated: false,
+        tree: entries.map((e) => ({ ...e, mode: e.type === "tree" ? "040000" : "100644" })),
+      };
+      objects.set(sha, { kind: "trees", body });
+      return sha;
+    };
+    for (const [ref, notes] of this.notes) {
+      const top: { path: string; type: "blob" | "tree"; sha: string }[] = [];
+      const fanned = new Map<string, { path: string; type: "blob"; sha: string }[]>();
+      for (const [commit, text] of [...notes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const bytes = Buffer.from(text);
+        const sha = hash(`blob ${bytes.length}\0${text}`);
+        objects.set(sha, {
+          kind: "blobs",
+          body: { sha, size: bytes.length, encoding: "base64", content: bytes.toString("base64") },
+        });
+        if (!this.notesFanout) top.push({ path: commit, type: "blob", sha });
+        else {
+          const dir = fanned.get(commit.slice(0, 2)) ?? [];
+          dir.push({ path: commit.slice(2), type: "blob", sha });
+          fanned.set(commit.slice(0, 2), dir);
+        }
+      }
+      for (const [dir, entries] of fanned) top.push({ path: dir, type: "tree", sha: tree(entries) });
+      const treeSha = tree(top);
+      const commitSha = hash(`commit ${ref} ${treeSha}`);
+      objects.set(commitSha, {
+        kind: "commits",
+        body: { sha: commitSha, tree: { sha: treeSha }, parents: [], message: "Notes added by 'git notes add'" },
+      });
+      refs.set(ref, commitSha);
+    }
+    return { refs, objects };
   }
 
   #restCommit(c: ModelCommit) {
@@ -397,7 +448,12 @@ export class GitHubModel {
     return [
       route("GET", new RegExp(`^(${base}|/repos/${this.owner}/\\.github)/contents/`), (uri) => {
         const [where, path = ""] = uri.split("?")[0]?.split("/contents/") ?? [];
-        log(`GET config ${where}`);
+        // The check also asks for the head's .agent-trace/traces.jsonl (src/github/agent-records.ts).
+        log(
+          decodeURIComponent(path).startsWith(".agent-trace/")
+            ? `GET contents ${decodeURIComponent(path)}`
+            : `GET config ${where}`,
+        );
         const file = (where === base ? this.files : this.organisationFiles).get(decodeURIComponent(path));
         if (file === undefined) return notFound;
         // An ETag, as GitHub gives: a client that sends it back as If-None-Match gets a 304 (FakeGitHub).
@@ -471,9 +527,21 @@ export class GitHubModel {
           { ...result, total_commits: result.commits.length, commits: slice.map((c) => this.#restCommit(c)) },
         ];
       }),
+      route("GET", new RegExp(`^${base}/git/matching-refs/notes(/|%2F)`), () => {
+        log("GET git/matching-refs/notes");
+        return [200, [...this.#notesObjects().refs].map(([ref, sha]) => ({ ref, object: { sha, type: "commit" } }))];
+      }),
+      route("GET", new RegExp(`^${base}/git/(trees|blobs)/([0-9a-f]{40})`), (uri) => {
+        const [, kind = "", sha = ""] = /git\/(trees|blobs)\/([0-9a-f]{40})/.exec(uri) ?? [];
+        log(`GET git/${kind}/${sha.slice(-4)}`);
+        const object = this.#notesObjects().objects.get(sha);
+        return object?.kind === kind ? [200, object.body] : notFound;
+      }),
       route("GET", new RegExp(`^${base}/git/commits/([0-9a-f]{40})`), (uri) => {
         const sha = /git\/commits\/([0-9a-f]{40})/.exec(uri)?.[1] ?? "";
         log(`GET git/commits/${sha.slice(-4)}`);
+        const notesCommit = this.#notesObjects().objects.get(sha);
+        if (notesCommit?.kind === "commits") return [200, notesCommit.body];
         const c = this.commits.get(sha);
         if (!c) return notFound;
         return [

@@ -6,6 +6,7 @@ import { attributePull, changeFromPull, type PullRequestLike } from "../changes/
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { publishCheck } from "../checks/publish.js";
 import type { RepoConfig } from "../config/repo-config.js";
+import { type PullAgentRecords, readPullAgentRecords } from "../github/agent-records.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { loadRepoConfig } from "../github/repo-config-loader.js";
 import { recordMergedPull } from "../ledger/record-merge.js";
@@ -104,7 +105,27 @@ export async function evaluatePullRequest(
       notes.push("Newer commits were pushed while this check ran; they get their own check.");
     }
 
-    const { attribution, subjects, commits: records } = attributePull(pull, commits, loaded.config);
+    step = "reading agent records (git-ai notes, Agent Trace)";
+    let agentRecords: PullAgentRecords | null = null;
+    try {
+      agentRecords = await readPullAgentRecords(ctx.octokit, { owner, repo, headSha }, commits);
+      if (agentRecords.unread > 0) {
+        notes.push(
+          `${agentRecords.unread} commits' agent records were not read: a pull request reads at most a few notes, newest commits first.`,
+        );
+      }
+    } catch (error) {
+      // Records add to the attribution; without them the check still has the commit messages.
+      if (isTransient(error) && !ctx.delivery.finalAttempt) throw error;
+      const failure = describeGitHubError(error);
+      if (isInternalFailure(failure)) throw error;
+      notes.push(`Agent records (git-ai notes, Agent Trace) could not be read: ${failure.message}`);
+    }
+    const {
+      attribution,
+      subjects,
+      commits: records,
+    } = attributePull(pull, commits, loaded.config, agentRecords?.records);
     // A superseded head is checked but not recorded: the newer push's delivery records the change,
     // whichever of the two is processed last.
     if (!superseded) {
@@ -153,6 +174,7 @@ export async function evaluatePullRequest(
         commits: commits.length,
         check: result,
         reading: attribution.reading,
+        recordCalls: agentRecords?.calls ?? 0,
       },
       "attributed pull request",
     );

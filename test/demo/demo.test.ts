@@ -151,8 +151,9 @@ describe("npm run demo", () => {
     // acme/shop and acme/.github have no file: the first delivery that needs settings reads both
     // (two 404s), and the story's four weeks play in seconds, well within the hour a 404 is believed.
     // Without the cache: 160 of 324 requests (two per delivery that needs settings).
-    expect(result.requests).toEqual({ total: 166, configReads: 2, configNotModified: 0 });
-    expect(output).toContain("166 GitHub API requests, 2 of them configuration reads");
+    // Each of the 28 pull request checks also probes for agent records (notes refs, traces file): 2 × 28.
+    expect(result.requests).toEqual({ total: 222, configReads: 2, configNotModified: 0 });
+    expect(output).toContain("222 GitHub API requests, 2 of them configuration reads");
   });
 
   it("prints PR check summaries: Claude Code, the Copilot and Devin agents, and the tokenmaxxing", () => {

@@ -118,6 +118,6 @@ describe("the configuration file, as the check reads it", () => {
     mockConfig(m, OWNER, REPO, { repo: "attribution:\n  lables: [x]\n" });
     const output = await evaluate(m, head);
     expect(output.summary).toContain('`attribution.lables: unknown key; did you mean "labels"?`');
-    expect(m.log.count(`GET /repos/${OWNER}/${REPO}/contents/`)).toBe(1);
+    expect(m.log.count(`GET /repos/${OWNER}/${REPO}/contents/.github/`)).toBe(1);
   });
 });

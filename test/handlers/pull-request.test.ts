@@ -124,11 +124,14 @@ describe("PR check: AI attribution", () => {
     expect(check.output.summary).toContain(
       "📈 This repository, last 28 days: no engineer merged a change; no changes shipped.",
     );
-    // Budget: 2 config reads + 1 commit page + 1 read of existing runs + 1 write.
+    // Budget: 2 config reads + 1 commit page + 2 probes for agent records (notes refs, traces
+    // file; src/github/agent-records.ts) + 1 read of existing runs + 1 write.
     expect(m.log.calls).toEqual([
       "GET /repos/Codertocat/Hello-World/contents/.github/shipledger.yml",
       "GET /repos/Codertocat/.github/contents/.github/shipledger.yml",
       "GET /repos/Codertocat/Hello-World/pulls/2/commits",
+      "GET /repos/Codertocat/Hello-World/git/matching-refs/notes/",
+      "GET /repos/Codertocat/Hello-World/contents/.agent-trace/traces.jsonl",
       "GET /repos/Codertocat/Hello-World/commits/0000000000000000000000000000000000000002/check-runs",
       "POST /repos/Codertocat/Hello-World/check-runs",
     ]);
@@ -710,7 +713,11 @@ describe("PR check: AI attribution", () => {
 
   it("a head that moved on (force-push) while the delivery waited gets a 'superseded' check, and the ledger is left to the newer push", async () => {
     const m = githubMock();
-    expectEvaluation(m, [human(101, "new history")], sha(100));
+    mockConfig(m, OWNER, REPO);
+    // Superseded before its agent records are read.
+    mockPullCommits(m, OWNER, REPO, 2, [human(101, "new history")], { agentRecords: false });
+    mockExistingRuns(m, OWNER, REPO, sha(100));
+    mockCheckCreate(m, OWNER, REPO);
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(100) } }) }]);
     expect(published(m).output.title).toBe("Superseded: the pull request's head moved on");
     expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toBeNull();

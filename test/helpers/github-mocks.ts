@@ -96,7 +96,14 @@ export function mockConfig(m: PullMocks, owner: string, repo: string, files: { r
 }
 
 /** pulls.listCommits, 100 a page with Link headers, capped at 250 like GitHub's REST API. */
-export function mockPullCommits(m: PullMocks, owner: string, repo: string, number: number, commits: FakeCommit[]) {
+export function mockPullCommits(
+  m: PullMocks,
+  owner: string,
+  repo: string,
+  number: number,
+  commits: FakeCommit[],
+  options: { agentRecords?: boolean } = {},
+) {
   const capped = commits.slice(0, 250);
   const pages = Math.max(1, Math.ceil(capped.length / 100));
   const path = `/repos/${owner}/${repo}/pulls/${number}/commits`;
@@ -112,6 +119,28 @@ export function mockPullCommits(m: PullMocks, owner: string, repo: string, numbe
         return [200, capped.slice((page - 1) * 100, page * 100).map(restCommit), headers];
       });
   }
+  // Then the check reads the pull request's agent records; a repository has none unless a test says.
+  if (options.agentRecords !== false) mockNoAgentRecords(m, owner, repo);
+}
+
+/**
+ * The pull request's agent records when the repository has none: no notes refs, no
+ * .agent-trace/traces.jsonl at the head (src/github/agent-records.ts; two calls).
+ */
+export function mockNoAgentRecords(m: PullMocks, owner: string, repo: string) {
+  const refs = `/repos/${owner}/${repo}/git/matching-refs/notes/`;
+  m.scope.get(`/repos/${owner}/${repo}/git/matching-refs/notes%2F`).reply(() => {
+    m.log.record("GET", refs);
+    return [200, []];
+  });
+  const traces = `/repos/${owner}/${repo}/contents/.agent-trace%2Ftraces.jsonl`;
+  m.scope
+    .get(traces)
+    .query(true)
+    .reply(() => {
+      m.log.record("GET", `/repos/${owner}/${repo}/contents/.agent-trace/traces.jsonl`);
+      return [404, { message: "Not Found" }];
+    });
 }
 
 /** The GraphQL continuation for pull requests over REST's 250-commit cap. */

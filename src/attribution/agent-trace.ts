@@ -1,0 +1,349 @@
+// Agent Trace records (the open spec v0.1, https://github.com/cursor/agent-trace): JSON records
+// `{version, id, timestamp, vcs{type, revision}, tool{name, version}, files[]{path,
+// conversations[]{url, contributor{type, model_id}, ranges[]{start_line, end_line, content_hash,
+// contributor}, related[]{type, url}}}, metadata}`, one per line in `.agent-trace/traces.jsonl`
+// or as a note under `refs/notes/agent-trace`. Pure: text in, records and evidence out.
+//
+// Which commit a record describes: the spec says `vcs.revision` is the commit whose lines the
+// ranges number, but its reference hook records `git rev-parse HEAD` while the agent edits, that
+// is the parent of the commit to come. So a record at revision R written no later than a child C
+// of R was committed describes C; any other record at R describes R (TraceIndex).
+
+import { agentForTool, type RecordEvidence, recordModel } from "./records.js";
+import type { AgentSession, Evidence, LineShare } from "./types.js";
+
+export type ContributorType = "human" | "ai" | "mixed" | "unknown";
+
+interface TraceRange {
+  start: number;
+  end: number;
+  type: ContributorType;
+  model?: string;
+}
+
+interface TraceConversation {
+  type: ContributorType;
+  model?: string;
+  sessions: AgentSession[];
+  ranges: TraceRange[];
+}
+
+/** A trace record as far as attribution reads it. */
+export interface TraceRecord {
+  id: string;
+  /** `vcs.revision` of a git record, lower case; null when the record names none. */
+  revision: string | null;
+  /** `timestamp` in ms since the epoch; NaN when missing or not a date. */
+  timestamp: number;
+  /** `tool.name` (and version), as written. */
+  tool: string | null;
+  agent: string;
+  files: { path: string; conversations: TraceConversation[] }[];
+  /** A session id from `metadata` (the reference hook writes session_id / conversation_id there). */
+  metadataSession: string | null;
+}
+
+/** Bounds on what one record, and one file of records, may cost. */
+export const TRACE_LIMITS = {
+  /** Lines longer than this (characters) are skipped, not parsed. */
+  line: 1024 * 1024,
+  /** Records read from one file or note. */
+  records: 200_000,
+  /** Files, conversations per file, ranges per conversation read from one record. */
+  files: 1000,
+  conversations: 100,
+  ranges: 1000,
+};
+
+const CONTRIBUTOR_TYPES = new Set<string>(["human", "ai", "mixed", "unknown"]);
+const GIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown, max = 500): string | undefined =>
+  typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, max) : undefined;
+
+function contributorOf(value: unknown): { type?: ContributorType; model?: string } {
+  if (!isObject(value)) return {};
+  const type = typeof value.type === "string" && CONTRIBUTOR_TYPES.has(value.type) ? value.type : undefined;
+  const model = recordModel(value.model_id);
+  return {
+    ...(type ? { type: type as ContributorType } : {}),
+    ...(model ? { model } : {}),
+  };
+}
+
+/** A conversation or related link as a session: http(s) only (the reference hook writes file:// paths). */
+function sessionFromUrl(agent: string, url: unknown): AgentSession | null {
+  const text = str(url, 500);
+  if (!text || !/^https?:\/\//i.test(text)) return null;
+  let id: string;
+  try {
+    const parsed = new URL(text);
+    const segments = parsed.pathname.split("/").filter(Boolean);
+    id = segments.at(-1) ?? parsed.host;
+    const query = parsed.searchParams.get("id");
+    if (query) id = query;
+  } catch {
+    return null;
+  }
+  return { agent, id: decodeURIComponentSafe(id).slice(0, 200), url: text };
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** One record from its JSON value; null when it is not a record (no `files` array). */
+export function parseTraceRecord(value: unknown): TraceRecord | null {
+  if (!isObject(value) || !Array.isArray(value.files)) return null;
+  const vcs = isObject(value.vcs) ? value.vcs : null;
+  const rawRevision = vcs && (vcs.type === undefined || vcs.type === "git") ? str(vcs.revision, 100) : undefined;
+  const revision = rawRevision && GIT_SHA.test(rawRevision.toLowerCase()) ? rawRevision.toLowerCase() : null;
+  const tool = isObject(value.tool) ? value.tool : null;
+  const toolName = str(tool?.name, 100);
+  const toolVersion = str(tool?.version, 50);
+  const agent = agentForTool(toolName);
+  const metadata = isObject(value.metadata) ? value.metadata : null;
+  const files: TraceRecord["files"] = [];
+  for (const file of value.files.slice(0, TRACE_LIMITS.files)) {
+    if (!isObject(file) || !Array.isArray(file.conversations)) continue;
+    const conversations: TraceConversation[] = [];
+    for (const c of file.conversations.slice(0, TRACE_LIMITS.conversations)) {
+      if (!isObject(c)) continue;
+      const who = contributorOf(c.contributor);
+      const type = who.type ?? "unknown";
+      const sessions: AgentSession[] = [];
+      const own = sessionFromUrl(agent, c.url);
+      if (own) sessions.push(own);
+      if (Array.isArray(c.related)) {
+        for (const r of c.related.slice(0, 20)) {
+          if (!isObject(r) || r.type !== "session") continue;
+          const session = sessionFromUrl(agent, r.url);
+          if (session && !sessions.some((s) => s.id === session.id)) sessions.push(session);
+        }
+      }
+      const ranges: TraceRange[] = [];
+      if (Array.isArray(c.ranges)) {
+        for (const r of c.ranges.slice(0, TRACE_LIMITS.ranges)) {
+          if (!isObject(r)) continue;
+          const { start_line: start, end_line: end } = r;
+          if (!Number.isInteger(start) || !Number.isInteger(end)) continue;
+          if ((start as number) < 1 || (end as number) < (start as number)) continue;
+          const over = contributorOf(r.contributor);
+          const model = over.model ?? who.model;
+          ranges.push({
+            start: start as number,
+            end: end as number,
+            type: over.type ?? type,
+            ...(model ? { model } : {}),
+          });
+        }
+      }
+      conversations.push({ type, ...(who.model ? { model: who.model } : {}), sessions, ranges });
+    }
+    files.push({ path: str(file.path, 300) ?? "", conversations });
+  }
+  const metadataSession = str(metadata?.session_id, 200) ?? str(metadata?.conversation_id, 200) ?? null;
+  return {
+    id: str(value.id, 100) ?? "",
+    revision,
+    timestamp: typeof value.timestamp === "string" ? Date.parse(value.timestamp) : Number.NaN,
+    tool: toolName ? (toolVersion ? `${toolName} ${toolVersion}` : toolName) : null,
+    agent,
+    files,
+    metadataSession,
+  };
+}
+
+/**
+ * The records of a traces.jsonl file, or of a note: JSON Lines, or one JSON record or array of
+ * records. Lines that are not records are counted in `invalid`, not thrown.
+ */
+export function parseTraceRecords(text: string): { records: TraceRecord[]; invalid: number } {
+  const records: TraceRecord[] = [];
+  let invalid = 0;
+  const trimmed = text.trim();
+  if (trimmed === "") return { records, invalid };
+  // A note may hold one pretty-printed record, or an array of them.
+  if ((trimmed.startsWith("[") || (trimmed.startsWith("{") && trimmed.includes("\n"))) && trimmed.length < 16e6) {
+    try {
+      const value: unknown = JSON.parse(trimmed);
+      for (const item of Array.isArray(value) ? value : [value]) {
+        const record = parseTraceRecord(item);
+        if (record) records.push(record);
+        else invalid++;
+      }
+      return { records: records.slice(0, TRACE_LIMITS.records), invalid };
+    } catch {
+      // JSON Lines, then
+    }
+  }
+  let at = 0;
+  while (at < text.length && records.length < TRACE_LIMITS.records) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const line = text.slice(at, end).trim();
+    at = end + 1;
+    if (line === "") continue;
+    if (line.length > TRACE_LIMITS.line) {
+      invalid++;
+      continue;
+    }
+    try {
+      const record = parseTraceRecord(JSON.parse(line));
+      if (record) records.push(record);
+      else invalid++;
+    } catch {
+      invalid++;
+    }
+  }
+  return { records, invalid };
+}
+
+/** The number of lines the union of `ranges` covers. */
+function covered(ranges: readonly { start: number; end: number }[]): number {
+  if (ranges.length === 0) return 0;
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  let count = 0;
+  let start = sorted[0]?.start ?? 0;
+  let end = start - 1;
+  for (const r of sorted) {
+    if (r.start > end + 1) {
+      count += end - start + 1;
+      start = r.start;
+      end = r.end;
+    } else if (r.end > end) end = r.end;
+  }
+  return count + (end - start + 1);
+}
+
+const isAi = (type: ContributorType) => type === "ai" || type === "mixed";
+
+/**
+ * What `records` (all of one commit) say of it: AI when a conversation or range is `ai` or
+ * `mixed`; evidence per agent, model and session; lines as the union of their ranges per file (a
+ * line two records cover counts once, as AI when any record says AI wrote it).
+ */
+export function traceEvidence(commit: string, records: readonly TraceRecord[]): RecordEvidence {
+  const byFile = new Map<string, { all: TraceRange[]; ai: TraceRange[]; mixed: TraceRange[] }>();
+  const evidence: Evidence[] = [];
+  const seen = new Set<string>();
+  let ai = false;
+  for (const record of records) {
+    for (const file of record.files) {
+      let ranges = byFile.get(file.path);
+      if (!ranges) {
+        ranges = { all: [], ai: [], mixed: [] };
+        byFile.set(file.path, ranges);
+      }
+      for (const c of file.conversations) {
+        const models = new Set<string>();
+        let aiHere = c.ranges.length === 0 && isAi(c.type);
+        if (aiHere && c.model) models.add(c.model);
+        for (const r of c.ranges) {
+          ranges.all.push(r);
+          if (r.type === "ai") ranges.ai.push(r);
+          if (r.type === "mixed") ranges.mixed.push(r);
+          if (isAi(r.type)) {
+            aiHere = true;
+            if (r.model) models.add(r.model);
+          }
+        }
+        if (!aiHere) continue;
+        ai = true;
+        const sessions: (AgentSession | undefined)[] = c.sessions.length > 0 ? c.sessions : [undefined];
+        if (c.sessions.length === 0 && record.metadataSession)
+          sessions[0] = { agent: record.agent, id: record.metadataSession };
+        for (const model of models.size > 0 ? [...models] : [undefined]) {
+          for (const session of sessions) {
+            const key = `${record.agent}|${model}|${session?.id}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            const text = [
+              record.tool ?? "Agent Trace",
+              ...(file.path ? [file.path] : []),
+              c.type,
+              ...(model ? [model] : []),
+            ].join(" ");
+            const e: Evidence = {
+              agent: record.agent,
+              marker: "agent-trace/record",
+              source: "agent-trace",
+              commit,
+              text: text.slice(0, 200),
+            };
+            if (model) e.model = model;
+            if (session) e.session = session;
+            evidence.push(e);
+          }
+        }
+      }
+    }
+  }
+  let lines: LineShare | null = null;
+  for (const ranges of byFile.values()) {
+    if (ranges.all.length === 0) continue;
+    const aiLines = covered(ranges.ai);
+    const share = {
+      ai: aiLines,
+      mixed: covered([...ranges.ai, ...ranges.mixed]) - aiLines,
+      total: covered(ranges.all),
+    };
+    lines = lines
+      ? { ai: lines.ai + share.ai, mixed: lines.mixed + share.mixed, total: lines.total + share.total }
+      : share;
+  }
+  return { source: "agent-trace", commit, ai, evidence: ai ? evidence : [], lines };
+}
+
+/** A commit as TraceIndex matches it: its sha, parents, and when it was committed (ms). */
+export interface TraceCommit {
+  sha: string;
+  parents: readonly string[];
+  committedAt: number;
+}
+
+/**
+ * Trace records indexed by revision, handed to the commits they describe (see the top of this
+ * file). Ask for children before parents (git log's order, newest first): a record a child
+ * claims is not given to its parent.
+ */
+export class TraceIndex {
+  private readonly byRevision = new Map<string, TraceRecord[]>();
+  private readonly claimed = new Set<TraceRecord>();
+
+  constructor(records: Iterable<TraceRecord>) {
+    for (const record of records) {
+      if (record.revision === null) continue;
+      const list = this.byRevision.get(record.revision);
+      if (list) list.push(record);
+      else this.byRevision.set(record.revision, [record]);
+    }
+  }
+
+  get size(): number {
+    return this.byRevision.size;
+  }
+
+  /** The records that describe `commit`: written at its first parent before it was committed, or at it. */
+  recordsFor(commit: TraceCommit): TraceRecord[] {
+    const found: TraceRecord[] = [];
+    const parent = commit.parents[0];
+    const atParent = parent === undefined ? undefined : this.byRevision.get(parent);
+    if (atParent) {
+      for (const record of atParent) {
+        if (this.claimed.has(record) || !(record.timestamp <= commit.committedAt)) continue;
+        this.claimed.add(record);
+        found.push(record);
+      }
+    }
+    for (const record of this.byRevision.get(commit.sha) ?? []) {
+      if (!this.claimed.has(record)) found.push(record);
+    }
+    return found;
+  }
+}

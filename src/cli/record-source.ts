@@ -1,0 +1,204 @@
+// Agent records of a local repository, for `shipledger scan`: git-ai notes (`refs/notes/ai`),
+// Agent Trace notes (`refs/notes/agent-trace`) and `.agent-trace/traces.jsonl` at HEAD.
+//
+// Cheap when there are none: one `git cat-file --batch-check` asks for all three at once. When
+// there are some, memory is bounded by the notes' index (commit → note blob, two shas a note) and
+// the trace file's records, never by the history: note blobs are read per batch of commits, by one
+// `git cat-file --batch` kept open for the scan.
+
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { parseTraceRecords, TraceIndex, type TraceRecord, traceEvidence } from "../attribution/agent-trace.js";
+import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
+import type { RecordEvidence } from "../attribution/records.js";
+import type { GitCommit } from "../git/objects.js";
+import { runGit } from "./git-log.js";
+import type { RecordSourceInfo } from "./scan-report.js";
+
+export const GIT_AI_NOTES = "refs/notes/ai";
+export const AGENT_TRACE_NOTES = "refs/notes/agent-trace";
+export const TRACE_FILE = ".agent-trace/traces.jsonl";
+/** A traces.jsonl larger than this is not read (the scan says so). */
+export const MAX_TRACE_FILE = 256 * 1024 * 1024;
+
+export class RecordSource {
+  private constructor(
+    private readonly blobs: BlobReader | null,
+    private readonly gitAi: Map<string, string>,
+    private readonly traceNotes: Map<string, string>,
+    private readonly traces: TraceIndex | null,
+    readonly info: RecordSourceInfo,
+  ) {}
+
+  /** The repository's records, or null when it has none (the scan then runs as without them). */
+  static async open(repository: string, env: NodeJS.ProcessEnv): Promise<RecordSource | null> {
+    const probe = await runGitInput(
+      ["-C", repository, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+      `${GIT_AI_NOTES}\n${AGENT_TRACE_NOTES}\nHEAD:${TRACE_FILE}\n`,
+      env,
+    );
+    if (probe === null) return null;
+    const [gitAiRef, traceRef, traceFile] = probe.split("\n").map((line) => {
+      const [sha, type, size] = line.split(" ");
+      return type === undefined || type === "missing" ? null : { sha: sha ?? "", type, size: Number(size) };
+    });
+    if (!gitAiRef && !traceRef && traceFile?.type !== "blob") return null;
+    const info: RecordSourceInfo = {
+      gitAiNotes: 0,
+      agentTraceNotes: 0,
+      traceFileRecords: null,
+      traceFileInvalid: 0,
+      traceFileTooLarge: false,
+    };
+    const gitAi = gitAiRef ? await listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>();
+    const traceNotes = traceRef ? await listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>();
+    info.gitAiNotes = gitAi.size;
+    info.agentTraceNotes = traceNotes.size;
+    let traces: TraceIndex | null = null;
+    if (traceFile?.type === "blob") {
+      if (traceFile.size > MAX_TRACE_FILE) info.traceFileTooLarge = true;
+      else {
+        const text = await runGit(["-C", repository, "cat-file", "blob", traceFile.sha], env);
+        const parsed: { records: TraceRecord[]; invalid: number } =
+          text.code === 0 ? parseTraceRecords(text.stdout) : { records: [], invalid: 0 };
+        info.traceFileRecords = parsed.records.length;
+        info.traceFileInvalid = parsed.invalid;
+        traces = new TraceIndex(parsed.records);
+      }
+    }
+    const blobs = gitAi.size + traceNotes.size > 0 ? new BlobReader(repository, env) : null;
+    return new RecordSource(blobs, gitAi, traceNotes, traces, info);
+  }
+
+  /** The records of a batch of commits (newest first, as git log gives them), by sha. */
+  async recordsFor(commits: readonly GitCommit[]): Promise<Map<string, RecordEvidence[]>> {
+    const wanted: string[] = [];
+    for (const c of commits) {
+      const a = this.gitAi.get(c.sha);
+      if (a) wanted.push(a);
+      const t = this.traceNotes.get(c.sha);
+      if (t) wanted.push(t);
+    }
+    const texts = wanted.length > 0 && this.blobs ? await this.blobs.read(wanted) : new Map<string, string>();
+    const found = new Map<string, RecordEvidence[]>();
+    const add = (sha: string, record: RecordEvidence) => {
+      const list = found.get(sha);
+      if (list) list.push(record);
+      else found.set(sha, [record]);
+    };
+    for (const c of commits) {
+      const gitAiBlob = this.gitAi.get(c.sha);
+      const gitAiText = gitAiBlob && texts.get(gitAiBlob);
+      const note = gitAiText ? parseGitAiNote(gitAiText) : null;
+      if (note) add(c.sha, gitAiEvidence(c.sha, note));
+      // A note is the annotated commit's, whatever revision its records name.
+      const traceBlob = this.traceNotes.get(c.sha);
+      const traceText = traceBlob && texts.get(traceBlob);
+      const records: TraceRecord[] = traceText ? parseTraceRecords(traceText).records : [];
+      if (this.traces && this.traces.size > 0) {
+        records.push(
+          ...this.traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }),
+        );
+      }
+      if (records.length > 0) add(c.sha, traceEvidence(c.sha, records));
+    }
+    return found;
+  }
+
+  close(): void {
+    this.blobs?.close();
+  }
+}
+
+/** `git notes --ref=<ref> list`: annotated commit → note blob. */
+async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
+  const notes = new Map<string, string>();
+  const listed = await runGit(["-C", repository, "notes", `--ref=${ref}`, "list"], env);
+  if (listed.code !== 0) return notes;
+  for (const line of listed.stdout.split("\n")) {
+    const [blob, commit] = line.split(" ");
+    if (blob && commit) notes.set(commit, blob);
+  }
+  return notes;
+}
+
+/** Runs git with `input` on stdin; its stdout, or null when it failed. */
+function runGitInput(args: string[], input: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+  return new Promise((resolve) => {
+    const child = spawn("git", args, { env, stdio: ["pipe", "pipe", "ignore"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (text: string) => {
+      stdout += text;
+    });
+    child.once("error", () => resolve(null));
+    child.once("close", (code) => resolve(code === 0 ? stdout : null));
+    child.stdin.on("error", () => {}); // git gone: close says so
+    child.stdin.end(input);
+  });
+}
+
+/** One `git cat-file --batch` for the scan: blobs by sha, a batch at a time. */
+class BlobReader {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer: Buffer = Buffer.alloc(0);
+  private waiting: (() => void) | null = null;
+  private ended = false;
+
+  constructor(repository: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn("git", ["-C", repository, "cat-file", "--batch"], { env });
+    this.child.stderr.resume();
+    this.child.stdin.on("error", () => {});
+    this.child.stdout.on("data", (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.wake();
+    });
+    const end = () => {
+      this.ended = true;
+      this.wake();
+    };
+    this.child.stdout.once("end", end);
+    this.child.once("error", end);
+  }
+
+  private wake(): void {
+    const resume = this.waiting;
+    this.waiting = null;
+    resume?.();
+  }
+
+  private async need(bytes: number): Promise<boolean> {
+    while (this.buffer.length < bytes) {
+      if (this.ended) return false;
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+    }
+    return true;
+  }
+
+  /** The texts of `shas` (notes are small; one longer than MAX_NOTE_LENGTH is cut there). */
+  async read(shas: readonly string[]): Promise<Map<string, string>> {
+    const texts = new Map<string, string>();
+    this.child.stdin.write(`${shas.join("\n")}\n`);
+    for (let i = 0; i < shas.length; i++) {
+      let newline = this.buffer.indexOf(0x0a);
+      while (newline === -1) {
+        if (!(await this.need(this.buffer.length + 1))) return texts;
+        newline = this.buffer.indexOf(0x0a);
+      }
+      const header = this.buffer.subarray(0, newline).toString("latin1").split(" ");
+      this.buffer = this.buffer.subarray(newline + 1);
+      if (header[1] === "missing" || header.length < 3) continue;
+      const size = Number(header[2]);
+      if (!(await this.need(size + 1))) return texts;
+      const text = this.buffer.subarray(0, Math.min(size, MAX_NOTE_LENGTH * 3)).toString("utf8");
+      this.buffer = this.buffer.subarray(size + 1);
+      texts.set(header[0] ?? "", text);
+    }
+    return texts;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+    if (this.child.exitCode === null) this.child.kill();
+  }
+}

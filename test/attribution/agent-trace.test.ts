@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { parseTraceRecords, TraceIndex, traceEvidence } from "../../src/attribution/agent-trace.js";
+import { humanRecord, mixedRecord, referenceHookRecord, specExampleRecord } from "../fixtures/records/examples.js";
+
+const C1 = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0";
+const C2 = "b".repeat(40);
+const C3 = "c".repeat(40);
+const jsonl = (...records: unknown[]) => `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
+const at = (iso: string) => Date.parse(iso);
+
+describe("parseTraceRecords", () => {
+  it("reads JSON Lines, a pretty-printed record and an array, counting what is not a record", () => {
+    expect(parseTraceRecords(jsonl(specExampleRecord(C1), mixedRecord(C2))).records.map((r) => r.revision)).toEqual([
+      C1,
+      C2,
+    ]);
+    expect(parseTraceRecords(JSON.stringify(specExampleRecord(C1), null, 2)).records).toHaveLength(1);
+    expect(parseTraceRecords(JSON.stringify([specExampleRecord(C1), humanRecord(C2)])).records).toHaveLength(2);
+    const bad = parseTraceRecords(`${JSON.stringify(specExampleRecord(C1))}\nnot json\n{"no":"files"}\n\n`);
+    expect(bad).toMatchObject({ invalid: 2 });
+    expect(bad.records).toHaveLength(1);
+  });
+
+  it("keeps a git revision only (upper case lowered), the tool and its agent", () => {
+    const [record] = parseTraceRecords(
+      jsonl(
+        { ...specExampleRecord(C1.toUpperCase()) },
+        { ...specExampleRecord(C1), vcs: { type: "jj", revision: "kkmpptxz" } },
+      ),
+    ).records;
+    expect(record).toMatchObject({ revision: C1, tool: "cursor 2.4.0", agent: "cursor" });
+    expect(
+      parseTraceRecords(jsonl({ ...specExampleRecord(C1), vcs: { type: "jj", revision: "kkmpptxz" } })).records[0]
+        ?.revision,
+    ).toBeNull();
+  });
+});
+
+describe("traceEvidence", () => {
+  const evidenceOf = (...records: unknown[]) => traceEvidence(C1, parseTraceRecords(jsonl(...records)).records);
+
+  it.each([
+    {
+      name: "the spec's example (§6.2): AI, two models, the conversation and its related session",
+      records: [specExampleRecord(C1)],
+      ai: true,
+      lines: { ai: 42, mixed: 0, total: 42 },
+      agents: ["cursor"],
+      models: ["claude-opus-4-5-20251101", "gpt-4o"],
+      sessions: ["12345", "67890"],
+    },
+    {
+      name: "AI, mixed and human conversations in one file (§6.3)",
+      records: [mixedRecord(C1)],
+      ai: true,
+      lines: { ai: 48, mixed: 3, total: 60 },
+      agents: ["claude-code"],
+      models: ["claude-sonnet-4-20250514", "gpt-4o"],
+      sessions: ["abc"],
+    },
+    {
+      name: "a human-only record: not AI, its lines still recorded",
+      records: [humanRecord(C1)],
+      ai: false,
+      lines: { ai: 0, mixed: 0, total: 4 },
+      agents: [],
+      models: [],
+      sessions: [],
+    },
+    {
+      name: "the reference hook's record: a file:// transcript is no link, the metadata's session id is used",
+      records: [referenceHookRecord(C1, "2026-01-25T10:00:00Z")],
+      ai: true,
+      lines: { ai: 50, mixed: 0, total: 50 },
+      agents: ["claude-code"],
+      models: ["claude-opus-4-5-20251101"],
+      sessions: ["7f3e9a2c-1b4d-4e6f-8a0b-2c4d6e8f0a1b"],
+    },
+    {
+      name: "Appendix A's minimal record: AI without tool, model or session",
+      records: [
+        {
+          version: "0.1.0",
+          id: "550e8400-e29b-41d4-a716-446655440000",
+          timestamp: "2026-01-25T10:00:00Z",
+          files: [
+            {
+              path: "src/app.ts",
+              conversations: [{ contributor: { type: "ai" }, ranges: [{ start_line: 1, end_line: 50 }] }],
+            },
+          ],
+        },
+      ],
+      ai: true,
+      lines: { ai: 50, mixed: 0, total: 50 },
+      agents: ["generic"],
+      models: [],
+      sessions: [],
+    },
+    {
+      name: "two records covering the same lines count them once; a range's own contributor overrides",
+      records: [
+        specExampleRecord(C1),
+        {
+          ...humanRecord(C1),
+          files: [
+            {
+              path: "src/utils/parser.ts",
+              conversations: [
+                {
+                  contributor: { type: "human" },
+                  ranges: [
+                    { start_line: 60, end_line: 70 },
+                    { start_line: 71, end_line: 72, contributor: { type: "ai", model_id: "google/gemini-2.5-pro" } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      ai: true,
+      lines: { ai: 44, mixed: 0, total: 47 },
+      agents: ["cursor", "generic"],
+      models: ["claude-opus-4-5-20251101", "gemini-2.5-pro", "gpt-4o"],
+      sessions: ["12345", "67890"],
+    },
+  ])("$name", ({ records, ai, lines, agents, models, sessions }) => {
+    const found = evidenceOf(...records);
+    expect(found).toMatchObject({ source: "agent-trace", commit: C1, ai, lines });
+    expect([...new Set(found.evidence.map((e) => e.agent))].sort()).toEqual(agents);
+    expect([...new Set(found.evidence.flatMap((e) => (e.model ? [e.model] : [])))].sort()).toEqual(models);
+    expect([...new Set(found.evidence.flatMap((e) => (e.session ? [e.session.id] : [])))].sort()).toEqual(sessions);
+    for (const e of found.evidence)
+      expect(e).toMatchObject({ marker: "agent-trace/record", source: "agent-trace", commit: C1 });
+  });
+
+  it("links sessions by their URL", () => {
+    const found = evidenceOf(specExampleRecord(C1));
+    expect(found.evidence[0]?.session).toEqual({
+      agent: "cursor",
+      id: "12345",
+      url: "https://api.cursor.com/v1/conversations/12345",
+    });
+  });
+});
+
+describe("TraceIndex", () => {
+  // C3 ← C2 ← C1 (C1 newest), committed at 10:00, 11:00, 12:00.
+  const commits = [
+    { sha: C1, parents: [C2], committedAt: at("2026-01-25T12:00:00Z") },
+    { sha: C2, parents: [C3], committedAt: at("2026-01-25T11:00:00Z") },
+    { sha: C3, parents: [], committedAt: at("2026-01-25T10:00:00Z") },
+  ];
+  const match = (...records: unknown[]) => {
+    const index = new TraceIndex(parseTraceRecords(jsonl(...records)).records);
+    return commits.map((c) => index.recordsFor(c).map((r) => r.timestamp));
+  };
+
+  it.each([
+    {
+      name: "a record written at the parent before the commit describes the commit (the reference hook)",
+      record: referenceHookRecord(C2, "2026-01-25T11:30:00Z"),
+      expected: [[at("2026-01-25T11:30:00Z")], [], []],
+    },
+    {
+      name: "a record at a commit written after its child was committed describes the commit itself",
+      record: specExampleRecord(C2, "2026-01-25T12:30:00Z"),
+      expected: [[], [at("2026-01-25T12:30:00Z")], []],
+    },
+    {
+      name: "a record at the newest commit, with no child, describes it",
+      record: specExampleRecord(C1, "2026-01-25T12:01:00Z"),
+      expected: [[at("2026-01-25T12:01:00Z")], [], []],
+    },
+    {
+      name: "a record of an unknown revision describes nothing here",
+      record: specExampleRecord("d".repeat(40)),
+      expected: [[], [], []],
+    },
+  ])("$name", ({ record, expected }) => {
+    expect(match(record)).toEqual(expected);
+  });
+});

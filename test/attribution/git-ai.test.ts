@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { countRanges, gitAiEvidence, parseGitAiNote } from "../../src/attribution/git-ai.js";
+import { gitAiHumanNote, gitAiLegacyNote, gitAiSessionsNote } from "../fixtures/records/examples.js";
+
+const BASE = "7734793b756b3921c88db5375a8c156e9532447b";
+
+describe("countRanges", () => {
+  it.each([
+    ["42", 1],
+    ["19-222", 204],
+    ["1,2,19-222,300", 207],
+    ["1-4,9-10,12,14,16", 9],
+    ["5-1", 0],
+    ["0", 0],
+    ["1, 2", 0],
+    ["", 0],
+  ])("%s → %i", (spec, count) => expect(countRanges(spec)).toBe(count));
+});
+
+describe("git-ai notes", () => {
+  it.each([
+    {
+      name: "sessions format (§1.2.5): two sessions, a known human",
+      note: gitAiSessionsNote(BASE),
+      ai: true,
+      lines: { ai: 73, mixed: 0, total: 82 },
+      evidence: [
+        { agent: "cursor", model: "claude-sonnet-4-5-20250514", session: "6ef2299e-a67f-432b-aa80-3d2fb4d28999" },
+        { agent: "claude-code", model: "claude-sonnet-4-5-20250514", session: "conv_abc123def456" },
+      ],
+    },
+    {
+      name: "legacy format (§1.2.6): prompts by 16-hex keys, quoted path",
+      note: gitAiLegacyNote(BASE),
+      ai: true,
+      lines: { ai: 73, mixed: 0, total: 73 },
+      evidence: [
+        { agent: "cursor", model: "claude-4.5-opus", session: "6ef2299e-a67f-432b-aa80-3d2fb4d28999" },
+        { agent: "cursor", model: "claude-3-sonnet", session: "a1b2c3d4-e5f6-7890-abcd-ef1234567890" },
+      ],
+    },
+    {
+      name: "a human-only note: not AI",
+      note: gitAiHumanNote(BASE),
+      ai: false,
+      lines: { ai: 0, mixed: 0, total: 12 },
+      evidence: [],
+    },
+    {
+      name: "no attestations: legacy prompts' accepted lines say AI",
+      note: `---\n${JSON.stringify({
+        schema_version: "authorship/3.0.0",
+        base_commit_sha: BASE,
+        prompts: {
+          abcd1234abcd1234: { agent_id: { tool: "codex", id: "t-1", model: "gpt-5-codex" }, accepted_lines: 3 },
+        },
+      })}`,
+      ai: true,
+      lines: null,
+      evidence: [{ agent: "codex", model: "gpt-5-codex", session: "t-1" }],
+    },
+    {
+      name: "an unknown tool is an AI agent all the same",
+      note: `a.py\n  s_0123456789abcd::t_0123456789abcd 1-3\n---\n${JSON.stringify({
+        schema_version: "authorship/3.0.0",
+        base_commit_sha: BASE,
+        prompts: {},
+        sessions: { s_0123456789abcd: { agent_id: { tool: "windsurf", id: "w-9", model: "swe-1" } } },
+      })}`,
+      ai: true,
+      lines: { ai: 3, mixed: 0, total: 3 },
+      evidence: [{ agent: "generic", model: "swe-1", session: "w-9" }],
+    },
+  ])("$name", ({ note, ai, lines, evidence }) => {
+    const parsed = parseGitAiNote(note);
+    expect(parsed?.schemaVersion).toBe("authorship/3.0.0");
+    const found = gitAiEvidence("f".repeat(40), parsed ?? (null as never));
+    expect(found).toMatchObject({ source: "git-ai", ai, lines });
+    expect(found.evidence.map((e) => ({ agent: e.agent, model: e.model, session: e.session?.id }))).toEqual(evidence);
+    for (const e of found.evidence)
+      expect(e).toMatchObject({ marker: "git-ai/note", source: "git-ai", commit: "f".repeat(40) });
+  });
+
+  it.each([
+    ["no divider", "src/a.rs\n  abcd1234abcd1234 1-2\n"],
+    ["no JSON after it", "src/a.rs\n---\nnot json"],
+    ["JSON that is not an object", "---\n[1]"],
+    ["a note of another tool", "Reviewed-by: someone"],
+  ])("is not a git-ai note: %s", (_, text) => {
+    expect(parseGitAiNote(text)).toBeNull();
+  });
+});

@@ -1,0 +1,113 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.js";
+import {
+  gitAiHumanNote,
+  gitAiSessionsNote,
+  referenceHookRecord,
+  specExampleRecord,
+} from "../fixtures/records/examples.js";
+import { addNote, commitFile } from "../helpers/agent-records.js";
+import { captureCli } from "../helpers/cli.js";
+import { makeRepo, removeTempDirs } from "../helpers/git-repo.js";
+
+afterAll(removeTempDirs);
+
+async function scan(argv: string[], env: NodeJS.ProcessEnv) {
+  const c = captureCli(env, { cwd: "/" });
+  const code = await runCli(["scan", ...argv], c.io);
+  return { code, stdout: c.out(), stderr: c.err() };
+}
+
+const DEV = "Dev <dev@example.com>";
+// 2026-01-01T00:00Z, then an hour apart; no commit message names an agent.
+const T0 = 1767225600;
+const at = (hours: number) => `${T0 + hours * 3600} +0000`;
+const iso = (hours: number) => new Date((T0 + hours * 3600) * 1000).toISOString();
+
+function repository() {
+  const repo = makeRepo([
+    { mark: 1, author: DEV, time: at(0), message: "Initial commit\n" },
+    { mark: 2, author: DEV, time: at(1), message: "Add the app\n", from: 1 },
+    { mark: 3, author: DEV, time: at(2), message: "Parse input\n", from: 2 },
+    { mark: 4, author: DEV, time: at(3), message: "Write the README\n", from: 3 },
+  ]);
+  const [c1, c2, c3, c4] = [1, 2, 3, 4].map((n) => repo.sha(`main~${4 - n}`)) as [string, string, string, string];
+  // git-ai: an AI note on c3, a human-only note on c4.
+  addNote(repo, "refs/notes/ai", c3, gitAiSessionsNote(c3));
+  addNote(repo, "refs/notes/ai", c4, gitAiHumanNote(c4));
+  // Agent Trace as a note on c4 (the annotated commit is the one described).
+  addNote(repo, "refs/notes/agent-trace", c4, JSON.stringify(specExampleRecord(c4), null, 2));
+  // traces.jsonl at HEAD: the reference hook's record, written at c1 while c2 was being made.
+  const traces = `${JSON.stringify(referenceHookRecord(c1, iso(0.5)))}\nnot a record\n`;
+  const c5 = commitFile(repo, "main", ".agent-trace/traces.jsonl", traces, at(4), "Keep the agent traces\n");
+  return { repo, c1, c2, c3, c4, c5 };
+}
+
+describe("scan with agent records", () => {
+  it("attributes commits from git-ai notes, Agent Trace notes and traces.jsonl (jsonl)", async () => {
+    const { repo, c1, c2, c3, c4, c5 } = repository();
+    const { code, stdout } = await scan([repo.dir, "--format", "jsonl"], repo.env);
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const bySha = new Map(lines.map((l) => [l.sha, l]));
+    expect(bySha.get(c5)).toMatchObject({ ai: false, evidence: [] });
+    expect(bySha.get(c4)).toMatchObject({
+      ai: true,
+      agents: ["cursor"],
+      models: ["claude-opus-4-5-20251101", "gpt-4o"],
+      lines: { ai: 42, mixed: 0, total: 54 }, // Agent Trace's 42 AI lines, git-ai's 12 human ones
+    });
+    expect(bySha.get(c4).sessions.map((s: { id: string }) => s.id)).toEqual(["12345", "67890"]);
+    expect(bySha.get(c3)).toMatchObject({
+      ai: true,
+      agents: ["claude-code", "cursor"],
+      models: ["claude-sonnet-4-5-20250514"],
+      lines: { ai: 73, mixed: 0, total: 82 },
+    });
+    expect(bySha.get(c3).evidence.map((e: { source: string }) => e.source)).toEqual(["git-ai", "git-ai"]);
+    expect(bySha.get(c2)).toMatchObject({
+      ai: true,
+      agents: ["claude-code"],
+      sessions: [{ agent: "claude-code", id: "7f3e9a2c-1b4d-4e6f-8a0b-2c4d6e8f0a1b" }],
+      lines: { ai: 50, mixed: 0, total: 50 },
+    });
+    expect(bySha.get(c2).evidence[0]).toMatchObject({
+      source: "agent-trace",
+      marker: "agent-trace/record",
+      commit: c2,
+    });
+    expect(bySha.get(c1)).toMatchObject({ ai: false });
+    expect(bySha.get(c1).lines).toBeUndefined();
+  });
+
+  it("reports what the records add in the summary (json and table)", async () => {
+    const { repo } = repository();
+    const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
+    expect(json).toMatchObject({ commits: 5, aiAssisted: 3, withSessions: 3 });
+    expect(json.agentRecords).toEqual({
+      gitAiNotes: 2,
+      agentTraceNotes: 1,
+      traceFileRecords: 1,
+      traceFileInvalidLines: 1,
+      traceFileTooLarge: false,
+      commitsWithGitAi: 2,
+      commitsWithAgentTrace: 2,
+      lines: { ai: 165, mixed: 0, total: 186 },
+    });
+    const table = (await scan([repo.dir], repo.env)).stdout;
+    expect(table).toContain(
+      "scan: agent records: 2 commits with a git-ai note, 2 with Agent Trace records; AI wrote 165 of 186 recorded lines (88.7%)",
+    );
+    expect(table).toContain(".agent-trace/traces.jsonl: 1 line not a trace record");
+  });
+
+  it("says nothing of records in a repository that has none", async () => {
+    const repo = makeRepo([{ mark: 1, author: DEV, time: at(0), message: "Initial commit\n" }]);
+    const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
+    expect(json.agentRecords).toBeUndefined();
+    expect((await scan([repo.dir], repo.env)).stdout).not.toContain("agent records");
+  });
+});

@@ -1,0 +1,114 @@
+// The PR check with agent records on GitHub: a fake GitHub serving a git-ai notes ref (fanned out
+// as git stores many notes), an Agent Trace notes ref and .agent-trace/traces.jsonl at the head.
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultHandlers } from "../../src/app.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/types.js";
+import {
+  gitAiHumanNote,
+  gitAiSessionsNote,
+  referenceHookRecord,
+  specExampleRecord,
+} from "../fixtures/records/examples.js";
+import { GitHubModel } from "../helpers/github-model.js";
+import { loadApp } from "../helpers/probot.js";
+
+const INSTALLATION = 99;
+const NOW = Date.parse("2026-10-02T00:00:00Z");
+const mona = { name: "Mona", email: "mona@example.com", login: "mona" };
+const [C1, C2, C3] = ["1", "2", "3"].map((d) => d.repeat(40)) as [string, string, string];
+const BASE = "0".repeat(40);
+
+describe("PR check with agent records", () => {
+  let store: Store;
+  beforeEach(async () => {
+    nock.disableNetConnect();
+    store = await openStore(":memory:");
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+    await store.close();
+  });
+
+  async function check(gh: GitHubModel) {
+    gh.mount();
+    const app = await loadApp({
+      store,
+      now: () => NOW,
+      handlers: defaultHandlers,
+      worker: { backoff: { maxAttempts: 1 } },
+    });
+    await app.probot.receive({ id: "pr-1", name: "pull_request", payload: gh.openedEvent(7, INSTALLATION) as never });
+    await app.worker.drain();
+    const run = gh.checkRuns.at(-1);
+    if (!run) throw new Error("no check run");
+    return run as unknown as { output: { title: string; summary: string } };
+  }
+
+  function model() {
+    const gh = new GitHubModel("acme", "shop", 4242);
+    gh.commit(BASE, [], "Initial commit\n", mona, "2026-10-01T00:00:00Z");
+    gh.openPull(7, [
+      { sha: C1, message: "Add the parser\n", author: mona },
+      { sha: C2, message: "Write the README\n", author: mona },
+      { sha: C3, message: "Wire it up\n", author: mona },
+    ]);
+    // No commit message names an agent; openPull's first commit has no parent in the model.
+    return gh;
+  }
+
+  it("attributes from notes and traces read through the Git Data API, and shows agents, models, sessions and lines", async () => {
+    const gh = model();
+    gh.notesFanout = true;
+    gh.notes.set(
+      "refs/notes/ai",
+      new Map([
+        [C1, gitAiSessionsNote(C1)],
+        [C2, gitAiHumanNote(C2)],
+        ["9".repeat(40), gitAiSessionsNote("9".repeat(40))], // another branch's commit: not read
+      ]),
+    );
+    gh.notes.set("refs/notes/agent-trace", new Map([[C3, JSON.stringify(specExampleRecord(C3))]]));
+    // Written at C2 while C3 was being made (the reference hook records HEAD at edit time).
+    gh.files.set(".agent-trace/traces.jsonl", `${JSON.stringify(referenceHookRecord(C2, "2026-01-01T00:00:00Z"))}\n`);
+
+    const run = await check(gh);
+    expect(run.output.title).toBe("AI-assisted: Claude Code, Cursor — 2 of 3 commits");
+    const summary = run.output.summary;
+    expect(summary).toContain("### Agent records");
+    expect(summary).toContain("AI wrote 165 of 186 recorded lines (88.7%) in 3 commits with records.");
+    expect(summary).toContain(
+      "| `1111111` | git-ai note | Cursor, Claude Code | `claude-sonnet-4-5-20250514` | 73 of 82 |",
+    );
+    expect(summary).toContain("| `2222222` | record (no AI) | — | — | 0 of 12 |");
+    // The Agent Trace note's 42 lines and the traces file's 50, recorded at C2 before C3 was made.
+    expect(summary).toContain(
+      "| `3333333` | Agent Trace record | Cursor, Claude Code | `claude-opus-4-5-20251101`, `gpt-4o` | 92 of 92 |",
+    );
+    expect(summary).toContain("- Claude Code: conv&#95;abc123def456");
+    expect(summary).toContain("- [Cursor: 67890](https://api.cursor.com/v1/sessions/67890)");
+
+    const change = await store.changes.getChange(INSTALLATION, 4242, 7);
+    expect(change).toMatchObject({ ai: true, commitsAi: 2, commitsTotal: 3 });
+    expect(change?.agents).toEqual(["claude-code", "cursor"]);
+
+    // The API calls agent records cost: 2 probes (notes refs; the traces file, read through
+    // contents), per notes ref its commit and top tree, then per commit with a note its fan-out
+    // subtree and blob: 12 in all here, under MAX_RECORD_CALLS (20).
+    const kinds = gh.calls.filter((c) => c.startsWith("GET git/")).map((c) => c.split("/").slice(0, 2).join("/"));
+    expect(kinds.filter((k) => k === "GET git/matching-refs")).toHaveLength(1);
+    expect(kinds.filter((k) => k === "GET git/commits")).toHaveLength(2);
+    expect(kinds.filter((k) => k === "GET git/trees")).toHaveLength(5);
+    expect(kinds.filter((k) => k === "GET git/blobs")).toHaveLength(3);
+  });
+
+  it("costs two calls when the repository has no records", async () => {
+    const gh = model();
+    const run = await check(gh);
+    expect(run.output.title).toBe("No AI assistance detected");
+    expect(run.output.summary).not.toContain("### Agent records");
+    expect(gh.calls.filter((c) => c.startsWith("GET git/"))).toEqual(["GET git/matching-refs/notes"]);
+  });
+});
