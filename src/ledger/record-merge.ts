@@ -4,7 +4,9 @@
 import type { ProbotOctokit } from "probot";
 import { isBot } from "../attribution/agents.js";
 import { attributeCommit } from "../attribution/attribute.js";
+import type { RecordEvidence, RecordSource } from "../attribution/records.js";
 import { splitMessage } from "../attribution/trailers.js";
+import type { Evidence } from "../attribution/types.js";
 import {
   attributePull,
   changeFromPull,
@@ -20,7 +22,7 @@ import type { RangeCommit } from "../github/compare.js";
 import type { MergedPull } from "../github/merged-pulls.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
 import { creditEngineer, creditPushedCommit } from "../metrics/credit.js";
-import type { Store } from "../store/types.js";
+import type { CommitRecord, Store } from "../store/types.js";
 import { revertTargets } from "./core/revert-target.js";
 import { recordChange } from "./record-change.js";
 
@@ -67,15 +69,20 @@ export async function recordMergedPull(
   const { store, scope } = cc;
   const known = await store.changes.getChange(scope.installationId, scope.repositoryId, pull.number);
   let commits: PullCommit[];
+  // What the PR check read of git-ai notes and Agent Trace records stays with the change: the
+  // ledger's copy of its commits carries that evidence, and the merge is not a second read.
+  let agentRecords: Map<string, RecordEvidence[]> | undefined;
   if (known && known.attributedSha === pull.head.sha) {
-    commits = commitsFromLedger(await store.changes.listChangeCommits(known.id));
+    const ledgerCommits = await store.changes.listChangeCommits(known.id);
+    commits = commitsFromLedger(ledgerCommits);
+    agentRecords = recordsFromLedger(ledgerCommits);
   } else if (prefetched) {
     commits = prefetched.commits;
   } else {
     commits = (await listPullCommits(cc.octokit, { owner: scope.owner, repo: scope.repo, number: pull.number }))
       .commits;
   }
-  const { attribution, commits: records } = attributePull(pull, commits, cc.config);
+  const { attribution, commits: records } = attributePull(pull, commits, cc.config, agentRecords);
   // One read of the merge commit tells merge commits (two parents) from squash and rebase.
   let mergeCommit: { parents: number; message: string; authorDate?: string } | undefined;
   const mergeSha = pull.merge_commit_sha ?? null;
@@ -229,3 +236,21 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
     cc.now(),
   );
 }
+
+/** The agent records (git-ai notes, Agent Trace) a change's commits carried when they were recorded. */
+function recordsFromLedger(commits: readonly CommitRecord[]): Map<string, RecordEvidence[]> | undefined {
+  const bySha = new Map<string, RecordEvidence[]>();
+  for (const commit of commits) {
+    for (const source of RECORD_SOURCES) {
+      // The ledger keeps evidence as the engine wrote it (model records hold it as plain data).
+      const evidence = (commit.evidence as Evidence[]).filter((e) => e.source === source);
+      if (evidence.length === 0) continue;
+      const list = bySha.get(commit.sha) ?? [];
+      list.push({ source, commit: commit.sha, ai: true, evidence, lines: null });
+      bySha.set(commit.sha, list);
+    }
+  }
+  return bySha.size > 0 ? bySha : undefined;
+}
+
+const RECORD_SOURCES: readonly RecordSource[] = ["agent-trace", "git-ai"];

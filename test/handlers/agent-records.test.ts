@@ -104,6 +104,41 @@ describe("PR check with agent records", () => {
     expect(kinds.filter((k) => k === "GET git/blobs")).toHaveLength(3);
   });
 
+  it("keeps what the check read of the records when the pull request merges (no second read)", async () => {
+    const gh = model();
+    gh.notes.set("refs/notes/ai", new Map([[C1, gitAiSessionsNote(C1)]]));
+    const run = await check(gh);
+    expect(run.output.title).toMatch(/^AI-assisted/);
+    // Squash-merged as it was checked.
+    const merge = "5".repeat(40);
+    gh.commit(merge, [BASE], "Wire it up (#7)\n", mona, "2026-10-01T12:00:00Z");
+    Object.assign(gh.pulls.get(7) as object, {
+      merged_at: "2026-10-01T12:00:00Z",
+      merge_commit_sha: merge,
+      merged_by: { login: "lead" },
+    });
+    const reads = gh.calls.length;
+    const app = await loadApp({
+      store,
+      now: () => NOW,
+      handlers: defaultHandlers,
+      worker: { backoff: { maxAttempts: 1 } },
+    });
+    await app.probot.receive({
+      id: "pr-merged",
+      name: "pull_request",
+      payload: gh.closedEvent(7, INSTALLATION) as never,
+    });
+    await app.worker.drain();
+    expect(await store.inbox.getDelivery("pr-merged")).toMatchObject({ status: "done" });
+    const change = await store.changes.getChange(INSTALLATION, 4242, 7);
+    expect(change).toMatchObject({ state: "merged", ai: true, commitsAi: 1 });
+    expect(change?.agents).toEqual(expect.arrayContaining(["cursor"]));
+    expect(
+      gh.calls.slice(reads).filter((c) => c.startsWith("GET git/") && !c.startsWith("GET git/commits/5555")),
+    ).toEqual([]);
+  });
+
   it("costs two calls when the repository has no records", async () => {
     const gh = model();
     const run = await check(gh);

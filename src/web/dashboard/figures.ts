@@ -30,7 +30,8 @@ export interface ScopeFigures {
   /** The period of the same length just before. */
   previousPeriod: Period;
   report: Report;
-  previous: Report;
+  /** The previous period's report; null while it is worked out in the background (see FiguresCache). */
+  previous: Report | null;
   /** Each repository's report (an organisation's page): its own settings and minimum group size. */
   repositories: RepositoryFigures[];
   /** The rows the report read (for the timeline and the audit sample). */
@@ -39,9 +40,14 @@ export interface ScopeFigures {
   options: MetricOptions;
 }
 
-/** Reports of past periods, kept for `ttlMs` (a revert can still change one, so not for long). */
+/**
+ * Reports of past periods, kept for `ttlMs` (a revert can still change one, so not for long), and
+ * worked out off the request's path: a page that finds none asks for it (`computeLater`) and shows
+ * the period's own figures at once; the comparison is there on the next view.
+ */
 export class FiguresCache {
   private readonly entries = new Map<string, { at: number; report: Report }>();
+  private readonly pending = new Map<string, Promise<void>>();
   constructor(
     private readonly ttlMs = 10 * 60_000,
     private readonly maxEntries = 200,
@@ -53,6 +59,33 @@ export class FiguresCache {
     this.entries.delete(key);
     return undefined;
   }
+  /** Works out a past period's report once, after the current request; a failure is asked again next view. */
+  computeLater(key: string, now: number, compute: () => Promise<Report>): void {
+    if (this.pending.has(key)) return;
+    const work = (async () => {
+      // After the page is sent: SQLite's reads run on this thread.
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        this.set(key, await compute(), now);
+      } catch {
+        // The ledger unavailable for a moment: the next view asks again.
+      } finally {
+        this.pending.delete(key);
+      }
+    })();
+    this.pending.set(key, work);
+  }
+
+  /** Whether a past period's report is being worked out. */
+  computing(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** Settles once every report being worked out is (tests, the benchmark, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending.values()]);
+  }
+
   set(key: string, report: Report, now: number): void {
     this.entries.delete(key);
     this.entries.set(key, { at: now, report });
@@ -96,16 +129,8 @@ export async function loadFigures(
   const { now: _now, repositories: settings, ...rest } = scopeOptions;
   const key = JSON.stringify([where, previousPeriod, rest, [...(settings ?? [])], historyFrom]);
   const kept = options.cache?.get(key, now);
-  const read = await store.reports.listReportChanges(where, kept ? period.since : previousPeriod.since, period.until, {
-    paths: readsPaths(scopeOptions),
-  });
-  const rows = kept ? read : rowsOfPeriod(read, period);
-  const report = computeReport(
-    { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
-    scopeOptions,
-  );
-  const previous =
-    kept ??
+  const paths = readsPaths(scopeOptions);
+  const previousOf = (read: ReportChangeRow[]) =>
     computeReport(
       {
         scope: scope.label,
@@ -116,7 +141,25 @@ export async function loadFigures(
       },
       scopeOptions,
     );
-  if (!kept && previousPeriod.until <= now) options.cache?.set(key, previous, now);
+  // With a cache, a past period not kept yet is worked out after the page is sent; without one
+  // (a single report, a test) both periods are read at once, in one query.
+  const later = kept === undefined && options.cache !== undefined && previousPeriod.until <= now;
+  const both = kept === undefined && !later;
+  const read = await store.reports.listReportChanges(where, both ? previousPeriod.since : period.since, period.until, {
+    paths,
+  });
+  const rows = both ? rowsOfPeriod(read, period) : read;
+  const report = computeReport(
+    { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
+    scopeOptions,
+  );
+  const previous: Report | null = kept ?? (both ? previousOf(read) : null);
+  if (later && options.cache) {
+    options.cache.computeLater(key, now, async () =>
+      previousOf(await store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, { paths })),
+    );
+  }
+  if (both && previous && previousPeriod.until <= now) options.cache?.set(key, previous, now);
 
   const perRepository: RepositoryFigures[] = [];
   if (options.repositories) {

@@ -165,20 +165,23 @@ ${definition ? html`<details><summary>Definition</summary><p>${definition}</p></
 </div>`;
 }
 
-export function headline(report: Report, previous: Report): Html {
+/** Said for the previous period while it is worked out (see FiguresCache). */
+const WORKING_OUT = "being worked out";
+
+export function headline(report: Report, previous: Report | null): Html {
   const w = report.withheld !== null;
   return html`<section aria-labelledby="figures-h"><h2 id="figures-h">The period's figures</h2>
 <dl class="figures">
-${figure("normalisedDeployments", "Normalised deployments (AI-assisted production deployments per engineer-week)", fmt.num(report.normalisedDeployments), fmt.num(previous.normalisedDeployments), DEFINITIONS.normalised, w)}
-${figure("aiChangesShipped", "AI-assisted changes shipped", String(report.aiChangesShipped), String(previous.aiChangesShipped), null, false)}
-${figure("changesShipped", "All changes shipped", String(report.changesShipped), String(previous.changesShipped), null, false)}
-${figure("aiShare", "AI share of shipped changes", fmt.pct(report.aiShare), fmt.pct(previous.aiShare), DEFINITIONS.aiShare, false)}
-${figure("adoption", "AI-in-production adoption (engineer-weeks)", fmt.pct(report.adoption), fmt.pct(previous.adoption), DEFINITIONS.adoption, w)}
-${figure("activeEngineers", "Active engineers", String(report.activeEngineers), String(previous.activeEngineers), null, false)}
-${figure("leadTimeAi", "Median lead time, AI-assisted", fmt.hours(report.medianLeadTimeHours.ai), fmt.hours(previous.medianLeadTimeHours.ai), DEFINITIONS.leadTime, false)}
-${figure("leadTimeOther", "Median lead time, other", fmt.hours(report.medianLeadTimeHours.other), fmt.hours(previous.medianLeadTimeHours.other), null, false)}
-${figure("failureAi", "Change failure rate, AI-assisted", fmt.pct(report.changeFailureRate.ai), fmt.pct(previous.changeFailureRate.ai), DEFINITIONS.failure, false)}
-${figure("failureOther", "Change failure rate, other", fmt.pct(report.changeFailureRate.other), fmt.pct(previous.changeFailureRate.other), null, false)}
+${figure("normalisedDeployments", "Normalised deployments (AI-assisted production deployments per engineer-week)", fmt.num(report.normalisedDeployments), (previous ? fmt.num(previous.normalisedDeployments) : WORKING_OUT), DEFINITIONS.normalised, w)}
+${figure("aiChangesShipped", "AI-assisted changes shipped", String(report.aiChangesShipped), (previous ? String(previous.aiChangesShipped) : WORKING_OUT), null, false)}
+${figure("changesShipped", "All changes shipped", String(report.changesShipped), (previous ? String(previous.changesShipped) : WORKING_OUT), null, false)}
+${figure("aiShare", "AI share of shipped changes", fmt.pct(report.aiShare), (previous ? fmt.pct(previous.aiShare) : WORKING_OUT), DEFINITIONS.aiShare, false)}
+${figure("adoption", "AI-in-production adoption (engineer-weeks)", fmt.pct(report.adoption), (previous ? fmt.pct(previous.adoption) : WORKING_OUT), DEFINITIONS.adoption, w)}
+${figure("activeEngineers", "Active engineers", String(report.activeEngineers), (previous ? String(previous.activeEngineers) : WORKING_OUT), null, false)}
+${figure("leadTimeAi", "Median lead time, AI-assisted", fmt.hours(report.medianLeadTimeHours.ai), (previous ? fmt.hours(previous.medianLeadTimeHours.ai) : WORKING_OUT), DEFINITIONS.leadTime, false)}
+${figure("leadTimeOther", "Median lead time, other", fmt.hours(report.medianLeadTimeHours.other), (previous ? fmt.hours(previous.medianLeadTimeHours.other) : WORKING_OUT), null, false)}
+${figure("failureAi", "Change failure rate, AI-assisted", fmt.pct(report.changeFailureRate.ai), (previous ? fmt.pct(previous.changeFailureRate.ai) : WORKING_OUT), DEFINITIONS.failure, false)}
+${figure("failureOther", "Change failure rate, other", fmt.pct(report.changeFailureRate.other), (previous ? fmt.pct(previous.changeFailureRate.other) : WORKING_OUT), null, false)}
 </dl>
 <p class="small">Not counted: ${report.excluded.bot} bot, ${report.excluded.ignoredPaths} ignored-path and ${report.excluded.reverted} reverted changes. ${report.provisional} counted changes are still inside their revert window.</p>
 </section>`;
@@ -264,7 +267,7 @@ export interface ScopePage {
   action: string;
   period: PeriodView;
   report: Report;
-  previous: Report;
+  previous: Report | null;
   agents: AgentOutcome[];
   repositories?: RepositoryFigures[];
   timeline?: TimelineEntry[];
@@ -280,6 +283,7 @@ export function scopePage(p: ScopePage): string {
 <p class="links"><a href="${audit}">Audit sample</a> · <a href="/dashboard/o/${encodeURIComponent(p.owner)}/status">Status</a></p>
 ${periodForm(p.action, p.period)}
 ${notes(p.report)}
+${p.previous === null ? html`<p class="note" role="note">The previous period's figures are being worked out: reload the page in a moment to compare.</p>` : null}
 ${headline(p.report, p.previous)}
 ${weeklyCharts(p.report)}
 ${agentsTable(p.agents)}

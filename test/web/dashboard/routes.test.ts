@@ -8,6 +8,7 @@ import { openStore } from "../../../src/store/open.js";
 import type { Store } from "../../../src/store/types.js";
 import { CONTENT_SECURITY_POLICY } from "../../../src/web/dashboard/headers.js";
 import { fmt } from "../../../src/web/dashboard/pages.js";
+import { FiguresCache } from "../../../src/web/dashboard/figures.js";
 import { createDashboardRoutes, readPeriod } from "../../../src/web/dashboard/routes.js";
 import type { DashboardAuth, DashboardUser } from "../../../src/web/dashboard/types.js";
 import { createHttpServer, type HttpServer } from "../../../src/web/http-server.js";
@@ -20,6 +21,7 @@ const USER: DashboardUser = { userId: 42, login: "lead", installationIds: [1] };
 
 let store: Store;
 let http: HttpServer;
+const figuresCache = new FiguresCache();
 let signedIn: DashboardUser | null = USER;
 
 const auth: DashboardAuth = {
@@ -57,7 +59,15 @@ beforeAll(async () => {
   const log = { info() {}, warn() {}, error() {}, debug() {}, isLevelEnabled: () => false };
   http = createHttpServer({ host: "127.0.0.1", port: 0, log: log as never });
   http.use(
-    createDashboardRoutes({ store, auth, metric: METRIC, now: () => NOW, webUrl: "https://github.com", secure: true }),
+    createDashboardRoutes({
+      store,
+      auth,
+      metric: METRIC,
+      now: () => NOW,
+      webUrl: "https://github.com",
+      secure: true,
+      cache: figuresCache,
+    }),
   );
   await http.start();
 });
@@ -167,8 +177,15 @@ describe("dashboard", () => {
     expect(shown("adoption")).toBe(fmt.pct(report.adoption));
     expect(shown("leadTimeAi")).toBe(fmt.hours(report.medianLeadTimeHours.ai));
     expect(shown("failureOther")).toBe(fmt.pct(report.changeFailureRate.other));
-    expect(previousShown("changesShipped")).toBe(String(previous.changesShipped));
-    expect(previousShown("aiChangesShipped")).toBe("1");
+    // The previous period is worked out after the first view is sent; the next view compares.
+    expect(previousShown("changesShipped")).toBe("being worked out");
+    expect(body).toContain("The previous period's figures are being worked out");
+    await figuresCache.settled();
+    const again = await (await get("/dashboard/o/acme")).text();
+    const previousAgain = (figure: string) => new RegExp(`data-previous="${figure}">([^<]*)<`).exec(again)?.[1];
+    expect(previousAgain("changesShipped")).toBe(String(previous.changesShipped));
+    expect(previousAgain("aiChangesShipped")).toBe("1");
+    expect(again).not.toContain("being worked out");
     // The weekly chart's data block is the report's series.
     const data = JSON.parse(
       /<script type="application\/json" id="normalised-data">([^<]*)<\/script>/.exec(body)?.[1] ?? "{}",
