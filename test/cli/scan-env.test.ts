@@ -110,9 +110,13 @@ describe("shipledger scan: the environment git runs with", () => {
     expect(readdirSync(traces)).toEqual([]);
     expect(existsSync(join(repo.dir, "pwned"))).toBe(false);
     const environments = spy.environments();
-    expect(spy.commands()).toEqual(["cat-file", "rev-list"]); // a successful scan runs these two
-    expect(environments).toHaveLength(2);
-    for (const environment of environments) expect(environment).toEqual({ ...env, ...scanSets });
+    // A successful scan runs these: the check for records of authorship (git-ai notes, Agent Trace), the
+    // check of HEAD, and the walk.
+    expect(spy.commands()).toEqual(["cat-file", "cat-file", "rev-list"]);
+    expect(environments).toHaveLength(3);
+    // Each git gets the allow-listed variables; the walk also what the scan sets for speed.
+    for (const environment of environments) expect(withoutScanSets(environment)).toEqual({ ...env, LC_ALL: "C" });
+    expect(environments.at(-1)).toEqual({ ...env, ...scanSets });
   });
 
   it("gives git only allow-listed variables from its own environment", async () => {
@@ -145,8 +149,17 @@ describe("shipledger scan: the environment git runs with", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ commits: 3, aiAssisted: 1 });
     expect(readdirSync(traces)).toEqual([]);
     const environments = spy.environments();
-    expect(spy.commands()).toEqual(["cat-file", "rev-list"]); // a successful scan runs these two
-    expect(environments).toHaveLength(2);
-    for (const environment of environments) expect(environment).toEqual({ ...allowed, ...scanSets });
+    // A successful scan runs these: the check for records of authorship (git-ai notes, Agent Trace), the
+    // check of HEAD, and the walk.
+    expect(spy.commands()).toEqual(["cat-file", "cat-file", "rev-list"]);
+    expect(environments).toHaveLength(3);
+    for (const environment of environments) expect(withoutScanSets(environment)).toEqual({ ...allowed, LC_ALL: "C" });
+    expect(environments.at(-1)).toEqual({ ...allowed, ...scanSets });
   });
 });
+
+/** An environment without what the scan adds for its walk alone (GIT_FLUSH, the stdbuf preload). */
+function withoutScanSets(environment: Record<string, string>): Record<string, string> {
+  const walkOnly = new Set(["GIT_FLUSH", "LD_PRELOAD", "_STDBUF_O"]);
+  return Object.fromEntries(Object.entries(environment).filter(([name]) => !walkOnly.has(name)));
+}
