@@ -2,6 +2,7 @@
 
 import { agentById } from "../attribution/agents.js";
 import { READ_LIMITS } from "../attribution/limits.js";
+import { evidenceStrength } from "../attribution/strength.js";
 import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence, Reading } from "../attribution/types.js";
 import type { EffectiveSettings } from "../config/effective-settings.js";
 import type { ConfigError, RepoConfig } from "../config/repo-config.js";
@@ -158,6 +159,15 @@ export function settingsLine(settings: EffectiveSettings, repository: string): s
   return `${line}.`;
 }
 
+/** Whether the verdict rests on explicit evidence or on hints alone (src/attribution/strength.ts). */
+function strengthLine(evidence: readonly Evidence[]): string {
+  const explicit = evidence.filter((e) => evidenceStrength(e) === "explicit").length;
+  if (explicit > 0) {
+    return `Evidence: explicit (${explicit} of ${plural(evidence.length, "piece")} ${explicit === 1 ? "names" : "name"} the agent in a trailer, an identity, a session link or a record of authorship).`;
+  }
+  return "Evidence: circumstantial only (branch names, labels or phrases); no trailer, agent identity, session or record of authorship names the agent.";
+}
+
 /**
  * The check run for an attributed change. The summary is what a lead reads: the verdict, agents
  * and models with commit counts, sessions as links, the evidence per commit, and, when nothing
@@ -179,6 +189,7 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
   } else {
     head.push(`**No AI assistance detected** in ${plural(a.commits.total, "commit")} or the pull request.`);
   }
+  if (a.ai) head.push(strengthLine(a.evidence));
   if (a.authorIsAgent && a.authorAgent) {
     head.push(`Opened by ${code(input.change.authorLogin)}, the ${escapeMarkdown(name(a.authorAgent))} agent.`);
   } else if (a.authorIsBot) {

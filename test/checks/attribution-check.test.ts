@@ -41,6 +41,38 @@ function render(commits: CommitInput[], pr: Partial<Parameters<typeof attributeC
   });
 }
 
+describe("check summary: how strong the evidence is", () => {
+  it("says a verdict rests on hints alone (a branch name, a footer phrase)", () => {
+    const run = render(
+      [
+        {
+          sha: sha(1),
+          author: mona,
+          message: "Add search\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n",
+        },
+      ],
+      { headRef: "claude/add-search" },
+    );
+    expect(run.output.summary).toContain(
+      "Evidence: circumstantial only (branch names, labels or phrases); no trailer, agent identity, session or record of authorship names the agent.",
+    );
+  });
+
+  it("says it rests on explicit evidence when a trailer names the agent", () => {
+    const run = render([
+      { sha: sha(1), author: mona, message: "Add search\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n" },
+    ]);
+    expect(run.output.summary).toContain(
+      "Evidence: explicit (1 of 1 piece names the agent in a trailer, an identity, a session link or a record of authorship).",
+    );
+  });
+
+  it("says nothing of strength when nothing was found", () => {
+    const run = render([{ sha: sha(1), author: mona, message: "Add search\n" }]);
+    expect(run.output.summary).not.toContain("Evidence:");
+  });
+});
+
 describe("check summary", () => {
   it("matches the snapshot of a representative pull request", async () => {
     const run = render(
