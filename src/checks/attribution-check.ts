@@ -8,6 +8,7 @@ import type { EffectiveSettings } from "../config/effective-settings.js";
 import type { ConfigError, RepoConfig } from "../config/repo-config.js";
 import { formatGitHubFailure, type GitHubFailure, isInternalFailure } from "../util/github-errors.js";
 import { code, escapeMarkdown, link, plural } from "./markdown.js";
+import type { PolicyNotes } from "./policy.js";
 
 export const CHECK_NAME = "AI attribution";
 /** GitHub rejects a check run output summary longer than this. */
@@ -41,6 +42,8 @@ export interface AttributionCheckInput {
   notes: readonly string[];
   /** One line of repository context (our own text, not escaped): its figures lately. */
   context?: string | null;
+  /** What the project's rules for AI contributions (`attribution.policy`) ask that commits do not do. */
+  policy?: PolicyNotes | null;
 }
 
 /** An agent's display name: the catalogue's, a configured agent's, or the id. */
@@ -282,6 +285,13 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
   if (prEvidence.length > 0) {
     head.push("", "### Pull request evidence");
     for (const e of prEvidence.slice(0, 20)) head.push(`- ${escapeMarkdown(name(e.agent))}: ${describeEvidence(e)}`);
+  }
+
+  // The project's rules for AI contributions: pointed out, never a verdict.
+  if (input.policy) {
+    head.push("", `### The ${input.policy.rules} rules for AI contributions`);
+    if (input.policy.notes.length === 0) head.push("The commits follow them.");
+    for (const note of input.policy.notes) head.push(`- ${note}`);
   }
 
   // Matches that were not counted, so that nobody wonders why.

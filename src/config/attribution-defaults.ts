@@ -10,6 +10,7 @@ export const DEFAULT_ATTRIBUTION: AttributionConfig = {
   ignoreAuthors: [],
   disableMarkers: [],
   trustGenericTrailers: false,
+  policy: "none",
 };
 
 /** The options the attribution engine takes, with the defaults. */

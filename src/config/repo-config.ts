@@ -107,6 +107,11 @@ export const attributionConfigSchema = z
       .default([]),
     /** Count `Assisted-by:` / `Generated-by:` even when the value names no known AI agent or model. */
     trustGenericTrailers: z.boolean().default(false),
+    /**
+     * A project's rules for AI contributions, pointed out (never enforced) in the check: the Linux
+     * kernel's (an agent never signs off; `Assisted-by:` names it) or the ASF's (`Generated-by:`).
+     */
+    policy: z.enum(["kernel", "apache", "none"]).default("none"),
   })
   .superRefine((section, ctx) => {
     const total =

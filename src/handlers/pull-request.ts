@@ -4,6 +4,7 @@
 
 import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
+import { policyNotes } from "../checks/policy.js";
 import { publishCheck } from "../checks/publish.js";
 import type { RepoConfig } from "../config/repo-config.js";
 import { type PullAgentRecords, readPullAgentRecords } from "../github/agent-records.js";
@@ -164,6 +165,11 @@ export async function evaluatePullRequest(
             settings: loaded.settings,
             notes,
             context: await repositoryContext(ctx, repository, loaded.config),
+            policy: policyNotes(
+              loaded.config.attribution.policy,
+              commits.map((c) => ({ ...c, ai: attribution.perCommit.find((p) => p.sha === c.sha)?.ai ?? false })),
+              loaded.config,
+            ),
           });
     const result = await publish(run);
     ctx.log.info(

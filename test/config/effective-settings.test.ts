@@ -35,6 +35,7 @@ attribution:
   ignoreAuthors: ["*"]
   disableMarkers: [claude-code]
   trustGenericTrailers: true
+  policy: kernel
 deployments:
   source: workflow_run
   workflow: "*"

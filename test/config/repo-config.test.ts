@@ -17,6 +17,7 @@ const attributionDefaults = {
   ignoreAuthors: [],
   disableMarkers: [],
   trustGenericTrailers: false,
+  policy: "none",
 };
 
 const deploymentsDefaults = {
@@ -91,6 +92,7 @@ describe("parseRepoConfig: valid files", () => {
       ignoreAuthors: [],
       disableMarkers: ["cursor/branch", "sweep", "generic"],
       trustGenericTrailers: true,
+      policy: "none",
     });
   });
 
@@ -135,7 +137,7 @@ describe("parseRepoConfig: invalid files name the field, the value and what was 
       "an unknown key without a near match lists the accepted keys",
       { attribution: { colour: "blue" } },
       [
-        "attribution.colour: unknown key; expected one of agents, labels, ignoreAuthors, disableMarkers, trustGenericTrailers",
+        "attribution.colour: unknown key; expected one of agents, labels, ignoreAuthors, disableMarkers, trustGenericTrailers, policy",
       ],
       {},
     ],
