@@ -19,6 +19,7 @@ import type { Logger } from "pino";
 import type { DashboardSession, Store } from "../../store/types.js";
 import { FormError, readForm } from "./form.js";
 import { securityHeaders, sendHtml } from "./headers.js";
+import { escapeHtml } from "./html.js";
 import type { DashboardAuth, DashboardUser } from "./types.js";
 
 export const SESSION_COOKIE = "shipledger_session";
@@ -73,13 +74,6 @@ function sameText(a: string, b: string): boolean {
   const da = createHash("sha256").update(a).digest();
   const db = createHash("sha256").update(b).digest();
   return timingSafeEqual(da, db) && a.length === b.length;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
-  );
 }
 
 function parseCookies(req: IncomingMessage): Map<string, string> {

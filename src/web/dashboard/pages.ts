@@ -170,18 +170,23 @@ const WORKING_OUT = "being worked out";
 
 export function headline(report: Report, previous: Report | null): Html {
   const w = report.withheld !== null;
+  // A figure of the period, and of the previous one once it is worked out.
+  const both = (shown: (r: Report) => string): [string, string] => [
+    shown(report),
+    previous ? shown(previous) : WORKING_OUT,
+  ];
   return html`<section aria-labelledby="figures-h"><h2 id="figures-h">The period's figures</h2>
 <dl class="figures">
-${figure("normalisedDeployments", "Normalised deployments (AI-assisted production deployments per engineer-week)", fmt.num(report.normalisedDeployments), previous ? fmt.num(previous.normalisedDeployments) : WORKING_OUT, DEFINITIONS.normalised, w)}
-${figure("aiChangesShipped", "AI-assisted changes shipped", String(report.aiChangesShipped), previous ? String(previous.aiChangesShipped) : WORKING_OUT, null, false)}
-${figure("changesShipped", "All changes shipped", String(report.changesShipped), previous ? String(previous.changesShipped) : WORKING_OUT, null, false)}
-${figure("aiShare", "AI share of shipped changes", fmt.pct(report.aiShare), previous ? fmt.pct(previous.aiShare) : WORKING_OUT, DEFINITIONS.aiShare, false)}
-${figure("adoption", "AI-in-production adoption (engineer-weeks)", fmt.pct(report.adoption), previous ? fmt.pct(previous.adoption) : WORKING_OUT, DEFINITIONS.adoption, w)}
-${figure("activeEngineers", "Active engineers", String(report.activeEngineers), previous ? String(previous.activeEngineers) : WORKING_OUT, null, false)}
-${figure("leadTimeAi", "Median lead time, AI-assisted", fmt.hours(report.medianLeadTimeHours.ai), previous ? fmt.hours(previous.medianLeadTimeHours.ai) : WORKING_OUT, DEFINITIONS.leadTime, false)}
-${figure("leadTimeOther", "Median lead time, other", fmt.hours(report.medianLeadTimeHours.other), previous ? fmt.hours(previous.medianLeadTimeHours.other) : WORKING_OUT, null, false)}
-${figure("failureAi", "Change failure rate, AI-assisted", fmt.pct(report.changeFailureRate.ai), previous ? fmt.pct(previous.changeFailureRate.ai) : WORKING_OUT, DEFINITIONS.failure, false)}
-${figure("failureOther", "Change failure rate, other", fmt.pct(report.changeFailureRate.other), previous ? fmt.pct(previous.changeFailureRate.other) : WORKING_OUT, null, false)}
+${figure("normalisedDeployments", "Normalised deployments (AI-assisted production deployments per engineer-week)", ...both((r) => fmt.num(r.normalisedDeployments)), DEFINITIONS.normalised, w)}
+${figure("aiChangesShipped", "AI-assisted changes shipped", ...both((r) => String(r.aiChangesShipped)), null, false)}
+${figure("changesShipped", "All changes shipped", ...both((r) => String(r.changesShipped)), null, false)}
+${figure("aiShare", "AI share of shipped changes", ...both((r) => fmt.pct(r.aiShare)), DEFINITIONS.aiShare, false)}
+${figure("adoption", "AI-in-production adoption (engineer-weeks)", ...both((r) => fmt.pct(r.adoption)), DEFINITIONS.adoption, w)}
+${figure("activeEngineers", "Active engineers", ...both((r) => String(r.activeEngineers)), null, false)}
+${figure("leadTimeAi", "Median lead time, AI-assisted", ...both((r) => fmt.hours(r.medianLeadTimeHours.ai)), DEFINITIONS.leadTime, false)}
+${figure("leadTimeOther", "Median lead time, other", ...both((r) => fmt.hours(r.medianLeadTimeHours.other)), null, false)}
+${figure("failureAi", "Change failure rate, AI-assisted", ...both((r) => fmt.pct(r.changeFailureRate.ai)), DEFINITIONS.failure, false)}
+${figure("failureOther", "Change failure rate, other", ...both((r) => fmt.pct(r.changeFailureRate.other)), null, false)}
 </dl>
 <p class="small">Not counted: ${report.excluded.bot} bot, ${report.excluded.ignoredPaths} ignored-path and ${report.excluded.reverted} reverted changes. ${report.provisional} counted changes are still inside their revert window.</p>
 </section>`;

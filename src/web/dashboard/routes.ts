@@ -29,6 +29,7 @@ import {
 import type { InstallationRecord, Store } from "../../store/types.js";
 import { type Assets, loadAssets, sendAsset } from "./assets.js";
 import { FiguresCache, loadFigures } from "./figures.js";
+import { FormError, readForm } from "./form.js";
 import { securityHeaders, sendHtml } from "./headers.js";
 import {
   auditPage,
@@ -62,7 +63,6 @@ export interface DashboardRoutesOptions {
 const DAY_MS = 86_400_000;
 const WEEK_CHOICES = [4, 12, 26] as const;
 const MAX_PERIOD_MS = 5 * 366 * DAY_MS;
-const MAX_FORM_BYTES = 16 * 1024;
 const MAX_REASON = 500;
 const OWNER = /^[A-Za-z0-9-]{1,39}$/;
 const REPO = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -90,19 +90,6 @@ export function readPeriod(query: URLSearchParams, now: number): PeriodView {
   const weeks = query.has("weeks") ? Number(query.get("weeks")) : 4;
   if (!(WEEK_CHOICES as readonly number[]).includes(weeks)) throw new BadRequest("weeks: 4, 12 or 26");
   return { since: endOfToday - weeks * 7 * DAY_MS, until: endOfToday, weeks, query: `weeks=${weeks}` };
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") throw new BadRequest("expected a form");
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new BadRequest("the form is too large");
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
 export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHandler {
@@ -396,6 +383,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
       if (error instanceof ScopeNotFoundError) notFound(res);
       else if (error instanceof BadRequest)
         send(res, 400, messagePage({ title: "Bad request" }, "Bad request", error.message));
+      else if (error instanceof FormError)
+        send(res, error.status, messagePage({ title: "Bad request" }, "Bad request", error.message));
       else throw error;
     }
     return true;
