@@ -29,6 +29,7 @@ const LAYERS: ReadonlyArray<readonly [prefix: string, layer: Layer]> = [
   ["src/git/", "core"],
   ["src/metrics/report.ts", "use case"], // reads the store to build a report
   ["src/metrics/", "core"],
+  ["src/spend/", "core"],
   ["src/config/env.ts", "platform"],
   ["src/config/dotenv.ts", "platform"],
   ["src/config/", "core"],

@@ -1,0 +1,86 @@
+// Prices of tokens, for agents that report tokens but no cost (Gemini CLI, Codex): a table of USD
+// per million tokens per model, from the instance's settings (COST_PRICES_FILE) and the owner's
+// `.github/shipledger.yml` (`costs.prices`), the owner's entries winning model by model. A cost
+// priced here is an estimate and is always marked so; a model with no price is left unpriced and
+// reported as such, never guessed. Pure.
+
+import { z } from "zod";
+import { compileGlob, type Glob } from "../attribution/glob.js";
+import { INPUT_INCLUDES_CACHE_READ } from "./usage.js";
+
+const perMillion = z.number().min(0).max(10_000);
+
+/** USD per million tokens of one model; cache prices default to the input price when not given. */
+export const modelPriceSchema = z.strictObject({
+  input: perMillion,
+  output: perMillion,
+  cacheRead: perMillion.optional(),
+  cacheWrite: perMillion.optional(),
+});
+
+/**
+ * Model → price. A key may end in `*` to cover a family ("gemini-2.5-pro*"); an exact key wins
+ * over a pattern, and a longer pattern over a shorter one. Keys are compared case-insensitively.
+ */
+export const priceTableSchema = z
+  .record(z.string().min(1).max(100), modelPriceSchema)
+  .refine((table) => Object.keys(table).length <= 500, "at most 500 models");
+
+export type ModelPrice = z.infer<typeof modelPriceSchema>;
+export type PriceTable = z.infer<typeof priceTableSchema>;
+
+export interface TokenCounts {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export interface Pricer {
+  /** The price of `model`, or null when the table has none. */
+  priceOf(model: string | null): ModelPrice | null;
+  /** USD for the tokens of one agent's model, or null when the model has no price. */
+  estimate(agent: string, model: string | null, tokens: TokenCounts): number | null;
+}
+
+/** The table in force: the instance's, with the owner's entries over it. */
+export function mergePriceTables(instance: PriceTable | undefined, owner: PriceTable | undefined): PriceTable {
+  const merged: PriceTable = {};
+  for (const table of [instance, owner]) {
+    for (const [model, price] of Object.entries(table ?? {})) merged[model.toLowerCase()] = price;
+  }
+  return merged;
+}
+
+export function pricer(table: PriceTable): Pricer {
+  const exact = new Map<string, ModelPrice>();
+  const patterns: Array<{ glob: Glob; length: number; price: ModelPrice }> = [];
+  for (const [key, price] of Object.entries(table)) {
+    const model = key.toLowerCase();
+    if (model.includes("*") || model.includes("?")) {
+      patterns.push({ glob: compileGlob(model, { caseInsensitive: true }), length: model.length, price });
+    } else exact.set(model, price);
+  }
+  patterns.sort((a, b) => b.length - a.length);
+  const priceOf = (model: string | null): ModelPrice | null => {
+    if (model === null) return null;
+    const name = model.toLowerCase();
+    return exact.get(name) ?? patterns.find((p) => p.glob.test(name))?.price ?? null;
+  };
+  return {
+    priceOf,
+    estimate(agent, model, tokens) {
+      const price = priceOf(model);
+      if (price === null) return null;
+      // Gemini and Codex count cached tokens inside their input count; Anthropic counts them apart.
+      const input = INPUT_INCLUDES_CACHE_READ.has(agent) ? Math.max(0, tokens.input - tokens.cacheRead) : tokens.input;
+      return (
+        (input * price.input +
+          tokens.output * price.output +
+          tokens.cacheRead * (price.cacheRead ?? price.input) +
+          tokens.cacheWrite * (price.cacheWrite ?? price.input)) /
+        1_000_000
+      );
+    },
+  };
+}
