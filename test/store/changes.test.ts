@@ -37,6 +37,7 @@ const change = (over: Partial<ChangeInputRecord> = {}): ChangeInputRecord => ({
   mergedAt: null,
   mergeCommitSha: null,
   ai: true,
+  aiEvidence: "explicit",
   agents: ["claude-code"],
   models: ["claude-opus-4.5"],
   sessions: [{ agent: "claude-code", id: "session_1", url: "https://claude.ai/code/session_1" }],
