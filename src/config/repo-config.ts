@@ -184,7 +184,6 @@ export const deploymentsConfigSchema = z
 
 /** Which AI evidence a report counts (`metric.evidence`, METRIC_EVIDENCE). */
 export const EVIDENCE_BASES = ["any", "explicit"] as const satisfies readonly EvidenceBasis[];
-export const DEFAULT_EVIDENCE_BASIS: EvidenceBasis = "any";
 
 /** The smallest group of active engineers whose per-engineer figures are shown, unless configured. */
 export const DEFAULT_MIN_GROUP_SIZE = 5;

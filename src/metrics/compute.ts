@@ -34,8 +34,8 @@
 //   as *not* AI-assisted everywhere (AI changes shipped, byAgent, D(e), lead time and change
 //   failure rate on the "other" side, the weekly series); it is still a change shipped.
 // - `evidence` says how much rests on circumstantial evidence. `basis` is the basis of the
-//   repositories whose changes shipped in the period ("mixed" when they differ; the options' when
-//   none shipped). Of the counted changes shipped with circumstantial-only AI evidence,
+//   repositories whose counted changes shipped in the period ("mixed" when they differ; the
+//   options' when none did). Of the counted changes shipped with circumstantial-only AI evidence,
 //   `circumstantialChanges` were counted as AI-assisted (repositories under "any": they are part of
 //   aiChangesShipped, and `circumstantialShare` = circumstantialChanges / aiChangesShipped) and
 //   `leftOut` were counted as other changes (repositories under "explicit"). `circumstantialDeployments`
@@ -53,10 +53,10 @@
 // active engineer-weeks, for each week and over the period.
 //
 // Privacy: nothing per person leaves this module. When |E| is below minGroupSize, every
-// per-engineer figure (normalised deployments, adoption, the circumstantial share of Σ|D(e)|, and
-// those of each week) is null and
-// `withheld` says why; counts stay. A week with fewer active engineers than the minimum has its
-// per-engineer figures withheld too, even when the period has enough.
+// per-engineer figure (normalised deployments, adoption, the circumstantial part of Σ|D(e)|, and
+// those of each week) is null and `withheld` says why; counts stay. A week with fewer active
+// engineers than the minimum has its per-engineer figures withheld too, even when the period has
+// enough.
 
 import { isBot } from "../attribution/agents.js";
 import { compileGlob, type Glob } from "../attribution/glob.js";
@@ -213,8 +213,7 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     },
     byAgent: Object.fromEntries([...byAgent].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     evidence: evidenceFigures({
-      basis:
-        bases.size === 1 ? ([...bases][0] as EvidenceBasis) : bases.size > 1 ? "mixed" : (options.evidence ?? "any"),
+      basis: bases.size > 1 ? "mixed" : ([...bases][0] ?? options.evidence ?? "any"),
       circumstantial,
       aiChangesShipped,
       // Σ|D(e)| and Σ|D′(e)|, or null when withheld.
