@@ -214,7 +214,7 @@ export function formatContextLine(report: Report, days = 28): string {
   const shipped =
     report.aiShare === null
       ? "no changes shipped"
-      : `${report.changesShipped} changes shipped, ${pct(report.aiShare)} AI-assisted`;
+      : `${report.changesShipped} changes shipped, ${pct(report.aiShare)} AI-assisted${report.evidence.basis === "any" ? "" : " (explicit evidence only)"}`;
   const figure =
     report.normalisedDeployments !== null
       ? `${num(report.normalisedDeployments)} normalised deployments (AI-assisted production deployments per engineer-week)`
