@@ -142,6 +142,7 @@ const CHANGE_COLUMNS = [
   "rolled_back_at",
   "deployable",
   "ai",
+  "ai_evidence",
   "agents",
   "models",
   "sessions",
@@ -254,6 +255,8 @@ function* generateChanges(ledger) {
       rolledBackAt,
       deployable || !merged ? 1 : 0,
       ai ? 1 : 0,
+      // Trailers are explicit evidence; written as the app writes it, so no report classifies them.
+      ai ? "explicit" : null,
       JSON.stringify(agents),
       JSON.stringify(models),
       JSON.stringify(sessions),

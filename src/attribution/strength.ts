@@ -4,10 +4,11 @@
 // git-ai record; circumstantial when it is a hint a person could leave for other reasons — a
 // branch name, a label, a phrase or prefix in a title or a message.
 
+import type { EvidenceStrength } from "../model/ledger.js";
 import { AGENTS, GENERIC_AGENT, LABEL_MARKER, type MarkerMatch } from "./agents.js";
 import type { Evidence } from "./types.js";
 
-export type EvidenceStrength = "explicit" | "circumstantial";
+export type { EvidenceStrength };
 
 const CIRCUMSTANTIAL_KINDS: ReadonlySet<MarkerMatch["kind"]> = new Set(["text", "prefix", "session-branch"]);
 
@@ -37,4 +38,21 @@ export function evidenceStrength(e: Pick<Evidence, "marker" | "source">): Eviden
 export function strongestEvidence(evidence: readonly Pick<Evidence, "marker" | "source">[]): EvidenceStrength | null {
   if (evidence.length === 0) return null;
   return evidence.some((e) => evidenceStrength(e) === "explicit") ? "explicit" : "circumstantial";
+}
+
+/**
+ * What the ledger keeps of a change's evidence (its `aiEvidence`): null when the change is not
+ * AI-assisted; else the strongest piece's strength. An AI-assisted verdict with no evidence kept
+ * (none is written so today) is circumstantial: explicit must be shown, never assumed.
+ */
+export function changeEvidenceStrength(ai: boolean, evidence: readonly unknown[]): EvidenceStrength | null {
+  if (!ai) return null;
+  const readable = evidence.filter(
+    (e): e is Pick<Evidence, "marker" | "source"> =>
+      typeof e === "object" &&
+      e !== null &&
+      typeof (e as Evidence).marker === "string" &&
+      typeof (e as Evidence).source === "string",
+  );
+  return strongestEvidence(readable) ?? "circumstantial";
 }

@@ -4,6 +4,7 @@
 
 import { attributeChange } from "../attribution/attribute.js";
 import { changeWithRecords, type RecordEvidence } from "../attribution/records.js";
+import { changeEvidenceStrength } from "../attribution/strength.js";
 import { splitMessage } from "../attribution/trailers.js";
 import type { ChangeAttribution, PullCommit } from "../attribution/types.js";
 import type { RepoConfig } from "../config/repo-config.js";
@@ -114,6 +115,7 @@ export function changeFromPull(
     mergeCommitSha: merged ? (pull.merge_commit_sha ?? null) : null,
     mergedBy: merged ? (pull.merged_by?.login ?? null) : null,
     ai: attribution.ai,
+    aiEvidence: changeEvidenceStrength(attribution.ai, attribution.evidence),
     agents: attribution.agents,
     models: attribution.models,
     sessions: attribution.sessions,

@@ -12,7 +12,8 @@
 // - nothing else. Attribution (agents and labels included: any marker can be written to match
 //   everyone), deployments (which events are production, which branches ship), the revert window
 //   (shorter inflates every count; longer lowers the counts but can raise the AI share, when other
-//   changes are reverted later) and ignored paths all decide what counts. They are ignored, and
+//   changes are reverted later), ignored paths and the evidence basis (explicit only lowers the AI
+//   counts of one repository against the others) all decide what counts. They are ignored, and
 //   the check names each one.
 // A repository's own file opts in to the organisation's with `inherit: organization`: then every
 // field it does not write is the organisation's, and `minGroupSize` still only rises. A repository
@@ -72,6 +73,7 @@ export function whyNotInherited(field: string): string {
   if (field === "deployments.deployableBranches") return "it decides which merged pull requests are changes";
   if (field.startsWith("deployments.")) return "it decides which deployments are production";
   if (field === "metric.ignorePaths") return "it decides which changes the figures leave out";
+  if (field === "metric.evidence") return "it decides which changes the figures count as AI-assisted";
   return "only a repository's own file may set it";
 }
 

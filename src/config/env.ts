@@ -185,6 +185,8 @@ export const envSchema = z.object({
   METRIC_REVERT_WINDOW_DAYS: z.preprocess(blankToUndefined, positiveInt("days").default(14)),
   /** Reports: changes touching only these paths (comma-separated globs) are not counted. */
   METRIC_IGNORE_PATHS: optional(z.string()),
+  /** Reports: which AI evidence counts, "any" or "explicit" only (for repositories whose file does not say). */
+  METRIC_EVIDENCE: z.preprocess(blankToUndefined, z.enum(["any", "explicit"]).default("any")),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -218,7 +220,7 @@ export interface AppSettings {
   apiLimits: ApiLimits;
   /** Tokens for /metrics/ops; empty: it is off. */
   opsTokens: string[];
-  metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[] };
+  metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[]; evidence: "any" | "explicit" };
   inbox: {
     /** Whether this instance runs the inbox worker (INBOX_WORKER). */
     worker: boolean;
@@ -404,6 +406,7 @@ const metricEnvSchema = envSchema.pick({
   METRIC_MIN_GROUP_SIZE: true,
   METRIC_REVERT_WINDOW_DAYS: true,
   METRIC_IGNORE_PATHS: true,
+  METRIC_EVIDENCE: true,
 });
 
 export type MetricSettings = AppSettings["metric"];
@@ -423,6 +426,7 @@ function metricSettings(e: z.infer<typeof metricEnvSchema>): MetricSettings {
       .split(",")
       .map((p) => p.trim())
       .filter(Boolean),
+    evidence: e.METRIC_EVIDENCE,
   };
 }
 

@@ -14,6 +14,7 @@
 import { z } from "zod";
 import { AGENT_IDS, agentById, GENERIC_AGENT, MARKER_IDS } from "../attribution/agents.js";
 import { DEPLOYMENT_SOURCES } from "../deployments/types.js";
+import type { EvidenceBasis } from "../model/ledger.js";
 
 /** Bounds that keep a hostile configuration from costing much CPU per commit. */
 export const CONFIG_LIMITS = {
@@ -181,12 +182,17 @@ export const deploymentsConfigSchema = z
     }
   });
 
+/** Which AI evidence a report counts (`metric.evidence`, METRIC_EVIDENCE). */
+export const EVIDENCE_BASES = ["any", "explicit"] as const satisfies readonly EvidenceBasis[];
+
 /** The smallest group of active engineers whose per-engineer figures are shown, unless configured. */
 export const DEFAULT_MIN_GROUP_SIZE = 5;
 
 // The revert window is `deployments.revertWindowDays`: one window for linking and for the metric.
 // `minGroupSize` has no schema default: left out, the minimum in force applies as it is (see
-// minGroupSizeInForce); a default here would silently undo an operator's lower minimum.
+// minGroupSizeInForce); a default here would silently undo an operator's lower minimum. Likewise
+// `evidence`: left out, the instance's METRIC_EVIDENCE applies, so that an operator's "explicit"
+// holds for repositories whose files do not mention it.
 export const metricConfigSchema = z.strictObject({
   /** Paths (globs; `*` also crosses `/`, `**` may be no folder) of files that alone never make a change count, e.g. "*.lock". */
   ignorePaths: patterns().default([]),
@@ -194,6 +200,8 @@ export const metricConfigSchema = z.strictObject({
   minGroupSize: z.number().int().min(1).max(1000).optional(),
   /** Days a report covers unless asked otherwise (the PR check's repository line uses it too). */
   periodDays: z.number().int().min(1).max(366).default(28),
+  /** Which AI evidence the figures count: "any", or "explicit" (trailers, identities, records) only; left out, the instance's (METRIC_EVIDENCE, default any). */
+  evidence: z.enum(EVIDENCE_BASES).optional(),
 });
 
 /** Values of `inherit` that take the organisation's file (both spellings). */

@@ -34,6 +34,7 @@ export async function rememberSettings(
           revertWindowDays: config.deployments.revertWindowDays,
           ignorePaths: config.metric.ignorePaths,
           minGroupSize: config.metric.minGroupSize,
+          evidence: config.metric.evidence,
         };
   await store.installations.recordRepositorySettings(place.installationId, place.repositoryId, settings, now);
   if (loaded.organisationMinGroupSize !== undefined) {

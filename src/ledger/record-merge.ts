@@ -5,6 +5,7 @@ import type { ProbotOctokit } from "probot";
 import { isBot } from "../attribution/agents.js";
 import { attributeCommit } from "../attribution/attribute.js";
 import type { RecordEvidence, RecordSource } from "../attribution/records.js";
+import { changeEvidenceStrength } from "../attribution/strength.js";
 import { splitMessage } from "../attribution/trailers.js";
 import type { Evidence } from "../attribution/types.js";
 import {
@@ -206,6 +207,7 @@ export async function recordPushedCommit(cc: ChangeContext, commit: RangeCommit,
       mergeMethod: "direct",
       deployable: true,
       ai: attribution.ai,
+      aiEvidence: changeEvidenceStrength(attribution.ai, attribution.evidence),
       agents: attribution.agents,
       models: attribution.models,
       sessions: attribution.sessions,

@@ -1,11 +1,12 @@
 // Per agent: the AI-assisted changes it helped ship in a period, and the share of them reverted or
 // rolled back within the revert window. The same rules as the report (src/metrics/compute.ts):
-// bot changes and changes touching only ignored paths are left out; a change naming two agents
-// counts for each. Agents, never people: nothing here is per engineer.
+// bot changes and changes touching only ignored paths are left out, and so are changes that the
+// repository's evidence basis (`metric.evidence: explicit`) counts as not AI-assisted; a change
+// naming two agents counts for each. Agents, never people: nothing here is per engineer.
 
 import { isBot } from "../attribution/agents.js";
 import { isUndone } from "../ledger/core/fate.js";
-import { pathMatcher } from "./compute.js";
+import { countsAsAi, pathMatcher } from "./compute.js";
 import type { MetricChange, MetricOptions } from "./types.js";
 
 export interface AgentOutcome {
@@ -21,7 +22,7 @@ export interface AgentOutcome {
 export function agentOutcomes(
   changes: readonly MetricChange[],
   period: { since: number; until: number },
-  options: Pick<MetricOptions, "revertWindowDays" | "ignorePaths" | "repositories">,
+  options: Pick<MetricOptions, "revertWindowDays" | "ignorePaths" | "repositories" | "evidence">,
 ): AgentOutcome[] {
   const matchers = new Map<number, ((path: string) => boolean) | null>();
   const ignores = (change: MetricChange) => {
@@ -36,7 +37,9 @@ export function agentOutcomes(
   const seen = new Set<number>();
   for (const change of changes) {
     const shipped = change.shipped;
-    if (!change.ai || shipped === null || shipped.at < period.since || shipped.at >= period.until) continue;
+    const basis = options.repositories?.get(change.repositoryId)?.evidence ?? options.evidence ?? "any";
+    if (!countsAsAi(change, basis) || shipped === null || shipped.at < period.since || shipped.at >= period.until)
+      continue;
     if (seen.has(change.id)) continue;
     seen.add(change.id);
     const engineer = change.engineer?.trim().toLowerCase() ?? "";

@@ -27,6 +27,22 @@
 //   and ignored-path changes left out; reverted changes are its numerator, not excluded.
 // - Median lead time: first commit → production, in hours, over counted changes whose first commit
 //   is known; the mean of the two middle values for an even count.
+// - Evidence basis (`metric.evidence`, per repository like the revert window; `options.evidence`,
+//   default "any", elsewhere). A change's AI evidence is explicit or circumstantial
+//   (src/attribution/strength.ts; `aiEvidence`, null read as circumstantial: explicit is never
+//   assumed). Under "explicit", an AI-assisted change whose evidence is circumstantial only counts
+//   as *not* AI-assisted everywhere (AI changes shipped, byAgent, D(e), lead time and change
+//   failure rate on the "other" side, the weekly series); it is still a change shipped.
+// - `evidence` says how much rests on circumstantial evidence. `basis` is the basis of the
+//   repositories whose counted changes shipped in the period ("mixed" when they differ; the
+//   options' when none did). Of the counted changes shipped with circumstantial-only AI evidence,
+//   `circumstantialChanges` were counted as AI-assisted (repositories under "any": they are part of
+//   aiChangesShipped, and `circumstantialShare` = circumstantialChanges / aiChangesShipped) and
+//   `leftOut` were counted as other changes (repositories under "explicit"). `circumstantialDeployments`
+//   = Σ|D(e)| − Σ|D′(e)|, where D′(e) keeps only the deployments that shipped a counted change of
+//   e's with explicit evidence: the (engineer, deployment) pairs that exist only because of
+//   circumstantial-only changes; `circumstantialDeploymentShare` = that / Σ|D(e)| (null when
+//   Σ|D(e)| is 0). Both are sums over engineers: null when per-engineer figures are withheld.
 //
 // Weekly series: weeks start on Monday 00:00 UTC. The first and last weeks are cut to the period
 // and marked `partial` with the `days` they keep, so a period that does not start on a Monday has
@@ -37,14 +53,17 @@
 // active engineer-weeks, for each week and over the period.
 //
 // Privacy: nothing per person leaves this module. When |E| is below minGroupSize, every
-// per-engineer figure (normalised deployments, adoption, and those of each week) is null and
-// `withheld` says why; counts stay. A week with fewer active engineers than the minimum has its
-// per-engineer figures withheld too, even when the period has enough.
+// per-engineer figure (normalised deployments, adoption, the circumstantial part of Σ|D(e)|, and
+// those of each week) is null and `withheld` says why; counts stay. A week with fewer active
+// engineers than the minimum has its per-engineer figures withheld too, even when the period has
+// enough.
 
 import { isBot } from "../attribution/agents.js";
 import { compileGlob, type Glob } from "../attribution/glob.js";
 import { isRevertWindowOpen, isUndone } from "../ledger/core/fate.js";
 import type {
+  EvidenceBasis,
+  EvidenceFigures,
   MetricChange,
   MetricInput,
   MetricOptions,
@@ -85,6 +104,10 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
 
   // What shipped in the period.
   const pairs = new Set<PairKey>();
+  /** The pairs of counted AI-assisted changes with explicit evidence (D′(e)). */
+  const explicitPairs = new Set<PairKey>();
+  const circumstantial = { counted: 0, leftOut: 0 };
+  const bases = new Set<EvidenceBasis>();
   const excluded = { bot: 0, ignoredPaths: 0, reverted: 0 };
   const byAgent = new Map<string, number>();
   const leadTimes = { ai: [] as number[], other: [] as number[] };
@@ -107,7 +130,9 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
       excluded.ignoredPaths++;
       continue;
     }
-    const kind = change.ai ? "ai" : "other";
+    const explicit = change.aiEvidence === "explicit";
+    const ai = countsAsAi(change, repo.evidence);
+    const kind = ai ? "ai" : "other";
     const failed = isUndone(
       { shippedAt: shipped.at, revertedAt: change.revertedAt, rolledBackAt: change.rolledBackAt },
       repo.revertWindowDays,
@@ -124,13 +149,19 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     if (change.firstCommitAt !== null) leadTimes[kind].push(Math.max(0, shipped.at - change.firstCommitAt) / HOUR_MS);
     const week = calendar.at(shipped.at);
     if (week) week.changesShipped++;
-    if (!change.ai) continue;
+    bases.add(repo.evidence);
+    if (change.ai && !explicit) {
+      if (ai) circumstantial.counted++;
+      else circumstantial.leftOut++;
+    }
+    if (!ai) continue;
 
     aiChangesShipped++;
     const agents = change.agents.length === 1 ? change.agents : new Set(change.agents);
     for (const agent of agents) byAgent.set(agent, (byAgent.get(agent) ?? 0) + 1);
     const pair = pairKey(engineer, shipped.deploymentId);
     pairs.add(pair);
+    if (explicit) explicitPairs.add(pair);
     if (week) {
       week.aiChangesShipped++;
       week.pairs.add(pair);
@@ -181,11 +212,48 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
       other: failures.other.shipped > 0 ? failures.other.failed / failures.other.shipped : null,
     },
     byAgent: Object.fromEntries([...byAgent].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    evidence: evidenceFigures({
+      basis: bases.size > 1 ? "mixed" : ([...bases][0] ?? options.evidence ?? "any"),
+      circumstantial,
+      aiChangesShipped,
+      // Σ|D(e)| and Σ|D′(e)|, or null when withheld.
+      deployments: withheld === null ? { all: pairs.size, explicit: explicitPairs.size } : null,
+    }),
     excluded,
     provisional,
     series,
     historyNote: historyNote(since, input.historyFrom ?? null),
   };
+}
+
+/** The report's `evidence` (see the definitions above). */
+function evidenceFigures(counts: {
+  basis: EvidenceFigures["basis"];
+  circumstantial: { counted: number; leftOut: number };
+  aiChangesShipped: number;
+  deployments: { all: number; explicit: number } | null;
+}): EvidenceFigures {
+  const { deployments } = counts;
+  const onlyCircumstantial = deployments === null ? null : deployments.all - deployments.explicit;
+  return {
+    basis: counts.basis,
+    circumstantialChanges: counts.circumstantial.counted,
+    circumstantialShare: counts.aiChangesShipped > 0 ? counts.circumstantial.counted / counts.aiChangesShipped : null,
+    circumstantialDeployments: onlyCircumstantial,
+    circumstantialDeploymentShare:
+      deployments !== null && onlyCircumstantial !== null && deployments.all > 0
+        ? onlyCircumstantial / deployments.all
+        : null,
+    leftOut: counts.circumstantial.leftOut,
+  };
+}
+
+/**
+ * Whether a change counts as AI-assisted under `basis`: with "explicit", only on explicit evidence
+ * (an unclassified strength is not explicit).
+ */
+export function countsAsAi(change: Pick<MetricChange, "ai" | "aiEvidence">, basis: EvidenceBasis): boolean {
+  return change.ai && (basis === "any" || change.aiEvidence === "explicit");
 }
 
 /** What a period that starts before the ledger's history must say. */
@@ -324,6 +392,7 @@ function weekCalendar(since: number, until: number): { weeks: Week[]; at(t: numb
 
 interface ResolvedSettings {
   revertWindowDays: number;
+  evidence: EvidenceBasis;
   onlyIgnoredPaths(change: MetricChange): boolean;
 }
 
@@ -332,6 +401,7 @@ function repositorySettings(options: MetricOptions): (repositoryId: number) => R
     const matches = remembered(pathMatcher(own?.ignorePaths ?? options.ignorePaths));
     return {
       revertWindowDays: own?.revertWindowDays ?? options.revertWindowDays,
+      evidence: own?.evidence ?? options.evidence ?? "any",
       // A truncated or empty list of paths can hide a real change: only a complete list is judged.
       onlyIgnoredPaths: (change) =>
         matches !== null && change.pathsComplete && change.paths.length > 0 && change.paths.every(matches),

@@ -32,6 +32,7 @@ export function formatReportTable(report: Report): string {
           "Not counted: bot / ignored paths / reverted",
           `${report.excluded.bot} / ${report.excluded.ignoredPaths} / ${report.excluded.reverted}`,
         ],
+        ...evidenceRows(report),
       ],
     ).trimEnd(),
   ];
@@ -67,6 +68,28 @@ export function formatReportTable(report: Report): string {
   return `${lines.join("\n")}\n`;
 }
 
+const BASIS_LABEL = { any: "any", explicit: "explicit only", mixed: "differs by repository" } as const;
+
+/** The table's lines on how much rests on circumstantial evidence (branch names, labels, phrases). */
+function evidenceRows(report: Report): string[][] {
+  const e = report.evidence;
+  const rows = [["AI evidence counted (metric.evidence)", BASIS_LABEL[e.basis]]];
+  if (e.basis !== "explicit") {
+    rows.push(
+      [
+        "AI-assisted changes shipped on circumstantial evidence alone",
+        `${e.circumstantialChanges} (${pct(e.circumstantialShare)})`,
+      ],
+      [
+        "Share of AI-assisted deployments resting on circumstantial evidence alone",
+        pct(e.circumstantialDeploymentShare),
+      ],
+    );
+  }
+  if (e.basis !== "any") rows.push(["Circumstantial-only changes counted as not AI-assisted", String(e.leftOut)]);
+  return rows;
+}
+
 const csvCell = (value: unknown) => {
   const text = value === null || value === undefined ? "" : String(value);
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -83,6 +106,11 @@ export function formatReportCsv(report: Report): string {
     "changes_shipped",
     "normalised_deployments",
     "adoption",
+    // The period's alone (in the total row): how much rests on circumstantial evidence.
+    "evidence_basis",
+    "circumstantial_ai_changes",
+    "circumstantial_deployment_share",
+    "circumstantial_left_out",
   ];
   const rows = report.series.map((w) => [
     report.scope,
@@ -93,6 +121,10 @@ export function formatReportCsv(report: Report): string {
     w.changesShipped,
     w.normalisedDeployments,
     w.adoption,
+    "",
+    "",
+    "",
+    "",
   ]);
   rows.push([
     report.scope,
@@ -103,6 +135,10 @@ export function formatReportCsv(report: Report): string {
     report.changesShipped,
     report.normalisedDeployments,
     report.adoption,
+    report.evidence.basis,
+    report.evidence.circumstantialChanges,
+    report.evidence.circumstantialDeploymentShare,
+    report.evidence.leftOut,
   ]);
   return `${[header, ...rows].map((r) => r.map(csvCell).join(",")).join("\n")}\n`;
 }
@@ -140,6 +176,16 @@ export function formatPrometheus(
     ],
     ["shipledger_ai_share", "Share of shipped changes that were AI-assisted (last 28 days)", (r) => r.aiShare],
     [
+      "shipledger_ai_changes_circumstantial",
+      "AI-assisted changes shipped and counted on circumstantial evidence alone: branch names, labels, phrases (last 28 days)",
+      (r) => r.evidence.circumstantialChanges,
+    ],
+    [
+      "shipledger_ai_deployments_circumstantial_share",
+      "Share of AI-assisted production deployments that only circumstantial evidence makes (last 28 days)",
+      (r) => r.evidence.circumstantialDeploymentShare,
+    ],
+    [
       "shipledger_adoption",
       "Share of active engineer-weeks with an AI-assisted production deployment (last 28 days)",
       (r) => r.adoption,
@@ -168,7 +214,7 @@ export function formatContextLine(report: Report, days = 28): string {
   const shipped =
     report.aiShare === null
       ? "no changes shipped"
-      : `${report.changesShipped} changes shipped, ${pct(report.aiShare)} AI-assisted`;
+      : `${report.changesShipped} changes shipped, ${pct(report.aiShare)} AI-assisted${report.evidence.basis === "any" ? "" : " (explicit evidence only)"}`;
   const figure =
     report.normalisedDeployments !== null
       ? `${num(report.normalisedDeployments)} normalised deployments (AI-assisted production deployments per engineer-week)`

@@ -3,6 +3,7 @@
 // and the PR check's context line.
 
 import { minGroupSizeInForce } from "../config/repo-config.js";
+import { classifyStoredEvidence } from "../ledger/classify-evidence.js";
 import type { BackfillRun, InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../store/types.js";
 import { computeReport } from "./compute.js";
 import type { MetricOptions, Report, RepositoryMetricSettings } from "./types.js";
@@ -156,6 +157,7 @@ export async function buildReport(
     const changes = await store.reports.countReportChanges(where, period.since, period.until);
     if (changes > bounds.maxChanges) throw new ReportTooLargeError(changes, bounds.maxChanges);
   }
+  await classifyStoredEvidence(store, scope.installationId);
   const rows = await store.reports.listReportChanges(where, period.since, period.until, {
     paths: readsPaths(options),
   });
@@ -221,6 +223,7 @@ export const INSTANCE_METRIC_DEFAULTS: MetricDefaults = Object.freeze({
   minGroupSize: 5,
   revertWindowDays: 14,
   ignorePaths: [],
+  evidence: "any",
 });
 
 /**
@@ -230,7 +233,8 @@ export const INSTANCE_METRIC_DEFAULTS: MetricDefaults = Object.freeze({
  *   (`metric.minGroupSize`, see minGroupSizeInForce);
  * - each repository's revert window and ignored paths are its own file's (the organisation's only
  *   through `inherit`: src/config/effective-settings.ts); a repository without a file of its own
- *   (or not read yet) takes the instance's.
+ *   (or not read yet) takes the instance's. So is its evidence basis (`metric.evidence`), except
+ *   that a file that does not set it leaves the instance's (METRIC_EVIDENCE) in force.
  */
 export async function reportOptions(
   store: Store,
@@ -265,12 +269,18 @@ export function optionsFor(
       revertWindowDays: own.revertWindowDays,
       ignorePaths: own.ignorePaths,
       minGroupSize: minGroupSizeInForce(installationMinimum, own.minGroupSize),
+      ...(own.evidence !== undefined ? { evidence: own.evidence } : {}),
     };
   }
   const settings = new Map<number, RepositoryMetricSettings>();
   for (const repository of known.repositories) {
     const own = repository.metricSettings;
-    if (own) settings.set(repository.id, { revertWindowDays: own.revertWindowDays, ignorePaths: own.ignorePaths });
+    if (own)
+      settings.set(repository.id, {
+        revertWindowDays: own.revertWindowDays,
+        ignorePaths: own.ignorePaths,
+        ...(own.evidence !== undefined ? { evidence: own.evidence } : {}),
+      });
   }
   return settings.size > 0 ? { ...options, repositories: settings } : options;
 }

@@ -3,9 +3,9 @@
 // (src/metrics/compute.ts) turns it into a Report; surfaces (CLI, HTTP API, Prometheus, the PR
 // check line) only format a Report.
 
-import type { MetricChange, RepositoryMetricSettings } from "../model/ledger.js";
+import type { EvidenceBasis, MetricChange, RepositoryMetricSettings } from "../model/ledger.js";
 
-export type { MetricChange, RepositoryMetricSettings };
+export type { EvidenceBasis, MetricChange, RepositoryMetricSettings };
 
 export interface MetricInput {
   /** What the report covers, e.g. "acme/shop" or "acme (organisation)". */
@@ -29,6 +29,11 @@ export interface MetricOptions {
   ignorePaths: string[];
   /** Scopes with fewer active engineers report counts but withhold per-engineer figures. */
   minGroupSize: number;
+  /**
+   * Which AI evidence counts (`metric.evidence`): "explicit" counts a change whose AI evidence is
+   * circumstantial only as not AI-assisted. Left out: "any".
+   */
+  evidence?: EvidenceBasis;
   /** Now, for "is the revert window still open" decisions. */
   now: number;
   /**
@@ -64,6 +69,22 @@ export interface WeekFigures {
   adoption: number | null;
 }
 
+/** How much of a report rests on circumstantial AI evidence (branch names, labels, phrases). */
+export interface EvidenceFigures {
+  /** The `metric.evidence` in force for the changes shipped; "mixed" when an organisation's repositories differ. */
+  basis: EvidenceBasis | "mixed";
+  /** Counted AI-assisted changes shipped whose AI evidence is circumstantial only (repositories under "any"). */
+  circumstantialChanges: number;
+  /** circumstantialChanges / aiChangesShipped; null when no AI-assisted change shipped. */
+  circumstantialShare: number | null;
+  /** Of Σ|D(e)|, the (engineer, deployment) pairs only circumstantial-only changes make; null when withheld. */
+  circumstantialDeployments: number | null;
+  /** circumstantialDeployments / Σ|D(e)|; null when withheld or Σ|D(e)| is 0. */
+  circumstantialDeploymentShare: number | null;
+  /** Changes shipped with circumstantial-only AI evidence counted as other changes (repositories under "explicit"). */
+  leftOut: number;
+}
+
 export interface Report {
   scope: string;
   since: string;
@@ -86,6 +107,8 @@ export interface Report {
   changeFailureRate: Comparison<number | null>;
   /** AI-assisted changes shipped, by agent id. */
   byAgent: Record<string, number>;
+  /** How much of the figures rests on circumstantial evidence (src/metrics/compute.ts defines each). */
+  evidence: EvidenceFigures;
   excluded: { bot: number; ignoredPaths: number; reverted: number };
   /** Counted changes whose revert window is still open at `now`: a later revert can still remove them. */
   provisional: number;

@@ -4,6 +4,11 @@
 
 export type ChangeState = "open" | "closed" | "merged";
 
+/** Explicit: an agent's name where tools record authorship; circumstantial: hints alone (src/attribution/strength.ts). */
+export type EvidenceStrength = "explicit" | "circumstantial";
+/** Which AI evidence a report counts (`metric.evidence`): any, or explicit evidence only. */
+export type EvidenceBasis = "any" | "explicit";
+
 export interface SessionRef {
   agent: string;
   id: string;
@@ -65,6 +70,13 @@ export interface ChangeRecord {
   paths: string[];
   pathsComplete: boolean;
   ai: boolean;
+  /**
+   * How strongly its evidence says an agent took part (src/attribution/strength.ts's
+   * strongestEvidence), kept beside `evidence` so that a report reads it from its index; null when
+   * not AI-assisted, and for an AI-assisted row written before the column existed until
+   * src/ledger/classify-evidence.ts classifies it.
+   */
+  aiEvidence: EvidenceStrength | null;
   agents: string[];
   models: string[];
   sessions: SessionRef[];
@@ -142,6 +154,8 @@ export interface MetricChange {
   /** A bot change that is not an agent's (dependabot, renovate…): never counted. */
   botChange: boolean;
   ai: boolean;
+  /** The strength of its AI evidence; null when not AI-assisted (or not classified yet: then never explicit). */
+  aiEvidence: EvidenceStrength | null;
   /** Agent ids, for the report's breakdown. */
   agents: string[];
   mergedAt: number;
@@ -163,6 +177,8 @@ export interface MetricChange {
 export interface RepositoryMetricSettings {
   revertWindowDays?: number;
   ignorePaths?: string[];
+  /** `metric.evidence`: with "explicit", a change with circumstantial evidence alone counts as not AI-assisted. */
+  evidence?: EvidenceBasis;
 }
 
 /** A merged, deployable change as a report reads it: exactly the metric's input. */

@@ -1,8 +1,16 @@
 // Changes (merged pull requests and direct pushes), their commits and what they revert.
 
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { type LedgerSchema, StoreModule } from "./dialect.js";
-import type { ChangeInputRecord, ChangeQueries, ChangeRecord, CommitRecord, SessionRef } from "./types.js";
+import type {
+  ChangeInputRecord,
+  ChangeQueries,
+  ChangeRecord,
+  CommitRecord,
+  Dialect,
+  EvidenceStrength,
+  SessionRef,
+} from "./types.js";
 
 type JsonColumns = { agents: string[]; models: string[]; sessions: SessionRef[]; evidence: unknown[] };
 
@@ -227,5 +235,56 @@ export class ChangeStore extends StoreModule implements ChangeQueries {
   async getChanges(installationId: number, ids: number[]): Promise<ChangeRecord[]> {
     const owned = await this.#changesByIds(ids);
     return owned.filter((c) => c.installationId === installationId);
+  }
+
+  async listUnclassifiedChanges(
+    installationId: number,
+    limit: number,
+  ): Promise<Array<{ id: number; evidence: unknown[] }>> {
+    const rows = await this.driver.rows(unclassifiedQuery(this.dialect, installationId, limit));
+    return rows.map((row) => ({ id: Number(row.id), evidence: parseEvidence(String(row.evidence)) }));
+  }
+
+  async recordEvidenceStrengths(strengths: ReadonlyArray<{ id: number; aiEvidence: EvidenceStrength }>): Promise<void> {
+    const c = this.t.changes;
+    for (const aiEvidence of ["explicit", "circumstantial"] as const) {
+      const ids = strengths.filter((s) => s.aiEvidence === aiEvidence).map((s) => s.id);
+      for (let i = 0; i < ids.length; i += 500) {
+        // Only still unclassified rows: one recorded meanwhile has a strength of its own evidence.
+        await this.db
+          .update(c)
+          .set({ aiEvidence })
+          .where(and(inArray(c.id, ids.slice(i, i + 500)), unclassified(this.dialect)));
+      }
+    }
+  }
+}
+
+/** AI-assisted rows without a strength, written as changes_unclassified_idx declares them. */
+function unclassified(dialect: Dialect): SQL {
+  return sql.raw(dialect === "postgres" ? "ai AND ai_evidence IS NULL" : "ai = 1 AND ai_evidence IS NULL");
+}
+
+/**
+ * The query listUnclassifiedChanges runs: read from the partial index changes_unclassified_idx,
+ * empty once every row is classified (test/metrics/ledger-scenario.test.ts checks the plan).
+ */
+export function unclassifiedQuery(dialect: Dialect, installationId: number, limit: number): SQL {
+  // SQLite without statistics weighs changes_installation_idx the same, and that one would read
+  // every change of the installation on every report: it is told which index to use. Postgres
+  // estimates the partial index's few rows from its statistics.
+  const from = sql.raw(dialect === "sqlite" ? "changes INDEXED BY changes_unclassified_idx" : "changes");
+  return sql`SELECT id, evidence FROM ${from}
+     WHERE installation_id = ${installationId} AND ${unclassified(dialect)}
+     ORDER BY id LIMIT ${limit}`;
+}
+
+/** Stored evidence; anything unreadable is none (it was written by this code as JSON). */
+function parseEvidence(json: string): unknown[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value : [];
+  } catch {
+    return [];
   }
 }

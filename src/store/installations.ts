@@ -14,6 +14,7 @@ function parseSettings(json: string | null): RepositorySettings | null {
       revertWindowDays: value.revertWindowDays,
       ignorePaths: value.ignorePaths.filter((p): p is string => typeof p === "string"),
       ...(typeof value.minGroupSize === "number" ? { minGroupSize: value.minGroupSize } : {}),
+      ...(value.evidence === "any" || value.evidence === "explicit" ? { evidence: value.evidence } : {}),
     };
   } catch {
     return null;
@@ -226,6 +227,7 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
             revertWindowDays: settings.revertWindowDays,
             ignorePaths: settings.ignorePaths,
             ...(settings.minGroupSize !== undefined ? { minGroupSize: settings.minGroupSize } : {}),
+            ...(settings.evidence !== undefined ? { evidence: settings.evidence } : {}),
           });
     const where = and(eq(t.id, repositoryId), eq(t.installationId, installationId));
     const [current] = await this.db.select({ metricSettings: t.metricSettings }).from(t).where(where);

@@ -2,7 +2,7 @@
 
 import { inArray, type SQL, sql } from "drizzle-orm";
 import { StoreModule } from "./dialect.js";
-import type { Dialect, ReportChangeRow, ReportQueries } from "./types.js";
+import type { Dialect, EvidenceStrength, ReportChangeRow, ReportQueries } from "./types.js";
 
 /** The columns listReportChanges asks for: REPORT_COLUMNS, and the files when asked. */
 function reportColumns(dialect: Dialect, paths: boolean): string[] {
@@ -81,6 +81,7 @@ const REPORT_COLUMNS = [
   "shipped_at",
   "reverted_at",
   "rolled_back_at",
+  "ai_evidence",
 ] as const;
 
 /** A stored list of agent ids; anything unreadable is no agents (it was written by this code as JSON). */
@@ -96,6 +97,11 @@ function parseAgents(json: string): string[] {
 /** A nullable number column's value. */
 function orNull(value: unknown): number | null {
   return typeof value === "number" ? value : null;
+}
+
+/** A stored evidence strength; null (not AI-assisted, or not classified yet) for anything else. */
+function strength(value: unknown): EvidenceStrength | null {
+  return value === "explicit" || value === "circumstantial" ? value : null;
 }
 
 /** The `paths` of every row read without them: one shared, frozen empty list. */
@@ -123,10 +129,11 @@ function reportRow(c: unknown[][], i: number, agentLists: Map<string, string[]>)
     engineer: c[3]?.[i] as string | null,
     botChange: flag(c[4]?.[i]),
     ai: flag(c[5]?.[i]),
+    aiEvidence: strength(c[14]?.[i]),
     agents,
     mergedAt: (c[7]?.[i] as number | null) ?? 0,
     firstCommitAt: orNull(c[8]?.[i]),
-    paths: (c[14]?.[i] as string[] | undefined) ?? NO_PATHS,
+    paths: (c[15]?.[i] as string[] | undefined) ?? NO_PATHS,
     pathsComplete: flag(c[9]?.[i]),
     shipped: deploymentId !== null && shippedAt !== null ? { deploymentId, at: shippedAt } : null,
     revertedAt: orNull(c[12]?.[i]),

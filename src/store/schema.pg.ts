@@ -138,6 +138,11 @@ export const changes = pgTable(
     /** Merged into a deployable branch: only such changes can be shipped. */
     deployable: boolean("deployable").notNull().default(true),
     ai: boolean("ai").notNull(),
+    /**
+     * The strength of its AI evidence (src/attribution/strength.ts): null when not AI-assisted. Rows
+     * written before migration 0007 are null until src/ledger/classify-evidence.ts classifies them.
+     */
+    aiEvidence: text("ai_evidence", { enum: ["explicit", "circumstantial"] }),
     /** JSON arrays: agent ids, model names, sessions, evidence (see src/attribution/types.ts). */
     agents: text("agents").notNull(),
     models: text("models").notNull(),
@@ -164,6 +169,7 @@ export const changes = pgTable(
         t.engineer,
         t.botChange,
         t.ai,
+        t.aiEvidence,
         t.agents,
         t.firstCommitAt,
         t.pathsComplete,
@@ -176,6 +182,9 @@ export const changes = pgTable(
       .where(sql`state = 'merged' AND deployable`),
     // merged_at too: the report's "shipped in the period, merged outside it" is decided in the index.
     index("changes_shipped_idx").on(t.installationId, t.shippedAt, t.mergedAt),
+    // AI-assisted rows whose evidence is not classified yet (written before 0007, or by an older
+    // version during an upgrade): empty once classified, so looking for them costs nothing.
+    index("changes_unclassified_idx").on(t.installationId, t.id).where(sql`ai AND ai_evidence IS NULL`),
   ],
 );
 

@@ -137,6 +137,11 @@ export const changes = sqliteTable(
     /** Merged into a deployable branch: only such changes can be shipped. */
     deployable: integer("deployable", { mode: "boolean" }).notNull().default(true),
     ai: integer("ai", { mode: "boolean" }).notNull(),
+    /**
+     * The strength of its AI evidence (src/attribution/strength.ts): null when not AI-assisted. Rows
+     * written before migration 0007 are null until src/ledger/classify-evidence.ts classifies them.
+     */
+    aiEvidence: text("ai_evidence", { enum: ["explicit", "circumstantial"] }),
     /** JSON arrays: agent ids, model names, sessions, evidence (see src/attribution/types.ts). */
     agents: text("agents").notNull(),
     models: text("models").notNull(),
@@ -163,6 +168,7 @@ export const changes = sqliteTable(
         t.engineer,
         t.botChange,
         t.ai,
+        t.aiEvidence,
         t.agents,
         t.firstCommitAt,
         t.pathsComplete,
@@ -175,6 +181,9 @@ export const changes = sqliteTable(
       .where(sql`state = 'merged' AND deployable = 1`),
     // merged_at too: the report's "shipped in the period, merged outside it" is decided in the index.
     index("changes_shipped_idx").on(t.installationId, t.shippedAt, t.mergedAt),
+    // AI-assisted rows whose evidence is not classified yet (written before 0007, or by an older
+    // version during an upgrade): empty once classified, so looking for them costs nothing.
+    index("changes_unclassified_idx").on(t.installationId, t.id).where(sql`ai = 1 AND ai_evidence IS NULL`),
   ],
 );
 

@@ -10,6 +10,8 @@ import type {
   DeploymentInput,
   DeploymentOutcomeKind,
   DeploymentRecord,
+  EvidenceBasis,
+  EvidenceStrength,
   ReportChangeRow,
   RepositoryMetricSettings,
 } from "../model/ledger.js";
@@ -29,6 +31,8 @@ export type {
   DeploymentOutcomeKind,
   DeploymentRecord,
   DeploymentSource,
+  EvidenceBasis,
+  EvidenceStrength,
   MergeMethod,
   ReportChangeRow,
   SessionRef,
@@ -68,10 +72,14 @@ export interface RepositoryRecord {
 
 /**
  * What reports take from a repository's `.github/shipledger.yml` (or its organisation's): its
- * `deployments.revertWindowDays`, `metric.ignorePaths`, and `metric.minGroupSize` when the file
- * sets it (it can only raise the minimum in force).
+ * `deployments.revertWindowDays`, `metric.ignorePaths`, `metric.minGroupSize` when the file
+ * sets it (it can only raise the minimum in force), and `metric.evidence` when the file sets it.
  */
-export type RepositorySettings = Required<RepositoryMetricSettings> & { minGroupSize?: number | undefined };
+export type RepositorySettings = Required<Pick<RepositoryMetricSettings, "revertWindowDays" | "ignorePaths">> & {
+  minGroupSize?: number | undefined;
+  /** Only when the file sets `metric.evidence`: otherwise the instance's METRIC_EVIDENCE applies. */
+  evidence?: EvidenceBasis | undefined;
+};
 
 export type DeliveryStatus = "pending" | "processing" | "done" | "failed";
 
@@ -204,6 +212,13 @@ export interface ChangeQueries {
   changesShippedBy(installationId: number, deploymentId: number): Promise<ChangeRecord[]>;
   /** The installation's changes with these ids, by merge time (another installation's are left out). */
   getChanges(installationId: number, ids: number[]): Promise<ChangeRecord[]>;
+  /**
+   * Up to `limit` of the installation's AI-assisted changes whose evidence strength is not recorded
+   * (rows from before it was kept), by id, with their evidence as stored.
+   */
+  listUnclassifiedChanges(installationId: number, limit: number): Promise<Array<{ id: number; evidence: unknown[] }>>;
+  /** Records the evidence strength of AI-assisted changes (a row no longer AI-assisted is left alone). */
+  recordEvidenceStrengths(strengths: ReadonlyArray<{ id: number; aiEvidence: EvidenceStrength }>): Promise<void>;
 }
 
 /** Production deployments, the commits each shipped or rolled back, and their chains. */

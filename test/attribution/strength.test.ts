@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { AGENTS } from "../../src/attribution/agents.js";
 import { attributeCommit } from "../../src/attribution/attribute.js";
-import { evidenceStrength, strongestEvidence } from "../../src/attribution/strength.js";
+import { changeEvidenceStrength, evidenceStrength, strongestEvidence } from "../../src/attribution/strength.js";
 import type { EvidenceSource } from "../../src/attribution/types.js";
 
 describe("evidenceStrength", () => {
@@ -60,5 +60,20 @@ describe("evidenceStrength", () => {
     });
     expect(strongestEvidence(withTrailer.evidence)).toBe("explicit");
     expect(strongestEvidence([])).toBeNull();
+  });
+});
+
+describe("changeEvidenceStrength (what the ledger keeps of a change)", () => {
+  const trailer = { agent: "claude-code", marker: "claude-code/co-author", source: "trailer" };
+  const branch = { agent: "claude-code", marker: "claude-code/branch", source: "branch" };
+  it.each<[string, boolean, unknown[], "explicit" | "circumstantial" | null]>([
+    ["not AI-assisted", false, [trailer], null],
+    ["a trailer", true, [trailer], "explicit"],
+    ["a trailer and a branch", true, [branch, trailer], "explicit"],
+    ["a branch alone", true, [branch], "circumstantial"],
+    ["no evidence kept: explicit is never assumed", true, [], "circumstantial"],
+    ["unreadable evidence only", true, [null, "x", { marker: 1 }], "circumstantial"],
+  ])("%s", (_name, ai, evidence, expected) => {
+    expect(changeEvidenceStrength(ai, evidence)).toBe(expected);
   });
 });

@@ -19,7 +19,14 @@ eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
       const shas: string[] = [];
       for (const [i, engineer] of team.entries()) {
         shas.push(
-          await seedChange(store, 1, 10, { number: i + 1, engineer, ai: i % 2 === 0, mergedAt: NOW - 20 * DAY }),
+          await seedChange(store, 1, 10, {
+            number: i + 1,
+            engineer,
+            ai: i % 2 === 0,
+            // The fifth engineer's change is AI-assisted on a branch name alone.
+            ...(i === 4 ? { aiEvidence: "circumstantial" as const } : {}),
+            mergedAt: NOW - 20 * DAY,
+          }),
         );
       }
       await seedDeployment(store, 1, 10, "1", NOW - 19 * DAY, shas);
@@ -31,6 +38,16 @@ eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
     expect(table.out()).toContain("Shipledger report: acme/shop, 2026-10-27");
     expect(table.out()).toMatch(/Normalised deployments \(AI-assisted prod deployments per engineer-week\)\s+0\.13/);
     expect(table.out()).toMatch(/AI share of shipped changes\s+50\.0%/);
+    expect(table.out()).toMatch(/AI evidence counted \(metric\.evidence\)\s+any/);
+    expect(table.out()).toMatch(/AI-assisted changes shipped on circumstantial evidence alone\s+1 \(33\.3%\)/);
+    expect(table.out()).toMatch(/Share of AI-assisted deployments resting on circumstantial evidence alone\s+33\.3%/);
+    // The instance counts explicit evidence only (METRIC_EVIDENCE): the hinted change is another change.
+    const strict = cli({ DATABASE_URL: url, METRIC_EVIDENCE: "explicit" });
+    expect(await reportCommand(["--repo", "acme/shop"], strict.io)).toBe(0);
+    expect(strict.out()).toMatch(/AI share of shipped changes\s+33\.3%/);
+    expect(strict.out()).toMatch(/AI evidence counted \(metric\.evidence\)\s+explicit only/);
+    expect(strict.out()).toMatch(/Circumstantial-only changes counted as not AI-assisted\s+1/);
+    expect(strict.out()).not.toContain("resting on circumstantial");
 
     const json = cli({ DATABASE_URL: url });
     expect(
@@ -45,6 +62,14 @@ eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
       activeEngineers: 6,
       changesShipped: 6,
       aiChangesShipped: 3,
+      evidence: {
+        basis: "any",
+        circumstantialChanges: 1,
+        circumstantialShare: 1 / 3,
+        circumstantialDeployments: 1,
+        circumstantialDeploymentShare: 1 / 3,
+        leftOut: 0,
+      },
     });
     expect(report.normalisedDeployments).toBeCloseTo(3 / (6 * 4), 10);
     // 27 October (a Tuesday) to 24 November: six days, three weeks, one day; all shipped on 5 November.
@@ -72,9 +97,11 @@ eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
     expect(await reportCommand(["--repo", "acme/shop", "--format", "csv"], csv.io)).toBe(0);
     const lines = csv.out().trim().split("\n");
     expect(lines[0]).toBe(
-      "scope,week,active_engineers,ai_deployments,ai_changes_shipped,changes_shipped,normalised_deployments,adoption",
+      "scope,week,active_engineers,ai_deployments,ai_changes_shipped,changes_shipped,normalised_deployments,adoption,evidence_basis,circumstantial_ai_changes,circumstantial_deployment_share,circumstantial_left_out",
     );
-    expect(lines.at(-1)).toMatch(/^acme\/shop,total,6,,3,6,0\.125,/);
+    expect(lines.at(-1)).toMatch(/^acme\/shop,total,6,,3,6,0\.125,.*,any,1,0\.333\d+,0$/);
+    // The weeks leave the period's evidence columns empty.
+    expect(lines[1]).toMatch(/,,,,$/);
   });
 });
 

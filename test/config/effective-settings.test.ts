@@ -49,6 +49,7 @@ metric:
   ignorePaths: ["*"]
   minGroupSize: 9
   periodDays: 7
+  evidence: any
 `;
 
 const at = (config: unknown, field: string) => {
@@ -79,6 +80,9 @@ describe("settingsFor: what an organisation file may set for other repositories"
     expect(settings.ignored.map((i) => i.field)).toEqual(ignoredFields);
     expect(settings.ignored.find((i) => i.field === "metric.ignorePaths")?.reason).toBe(
       "it decides which changes the figures leave out",
+    );
+    expect(settings.ignored.find((i) => i.field === "metric.evidence")?.reason).toBe(
+      "it decides which changes the figures count as AI-assisted",
     );
     expect(settings.ignored.find((i) => i.field === "deployments.source")?.reason).toBe(
       "it decides which deployments are production",
@@ -258,6 +262,40 @@ describe("settingsFor: what an organisation file may set for other repositories"
       field: "metric.minGroupSize",
       value: 6,
       origin: "organisation file",
+      ignored: [],
+    },
+    {
+      name: "org evidence explicit: ignored (it decides what counts as AI-assisted)",
+      org: "metric:\n  evidence: explicit\n",
+      field: "metric.evidence",
+      value: undefined,
+      origin: "default",
+      ignored: ["metric.evidence"],
+    },
+    {
+      name: "own file: its evidence basis",
+      own: "metric:\n  evidence: explicit\n",
+      field: "metric.evidence",
+      value: "explicit",
+      origin: "repository file",
+      ignored: [],
+    },
+    {
+      name: "inherit: the organisation's evidence basis",
+      own: "inherit: organization\n",
+      org: "metric:\n  evidence: explicit\n",
+      field: "metric.evidence",
+      value: "explicit",
+      origin: "organisation file",
+      ignored: [],
+    },
+    {
+      name: "inherit: the own file's evidence basis wins",
+      own: "inherit: organization\nmetric:\n  evidence: any\n",
+      org: "metric:\n  evidence: explicit\n",
+      field: "metric.evidence",
+      value: "any",
+      origin: "repository file",
       ignored: [],
     },
     {

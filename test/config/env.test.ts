@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { loadSettings as load } from "../../src/config/env.js";
+import { loadSettings as load, loadMetricSettings } from "../../src/config/env.js";
 
 // Probot narrows some ProcessEnv keys; these tests feed deliberately wrong values.
 const loadSettings = (env: Record<string, string>, readFile?: (p: string) => string) =>
@@ -52,6 +52,16 @@ describe("config: environment", () => {
     expect(loadSettings({ PORT: "65535" }).port).toBe(65535);
   });
 
+  it("counts any AI evidence in reports unless METRIC_EVIDENCE says explicit", () => {
+    const base = { APP_ID: "1", PRIVATE_KEY: pem, WEBHOOK_SECRET: "s" };
+    expect(loadSettings(base).metric.evidence).toBe("any");
+    expect(loadSettings({ ...base, METRIC_EVIDENCE: "explicit" }).metric.evidence).toBe("explicit");
+    expect(loadMetricSettings({ METRIC_EVIDENCE: "explicit" })).toMatchObject({
+      evidence: "explicit",
+      minGroupSize: 5,
+    });
+  });
+
   it("treats blank values as unset (an .env.example copied as is)", () => {
     expect(loadSettings({ APP_ID: "", PORT: "", LOG_LEVEL: " ", DATABASE_URL: "" })).toMatchObject({
       appId: undefined,
@@ -73,6 +83,7 @@ describe("config: environment", () => {
           'LOG_LEVEL: Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"fatal"',
         ],
         [{ GHE_PROTOCOL: "ftp" }, 'GHE_PROTOCOL: Invalid option: expected one of "https"|"http"'],
+        [{ METRIC_EVIDENCE: "strong" }, 'METRIC_EVIDENCE: Invalid option: expected one of "any"|"explicit"'],
         [{ GHE_HOST: "https://ghe.example.com" }, "GHE_HOST: expected a host name, optionally with :port"],
         [{ INBOX_MAX_ATTEMPTS: "0" }, "INBOX_MAX_ATTEMPTS: expected a number of attempts (a positive whole number)"],
         [{ APP_ID: "1" }, "PRIVATE_KEY: not set; APP_ID is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required"],

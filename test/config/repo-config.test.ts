@@ -405,6 +405,8 @@ describe("metric section", () => {
     expect(parseRepoConfig({ metric: null })).toEqual({ config: defaults, errors: [] });
     expect(defaults.metric).toEqual(metricDefaults);
     expect(defaults.metric.minGroupSize).toBeUndefined();
+    // Left out, the instance's METRIC_EVIDENCE applies (see reportOptions).
+    expect(defaults.metric.evidence).toBeUndefined();
   });
 
   it("reads ignored paths, a minimum group size and a period", () => {
@@ -423,7 +425,7 @@ describe("metric section", () => {
   it("takes the revert window from the deployments section, not a second one", () => {
     const { errors } = parseRepoConfig({ metric: { revertWindowDays: 7 } });
     expect(errors.map((e) => e.message)).toEqual([
-      "metric.revertWindowDays: unknown key; expected one of ignorePaths, minGroupSize, periodDays",
+      "metric.revertWindowDays: unknown key; expected one of ignorePaths, minGroupSize, periodDays, evidence",
     ]);
   });
 
@@ -450,6 +452,20 @@ describe("metric section", () => {
       { ignorePaths: ["*.lock"] },
     ],
     ["a misspelt key", { ignorePath: ["*.lock"] }, ['metric.ignorePath: unknown key; did you mean "ignorePaths"?'], {}],
+    ["explicit evidence only", { evidence: "explicit" }, [], { evidence: "explicit" }],
+    ["any evidence, as when left out", { evidence: "any" }, [], { evidence: "any" }],
+    [
+      "an evidence basis that does not exist",
+      { evidence: "strong", periodDays: 14 },
+      ['metric.evidence: expected one of "any", "explicit", got "strong"'],
+      { periodDays: 14 },
+    ],
+    [
+      "an evidence basis as a flag",
+      { evidence: true },
+      ['metric.evidence: expected one of "any", "explicit", got true'],
+      {},
+    ],
   ])("%s", (_name, metric, messages, expected) => {
     const { config, errors } = parseRepoConfig({ metric, attribution: { labels: ["ai"] } });
     expect(errors.map((e) => e.message)).toEqual(messages);

@@ -13,6 +13,8 @@ export interface SeedChange {
   number: number;
   engineer: string | null;
   ai?: boolean;
+  /** The strength of its AI evidence; explicit unless told. */
+  aiEvidence?: "explicit" | "circumstantial";
   bot?: boolean;
   mergedAt: number;
   /** Hours from the first commit to the merge (lead time before production). */
@@ -71,6 +73,7 @@ export async function seedChange(
     paths: c.paths ?? ["src/app.ts"],
     pathsComplete: true,
     ai: Boolean(c.ai),
+    aiEvidence: c.ai ? (c.aiEvidence ?? "explicit") : null,
     agents: c.ai ? ["claude-code"] : [],
     models: [],
     sessions: [],

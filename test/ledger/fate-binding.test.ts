@@ -182,6 +182,7 @@ function changeInput(c: ChangeSpec, repositoryId: number, i: number): ChangeInpu
     engineer: ENGINEERS[i % ENGINEERS.length] as string,
     firstCommitAt: c.mergedAt - 3_600_000,
     ai: i % 2 === 0,
+    aiEvidence: i % 2 === 0 ? "explicit" : null,
     agents: i % 2 === 0 ? ["claude-code"] : [],
     models: [],
     sessions: [],

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { agentOutcomes } from "../../src/metrics/agent-outcomes.js";
 import { computeReport } from "../../src/metrics/compute.js";
-import type { MetricChange } from "../../src/metrics/types.js";
-import { expected as expectedReport, input, options } from "./scenario.js";
+import type { MetricChange, MetricOptions } from "../../src/metrics/types.js";
+import { input, options } from "./scenario.js";
 
 const DAY = 86_400_000;
 const PERIOD = { since: Date.UTC(2026, 2, 2), until: Date.UTC(2026, 2, 30) };
@@ -17,6 +17,7 @@ const change = (id: number, spec: Partial<MetricChange> = {}): MetricChange => (
   engineer: "ana",
   botChange: false,
   ai: true,
+  aiEvidence: "explicit",
   agents: ["claude-code"],
   mergedAt: at,
   firstCommitAt: null,
@@ -64,12 +65,26 @@ describe("agentOutcomes", () => {
     expect(outcome).toMatchObject({ shipped: 1, reverted: 0 });
   });
 
-  it("agrees with the report's byAgent on the hand-computed scenario", () => {
-    const report = computeReport(input, options);
-    expect(report).toEqual(expectedReport);
-    const shipped = Object.fromEntries(
-      agentOutcomes(input.changes, input, options).map((o) => [o.agent, o.shipped] as const),
-    );
-    expect(Object.fromEntries(Object.entries(shipped).filter(([, n]) => n > 0))).toEqual(report.byAgent);
+  it.each<[string, Pick<MetricOptions, "evidence" | "repositories">, number | null]>([
+    ["any evidence: a branch name alone counts", {}, 1],
+    ["explicit evidence only: it does not", { evidence: "explicit" }, null],
+    [
+      "a repository that counts any, where the default is explicit",
+      { evidence: "explicit", repositories: new Map([[1, { evidence: "any" as const }]]) },
+      1,
+    ],
+  ])("circumstantial evidence alone, %s", (_, options, shipped) => {
+    const [outcome] = agentOutcomes([change(1, { aiEvidence: "circumstantial" })], PERIOD, { ...OPTIONS, ...options });
+    expect(outcome?.shipped ?? null).toBe(shipped);
+  });
+
+  it("agrees with the report's byAgent on the hand-computed scenario, under either evidence basis", () => {
+    for (const evidence of ["any", "explicit"] as const) {
+      const report = computeReport(input, { ...options, evidence });
+      const shipped = Object.fromEntries(
+        agentOutcomes(input.changes, input, { ...options, evidence }).map((o) => [o.agent, o.shipped] as const),
+      );
+      expect(Object.fromEntries(Object.entries(shipped).filter(([, n]) => n > 0))).toEqual(report.byAgent);
+    }
   });
 });

@@ -20,6 +20,7 @@ const change = (id: number, spec: Partial<MetricChange> = {}): MetricChange => (
   engineer: "ana",
   botChange: false,
   ai: true,
+  aiEvidence: "explicit",
   agents: ["claude-code"],
   mergedAt: inside,
   firstCommitAt: null,

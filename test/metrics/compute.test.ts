@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeReport, mondayOf, pathMatcher, withheldReason } from "../../src/metrics/compute.js";
 import { creditEngineer } from "../../src/metrics/credit.js";
-import type { MetricChange, MetricInput, MetricOptions, Report } from "../../src/metrics/types.js";
+import type {
+  MetricChange,
+  MetricInput,
+  MetricOptions,
+  Report,
+  RepositoryMetricSettings,
+} from "../../src/metrics/types.js";
 import { propertyParams } from "../helpers/property.js";
 import * as scenario from "./scenario.js";
 
@@ -19,6 +25,12 @@ describe("the hand-computed scenario (test/metrics/scenario.ts)", () => {
     expect(report.changesShipped + bot + ignoredPaths + reverted).toBe(25);
     expect(report.series.reduce((sum, w) => sum + w.changesShipped, 0)).toBe(report.changesShipped);
     expect(report.series.reduce((sum, w) => sum + w.aiChangesShipped, 0)).toBe(report.aiChangesShipped);
+  });
+
+  it("gives the figures derived by hand when only explicit evidence counts", () => {
+    expect(computeReport(scenario.input, { ...scenario.options, evidence: "explicit" })).toEqual(
+      scenario.expectedExplicit,
+    );
   });
 
   it("names no engineer anywhere in the report", () => {
@@ -40,6 +52,7 @@ function change(overrides: Partial<MetricChange> = {}): MetricChange {
     engineer: "alice",
     botChange: false,
     ai: true,
+    aiEvidence: "explicit",
     agents: ["claude-code"],
     mergedAt: at(1, 9),
     firstCommitAt: at(0, 9),
@@ -356,6 +369,158 @@ describe("definitions", () => {
   });
 });
 
+describe("evidence basis (metric.evidence)", () => {
+  const shippedBy = (deploymentId: number) => ({ shipped: { deploymentId, at: at(2, 10) } });
+  const hint = { aiEvidence: "circumstantial" } as const;
+  const unclassified = { aiEvidence: null } as const;
+  // Five engineers; ana ships an explicit change (d1) and a hinted one (d2); ben a hinted one with
+  // an explicit one in the same deployment (d3); cleo an AI change not classified yet (d4).
+  const mixed = () => [
+    ...presence(),
+    change({ engineer: "ana", ...shippedBy(1) }),
+    change({ engineer: "ana", ...hint, ...shippedBy(2) }),
+    change({ engineer: "ben", ...hint, ...shippedBy(3) }),
+    change({ engineer: "ben", ...shippedBy(3) }),
+    change({ engineer: "cleo", ...unclassified, ...shippedBy(4) }),
+  ];
+
+  it.each<[string, Partial<MetricOptions>, Partial<Report>]>([
+    [
+      "any: hints count, and the report says how much rests on them",
+      {},
+      {
+        aiChangesShipped: 5,
+        changesShipped: 5,
+        normalisedDeployments: 4 / 20,
+        evidence: {
+          basis: "any",
+          circumstantialChanges: 3,
+          circumstantialShare: 3 / 5,
+          circumstantialDeployments: 2, // ana·d2 and cleo·d4; ben·d3 has an explicit change too
+          circumstantialDeploymentShare: 2 / 4,
+          leftOut: 0,
+        },
+      },
+    ],
+    [
+      "explicit: hinted and unclassified changes are other changes, still shipped",
+      { evidence: "explicit" },
+      {
+        aiChangesShipped: 2,
+        changesShipped: 5,
+        aiShare: 2 / 5,
+        normalisedDeployments: 2 / 20,
+        byAgent: { "claude-code": 2 },
+        changeFailureRate: { ai: 0, other: 0 },
+        evidence: {
+          basis: "explicit",
+          circumstantialChanges: 0,
+          circumstantialShare: 0,
+          circumstantialDeployments: 0,
+          circumstantialDeploymentShare: 0,
+          leftOut: 3,
+        },
+      },
+    ],
+    [
+      "withheld: the sums over engineers are null, counts of changes stay",
+      { minGroupSize: 6 },
+      {
+        normalisedDeployments: null,
+        evidence: {
+          basis: "any",
+          circumstantialChanges: 3,
+          circumstantialShare: 3 / 5,
+          circumstantialDeployments: null,
+          circumstantialDeploymentShare: null,
+          leftOut: 0,
+        },
+      },
+    ],
+    [
+      "withheld under explicit: what was left out is still said",
+      { minGroupSize: 6, evidence: "explicit" },
+      {
+        aiChangesShipped: 2,
+        evidence: {
+          basis: "explicit",
+          circumstantialChanges: 0,
+          circumstantialShare: 0,
+          circumstantialDeployments: null,
+          circumstantialDeploymentShare: null,
+          leftOut: 3,
+        },
+      },
+    ],
+  ])("%s", (_name, options, expected) => {
+    expect(report(mixed(), options)).toMatchObject(expected);
+  });
+
+  it("moves a hinted change's lead time and failure to the other side under explicit", () => {
+    const changes = [
+      ...presence(),
+      change({ engineer: "ana", firstCommitAt: at(1, 0), ...shippedBy(1) }), // 34 h, explicit
+      change({ engineer: "ben", firstCommitAt: at(2, 0), ...hint, ...shippedBy(1) }), // 10 h, hinted
+      change({ engineer: "cleo", ...hint, ...shippedBy(2), revertedAt: at(3, 10) }), // hinted, reverted
+    ];
+    expect(report(changes)).toMatchObject({
+      medianLeadTimeHours: { ai: 22, other: null },
+      changeFailureRate: { ai: 1 / 3, other: null },
+    });
+    expect(report(changes, { evidence: "explicit" })).toMatchObject({
+      medianLeadTimeHours: { ai: 34, other: 10 },
+      changeFailureRate: { ai: 0, other: 1 / 2 },
+      evidence: { leftOut: 1 }, // the reverted one is not counted at all
+    });
+  });
+
+  it("counts a hinted change in the weekly series only where hints count", () => {
+    const changes = [...presence(), change({ engineer: "ana", ...hint, ...shippedBy(1) })];
+    const week = (r: Report) => r.series.find((w) => w.changesShipped > 0);
+    expect(week(report(changes))).toMatchObject({ aiChangesShipped: 1, aiDeployments: 1, changesShipped: 1 });
+    expect(week(report(changes, { evidence: "explicit" }))).toMatchObject({
+      aiChangesShipped: 0,
+      aiDeployments: 0,
+      changesShipped: 1,
+      adoption: 0,
+    });
+  });
+
+  it.each<[string, MetricOptions["evidence"], Map<number, RepositoryMetricSettings>, number, string]>([
+    ["each repository its own basis", "any", new Map([[2, { evidence: "explicit" }]]), 1, "mixed"],
+    ["a repository without one takes the options'", "explicit", new Map([[2, {}]]), 0, "explicit"],
+    [
+      "a repository may count any where the default is explicit",
+      "explicit",
+      new Map([[2, { evidence: "any" }]]),
+      1,
+      "mixed",
+    ],
+  ])("organisation reports: %s", (_name, evidence, settings, aiChangesShipped, basis) => {
+    const other = { repositoryId: 2, repository: "acme/docs" };
+    const changes = [
+      ...presence(),
+      change({ engineer: "ana", ...hint, ...shippedBy(1) }),
+      change({ ...other, engineer: "ben", ...hint, ...shippedBy(2) }),
+    ];
+    const result = report(changes, { ...(evidence ? { evidence } : {}), repositories: settings });
+    expect(result.aiChangesShipped).toBe(aiChangesShipped);
+    expect(result.evidence.basis).toBe(basis);
+    expect(result.evidence.circumstantialChanges + result.evidence.leftOut).toBe(2);
+  });
+
+  it("names the options' basis when nothing shipped", () => {
+    expect(report(presence(), { evidence: "explicit" }).evidence).toEqual({
+      basis: "explicit",
+      circumstantialChanges: 0,
+      circumstantialShare: null,
+      circumstantialDeployments: 0,
+      circumstantialDeploymentShare: null,
+      leftOut: 0,
+    });
+  });
+});
+
 describe("weeks", () => {
   it("start on Monday 00:00 UTC", () => {
     expect(mondayOf(Date.UTC(2026, 2, 2))).toBe(Date.UTC(2026, 2, 2)); // a Monday
@@ -469,6 +634,7 @@ const arbitraryScenario = () =>
             { arbitrary: fc.constant(true), weight: 1 },
           ),
           ai: fc.boolean(),
+          circumstantial: fc.boolean(),
           agents: fc.subarray(["claude-code", "cursor", "devin"]),
           mergedHour: fc.integer({ min: -14 * 24, max: 28 * 24 - 1 }),
           leadHours: fc.option(fc.integer({ min: 0, max: 240 })),
@@ -495,6 +661,7 @@ const arbitraryScenario = () =>
           engineer: s.engineer,
           botChange: s.botChange,
           ai: s.ai,
+          aiEvidence: s.ai ? (s.circumstantial ? "circumstantial" : "explicit") : null,
           agents: s.ai ? s.agents : [],
           mergedAt: at(0, s.mergedHour),
           firstCommitAt: s.leadHours === null ? null : at(0, s.mergedHour - s.leadHours),
@@ -568,6 +735,30 @@ describe("properties", () => {
           expect(run(shuffled)).toEqual(run(changes));
         },
       ),
+      propertyParams(),
+    );
+  });
+
+  it("counts under explicit evidence what it counts under any, less what rests on circumstantial evidence alone", () => {
+    fc.assert(
+      fc.property(arbitraryScenario(), fc.constantFrom(1, 20), (changes, minGroupSize) => {
+        const any = computeReport(periodOf(changes), { ...propertyOptions, minGroupSize });
+        const explicit = computeReport(periodOf(changes), { ...propertyOptions, minGroupSize, evidence: "explicit" });
+        expect(explicit.changesShipped).toBe(any.changesShipped);
+        expect(explicit.excluded).toEqual(any.excluded);
+        expect(explicit.activeEngineers).toBe(any.activeEngineers);
+        expect(explicit.aiChangesShipped).toBe(any.aiChangesShipped - any.evidence.circumstantialChanges);
+        expect(explicit.evidence.leftOut).toBe(any.evidence.circumstantialChanges);
+        expect(explicit.evidence.circumstantialDeployments ?? 0).toBe(0);
+        if (any.normalisedDeployments !== null && explicit.normalisedDeployments !== null) {
+          const pairs = (r: Report) => Math.round((r.normalisedDeployments ?? 0) * r.activeEngineers * r.weeks);
+          expect(pairs(explicit)).toBe(pairs(any) - (any.evidence.circumstantialDeployments ?? Number.NaN));
+        } else {
+          // Withheld: the sums over engineers are withheld alike.
+          expect(any.evidence.circumstantialDeployments).toBeNull();
+          expect(any.evidence.circumstantialDeploymentShare).toBeNull();
+        }
+      }),
       propertyParams(),
     );
   });

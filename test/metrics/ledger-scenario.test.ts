@@ -2,12 +2,13 @@
 // written with the store, their fates set as the linking would have set them, and the report is
 // read back with the same query the CLI and the API use — on SQLite and on Postgres.
 import Database from "better-sqlite3";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import pg from "pg";
 import { expect, it } from "vitest";
 import { buildReport, resolveScope } from "../../src/metrics/report.js";
+import { unclassifiedQuery } from "../../src/store/changes.js";
 import { parseDatabaseUrl } from "../../src/store/database-url.js";
 import { openStore } from "../../src/store/open.js";
 import { reportQuery } from "../../src/store/reports.js";
@@ -56,6 +57,7 @@ async function seedScenario(url: string): Promise<Map<number, number>> {
           paths: c.paths,
           pathsComplete: c.pathsComplete,
           ai: c.ai,
+          aiEvidence: c.aiEvidence,
           agents: c.agents,
           models: [],
           sessions: [],
@@ -173,6 +175,11 @@ eachDialect("metric: the hand-computed scenario through the ledger", ({ newDatab
     const queries = [{ installationId: 7 }, { installationId: 7, repositoryIds: [1] }].map((scope) =>
       reportQuery(target.dialect, scope, sql`merged_at >= ${SINCE} AND merged_at < ${UNTIL}`),
     );
+    // The evidence strength is among what the index covers (metric.evidence reads it).
+    const columns = target.dialect === "sqlite" ? new SQLiteSyncDialect() : new PgDialect();
+    expect(columns.sqlToQuery(queries[0] as SQL).sql).toContain("ai_evidence");
+    // What a report looks up first (src/ledger/classify-evidence.ts): read from its small partial index.
+    const unclassified = unclassifiedQuery(target.dialect, 7, 500);
     if (target.dialect === "sqlite") {
       const db = new Database(target.path, { readonly: true });
       try {
@@ -181,6 +188,9 @@ eachDialect("metric: the hand-computed scenario through the ledger", ({ newDatab
           const plan = db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[];
           expect(plan.map((p) => p.detail).join("\n")).toContain("USING COVERING INDEX changes_report_idx");
         }
+        const { sql: text, params } = new SQLiteSyncDialect().sqlToQuery(unclassified);
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[];
+        expect(plan.map((p) => p.detail).join("\n")).toContain("USING INDEX changes_unclassified_idx");
       } finally {
         db.close();
       }
@@ -196,6 +206,9 @@ eachDialect("metric: the hand-computed scenario through the ledger", ({ newDatab
           const { rows } = await client.query(`EXPLAIN ${text}`, params);
           expect(rows.map((r) => r["QUERY PLAN"]).join("\n")).toContain("Index Only Scan using changes_report_idx");
         }
+        const { sql: text, params } = new PgDialect().sqlToQuery(unclassified);
+        const { rows } = await client.query(`EXPLAIN ${text}`, params);
+        expect(rows.map((r) => r["QUERY PLAN"]).join("\n")).toMatch(/Index Scan using changes_unclassified_idx/);
       } finally {
         await client.end();
       }

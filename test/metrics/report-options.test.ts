@@ -55,6 +55,16 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
       repo: { minGroupSize: 6, revertWindowDays: 14, ignorePaths: [] },
       org: { minGroupSize: 6, repositories: [[10, { revertWindowDays: 14, ignorePaths: [] }]] },
     },
+    {
+      name: "a repository's file that counts explicit evidence only: in its reports and, for it, in the organisation's",
+      organisation: null,
+      repository: { revertWindowDays: 14, ignorePaths: [], evidence: "explicit" as const },
+      repo: { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [], evidence: "explicit" },
+      org: {
+        minGroupSize: 5,
+        repositories: [[10, { revertWindowDays: 14, ignorePaths: [], evidence: "explicit" }]],
+      },
+    },
   ])("$name", async ({ organisation, repository, repo, org }) => {
     const store = await newStore();
     await acme(store);
@@ -128,6 +138,79 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
     const after = await buildReport(store, scope, period, await reportOptions(store, scope, INSTANCE, NOW));
     expect(after.changesShipped).toBe(5);
     expect(after.excluded.ignoredPaths).toBe(5);
+  });
+
+  it("counts explicit evidence only where a repository's file or the instance says so", async () => {
+    const store = await newStore();
+    await acme(store);
+    // Five engineers each ship, in both repositories, one change with a trailer and one with a branch name alone.
+    const engineers = ["ann", "ben", "cy", "di", "erin"];
+    let number = 1;
+    for (const [i, engineer] of engineers.entries()) {
+      const merged = NOW - (20 + i) * DAY;
+      for (const repositoryId of [10, 11]) {
+        const explicit = await seedChange(store, 1, repositoryId, {
+          number: number++,
+          engineer,
+          ai: true,
+          mergedAt: merged,
+        });
+        const hinted = await seedChange(store, 1, repositoryId, {
+          number: number++,
+          engineer,
+          ai: true,
+          aiEvidence: "circumstantial",
+          mergedAt: merged,
+        });
+        // The hinted one ships alone: its deployment exists for the figure only through a branch name.
+        await seedDeployment(store, 1, repositoryId, `${repositoryId}-${i}-a`, merged + DAY, [explicit]);
+        await seedDeployment(store, 1, repositoryId, `${repositoryId}-${i}-b`, merged + 2 * DAY, [hinted]);
+      }
+    }
+    const org = await resolveScope(store, { org: "acme" });
+    const shopScope = await resolveScope(store, { repo: "acme/shop" });
+    const period = { since: NOW - 28 * DAY, until: NOW };
+    const report = async (scope: typeof org, instance = INSTANCE) =>
+      buildReport(store, scope, period, await reportOptions(store, scope, instance, NOW));
+
+    expect(await report(org)).toMatchObject({
+      changesShipped: 20,
+      aiChangesShipped: 20,
+      evidence: { basis: "any", circumstantialChanges: 10, circumstantialDeploymentShare: 0.5, leftOut: 0 },
+    });
+    // acme/shop's own file counts explicit evidence only; acme/docs has no file: the instance's "any".
+    await store.installations.recordRepositorySettings(
+      1,
+      10,
+      { revertWindowDays: 14, ignorePaths: [], evidence: "explicit" },
+      NOW,
+    );
+    expect(await report(org)).toMatchObject({
+      changesShipped: 20,
+      aiChangesShipped: 15,
+      evidence: { basis: "mixed", circumstantialChanges: 5, circumstantialDeploymentShare: 5 / 15, leftOut: 5 },
+    });
+    expect(await report(shopScope)).toMatchObject({
+      aiChangesShipped: 5,
+      aiShare: 0.5,
+      evidence: { basis: "explicit", leftOut: 5, circumstantialDeployments: 0 },
+    });
+    // The instance's METRIC_EVIDENCE=explicit: acme/docs follows it too.
+    expect(await report(org, { ...INSTANCE, evidence: "explicit" })).toMatchObject({
+      aiChangesShipped: 10,
+      evidence: { basis: "explicit", leftOut: 10 },
+    });
+    // A file saying "any" keeps hints counted whatever the instance's default.
+    await store.installations.recordRepositorySettings(
+      1,
+      10,
+      { revertWindowDays: 14, ignorePaths: [], evidence: "any" },
+      NOW,
+    );
+    expect(await report(shopScope, { ...INSTANCE, evidence: "explicit" })).toMatchObject({
+      aiChangesShipped: 10,
+      evidence: { basis: "any", circumstantialChanges: 5 },
+    });
   });
 
   it("lists a change merged on the edge of a slice once, in a week or over years", async () => {

@@ -38,6 +38,7 @@ const change = (spec: Pick<MetricChange, "id" | "number" | "engineer"> & Partial
   repository: "acme/shop",
   botChange: false,
   ai: false,
+  aiEvidence: null,
   agents: [],
   mergedAt: 0,
   firstCommitAt: null,
@@ -49,12 +50,14 @@ const change = (spec: Pick<MetricChange, "id" | "number" | "engineer"> & Partial
   ...spec,
 });
 
-type Kind = Pick<MetricChange, "ai" | "agents">;
-const claude: Kind = { ai: true, agents: ["claude-code"] };
-const cursor: Kind = { ai: true, agents: ["cursor"] };
-const copilot: Kind = { ai: true, agents: ["github-copilot"] };
-const devin: Kind = { ai: true, agents: ["devin"] };
-const human: Kind = { ai: false, agents: [] };
+type Kind = Pick<MetricChange, "ai" | "aiEvidence" | "agents">;
+const claude: Kind = { ai: true, aiEvidence: "explicit", agents: ["claude-code"] };
+const cursor: Kind = { ai: true, aiEvidence: "explicit", agents: ["cursor"] };
+const copilot: Kind = { ai: true, aiEvidence: "explicit", agents: ["github-copilot"] };
+const devin: Kind = { ai: true, aiEvidence: "explicit", agents: ["devin"] };
+const human: Kind = { ai: false, aiEvidence: null, agents: [] };
+/** AI-assisted on a hint alone (a `claude/` or `cursor/` branch, a phrase): circumstantial evidence. */
+const hinted = { aiEvidence: "circumstantial" } as const;
 
 /** Pull request `n` by `engineer`: merged, first committed, shipped (a deployment or null), and the rest. */
 const pr = (
@@ -90,7 +93,8 @@ export const changes: MetricChange[] = [
   // One piece of work split into three PRs, shipped together by d3: one deployment for alice.
   pr(17, "alice", claude, at(7, 9), at(5, 12), d3),
   pr(18, "alice", claude, at(7, 10), at(6, 12), d3),
-  pr(19, "alice", claude, at(7, 11), at(7, 8), d3),
+  // #19's only evidence is its `claude/` branch: circumstantial, but d3 ships alice's #17 and #18.
+  pr(19, "alice", claude, at(7, 11), at(7, 8), d3, hinted),
   // #20: reverted on day 12, 1 day 18 hours after it shipped: inside the window, it drops out.
   pr(20, "bob", copilot, at(8, 14), at(7, 14), d4, { revertedAt: at(12, 10) }),
   // #21 lists only docs, but the list is truncated: it is not judged ignored, it counts.
@@ -112,7 +116,8 @@ export const changes: MetricChange[] = [
   pr(29, "bob", copilot, at(21, 9), at(20, 9), d7),
   pr(30, "dan", human, at(22, 13), at(21, 13), d8),
   pr(31, "alice", claude, at(23, 10), at(22, 10), d8),
-  pr(32, "carol", cursor, at(24, 16), at(24, 9), d9),
+  // #32's only evidence is its `cursor/` branch: carol·d9 rests on circumstantial evidence alone.
+  pr(32, "carol", cursor, at(24, 16), at(24, 9), d9, hinted),
   pr(36, "erin", human, at(25, 10), at(24, 10), d9),
   // Tokenmaxxing: erin spams Claude trailers on three PRs that never ship.
   pr(33, "erin", claude, at(27, 9), at(27, 8), null),
@@ -200,6 +205,10 @@ export const devinPull: CreditPull = {
  *
  * 8. Provisional (counted, shipped less than 14 days before now = 30 March, i.e. after 16 March):
  *    d5 #24 #25 #28, d7 #29, d8 #30 #31, d9 #32 #36 = 8.
+ *
+ * 9. Evidence (basis any): counted AI-assisted changes with circumstantial evidence alone: #19 #32
+ *    = 2 of 12. Pairs only they make: alice·d3 is also #17's and #18's (explicit); carol·d9 is
+ *    #32's alone → 1 of Σ|D(e)| = 9.
  */
 export const expected: Report = {
   scope: "acme/shop",
@@ -216,6 +225,14 @@ export const expected: Report = {
   medianLeadTimeHours: { ai: 49, other: 51.5 },
   changeFailureRate: { ai: 2 / 14, other: 1 / 9 },
   byAgent: { "claude-code": 8, cursor: 2, devin: 1, "github-copilot": 1 },
+  evidence: {
+    basis: "any",
+    circumstantialChanges: 2,
+    circumstantialShare: 2 / 12,
+    circumstantialDeployments: 1,
+    circumstantialDeploymentShare: 1 / 9,
+    leftOut: 0,
+  },
   excluded: { bot: 1, ignoredPaths: 1, reverted: 3 },
   provisional: 8,
   series: [
@@ -225,6 +242,43 @@ export const expected: Report = {
     week("2026-03-23", 6, 3, 3, 5),
   ],
   historyNote: null,
+};
+
+/*
+ * The same changes with `metric.evidence: explicit`: #19 and #32 (circumstantial evidence alone)
+ * count as other changes, still shipped.
+ * - AI-assisted: 12 − 2 = 10; aiShare = 10/20. byAgent: claude-code 7, cursor 1.
+ * - D(e): carol {d2} (d9 shipped only #32) → Σ|D(e)| = 8; normalised = 8 / 24.
+ * - Weeks: 9 Mar AI 3 (alice·d3 stays: #17 #18); 23 Mar pairs bob·d7 alice·d8 = 2, AI 2.
+ *   Adoption = (2 + 2 + 2 + 2) / 21 = 8/21.
+ * - Lead time AI: 27 31 47 49 [49] 50 53 53 71 → 49; other gains #19 27 and #32 50:
+ *   4 20 27 30 [49 50] 54 68 74 76 → 49.5.
+ * - Change failure rate AI: 12 shipped, 2 failed → 1/6; other: 11 shipped, 1 failed → 1/11.
+ * - Evidence: none counted rests on circumstantial evidence; 2 left out.
+ */
+export const expectedExplicit: Report = {
+  ...expected,
+  normalisedDeployments: 8 / 24,
+  adoption: 8 / 21,
+  aiChangesShipped: 10,
+  aiShare: 10 / 20,
+  medianLeadTimeHours: { ai: 49, other: 49.5 },
+  changeFailureRate: { ai: 2 / 12, other: 1 / 11 },
+  byAgent: { "claude-code": 7, cursor: 1, devin: 1, "github-copilot": 1 },
+  evidence: {
+    basis: "explicit",
+    circumstantialChanges: 0,
+    circumstantialShare: 0,
+    circumstantialDeployments: 0,
+    circumstantialDeploymentShare: 0,
+    leftOut: 2,
+  },
+  series: [
+    week("2026-03-02", 5, 2, 3, 7),
+    week("2026-03-09", 5, 2, 3, 5),
+    week("2026-03-16", 5, 2, 2, 3),
+    week("2026-03-23", 6, 2, 2, 5),
+  ],
 };
 
 /** A whole week in which each adopting engineer has one AI-assisted deployment. */

@@ -37,6 +37,7 @@ const change = (over: Partial<ChangeInputRecord> = {}): ChangeInputRecord => ({
   mergedAt: null,
   mergeCommitSha: null,
   ai: true,
+  aiEvidence: "explicit",
   agents: ["claude-code"],
   models: ["claude-opus-4.5"],
   sessions: [{ agent: "claude-code", id: "session_1", url: "https://claude.ai/code/session_1" }],
@@ -87,6 +88,47 @@ eachDialect("store: changes and commits", ({ newStore }) => {
       mergedAt: T0 + 5,
       mergeCommitSha: "m".repeat(40),
     });
+  });
+
+  it("keeps each change's evidence strength, and classifies only AI-assisted rows that have none", async () => {
+    const store = await newStore();
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertInstallation({
+      id: 2,
+      accountLogin: "other",
+      accountType: "Organization",
+      now: T0,
+    });
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    await store.installations.upsertRepositories(2, [{ id: 20, fullName: "other/app", private: false }], T0);
+    const hinted = await store.changes.recordChange(change({ number: 1, aiEvidence: "circumstantial" }), [], T0);
+    const human = await store.changes.recordChange(
+      change({ number: 2, ai: false, aiEvidence: null, agents: [], evidence: [] }),
+      [],
+      T0,
+    );
+    // Rows as an older version wrote them: AI-assisted, no strength (one in another installation).
+    const old = await store.changes.recordChange(change({ number: 3, aiEvidence: null }), [], T0);
+    const elsewhere = await store.changes.recordChange(
+      change({ installationId: 2, repositoryId: 20, number: 3, aiEvidence: null }),
+      [],
+      T0,
+    );
+    expect((await store.changes.getChange(1, 10, 1))?.aiEvidence).toBe("circumstantial");
+    expect(await store.changes.listUnclassifiedChanges(1, 10)).toEqual([{ id: old, evidence: change().evidence }]);
+    expect((await store.changes.listUnclassifiedChanges(2, 10)).map((r) => r.id)).toEqual([elsewhere]);
+
+    // A strength is only written where none is: a row recorded meanwhile keeps its own.
+    await store.changes.recordEvidenceStrengths([
+      { id: old, aiEvidence: "explicit" },
+      { id: hinted, aiEvidence: "explicit" },
+      { id: human, aiEvidence: "explicit" },
+    ]);
+    expect((await store.changes.getChange(1, 10, 3))?.aiEvidence).toBe("explicit");
+    expect((await store.changes.getChange(1, 10, 1))?.aiEvidence).toBe("circumstantial");
+    expect((await store.changes.getChange(1, 10, 2))?.aiEvidence).toBeNull();
+    expect(await store.changes.listUnclassifiedChanges(1, 10)).toEqual([]);
+    expect(await store.changes.listUnclassifiedChanges(2, 10)).toHaveLength(1);
   });
 
   it("keeps one installation's changes out of another's reach", async () => {

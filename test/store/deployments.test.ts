@@ -27,6 +27,7 @@ const change = (number: number | null, over: Partial<ChangeInputRecord> = {}): C
   mergeCommitSha: s(number ?? 0),
   mergeMethod: "squash",
   ai: true,
+  aiEvidence: "explicit",
   agents: ["claude-code"],
   models: [],
   sessions: [],

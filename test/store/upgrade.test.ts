@@ -10,6 +10,7 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { expect, it } from "vitest";
+import { classifyStoredEvidence } from "../../src/ledger/classify-evidence.js";
 import { buildReport, INSTANCE_METRIC_DEFAULTS, reportOptions, resolveScope } from "../../src/metrics/report.js";
 import { parseDatabaseUrl } from "../../src/store/database-url.js";
 import { migrationsFolder, openStore } from "../../src/store/open.js";
@@ -100,6 +101,101 @@ eachDialect("store: upgrading a ledger made by the first release", ({ dialect, n
       expect(options).toMatchObject({ minGroupSize: 8, revertWindowDays: 30, ignorePaths: ["docs/**"] });
       const report = await buildReport(store, scope, { since: NOW - 28 * DAY, until: NOW }, options);
       expect(report.activeEngineers).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+// Changes recorded by the release before the evidence strength was kept (migrations 0000–0006).
+const TRAILER = { agent: "claude-code", marker: "claude-code/co-author", source: "trailer", text: "x" };
+const BRANCH = { agent: "claude-code", marker: "claude-code/branch", source: "branch", text: "claude/x" };
+const EVIDENCE: Record<number, { ai: boolean; evidence: unknown[] }> = {
+  1: { ai: true, evidence: [TRAILER] },
+  2: { ai: true, evidence: [BRANCH] },
+  3: { ai: true, evidence: [BRANCH, TRAILER] },
+  4: { ai: false, evidence: [] },
+  5: { ai: true, evidence: [BRANCH] },
+};
+const SHIPPED_ROWS = [
+  `INSERT INTO installations (id, account_login, account_type, created_at, updated_at) VALUES (1, 'acme', 'Organization', ${NOW - 60 * DAY}, ${NOW - 60 * DAY})`,
+  `INSERT INTO repositories (id, installation_id, full_name, default_branch, private, updated_at) VALUES (10, 1, 'acme/shop', 'main', FALSE, ${NOW - 60 * DAY})`,
+  ...Object.entries(EVIDENCE).map(
+    ([n, { ai, evidence }]) =>
+      `INSERT INTO changes (installation_id, repository_id, number, title, author_login, author_type, bot_change, head_ref, head_sha, base_ref, state, opened_at, merged_at, engineer, first_commit_at, paths, paths_complete, shipped_deployment_id, shipped_at, deployable, ai, agents, models, sessions, evidence, commits_total, commits_ai, attributed_sha, updated_at) ` +
+      `VALUES (1, 10, ${n}, 'Change ${n}', 'ann', 'User', FALSE, 'b${n}', '${n.repeat(40)}', 'main', 'merged', ${NOW - 11 * DAY}, ${NOW - 10 * DAY}, 'eng${n}', ${NOW - 11 * DAY}, '[]', FALSE, ${n}, ${NOW - 9 * DAY}, TRUE, ${ai ? "TRUE" : "FALSE"}, '${ai ? '["claude-code"]' : "[]"}', '[]', '[]', '${JSON.stringify(evidence)}', 1, ${ai ? 1 : 0}, '${n.repeat(40)}', ${NOW - 9 * DAY})`,
+  ),
+];
+
+eachDialect("store: upgrading a ledger made before evidence strengths were kept", ({ dialect, newDatabaseUrl }) => {
+  /** A database migrated to 0006 holding SHIPPED_ROWS, as the previous release left it. */
+  const ledgerBefore0007 = async () => {
+    const url = await newDatabaseUrl();
+    const target = parseDatabaseUrl(url);
+    const before = earlierMigrations(dialect, 7); // 0000–0006
+    if (target.dialect === "sqlite") {
+      const sqlite = new Database(target.path);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: before });
+      for (const row of SHIPPED_ROWS) sqlite.exec(row.replaceAll("TRUE", "1").replaceAll("FALSE", "0"));
+      sqlite.close();
+    } else {
+      const client = new pg.Client({ connectionString: target.url });
+      await client.connect();
+      await migratePg(drizzlePg(client), { migrationsFolder: before });
+      for (const row of SHIPPED_ROWS) await client.query(row);
+      await client.end();
+    }
+    return url;
+  };
+
+  it("classifies the changes recorded before 0007 before a report reads them", async () => {
+    const store = await openStore(await ledgerBefore0007());
+    try {
+      const strengths = async () =>
+        (await store.reports.listReportChanges({ installationId: 1 }, NOW - 28 * DAY, NOW)).map((r) => [
+          r.number,
+          r.aiEvidence,
+        ]);
+      // Migrated, not classified: the mapping lives in code, not in the migration.
+      expect(await strengths()).toEqual([
+        [1, null],
+        [2, null],
+        [3, null],
+        [4, null],
+        [5, null],
+      ]);
+      expect((await store.changes.listUnclassifiedChanges(1, 10)).map((r) => r.id)).toHaveLength(4);
+      // Another installation's rows are its own reports' business.
+      expect(await classifyStoredEvidence(store, 2)).toBe(0);
+
+      // A report classifies them (in batches) before it reads, so explicit-only counts are right at once.
+      const scope = await resolveScope(store, { repo: "acme/shop" });
+      const options = { ...INSTANCE_METRIC_DEFAULTS, minGroupSize: 1, now: NOW, evidence: "explicit" as const };
+      const report = await buildReport(store, scope, { since: NOW - 28 * DAY, until: NOW }, options);
+      expect(report).toMatchObject({
+        changesShipped: 5,
+        aiChangesShipped: 2, // #1 and #3
+        evidence: { basis: "explicit", leftOut: 2 }, // #2 and #5: a branch name alone
+      });
+      expect(await strengths()).toEqual([
+        [1, "explicit"],
+        [2, "circumstantial"],
+        [3, "explicit"],
+        [4, null],
+        [5, "circumstantial"],
+      ]);
+      expect(await store.changes.listUnclassifiedChanges(1, 10)).toEqual([]);
+      expect(await classifyStoredEvidence(store, 1)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("classifies in batches of any size", async () => {
+    const store = await openStore(await ledgerBefore0007());
+    try {
+      expect(await classifyStoredEvidence(store, 1, 1)).toBe(4);
+      expect(await store.changes.listUnclassifiedChanges(1, 10)).toEqual([]);
     } finally {
       await store.close();
     }

@@ -22,7 +22,17 @@ beforeAll(async () => {
   const engineers = ["ana", "ben", "cy", "dee", "eve"];
   const shas: string[] = [];
   for (const [i, engineer] of engineers.entries()) {
-    shas.push(await seedChange(store, 1, 10, { number: i + 1, engineer, ai: i < 3, mergedAt: NOW - 10 * DAY }));
+    // cy's change is AI-assisted on a branch name alone.
+    const aiEvidence = i === 2 ? ("circumstantial" as const) : undefined;
+    shas.push(
+      await seedChange(store, 1, 10, {
+        number: i + 1,
+        engineer,
+        ai: i < 3,
+        ...(aiEvidence ? { aiEvidence } : {}),
+        mergedAt: NOW - 10 * DAY,
+      }),
+    );
   }
   await seedDeployment(store, 1, 10, "1", NOW - 9 * DAY, shas);
   const secret = await seedChange(store, 2, 20, { number: 1, engineer: "zed", ai: true, mergedAt: NOW - 5 * DAY });
@@ -62,6 +72,15 @@ describe("reports API", () => {
       aiChangesShipped: 3,
       changesShipped: 5,
       aiShare: 0.6,
+      // How much rests on circumstantial evidence: cy's change, and the deployment it makes hers.
+      evidence: {
+        basis: "any",
+        circumstantialChanges: 1,
+        circumstantialShare: 1 / 3,
+        circumstantialDeployments: 1,
+        circumstantialDeploymentShare: 1 / 3,
+        leftOut: 0,
+      },
     });
     // 3 engineers each have 1 AI-assisted deployment; 5 engineers × 4 weeks.
     expect(report.normalisedDeployments).toBeCloseTo(3 / (5 * 4), 10);
@@ -133,6 +152,9 @@ describe("reports API", () => {
     expect(text).toContain("# TYPE shipledger_normalised_deployments gauge");
     expect(text).toContain('shipledger_changes_shipped{repository="acme/shop"} 5');
     expect(text).toContain('shipledger_ai_share{repository="acme/shop"} 0.6');
+    expect(text).toContain("# TYPE shipledger_ai_changes_circumstantial gauge");
+    expect(text).toContain('shipledger_ai_changes_circumstantial{repository="acme/shop"} 1');
+    expect(text).toContain(`shipledger_ai_deployments_circumstantial_share{repository="acme/shop"} ${1 / 3}`);
     expect(text).not.toContain("globex");
     expect((await get("/metrics")).status).toBe(401);
   });

@@ -6,6 +6,7 @@
 // times the organisation's page against buildReport (reading each period on its own, the previous
 // one without its agents, measured slower on SQLite than this one read: bench/README.md).
 
+import { classifyStoredEvidence } from "../../ledger/classify-evidence.js";
 import { computeReport } from "../../metrics/compute.js";
 import {
   historyStartOf,
@@ -110,6 +111,8 @@ export async function loadFigures(
   now: number,
   options: { repositories?: boolean; cache?: FiguresCache } = {},
 ): Promise<ScopeFigures> {
+  // Rows recorded before their evidence strength was kept are classified before any is read.
+  await classifyStoredEvidence(store, scope.installationId);
   const installation = await store.installations.getInstallation(scope.installationId);
   const repositories = await store.installations.listRepositories(scope.installationId, { includeRemoved: true });
   const runs = await store.backfills.listBackfillRuns(scope.installationId);

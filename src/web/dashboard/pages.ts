@@ -189,7 +189,19 @@ ${figure("failureAi", "Change failure rate, AI-assisted", ...both((r) => fmt.pct
 ${figure("failureOther", "Change failure rate, other", ...both((r) => fmt.pct(r.changeFailureRate.other)), null, false)}
 </dl>
 <p class="small">Not counted: ${report.excluded.bot} bot, ${report.excluded.ignoredPaths} ignored-path and ${report.excluded.reverted} reverted changes. ${report.provisional} counted changes are still inside their revert window.</p>
+<p class="small" data-evidence="${report.evidence.basis}">${evidenceSentence(report)}</p>
 </section>`;
+}
+
+/** How much of the figures rests on circumstantial evidence (branch names, labels, phrases), in words. */
+function evidenceSentence(report: Report): string {
+  const e = report.evidence;
+  const leftOut = `${e.leftOut} changes with circumstantial evidence alone counted as not AI-assisted`;
+  const resting = `${e.circumstantialChanges} of the AI-assisted changes shipped (${fmt.pct(e.circumstantialShare)}) rest on circumstantial evidence alone: branch names, labels, phrases; ${fmt.pct(e.circumstantialDeploymentShare)} of the AI-assisted deployments exist only through them`;
+  if (e.basis === "explicit") return `Explicit AI evidence only (metric.evidence): ${leftOut}.`;
+  if (e.basis === "mixed")
+    return `AI evidence counted differs by repository (metric.evidence): ${resting}; ${leftOut}.`;
+  return `${resting}.`;
 }
 
 /** A chart (drawn by dashboard.js from its data block) and the same data as a table. */

@@ -177,6 +177,10 @@ describe("dashboard", () => {
     expect(shown("adoption")).toBe(fmt.pct(report.adoption));
     expect(shown("leadTimeAi")).toBe(fmt.hours(report.medianLeadTimeHours.ai));
     expect(shown("failureOther")).toBe(fmt.pct(report.changeFailureRate.other));
+    // How much rests on circumstantial evidence (every seeded change has a trailer here).
+    expect(body).toContain(
+      `data-evidence="any">0 of the AI-assisted changes shipped (${fmt.pct(report.evidence.circumstantialShare)}) rest on circumstantial evidence alone`,
+    );
     // The previous period is worked out after the first view is sent; the next view compares.
     expect(previousShown("changesShipped")).toBe("being worked out");
     expect(body).toContain("The previous period's figures are being worked out");
