@@ -18,6 +18,7 @@ import type { Store } from "./store/types.js";
 import { createApiHandler } from "./web/api.js";
 import { createDashboardAuth, type DashboardAuthOptions } from "./web/dashboard/auth.js";
 import { createDashboardRoutes } from "./web/dashboard/routes.js";
+import { createOtlpHandler, type OtlpDeps } from "./web/otlp.js";
 import { createWebhookIntake, type IntakeOptions } from "./web/webhook-intake.js";
 
 export interface ShipledgerDeps {
@@ -38,6 +39,8 @@ export interface ShipledgerDeps {
    * intake's limits. Absent: deliveries come in through Probot (probot.receive) only.
    */
   webhooks?: Pick<IntakeOptions, "secret" | "maxBodyBytes" | "bodyTimeoutMs" | "maxBufferedBytes">;
+  /** The OpenTelemetry endpoint's bounds (POST /v1/metrics, /v1/logs; always on, for ingest tokens only). */
+  otlp?: Pick<OtlpDeps, "body" | "spend" | "timeoutMs">;
   /** The sweep that redelivers failed webhook deliveries (RECONCILE_INTERVAL_MS); absent or 0: none. */
   reconcile?: { intervalMs: number };
   /** The configuration files read, by installation (default: a new in-process cache of 10,000). */
@@ -185,6 +188,9 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
         }),
       );
     }
+    options?.addHandler?.(
+      createOtlpHandler({ store: deps.store, log: app.log.child({ name: "otlp" }), now, ...deps.otlp }),
+    );
     options?.addHandler?.(
       createApiHandler({
         store: deps.store,

@@ -46,6 +46,11 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string; 
     summary: "read a repository's or an organisation's history into the ledger; show progress",
     dotEnv: true,
   },
+  costs: {
+    load: async () => (await import("./costs.js")).costsCommand,
+    summary: "ingest tokens for agents' OpenTelemetry spend; import spend from a vendor's export",
+    dotEnv: true,
+  },
   demo: {
     load: async () => (await import("../demo/run.js")).demoCommand,
     summary:
@@ -59,8 +64,9 @@ async function usage(): Promise<string> {
   const { reportUsage } = await import("./report.js");
   const { backfillUsage } = await import("./backfill.js");
   const { agentsUsage } = await import("./agents.js");
+  const { costsUsage } = await import("./costs.js");
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}\n${reportUsage}\n${backfillUsage}\n${agentsUsage}`;
+  return `Usage: shipledger <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${inboxUsage}\n${reportUsage}\n${backfillUsage}\n${agentsUsage}\n${costsUsage}`;
 }
 
 /** Runs the CLI and returns its exit code; never throws. */

@@ -25,25 +25,10 @@
 //   only `total` and `estimated` are given: a split in a group of one is that person's.
 
 import { isUndone } from "../ledger/core/fate.js";
+import { sessionKey, type UsageRow } from "../model/spend.js";
 import type { Pricer, TokenCounts } from "./prices.js";
 
-/** Usage of one session (or, imported, of one agent on one day) with one model, in one week. */
-export interface UsageRow {
-  agent: string;
-  /** Null for spend imported by agent and day. */
-  sessionId: string | null;
-  model: string | null;
-  /** Monday (YYYY-MM-DD, UTC) of the week the usage happened in. */
-  week: string;
-  /** Cost the agent reported, USD. */
-  costUsd: number;
-  /** Whether costUsd came from the agent (or an import) at all, even when 0. */
-  costReported: boolean;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
+export { sessionKey, type UsageRow };
 
 export type SpendFate = "reachedProduction" | "didNotReach" | "pending";
 
@@ -98,17 +83,6 @@ export interface SpendFigures {
   /** Tokens of models the price table does not know: in no figure. */
   unpriced: { tokens: number; models: string[] };
   series: SpendWeek[] | null;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A session id as the join compares it: trimmed, and a UUID lower-cased (telemetry writes UUIDs in
- * lower case, a trailer may not). Other ids (`session_01Hq…`) are case-sensitive and kept as written.
- */
-export function sessionKey(id: string): string {
-  const trimmed = id.trim();
-  return UUID.test(trimmed) ? trimmed.toLowerCase() : trimmed;
 }
 
 /** A change's fate for its spend (see the header). */

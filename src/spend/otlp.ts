@@ -32,7 +32,7 @@ export const DEFAULT_OTLP_BODY_LIMITS: OtlpBodyLimits = Object.freeze({
 
 export class OtlpRefusal extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 408 | 413 | 415,
     message: string,
   ) {
     super(message);
@@ -161,7 +161,19 @@ export function encodeOtlpResponse(
 }
 
 /** gRPC status codes OTLP's errors use (google.rpc.Code). */
-const RPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+const RPC_CODE: Record<number, number> = {
+  400: 3,
+  405: 12,
+  408: 4,
+  401: 16,
+  403: 7,
+  404: 5,
+  413: 8,
+  415: 3,
+  429: 8,
+  500: 13,
+  503: 14,
+};
 
 /**
  * A google.rpc.Status { code, message } for an error response, in the request's encoding (protobuf

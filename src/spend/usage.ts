@@ -19,9 +19,9 @@
 
 import { createHash } from "node:crypto";
 
-/** USD, or tokens of one kind. */
-export type UsageMeasure = "costUsd" | "input" | "output" | "cacheRead" | "cacheWrite";
-export const USAGE_MEASURES: readonly UsageMeasure[] = ["costUsd", "input", "output", "cacheRead", "cacheWrite"];
+import type { UsageMeasure } from "../model/spend.js";
+
+export type { UsageMeasure };
 
 export interface UsageReading {
   /** Agent id of the catalogue (src/attribution/agents.ts): claude-code, gemini, codex. */

@@ -1,6 +1,7 @@
 // Changes (merged pull requests and direct pushes), their commits and what they revert.
 
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { sessionKey } from "../model/spend.js";
 import { type LedgerSchema, StoreModule } from "./dialect.js";
 import type {
   ChangeInputRecord,
@@ -123,6 +124,16 @@ export class ChangeStore extends StoreModule implements ChangeQueries {
         .values(
           commitList.slice(i, i + 300).map((commit, j) => ({ changeId: saved.id, sha: commit.sha, position: i + j })),
         )
+        .onConflictDoNothing();
+    }
+    // The sessions its evidence names, for the spend join (src/spend/compute.ts).
+    const cs = this.t.changeSessions;
+    await this.db.delete(cs).where(eq(cs.changeId, saved.id));
+    const keys = [...new Set(change.sessions.map((s) => sessionKey(s.id)).filter((k) => k !== ""))];
+    if (keys.length > 0) {
+      await this.db
+        .insert(cs)
+        .values(keys.map((key) => ({ installationId: change.installationId, sessionKey: key, changeId: saved.id })))
         .onConflictDoNothing();
     }
     return saved.id;

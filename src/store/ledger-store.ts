@@ -1,5 +1,5 @@
 // The ledger on one database: its facts per aggregate, each a module of its own (installations,
-// changes, deployments, fates, reports, inbox, redeliveries, backfills, dashboard) on the same connection.
+// changes, deployments, fates, reports, inbox, redeliveries, backfills, dashboard, spend) on the same connection.
 
 import { BackfillStore } from "./backfills.js";
 import { ChangeStore } from "./changes.js";
@@ -11,6 +11,7 @@ import { InboxStore } from "./inbox.js";
 import { InstallationStore } from "./installations.js";
 import { RedeliveryStore } from "./redeliveries.js";
 import { ReportStore } from "./reports.js";
+import { SpendStore } from "./spend.js";
 import type { Dialect, Store } from "./types.js";
 
 export class LedgerStore implements Store {
@@ -24,6 +25,7 @@ export class LedgerStore implements Store {
   readonly redeliveries: RedeliveryStore;
   readonly backfills: BackfillStore;
   readonly dashboard: DashboardStore;
+  readonly spend: SpendStore;
   readonly #driver: DialectDriver;
 
   constructor(db: LedgerDb, tables: LedgerSchema, driver: DialectDriver) {
@@ -38,6 +40,7 @@ export class LedgerStore implements Store {
     this.redeliveries = new RedeliveryStore(db, tables, driver);
     this.backfills = new BackfillStore(db, tables, driver);
     this.dashboard = new DashboardStore(db, tables, driver);
+    this.spend = new SpendStore(db, tables, driver);
   }
 
   close(): Promise<void> {

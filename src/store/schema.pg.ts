@@ -1,7 +1,17 @@
 // PostgreSQL schema of the ledger. Keep in step with schema.sqlite.ts: test/store/schema-parity.test.ts
 // asserts that both dialects declare the same tables and columns.
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const ms = (name: string) => bigint(name, { mode: "number" });
 
@@ -399,4 +409,78 @@ export const auditMarks = pgTable(
     markedAt: ms("marked_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.installationId, t.changeId] })],
+);
+
+/**
+ * Tokens that let a coding agent's OpenTelemetry exporter write spend for one installation (never
+ * read anything): the ledger keeps the token's SHA-256 only. Made, listed and revoked with
+ * `shipledger costs token`.
+ */
+export const ingestTokens = pgTable(
+  "ingest_tokens",
+  {
+    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: ms("created_at").notNull(),
+    lastUsedAt: ms("last_used_at"),
+    revokedAt: ms("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("ingest_tokens_hash_idx").on(t.tokenHash),
+    index("ingest_tokens_installation_idx").on(t.installationId),
+  ],
+);
+
+/**
+ * AI spend as reported (src/spend/usage.ts): one row per data point or log record, as sent. A
+ * point is identified by its series and interval, so a resent export stores nothing twice; a
+ * cumulative series' increments are the differences between its points, taken when read.
+ * Imported spend (`shipledger costs import`) is a delta row keyed by what the export keys it by.
+ */
+export const aiUsagePoints = pgTable(
+  "ai_usage_points",
+  {
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    series: text("series").notNull(),
+    /** The point's interval, ns since the epoch, as 20-digit zero-padded text (orders as numbers). */
+    startNs: text("start_ns").notNull(),
+    timeNs: text("time_ns").notNull(),
+    agent: text("agent").notNull(),
+    /** The session (conversation) id as reported; null for spend keyed by agent and day. */
+    sessionId: text("session_id"),
+    /** sessionKey(sessionId): what changes' session evidence is matched on. */
+    sessionKey: text("session_key"),
+    model: text("model"),
+    /** costUsd, input, output, cacheRead, cacheWrite. */
+    measure: text("measure").notNull(),
+    value: doublePrecision("value").notNull(),
+    /** delta or cumulative. */
+    temporality: text("temporality").notNull(),
+    /** The point's time (ms). */
+    at: ms("at").notNull(),
+    /** otlp or import. */
+    source: text("source").notNull(),
+    receivedAt: ms("received_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.installationId, t.series, t.startNs, t.timeNs] }),
+    index("ai_usage_points_period_idx").on(t.installationId, t.at),
+    index("ai_usage_points_session_idx").on(t.installationId, t.sessionKey),
+  ],
+);
+
+/** The sessions each change's evidence names (sessionKey of each), for the spend join. */
+export const changeSessions = pgTable(
+  "change_sessions",
+  {
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    sessionKey: text("session_key").notNull(),
+    changeId: integer("change_id").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.installationId, t.sessionKey, t.changeId] }),
+    index("change_sessions_change_idx").on(t.changeId),
+  ],
 );

@@ -2,7 +2,7 @@
 // asserts that both dialects declare the same tables and columns.
 // Times are epoch milliseconds in both dialects so that rows have one TypeScript shape.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const installations = sqliteTable("installations", {
   id: integer("id", { mode: "number" }).primaryKey(),
@@ -398,4 +398,78 @@ export const auditMarks = sqliteTable(
     markedAt: integer("marked_at", { mode: "number" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.installationId, t.changeId] })],
+);
+
+/**
+ * Tokens that let a coding agent's OpenTelemetry exporter write spend for one installation (never
+ * read anything): the ledger keeps the token's SHA-256 only. Made, listed and revoked with
+ * `shipledger costs token`.
+ */
+export const ingestTokens = sqliteTable(
+  "ingest_tokens",
+  {
+    id: integer("id", { mode: "number" }).primaryKey({ autoIncrement: true }),
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "number" }),
+    revokedAt: integer("revoked_at", { mode: "number" }),
+  },
+  (t) => [
+    uniqueIndex("ingest_tokens_hash_idx").on(t.tokenHash),
+    index("ingest_tokens_installation_idx").on(t.installationId),
+  ],
+);
+
+/**
+ * AI spend as reported (src/spend/usage.ts): one row per data point or log record, as sent. A
+ * point is identified by its series and interval, so a resent export stores nothing twice; a
+ * cumulative series' increments are the differences between its points, taken when read.
+ * Imported spend (`shipledger costs import`) is a delta row keyed by what the export keys it by.
+ */
+export const aiUsagePoints = sqliteTable(
+  "ai_usage_points",
+  {
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    series: text("series").notNull(),
+    /** The point's interval, ns since the epoch, as 20-digit zero-padded text (orders as numbers). */
+    startNs: text("start_ns").notNull(),
+    timeNs: text("time_ns").notNull(),
+    agent: text("agent").notNull(),
+    /** The session (conversation) id as reported; null for spend keyed by agent and day. */
+    sessionId: text("session_id"),
+    /** sessionKey(sessionId): what changes' session evidence is matched on. */
+    sessionKey: text("session_key"),
+    model: text("model"),
+    /** costUsd, input, output, cacheRead, cacheWrite. */
+    measure: text("measure").notNull(),
+    value: real("value").notNull(),
+    /** delta or cumulative. */
+    temporality: text("temporality").notNull(),
+    /** The point's time (ms). */
+    at: integer("at", { mode: "number" }).notNull(),
+    /** otlp or import. */
+    source: text("source").notNull(),
+    receivedAt: integer("received_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.installationId, t.series, t.startNs, t.timeNs] }),
+    index("ai_usage_points_period_idx").on(t.installationId, t.at),
+    index("ai_usage_points_session_idx").on(t.installationId, t.sessionKey),
+  ],
+);
+
+/** The sessions each change's evidence names (sessionKey of each), for the spend join. */
+export const changeSessions = sqliteTable(
+  "change_sessions",
+  {
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    sessionKey: text("session_key").notNull(),
+    changeId: integer("change_id", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.installationId, t.sessionKey, t.changeId] }),
+    index("change_sessions_change_idx").on(t.changeId),
+  ],
 );

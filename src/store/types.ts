@@ -15,6 +15,7 @@ import type {
   ReportChangeRow,
   RepositoryMetricSettings,
 } from "../model/ledger.js";
+import type { IngestTokenRecord, SessionChangeFacts, UsagePointRecord, UsageRow } from "../model/spend.js";
 import type { FateQueries } from "./fate-queries.js";
 
 export type {
@@ -455,6 +456,37 @@ export interface DashboardQueries {
   listMarks(installationId: number, changeIds: readonly number[]): Promise<AuditMark[]>;
 }
 
+export interface SpendQueries {
+  createIngestToken(token: {
+    installationId: number;
+    name: string;
+    tokenHash: string;
+    createdAt: number;
+  }): Promise<number>;
+  /** The token of this SHA-256, revoked or not, or null. */
+  findIngestToken(tokenHash: string): Promise<IngestTokenRecord | null>;
+  touchIngestToken(id: number, now: number): Promise<void>;
+  listIngestTokens(installationId: number): Promise<IngestTokenRecord[]>;
+  /** False when the installation has no such token, or it was revoked already. */
+  revokeIngestToken(installationId: number, id: number, now: number): Promise<boolean>;
+  /** Stores the points not stored yet (by series and interval); how many were new. */
+  recordUsagePoints(points: readonly UsagePointRecord[]): Promise<number>;
+  /** Stores imported rows, replacing the values of rows imported before under the same keys. */
+  replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number>;
+  /** The session keys with usage on the UTC day starting at dayStart. */
+  sessionsOnDay(installationId: number, dayStart: number): Promise<Set<string>>;
+  /** Usage in the period, per agent, session, model and week (cumulative series differenced). */
+  listUsage(
+    installationId: number,
+    period: { since: number; until: number },
+    sessionKeys?: readonly string[],
+  ): Promise<UsageRow[]>;
+  /** The changes that name these sessions, with their fate's facts. */
+  listSessionChanges(installationId: number, sessionKeys: readonly string[]): Promise<SessionChangeFacts[]>;
+  /** The session keys these changes name. */
+  sessionsOfChanges(changeIds: readonly number[]): Promise<string[]>;
+}
+
 /**
  * The ledger: facts per aggregate, each with its own queries, on either dialect. It decides
  * nothing: the rules are in the pure modules (src/ledger/core/, src/deployments/, src/metrics/),
@@ -473,4 +505,5 @@ export interface Store {
   readonly redeliveries: RedeliveryQueries;
   readonly backfills: BackfillQueries;
   readonly dashboard: DashboardQueries;
+  readonly spend: SpendQueries;
 }

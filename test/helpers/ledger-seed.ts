@@ -20,6 +20,10 @@ export interface SeedChange {
   /** Hours from the first commit to the merge (lead time before production). */
   leadHours?: number;
   paths?: string[];
+  /** Agent session ids its evidence names (the spend join). */
+  sessions?: string[];
+  /** Default merged. */
+  state?: "open" | "closed" | "merged";
 }
 
 export async function seedRepository(
@@ -63,9 +67,9 @@ export async function seedChange(
     headRef: `branch-${c.number}`,
     headSha: sha,
     baseRef: "main",
-    state: "merged",
+    state: c.state ?? "merged",
     openedAt: c.mergedAt - HOUR,
-    mergedAt: c.mergedAt,
+    mergedAt: (c.state ?? "merged") === "merged" ? c.mergedAt : null,
     mergeCommitSha: sha,
     mergeMethod: "squash",
     engineer: c.engineer,
@@ -76,7 +80,7 @@ export async function seedChange(
     aiEvidence: c.ai ? (c.aiEvidence ?? "explicit") : null,
     agents: c.ai ? ["claude-code"] : [],
     models: [],
-    sessions: [],
+    sessions: (c.sessions ?? []).map((id) => ({ agent: "claude-code", id })),
     evidence: [],
     commitsTotal: 1,
     commitsAi: c.ai ? 1 : 0,

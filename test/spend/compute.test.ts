@@ -221,6 +221,6 @@ describe("spendFate", () => {
 describe("sessionKey", () => {
   it.each([
     [" 7D8E5A6C-1B2C-4D3E-8F9A-0B1C2D3E4F50 ", "7d8e5a6c-1b2c-4d3e-8f9a-0b1c2d3e4f50"],
-    ["session_01HqJ8wYbZ3kVn5mT2pR7sXc", "session_01HqJ8wYbZ3kVn5mT2pR7sXc"],
+    ["session_01HqJ8wYbZ3kVn5mT2pR7sXc", "session_01hqj8wybz3kvn5mt2pr7sxc"],
   ])("%s → %s", (id, key) => expect(sessionKey(id)).toBe(key));
 });

@@ -1,0 +1,101 @@
+// Record what coding agents report of their spend (src/spend/usage.ts's readings) for one
+// installation, within its bounds: a request carries at most `maxPointsPerRequest` points (more is
+// refused whole, 413, before anything is read into the ledger), and an installation's spend names
+// at most `maxSessionsPerDay` distinct sessions a day (points of sessions beyond that are refused
+// and said so in the OTLP partial success; known sessions keep being recorded).
+
+import { sessionKey, type UsagePointRecord } from "../model/spend.js";
+import type { UsageReading } from "../spend/usage.js";
+import type { Store } from "../store/types.js";
+
+export interface SpendLimits {
+  maxPointsPerRequest: number;
+  maxSessionsPerDay: number;
+}
+
+export const DEFAULT_SPEND_LIMITS: SpendLimits = Object.freeze({
+  maxPointsPerRequest: 50_000,
+  maxSessionsPerDay: 5_000,
+});
+
+export class TooManyPoints extends Error {
+  constructor(
+    readonly points: number,
+    readonly limit: number,
+  ) {
+    super(`${points} data points in one request; at most ${limit}: send smaller batches`);
+    this.name = "TooManyPoints";
+  }
+}
+
+export interface SpendRecorded {
+  /** Points stored now. */
+  stored: number;
+  /** Points stored before (a resent export): acknowledged, not counted again. */
+  duplicates: number;
+  /** Points refused by the session bound. */
+  refused: number;
+  reasons: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** 20-digit zero-padded: ns timestamps then order as text in both dialects. */
+function padNs(ns: string): string {
+  return ns.padStart(20, "0");
+}
+
+export async function recordSpend(
+  store: Store,
+  installationId: number,
+  readings: readonly UsageReading[],
+  now: number,
+  limits: SpendLimits,
+): Promise<SpendRecorded> {
+  if (readings.length > limits.maxPointsPerRequest)
+    throw new TooManyPoints(readings.length, limits.maxPointsPerRequest);
+  const accepted: UsagePointRecord[] = [];
+  let refused = 0;
+  const reasons: string[] = [];
+
+  // The session bound, day by day: the sessions the day has, and those this request adds.
+  const days = new Map<number, Set<string>>();
+  for (const reading of readings) {
+    const key = reading.sessionId === null ? null : sessionKey(reading.sessionId);
+    if (key !== null) {
+      const day = Math.floor(reading.at / DAY_MS) * DAY_MS;
+      let known = days.get(day);
+      if (known === undefined) {
+        known = await store.spend.sessionsOnDay(installationId, day);
+        days.set(day, known);
+      }
+      if (!known.has(key)) {
+        if (known.size >= limits.maxSessionsPerDay) {
+          refused++;
+          const reason = `more than ${limits.maxSessionsPerDay} sessions on ${new Date(day).toISOString().slice(0, 10)}: points of further sessions refused`;
+          if (!reasons.includes(reason)) reasons.push(reason);
+          continue;
+        }
+        known.add(key);
+      }
+    }
+    accepted.push({
+      installationId,
+      series: reading.series,
+      startNs: padNs(reading.startNs),
+      timeNs: padNs(reading.timeNs),
+      agent: reading.agent,
+      sessionId: reading.sessionId,
+      sessionKey: key,
+      model: reading.model,
+      measure: reading.measure,
+      value: reading.value,
+      temporality: reading.temporality,
+      at: reading.at,
+      source: "otlp",
+      receivedAt: now,
+    });
+  }
+  const stored = await store.spend.recordUsagePoints(accepted);
+  return { stored, duplicates: accepted.length - stored, refused, reasons };
+}
