@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Logger, Probot, type ProbotOctokit } from "probot";
 import { createShipledger, type Shipledger } from "./app.js";
-import { type AppSettings, loadSettings } from "./config/env.js";
+import { type AppSettings, ConfigurationError, loadSettings } from "./config/env.js";
 import { createLog } from "./log.js";
+import { instanceMetricDefaults, type MetricDefaults } from "./metrics/report.js";
 import { parseDatabaseUrl, redactUrl } from "./store/database-url.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -43,11 +45,18 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   const log = await createLog(env);
   if (settings.appId === undefined) return startSetup(env, settings, log);
 
+  // The instance's price file is read before anything starts: a bad one names its field now.
+  let metric: MetricDefaults;
+  try {
+    metric = instanceMetricDefaults(settings.metric, (path) => readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
   const store = await openStore(settings.databaseUrl);
   const shipledger = createShipledger({
     store,
     app: { id: settings.appId, webUrl: settings.githubWebUrl },
-    api: { tokens: settings.apiTokens, metric: settings.metric, limits: settings.apiLimits },
+    api: { tokens: settings.apiTokens, metric, limits: settings.apiLimits },
     ops: { tokens: settings.opsTokens },
     // loadSettings refuses an APP_ID without a secret.
     webhooks: { secret: settings.webhookSecret as string, bodyTimeoutMs: settings.webhookBodyTimeoutMs },

@@ -33,11 +33,13 @@ CREATE TABLE "ingest_tokens" (
 	"revoked_at" bigint
 );
 --> statement-breakpoint
+ALTER TABLE "installations" ADD COLUMN "cost_prices" text;--> statement-breakpoint
 CREATE INDEX "ai_usage_points_period_idx" ON "ai_usage_points" USING btree ("installation_id","at");--> statement-breakpoint
 CREATE INDEX "ai_usage_points_session_idx" ON "ai_usage_points" USING btree ("installation_id","session_key");--> statement-breakpoint
 CREATE INDEX "change_sessions_change_idx" ON "change_sessions" USING btree ("change_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "ingest_tokens_hash_idx" ON "ingest_tokens" USING btree ("token_hash");--> statement-breakpoint
-CREATE INDEX "ingest_tokens_installation_idx" ON "ingest_tokens" USING btree ("installation_id");--> statement-breakpoint
+CREATE INDEX "ingest_tokens_installation_idx" ON "ingest_tokens" USING btree ("installation_id");
+--> statement-breakpoint
 -- The sessions that changes recorded before this migration name, as recordChange writes them for
 -- new ones (sessionKey in src/model/spend.ts: trimmed, lower-cased).
 INSERT INTO "change_sessions" ("installation_id", "session_key", "change_id")

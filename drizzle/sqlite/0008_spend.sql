@@ -38,6 +38,8 @@ CREATE TABLE `ingest_tokens` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `ingest_tokens_hash_idx` ON `ingest_tokens` (`token_hash`);--> statement-breakpoint
 CREATE INDEX `ingest_tokens_installation_idx` ON `ingest_tokens` (`installation_id`);--> statement-breakpoint
+ALTER TABLE `installations` ADD `cost_prices` text;
+--> statement-breakpoint
 -- The sessions that changes recorded before this migration name, as recordChange writes them for
 -- new ones (sessionKey in src/model/spend.ts: trimmed, lower-cased).
 INSERT OR IGNORE INTO `change_sessions` (`installation_id`, `session_key`, `change_id`)

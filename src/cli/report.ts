@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadMetricSettings } from "../config/env.js";
 import { formatReportCsv, formatReportTable } from "../metrics/format.js";
@@ -5,6 +7,8 @@ import {
   buildReport,
   DAY_MS,
   DEFAULT_PERIOD_DAYS,
+  instanceMetricDefaults,
+  type MetricDefaults,
   reportOptions,
   resolveScope,
   ScopeNotFoundError,
@@ -57,7 +61,12 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   if (period.since >= period.until) throw new CliError("report: --since must be before --until", 2);
 
   // Only the metric's settings: the CLI runs in the app's environment, which the server validates.
-  const metric = loadMetricSettings(io.env);
+  let metric: MetricDefaults;
+  try {
+    metric = instanceMetricDefaults(loadMetricSettings(io.env), (path) => readFileSync(resolve(io.cwd, path), "utf8"));
+  } catch (error) {
+    throw new CliError(`report: ${(error as Error).message}`, 1);
+  }
   const store = await openStore(io.env.DATABASE_URL, { cwd: io.cwd });
   try {
     const spec: ScopeSpec = repo ? { repo } : { org: org as string };

@@ -74,6 +74,7 @@ export function whyNotInherited(field: string): string {
   if (field.startsWith("deployments.")) return "it decides which deployments are production";
   if (field === "metric.ignorePaths") return "it decides which changes the figures leave out";
   if (field === "metric.evidence") return "it decides which changes the figures count as AI-assisted";
+  if (field.startsWith("costs.")) return "prices are the organisation's: they are read from its file alone";
   return "only a repository's own file may set it";
 }
 

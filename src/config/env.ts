@@ -187,6 +187,8 @@ export const envSchema = z.object({
   METRIC_IGNORE_PATHS: optional(z.string()),
   /** Reports: which AI evidence counts, "any" or "explicit" only (for repositories whose file does not say). */
   METRIC_EVIDENCE: z.preprocess(blankToUndefined, z.enum(["any", "explicit"]).default("any")),
+  /** A YAML or JSON file of token prices by model (USD per million tokens), for agents that report no cost. */
+  COST_PRICES_FILE: optional(z.string()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -220,7 +222,14 @@ export interface AppSettings {
   apiLimits: ApiLimits;
   /** Tokens for /metrics/ops; empty: it is off. */
   opsTokens: string[];
-  metric: { minGroupSize: number; revertWindowDays: number; ignorePaths: string[]; evidence: "any" | "explicit" };
+  metric: {
+    minGroupSize: number;
+    revertWindowDays: number;
+    ignorePaths: string[];
+    evidence: "any" | "explicit";
+    /** COST_PRICES_FILE: read and validated by src/metrics/report.ts's instanceMetricDefaults. */
+    pricesFile: string | null;
+  };
   inbox: {
     /** Whether this instance runs the inbox worker (INBOX_WORKER). */
     worker: boolean;
@@ -407,6 +416,7 @@ const metricEnvSchema = envSchema.pick({
   METRIC_REVERT_WINDOW_DAYS: true,
   METRIC_IGNORE_PATHS: true,
   METRIC_EVIDENCE: true,
+  COST_PRICES_FILE: true,
 });
 
 export type MetricSettings = AppSettings["metric"];
@@ -427,6 +437,7 @@ function metricSettings(e: z.infer<typeof metricEnvSchema>): MetricSettings {
       .map((p) => p.trim())
       .filter(Boolean),
     evidence: e.METRIC_EVIDENCE,
+    pricesFile: e.COST_PRICES_FILE ?? null,
   };
 }
 

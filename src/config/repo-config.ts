@@ -15,6 +15,7 @@ import { z } from "zod";
 import { AGENT_IDS, agentById, GENERIC_AGENT, MARKER_IDS } from "../attribution/agents.js";
 import { DEPLOYMENT_SOURCES } from "../deployments/types.js";
 import type { EvidenceBasis } from "../model/ledger.js";
+import { priceTableSchema } from "../spend/prices.js";
 
 /** Bounds that keep a hostile configuration from costing much CPU per commit. */
 export const CONFIG_LIMITS = {
@@ -204,6 +205,11 @@ export const metricConfigSchema = z.strictObject({
   evidence: z.enum(EVIDENCE_BASES).optional(),
 });
 
+export const costsConfigSchema = z.strictObject({
+  /** USD per million tokens by model ("gemini-2.5-pro", or a family "gpt-5*"), for agents that report tokens but no cost. */
+  prices: priceTableSchema.default({}),
+});
+
 /** Values of `inherit` that take the organisation's file (both spellings). */
 export const INHERIT_ORGANISATION = ["organization", "organisation"] as const;
 
@@ -216,6 +222,8 @@ export const repoConfigSchema = z.strictObject({
   deployments: deploymentsConfigSchema.prefault({}),
   /** What the normalised-deployments metric leaves out, and how small a group it reports on. */
   metric: metricConfigSchema.prefault({}),
+  /** What AI spend costs (read from the owner's `.github` repository file only: spend is the organisation's). */
+  costs: costsConfigSchema.prefault({}),
 });
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;

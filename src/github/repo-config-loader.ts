@@ -2,6 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { parse as parseYaml } from "yaml";
 import { type ConfigFile, type EffectiveSettings, settingsFor } from "../config/effective-settings.js";
 import { type ConfigError, defaults, parseRepoConfig, type RepoConfig, writtenFields } from "../config/repo-config.js";
+import type { PriceTable } from "../spend/prices.js";
 import type { FileRead, InstallationConfigReads } from "./config-cache.js";
 
 export const CONFIG_PATH = ".github/shipledger.yml";
@@ -22,6 +23,8 @@ export interface LoadedRepoConfig {
    * undefined when it was not read. It is recorded for the installation (src/handlers/settings.ts).
    */
   organisationMinGroupSize: number | null | undefined;
+  /** The organisation file's `costs.prices` when it was read (null: no file or none), as organisationMinGroupSize. */
+  organisationPrices: PriceTable | null | undefined;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function loadRepoConfig(
       source: own?.file.source ?? null,
       settings,
       organisationMinGroupSize: own?.file.config.metric.minGroupSize ?? null,
+      organisationPrices: pricesOf(own?.file.config),
     };
   }
   const readOrganisation = own === null || own.file.config.inherit !== undefined;
@@ -67,7 +71,13 @@ export async function loadRepoConfig(
     source: own?.file.source ?? organisation?.file.source ?? null,
     settings,
     organisationMinGroupSize: readOrganisation ? (organisation?.file.config.metric.minGroupSize ?? null) : undefined,
+    organisationPrices: readOrganisation ? pricesOf(organisation?.file.config) : undefined,
   };
+}
+
+function pricesOf(config: RepoConfig | undefined): PriceTable | null {
+  const prices = config?.costs.prices;
+  return prices && Object.keys(prices).length > 0 ? prices : null;
 }
 
 /** One place's file, validated, or null when there is none. */

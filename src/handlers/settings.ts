@@ -37,6 +37,9 @@ export async function rememberSettings(
           evidence: config.metric.evidence,
         };
   await store.installations.recordRepositorySettings(place.installationId, place.repositoryId, settings, now);
+  if (loaded.organisationPrices !== undefined) {
+    await store.installations.recordInstallationPrices(place.installationId, loaded.organisationPrices, now);
+  }
   if (loaded.organisationMinGroupSize !== undefined) {
     await store.installations.recordInstallationMinGroupSize(
       place.installationId,

@@ -223,6 +223,7 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     provisional,
     series,
     historyNote: historyNote(since, input.historyFrom ?? null),
+    spend: null,
   };
 }
 

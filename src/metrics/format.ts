@@ -1,5 +1,6 @@
 // Reports as text: a terminal table, CSV, Prometheus exposition and the PR check's one line.
 
+import type { SpendWeek } from "../spend/compute.js";
 import { formatTable } from "../util/text-table.js";
 import type { Report } from "./types.js";
 
@@ -48,6 +49,7 @@ export function formatReportTable(report: Report): string {
       ).trimEnd(),
     );
   }
+  lines.push(...spendLines(report));
   if (report.series.length > 0) {
     lines.push(
       "",
@@ -66,6 +68,49 @@ export function formatReportTable(report: Report): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+const usd = (value: number | null) => (value === null ? "—" : `$${value.toFixed(2)}`);
+
+/** The table's AI spend section (src/spend/compute.ts): nothing when the ledger holds no spend. */
+function spendLines(report: Report): string[] {
+  const s = report.spend;
+  if (s === null) return [];
+  const estimated = s.estimated > 0 ? ` (${usd(s.estimated)} estimated from tokens)` : "";
+  const rows: string[][] = [
+    ["AI spend in the period", `${usd(s.total)}${estimated}`],
+    ["  on sessions whose changes reached production and stayed", usd(s.reachedProduction)],
+    ["  that did not reach production (never shipped, reverted, rolled back)", usd(s.didNotReach)],
+    ["  on changes not in production yet (open, awaiting a deployment)", usd(s.pending)],
+  ];
+  if (s.unlinked !== null) rows.push(["  on sessions no change names", usd(s.unlinked)]);
+  if (s.unattributed !== null) rows.push(["  imported without a session (team level only)", usd(s.unattributed)]);
+  rows.push(
+    ["Cost per AI-assisted production deployment", usd(s.costPerAiDeployment)],
+    ["Cost per AI-assisted change shipped", usd(s.costPerAiChangeShipped)],
+  );
+  const lines = ["", formatTable(["AI SPEND (USD)", "VALUE"], rows).trimEnd()];
+  const split = (title: string, record: Record<string, number> | null) => {
+    if (record === null || Object.keys(record).length === 0) return;
+    const entries = Object.entries(record).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    lines.push(
+      "",
+      formatTable(
+        [title, "AI SPEND (USD)"],
+        entries.map(([k, v]) => [k, usd(v)]),
+      ).trimEnd(),
+    );
+  };
+  split("AGENT", s.byAgent);
+  split("MODEL", s.byModel);
+  if (report.withheld) lines.push("", "Note: spend is shown as a total only: the group is too small to split it.");
+  if (s.unpriced.tokens > 0) {
+    lines.push(
+      "",
+      `Note: ${s.unpriced.tokens.toLocaleString("en")} tokens of ${s.unpriced.models.join(", ")} have no price (costs.prices or COST_PRICES_FILE) and are in no figure.`,
+    );
+  }
+  return lines;
 }
 
 const BASIS_LABEL = { any: "any", explicit: "explicit only", mixed: "differs by repository" } as const;
@@ -111,7 +156,15 @@ export function formatReportCsv(report: Report): string {
     "circumstantial_ai_changes",
     "circumstantial_deployment_share",
     "circumstantial_left_out",
+    // AI spend in USD (src/spend/compute.ts): per week where it is spent, and the period's.
+    "ai_spend_usd",
+    "spend_reached_production_usd",
+    "spend_not_reached_usd",
+    "spend_pending_usd",
+    "spend_unlinked_usd",
+    "cost_per_ai_deployment_usd",
   ];
+  const spend = report.spend;
   const rows = report.series.map((w) => [
     report.scope,
     w.week,
@@ -124,6 +177,8 @@ export function formatReportCsv(report: Report): string {
     "",
     "",
     "",
+    "",
+    ...weekSpend(spend?.series?.find((x) => x.week === w.week) ?? null),
     "",
   ]);
   rows.push([
@@ -139,8 +194,21 @@ export function formatReportCsv(report: Report): string {
     report.evidence.circumstantialChanges,
     report.evidence.circumstantialDeploymentShare,
     report.evidence.leftOut,
+    spend?.total ?? "",
+    spend?.reachedProduction ?? "",
+    spend?.didNotReach ?? "",
+    spend?.pending ?? "",
+    spend?.unlinked ?? "",
+    spend?.costPerAiDeployment ?? "",
   ]);
   return `${[header, ...rows].map((r) => r.map(csvCell).join(",")).join("\n")}\n`;
+}
+
+/** A week's spend columns: total, reached, not reached, pending, unlinked (empty when not shown). */
+function weekSpend(week: SpendWeek | null): Array<number | string> {
+  if (week === null) return ["", "", "", "", ""];
+  const total = week.reachedProduction + week.didNotReach + week.pending + week.unlinked + week.unattributed;
+  return [Math.round(total * 1e6) / 1e6, week.reachedProduction, week.didNotReach, week.pending, week.unlinked];
 }
 
 const label = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -200,6 +268,7 @@ export function formatPrometheus(
       if (v !== null) out.push(`${name}{repository="${label(repository)}"} ${v}`);
     }
   }
+  out.push(...spendMetrics(reports));
   // Comments to Prometheus (a line starting with "#" that is not HELP or TYPE), read by whoever looks.
   for (const { repository, changes, limit } of leftOut) {
     out.push(
@@ -207,6 +276,48 @@ export function formatPrometheus(
     );
   }
   return `${out.join("\n")}\n`;
+}
+
+/** AI spend per repository and outcome, and what a production deployment cost (only where shown). */
+function spendMetrics(reports: Array<{ repository: string; report: Report }>): string[] {
+  const out = [
+    "# HELP shipledger_ai_spend_usd AI spend of the sessions behind the repository's changes, by their outcome, in USD (last 28 days)",
+    "# TYPE shipledger_ai_spend_usd gauge",
+  ];
+  for (const { repository, report } of reports) {
+    const s = report.spend;
+    if (s === null) continue;
+    const outcomes: Array<[string, number | null]> = [
+      ["all", s.total],
+      ["reached_production", s.reachedProduction],
+      ["not_reached", s.didNotReach],
+      ["pending", s.pending],
+    ];
+    for (const [outcome, value] of outcomes) {
+      if (value !== null)
+        out.push(`shipledger_ai_spend_usd{repository="${label(repository)}",outcome="${outcome}"} ${value}`);
+    }
+  }
+  const per: Array<[string, string, (s: NonNullable<Report["spend"]>) => number | null]> = [
+    [
+      "shipledger_ai_cost_per_deployment_usd",
+      "AI spend per AI-assisted production deployment, in USD (last 28 days)",
+      (s) => s.costPerAiDeployment,
+    ],
+    [
+      "shipledger_ai_cost_per_change_shipped_usd",
+      "AI spend per AI-assisted change shipped, in USD (last 28 days)",
+      (s) => s.costPerAiChangeShipped,
+    ],
+  ];
+  for (const [name, help, value] of per) {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const { repository, report } of reports) {
+      const v = report.spend === null ? null : value(report.spend);
+      if (v !== null) out.push(`${name}{repository="${label(repository)}"} ${v}`);
+    }
+  }
+  return out;
 }
 
 /** One line of repository context for the PR check (our own words: shown as is). */

@@ -4,6 +4,9 @@
 
 import { minGroupSizeInForce } from "../config/repo-config.js";
 import { classifyStoredEvidence } from "../ledger/classify-evidence.js";
+import { sessionKey } from "../model/spend.js";
+import { computeSpend, type SessionLink, type SpendFigures, spendFate } from "../spend/compute.js";
+import { mergePriceTables, parsePriceTable, pricer, priceTableSchema } from "../spend/prices.js";
 import type { BackfillRun, InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../store/types.js";
 import { computeReport } from "./compute.js";
 import type { MetricOptions, Report, RepositoryMetricSettings } from "./types.js";
@@ -162,10 +165,77 @@ export async function buildReport(
     paths: readsPaths(options),
   });
   const historyFrom = await historyStart(store, scope);
-  return computeReport(
+  const report = computeReport(
     { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
     options,
   );
+  return { ...report, spend: await spendOf(store, scope, period, options, report) };
+}
+
+/**
+ * The report's AI spend (src/spend/compute.ts): the usage of the period, the changes that name its
+ * sessions with their fates now, the prices in force (the instance's, with the organisation's
+ * over them). Null when the scope has no spend in the period.
+ */
+export async function spendOf(
+  store: Store,
+  scope: ResolvedScope,
+  period: Period,
+  options: MetricOptions,
+  report: Report,
+): Promise<SpendFigures | null> {
+  const usage = await store.spend.listUsage(scope.installationId, period);
+  if (usage.length === 0) return null;
+  const keys = [...new Set(usage.flatMap((row) => (row.sessionId === null ? [] : [sessionKey(row.sessionId)])))];
+  const facts = await store.spend.listSessionChanges(scope.installationId, keys);
+  const windowOf = (repositoryId: number) =>
+    options.repositories?.get(repositoryId)?.revertWindowDays ?? options.revertWindowDays;
+  const links: SessionLink[] = facts.map((f) => ({
+    session: f.sessionKey,
+    changeId: f.changeId,
+    repositoryId: f.repositoryId,
+    fate: spendFate(f, windowOf(f.repositoryId)),
+  }));
+  const repositoryIds = scope.repositoryIds ? new Set(scope.repositoryIds) : null;
+  if (repositoryIds && !links.some((l) => repositoryIds.has(l.repositoryId))) return null;
+  const owner = priceTableSchema.safeParse(await store.installations.getInstallationPrices(scope.installationId));
+  const prices = pricer(mergePriceTables(options.prices, owner.success ? owner.data : undefined));
+  const weeks = report.series.map((w) => w.week);
+  const aiDeployments =
+    report.withheld === null ? report.series.reduce((sum, w) => sum + (w.aiDeployments ?? 0), 0) : null;
+  return computeSpend(
+    {
+      usage,
+      links,
+      repositoryIds,
+      weeks,
+      aiDeployments,
+      aiChangesShipped: report.aiChangesShipped,
+      withheld: report.withheld !== null,
+    },
+    prices,
+  );
+}
+
+/**
+ * The instance's metric defaults from its settings (METRIC_*, COST_PRICES_FILE): the price file
+ * is read and validated here, so that a bad one stops start-up (or the command) with its field.
+ */
+export function instanceMetricDefaults(
+  settings: Omit<MetricDefaults, "prices"> & { pricesFile: string | null },
+  readFile: (path: string) => string,
+): MetricDefaults {
+  const { pricesFile, ...defaults } = settings;
+  if (pricesFile === null) return defaults;
+  let text: string;
+  try {
+    text = readFile(pricesFile);
+  } catch (error) {
+    throw new Error(
+      `COST_PRICES_FILE: cannot read ${pricesFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return { ...defaults, prices: parsePriceTable(text, `COST_PRICES_FILE (${pricesFile})`) };
 }
 
 /** Files are read only when some repository's changes can be left out for touching only ignored paths. */

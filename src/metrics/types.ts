@@ -4,6 +4,8 @@
 // check line) only format a Report.
 
 import type { EvidenceBasis, MetricChange, RepositoryMetricSettings } from "../model/ledger.js";
+import type { SpendFigures } from "../spend/compute.js";
+import type { PriceTable } from "../spend/prices.js";
 
 export type { EvidenceBasis, MetricChange, RepositoryMetricSettings };
 
@@ -34,6 +36,11 @@ export interface MetricOptions {
    * circumstantial only as not AI-assisted. Left out: "any".
    */
   evidence?: EvidenceBasis;
+  /**
+   * The instance's token prices (COST_PRICES_FILE), for agents that report tokens but no cost; the
+   * organisation's file (`costs.prices`) adds to them and wins model by model.
+   */
+  prices?: PriceTable;
   /** Now, for "is the revert window still open" decisions. */
   now: number;
   /**
@@ -118,4 +125,9 @@ export interface Report {
    * backfilled, or heard live since the app was installed): "history before 2026-09-07 not read".
    */
   historyNote: string | null;
+  /**
+   * AI spend in the period joined to the changes that spent it (src/spend/compute.ts); null when
+   * the ledger holds no spend for the scope and period. Filled in by buildReport.
+   */
+  spend: SpendFigures | null;
 }

@@ -4,6 +4,7 @@
 // priced here is an estimate and is always marked so; a model with no price is left unpriced and
 // reported as such, never guessed. Pure.
 
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { compileGlob, type Glob } from "../attribution/glob.js";
 import { INPUT_INCLUDES_CACHE_READ } from "./usage.js";
@@ -83,4 +84,29 @@ export function pricer(table: PriceTable): Pricer {
       );
     },
   };
+}
+
+/**
+ * The instance's price table from its file's text (COST_PRICES_FILE: YAML or JSON, models at the
+ * top level or under `prices:`); throws an Error naming the file and the field that is wrong.
+ */
+export function parsePriceTable(text: string, source: string): PriceTable {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new Error(`${source}: not YAML or JSON: ${String((error as Error).message).split("\n")[0]}`);
+  }
+  if (value === null || value === undefined) return {};
+  const table =
+    typeof value === "object" && value !== null && "prices" in value ? (value as { prices: unknown }).prices : value;
+  const parsed = priceTableSchema.safeParse(table);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.join(".") || "(top level)";
+    throw new Error(
+      `${source}: ${path}: ${issue?.message ?? "invalid"} (expected model: { input, output, cacheRead?, cacheWrite? } in USD per million tokens)`,
+    );
+  }
+  return parsed.data;
 }

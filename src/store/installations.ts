@@ -127,6 +127,28 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
     await this.db.update(t).set({ minGroupSize, updatedAt: now }).where(eq(t.id, id));
   }
 
+  async recordInstallationPrices(id: number, prices: Record<string, unknown> | null, now: number): Promise<void> {
+    const t = this.t.installations;
+    const json = prices === null || Object.keys(prices).length === 0 ? null : JSON.stringify(prices);
+    const [current] = await this.db.select({ costPrices: t.costPrices }).from(t).where(eq(t.id, id));
+    if (!current || current.costPrices === json) return;
+    await this.db.update(t).set({ costPrices: json, updatedAt: now }).where(eq(t.id, id));
+  }
+
+  async getInstallationPrices(id: number): Promise<Record<string, unknown> | null> {
+    const t = this.t.installations;
+    const [row] = await this.db.select({ costPrices: t.costPrices }).from(t).where(eq(t.id, id));
+    if (!row?.costPrices) return null;
+    try {
+      const value: unknown = JSON.parse(row.costPrices);
+      return value !== null && typeof value === "object" && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : null;
+    } catch {
+      return null;
+    }
+  }
+
   async markInstallationDeleted(id: number, now: number): Promise<void> {
     const t = this.t.installations;
     await this.db.update(t).set({ deletedAt: now, updatedAt: now }).where(eq(t.id, id));

@@ -31,6 +31,11 @@ export const installations = pgTable("installations", {
    * .github/shipledger.yml in the owner's `.github` repository, as last read; null when unset.
    */
   minGroupSize: integer("min_group_size"),
+  /**
+   * The organisation's price table for agents that report tokens but no cost: `costs.prices` of
+   * the owner's `.github` repository file, as last read (JSON); null when unset.
+   */
+  costPrices: text("cost_prices"),
   createdAt: ms("created_at").notNull(),
   updatedAt: ms("updated_at").notNull(),
 });

@@ -20,6 +20,11 @@ export const installations = sqliteTable("installations", {
    * .github/shipledger.yml in the owner's `.github` repository, as last read; null when unset.
    */
   minGroupSize: integer("min_group_size", { mode: "number" }),
+  /**
+   * The organisation's price table for agents that report tokens but no cost: `costs.prices` of
+   * the owner's `.github` repository file, as last read (JSON); null when unset.
+   */
+  costPrices: text("cost_prices"),
   createdAt: integer("created_at", { mode: "number" }).notNull(),
   updatedAt: integer("updated_at", { mode: "number" }).notNull(),
 });

@@ -152,6 +152,10 @@ export interface InstallationQueries {
    * Installations whose account has ever been seen with this login (case-insensitive), and those
    * of unknown account id last seen with it. More than one account among them: the login is ambiguous.
    */
+  /** Records the organisation's `costs.prices` (null or empty: none), as last read. */
+  recordInstallationPrices(id: number, prices: Record<string, unknown> | null, now: number): Promise<void>;
+  /** The organisation's price table as recorded (JSON, validated by its reader), or null. */
+  getInstallationPrices(id: number): Promise<Record<string, unknown> | null>;
   findInstallationsByLogin(login: string): Promise<InstallationRecord[]>;
   /** The installations (current and deleted) of one account. */
   findInstallationsByAccountId(accountId: number): Promise<InstallationRecord[]>;

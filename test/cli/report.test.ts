@@ -97,9 +97,9 @@ eachDialect("cli: shipledger report", ({ newDatabaseUrl }) => {
     expect(await reportCommand(["--repo", "acme/shop", "--format", "csv"], csv.io)).toBe(0);
     const lines = csv.out().trim().split("\n");
     expect(lines[0]).toBe(
-      "scope,week,active_engineers,ai_deployments,ai_changes_shipped,changes_shipped,normalised_deployments,adoption,evidence_basis,circumstantial_ai_changes,circumstantial_deployment_share,circumstantial_left_out",
+      "scope,week,active_engineers,ai_deployments,ai_changes_shipped,changes_shipped,normalised_deployments,adoption,evidence_basis,circumstantial_ai_changes,circumstantial_deployment_share,circumstantial_left_out,ai_spend_usd,spend_reached_production_usd,spend_not_reached_usd,spend_pending_usd,spend_unlinked_usd,cost_per_ai_deployment_usd",
     );
-    expect(lines.at(-1)).toMatch(/^acme\/shop,total,6,,3,6,0\.125,.*,any,1,0\.333\d+,0$/);
+    expect(lines.at(-1)).toMatch(/^acme\/shop,total,6,,3,6,0\.125,.*,any,1,0\.333\d+,0,,,,,,$/);
     // The weeks leave the period's evidence columns empty.
     expect(lines[1]).toMatch(/,,,,$/);
   });

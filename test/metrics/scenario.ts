@@ -242,6 +242,7 @@ export const expected: Report = {
     week("2026-03-23", 6, 3, 3, 5),
   ],
   historyNote: null,
+  spend: null,
 };
 
 /*
