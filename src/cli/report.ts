@@ -61,9 +61,10 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   if (period.since >= period.until) throw new CliError("report: --since must be before --until", 2);
 
   // Only the metric's settings: the CLI runs in the app's environment, which the server validates.
+  const settings = loadMetricSettings(io.env);
   let metric: MetricDefaults;
   try {
-    metric = instanceMetricDefaults(loadMetricSettings(io.env), (path) => readFileSync(resolve(io.cwd, path), "utf8"));
+    metric = instanceMetricDefaults(settings, (path) => readFileSync(resolve(io.cwd, path), "utf8"));
   } catch (error) {
     throw new CliError(`report: ${(error as Error).message}`, 1);
   }

@@ -74,7 +74,8 @@ export function whyNotInherited(field: string): string {
   if (field.startsWith("deployments.")) return "it decides which deployments are production";
   if (field === "metric.ignorePaths") return "it decides which changes the figures leave out";
   if (field === "metric.evidence") return "it decides which changes the figures count as AI-assisted";
-  if (field.startsWith("costs.")) return "prices are the organisation's: they are read from its file alone";
+  if (field.startsWith("costs."))
+    return "it decides which prices estimate the organisation's spend, read from its own file alone";
   return "only a repository's own file may set it";
 }
 

@@ -50,6 +50,8 @@ metric:
   minGroupSize: 9
   periodDays: 7
   evidence: any
+costs:
+  prices: { "*": { input: 0, output: 0 } }
 `;
 
 const at = (config: unknown, field: string) => {

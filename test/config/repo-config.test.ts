@@ -47,6 +47,7 @@ describe("defaults", () => {
       attribution: attributionDefaults,
       deployments: deploymentsDefaults,
       metric: { ignorePaths: [], periodDays: 28 },
+      costs: { prices: {} },
     });
     expect(repoConfigSchema.parse({})).toEqual(defaults);
     expect(repoConfigSchema.parse({ attribution: {} })).toEqual(defaults);
@@ -500,5 +501,34 @@ describe("attribution defaults without zod", () => {
     const { DEFAULT_ATTRIBUTION } = await import("../../src/config/attribution-defaults.js");
     const { repoConfigSchema } = await import("../../src/config/repo-config.js");
     expect(DEFAULT_ATTRIBUTION).toEqual(repoConfigSchema.parse({}).attribution);
+  });
+});
+
+describe("costs.prices", () => {
+  it("takes prices by model, families with *", () => {
+    const { config, errors } = parseRepoConfig({
+      costs: {
+        prices: {
+          "gemini-2.5-pro": { input: 1.25, output: 10, cacheRead: 0.31 },
+          "gpt-5*": { input: 1.25, output: 10 },
+        },
+      },
+    });
+    expect(errors).toEqual([]);
+    expect(config.costs.prices["gpt-5*"]).toEqual({ input: 1.25, output: 10 });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ["a negative price", { m: { input: -1, output: 1 } }, /^costs\.prices\.m\.input: /],
+    ["a price given as text", { m: { input: "cheap", output: 1 } }, /^costs\.prices\.m\.input: expected a number/],
+    ["a missing output price", { m: { input: 1 } }, /^costs\.prices\.m\.output: /],
+    [
+      "an unknown kind of token",
+      { m: { input: 1, output: 1, reasoning: 2 } },
+      /^costs\.prices\.m\.reasoning: unknown key/,
+    ],
+  ])("names the field of %s", (_name, prices, message) => {
+    const { errors } = parseRepoConfig({ costs: { prices } });
+    expect(errors.map((e) => e.message).join("\n")).toMatch(message);
   });
 });
