@@ -620,6 +620,22 @@ export const AGENTS: readonly Agent[] = [
     ],
   },
   {
+    id: "coderabbit",
+    name: "CodeRabbit",
+    aliases: ["coderabbit"],
+    markers: [
+      {
+        id: "coderabbit/bot",
+        where: ACCOUNT,
+        // Its review alone is no evidence (reviews are not read); code it wrote is: a committable
+        // suggestion applied from its review names it as co-author, as Gemini Code Assist's does,
+        // and the pull requests it opens (docstrings, unit tests) are its own.
+        match: botAccount("coderabbitai"),
+        description: "coderabbitai[bot] as co-author (an applied suggestion), author or PR author",
+      },
+    ],
+  },
+  {
     id: "roo-code",
     name: "Roo Code",
     aliases: ["roo code", "roomote"],
@@ -814,7 +830,6 @@ export const NON_AGENT_BOTS: readonly string[] = [
   "vercel[bot]",
   "release-please[bot]",
   "semantic-release-bot",
-  "coderabbitai[bot]",
   "web-flow",
 ];
 
