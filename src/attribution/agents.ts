@@ -849,11 +849,22 @@ const nonAgentBots = new Set(NON_AGENT_BOTS.map((l) => l.toLowerCase()));
 
 export const AGENT_IDS: readonly string[] = AGENTS.map((a) => a.id);
 
-/** Every built-in marker id: the agents' markers, the generic conventions and the label marker. */
+/**
+ * The markers of agent records (records.ts): an Agent Trace record, a git-ai note. Not in any
+ * agent's list, since a record names whichever agent its tool was; listed so that
+ * `attribution.disableMarkers` can switch records off as evidence.
+ */
+export const RECORD_MARKERS: readonly string[] = ["agent-trace/record", "git-ai/note"];
+
+/**
+ * Every built-in marker id: the agents' markers, the generic conventions, the label marker and
+ * the records' markers.
+ */
 export const MARKER_IDS: readonly string[] = [
   ...AGENTS.flatMap((a) => a.markers.map((m) => m.id)),
   ...GENERIC_CONVENTIONS.map((g) => g.id),
   LABEL_MARKER,
+  ...RECORD_MARKERS,
 ];
 
 export function agentById(id: string): Agent | undefined {
