@@ -58,6 +58,11 @@ export interface ModelPull {
   created_at: string;
   labels: Array<{ name: string }>;
   assignees?: Array<{ login: string }>;
+  /**
+   * Its commits are gone (a head branch force-pushed or deleted after the merge): REST's commit
+   * list answers 404 and GraphQL's is empty, as GitHub does for some such pull requests.
+   */
+  commitsGone?: boolean;
   /** "closed" for a pull request closed without merging (a merged one is closed anyway). */
   state?: "open" | "closed";
   closed_at?: string | null;
@@ -558,7 +563,7 @@ export class GitHubModel {
         const n = Number(/pulls\/(\d+)\/commits/.exec(uri)?.[1]);
         log(`GET pulls/${n}/commits`);
         const p = this.pulls.get(n);
-        if (!p) return notFound;
+        if (!p || p.commitsGone) return notFound;
         return [200, p.commits.map((sha) => this.#restCommit(this.commits.get(sha) as ModelCommit))];
       }),
       route("GET", new RegExp(`^${base}/pulls/(\\d+)/files`), (uri) => {
@@ -928,7 +933,7 @@ export class GitHubModel {
   }
 
   #commitConnection(p: ModelPull, first: number, after: string | null | undefined) {
-    return this.#connection(p.commits, first, after, (sha) => ({
+    return this.#connection(p.commitsGone ? [] : p.commits, first, after, (sha) => ({
       commit: this.#graphCommit(this.commits.get(sha) as ModelCommit),
     }));
   }

@@ -8,7 +8,9 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { defaultHandlers } from "../../src/app.js";
 import { defaults } from "../../src/config/repo-config.js";
 import { backfillRepository } from "../../src/ledger/backfill.js";
+import type { Store } from "../../src/store/types.js";
 import { deliverLive, history, INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
+import type { ModelCommit } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
 import { T } from "../helpers/scenario.js";
 import { eachDialect } from "../helpers/stores.js";
@@ -23,7 +25,103 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
+async function backfillInto(
+  store: Store,
+  app: Awaited<ReturnType<typeof loadApp>>,
+  sc: ReturnType<typeof history>["sc"],
+) {
+  await store.installations.upsertInstallation({
+    id: INSTALLATION,
+    accountId: sc.gh.ownerId,
+    accountLogin: sc.gh.owner,
+    accountType: "Organization",
+    now: NOW,
+  });
+  await store.installations.upsertRepositories(
+    INSTALLATION,
+    [{ id: sc.gh.repositoryId, fullName: `${sc.gh.owner}/${sc.gh.repo}`, private: false, defaultBranch: "main" }],
+    NOW,
+  );
+  return backfillRepository(
+    {
+      octokit: await app.probot.auth(INSTALLATION),
+      store,
+      now: () => NOW,
+      scope: {
+        installationId: INSTALLATION,
+        repositoryId: sc.gh.repositoryId,
+        owner: sc.gh.owner,
+        repo: sc.gh.repo,
+        fullName: `${sc.gh.owner}/${sc.gh.repo}`,
+        defaultBranch: "main",
+      },
+      config: defaults,
+      log: app.probot.log,
+    },
+    { since: Date.parse(T(0)) },
+  );
+}
+
+/** Sets the message GitHub wrote for a squash merge (the merge dialog's text). */
+function squashMessage(sc: ReturnType<typeof history>["sc"], sha: string, message: string) {
+  (sc.gh.commits.get(sha) as ModelCommit).message = message;
+}
+
 eachDialect("ledger: backfill", ({ newStore }) => {
+  it("attributes a squash merge from its squash commit where the pull request's commits are gone or say less, live and backfilled alike", async () => {
+    const { sc, deployments } = history();
+    // #8's head branch was force-pushed away after the merge: GitHub lists no commits (REST: 404).
+    const gone = sc.merge(8, { at: 11, title: "Add the wishlist", commits: 2 });
+    squashMessage(
+      sc,
+      gone,
+      "Add the wishlist (#8)\n\n* Add the wishlist model\n\nCo-authored-by: Claude Sonnet 4.5 <noreply@anthropic.com>\n\n* Wire the wishlist page\n",
+    );
+    (sc.gh.pulls.get(8) as { commitsGone?: boolean }).commitsGone = true;
+    // #9's commit names no agent; the merger credited Copilot in the merge dialog.
+    const credited = sc.merge(9, { at: 12, title: "Fix the cart total" });
+    squashMessage(
+      sc,
+      credited,
+      "Fix the cart total (#9)\n\nCo-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>\n",
+    );
+    sc.gh.mount();
+
+    const live = await newStore();
+    const app = await loadApp({
+      store: live,
+      now: () => NOW,
+      handlers: defaultHandlers,
+      worker: { backoff: { maxAttempts: 1 } },
+    });
+    await deliverLive(app, sc, deployments);
+    expect(await live.inbox.listDeliveries({ statuses: ["failed", "pending"] })).toEqual([]);
+    const backfilled = await newStore();
+    expect(await backfillInto(backfilled, app, sc)).toMatchObject({ outcome: "done", merged: 8 });
+
+    const a = await ledgerRows(live, sc);
+    expect(await ledgerRows(backfilled, sc)).toEqual(a);
+    const change = (n: number) => a.changes.find((c) => c.number === n);
+    expect(change(8)).toMatchObject({ ai: true, agents: ["claude-code"], commitsTotal: 0, commits: [] });
+    expect(change(8)?.evidence).toEqual([
+      {
+        agent: "claude-code",
+        marker: "claude-code/co-author",
+        source: "trailer",
+        commit: gone,
+        text: "Co-authored-by: Claude Sonnet 4.5 <noreply@anthropic.com>",
+        model: "claude-sonnet-4.5",
+        squashed: "Add the wishlist model",
+      },
+    ]);
+    expect(change(9)).toMatchObject({ ai: true, agents: ["github-copilot"], commitsTotal: 1, commitsAi: 0 });
+    expect(change(9)?.evidence).toEqual([expect.objectContaining({ source: "trailer", commit: credited })]);
+    // #1's squash commit repeats its commit's footer and co-author: the same evidence, counted once.
+    const one = change(1);
+    const markers = (one?.evidence as Array<{ marker: string }>).map((e) => e.marker).sort();
+    expect(markers).toEqual(["claude-code/co-author", "claude-code/footer"]);
+  });
+
   it("fills a ledger as live delivery of the same history would have, and writes no check run", async () => {
     const { sc, deployments } = history();
     sc.gh.mount();
@@ -43,37 +141,7 @@ eachDialect("ledger: backfill", ({ newStore }) => {
 
     // Backfill: nothing heard, the window read from GitHub.
     const backfilled = await newStore();
-    await backfilled.installations.upsertInstallation({
-      id: INSTALLATION,
-      accountId: sc.gh.ownerId,
-      accountLogin: sc.gh.owner,
-      accountType: "Organization",
-      now: NOW,
-    });
-    await backfilled.installations.upsertRepositories(
-      INSTALLATION,
-      [{ id: sc.gh.repositoryId, fullName: `${sc.gh.owner}/${sc.gh.repo}`, private: false, defaultBranch: "main" }],
-      NOW,
-    );
-    const octokit = await app.probot.auth(INSTALLATION);
-    const result = await backfillRepository(
-      {
-        octokit,
-        store: backfilled,
-        now: () => NOW,
-        scope: {
-          installationId: INSTALLATION,
-          repositoryId: sc.gh.repositoryId,
-          owner: sc.gh.owner,
-          repo: sc.gh.repo,
-          fullName: `${sc.gh.owner}/${sc.gh.repo}`,
-          defaultBranch: "main",
-        },
-        config: defaults,
-        log: app.probot.log,
-      },
-      { since: Date.parse(T(0)) },
-    );
+    const result = await backfillInto(backfilled, app, sc);
     expect(result).toMatchObject({ outcome: "done", merged: 6, deployments: 4, notes: [] });
     expect(sc.gh.checkRuns.length).toBe(checksLive); // history writes no check run
 
