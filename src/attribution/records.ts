@@ -178,7 +178,11 @@ export function changeWithRecords(
 }
 
 /** Agents and models (sorted) and sessions (by agent and id, first found first) of `evidence`. */
-export function summarise(evidence: readonly Evidence[]): { agents: string[]; models: string[]; sessions: AgentSession[] } {
+export function summarise(evidence: readonly Evidence[]): {
+  agents: string[];
+  models: string[];
+  sessions: AgentSession[];
+} {
   const agents = new Set<string>();
   const models = new Set<string>();
   const sessions = new Map<string, AgentSession>();

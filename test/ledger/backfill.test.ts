@@ -118,7 +118,7 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     expect(change(9)?.evidence).toEqual([expect.objectContaining({ source: "trailer", commit: credited })]);
     // #1's squash commit repeats its commit's footer and co-author: the same evidence, counted once.
     const one = change(1);
-    const markers = (one?.evidence as Array<{ marker: string }>).map((e) => e.marker).sort();
+    const markers = ((one?.evidence ?? []) as Array<{ marker: string }>).map((e) => e.marker).sort();
     expect(markers).toEqual(["claude-code/co-author", "claude-code/footer"]);
   });
 
