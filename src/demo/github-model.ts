@@ -534,7 +534,9 @@ export class GitHubModel {
       }),
       route("GET", new RegExp(`^${base}/git/matching-refs/notes(/|%2F)`), () => {
         log("GET git/matching-refs/notes");
-        return [200, [...this.#notesObjects().refs].map(([ref, sha]) => ({ ref, object: { sha, type: "commit" } }))];
+        const body = [...this.#notesObjects().refs].map(([ref, sha]) => ({ ref, object: { sha, type: "commit" } }));
+        // With an ETag, as GitHub gives: the same listing asked with it as If-None-Match is a 304 (FakeGitHub).
+        return [200, body, { etag: `"${createHash("sha1").update(JSON.stringify(body)).digest("hex")}"` }];
       }),
       route("GET", new RegExp(`^${base}/git/(trees|blobs)/([0-9a-f]{40})`), (uri) => {
         const [, kind = "", sha = ""] = /git\/(trees|blobs)\/([0-9a-f]{40})/.exec(uri) ?? [];

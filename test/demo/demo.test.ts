@@ -152,7 +152,13 @@ describe("npm run demo", () => {
     // (two 404s), and the story's four weeks play in seconds, well within the hour a 404 is believed.
     // Without the cache: 160 of 324 requests (two per delivery that needs settings).
     // Each of the 28 pull request checks also probes for agent records (notes refs, traces file): 2 × 28.
-    expect(result.requests).toEqual({ total: 222, configReads: 2, configNotModified: 0 });
+    expect(result.requests).toEqual({
+      total: 222,
+      configReads: 2,
+      configNotModified: 0,
+      recordProbes: 56,
+      recordProbesNotModified: 27,
+    });
     expect(output).toContain("222 GitHub API requests, 2 of them configuration reads");
   });
 
