@@ -540,9 +540,23 @@ export class GitHubModel {
       }),
       route("GET", new RegExp(`^${base}/git/(trees|blobs)/([0-9a-f]{40})`), (uri) => {
         const [, kind = "", sha = ""] = /git\/(trees|blobs)\/([0-9a-f]{40})/.exec(uri) ?? [];
-        log(`GET git/${kind}/${sha.slice(-4)}`);
-        const object = this.#notesObjects().objects.get(sha);
-        return object?.kind === kind ? [200, object.body] : notFound;
+        const recursive = kind === "trees" && new URL(uri, ORIGIN).searchParams.has("recursive");
+        log(`GET git/${kind}/${sha.slice(-4)}${recursive ? " recursive" : ""}`);
+        const objects = this.#notesObjects().objects;
+        const object = objects.get(sha);
+        if (object?.kind !== kind) return notFound;
+        if (!recursive) return [200, object.body];
+        // The whole tree, its subtrees' entries listed with their paths (`ab/cdef…`), as GitHub does.
+        type Entry = { path: string; type: string; sha: string; mode: string };
+        const flat: Entry[] = [];
+        const walk = (body: unknown, prefix: string) => {
+          for (const e of (body as { tree: Entry[] }).tree) {
+            flat.push({ ...e, path: `${prefix}${e.path}` });
+            if (e.type === "tree") walk(objects.get(e.sha)?.body, `${prefix}${e.path}/`);
+          }
+        };
+        walk(object.body, "");
+        return [200, { sha, truncated: false, tree: flat }];
       }),
       route("GET", new RegExp(`^${base}/git/commits/([0-9a-f]{40})`), (uri) => {
         const sha = /git\/commits\/([0-9a-f]{40})/.exec(uri)?.[1] ?? "";
@@ -598,15 +612,17 @@ export class GitHubModel {
           return null;
         const charge = this.#graphqlCharge(query, variables, log);
         if (charge.refused) return charge.refused;
-        const reply = /query (BranchHistory|DeploymentStatuses)\b/.test(query)
-          ? this.#backfillQuery(query, variables, log)
-          : /(?:^|[^\w])pullRequests\(/.test(query)
-            ? this.#mergedPulls(query, variables, log)
-            : /(?:^|[^\w])pullRequest\(number:/.test(query)
-              ? this.#pullConnections(query, variables, log)
-              : query.includes("history(")
-                ? this.#history(variables, log)
-                : this.#associatedPulls(query, log);
+        const reply = /query (AgentRecordProbe|NoteBlobs)\b/.test(query)
+          ? this.#recordsQuery(query, variables, log)
+          : /query (BranchHistory|DeploymentStatuses)\b/.test(query)
+            ? this.#backfillQuery(query, variables, log)
+            : /(?:^|[^\w])pullRequests\(/.test(query)
+              ? this.#mergedPulls(query, variables, log)
+              : /(?:^|[^\w])pullRequest\(number:/.test(query)
+                ? this.#pullConnections(query, variables, log)
+                : query.includes("history(")
+                  ? this.#history(variables, log)
+                  : this.#associatedPulls(query, log);
         // Null: another repository's deployments (several models can share one fake GitHub).
         return reply === null ? null : this.#withRateLimit(reply, query, charge.cost);
       }),
@@ -831,6 +847,49 @@ export class GitHubModel {
       }
     }
     return { cost: Math.max(1, Math.round(requests / 100)), nodes };
+  }
+
+  /**
+   * A backfill's agent records (src/github/repository-records.ts): the notes refs with their trees
+   * and the traces file at `<branch>:<path>` (AgentRecordProbe), or note blobs by oid (NoteBlobs).
+   */
+  #recordsQuery(query: string, variables: Record<string, unknown>, log: (what: string) => void): Reply {
+    const { refs, objects } = this.#notesObjects();
+    if (/query NoteBlobs\b/.test(query)) {
+      const repository: Record<string, unknown> = {};
+      const asked = [...query.matchAll(/(\w+):\s*object\(oid:\s*"([0-9a-f]{40})"\)/g)];
+      log(`POST graphql NoteBlobs ${asked.length}`);
+      for (const [, alias = "", oid = ""] of asked) {
+        const blob = objects.get(oid);
+        const content = (blob?.body as { content?: string } | undefined)?.content;
+        repository[alias] =
+          blob?.kind === "blobs" && content !== undefined
+            ? { oid, text: Buffer.from(content, "base64").toString("utf8"), isTruncated: false }
+            : null;
+      }
+      return [200, { data: { repository } }];
+    }
+    log("POST graphql AgentRecordProbe");
+    const path = String(variables.traces ?? "").replace(/^[^:]*:/, "");
+    const traces = this.files.get(path);
+    const nodes = [...refs].map(([ref, oid]) => ({
+      name: ref.replace(/^refs\/notes\//, ""),
+      target: {
+        oid,
+        tree: { oid: (objects.get(oid)?.body as { tree?: { sha: string } } | undefined)?.tree?.sha ?? "" },
+      },
+    }));
+    return [
+      200,
+      {
+        data: {
+          repository: {
+            refs: { nodes },
+            traces: traces === undefined ? null : { text: traces, isTruncated: false },
+          },
+        },
+      },
+    ];
   }
 
   /** Charges a query to the budget; refused (RATE_LIMITED, as GitHub: a 200) when the budget cannot pay it. */

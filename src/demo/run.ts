@@ -379,7 +379,7 @@ async function readHistory(
   for (const line of status.trimEnd().split("\n")) say(`  ${line}`);
   say();
   say(
-    `What it cost: ${cost.total} GitHub API requests in ${(elapsedMs / 1000).toFixed(1)} s — ${cost.graphql} GraphQL ${cost.graphql === 1 ? "query" : "queries"} (merged pull requests with their commits and files), ${cost.deployments} for deployments and their statuses, ${cost.commits} commit comparisons, ${cost.other} other (token, repository listing, configuration).`,
+    `What it cost: ${cost.total} GitHub API requests in ${(elapsedMs / 1000).toFixed(1)} s — ${cost.graphql} GraphQL ${cost.graphql === 1 ? "query" : "queries"} (merged pull requests with their commits and files, and one look for records of authorship), ${cost.deployments} for deployments and their statuses, ${cost.commits} commit comparisons, ${cost.other} other (token, repository listing, configuration).`,
   );
   say(
     `No check run was written (${cost.checkRunWrites} check-run requests): history gets none, it would flag old commits.`,

@@ -244,19 +244,20 @@ describe("npm run demo -- --installed-late", () => {
     expect(lateOutput).toMatch(
       /What `shipledger backfill status` says now:\n.*REPOSITORY.*\n\s+acme\/shop\s+\S+\s+done\s+25 PRs\s+25/,
     );
-    // One GraphQL page of the 25 merged pull requests (with their commits and files), one for the
-    // deployments' statuses, one walk of main that tells what each deployment shipped (no
-    // comparison); the deployments listed by REST (and the first one's predecessor looked up).
+    // One GraphQL page of the 25 merged pull requests (with their commits and files), one look for
+    // records of authorship (none: no notes refs, no traces file), one for the deployments'
+    // statuses, one walk of main that tells what each deployment shipped (no comparison); the
+    // deployments listed by REST (and the first one's predecessor looked up).
     expect(late.backfill?.cost).toEqual({
-      total: 9,
-      graphql: 3,
+      total: 10,
+      graphql: 4,
       deployments: 2,
       commits: 0,
       other: 4,
       checkRunWrites: 0,
     });
     expect(late.checkRuns).toEqual([]);
-    expect(lateOutput).toContain("What it cost: 9 GitHub API requests");
+    expect(lateOutput).toContain("What it cost: 10 GitHub API requests");
     expect(lateOutput).toContain("No check run was written (0 check-run requests)");
   });
 

@@ -9,6 +9,7 @@ import { defaultHandlers } from "../../src/app.js";
 import { defaults } from "../../src/config/repo-config.js";
 import { backfillRepository } from "../../src/ledger/backfill.js";
 import type { Store } from "../../src/store/types.js";
+import { gitAiSessionsNote } from "../fixtures/records/examples.js";
 import { deliverLive, history, INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
 import type { ModelCommit } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
@@ -120,6 +121,59 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     const one = change(1);
     const markers = ((one?.evidence ?? []) as Array<{ marker: string }>).map((e) => e.marker).sort();
     expect(markers).toEqual(["claude-code/co-author", "claude-code/footer"]);
+  });
+
+  it("reads agent records once per repository: the ledger the checks' reads built live, one query when there are none", async () => {
+    const { sc, deployments } = history();
+    const noted = (sc.gh.pulls.get(5)?.commits ?? [])[0] as string;
+    sc.gh.notesFanout = true;
+    sc.gh.notes.set(
+      "refs/notes/ai",
+      new Map([
+        [noted, gitAiSessionsNote(noted)],
+        ["9".repeat(40), gitAiSessionsNote("9".repeat(40))], // a commit of no pull request: not fetched
+      ]),
+    );
+    sc.gh.mount();
+
+    // Live: #5's check read its note when it was opened; the merge kept what the check read.
+    const live = await newStore();
+    const app = await loadApp({
+      store: live,
+      now: () => NOW,
+      handlers: defaultHandlers,
+      worker: { backoff: { maxAttempts: 1 } },
+    });
+    await app.probot.receive({
+      id: "opened-5",
+      name: "pull_request",
+      payload: sc.gh.openedEvent(5, INSTALLATION) as never,
+    });
+    await app.worker.drain();
+    await deliverLive(app, sc, deployments);
+
+    const backfilled = await newStore();
+    const before = sc.gh.calls.length;
+    expect(await backfillInto(backfilled, app, sc)).toMatchObject({ outcome: "done", merged: 6, notes: [] });
+    const a = await ledgerRows(live, sc);
+    expect(await ledgerRows(backfilled, sc)).toEqual(a);
+    expect(a.changes.find((c) => c.number === 5)).toMatchObject({ ai: true, agents: ["claude-code", "cursor"] });
+    // One probe, the notes tree once (recursive: its fan-out too), one query for the page's note.
+    const calls = sc.gh.calls.slice(before);
+    expect(calls.filter((c) => /AgentRecordProbe|git\/trees|NoteBlobs|matching-refs|\.agent-trace/.test(c))).toEqual([
+      "POST graphql AgentRecordProbe",
+      expect.stringMatching(/^GET git\/trees\/\w{4} recursive$/),
+      "POST graphql NoteBlobs 1",
+    ]);
+
+    // A repository without notes refs or traces file: exactly one request more than before.
+    sc.gh.notes.clear();
+    const bare = await newStore();
+    const from = sc.gh.calls.length;
+    await backfillInto(bare, app, sc);
+    expect(sc.gh.calls.slice(from).filter((c) => /AgentRecord|trees|NoteBlobs/.test(c))).toEqual([
+      "POST graphql AgentRecordProbe",
+    ]);
   });
 
   it("fills a ledger as live delivery of the same history would have, and writes no check run", async () => {
