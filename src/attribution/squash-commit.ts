@@ -9,9 +9,12 @@
 import { summarise } from "./records.js";
 import type { ChangeAttribution, CommitAttribution, Evidence } from "./types.js";
 
-/** The same evidence wherever it was read: the same marker, text and session. */
+/**
+ * The same evidence wherever it was read: the same marker, text and session. Text is compared
+ * without case: GitHub's closing block writes `Co-authored-by:` for a commit's `Co-Authored-By:`.
+ */
 const sameEvidence = (a: Evidence, b: Evidence) =>
-  a.marker === b.marker && a.text === b.text && a.session?.id === b.session?.id;
+  a.marker === b.marker && a.session?.id === b.session?.id && a.text.toLowerCase() === b.text.toLowerCase();
 
 /**
  * `change` with what its squash commit (attributed on its own, `attributeCommit`) adds: its
@@ -22,7 +25,8 @@ export function withSquashCommit(change: ChangeAttribution, squash: CommitAttrib
   if (squash.authorIgnored) return change;
   const added = squash.evidence.filter((e) => !change.evidence.some((known) => sameEvidence(known, e)));
   const ignored = squash.ignored.filter(
-    (i) => !change.ignored.some((known) => known.marker === i.marker && known.text === i.text),
+    (i) =>
+      !change.ignored.some((known) => known.marker === i.marker && known.text.toLowerCase() === i.text.toLowerCase()),
   );
   if (added.length === 0 && ignored.length === 0) return change;
   const evidence = [...change.evidence, ...added];

@@ -86,6 +86,16 @@ eachDialect("ledger: backfill", ({ newStore }) => {
       credited,
       "Fix the cart total (#9)\n\nCo-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>\n",
     );
+    // #10's commits carry Claude Code's footer and co-author; GitHub's squash repeats them in the
+    // sections and once more in its closing block, which writes `Co-authored-by:`.
+    const repeated = sc.merge(10, { at: 13, title: "Add gift cards", ai: true, commits: 2 });
+    const claude =
+      "🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>";
+    squashMessage(
+      sc,
+      repeated,
+      `Add gift cards (#10)\n\n* Add gift cards part 1\n\n${claude}\n\n* Add gift cards part 2\n\n${claude}\n\n---------\n\nCo-authored-by: Claude Opus 4.5 <noreply@anthropic.com>\n`,
+    );
     sc.gh.mount();
 
     const live = await newStore();
@@ -98,7 +108,7 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     await deliverLive(app, sc, deployments);
     expect(await live.inbox.listDeliveries({ statuses: ["failed", "pending"] })).toEqual([]);
     const backfilled = await newStore();
-    expect(await backfillInto(backfilled, app, sc)).toMatchObject({ outcome: "done", merged: 8 });
+    expect(await backfillInto(backfilled, app, sc)).toMatchObject({ outcome: "done", merged: 9 });
 
     const a = await ledgerRows(live, sc);
     expect(await ledgerRows(backfilled, sc)).toEqual(a);
@@ -121,6 +131,10 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     const one = change(1);
     const markers = ((one?.evidence ?? []) as Array<{ marker: string }>).map((e) => e.marker).sort();
     expect(markers).toEqual(["claude-code/co-author", "claude-code/footer"]);
+    // #10: each commit's two pieces, nothing more from the squash commit.
+    expect(change(10)).toMatchObject({ ai: true, commitsTotal: 2, commitsAi: 2 });
+    const squashed = ((change(10)?.evidence ?? []) as Array<{ commit?: string }>).filter((e) => e.commit === repeated);
+    expect(squashed).toEqual([]);
   });
 
   it("reads agent records once per repository: the ledger the checks' reads built live, one query when there are none", async () => {
