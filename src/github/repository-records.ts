@@ -21,6 +21,8 @@ import { AGENT_TRACE_REF, GIT_AI_REF, TRACE_FILE } from "./agent-records.js";
 
 /** Note blobs one GraphQL query fetches. */
 const BLOBS_PER_QUERY = 100;
+/** A git object id: SHA-1, or SHA-256 in a repository that uses it. */
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** The notes refs read: the two formats' refs. */
 const NOTES_REFS = [GIT_AI_REF, AGENT_TRACE_REF] as const;
 
@@ -68,7 +70,7 @@ export async function readRepositoryRecordIndex(
   let traceText = found?.traces?.text ?? null;
   if (found?.traces?.isTruncated) {
     calls++;
-    traceText = await fileText(octokit, { owner, repo, path: TRACE_FILE, ref: where.defaultBranch });
+    traceText = await fileText(octokit, { owner, repo, path: TRACE_FILE, ref: where.defaultBranch }, () => calls++);
   }
   if (traceText !== null) traceRecords.push(...parseTraceRecords(traceText).records);
 
@@ -84,7 +86,8 @@ export async function readRepositoryRecordIndex(
       if (entry.type !== "blob" || !entry.path || !entry.sha) continue;
       // git notes fans out as `ab/cdef…` (or deeper) once it holds many notes: the path is the sha.
       const commit = entry.path.replaceAll("/", "");
-      if (/^[0-9a-f]{40}$/.test(commit)) bySha.set(commit, entry.sha);
+      // Object ids only (SHA-1 or SHA-256): a blob's id is written into a query (blobTexts).
+      if (OBJECT_ID.test(commit) && OBJECT_ID.test(entry.sha)) bySha.set(commit, entry.sha);
     }
     // GitHub lists at most 100,000 entries of a recursive tree.
     if (data.truncated) warnings.push(`${ref} has more notes than GitHub lists at once: some were not read`);
@@ -160,7 +163,7 @@ async function blobTexts(
   let calls = 0;
   for (let start = 0; start < shas.length; start += BLOBS_PER_QUERY) {
     const batch = shas.slice(start, start + BLOBS_PER_QUERY);
-    // The shas are a tree's, 40 hex digits: written into the query as they are.
+    // The ids are a tree's, checked to be hex digits (OBJECT_ID): written into the query as they are.
     const fields = batch.map((sha, i) => `b${i}: object(oid: "${sha}") { ... on Blob { oid text isTruncated } }`);
     calls++;
     const answer = await octokit.graphql<BlobAnswer>(
@@ -184,11 +187,13 @@ async function blobTexts(
 async function fileText(
   octokit: ProbotOctokit,
   where: { owner: string; repo: string; path: string; ref: string },
+  counted: () => void,
 ): Promise<string | null> {
   try {
     const { data } = await octokit.rest.repos.getContent(where);
     if (Array.isArray(data) || data.type !== "file") return null;
     if (data.encoding === "base64" && data.content) return Buffer.from(data.content, "base64").toString("utf8");
+    counted();
     const { data: blob } = await octokit.rest.git.getBlob({ owner: where.owner, repo: where.repo, file_sha: data.sha });
     return Buffer.from(blob.content, "base64").toString("utf8");
   } catch (error) {
