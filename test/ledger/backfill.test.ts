@@ -190,6 +190,24 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     ]);
   });
 
+  it("reads the history without records when GitHub refuses them, and says so", async () => {
+    const { sc } = history();
+    const noted = (sc.gh.pulls.get(5)?.commits ?? [])[0] as string;
+    sc.gh.notes.set("refs/notes/ai", new Map([[noted, gitAiSessionsNote(noted)]]));
+    nock("https://api.github.com")
+      .get(/\/repos\/acme\/shop\/git\/trees\//)
+      .reply(403, { message: "Resource not accessible by integration" });
+    sc.gh.mount();
+    const app = await loadApp({ store: await newStore(), now: () => NOW, handlers: defaultHandlers });
+    const store = await newStore();
+    const result = await backfillInto(store, app, sc);
+    expect(result).toMatchObject({ outcome: "done", merged: 6 });
+    expect(result.notes).toEqual([
+      "agent records (git-ai notes, Agent Trace) not read: Resource not accessible by integration",
+    ]);
+    expect(await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, 5)).toMatchObject({ ai: false });
+  });
+
   it("fills a ledger as live delivery of the same history would have, and writes no check run", async () => {
     const { sc, deployments } = history();
     sc.gh.mount();
