@@ -18,6 +18,7 @@ import { FakeGitHub } from "../src/demo/fake-github.ts";
 import { GitHubModel } from "../src/demo/github-model.ts";
 import { Scenario } from "../src/demo/scenario.ts";
 import { readMergedPullPage } from "../src/github/merged-pulls.ts";
+import { readPullsRecords, readRepositoryRecordIndex } from "../src/github/repository-records.ts";
 import { recordMergedPull } from "../src/ledger/record-merge.ts";
 import { openStore } from "../src/store/open.ts";
 import { commitMessages } from "./messages.mjs";
@@ -226,6 +227,52 @@ async function readAllPages(github, model, octokit, withFiles) {
   };
 }
 
+/** Pull requests of the records' measure: the most recently updated, in pages of 100 as backfill reads them. */
+const NOTED_PULLS = Math.min(PULLS, 1_000);
+
+/**
+ * What a backfill spends on records of authorship (src/github/repository-records.ts): with none,
+ * then with a git-ai note on every commit of the `NOTED_PULLS` most recently updated pull requests
+ * (fanned out, as git stores many), read page by page as backfill reads them.
+ */
+async function readRecords(github, model, octokit) {
+  const where = { owner: OWNER, repo: REPO, defaultBranch: "main" };
+  let before = repositoryRequests(github).length;
+  const bare = await readRepositoryRecordIndex(octokit, where);
+  const bareMeasured = repositoryRequests(github).length - before;
+  const pulls = [...model.pulls.values()]
+    .filter((p) => p.merged_at)
+    .sort((a, b) => Date.parse(b.merged_at) - Date.parse(a.merged_at) || b.number - a.number)
+    .slice(0, NOTED_PULLS)
+    .map((p) => p.commits.map((sha) => ({ sha, authoredAt: Date.parse(model.commits.get(sha)?.date ?? "") })));
+  const noted = new Map();
+  // Each note its own blob (identical notes would share one), as each commit's lines differ.
+  for (const commits of pulls) {
+    for (const c of commits) {
+      noted.set(
+        c.sha,
+        `src/${c.sha.slice(0, 8)}.ts\n  s_0123456789abcd::t_0123456789abcd 1-10\n---\n{"schema_version":"authorship/3.0.0","base_commit_sha":"${c.sha}","prompts":{}}\n`,
+      );
+    }
+  }
+  model.notes.set("refs/notes/ai", noted);
+  model.notesFanout = true;
+  before = repositoryRequests(github).length;
+  const index = await readRepositoryRecordIndex(octokit, where);
+  let calls = index.calls;
+  for (let start = 0; start < pulls.length; start += 100) {
+    calls += (await readPullsRecords(octokit, where, index, pulls.slice(start, start + 100))).calls;
+  }
+  const measured = repositoryRequests(github).length - before;
+  model.notes.clear();
+  if (measured !== calls || bareMeasured !== bare.calls) {
+    throw new Error(
+      `the records reader counted ${bare.calls} and ${calls} requests, the fake GitHub ${bareMeasured} and ${measured}`,
+    );
+  }
+  return { bare: bare.calls, noted: { pulls: pulls.length, commits: noted.size, requests: calls } };
+}
+
 /**
  * The REST path on the `REST_SUBSET` most recently updated pull requests: pulls.list (closed, by
  * update time, 100 a page) and recordMergedPull for each, into an in-memory ledger.
@@ -347,6 +394,12 @@ async function main() {
         );
       }
     }
+    const records = await readRecords(github, model, octokit);
+    console.log(
+      `Records of authorship (git-ai notes, Agent Trace): ${records.bare} request more for a repository without any; ` +
+        `with a git-ai note on each of the ${fmt(records.noted.commits)} commits of its ${fmt(records.noted.pulls)} most recently updated pull requests, ` +
+        `${fmt(records.noted.requests)} requests for them (the probe, the notes tree once, a query per 100 notes of a page)`,
+    );
     const rss = process.memoryUsage().rss / 1e6;
     console.log(
       `RSS at the end: ${fmt(rss)} MB (the model of the repository included); load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`,

@@ -620,6 +620,22 @@ export const AGENTS: readonly Agent[] = [
     ],
   },
   {
+    id: "coderabbit",
+    name: "CodeRabbit",
+    aliases: ["coderabbit"],
+    markers: [
+      {
+        id: "coderabbit/bot",
+        where: ACCOUNT,
+        // Its review alone is no evidence (reviews are not read); code it wrote is: a committable
+        // suggestion applied from its review names it as co-author, as Gemini Code Assist's does,
+        // and the pull requests it opens (docstrings, unit tests) are its own.
+        match: botAccount("coderabbitai"),
+        description: "coderabbitai[bot] as co-author (an applied suggestion), author or PR author",
+      },
+    ],
+  },
+  {
     id: "roo-code",
     name: "Roo Code",
     aliases: ["roo code", "roomote"],
@@ -814,7 +830,6 @@ export const NON_AGENT_BOTS: readonly string[] = [
   "vercel[bot]",
   "release-please[bot]",
   "semantic-release-bot",
-  "coderabbitai[bot]",
   "web-flow",
 ];
 
@@ -834,11 +849,22 @@ const nonAgentBots = new Set(NON_AGENT_BOTS.map((l) => l.toLowerCase()));
 
 export const AGENT_IDS: readonly string[] = AGENTS.map((a) => a.id);
 
-/** Every built-in marker id: the agents' markers, the generic conventions and the label marker. */
+/**
+ * The markers of agent records (records.ts): an Agent Trace record, a git-ai note. Not in any
+ * agent's list, since a record names whichever agent its tool was; listed so that
+ * `attribution.disableMarkers` can switch records off as evidence.
+ */
+export const RECORD_MARKERS: readonly string[] = ["agent-trace/record", "git-ai/note"];
+
+/**
+ * Every built-in marker id: the agents' markers, the generic conventions, the label marker and
+ * the records' markers.
+ */
 export const MARKER_IDS: readonly string[] = [
   ...AGENTS.flatMap((a) => a.markers.map((m) => m.id)),
   ...GENERIC_CONVENTIONS.map((g) => g.id),
   LABEL_MARKER,
+  ...RECORD_MARKERS,
 ];
 
 export function agentById(id: string): Agent | undefined {

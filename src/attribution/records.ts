@@ -88,20 +88,45 @@ export function addLines(into: LineShare | undefined, share: LineShare): LineSha
 /**
  * A commit's attribution with its records joined: the records' evidence after the message's, AI
  * when either says so, and the records' lines. Records of other commits are left out.
+ *
+ * `disabled` is `attribution.disableMarkers`: a record's piece whose marker (`git-ai/note`,
+ * `agent-trace/record`) or agent is listed is not evidence but an ignored entry, as the engine
+ * treats a disabled marker; a record left with no piece adds neither AI nor its lines.
  */
-export function withRecords(attribution: CommitAttribution, records: readonly RecordEvidence[]): CommitAttribution {
+export function withRecords(
+  attribution: CommitAttribution,
+  records: readonly RecordEvidence[],
+  disabled: readonly string[] = [],
+): CommitAttribution {
   const own = records.filter((r) => r.commit === attribution.sha);
   if (own.length === 0) return attribution;
   // An ignored author (attribution.ignoreAuthors) stays ignored: the configuration said so.
   if (attribution.authorIgnored) return attribution;
+  const off = new Set(disabled);
   const evidence = [...attribution.evidence];
+  const ignored = [...attribution.ignored];
   let lines = attribution.lines;
   let ai = attribution.ai;
   for (const record of own) {
+    const kept: Evidence[] = [];
+    for (const e of record.evidence) {
+      if (!off.has(e.marker) && !off.has(e.agent)) kept.push(e);
+      else if (!ignored.some((i) => i.marker === e.marker && i.text === e.text)) {
+        ignored.push({
+          marker: e.marker,
+          source: e.source,
+          ...(e.commit === undefined ? {} : { commit: e.commit }),
+          text: e.text,
+          reason: "disabled by attribution.disableMarkers",
+        });
+      }
+    }
+    // Everything the record said was switched off: it is not read at all (nor are its lines).
+    if (record.evidence.length > 0 && kept.length === 0) continue;
     if (record.lines) lines = addLines(lines, record.lines);
     if (!record.ai) continue;
     ai = true;
-    for (const e of record.evidence) {
+    for (const e of kept) {
       if (evidence.length - attribution.evidence.length >= MAX_RECORD_EVIDENCE) break;
       evidence.push(e);
     }
@@ -114,6 +139,7 @@ export function withRecords(attribution: CommitAttribution, records: readonly Re
     models: joined.models,
     sessions: joined.sessions,
     evidence,
+    ignored,
     ...(lines ? { lines } : {}),
   };
 }
@@ -125,12 +151,15 @@ export function withRecords(attribution: CommitAttribution, records: readonly Re
 export function changeWithRecords(
   change: ChangeAttribution,
   records: ReadonlyMap<string, readonly RecordEvidence[]>,
+  disabled: readonly string[] = [],
 ): ChangeAttribution {
   if (records.size === 0) return change;
-  const perCommit = change.perCommit.map((c) => withRecords(c, records.get(c.sha) ?? []));
+  const perCommit = change.perCommit.map((c) => withRecords(c, records.get(c.sha) ?? [], disabled));
   if (perCommit.every((c, i) => c === change.perCommit[i])) return change;
   const own = change.evidence.filter((e) => e.commit === undefined);
   const evidence = [...own, ...perCommit.flatMap((c) => c.evidence)];
+  const ownIgnored = change.ignored.filter((i) => i.commit === undefined);
+  const ignored = [...ownIgnored, ...perCommit.flatMap((c) => c.ignored)];
   const joined = summarise(evidence);
   let lines: LineShare | undefined;
   for (const c of perCommit) if (c.lines) lines = addLines(lines, c.lines);
@@ -141,6 +170,7 @@ export function changeWithRecords(
     models: joined.models,
     sessions: joined.sessions,
     evidence,
+    ignored,
     perCommit,
     commits: { total: perCommit.length, ai: perCommit.filter((c) => c.ai).length },
     ...(lines ? { lines } : {}),
@@ -148,7 +178,11 @@ export function changeWithRecords(
 }
 
 /** Agents and models (sorted) and sessions (by agent and id, first found first) of `evidence`. */
-function summarise(evidence: readonly Evidence[]): { agents: string[]; models: string[]; sessions: AgentSession[] } {
+export function summarise(evidence: readonly Evidence[]): {
+  agents: string[];
+  models: string[];
+  sessions: AgentSession[];
+} {
   const agents = new Set<string>();
   const models = new Set<string>();
   const sessions = new Map<string, AgentSession>();

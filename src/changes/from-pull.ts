@@ -55,7 +55,9 @@ export function attributePull(
     commits,
     config,
   );
-  const attribution = agentRecords ? changeWithRecords(fromMessages, agentRecords) : fromMessages;
+  const attribution = agentRecords
+    ? changeWithRecords(fromMessages, agentRecords, config.attribution.disableMarkers)
+    : fromMessages;
   const subjects = new Map(commits.map((c) => [c.sha, splitMessage(c.message).subject]));
   const byCommit = new Map(attribution.perCommit.map((c) => [c.sha, c]));
   const records = commits.map((c): CommitRecord => {

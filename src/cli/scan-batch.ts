@@ -95,7 +95,7 @@ export function scanCommits(
     const found = agentRecords?.get(commit.sha);
     if (found === undefined) return attribution;
     summary.addRecords(found);
-    return withRecords(attribution, found);
+    return withRecords(attribution, found, options.attribution.disableMarkers);
   };
   if (format !== "jsonl") {
     for (const commit of commits) {

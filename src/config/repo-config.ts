@@ -78,11 +78,7 @@ function isMarkerRef(ref: string): boolean {
 function unknownMarkerMessage(ref: string): string {
   const agentPart = ref.split("/")[0] ?? "";
   const agent = agentById(agentPart);
-  const ofAgent = agent
-    ? agent.markers.map((m) => m.id)
-    : agentPart === GENERIC_AGENT
-      ? MARKER_IDS.filter((id) => id.startsWith("generic/"))
-      : [];
+  const ofAgent = agent ? agent.markers.map((m) => m.id) : MARKER_IDS.filter((id) => id.startsWith(`${agentPart}/`));
   const expected =
     ofAgent.length > 0
       ? `one of ${ofAgent.join(", ")}`
@@ -102,7 +98,11 @@ export const attributionConfigSchema = z
     labels: patterns().default(["ai-assisted"]),
     /** Globs on a commit author's name, e-mail or login whose commits are never attributed. */
     ignoreAuthors: patterns().default([]),
-    /** Built-in markers to switch off: marker ids ("cursor/branch") or whole agents ("sweep", "generic"). */
+    /**
+     * Built-in markers to switch off: marker ids ("cursor/branch") or whole agents ("sweep",
+     * "generic"); the records' markers ("git-ai/note", "agent-trace/record") switch off reading
+     * records of authorship as evidence.
+     */
     disableMarkers: z
       .array(markerRef)
       .max(MARKER_IDS.length + AGENT_IDS.length + 1)

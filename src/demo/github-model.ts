@@ -58,6 +58,11 @@ export interface ModelPull {
   created_at: string;
   labels: Array<{ name: string }>;
   assignees?: Array<{ login: string }>;
+  /**
+   * Its commits are gone (a head branch force-pushed or deleted after the merge): REST's commit
+   * list answers 404 and GraphQL's is empty, as GitHub does for some such pull requests.
+   */
+  commitsGone?: boolean;
   /** "closed" for a pull request closed without merging (a merged one is closed anyway). */
   state?: "open" | "closed";
   closed_at?: string | null;
@@ -529,13 +534,29 @@ export class GitHubModel {
       }),
       route("GET", new RegExp(`^${base}/git/matching-refs/notes(/|%2F)`), () => {
         log("GET git/matching-refs/notes");
-        return [200, [...this.#notesObjects().refs].map(([ref, sha]) => ({ ref, object: { sha, type: "commit" } }))];
+        const body = [...this.#notesObjects().refs].map(([ref, sha]) => ({ ref, object: { sha, type: "commit" } }));
+        // With an ETag, as GitHub gives: the same listing asked with it as If-None-Match is a 304 (FakeGitHub).
+        return [200, body, { etag: `"${createHash("sha1").update(JSON.stringify(body)).digest("hex")}"` }];
       }),
       route("GET", new RegExp(`^${base}/git/(trees|blobs)/([0-9a-f]{40})`), (uri) => {
         const [, kind = "", sha = ""] = /git\/(trees|blobs)\/([0-9a-f]{40})/.exec(uri) ?? [];
-        log(`GET git/${kind}/${sha.slice(-4)}`);
-        const object = this.#notesObjects().objects.get(sha);
-        return object?.kind === kind ? [200, object.body] : notFound;
+        const recursive = kind === "trees" && new URL(uri, ORIGIN).searchParams.has("recursive");
+        log(`GET git/${kind}/${sha.slice(-4)}${recursive ? " recursive" : ""}`);
+        const objects = this.#notesObjects().objects;
+        const object = objects.get(sha);
+        if (object?.kind !== kind) return notFound;
+        if (!recursive) return [200, object.body];
+        // The whole tree, its subtrees' entries listed with their paths (`ab/cdef…`), as GitHub does.
+        type Entry = { path: string; type: string; sha: string; mode: string };
+        const flat: Entry[] = [];
+        const walk = (body: unknown, prefix: string) => {
+          for (const e of (body as { tree: Entry[] }).tree) {
+            flat.push({ ...e, path: `${prefix}${e.path}` });
+            if (e.type === "tree") walk(objects.get(e.sha)?.body, `${prefix}${e.path}/`);
+          }
+        };
+        walk(object.body, "");
+        return [200, { sha, truncated: false, tree: flat }];
       }),
       route("GET", new RegExp(`^${base}/git/commits/([0-9a-f]{40})`), (uri) => {
         const sha = /git\/commits\/([0-9a-f]{40})/.exec(uri)?.[1] ?? "";
@@ -558,7 +579,7 @@ export class GitHubModel {
         const n = Number(/pulls\/(\d+)\/commits/.exec(uri)?.[1]);
         log(`GET pulls/${n}/commits`);
         const p = this.pulls.get(n);
-        if (!p) return notFound;
+        if (!p || p.commitsGone) return notFound;
         return [200, p.commits.map((sha) => this.#restCommit(this.commits.get(sha) as ModelCommit))];
       }),
       route("GET", new RegExp(`^${base}/pulls/(\\d+)/files`), (uri) => {
@@ -591,15 +612,17 @@ export class GitHubModel {
           return null;
         const charge = this.#graphqlCharge(query, variables, log);
         if (charge.refused) return charge.refused;
-        const reply = /query (BranchHistory|DeploymentStatuses)\b/.test(query)
-          ? this.#backfillQuery(query, variables, log)
-          : /(?:^|[^\w])pullRequests\(/.test(query)
-            ? this.#mergedPulls(query, variables, log)
-            : /(?:^|[^\w])pullRequest\(number:/.test(query)
-              ? this.#pullConnections(query, variables, log)
-              : query.includes("history(")
-                ? this.#history(variables, log)
-                : this.#associatedPulls(query, log);
+        const reply = /query (AgentRecordProbe|NoteBlobs)\b/.test(query)
+          ? this.#recordsQuery(query, variables, log)
+          : /query (BranchHistory|DeploymentStatuses)\b/.test(query)
+            ? this.#backfillQuery(query, variables, log)
+            : /(?:^|[^\w])pullRequests\(/.test(query)
+              ? this.#mergedPulls(query, variables, log)
+              : /(?:^|[^\w])pullRequest\(number:/.test(query)
+                ? this.#pullConnections(query, variables, log)
+                : query.includes("history(")
+                  ? this.#history(variables, log)
+                  : this.#associatedPulls(query, log);
         // Null: another repository's deployments (several models can share one fake GitHub).
         return reply === null ? null : this.#withRateLimit(reply, query, charge.cost);
       }),
@@ -826,6 +849,49 @@ export class GitHubModel {
     return { cost: Math.max(1, Math.round(requests / 100)), nodes };
   }
 
+  /**
+   * A backfill's agent records (src/github/repository-records.ts): the notes refs with their trees
+   * and the traces file at `<branch>:<path>` (AgentRecordProbe), or note blobs by oid (NoteBlobs).
+   */
+  #recordsQuery(query: string, variables: Record<string, unknown>, log: (what: string) => void): Reply {
+    const { refs, objects } = this.#notesObjects();
+    if (/query NoteBlobs\b/.test(query)) {
+      const repository: Record<string, unknown> = {};
+      const asked = [...query.matchAll(/(\w+):\s*object\(oid:\s*"([0-9a-f]{40})"\)/g)];
+      log(`POST graphql NoteBlobs ${asked.length}`);
+      for (const [, alias = "", oid = ""] of asked) {
+        const blob = objects.get(oid);
+        const content = (blob?.body as { content?: string } | undefined)?.content;
+        repository[alias] =
+          blob?.kind === "blobs" && content !== undefined
+            ? { oid, text: Buffer.from(content, "base64").toString("utf8"), isTruncated: false }
+            : null;
+      }
+      return [200, { data: { repository } }];
+    }
+    log("POST graphql AgentRecordProbe");
+    const path = String(variables.traces ?? "").replace(/^[^:]*:/, "");
+    const traces = this.files.get(path);
+    const nodes = [...refs].map(([ref, oid]) => ({
+      name: ref.replace(/^refs\/notes\//, ""),
+      target: {
+        oid,
+        tree: { oid: (objects.get(oid)?.body as { tree?: { sha: string } } | undefined)?.tree?.sha ?? "" },
+      },
+    }));
+    return [
+      200,
+      {
+        data: {
+          repository: {
+            refs: { nodes },
+            traces: traces === undefined ? null : { text: traces, isTruncated: false },
+          },
+        },
+      },
+    ];
+  }
+
   /** Charges a query to the budget; refused (RATE_LIMITED, as GitHub: a 200) when the budget cannot pay it. */
   #graphqlCharge(
     query: string,
@@ -928,7 +994,7 @@ export class GitHubModel {
   }
 
   #commitConnection(p: ModelPull, first: number, after: string | null | undefined) {
-    return this.#connection(p.commits, first, after, (sha) => ({
+    return this.#connection(p.commitsGone ? [] : p.commits, first, after, (sha) => ({
       commit: this.#graphCommit(this.commits.get(sha) as ModelCommit),
     }));
   }

@@ -61,7 +61,7 @@ export async function watchBackfill(
 export interface BackfillCost {
   /** HTTP requests the app made to GitHub from the installation on (the installation's own included). */
   total: number;
-  /** GraphQL queries: pages of merged pull requests with their commits and files. */
+  /** GraphQL queries: pages of merged pull requests with their commits and files, records of authorship. */
   graphql: number;
   /** Deployment listings and their statuses. */
   deployments: number;

@@ -110,15 +110,24 @@ export interface RequestCounts {
   configReads: number;
   /** Of those, the conditional ones GitHub answered 304 (not counted against the rate limit). */
   configNotModified: number;
+  /** The checks' two probes for agent records: the notes refs, and `.agent-trace/traces.jsonl` at the head. */
+  recordProbes: number;
+  /** Of those, the ones GitHub answered 304 (src/github/agent-records.ts). */
+  recordProbesNotModified: number;
 }
 
 /** The requests by kind (src/github/config-cache.ts: a configuration read answered 304 is free). */
 export function countRequests(requests: readonly RecordedRequest[]): RequestCounts {
   const config = requests.filter((r) => /\/contents\/\.github(%2F|\/)shipledger\.yml/.test(r.path));
+  const probes = requests.filter(
+    (r) => /\/git\/matching-refs\/notes/.test(r.path) || /\/contents\/\.agent-trace(%2F|\/)traces\.jsonl/.test(r.path),
+  );
   return {
     total: requests.length,
     configReads: config.length,
     configNotModified: config.filter((r) => r.status === 304).length,
+    recordProbes: probes.length,
+    recordProbesNotModified: probes.filter((r) => r.status === 304).length,
   };
 }
 
@@ -263,7 +272,10 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     const requests = countRequests(github.requests);
     if (!late) {
       say(
-        `  ${requests.total.toLocaleString("en")} GitHub API requests, ${requests.configReads.toLocaleString("en")} of them configuration reads (${requests.configNotModified.toLocaleString("en")} answered 304 Not Modified, free of rate limit).`,
+        `  ${requests.total.toLocaleString("en")} GitHub API requests, ${requests.configReads.toLocaleString("en")} of them configuration reads (${requests.configNotModified.toLocaleString("en")} answered 304 Not Modified, free of rate limit)`,
+      );
+      say(
+        `  and ${requests.recordProbes.toLocaleString("en")} probes for agent records (${requests.recordProbesNotModified.toLocaleString("en")} answered 304).`,
       );
       say();
       printChecks(say, story);
@@ -367,7 +379,7 @@ async function readHistory(
   for (const line of status.trimEnd().split("\n")) say(`  ${line}`);
   say();
   say(
-    `What it cost: ${cost.total} GitHub API requests in ${(elapsedMs / 1000).toFixed(1)} s — ${cost.graphql} GraphQL ${cost.graphql === 1 ? "query" : "queries"} (merged pull requests with their commits and files), ${cost.deployments} for deployments and their statuses, ${cost.commits} commit comparisons, ${cost.other} other (token, repository listing, configuration).`,
+    `What it cost: ${cost.total} GitHub API requests in ${(elapsedMs / 1000).toFixed(1)} s — ${cost.graphql} GraphQL ${cost.graphql === 1 ? "query" : "queries"} (merged pull requests with their commits and files, and one look for records of authorship), ${cost.deployments} for deployments and their statuses, ${cost.commits} commit comparisons, ${cost.other} other (token, repository listing, configuration).`,
   );
   say(
     `No check run was written (${cost.checkRunWrites} check-run requests): history gets none, it would flag old commits.`,

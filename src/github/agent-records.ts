@@ -8,12 +8,18 @@
 //   (1), and per fan-out directory (`ab/cdef…`, once git has many notes) its subtree (1);
 // - all of them capped at MAX_RECORD_CALLS (newest commits first); what the cap leaves unread is
 //   counted in `unread` for the check to say.
+// With the installation's cache of file reads (config-cache.ts), the two probes are asked as the
+// configuration is: the notes refs with If-None-Match (GitHub's 304 costs no rate limit: nearly
+// every check of a repository, whose notes refs rarely move); the traces file at a head commit,
+// which never changes, with If-None-Match when it was there, and not at all when it was not
+// (a recent 404 is believed: re-runs and edits of a pull request ask nothing).
 
 import type { ProbotOctokit } from "probot";
 import { parseTraceRecords, TraceIndex, type TraceRecord, traceEvidence } from "../attribution/agent-trace.js";
 import { gitAiEvidence, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
+import type { InstallationConfigReads } from "./config-cache.js";
 
 export const GIT_AI_REF = "refs/notes/ai";
 export const AGENT_TRACE_REF = "refs/notes/agent-trace";
@@ -40,6 +46,7 @@ export async function readPullAgentRecords(
   octokit: ProbotOctokit,
   where: { owner: string; repo: string; headSha: string },
   commits: readonly PullCommit[],
+  reads?: InstallationConfigReads,
 ): Promise<PullAgentRecords> {
   const { owner, repo } = where;
   let calls = 0;
@@ -51,13 +58,10 @@ export async function readPullAgentRecords(
     else found.set(record.commit, [record]);
   };
 
-  calls++;
-  const { data: refs } = await octokit.rest.git.listMatchingRefs({ owner, repo, ref: "notes/" });
-  const refSha = new Map(refs.map((r) => [r.ref, r.object.sha]));
-
-  calls++;
+  const count = () => calls++;
+  const refSha = await notesRefs(octokit, { owner, repo }, reads, count);
   const traceRecords: TraceRecord[] = [];
-  const traceText = await fileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.headSha }, () => calls++);
+  const traceText = await cachedFileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.headSha }, reads, count);
   if (traceText !== null) traceRecords.push(...parseTraceRecords(traceText).records);
 
   // Newest first: the head matters most, and TraceIndex wants children before parents.
@@ -137,22 +141,89 @@ async function tree(octokit: ProbotOctokit, owner: string, repo: string, sha: st
   return data.tree.map((e) => ({ path: e.path ?? "", type: e.type ?? "", sha: e.sha ?? "" }));
 }
 
-/** A file's text at `ref`, or null when there is none (404). */
+/** The cache's place for the notes refs' listing: no file can be called so (a path ends in a name). */
+const NOTES_REFS_PLACE = "git/matching-refs/notes/";
+
+/** GitHub's answer to a conditional request whose ETag matched (Octokit throws it as an error). */
+const notModified = (error: unknown) => (error as { status?: number }).status === 304;
+
+/**
+ * The notes refs (`refs/notes/…` → its commit sha): one call, asked with If-None-Match when the
+ * listing was read before (kept as its JSON text).
+ */
+async function notesRefs(
+  octokit: ProbotOctokit,
+  repository: { owner: string; repo: string },
+  reads: InstallationConfigReads | undefined,
+  counted: () => void,
+): Promise<Map<string, string>> {
+  const place = { ...repository, path: NOTES_REFS_PLACE };
+  const known = reads?.lookup(place);
+  const since = reads?.begin() ?? 0;
+  let listing: string;
+  counted();
+  try {
+    const response = await octokit.rest.git.listMatchingRefs({
+      ...repository,
+      ref: "notes/",
+      ...(known?.kind === "revalidate" ? { headers: { "if-none-match": known.etag } } : {}),
+    });
+    listing = JSON.stringify(response.data.map((r) => [r.ref, r.object.sha]));
+    reads?.store(place, { etag: response.headers.etag ?? null, read: listing }, since);
+  } catch (error) {
+    if (!(known?.kind === "revalidate" && notModified(error) && typeof known.read === "string")) throw error;
+    listing = known.read;
+  }
+  return new Map(JSON.parse(listing) as Array<[string, string]>);
+}
+
+/**
+ * A file's text at `ref` (a commit: what it holds never changes), or null when there is none:
+ * through the cache, a file read before is asked with If-None-Match, a recent 404 not asked again.
+ */
+async function cachedFileAt(
+  octokit: ProbotOctokit,
+  where: { owner: string; repo: string; path: string; ref: string },
+  reads: InstallationConfigReads | undefined,
+  counted: () => void,
+): Promise<string | null> {
+  const known = reads?.lookup(where);
+  if (known?.kind === "hit") return null;
+  const since = reads?.begin() ?? 0;
+  try {
+    const answer = await fileAt(octokit, where, counted, known?.kind === "revalidate" ? known.etag : undefined);
+    reads?.store(where, answer, since);
+    return typeof answer.read === "string" ? answer.read : null;
+  } catch (error) {
+    if (known?.kind === "revalidate" && notModified(error)) return typeof known.read === "string" ? known.read : null;
+    throw error;
+  }
+}
+
+/** A file's text at `ref`, or null when there is none (404), with GitHub's ETag of the answer. */
 async function fileAt(
   octokit: ProbotOctokit,
   where: { owner: string; repo: string; path: string; ref: string },
   counted: () => void,
-): Promise<string | null> {
+  ifNoneMatch?: string,
+): Promise<{ etag: string | null; read: string | null }> {
+  counted();
   try {
-    const { data } = await octokit.rest.repos.getContent(where);
-    if (Array.isArray(data) || data.type !== "file") return null;
-    if (data.encoding === "base64" && data.content) return Buffer.from(data.content, "base64").toString("utf8");
+    const { data, headers } = await octokit.rest.repos.getContent({
+      ...where,
+      ...(ifNoneMatch ? { headers: { "if-none-match": ifNoneMatch } } : {}),
+    });
+    const etag = headers.etag ?? null;
+    if (Array.isArray(data) || data.type !== "file") return { etag, read: null };
+    if (data.encoding === "base64" && data.content) {
+      return { etag, read: Buffer.from(data.content, "base64").toString("utf8") };
+    }
     // Over 1 MB, contents gives no content: the blob has it.
     counted();
     const { data: blob } = await octokit.rest.git.getBlob({ owner: where.owner, repo: where.repo, file_sha: data.sha });
-    return Buffer.from(blob.content, "base64").toString("utf8");
+    return { etag, read: Buffer.from(blob.content, "base64").toString("utf8") };
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
+    if ((error as { status?: number }).status === 404) return { etag: null, read: null };
     throw error;
   }
 }

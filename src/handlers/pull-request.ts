@@ -109,7 +109,12 @@ export async function evaluatePullRequest(
     step = "reading agent records (git-ai notes, Agent Trace)";
     let agentRecords: PullAgentRecords | null = null;
     try {
-      agentRecords = await readPullAgentRecords(ctx.octokit, { owner, repo, headSha }, commits);
+      agentRecords = await readPullAgentRecords(
+        ctx.octokit,
+        { owner, repo, headSha },
+        commits,
+        ctx.configReads.forInstallation(installationId),
+      );
       if (agentRecords.unread > 0) {
         notes.push(
           `${agentRecords.unread} commits' agent records were not read: a pull request reads at most a few notes, newest commits first.`,

@@ -17,8 +17,15 @@
 // A deployment older than the window is not read: the first deployment in the window finds it on
 // GitHub as its predecessor, so it ships only the changes in between, as it would have live.
 
-import { readMergedPullPage } from "../github/merged-pulls.js";
+import { TraceIndex } from "../attribution/agent-trace.js";
+import { type MergedPull, readMergedPullPage } from "../github/merged-pulls.js";
+import {
+  type RepositoryRecordIndex,
+  readPullsRecords,
+  readRepositoryRecordIndex,
+} from "../github/repository-records.js";
 import type { BackfillPhase, BackfillProgress } from "../store/types.js";
+import { describeGitHubError } from "../util/github-errors.js";
 import { deploymentHistory, readBranchHistory } from "./backfill-deployments.js";
 import { CommitGraph } from "./core/commit-graph.js";
 import { type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
@@ -151,6 +158,9 @@ async function readPulls(
   const { owner, repo } = lc.scope;
   let cursor = from;
   await save({ phase: "pulls", cursor });
+  // Agent records once per repository and pass (repository-records.ts): the notes refs' trees and
+  // the traces file, then per page only the notes of its commits. Live, each check read its own.
+  const index = await recordIndex(lc, result);
   for (;;) {
     if (options.stillInstalled && !(await options.stillInstalled())) throw new Halt("stopped");
     const page = await readMergedPullPage(lc.octokit, {
@@ -163,6 +173,7 @@ async function readPulls(
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     });
     if (page.rateLimit) options.onRateLimit?.(page.rateLimit);
+    const toRecord: MergedPull[] = [];
     for (const merged of page.pulls) {
       result.pullsRead++;
       const mergedAt = merged.pull.merged_at ? Date.parse(merged.pull.merged_at) : Number.NaN;
@@ -170,10 +181,20 @@ async function readPulls(
       result.merged++;
       seen.commits += merged.commits.length + 1;
       if (options.onlyMissing && (await knownInFull(lc, merged.pull.number, merged.pull.head.sha))) continue;
+      toRecord.push(merged);
+    }
+    const { records } = await readPullsRecords(
+      lc.octokit,
+      { owner, repo },
+      index,
+      toRecord.map((m) => m.commits),
+    );
+    for (const merged of toRecord) {
       await recordMergedPull(lc, merged.pull, {
         commits: merged.commits,
         mergeCommit: merged.mergeCommit,
         ...(merged.files ? { files: merged.files } : {}),
+        ...(records.size > 0 ? { agentRecords: records } : {}),
       });
       if (options.onlyMissing) result.missing.merges++;
     }
@@ -188,6 +209,24 @@ async function readPulls(
       ...(page.oldestUpdatedAt === null ? {} : { reachedAt: page.oldestUpdatedAt }),
     });
     if (done) return;
+  }
+}
+
+/**
+ * The repository's agent records, or none when GitHub refuses them (403, 404, 422): records add to
+ * what the messages say, as in the check, so the history is still read without them (noted).
+ */
+async function recordIndex(lc: LinkContext, result: BackfillResult): Promise<RepositoryRecordIndex> {
+  const { owner, repo, defaultBranch } = lc.scope;
+  try {
+    const index = await readRepositoryRecordIndex(lc.octokit, { owner, repo, defaultBranch });
+    result.notes.push(...index.warnings);
+    return index;
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status !== 403 && status !== 404 && status !== 422) throw error;
+    result.notes.push(`agent records (git-ai notes, Agent Trace) not read: ${describeGitHubError(error).message}`);
+    return { notes: new Map(), traces: new TraceIndex([]), calls: 0, warnings: [] };
   }
 }
 

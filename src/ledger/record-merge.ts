@@ -5,6 +5,7 @@ import type { ProbotOctokit } from "probot";
 import { isBot } from "../attribution/agents.js";
 import { attributeCommit } from "../attribution/attribute.js";
 import type { RecordEvidence, RecordSource } from "../attribution/records.js";
+import { withSquashCommit } from "../attribution/squash-commit.js";
 import { changeEvidenceStrength } from "../attribution/strength.js";
 import { splitMessage } from "../attribution/trailers.js";
 import type { Evidence } from "../attribution/types.js";
@@ -55,6 +56,8 @@ export interface PrefetchedPull {
   mergeCommit: MergedPull["mergeCommit"];
   /** The files it touched; without them they are read as usual. */
   files?: { paths: string[]; complete: boolean };
+  /** Agent records of its commits, by sha (a backfill reads them per repository: repository-records.ts). */
+  agentRecords?: ReadonlyMap<string, readonly RecordEvidence[]>;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function recordMergedPull(
   let commits: PullCommit[];
   // What the PR check read of git-ai notes and Agent Trace records stays with the change: the
   // ledger's copy of its commits carries that evidence, and the merge is not a second read.
-  let agentRecords: Map<string, RecordEvidence[]> | undefined;
+  let agentRecords: ReadonlyMap<string, readonly RecordEvidence[]> | undefined;
   if (known && known.attributedSha === pull.head.sha) {
     const ledgerCommits = await store.changes.listChangeCommits(known.id);
     commits = commitsFromLedger(ledgerCommits);
@@ -80,10 +83,10 @@ export async function recordMergedPull(
   } else if (prefetched) {
     commits = prefetched.commits;
   } else {
-    commits = (await listPullCommits(cc.octokit, { owner: scope.owner, repo: scope.repo, number: pull.number }))
-      .commits;
+    commits = await readPullCommits(cc, pull.number);
   }
-  const { attribution, commits: records } = attributePull(pull, commits, cc.config, agentRecords);
+  const fromCommits = attributePull(pull, commits, cc.config, agentRecords ?? prefetched?.agentRecords);
+  const records = fromCommits.commits;
   // One read of the merge commit tells merge commits (two parents) from squash and rebase.
   let mergeCommit: { parents: number; message: string; authorDate?: string } | undefined;
   const mergeSha = pull.merge_commit_sha ?? null;
@@ -115,6 +118,16 @@ export async function recordMergedPull(
     number: pull.number,
     ...(mergeCommit ? { mergeCommit } : {}),
   });
+  // A squash commit may say what the pull request's commits did not (a co-author added in the merge
+  // dialog), or all there is when they are gone. Its message only: its author is GitHub's choice
+  // (the pull request's author, read already) and its committer GitHub; backfill reads no more.
+  const attribution =
+    mergeSha && mergeCommit && inferred.method === "squash"
+      ? withSquashCommit(
+          fromCommits.attribution,
+          attributeCommit({ sha: mergeSha, message: mergeCommit.message, author: { name: "", email: "" } }, cc.config),
+        )
+      : fromCommits.attribution;
   const change = changeFromPull(
     { installationId: scope.installationId, repositoryId: scope.repositoryId },
     pull,
@@ -150,6 +163,20 @@ export async function recordMergedPull(
     revertTargets(reverts),
     cc.now(),
   );
+}
+
+/**
+ * A merged pull request's commits. GitHub answers 404 (or an empty list) for some pull requests
+ * whose head branch was force-pushed or deleted after the merge: they are recorded without
+ * commits, attributed from what else there is (the pull request, its squash commit).
+ */
+async function readPullCommits(cc: ChangeContext, number: number): Promise<PullCommit[]> {
+  try {
+    return (await listPullCommits(cc.octokit, { owner: cc.scope.owner, repo: cc.scope.repo, number })).commits;
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return [];
+    throw error;
+  }
 }
 
 /** Pages of files read per merged pull request (100 a page): enough to tell docs-only changes. */

@@ -97,11 +97,27 @@ describe("not AI: people, human helpers and non-AI tools", () => {
       commit("Fix\n\nCo-authored-by: Fan <123+factory-droid@users.noreply.github.com>"),
     ],
     ["Entire-Checkpoint with no id", commit("Fix\n\nEntire-Checkpoint: [auto-generated]")],
+    // AndyMik90/Auto-Claude 95ae0b0: a person fixing what CodeRabbit's review found, in their own words.
+    ["a human fix of CodeRabbit's review findings", commit("fix: address CodeRabbit review issues")],
+    [
+      "a human fix naming CodeRabbit in its body",
+      commit(
+        "fix(pr49): address CodeRabbit + greptile review feedback\n\nCodeRabbit + greptile flagged 24 inline issues; 23 fixed here.",
+      ),
+    ],
   ])("%s", (_name, input) => {
     const result = attributeCommit(input);
     expect(result.ai).toBe(false);
     expect(result.evidence).toEqual([]);
     expect(result.agents).toEqual([]);
+  });
+
+  it("CodeRabbit reviewing a pull request (its summary in the description) is not evidence", () => {
+    // What CodeRabbit writes into a description it reviews; its review comments are not read at all.
+    const body =
+      "Adds retries.\n\n<!-- This is an auto-generated comment: release notes by coderabbit.ai -->\n## Summary by CodeRabbit\n\n* **New Features**\n  * Failed webhook deliveries are retried with backoff.\n\n<!-- end of auto-generated comment: release notes by coderabbit.ai -->";
+    const result = attributeChange(change({ body }), [commit("Add retries to webhook delivery")]);
+    expect(result).toMatchObject({ ai: false, evidence: [], agents: [] });
   });
 
   it("says why a generic trailer was not counted", () => {

@@ -97,6 +97,14 @@ describe("parseRepoConfig: valid files", () => {
     });
   });
 
+  it("takes the records' markers in disableMarkers", () => {
+    const { config, errors } = parseRepoConfig({
+      attribution: { disableMarkers: ["git-ai/note", "agent-trace/record"] },
+    });
+    expect(errors).toEqual([]);
+    expect(config.attribution.disableMarkers).toEqual(["git-ai/note", "agent-trace/record"]);
+  });
+
   it("accepts every catalogue marker id in disableMarkers", () => {
     const { errors } = parseRepoConfig({ attribution: { disableMarkers: [...MARKER_IDS] } });
     expect(errors).toEqual([]);
@@ -169,11 +177,12 @@ describe("parseRepoConfig: invalid files name the field, the value and what was 
     ],
     [
       "unknown markers in disableMarkers, keeping the known ones",
-      { attribution: { disableMarkers: ["claude-code/coauthor", "sweep", "nope", "generic/foo"] } },
+      { attribution: { disableMarkers: ["claude-code/coauthor", "sweep", "nope", "generic/foo", "git-ai/notes"] } },
       [
         'attribution.disableMarkers[0]: unknown marker "claude-code/coauthor"; expected one of claude-code/co-author, claude-code/footer, claude-code/session, claude-code/session-link, claude-code/session-branch, claude-code/bot, claude-code/branch',
         'attribution.disableMarkers[2]: unknown marker "nope"; expected a marker id such as "cursor/branch" or an agent id such as "sweep"',
         'attribution.disableMarkers[3]: unknown marker "generic/foo"; expected one of generic/assisted-by, generic/generated-by, generic/co-authored-by-ai, generic/ai-assisted, generic/agent-session',
+        'attribution.disableMarkers[4]: unknown marker "git-ai/notes"; expected one of git-ai/note',
       ],
       { disableMarkers: ["sweep"] },
     ],

@@ -152,7 +152,13 @@ describe("npm run demo", () => {
     // (two 404s), and the story's four weeks play in seconds, well within the hour a 404 is believed.
     // Without the cache: 160 of 324 requests (two per delivery that needs settings).
     // Each of the 28 pull request checks also probes for agent records (notes refs, traces file): 2 × 28.
-    expect(result.requests).toEqual({ total: 222, configReads: 2, configNotModified: 0 });
+    expect(result.requests).toEqual({
+      total: 222,
+      configReads: 2,
+      configNotModified: 0,
+      recordProbes: 56,
+      recordProbesNotModified: 27,
+    });
     expect(output).toContain("222 GitHub API requests, 2 of them configuration reads");
   });
 
@@ -238,19 +244,20 @@ describe("npm run demo -- --installed-late", () => {
     expect(lateOutput).toMatch(
       /What `shipledger backfill status` says now:\n.*REPOSITORY.*\n\s+acme\/shop\s+\S+\s+done\s+25 PRs\s+25/,
     );
-    // One GraphQL page of the 25 merged pull requests (with their commits and files), one for the
-    // deployments' statuses, one walk of main that tells what each deployment shipped (no
-    // comparison); the deployments listed by REST (and the first one's predecessor looked up).
+    // One GraphQL page of the 25 merged pull requests (with their commits and files), one look for
+    // records of authorship (none: no notes refs, no traces file), one for the deployments'
+    // statuses, one walk of main that tells what each deployment shipped (no comparison); the
+    // deployments listed by REST (and the first one's predecessor looked up).
     expect(late.backfill?.cost).toEqual({
-      total: 9,
-      graphql: 3,
+      total: 10,
+      graphql: 4,
       deployments: 2,
       commits: 0,
       other: 4,
       checkRunWrites: 0,
     });
     expect(late.checkRuns).toEqual([]);
-    expect(lateOutput).toContain("What it cost: 9 GitHub API requests");
+    expect(lateOutput).toContain("What it cost: 10 GitHub API requests");
     expect(lateOutput).toContain("No check run was written (0 check-run requests)");
   });
 

@@ -139,6 +139,34 @@ describe("PR check with agent records", () => {
     ).toEqual([]);
   });
 
+  it("reads no record as evidence whose marker the repository switched off (attribution.disableMarkers)", async () => {
+    const gh = model();
+    gh.notes.set("refs/notes/ai", new Map([[C1, gitAiSessionsNote(C1)]]));
+    gh.notes.set("refs/notes/agent-trace", new Map([[C3, JSON.stringify(specExampleRecord(C3))]]));
+    gh.files.set(".github/shipledger.yml", "attribution:\n  disableMarkers: [git-ai/note]\n");
+
+    const run = await check(gh);
+    // The git-ai note on C1 is not evidence; the Agent Trace record on C3 still is.
+    expect(run.output.title).toBe("AI-assisted: Cursor — 1 of 3 commits");
+    expect(run.output.summary).toContain("disabled by attribution.disableMarkers");
+    expect(run.output.summary).not.toContain("| `1111111` | git-ai note |");
+    const change = await store.changes.getChange(INSTALLATION, 4242, 7);
+    expect(change).toMatchObject({ ai: true, commitsAi: 1, commitsTotal: 3 });
+    const markers = ((change?.evidence ?? []) as Array<{ marker: string }>).map((e) => e.marker);
+    expect(new Set(markers)).toEqual(new Set(["agent-trace/record"]));
+  });
+
+  it("counts no record at all when both record markers are switched off", async () => {
+    const gh = model();
+    gh.notes.set("refs/notes/ai", new Map([[C1, gitAiSessionsNote(C1)]]));
+    gh.notes.set("refs/notes/agent-trace", new Map([[C3, JSON.stringify(specExampleRecord(C3))]]));
+    gh.files.set(".github/shipledger.yml", "attribution:\n  disableMarkers: [git-ai/note, agent-trace/record]\n");
+    const run = await check(gh);
+    expect(run.output.title).toBe("No AI assistance detected");
+    expect(run.output.summary).not.toContain("### Agent records");
+    expect(await store.changes.getChange(INSTALLATION, 4242, 7)).toMatchObject({ ai: false, commitsAi: 0 });
+  });
+
   it("costs two calls when the repository has no records", async () => {
     const gh = model();
     const run = await check(gh);

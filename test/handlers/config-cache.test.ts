@@ -108,6 +108,43 @@ describe("configuration reads across deliveries", () => {
     ]);
   });
 
+  it("the checks' record probes: the notes refs asked with If-None-Match (a 304), a head's traces file asked once", async () => {
+    const m = githubMock();
+    const sentConfig: Array<string | null> = [];
+    const sentRefs: Array<string | null> = [];
+    const tracesAt: string[] = [];
+    const check = (head: string) => {
+      serveConfig(m, "metric:\n  periodDays: 14\n", '"v1"', sentConfig);
+      mockPullCommits(m, OWNER, REPO, 2, [{ sha: head, message: "Add cache\n" }], { agentRecords: false });
+      // No notes refs: GitHub's listing, with its ETag.
+      m.scope.get(`/repos/${OWNER}/${REPO}/git/matching-refs/notes%2F`).reply(function () {
+        const asked = this.req.headers["if-none-match"];
+        sentRefs.push(typeof asked === "string" ? asked : null);
+        return asked === '"r1"' ? [304, "", { etag: '"r1"' }] : [200, [], { etag: '"r1"' }];
+      });
+      mockExistingRuns(m, OWNER, REPO, head);
+      mockCheckCreate(m, OWNER, REPO);
+    };
+    // No traces file at either head (a 404 has no ETag): asked once per head.
+    m.scope
+      .get(`/repos/${OWNER}/${REPO}/contents/.agent-trace%2Ftraces.jsonl`)
+      .query(true)
+      .times(2)
+      .reply((uri) => {
+        tracesAt.push(new URL(uri, "https://api.github.com").searchParams.get("ref") ?? "");
+        return [404, { message: "Not Found" }];
+      });
+    check(sha(1));
+    check(sha(1)); // the same head checked again (its title edited)
+    check(sha(2));
+    const { deliver } = await app();
+    await deliver("pull_request", prEvent(sha(1)));
+    await deliver("pull_request", prEvent(sha(1)));
+    await deliver("pull_request", prEvent(sha(2)));
+    expect(sentRefs).toEqual([null, '"r1"', '"r1"']);
+    expect(tracesAt).toEqual([sha(1), sha(2)]);
+  });
+
   it("a push to the default branch touching the file makes the next read a full one; a push that does not, does not", async () => {
     const m = githubMock();
     const sent: Array<string | null> = [];
