@@ -52,7 +52,7 @@ export function gitGitMessages({ random, pick, between }) {
   const VERBS = (
     "fix avoid drop teach introduce use stop allow handle plug refactor simplify rename move document " +
     "clarify add remove convert free mark reject accept honor respect propagate" +
-  " pass return die"
+    " pass return die"
   ).split(" ");
   const SUBJECT_OBJECTS = [
     "memory leak when the ref iterator is released early",
@@ -153,7 +153,8 @@ export function gitGitMessages({ random, pick, between }) {
     if (random() < 0.65) s += ` ${pick(CONNECT)} ${clause()}`;
     if (random() < 0.2) s += `, ${pick(CONNECT)} ${clause()}`;
     if (random() < 0.3) s = `${pick(OPENERS)}, ${s}`;
-    if (random() < 0.05) s += ` (see ${hex(12)} (${pick(AREAS)}: ${pick(VERBS)} ${pick(SUBJECT_OBJECTS)}, ${2005 + between(0, 20)}-${pad(between(1, 12))}-${pad(between(1, 28))}))`;
+    if (random() < 0.05)
+      s += ` (see ${hex(12)} (${pick(AREAS)}: ${pick(VERBS)} ${pick(SUBJECT_OBJECTS)}, ${2005 + between(0, 20)}-${pad(between(1, 12))}-${pad(between(1, 28))}))`;
     return `${s.charAt(0).toUpperCase()}${s.slice(1)}.`;
   }
   const pad = (n) => String(n).padStart(2, "0");
@@ -192,25 +193,40 @@ export function gitGitMessages({ random, pick, between }) {
   function codeBlock() {
     switch (Math.floor(random() * 4)) {
       case 0: {
-        const lines = [`    $ git ${pick(["log", "fetch", "rev-list", "cat-file"])} --${pick(NOUNS)} ${pick(["HEAD", "main", "origin/next", "--all"])}`];
-        for (let n = between(1, 6); n > 0; n--) lines.push(`    ${pick(["error", "warning", "fatal", "hint"])}: ${clause()}`);
+        const lines = [
+          `    $ git ${pick(["log", "fetch", "rev-list", "cat-file"])} --${pick(NOUNS)} ${pick(["HEAD", "main", "origin/next", "--all"])}`,
+        ];
+        for (let n = between(1, 6); n > 0; n--)
+          lines.push(`    ${pick(["error", "warning", "fatal", "hint"])}: ${clause()}`);
         return lines.join("\n");
       }
       case 1: {
         const fn = `${pick(NOUNS)}_${pick(NOUNS)}`;
         const lines = [`\tstatic int ${fn}(struct ${pick(NOUNS)} *${pick(NOUNS)}, const char *${pick(NOUNS)})`, "\t{"];
-        for (let n = between(2, 8); n > 0; n--) lines.push(`\t\tif (${pick(NOUNS)}->${pick(NOUNS)} ${pick(["<", "==", "!="])} ${between(0, 64)})`, `\t\t\treturn error(_("${clause()}"));`);
+        for (let n = between(2, 8); n > 0; n--)
+          lines.push(
+            `\t\tif (${pick(NOUNS)}->${pick(NOUNS)} ${pick(["<", "==", "!="])} ${between(0, 64)})`,
+            `\t\t\treturn error(_("${clause()}"));`,
+          );
         lines.push("\t}");
         return lines.join("\n");
       }
       case 2: {
-        const lines = [`    --- a/${pick(AREAS)}.c`, `    +++ b/${pick(AREAS)}.c`, `    @@ -${between(1, 900)},${between(3, 9)} +${between(1, 900)},${between(3, 9)} @@`];
-        for (let n = between(3, 10); n > 0; n--) lines.push(`    ${pick([" ", " ", "-", "+"])}\t${pick(NOUNS)} = ${pick(NOUNS)}_${pick(VERBI)}(${pick(NOUNS)});`);
+        const lines = [
+          `    --- a/${pick(AREAS)}.c`,
+          `    +++ b/${pick(AREAS)}.c`,
+          `    @@ -${between(1, 900)},${between(3, 9)} +${between(1, 900)},${between(3, 9)} @@`,
+        ];
+        for (let n = between(3, 10); n > 0; n--)
+          lines.push(
+            `    ${pick([" ", " ", "-", "+"])}\t${pick(NOUNS)} = ${pick(NOUNS)}_${pick(VERBI)}(${pick(NOUNS)});`,
+          );
         return lines.join("\n");
       }
       default: {
         const lines = [];
-        for (let n = between(2, 5); n > 0; n--) lines.push(`    ${hex(7)} ${pick(AREAS)}: ${pick(VERBS)} ${pick(SUBJECT_OBJECTS)}`);
+        for (let n = between(2, 5); n > 0; n--)
+          lines.push(`    ${hex(7)} ${pick(AREAS)}: ${pick(VERBS)} ${pick(SUBJECT_OBJECTS)}`);
         return lines.join("\n");
       }
     }

@@ -357,7 +357,8 @@ async function corpus(repo) {
   const lengths = [];
   const trailers = new Map();
   let pending = [];
-  const TRAILER = /^(Signed-off-by|Helped-by|Reported-by|Acked-by|Reviewed-by|Mentored-by|Suggested-by|Based-on-patch-by|Assisted-by|Co-authored-by): /gim;
+  const TRAILER =
+    /^(Signed-off-by|Helped-by|Reported-by|Acked-by|Reviewed-by|Mentored-by|Suggested-by|Based-on-patch-by|Assisted-by|Co-authored-by): /gim;
   const finish = (message) => {
     lengths.push(message.length);
     for (const match of message.toString("latin1").matchAll(TRAILER)) {

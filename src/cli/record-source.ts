@@ -21,13 +21,23 @@ export const TRACE_FILE = ".agent-trace/traces.jsonl";
 export const MAX_TRACE_FILE = 256 * 1024 * 1024;
 
 export class RecordSource {
+  /** Annotated commit → its note blobs under refs/notes/ai and refs/notes/agent-trace. */
+  private readonly notes = new Map<string, { gitAi?: string; trace?: string }>();
+
   private constructor(
     private readonly blobs: BlobReader | null,
-    private readonly gitAi: Map<string, string>,
-    private readonly traceNotes: Map<string, string>,
+    gitAi: Map<string, string>,
+    traceNotes: Map<string, string>,
     private readonly traces: TraceIndex | null,
     readonly info: RecordSourceInfo,
-  ) {}
+  ) {
+    for (const [commit, blob] of gitAi) this.notes.set(commit, { gitAi: blob });
+    for (const [commit, blob] of traceNotes) {
+      const both = this.notes.get(commit);
+      if (both) both.trace = blob;
+      else this.notes.set(commit, { trace: blob });
+    }
+  }
 
   /** The repository's records, or null when it has none (the scan then runs as without them). */
   static async open(repository: string, env: NodeJS.ProcessEnv): Promise<RecordSource | null> {
@@ -49,15 +59,23 @@ export class RecordSource {
       traceFileInvalid: 0,
       traceFileTooLarge: false,
     };
-    const gitAi = gitAiRef ? await listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>();
-    const traceNotes = traceRef ? await listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>();
+    // The three at once: each is a git of its own.
+    const traceText =
+      traceFile?.type === "blob" && traceFile.size <= MAX_TRACE_FILE
+        ? runGit(["-C", repository, "cat-file", "blob", traceFile.sha], env)
+        : null;
+    traceText?.catch(() => {}); // awaited below
+    const [gitAi, traceNotes] = await Promise.all([
+      gitAiRef ? listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>(),
+      traceRef ? listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>(),
+    ]);
     info.gitAiNotes = gitAi.size;
     info.agentTraceNotes = traceNotes.size;
     let traces: TraceIndex | null = null;
     if (traceFile?.type === "blob") {
-      if (traceFile.size > MAX_TRACE_FILE) info.traceFileTooLarge = true;
+      if (traceText === null) info.traceFileTooLarge = true;
       else {
-        const text = await runGit(["-C", repository, "cat-file", "blob", traceFile.sha], env);
+        const text = await traceText;
         const parsed: { records: TraceRecord[]; invalid: number } =
           text.code === 0 ? parseTraceRecords(text.stdout) : { records: [], invalid: 0 };
         info.traceFileRecords = parsed.records.length;
@@ -71,13 +89,19 @@ export class RecordSource {
 
   /** The records of a batch of commits (newest first, as git log gives them), by sha. */
   async recordsFor(commits: readonly GitCommit[]): Promise<Map<string, RecordEvidence[]>> {
+    // Most commits have no record: one lookup each for notes, and the trace file's only when it has records.
+    const noted: GitCommit[] = [];
     const wanted: string[] = [];
+    const traces = this.traces && this.traces.size > 0 ? this.traces : null;
     for (const c of commits) {
-      const a = this.gitAi.get(c.sha);
-      if (a) wanted.push(a);
-      const t = this.traceNotes.get(c.sha);
-      if (t) wanted.push(t);
+      const note = this.notes.get(c.sha);
+      if (note !== undefined) {
+        if (note.gitAi) wanted.push(note.gitAi);
+        if (note.trace) wanted.push(note.trace);
+        noted.push(c);
+      } else if (traces?.mayDescribe(c.sha, c.parents[0])) noted.push(c);
     }
+    if (noted.length === 0) return new Map();
     const texts = wanted.length > 0 && this.blobs ? await this.blobs.read(wanted) : new Map<string, string>();
     const found = new Map<string, RecordEvidence[]>();
     const add = (sha: string, record: RecordEvidence) => {
@@ -85,18 +109,17 @@ export class RecordSource {
       if (list) list.push(record);
       else found.set(sha, [record]);
     };
-    for (const c of commits) {
-      const gitAiBlob = this.gitAi.get(c.sha);
-      const gitAiText = gitAiBlob && texts.get(gitAiBlob);
+    for (const c of noted) {
+      const blobs = this.notes.get(c.sha);
+      const gitAiText = blobs?.gitAi && texts.get(blobs.gitAi);
       const note = gitAiText ? parseGitAiNote(gitAiText) : null;
       if (note) add(c.sha, gitAiEvidence(c.sha, note));
       // A note is the annotated commit's, whatever revision its records name.
-      const traceBlob = this.traceNotes.get(c.sha);
-      const traceText = traceBlob && texts.get(traceBlob);
+      const traceText = blobs?.trace && texts.get(blobs.trace);
       const records: TraceRecord[] = traceText ? parseTraceRecords(traceText).records : [];
-      if (this.traces && this.traces.size > 0) {
+      if (traces?.mayDescribe(c.sha, c.parents[0])) {
         records.push(
-          ...this.traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }),
+          ...traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }),
         );
       }
       if (records.length > 0) add(c.sha, traceEvidence(c.sha, records));

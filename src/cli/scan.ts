@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AttributionOptions } from "../attribution/attribute.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
-import { decodeCommits } from "../git/objects.js";
+import { decodeCommits, type GitCommit } from "../git/objects.js";
 import { firstFatalLine, GitLogError, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
 import { RecordSource } from "./record-source.js";
@@ -34,6 +34,9 @@ const OUTPUT_BATCH = 256 * 1024;
 /** Progress on a terminal: first shown after, then refreshed every, this many milliseconds. */
 const PROGRESS_DELAY = 500;
 const PROGRESS_INTERVAL = 250;
+/** With agent records: commits attributed at once, at most (and at most this many bytes of them). */
+const RECORD_GROUP = 1024;
+const RECORD_GROUP_BYTES = 1024 * 1024;
 
 export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -66,35 +69,66 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   // The engine is loaded while git starts (the loop's first step spawns it): both take tens of ms.
   const engine = import("./scan-batch.js");
   engine.catch(() => {}); // awaited below; a failing git must not leave it unhandled
-  // Agent records (git-ai notes, Agent Trace): one git asks whether there are any.
-  const agentRecords = await RecordSource.open(repository, env);
-  if (agentRecords) summary.setRecordSource(agentRecords.info);
+  // Agent records (git-ai notes, Agent Trace): one git asks whether there are any, and lists them,
+  // while the history's gits start; the first batch waits for the answer.
+  const opening = RecordSource.open(repository, env);
+  opening.catch(() => {}); // awaited below
+  let agentRecords: RecordSource | null = null;
+  let opened = false;
+  const openRecords = async () => {
+    if (opened) return agentRecords;
+    opened = true;
+    agentRecords = await opening;
+    if (agentRecords) summary.setRecordSource(agentRecords.info);
+    return agentRecords;
+  };
   try {
     try {
       let scan: ScanRecords | null = null;
       let commits = 0;
-      for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
-        scan ??= (await engine).scanRecords;
-        let batch: Uint8Array[];
-        if (agentRecords) {
-          const decoded = decodeCommits(records);
-          const found = await agentRecords.recordsFor(decoded);
-          batch = (await engine).scanCommits(decoded, records.bytes.length, format, options, summary, found);
-        } else batch = scan(records, format, options, summary);
+      // With agent records, commits are attributed in groups of a few thousand: one request for
+      // the group's notes to git, not one per batch (a round trip costs more than the notes).
+      let group: GitCommit[] = [];
+      let groupBytes = 0;
+      /** Attributes, then writes out, a batch; false when the reader went away. */
+      const emit = async (batch: Uint8Array[], count: number): Promise<boolean> => {
         for (const lines of batch) out.write(lines);
-        commits += records.ends.length;
+        commits += count;
         progress?.update(commits);
         if (out.size >= OUTPUT_BATCH) {
           await out.flush();
-          if (out.closed) break; // the reader went away (`scan | head`): stop quietly
+          if (out.closed) return false; // the reader went away (`scan | head`): stop quietly
         }
+        return true;
+      };
+      const emitGroup = async (source: RecordSource): Promise<boolean> => {
+        const commitsOf = group;
+        const bytes = groupBytes;
+        group = [];
+        groupBytes = 0;
+        const found = await source.recordsFor(commitsOf);
+        const batch = (await engine).scanCommits(commitsOf, bytes, format, options, summary, found);
+        return emit(batch, commitsOf.length);
+      };
+      for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
+        scan ??= (await engine).scanRecords;
+        const source = await openRecords();
+        if (source) {
+          for (const commit of decodeCommits(records)) group.push(commit);
+          groupBytes += records.bytes.length;
+          if (group.length < RECORD_GROUP && groupBytes < RECORD_GROUP_BYTES) continue;
+          if (!(await emitGroup(source))) break;
+        } else if (!(await emit(scan(records, format, options, summary), records.ends.length))) break;
       }
+      const source = await openRecords();
+      if (source && group.length > 0) await emitGroup(source);
     } catch (error) {
       progress?.clear();
       await out.flush(); // what was read before git failed
       if (!(error instanceof GitLogError)) throw error;
       // Asked only now: a scan that works does not pay for these git commands.
       if (!(await isEmptyHistory(error, repository, revs, env))) throw gitLogFailure(error, repository, summary.revs);
+      await openRecords();
     }
     progress?.clear();
     if (format === "json") out.write(`${JSON.stringify(summary.toJSON(), null, 2)}\n`);
@@ -102,7 +136,7 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     await out.flush();
     return 0;
   } finally {
-    agentRecords?.close();
+    (await opening.catch(() => null))?.close();
     out.release();
   }
 }
