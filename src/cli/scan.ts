@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AttributionOptions } from "../attribution/attribute.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
-import { decodeCommits, type GitCommit } from "../git/objects.js";
+import { decodeCommits, type Records } from "../git/objects.js";
 import { firstFatalLine, GitLogError, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
 import { RecordSource } from "./record-source.js";
@@ -36,7 +36,7 @@ const PROGRESS_DELAY = 500;
 const PROGRESS_INTERVAL = 250;
 /** With agent records: commits attributed at once, at most (and at most this many bytes of them). */
 const RECORD_GROUP = 1024;
-const RECORD_GROUP_BYTES = 1024 * 1024;
+const RECORD_GROUP_BYTES = 256 * 1024;
 
 export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -86,11 +86,16 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     try {
       let scan: ScanRecords | null = null;
       let commits = 0;
-      // With agent records, commits are attributed in groups of a few thousand: one request for
-      // the group's notes to git, not one per batch (a round trip costs more than the notes).
-      let group: GitCommit[] = [];
+      // With agent records, git's output is taken in groups of a few hundred kilobytes: one
+      // request to git for a group's notes (a round trip costs more than the notes), sent as the
+      // group is complete and answered while the group before it is attributed, batch by batch as
+      // without records. Groups are kept as git's bytes, not decoded commits, so that what waits
+      // does not outlive the young generation's collections.
+      let group: Records[] = [];
       let groupBytes = 0;
-      /** Attributes, then writes out, a batch; false when the reader went away. */
+      let groupCommits = 0;
+      let requested: { batches: Records[]; texts: Promise<Map<string, string>> } | null = null;
+      /** Writes out a batch's lines; false when the reader went away. */
       const emit = async (batch: Uint8Array[], count: number): Promise<boolean> => {
         for (const lines of batch) out.write(lines);
         commits += count;
@@ -101,27 +106,38 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
         }
         return true;
       };
-      const emitGroup = async (source: RecordSource): Promise<boolean> => {
-        const commitsOf = group;
-        const bytes = groupBytes;
+      /** Asks for the notes of the group just taken, then attributes the one asked for before it. */
+      const nextGroup = async (source: RecordSource): Promise<boolean> => {
+        const previous = requested;
+        requested = group.length === 0 ? null : { batches: group, texts: source.notesFor(group) };
         group = [];
         groupBytes = 0;
-        const found = await source.recordsFor(commitsOf);
-        const batch = (await engine).scanCommits(commitsOf, bytes, format, options, summary, found);
-        return emit(batch, commitsOf.length);
+        groupCommits = 0;
+        if (previous === null) return true;
+        const texts = await previous.texts;
+        const { scanCommits } = await engine;
+        for (const records of previous.batches) {
+          const decoded = decodeCommits(records);
+          const found = source.recordsFor(decoded, texts);
+          const batch = scanCommits(decoded, records.bytes.length, format, options, summary, found);
+          if (!(await emit(batch, decoded.length))) return false;
+        }
+        return true;
       };
       for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
         scan ??= (await engine).scanRecords;
         const source = await openRecords();
         if (source) {
-          for (const commit of decodeCommits(records)) group.push(commit);
+          group.push(records);
           groupBytes += records.bytes.length;
-          if (group.length < RECORD_GROUP && groupBytes < RECORD_GROUP_BYTES) continue;
-          if (!(await emitGroup(source))) break;
+          groupCommits += records.ends.length;
+          if (groupCommits < RECORD_GROUP && groupBytes < RECORD_GROUP_BYTES) continue;
+          if (!(await nextGroup(source))) break;
         } else if (!(await emit(scan(records, format, options, summary), records.ends.length))) break;
       }
       const source = await openRecords();
-      if (source && group.length > 0) await emitGroup(source);
+      // The group asked for last, then the last one taken (unless the reader went away).
+      if (source && !out.closed && (await nextGroup(source))) await nextGroup(source);
     } catch (error) {
       progress?.clear();
       await out.flush(); // what was read before git failed
