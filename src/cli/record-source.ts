@@ -112,7 +112,9 @@ export class RecordSource {
       for (const end of ends) {
         if (this.atCommit[prefixAt(bytes, start)] === 1) {
           const shaLength = bytes[start + 40] === SPACE ? 40 : 64;
-          const note = this.notes.get(Buffer.from(bytes.buffer, bytes.byteOffset + start, shaLength).toString("latin1"));
+          const note = this.notes.get(
+            Buffer.from(bytes.buffer, bytes.byteOffset + start, shaLength).toString("latin1"),
+          );
           if (note?.gitAi) wanted.push(note.gitAi);
           if (note?.trace) wanted.push(note.trace);
         }
@@ -148,7 +150,9 @@ export class RecordSource {
       const traceText = blobs?.trace && texts.get(blobs.trace);
       const records: TraceRecord[] = traceText ? parseTraceRecords(traceText).records : [];
       if (traces?.mayDescribe(c.sha, c.parents[0])) {
-        records.push(...traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }));
+        records.push(
+          ...traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }),
+        );
       }
       if (records.length > 0) add(c.sha, traceEvidence(c.sha, records));
     }

@@ -35,8 +35,8 @@ const OUTPUT_BATCH = 256 * 1024;
 const PROGRESS_DELAY = 500;
 const PROGRESS_INTERVAL = 250;
 /** With agent records: commits attributed at once, at most (and at most this many bytes of them). */
-const RECORD_GROUP = 1024;
-const RECORD_GROUP_BYTES = 256 * 1024;
+const RECORD_GROUP = 2048;
+const RECORD_GROUP_BYTES = 512 * 1024;
 
 export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -86,7 +86,7 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     try {
       let scan: ScanRecords | null = null;
       let commits = 0;
-      // With agent records, git's output is taken in groups of a few hundred kilobytes: one
+      // With agent records, git's output is taken in groups of half a megabyte: one
       // request to git for a group's notes (a round trip costs more than the notes), sent as the
       // group is complete and answered while the group before it is attributed, batch by batch as
       // without records. Groups are kept as git's bytes, not decoded commits, so that what waits
