@@ -34,7 +34,7 @@ const OUTPUT_BATCH = 256 * 1024;
 /** Progress on a terminal: first shown after, then refreshed every, this many milliseconds. */
 const PROGRESS_DELAY = 500;
 const PROGRESS_INTERVAL = 250;
-/** With agent records: commits attributed at once, at most (and at most this many bytes of them). */
+/** With agent records: git's output is taken in groups of at most this many commits and bytes. */
 const RECORD_GROUP = 2048;
 const RECORD_GROUP_BYTES = 512 * 1024;
 
@@ -124,20 +124,29 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
         }
         return true;
       };
-      for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
-        scan ??= (await engine).scanRecords;
-        const source = await openRecords();
-        if (source) {
-          group.push(records);
-          groupBytes += records.bytes.length;
-          groupCommits += records.ends.length;
-          if (groupCommits < RECORD_GROUP && groupBytes < RECORD_GROUP_BYTES) continue;
-          if (!(await nextGroup(source))) break;
-        } else if (!(await emit(scan(records, format, options, summary), records.ends.length))) break;
+      let failure: unknown = null;
+      try {
+        for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
+          scan ??= (await engine).scanRecords;
+          const source = await openRecords();
+          if (source) {
+            group.push(records);
+            groupBytes += records.bytes.length;
+            groupCommits += records.ends.length;
+            if (groupCommits < RECORD_GROUP && groupBytes < RECORD_GROUP_BYTES) continue;
+            if (!(await nextGroup(source))) break;
+          } else if (!(await emit(scan(records, format, options, summary), records.ends.length))) break;
+        }
+      } catch (error) {
+        failure = error;
       }
+      // The group asked for last, then the last one taken: also when git failed, so that what was
+      // read before is written, as without records (unless the reader went away).
       const source = await openRecords();
-      // The group asked for last, then the last one taken (unless the reader went away).
-      if (source && !out.closed && (await nextGroup(source))) await nextGroup(source);
+      if (source && !out.closed && (failure === null || failure instanceof GitLogError)) {
+        if (await nextGroup(source)) await nextGroup(source);
+      }
+      if (failure !== null) throw failure;
     } catch (error) {
       progress?.clear();
       await out.flush(); // what was read before git failed
