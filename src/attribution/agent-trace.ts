@@ -329,6 +329,16 @@ export class TraceIndex {
     return this.byRevision.size;
   }
 
+  /** The revisions that records are at. */
+  revisions(): IterableIterator<string> {
+    return this.byRevision.keys();
+  }
+
+  /** Whether any record is at `sha` or at `parent` (recordsFor finds nothing otherwise). */
+  mayDescribe(sha: string, parent: string | undefined): boolean {
+    return this.byRevision.has(sha) || (parent !== undefined && this.byRevision.has(parent));
+  }
+
   /** The records that describe `commit`: written at its first parent before it was committed, or at it. */
   recordsFor(commit: TraceCommit): TraceRecord[] {
     const found: TraceRecord[] = [];

@@ -10,7 +10,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { parseTraceRecords, TraceIndex, type TraceRecord, traceEvidence } from "../attribution/agent-trace.js";
 import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
-import type { GitCommit } from "../git/objects.js";
+import type { GitCommit, Records } from "../git/objects.js";
 import { runGit } from "./git-log.js";
 import type { RecordSourceInfo } from "./scan-report.js";
 
@@ -21,13 +21,36 @@ export const TRACE_FILE = ".agent-trace/traces.jsonl";
 export const MAX_TRACE_FILE = 256 * 1024 * 1024;
 
 export class RecordSource {
+  /** Annotated commit → its note blobs under refs/notes/ai and refs/notes/agent-trace. */
+  private readonly notes = new Map<string, { gitAi?: string; trace?: string }>();
+
   private constructor(
     private readonly blobs: BlobReader | null,
-    private readonly gitAi: Map<string, string>,
-    private readonly traceNotes: Map<string, string>,
+    gitAi: Map<string, string>,
+    traceNotes: Map<string, string>,
     private readonly traces: TraceIndex | null,
     readonly info: RecordSourceInfo,
-  ) {}
+  ) {
+    for (const [commit, blob] of gitAi) this.notes.set(commit, { gitAi: blob });
+    for (const [commit, blob] of traceNotes) {
+      const both = this.notes.get(commit);
+      if (both) both.trace = blob;
+      else this.notes.set(commit, { trace: blob });
+    }
+    for (const commit of this.notes.keys()) this.atCommit[prefix(commit)] = 1;
+    for (const revision of traces?.revisions() ?? []) {
+      this.atCommit[prefix(revision)] = 1;
+      this.atParent[prefix(revision)] = 1;
+    }
+  }
+
+  /**
+   * Commits that may have a note or a trace record, by the first four hex digits of their sha (and
+   * of their first parent's): most commits have none, and four characters cost less than hashing
+   * forty for a lookup.
+   */
+  private readonly atCommit = new Uint8Array(1 << 16);
+  private readonly atParent = new Uint8Array(1 << 16);
 
   /** The repository's records, or null when it has none (the scan then runs as without them). */
   static async open(repository: string, env: NodeJS.ProcessEnv): Promise<RecordSource | null> {
@@ -49,15 +72,23 @@ export class RecordSource {
       traceFileInvalid: 0,
       traceFileTooLarge: false,
     };
-    const gitAi = gitAiRef ? await listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>();
-    const traceNotes = traceRef ? await listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>();
+    // The three at once: each is a git of its own.
+    const traceText =
+      traceFile?.type === "blob" && traceFile.size <= MAX_TRACE_FILE
+        ? runGit(["-C", repository, "cat-file", "blob", traceFile.sha], env)
+        : null;
+    traceText?.catch(() => {}); // awaited below
+    const [gitAi, traceNotes] = await Promise.all([
+      gitAiRef ? listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>(),
+      traceRef ? listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>(),
+    ]);
     info.gitAiNotes = gitAi.size;
     info.agentTraceNotes = traceNotes.size;
     let traces: TraceIndex | null = null;
     if (traceFile?.type === "blob") {
-      if (traceFile.size > MAX_TRACE_FILE) info.traceFileTooLarge = true;
+      if (traceText === null) info.traceFileTooLarge = true;
       else {
-        const text = await runGit(["-C", repository, "cat-file", "blob", traceFile.sha], env);
+        const text = await traceText;
         const parsed: { records: TraceRecord[]; invalid: number } =
           text.code === 0 ? parseTraceRecords(text.stdout) : { records: [], invalid: 0 };
         info.traceFileRecords = parsed.records.length;
@@ -69,34 +100,58 @@ export class RecordSource {
     return new RecordSource(blobs, gitAi, traceNotes, traces, info);
   }
 
-  /** The records of a batch of commits (newest first, as git log gives them), by sha. */
-  async recordsFor(commits: readonly GitCommit[]): Promise<Map<string, RecordEvidence[]>> {
+  /**
+   * The texts of the notes of the commits of `group` (raw records, as git-log.ts reads them), by
+   * blob: read from git at once for a group of batches. The commits are found by their headers'
+   * bytes, before they are decoded.
+   */
+  async notesFor(group: readonly Records[]): Promise<Map<string, string>> {
     const wanted: string[] = [];
-    for (const c of commits) {
-      const a = this.gitAi.get(c.sha);
-      if (a) wanted.push(a);
-      const t = this.traceNotes.get(c.sha);
-      if (t) wanted.push(t);
+    for (const { bytes, ends } of group) {
+      let start = 0;
+      for (const end of ends) {
+        if (this.atCommit[prefixAt(bytes, start)] === 1) {
+          const shaLength = bytes[start + 40] === SPACE ? 40 : 64;
+          const note = this.notes.get(
+            Buffer.from(bytes.buffer, bytes.byteOffset + start, shaLength).toString("latin1"),
+          );
+          if (note?.gitAi) wanted.push(note.gitAi);
+          if (note?.trace) wanted.push(note.trace);
+        }
+        start = end;
+      }
     }
-    const texts = wanted.length > 0 && this.blobs ? await this.blobs.read(wanted) : new Map<string, string>();
+    return wanted.length > 0 && this.blobs ? this.blobs.read(wanted) : new Map<string, string>();
+  }
+
+  /**
+   * The records of a batch of commits (newest first, as git log gives them), by sha: their notes
+   * (`texts`, from notesFor) and the trace file's records that describe them.
+   */
+  recordsFor(commits: readonly GitCommit[], texts: ReadonlyMap<string, string>): Map<string, RecordEvidence[]> {
     const found = new Map<string, RecordEvidence[]>();
     const add = (sha: string, record: RecordEvidence) => {
       const list = found.get(sha);
       if (list) list.push(record);
       else found.set(sha, [record]);
     };
+    const traces = this.traces && this.traces.size > 0 ? this.traces : null;
     for (const c of commits) {
-      const gitAiBlob = this.gitAi.get(c.sha);
-      const gitAiText = gitAiBlob && texts.get(gitAiBlob);
+      // Most commits have no record: four characters of their sha (and of their parent's) say so.
+      if (this.atCommit[prefix(c.sha)] === 0) {
+        const parent = c.parents[0];
+        if (parent === undefined || this.atParent[prefix(parent)] === 0) continue;
+      }
+      const blobs = this.notes.get(c.sha);
+      const gitAiText = blobs?.gitAi && texts.get(blobs.gitAi);
       const note = gitAiText ? parseGitAiNote(gitAiText) : null;
       if (note) add(c.sha, gitAiEvidence(c.sha, note));
       // A note is the annotated commit's, whatever revision its records name.
-      const traceBlob = this.traceNotes.get(c.sha);
-      const traceText = traceBlob && texts.get(traceBlob);
+      const traceText = blobs?.trace && texts.get(blobs.trace);
       const records: TraceRecord[] = traceText ? parseTraceRecords(traceText).records : [];
-      if (this.traces && this.traces.size > 0) {
+      if (traces?.mayDescribe(c.sha, c.parents[0])) {
         records.push(
-          ...this.traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }),
+          ...traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }),
         );
       }
       if (records.length > 0) add(c.sha, traceEvidence(c.sha, records));
@@ -108,6 +163,30 @@ export class RecordSource {
     this.blobs?.close();
   }
 }
+
+/** The first four hex digits of a sha as a number (anything else as some number below 2^16). */
+function prefix(sha: string): number {
+  return (
+    (hexDigit(sha.charCodeAt(0)) << 12) |
+    (hexDigit(sha.charCodeAt(1)) << 8) |
+    (hexDigit(sha.charCodeAt(2)) << 4) |
+    hexDigit(sha.charCodeAt(3))
+  );
+}
+
+const hexDigit = (c: number): number => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57) & 15;
+
+/** prefix() of the sha that starts at bytes[at] (a header line of git cat-file). */
+function prefixAt(bytes: Uint8Array, at: number): number {
+  return (
+    (hexDigit(bytes[at] ?? 0) << 12) |
+    (hexDigit(bytes[at + 1] ?? 0) << 8) |
+    (hexDigit(bytes[at + 2] ?? 0) << 4) |
+    hexDigit(bytes[at + 3] ?? 0)
+  );
+}
+
+const SPACE = 0x20;
 
 /** `git notes --ref=<ref> list`: annotated commit → note blob. */
 async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
@@ -175,8 +254,19 @@ class BlobReader {
     return true;
   }
 
-  /** The texts of `shas` (notes are small; one longer than MAX_NOTE_LENGTH is cut there). */
-  async read(shas: readonly string[]): Promise<Map<string, string>> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * The texts of `shas` (notes are small; one longer than MAX_NOTE_LENGTH is cut there). Reads
+   * may overlap: each is answered after those asked before it.
+   */
+  read(shas: readonly string[]): Promise<Map<string, string>> {
+    const texts = this.queue.then(() => this.readNow(shas));
+    this.queue = texts.catch(() => {});
+    return texts;
+  }
+
+  private async readNow(shas: readonly string[]): Promise<Map<string, string>> {
     const texts = new Map<string, string>();
     this.child.stdin.write(`${shas.join("\n")}\n`);
     for (let i = 0; i < shas.length; i++) {

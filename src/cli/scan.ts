@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AttributionOptions } from "../attribution/attribute.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
-import { decodeCommits } from "../git/objects.js";
+import { decodeCommits, type Records } from "../git/objects.js";
 import { firstFatalLine, GitLogError, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
 import { RecordSource } from "./record-source.js";
@@ -34,6 +34,9 @@ const OUTPUT_BATCH = 256 * 1024;
 /** Progress on a terminal: first shown after, then refreshed every, this many milliseconds. */
 const PROGRESS_DELAY = 500;
 const PROGRESS_INTERVAL = 250;
+/** With agent records: git's output is taken in groups of at most this many commits and bytes. */
+const RECORD_GROUP = 2048;
+const RECORD_GROUP_BYTES = 512 * 1024;
 
 export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -66,35 +69,91 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   // The engine is loaded while git starts (the loop's first step spawns it): both take tens of ms.
   const engine = import("./scan-batch.js");
   engine.catch(() => {}); // awaited below; a failing git must not leave it unhandled
-  // Agent records (git-ai notes, Agent Trace): one git asks whether there are any.
-  const agentRecords = await RecordSource.open(repository, env);
-  if (agentRecords) summary.setRecordSource(agentRecords.info);
+  // Agent records (git-ai notes, Agent Trace): one git asks whether there are any, and lists them,
+  // while the history's gits start; the first batch waits for the answer.
+  const opening = RecordSource.open(repository, env);
+  opening.catch(() => {}); // awaited below
+  let agentRecords: RecordSource | null = null;
+  let opened = false;
+  const openRecords = async () => {
+    if (opened) return agentRecords;
+    opened = true;
+    agentRecords = await opening;
+    if (agentRecords) summary.setRecordSource(agentRecords.info);
+    return agentRecords;
+  };
   try {
     try {
       let scan: ScanRecords | null = null;
       let commits = 0;
-      for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
-        scan ??= (await engine).scanRecords;
-        let batch: Uint8Array[];
-        if (agentRecords) {
-          const decoded = decodeCommits(records);
-          const found = await agentRecords.recordsFor(decoded);
-          batch = (await engine).scanCommits(decoded, records.bytes.length, format, options, summary, found);
-        } else batch = scan(records, format, options, summary);
+      // With agent records, git's output is taken in groups of half a megabyte: one
+      // request to git for a group's notes (a round trip costs more than the notes), sent as the
+      // group is complete and answered while the group before it is attributed, batch by batch as
+      // without records. Groups are kept as git's bytes, not decoded commits, so that what waits
+      // does not outlive the young generation's collections.
+      let group: Records[] = [];
+      let groupBytes = 0;
+      let groupCommits = 0;
+      let requested: { batches: Records[]; texts: Promise<Map<string, string>> } | null = null;
+      /** Writes out a batch's lines; false when the reader went away. */
+      const emit = async (batch: Uint8Array[], count: number): Promise<boolean> => {
         for (const lines of batch) out.write(lines);
-        commits += records.ends.length;
+        commits += count;
         progress?.update(commits);
         if (out.size >= OUTPUT_BATCH) {
           await out.flush();
-          if (out.closed) break; // the reader went away (`scan | head`): stop quietly
+          if (out.closed) return false; // the reader went away (`scan | head`): stop quietly
         }
+        return true;
+      };
+      /** Asks for the notes of the group just taken, then attributes the one asked for before it. */
+      const nextGroup = async (source: RecordSource): Promise<boolean> => {
+        const previous = requested;
+        requested = group.length === 0 ? null : { batches: group, texts: source.notesFor(group) };
+        group = [];
+        groupBytes = 0;
+        groupCommits = 0;
+        if (previous === null) return true;
+        const texts = await previous.texts;
+        const { scanCommits } = await engine;
+        for (const records of previous.batches) {
+          const decoded = decodeCommits(records);
+          const found = source.recordsFor(decoded, texts);
+          const batch = scanCommits(decoded, records.bytes.length, format, options, summary, found);
+          if (!(await emit(batch, decoded.length))) return false;
+        }
+        return true;
+      };
+      let failure: unknown = null;
+      try {
+        for await (const records of readGitLogRecords({ repository, revs: summary.revs, env })) {
+          scan ??= (await engine).scanRecords;
+          const source = await openRecords();
+          if (source) {
+            group.push(records);
+            groupBytes += records.bytes.length;
+            groupCommits += records.ends.length;
+            if (groupCommits < RECORD_GROUP && groupBytes < RECORD_GROUP_BYTES) continue;
+            if (!(await nextGroup(source))) break;
+          } else if (!(await emit(scan(records, format, options, summary), records.ends.length))) break;
+        }
+      } catch (error) {
+        failure = error;
       }
+      // The group asked for last, then the last one taken: also when git failed, so that what was
+      // read before is written, as without records (unless the reader went away).
+      const source = await openRecords();
+      if (source && !out.closed && (failure === null || failure instanceof GitLogError)) {
+        if (await nextGroup(source)) await nextGroup(source);
+      }
+      if (failure !== null) throw failure;
     } catch (error) {
       progress?.clear();
       await out.flush(); // what was read before git failed
       if (!(error instanceof GitLogError)) throw error;
       // Asked only now: a scan that works does not pay for these git commands.
       if (!(await isEmptyHistory(error, repository, revs, env))) throw gitLogFailure(error, repository, summary.revs);
+      await openRecords();
     }
     progress?.clear();
     if (format === "json") out.write(`${JSON.stringify(summary.toJSON(), null, 2)}\n`);
@@ -102,7 +161,7 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     await out.flush();
     return 0;
   } finally {
-    agentRecords?.close();
+    (await opening.catch(() => null))?.close();
     out.release();
   }
 }
