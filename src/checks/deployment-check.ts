@@ -15,6 +15,11 @@ export interface DeploymentCheckInput {
   rolledBack: ChangeRecord[];
   config: RepoConfig;
   notes: readonly string[];
+  /**
+   * The AI spend of the agent sessions behind the AI-assisted changes it shipped (USD), when the
+   * ledger holds some and the repository's group is large enough to show it; absent otherwise.
+   */
+  spend?: { total: number; estimated: number } | null;
 }
 
 function changeLink(input: DeploymentCheckInput, change: ChangeRecord): string {
@@ -23,6 +28,8 @@ function changeLink(input: DeploymentCheckInput, change: ChangeRecord): string {
     ? link(`#${change.number}`, `${base}/pull/${change.number}`)
     : link(change.mergeCommitSha?.slice(0, 7) ?? "push", `${base}/commit/${change.mergeCommitSha}`);
 }
+
+const usd = (value: number) => `$${value.toFixed(2)}`;
 
 export function renderDeploymentCheck(input: DeploymentCheckInput): CheckRun {
   const { deployment: d, shipped, rolledBack } = input;
@@ -58,6 +65,10 @@ export function renderDeploymentCheck(input: DeploymentCheckInput): CheckRun {
           `> This commit is not a descendant of the previous production commit${d.previousSha ? ` ${code(d.previousSha.slice(0, 7))}` : ""}: only the commits unique to it count as shipped.`,
         );
       }
+  }
+  if (input.spend && input.spend.total > 0 && (d.outcome === "ship" || d.outcome === "diverged")) {
+    const estimated = input.spend.estimated > 0 ? ` (${usd(input.spend.estimated)} of it estimated from tokens)` : "";
+    lines.push("", `AI spend of the sessions behind this deployment: ${usd(input.spend.total)}${estimated}.`);
   }
   for (const note of input.notes) lines.push("", `> ${escapeMarkdown(note, 500)}`);
 

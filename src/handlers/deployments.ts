@@ -6,7 +6,10 @@ import { mayBeDeployment } from "../deployments/sources.js";
 import { changesRolledBackBy } from "../ledger/fates.js";
 import { linkDeploymentEvent } from "../ledger/link-deployment.js";
 import type { ChangeContext } from "../ledger/record-merge.js";
-import type { DeploymentRecord } from "../store/types.js";
+import { buildReport, defaultPeriod, pricesInForce, reportOptions } from "../metrics/report.js";
+import { spendOfChanges } from "../spend/compute.js";
+import { mergePriceTables, pricer, priceTableSchema } from "../spend/prices.js";
+import type { ChangeRecord, DeploymentRecord } from "../store/types.js";
 import { changeContext, scopeOf } from "./change-context.js";
 import { type EventContext, type HandlerRegistry, handlers } from "./types.js";
 
@@ -51,6 +54,11 @@ async function reportDeployment(
     rolledBack,
     config: cc.config,
     notes,
+    spend: await deploymentSpend(
+      ctx,
+      cc,
+      shipped.filter((c) => c.ai),
+    ),
   });
   // A new deployment gets its own run: one write, no read.
   await ctx.octokit.rest.checks.create({
@@ -73,6 +81,44 @@ async function reportDeployment(
     },
     "linked production deployment",
   );
+}
+
+/**
+ * The AI spend of the sessions behind a deployment's AI-assisted changes, from the ledger alone, or
+ * null: when there is none, or when the repository's group is below the minimum (the same rule as
+ * its report's per-engineer figures: in a small team one deployment's spend is one person's).
+ */
+async function deploymentSpend(
+  ctx: EventContext<DeploymentEvent>,
+  cc: ChangeContext,
+  aiShipped: readonly ChangeRecord[],
+): Promise<{ total: number; estimated: number } | null> {
+  if (aiShipped.length === 0) return null;
+  const { installationId } = cc.scope;
+  const sessions = await ctx.store.spend.sessionsOfChanges(aiShipped.map((c) => c.id));
+  if (sessions.length === 0) return null;
+  const now = ctx.now();
+  const usage = await ctx.store.spend.listUsage(installationId, { since: 0, until: now + 1 }, sessions);
+  if (usage.length === 0) return null;
+  const scope = {
+    label: cc.scope.fullName,
+    installationId,
+    repositoryIds: [cc.scope.repositoryId],
+    owner: cc.scope.owner,
+  };
+  const options = await reportOptions(ctx.store, scope, ctx.app.metric, now);
+  const report = await buildReport(ctx.store, scope, defaultPeriod(now, cc.config.metric.periodDays), options);
+  if (report.withheld !== null) return null;
+  const facts = await ctx.store.spend.listSessionChanges(installationId, sessions);
+  const links = facts.map((f) => ({
+    session: f.sessionKey,
+    changeId: f.changeId,
+    repositoryId: f.repositoryId,
+    fate: "pending" as const,
+  }));
+  const prices = await pricesInForce(ctx.store, installationId, options);
+  const spend = spendOfChanges(usage, links, new Set(aiShipped.map((c) => c.id)), prices);
+  return spend.total > 0 ? spend : null;
 }
 
 export const deploymentHandlers: HandlerRegistry = handlers({

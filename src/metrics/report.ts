@@ -198,8 +198,7 @@ export async function spendOf(
   }));
   const repositoryIds = scope.repositoryIds ? new Set(scope.repositoryIds) : null;
   if (repositoryIds && !links.some((l) => repositoryIds.has(l.repositoryId))) return null;
-  const owner = priceTableSchema.safeParse(await store.installations.getInstallationPrices(scope.installationId));
-  const prices = pricer(mergePriceTables(options.prices, owner.success ? owner.data : undefined));
+  const prices = await pricesInForce(store, scope.installationId, options);
   const weeks = report.series.map((w) => w.week);
   const aiDeployments =
     report.withheld === null ? report.series.reduce((sum, w) => sum + (w.aiDeployments ?? 0), 0) : null;
@@ -215,6 +214,12 @@ export async function spendOf(
     },
     prices,
   );
+}
+
+/** The prices in force for an installation: the instance's, with its organisation file's over them. */
+export async function pricesInForce(store: Store, installationId: number, options: Pick<MetricOptions, "prices">) {
+  const owner = priceTableSchema.safeParse(await store.installations.getInstallationPrices(installationId));
+  return pricer(mergePriceTables(options.prices, owner.success ? owner.data : undefined));
 }
 
 /**

@@ -239,3 +239,31 @@ function costsOf(usage: readonly UsageRow[], prices: Pricer) {
 function sortedRecord(map: Map<string, number>, round: (n: number) => number): Record<string, number> {
   return Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, round(v)]));
 }
+
+/**
+ * The spend behind some changes (a deployment's): each session's cost (as costsOf prices it) times
+ * the share of the changes naming it that are among `changeIds`. Spend of any time: a session's
+ * cost belongs to its changes whenever it was incurred.
+ */
+export function spendOfChanges(
+  usage: readonly UsageRow[],
+  links: readonly SessionLink[],
+  changeIds: ReadonlySet<number>,
+  prices: Pricer,
+): { total: number; estimated: number } {
+  const shareOf = new Map<string, number>();
+  const bySession = new Map<string, SessionLink[]>();
+  for (const link of links) bySession.set(link.session, [...(bySession.get(link.session) ?? []), link]);
+  for (const [session, list] of bySession) {
+    shareOf.set(session, list.filter((l) => changeIds.has(l.changeId)).length / list.length);
+  }
+  let total = 0;
+  let estimated = 0;
+  for (const { row, usd, isEstimate } of costsOf(usage, prices).rows) {
+    if (row.sessionId === null) continue;
+    const part = usd * (shareOf.get(sessionKey(row.sessionId)) ?? 0);
+    total += part;
+    if (isEstimate) estimated += part;
+  }
+  return { total: Math.round(total * 1e6) / 1e6, estimated: Math.round(estimated * 1e6) / 1e6 };
+}
