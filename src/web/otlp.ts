@@ -90,6 +90,16 @@ export function createOtlpHandler(deps: OtlpDeps) {
         "www-authenticate": 'Bearer realm="shipledger-otlp", error="invalid_token"',
       });
     }
+    // An uninstalled app keeps no one's spend: the token dies with its installation.
+    const installation = await deps.store.installations.getInstallation(token.installationId).catch(() => undefined);
+    if (installation === undefined) {
+      return fail(503, "the ledger is unavailable; retry later", { "retry-after": String(RETRY_AFTER_SECONDS) });
+    }
+    if (installation === null || installation.deletedAt !== null) {
+      return fail(401, "the ingest token's installation is gone (the app was uninstalled)", {
+        "www-authenticate": 'Bearer realm="shipledger-otlp", error="invalid_token"',
+      });
+    }
     if (!encoding) return fail(415, "Content-Type must be application/x-protobuf or application/json");
 
     let readings: UsageExtract;
@@ -127,7 +137,7 @@ export function createOtlpHandler(deps: OtlpDeps) {
 
     const refused = readings.rejected + recorded.refused;
     const reasons = [...readings.reasons, ...recorded.reasons];
-    deps.log.info(
+    deps.log.debug(
       {
         installation: token.installationId,
         signal,

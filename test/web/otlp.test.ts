@@ -184,6 +184,14 @@ eachDialect("OTLP endpoint", ({ newStore }) => {
     expect(await stored(store)).toEqual([]);
   });
 
+  it("refuses the token of an installation that is gone", async () => {
+    await store.installations.markInstallationDeleted(1, NOW);
+    const res = await post("/v1/metrics", { headers: json, body: validJson });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 16, message: expect.stringMatching(/uninstalled/) });
+    expect(await stored(store)).toEqual([]);
+  });
+
   it("refuses a revoked token", async () => {
     const [token] = await store.spend.listIngestTokens(1);
     await store.spend.revokeIngestToken(1, token?.id as number, NOW);
