@@ -201,3 +201,63 @@ eachDialect("store: upgrading a ledger made before evidence strengths were kept"
     }
   });
 });
+
+// Changes recorded before the spend join indexed the sessions they name (migrations 0000–0007).
+const SESSION_ROWS = [
+  SHIPPED_ROWS[0] as string,
+  SHIPPED_ROWS[1] as string,
+  ...[
+    [1, '[{"agent":"claude-code","id":"session_01AbCd","url":"https://claude.ai/code/session_01AbCd"}]'],
+    [2, '[{"agent":"generic","id":" 7D8E5A6C-1B2C-4D3E-8F9A-0B1C2D3E4F50 "},{"agent":"amp","id":"T-1"}]'],
+    [3, "[]"],
+    [4, '[{"agent":"generic","id":""}]'],
+  ].map(
+    ([n, sessions]) =>
+      `INSERT INTO changes (installation_id, repository_id, number, title, author_login, author_type, bot_change, head_ref, head_sha, base_ref, state, opened_at, merged_at, engineer, first_commit_at, paths, paths_complete, deployable, ai, agents, models, sessions, evidence, commits_total, commits_ai, attributed_sha, updated_at) ` +
+      `VALUES (1, 10, ${n}, 'Change ${n}', 'ann', 'User', FALSE, 'b${n}', '${String(n).repeat(40)}', 'main', 'merged', ${NOW - 11 * DAY}, ${NOW - 10 * DAY}, 'ann', ${NOW - 11 * DAY}, '[]', FALSE, TRUE, TRUE, '["claude-code"]', '[]', '${sessions}', '[]', 1, 1, '${String(n).repeat(40)}', ${NOW - 9 * DAY})`,
+  ),
+];
+
+eachDialect("store: upgrading a ledger made before spend was joined to sessions", ({ dialect, newDatabaseUrl }) => {
+  it("indexes the sessions every existing change names, as recordChange would", async () => {
+    const url = await newDatabaseUrl();
+    const target = parseDatabaseUrl(url);
+    const before = earlierMigrations(dialect, 8); // 0000–0007
+    if (target.dialect === "sqlite") {
+      const sqlite = new Database(target.path);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: before });
+      for (const row of SESSION_ROWS) sqlite.exec(row.replaceAll("TRUE", "1").replaceAll("FALSE", "0"));
+      sqlite.close();
+    } else {
+      const client = new pg.Client({ connectionString: target.url });
+      await client.connect();
+      await migratePg(drizzlePg(client), { migrationsFolder: before });
+      for (const row of SESSION_ROWS) await client.query(row);
+      await client.end();
+    }
+    const store = await openStore(url);
+    try {
+      const facts = await store.spend.listSessionChanges(1, [
+        "session_01abcd",
+        "7d8e5a6c-1b2c-4d3e-8f9a-0b1c2d3e4f50",
+        "t-1",
+        "",
+      ]);
+      const numbers = new Map(
+        (
+          await store.changes.getChanges(
+            1,
+            facts.map((f) => f.changeId),
+          )
+        ).map((c) => [c.id, c.number]),
+      );
+      expect(facts.map((f) => [f.sessionKey, numbers.get(f.changeId)]).sort()).toEqual([
+        ["7d8e5a6c-1b2c-4d3e-8f9a-0b1c2d3e4f50", 2],
+        ["session_01abcd", 1],
+        ["t-1", 2],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
