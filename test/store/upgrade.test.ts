@@ -107,6 +107,32 @@ eachDialect("store: upgrading a ledger made by the first release", ({ dialect, n
   });
 });
 
+/** A new database migrated with the first `count` migrations, holding `rows` as that release wrote them. */
+async function ledgerMigratedTo(
+  dialect: "sqlite" | "postgres",
+  newDatabaseUrl: () => Promise<string>,
+  count: number,
+  rows: readonly string[],
+): Promise<string> {
+  const url = await newDatabaseUrl();
+  const target = parseDatabaseUrl(url);
+  const before = earlierMigrations(dialect, count);
+  if (target.dialect === "sqlite") {
+    const sqlite = new Database(target.path);
+    migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: before });
+    // SQLite spells booleans 1 and 0.
+    for (const row of rows) sqlite.exec(row.replaceAll("TRUE", "1").replaceAll("FALSE", "0"));
+    sqlite.close();
+  } else {
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    await migratePg(drizzlePg(client), { migrationsFolder: before });
+    for (const row of rows) await client.query(row);
+    await client.end();
+  }
+  return url;
+}
+
 // Changes recorded by the release before the evidence strength was kept (migrations 0000–0006).
 const TRAILER = { agent: "claude-code", marker: "claude-code/co-author", source: "trailer", text: "x" };
 const BRANCH = { agent: "claude-code", marker: "claude-code/branch", source: "branch", text: "claude/x" };
@@ -129,24 +155,7 @@ const SHIPPED_ROWS = [
 
 eachDialect("store: upgrading a ledger made before evidence strengths were kept", ({ dialect, newDatabaseUrl }) => {
   /** A database migrated to 0006 holding SHIPPED_ROWS, as the previous release left it. */
-  const ledgerBefore0007 = async () => {
-    const url = await newDatabaseUrl();
-    const target = parseDatabaseUrl(url);
-    const before = earlierMigrations(dialect, 7); // 0000–0006
-    if (target.dialect === "sqlite") {
-      const sqlite = new Database(target.path);
-      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: before });
-      for (const row of SHIPPED_ROWS) sqlite.exec(row.replaceAll("TRUE", "1").replaceAll("FALSE", "0"));
-      sqlite.close();
-    } else {
-      const client = new pg.Client({ connectionString: target.url });
-      await client.connect();
-      await migratePg(drizzlePg(client), { migrationsFolder: before });
-      for (const row of SHIPPED_ROWS) await client.query(row);
-      await client.end();
-    }
-    return url;
-  };
+  const ledgerBefore0007 = () => ledgerMigratedTo(dialect, newDatabaseUrl, 7, SHIPPED_ROWS); // 0000–0006
 
   it("classifies the changes recorded before 0007 before a report reads them", async () => {
     const store = await openStore(await ledgerBefore0007());
@@ -220,21 +229,7 @@ const SESSION_ROWS = [
 
 eachDialect("store: upgrading a ledger made before spend was joined to sessions", ({ dialect, newDatabaseUrl }) => {
   it("indexes the sessions every existing change names, as recordChange would", async () => {
-    const url = await newDatabaseUrl();
-    const target = parseDatabaseUrl(url);
-    const before = earlierMigrations(dialect, 8); // 0000–0007
-    if (target.dialect === "sqlite") {
-      const sqlite = new Database(target.path);
-      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: before });
-      for (const row of SESSION_ROWS) sqlite.exec(row.replaceAll("TRUE", "1").replaceAll("FALSE", "0"));
-      sqlite.close();
-    } else {
-      const client = new pg.Client({ connectionString: target.url });
-      await client.connect();
-      await migratePg(drizzlePg(client), { migrationsFolder: before });
-      for (const row of SESSION_ROWS) await client.query(row);
-      await client.end();
-    }
+    const url = await ledgerMigratedTo(dialect, newDatabaseUrl, 8, SESSION_ROWS); // 0000–0007
     const store = await openStore(url);
     try {
       const facts = await store.spend.listSessionChanges(1, [
