@@ -221,6 +221,11 @@ eachDialect("OTLP endpoint", ({ newStore }) => {
       body: validJson.replace(SESSION, "s-1").replace("0.1", "0.2"),
     });
     expect(await again.json()).toEqual({});
+    // A new one in a later request is counted against the sessions the day already has.
+    const later = await post("/v1/metrics", { headers: json, body: validJson.replace(SESSION, "s-9") });
+    expect(await later.json()).toEqual({
+      partialSuccess: { rejectedDataPoints: 1, errorMessage: expect.stringMatching(/more than 3 sessions/) },
+    });
   });
 });
 
