@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Logger, Probot, type ProbotOctokit } from "probot";
 import { createShipledger, type Shipledger } from "./app.js";
-import { type AppSettings, ConfigurationError, loadSettings } from "./config/env.js";
+import { type AppSettings, ConfigurationError, loadOtlpSettings, loadSettings } from "./config/env.js";
 import { createLog } from "./log.js";
 import { instanceMetricDefaults, type MetricDefaults } from "./metrics/report.js";
 import { parseDatabaseUrl, redactUrl } from "./store/database-url.js";
@@ -40,6 +40,7 @@ export interface StartOptions {
 
 export async function startApp(env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<RunningApp> {
   const settings = loadSettings(env);
+  const otlp = loadOtlpSettings(env);
 
   // Probot's logger, but with the secrets that requests carry (API tokens, cookies) redacted.
   const log = await createLog(env);
@@ -61,6 +62,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     // loadSettings refuses an APP_ID without a secret.
     webhooks: { secret: settings.webhookSecret as string, bodyTimeoutMs: settings.webhookBodyTimeoutMs },
     reconcile: { intervalMs: settings.reconcileIntervalMs },
+    otlp,
     ...(settings.dashboard
       ? {
           dashboard: {
@@ -95,8 +97,8 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     host: settings.host ?? "localhost",
     port: settings.port,
     log: log.child({ name: "http" }),
-    // Past the webhook body's own deadline (which answers 408 itself), Node ends the request.
-    requestTimeoutMs: Math.max(settings.webhookBodyTimeoutMs + 5_000, 60_000),
+    // Past the webhook's and the OTLP body's own deadlines (which answer 408 themselves), Node ends the request.
+    requestTimeoutMs: Math.max(settings.webhookBodyTimeoutMs + 5_000, otlp.timeoutMs + 5_000, 60_000),
   });
   let proxy: WebhookProxy | undefined;
   try {

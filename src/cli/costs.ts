@@ -111,8 +111,16 @@ async function revokeToken(store: Store, argv: string[], io: CliIO): Promise<num
   if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0) {
     throw new CliError(`costs: token revoke expects one token id\n${costsUsage}`, 2);
   }
-  const revoked = await store.spend.revokeIngestToken(await installationOf(store, values.owner), id, io.now());
-  if (!revoked) throw new CliError(`costs: ${values.owner} has no live ingest token ${id}`);
+  const installationId = await installationOf(store, values.owner);
+  const revoked = await store.spend.revokeIngestToken(installationId, id, io.now());
+  if (!revoked) {
+    const earlier = (await store.spend.listIngestTokens(installationId)).find((t) => t.id === id);
+    throw new CliError(
+      earlier?.revokedAt != null
+        ? `costs: ingest token ${id} of ${values.owner} was revoked already (${new Date(earlier.revokedAt).toISOString()})`
+        : `costs: ${values.owner} has no ingest token ${id} (\`shipledger costs token list --owner ${values.owner}\` lists them)`,
+    );
+  }
   io.stdout(`costs: ingest token ${id} revoked; exports with it are now refused (401)\n`);
   return 0;
 }

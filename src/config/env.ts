@@ -152,6 +152,16 @@ export const envSchema = z.object({
       .transform(Number)
       .default(24 * 60 * 60_000),
   ),
+  /** The OpenTelemetry endpoint (POST /v1/metrics, /v1/logs): most bytes of a request body as sent. */
+  OTLP_MAX_BODY_BYTES: z.preprocess(blankToUndefined, positiveInt("bytes").default(4 * 1024 * 1024)),
+  /** Most bytes a gzip body may inflate to (a small gzip bomb must not fill the memory). */
+  OTLP_MAX_DECODED_BYTES: z.preprocess(blankToUndefined, positiveInt("bytes").default(16 * 1024 * 1024)),
+  /** Data points one request may carry; a larger request is refused whole (413). */
+  OTLP_MAX_POINTS_PER_REQUEST: z.preprocess(blankToUndefined, positiveInt("a number of points").default(50_000)),
+  /** Distinct sessions an installation's spend may name on one UTC day; points of further sessions are refused. */
+  OTLP_MAX_SESSIONS_PER_DAY: z.preprocess(blankToUndefined, positiveInt("a number of sessions").default(5_000)),
+  /** An OTLP request body must arrive within this time, or it gets 408 and nothing is stored. */
+  OTLP_BODY_TIMEOUT_MS: z.preprocess(blankToUndefined, positiveInt("milliseconds").default(30_000)),
   /**
    * Bearer tokens for GET /api/v1/report and /metrics, each limited to named owners:
    * "TOKEN:owner1,owner2;TOKEN2:owner3". Unset: the API is off.
@@ -527,5 +537,36 @@ export function loadBackfillSettings(
         : null,
     days: e.BACKFILL_DAYS,
     reserve: e.BACKFILL_RESERVE_PERCENT / 100,
+  };
+}
+
+const otlpEnvSchema = envSchema.pick({
+  OTLP_MAX_BODY_BYTES: true,
+  OTLP_MAX_DECODED_BYTES: true,
+  OTLP_MAX_POINTS_PER_REQUEST: true,
+  OTLP_MAX_SESSIONS_PER_DAY: true,
+  OTLP_BODY_TIMEOUT_MS: true,
+});
+
+/** The OpenTelemetry endpoint's bounds, in the shape createShipledger's `otlp` takes. */
+export interface OtlpSettings {
+  body: { maxBodyBytes: number; maxDecodedBytes: number };
+  spend: { maxPointsPerRequest: number; maxSessionsPerDay: number };
+  timeoutMs: number;
+}
+
+/** The OTLP endpoint's settings (OTLP_*); throws a ConfigurationError as loadSettings does. */
+export function loadOtlpSettings(env: NodeJS.ProcessEnv): OtlpSettings {
+  const parsed = otlpEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError(formatEnvIssues(parsed.error));
+  const e = parsed.data;
+  if (e.OTLP_MAX_DECODED_BYTES < e.OTLP_MAX_BODY_BYTES) {
+    // An uncompressed body is its own inflation: a smaller bound would refuse what the body bound admits.
+    throw new ConfigurationError("OTLP_MAX_DECODED_BYTES: must be at least OTLP_MAX_BODY_BYTES");
+  }
+  return {
+    body: { maxBodyBytes: e.OTLP_MAX_BODY_BYTES, maxDecodedBytes: e.OTLP_MAX_DECODED_BYTES },
+    spend: { maxPointsPerRequest: e.OTLP_MAX_POINTS_PER_REQUEST, maxSessionsPerDay: e.OTLP_MAX_SESSIONS_PER_DAY },
+    timeoutMs: e.OTLP_BODY_TIMEOUT_MS,
   };
 }

@@ -71,18 +71,36 @@ const normaliseName = (name: string) => name.toLowerCase().replace(/[\s_-]+/g, "
 
 /** Rows of a CSV or JSON export (told apart by the first character), as readings. */
 export function parseSpendExport(text: string): ImportedReading[] {
-  const trimmed = text.replace(/^\uFEFF/, "").trimStart();
-  const records = trimmed.startsWith("[") || trimmed.startsWith("{") ? jsonRecords(trimmed) : csvRecords(trimmed);
+  // Leading blank lines are kept for the CSV parser: its line numbers are the file's.
+  const body = text.replace(/^\uFEFF/, "");
+  const trimmed = body.trimStart();
+  const records = trimmed.startsWith("[") || trimmed.startsWith("{") ? jsonRecords(trimmed) : csvRecords(body);
   if (records.length > MAX_IMPORT_ROWS)
     throw new ImportError(`${records.length} rows; at most ${MAX_IMPORT_ROWS} per import`);
-  return records.flatMap(({ line, fields }) => readingsOf(line, fields));
+  // Rows of one key (an export by hour, or by API key, for the same agent, session, model and
+  // day) are one reading, their sum: stored under one key, and replaced whole by a re-import.
+  const byKey = new Map<string, ImportedReading>();
+  for (const { line, fields } of records) {
+    for (const reading of readingsOf(line, fields)) {
+      const key = `${reading.series}\u0000${reading.startNs}`;
+      const seen = byKey.get(key);
+      if (seen) seen.value += reading.value;
+      else byKey.set(key, reading);
+    }
+  }
+  return [...byKey.values()];
 }
 
 function readingsOf(line: string, raw: Record<string, unknown>): ImportedReading[] {
   const fields: Record<string, string> = {};
+  /** The file's own name of each field, for error messages. */
+  const names: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     const key = ALIASES[normaliseName(name)];
-    if (key && value !== null && value !== undefined && String(value).trim() !== "") fields[key] = String(value).trim();
+    if (key && value !== null && value !== undefined && String(value).trim() !== "") {
+      fields[key] = String(value).trim();
+      names[key] = name.trim();
+    }
   }
   const at = timeOf(line, fields);
   const agent = (fields.agent ?? "unknown").toLowerCase().slice(0, 100);
@@ -109,9 +127,9 @@ function readingsOf(line: string, raw: Record<string, unknown>): ImportedReading
       timeNs: ns,
       at: day,
     });
-  if (fields.cost !== undefined) push("costUsd", number(line, "cost_usd", fields.cost));
+  if (fields.cost !== undefined) push("costUsd", number(line, names.cost ?? "cost_usd", fields.cost));
   for (const [field, measure] of TOKEN_FIELDS) {
-    if (fields[field] !== undefined) push(measure, number(line, `${measure} tokens`, fields[field] as string));
+    if (fields[field] !== undefined) push(measure, number(line, names[field] ?? field, fields[field] as string));
   }
   if (readings.length === 0) throw new ImportError(`${line}: neither cost_usd nor token counts`);
   return readings;
@@ -121,16 +139,21 @@ function timeOf(line: string, fields: Record<string, string>): number {
   const value = fields.date ?? fields.timestamp;
   if (value === undefined) throw new ImportError(`${line}: no date (a date or timestamp column is required)`);
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const t = Date.parse(dateOnly ? `${value}T00:00:00Z` : value);
+  // A time without a zone is UTC, as the day it falls on is (not the importing machine's zone).
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(value);
+  const t = Date.parse(dateOnly ? `${value}T00:00:00Z` : zoned ? value : `${value}Z`);
   if (!Number.isFinite(t) || (!dateOnly && !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
     throw new ImportError(`${line}: date "${value.slice(0, 40)}" is not YYYY-MM-DD or an ISO 8601 time`);
   }
   return t;
 }
 
+/** A plain decimal (an optional leading $, an exponent): not hex, not "Infinity", not "1,234". */
+const DECIMAL = /^\$?\d+(\.\d*)?([eE][+-]?\d+)?$|^\$?\.\d+([eE][+-]?\d+)?$/;
+
 function number(line: string, field: string, value: string): number {
   const n = Number(value.replace(/^\$/, ""));
-  if (!Number.isFinite(n) || n < 0 || value === "") {
+  if (!DECIMAL.test(value) || !Number.isFinite(n)) {
     throw new ImportError(`${line}: ${field} "${value.slice(0, 40)}" is not a non-negative number`);
   }
   return n;
@@ -194,7 +217,9 @@ function csvRecords(text: string): Array<{ line: string; fields: Record<string, 
   if (!header) throw new ImportError("the file is empty");
   const names = header.cells.map((n) => n.trim());
   if (!names.some((n) => ALIASES[normaliseName(n)] === "date" || ALIASES[normaliseName(n)] === "timestamp")) {
-    throw new ImportError(`line 1: the header names no date column (got: ${names.join(", ").slice(0, 200)})`);
+    throw new ImportError(
+      `line ${header.line}: the header names no date column (got: ${names.join(", ").slice(0, 200)})`,
+    );
   }
   return body.map((row) => {
     if (row.cells.length !== names.length) {

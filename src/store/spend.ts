@@ -7,7 +7,7 @@
 // and differenced when read (LAG over the series' points), so points arriving out of order or
 // twice give the same increments.
 
-import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type {
   IngestTokenRecord,
   SessionChangeFacts,
@@ -102,6 +102,37 @@ export class SpendStore extends StoreModule implements SpendQueries {
         and(eq(t.installationId, installationId), sql`${t.at} >= ${dayStart} AND ${t.at} < ${dayStart + 86_400_000}`),
       );
     return new Set(rows.flatMap((r) => (r.key === null ? [] : [r.key])));
+  }
+
+  async knownSessionsOnDay(installationId: number, dayStart: number, sessionKeys: readonly string[]) {
+    const t = this.t.aiUsagePoints;
+    const known = new Set<string>();
+    const keys = [...new Set(sessionKeys)];
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const rows = await this.db
+        .selectDistinct({ key: t.sessionKey })
+        .from(t)
+        .where(
+          and(
+            eq(t.installationId, installationId),
+            inArray(t.sessionKey, keys.slice(i, i + CHUNK)),
+            sql`${t.at} >= ${dayStart} AND ${t.at} < ${dayStart + 86_400_000}`,
+          ),
+        );
+      for (const r of rows) if (r.key !== null) known.add(r.key);
+    }
+    return known;
+  }
+
+  async countSessionsOnDay(installationId: number, dayStart: number): Promise<number> {
+    const t = this.t.aiUsagePoints;
+    const [row] = await this.db
+      .select({ n: sql<number>`COUNT(DISTINCT ${t.sessionKey})` })
+      .from(t)
+      .where(
+        and(eq(t.installationId, installationId), sql`${t.at} >= ${dayStart} AND ${t.at} < ${dayStart + 86_400_000}`),
+      );
+    return Number(row?.n ?? 0);
   }
 
   /**

@@ -479,6 +479,10 @@ export interface SpendQueries {
   replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number>;
   /** The session keys with usage on the UTC day starting at dayStart. */
   sessionsOnDay(installationId: number, dayStart: number): Promise<Set<string>>;
+  /** Those of `sessionKeys` with usage on the UTC day starting at dayStart (read by the keys' index). */
+  knownSessionsOnDay(installationId: number, dayStart: number, sessionKeys: readonly string[]): Promise<Set<string>>;
+  /** How many distinct sessions have usage on the UTC day starting at dayStart. */
+  countSessionsOnDay(installationId: number, dayStart: number): Promise<number>;
   /** Usage in the period, per agent, session, model and week (cumulative series differenced). */
   listUsage(
     installationId: number,

@@ -50,7 +50,12 @@ export interface OtlpDeps {
 }
 
 const PATHS: Record<string, OtlpSignal> = { "/v1/metrics": "metrics", "/v1/logs": "logs" };
-const RETRY_AFTER_SECONDS = 30;
+/**
+ * What a 503 asks the exporter to wait. OpenTelemetry's SDK exporters give one export 10 s, retries
+ * included (OTEL_EXPORTER_OTLP_TIMEOUT), and do not retry at all when Retry-After lies beyond that
+ * deadline: a delta export (Claude Code's default) is then dropped. 2 s leaves them a few retries.
+ */
+const RETRY_AFTER_SECONDS = 2;
 /** A token's last use is written at most this often (a busy exporter must not write per request). */
 const TOUCH_EVERY_MS = 60_000;
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { loadSettings as load, loadMetricSettings } from "../../src/config/env.js";
+import { loadSettings as load, loadMetricSettings, loadOtlpSettings } from "../../src/config/env.js";
 
 // Probot narrows some ProcessEnv keys; these tests feed deliberately wrong values.
 const loadSettings = (env: Record<string, string>, readFile?: (p: string) => string) =>
@@ -166,6 +166,56 @@ describe("config: API_TOKENS", () => {
     const { parseApiTokens } = await import("../../src/config/env.js");
     expect(() => parseApiTokens(value)).toThrow(
       'API_TOKENS: entry 1 is not "TOKEN:owner1,owner2" with a token of at least 20 characters and GitHub owner logins (or id:ACCOUNT_ID)',
+    );
+  });
+});
+
+describe("config: the OpenTelemetry endpoint's bounds", () => {
+  const otlp = (env: Record<string, string>) => loadOtlpSettings(env as NodeJS.ProcessEnv);
+
+  it("defaults to 4 MiB sent, 16 MiB inflated, 50,000 points a request, 5,000 sessions a day, 30 s a body", () => {
+    expect(otlp({})).toEqual({
+      body: { maxBodyBytes: 4 * 1024 * 1024, maxDecodedBytes: 16 * 1024 * 1024 },
+      spend: { maxPointsPerRequest: 50_000, maxSessionsPerDay: 5_000 },
+      timeoutMs: 30_000,
+    });
+    expect(otlp({ OTLP_MAX_BODY_BYTES: "", OTLP_MAX_SESSIONS_PER_DAY: " " })).toEqual(otlp({}));
+  });
+
+  it("takes each bound from its variable", () => {
+    expect(
+      otlp({
+        OTLP_MAX_BODY_BYTES: "1000",
+        OTLP_MAX_DECODED_BYTES: "1000",
+        OTLP_MAX_POINTS_PER_REQUEST: "10",
+        OTLP_MAX_SESSIONS_PER_DAY: "3",
+        OTLP_BODY_TIMEOUT_MS: "1500",
+      }),
+    ).toEqual({
+      body: { maxBodyBytes: 1000, maxDecodedBytes: 1000 },
+      spend: { maxPointsPerRequest: 10, maxSessionsPerDay: 3 },
+      timeoutMs: 1500,
+    });
+  });
+
+  it.each([
+    [{ OTLP_MAX_BODY_BYTES: "4MB" }, "OTLP_MAX_BODY_BYTES: expected bytes (a positive whole number)"],
+    [{ OTLP_MAX_BODY_BYTES: "0" }, "OTLP_MAX_BODY_BYTES: expected bytes (a positive whole number)"],
+    [{ OTLP_MAX_DECODED_BYTES: "-1" }, "OTLP_MAX_DECODED_BYTES: expected bytes (a positive whole number)"],
+    [{ OTLP_MAX_POINTS_PER_REQUEST: "1e5" }, "OTLP_MAX_POINTS_PER_REQUEST: expected a number of points"],
+    [{ OTLP_MAX_SESSIONS_PER_DAY: "many" }, "OTLP_MAX_SESSIONS_PER_DAY: expected a number of sessions"],
+    [{ OTLP_BODY_TIMEOUT_MS: "30s" }, "OTLP_BODY_TIMEOUT_MS: expected milliseconds"],
+    [
+      { OTLP_MAX_BODY_BYTES: "2000", OTLP_MAX_DECODED_BYTES: "1000" },
+      "OTLP_MAX_DECODED_BYTES: must be at least OTLP_MAX_BODY_BYTES",
+    ],
+  ] as Array<[Record<string, string>, string]>)("refuses %j, naming the variable", (env, message) => {
+    expect(() => otlp(env)).toThrow(message);
+  });
+
+  it("is checked when the app starts: loadSettings refuses a bad bound too", () => {
+    expect(() => loadSettings({ OTLP_MAX_POINTS_PER_REQUEST: "lots" })).toThrow(
+      "OTLP_MAX_POINTS_PER_REQUEST: expected a number of points (a positive whole number)",
     );
   });
 });

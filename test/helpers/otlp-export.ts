@@ -21,6 +21,8 @@ export interface AgentExporterOptions {
   temporality?: "delta" | "cumulative";
   /** Resource attributes, e.g. service.name. */
   resource?: Record<string, string>;
+  /** The exporter's deadline for one export, retries included (OTEL_EXPORTER_OTLP_TIMEOUT; SDK default 10 s). */
+  timeoutMillis?: number;
 }
 
 /** A coding agent's meter: counters by name, `flush()` exports what was added since the last flush. */
@@ -37,6 +39,7 @@ export function agentMeter(options: AgentExporterOptions): AgentMeter {
     compression: (options.gzip ? "gzip" : "none") as never,
     temporalityPreference:
       options.temporality === "cumulative" ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
+    ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
   };
   const exporter = options.encoding === "json" ? new JsonMetricExporter(common) : new ProtoMetricExporter(common);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });

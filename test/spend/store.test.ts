@@ -85,6 +85,15 @@ eachDialect("spend store", ({ newStore }) => {
     expect(one.map((r) => r.costUsd)).toEqual([4]);
     expect(await store.spend.listUsage(2, { since: MONDAY, until: MONDAY + 14 * DAY })).toEqual([]);
     expect(await store.spend.sessionsOnDay(1, MONDAY + DAY)).toEqual(new Set(["sess-1", "x"]));
+    // The session bound's reads: which of some sessions the day has, and how many it has.
+    expect(await store.spend.knownSessionsOnDay(1, MONDAY + DAY, ["x", "y", "sess-1"])).toEqual(
+      new Set(["sess-1", "x"]),
+    );
+    expect(await store.spend.knownSessionsOnDay(1, MONDAY + 2 * DAY, ["x", "sess-1"])).toEqual(new Set());
+    expect(await store.spend.knownSessionsOnDay(2, MONDAY + DAY, ["x"])).toEqual(new Set());
+    expect(await store.spend.countSessionsOnDay(1, MONDAY + DAY)).toBe(2);
+    expect(await store.spend.countSessionsOnDay(1, MONDAY + 8 * DAY)).toBe(1);
+    expect(await store.spend.countSessionsOnDay(1, MONDAY + 9 * DAY)).toBe(0);
   });
 
   it("indexes the sessions changes name, and gives their fates' facts", async () => {

@@ -229,6 +229,11 @@ eachDialect("OTLP endpoint", ({ newStore }) => {
       body: validJson.replace(SESSION, "s-1").replace("0.1", "0.2"),
     });
     expect(await again.json()).toEqual({});
+    // A new one in a later request is counted against the sessions the day already has.
+    const later = await post("/v1/metrics", { headers: json, body: validJson.replace(SESSION, "s-9") });
+    expect(await later.json()).toEqual({
+      partialSuccess: { rejectedDataPoints: 1, errorMessage: expect.stringMatching(/more than 3 sessions/) },
+    });
   });
 });
 
@@ -246,7 +251,7 @@ describe("OTLP endpoint when the ledger is down", () => {
         body: "{}",
       });
       expect(res.status).toBe(503);
-      expect(res.headers.get("retry-after")).toBe("30");
+      expect(res.headers.get("retry-after")).toBe("2");
     } finally {
       await endpoint.close();
     }
