@@ -16,6 +16,7 @@ import {
   type ResolvedScope,
   readsPaths,
   rowsOfPeriod,
+  spendOf,
 } from "../../metrics/report.js";
 import type { MetricOptions, Report } from "../../metrics/types.js";
 import type { InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../../store/types.js";
@@ -133,16 +134,24 @@ export async function loadFigures(
   const key = JSON.stringify([where, previousPeriod, rest, [...(settings ?? [])], historyFrom]);
   const kept = options.cache?.get(key, now);
   const paths = readsPaths(scopeOptions);
+  // Each report with its AI spend, as buildReport gives it (null when the ledger holds none).
+  const withSpend = async (report: Report, of: Period): Promise<Report> => ({
+    ...report,
+    spend: await spendOf(store, scope, of, scopeOptions, report),
+  });
   const previousOf = (read: ReportChangeRow[]) =>
-    computeReport(
-      {
-        scope: scope.label,
-        since: previousPeriod.since,
-        until: previousPeriod.until,
-        changes: rowsOfPeriod(read, previousPeriod),
-        historyFrom,
-      },
-      scopeOptions,
+    withSpend(
+      computeReport(
+        {
+          scope: scope.label,
+          since: previousPeriod.since,
+          until: previousPeriod.until,
+          changes: rowsOfPeriod(read, previousPeriod),
+          historyFrom,
+        },
+        scopeOptions,
+      ),
+      previousPeriod,
     );
   // With a cache, a past period not kept yet is worked out after the page is sent; without one
   // (a single report, a test) both periods are read at once, in one query.
@@ -152,11 +161,14 @@ export async function loadFigures(
     paths,
   });
   const rows = both ? rowsOfPeriod(read, period) : read;
-  const report = computeReport(
-    { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
-    scopeOptions,
+  const report = await withSpend(
+    computeReport(
+      { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
+      scopeOptions,
+    ),
+    period,
   );
-  const previous: Report | null = kept ?? (both ? previousOf(read) : null);
+  const previous: Report | null = kept ?? (both ? await previousOf(read) : null);
   if (later && options.cache) {
     options.cache.computeLater(key, now, async () =>
       previousOf(await store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, { paths })),

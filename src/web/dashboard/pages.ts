@@ -142,6 +142,12 @@ const DEFINITIONS = {
   aiShare: "AI-assisted changes shipped ÷ all changes shipped (reverted, bot and ignored-path changes left out).",
   leadTime: "Median time from a change's first commit to the production deployment that shipped it.",
   failure: "The share of shipped changes reverted or rolled back within the revert window.",
+  spend:
+    "All the AI spend incurred in the period, in USD: what the agents reported, and tokens priced from the price table (costs.prices, COST_PRICES_FILE) where they reported no cost, which is the estimated part. A session's spend belongs to the changes whose evidence names it, split evenly when several do.",
+  costPerDeployment:
+    "All the AI spend in the period ÷ the AI-assisted production deployments (Σ|D(e)|, as for normalised deployments). Spending that ships nothing can only raise it.",
+  notReached:
+    "Spend of sessions whose changes were closed unmerged, merged where nothing deploys, or shipped and then reverted or rolled back within the revert window.",
 };
 
 function notes(report: Report): Html {
@@ -204,11 +210,80 @@ function evidenceSentence(report: Report): string {
   return `${resting}.`;
 }
 
+const usd = (v: number | null) => (v === null ? "—" : `$${v.toFixed(2)}`);
+
+/**
+ * What shipping cost (report.spend, src/spend/compute.ts): the period's AI spend with its estimated
+ * part, the cost per AI-assisted production deployment, the spend that did not reach production,
+ * and week by week where the spend went. Nothing when the ledger holds no spend. Below the minimum
+ * group size only the total is shown, as report.spend gives it: no split, no chart. Never per
+ * person, and no session is listed.
+ */
+export function spendSection(report: Report, previous: Report | null): Html {
+  const s = report.spend;
+  if (s === null) return html``;
+  const w = s.series === null;
+  const before = (shown: (spend: NonNullable<Report["spend"]>) => string) =>
+    previous === null ? WORKING_OUT : previous.spend === null ? "no spend recorded" : shown(previous.spend);
+  const total = (spend: NonNullable<Report["spend"]>) =>
+    spend.estimated > 0 ? `${usd(spend.total)} (${usd(spend.estimated)} estimated from tokens)` : usd(spend.total);
+  const series = s.series ?? [];
+  const weeks = report.series.map((week) => (week.partial ? `${week.week} (${week.days} d)` : week.week));
+  const outcomes: Array<{
+    label: string;
+    key: "reachedProduction" | "didNotReach" | "pending" | "unlinked" | "unattributed";
+  }> = [
+    { label: "Reached production", key: "reachedProduction" },
+    { label: "Did not reach production", key: "didNotReach" },
+    { label: "Not in production yet", key: "pending" },
+  ];
+  // A repository's page holds only its own changes' sessions: no unlinked or unattributed spend.
+  if (s.unlinked !== null) outcomes.push({ label: "Sessions no change names", key: "unlinked" });
+  if ((s.unattributed ?? 0) > 0) outcomes.push({ label: "Imported without a session", key: "unattributed" });
+  return html`<section aria-labelledby="spend-h"><h2 id="spend-h">What shipping cost: AI spend</h2>
+<dl class="figures">
+${figure("aiSpend", "AI spend in the period", total(s), before(total), DEFINITIONS.spend, false)}
+${figure(
+  "costPerAiDeployment",
+  "Cost per AI-assisted production deployment",
+  usd(s.costPerAiDeployment),
+  before((p) => usd(p.costPerAiDeployment)),
+  DEFINITIONS.costPerDeployment,
+  w,
+)}
+${figure(
+  "spendNotReached",
+  "Spend that did not reach production",
+  usd(s.didNotReach),
+  before((p) => usd(p.didNotReach)),
+  DEFINITIONS.notReached,
+  w,
+)}
+</dl>
+${
+  w
+    ? html`<p class="note">Only the total is shown: per-engineer figures are withheld for the period, and a split of a small group's spend would be a person's: ${report.withheld ?? ""}</p>`
+    : chart(
+        "spend",
+        "AI spend per week, by where it went (USD)",
+        "stacked",
+        weeks,
+        outcomes.map((o) => ({
+          label: o.label,
+          values: weeks.map((_, i) => series[i]?.[o.key] ?? 0),
+          format: usd,
+        })),
+      )
+}
+${s.unpriced.tokens > 0 ? html`<p class="small">${s.unpriced.tokens.toLocaleString("en")} tokens of ${s.unpriced.models.join(", ")} have no price (costs.prices or COST_PRICES_FILE) and are in no figure.</p>` : null}
+</section>`;
+}
+
 /** A chart (drawn by dashboard.js from its data block) and the same data as a table. */
 function chart(
   id: string,
   title: string,
-  kind: "line" | "bars",
+  kind: "line" | "bars" | "stacked",
   weeks: string[],
   series: Array<{ label: string; values: Array<number | null>; format: (v: number | null) => string }>,
 ): Html {
@@ -302,6 +377,7 @@ ${periodForm(p.action, p.period)}
 ${notes(p.report)}
 ${p.previous === null ? html`<p class="note" role="note">The previous period's figures are being worked out: reload the page in a moment to compare.</p>` : null}
 ${headline(p.report, p.previous)}
+${spendSection(p.report, p.previous)}
 ${weeklyCharts(p.report)}
 ${agentsTable(p.agents)}
 ${p.repositories ? repositoriesTable(p.owner, p.repositories, p.period.query) : null}

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildReport, reportOptions, resolveScope } from "../../../src/metrics/report.js";
+import type { UsagePointRecord } from "../../../src/model/spend.js";
 import { openStore } from "../../../src/store/open.js";
 import type { Store } from "../../../src/store/types.js";
 import { FiguresCache } from "../../../src/web/dashboard/figures.js";
@@ -15,7 +16,13 @@ import { createHttpServer, type HttpServer } from "../../../src/web/http-server.
 import { DAY, seedChange, seedDeployment, seedRepository } from "../../helpers/ledger-seed.js";
 
 const NOW = Date.UTC(2026, 10, 24, 12);
-const METRIC = { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] };
+// Gemini CLI reports tokens and no cost: its model is priced from the instance's table.
+const METRIC = {
+  minGroupSize: 5,
+  revertWindowDays: 14,
+  ignorePaths: [] as string[],
+  prices: { "gemini-2.5-pro": { input: 1.25, output: 10 } },
+};
 const CSRF = "csrf-token-of-the-session";
 const USER: DashboardUser = { userId: 42, login: "lead", installationIds: [1] };
 
@@ -37,9 +44,27 @@ beforeAll(async () => {
   await seedRepository(store, 1, "acme", 11, "tiny", NOW - 60 * DAY);
   await seedRepository(store, 2, "globex", 20, "secret", NOW - 60 * DAY);
   const shas: string[] = [];
+  const sessions = [["s-ana"], ["s-ben"], ["s-gem"]];
   for (const [i, engineer] of ["ana", "ben", "cy", "dee", "eve"].entries()) {
-    shas.push(await seedChange(store, 1, 10, { number: i + 1, engineer, ai: i < 3, mergedAt: NOW - 10 * DAY }));
+    shas.push(
+      await seedChange(store, 1, 10, {
+        number: i + 1,
+        engineer,
+        ai: i < 3,
+        mergedAt: NOW - 10 * DAY,
+        ...(sessions[i] ? { sessions: sessions[i] } : {}),
+      }),
+    );
   }
+  // A pull request closed unmerged: its session's spend did not reach production.
+  await seedChange(store, 1, 10, {
+    number: 30,
+    engineer: "cy",
+    ai: true,
+    mergedAt: NOW - 8 * DAY,
+    sessions: ["s-closed"],
+    state: "closed",
+  });
   await seedDeployment(store, 1, 10, "1", NOW - 9 * DAY, shas);
   // The previous period: two changes shipped.
   const before = [
@@ -49,12 +74,43 @@ beforeAll(async () => {
   await seedDeployment(store, 1, 10, "0", NOW - 39 * DAY, before);
   // A small repository: two engineers, below the minimum group size.
   const tiny = [
-    await seedChange(store, 1, 11, { number: 1, engineer: "ana", ai: true, mergedAt: NOW - 5 * DAY }),
+    await seedChange(store, 1, 11, {
+      number: 1,
+      engineer: "ana",
+      ai: true,
+      mergedAt: NOW - 5 * DAY,
+      sessions: ["s-tiny"],
+    }),
     await seedChange(store, 1, 11, { number: 2, engineer: "ben", mergedAt: NOW - 5 * DAY }),
   ];
   await seedDeployment(store, 1, 11, "7", NOW - 4 * DAY, tiny);
   const secret = await seedChange(store, 2, 20, { number: 1, engineer: "zed", ai: true, mergedAt: NOW - 5 * DAY });
   await seedDeployment(store, 2, 20, "9", NOW - 4 * DAY, [secret]);
+  await store.spend.recordUsagePoints([
+    usage({ sessionId: "s-ana", at: NOW - 10 * DAY, value: 6 }),
+    usage({ sessionId: "s-ben", at: NOW - 10 * DAY, value: 4 }),
+    usage({ sessionId: "s-closed", at: NOW - 8 * DAY, value: 3 }),
+    usage({ sessionId: "s-burnt", at: NOW - 3 * DAY, value: 2.5 }),
+    usage({ sessionId: "s-tiny", at: NOW - 5 * DAY, value: 1 }),
+    usage({
+      agent: "gemini",
+      model: "gemini-2.5-pro",
+      sessionId: "s-gem",
+      at: NOW - 10 * DAY,
+      measure: "input",
+      value: 200_000,
+    }),
+    usage({
+      agent: "gemini",
+      model: "gemini-2.5-pro",
+      sessionId: "s-gem",
+      at: NOW - 10 * DAY,
+      measure: "output",
+      value: 10_000,
+    }),
+    // Another installation's spend: never on acme's pages.
+    usage({ installationId: 2, sessionId: "s-secret", at: NOW - 4 * DAY, value: 99 }),
+  ]);
 
   const log = { info() {}, warn() {}, error() {}, debug() {}, isLevelEnabled: () => false };
   http = createHttpServer({ host: "127.0.0.1", port: 0, log: log as never });
@@ -75,6 +131,25 @@ afterAll(async () => {
   await http.stop(100);
   await store.close();
 });
+
+let seq = 0;
+function usage(over: Partial<UsagePointRecord> & { sessionId: string; at: number; value: number }): UsagePointRecord {
+  const ns = `${BigInt(over.at) * 1_000_000n}`.padStart(20, "0");
+  return {
+    installationId: 1,
+    series: `series-${++seq}`,
+    startNs: ns,
+    timeNs: ns,
+    agent: "claude-code",
+    sessionKey: over.sessionId.toLowerCase(),
+    model: "claude-sonnet-4-5",
+    measure: "costUsd",
+    temporality: "delta",
+    source: "otlp",
+    receivedAt: over.at,
+    ...over,
+  };
+}
 
 const get = (path: string) => fetch(`${http.url}${path}`, { redirect: "manual" });
 const post = (path: string, form: Record<string, string>) =>
@@ -201,6 +276,72 @@ describe("dashboard", () => {
     expect(body).toContain("claude-code");
     for (const engineer of ["ana", "ben", "cy", "dee", "eve"])
       expect(body).not.toMatch(new RegExp(`\\b${engineer}\\b`));
+  });
+
+  // AI spend (report.spend), by hand. Sessions: s-ana $6, s-ben $4 (shop #1, #2, shipped by D1);
+  // s-gem, Gemini tokens priced at $1.25 and $10 per million: 0.2 × 1.25 + 0.01 × 10 = $0.35,
+  // estimated (shop #3, shipped); s-closed $3 (shop #30, closed unmerged); s-tiny $1 (tiny #1,
+  // shipped); s-burnt $2.50 (named by no change); globex's $99 is not acme's.
+  // Organisation: total 6 + 4 + 0.35 + 3 + 1 + 2.5 = $16.85; reached 6 + 4 + 0.35 + 1 = $11.35;
+  // did not reach $3; unlinked $2.50. Σ|D(e)| = ana 2 (shop D1, tiny D7) + ben 1 + cy 1 = 4:
+  // $16.85 / 4 = $4.2125 → "$4.21".
+  // shop: 6 + 4 + 0.35 + 3 = $13.35, did not reach $3, Σ|D(e)| = 3: $4.45. tiny: withheld, $1 total.
+  it("shows what shipping cost: the period's AI spend, its cost per deployment, what did not reach production", async () => {
+    const shown = (body: string, figure: string) => new RegExp(`data-value="${figure}">([^<]*)<`).exec(body)?.[1];
+    const chartData = (body: string) =>
+      JSON.parse(/<script type="application\/json" id="spend-data">([^<]*)<\/script>/.exec(body)?.[1] ?? "null") as {
+        kind: string;
+        series: Array<{ label: string; values: number[] }>;
+      } | null;
+    const sum = (values: number[] | undefined) => (values ?? []).reduce((a, b) => a + b, 0);
+
+    const org = await (await get("/dashboard/o/acme")).text();
+    expect(shown(org, "aiSpend")).toBe("$16.85 ($0.35 estimated from tokens)");
+    expect(shown(org, "costPerAiDeployment")).toBe("$4.21");
+    expect(shown(org, "spendNotReached")).toBe("$3.00");
+    const scope = await resolveScope(store, { org: "acme" });
+    const period = readPeriod(new URLSearchParams(), NOW);
+    const report = await buildReport(store, scope, period, await reportOptions(store, scope, METRIC, NOW));
+    expect(report.spend).toMatchObject({ total: 16.85, estimated: 0.35, reachedProduction: 11.35, unlinked: 2.5 });
+    expect(report.spend?.costPerAiDeployment).toBeCloseTo(16.85 / 4, 6);
+    // The chart's weeks hold the same spend, by where it went.
+    const data = chartData(org);
+    expect(data?.kind).toBe("stacked");
+    expect(data?.series.map((s) => s.label)).toEqual([
+      "Reached production",
+      "Did not reach production",
+      "Not in production yet",
+      "Sessions no change names",
+    ]);
+    expect(sum(data?.series[0]?.values)).toBeCloseTo(11.35, 6);
+    expect(sum(data?.series[1]?.values)).toBeCloseTo(3, 6);
+    expect(sum(data?.series[2]?.values)).toBe(0);
+    expect(sum(data?.series[3]?.values)).toBeCloseTo(2.5, 6);
+    expect(org).toContain("Table: AI spend per week, by where it went (USD)");
+    // No session is listed.
+    for (const session of ["s-ana", "s-ben", "s-gem", "s-closed", "s-burnt", "s-tiny"])
+      expect(org).not.toContain(session);
+
+    const shop = await (await get("/dashboard/o/acme/r/shop")).text();
+    expect(shown(shop, "aiSpend")).toBe("$13.35 ($0.35 estimated from tokens)");
+    expect(shown(shop, "costPerAiDeployment")).toBe("$4.45");
+    expect(shown(shop, "spendNotReached")).toBe("$3.00");
+    // A repository's page has no spend of sessions no change names.
+    expect(chartData(shop)?.series.map((s) => s.label)).not.toContain("Sessions no change names");
+
+    // Below the minimum group size: the total only, as report.spend gives it; no split, no chart.
+    const tiny = await (await get("/dashboard/o/acme/r/tiny")).text();
+    expect(shown(tiny, "aiSpend")).toBe("$1.00");
+    expect(shown(tiny, "costPerAiDeployment")).toBe("—");
+    expect(shown(tiny, "spendNotReached")).toBe("—");
+    expect(/data-figure="costPerAiDeployment">[\s\S]*?<\/div>/.exec(tiny)?.[0]).toContain("(withheld: see above)");
+    expect(chartData(tiny)).toBeNull();
+    expect(tiny).toContain("Only the total is shown");
+
+    // No spend in the period: no section at all.
+    const before = await (await get("/dashboard/o/acme?since=2026-09-01&until=2026-09-28")).text();
+    expect(before).not.toContain("What shipping cost");
+    expect(before).not.toContain('data-value="aiSpend"');
   });
 
   it("says why a repository's figures are withheld", async () => {

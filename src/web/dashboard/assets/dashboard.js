@@ -18,6 +18,10 @@
     }
     const weeks = data.weeks || [];
     const xs = weeks.map((_, i) => i);
+    if (data.kind === "stacked") {
+      drawStacked(container, data, weeks, xs);
+      return;
+    }
     const bars = data.kind === "bars" && window.uPlot.paths && window.uPlot.paths.bars;
     const series = [{ label: "Week" }].concat(
       (data.series || []).map((s, i) => ({
@@ -49,6 +53,41 @@
     container.textContent = "";
     // eslint-disable-next-line no-new
     new window.uPlot(opts, values, container);
+  }
+
+  // Stacked bars: each series drawn as the running total up to it, the tallest first, so that each
+  // bar's visible part is its own series; the legend and the cursor show each series' own value.
+  function drawStacked(container, data, weeks, xs) {
+    const own = (data.series || []).map((s) => s.values.map((v) => (v === null ? 0 : v)));
+    const totals = own.map((_, i) => xs.map((_, j) => own.slice(0, i + 1).reduce((sum, s) => sum + (s[j] || 0), 0)));
+    const bars = window.uPlot.paths?.bars ? window.uPlot.paths.bars({ size: [0.6, 64] }) : undefined;
+    const order = own.map((_, i) => i).reverse();
+    const series = [{ label: "Week" }].concat(
+      order.map((i) => ({
+        label: data.series[i].label,
+        stroke: PALETTE[i % PALETTE.length],
+        fill: PALETTE[i % PALETTE.length],
+        width: 1,
+        paths: bars,
+        points: { show: false },
+        value: (_u, _v, _s, j) => (j === null || j === undefined ? "—" : `$${(own[i][j] || 0).toFixed(2)}`),
+      })),
+    );
+    const width = Math.max(280, Math.min(container.clientWidth || 640, 960));
+    const opts = {
+      width,
+      height: 240,
+      series,
+      scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] } },
+      axes: [
+        { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) && weeks[t] ? weeks[t].slice(5, 10) : "")) },
+        { values: (_u, ticks) => ticks.map((t) => `$${t}`) },
+      ],
+      legend: { show: true },
+    };
+    container.textContent = "";
+    // eslint-disable-next-line no-new
+    new window.uPlot(opts, [xs].concat(order.map((i) => totals[i])), container);
   }
 
   function start() {
