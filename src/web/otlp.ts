@@ -180,6 +180,9 @@ function reply(
   res.end(body);
 }
 
+const LINGER_MS = 5_000;
+const LINGER_BYTES = 64 * 1024 * 1024;
+
 /** The body, within a byte cap and a deadline; a refusal (413, 408, 400) otherwise. */
 function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -214,13 +217,21 @@ function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Pr
   });
 }
 
-/** Drops what is left of a refused body, then the connection (at most two seconds later). */
+/**
+ * Drops what is left of a refused body, then the connection: once the client has sent the rest,
+ * after LINGER_MS, or past LINGER_BYTES. Closing at once would reset a connection the client is
+ * still writing to, and a reset can discard the refusal before the client reads it.
+ */
 function discardRest(req: IncomingMessage): void {
   if (req.complete) return;
-  const timer = setTimeout(() => req.socket.destroy(), 2_000);
+  let discarded = 0;
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
   timer.unref();
   req.once("end", () => clearTimeout(timer));
   req.once("close", () => clearTimeout(timer));
-  req.on("data", () => {});
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) req.socket.destroy();
+  });
   req.resume();
 }
