@@ -59,8 +59,9 @@ export async function recordSpend(
   const reasons: string[] = [];
 
   // The session bound, day by day: which of this request's sessions the day has already, and (only
-  // when it brings a new one) how many the day has. Not every session of the day: that read grew
-  // with the day's points, and every request paid it (bench/README.md, "The OpenTelemetry endpoint").
+  // when it brings a new one) how many the day has, both from ai_usage_sessions (one row per
+  // installation, day and session). Read from the day's points, they grew with the day: on a day of
+  // 100,000 points, 15–30 ms a request on SQLite (bench/README.md, "The OpenTelemetry endpoint").
   const requested = new Map<number, Set<string>>();
   for (const reading of readings) {
     if (reading.sessionId === null) continue;

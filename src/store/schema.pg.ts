@@ -476,6 +476,21 @@ export const aiUsagePoints = pgTable(
   ],
 );
 
+/**
+ * The sessions each installation's spend names, day by day (the day's first ms, UTC): what the
+ * OTLP endpoint's session bound reads (a request's sessions looked up by key, the day's count by
+ * its range), at a cost that does not grow with the day's points. Written with the points.
+ */
+export const aiUsageSessions = pgTable(
+  "ai_usage_sessions",
+  {
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    day: ms("day").notNull(),
+    sessionKey: text("session_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.installationId, t.day, t.sessionKey] })],
+);
+
 /** The sessions each change's evidence names (sessionKey of each), for the spend join. */
 export const changeSessions = pgTable(
   "change_sessions",

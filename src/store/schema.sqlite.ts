@@ -465,6 +465,21 @@ export const aiUsagePoints = sqliteTable(
   ],
 );
 
+/**
+ * The sessions each installation's spend names, day by day (the day's first ms, UTC): what the
+ * OTLP endpoint's session bound reads (a request's sessions looked up by key, the day's count by
+ * its range), at a cost that does not grow with the day's points. Written with the points.
+ */
+export const aiUsageSessions = sqliteTable(
+  "ai_usage_sessions",
+  {
+    installationId: integer("installation_id", { mode: "number" }).notNull(),
+    day: integer("day", { mode: "number" }).notNull(),
+    sessionKey: text("session_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.installationId, t.day, t.sessionKey] })],
+);
+
 /** The sessions each change's evidence names (sessionKey of each), for the spend join. */
 export const changeSessions = sqliteTable(
   "change_sessions",

@@ -20,6 +20,9 @@ import type { SpendQueries } from "./types.js";
 
 /** Rows per INSERT: well under both dialects' bound-parameter limits (14 columns each). */
 const CHUNK = 500;
+/** Sessions per INSERT (3 columns each). */
+const SESSION_CHUNK = 1_000;
+const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * 86_400_000;
 /** Monday 1970-01-05 00:00 UTC: weeks are counted from it. */
 const FIRST_MONDAY = 4 * 86_400_000;
@@ -67,6 +70,9 @@ export class SpendStore extends StoreModule implements SpendQueries {
 
   async recordUsagePoints(points: readonly UsagePointRecord[]): Promise<number> {
     const t = this.t.aiUsagePoints;
+    // The sessions first: a crash between the two leaves a session counted without its points
+    // (the resent export stores them), never points whose session the bound does not see.
+    await this.#recordSessions(points);
     let stored = 0;
     for (let i = 0; i < points.length; i += CHUNK) {
       const inserted = await this.db
@@ -81,6 +87,7 @@ export class SpendStore extends StoreModule implements SpendQueries {
 
   async replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number> {
     const t = this.t.aiUsagePoints;
+    await this.#recordSessions(points);
     for (let i = 0; i < points.length; i += CHUNK) {
       await this.db
         .insert(t)
@@ -93,45 +100,62 @@ export class SpendStore extends StoreModule implements SpendQueries {
     return points.length;
   }
 
+  /** Each point's session on its day (UTC), once: ai_usage_sessions, what the session bound reads. */
+  async #recordSessions(points: readonly UsagePointRecord[]): Promise<void> {
+    const seen = new Set<string>();
+    const rows: Array<{ installationId: number; day: number; sessionKey: string }> = [];
+    for (const p of points) {
+      if (p.sessionKey === null) continue;
+      const day = Math.floor(p.at / DAY_MS) * DAY_MS;
+      const key = `${p.installationId}\u0000${day}\u0000${p.sessionKey}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push({ installationId: p.installationId, day, sessionKey: p.sessionKey });
+    }
+    const t = this.t.aiUsageSessions;
+    for (let i = 0; i < rows.length; i += SESSION_CHUNK) {
+      await this.db
+        .insert(t)
+        .values(rows.slice(i, i + SESSION_CHUNK))
+        .onConflictDoNothing();
+    }
+  }
+
   async sessionsOnDay(installationId: number, dayStart: number): Promise<Set<string>> {
-    const t = this.t.aiUsagePoints;
+    const t = this.t.aiUsageSessions;
     const rows = await this.db
-      .selectDistinct({ key: t.sessionKey })
+      .select({ key: t.sessionKey })
       .from(t)
-      .where(
-        and(eq(t.installationId, installationId), sql`${t.at} >= ${dayStart} AND ${t.at} < ${dayStart + 86_400_000}`),
-      );
-    return new Set(rows.flatMap((r) => (r.key === null ? [] : [r.key])));
+      .where(and(eq(t.installationId, installationId), eq(t.day, dayStart)));
+    return new Set(rows.map((r) => r.key));
   }
 
   async knownSessionsOnDay(installationId: number, dayStart: number, sessionKeys: readonly string[]) {
-    const t = this.t.aiUsagePoints;
+    const t = this.t.aiUsageSessions;
     const known = new Set<string>();
     const keys = [...new Set(sessionKeys)];
     for (let i = 0; i < keys.length; i += CHUNK) {
       const rows = await this.db
-        .selectDistinct({ key: t.sessionKey })
+        .select({ key: t.sessionKey })
         .from(t)
         .where(
           and(
             eq(t.installationId, installationId),
+            eq(t.day, dayStart),
             inArray(t.sessionKey, keys.slice(i, i + CHUNK)),
-            sql`${t.at} >= ${dayStart} AND ${t.at} < ${dayStart + 86_400_000}`,
           ),
         );
-      for (const r of rows) if (r.key !== null) known.add(r.key);
+      for (const r of rows) known.add(r.key);
     }
     return known;
   }
 
   async countSessionsOnDay(installationId: number, dayStart: number): Promise<number> {
-    const t = this.t.aiUsagePoints;
+    const t = this.t.aiUsageSessions;
     const [row] = await this.db
-      .select({ n: sql<number>`COUNT(DISTINCT ${t.sessionKey})` })
+      .select({ n: sql<number>`COUNT(*)` })
       .from(t)
-      .where(
-        and(eq(t.installationId, installationId), sql`${t.at} >= ${dayStart} AND ${t.at} < ${dayStart + 86_400_000}`),
-      );
+      .where(and(eq(t.installationId, installationId), eq(t.day, dayStart)));
     return Number(row?.n ?? 0);
   }
 

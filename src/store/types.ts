@@ -479,7 +479,7 @@ export interface SpendQueries {
   replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number>;
   /** The session keys with usage on the UTC day starting at dayStart. */
   sessionsOnDay(installationId: number, dayStart: number): Promise<Set<string>>;
-  /** Those of `sessionKeys` with usage on the UTC day starting at dayStart (read by the keys' index). */
+  /** Those of `sessionKeys` with usage on the UTC day starting at dayStart (ai_usage_sessions, by key). */
   knownSessionsOnDay(installationId: number, dayStart: number, sessionKeys: readonly string[]): Promise<Set<string>>;
   /** How many distinct sessions have usage on the UTC day starting at dayStart. */
   countSessionsOnDay(installationId: number, dayStart: number): Promise<number>;

@@ -256,3 +256,37 @@ eachDialect("store: upgrading a ledger made before spend was joined to sessions"
     }
   });
 });
+
+// Spend stored by the release before the session bound had its own table (migrations 0000–0008).
+const POINT_ROWS = [
+  `INSERT INTO installations (id, account_login, account_type, created_at, updated_at) VALUES (1, 'acme', 'Organization', ${NOW - 60 * DAY}, ${NOW - 60 * DAY})`,
+  ...[
+    ["s-1", "a", NOW + 1_000],
+    ["s-1", "b", NOW + 2_000],
+    ["s-2", "a", NOW + 3_000],
+    ["s-1", "a", NOW + DAY + 1_000],
+    [null, "c", NOW + 5_000],
+  ].map(
+    ([session, series, at], i) =>
+      `INSERT INTO ai_usage_points (installation_id, series, start_ns, time_ns, agent, session_id, session_key, model, measure, value, temporality, at, source, received_at) ` +
+      `VALUES (1, '${series}', '${String(i).padStart(20, "0")}', '${String(i).padStart(20, "0")}', 'claude-code', ${session ? `'${session}'` : "NULL"}, ${session ? `'${session}'` : "NULL"}, NULL, 'input', 1, 'delta', ${at}, 'otlp', ${at})`,
+  ),
+];
+
+eachDialect(
+  "store: upgrading a ledger made before the sessions of each day were kept",
+  ({ dialect, newDatabaseUrl }) => {
+    it("counts the sessions of the points already stored, day by day", async () => {
+      const url = await ledgerMigratedTo(dialect, newDatabaseUrl, 9, POINT_ROWS); // 0000–0008
+      const store = await openStore(url);
+      try {
+        expect(await store.spend.sessionsOnDay(1, NOW)).toEqual(new Set(["s-1", "s-2"]));
+        expect(await store.spend.countSessionsOnDay(1, NOW)).toBe(2);
+        expect(await store.spend.knownSessionsOnDay(1, NOW + DAY, ["s-1", "s-2"])).toEqual(new Set(["s-1"]));
+        expect(await store.spend.countSessionsOnDay(1, NOW + 2 * DAY)).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);
