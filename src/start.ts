@@ -22,6 +22,11 @@ export interface RunningApp {
   /** Absent in setup mode (no APP_ID yet). */
   store?: Store;
   shipledger?: Shipledger;
+  /**
+   * The instance's metric defaults as resolved at start (METRIC_*, the COST_PRICES_FILE read and
+   * validated): what /api/v1/report and the dashboard report with. Absent in setup mode.
+   */
+  metric?: MetricDefaults;
   stop(): Promise<void>;
 }
 
@@ -159,7 +164,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
     })();
     return stopping;
   };
-  return { server: http, settings, store, shipledger, stop };
+  return { server: http, settings, store, shipledger, metric, stop };
 }
 
 /**

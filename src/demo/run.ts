@@ -30,20 +30,37 @@ import { ProbotOctokit } from "probot";
 // (installed-late.ts watches the read).
 
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { CHECK_NAME } from "../checks/attribution-check.js";
 import { DEPLOYMENT_CHECK_NAME } from "../checks/deployment-check.js";
 import type { CliIO } from "../cli/io.js";
 import { formatReportTable } from "../metrics/format.js";
-import { buildReport, DAY_MS, defaultPeriod, reportOptions, resolveScope } from "../metrics/report.js";
+import {
+  buildReport,
+  DAY_MS,
+  defaultPeriod,
+  type MetricDefaults,
+  reportOptions,
+  resolveScope,
+} from "../metrics/report.js";
 import type { Report } from "../metrics/types.js";
 import { type RunningApp, startApp } from "../start.js";
 import type { BackfillRun, Store } from "../store/types.js";
+import { sendMetricsExport } from "./agent-telemetry.js";
 import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
 import type { ModelCheckRun } from "./github-model.js";
 import { type BackfillCost, backfillCost, watchBackfill } from "./installed-late.js";
-import { type Beat, buildStory, INSTALLATION_ID, OWNER, REPO, type Story } from "./story.js";
+import {
+  type Beat,
+  buildSpend,
+  buildStory,
+  INSTALLATION_ID,
+  OWNER,
+  REPO,
+  type SpendStory,
+  type Story,
+} from "./story.js";
 
 const APP_ID = 424_242;
 const WEBHOOK_SECRET = "shipledger-demo-secret";
@@ -198,6 +215,13 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
   say(`Ledger       ${shown} (SQLite; ${removed ? "the previous demo ledger was deleted first" : "new"})`);
 
   const story = buildStory(start);
+  const spend = buildSpend(start);
+  // The demo's price table (Gemini CLI reports tokens, not cost) and the console export it imports.
+  mkdirSync(dirname(databasePath), { recursive: true });
+  const pricesPath = join(dirname(databasePath), "demo-prices.yml");
+  const importPath = join(dirname(databasePath), "demo-openai-costs.csv");
+  writeFileSync(pricesPath, spend.prices);
+  writeFileSync(importPath, spend.importCsv);
   const { privateKeyPem, publicKeyPem } = keyPair();
   const github = await new FakeGitHub({ appId: APP_ID, publicKeyPem }).start();
   let app: RunningApp | null = null;
@@ -227,6 +251,7 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
         INBOX_RETRY_BASE_MS: "200",
         INBOX_RETRY_MAX_MS: "1000",
         METRIC_IGNORE_PATHS: DEMO_IGNORE_PATHS,
+        COST_PRICES_FILE: pricesPath,
         NO_SMEE_SETUP: "true",
         GITHUB_CLIENT_ID: DEMO_CLIENT_ID,
         GITHUB_CLIENT_SECRET: DEMO_CLIENT_SECRET,
@@ -281,10 +306,14 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
       printChecks(say, story);
     }
 
+    await sendSpend(say, { url, spend, databasePath, importPath, io });
+
     const scope = await resolveScope(store, { org: OWNER });
     // As the CLI does: the last 28 days up to the real clock, which the story ended before.
     const reportedAt = io.now();
-    const settings = await reportOptions(store, scope, app.settings.metric, reportedAt);
+    // The instance's metric defaults as the app resolved them at start (its price file read), so
+    // the report is the one /api/v1/report answers: Gemini's tokens priced, marked estimated.
+    const settings = await reportOptions(store, scope, app.metric as MetricDefaults, reportedAt);
     const report = await buildReport(store, scope, defaultPeriod(reportedAt), settings);
     // Installed late: what a report reaching before the history read says of itself.
     const backfill = history && {
@@ -305,7 +334,7 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     }
     explain(say, report);
     say();
-    printHowToQuery(say, shown, databasePath);
+    printHowToQuery(say, shown, databasePath, displayPath(io.cwd, pricesPath));
     if (options.dashboard) {
       const served: ServedDashboard = {
         url: `${url}/dashboard`,
@@ -335,6 +364,49 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     await app?.stop();
     await github.stop();
   }
+}
+
+// ---- what the agents spent ------------------------------------------------------------------
+
+/**
+ * The team's agents send their spend: an ingest token made as an operator makes one (`shipledger
+ * costs token create`), Claude Code's and Gemini CLI's OTLP exports to the app's /v1/metrics with
+ * it, and an export of the OpenAI console imported with `shipledger costs import`.
+ */
+async function sendSpend(
+  say: (text?: string) => void,
+  c: { url: string; spend: SpendStory; databasePath: string; importPath: string; io: CliIO },
+) {
+  const cli = async (argv: string[]) => {
+    const { costsCommand } = await import("../cli/costs.js");
+    let out = "";
+    const code = await costsCommand(argv, {
+      ...c.io,
+      env: { DATABASE_URL: `file:${c.databasePath}` },
+      stdout: (text) => {
+        out += typeof text === "string" ? text : Buffer.from(text).toString("utf8");
+      },
+    });
+    if (code !== 0) throw new Error(`shipledger costs ${argv[0]} exited ${code}`);
+    return out;
+  };
+  say("What the agents spent");
+  say("-".repeat(80));
+  const created = await cli(["token", "create", "--owner", OWNER, "--name", "demo agents"]);
+  const token = created.split("\n")[0] ?? "";
+  say(`\`shipledger costs token create --owner ${OWNER}\` made an ingest token (shl_ingest_…, shown once). With it,`);
+  say("Claude Code and Gemini CLI export OTLP metrics to the app's /v1/metrics (binary protobuf):");
+  let sent = 0;
+  for (const e of c.spend.exports) {
+    for (let i = 0; i < (e.sends ?? 1); i++) await sendMetricsExport(c.url, token, e.export);
+    sent += e.sends ?? 1;
+    say(`  ${e.line}`);
+  }
+  say(`  ${sent} exports, each answered 200 (stored); the resent batch is counted once.`);
+  const imported = await cli(["import", c.importPath, "--owner", OWNER]);
+  say(`\`shipledger costs import\` of the OpenAI console's export (Codex, by day, no session):`);
+  say(`  ${imported.trim().replace(c.importPath, displayPath(c.io.cwd, c.importPath))}`);
+  say();
 }
 
 // ---- installed late: the history read --------------------------------------------------------
@@ -537,17 +609,32 @@ function explain(say: (text?: string) => void, report: Report) {
   say("  - the rolled-back and the reverted change count as failures; the redeploy and the rollback ship nothing;");
   say("  - dependabot's change and the docs-only change are not counted; maya merged but authored nothing;");
   say("  - tom's 120 commits of AI trailers never shipped: they count for nothing.");
+  const spend = report.spend;
+  if (spend !== null) {
+    say(
+      `  - AI spend: all of it (${usd(spend.total)}) over what reached production: ${usd(spend.costPerAiDeployment)} per AI-assisted deployment;`,
+    );
+    say(
+      `    #12's session (closed unmerged) and #19's (reverted) are spend that did not reach production (${usd(spend.didNotReach)});`,
+    );
+    say(
+      `    the agents left running on a session no change names add ${usd(spend.unlinked)}: spend only ever raises the cost.`,
+    );
+  }
 }
 
-function printHowToQuery(say: (text?: string) => void, shown: string, absolute: string) {
+const usd = (value: number | null) => (value === null ? "—" : `$${value.toFixed(2)}`);
+
+function printHowToQuery(say: (text?: string) => void, shown: string, absolute: string, prices: string) {
   const url = `file:${shown}`;
-  const env = `DATABASE_URL=${url} METRIC_IGNORE_PATHS='${DEMO_IGNORE_PATHS}'`;
+  const env = `DATABASE_URL=${url} METRIC_IGNORE_PATHS='${DEMO_IGNORE_PATHS}' COST_PRICES_FILE=${prices}`;
   say("Query the ledger the demo left behind");
   say("-".repeat(80));
   say(`The ledger is ${absolute} (SQLite). The next \`npm run demo\` deletes and rebuilds it.`);
   say(
-    `The demo left docs-only changes out (METRIC_IGNORE_PATHS='${DEMO_IGNORE_PATHS}'): pass the same to get the same figures.`,
+    `The demo left docs-only changes out (METRIC_IGNORE_PATHS='${DEMO_IGNORE_PATHS}') and priced Gemini's tokens from ${prices}`,
   );
+  say("(COST_PRICES_FILE): pass the same to get the same figures.");
   say("");
   say(`  ${env} npm run shipledger -- report --org ${OWNER}`);
   say(`  ${env} npm run shipledger -- report --repo ${OWNER}/${REPO} --format json`);

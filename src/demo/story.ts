@@ -4,6 +4,7 @@
 // story, change the derivation.
 
 import { createHash } from "node:crypto";
+import type { AgentExport, AgentPoint } from "./agent-telemetry.js";
 import type { ModelCommit } from "./github-model.js";
 import { type PullOptions, Scenario } from "./scenario.js";
 
@@ -39,10 +40,14 @@ export interface Story {
 export const TEAM = [
   { login: "ana", name: "Ana Ortiz", role: "works with Claude Code" },
   { login: "ben", name: "Ben Okafor", role: "works with Cursor" },
-  { login: "chen", name: "Chen Wei", role: "assigns issues to the Copilot coding agent; Claude Code now and then" },
+  { login: "chen", name: "Chen Wei", role: "assigns issues to the Copilot coding agent; Gemini CLI now and then" },
   { login: "dara", name: "Dara Singh", role: "sends tasks to Devin" },
   { login: "eli", name: "Eli Novak", role: "no AI; on call, docs, the revert" },
-  { login: "tom", name: "Tom Hardy", role: "tokenmaxxes: AI trailers spammed on PRs that never ship" },
+  {
+    login: "tom",
+    name: "Tom Hardy",
+    role: "tokenmaxxes: AI trailers spammed on PRs that never ship, agents left running",
+  },
   { login: "maya", name: "Maya Lind", role: "tech lead: merges the agents' PRs, authors nothing this month" },
 ];
 
@@ -74,14 +79,34 @@ const DEPENDABOT: ModelCommit["author"] = {
   login: "dependabot[bot]",
 };
 
+/**
+ * The agent sessions the story's commits name (`Claude-Session:`, `Agent-Session:`), whose spend
+ * the agents export to the app (buildSpend, below): Claude Code's web session ids, and a Gemini
+ * CLI session's UUID.
+ */
+export const SESSIONS = {
+  /** #1, ana: shipped by D1 and stays. */
+  recommendations: "session_01HqJ8wYbZ3kVn5mT2pR7sXc",
+  /** #12, tom's trailer spam: closed unmerged. */
+  cleanup: "session_01Tq3wE5rT7yU9iO1pA3sD5fGh",
+  /** tom's agents left running: no change names it. */
+  burnt: "session_01Bz9xC7vB5nM3qW1eR3tY5uIo",
+  /** #19, dara: shipped by D8, reverted by #20. */
+  csvExport: "session_01Mx7bN3cV5zL9kJ2hG4fD6sAq",
+  /** #22, chen with Gemini CLI: shipped by D10 and stays. */
+  priceFilters: "3f8c1e2a-7b4d-4e6f-9a1b-2c3d4e5f6a7b",
+  /** #23, ana: shipped by D11 and stays. */
+  reviews: "session_01JvR4nQ8wE2tY6uI9oP3aSd",
+} as const;
+
 /** `count` commits of trailer spam: every AI marker there is, on renames nobody asked for. */
-function spam(count: number, batch: number): string[] {
+function spam(count: number, batch: number, extra = ""): string[] {
   const names = ["total", "items", "cart", "price", "user", "order", "sku", "qty", "tax", "fee"];
   return Array.from({ length: count }, (_, i) =>
     message(
       `Rename ${names[i % names.length]} to ${names[i % names.length]}${batch}${i} in utils/helpers${i % 7}.ts`,
       "Automated cleanup.",
-      "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\nCo-authored-by: Cursor <cursoragent@cursor.com>\nAssisted-by: Codex:gpt-5-codex\nMade-with: Cursor",
+      `Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\nCo-authored-by: Cursor <cursoragent@cursor.com>\nAssisted-by: Codex:gpt-5-codex\nMade-with: Cursor${extra}`,
     ),
   );
 }
@@ -150,7 +175,7 @@ export function buildStory(start: number): Story {
       message(
         "Show recommendations on the product page",
         "Lazy-loaded below the fold.",
-        `${claude()}\nClaude-Session: https://claude.ai/code/session_01HqJ8wYbZ3kVn5mT2pR7sXc`,
+        `${claude()}\nClaude-Session: https://claude.ai/code/${SESSIONS.recommendations}`,
       ),
     ],
   });
@@ -247,7 +272,7 @@ export function buildStory(start: number): Story {
     commitAuthor: person("tom"),
     openedAt: h(8, 14),
     body: "Automated cleanup by three agents working in parallel. 🤖🤖🤖",
-    messages: spam(30, 1),
+    messages: spam(30, 1, `\nClaude-Session: https://claude.ai/code/${SESSIONS.cleanup}`),
   });
   beats.push({
     at: h(8, 14),
@@ -362,7 +387,13 @@ export function buildStory(start: number): Story {
     opened: h(16, 10),
     merged: h(17, 10),
     note: "dara with Claude Code",
-    messages: [message("Add CSV export of orders", "Streams all orders of a shop.", claude("Claude Sonnet 4.5"))],
+    messages: [
+      message(
+        "Add CSV export of orders",
+        "Streams all orders of a shop.",
+        `${claude("Claude Sonnet 4.5")}\nClaude-Session: https://claude.ai/code/${SESSIONS.csvExport}`,
+      ),
+    ],
   });
   deploy(h(17, 13), "staging");
   deploy(h(17, 16), "production");
@@ -392,12 +423,12 @@ export function buildStory(start: number): Story {
     author: "chen",
     opened: h(18, 11),
     merged: h(19, 11),
-    note: "chen with Claude (Assisted-by trailer)",
+    note: "chen with Gemini CLI (Assisted-by and Agent-Session trailers)",
     messages: [
       message(
         "Add search filters by price",
         "Min and max, in the shop's currency.",
-        "Assisted-by: Claude:claude-sonnet-4.5\n",
+        `Assisted-by: Gemini:gemini-2.5-pro\nAgent-Session: gemini:${SESSIONS.priceFilters}\n`,
       ),
     ],
   });
@@ -411,7 +442,13 @@ export function buildStory(start: number): Story {
     opened: h(21, 9),
     merged: h(21, 16),
     note: "ana with Claude Code",
-    messages: [message("Add product reviews API", "Reviews with a 1–5 rating.", claude())],
+    messages: [
+      message(
+        "Add product reviews API",
+        "Reviews with a 1–5 rating.",
+        `${claude()}\nClaude-Session: https://claude.ai/code/${SESSIONS.reviews}`,
+      ),
+    ],
   });
   merged(24, {
     title: "Structured logs for the image pipeline",
@@ -482,5 +519,155 @@ export function buildStory(start: number): Story {
       { number: 12, why: "tokenmaxxing: 30 commits of AI trailers, closed unmerged, so it counts for nothing" },
     ],
     team: TEAM,
+  };
+}
+
+// ---- what the agents spent -------------------------------------------------------------------------
+
+/** One export an agent sends the app's /v1/metrics, and what the console says of it. */
+export interface SpendExport {
+  line: string;
+  export: AgentExport;
+  /** Sent this many times: an exporter that resends a batch it thinks was lost. */
+  sends?: number;
+}
+
+export interface SpendStory {
+  /** Claude Code's and Gemini CLI's exports, in time order. */
+  exports: SpendExport[];
+  /** The demo's price table (COST_PRICES_FILE): Gemini CLI reports tokens, not cost. */
+  prices: string;
+  /** An export of the OpenAI console: Codex spend by day, with no session (`costs import`). */
+  importCsv: string;
+}
+
+const CLAUDE_CODE = { "service.name": "claude-code", "service.version": "2.0.14" };
+const GEMINI_CLI = { "service.name": "gemini-cli", "service.version": "0.9.0" };
+const OPUS = "claude-opus-4-5-20251101";
+const SONNET = "claude-sonnet-4-5-20250929";
+
+/**
+ * The spend of the story's sessions, as the agents export it (hours from `start`, as buildStory).
+ * The figures it must give are derived by hand in test/demo/demo.test.ts.
+ */
+export function buildSpend(start: number): SpendStory {
+  const ms = (hours: number) => start + hours * 3_600_000;
+  const h = (day: number, hour: number) => day * 24 + hour;
+  /** Claude Code's delta export of the hour before `at`: its cost, and its tokens (inputs to cost only). */
+  const claudeCode = (
+    line: string,
+    session: string,
+    model: string,
+    at: number,
+    usd: number,
+    tokens: { input: number; output: number; cacheRead: number },
+    sends = 1,
+  ): SpendExport => {
+    const point = (metric: string, unit: string, value: number, extra: Record<string, string> = {}): AgentPoint => ({
+      metric,
+      unit,
+      attributes: { "session.id": session, model, ...extra },
+      startMs: ms(at - 1),
+      timeMs: ms(at),
+      value,
+    });
+    return {
+      line,
+      sends,
+      export: {
+        resource: CLAUDE_CODE,
+        scope: "com.anthropic.claude_code",
+        temporality: "delta",
+        points: [
+          point("claude_code.cost.usage", "USD", usd),
+          point("claude_code.token.usage", "tokens", tokens.input, { type: "input" }),
+          point("claude_code.token.usage", "tokens", tokens.output, { type: "output" }),
+          point("claude_code.token.usage", "tokens", tokens.cacheRead, { type: "cacheRead" }),
+        ],
+      },
+    };
+  };
+  /** Gemini CLI's cumulative export at `at`: its tokens since the session began (no cost). */
+  const geminiCli = (line: string, at: number, tokens: { input: number; output: number; thought: number }) => ({
+    line,
+    export: {
+      resource: GEMINI_CLI,
+      scope: "gemini-cli",
+      temporality: "cumulative" as const,
+      points: (["input", "output", "thought"] as const).map((type) => ({
+        metric: "gemini_cli.token.usage",
+        unit: "token",
+        attributes: { "session.id": SESSIONS.priceFilters, model: "gemini-2.5-pro", type },
+        startMs: ms(h(18, 10)),
+        timeMs: ms(at),
+        value: tokens[type],
+      })),
+    },
+  });
+  const day = (d: number) => new Date(ms(h(d, 0))).toISOString().slice(0, 10);
+  return {
+    exports: [
+      claudeCode(
+        "the session behind #1 (Claude Code, delta): $3.00, sent twice (a retried batch)",
+        SESSIONS.recommendations,
+        OPUS,
+        h(0, 15),
+        3,
+        { input: 42_000, output: 9_500, cacheRead: 310_000 },
+        2,
+      ),
+      claudeCode("the session behind #1, the next hour: $1.25", SESSIONS.recommendations, OPUS, h(1, 9), 1.25, {
+        input: 15_000,
+        output: 4_000,
+        cacheRead: 120_000,
+      }),
+      claudeCode("agents left running, a session no change names: $7.00", SESSIONS.burnt, OPUS, h(8, 12), 7, {
+        input: 400_000,
+        output: 60_000,
+        cacheRead: 2_000_000,
+      }),
+      claudeCode("the session behind #12's trailer spam: $6.00", SESSIONS.cleanup, OPUS, h(8, 13), 6, {
+        input: 350_000,
+        output: 50_000,
+        cacheRead: 1_500_000,
+      }),
+      claudeCode("the agents left running again, the same session: $5.00", SESSIONS.burnt, OPUS, h(9, 12), 5, {
+        input: 300_000,
+        output: 40_000,
+        cacheRead: 1_400_000,
+      }),
+      claudeCode("the session behind #19 (reverted later): $3.75", SESSIONS.csvExport, SONNET, h(16, 9), 3.75, {
+        input: 250_000,
+        output: 70_000,
+        cacheRead: 900_000,
+      }),
+      geminiCli("the Gemini CLI session behind #22 (cumulative, tokens only)", h(18, 11), {
+        input: 300_000,
+        output: 20_000,
+        thought: 5_000,
+      }),
+      geminiCli("the Gemini CLI session, its running totals an hour later", h(18, 12), {
+        input: 400_000,
+        output: 30_000,
+        thought: 10_000,
+      }),
+      claudeCode("the session behind #23: $2.50", SESSIONS.reviews, OPUS, h(21, 15), 2.5, {
+        input: 90_000,
+        output: 20_000,
+        cacheRead: 600_000,
+      }),
+    ],
+    prices: [
+      "# The demo's token prices, USD per million tokens (COST_PRICES_FILE): for agents that report",
+      "# tokens but no cost. What is priced from here is marked estimated.",
+      "gemini-2.5-pro: { input: 1.25, output: 10 }",
+      "",
+    ].join("\n"),
+    importCsv: [
+      "date,agent,model,cost_usd",
+      `${day(8)},codex,gpt-5-codex,1.50`,
+      `${day(15)},codex,gpt-5-codex,2.50`,
+      "",
+    ].join("\n"),
   };
 }

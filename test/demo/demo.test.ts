@@ -33,8 +33,8 @@
 //   Not counted: bot 1 (#5), ignored paths 1 (#21), reverted 2 (#16 rolled back, #19 reverted).
 //   Changes shipped = 24 − 4 = 20.
 // - AI-assisted counted: #1 #2 #4 #7 #8 #9 #10 #14 #18 #22 #23 #26 = 12; AI share 12/20 = 60.0%.
-//   By agent: claude-code 7 (#1 #7 #8 #9 #22 #23 #26), cursor 3 (#2 #14 #18), github-copilot 1,
-//   devin 1.
+//   By agent: claude-code 6 (#1 #7 #8 #9 #23 #26), cursor 3 (#2 #14 #18), gemini 1 (#22: Gemini
+//   CLI's Assisted-by and Agent-Session trailers), github-copilot 1, devin 1.
 // - D(e), distinct deployments shipping a counted AI change of e: ana {D1, D3, D11, D12} = 4
 //   (three PRs in D3 count once), ben {D1, D4, D7} = 3 (D5's #16 was rolled back), chen {D2, D10}
 //   = 2, dara {D3} = 1 (D8's #19 was reverted), eli 0, tom 0. Σ = 10.
@@ -45,6 +45,26 @@
 //   other 6, 7, 7, 7 | 25, 29, 30, 31 → (7 + 25) / 2 = 16.0 h.
 // - Adoption and the weekly series depend on the weekday the demo runs on (weeks start on
 //   Mondays): not asserted.
+//
+// AI spend (src/demo/story.ts, buildSpend), USD. The sessions the commits name, and what their
+// agents exported (Claude Code: delta, with its reported cost; Gemini CLI: cumulative, tokens only):
+//   #1  ana    session_01HqJ8…  $3.00 (d0; the batch sent twice, counted once) + $1.25 (d1) = $4.25  D1, stays → reached
+//   #23 ana    session_01JvR4…  $2.50 (d21)                                                  D11, stays → reached
+//   #22 chen   Gemini 3f8c1e2a… running totals 300k/20k/5k then 400k/30k/10k input/output/thought:
+//              input 400,000, output 30,000 + thought 10,000 = 40,000 (thoughts bill as output);
+//              the demo's prices $1.25 and $10 per million: 0.5 + 0.4 = $0.90, estimated  D10, stays → reached
+//   #19 dara   session_01Mx7b…  $3.75 (d16)                                  D8, reverted by #20 → did not reach
+//   #12 tom    session_01Tq3w…  $6.00 (d8), named by #12's 30 spam commits, closed unmerged → did not reach
+//   agents left running session_01Bz9x… $7.00 (d8) + $5.00 (d9) = $12.00, named by no change → unlinked
+//   `costs import` of the OpenAI console's CSV: Codex $1.50 (d8) + $2.50 (d15) = $4.00, no session → unattributed
+// - Total 4.25 + 2.50 + 0.90 + 3.75 + 6.00 + 12.00 + 4.00 = $33.40, of which $0.90 estimated.
+//   Reached production 4.25 + 2.50 + 0.90 = $7.65; did not reach 3.75 + 6.00 = $9.75; pending $0;
+//   unlinked $12.00; imported without a session $4.00.
+// - Cost per AI-assisted production deployment: 33.40 / Σ|D(e)| = 33.40 / 10 = $3.34; per AI-assisted
+//   change shipped: 33.40 / 12 = $2.7833… → "$2.78".
+// - By agent: claude-code 4.25 + 2.50 + 3.75 + 6.00 + 12.00 = $28.50, codex $4.00, gemini $0.90.
+//   By model: claude-opus-4-5 4.25 + 2.50 + 6.00 + 12.00 = $24.75, claude-sonnet-4-5 (#19) $3.75,
+//   gpt-5-codex $4.00, gemini-2.5-pro $0.90. Sessions with spend: 6 (the import has none).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,7 +127,8 @@ describe("npm run demo", () => {
     expect(figure("Median lead time, AI-assisted / other")).toBe("31.0 h / 16.0 h");
     expect(figure("Change failure rate, AI-assisted / other")).toBe("14.3% / 0.0%");
     expect(figure("Not counted: bot / ignored paths / reverted")).toBe("1 / 1 / 2");
-    expect(figure("claude-code")).toBe("7");
+    expect(figure("claude-code     ")).toBe("6");
+    expect(figure("gemini          ")).toBe("1");
     expect(figure("cursor")).toBe("3");
     expect(figure("github-copilot")).toBe("1");
     expect(figure("devin")).toBe("1");
@@ -129,9 +150,78 @@ describe("npm run demo", () => {
       medianLeadTimeHours: { ai: 31, other: 16 },
       changeFailureRate: { other: 0 },
       excluded: { bot: 1, ignoredPaths: 1, reverted: 2 },
-      byAgent: { "claude-code": 7, cursor: 3, devin: 1, "github-copilot": 1 },
+      byAgent: { "claude-code": 6, cursor: 3, devin: 1, gemini: 1, "github-copilot": 1 },
     });
     expect(report.changeFailureRate.ai).toBeCloseTo(2 / 14, 12);
+  });
+
+  it("prints the hand-computed AI spend: what reached production, what did not, and what a deployment cost", () => {
+    expect(figure("AI spend in the period")).toBe("$33.40 ($0.90 estimated from tokens)");
+    expect(figure("  on sessions whose changes reached production and stayed")).toBe("$7.65");
+    expect(figure("  that did not reach production (never shipped, reverted, rolled back)")).toBe("$9.75");
+    expect(figure("  on changes not in production yet (open, awaiting a deployment)")).toBe("$0.00");
+    expect(figure("  on sessions no change names")).toBe("$12.00");
+    expect(figure("  imported without a session (team level only)")).toBe("$4.00");
+    expect(figure("Cost per AI-assisted production deployment")).toBe("$3.34");
+    expect(figure("Cost per AI-assisted change shipped")).toBe("$2.78");
+    expect(output).toMatch(
+      /^AGENT {8}AI SPEND \(USD\)\nclaude-code {2}\$28\.50\ncodex {8}\$4\.00\ngemini {7}\$0\.90$/m,
+    );
+    expect(figure("claude-opus-4-5-20251101")).toBe("$24.75");
+    expect(figure("claude-sonnet-4-5-20250929")).toBe("$3.75");
+    expect(output).not.toContain("have no price");
+    expect(output).toContain("10 exports, each answered 200 (stored); the resent batch is counted once.");
+    expect(output).toContain(
+      "costs: imported 2 values from ./data/demo-openai-costs.csv: $4.00 reported, 0 sessions, 2 values without a session",
+    );
+    expect(output).toContain("$3.34 per AI-assisted deployment");
+    expect(output).toContain("COST_PRICES_FILE=./data/demo-prices.yml npm run shipledger -- report --org acme");
+    // The report lists no session, and no person's spend.
+    const printed = output.slice(output.indexOf("The report for the organisation"), output.indexOf("Query the ledger"));
+    expect(printed).toContain("AI SPEND (USD)");
+    expect(printed).not.toMatch(/session_|3f8c1e2a/);
+    for (const login of ["ana", "ben", "chen", "dara", "tom"])
+      expect(printed).not.toMatch(new RegExp(`\\b${login}\\b.*\\$`));
+    // Nor does the demo's account of what the agents sent: sessions by the change that names them.
+    const sent = output.slice(
+      output.indexOf("What the agents spent"),
+      output.indexOf("The report for the organisation"),
+    );
+    expect(sent).toContain("the session behind #1 (Claude Code, delta): $3.00, sent twice (a retried batch)");
+    for (const login of ["ana", "ben", "chen", "dara", "eli", "tom", "maya"])
+      expect(sent).not.toMatch(new RegExp(`\\b${login}\\b`));
+  });
+
+  it("computes the same spend exactly", () => {
+    const { spend } = result.report;
+    expect(spend).toMatchObject({
+      total: 33.4,
+      estimated: 0.9,
+      reachedProduction: 7.65,
+      didNotReach: 9.75,
+      pending: 0,
+      unlinked: 12,
+      unattributed: 4,
+      byAgent: { "claude-code": 28.5, codex: 4, gemini: 0.9 },
+      byModel: {
+        "claude-opus-4-5-20251101": 24.75,
+        "claude-sonnet-4-5-20250929": 3.75,
+        "gemini-2.5-pro": 0.9,
+        "gpt-5-codex": 4,
+      },
+      sessions: 6,
+      unpriced: { tokens: 0, models: [] },
+    });
+    expect(spend?.costPerAiDeployment).toBeCloseTo(33.4 / 10, 6);
+    expect(spend?.costPerAiChangeShipped).toBeCloseTo(33.4 / 12, 6);
+    // The weeks add up to the period's figures.
+    const weeks = spend?.series ?? [];
+    const sum = (key: "reachedProduction" | "didNotReach" | "unlinked" | "unattributed") =>
+      weeks.reduce((total, w) => total + w[key], 0);
+    expect(sum("reachedProduction")).toBeCloseTo(7.65, 6);
+    expect(sum("didNotReach")).toBeCloseTo(9.75, 6);
+    expect(sum("unlinked")).toBeCloseTo(12, 6);
+    expect(sum("unattributed")).toBeCloseTo(4, 6);
   });
 
   it("plays the story through the app: deployments linked, redeploy and rollback recognised", () => {
@@ -177,7 +267,7 @@ describe("npm run demo", () => {
     expect(result.databasePath).toBe(join(cwd, "data", "demo.db"));
     expect(output).toContain(`The ledger is ${result.databasePath} (SQLite)`);
     expect(output).toContain(
-      "DATABASE_URL=file:./data/demo.db METRIC_IGNORE_PATHS='docs/**,*.md' npm run shipledger -- report --org acme",
+      "DATABASE_URL=file:./data/demo.db METRIC_IGNORE_PATHS='docs/**,*.md' COST_PRICES_FILE=./data/demo-prices.yml npm run shipledger -- report --org acme",
     );
     expect(output).toContain("DATABASE_URL=file:./data/demo.db npm run shipledger -- inbox");
     expect(output).toMatch(/sqlite3 -header -column \.\/data\/demo\.db "SELECT .* FROM changes/);
@@ -214,8 +304,8 @@ describe("npm run demo -- --installed-late", () => {
     rmSync(lateCwd, { recursive: true, force: true });
   });
 
-  /** A report's figures: all but its period's exact times and its note on the history read. */
-  const figures = ({ since: _s, until: _u, historyNote: _h, ...rest }: Report) => rest;
+  /** A report's figures: all but its period's exact times, its note on the history read, and its spend. */
+  const figures = ({ since: _s, until: _u, historyNote: _h, spend: _spend, ...rest }: Report) => rest;
 
   it("reads the four weeks as history, on installation.created alone, into the live demo's report", () => {
     expect(lateErrors).toBe("");
@@ -228,7 +318,22 @@ describe("npm run demo -- --installed-late", () => {
       aiChangesShipped: 12,
       changesShipped: 20,
       excluded: { bot: 1, ignoredPaths: 1, reverted: 2 },
-      byAgent: { "claude-code": 7, cursor: 3, devin: 1, "github-copilot": 1 },
+      byAgent: { "claude-code": 6, cursor: 3, devin: 1, gemini: 1, "github-copilot": 1 },
+    });
+    // The same spend, but the history read is of merged pull requests: #12, closed unmerged before
+    // the app was installed, is not in the ledger, so its session's $6.00 is on a session no change
+    // names (unlinked 12 + 6 = $18.00) rather than a change that did not reach production ($3.75,
+    // #19's). Either way it is spend that did not reach production; the total and the costs agree.
+    expect(late.report.spend).toMatchObject({
+      total: 33.4,
+      estimated: 0.9,
+      reachedProduction: 7.65,
+      didNotReach: 3.75,
+      pending: 0,
+      unlinked: 18,
+      unattributed: 4,
+      costPerAiDeployment: result.report.spend?.costPerAiDeployment,
+      costPerAiChangeShipped: result.report.spend?.costPerAiChangeShipped,
     });
     expect(lateOutput).toContain("Shipledger report: acme (organisation)");
     expect(lateOutput).toContain(

@@ -55,9 +55,20 @@ it.runIf(chromiumAvailable() || process.env.CI === "true")(
       expect(await value("changesShipped")).toBe("20");
       expect(await value("aiShare")).toBe("60.0%");
       expect(await value("activeEngineers")).toBe("6");
-      // Every chart has a table of the same figures, and the chart itself is drawn.
-      expect(await page.locator("details.chart-table").count()).toBeGreaterThanOrEqual(3);
+      // What shipping cost: the demo's hand-computed spend (test/demo/demo.test.ts): $33.40, $0.90
+      // of it Gemini's tokens priced from the demo's table; $33.40 / 10 AI-assisted deployments;
+      // #19's reverted and #12's closed sessions, $3.75 + $6.00.
+      expect(await value("aiSpend")).toBe("$33.40 ($0.90 estimated from tokens)");
+      expect(await value("costPerAiDeployment")).toBe("$3.34");
+      expect(await value("spendNotReached")).toBe("$9.75");
+      // Every chart has a table of the same figures, and the chart itself is drawn: the spend's
+      // stacked weekly bars too.
+      expect(await page.locator("details.chart-table").count()).toBeGreaterThanOrEqual(4);
       await page.locator("[data-chart] canvas").first().waitFor();
+      await page.locator('[data-chart="spend"] canvas').waitFor();
+      const legend = (await page.locator('[data-chart="spend"] .u-legend').textContent()) ?? "";
+      for (const outcome of ["Reached production", "Did not reach production", "Sessions no change names"])
+        expect(legend).toContain(outcome);
       // No person is ranked: no engineer's login appears in the page.
       const text = (await page.textContent("main")) ?? "";
       for (const login of ["ana", "ben", "chen", "dara", "eli", "tom"])
@@ -67,6 +78,11 @@ it.runIf(chromiumAvailable() || process.env.CI === "true")(
       await page.getByRole("link", { name: "acme/shop" }).first().click();
       await page.waitForURL(/\/r\/shop/);
       expect(await page.locator("[data-value=aiChangesShipped]").textContent()).toBe("12");
+      // acme/shop's spend: its changes' sessions only (no unlinked or imported spend): 7.65 + 9.75
+      // = $17.40, over its 10 AI-assisted deployments.
+      expect(await page.locator("[data-value=aiSpend]").textContent()).toBe("$17.40 ($0.90 estimated from tokens)");
+      expect(await page.locator("[data-value=costPerAiDeployment]").textContent()).toBe("$1.74");
+      await page.locator('[data-chart="spend"] canvas').waitFor();
       expect(await page.textContent("main")).toMatch(/rollback/i);
 
       // The audit sample: mark a change's attribution wrong; the precision figure counts it.

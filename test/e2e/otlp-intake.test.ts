@@ -5,9 +5,7 @@
 // huge, slow, half-finished, inflating and odd requests get the right status, store nothing, and
 // no token reaches the log. On SQLite (a file) and on Postgres.
 
-import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +17,7 @@ import { openStore } from "../../src/store/open.js";
 import { FakeGitHub } from "../fake-github/server.js";
 import { type AppProcess, appKeyPair, eventually, fakeGitHubAppEnv, startAppProcess } from "../helpers/app-process.js";
 import { runCliProcess } from "../helpers/cli.js";
-import { agentMeter } from "../helpers/otlp-export.js";
+import { agentMeter, type Exchange, type Relay, startRelay } from "../helpers/otlp-export.js";
 import { startPostgresCluster } from "../helpers/postgres-cluster.js";
 import { eachDialect } from "../helpers/stores.js";
 
@@ -116,69 +114,6 @@ function turn(meter: ReturnType<typeof agentMeter>, session: string, usd: number
   meter.counter("claude_code.token.usage", "tokens").add(input, { ...attributes, type: "input" });
   meter.counter("claude_code.token.usage", "tokens").add(output, { ...attributes, type: "output" });
 }
-
-interface Exchange {
-  path: string;
-  body: Buffer;
-  status: number | null;
-  headers: Record<string, string>;
-}
-
-/**
- * The network between the exporter and the app: forwards each request to `target` and its answer
- * back, and keeps both. `onAnswer` may hold an answer, or lose it (the connection drops after the
- * app has answered: the exporter never learns of the acknowledgement).
- */
-async function startRelay() {
-  const exchanges: Exchange[] = [];
-  const relay = {
-    target: "",
-    exchanges,
-    onAnswer: null as null | ((e: Exchange) => Promise<"pass" | "lose">),
-    url: "",
-    server: null as Server | null,
-  };
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const exchange: Exchange = { path: req.url ?? "", body: Buffer.concat(chunks), status: null, headers: {} };
-    exchanges.push(exchange);
-    try {
-      const answer = await fetch(`${relay.target}${exchange.path}`, {
-        method: req.method ?? "POST",
-        headers: forwarded(req.headers),
-        body: exchange.body,
-      });
-      const data = Buffer.from(await answer.arrayBuffer());
-      exchange.status = answer.status;
-      answer.headers.forEach((value, name) => {
-        exchange.headers[name] = value;
-      });
-      if ((await relay.onAnswer?.(exchange)) === "lose") return void req.socket.destroy();
-      res.writeHead(answer.status, exchange.headers).end(data);
-    } catch {
-      // The app is down: the exporter sees its connection reset, as it would.
-      req.socket.destroy();
-    }
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  relay.url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  relay.server = server;
-  return relay;
-}
-
-function forwarded(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ["content-type", "content-encoding", "authorization", "user-agent"]) {
-    const value = headers[name];
-    if (typeof value === "string") out[name] = value;
-  }
-  return out;
-}
-
-type Relay = Awaited<ReturnType<typeof startRelay>>;
 
 const SESSION_A = "3f0c6d2e-7a1b-4c9d-8e2f-0a1b2c3d4e5f";
 const SESSION_B = "9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";

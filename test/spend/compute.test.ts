@@ -1,6 +1,7 @@
 // The spend join (src/spend/compute.ts), table by table: hand-computed figures for each rule of its
 // header, and the moves a gamer would try.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   computeSpend,
@@ -11,6 +12,7 @@ import {
   type UsageRow,
 } from "../../src/spend/compute.js";
 import { mergePriceTables, pricer } from "../../src/spend/prices.js";
+import { propertyParams } from "../helpers/property.js";
 
 const WEEKS = ["2026-11-02", "2026-11-09"];
 const PRICES = pricer(
@@ -187,6 +189,133 @@ describe("computeSpend", () => {
       });
       expect(figures.total).toBe(10);
       expect(figures.reachedProduction).toBe(10);
+    });
+
+    // Any team's spend, then any number of agents run on top whose sessions ship nothing: named by
+    // no change, or by changes that never reached production. No figure may improve.
+    const session = fc.stringMatching(/^s-[a-z]{1,6}$/);
+    const fate = fc.constantFrom<SessionLink["fate"]>("reachedProduction", "didNotReach", "pending");
+    const team = fc.record({
+      usage: fc.array(fc.tuple(fc.option(session, { nil: null }), fc.integer({ min: 1, max: 10_000 })), {
+        maxLength: 12,
+      }),
+      links: fc.array(fc.tuple(session, fc.integer({ min: 1, max: 8 }), fate), { maxLength: 12 }),
+      aiDeployments: fc.integer({ min: 1, max: 20 }),
+      aiChangesShipped: fc.integer({ min: 1, max: 40 }),
+    });
+    const burn = fc.array(
+      fc.record({
+        cents: fc.integer({ min: 1, max: 100_000 }),
+        // Named by nothing, or by a PR that was closed unmerged (trailer spam with a session link).
+        closedPr: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 6 },
+    );
+    const inputOf = (t: {
+      usage: Array<[string | null, number]>;
+      links: Array<[string, number, SessionLink["fate"]]>;
+    }) => ({
+      usage: t.usage.map(([id, cents]) => claude(id, cents / 100)),
+      links: t.links.map(([id, change, f]) => link(id, change, f)),
+    });
+
+    it("running agents that ship nothing only raises spend that did not reach production and the costs (property)", () => {
+      fc.assert(
+        fc.property(team, burn, (t, burnt) => {
+          const before = spend({ ...inputOf(t), aiDeployments: t.aiDeployments, aiChangesShipped: t.aiChangesShipped });
+          const extra = burnt.map((b, i) => ({ ...b, id: `burn-${i}` }));
+          const after = spend({
+            usage: [...inputOf(t).usage, ...extra.map((b) => claude(b.id, b.cents / 100))],
+            links: [
+              ...inputOf(t).links,
+              ...extra.filter((b) => b.closedPr).map((b, i) => link(b.id, 100 + i, "didNotReach")),
+            ],
+            // The metric is the same: nothing shipped.
+            aiDeployments: t.aiDeployments,
+            aiChangesShipped: t.aiChangesShipped,
+          });
+          const added = extra.reduce((sum, b) => sum + b.cents / 100, 0);
+          const close = (a: number | null, b: number | null) => expect(a as number).toBeCloseTo(b as number, 5);
+          close(after.total, (before.total as number) + added);
+          close(after.reachedProduction, before.reachedProduction);
+          close(after.pending, before.pending);
+          // What did not get to production grows by exactly what was burnt.
+          close(
+            (after.didNotReach as number) + (after.unlinked as number),
+            (before.didNotReach as number) + (before.unlinked as number) + added,
+          );
+          expect(after.didNotReach as number).toBeGreaterThanOrEqual((before.didNotReach as number) - 1e-9);
+          expect(after.unlinked as number).toBeGreaterThanOrEqual((before.unlinked as number) - 1e-9);
+          expect(after.costPerAiDeployment as number).toBeGreaterThan(before.costPerAiDeployment as number);
+          expect(after.costPerAiChangeShipped as number).toBeGreaterThan(before.costPerAiChangeShipped as number);
+        }),
+        propertyParams(),
+      );
+    });
+
+    it("splitting a session over many trivial changes neither multiplies it nor moves the cost per deployment (property)", () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 1_000_000 }),
+          fc.integer({ min: 2, max: 50 }),
+          fc.integer({ min: 1, max: 20 }),
+          (cents, pieces, aiDeployments) => {
+            // Honest: one session, one shipped change. Split: the same session named by `pieces`
+            // trivial changes shipped in the same deployments (Σ|D(e)| counts an engineer's
+            // deployment once, however many changes it ships), so the metric is unchanged.
+            const usd = cents / 100;
+            const honest = spend({
+              usage: [claude("s1", usd)],
+              links: [link("s1", 1, "reachedProduction")],
+              aiDeployments,
+              aiChangesShipped: 1,
+            });
+            const split = spend({
+              usage: [claude("s1", usd)],
+              links: Array.from({ length: pieces }, (_, i) => link("s1", i + 1, "reachedProduction")),
+              aiDeployments,
+              aiChangesShipped: pieces,
+            });
+            expect(split.total).toBeCloseTo(honest.total, 6);
+            expect(split.reachedProduction as number).toBeCloseTo(honest.reachedProduction as number, 6);
+            expect(split.costPerAiDeployment as number).toBeCloseTo(honest.costPerAiDeployment as number, 6);
+            // Per change shipped falls as the change count rises, as the count itself does: it is
+            // why the headline is per production deployment, the metric's own unit.
+            expect(split.costPerAiChangeShipped as number).toBeLessThanOrEqual(
+              (honest.costPerAiChangeShipped as number) + 1e-9,
+            );
+            // And a piece that does not ship takes its share out of "reached production".
+            const oneClosed = spend({
+              usage: [claude("s1", usd)],
+              links: Array.from({ length: pieces }, (_, i) =>
+                link("s1", i + 1, i === 0 ? "didNotReach" : "reachedProduction"),
+              ),
+              aiDeployments,
+              aiChangesShipped: pieces - 1,
+            });
+            expect(oneClosed.reachedProduction as number).toBeLessThan(honest.reachedProduction as number);
+            expect(oneClosed.costPerAiDeployment as number).toBeCloseTo(honest.costPerAiDeployment as number, 6);
+          },
+        ),
+        propertyParams(),
+      );
+    });
+
+    it("cost per deployment is all the spend over Σ|D(e)|, whatever the spend's split (property)", () => {
+      fc.assert(
+        fc.property(team, (t) => {
+          const figures = spend({
+            ...inputOf(t),
+            aiDeployments: t.aiDeployments,
+            aiChangesShipped: t.aiChangesShipped,
+          });
+          expect(figures.costPerAiDeployment as number).toBeCloseTo(figures.total / t.aiDeployments, 5);
+          // Every dollar is in exactly one place.
+          const parts = ["reachedProduction", "didNotReach", "pending", "unlinked", "unattributed"] as const;
+          expect(parts.reduce((sum, k) => sum + (figures[k] as number), 0)).toBeCloseTo(figures.total, 5);
+        }),
+        propertyParams(),
+      );
     });
   });
 });
