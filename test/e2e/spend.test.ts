@@ -339,6 +339,18 @@ eachDialect("e2e: what shipping costs", ({ dialect, newDatabaseUrl }) => {
       expect(again.status).toBe(200);
     }
     expect((await report(app, `org=${OWNER}`)).spend).toEqual(organisation.spend);
+
+    // An ingest token writes and never reads: no report, no metrics, no dashboard data with it.
+    for (const path of [
+      `/api/v1/report?org=${OWNER}`,
+      `/api/v1/report?repo=${OWNER}/shop`,
+      "/metrics",
+      "/metrics/ops",
+    ]) {
+      const read = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      expect([401, 403, 404], path).toContain(read.status);
+      expect(await read.text(), path).not.toMatch(/spend|reachedProduction|shipledger_ai/);
+    }
     expect(app.output()).not.toContain(token);
   }, 180_000);
 });
