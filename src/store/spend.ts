@@ -39,12 +39,18 @@ export class SpendStore extends StoreModule implements SpendQueries {
     return row.id;
   }
 
-  async findIngestToken(tokenHash: string): Promise<IngestTokenRecord | null> {
+  async findIngestToken(tokenHash: string): Promise<(IngestTokenRecord & { installed: boolean }) | null> {
     const t = this.t.ingestTokens;
-    const [row] = await this.db.select().from(t).where(eq(t.tokenHash, tokenHash));
+    const i = this.t.installations;
+    // With its installation's state in the same round trip: the OTLP endpoint asks both per request.
+    const [row] = await this.db
+      .select({ token: t, installationId: i.id, deletedAt: i.deletedAt })
+      .from(t)
+      .leftJoin(i, eq(i.id, t.installationId))
+      .where(eq(t.tokenHash, tokenHash));
     if (!row) return null;
-    const { tokenHash: _secret, ...record } = row;
-    return record;
+    const { tokenHash: _secret, ...record } = row.token;
+    return { ...record, installed: row.installationId !== null && row.deletedAt === null };
   }
 
   async touchIngestToken(id: number, now: number): Promise<void> {

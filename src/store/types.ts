@@ -483,8 +483,11 @@ export interface SpendQueries {
     tokenHash: string;
     createdAt: number;
   }): Promise<number>;
-  /** The token of this SHA-256, revoked or not, or null. */
-  findIngestToken(tokenHash: string): Promise<IngestTokenRecord | null>;
+  /**
+   * The token of this SHA-256, revoked or not, or null; `installed`: its installation is known and
+   * not deleted (the app not uninstalled).
+   */
+  findIngestToken(tokenHash: string): Promise<(IngestTokenRecord & { installed: boolean }) | null>;
   touchIngestToken(id: number, now: number): Promise<void>;
   listIngestTokens(installationId: number): Promise<IngestTokenRecord[]>;
   /** False when the installation has no such token, or it was revoked already. */
