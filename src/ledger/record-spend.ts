@@ -6,7 +6,7 @@
 
 import { sessionKey, type UsagePointRecord } from "../model/spend.js";
 import type { UsageReading } from "../spend/usage.js";
-import type { Store } from "../store/types.js";
+import type { SessionDayBound, Store } from "../store/types.js";
 
 export interface SpendLimits {
   maxPointsPerRequest: number;
@@ -54,7 +54,7 @@ export async function recordSpend(
 ): Promise<SpendRecorded> {
   if (readings.length > limits.maxPointsPerRequest)
     throw new TooManyPoints(readings.length, limits.maxPointsPerRequest);
-  const accepted: UsagePointRecord[] = [];
+  let accepted: UsagePointRecord[] = [];
   let refused = 0;
   const reasons: string[] = [];
 
@@ -62,53 +62,55 @@ export async function recordSpend(
   // when it brings a new one) how many the day has, both from ai_usage_sessions (one row per
   // installation, day and session). Read from the day's points, they grew with the day: on a day of
   // 100,000 points, 15–30 ms a request on SQLite (bench/README.md, "The OpenTelemetry endpoint").
-  const requested = new Map<number, Set<string>>();
+  // The store reads them, calls `admit`, and writes the new sessions and the points in one commit,
+  // serialised per installation-day with the requests that bring new sessions (recordBoundedUsage).
+  const sessionsByDay = new Map<number, Set<string>>();
   for (const reading of readings) {
     if (reading.sessionId === null) continue;
     const day = Math.floor(reading.at / DAY_MS) * DAY_MS;
-    const keys = requested.get(day) ?? new Set<string>();
+    const keys = sessionsByDay.get(day) ?? new Set<string>();
     keys.add(sessionKey(reading.sessionId));
-    requested.set(day, keys);
+    sessionsByDay.set(day, keys);
   }
-  const days = new Map<number, { known: Set<string>; count: number }>();
-  for (const [day, keys] of requested) {
-    const known = await store.spend.knownSessionsOnDay(installationId, day, [...keys]);
-    const count = known.size < keys.size ? await store.spend.countSessionsOnDay(installationId, day) : known.size;
-    days.set(day, { known, count });
-  }
-  for (const reading of readings) {
-    const key = reading.sessionId === null ? null : sessionKey(reading.sessionId);
-    if (key !== null) {
-      const day = Math.floor(reading.at / DAY_MS) * DAY_MS;
-      const bound = days.get(day) as { known: Set<string>; count: number };
-      if (!bound.known.has(key)) {
-        if (bound.count >= limits.maxSessionsPerDay) {
-          refused++;
-          const reason = `more than ${limits.maxSessionsPerDay} sessions on ${new Date(day).toISOString().slice(0, 10)}: points of further sessions refused`;
-          if (!reasons.includes(reason)) reasons.push(reason);
-          continue;
+  const admit = (days: Map<number, SessionDayBound>): UsagePointRecord[] => {
+    accepted = [];
+    refused = 0;
+    reasons.length = 0;
+    for (const reading of readings) {
+      const key = reading.sessionId === null ? null : sessionKey(reading.sessionId);
+      if (key !== null) {
+        const day = Math.floor(reading.at / DAY_MS) * DAY_MS;
+        const bound = days.get(day) as SessionDayBound;
+        if (!bound.known.has(key)) {
+          if (bound.count >= limits.maxSessionsPerDay) {
+            refused++;
+            const reason = `more than ${limits.maxSessionsPerDay} sessions on ${new Date(day).toISOString().slice(0, 10)}: points of further sessions refused`;
+            if (!reasons.includes(reason)) reasons.push(reason);
+            continue;
+          }
+          bound.known.add(key);
+          bound.count++;
         }
-        bound.known.add(key);
-        bound.count++;
       }
+      accepted.push({
+        installationId,
+        series: reading.series,
+        startNs: padNs(reading.startNs),
+        timeNs: padNs(reading.timeNs),
+        agent: reading.agent,
+        sessionId: reading.sessionId,
+        sessionKey: key,
+        model: reading.model,
+        measure: reading.measure,
+        value: reading.value,
+        temporality: reading.temporality,
+        at: reading.at,
+        source: "otlp",
+        receivedAt: now,
+      });
     }
-    accepted.push({
-      installationId,
-      series: reading.series,
-      startNs: padNs(reading.startNs),
-      timeNs: padNs(reading.timeNs),
-      agent: reading.agent,
-      sessionId: reading.sessionId,
-      sessionKey: key,
-      model: reading.model,
-      measure: reading.measure,
-      value: reading.value,
-      temporality: reading.temporality,
-      at: reading.at,
-      source: "otlp",
-      receivedAt: now,
-    });
-  }
-  const stored = await store.spend.recordUsagePoints(accepted);
+    return accepted;
+  };
+  const stored = await store.spend.recordBoundedUsage({ installationId, sessionsByDay, admit });
   return { stored, duplicates: accepted.length - stored, refused, reasons };
 }

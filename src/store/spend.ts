@@ -1,12 +1,14 @@
 // AI spend: ingest tokens, the points agents reported, and the sessions changes name. Facts in,
 // facts out; the join and its rules are src/spend/compute.ts's.
 //
-// Every write is idempotent, so none needs a transaction: a point is keyed by its series and
-// interval (a resent export inserts nothing), and a request cut short by a crash before it was
-// acknowledged is sent again by the exporter and completes. Cumulative series are stored as sent
-// and differenced when read (LAG over the series' points), so points arriving out of order or
-// twice give the same increments.
+// Every write is idempotent: a point is keyed by its series and interval (a resent export inserts
+// nothing), and a request cut short by a crash before it was acknowledged is sent again by the
+// exporter and completes. Cumulative series are stored as sent and differenced when read (LAG over
+// the series' points), so points arriving out of order or twice give the same increments. An OTLP
+// request's writes (recordBoundedUsage) are nevertheless one commit, for the session bound's sake
+// and for speed: one fsync a request on PostgreSQL, not one per statement.
 
+import { createHash } from "node:crypto";
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type {
   IngestTokenRecord,
@@ -15,8 +17,8 @@ import type {
   UsagePointRecord,
   UsageRow,
 } from "../model/spend.js";
-import { StoreModule } from "./dialect.js";
-import type { SpendQueries } from "./types.js";
+import { type LedgerDb, StoreModule } from "./dialect.js";
+import type { BoundedUsage, SessionDayBound, SpendQueries } from "./types.js";
 
 /** Rows per INSERT: well under both dialects' bound-parameter limits (14 columns each). */
 const CHUNK = 500;
@@ -37,12 +39,18 @@ export class SpendStore extends StoreModule implements SpendQueries {
     return row.id;
   }
 
-  async findIngestToken(tokenHash: string): Promise<IngestTokenRecord | null> {
+  async findIngestToken(tokenHash: string): Promise<(IngestTokenRecord & { installed: boolean }) | null> {
     const t = this.t.ingestTokens;
-    const [row] = await this.db.select().from(t).where(eq(t.tokenHash, tokenHash));
+    const i = this.t.installations;
+    // With its installation's state in the same round trip: the OTLP endpoint asks both per request.
+    const [row] = await this.db
+      .select({ token: t, installationId: i.id, deletedAt: i.deletedAt })
+      .from(t)
+      .leftJoin(i, eq(i.id, t.installationId))
+      .where(eq(t.tokenHash, tokenHash));
     if (!row) return null;
-    const { tokenHash: _secret, ...record } = row;
-    return record;
+    const { tokenHash: _secret, ...record } = row.token;
+    return { ...record, installed: row.installationId !== null && row.deletedAt === null };
   }
 
   async touchIngestToken(id: number, now: number): Promise<void> {
@@ -83,6 +91,119 @@ export class SpendStore extends StoreModule implements SpendQueries {
       stored += inserted.length;
     }
     return stored;
+  }
+
+  async recordBoundedUsage(request: BoundedUsage): Promise<number> {
+    return this.dialect === "postgres" ? this.#recordBoundedPostgres(request) : this.#recordBoundedSqlite(request);
+  }
+
+  /**
+   * SQLite: one connection, so the transaction must be synchronous (better-sqlite3), lest another
+   * request's statements run inside it between two awaits; IMMEDIATE takes the write lock first.
+   */
+  #recordBoundedSqlite(request: BoundedUsage): number {
+    const { installationId } = request;
+    return this.db.transaction(
+      (tx) => {
+        const bounds = new Map<number, SessionDayBound>();
+        for (const [day, keys] of request.sessionsByDay) {
+          const known = new Set<string>();
+          for (const chunk of chunks([...keys], CHUNK))
+            for (const r of this.#knownQuery(tx, installationId, day, chunk).all()) known.add(r.key);
+          const count =
+            known.size < keys.size ? Number(this.#countQuery(tx, installationId, day).get()?.n ?? 0) : known.size;
+          bounds.set(day, { known, count });
+        }
+        const { sessions, points } = admitted(request, bounds);
+        for (const chunk of chunks(sessions, SESSION_CHUNK))
+          tx.insert(this.t.aiUsageSessions).values(chunk).onConflictDoNothing().run();
+        let stored = 0;
+        for (const chunk of chunks(points, CHUNK))
+          stored += tx
+            .insert(this.t.aiUsagePoints)
+            .values(chunk)
+            .onConflictDoNothing()
+            .returning({ series: this.t.aiUsagePoints.series })
+            .all().length;
+        return stored;
+      },
+      { behavior: "immediate" },
+    );
+  }
+
+  /**
+   * PostgreSQL: the request's sessions are read first, outside any transaction (a session row,
+   * once committed, stays). When they are all known the bound admits every point and writes no
+   * session: the points' INSERT alone (one statement, one commit) when they fit one, else in a
+   * transaction. When some are new, their days are locked (a transaction-scoped advisory lock per
+   * installation-day, in day order), read again and counted under the lock, and the new sessions and
+   * the points written before COMMIT releases it: a request racing on the same day waits, then
+   * counts what this one added. Requests whose sessions are all known take no lock and write no
+   * session, so they cannot push a day over the bound. The rows are inserted in key order, so two
+   * requests storing the same points cannot deadlock.
+   */
+  async #recordBoundedPostgres(request: BoundedUsage): Promise<number> {
+    const { installationId } = request;
+    const bounds = new Map<number, SessionDayBound>();
+    const newDays: number[] = [];
+    for (const [day, keys] of request.sessionsByDay) {
+      const known = await this.#knownSessions(this.db, installationId, day, [...keys]);
+      if (known.size < keys.size) newDays.push(day);
+      bounds.set(day, { known, count: known.size });
+    }
+    if (newDays.length === 0) {
+      const { points } = admitted(request, bounds);
+      if (points.length <= CHUNK) return this.#insertPoints(this.db, points);
+      return this.db.transaction(async (tx) => this.#insertPoints(tx, points));
+    }
+    newDays.sort((a, b) => a - b);
+    return this.db.transaction(async (tx) => {
+      for (const day of newDays) {
+        await (tx as unknown as { execute(query: SQL): Promise<unknown> }).execute(
+          sql`SELECT pg_advisory_xact_lock(${sessionDayLockKey(installationId, day)}::bigint)`,
+        );
+        const keys = request.sessionsByDay.get(day) as ReadonlySet<string>;
+        const known = await this.#knownSessions(tx, installationId, day, [...keys]);
+        const count =
+          known.size < keys.size ? Number((await this.#countQuery(tx, installationId, day))[0]?.n ?? 0) : known.size;
+        bounds.set(day, { known, count });
+      }
+      const { sessions, points } = admitted(request, bounds);
+      for (const chunk of chunks(sessions, SESSION_CHUNK))
+        await tx.insert(this.t.aiUsageSessions).values(chunk).onConflictDoNothing();
+      return this.#insertPoints(tx, points);
+    });
+  }
+
+  async #insertPoints(db: LedgerDb, points: readonly UsagePointRecord[]): Promise<number> {
+    const t = this.t.aiUsagePoints;
+    let stored = 0;
+    for (const chunk of chunks(points, CHUNK))
+      stored += (await db.insert(t).values(chunk).onConflictDoNothing().returning({ series: t.series })).length;
+    return stored;
+  }
+
+  #knownQuery(db: LedgerDb, installationId: number, dayStart: number, keys: readonly string[]) {
+    const t = this.t.aiUsageSessions;
+    return db
+      .select({ key: t.sessionKey })
+      .from(t)
+      .where(and(eq(t.installationId, installationId), eq(t.day, dayStart), inArray(t.sessionKey, keys as string[])));
+  }
+
+  #countQuery(db: LedgerDb, installationId: number, dayStart: number) {
+    const t = this.t.aiUsageSessions;
+    return db
+      .select({ n: sql<number>`COUNT(*)` })
+      .from(t)
+      .where(and(eq(t.installationId, installationId), eq(t.day, dayStart)));
+  }
+
+  async #knownSessions(db: LedgerDb, installationId: number, dayStart: number, sessionKeys: readonly string[]) {
+    const known = new Set<string>();
+    for (const chunk of chunks([...new Set(sessionKeys)], CHUNK))
+      for (const r of await this.#knownQuery(db, installationId, dayStart, chunk)) known.add(r.key);
+    return known;
   }
 
   async replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number> {
@@ -131,31 +252,11 @@ export class SpendStore extends StoreModule implements SpendQueries {
   }
 
   async knownSessionsOnDay(installationId: number, dayStart: number, sessionKeys: readonly string[]) {
-    const t = this.t.aiUsageSessions;
-    const known = new Set<string>();
-    const keys = [...new Set(sessionKeys)];
-    for (let i = 0; i < keys.length; i += CHUNK) {
-      const rows = await this.db
-        .select({ key: t.sessionKey })
-        .from(t)
-        .where(
-          and(
-            eq(t.installationId, installationId),
-            eq(t.day, dayStart),
-            inArray(t.sessionKey, keys.slice(i, i + CHUNK)),
-          ),
-        );
-      for (const r of rows) known.add(r.key);
-    }
-    return known;
+    return this.#knownSessions(this.db, installationId, dayStart, sessionKeys);
   }
 
   async countSessionsOnDay(installationId: number, dayStart: number): Promise<number> {
-    const t = this.t.aiUsageSessions;
-    const [row] = await this.db
-      .select({ n: sql<number>`COUNT(*)` })
-      .from(t)
-      .where(and(eq(t.installationId, installationId), eq(t.day, dayStart)));
+    const [row] = await this.#countQuery(this.db, installationId, dayStart);
     return Number(row?.n ?? 0);
   }
 
@@ -284,6 +385,45 @@ export class SpendStore extends StoreModule implements SpendQueries {
       );
     return rows.map((r) => r.key);
   }
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/**
+ * The points `admit` lets in, in key order, and the sessions among them the days did not have yet
+ * (by day, then key): what recordBoundedUsage writes.
+ */
+function admitted(request: BoundedUsage, bounds: Map<number, SessionDayBound>) {
+  const before = new Map([...bounds].map(([day, bound]) => [day, new Set(bound.known)]));
+  const points = request.admit(bounds);
+  points.sort((a, b) => compare(a.series, b.series) || compare(a.startNs, b.startNs) || compare(a.timeNs, b.timeNs));
+  const sessions: Array<{ installationId: number; day: number; sessionKey: string }> = [];
+  const added = new Set<string>();
+  for (const p of points) {
+    if (p.sessionKey === null) continue;
+    const day = Math.floor(p.at / DAY_MS) * DAY_MS;
+    const key = `${day}\u0000${p.sessionKey}`;
+    if (before.get(day)?.has(p.sessionKey) || added.has(key)) continue;
+    added.add(key);
+    sessions.push({ installationId: p.installationId, day, sessionKey: p.sessionKey });
+  }
+  sessions.sort((a, b) => a.day - b.day || compare(a.sessionKey, b.sessionKey));
+  return { sessions, points };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A 64-bit advisory lock key for one installation-day (a collision only makes two wait in turn). */
+function sessionDayLockKey(installationId: number, dayStart: number): string {
+  return createHash("sha256")
+    .update(`shipledger:ai_usage_sessions:${installationId}:${dayStart}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
 }
 
 function nullableNumber(value: unknown): number | null {

@@ -460,6 +460,22 @@ export interface DashboardQueries {
   listMarks(installationId: number, changeIds: readonly number[]): Promise<AuditMark[]>;
 }
 
+/** A day's session bound as read by recordBoundedUsage; `admit` may update it as it admits. */
+export interface SessionDayBound {
+  /** Which of the request's sessions the day has already. */
+  known: Set<string>;
+  /** How many sessions the day has (exact when some of the request's are new; else known.size). */
+  count: number;
+}
+
+export interface BoundedUsage {
+  installationId: number;
+  /** The request's session keys by UTC day (the day's first ms). */
+  sessionsByDay: ReadonlyMap<number, ReadonlySet<string>>;
+  /** The points to store, given each day's bound: synchronous, called once. */
+  admit(bounds: Map<number, SessionDayBound>): UsagePointRecord[];
+}
+
 export interface SpendQueries {
   createIngestToken(token: {
     installationId: number;
@@ -467,14 +483,24 @@ export interface SpendQueries {
     tokenHash: string;
     createdAt: number;
   }): Promise<number>;
-  /** The token of this SHA-256, revoked or not, or null. */
-  findIngestToken(tokenHash: string): Promise<IngestTokenRecord | null>;
+  /**
+   * The token of this SHA-256, revoked or not, or null; `installed`: its installation is known and
+   * not deleted (the app not uninstalled).
+   */
+  findIngestToken(tokenHash: string): Promise<(IngestTokenRecord & { installed: boolean }) | null>;
   touchIngestToken(id: number, now: number): Promise<void>;
   listIngestTokens(installationId: number): Promise<IngestTokenRecord[]>;
   /** False when the installation has no such token, or it was revoked already. */
   revokeIngestToken(installationId: number, id: number, now: number): Promise<boolean>;
   /** Stores the points not stored yet (by series and interval); how many were new. */
   recordUsagePoints(points: readonly UsagePointRecord[]): Promise<number>;
+  /**
+   * Stores a request's points within the session bound, in one commit: reads each day's bound
+   * (which of the request's sessions the day has, and how many it has), passes them to `admit`,
+   * and stores the sessions and points it returns (those not stored yet); how many points were new.
+   * Requests racing on an installation-day cannot together name more sessions than `admit` allows.
+   */
+  recordBoundedUsage(request: BoundedUsage): Promise<number>;
   /** Stores imported rows, replacing the values of rows imported before under the same keys. */
   replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number>;
   /** The session keys with usage on the UTC day starting at dayStart. */
