@@ -62,20 +62,34 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const str = (v: unknown, max = 500): string | undefined =>
   typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, max) : undefined;
 
+const NO_CONTRIBUTOR: { type?: ContributorType; model?: string } = Object.freeze({});
+
 function contributorOf(value: unknown): { type?: ContributorType; model?: string } {
-  if (!isObject(value)) return {};
-  const type = typeof value.type === "string" && CONTRIBUTOR_TYPES.has(value.type) ? value.type : undefined;
+  if (!isObject(value)) return NO_CONTRIBUTOR;
+  const who: { type?: ContributorType; model?: string } = {};
+  if (typeof value.type === "string" && CONTRIBUTOR_TYPES.has(value.type)) who.type = value.type as ContributorType;
   const model = recordModel(value.model_id);
-  return {
-    ...(type ? { type: type as ContributorType } : {}),
-    ...(model ? { model } : {}),
-  };
+  if (model) who.model = model;
+  return who;
 }
 
+/**
+ * A link whose session id `new URL()` would read as its last path segment, as it is: a host of
+ * ASCII labels ending in a name (no IPv4 form, no port, no punycode), then segments of unreserved
+ * characters (none `.` or `..`, nothing percent-encoded), no query, no fragment. Nearly every
+ * conversation link is one; any other goes through `new URL()`, which costs more than the rest
+ * of the record.
+ */
+const SIMPLE_URL =
+  /^https?:\/\/(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/([A-Za-z0-9_~-][A-Za-z0-9._~-]*)\/?$/i;
+const PUNYCODE = /xn--/i;
+
 /** A conversation or related link as a session: http(s) only (the reference hook writes file:// paths). */
-function sessionFromUrl(agent: string, url: unknown): AgentSession | null {
+export function sessionFromUrl(agent: string, url: unknown): AgentSession | null {
   const text = str(url, 500);
   if (!text || !/^https?:\/\//i.test(text)) return null;
+  const simple = SIMPLE_URL.exec(text);
+  if (simple && !PUNYCODE.test(text)) return { agent, id: (simple[1] as string).slice(0, 200), url: text };
   let id: string;
   try {
     const parsed = new URL(text);
@@ -135,15 +149,14 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
           if ((start as number) < 1 || (end as number) < (start as number)) continue;
           const over = contributorOf(r.contributor);
           const model = over.model ?? who.model;
-          ranges.push({
-            start: start as number,
-            end: end as number,
-            type: over.type ?? type,
-            ...(model ? { model } : {}),
-          });
+          const range: TraceRange = { start: start as number, end: end as number, type: over.type ?? type };
+          if (model) range.model = model;
+          ranges.push(range);
         }
       }
-      conversations.push({ type, ...(who.model ? { model: who.model } : {}), sessions, ranges });
+      const conversation: TraceConversation = { type, sessions, ranges };
+      if (who.model) conversation.model = who.model;
+      conversations.push(conversation);
     }
     files.push({ path: str(file.path, 300) ?? "", conversations });
   }

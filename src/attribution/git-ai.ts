@@ -41,18 +41,39 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const str = (v: unknown, max = 300): string | undefined =>
   typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, max) : undefined;
 
-/** Lines in a range list such as `1-4,9-10,12`; 0 when it is not one. */
+/**
+ * Lines in a range list such as `1-4,9-10,12`; 0 when it is not one: comma-separated parts, each
+ * 1–9 ASCII digits or two such numbers joined by `-`, the first at least 1 and the second not below
+ * it. Read character by character (no split, no RegExp): a note has one list per attestation line.
+ */
 export function countRanges(spec: string): number {
   let count = 0;
-  for (const part of spec.split(",")) {
-    const match = /^(\d{1,9})(?:-(\d{1,9}))?$/.exec(part);
-    if (!match) return 0;
-    const start = Number(match[1]);
-    const end = match[2] === undefined ? start : Number(match[2]);
+  const length = spec.length;
+  let i = 0;
+  for (;;) {
+    let from = i;
+    let start = 0;
+    for (let d = spec.charCodeAt(i) - 0x30; d >= 0 && d <= 9; d = spec.charCodeAt(i) - 0x30) {
+      start = start * 10 + d;
+      i++;
+    }
+    if (i === from || i - from > 9) return 0;
+    let end = start;
+    if (spec.charCodeAt(i) === 0x2d) {
+      from = ++i;
+      end = 0;
+      for (let d = spec.charCodeAt(i) - 0x30; d >= 0 && d <= 9; d = spec.charCodeAt(i) - 0x30) {
+        end = end * 10 + d;
+        i++;
+      }
+      if (i === from || i - from > 9) return 0;
+    }
     if (start < 1 || end < start) return 0;
     count += end - start + 1;
+    if (i === length) return count;
+    if (spec.charCodeAt(i) !== 0x2c) return 0;
+    i++;
   }
-  return count;
 }
 
 /** The key an attestation line names, as the metadata maps key it (a session without its trace id). */

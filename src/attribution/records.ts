@@ -68,6 +68,18 @@ const TOOL_ALIASES: Record<string, string> = {
  */
 export function recordModel(raw: unknown): string | undefined {
   if (typeof raw !== "string") return undefined;
+  // Records name the same few models again and again.
+  if (knownModels.has(raw)) return knownModels.get(raw);
+  const model = normalisedModel(raw);
+  if (knownModels.size >= MAX_KNOWN_MODELS) knownModels.clear();
+  knownModels.set(raw, model);
+  return model;
+}
+
+const knownModels = new Map<string, string | undefined>();
+const MAX_KNOWN_MODELS = 1000;
+
+function normalisedModel(raw: string): string | undefined {
   let model = raw.trim().toLowerCase();
   const slash = model.lastIndexOf("/");
   if (slash >= 0) model = model.slice(slash + 1);

@@ -80,16 +80,39 @@ export function sessionLinkPatterns(): { marker: string; pattern: RegExp }[] {
 }
 
 /**
- * Any required host, in one case-insensitive scan: most texts with a slash (a URL, a path) still
- * name no agent's host, and this rules them out without lower-casing the text. It can only let
- * through more than the hosts' own patterns match (they are case-sensitive or ASCII-insensitive),
- * never fewer.
+ * The required hosts, lower-cased, each ending with "/": most texts with a slash (a URL, a path)
+ * still name none of them, and anyNeedleIn rules them out without lower-casing the text. It can
+ * only let through more than the hosts' own patterns match (they are case-sensitive or
+ * ASCII-insensitive), never fewer.
  */
-const anyNeedle = (() => {
-  const needles = [...new Set(linkFinders.flatMap((f) => (f.needle === null ? [] : [f.needle])))];
-  if (needles.length === 0) return null;
-  return new RegExp(needles.map(escapeLiteral).join("|"), "i");
-})();
+const needles: readonly string[] = [...new Set(linkFinders.flatMap((f) => (f.needle === null ? [] : [f.needle])))];
+
+/**
+ * Whether `text` holds one of the needles in any ASCII case (as a case-insensitive RegExp without
+ * the `u` flag reads it: only ASCII letters fold to ASCII letters). Every needle ends with the
+ * slash, so only the text before each slash is compared: a few slashes in a message, against a
+ * RegExp alternation tried at every character.
+ */
+function anyNeedleIn(text: string): boolean {
+  for (let slash = text.indexOf("/"); slash !== -1; slash = text.indexOf("/", slash + 1)) {
+    for (const needle of needles) {
+      const start = slash + 1 - needle.length;
+      if (start >= 0 && endsWithNeedle(text, start, needle)) return true;
+    }
+  }
+  return false;
+}
+
+/** text[start, start + needle.length) equals `needle` (lower-case ASCII) in any ASCII case. */
+function endsWithNeedle(text: string, start: number, needle: string): boolean {
+  // From the end: the character before the slash tells most needles apart at once.
+  for (let i = needle.length - 2; i >= 0; i--) {
+    let c = text.charCodeAt(start + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== needle.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 const sessionTrailerKeys = new Map<string, { agent: Agent; marker: string }>();
 for (const agent of AGENTS) {
@@ -124,7 +147,7 @@ export function findSessionLinks(text: string, limit = MAX_LINKS_PER_TEXT): read
   let found: FoundSession[] | null = null; // made on the first find: most texts name no session
   // Every required host ends with "/": one scan rules them all out in a text without a slash, and
   // one more in a text that names none of them.
-  const hosts = text.includes("/") && (anyNeedle === null || anyNeedle.test(text));
+  const hosts = needles.length === 0 ? text.includes("/") : anyNeedleIn(text);
   for (const finder of linkFinders) {
     if (finder.hasNeedle !== null && !(hosts && finder.hasNeedle.test(text))) continue;
     const pattern = finder.pattern;

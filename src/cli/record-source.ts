@@ -78,6 +78,8 @@ export class RecordSource {
         ? runGit(["-C", repository, "cat-file", "blob", traceFile.sha], env)
         : null;
     traceText?.catch(() => {}); // awaited below
+    const version = gitAiRef || traceRef ? runGit(["version"], env) : null;
+    version?.catch(() => {}); // awaited below
     const [gitAi, traceNotes] = await Promise.all([
       gitAiRef ? listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>(),
       traceRef ? listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>(),
@@ -96,7 +98,8 @@ export class RecordSource {
         traces = new TraceIndex(parsed.records);
       }
     }
-    const blobs = gitAi.size + traceNotes.size > 0 ? new BlobReader(repository, env) : null;
+    const batchCommand = version !== null && batchCommandIn((await version.catch(() => null))?.stdout ?? "");
+    const blobs = gitAi.size + traceNotes.size > 0 ? new BlobReader(repository, env, batchCommand) : null;
     return new RecordSource(blobs, gitAi, traceNotes, traces, info);
   }
 
@@ -215,15 +218,35 @@ function runGitInput(args: string[], input: string, env: NodeJS.ProcessEnv): Pro
   });
 }
 
-/** One `git cat-file --batch` for the scan: blobs by sha, a batch at a time. */
+/**
+ * Whether `git version`'s answer is git 2.36 or later, which has `cat-file --batch-command` (and
+ * its `flush` with `--buffer`).
+ */
+export function batchCommandIn(version: string): boolean {
+  const match = /^git version (\d+)\.(\d+)/.exec(version);
+  if (!match) return false;
+  const major = Number(match[1]);
+  return major > 2 || (major === 2 && Number(match[2]) >= 36);
+}
+
+/**
+ * One `git cat-file` for the scan: blobs by sha, a batch at a time. With git 2.36 or later it is
+ * `--batch-command --buffer`, each batch ending in `flush`: git writes a batch's blobs in one go,
+ * where `--batch` writes (and wakes this process) once a blob.
+ */
 class BlobReader {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffer: Buffer = Buffer.alloc(0);
   private waiting: (() => void) | null = null;
   private ended = false;
 
-  constructor(repository: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn("git", ["-C", repository, "cat-file", "--batch"], { env });
+  constructor(
+    repository: string,
+    env: NodeJS.ProcessEnv,
+    private readonly batchCommand: boolean,
+  ) {
+    const mode = batchCommand ? ["--batch-command", "--buffer"] : ["--batch"];
+    this.child = spawn("git", ["-C", repository, "cat-file", ...mode], { env });
     this.child.stderr.resume();
     this.child.stdin.on("error", () => {});
     this.child.stdout.on("data", (chunk: Buffer) => {
@@ -268,7 +291,8 @@ class BlobReader {
 
   private async readNow(shas: readonly string[]): Promise<Map<string, string>> {
     const texts = new Map<string, string>();
-    this.child.stdin.write(`${shas.join("\n")}\n`);
+    if (this.batchCommand) this.child.stdin.write(`contents ${shas.join("\ncontents ")}\nflush\n`);
+    else this.child.stdin.write(`${shas.join("\n")}\n`);
     for (let i = 0; i < shas.length; i++) {
       let newline = this.buffer.indexOf(0x0a);
       while (newline === -1) {

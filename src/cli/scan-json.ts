@@ -23,9 +23,28 @@ function list<T>(items: readonly T[], write: (item: T) => string): string {
   return `${out}]`;
 }
 
-function person(p: GitPerson): string {
-  return `{"name":${quote(p.name)},"email":${quote(p.email)},"date":${quote(p.date)}}`;
+/**
+ * A person's name and e-mail as JSON, remembered for the next commit: one person commits most of a
+ * history (a maintainer), and an author's commits come in runs. A date is git's ISO 8601 from
+ * src/git/dates.ts, or "": nothing to escape.
+ */
+class People {
+  private name = "";
+  private email = "";
+  private json = '{"name":"","email":"","date":"';
+
+  write(p: GitPerson): string {
+    if (p.name !== this.name || p.email !== this.email) {
+      this.name = p.name;
+      this.email = p.email;
+      this.json = `{"name":${quote(p.name)},"email":${quote(p.email)},"date":"`;
+    }
+    return `${this.json}${p.date}"}`;
+  }
 }
+
+const authors = new People();
+const committers = new People();
 
 /** Shas need no quoting check: the commit's own was checked to be hex, its parents git wrote. */
 function shas(list: readonly string[]): string {
@@ -66,9 +85,9 @@ const NOTHING_FOUND = ',"ai":false,"agents":[],"models":[],"sessions":[],"eviden
 /** One line of `scan --format jsonl` (without its newline). */
 export function commitLine(commit: GitCommit, trailers: readonly Trailer[], attribution: CommitAttribution): string {
   const { author, committer } = commit;
-  const authorJson = person(author);
+  const authorJson = authors.write(author);
   // src/git/objects.ts gives the author's object for a committer who is the author, at the same time.
-  const committerJson = committer === author ? authorJson : person(committer);
+  const committerJson = committer === author ? authorJson : committers.write(committer);
   const head =
     `{"sha":"${commit.sha}","parents":${shas(commit.parents)},"author":${authorJson}` +
     `,"committer":${committerJson},"trailers":${list(trailers, trailer)}`;

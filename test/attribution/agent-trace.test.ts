@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTraceRecords, TraceIndex, traceEvidence } from "../../src/attribution/agent-trace.js";
+import { parseTraceRecords, sessionFromUrl, TraceIndex, traceEvidence } from "../../src/attribution/agent-trace.js";
 import { humanRecord, mixedRecord, referenceHookRecord, specExampleRecord } from "../fixtures/records/examples.js";
 
 const C1 = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0";
@@ -180,5 +180,85 @@ describe("TraceIndex", () => {
     },
   ])("$name", ({ record, expected }) => {
     expect(match(record)).toEqual(expected);
+  });
+});
+
+describe("sessionFromUrl", () => {
+  /** What it was before its shortcut for plain links: every link through new URL(). */
+  const reference = (url: string) => {
+    const text = url.trim().slice(0, 500);
+    if (!text || !/^https?:\/\//i.test(text)) return null;
+    let id: string;
+    try {
+      const parsed = new URL(text);
+      const segments = parsed.pathname.split("/").filter(Boolean);
+      id = segments.at(-1) ?? parsed.host;
+      const query = parsed.searchParams.get("id");
+      if (query) id = query;
+    } catch {
+      return null;
+    }
+    try {
+      id = decodeURIComponent(id);
+    } catch {}
+    return { agent: "cursor", id: id.slice(0, 200), url: text };
+  };
+
+  it("reads every link as new URL() does", () => {
+    const hosts = [
+      "api.cursor.com",
+      "API.Example.COM",
+      "1.2.3.4",
+      "999.1.1.1",
+      "a..b",
+      "xn--nxasmq6b.com",
+      "x-y.dev",
+      "localhost",
+      "h:8080",
+      "h:99999",
+      "0x7f.1",
+      "ex ample.com",
+      "",
+    ];
+    const segments = [
+      "v1",
+      "conversations",
+      "12345",
+      ".",
+      "..",
+      "%2e%2e",
+      "a%20b",
+      "%zz",
+      "x.y",
+      "_~-",
+      "é",
+      "",
+      "a b",
+      "A".repeat(210),
+      "?id=42",
+      "?x=1",
+      "#frag",
+      "?id=",
+      "%E2%82%AC",
+    ];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    const cases = [
+      "https://claude.ai/chat/abc-123",
+      "http://x.com/",
+      "HTTPS://Example.com/a/b/",
+      "https://x.com",
+      "ftp://x.com/a",
+    ];
+    for (let i = 0; i < 5000; i++) {
+      let url = `${random(2) ? "https" : "HTTP"}://${hosts[random(hosts.length)]}`;
+      for (let k = random(5); k > 0; k--) url += `/${segments[random(segments.length)]}`;
+      if (random(4) === 0) url += "/";
+      cases.push(url);
+    }
+    for (const url of cases) expect(sessionFromUrl("cursor", url), url).toEqual(reference(url));
   });
 });

@@ -15,6 +15,35 @@ describe("countRanges", () => {
     ["1, 2", 0],
     ["", 0],
   ])("%s → %i", (spec, count) => expect(countRanges(spec)).toBe(count));
+
+  it("reads every list as the split-and-RegExp reading did", () => {
+    const reference = (spec: string): number => {
+      let count = 0;
+      for (const part of spec.split(",")) {
+        const match = /^(\d{1,9})(?:-(\d{1,9}))?$/.exec(part);
+        if (!match) return 0;
+        const start = Number(match[1]);
+        const end = match[2] === undefined ? start : Number(match[2]);
+        if (start < 1 || end < start) return 0;
+        count += end - start + 1;
+      }
+      return count;
+    };
+    const alphabet = ["0", "1", "2", "9", "-", ",", " ", "x", "\n", "٣", "1234567890", "999999999"];
+    let seed = 17;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 20000; i++) {
+      let spec = "";
+      for (let k = random(12); k > 0; k--) spec += alphabet[random(alphabet.length)];
+      expect(countRanges(spec), JSON.stringify(spec)).toBe(reference(spec));
+    }
+    for (const spec of ["1-999999999", "0001-0002", "1-", "-1", ",1", "1,,2", "12-3", "3-3", "1000000000"]) {
+      expect(countRanges(spec), spec).toBe(reference(spec));
+    }
+  });
 });
 
 describe("git-ai notes", () => {

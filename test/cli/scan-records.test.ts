@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
+import { batchCommandIn } from "../../src/cli/record-source.js";
 import {
   gitAiHumanNote,
   gitAiSessionsNote,
@@ -110,4 +111,18 @@ describe("scan with agent records", () => {
     expect(json.agentRecords).toBeUndefined();
     expect((await scan([repo.dir], repo.env)).stdout).not.toContain("agent records");
   });
+});
+
+describe("batchCommandIn", () => {
+  it.each([
+    ["git version 2.39.5\n", true],
+    ["git version 2.36.0", true],
+    ["git version 2.35.8", false],
+    ["git version 3.0.0", true],
+    ["git version 1.9.9", false],
+    ["git version 2.40.1.windows.1", true],
+    ["git version 2.34.1 (Apple Git-133)", false],
+    ["", false],
+    ["not git", false],
+  ])("%j → %s", (version, supported) => expect(batchCommandIn(version)).toBe(supported));
 });
