@@ -4,7 +4,7 @@
 // at most `maxSessionsPerDay` distinct sessions a day (points of sessions beyond that are refused
 // and said so in the OTLP partial success; known sessions keep being recorded).
 
-import { sessionKey, type UsagePointRecord } from "../model/spend.js";
+import { sessionKey, type UsageMeasure, type UsagePointRecord } from "../model/spend.js";
 import type { UsageReading } from "../spend/usage.js";
 import type { SessionDayBound, Store } from "../store/types.js";
 
@@ -40,6 +40,43 @@ export interface SpendRecorded {
 
 const DAY_MS = 86_400_000;
 
+/** A point may be this old when it arrives (an agent offline for a while, a collector's queue)… */
+export const MAX_POINT_AGE_MS = 31 * DAY_MS;
+/** …or this far ahead of the server's clock. */
+export const MAX_POINT_SKEW_MS = 60 * 60_000;
+/** The most one data point may say: USD for a cost, tokens for the rest (a running total included). */
+export const MAX_POINT_VALUE: Readonly<Record<UsageMeasure, number>> = Object.freeze({
+  costUsd: 100_000,
+  input: 1e11,
+  output: 1e11,
+  cacheRead: 1e11,
+  cacheWrite: 1e11,
+});
+
+function implausibleReadings(
+  readings: readonly UsageReading[],
+  now: number,
+): { kept: UsageReading[]; refused: { count: number; reasons: string[] } } {
+  const kept: UsageReading[] = [];
+  const refused = { count: 0, reasons: [] as string[] };
+  const refuse = (reason: string) => {
+    refused.count++;
+    if (!refused.reasons.includes(reason)) refused.reasons.push(reason);
+  };
+  for (const reading of readings) {
+    if (reading.at < now - MAX_POINT_AGE_MS || reading.at > now + MAX_POINT_SKEW_MS) {
+      refuse("points timed more than 31 days before or an hour after their arrival refused");
+    } else if (reading.value > MAX_POINT_VALUE[reading.measure]) {
+      refuse(
+        reading.measure === "costUsd"
+          ? `costs above $${MAX_POINT_VALUE.costUsd.toLocaleString("en-US")} in one data point refused`
+          : `token counts above ${MAX_POINT_VALUE.input.toExponential()} in one data point refused`,
+      );
+    } else kept.push(reading);
+  }
+  return { kept, refused };
+}
+
 /** 20-digit zero-padded: ns timestamps then order as text in both dialects. */
 function padNs(ns: string): string {
   return ns.padStart(20, "0");
@@ -58,6 +95,13 @@ export async function recordSpend(
   let refused = 0;
   const reasons: string[] = [];
 
+  // What no agent sends: a point far from now (it would rewrite periods already reported, and the
+  // day bound below is by the point's day) or a value beyond any session's (one point of 1e308
+  // would make every report of the period infinite, or overflow PostgreSQL's sum).
+  const plausible = implausibleReadings(readings, now);
+  const admissible = plausible.kept;
+  const rejected = plausible.refused;
+
   // The session bound, day by day: which of this request's sessions the day has already, and (only
   // when it brings a new one) how many the day has, both from ai_usage_sessions (one row per
   // installation, day and session). Read from the day's points, they grew with the day: on a day of
@@ -65,7 +109,7 @@ export async function recordSpend(
   // The store reads them, calls `admit`, and writes the new sessions and the points in one commit,
   // serialised per installation-day with the requests that bring new sessions (recordBoundedUsage).
   const sessionsByDay = new Map<number, Set<string>>();
-  for (const reading of readings) {
+  for (const reading of admissible) {
     if (reading.sessionId === null) continue;
     const day = Math.floor(reading.at / DAY_MS) * DAY_MS;
     const keys = sessionsByDay.get(day) ?? new Set<string>();
@@ -74,9 +118,10 @@ export async function recordSpend(
   }
   const admit = (days: Map<number, SessionDayBound>): UsagePointRecord[] => {
     accepted = [];
-    refused = 0;
+    refused = rejected.count;
     reasons.length = 0;
-    for (const reading of readings) {
+    reasons.push(...rejected.reasons);
+    for (const reading of admissible) {
       const key = reading.sessionId === null ? null : sessionKey(reading.sessionId);
       if (key !== null) {
         const day = Math.floor(reading.at / DAY_MS) * DAY_MS;

@@ -223,7 +223,14 @@ function readMetricPoint(
     return refuse(extract, 1, `${name}: a value that is not a count (negative or not a number)`);
   const at = nsToMs(point.timeUnixNano);
   if (at === null) return refuse(extract, 1, `${name}: a data point without time_unix_nano`);
-  const start = nsToMs(point.startTimeUnixNano) === null ? String(point.timeUnixNano) : String(point.startTimeUnixNano);
+  // Without a start time, a delta point is its own interval; a cumulative one belongs to the
+  // series' one running total (start "0"), differenced like the rest, never counted whole again.
+  const start =
+    nsToMs(point.startTimeUnixNano) !== null
+      ? String(point.startTimeUnixNano)
+      : temporality === "cumulative"
+        ? "0"
+        : String(point.timeUnixNano);
   if (temporality === "cumulative" && BigInt(start) > BigInt(String(point.timeUnixNano))) {
     return refuse(extract, 1, `${name}: start_time_unix_nano after time_unix_nano`);
   }

@@ -4,7 +4,7 @@
 
 import { expect, it } from "vitest";
 import { recordSpend } from "../../src/ledger/record-spend.js";
-import type { UsageReading } from "../../src/spend/usage.js";
+import { type UsageReading, usageFromMetrics } from "../../src/spend/usage.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const DAY = 86_400_000;
@@ -60,7 +60,7 @@ eachDialect("the session bound under concurrent requests", ({ newStore }) => {
     expect(rows.reduce((n, r) => n + r.costUsd, 0)).toBe(2 + stored);
     expect(new Set(rows.map((r) => r.sessionId?.toLowerCase()))).toEqual(sessions);
     // Another day is bounded on its own.
-    const next = await recordSpend(store, 1, [reading("new-0-a", at + DAY)], at, limits);
+    const next = await recordSpend(store, 1, [reading("new-0-a", at + DAY)], at + DAY, limits);
     expect(next).toMatchObject({ stored: 1, refused: 0 });
   });
 
@@ -73,15 +73,99 @@ eachDialect("the session bound under concurrent requests", ({ newStore }) => {
       ...Array.from({ length: 700 }, (_, i) => reading("a", at + i, `s-a-${i}`)),
       ...Array.from({ length: 3 }, (_, i) => reading(`b-${i}`, at + DAY + i)),
     ];
-    expect(await recordSpend(store, 1, readings, at, limits)).toMatchObject({
+    expect(await recordSpend(store, 1, readings, at + DAY, limits)).toMatchObject({
       stored: 702,
       duplicates: 0,
       refused: 1,
       reasons: ["more than 2 sessions on 2026-11-03: points of further sessions refused"],
     });
     // Resent: nothing new, the same refusal.
-    expect(await recordSpend(store, 1, readings, at, limits)).toMatchObject({ stored: 0, duplicates: 702, refused: 1 });
+    expect(await recordSpend(store, 1, readings, at + DAY, limits)).toMatchObject({
+      stored: 0,
+      duplicates: 702,
+      refused: 1,
+    });
     expect(await store.spend.countSessionsOnDay(1, MONDAY)).toBe(1);
     expect(await store.spend.countSessionsOnDay(1, MONDAY + DAY)).toBe(2);
+  });
+
+  it("refuses what no agent sends, and says why: points far from now, values beyond any session's", async () => {
+    const store = await newStore();
+    const limits = { maxPointsPerRequest: 1_000, maxSessionsPerDay: 2 };
+    const now = MONDAY + 40 * DAY;
+    const value = (r: UsageReading, v: number, measure: UsageReading["measure"] = r.measure) => ({
+      ...r,
+      value: v,
+      measure,
+    });
+    const result = await recordSpend(
+      store,
+      1,
+      [
+        reading("fine", now - 30 * DAY),
+        reading("old", now - 32 * DAY), // would rewrite a period long reported
+        reading("ahead", now + 2 * 3_600_000), // a clock two hours ahead, or the year 5138
+        value(reading("rich", now), 1e308), // every report of the period would be infinite
+        value(reading("rich-tokens", now), 2e11, "input"),
+        value(reading("big-but-real", now - 1), 250, "costUsd"),
+      ],
+      now,
+      limits,
+    );
+    expect(result).toEqual({
+      stored: 2,
+      duplicates: 0,
+      refused: 4,
+      reasons: [
+        "points timed more than 31 days before or an hour after their arrival refused",
+        "costs above $100,000 in one data point refused",
+        "token counts above 1e+11 in one data point refused",
+      ],
+    });
+    // Refused points name no session of the day either: the day's bound is still free.
+    const rows = await store.spend.listUsage(1, { since: MONDAY, until: now + DAY });
+    expect(rows.reduce((n, r) => n + r.costUsd, 0)).toBe(251);
+    expect(await store.spend.countSessionsOnDay(1, Math.floor((now - 1) / DAY) * DAY)).toBe(1);
+  });
+
+  it("differences a cumulative series that gives no start time (allowed: 'unknown'), never counting a running total twice", async () => {
+    const store = await newStore();
+    const now = MONDAY + 3_600_000;
+    const total = (usd: number, at: number) => ({
+      asDouble: usd,
+      timeUnixNano: ns(at),
+      attributes: [{ key: "session.id", value: { stringValue: "no-start" } }],
+    });
+    const export_ = (points: ReturnType<typeof total>[]) =>
+      usageFromMetrics({
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: "claude_code.cost.usage",
+                    unit: "USD",
+                    sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: points },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }).readings;
+    const limits = { maxPointsPerRequest: 100, maxSessionsPerDay: 10 };
+    // Running totals 1, 2, 3 in three exports (one resent), then a restart of the agent (back to 0.5).
+    for (const points of [
+      [total(1, now - 3_000)],
+      [total(2, now - 2_000)],
+      [total(2, now - 2_000)],
+      [total(3, now - 1_000)],
+    ]) {
+      await recordSpend(store, 1, export_(points), now, limits);
+    }
+    await recordSpend(store, 1, export_([total(0.5, now)]), now, limits);
+    const rows = await store.spend.listUsage(1, { since: MONDAY, until: MONDAY + DAY });
+    expect(rows.reduce((n, r) => n + r.costUsd, 0)).toBeCloseTo(3.5, 9);
   });
 });
