@@ -7,6 +7,7 @@ import { changesRolledBackBy } from "../ledger/fates.js";
 import { linkDeploymentEvent } from "../ledger/link-deployment.js";
 import type { ChangeContext } from "../ledger/record-merge.js";
 import { buildReport, defaultPeriod, pricesInForce, reportOptions } from "../metrics/report.js";
+import { sessionKey } from "../model/spend.js";
 import { spendOfChanges } from "../spend/compute.js";
 import { mergePriceTables, pricer, priceTableSchema } from "../spend/prices.js";
 import type { ChangeRecord, DeploymentRecord } from "../store/types.js";
@@ -85,8 +86,9 @@ async function reportDeployment(
 
 /**
  * The AI spend of the sessions behind a deployment's AI-assisted changes, from the ledger alone, or
- * null: when there is none, or when the repository's group is below the minimum (the same rule as
- * its report's per-engineer figures: in a small team one deployment's spend is one person's).
+ * null: when there is none, when the repository's group is below the minimum (the same rule as its
+ * report's per-engineer figures), or when the changes with spend have fewer distinct authors than
+ * that minimum (one deployment's spend would be one person's, or a few people's).
  */
 async function deploymentSpend(
   ctx: EventContext<DeploymentEvent>,
@@ -110,6 +112,16 @@ async function deploymentSpend(
   const report = await buildReport(ctx.store, scope, defaultPeriod(now, cc.config.metric.periodDays), options);
   if (report.withheld !== null) return null;
   const facts = await ctx.store.spend.listSessionChanges(installationId, sessions);
+  // One deployment's spend is its authors' sessions: shown only when the changes it comes from
+  // have at least the minimum group of distinct authors, or the line would be one person's spend.
+  const spent = new Set(usage.map((u) => (u.sessionId === null ? null : sessionKey(u.sessionId))));
+  const shippedById = new Map(aiShipped.map((c) => [c.id, c]));
+  const authors = new Set(
+    facts
+      .filter((f) => spent.has(f.sessionKey) && shippedById.has(f.changeId))
+      .map((f) => shippedById.get(f.changeId)?.authorLogin.toLowerCase()),
+  );
+  if (authors.size < options.minGroupSize) return null;
   const links = facts.map((f) => ({
     session: f.sessionKey,
     changeId: f.changeId,

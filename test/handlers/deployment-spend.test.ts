@@ -1,6 +1,7 @@
 // The deployment check's spend line: the AI spend of the agent sessions behind the AI-assisted
 // changes a deployment shipped, shared with the other changes that name the same sessions, and
-// shown only when the repository's group is large enough.
+// shown only when the repository's group, and the authors of the deployment's changes with spend,
+// are at least the minimum group size.
 
 import nock from "nock";
 import { afterEach, beforeEach, expect, it } from "vitest";
@@ -47,7 +48,7 @@ function point(sessionId: string, over: Partial<UsagePointRecord> & { value: num
   };
 }
 
-/** Five engineers merge; #1 (session A) and #2 (sessions A and B) are AI-assisted; #1 ships alone first. */
+/** Five engineers merge; #1 (ana, session A), #3 (ben, session C) and #2 (eve, sessions A and B) are AI-assisted. */
 async function play(minGroupSize: number) {
   const sc = new Scenario();
   const d1 = sc.deploy(sc.main, 10);
@@ -55,8 +56,8 @@ async function play(minGroupSize: number) {
     author: "ana",
     messages: ["Add the cart\n\nClaude-Session: https://claude.ai/code/session_01SessionAaaa"],
   });
+  sc.merge(3, { author: "ben", messages: ["Fix the totals\n\nAgent-Session: c-9"] });
   for (const [n, author] of [
-    [3, "ben"],
     [4, "cy"],
     [5, "dee"],
   ] as const)
@@ -92,6 +93,7 @@ async function play(minGroupSize: number) {
   await store.spend.recordUsagePoints([
     point("session_01SessionAaaa", { value: 6 }), // named by #1 and #2: $3 each
     point("b-7", { value: 2 }), // #2 only
+    point("c-9", { value: 5 }), // #3 (ben) only
     // Gemini tokens in session A, priced by the instance: 1e6·$1 + 1e5·$10 = $2, estimated; $1 to #1.
     point("session_01SessionAaaa", { agent: "gemini", model: "gemini-2.5-pro", measure: "input", value: 1e6 }),
     point("session_01SessionAaaa", { agent: "gemini", model: "gemini-2.5-pro", measure: "output", value: 1e5 }),
@@ -101,15 +103,23 @@ async function play(minGroupSize: number) {
 }
 
 it("says what the sessions behind the deployment's AI-assisted changes cost, their shared spend split", async () => {
-  const run = await play(5);
-  expect(run?.output.title).toBe("Shipped 4 changes (1 AI-assisted)");
+  // #1's half of session A ($3 + $1 of Gemini tokens, estimated) and #3's session C ($5), by two authors.
+  const run = await play(2);
+  expect(run?.output.title).toBe("Shipped 4 changes (2 AI-assisted)");
   expect(run?.output.summary).toContain(
-    "AI spend of the sessions behind this deployment: $4.00 ($1.00 of it estimated from tokens).",
+    "AI spend of the sessions behind this deployment: $9.00 ($1.00 of it estimated from tokens).",
   );
+});
+
+it("says nothing of spend when the deployment's changes with spend have fewer authors than the minimum", async () => {
+  // The repository's five engineers meet the minimum, but this deployment's spend is two people's.
+  const run = await play(5);
+  expect(run?.output.title).toBe("Shipped 4 changes (2 AI-assisted)");
+  expect(run?.output.summary).not.toContain("AI spend");
 });
 
 it("says nothing of spend when the repository's group is below the minimum", async () => {
   const run = await play(50);
-  expect(run?.output.title).toBe("Shipped 4 changes (1 AI-assisted)");
+  expect(run?.output.title).toBe("Shipped 4 changes (2 AI-assisted)");
   expect(run?.output.summary).not.toContain("AI spend");
 });
