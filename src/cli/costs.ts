@@ -20,9 +20,11 @@ export const costsUsage = `Usage:
       OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer <token>. It writes spend, and reads nothing.
   shipledger costs token list --owner OWNER [--json]
   shipledger costs token revoke --owner OWNER ID
-  shipledger costs import FILE --owner OWNER
+  shipledger costs import FILE --owner OWNER [--replace-days]
       Imports spend exported from a vendor's console (CSV or JSON; see README, "What shipping
-      costs"). Importing a corrected export again replaces what the first gave.
+      costs"). Importing a corrected export again replaces what earlier imports gave for the same
+      agent, model and day; with --replace-days, everything earlier imports gave on the days the
+      file covers (a correction that renames a model or moves a date). Telemetry is never replaced.
 `;
 
 /** The token's visible prefix: says what it is when it turns up in a secret scanner or a log. */
@@ -126,7 +128,7 @@ async function revokeToken(store: Store, argv: string[], io: CliIO): Promise<num
 }
 
 async function importSpend(store: Store, file: string, argv: string[], io: CliIO): Promise<number> {
-  const { values } = parse(argv, { owner: { type: "string" } });
+  const { values } = parse(argv, { owner: { type: "string" }, "replace-days": { type: "boolean" } });
   const installationId = await installationOf(store, values.owner);
   let text: string;
   try {
@@ -160,7 +162,7 @@ async function importSpend(store: Store, file: string, argv: string[], io: CliIO
     source: "import",
     receivedAt: now,
   }));
-  await store.spend.replaceImportedUsage(points);
+  await store.spend.replaceImportedUsage(points, { wholeDays: values["replace-days"] === true });
   const usd = readings.filter((r) => r.measure === "costUsd").reduce((sum, r) => sum + r.value, 0);
   const sessions = new Set(readings.flatMap((r) => (r.sessionId === null ? [] : [sessionKey(r.sessionId)])));
   const unkeyed = readings.filter((r) => r.sessionId === null).length;

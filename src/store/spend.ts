@@ -206,40 +206,58 @@ export class SpendStore extends StoreModule implements SpendQueries {
     return known;
   }
 
-  async replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number> {
+  /**
+   * An import replaces, in one commit, what earlier imports stored for the same agent, model and
+   * day (a corrected export: its costs, tokens or session ids), or with `wholeDays` everything
+   * earlier imports stored on the days it covers (a correction that renames a model or moves a
+   * date). Telemetry is never touched, nor other days.
+   */
+  async replaceImportedUsage(
+    points: readonly UsagePointRecord[],
+    options: { wholeDays?: boolean } = {},
+  ): Promise<number> {
+    const first = points[0];
+    if (first === undefined) return 0;
     const t = this.t.aiUsagePoints;
-    await this.#recordSessions(points);
-    for (let i = 0; i < points.length; i += CHUNK) {
-      await this.db
-        .insert(t)
-        .values(points.slice(i, i + CHUNK) as UsagePointRecord[])
-        .onConflictDoUpdate({
-          target: [t.installationId, t.series, t.startNs, t.timeNs],
-          set: { value: sql`excluded.value`, receivedAt: sql`excluded.received_at` },
-        });
+    const installationId = first.installationId;
+    const covered = new Map<string, SQL | undefined>();
+    for (const p of points) {
+      const base = [eq(t.installationId, installationId), eq(t.source, "import"), eq(t.at, p.at)];
+      if (options.wholeDays) covered.set(String(p.at), and(...base));
+      else
+        covered.set(
+          JSON.stringify([p.agent, p.model, p.at]),
+          and(...base, eq(t.agent, p.agent), p.model === null ? isNull(t.model) : eq(t.model, p.model)),
+        );
     }
-    return points.length;
+    const earlier = [...covered.values()].filter((where): where is SQL => where !== undefined);
+    const sessions = sessionRows(points);
+    if (this.dialect === "sqlite") {
+      // better-sqlite3: a synchronous transaction (see #recordBoundedSqlite).
+      return this.db.transaction(
+        (tx) => {
+          for (const where of earlier) tx.delete(t).where(where).run();
+          for (const chunk of chunks(sessions, SESSION_CHUNK))
+            tx.insert(this.t.aiUsageSessions).values(chunk).onConflictDoNothing().run();
+          for (const chunk of chunks(points, CHUNK)) tx.insert(t).values(chunk).run();
+          return points.length;
+        },
+        { behavior: "immediate" },
+      );
+    }
+    return this.db.transaction(async (tx) => {
+      for (const where of earlier) await tx.delete(t).where(where);
+      for (const chunk of chunks(sessions, SESSION_CHUNK))
+        await tx.insert(this.t.aiUsageSessions).values(chunk).onConflictDoNothing();
+      for (const chunk of chunks(points, CHUNK)) await tx.insert(t).values(chunk);
+      return points.length;
+    });
   }
 
   /** Each point's session on its day (UTC), once: ai_usage_sessions, what the session bound reads. */
   async #recordSessions(points: readonly UsagePointRecord[]): Promise<void> {
-    const seen = new Set<string>();
-    const rows: Array<{ installationId: number; day: number; sessionKey: string }> = [];
-    for (const p of points) {
-      if (p.sessionKey === null) continue;
-      const day = Math.floor(p.at / DAY_MS) * DAY_MS;
-      const key = `${p.installationId}\u0000${day}\u0000${p.sessionKey}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      rows.push({ installationId: p.installationId, day, sessionKey: p.sessionKey });
-    }
-    const t = this.t.aiUsageSessions;
-    for (let i = 0; i < rows.length; i += SESSION_CHUNK) {
-      await this.db
-        .insert(t)
-        .values(rows.slice(i, i + SESSION_CHUNK))
-        .onConflictDoNothing();
-    }
+    for (const chunk of chunks(sessionRows(points), SESSION_CHUNK))
+      await this.db.insert(this.t.aiUsageSessions).values(chunk).onConflictDoNothing();
   }
 
   async sessionsOnDay(installationId: number, dayStart: number): Promise<Set<string>> {
@@ -428,4 +446,19 @@ function sessionDayLockKey(installationId: number, dayStart: number): string {
 
 function nullableNumber(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
+}
+
+/** Each point's session on its day (UTC), once: the rows of ai_usage_sessions they name. */
+function sessionRows(points: readonly UsagePointRecord[]) {
+  const seen = new Set<string>();
+  const rows: Array<{ installationId: number; day: number; sessionKey: string }> = [];
+  for (const p of points) {
+    if (p.sessionKey === null) continue;
+    const day = Math.floor(p.at / DAY_MS) * DAY_MS;
+    const key = `${p.installationId}\u0000${day}\u0000${p.sessionKey}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rows.push({ installationId: p.installationId, day, sessionKey: p.sessionKey });
+  }
+  return rows;
 }

@@ -502,7 +502,11 @@ export interface SpendQueries {
    */
   recordBoundedUsage(request: BoundedUsage): Promise<number>;
   /** Stores imported rows, replacing the values of rows imported before under the same keys. */
-  replaceImportedUsage(points: readonly UsagePointRecord[]): Promise<number>;
+  /**
+   * Stores an import, replacing earlier imports of the same agent, model and day, or (wholeDays)
+   * every earlier import of the days it covers; telemetry is never touched.
+   */
+  replaceImportedUsage(points: readonly UsagePointRecord[], options?: { wholeDays?: boolean }): Promise<number>;
   /** The session keys with usage on the UTC day starting at dayStart. */
   sessionsOnDay(installationId: number, dayStart: number): Promise<Set<string>>;
   /** Those of `sessionKeys` with usage on the UTC day starting at dayStart (ai_usage_sessions, by key). */

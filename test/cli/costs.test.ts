@@ -166,12 +166,44 @@ eachDialect("cli: shipledger costs", ({ newDatabaseUrl }) => {
       expect(both.costUsd).toBeCloseTo(22.2307 + 1.5943, 6);
       expect(both.sessions).toBe(2);
 
+      // A correction of a session id (same agent, model and day) replaces the line, not adds one.
+      const resessioned = join(dir, "resessioned.csv");
+      writeFileSync(
+        resessioned,
+        (await import("node:fs"))
+          .readFileSync(OPENAI, "utf8")
+          .replaceAll("019a3f0e-7c21-7d52-9f10-5b2d0c6e8a11", "sess-fixed"),
+      );
+      expect((await costs(url, ["import", "resessioned.csv", "--owner", "acme"], dir)).code).toBe(0);
+      expect((await totals(store)).costUsd).toBeCloseTo(22.2307 + 1.5943, 6);
+      const sessionsNow = (await store.spend.listUsage(1, { since: 0, until: NOW })).map((r) => r.sessionId);
+      expect(sessionsNow).toContain("sess-fixed");
+      expect(sessionsNow).not.toContain("019a3f0e-7c21-7d52-9f10-5b2d0c6e8a11");
+
       // The vendor corrects 2 November's Sonnet line of one key: imported again, the day's value
       // is the corrected file's, not the sum of both imports.
       const corrected = join(dir, "corrected.csv");
       writeFileSync(corrected, (await import("node:fs")).readFileSync(ANTHROPIC, "utf8").replace("1.9872", "0.9872"));
       expect((await costs(url, ["import", "corrected.csv", "--owner", "acme"], dir)).code).toBe(0);
       expect((await totals(store)).costUsd).toBeCloseTo(22.2307 - 1 + 1.5943, 6);
+      // A correction that renames a model (the OpenAI file's gpt-5-mini line of 2 November was
+      // gpt-5-nano): by agent, model and day it would be a new line beside the old one, so the
+      // operator says --replace-days, and the file's days' imports are the file's alone.
+      const renamed = join(dir, "renamed.csv");
+      const openaiText = (await import("node:fs")).readFileSync(OPENAI, "utf8");
+      writeFileSync(renamed, openaiText.replace("gpt-5-mini", "gpt-5-nano"));
+      expect((await costs(url, ["import", "renamed.csv", "--owner", "acme"], dir)).code).toBe(0);
+      // Without --replace-days: the renamed line is one more, the old one stays (its own key).
+      expect((await totals(store)).costUsd).toBeCloseTo(22.2307 - 1 + 1.5943 + 0.0283, 6);
+      const replaced = await costs(url, ["import", "renamed.csv", "--owner", "acme", "--replace-days"], dir);
+      expect(replaced.code).toBe(0);
+      const after = await store.spend.listUsage(1, { since: 0, until: NOW });
+      expect(after.some((r) => r.model === "gpt-5-mini")).toBe(false);
+      expect(after.filter((r) => r.model === "gpt-5-nano").map((r) => r.costUsd)).toEqual([0.0283]);
+      // The renamed file covers 2 and 3 November: those days' imports are its own now (the
+      // Anthropic lines of both days went with them, as --replace-days says), telemetry aside.
+      expect((await totals(store)).costUsd).toBeCloseTo(0.9871 + 0.0283 + 0.5507 + 0.0282, 6);
+
       // Another installation's spend is its own.
       expect(await totals(store, 2)).toEqual({
         costUsd: 0,
