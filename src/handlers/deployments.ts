@@ -9,7 +9,6 @@ import type { ChangeContext } from "../ledger/record-merge.js";
 import { buildReport, defaultPeriod, pricesInForce, reportOptions } from "../metrics/report.js";
 import { sessionKey } from "../model/spend.js";
 import { spendOfChanges } from "../spend/compute.js";
-import { mergePriceTables, pricer, priceTableSchema } from "../spend/prices.js";
 import type { ChangeRecord, DeploymentRecord } from "../store/types.js";
 import { changeContext, scopeOf } from "./change-context.js";
 import { type EventContext, type HandlerRegistry, handlers } from "./types.js";
