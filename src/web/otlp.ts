@@ -72,8 +72,7 @@ export function createOtlpHandler(deps: OtlpDeps) {
     const encoding = otlpEncoding(req.headers["content-type"]);
     const fail = (status: number, message: string, headers: Record<string, string> = {}) => {
       deps.log.debug({ status, signal }, `otlp: ${message}`);
-      reply(res, status, encodeOtlpStatus(status, message, encoding), encoding, headers);
-      discardRest(req);
+      refuse(req, res, status, encodeOtlpStatus(status, message, encoding), encoding, headers);
       return true;
     };
 
@@ -167,16 +166,19 @@ function reply(
   headers: Record<string, string> = {},
 ) {
   if (res.headersSent) return void res.end();
-  res.writeHead(status, {
-    "content-type": encoding === "json" ? "application/json" : "application/x-protobuf",
-    "content-length": String(body.length),
-    "cache-control": "no-store",
-    ...headers,
-  });
+  res.writeHead(status, { ...responseHeaders(encoding, body), ...headers });
   res.end(body);
 }
 
-const LINGER_MS = 5_000;
+function responseHeaders(encoding: OtlpEncoding | null, body: Buffer): Record<string, string> {
+  return {
+    "content-type": encoding === "json" ? "application/json" : "application/x-protobuf",
+    "content-length": String(body.length),
+    "cache-control": "no-store",
+  };
+}
+
+const LINGER_MS = 3_000;
 const LINGER_BYTES = 64 * 1024 * 1024;
 
 /** The body, within a byte cap and a deadline; a refusal (413, 408, 400) otherwise. */
@@ -214,20 +216,40 @@ function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Pr
 }
 
 /**
- * Drops what is left of a refused body, then the connection: once the client has sent the rest,
- * after LINGER_MS, or past LINGER_BYTES. Closing at once would reset a connection the client is
- * still writing to, and a reset can discard the refusal before the client reads it.
+ * A refusal. When the body has not all arrived, the answer is written whole but the response is
+ * ended (and the connection closed) only once the client has sent the rest, stopped sending, or
+ * after LINGER_MS or LINGER_BYTES: closing at once a connection the client still writes to resets
+ * it, and a reset can discard the refusal before the client reads it.
  */
-function discardRest(req: IncomingMessage): void {
-  if (req.complete) return;
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Buffer,
+  encoding: OtlpEncoding | null,
+  headers: Record<string, string>,
+): void {
+  if (req.complete || res.headersSent) return reply(res, status, body, encoding, headers);
+  res.writeHead(status, { ...responseHeaders(encoding, body), ...headers, connection: "close" });
+  res.write(body);
   let discarded = 0;
-  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  const done = () => {
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(() => {
+    done();
+    req.socket.destroy();
+  }, LINGER_MS);
   timer.unref();
-  req.once("end", () => clearTimeout(timer));
-  req.once("close", () => clearTimeout(timer));
+  req.once("end", done);
+  req.once("close", done);
   req.on("data", (chunk: Buffer) => {
     discarded += chunk.length;
-    if (discarded > LINGER_BYTES) req.socket.destroy();
+    if (discarded > LINGER_BYTES) {
+      done();
+      req.socket.destroy();
+    }
   });
   req.resume();
 }
