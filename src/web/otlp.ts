@@ -229,7 +229,10 @@ function refuse(
   encoding: OtlpEncoding | null,
   headers: Record<string, string>,
 ): void {
-  if (req.complete || res.headersSent) return reply(res, status, body, encoding, headers);
+  if (req.complete || res.headersSent) {
+    reply(res, status, body, encoding, headers);
+    return;
+  }
   res.writeHead(status, { ...responseHeaders(encoding, body), ...headers, connection: "close" });
   res.write(body);
   let discarded = 0;
