@@ -116,21 +116,28 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
       ...(options.Octokit ? { Octokit: options.Octokit } : {}),
     });
     await probot.load(shipledger.appFn, { cwd: process.cwd(), addHandler: (handler) => http.use(handler) });
+    // The start's own writes come before listening: a ledger that cannot be written now (locked,
+    // down) stops the start before any delivery is accepted, rather than resetting the ones in hand.
+    // A single SQLite instance owns its inbox: whatever was in hand when it last stopped resumes now,
+    // and a backfill it held goes on. Postgres instances share both, so there an interrupted claim
+    // resumes when its lease ends.
+    if (settings.inbox.worker) {
+      await shipledger.worker.start({ resumeInterrupted: store.dialect === "sqlite" });
+      if (store.dialect === "sqlite") await store.backfills.releaseBackfillLeases();
+    }
     await http.start();
     if (settings.webhookProxyUrl) {
       proxy = await startWebhookProxy(settings.webhookProxyUrl, `${http.url}${WEBHOOK_PATH}`, log);
     }
   } catch (error) {
+    await shipledger.worker.stop({ graceMs: 0 }).catch(() => []);
     await http.stop(0);
     await store.close();
     throw error;
   }
   const target = parseDatabaseUrl(settings.databaseUrl);
   const where = target.dialect === "postgres" ? redactUrl(target.url) : target.path;
-  // A single SQLite instance owns its inbox: whatever was in hand when it last stopped resumes now.
-  // Postgres instances share the inbox, so there an interrupted claim resumes when its lease ends.
   if (settings.inbox.worker) {
-    await shipledger.worker.start({ resumeInterrupted: store.dialect === "sqlite" });
     shipledger.log.info(`ledger ${store.dialect} at ${where}; inbox worker ${shipledger.worker.id} started`);
   } else {
     shipledger.log.info(`ledger ${store.dialect} at ${where}; intake only (INBOX_WORKER=off)`);
@@ -138,11 +145,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   // Redelivers failed webhook deliveries every RECONCILE_INTERVAL_MS (instances take turns).
   shipledger.sweeper?.start();
   // Backfills queued history (on install, by the CLI, the daily drift check) where the worker runs.
-  // A single SQLite instance owns its ledger: a backfill it held when it last stopped goes on now.
-  if (settings.inbox.worker) {
-    if (store.dialect === "sqlite") await store.backfills.releaseBackfillLeases();
-    shipledger.backfills?.start();
-  }
+  if (settings.inbox.worker) shipledger.backfills?.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

@@ -2,12 +2,12 @@
 // half-finished and odd-but-valid deliveries, its database stopped under it, and stopped itself
 // during a GitHub outage. Nothing unverified is stored or logged in bulk; what is answered 200
 // is stored; every refusal says what was wrong. On SQLite and on Postgres.
-import { connect } from "node:net";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { GitHubModel } from "../../src/demo/github-model.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
+import { WEBHOOK_PATH as WEBHOOK } from "../../src/web/webhook-intake.js";
 import { FakeGitHub } from "../fake-github/server.js";
 import {
   type AppProcess,
@@ -20,6 +20,7 @@ import {
 } from "../helpers/app-process.js";
 import { installationEvent, webhookFixture } from "../helpers/fixtures.js";
 import { startPostgresCluster } from "../helpers/postgres-cluster.js";
+import { rawRequest } from "../helpers/raw-request.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const SECRET = "hostile-webhook-secret";
@@ -44,53 +45,6 @@ async function peakRssMb(pid: number): Promise<number> {
   const { readFile } = await import("node:fs/promises");
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
-
-interface RawResult {
-  status: number | null;
-  body: string;
-}
-
-/**
- * Sends a request over a raw socket: the head, then the body in parts with pauses, optionally
- * hanging up before the end. Resolves with what the server answered (status null: no answer).
- */
-function rawRequest(
-  url: string,
-  head: Record<string, string>,
-  parts: Array<Buffer | string | { pauseMs: number } | "hangup">,
-): Promise<RawResult> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    let answer = "";
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1];
-      resolve({ status: status ? Number(status) : null, body: answer.split("\r\n\r\n").slice(1).join("\r\n\r\n") });
-    };
-    socket.on("data", (d) => {
-      answer += d.toString();
-    });
-    socket.on("close", finish);
-    socket.on("error", finish);
-    socket.on("connect", async () => {
-      const lines = [`POST /api/github/webhooks HTTP/1.1`, `host: ${hostname}:${port}`];
-      for (const [k, v] of Object.entries(head)) lines.push(`${k}: ${v}`);
-      socket.write(`${lines.join("\r\n")}\r\n\r\n`);
-      for (const part of parts) {
-        if (socket.destroyed) break;
-        if (part === "hangup") {
-          socket.destroy();
-          return;
-        }
-        if (typeof part === "object" && "pauseMs" in part) await new Promise((r) => setTimeout(r, part.pauseMs));
-        else await new Promise<void>((r) => socket.write(part, () => r()));
-      }
-    });
-  });
 }
 
 const deliveryHead = (id: string, body: Buffer | string, secret = SECRET, extra: Record<string, string> = {}) => ({
@@ -140,6 +94,7 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
     // Declared 100 MB: refused from the head alone, nothing read.
     const declared = await rawRequest(
       app.url,
+      WEBHOOK,
       { ...deliveryHead("big-1", "{}", "wrong"), "content-length": String(100 * MB) },
       [chunk],
     );
@@ -150,6 +105,7 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
       Array.from({ length: 16 }, (_, i) =>
         rawRequest(
           app.url,
+          WEBHOOK,
           {
             "content-type": "application/json",
             "x-github-event": "pull_request",
@@ -196,7 +152,7 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
     const half = Math.floor(body.length / 2);
 
     // Slow but within the deadline: 200, and stored before the answer.
-    const slow = await rawRequest(app.url, deliveryHead("slow-ok", body), [
+    const slow = await rawRequest(app.url, WEBHOOK, deliveryHead("slow-ok", body), [
       body.slice(0, half),
       { pauseMs: 600 },
       body.slice(half),
@@ -205,16 +161,19 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
     expect(await store.inbox.getDelivery("slow-ok")).not.toBeNull();
 
     // Stalled past the deadline: 408, whether signed or forged, and nothing stored.
-    const stalled = await rawRequest(app.url, deliveryHead("stalled", body), [body.slice(0, half), { pauseMs: 4000 }]);
+    const stalled = await rawRequest(app.url, WEBHOOK, deliveryHead("stalled", body), [
+      body.slice(0, half),
+      { pauseMs: 4000 },
+    ]);
     expect(stalled.status).toBe(408);
-    const forgedSlow = await rawRequest(app.url, deliveryHead("forged-slow", body, "wrong"), [
+    const forgedSlow = await rawRequest(app.url, WEBHOOK, deliveryHead("forged-slow", body, "wrong"), [
       body.slice(0, half),
       { pauseMs: 4000 },
     ]);
     expect(forgedSlow.status).toBe(408);
 
     // The sender hangs up half-way: no answer can reach it, and nothing is stored.
-    const abandoned = await rawRequest(app.url, deliveryHead("abandoned", body), [
+    const abandoned = await rawRequest(app.url, WEBHOOK, deliveryHead("abandoned", body), [
       body.slice(0, half),
       { pauseMs: 200 },
       "hangup",
@@ -331,6 +290,36 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
       cluster?.stop();
     }
   });
+
+  it.runIf(dialect === "sqlite")(
+    "does not listen when its ledger cannot be written at start (locked): no delivery is accepted, then reset",
+    async () => {
+      const url = await newDatabaseUrl();
+      await (await openStore(url)).close();
+      const holder = new Database(url.slice("file:".length));
+      holder.exec("BEGIN EXCLUSIVE");
+      try {
+        const app = await startAppProcess({
+          ...fakeGitHubAppEnv({
+            appId: APP_ID,
+            privateKeyPem: keys.privateKeyPem,
+            secret: SECRET,
+            databaseUrl: url,
+            githubHost: github.host,
+          }),
+          NODE_ENV: "production",
+        });
+        running.push(app);
+        expect(await app.exited).not.toBe(0);
+        expect(app.output()).toContain("database is locked");
+        expect(app.output()).not.toContain("Listening on");
+      } finally {
+        holder.exec("ROLLBACK");
+        holder.close();
+      }
+    },
+    30_000,
+  );
 
   it("loses nothing it answered 200 when killed (kill -9) in the middle of a burst, deliveries being stored in groups", async () => {
     const url = await newDatabaseUrl();

@@ -6,7 +6,6 @@
 // no token reaches the log. On SQLite (a file) and on Postgres.
 
 import { mkdtempSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -19,6 +18,7 @@ import { type AppProcess, appKeyPair, eventually, fakeGitHubAppEnv, startAppProc
 import { runCliProcess } from "../helpers/cli.js";
 import { agentMeter, type Exchange, type Relay, startRelay } from "../helpers/otlp-export.js";
 import { startPostgresCluster } from "../helpers/postgres-cluster.js";
+import { type RawPart, rawRequest as raw } from "../helpers/raw-request.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const SECRET = "otlp-e2e-webhook-secret";
@@ -449,45 +449,7 @@ function costRequest(session: string, usd: number | string, extra: Record<string
 const chunk = (data: Buffer) =>
   Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from("\r\n")]);
 
-/**
- * A request over a raw socket: the head, then the body in parts with pauses, optionally hanging
- * up before the end. Resolves with the status the server answered (null: no answer).
- */
-function rawRequest(
-  url: string,
-  path: string,
-  head: Record<string, string>,
-  parts: Array<Buffer | string | { pauseMs: number } | "hangup">,
-): Promise<{ status: number | null; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    let answer = "";
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1];
-      resolve({ status: status ? Number(status) : null, body: answer.split("\r\n\r\n").slice(1).join("\r\n\r\n") });
-    };
-    socket.on("data", (d) => {
-      answer += d.toString();
-    });
-    socket.on("close", finish);
-    socket.on("error", finish);
-    socket.on("connect", async () => {
-      const lines = [`POST ${path} HTTP/1.1`, `host: ${hostname}:${port}`, "connection: close"];
-      for (const [k, v] of Object.entries(head)) lines.push(`${k}: ${v}`);
-      socket.write(`${lines.join("\r\n")}\r\n\r\n`);
-      for (const part of parts) {
-        if (socket.destroyed || answer !== "") break;
-        if (part === "hangup") {
-          socket.destroy();
-          return;
-        }
-        if (typeof part === "object" && "pauseMs" in part) await new Promise((r) => setTimeout(r, part.pauseMs));
-        else await new Promise<void>((r) => socket.write(part, () => r()));
-      }
-    });
-  });
+/** A raw request that says `connection: close` and stops sending once answered, as exporters do. */
+function rawRequest(url: string, path: string, head: Record<string, string>, parts: RawPart[]) {
+  return raw(url, path, head, parts, { closeAfter: true, stopWhenAnswered: true });
 }
