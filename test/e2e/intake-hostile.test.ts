@@ -291,35 +291,42 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
     }
   });
 
-  it.runIf(dialect === "sqlite")(
-    "does not listen when its ledger cannot be written at start (locked): no delivery is accepted, then reset",
-    async () => {
-      const url = await newDatabaseUrl();
+  it("does not listen when its ledger cannot be written at start (SQLite locked, PostgreSQL down): no delivery is accepted, then reset", async () => {
+    let url: string;
+    let release = () => {};
+    if (dialect === "sqlite") {
+      url = await newDatabaseUrl();
       await (await openStore(url)).close();
       const holder = new Database(url.slice("file:".length));
       holder.exec("BEGIN EXCLUSIVE");
-      try {
-        const app = await startAppProcess({
-          ...fakeGitHubAppEnv({
-            appId: APP_ID,
-            privateKeyPem: keys.privateKeyPem,
-            secret: SECRET,
-            databaseUrl: url,
-            githubHost: github.host,
-          }),
-          NODE_ENV: "production",
-        });
-        running.push(app);
-        expect(await app.exited).not.toBe(0);
-        expect(app.output()).toContain("database is locked");
-        expect(app.output()).not.toContain("Listening on");
-      } finally {
+      release = () => {
         holder.exec("ROLLBACK");
         holder.close();
-      }
-    },
-    30_000,
-  );
+      };
+    } else {
+      // A server that is not there (nothing listens on port 1).
+      url = "postgres://shipledger@127.0.0.1:1/shipledger";
+    }
+    try {
+      const app = await startAppProcess({
+        ...fakeGitHubAppEnv({
+          appId: APP_ID,
+          privateKeyPem: keys.privateKeyPem,
+          secret: SECRET,
+          databaseUrl: url,
+          githubHost: github.host,
+        }),
+        NODE_ENV: "production",
+      });
+      running.push(app);
+      expect(await app.exited).not.toBe(0);
+      expect(app.output()).toContain("cannot start");
+      if (dialect === "sqlite") expect(app.output()).toContain("database is locked");
+      expect(app.output()).not.toContain("Listening on");
+    } finally {
+      release();
+    }
+  }, 30_000);
 
   it("loses nothing it answered 200 when killed (kill -9) in the middle of a burst, deliveries being stored in groups", async () => {
     const url = await newDatabaseUrl();
