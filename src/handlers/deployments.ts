@@ -108,11 +108,10 @@ async function deploymentSpend(
     owner: cc.scope.owner,
   };
   const options = await reportOptions(ctx.store, scope, ctx.app.metric, now);
-  const report = await buildReport(ctx.store, scope, defaultPeriod(now, cc.config.metric.periodDays), options);
-  if (report.withheld !== null) return null;
   const facts = await ctx.store.spend.listSessionChanges(installationId, sessions);
   // One deployment's spend is its authors' sessions: shown only when the changes it comes from
   // have at least the minimum group of distinct authors, or the line would be one person's spend.
+  // Checked first: it needs no report, and most deployments stop here.
   const spent = new Set(usage.map((u) => (u.sessionId === null ? null : sessionKey(u.sessionId))));
   const shippedById = new Map(aiShipped.map((c) => [c.id, c]));
   const authors = new Set(
@@ -121,6 +120,8 @@ async function deploymentSpend(
       .map((f) => shippedById.get(f.changeId)?.authorLogin.toLowerCase()),
   );
   if (authors.size < options.minGroupSize) return null;
+  const report = await buildReport(ctx.store, scope, defaultPeriod(now, cc.config.metric.periodDays), options);
+  if (report.withheld !== null) return null;
   const links = facts.map((f) => ({
     session: f.sessionKey,
     changeId: f.changeId,
@@ -128,7 +129,7 @@ async function deploymentSpend(
     fate: "pending" as const,
   }));
   const prices = await pricesInForce(ctx.store, installationId, options);
-  const spend = spendOfChanges(usage, links, new Set(aiShipped.map((c) => c.id)), prices);
+  const spend = spendOfChanges(usage, links, new Set(shippedById.keys()), prices);
   return spend.total > 0 ? spend : null;
 }
 

@@ -53,7 +53,8 @@ export const MAX_POINT_VALUE: Readonly<Record<UsageMeasure, number>> = Object.fr
   cacheWrite: 1e11,
 });
 
-function implausibleReadings(
+/** The readings an agent could have sent, and a count (with reasons) of the rest. */
+function plausibleReadings(
   readings: readonly UsageReading[],
   now: number,
 ): { kept: UsageReading[]; refused: { count: number; reasons: string[] } } {
@@ -98,9 +99,7 @@ export async function recordSpend(
   // What no agent sends: a point far from now (it would rewrite periods already reported, and the
   // day bound below is by the point's day) or a value beyond any session's (one point of 1e308
   // would make every report of the period infinite, or overflow PostgreSQL's sum).
-  const plausible = implausibleReadings(readings, now);
-  const admissible = plausible.kept;
-  const rejected = plausible.refused;
+  const { kept: admissible, refused: rejected } = plausibleReadings(readings, now);
 
   // The session bound, day by day: which of this request's sessions the day has already, and (only
   // when it brings a new one) how many the day has, both from ai_usage_sessions (one row per

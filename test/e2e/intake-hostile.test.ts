@@ -64,18 +64,19 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
     await Promise.all(stores.splice(0).map((s) => s.close()));
   });
 
+  const appEnv = (url: string, extra: Record<string, string> = {}) => ({
+    ...fakeGitHubAppEnv({
+      appId: APP_ID,
+      privateKeyPem: keys.privateKeyPem,
+      secret: SECRET,
+      databaseUrl: url,
+      githubHost: github.host,
+    }),
+    NODE_ENV: "production",
+    ...extra,
+  });
   async function start(url: string, extra: Record<string, string> = {}) {
-    const app = await startAppProcess({
-      ...fakeGitHubAppEnv({
-        appId: APP_ID,
-        privateKeyPem: keys.privateKeyPem,
-        secret: SECRET,
-        databaseUrl: url,
-        githubHost: github.host,
-      }),
-      NODE_ENV: "production",
-      ...extra,
-    });
+    const app = await startAppProcess(appEnv(url, extra));
     running.push(app);
     if (app.child.exitCode !== null) throw new Error(`app exited early:\n${app.output()}`);
     return app;
@@ -308,16 +309,7 @@ eachDialect("e2e: a hostile internet at the webhook intake", ({ dialect, newData
       url = "postgres://shipledger@127.0.0.1:1/shipledger";
     }
     try {
-      const app = await startAppProcess({
-        ...fakeGitHubAppEnv({
-          appId: APP_ID,
-          privateKeyPem: keys.privateKeyPem,
-          secret: SECRET,
-          databaseUrl: url,
-          githubHost: github.host,
-        }),
-        NODE_ENV: "production",
-      });
+      const app = await startAppProcess(appEnv(url));
       running.push(app);
       expect(await app.exited).not.toBe(0);
       expect(app.output()).toContain("cannot start");
