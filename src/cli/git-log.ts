@@ -53,7 +53,7 @@ export async function* readGitLogBatches(options: GitLogOptions): AsyncGenerator
 }
 
 /** git's output read ahead of the consumer, at most: beyond it, git waits. */
-const READ_AHEAD = 1024 * 1024;
+const READ_AHEAD = 512 * 1024;
 /** The event loop turns (to read git's output) after about this many bytes of records. */
 const TURN_BYTES = 64 * 1024;
 

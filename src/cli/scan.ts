@@ -6,6 +6,7 @@
 
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AttributionOptions } from "../attribution/attribute.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
@@ -36,7 +37,9 @@ const PROGRESS_DELAY = 500;
 const PROGRESS_INTERVAL = 250;
 /** With agent records: git's output is taken in groups of at most this many commits and bytes. */
 const RECORD_GROUP = 2048;
-const RECORD_GROUP_BYTES = 512 * 1024;
+const RECORD_GROUP_BYTES = 256 * 1024;
+/** With agent records: groups whose notes are asked for before the oldest is attributed. */
+const NOTES_AHEAD = 2;
 
 export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -86,15 +89,15 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     try {
       let scan: ScanRecords | null = null;
       let commits = 0;
-      // With agent records, git's output is taken in groups of half a megabyte: one
+      // With agent records, git's output is taken in groups of a quarter of a megabyte: one
       // request to git for a group's notes (a round trip costs more than the notes), sent as the
-      // group is complete and answered while the group before it is attributed, batch by batch as
+      // group is complete and answered while the groups before it are attributed, batch by batch as
       // without records. Groups are kept as git's bytes, not decoded commits, so that what waits
       // does not outlive the young generation's collections.
       let group: Records[] = [];
       let groupBytes = 0;
       let groupCommits = 0;
-      let requested: { batches: Records[]; texts: Promise<Map<string, string>> } | null = null;
+      const requested: { batches: Records[]; texts: Promise<Map<string, string>> }[] = [];
       /** Writes out a batch's lines; false when the reader went away. */
       const emit = async (batch: Uint8Array[], count: number): Promise<boolean> => {
         for (const lines of batch) out.write(lines);
@@ -106,21 +109,29 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
         }
         return true;
       };
-      /** Asks for the notes of the group just taken, then attributes the one asked for before it. */
-      const nextGroup = async (source: RecordSource): Promise<boolean> => {
-        const previous = requested;
-        requested = group.length === 0 ? null : { batches: group, texts: source.notesFor(group) };
+      /**
+       * Asks for the notes of the group just taken, then attributes the groups asked for before it
+       * beyond the NOTES_AHEAD latest (all of them when `last`).
+       */
+      const nextGroup = async (source: RecordSource, last = false): Promise<boolean> => {
+        if (group.length > 0) requested.push({ batches: group, texts: source.notesFor(group) });
         group = [];
         groupBytes = 0;
         groupCommits = 0;
-        if (previous === null) return true;
-        const texts = await previous.texts;
         const { scanCommits } = await engine;
-        for (const records of previous.batches) {
-          const decoded = decodeCommits(records);
-          const found = source.recordsFor(decoded, texts);
-          const batch = scanCommits(decoded, records.bytes.length, format, options, summary, found);
-          if (!(await emit(batch, decoded.length))) return false;
+        while (requested.length > (last ? 0 : NOTES_AHEAD)) {
+          const oldest = requested.shift() as (typeof requested)[number];
+          const texts = await oldest.texts;
+          for (const records of oldest.batches) {
+            const decoded = decodeCommits(records);
+            const found = source.recordsFor(decoded, texts);
+            const batch = scanCommits(decoded, records.bytes.length, format, options, summary, found);
+            if (!(await emit(batch, decoded.length))) return false;
+            // git's output is read while a group is attributed; otherwise git fills the pipe at
+            // once and waits, and the next group is read only as fast as git makes it (0.45–0.75 s
+            // of waiting in a scan of 100,000 commits).
+            await nextTurn();
+          }
         }
         return true;
       };
@@ -140,11 +151,11 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
       } catch (error) {
         failure = error;
       }
-      // The group asked for last, then the last one taken: also when git failed, so that what was
+      // The groups asked for, then the last one taken: also when git failed, so that what was
       // read before is written, as without records (unless the reader went away).
       const source = await openRecords();
       if (source && !out.closed && (failure === null || failure instanceof GitLogError)) {
-        if (await nextGroup(source)) await nextGroup(source);
+        await nextGroup(source, true);
       }
       if (failure !== null) throw failure;
     } catch (error) {

@@ -7,7 +7,7 @@ import {
   referenceHookRecord,
   specExampleRecord,
 } from "../fixtures/records/examples.js";
-import { addNote, commitFile } from "../helpers/agent-records.js";
+import { addNote, addNotes, commitFile } from "../helpers/agent-records.js";
 import { captureCli } from "../helpers/cli.js";
 import { makeRepo, removeTempDirs } from "../helpers/git-repo.js";
 
@@ -82,6 +82,34 @@ describe("scan with agent records", () => {
     });
     expect(bySha.get(c1)).toMatchObject({ ai: false });
     expect(bySha.get(c1).lines).toBeUndefined();
+  });
+
+  it("joins the notes of a long history read in many groups, pipelined, to the right commits", async () => {
+    // 6,000 commits: git's output is taken in groups (of 2,048 commits at most) whose notes are
+    // asked for ahead of the groups being attributed; every 37th commit has a note.
+    const count = 6000;
+    const repo = makeRepo(
+      Array.from({ length: count }, (_, i) => ({
+        mark: i + 1,
+        author: DEV,
+        time: at(i),
+        message: `Change ${i + 1}\n\nSigned-off-by: Dev <dev@example.com>\n`,
+        ...(i > 0 ? { from: i } : {}),
+      })),
+    );
+    const shas = repo.git("rev-list", "HEAD").split("\n");
+    const noted = new Map(shas.filter((_, i) => i % 37 === 5).map((sha) => [sha, gitAiSessionsNote(sha)]));
+    addNotes(repo, "refs/notes/ai", noted);
+    const { code, stdout } = await scan([repo.dir, "--format", "jsonl"], repo.env);
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.sha)).toEqual(shas);
+    const attributed = lines.filter((l) => l.evidence.some((e: { source: string }) => e.source === "git-ai"));
+    expect(attributed.map((l) => l.sha)).toEqual([...noted.keys()]);
+    for (const line of attributed) expect(line).toMatchObject({ ai: true, lines: { ai: 73, mixed: 0, total: 82 } });
   });
 
   it("reports what the records add in the summary (json and table)", async () => {

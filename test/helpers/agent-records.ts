@@ -47,3 +47,16 @@ export function commitFile(
   git(repo, ["update-ref", `refs/heads/${branch}`, sha]);
   return sha;
 }
+
+/**
+ * Adds the notes `texts` (commit sha → text) under `ref` in one notes commit written with
+ * `git fast-import`, as `git notes add` would store them (one process, however many notes).
+ */
+export function addNotes(repo: Repo, ref: string, texts: ReadonlyMap<string, string>, time = "1767225600 +0000"): void {
+  const parts: Buffer[] = [Buffer.from(`commit ${ref}\ncommitter Dev <dev@example.com> ${time}\ndata 6\nNotes\n`)];
+  for (const [commit, text] of texts) {
+    const body = Buffer.from(text);
+    parts.push(Buffer.from(`N inline ${commit}\ndata ${body.length}\n`), body, Buffer.from("\n"));
+  }
+  execFileSync("git", ["-C", repo.dir, "fast-import", "--quiet"], { env: repo.env, input: Buffer.concat(parts) });
+}
