@@ -119,13 +119,13 @@ export class RecordSource {
   async notesFor(group: readonly Records[]): Promise<Map<string, string>> {
     const wanted: string[] = [];
     for (const { bytes, ends } of group) {
+      // One Buffer view of the batch, not one a commit: shas are read from it by position.
+      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let start = 0;
       for (const end of ends) {
         if (this.withNote.hasAt(bytes, start)) {
           const shaLength = bytes[start + 40] === SPACE ? 40 : 64;
-          const note = this.annotated.get(
-            Buffer.from(bytes.buffer, bytes.byteOffset + start, shaLength).toString("latin1"),
-          );
+          const note = this.annotated.get(view.toString("latin1", start, start + shaLength));
           if (note?.gitAi) wanted.push(note.gitAi);
           if (note?.trace) wanted.push(note.trace);
         }
