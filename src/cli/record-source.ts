@@ -37,8 +37,8 @@ export class RecordSource {
 
   private constructor(
     private readonly blobs: BlobReader | null,
-    gitAi: Map<string, string>,
-    traceNotes: Map<string, string>,
+    gitAi: readonly Note[],
+    traceNotes: readonly Note[],
     private readonly traces: TraceIndex | null,
     readonly info: RecordSourceInfo,
   ) {
@@ -89,11 +89,11 @@ export class RecordSource {
     const version = gitAiRef || traceRef ? runGit(["version"], env) : null;
     version?.catch(() => {}); // awaited below
     const [gitAi, traceNotes] = await Promise.all([
-      gitAiRef ? listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>(),
-      traceRef ? listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>(),
+      gitAiRef ? listNotes(repository, GIT_AI_NOTES, env) : [],
+      traceRef ? listNotes(repository, AGENT_TRACE_NOTES, env) : [],
     ]);
-    info.gitAiNotes = gitAi.size;
-    info.agentTraceNotes = traceNotes.size;
+    info.gitAiNotes = gitAi.length;
+    info.agentTraceNotes = traceNotes.length;
     let traces: TraceIndex | null = null;
     if (traceFile?.type === "blob") {
       if (traceText === null) info.traceFileTooLarge = true;
@@ -107,7 +107,7 @@ export class RecordSource {
       }
     }
     const batchCommand = version !== null && batchCommandIn((await version.catch(() => null))?.stdout ?? "");
-    const blobs = gitAi.size + traceNotes.size > 0 ? new BlobReader(repository, env, batchCommand) : null;
+    const blobs = gitAi.length + traceNotes.length > 0 ? new BlobReader(repository, env, batchCommand) : null;
     return new RecordSource(blobs, gitAi, traceNotes, traces, info);
   }
 
@@ -231,14 +231,28 @@ function prefixAt(bytes: Uint8Array, at: number): number {
 
 const SPACE = 0x20;
 
-/** `git notes --ref=<ref> list`: annotated commit → note blob. */
-async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
-  const notes = new Map<string, string>();
+/** An annotated commit and its note blob. */
+type Note = readonly [commit: string, blob: string];
+
+/**
+ * `git notes --ref=<ref> list`: annotated commits and their note blobs (git lists a commit once).
+ * Its lines `<blob> <commit>` are read in place, not split: there is one a note, thousands of them.
+ */
+async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv): Promise<Note[]> {
+  const notes: Note[] = [];
   const listed = await runGit(["-C", repository, "notes", `--ref=${ref}`, "list"], env);
   if (listed.code !== 0) return notes;
-  for (const line of listed.stdout.split("\n")) {
-    const [blob, commit] = line.split(" ");
-    if (blob && commit) notes.set(commit, blob);
+  const text = listed.stdout;
+  for (let at = 0; at < text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const space = text.indexOf(" ", at);
+    if (space > at && space + 1 < end) {
+      const next = text.indexOf(" ", space + 1);
+      const commit = text.slice(space + 1, next !== -1 && next < end ? next : end);
+      if (commit !== "") notes.push([commit, text.slice(at, space)]);
+    }
+    at = end + 1;
   }
   return notes;
 }
