@@ -87,9 +87,11 @@ const PUNYCODE = /xn--/i;
 /** A conversation or related link as a session: http(s) only (the reference hook writes file:// paths). */
 export function sessionFromUrl(agent: string, url: unknown): AgentSession | null {
   const text = str(url, 500);
-  if (!text || !/^https?:\/\//i.test(text)) return null;
+  if (!text) return null;
+  // SIMPLE_URL asks for http(s) itself: the test below is for the other links only.
   const simple = SIMPLE_URL.exec(text);
   if (simple && !PUNYCODE.test(text)) return { agent, id: (simple[1] as string).slice(0, 200), url: text };
+  if (!/^https?:\/\//i.test(text)) return null;
   let id: string;
   try {
     const parsed = new URL(text);
@@ -123,10 +125,13 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
   const agent = agentForTool(toolName);
   const metadata = isObject(value.metadata) ? value.metadata : null;
   const files: TraceRecord["files"] = [];
-  for (const file of value.files.slice(0, TRACE_LIMITS.files)) {
+  // Arrays are read up to their limits by index, not sliced: a copy each would cost as much.
+  for (let f = 0; f < value.files.length && f < TRACE_LIMITS.files; f++) {
+    const file: unknown = value.files[f];
     if (!isObject(file) || !Array.isArray(file.conversations)) continue;
     const conversations: TraceConversation[] = [];
-    for (const c of file.conversations.slice(0, TRACE_LIMITS.conversations)) {
+    for (let k = 0; k < file.conversations.length && k < TRACE_LIMITS.conversations; k++) {
+      const c: unknown = file.conversations[k];
       if (!isObject(c)) continue;
       const who = contributorOf(c.contributor);
       const type = who.type ?? "unknown";
@@ -134,7 +139,8 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
       const own = sessionFromUrl(agent, c.url);
       if (own) sessions.push(own);
       if (Array.isArray(c.related)) {
-        for (const r of c.related.slice(0, 20)) {
+        for (let i = 0; i < c.related.length && i < 20; i++) {
+          const r: unknown = c.related[i];
           if (!isObject(r) || r.type !== "session") continue;
           const session = sessionFromUrl(agent, r.url);
           if (session && !sessions.some((s) => s.id === session.id)) sessions.push(session);
@@ -142,7 +148,8 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
       }
       const ranges: TraceRange[] = [];
       if (Array.isArray(c.ranges)) {
-        for (const r of c.ranges.slice(0, TRACE_LIMITS.ranges)) {
+        for (let i = 0; i < c.ranges.length && i < TRACE_LIMITS.ranges; i++) {
+          const r: unknown = c.ranges[i];
           if (!isObject(r)) continue;
           const { start_line: start, end_line: end } = r;
           if (!Number.isInteger(start) || !Number.isInteger(end)) continue;
@@ -220,6 +227,11 @@ export function parseTraceRecords(text: string): { records: TraceRecord[]; inval
 /** The number of lines the union of `ranges` covers. */
 function covered(ranges: readonly { start: number; end: number }[]): number {
   if (ranges.length === 0) return 0;
+  // Most files of a record have one range: nothing to sort.
+  if (ranges.length === 1) {
+    const only = ranges[0] as { start: number; end: number };
+    return Math.max(only.end - only.start + 1, 0);
+  }
   const sorted = [...ranges].sort((a, b) => a.start - b.start);
   let count = 0;
   let start = sorted[0]?.start ?? 0;
@@ -254,16 +266,17 @@ export function traceEvidence(commit: string, records: readonly TraceRecord[]): 
         byFile.set(file.path, ranges);
       }
       for (const c of file.conversations) {
-        const models = new Set<string>();
+        // A conversation names a model or two: a list, first found first, costs less than a Set.
+        const models: string[] = [];
         let aiHere = c.ranges.length === 0 && isAi(c.type);
-        if (aiHere && c.model) models.add(c.model);
+        if (aiHere && c.model) models.push(c.model);
         for (const r of c.ranges) {
           ranges.all.push(r);
           if (r.type === "ai") ranges.ai.push(r);
           if (r.type === "mixed") ranges.mixed.push(r);
           if (isAi(r.type)) {
             aiHere = true;
-            if (r.model) models.add(r.model);
+            if (r.model && !models.includes(r.model)) models.push(r.model);
           }
         }
         if (!aiHere) continue;
@@ -271,17 +284,12 @@ export function traceEvidence(commit: string, records: readonly TraceRecord[]): 
         const sessions: (AgentSession | undefined)[] = c.sessions.length > 0 ? c.sessions : [undefined];
         if (c.sessions.length === 0 && record.metadataSession)
           sessions[0] = { agent: record.agent, id: record.metadataSession };
-        for (const model of models.size > 0 ? [...models] : [undefined]) {
+        for (const model of models.length > 0 ? models : [undefined]) {
           for (const session of sessions) {
             const key = `${record.agent}|${model}|${session?.id}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            const text = [
-              record.tool ?? "Agent Trace",
-              ...(file.path ? [file.path] : []),
-              c.type,
-              ...(model ? [model] : []),
-            ].join(" ");
+            const text = `${record.tool ?? "Agent Trace"}${file.path ? ` ${file.path}` : ""} ${c.type}${model ? ` ${model}` : ""}`;
             const e: Evidence = {
               agent: record.agent,
               marker: "agent-trace/record",
@@ -303,7 +311,7 @@ export function traceEvidence(commit: string, records: readonly TraceRecord[]): 
     const aiLines = covered(ranges.ai);
     const share = {
       ai: aiLines,
-      mixed: covered([...ranges.ai, ...ranges.mixed]) - aiLines,
+      mixed: ranges.mixed.length === 0 ? 0 : covered([...ranges.ai, ...ranges.mixed]) - aiLines,
       total: covered(ranges.all),
     };
     lines = lines
@@ -345,11 +353,6 @@ export class TraceIndex {
   /** The revisions that records are at. */
   revisions(): IterableIterator<string> {
     return this.byRevision.keys();
-  }
-
-  /** Whether any record is at `sha` or at `parent` (recordsFor finds nothing otherwise). */
-  mayDescribe(sha: string, parent: string | undefined): boolean {
-    return this.byRevision.has(sha) || (parent !== undefined && this.byRevision.has(parent));
   }
 
   /** The records that describe `commit`: written at its first parent before it was committed, or at it. */

@@ -122,22 +122,30 @@ export function parseGitAiNote(text: string): GitAiNote | null {
   }
   if (!isObject(metadata)) return null;
   const lines = new Map<string, number>();
-  for (const line of attestations.split("\n")) {
+  // Line by line without split: a note is parsed per annotated commit.
+  for (let at = 0; at < attestations.length; ) {
+    let end = attestations.indexOf("\n", at);
+    if (end === -1) end = attestations.length;
     // Entries are indented by two spaces; a path line (no indent) only says which file follows.
-    if (!line.startsWith("  ")) continue;
-    const entry = line.trim();
-    const space = entry.lastIndexOf(" ");
-    if (space <= 0) continue;
-    const key = lookupKey(entry.slice(0, space));
-    const count = countRanges(entry.slice(space + 1));
-    if (count > 0) lines.set(key, (lines.get(key) ?? 0) + count);
+    if (attestations.startsWith("  ", at)) {
+      const entry = attestations.slice(at, end).trim();
+      const space = entry.lastIndexOf(" ");
+      if (space > 0) {
+        const key = lookupKey(entry.slice(0, space));
+        const count = countRanges(entry.slice(space + 1));
+        if (count > 0) lines.set(key, (lines.get(key) ?? 0) + count);
+      }
+    }
+    at = end + 1;
   }
   const agents = new Map<string, GitAiAgent>();
   for (const field of ["sessions", "prompts"] as const) {
     const map = metadata[field];
     if (!isObject(map)) continue;
-    for (const [key, value] of Object.entries(map).slice(0, 1000)) {
-      const agent = agentOf(value);
+    const keys = Object.keys(map);
+    for (let i = 0; i < keys.length && i < 1000; i++) {
+      const key = keys[i] as string;
+      const agent = agentOf(map[key]);
       if (agent) agents.set(key, agent);
     }
   }
@@ -176,12 +184,10 @@ export function gitAiEvidence(commit: string, note: GitAiNote): RecordEvidence {
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
     const lines = note.lines.get(key);
-    const text = [
-      "git-ai",
-      found?.tool ?? "unknown tool",
-      ...(found?.model ? [found.model] : []),
-      ...(lines ? [`${lines} lines`] : found?.acceptedLines ? [`${found.acceptedLines} accepted lines`] : []),
-    ].join(" ");
+    let text = `git-ai ${found?.tool ?? "unknown tool"}`;
+    if (found?.model) text += ` ${found.model}`;
+    if (lines) text += ` ${lines} lines`;
+    else if (found?.acceptedLines) text += ` ${found.acceptedLines} accepted lines`;
     const e: Evidence = { agent, marker: "git-ai/note", source: "git-ai", commit, text: text.slice(0, 200) };
     if (model) e.model = model;
     if (session) e.session = session;

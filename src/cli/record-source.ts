@@ -21,36 +21,44 @@ export const TRACE_FILE = ".agent-trace/traces.jsonl";
 export const MAX_TRACE_FILE = 256 * 1024 * 1024;
 
 export class RecordSource {
-  /** Annotated commit → its note blobs under refs/notes/ai and refs/notes/agent-trace. */
-  private readonly notes = new Map<string, { gitAi?: string; trace?: string }>();
+  /**
+   * Annotated commits and revisions of trace records: the note blobs of a commit under
+   * refs/notes/ai and refs/notes/agent-trace, and whether trace records are at it.
+   */
+  private readonly annotated = new Map<string, Annotations>();
+  /**
+   * Most commits have no record: these say so from five hex digits of a sha, which cost less than
+   * hashing forty for a lookup. Commits with a note; commits with a note or trace records at them;
+   * revisions of trace records (whose children they may describe).
+   */
+  private readonly withNote = new ShaFilter();
+  private readonly atCommit = new ShaFilter();
+  private readonly atParent = new ShaFilter();
 
   private constructor(
     private readonly blobs: BlobReader | null,
-    gitAi: Map<string, string>,
-    traceNotes: Map<string, string>,
+    gitAi: readonly Note[],
+    traceNotes: readonly Note[],
     private readonly traces: TraceIndex | null,
     readonly info: RecordSourceInfo,
   ) {
-    for (const [commit, blob] of gitAi) this.notes.set(commit, { gitAi: blob });
-    for (const [commit, blob] of traceNotes) {
-      const both = this.notes.get(commit);
-      if (both) both.trace = blob;
-      else this.notes.set(commit, { trace: blob });
-    }
-    for (const commit of this.notes.keys()) this.atCommit[prefix(commit)] = 1;
-    for (const revision of traces?.revisions() ?? []) {
-      this.atCommit[prefix(revision)] = 1;
-      this.atParent[prefix(revision)] = 1;
+    const annotations = (sha: string): Annotations => {
+      let found = this.annotated.get(sha);
+      if (found === undefined) {
+        found = { gitAi: undefined, trace: undefined, traced: false };
+        this.annotated.set(sha, found);
+      }
+      return found;
+    };
+    for (const [commit, blob] of gitAi) annotations(commit).gitAi = blob;
+    for (const [commit, blob] of traceNotes) annotations(commit).trace = blob;
+    for (const commit of this.annotated.keys()) this.withNote.add(commit);
+    for (const revision of traces?.revisions() ?? []) annotations(revision).traced = true;
+    for (const [sha, { traced }] of this.annotated) {
+      this.atCommit.add(sha);
+      if (traced) this.atParent.add(sha);
     }
   }
-
-  /**
-   * Commits that may have a note or a trace record, by the first four hex digits of their sha (and
-   * of their first parent's): most commits have none, and four characters cost less than hashing
-   * forty for a lookup.
-   */
-  private readonly atCommit = new Uint8Array(1 << 16);
-  private readonly atParent = new Uint8Array(1 << 16);
 
   /** The repository's records, or null when it has none (the scan then runs as without them). */
   static async open(repository: string, env: NodeJS.ProcessEnv): Promise<RecordSource | null> {
@@ -81,11 +89,11 @@ export class RecordSource {
     const version = gitAiRef || traceRef ? runGit(["version"], env) : null;
     version?.catch(() => {}); // awaited below
     const [gitAi, traceNotes] = await Promise.all([
-      gitAiRef ? listNotes(repository, GIT_AI_NOTES, env) : new Map<string, string>(),
-      traceRef ? listNotes(repository, AGENT_TRACE_NOTES, env) : new Map<string, string>(),
+      gitAiRef ? listNotes(repository, GIT_AI_NOTES, env) : [],
+      traceRef ? listNotes(repository, AGENT_TRACE_NOTES, env) : [],
     ]);
-    info.gitAiNotes = gitAi.size;
-    info.agentTraceNotes = traceNotes.size;
+    info.gitAiNotes = gitAi.length;
+    info.agentTraceNotes = traceNotes.length;
     let traces: TraceIndex | null = null;
     if (traceFile?.type === "blob") {
       if (traceText === null) info.traceFileTooLarge = true;
@@ -99,7 +107,7 @@ export class RecordSource {
       }
     }
     const batchCommand = version !== null && batchCommandIn((await version.catch(() => null))?.stdout ?? "");
-    const blobs = gitAi.size + traceNotes.size > 0 ? new BlobReader(repository, env, batchCommand) : null;
+    const blobs = gitAi.length + traceNotes.length > 0 ? new BlobReader(repository, env, batchCommand) : null;
     return new RecordSource(blobs, gitAi, traceNotes, traces, info);
   }
 
@@ -111,13 +119,13 @@ export class RecordSource {
   async notesFor(group: readonly Records[]): Promise<Map<string, string>> {
     const wanted: string[] = [];
     for (const { bytes, ends } of group) {
+      // One Buffer view of the batch, not one a commit: shas are read from it by position.
+      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let start = 0;
       for (const end of ends) {
-        if (this.atCommit[prefixAt(bytes, start)] === 1) {
+        if (this.withNote.hasAt(bytes, start)) {
           const shaLength = bytes[start + 40] === SPACE ? 40 : 64;
-          const note = this.notes.get(
-            Buffer.from(bytes.buffer, bytes.byteOffset + start, shaLength).toString("latin1"),
-          );
+          const note = this.annotated.get(view.toString("latin1", start, start + shaLength));
           if (note?.gitAi) wanted.push(note.gitAi);
           if (note?.trace) wanted.push(note.trace);
         }
@@ -133,31 +141,26 @@ export class RecordSource {
    */
   recordsFor(commits: readonly GitCommit[], texts: ReadonlyMap<string, string>): Map<string, RecordEvidence[]> {
     const found = new Map<string, RecordEvidence[]>();
-    const add = (sha: string, record: RecordEvidence) => {
-      const list = found.get(sha);
-      if (list) list.push(record);
-      else found.set(sha, [record]);
-    };
     const traces = this.traces && this.traces.size > 0 ? this.traces : null;
     for (const c of commits) {
-      // Most commits have no record: four characters of their sha (and of their parent's) say so.
-      if (this.atCommit[prefix(c.sha)] === 0) {
-        const parent = c.parents[0];
-        if (parent === undefined || this.atParent[prefix(parent)] === 0) continue;
-      }
-      const blobs = this.notes.get(c.sha);
-      const gitAiText = blobs?.gitAi && texts.get(blobs.gitAi);
+      const parent = c.parents[0];
+      const own = this.atCommit.has(c.sha) ? this.annotated.get(c.sha) : undefined;
+      const tracedParent = parent !== undefined && this.atParent.has(parent) && this.annotated.get(parent)?.traced;
+      if (own === undefined && !tracedParent) continue;
+      const evidence: RecordEvidence[] = [];
+      const gitAiText = own?.gitAi && texts.get(own.gitAi);
       const note = gitAiText ? parseGitAiNote(gitAiText) : null;
-      if (note) add(c.sha, gitAiEvidence(c.sha, note));
+      if (note) evidence.push(gitAiEvidence(c.sha, note));
       // A note is the annotated commit's, whatever revision its records name.
-      const traceText = blobs?.trace && texts.get(blobs.trace);
+      const traceText = own?.trace && texts.get(own.trace);
       const records: TraceRecord[] = traceText ? parseTraceRecords(traceText).records : [];
-      if (traces?.mayDescribe(c.sha, c.parents[0])) {
-        records.push(
-          ...traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt: Date.parse(c.committer.date) }),
-        );
+      if (traces && (own?.traced || tracedParent)) {
+        // Only records at the parent are compared with the commit's date: it is read for them.
+        const committedAt = tracedParent ? Date.parse(c.committer.date) : Number.NaN;
+        for (const record of traces.recordsFor({ sha: c.sha, parents: c.parents, committedAt })) records.push(record);
       }
-      if (records.length > 0) add(c.sha, traceEvidence(c.sha, records));
+      if (records.length > 0) evidence.push(traceEvidence(c.sha, records));
+      if (evidence.length > 0) found.set(c.sha, evidence);
     }
     return found;
   }
@@ -167,38 +170,89 @@ export class RecordSource {
   }
 }
 
-/** The first four hex digits of a sha as a number (anything else as some number below 2^16). */
+/** What RecordSource knows of a commit (or of a revision of trace records). */
+interface Annotations {
+  /** Its note blob under refs/notes/ai. */
+  gitAi: string | undefined;
+  /** Its note blob under refs/notes/agent-trace. */
+  trace: string | undefined;
+  /** Records of the trace file are at this revision. */
+  traced: boolean;
+}
+
+/**
+ * A set of shas by their first five hex digits (a bit each, 128 KiB): no false negatives, and
+ * about one false positive in a hundred with ten thousand shas, where four digits let a third of
+ * the history through.
+ */
+class ShaFilter {
+  private readonly bits = new Uint32Array((1 << 20) / 32);
+
+  add(sha: string): void {
+    const at = prefix(sha);
+    this.bits[at >>> 5] = (this.bits[at >>> 5] ?? 0) | (1 << (at & 31));
+  }
+
+  has(sha: string): boolean {
+    const at = prefix(sha);
+    return (((this.bits[at >>> 5] ?? 0) >>> (at & 31)) & 1) === 1;
+  }
+
+  /** has() of the sha that starts at bytes[at] (a header line of git cat-file). */
+  hasAt(bytes: Uint8Array, at: number): boolean {
+    const key = prefixAt(bytes, at);
+    return (((this.bits[key >>> 5] ?? 0) >>> (key & 31)) & 1) === 1;
+  }
+}
+
+/** The first five hex digits of a sha as a number (anything else as some number below 2^20). */
 function prefix(sha: string): number {
   return (
-    (hexDigit(sha.charCodeAt(0)) << 12) |
-    (hexDigit(sha.charCodeAt(1)) << 8) |
-    (hexDigit(sha.charCodeAt(2)) << 4) |
-    hexDigit(sha.charCodeAt(3))
+    (hexDigit(sha.charCodeAt(0)) << 16) |
+    (hexDigit(sha.charCodeAt(1)) << 12) |
+    (hexDigit(sha.charCodeAt(2)) << 8) |
+    (hexDigit(sha.charCodeAt(3)) << 4) |
+    hexDigit(sha.charCodeAt(4))
   );
 }
 
 const hexDigit = (c: number): number => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57) & 15;
 
-/** prefix() of the sha that starts at bytes[at] (a header line of git cat-file). */
+/** prefix() of the sha that starts at bytes[at]. */
 function prefixAt(bytes: Uint8Array, at: number): number {
   return (
-    (hexDigit(bytes[at] ?? 0) << 12) |
-    (hexDigit(bytes[at + 1] ?? 0) << 8) |
-    (hexDigit(bytes[at + 2] ?? 0) << 4) |
-    hexDigit(bytes[at + 3] ?? 0)
+    (hexDigit(bytes[at] ?? 0) << 16) |
+    (hexDigit(bytes[at + 1] ?? 0) << 12) |
+    (hexDigit(bytes[at + 2] ?? 0) << 8) |
+    (hexDigit(bytes[at + 3] ?? 0) << 4) |
+    hexDigit(bytes[at + 4] ?? 0)
   );
 }
 
 const SPACE = 0x20;
 
-/** `git notes --ref=<ref> list`: annotated commit → note blob. */
-async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
-  const notes = new Map<string, string>();
+/** An annotated commit and its note blob. */
+type Note = readonly [commit: string, blob: string];
+
+/**
+ * `git notes --ref=<ref> list`: annotated commits and their note blobs (git lists a commit once).
+ * Its lines `<blob> <commit>` are read in place, not split: there is one a note, thousands of them.
+ */
+async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv): Promise<Note[]> {
+  const notes: Note[] = [];
   const listed = await runGit(["-C", repository, "notes", `--ref=${ref}`, "list"], env);
   if (listed.code !== 0) return notes;
-  for (const line of listed.stdout.split("\n")) {
-    const [blob, commit] = line.split(" ");
-    if (blob && commit) notes.set(commit, blob);
+  const text = listed.stdout;
+  for (let at = 0; at < text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const space = text.indexOf(" ", at);
+    if (space > at && space + 1 < end) {
+      const next = text.indexOf(" ", space + 1);
+      const commit = text.slice(space + 1, next !== -1 && next < end ? next : end);
+      if (commit !== "") notes.push([commit, text.slice(at, space)]);
+    }
+    at = end + 1;
   }
   return notes;
 }

@@ -143,6 +143,49 @@ describe("traceEvidence", () => {
       url: "https://api.cursor.com/v1/conversations/12345",
     });
   });
+  it("writes each piece's text as it did, models in the order found, lines as the union of ranges", () => {
+    const record = (over: object) => ({ version: "0.1.0", id: "r", timestamp: "2026-01-25T10:00:00Z", ...over });
+    const found = evidenceOf(
+      record({
+        tool: { name: "Claude", version: "2.1" },
+        files: [
+          {
+            path: "a.ts",
+            conversations: [
+              {
+                contributor: { type: "ai", model_id: "m-one" },
+                ranges: [
+                  { start_line: 1, end_line: 5 },
+                  { start_line: 3, end_line: 9, contributor: { type: "mixed", model_id: "m-two" } },
+                  { start_line: 20, end_line: 20, contributor: { type: "ai", model_id: "m-one" } },
+                ],
+              },
+            ],
+          },
+          { path: "", conversations: [{ contributor: { type: "mixed" }, ranges: [{ start_line: 7, end_line: 8 }] }] },
+          { conversations: [{ contributor: { type: "ai", model_id: "m-three" } }] },
+        ],
+      }),
+      record({
+        files: [
+          {
+            path: "a.ts",
+            conversations: [
+              { url: "https://x.dev/c/42", contributor: { type: "human" }, ranges: [{ start_line: 4, end_line: 30 }] },
+            ],
+          },
+        ],
+      }),
+    );
+    // What the implementation before the fast paths (one range, no mixed range, no Set) gave.
+    expect(found.lines).toEqual({ ai: 6, mixed: 6, total: 32 });
+    expect(found.evidence.map((e) => [e.text, e.model ?? null])).toEqual([
+      ["Claude 2.1 a.ts ai m-one", "m-one"],
+      ["Claude 2.1 a.ts ai m-two", "m-two"],
+      ["Claude 2.1 mixed", null],
+      ["Claude 2.1 ai m-three", "m-three"],
+    ]);
+  });
 });
 
 describe("TraceIndex", () => {
@@ -252,6 +295,10 @@ describe("sessionFromUrl", () => {
       "HTTPS://Example.com/a/b/",
       "https://x.com",
       "ftp://x.com/a",
+      "file:///home/dev/.claude/transcript.jsonl",
+      "mailto:dev@example.com",
+      "  https://x.dev/c/42  ",
+      "https ://x.com/a",
     ];
     for (let i = 0; i < 5000; i++) {
       let url = `${random(2) ? "https" : "HTTP"}://${hosts[random(hosts.length)]}`;

@@ -110,6 +110,62 @@ describe("git-ai notes", () => {
       expect(e).toMatchObject({ marker: "git-ai/note", source: "git-ai", commit: "f".repeat(40) });
   });
 
+  it("reads attestations, text and order as it did", () => {
+    const note = `a.ts\n  s_1::t_1 1-4,6\n\tnot indented\n  h_9 2-3\r\n  \n  s_2 x\nb c.ts\n  s_2::t_9 10-12\n  s_1 7\n---\n${JSON.stringify(
+      {
+        schema_version: "authorship/3.0.0",
+        sessions: {
+          s_1: { agent_id: { tool: "Cursor", id: "one", model: "Claude-X" } },
+          s_2: { agent_id: { tool: "aider", id: "two" } },
+        },
+        prompts: { p0000000000000001: { agent_id: { tool: "codex" }, accepted_lines: 9 } },
+        humans: { h_9: {} },
+      },
+    )}`;
+    const parsed = parseGitAiNote(note) ?? (null as never);
+    expect([...parsed.lines]).toEqual([
+      ["s_1", 6],
+      ["h_9", 2],
+      ["s_2", 3],
+    ]);
+    const found = gitAiEvidence("f".repeat(40), parsed);
+    expect(found.lines).toEqual({ ai: 9, mixed: 0, total: 11 });
+    expect(found.evidence.map((e) => [e.text, e.model ?? null, e.session?.id ?? null])).toEqual([
+      ["git-ai Cursor Claude-X 6 lines", "claude-x", "one"],
+      ["git-ai aider 3 lines", null, "two"],
+    ]);
+  });
+
+  it("counts attestation lines as the split-by-line reading did", () => {
+    /** Before its line loop: the section split on newlines. */
+    const reference = (attestations: string) => {
+      const lines = new Map<string, number>();
+      for (const line of attestations.split("\n")) {
+        if (!line.startsWith("  ")) continue;
+        const entry = line.trim();
+        const space = entry.lastIndexOf(" ");
+        if (space <= 0) continue;
+        const named = entry.slice(0, space);
+        const key = named.includes("::") ? named.slice(0, named.indexOf("::")) : named;
+        const count = countRanges(entry.slice(space + 1));
+        if (count > 0) lines.set(key, (lines.get(key) ?? 0) + count);
+      }
+      return [...lines];
+    };
+    const alphabet = ["\n", "  ", " ", "\r", "\t", "s_1", "h_2", "::t_3", "1-4", "7", ",", "x", "src/a.ts"];
+    let seed = 29;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      let section = "";
+      for (let k = random(16); k > 0; k--) section += alphabet[random(alphabet.length)];
+      const parsed = parseGitAiNote(`${section}\n---\n{}`);
+      expect([...(parsed?.lines ?? [])], JSON.stringify(section)).toEqual(reference(section));
+    }
+  });
+
   it.each([
     ["no divider", "src/a.rs\n  abcd1234abcd1234 1-2\n"],
     ["no JSON after it", "src/a.rs\n---\nnot json"],

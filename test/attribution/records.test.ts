@@ -50,6 +50,16 @@ describe("withRecords", () => {
     expect(joined).toMatchObject({ ai: true, agents: ["cursor"], lines: { ai: 42, mixed: 0, total: 42 } });
   });
 
+  it("keeps the attribution's properties in their order, lines last when it had none", () => {
+    const plain = attributeCommit(plainCommit);
+    const joined = withRecords(plain, [trace(OTHER, specExampleRecord(OTHER))]);
+    expect(Object.keys(joined)).toEqual([...Object.keys(plain), "lines"]);
+    const again = withRecords(joined, [trace(OTHER, humanRecord(OTHER))]);
+    expect(Object.keys(again)).toEqual(Object.keys(joined));
+    expect(again.lines).toEqual({ ai: 42, mixed: 0, total: 46 });
+    expect(Object.keys(withRecords(plain, [note(OTHER)]))).toEqual([...Object.keys(plain), "lines"]);
+  });
+
   it("a human-only record adds lines, not AI; another commit's record adds nothing", () => {
     const plain = attributeCommit(plainCommit);
     expect(withRecords(plain, [trace(OTHER, humanRecord(OTHER))])).toMatchObject({ ai: false, lines: { total: 4 } });
