@@ -153,6 +153,14 @@ interface IdentityHit {
   model: string | undefined;
 }
 
+/** An identity and its hits, kept for the next lookup at the same source. */
+interface LastIdentity {
+  name: string;
+  email: string;
+  login: string;
+  hits: IdentityHit[];
+}
+
 /** Identities and trailers remembered per engine (they recur); each cache is emptied when full. */
 const MAX_CACHED = 20_000;
 
@@ -265,6 +273,8 @@ class Engine {
   /** What identity() finds, by source, then e-mail, then name and login. */
   private readonly identities = new Map<EvidenceSource, Map<string, Map<string, IdentityHit[]>>>();
   private cachedIdentities = 0;
+  /** The last identity looked up at each source, and what identityHits() found for it. */
+  private readonly lastIdentity = new Map<EvidenceSource, LastIdentity>();
   /** What trailer() found, by raw key, then raw value. */
   private readonly trailers = new Map<string, Map<string, Effect[]>>();
   private cachedTrailers = 0;
@@ -538,8 +548,35 @@ class Engine {
     }
   }
 
-  /** The identity markers that match, remembered: the same few people author most commits. */
+  /**
+   * The identity markers that match, remembered: the same few people author most commits. The
+   * last identity at each source is checked first: commits come in runs by one author, and one
+   * maintainer commits most of a history; comparing is cheaper than hashing a fresh name and e-mail.
+   */
   private identityHits(source: EvidenceSource, rawName: string, rawEmail: string, login: string): IdentityHit[] {
+    let last = this.lastIdentity.get(source);
+    if (last !== undefined && last.email === rawEmail && last.name === rawName && last.login === login) {
+      return last.hits;
+    }
+    const hits = this.rememberedIdentityHits(source, rawName, rawEmail, login);
+    if (last === undefined) {
+      last = { name: rawName, email: rawEmail, login, hits };
+      this.lastIdentity.set(source, last);
+    } else {
+      last.name = rawName;
+      last.email = rawEmail;
+      last.login = login;
+      last.hits = hits;
+    }
+    return hits;
+  }
+
+  private rememberedIdentityHits(
+    source: EvidenceSource,
+    rawName: string,
+    rawEmail: string,
+    login: string,
+  ): IdentityHit[] {
     let byEmail = this.identities.get(source);
     if (!byEmail) {
       byEmail = new Map();
@@ -558,7 +595,7 @@ class Engine {
       this.identities.clear();
       this.cachedIdentities = 0;
       // The maps above were just dropped: start again with fresh ones.
-      return this.identityHits(source, rawName, rawEmail, login);
+      return this.rememberedIdentityHits(source, rawName, rawEmail, login);
     }
     hits = [];
     const name = rawName.trim().slice(0, MAX_FIELD);
