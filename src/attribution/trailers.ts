@@ -8,15 +8,14 @@
  * answers (non-ASCII characters are never letters, digits or spaces to git).
  */
 
-/** A trailer as parseTrailers gives it: frozen, and shared by the messages that hold the same text. */
 export interface Trailer {
   /**
    * Key exactly as written (case preserved), e.g. "Co-authored-by": one or more ASCII letters,
    * digits and `-`, as git's separator rule admits (scan-json.ts writes it without escaping).
    */
-  readonly key: string;
+  key: string;
   /** Value unfolded the way `git interpret-trailers --parse` prints it (continuation lines joined by one space, trimmed). */
-  readonly value: string;
+  value: string;
 }
 
 const LF = 0x0a;
@@ -228,60 +227,6 @@ function unfoldValue(text: string, start: number, end: number): string {
   return out + text.slice(chunk, e);
 }
 
-// ---- remembered trailers ---------------------------------------------------------------------------
-
-/**
- * Trailers remembered by their exact text (the line and its continuations): a history repeats a
- * few thousand of them (the maintainer's Signed-off-by, the regular reviewers, the same
- * co-authors). A repeat gives the same frozen object, whose key and value strings are then the
- * same strings too: whoever looks them up in a Map of their own (the attribution engine's
- * evidence, the scan's JSON) hashes them once, not once per commit.
- */
-const remembered = new Map<string, Trailer>();
-/** Characters of trailer text remembered; emptied rather than grow past either bound below. */
-let rememberedText = 0;
-/** Half a million characters, 20,000 trailers: a large history's distinct ones (git.git's: 3,000). */
-const MAX_REMEMBERED_TEXT = 1 << 19;
-const MAX_REMEMBERED = 20_000;
-/** A longer trailer is read each time: few recur, and it would take much of the cache. */
-const MAX_REMEMBERED_LENGTH = 1024;
-
-/**
- * A copy of `text` that shares no memory with it. A substring in V8 can be a view of its parent
- * (here, the whole commit object the message was cut from): kept in a cache, it would keep that
- * parent alive.
- */
-function ownCopy(text: string): string {
-  return ` ${text}`.slice(1);
-}
-
-/** The trailer text[pos, itemEnd), its separator at pos + sep. */
-function readTrailer(text: string, pos: number, sep: number, itemEnd: number): Trailer {
-  return { key: trimmed(text, pos, pos + sep), value: unfoldValue(text, pos + sep + 1, itemEnd) };
-}
-
-/** readTrailer's trailer, frozen; the same object for the same text while it is remembered. */
-function rememberedTrailer(text: string, pos: number, sep: number, itemEnd: number): Trailer {
-  if (itemEnd - pos > MAX_REMEMBERED_LENGTH) return Object.freeze(readTrailer(text, pos, sep, itemEnd));
-  const item = text.slice(pos, itemEnd);
-  let trailer = remembered.get(item);
-  if (trailer !== undefined) return trailer;
-  // Read in the key's own copy, so that the key and value keep nothing else alive either. The
-  // item is whole lines (or ends the block), so reading it alone reads the same trailer.
-  const own = ownCopy(item);
-  trailer = Object.freeze(readTrailer(own, 0, sep, own.length));
-  if (rememberedText + own.length > MAX_REMEMBERED_TEXT || remembered.size >= MAX_REMEMBERED) forgetTrailers();
-  remembered.set(own, trailer);
-  rememberedText += own.length;
-  return trailer;
-}
-
-/** Forgets the remembered trailers, as happens when the cache is full (exported for tests). */
-export function forgetTrailers(): void {
-  remembered.clear();
-  rememberedText = 0;
-}
-
 /** Trailers in the block text[start, end): one per trailer line plus its indented continuations. */
 function parseBlock(text: string, start: number, end: number): Trailer[] {
   const trailers: Trailer[] = [];
@@ -297,7 +242,7 @@ function parseBlock(text: string, start: number, end: number): Trailer[] {
       while (itemEnd < end && isSpace(text.charCodeAt(itemEnd))) {
         itemEnd = Math.min(nextLine(text, itemEnd), end);
       }
-      trailers.push(rememberedTrailer(text, pos, sep, itemEnd));
+      trailers.push({ key: trimmed(text, pos, pos + sep), value: unfoldValue(text, pos + sep + 1, itemEnd) });
     }
     pos = itemEnd;
   }

@@ -51,29 +51,9 @@ function shas(list: readonly string[]): string {
   return list.length === 0 ? "[]" : `["${list.join('","')}"]`;
 }
 
-/**
- * Trailers' JSON, remembered by trailer: trailers.ts gives the same frozen object for the same
- * trailer text (a history repeats a few thousand trailers). Emptied rather than grow past 20,000
- * trailers or a million characters.
- */
-const trailerJson = new Map<Trailer, string>();
-let trailerJsonText = 0;
-const MAX_TRAILER_JSON = 20_000;
-const MAX_TRAILER_JSON_TEXT = 1 << 20;
-
 /** A trailer's key is letters, digits and `-` (trailers.ts finds no other): nothing to escape. */
 function trailer(t: Trailer): string {
-  let json = trailerJson.get(t);
-  if (json === undefined) {
-    json = `{"key":"${t.key}","value":${quote(t.value)}}`;
-    if (trailerJson.size >= MAX_TRAILER_JSON || trailerJsonText + json.length > MAX_TRAILER_JSON_TEXT) {
-      trailerJson.clear();
-      trailerJsonText = 0;
-    }
-    trailerJson.set(t, json);
-    trailerJsonText += json.length;
-  }
-  return json;
+  return `{"key":"${t.key}","value":${quote(t.value)}}`;
 }
 
 function session(s: AgentSession): string {

@@ -690,8 +690,8 @@ describe("linear-time safety on 1 MB inputs", () => {
 });
 
 describe("what the engine remembers changes nothing", () => {
-  // One engine reads a run of commits, remembering the last identity at each source and the
-  // trailers it saw; each commit must read as it does in an engine of its own (a fresh config).
+  // One engine reads a run of commits, remembering the identities and trailers it saw (in copies
+  // of their text); each commit must read as it does in an engine of its own (a fresh config).
   const cursor: Identity = { name: "Cursor Agent", email: "cursoragent@cursor.com" };
   const claude: Identity = { name: "Claude", email: "noreply@anthropic.com" };
   const janeNoLogin: Identity = { name: "Jane Doe", email: "jane@example.com" };

@@ -2,7 +2,7 @@
 // parity suite next door re-checks the tricky shapes against the installed git.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { forgetTrailers, parseTrailers, splitMessage, type Trailer } from "../../src/attribution/trailers.js";
+import { parseTrailers, splitMessage, type Trailer } from "../../src/attribution/trailers.js";
 import { propertyParams } from "../helpers/property.js";
 
 type Pair = [key: string, value: string];
@@ -569,83 +569,6 @@ describe("properties", () => {
         expect(parseTrailers(`${message}\n\n${tail.join("\n")}`)).toEqual(parseTrailers(`${message}\n`));
       }),
       propertyParams({ numRuns: 1000 }),
-    );
-  });
-});
-
-describe("remembered trailers", () => {
-  // The same trailer text gives the same frozen object while remembered; read afresh (after the
-  // cache was emptied, or past the length it remembers) it must be equal to it.
-  const LONG = `Note: ${"x".repeat(1100)}`;
-  it.each<[string, string[], Pair[]]>([
-    [
-      "one block in messages that differ above it",
-      [
-        "Fix\n\nSigned-off-by: A <a@b>\nSigned-off-by: M <m@b>\n",
-        "Other\n\nbody\n\nSigned-off-by: A <a@b>\nSigned-off-by: M <m@b>\n",
-      ],
-      [
-        ["Signed-off-by", "A <a@b>"],
-        ["Signed-off-by", "M <m@b>"],
-      ],
-    ],
-    ["the last line with and without its newline", ["S\n\nFoo: bar", "S\n\nFoo: bar\n"], [["Foo", "bar"]]],
-    ["a folded value, and its unfolded twin", ["S\n\nFoo: a\n  b\n", "S\n\nFoo: a b\n"], [["Foo", "a b"]]],
-    ["blanks around key and value", ["S\n\nFoo :  bar  \n", "S\n\nFoo: bar\n"], [["Foo", "bar"]]],
-    ["CRLF", ["S\r\n\r\nFoo: bar\r\n", "S\r\n\r\nFoo: bar\r\n"], [["Foo", "bar"]]],
-    ["a trailer too long to remember", [`S\n\n${LONG}\n`, `T\n\n${LONG}\n`], [["Note", "x".repeat(1100)]]],
-    ["a block ended by a divider", ["S\n\nFoo: bar\n---\nBaz: x\n", "S\n\nFoo: bar\n"], [["Foo", "bar"]]],
-  ])("%s", (_name, messages, expected) => {
-    for (const cold of [true, false]) {
-      if (cold) forgetTrailers();
-      for (const message of messages) {
-        const first = parseTrailers(message);
-        expect(first.map((t) => [t.key, t.value])).toEqual(expected);
-        for (const t of first) expect(Object.isFrozen(t)).toBe(true);
-        // A hit after the cache was emptied is a fresh read, equal to what was remembered.
-        forgetTrailers();
-        expect(parseTrailers(message)).toEqual(first);
-        expect(splitMessage(message).trailers).toEqual(first);
-      }
-    }
-  });
-
-  it("gives the same object for the same trailer text, also inside other blocks", () => {
-    forgetTrailers();
-    const [a] = parseTrailers("S\n\nSigned-off-by: A <a@b>\n");
-    const [, b] = parseTrailers("T\n\nFoo: x\nSigned-off-by: A <a@b>\n");
-    expect(b).toBe(a);
-    forgetTrailers();
-    const [c] = parseTrailers("S\n\nSigned-off-by: A <a@b>\n");
-    expect(c).not.toBe(a);
-    expect(c).toEqual(a);
-  });
-
-  it("remembers a bounded number of trailers, and reads the same past the bound", () => {
-    forgetTrailers();
-    const message = (i: number) => `S\n\nKey-${i}: value ${i}\n`;
-    const first = parseTrailers(message(0))[0];
-    for (let i = 1; i <= 25_000; i++) expect(parseTrailers(message(i))[0]?.value).toBe(`value ${i}`);
-    // Emptied on the way: the first one is read afresh.
-    const again = parseTrailers(message(0))[0];
-    expect(again).not.toBe(first);
-    expect(again).toEqual(first);
-  });
-
-  it("reads any message the same with the cache cold or warm", () => {
-    fc.assert(
-      fc.property(lfMessage, fc.boolean(), (message, crlf) => {
-        const text = crlf ? message.replaceAll("\n", "\r\n") : message;
-        forgetTrailers();
-        const cold = parseTrailers(text).map((t) => ({ ...t }));
-        expect(parseTrailers(text)).toEqual(cold);
-        // Another message with the same trailers, read with them remembered and then afresh.
-        const other = `Other subject\n\n${text}`;
-        const warm = parseTrailers(other).map((t) => ({ ...t }));
-        forgetTrailers();
-        expect(parseTrailers(other)).toEqual(warm);
-      }),
-      propertyParams({ numRuns: 500 }),
     );
   });
 });

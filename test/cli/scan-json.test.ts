@@ -25,8 +25,6 @@ function commit(message: string, name = "Ann Lee", email = "ann@example.com", pa
   };
 }
 
-const NOTHING = attributeCommit(commit("Fix\n"));
-
 /** The line commitLine writes must be exactly JSON.stringify of the documented record. */
 function expectSameAsStringify(c: GitCommit, options = DEFAULT_ATTRIBUTION_OPTIONS) {
   const split = splitMessage(c.message);
@@ -78,19 +76,6 @@ describe("scan --format jsonl lines", () => {
       }),
       propertyParams({ numRuns: 300 }),
     );
-  });
-
-  it("writes a trailer seen before as it wrote it, also once the remembered ones were dropped", () => {
-    // A trailer's JSON is remembered by trailer (trailers.ts shares one object per trailer text),
-    // up to 20,000 of them; the same trailer in other messages, and past the bound, must not change.
-    const shared = 'Reviewed-by: Zoë "Z" <z@example.com>\nSigned-off-by: Ann Lee <ann@example.com>\n';
-    expectSameAsStringify(commit(`Fix\n\n${shared}`));
-    expectSameAsStringify(commit(`Other\n\nA body.\n\n${shared}`, "Zoë", "z@example.com"));
-    for (let i = 0; i < 20_100; i += 1) {
-      const line = commitLine(commit(`S\n\nKey-${i}: "v" ${i}\n`), [{ key: `Key-${i}`, value: `"v" ${i}` }], NOTHING);
-      expect(line).toContain(`"trailers":[{"key":"Key-${i}","value":"\\"v\\" ${i}"}]`);
-    }
-    expectSameAsStringify(commit(`Fix\n\n${shared}`));
   });
 
   it("writes trailer keys as they are: the parser finds only letters, digits and '-' in them", () => {
