@@ -153,7 +153,10 @@ interface IdentityHit {
   model: string | undefined;
 }
 
-/** Identities and trailers remembered per engine (they recur); each cache is emptied when full. */
+/**
+ * Identities and trailers remembered per engine (they recur); each cache is emptied when full. What
+ * is remembered is made from copies (ownCopy), never from substrings of a commit's text.
+ */
 const MAX_CACHED = 20_000;
 
 /** What evaluating a trailer did to its collector, to do again for the same trailer. */
@@ -548,7 +551,7 @@ class Engine {
     let byName = byEmail.get(rawEmail);
     if (!byName) {
       byName = new Map();
-      byEmail.set(rawEmail, byName);
+      byEmail.set(ownCopy(rawEmail), byName);
     }
     const nameKey = login === "" ? rawName : `${rawName}\u0000${login}`;
     let hits = byName.get(nameKey);
@@ -561,7 +564,8 @@ class Engine {
       return this.identityHits(source, rawName, rawEmail, login);
     }
     hits = [];
-    const name = rawName.trim().slice(0, MAX_FIELD);
+    // A copy: the models read from it are remembered with the hits.
+    const name = ownCopy(rawName.trim().slice(0, MAX_FIELD));
     const email = rawEmail.trim().slice(0, MAX_FIELD);
     const user = login.trim().slice(0, MAX_FIELD);
     for (const marker of this.of("identity", source)) {
@@ -579,7 +583,7 @@ class Engine {
       if (same < 0) hits.push({ marker, model });
       else if ((hits[same] as IdentityHit).marker.disabled && !marker.disabled) hits[same] = { marker, model };
     }
-    byName.set(nameKey, hits);
+    byName.set(ownCopy(nameKey), hits);
     this.cachedIdentities++;
     return hits;
   }
@@ -605,14 +609,17 @@ class Engine {
         this.cachedTrailers = 0;
       }
       byValue = new Map();
-      this.trailers.set(rawKey, byValue);
+      this.trailers.set(ownCopy(rawKey), byValue);
     }
     let effects = byValue.get(rawValue);
     if (!effects) {
+      // Read in copies, so that the evidence texts remembered keep no commit's text alive.
+      const key = ownCopy(rawKey);
+      const value = ownCopy(rawValue);
       const recorder = new Recorder();
-      this.evaluateTrailer(recorder, rawKey, rawValue, rawValue, pass.budget);
+      this.evaluateTrailer(recorder, key, value, value, pass.budget);
       effects = recorder.effects;
-      byValue.set(rawValue, effects);
+      byValue.set(value, effects);
       this.cachedTrailers++;
     }
     for (const effect of effects) {
@@ -1025,6 +1032,15 @@ function sorted(values: string[]): string[] {
 }
 
 // ---- text helpers -------------------------------------------------------------------------------
+
+/**
+ * A copy of `text` that shares no memory with it, for what the engine remembers. A substring in V8
+ * can be a view of its parent (a name or trailer value, of the whole commit object it was cut
+ * from): kept in a cache of 20,000 entries, such views kept as many commits alive.
+ */
+function ownCopy(text: string): string {
+  return ` ${text}`.slice(1);
+}
 
 /** True when `text` starts with `lowerPrefix` (lower case) in any case. */
 function startsWithLowerCase(text: string, lowerPrefix: string): boolean {

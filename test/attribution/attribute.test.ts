@@ -688,3 +688,62 @@ describe("linear-time safety on 1 MB inputs", () => {
     expect(result.agents).toEqual(["devin"]);
   });
 });
+
+describe("what the engine remembers changes nothing", () => {
+  // One engine reads a run of commits, remembering the identities and trailers it saw (in copies
+  // of their text); each commit must read as it does in an engine of its own (a fresh config).
+  const cursor: Identity = { name: "Cursor Agent", email: "cursoragent@cursor.com" };
+  const claude: Identity = { name: "Claude", email: "noreply@anthropic.com" };
+  const janeNoLogin: Identity = { name: "Jane Doe", email: "jane@example.com" };
+  const fresh = () => config({});
+  it.each<[string, [string, Identity, Identity][]]>([
+    [
+      "one author in a run, then another, then the first again",
+      [
+        ["Fix\n\nSigned-off-by: Jane Doe <jane@example.com>\n", jane, jane],
+        ["Tidy\n\nSigned-off-by: Jane Doe <jane@example.com>\n", jane, jane],
+        ["Fix", cursor, cursor],
+        ["Fix", jane, jane],
+      ],
+    ],
+    [
+      "the same name and e-mail with and without a login",
+      [
+        ["Fix", jane, jane],
+        ["Fix", janeNoLogin, janeNoLogin],
+        ["Fix", jane, jane],
+      ],
+    ],
+    [
+      "an agent committing for people, and people committing for it",
+      [
+        ["Fix", jane, cursor],
+        ["Fix", janeNoLogin, cursor],
+        ["Fix", cursor, jane],
+        ["Fix", claude, cursor],
+      ],
+    ],
+    [
+      "one trailer block shared by commits with different messages",
+      [
+        [
+          "Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>\nSigned-off-by: Jane Doe <jane@example.com>\n",
+          jane,
+          jane,
+        ],
+        [
+          "Other\n\nA body.\n\nCo-authored-by: Claude <noreply@anthropic.com>\nSigned-off-by: Jane Doe <jane@example.com>\n",
+          jane,
+          jane,
+        ],
+        ["Fix\n\nAssisted-by: Claude\nSigned-off-by: Jane Doe <jane@example.com>\n", janeNoLogin, cursor],
+      ],
+    ],
+  ])("%s", (_name, commits) => {
+    const shared = fresh();
+    for (const [message, author, committer] of commits) {
+      const input: CommitInput = { sha: "a".repeat(40), message, author, committer };
+      expect(attributeCommit(input, shared)).toEqual(attributeCommit(input, fresh()));
+    }
+  });
+});
