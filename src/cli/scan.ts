@@ -8,6 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import type { AttributionOptions } from "../attribution/attribute.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
 import { decodeCommits, type Records } from "../git/objects.js";
@@ -41,6 +42,18 @@ const RECORD_GROUP_BYTES = 256 * 1024;
 /** With agent records: groups whose notes are asked for before the oldest is attributed. */
 const NOTES_AHEAD = 2;
 
+/**
+ * V8 allocates the objects of an allocation site straight into the old generation once a young
+ * collection finds nearly all of the site's recent objects alive ("pretenuring"). In a scan, where
+ * every object lives for one batch, that is a matter of when a collection falls: about one scan of
+ * 100,000 commits in four had the decision made, and its old generation then grew by 2 MB a
+ * collection until a full one (peak RSS 155–163 MB against 110–115 MB; none in 24 scans without
+ * pretenuring, same speed). A V8 setting, so for the whole process: the CLI runs one command.
+ */
+function keepShortLivedObjectsYoung(): void {
+  setFlagsFromString("--no-allocation-site-pretenuring");
+}
+
 export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
     rev: { type: "string", multiple: true },
@@ -62,6 +75,7 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
     if (rev === "" || rev.startsWith("-")) throw new CliError(`scan: --rev "${rev}" is not a revision or range`, 2);
   }
   const options = values.config === undefined ? DEFAULT_ATTRIBUTION_OPTIONS : await loadConfig(values.config, io);
+  keepShortLivedObjectsYoung();
 
   const repository = resolve(io.cwd, positionals[0] ?? ".");
   await checkDirectory(repository);
