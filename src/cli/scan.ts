@@ -48,7 +48,8 @@ const NOTES_AHEAD = 2;
  * every object lives for one batch, that is a matter of when a collection falls: about one scan of
  * 100,000 commits in four had the decision made, and its old generation then grew by 2 MB a
  * collection until a full one (peak RSS 155–163 MB against 110–115 MB; none in 24 scans without
- * pretenuring, same speed). A V8 setting, so for the whole process: the CLI runs one command.
+ * pretenuring, and no change in speed above the noise). A V8 setting, so for the whole process:
+ * the CLI runs one command.
  */
 function keepShortLivedObjectsYoung(): void {
   setFlagsFromString("--no-allocation-site-pretenuring");
