@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { batchCommandIn } from "../../src/cli/record-source.js";
@@ -9,7 +12,7 @@ import {
 } from "../fixtures/records/examples.js";
 import { addNote, addNotes, commitFile } from "../helpers/agent-records.js";
 import { captureCli } from "../helpers/cli.js";
-import { makeRepo, removeTempDirs } from "../helpers/git-repo.js";
+import { makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
 afterAll(removeTempDirs);
 
@@ -42,6 +45,26 @@ function repository() {
   const traces = `${JSON.stringify(referenceHookRecord(c1, iso(0.5)))}\nnot a record\n`;
   const c5 = commitFile(repo, "main", ".agent-trace/traces.jsonl", traces, at(4), "Keep the agent traces\n");
   return { repo, c1, c2, c3, c4, c5 };
+}
+
+/**
+ * An environment whose `git` says it is git 2.30 (before `cat-file --batch-command`) and runs the
+ * real git for everything else, noting the arguments of each `cat-file` it runs.
+ */
+function gitOlderThan236(env: NodeJS.ProcessEnv) {
+  const dir = tempDir("shipledger-oldgit-");
+  const realGit = execFileSync("sh", ["-c", "command -v git"], { env, encoding: "utf8" }).trim();
+  const log = join(dir, "calls");
+  writeFileSync(log, "");
+  const wrapper = join(dir, "git");
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nif [ "$1" = version ]; then echo "git version 2.30.2"; exit 0; fi\n` +
+      `if [ "$3" = cat-file ]; then echo "$3 $4 $5" >> '${log}'; fi\n` +
+      `exec '${realGit}' "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  return { env: { ...env, PATH: `${dir}:${env.PATH ?? ""}` }, calls: () => readFileSync(log, "utf8") };
 }
 
 describe("scan with agent records", () => {
@@ -84,7 +107,10 @@ describe("scan with agent records", () => {
     expect(bySha.get(c1).lines).toBeUndefined();
   });
 
-  it("joins the notes of a long history read in many groups, pipelined, to the right commits", async () => {
+  it.each([
+    ["git as it is (cat-file --batch-command)", false],
+    ["a git older than 2.36 (cat-file --batch)", true],
+  ])("joins the notes of a long history read in many groups, pipelined, to the right commits: %s", async (_, old) => {
     // 6,000 commits: git's output is taken in groups (of 2,048 commits at most) whose notes are
     // asked for ahead of the groups being attributed; every 37th commit has a note.
     const count = 6000;
@@ -100,8 +126,14 @@ describe("scan with agent records", () => {
     const shas = repo.git("rev-list", "HEAD").split("\n");
     const noted = new Map(shas.filter((_, i) => i % 37 === 5).map((sha) => [sha, gitAiSessionsNote(sha)]));
     addNotes(repo, "refs/notes/ai", noted);
-    const { code, stdout } = await scan([repo.dir, "--format", "jsonl"], repo.env);
+    const { env, calls } = old ? gitOlderThan236(repo.env) : { env: repo.env, calls: () => "" };
+    const { code, stdout } = await scan([repo.dir, "--format", "jsonl"], env);
     expect(code).toBe(0);
+    if (old) {
+      // The notes were read with `cat-file --batch`, one blob after another.
+      expect(calls()).toMatch(/^cat-file --batch *$/m);
+      expect(calls()).not.toContain("--batch-command");
+    }
     const lines = stdout
       .trim()
       .split("\n")
