@@ -4,6 +4,20 @@ import { gitAiHumanNote, gitAiLegacyNote, gitAiSessionsNote } from "../fixtures/
 
 const BASE = "7734793b756b3921c88db5375a8c156e9532447b";
 
+/** `count` texts of fewer than `parts` pieces of `alphabet` each, from a fixed seed (a linear congruential generator). */
+function* randomTexts(alphabet: readonly string[], seed: number, count: number, parts: number): Generator<string> {
+  let state = seed;
+  const random = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  for (let i = 0; i < count; i++) {
+    let text = "";
+    for (let k = random(parts); k > 0; k--) text += alphabet[random(alphabet.length)];
+    yield text;
+  }
+}
+
 describe("countRanges", () => {
   it.each([
     ["42", 1],
@@ -30,14 +44,7 @@ describe("countRanges", () => {
       return count;
     };
     const alphabet = ["0", "1", "2", "9", "-", ",", " ", "x", "\n", "٣", "1234567890", "999999999"];
-    let seed = 17;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
-    for (let i = 0; i < 20000; i++) {
-      let spec = "";
-      for (let k = random(12); k > 0; k--) spec += alphabet[random(alphabet.length)];
+    for (const spec of randomTexts(alphabet, 17, 20000, 12)) {
       expect(countRanges(spec), JSON.stringify(spec)).toBe(reference(spec));
     }
     for (const spec of ["1-999999999", "0001-0002", "1-", "-1", ",1", "1,,2", "12-3", "3-3", "1000000000"]) {
@@ -153,14 +160,7 @@ describe("git-ai notes", () => {
       return [...lines];
     };
     const alphabet = ["\n", "  ", " ", "\r", "\t", "s_1", "h_2", "::t_3", "1-4", "7", ",", "x", "src/a.ts"];
-    let seed = 29;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
-    for (let i = 0; i < 5000; i++) {
-      let section = "";
-      for (let k = random(16); k > 0; k--) section += alphabet[random(alphabet.length)];
+    for (const section of randomTexts(alphabet, 29, 5000, 16)) {
       const parsed = parseGitAiNote(`${section}\n---\n{}`);
       expect([...(parsed?.lines ?? [])], JSON.stringify(section)).toEqual(reference(section));
     }
