@@ -88,9 +88,16 @@ const PUNYCODE = /xn--/i;
 export function sessionFromUrl(agent: string, url: unknown): AgentSession | null {
   const text = str(url, 500);
   if (!text) return null;
-  // SIMPLE_URL asks for http(s) itself: the test below is for the other links only.
   const simple = SIMPLE_URL.exec(text);
   if (simple && !PUNYCODE.test(text)) return { agent, id: (simple[1] as string).slice(0, 200), url: text };
+  return sessionFromParsedUrl(agent, text);
+}
+
+/**
+ * sessionFromUrl for any link, read with `new URL()`: the last path segment, or the `id` query
+ * parameter, decoded. `text` is the link trimmed and capped.
+ */
+export function sessionFromParsedUrl(agent: string, text: string): AgentSession | null {
   if (!/^https?:\/\//i.test(text)) return null;
   let id: string;
   try {

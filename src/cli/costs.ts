@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { sessionKey, type UsagePointRecord } from "../model/spend.js";
+import { usagePoint } from "../model/spend.js";
 import { ImportError, type ImportedReading, parseSpendExport } from "../spend/import.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -146,26 +146,11 @@ async function importSpend(store: Store, file: string, argv: string[], io: CliIO
     throw error;
   }
   const now = io.now();
-  const points: UsagePointRecord[] = readings.map((r) => ({
-    installationId,
-    series: r.series,
-    startNs: r.startNs.padStart(20, "0"),
-    timeNs: r.timeNs.padStart(20, "0"),
-    agent: r.agent,
-    sessionId: r.sessionId,
-    sessionKey: r.sessionId === null ? null : sessionKey(r.sessionId),
-    model: r.model,
-    measure: r.measure,
-    value: r.value,
-    temporality: "delta",
-    at: r.at,
-    source: "import",
-    receivedAt: now,
-  }));
+  const points = readings.map((r) => usagePoint(installationId, { ...r, temporality: "delta" }, "import", now));
   await store.spend.replaceImportedUsage(points, { wholeDays: values["replace-days"] === true });
   const usd = readings.filter((r) => r.measure === "costUsd").reduce((sum, r) => sum + r.value, 0);
-  const sessions = new Set(readings.flatMap((r) => (r.sessionId === null ? [] : [sessionKey(r.sessionId)])));
-  const unkeyed = readings.filter((r) => r.sessionId === null).length;
+  const sessions = new Set(points.flatMap((p) => (p.sessionKey === null ? [] : [p.sessionKey])));
+  const unkeyed = points.filter((p) => p.sessionKey === null).length;
   io.stdout(
     `costs: imported ${points.length} values from ${file}: $${usd.toFixed(2)} reported, ${sessions.size} sessions` +
       (unkeyed > 0 ? `, ${unkeyed} values without a session (counted for the team, never per change)` : "") +

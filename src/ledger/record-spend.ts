@@ -4,7 +4,7 @@
 // at most `maxSessionsPerDay` distinct sessions a day (points of sessions beyond that are refused
 // and said so in the OTLP partial success; known sessions keep being recorded).
 
-import { sessionKey, type UsageMeasure, type UsagePointRecord } from "../model/spend.js";
+import { type UsageMeasure, type UsagePointRecord, usagePoint } from "../model/spend.js";
 import type { UsageReading } from "../spend/usage.js";
 import type { SessionDayBound, Store } from "../store/types.js";
 
@@ -78,11 +78,6 @@ function plausibleReadings(
   return { kept, refused };
 }
 
-/** 20-digit zero-padded: ns timestamps then order as text in both dialects. */
-function padNs(ns: string): string {
-  return ns.padStart(20, "0");
-}
-
 export async function recordSpend(
   store: Store,
   installationId: number,
@@ -107,12 +102,13 @@ export async function recordSpend(
   // 100,000 points, 15–30 ms a request on SQLite (bench/README.md, "The OpenTelemetry endpoint").
   // The store reads them, calls `admit`, and writes the new sessions and the points in one commit,
   // serialised per installation-day with the requests that bring new sessions (recordBoundedUsage).
+  const points = admissible.map((reading) => usagePoint(installationId, reading, "otlp", now));
   const sessionsByDay = new Map<number, Set<string>>();
-  for (const reading of admissible) {
-    if (reading.sessionId === null) continue;
-    const day = Math.floor(reading.at / DAY_MS) * DAY_MS;
+  for (const { sessionKey: key, at } of points) {
+    if (key === null) continue;
+    const day = Math.floor(at / DAY_MS) * DAY_MS;
     const keys = sessionsByDay.get(day) ?? new Set<string>();
-    keys.add(sessionKey(reading.sessionId));
+    keys.add(key);
     sessionsByDay.set(day, keys);
   }
   const admit = (days: Map<number, SessionDayBound>): UsagePointRecord[] => {
@@ -120,10 +116,10 @@ export async function recordSpend(
     refused = rejected.count;
     reasons.length = 0;
     reasons.push(...rejected.reasons);
-    for (const reading of admissible) {
-      const key = reading.sessionId === null ? null : sessionKey(reading.sessionId);
+    for (const point of points) {
+      const key = point.sessionKey;
       if (key !== null) {
-        const day = Math.floor(reading.at / DAY_MS) * DAY_MS;
+        const day = Math.floor(point.at / DAY_MS) * DAY_MS;
         const bound = days.get(day) as SessionDayBound;
         if (!bound.known.has(key)) {
           if (bound.count >= limits.maxSessionsPerDay) {
@@ -136,22 +132,7 @@ export async function recordSpend(
           bound.count++;
         }
       }
-      accepted.push({
-        installationId,
-        series: reading.series,
-        startNs: padNs(reading.startNs),
-        timeNs: padNs(reading.timeNs),
-        agent: reading.agent,
-        sessionId: reading.sessionId,
-        sessionKey: key,
-        model: reading.model,
-        measure: reading.measure,
-        value: reading.value,
-        temporality: reading.temporality,
-        at: reading.at,
-        source: "otlp",
-        receivedAt: now,
-      });
+      accepted.push(point);
     }
     return accepted;
   };

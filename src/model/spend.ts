@@ -73,3 +73,34 @@ export interface IngestTokenRecord {
 export function sessionKey(id: string): string {
   return id.trim().toLowerCase();
 }
+
+/** What a reading (OTLP or imported) brings to a stored point: all but where and when it was stored. */
+export type PointReading = Omit<UsagePointRecord, "installationId" | "sessionKey" | "source" | "receivedAt">;
+
+/**
+ * A reading as the ledger stores it: its session's key beside its id, and its timestamps 20-digit
+ * zero-padded, so that they order as text in both dialects.
+ */
+export function usagePoint(
+  installationId: number,
+  reading: PointReading,
+  source: UsagePointRecord["source"],
+  receivedAt: number,
+): UsagePointRecord {
+  return {
+    installationId,
+    series: reading.series,
+    startNs: reading.startNs.padStart(20, "0"),
+    timeNs: reading.timeNs.padStart(20, "0"),
+    agent: reading.agent,
+    sessionId: reading.sessionId,
+    sessionKey: reading.sessionId === null ? null : sessionKey(reading.sessionId),
+    model: reading.model,
+    measure: reading.measure,
+    value: reading.value,
+    temporality: reading.temporality,
+    at: reading.at,
+    source,
+    receivedAt,
+  };
+}

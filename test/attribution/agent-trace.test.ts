@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseTraceRecords, sessionFromUrl, TraceIndex, traceEvidence } from "../../src/attribution/agent-trace.js";
+import {
+  parseTraceRecords,
+  sessionFromParsedUrl,
+  sessionFromUrl,
+  TraceIndex,
+  traceEvidence,
+} from "../../src/attribution/agent-trace.js";
 import { humanRecord, mixedRecord, referenceHookRecord, specExampleRecord } from "../fixtures/records/examples.js";
 
 const C1 = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0";
@@ -227,24 +233,10 @@ describe("TraceIndex", () => {
 });
 
 describe("sessionFromUrl", () => {
-  /** What it was before its shortcut for plain links: every link through new URL(). */
+  /** Every link read through new URL(), as before the shortcut for plain links. */
   const reference = (url: string) => {
     const text = url.trim().slice(0, 500);
-    if (!text || !/^https?:\/\//i.test(text)) return null;
-    let id: string;
-    try {
-      const parsed = new URL(text);
-      const segments = parsed.pathname.split("/").filter(Boolean);
-      id = segments.at(-1) ?? parsed.host;
-      const query = parsed.searchParams.get("id");
-      if (query) id = query;
-    } catch {
-      return null;
-    }
-    try {
-      id = decodeURIComponent(id);
-    } catch {}
-    return { agent: "cursor", id: id.slice(0, 200), url: text };
+    return text ? sessionFromParsedUrl("cursor", text) : null;
   };
 
   it("reads every link as new URL() does", () => {
