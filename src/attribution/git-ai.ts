@@ -49,20 +49,23 @@ const str = (v: unknown, max = 300): string | undefined =>
 export function countRanges(spec: string): number {
   let count = 0;
   const length = spec.length;
+  // Characters are read only below `length`: a read past the end makes V8 throw away the
+  // function's optimised code (once for each place it happens).
+  const digit = (at: number) => (at < length ? spec.charCodeAt(at) - 0x30 : -1);
   let i = 0;
   for (;;) {
     let from = i;
     let start = 0;
-    for (let d = spec.charCodeAt(i) - 0x30; d >= 0 && d <= 9; d = spec.charCodeAt(i) - 0x30) {
+    for (let d = digit(i); d >= 0 && d <= 9; d = digit(i)) {
       start = start * 10 + d;
       i++;
     }
     if (i === from || i - from > 9) return 0;
     let end = start;
-    if (spec.charCodeAt(i) === 0x2d) {
+    if (i < length && spec.charCodeAt(i) === 0x2d) {
       from = ++i;
       end = 0;
-      for (let d = spec.charCodeAt(i) - 0x30; d >= 0 && d <= 9; d = spec.charCodeAt(i) - 0x30) {
+      for (let d = digit(i); d >= 0 && d <= 9; d = digit(i)) {
         end = end * 10 + d;
         i++;
       }

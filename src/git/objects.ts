@@ -66,9 +66,13 @@ function isContinuation(byte: number | undefined): boolean {
  * Returns the size and, in `lineEnd`, where the line's newline is.
  */
 function objectSize(bytes: Uint8Array, from: number, limit: number, lineEnd: { at: number }): number {
-  const shaLength = bytes[from + 40] === SPACE ? 40 : bytes[from + 64] === SPACE ? 64 : -1;
+  // Nothing is read past `limit` (the end of a chunk, where a header is often cut): a read out of
+  // bounds would make V8 throw away this function's optimised code, once per kind of read.
+  if (from + 41 > limit) return -1;
+  const shaLength = bytes[from + 40] === SPACE ? 40 : from + 65 <= limit && bytes[from + 64] === SPACE ? 64 : -1;
   if (shaLength === -1) return -1;
   let i = from + shaLength + 1;
+  if (i + 7 > limit) return -1;
   for (let k = 0; k < 6; k++) if (bytes[i + k] !== COMMIT_TYPE[k]) return -1;
   i += 6;
   if (bytes[i] !== SPACE) return -1;

@@ -84,6 +84,31 @@ describe("GitLogParser", () => {
     expect(commits).toEqual(EXPECTED);
   });
 
+  it("reads a SHA-256 repository's 64-digit names wherever the chunks are cut", () => {
+    const [a, b, c] = ["a", "b", "c"].map((d) => d.repeat(64)) as [string, string, string];
+    const tree = "d".repeat(64);
+    const object = (parents: string[], message: string) =>
+      `tree ${tree}\n${parents.map((p) => `parent ${p}\n`).join("")}author Ann <a@x> 1 +0000\ncommitter Ann <a@x> 1 +0000\n\n${message}`;
+    const output = Buffer.concat([
+      catFile(a, [b, c], object([b, c], "Merge\n")),
+      catFile(b, [c], object([c], "Change\n")),
+      catFile(c, [], object([], "Root\n")),
+    ]);
+    const expected = new GitLogParser().push(output);
+    expect(expected.map((commit) => [commit.sha, commit.parents, commit.message])).toEqual([
+      [a, [b, c], "Merge\n"],
+      [b, [c], "Change\n"],
+      [c, [], "Root\n"],
+    ]);
+    for (let cut = 0; cut <= output.length; cut++) {
+      const parser = new GitLogParser();
+      expect([...parser.push(output.subarray(0, cut)), ...parser.push(output.subarray(cut))], `cut at ${cut}`).toEqual(
+        expected,
+      );
+      parser.end();
+    }
+  });
+
   it("keeps the head and tail of a message longer than its limit, and says so", () => {
     const message = `${"a".repeat(22)}${"-".repeat(300)}${"z".repeat(22)}`;
     const record = catFile(SHA1, [], commitObject([], "A <a@x> 1 +0000", "A <a@x> 1 +0000", message));
