@@ -14,16 +14,19 @@ import type { AgentSession, Evidence, LineShare } from "./types.js";
 
 export type ContributorType = "human" | "ai" | "mixed" | "unknown";
 
+// Ranges and conversations are always made with every property (model undefined when none): one
+// shape each, so that the code reading them, compiled for one shape, is not thrown away at the
+// first object of another (a "wrong map" deoptimisation, then a second compilation).
 interface TraceRange {
   start: number;
   end: number;
   type: ContributorType;
-  model?: string;
+  model: string | undefined;
 }
 
 interface TraceConversation {
   type: ContributorType;
-  model?: string;
+  model: string | undefined;
   sessions: AgentSession[];
   ranges: TraceRange[];
 }
@@ -163,14 +166,15 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
           if ((start as number) < 1 || (end as number) < (start as number)) continue;
           const over = contributorOf(r.contributor);
           const model = over.model ?? who.model;
-          const range: TraceRange = { start: start as number, end: end as number, type: over.type ?? type };
-          if (model) range.model = model;
-          ranges.push(range);
+          ranges.push({
+            start: start as number,
+            end: end as number,
+            type: over.type ?? type,
+            model: model || undefined,
+          });
         }
       }
-      const conversation: TraceConversation = { type, sessions, ranges };
-      if (who.model) conversation.model = who.model;
-      conversations.push(conversation);
+      conversations.push({ type, model: who.model || undefined, sessions, ranges });
     }
     files.push({ path: str(file.path, 300) ?? "", conversations });
   }
