@@ -184,6 +184,12 @@ export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator
   const queue: Buffer[] = [];
   let queued = 0;
   let ended = false;
+  /**
+   * Whether this reader paused git's output (kept here rather than asked of the stream with
+   * isPaused(): the stream's object changes shape as it runs, and V8 then throws away this
+   * function's optimised code and compiles it again).
+   */
+  let paused = false;
   let wake: (() => void) | null = null;
   const notify = () => {
     const resume = wake;
@@ -193,7 +199,10 @@ export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator
   stdout.on("data", (chunk: Buffer) => {
     queue.push(chunk);
     queued += chunk.length;
-    if (queued >= READ_AHEAD) stdout.pause();
+    if (queued >= READ_AHEAD && !paused) {
+      paused = true;
+      stdout.pause();
+    }
     notify();
   });
   stdout.once("end", () => {
@@ -219,7 +228,10 @@ export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator
         continue;
       }
       queued -= chunk.length;
-      if (stdout.isPaused() && queued < READ_AHEAD / 2) stdout.resume();
+      if (paused && queued < READ_AHEAD / 2) {
+        paused = false;
+        stdout.resume();
+      }
       for (const records of framer.push(chunk)) {
         yield records;
         sinceTurn += records.bytes.length;

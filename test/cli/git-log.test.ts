@@ -175,6 +175,32 @@ describe("readGitLog", () => {
     }
   });
 
+  it("holds git back while a slow reader works, then reads the rest of the history", async () => {
+    // 3,000 commits of about 1 KB: about 3.5 MB of git's output, many times what is read ahead of
+    // the reader (512 KB), so git's output is paused while the reader sleeps and resumed after.
+    const commits: FakeCommit[] = [];
+    for (let i = 1; i <= 3000; i++) {
+      commits.push({
+        mark: i,
+        author: "Ann <ann@example.com>",
+        time: `${1736503200 + i} +0000`,
+        message: `Commit ${i}\n\n${"body ".repeat(200)}\n`,
+        ...(i > 1 ? { from: i - 1 } : {}),
+      });
+    }
+    const repo = makeRepo(commits);
+    const subjects: string[] = [];
+    let slept = 0;
+    for await (const batch of readGitLogBatches({ repository: repo.dir, env: repo.env })) {
+      for (const commit of batch) subjects.push(commit.message.slice(0, commit.message.indexOf("\n")));
+      if (slept < 3) {
+        slept++;
+        await new Promise((resume) => setTimeout(resume, 150));
+      }
+    }
+    expect(subjects).toEqual(Array.from({ length: 3000 }, (_, i) => `Commit ${3000 - i}`));
+  });
+
   it("fails with git's reason and exit code for a bad revision", async () => {
     const repo = makeRepo([{ mark: 1, author: "Ann <ann@example.com>", time: "1736503200 +0000", message: "Root\n" }]);
     const error = await collect(readGitLog({ repository: repo.dir, revs: ["nope..HEAD"], env: repo.env })).catch(
