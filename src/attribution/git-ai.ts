@@ -42,6 +42,14 @@ const str = (v: unknown, max = 300): string | undefined =>
   typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, max) : undefined;
 
 /**
+ * The value of the digit at spec[at] (0–9), or something else: -1 past the end. Nothing is read
+ * past the end: that would make V8 throw away countRanges's optimised code (once for each place).
+ */
+function digitAt(spec: string, at: number): number {
+  return at < spec.length ? spec.charCodeAt(at) - 0x30 : -1;
+}
+
+/**
  * Lines in a range list such as `1-4,9-10,12`; 0 when it is not one: comma-separated parts, each
  * 1–9 ASCII digits or two such numbers joined by `-`, the first at least 1 and the second not below
  * it. Read character by character (no split, no RegExp): a note has one list per attestation line.
@@ -49,14 +57,11 @@ const str = (v: unknown, max = 300): string | undefined =>
 export function countRanges(spec: string): number {
   let count = 0;
   const length = spec.length;
-  // Characters are read only below `length`: a read past the end makes V8 throw away the
-  // function's optimised code (once for each place it happens).
-  const digit = (at: number) => (at < length ? spec.charCodeAt(at) - 0x30 : -1);
   let i = 0;
   for (;;) {
     let from = i;
     let start = 0;
-    for (let d = digit(i); d >= 0 && d <= 9; d = digit(i)) {
+    for (let d = digitAt(spec, i); d >= 0 && d <= 9; d = digitAt(spec, i)) {
       start = start * 10 + d;
       i++;
     }
@@ -65,7 +70,7 @@ export function countRanges(spec: string): number {
     if (i < length && spec.charCodeAt(i) === 0x2d) {
       from = ++i;
       end = 0;
-      for (let d = digit(i); d >= 0 && d <= 9; d = digit(i)) {
+      for (let d = digitAt(spec, i); d >= 0 && d <= 9; d = digitAt(spec, i)) {
         end = end * 10 + d;
         i++;
       }

@@ -24,6 +24,21 @@ async function collect(iterable: AsyncIterable<GitCommit>): Promise<GitCommit[]>
   return commits;
 }
 
+/** A line of `count` commits of about 1 KB each (`Commit 1` … `Commit <count>`), each on the one before. */
+function longHistory(count: number) {
+  const commits: FakeCommit[] = [];
+  for (let i = 1; i <= count; i++) {
+    commits.push({
+      mark: i,
+      author: "Ann <ann@example.com>",
+      time: `${1736503200 + i} +0000`,
+      message: `Commit ${i}\n\n${"body ".repeat(200)}\n`,
+      ...(i > 1 ? { from: i - 1 } : {}),
+    });
+  }
+  return makeRepo(commits);
+}
+
 // ---- against real git ------------------------------------------------------------------------------------
 
 const MESSAGES = {
@@ -139,17 +154,7 @@ describe("readGitLog", () => {
   });
 
   it("stops git when the reader stops early", async () => {
-    const commits: FakeCommit[] = [];
-    for (let i = 1; i <= 1000; i++) {
-      commits.push({
-        mark: i,
-        author: "Ann <ann@example.com>",
-        time: `${1736503200 + i} +0000`,
-        message: `Commit ${i}\n\n${"body ".repeat(200)}\n`,
-        ...(i > 1 ? { from: i - 1 } : {}),
-      });
-    }
-    const repo = makeRepo(commits);
+    const repo = longHistory(1000);
     let read = 0;
     for await (const batch of readGitLogBatches({ repository: repo.dir, env: repo.env })) {
       read += batch.length;
@@ -178,17 +183,7 @@ describe("readGitLog", () => {
   it("holds git back while a slow reader works, then reads the rest of the history", async () => {
     // 3,000 commits of about 1 KB: about 3.5 MB of git's output, many times what is read ahead of
     // the reader (512 KB), so git's output is paused while the reader sleeps and resumed after.
-    const commits: FakeCommit[] = [];
-    for (let i = 1; i <= 3000; i++) {
-      commits.push({
-        mark: i,
-        author: "Ann <ann@example.com>",
-        time: `${1736503200 + i} +0000`,
-        message: `Commit ${i}\n\n${"body ".repeat(200)}\n`,
-        ...(i > 1 ? { from: i - 1 } : {}),
-      });
-    }
-    const repo = makeRepo(commits);
+    const repo = longHistory(3000);
     const subjects: string[] = [];
     let slept = 0;
     for await (const batch of readGitLogBatches({ repository: repo.dir, env: repo.env })) {
