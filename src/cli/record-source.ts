@@ -189,18 +189,20 @@ class ShaFilter {
   private readonly bits = new Uint32Array((1 << 20) / 32);
 
   add(sha: string): void {
-    const at = prefix(sha);
-    this.bits[at >>> 5] = (this.bits[at >>> 5] ?? 0) | (1 << (at & 31));
+    const key = prefix(sha);
+    this.bits[key >>> 5] = (this.bits[key >>> 5] ?? 0) | (1 << (key & 31));
   }
 
   has(sha: string): boolean {
-    const at = prefix(sha);
-    return (((this.bits[at >>> 5] ?? 0) >>> (at & 31)) & 1) === 1;
+    return this.hasKey(prefix(sha));
   }
 
   /** has() of the sha that starts at bytes[at] (a header line of git cat-file). */
   hasAt(bytes: Uint8Array, at: number): boolean {
-    const key = prefixAt(bytes, at);
+    return this.hasKey(prefixAt(bytes, at));
+  }
+
+  private hasKey(key: number): boolean {
     return (((this.bits[key >>> 5] ?? 0) >>> (key & 31)) & 1) === 1;
   }
 }
