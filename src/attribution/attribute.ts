@@ -664,7 +664,12 @@ class Engine {
     const convention = this.generic.get(key);
     if (convention) this.genericTrailer(found, convention, short, text());
 
-    this.links(found, "trailer", value, own.trim(), budget);
+    if (isLinkTrailer(key, value)) {
+      // git reads a line that is only a link (`https://claude.ai/code/session_…`, as Claude Code on
+      // the web ends its commits) as the trailer `https: //claude.ai/…`: the link is the whole line.
+      const scheme = rawKey.trim();
+      this.links(found, "trailer", `${scheme}:${value}`, `${scheme}:${own.trim()}`, budget);
+    } else this.links(found, "trailer", value, own.trim(), budget);
   }
 
   private genericTrailer(found: Sink, convention: GenericConvention, value: string, text: string): void {
@@ -1077,6 +1082,11 @@ function lineAround(text: string, at: number): string {
   const start = text.lastIndexOf("\n", at) + 1;
   const end = text.indexOf("\n", at);
   return clip(text.slice(start, end < 0 ? Math.min(text.length, at + 400) : Math.min(end, at + 400)));
+}
+
+/** A trailer that git split out of a link: the key a URL scheme, the value what follows its colon. */
+function isLinkTrailer(key: string, value: string): boolean {
+  return (key === "https" || key === "http") && value.startsWith("//");
 }
 
 /** Words after an agent's name that keep it an agent (`Claude Code`, `Devin AI`, `Claude 3.5`). */

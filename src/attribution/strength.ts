@@ -5,7 +5,7 @@
 // branch name, a label, a phrase or prefix in a title or a message.
 
 import type { EvidenceStrength } from "../model/ledger.js";
-import { AGENTS, GENERIC_AGENT, LABEL_MARKER, type MarkerMatch } from "./agents.js";
+import { AGENTS, GENERIC_AGENT, LABEL_MARKER, type MarkerMatch, RECORD_MARKERS } from "./agents.js";
 import type { Evidence } from "./types.js";
 
 export type { EvidenceStrength };
@@ -28,11 +28,20 @@ export function evidenceStrength(e: Pick<Evidence, "marker" | "source">): Eviden
   if (configured) return CONFIG_CIRCUMSTANTIAL.has(configured) ? "circumstantial" : "explicit";
   // Generic conventions are trailers (Assisted-by:, Generated-by:, Agent-Session:, …).
   if (e.marker.startsWith(`${GENERIC_AGENT}/`)) return "explicit";
-  // Anything else comes from a record of authorship (Agent Trace, git-ai) or a trailer.
-  return e.source === "trailer" || e.source === "author" || e.source === "committer" || e.source === "pr-author"
-    ? "explicit"
-    : "circumstantial";
+  // A record of authorship (git-ai, Agent Trace) is written by the agent's own tooling.
+  if (RECORD_MARKERS.includes(e.marker)) return "explicit";
+  return EXPLICIT_SOURCES.has(e.source) ? "explicit" : "circumstantial";
 }
+
+/** Where an unknown marker's evidence is explicit: where a tool records authorship. */
+const EXPLICIT_SOURCES: ReadonlySet<Evidence["source"]> = new Set([
+  "trailer",
+  "author",
+  "committer",
+  "pr-author",
+  "git-ai",
+  "agent-trace",
+]);
 
 /** The strongest of a change's evidence: explicit when any piece is, circumstantial when only hints. */
 export function strongestEvidence(evidence: readonly Pick<Evidence, "marker" | "source">[]): EvidenceStrength | null {

@@ -584,6 +584,47 @@ describe("configuration", () => {
   });
 });
 
+// Claude Code on the web ends a commit with its session link alone on the last line (anthropics/
+// claude-code#40733). git reads such a line as the trailer `https: //claude.ai/…`; the link is still
+// the whole line, wherever it stands in the trailer block.
+describe("a session link alone on the message's last line", () => {
+  const UUID7 = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+  it.each<[string, string, string, string]>([
+    [
+      "Claude Code",
+      "https://claude.ai/code/session_01QdUs46nC48Q9senf85NSDc",
+      "claude-code",
+      "session_01QdUs46nC48Q9senf85NSDc",
+    ],
+    [
+      "Devin",
+      "https://app.devin.ai/sessions/0123456789abcdef0123456789abcdef",
+      "devin",
+      "0123456789abcdef0123456789abcdef",
+    ],
+    ["Copilot", `https://github.com/acme/api/sessions/${UUID7}`, "github-copilot", UUID7],
+    ["Amp", `https://ampcode.com/threads/T-${UUID7}`, "amp", `T-${UUID7}`],
+  ])("%s", (_name, link, agent, id) => {
+    for (const message of [
+      `Clarify the retry policy\n\nThe docs said five attempts; the code makes three.\n\n${link}\n`,
+      `Clarify the retry policy\n\nThe docs said five attempts.\n\nSigned-off-by: Jane Doe <jane@example.com>\n${link}\n`,
+    ]) {
+      const result = attributeCommit(commit(message));
+      expect(result.ai, message).toBe(true);
+      expect(result.agents).toEqual([agent]);
+      expect(result.sessions.map((s) => s.id)).toEqual([id]);
+      expect(result.evidence[0]).toMatchObject({ source: "trailer", text: expect.stringMatching(/^https:\/\//i) });
+    }
+  });
+
+  it("a link alone on the last line that is no session stays a link", () => {
+    const result = attributeCommit(
+      commit("Docs\n\nSee the thread.\n\nhttps://claude.ai/chat/7d1e2f3a-0000-4000-8000-000000000000\n"),
+    );
+    expect(result).toMatchObject({ ai: false, evidence: [] });
+  });
+});
+
 describe("evidence", () => {
   it("sorts agents and models deterministically whatever the order found", () => {
     const a = attributeCommit(

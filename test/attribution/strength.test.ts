@@ -28,6 +28,8 @@ describe("evidenceStrength", () => {
     ["acme-bot/config/text", "pr-title", "circumstantial"],
     ["acme-bot/config/branch", "branch", "circumstantial"],
     ["acme-bot/config/link", "body", "explicit"],
+    ["git-ai/note", "git-ai", "explicit"],
+    ["agent-trace/record", "agent-trace", "explicit"],
   ])("%s in %s: %s", (marker, source, expected) => {
     expect(evidenceStrength({ marker, source })).toBe(expected);
   });

@@ -93,6 +93,9 @@ describe("PR check with agent records", () => {
     const change = await store.changes.getChange(INSTALLATION, 4242, 7);
     expect(change).toMatchObject({ ai: true, commitsAi: 2, commitsTotal: 3 });
     expect(change?.agents).toEqual(["claude-code", "cursor"]);
+    // Records of authorship are written by the agents' own tooling: explicit evidence.
+    expect(summary).toContain("Evidence: explicit (");
+    expect(change?.aiEvidence).toBe("explicit");
 
     // The API calls agent records cost: 2 probes (notes refs; the traces file, read through
     // contents), per notes ref its commit and top tree, then per commit with a note its fan-out
