@@ -9,7 +9,7 @@
 // is the parent of the commit to come. So a record at revision R written no later than a child C
 // of R was committed describes C; any other record at R describes R (TraceIndex).
 
-import { agentForTool, type RecordEvidence, recordModel } from "./records.js";
+import { agentForTool, MAX_LINE, type RecordEvidence, recordModel } from "./records.js";
 import type { AgentSession, Evidence, LineShare } from "./types.js";
 
 export type ContributorType = "human" | "ai" | "mixed" | "unknown";
@@ -64,6 +64,8 @@ const GIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown, max = 500): string | undefined =>
   typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, max) : undefined;
+
+const isLine = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_LINE;
 
 const NO_CONTRIBUTOR: { type?: ContributorType; model?: string } = Object.freeze({});
 
@@ -162,13 +164,12 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
           const r: unknown = c.ranges[i];
           if (!isObject(r)) continue;
           const { start_line: start, end_line: end } = r;
-          if (!Number.isInteger(start) || !Number.isInteger(end)) continue;
-          if ((start as number) < 1 || (end as number) < (start as number)) continue;
+          if (!isLine(start) || !isLine(end) || end < start) continue;
           const over = contributorOf(r.contributor);
           const model = over.model ?? who.model;
           ranges.push({
-            start: start as number,
-            end: end as number,
+            start,
+            end,
             type: over.type ?? type,
             model: model || undefined,
           });

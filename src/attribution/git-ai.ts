@@ -11,7 +11,7 @@
 // Session and prompt records carry `agent_id {tool, id, model}`; legacy prompts also count
 // `accepted_lines`. Pure: note text in, evidence out.
 
-import { agentForTool, type RecordEvidence, recordModel } from "./records.js";
+import { agentForTool, MAX_LINE, type RecordEvidence, recordModel } from "./records.js";
 import type { AgentSession, Evidence, LineShare } from "./types.js";
 
 export interface GitAiAgent {
@@ -101,7 +101,7 @@ function agentOf(value: unknown): GitAiAgent | null {
   if (session) agent.id = session;
   if (model) agent.model = model;
   if (typeof value.accepted_lines === "number" && Number.isFinite(value.accepted_lines))
-    agent.acceptedLines = Math.max(0, Math.floor(value.accepted_lines));
+    agent.acceptedLines = Math.min(MAX_LINE, Math.max(0, Math.floor(value.accepted_lines)));
   const url = str(value.messages_url, 500);
   if (url && /^https?:\/\//i.test(url)) agent.url = url;
   return agent;

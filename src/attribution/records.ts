@@ -63,11 +63,20 @@ const TOOL_ALIASES: Record<string, string> = {
 };
 
 /**
+ * The largest line number or line count a record may give: no source file has ten million lines,
+ * and larger numbers (1e308 is valid JSON) would add up to Infinity.
+ */
+export const MAX_LINE = 10_000_000;
+
+/**
  * A model id as the engine writes models: lower case, without its provider
  * (`anthropic/claude-opus-4-5-20251101` → `claude-opus-4-5-20251101`).
  */
 export function recordModel(raw: unknown): string | undefined {
   if (typeof raw !== "string") return undefined;
+  // Remembered only when of a model id's length: the memo is the process's, and a record's text
+  // is anyone's who can push (or open a pull request).
+  if (raw.length > MAX_REMEMBERED_MODEL) return normalisedModel(raw.slice(0, MAX_REMEMBERED_MODEL));
   // Records name the same few models again and again.
   if (knownModels.has(raw)) return knownModels.get(raw);
   const model = normalisedModel(raw);
@@ -78,6 +87,8 @@ export function recordModel(raw: unknown): string | undefined {
 
 const knownModels = new Map<string, string | undefined>();
 const MAX_KNOWN_MODELS = 1000;
+/** Characters of a model id read (`anthropic/claude-opus-4-5-20251101` is 34). */
+const MAX_REMEMBERED_MODEL = 200;
 
 function normalisedModel(raw: string): string | undefined {
   let model = raw.trim().toLowerCase();

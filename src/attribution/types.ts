@@ -100,6 +100,8 @@ export interface CommitInput {
 /** A pull request's commit as Shipledger reads it from GitHub. */
 export interface PullCommit extends CommitInput {
   authoredAt: number | null;
+  /** Its parents' shas, as GitHub lists them; absent where they were not read (the ledger's copy). */
+  parents?: readonly string[];
 }
 
 export interface ChangeInput {

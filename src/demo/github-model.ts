@@ -18,16 +18,29 @@ export interface ModelRoute {
   reply(uri: string, body: unknown): Reply | null;
 }
 
-/** A file as GitHub's contents API describes it by default (JSON: its size, its content in base64). */
+/** Over this many bytes, GitHub's contents API gives a file's size and blob sha, not its content. */
+const CONTENTS_INLINE_BYTES = 1024 * 1024;
+
+/** A blob's git object id, as GitHub names it. */
+export function blobSha(bytes: Buffer): string {
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/**
+ * A file as GitHub's contents API describes it by default (JSON: its size, its blob sha, its
+ * content in base64; over 1 MB, no content and the encoding "none": the blob has it).
+ */
 export function contentsFile(path: string, text: string) {
   const bytes = Buffer.from(text, "utf8");
+  const inline = bytes.length <= CONTENTS_INLINE_BYTES;
   return {
     type: "file",
     name: path.split("/").at(-1),
     path,
+    sha: blobSha(bytes),
     size: bytes.length,
-    encoding: "base64",
-    content: bytes.toString("base64").replace(/.{60}/g, "$&\n"),
+    encoding: inline ? "base64" : "none",
+    content: inline ? bytes.toString("base64").replace(/.{60}/g, "$&\n") : "",
   };
 }
 
@@ -225,12 +238,26 @@ export class GitHubModel {
     return { status, ahead_by: ahead.size, behind_by: behind.size, commits: this.#ordered(ahead) };
   }
 
+  /** A file of the repository as the blob `sha` (GitHub's Git Data API), if one is it. */
+  #fileBlob(sha: string) {
+    for (const text of this.files.values()) {
+      const bytes = Buffer.from(text, "utf8");
+      if (blobSha(bytes) === sha) {
+        return {
+          kind: "blobs" as const,
+          body: { sha, size: bytes.length, encoding: "base64", content: bytes.toString("base64") },
+        };
+      }
+    }
+    return undefined;
+  }
+
   /** The notes refs as git objects: each ref's commit, its trees and its note blobs, by sha. */
   #notesObjects() {
     const hash = (text: string) => createHash("sha1").update(text).digest("hex");
     const objects = new Map<string, { kind: "commits" | "trees" | "blobs"; body: unknown }>();
     const refs = new Map<string, string>();
-    const tree = (entries: { path: string; type: "blob" | "tree"; sha: string }[]) => {
+    const tree = (entries: { path: string; type: "blob" | "tree"; sha: string; size?: number }[]) => {
       const sha = hash(`tree ${JSON.stringify(entries)}`);
       const body = {
         sha,
@@ -241,8 +268,8 @@ export class GitHubModel {
       return sha;
     };
     for (const [ref, notes] of this.notes) {
-      const top: { path: string; type: "blob" | "tree"; sha: string }[] = [];
-      const fanned = new Map<string, { path: string; type: "blob"; sha: string }[]>();
+      const top: { path: string; type: "blob" | "tree"; sha: string; size?: number }[] = [];
+      const fanned = new Map<string, { path: string; type: "blob"; sha: string; size: number }[]>();
       for (const [commit, text] of [...notes].sort(([a], [b]) => (a < b ? -1 : 1))) {
         const bytes = Buffer.from(text);
         const sha = hash(`blob ${bytes.length}\0${text}`);
@@ -250,10 +277,11 @@ export class GitHubModel {
           kind: "blobs",
           body: { sha, size: bytes.length, encoding: "base64", content: bytes.toString("base64") },
         });
-        if (!this.notesFanout) top.push({ path: commit, type: "blob", sha });
+        // GitHub gives a blob entry's size.
+        if (!this.notesFanout) top.push({ path: commit, type: "blob", sha, size: bytes.length });
         else {
           const dir = fanned.get(commit.slice(0, 2)) ?? [];
-          dir.push({ path: commit.slice(2), type: "blob", sha });
+          dir.push({ path: commit.slice(2), type: "blob", sha, size: bytes.length });
           fanned.set(commit.slice(0, 2), dir);
         }
       }
@@ -300,9 +328,10 @@ export class GitHubModel {
   openPull(
     number: number,
     commits: Array<{ sha: string; message: string; author: ModelCommit["author"] }>,
-    options: { title?: string; headRef?: string; createdAt?: string } = {},
+    options: { title?: string; headRef?: string; createdAt?: string; base?: string } = {},
   ): void {
-    let parent: string[] = [];
+    // The first commit's parent: the commit the branch was made from, when the model has it.
+    let parent: string[] = options.base ? [options.base] : [];
     for (const c of commits) {
       this.commit(c.sha, parent, c.message, c.author);
       parent = [c.sha];
@@ -543,7 +572,7 @@ export class GitHubModel {
         const recursive = kind === "trees" && new URL(uri, ORIGIN).searchParams.has("recursive");
         log(`GET git/${kind}/${sha.slice(-4)}${recursive ? " recursive" : ""}`);
         const objects = this.#notesObjects().objects;
-        const object = objects.get(sha);
+        const object = objects.get(sha) ?? (kind === "blobs" ? this.#fileBlob(sha) : undefined);
         if (object?.kind !== kind) return notFound;
         if (!recursive) return [200, object.body];
         // The whole tree, its subtrees' entries listed with their paths (`ab/cdef…`), as GitHub does.
@@ -976,6 +1005,7 @@ export class GitHubModel {
         user: login && !login.endsWith("[bot]") ? { login } : null,
       },
       committer: null,
+      parents: { nodes: c.parents.map((oid) => ({ oid })) },
     };
   }
 
@@ -1039,6 +1069,7 @@ export class GitHubModel {
           }
         : null,
       commits: this.#commitConnection(p, this.#first(query, "commits", variables), null),
+      ...(query.includes("firstCommit:") ? { firstCommit: this.#commitConnection(p, 1, null) } : {}),
       ...(query.includes("files(")
         ? { files: this.#fileConnection(p, this.#first(query, "files", variables), null) }
         : {}),

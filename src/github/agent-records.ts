@@ -15,8 +15,8 @@
 // (a recent 404 is believed: re-runs and edits of a pull request ask nothing).
 
 import type { ProbotOctokit } from "probot";
-import { parseTraceRecords, TraceIndex, type TraceRecord, traceEvidence } from "../attribution/agent-trace.js";
-import { gitAiEvidence, parseGitAiNote } from "../attribution/git-ai.js";
+import { parseTraceRecords, TraceIndex, traceEvidence } from "../attribution/agent-trace.js";
+import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
 import type { InstallationConfigReads } from "./config-cache.js";
@@ -26,6 +26,13 @@ export const AGENT_TRACE_REF = "refs/notes/agent-trace";
 export const TRACE_FILE = ".agent-trace/traces.jsonl";
 /** Calls one pull request may spend on agent records, the two probes included. */
 export const MAX_RECORD_CALLS = 20;
+/**
+ * The largest traces file read (bytes). A record is a kilobyte or two, so this is thousands of
+ * them; a larger file is left unread, and the check says so, rather than held whole in memory.
+ */
+export const MAX_TRACE_BYTES = 16 * 1024 * 1024;
+/** The largest traces file kept in the installation's cache of reads (with configuration files). */
+const MAX_CACHED_TRACE_CHARS = 64 * 1024;
 
 export interface PullAgentRecords {
   /** By commit sha. */
@@ -34,12 +41,15 @@ export interface PullAgentRecords {
   calls: number;
   /** Commits whose note the call cap left unread. */
   unread: number;
+  /** What was left unread for its size, one sentence each, for the check to say. */
+  skipped: string[];
 }
 
 interface TreeEntry {
   path: string;
   type: string;
   sha: string;
+  size?: number;
 }
 
 export async function readPullAgentRecords(
@@ -50,28 +60,22 @@ export async function readPullAgentRecords(
 ): Promise<PullAgentRecords> {
   const { owner, repo } = where;
   let calls = 0;
-  let unread = 0;
-  const found = new Map<string, RecordEvidence[]>();
-  const add = (record: RecordEvidence) => {
-    const list = found.get(record.commit);
-    if (list) list.push(record);
-    else found.set(record.commit, [record]);
-  };
-
+  const unread = new Set<string>();
+  const skipped: string[] = [];
   const count = () => calls++;
   const refSha = await notesRefs(octokit, { owner, repo }, reads, count);
-  const traceRecords: TraceRecord[] = [];
-  const traceText = await cachedFileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.headSha }, reads, count);
-  if (traceText !== null) traceRecords.push(...parseTraceRecords(traceText).records);
+  const traceFile = await cachedFileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.headSha }, reads, count);
+  if (traceFile.tooLarge !== null) skipped.push(tooLargeToRead(TRACE_FILE, traceFile.tooLarge, MAX_TRACE_BYTES));
+  const traces = new TraceIndex(traceFile.text === null ? [] : parseTraceRecords(traceFile.text).records);
 
-  // Newest first: the head matters most, and TraceIndex wants children before parents.
+  // Newest first: the head matters most.
   const newestFirst = [...commits].reverse();
   const notes = async (ref: string): Promise<Map<string, string>> => {
     const texts = new Map<string, string>();
     const sha = refSha.get(ref);
     if (sha === undefined) return texts;
     if (calls + 2 > MAX_RECORD_CALLS) {
-      unread += commits.length;
+      for (const c of commits) unread.add(c.sha);
       return texts;
     }
     calls += 2;
@@ -99,11 +103,16 @@ export async function readPullAgentRecords(
         entries = sub;
       }
       if (!blob) {
-        if (calls >= MAX_RECORD_CALLS) unread++;
+        if (calls >= MAX_RECORD_CALLS) unread.add(c.sha);
+        continue;
+      }
+      // A note is a few kilobytes; a larger one is not fetched (GitHub would send up to 100 MB).
+      if (blob.size !== undefined && blob.size > MAX_NOTE_LENGTH) {
+        skipped.push(tooLargeToRead(`The ${ref} note of ${c.sha.slice(0, 7)}`, blob.size, MAX_NOTE_LENGTH));
         continue;
       }
       if (calls >= MAX_RECORD_CALLS) {
-        unread++;
+        unread.add(c.sha);
         continue;
       }
       calls++;
@@ -113,32 +122,69 @@ export async function readPullAgentRecords(
     return texts;
   };
 
-  const gitAi = await notes(GIT_AI_REF);
-  const traceNotes = await notes(AGENT_TRACE_REF);
-  const index = new TraceIndex(traceRecords);
-  for (const [i, c] of newestFirst.entries()) {
-    const text = gitAi.get(c.sha);
+  const byRef = new Map([
+    [GIT_AI_REF, await notes(GIT_AI_REF)],
+    [AGENT_TRACE_REF, await notes(AGENT_TRACE_REF)],
+  ]);
+  const records = commitRecords(commits, (ref, sha) => byRef.get(ref)?.get(sha), traces);
+  return { records, calls, unread: unread.size, skipped };
+}
+
+/**
+ * The agent records of one list of commits (oldest first, as a pull request lists them), by sha:
+ * each commit's git-ai note and Agent Trace note (from `noteOf`), and the traces file's records
+ * written at it or at its parent (`traces`, whose records each count for one commit). Shared by
+ * the PR check and the backfill, so that both join records to commits alike.
+ */
+export function commitRecords(
+  commits: readonly PullCommit[],
+  noteOf: (ref: string, sha: string) => string | undefined,
+  traces: TraceIndex,
+  into = new Map<string, RecordEvidence[]>(),
+): Map<string, RecordEvidence[]> {
+  const add = (record: RecordEvidence) => {
+    const list = into.get(record.commit);
+    if (list) list.push(record);
+    else into.set(record.commit, [record]);
+  };
+  // Newest first: TraceIndex wants children before parents.
+  for (let i = commits.length - 1; i >= 0; i--) {
+    const c = commits[i] as PullCommit;
+    const text = noteOf(GIT_AI_REF, c.sha);
     const note = text === undefined ? null : parseGitAiNote(text);
     if (note) add(gitAiEvidence(c.sha, note));
-    const noted = traceNotes.get(c.sha);
+    const noted = noteOf(AGENT_TRACE_REF, c.sha);
     const records = noted === undefined ? [] : parseTraceRecords(noted).records;
-    // A pull request's commits are listed oldest first; the one before is the parent of a linear branch.
-    const parent = newestFirst[i + 1]?.sha;
-    records.push(
-      ...index.recordsFor({
-        sha: c.sha,
-        parents: parent ? [parent] : [],
-        committedAt: c.authoredAt ?? Number.POSITIVE_INFINITY,
-      }),
-    );
+    // GitHub lists each commit's parents; a list without them (the ledger's copy of a pull
+    // request's commits) is taken as a linear branch, each commit the child of the one before.
+    const previous = commits[i - 1]?.sha;
+    const parents = c.parents ?? (previous ? [previous] : []);
+    for (const record of traces.recordsFor({
+      sha: c.sha,
+      parents,
+      committedAt: c.authoredAt ?? Number.POSITIVE_INFINITY,
+    })) {
+      records.push(record);
+    }
     if (records.length > 0) add(traceEvidence(c.sha, records));
   }
-  return { records: found, calls, unread };
+  return into;
+}
+
+/** A sentence for the check: what was not read, and why. */
+export function tooLargeToRead(what: string, bytes: number, limit: number): string {
+  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  return `${what} was not read: it is ${mb(bytes)}, over the ${mb(limit)} a check reads.`;
 }
 
 async function tree(octokit: ProbotOctokit, owner: string, repo: string, sha: string): Promise<TreeEntry[]> {
   const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: sha });
-  return data.tree.map((e) => ({ path: e.path ?? "", type: e.type ?? "", sha: e.sha ?? "" }));
+  return data.tree.map((e) => ({
+    path: e.path ?? "",
+    type: e.type ?? "",
+    sha: e.sha ?? "",
+    ...(typeof e.size === "number" ? { size: e.size } : {}),
+  }));
 }
 
 /** The cache's place for the notes refs' listing: no file can be called so (a path ends in a name). */
@@ -177,36 +223,57 @@ async function notesRefs(
   return new Map(JSON.parse(listing) as Array<[string, string]>);
 }
 
+/** A file's text, null when there is none or it is too large (`tooLarge`: its size in bytes). */
+export interface FileText {
+  text: string | null;
+  tooLarge: number | null;
+}
+
 /**
- * A file's text at `ref` (a commit: what it holds never changes), or null when there is none:
- * through the cache, a file read before is asked with If-None-Match, a recent 404 not asked again.
+ * A file's text at `ref` (a commit: what it holds never changes): through the cache, a file read
+ * before is asked with If-None-Match, a recent 404 not asked again.
  */
 async function cachedFileAt(
   octokit: ProbotOctokit,
   where: { owner: string; repo: string; path: string; ref: string },
   reads: InstallationConfigReads | undefined,
   counted: () => void,
-): Promise<string | null> {
+): Promise<FileText> {
   const known = reads?.lookup(where);
-  if (known?.kind === "hit") return null;
+  if (known?.kind === "hit") return { text: null, tooLarge: null };
   const since = reads?.begin() ?? 0;
   try {
-    const answer = await fileAt(octokit, where, counted, known?.kind === "revalidate" ? known.etag : undefined);
-    reads?.store(where, answer, since);
-    return typeof answer.read === "string" ? answer.read : null;
+    const answer = await fileAt(
+      octokit,
+      where,
+      MAX_TRACE_BYTES,
+      counted,
+      known?.kind === "revalidate" ? known.etag : undefined,
+    );
+    // Kept when small: the cache is every installation's, sized for configuration files.
+    if (answer.tooLarge === null && (answer.text === null || answer.text.length <= MAX_CACHED_TRACE_CHARS)) {
+      reads?.store(where, { etag: answer.etag, read: answer.text }, since);
+    }
+    return answer;
   } catch (error) {
-    if (known?.kind === "revalidate" && notModified(error)) return typeof known.read === "string" ? known.read : null;
+    if (known?.kind === "revalidate" && notModified(error)) {
+      return { text: typeof known.read === "string" ? known.read : null, tooLarge: null };
+    }
     throw error;
   }
 }
 
-/** A file's text at `ref`, or null when there is none (404), with GitHub's ETag of the answer. */
-async function fileAt(
+/**
+ * A file's text at `ref` (null when there is none: a 404), with GitHub's ETag of the answer. A
+ * file over `maxBytes` is not fetched: contents gives its size first.
+ */
+export async function fileAt(
   octokit: ProbotOctokit,
   where: { owner: string; repo: string; path: string; ref: string },
+  maxBytes: number,
   counted: () => void,
   ifNoneMatch?: string,
-): Promise<{ etag: string | null; read: string | null }> {
+): Promise<FileText & { etag: string | null }> {
   counted();
   try {
     const { data, headers } = await octokit.rest.repos.getContent({
@@ -214,16 +281,18 @@ async function fileAt(
       ...(ifNoneMatch ? { headers: { "if-none-match": ifNoneMatch } } : {}),
     });
     const etag = headers.etag ?? null;
-    if (Array.isArray(data) || data.type !== "file") return { etag, read: null };
+    if (Array.isArray(data) || data.type !== "file") return { etag, text: null, tooLarge: null };
+    if (data.size > maxBytes) return { etag, text: null, tooLarge: data.size };
+    if (data.size === 0) return { etag, text: "", tooLarge: null };
     if (data.encoding === "base64" && data.content) {
-      return { etag, read: Buffer.from(data.content, "base64").toString("utf8") };
+      return { etag, text: Buffer.from(data.content, "base64").toString("utf8"), tooLarge: null };
     }
     // Over 1 MB, contents gives no content: the blob has it.
     counted();
     const { data: blob } = await octokit.rest.git.getBlob({ owner: where.owner, repo: where.repo, file_sha: data.sha });
-    return { etag, read: Buffer.from(blob.content, "base64").toString("utf8") };
+    return { etag, text: Buffer.from(blob.content, "base64").toString("utf8"), tooLarge: null };
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return { etag: null, read: null };
+    if ((error as { status?: number }).status === 404) return { etag: null, text: null, tooLarge: null };
     throw error;
   }
 }

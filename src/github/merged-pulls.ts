@@ -51,7 +51,8 @@ export interface MergedPullPage {
 /**
  * Pull requests a page by default. Each brings up to 100 commits with their whole messages and
  * 100 files: 100 keep a page far below GitHub's 500,000-node limit (about 26,000 nodes) and cost
- * 3 to 4 points; a page that GitHub's ten-second timeout cuts is asked again smaller.
+ * 6 to 7 points (the files one, the first commit with its parents two); a page that GitHub's
+ * ten-second timeout cuts is asked again smaller.
  */
 export const DEFAULT_PAGE_SIZE = 100;
 /** A page GitHub times out on is asked again at half the size, up to this many times (100 → 13). */
@@ -89,6 +90,10 @@ interface GraphPull {
     parents: { nodes: Array<{ oid: string } | null> };
   } | null;
   commits: Connection<{ commit: GraphCommit }>;
+  /** The first commit again, with its parents (FIRST_PARENTS). */
+  firstCommit?: {
+    nodes: Array<{ commit: { oid: string; parents: { nodes: Array<{ oid: string } | null> } } } | null>;
+  } | null;
   files?: Connection<{ path: string }> | null;
 }
 
@@ -105,6 +110,13 @@ interface PageAnswer {
 }
 
 const COMMITS = `pageInfo { hasNextPage endCursor } nodes { commit { ${GRAPH_COMMIT_FIELDS} } }`;
+/**
+ * The parents of a pull request's first commit: the commit its branch was made from, at which an
+ * Agent Trace hook may have written the record of that first commit (repository-records.ts). The
+ * others are taken as a linear branch; asking every commit's parents would cost GitHub's rate limit
+ * a point per pull request, this a point per fifty.
+ */
+const FIRST_PARENTS = "firstCommit: commits(first: 1) { nodes { commit { oid parents(first: 2) { nodes { oid } } } } }";
 const FILES = "pageInfo { hasNextPage endCursor } nodes { path }";
 const RATE_LIMIT = "rateLimit { cost remaining limit resetAt }";
 
@@ -120,7 +132,8 @@ function pageQuery(withFiles: boolean): string {
         assignees(first: 10) { nodes { login } }
         labels(first: 100) { nodes { name } }
         mergeCommit { oid message authoredDate parents(first: 2) { nodes { oid } } }
-        commits(first: 100) { ${COMMITS} }${withFiles ? `\n        files(first: 100) { ${FILES} }` : ""}
+        commits(first: 100) { ${COMMITS} }
+        ${FIRST_PARENTS}${withFiles ? `\n        files(first: 100) { ${FILES} }` : ""}
       }
     }
   }
@@ -295,6 +308,10 @@ export async function readMergedPullPage(
   const assemblies = nodes.map((node) => {
     const a = new Assembly(node.number);
     a.addCommits(node.commits);
+    const first = node.firstCommit?.nodes[0]?.commit;
+    const oldest = a.commits[0];
+    if (first && oldest?.sha === first.oid)
+      oldest.parents = first.parents.nodes.filter((p) => p !== null).map((p) => p.oid);
     if (withFiles) a.addFiles(node.files);
     return a;
   });

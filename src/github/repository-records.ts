@@ -13,11 +13,19 @@
 // A repository without notes refs or traces file costs the one query.
 
 import type { ProbotOctokit } from "probot";
-import { parseTraceRecords, TraceIndex, type TraceRecord, traceEvidence } from "../attribution/agent-trace.js";
-import { gitAiEvidence, parseGitAiNote } from "../attribution/git-ai.js";
+import { parseTraceRecords, TraceIndex } from "../attribution/agent-trace.js";
+import { MAX_NOTE_LENGTH } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
-import { AGENT_TRACE_REF, GIT_AI_REF, TRACE_FILE } from "./agent-records.js";
+import {
+  AGENT_TRACE_REF,
+  commitRecords,
+  fileAt,
+  GIT_AI_REF,
+  MAX_TRACE_BYTES,
+  TRACE_FILE,
+  tooLargeToRead,
+} from "./agent-records.js";
 
 /** Note blobs one GraphQL query fetches. */
 const BLOBS_PER_QUERY = 100;
@@ -66,13 +74,18 @@ export async function readRepositoryRecordIndex(
   });
   const found = answer.repository;
 
-  const traceRecords: TraceRecord[] = [];
   let traceText = found?.traces?.text ?? null;
   if (found?.traces?.isTruncated) {
-    calls++;
-    traceText = await fileText(octokit, { owner, repo, path: TRACE_FILE, ref: where.defaultBranch }, () => calls++);
+    const file = await fileAt(
+      octokit,
+      { owner, repo, path: TRACE_FILE, ref: where.defaultBranch },
+      MAX_TRACE_BYTES,
+      () => calls++,
+    );
+    traceText = file.text;
+    if (file.tooLarge !== null) warnings.push(tooLargeToRead(TRACE_FILE, file.tooLarge, MAX_TRACE_BYTES));
   }
-  if (traceText !== null) traceRecords.push(...parseTraceRecords(traceText).records);
+  const traceRecords = traceText === null ? [] : parseTraceRecords(traceText).records;
 
   const notes = new Map<string, Map<string, string>>();
   for (const node of found?.refs?.nodes ?? []) {
@@ -87,7 +100,13 @@ export async function readRepositoryRecordIndex(
       // git notes fans out as `ab/cdef…` (or deeper) once it holds many notes: the path is the sha.
       const commit = entry.path.replaceAll("/", "");
       // Object ids only (SHA-1 or SHA-256): a blob's id is written into a query (blobTexts).
-      if (OBJECT_ID.test(commit) && OBJECT_ID.test(entry.sha)) bySha.set(commit, entry.sha);
+      if (!OBJECT_ID.test(commit) || !OBJECT_ID.test(entry.sha)) continue;
+      // A note is a few kilobytes; a larger one is not fetched (GitHub would send up to 100 MB).
+      if (entry.size !== undefined && entry.size > MAX_NOTE_LENGTH) {
+        warnings.push(tooLargeToRead(`The ${ref} note of ${commit.slice(0, 7)}`, entry.size, MAX_NOTE_LENGTH));
+        continue;
+      }
+      bySha.set(commit, entry.sha);
     }
     // GitHub lists at most 100,000 entries of a recursive tree.
     if (data.truncated) warnings.push(`${ref} has more notes than GitHub lists at once: some were not read`);
@@ -116,36 +135,12 @@ export async function readPullsRecords(
     }
   }
   const texts = await blobTexts(octokit, where, [...wanted.keys()]);
-  const records = new Map<string, RecordEvidence[]>();
-  const add = (record: RecordEvidence) => {
-    const list = records.get(record.commit);
-    if (list) list.push(record);
-    else records.set(record.commit, [record]);
-  };
   const noteOf = (ref: string, sha: string) => {
     const blob = index.notes.get(ref)?.get(sha);
     return blob === undefined ? undefined : texts.texts.get(blob);
   };
-  for (const commits of pulls) {
-    // Newest first, as the check reads them (TraceIndex wants children before parents).
-    const newestFirst = [...commits].reverse();
-    for (const [i, c] of newestFirst.entries()) {
-      const text = noteOf(GIT_AI_REF, c.sha);
-      const note = text === undefined ? null : parseGitAiNote(text);
-      if (note) add(gitAiEvidence(c.sha, note));
-      const noted = noteOf(AGENT_TRACE_REF, c.sha);
-      const found = noted === undefined ? [] : parseTraceRecords(noted).records;
-      const parent = newestFirst[i + 1]?.sha;
-      found.push(
-        ...index.traces.recordsFor({
-          sha: c.sha,
-          parents: parent ? [parent] : [],
-          committedAt: c.authoredAt ?? Number.POSITIVE_INFINITY,
-        }),
-      );
-      if (found.length > 0) add(traceEvidence(c.sha, found));
-    }
-  }
+  const records = new Map<string, RecordEvidence[]>();
+  for (const commits of pulls) commitRecords(commits, noteOf, index.traces, records);
   return { records, calls: texts.calls };
 }
 
@@ -181,23 +176,4 @@ async function blobTexts(
     }
   }
   return { texts, calls };
-}
-
-/** A file's text at `ref` through contents (its blob when over 1 MB), or null when there is none. */
-async function fileText(
-  octokit: ProbotOctokit,
-  where: { owner: string; repo: string; path: string; ref: string },
-  counted: () => void,
-): Promise<string | null> {
-  try {
-    const { data } = await octokit.rest.repos.getContent(where);
-    if (Array.isArray(data) || data.type !== "file") return null;
-    if (data.encoding === "base64" && data.content) return Buffer.from(data.content, "base64").toString("utf8");
-    counted();
-    const { data: blob } = await octokit.rest.git.getBlob({ owner: where.owner, repo: where.repo, file_sha: data.sha });
-    return Buffer.from(blob.content, "base64").toString("utf8");
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
-    throw error;
-  }
 }

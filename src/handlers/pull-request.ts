@@ -120,6 +120,7 @@ export async function evaluatePullRequest(
           `${agentRecords.unread} commits' agent records were not read: a pull request reads at most a few notes, newest commits first.`,
         );
       }
+      notes.push(...agentRecords.skipped);
     } catch (error) {
       // Records add to the attribution; without them the check still has the commit messages.
       if (isTransient(error) && !ctx.delivery.finalAttempt) throw error;

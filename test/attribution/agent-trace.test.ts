@@ -192,6 +192,21 @@ describe("traceEvidence", () => {
       ["Claude 2.1 ai m-three", "m-three"],
     ]);
   });
+  it("reads no line number past ten million: 1e308 is valid JSON, and would add up to Infinity", () => {
+    const record = (ranges: object[]) => ({
+      version: "0.1.0",
+      id: "r",
+      timestamp: "2026-01-25T10:00:00Z",
+      files: [{ path: "a.ts", conversations: [{ contributor: { type: "ai" }, ranges }] }],
+    });
+    const found = evidenceOf(
+      record([{ start_line: 1, end_line: 1e308 }]),
+      record([{ start_line: 1e308, end_line: 1e308 }]),
+      record([{ start_line: 2 ** 53, end_line: 2 ** 53 + 2 }]),
+      record([{ start_line: 9_999_999, end_line: 10_000_000 }]),
+    );
+    expect(found.lines).toEqual({ ai: 2, mixed: 0, total: 2 });
+  });
 });
 
 describe("TraceIndex", () => {

@@ -117,6 +117,15 @@ describe("git-ai notes", () => {
       expect(e).toMatchObject({ marker: "git-ai/note", source: "git-ai", commit: "f".repeat(40) });
   });
 
+  it("says no more than ten million accepted lines: 1e308 is valid JSON", () => {
+    const note = `---\n${JSON.stringify({
+      schema_version: "authorship/3.0.0",
+      prompts: { p0000000000000001: { agent_id: { tool: "codex" }, accepted_lines: 1e308 } },
+    })}`;
+    const found = gitAiEvidence("f".repeat(40), parseGitAiNote(note) ?? (null as never));
+    expect(found.evidence.map((e) => e.text)).toEqual(["git-ai codex 10000000 accepted lines"]);
+  });
+
   it("reads attestations, text and order as it did", () => {
     const note = `a.ts\n  s_1::t_1 1-4,6\n\tnot indented\n  h_9 2-3\r\n  \n  s_2 x\nb c.ts\n  s_2::t_9 10-12\n  s_1 7\n---\n${JSON.stringify(
       {

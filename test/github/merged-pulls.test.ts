@@ -161,8 +161,11 @@ describe("readMergedPullPage", () => {
       const { data: rest } = await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: n });
       expect(pullFacts(mp.pull), `#${n}`).toEqual(pullFacts(rest as unknown as Record<string, unknown>));
       expect(mp.pull.updated_at).toBe(listed.find((p) => p.number === n)?.updated_at);
+      // REST lists every commit's parents; the backfill asks only the first commit's (FIRST_PARENTS).
+      const restCommits = (await listPullCommits(octokit, { owner: OWNER, repo: REPO, number: n })).commits;
+      expect(restCommits[0]?.parents, `#${n} first commit's parents`).toHaveLength(1);
       expect(mp.commits, `#${n} commits`).toEqual(
-        (await listPullCommits(octokit, { owner: OWNER, repo: REPO, number: n })).commits,
+        restCommits.map((c, i) => (i === 0 ? c : { ...c, parents: undefined })),
       );
       const { data: merge } = await octokit.rest.git.getCommit({
         owner: OWNER,
@@ -213,23 +216,24 @@ describe("readMergedPullPage", () => {
       "POST graphql pullRequest ×2",
     ]);
     expect(page.requests).toBe(3);
-    // 1 + 100 × 5 connections (commits, labels, assignees, parents, files) = 501 → 5 points; 1 a follow-up.
+    // 1 + 100 × 7 connections (commits, labels, assignees, parents, files, and the first commit with
+    // its parents) = 701 → 7 points; 1 a follow-up.
     expect(page.rateLimit).toEqual({
-      cost: 7,
-      remaining: 4993,
+      cost: 9,
+      remaining: 4991,
       limit: 5000,
       resetAt: Date.parse(sc.gh.graphqlRateLimit.resetAt),
     });
   });
 
-  it("without files: no files are asked for, and a page of 100 costs 4 points", async () => {
+  it("without files: no files are asked for, and a page of 100 costs 6 points", async () => {
     const sc = new Scenario(OWNER, REPO);
     for (let n = 1; n <= 3; n++) sc.merge(n, { at: n, commits: 2 });
     sc.gh.mount();
     const octokit = await octokitFor();
     const page = await readMergedPullPage(octokit, { owner: OWNER, repo: REPO, after: null, withFiles: false });
     expect(page.pulls.map((p) => p.files)).toEqual([undefined, undefined, undefined]);
-    expect(page).toMatchObject({ requests: 1, rateLimit: { cost: 4, remaining: 4996 } });
+    expect(page).toMatchObject({ requests: 1, rateLimit: { cost: 6, remaining: 4994 } });
   });
 
   it("follows cursors page after page, newest-updated first, each merged pull request once", async () => {

@@ -50,12 +50,16 @@ describe("PR check with agent records", () => {
   function model() {
     const gh = new GitHubModel("acme", "shop", 4242);
     gh.commit(BASE, [], "Initial commit\n", mona, "2026-10-01T00:00:00Z");
-    gh.openPull(7, [
-      { sha: C1, message: "Add the parser\n", author: mona },
-      { sha: C2, message: "Write the README\n", author: mona },
-      { sha: C3, message: "Wire it up\n", author: mona },
-    ]);
-    // No commit message names an agent; openPull's first commit has no parent in the model.
+    gh.openPull(
+      7,
+      [
+        { sha: C1, message: "Add the parser\n", author: mona },
+        { sha: C2, message: "Write the README\n", author: mona },
+        { sha: C3, message: "Wire it up\n", author: mona },
+      ],
+      { base: BASE },
+    );
+    // No commit message names an agent.
     return gh;
   }
 
@@ -168,6 +172,72 @@ describe("PR check with agent records", () => {
     expect(run.output.title).toBe("No AI assistance detected");
     expect(run.output.summary).not.toContain("### Agent records");
     expect(await store.changes.getChange(INSTALLATION, 4242, 7)).toMatchObject({ ai: false, commitsAi: 0 });
+  });
+
+  it("gives the first commit the record written at the commit its branch was made from (its parent, as GitHub lists it)", async () => {
+    const gh = model();
+    gh.files.set(".agent-trace/traces.jsonl", `${JSON.stringify(referenceHookRecord(BASE, "2026-01-01T00:00:00Z"))}\n`);
+    const run = await check(gh);
+    expect(run.output.title).toBe("AI-assisted: Claude Code — 1 of 3 commits");
+    expect(run.output.summary).toContain("| `1111111` | Agent Trace record | Claude Code |");
+  });
+
+  it("reads a traces file of 150,000 records (none spread into one call's arguments)", async () => {
+    const gh = model();
+    const filler = `${JSON.stringify({ version: "0.1.0", id: "x", files: [] })}\n`;
+    gh.files.set(
+      ".agent-trace/traces.jsonl",
+      `${filler.repeat(150_000)}${JSON.stringify(referenceHookRecord(C2, "2026-01-01T00:00:00Z"))}\n`,
+    );
+    const run = await check(gh);
+    expect(await store.inbox.getDelivery("pr-1")).toMatchObject({ status: "done" });
+    expect(run.output.title).toBe("AI-assisted: Claude Code — 1 of 3 commits");
+  });
+
+  it("leaves a note larger than 4 MB and a traces file larger than 16 MB unfetched, and says so", async () => {
+    const gh = model();
+    const huge = `${gitAiSessionsNote(C1)}${" ".repeat(5 * 1024 * 1024)}`;
+    gh.notes.set(
+      "refs/notes/ai",
+      new Map([
+        [C1, huge],
+        [C2, gitAiSessionsNote(C2)],
+      ]),
+    );
+    gh.files.set(".agent-trace/traces.jsonl", "\n".repeat(17 * 1024 * 1024));
+    const run = await check(gh);
+    expect(run.output.title).toBe("AI-assisted: Claude Code, Cursor — 1 of 3 commits");
+    // (The check's text escapes what could link: a zero-width space sits inside the short sha.)
+    expect(run.output.summary).toMatch(
+      /The refs\/notes\/ai note of 111111(&#8203;)?1 was not read: it is 5\.0 MB, over the 4\.0 MB a check reads\./,
+    );
+    expect(run.output.summary).toContain(
+      ".agent-trace/traces.jsonl was not read: it is 17.0 MB, over the 16.0 MB a check reads.",
+    );
+    // Only C2's note blob was fetched; the traces file's size came with its contents answer.
+    expect(gh.calls.filter((c) => c.startsWith("GET git/blobs"))).toHaveLength(1);
+  });
+
+  it("counts each commit once in what the call cap left unread", async () => {
+    const gh = new GitHubModel("acme", "shop", 4242);
+    gh.commit(BASE, [], "Initial commit\n", mona, "2026-10-01T00:00:00Z");
+    const shas = Array.from({ length: 25 }, (_, i) => (i + 1).toString(16).padStart(40, "a"));
+    gh.openPull(
+      7,
+      shas.map((sha, i) => ({ sha, message: `Step ${i + 1}\n`, author: mona })),
+      { base: BASE },
+    );
+    gh.notes.set("refs/notes/ai", new Map(shas.map((sha) => [sha, gitAiSessionsNote(sha)])));
+    gh.notes.set(
+      "refs/notes/agent-trace",
+      new Map([[shas[0] as string, JSON.stringify(specExampleRecord(shas[0] as string))]]),
+    );
+    const run = await check(gh);
+    // 2 probes, the git-ai ref's commit and tree, then 16 blobs (newest first): the cap of 20. The
+    // Agent Trace ref is not read at all, so every commit has something unread: 25, not 9 + 25.
+    expect(gh.calls.filter((c) => c.startsWith("GET git/blobs"))).toHaveLength(16);
+    expect(run.output.summary).toContain("25 commits' agent records were not read");
+    expect(run.output.title).toBe("AI-assisted: Claude Code, Cursor — 16 of 25 commits");
   });
 
   it("costs two calls when the repository has no records", async () => {
