@@ -453,6 +453,8 @@ export const AGENTS: readonly Agent[] = [
     id: "kiro",
     name: "Kiro",
     aliases: ["kiro"],
+    // A given name too (`Assisted-by: Kiro Tanaka`).
+    personNames: ["kiro"],
     session: { id: /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/ },
     markers: [
       {
@@ -732,8 +734,38 @@ export const GENERIC_CONVENTIONS: readonly GenericConvention[] = [
 /** Marker of the configured PR labels (`attribution.labels`). */
 export const LABEL_MARKER = "config/label";
 
-/** Values of `AI-assisted:` that mean "no". */
-export const NEGATIONS: readonly string[] = ["no", "false", "0", "none", "n", "off"];
+/**
+ * First words of a generic trailer's value that mean "no": what a team's commit template gets when
+ * every author must fill in an AI-disclosure field (`AI-assisted: No.`, `Agent-Session: n/a`).
+ */
+export const NEGATIONS: readonly string[] = [
+  "no",
+  "false",
+  "0",
+  "none",
+  "n",
+  "off",
+  "n/a",
+  "na",
+  "nil",
+  "null",
+  "not",
+  "nope",
+  "never",
+  "unset",
+];
+const NEGATION_SET = new Set(NEGATIONS);
+
+/**
+ * Whether a trailer's value says no: a negation as its first word (`No.`, `no - written by hand`,
+ * `N/A`), or only dashes or underscores (a template's blank: `-`, `___`).
+ */
+export function saysNo(value: string): boolean {
+  const text = value.trim().toLowerCase();
+  if (/^[-_\u2013\u2014]+$/.test(text)) return true;
+  const first = /^[^\s,;:.!?()[\]]+/.exec(text)?.[0] ?? "";
+  return NEGATION_SET.has(first);
+}
 
 /**
  * Model families: a token that starts with one of these, then ends or goes on with `-`, `.`, `_`,
@@ -792,6 +824,9 @@ export const MODEL_QUALIFIERS: readonly string[] = [
   "preview",
   "instruct",
 ];
+
+/** Names of OTHER_AI_NAMES that are given names too (`Assisted-by: Junie Park` is a person). */
+export const OTHER_AI_PERSON_NAMES: readonly string[] = ["junie"];
 
 /** AI tools and models named in free text that are not agents of the catalogue (agent "generic"). */
 export const OTHER_AI_NAMES: readonly string[] = [

@@ -20,9 +20,10 @@ import {
   LABEL_MARKER,
   MODEL_FAMILIES,
   MODEL_QUALIFIERS,
-  NEGATIONS,
   OTHER_AI_NAMES,
+  OTHER_AI_PERSON_NAMES,
   PERSON_TRAILER_KEYS,
+  saysNo,
 } from "./agents.js";
 import { compileGlob, type Glob } from "./glob.js";
 import { boundText, MatchBudget, READ_LIMITS } from "./limits.js";
@@ -279,6 +280,7 @@ class Engine {
     for (const convention of GENERIC_CONVENTIONS) this.generic.set(convention.key, convention);
 
     for (const name of OTHER_AI_NAMES) this.aliases.set(name, GENERIC_AGENT);
+    for (const name of OTHER_AI_PERSON_NAMES) this.personNames.add(name);
     for (const agent of AGENTS) {
       for (const alias of agent.aliases) this.aliases.set(alias, agent.id);
       for (const name of agent.personNames ?? []) this.personNames.add(name);
@@ -675,6 +677,10 @@ class Engine {
   private genericTrailer(found: Sink, convention: GenericConvention, value: string, text: string): void {
     const marker = this.byId.get(convention.id);
     if (!marker || value === "") return;
+    if (saysNo(value)) {
+      found.ignore({ marker: marker.id, source: "trailer", text }, "value says no");
+      return;
+    }
     const named = this.nameAi(value);
     const evidence = (n: Named) =>
       found.add(marker, { source: "trailer", text, agent: n.agent, ...(n.model ? { model: n.model } : {}) });
@@ -685,9 +691,7 @@ class Engine {
         else found.ignore({ marker: marker.id, source: "trailer", text }, "value names no known AI agent or model");
         return;
       case "affirmative":
-        if (NEGATIONS.includes(value.toLowerCase()))
-          found.ignore({ marker: marker.id, source: "trailer", text }, "value says no");
-        else evidence(named ?? { agent: GENERIC_AGENT });
+        evidence(named ?? { agent: GENERIC_AGENT });
         return;
       case "session":
         // A valid session was taken by sessionFromTrailer before we got here.
@@ -1089,14 +1093,30 @@ function isLinkTrailer(key: string, value: string): boolean {
   return (key === "https" || key === "http") && value.startsWith("//");
 }
 
-/** Words after an agent's name that keep it an agent (`Claude Code`, `Devin AI`, `Claude 3.5`). */
-const AI_WORDS = new Set(["code", "ai", "agent", "assistant", "cli", "chat", "sonnet", "opus", "haiku", "bot"]);
+/** Words after an agent's name that keep it an agent (`Claude Code`, `Devin AI`, `Claude (Anthropic)`). */
+const AI_WORDS = new Set([
+  "code",
+  "ai",
+  "agent",
+  "assistant",
+  "cli",
+  "chat",
+  "sonnet",
+  "opus",
+  "haiku",
+  "bot",
+  "anthropic",
+  "openai",
+  "google",
+]);
 
+/**
+ * Whether a word after an agent's name keeps it an agent. A parenthesis counts for what it holds
+ * (`Claude (Opus 4.5)`), not for being one: `Devin (ops)` is a person.
+ */
 function isAiWord(word: string): boolean {
   const w = stripPunctuation(word.toLowerCase());
-  return (
-    AI_WORDS.has(w) || /[0-9]/.test(w) || word.startsWith("(") || word.startsWith(":") || modelToken(w) !== undefined
-  );
+  return AI_WORDS.has(w) || /[0-9]/.test(w) || word.startsWith(":") || modelToken(w) !== undefined;
 }
 
 function stripPunctuation(word: string): string {

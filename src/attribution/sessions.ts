@@ -3,7 +3,7 @@
 // The shapes are data in agents.ts (`Agent.session`); this file only applies them. Each finder is
 // linear in its input: the link patterns start with a literal and have bounded quantifiers only.
 
-import { AGENTS, type Agent, GENERIC_AGENT } from "./agents.js";
+import { AGENTS, type Agent, GENERIC_AGENT, saysNo } from "./agents.js";
 import type { AgentSession } from "./types.js";
 
 export interface FoundSession {
@@ -193,6 +193,8 @@ export function sessionFromTrailer(trailer: { key: string; value: string }): Fou
   const own = sessionTrailerKeys.get(key);
   if (!own && key !== "agent-session") return null;
   const value = trailer.value.trim();
+  // A template's blank (`Agent-Session: none`, `n/a`, `-`) names no session.
+  if (saysNo(value)) return null;
   const text = clip(`${trailer.key}: ${value}`);
   if (own) {
     const link = findSessionLinks(value, 1).find((f) => f.session.agent === own.agent.id);

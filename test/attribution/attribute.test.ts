@@ -59,6 +59,22 @@ describe("not AI: people, human helpers and non-AI tools", () => {
     ["Generated-by a documentation tool", commit("Rebuild the docs\n\nGenerated-by: Sphinx 7.2.6")],
     ["Generated-by an export tool whose name looks like a model", commit("Export\n\nGenerated-by: O365 exporter")],
     ["AI-assisted: no", commit("Tidy imports\n\nAI-assisted: no")],
+    // A team's commit template that asks every author to fill in an AI-disclosure field.
+    ["AI-assisted: No.", commit("Tidy imports\n\nAI-assisted: No.")],
+    ["AI-assisted: no, with an explanation", commit("Tidy imports\n\nAI-assisted: no - written by hand")],
+    ["AI-assisted: N/A", commit("Tidy imports\n\nAI-assisted: N/A")],
+    ["AI-assisted: a template's dash", commit("Tidy imports\n\nAI-assisted: -")],
+    ["Co-authored-by-AI: none", commit("Tidy imports\n\nCo-authored-by-AI: none")],
+    ["Agent-Session: n/a", commit("Tidy imports\n\nAgent-Session: n/a")],
+    ["Kiro-Session-Id: none", commit("Tidy imports\n\nKiro-Session-Id: none")],
+    ["Generated-by: N/A", commit("Tidy imports\n\nGenerated-by: N/A")],
+    ["Assisted-by naming a person called Junie", commit("Fix flaky test\n\nAssisted-by: Junie Park")],
+    ["Assisted-by naming a person called Kiro", commit("Fix flaky test\n\nAssisted-by: Kiro Tanaka")],
+    [
+      "Assisted-by naming a person called Claude, with a note in parentheses",
+      commit("Fix flaky test\n\nAssisted-by: Claude (from the QA team)"),
+    ],
+    ["Assisted-by naming a person called Devin, with a note in parentheses", commit("Fix\n\nAssisted-by: Devin (ops)")],
     ["a Claude Code footer that is not in the message", commit("Mention Claude Code in the README")],
     ["a trailer-looking line in the subject paragraph", commit("Co-authored-by: Claude <noreply@anthropic.com>")],
     [
@@ -196,6 +212,9 @@ describe("generic conventions name their agent and model", () => {
     ],
     ["Co-authored-by-AI: our in-house assistant", "explicit AI key naming no agent", ["generic"], []],
     ["AI-assisted: yes (Cursor)", "affirmative with a name after it", ["generic"], []],
+    ["Assisted-by: Claude (Anthropic)", "an agent with its vendor in parentheses", ["claude-code"], []],
+    ["Assisted-by: Claude (Opus 4.5)", "an agent with its model in parentheses", ["claude-code"], ["opus-4.5"]],
+    ["Assisted-by: Kiro", "an agent that is a given name too, alone", ["kiro"], []],
   ])("%s (%s)", (trailer, _name, agents, models) => {
     const result = attributeCommit(commit(`Add retries\n\n${trailer}`));
     expect(result.agents).toEqual(agents);
