@@ -11,7 +11,8 @@ import { parseTraceRecords, TraceIndex, type TraceRecord, traceEvidence } from "
 import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { GitCommit, Records } from "../git/objects.js";
-import { runGit } from "./git-log.js";
+import { firstFatalLine, runGit } from "./git-log.js";
+import { CliError } from "./io.js";
 import type { RecordSourceInfo } from "./scan-report.js";
 
 export const GIT_AI_NOTES = "refs/notes/ai";
@@ -79,6 +80,7 @@ export class RecordSource {
       traceFileRecords: null,
       traceFileInvalid: 0,
       traceFileTooLarge: false,
+      notesTooLarge: 0,
     };
     // The three at once: each is a git of its own.
     const traceText =
@@ -99,8 +101,8 @@ export class RecordSource {
       if (traceText === null) info.traceFileTooLarge = true;
       else {
         const text = await traceText;
-        const parsed: { records: TraceRecord[]; invalid: number } =
-          text.code === 0 ? parseTraceRecords(text.stdout) : { records: [], invalid: 0 };
+        if (text.code !== 0) throw gitFailed(`cat-file blob HEAD:${TRACE_FILE}`, text.stderr);
+        const parsed: { records: TraceRecord[]; invalid: number } = parseTraceRecords(text.stdout);
         info.traceFileRecords = parsed.records.length;
         info.traceFileInvalid = parsed.invalid;
         traces = new TraceIndex(parsed.records);
@@ -132,7 +134,11 @@ export class RecordSource {
         start = end;
       }
     }
-    return wanted.length > 0 && this.blobs ? this.blobs.read(wanted) : new Map<string, string>();
+    const blobs = this.blobs;
+    if (wanted.length === 0 || blobs === null) return new Map<string, string>();
+    const texts = await blobs.read(wanted);
+    this.info.notesTooLarge = blobs.tooLarge;
+    return texts;
   }
 
   /**
@@ -243,7 +249,8 @@ type Note = readonly [commit: string, blob: string];
 async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv): Promise<Note[]> {
   const notes: Note[] = [];
   const listed = await runGit(["-C", repository, "notes", `--ref=${ref}`, "list"], env);
-  if (listed.code !== 0) return notes;
+  // The ref is there (the probe saw it): a failure is not "no notes", and the scan says so.
+  if (listed.code !== 0) throw gitFailed(`notes --ref=${ref} list`, listed.stderr);
   const text = listed.stdout;
   for (let at = 0; at < text.length; ) {
     let end = text.indexOf("\n", at);
@@ -257,6 +264,14 @@ async function listNotes(repository: string, ref: string, env: NodeJS.ProcessEnv
     at = end + 1;
   }
   return notes;
+}
+
+/** The scan's error for a git that failed reading the records: they would be incomplete. */
+function gitFailed(command: string, stderr: string): CliError {
+  const reason = firstFatalLine(stderr) ?? stderr.trim().split("\n")[0] ?? "";
+  return new CliError(
+    `scan: git ${command} failed${reason ? `: ${reason}` : ""}; the agent records would be incomplete`,
+  );
 }
 
 /** Runs git with `input` on stdin; its stdout, or null when it failed. */
@@ -292,9 +307,14 @@ export function batchCommandIn(version: string): boolean {
  */
 class BlobReader {
   private readonly child: ChildProcessWithoutNullStreams;
+  /** What git wrote and was not consumed yet: `buffer`, then `chunks` not yet joined to it. */
   private buffer: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private pending = 0;
   private waiting: (() => void) | null = null;
   private ended = false;
+  /** Notes larger than MAX_NOTE_LENGTH bytes, skipped unread. */
+  tooLarge = 0;
 
   constructor(
     repository: string,
@@ -306,7 +326,9 @@ class BlobReader {
     this.child.stderr.resume();
     this.child.stdin.on("error", () => {});
     this.child.stdout.on("data", (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      // Kept as chunks, joined once enough has come: a large blob is not copied once a chunk.
+      this.chunks.push(chunk);
+      this.pending += chunk.length;
       this.wake();
     });
     const end = () => {
@@ -323,21 +345,42 @@ class BlobReader {
     resume?.();
   }
 
-  private async need(bytes: number): Promise<boolean> {
-    while (this.buffer.length < bytes) {
-      if (this.ended) return false;
+  /** Waits until `bytes` bytes are in `buffer`; throws when git ends before. */
+  private async need(bytes: number): Promise<void> {
+    while (this.buffer.length + this.pending < bytes) {
+      if (this.ended) {
+        throw new CliError(
+          "scan: git cat-file stopped before it gave every note asked for; the records would be incomplete",
+        );
+      }
       await new Promise<void>((resolve) => {
         this.waiting = resolve;
       });
     }
-    return true;
+    if (this.buffer.length < bytes) {
+      this.buffer = Buffer.concat([this.buffer, ...this.chunks]);
+      this.chunks = [];
+      this.pending = 0;
+    }
+  }
+
+  /** Drops the next `bytes` bytes as git writes them, never holding more than a chunk. */
+  private async skip(bytes: number): Promise<void> {
+    let left = bytes;
+    while (left > 0) {
+      if (this.buffer.length === 0) await this.need(1);
+      const taken = Math.min(left, this.buffer.length);
+      this.buffer = this.buffer.subarray(taken);
+      left -= taken;
+    }
   }
 
   private queue: Promise<unknown> = Promise.resolve();
 
   /**
-   * The texts of `shas` (notes are small; one longer than MAX_NOTE_LENGTH is cut there). Reads
-   * may overlap: each is answered after those asked before it.
+   * The texts of `shas` (notes are a few kilobytes; one larger than MAX_NOTE_LENGTH bytes is
+   * skipped, and counted in `tooLarge`). Reads may overlap: each is answered after those asked
+   * before it. Rejects (a CliError) when git stops before it has answered.
    */
   read(shas: readonly string[]): Promise<Map<string, string>> {
     const texts = this.queue.then(() => this.readNow(shas));
@@ -352,15 +395,20 @@ class BlobReader {
     for (let i = 0; i < shas.length; i++) {
       let newline = this.buffer.indexOf(0x0a);
       while (newline === -1) {
-        if (!(await this.need(this.buffer.length + 1))) return texts;
+        await this.need(this.buffer.length + 1);
         newline = this.buffer.indexOf(0x0a);
       }
       const header = this.buffer.subarray(0, newline).toString("latin1").split(" ");
       this.buffer = this.buffer.subarray(newline + 1);
       if (header[1] === "missing" || header.length < 3) continue;
       const size = Number(header[2]);
-      if (!(await this.need(size + 1))) return texts;
-      const text = this.buffer.subarray(0, Math.min(size, MAX_NOTE_LENGTH * 3)).toString("utf8");
+      if (size > MAX_NOTE_LENGTH) {
+        this.tooLarge++;
+        await this.skip(size + 1);
+        continue;
+      }
+      await this.need(size + 1);
+      const text = this.buffer.subarray(0, size).toString("utf8");
       this.buffer = this.buffer.subarray(size + 1);
       texts.set(header[0] ?? "", text);
     }

@@ -37,6 +37,8 @@ export interface AgentRecordsJson {
   traceFileRecords: number | null;
   traceFileInvalidLines: number;
   traceFileTooLarge: boolean;
+  /** Notes larger than 4 MB, skipped unread (a note is a few kilobytes). */
+  notesTooLarge: number;
   /** Scanned commits with a git-ai note, with Agent Trace records. */
   commitsWithGitAi: number;
   commitsWithAgentTrace: number;
@@ -46,7 +48,7 @@ export interface AgentRecordsJson {
 
 export type RecordSourceInfo = Pick<
   AgentRecordsJson,
-  "gitAiNotes" | "agentTraceNotes" | "traceFileRecords" | "traceFileTooLarge"
+  "gitAiNotes" | "agentTraceNotes" | "traceFileRecords" | "traceFileTooLarge" | "notesTooLarge"
 > & { traceFileInvalid: number };
 
 export class ScanSummary {
@@ -147,6 +149,7 @@ export class ScanSummary {
               traceFileRecords: this.recordSource.traceFileRecords,
               traceFileInvalidLines: this.recordSource.traceFileInvalid,
               traceFileTooLarge: this.recordSource.traceFileTooLarge,
+              notesTooLarge: this.recordSource.notesTooLarge,
               commitsWithGitAi: this.recordCounts.gitAi,
               commitsWithAgentTrace: this.recordCounts.agentTrace,
               lines: { ...this.recordCounts.lines },
@@ -197,6 +200,9 @@ export function formatSummary(summary: ScanSummaryJson): string {
       `scan: agent records: ${plural(records.commitsWithGitAi, "commit")} with a git-ai note, ` +
         `${records.commitsWithAgentTrace} with Agent Trace records${share}\n`,
     );
+    if (records.notesTooLarge > 0) {
+      out.push(`scan: ${plural(records.notesTooLarge, "note")} larger than 4 MB not read\n`);
+    }
     if (records.traceFileTooLarge) out.push(`scan: .agent-trace/traces.jsonl is too large to read\n`);
     else if (records.traceFileInvalidLines > 0) {
       out.push(

@@ -129,7 +129,11 @@ export async function scanCommand(argv: string[], io: CliIO): Promise<number> {
        * beyond the NOTES_AHEAD latest (all of them when `last`).
        */
       const nextGroup = async (source: RecordSource, last = false): Promise<boolean> => {
-        if (group.length > 0) requested.push({ batches: group, texts: source.notesFor(group) });
+        if (group.length > 0) {
+          const texts = source.notesFor(group);
+          texts.catch(() => {}); // awaited below, unless an earlier group's failure ends the scan first
+          requested.push({ batches: group, texts });
+        }
         group = [];
         groupBytes = 0;
         groupCommits = 0;

@@ -10,7 +10,7 @@ import {
   referenceHookRecord,
   specExampleRecord,
 } from "../fixtures/records/examples.js";
-import { addNote, addNotes, commitFile } from "../helpers/agent-records.js";
+import { addNote, addNoteAsIs, addNotes, commitFile } from "../helpers/agent-records.js";
 import { captureCli } from "../helpers/cli.js";
 import { makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
@@ -154,6 +154,7 @@ describe("scan with agent records", () => {
       traceFileRecords: 1,
       traceFileInvalidLines: 1,
       traceFileTooLarge: false,
+      notesTooLarge: 0,
       commitsWithGitAi: 2,
       commitsWithAgentTrace: 2,
       lines: { ai: 165, mixed: 0, total: 186 },
@@ -163,6 +164,53 @@ describe("scan with agent records", () => {
       "scan: agent records: 2 commits with a git-ai note, 2 with Agent Trace records; AI wrote 165 of 186 recorded lines (88.7%)",
     );
     expect(table).toContain(".agent-trace/traces.jsonl: 1 line not a trace record");
+  });
+
+  it("skips a note larger than 4 MB unread, says so, and reads the others", async () => {
+    const { repo, c2, c3 } = repository();
+    // A valid note padded past 4 MB: git compresses it to a few kilobytes, so any pusher can write one.
+    addNoteAsIs(repo, "refs/notes/ai", c2, `${gitAiSessionsNote(c2)}${" ".repeat(5 * 1024 * 1024)}`);
+    const lines = (await scan([repo.dir, "--format", "jsonl"], repo.env)).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { sha: string; evidence: Array<{ source: string }> });
+    const gitAi = (sha: string) => lines.find((l) => l.sha === sha)?.evidence.some((e) => e.source === "git-ai");
+    expect(gitAi(c2)).toBe(false);
+    expect(gitAi(c3)).toBe(true);
+    const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
+    expect(json.agentRecords).toMatchObject({ gitAiNotes: 3, notesTooLarge: 1, commitsWithGitAi: 2 });
+    expect((await scan([repo.dir], repo.env)).stdout).toContain("scan: 1 note larger than 4 MB not read");
+  });
+
+  it.each([
+    [
+      "cat-file is killed before it has given every note",
+      "*--batch-command*",
+      "kill -9 $$",
+      "git cat-file stopped before it gave every note asked for",
+    ],
+    [
+      "git notes list fails",
+      "*notes*list*",
+      'echo "fatal: bad notes tree" >&2; exit 128',
+      "git notes --ref=refs/notes/ai list failed: bad notes tree",
+    ],
+    [
+      "reading traces.jsonl fails",
+      "*cat-file\\ blob*",
+      'echo "fatal: unable to read blob" >&2; exit 128',
+      "git cat-file blob HEAD:.agent-trace/traces.jsonl failed: unable to read blob",
+    ],
+  ])("fails, and says why, when %s (the records would be incomplete)", async (_name, args, action, message) => {
+    const { repo } = repository();
+    const dir = tempDir("shipledger-failgit-");
+    const realGit = execFileSync("sh", ["-c", "command -v git"], { env: repo.env, encoding: "utf8" }).trim();
+    const wrapper = join(dir, "git");
+    writeFileSync(wrapper, `#!/bin/sh\nREAL='${realGit}'\ncase "$*" in ${args}) ${action};; esac\nexec "$REAL" "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const result = await scan([repo.dir, "--format", "jsonl"], { ...repo.env, PATH: `${dir}:${repo.env.PATH ?? ""}` });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
   });
 
   it("says nothing of records in a repository that has none", async () => {

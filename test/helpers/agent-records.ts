@@ -26,6 +26,12 @@ export function addNote(repo: Repo, ref: string, commit: string, text: string): 
   git(repo, ["notes", `--ref=${ref}`, "add", "-f", "-F", "-", commit], text);
 }
 
+/** addNote, the note kept byte for byte (`-F` would strip trailing blank space and lines). */
+export function addNoteAsIs(repo: Repo, ref: string, commit: string, text: string): void {
+  const blob = git(repo, ["hash-object", "-w", "--stdin"], text).trim();
+  git(repo, ["notes", `--ref=${ref}`, "add", "-f", "-C", blob, commit]);
+}
+
 /** Commits `path` with `text` on top of `branch` (at `time`, `<epoch> <zone>`); the new sha. */
 export function commitFile(
   repo: Repo,
