@@ -18,6 +18,14 @@ import type { RecordSourceInfo } from "./scan-report.js";
 export const GIT_AI_NOTES = "refs/notes/ai";
 export const AGENT_TRACE_NOTES = "refs/notes/agent-trace";
 export const TRACE_FILE = ".agent-trace/traces.jsonl";
+/**
+ * Bytes of notes kept for one group of commits (scan.ts: at most 2,048 commits a group, three
+ * groups in hand). A note is a few kilobytes, so a group's notes are a few megabytes at most; this
+ * bounds memory where a repository's notes were made large (each under 4 MB, compressing to
+ * nothing in git), and what it leaves unread is counted.
+ */
+export const NOTES_READ_BUDGET = 32 * 1024 * 1024;
+
 /** A traces.jsonl larger than this is not read (the scan says so). */
 export const MAX_TRACE_FILE = 256 * 1024 * 1024;
 
@@ -81,6 +89,7 @@ export class RecordSource {
       traceFileInvalid: 0,
       traceFileTooLarge: false,
       notesTooLarge: 0,
+      notesOverBudget: 0,
     };
     // The three at once: each is a git of its own.
     const traceText =
@@ -138,6 +147,7 @@ export class RecordSource {
     if (wanted.length === 0 || blobs === null) return new Map<string, string>();
     const texts = await blobs.read(wanted);
     this.info.notesTooLarge = blobs.tooLarge;
+    this.info.notesOverBudget = blobs.overBudget;
     return texts;
   }
 
@@ -315,6 +325,8 @@ class BlobReader {
   private ended = false;
   /** Notes larger than MAX_NOTE_LENGTH bytes, skipped unread. */
   tooLarge = 0;
+  /** Notes past NOTES_READ_BUDGET bytes in one read, skipped unread. */
+  overBudget = 0;
 
   constructor(
     repository: string,
@@ -390,6 +402,7 @@ class BlobReader {
 
   private async readNow(shas: readonly string[]): Promise<Map<string, string>> {
     const texts = new Map<string, string>();
+    let kept = 0;
     if (this.batchCommand) this.child.stdin.write(`contents ${shas.join("\ncontents ")}\nflush\n`);
     else this.child.stdin.write(`${shas.join("\n")}\n`);
     for (let i = 0; i < shas.length; i++) {
@@ -402,11 +415,13 @@ class BlobReader {
       this.buffer = this.buffer.subarray(newline + 1);
       if (header[1] === "missing" || header.length < 3) continue;
       const size = Number(header[2]);
-      if (size > MAX_NOTE_LENGTH) {
-        this.tooLarge++;
+      if (size > MAX_NOTE_LENGTH || kept + size > NOTES_READ_BUDGET) {
+        if (size > MAX_NOTE_LENGTH) this.tooLarge++;
+        else this.overBudget++;
         await this.skip(size + 1);
         continue;
       }
+      kept += size;
       await this.need(size + 1);
       const text = this.buffer.subarray(0, size).toString("utf8");
       this.buffer = this.buffer.subarray(size + 1);

@@ -39,6 +39,8 @@ export interface AgentRecordsJson {
   traceFileTooLarge: boolean;
   /** Notes larger than 4 MB, skipped unread (a note is a few kilobytes). */
   notesTooLarge: number;
+  /** Notes skipped unread past 32 MB of notes in one group of commits read together (record-source.ts). */
+  notesOverBudget: number;
   /** Scanned commits with a git-ai note, with Agent Trace records. */
   commitsWithGitAi: number;
   commitsWithAgentTrace: number;
@@ -48,7 +50,7 @@ export interface AgentRecordsJson {
 
 export type RecordSourceInfo = Pick<
   AgentRecordsJson,
-  "gitAiNotes" | "agentTraceNotes" | "traceFileRecords" | "traceFileTooLarge" | "notesTooLarge"
+  "gitAiNotes" | "agentTraceNotes" | "traceFileRecords" | "traceFileTooLarge" | "notesTooLarge" | "notesOverBudget"
 > & { traceFileInvalid: number };
 
 export class ScanSummary {
@@ -150,6 +152,7 @@ export class ScanSummary {
               traceFileInvalidLines: this.recordSource.traceFileInvalid,
               traceFileTooLarge: this.recordSource.traceFileTooLarge,
               notesTooLarge: this.recordSource.notesTooLarge,
+              notesOverBudget: this.recordSource.notesOverBudget,
               commitsWithGitAi: this.recordCounts.gitAi,
               commitsWithAgentTrace: this.recordCounts.agentTrace,
               lines: { ...this.recordCounts.lines },
@@ -202,6 +205,11 @@ export function formatSummary(summary: ScanSummaryJson): string {
     );
     if (records.notesTooLarge > 0) {
       out.push(`scan: ${plural(records.notesTooLarge, "note")} larger than 4 MB not read\n`);
+    }
+    if (records.notesOverBudget > 0) {
+      out.push(
+        `scan: ${plural(records.notesOverBudget, "note")} not read: over 32 MB of notes in one group of commits\n`,
+      );
     }
     if (records.traceFileTooLarge) out.push(`scan: .agent-trace/traces.jsonl is too large to read\n`);
     else if (records.traceFileInvalidLines > 0) {

@@ -155,6 +155,7 @@ describe("scan with agent records", () => {
       traceFileInvalidLines: 1,
       traceFileTooLarge: false,
       notesTooLarge: 0,
+      notesOverBudget: 0,
       commitsWithGitAi: 2,
       commitsWithAgentTrace: 2,
       lines: { ai: 165, mixed: 0, total: 186 },
@@ -180,6 +181,27 @@ describe("scan with agent records", () => {
     const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
     expect(json.agentRecords).toMatchObject({ gitAiNotes: 3, notesTooLarge: 1, commitsWithGitAi: 2 });
     expect((await scan([repo.dir], repo.env)).stdout).toContain("scan: 1 note larger than 4 MB not read");
+  });
+
+  it("keeps at most 32 MB of notes for a group of commits, and counts what it left unread", async () => {
+    // Notes of just under 4 MB each on 12 commits: 47 MB in all, a few kilobytes in the repository.
+    const commits = Array.from({ length: 12 }, (_, i) => ({
+      mark: i + 1,
+      author: DEV,
+      time: at(i),
+      message: `Step ${i + 1}\n`,
+      ...(i > 0 ? { from: i } : {}),
+    }));
+    const repo = makeRepo(commits);
+    const shas = repo.git("rev-list", "HEAD").split("\n");
+    for (const sha of shas)
+      addNoteAsIs(repo, "refs/notes/ai", sha, `${gitAiSessionsNote(sha)}${" ".repeat(3_900_000)}`);
+    const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
+    // 8 notes fit in 32 MiB (8 × 3.9 MB); the 4 oldest of the group are counted, not read.
+    expect(json.agentRecords).toMatchObject({ gitAiNotes: 12, notesOverBudget: 4, commitsWithGitAi: 8 });
+    expect((await scan([repo.dir], repo.env)).stdout).toContain(
+      "scan: 4 notes not read: over 32 MB of notes in one group of commits",
+    );
   });
 
   it.each([
