@@ -195,11 +195,11 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
  * The records of a traces.jsonl file, or of a note: JSON Lines, or one JSON record or array of
  * records. Lines that are not records are counted in `invalid`, not thrown.
  */
-export function parseTraceRecords(text: string): { records: TraceRecord[]; invalid: number } {
+export function parseTraceRecords(text: string): { records: TraceRecord[]; invalid: number; unread: number } {
   const records: TraceRecord[] = [];
   let invalid = 0;
   const trimmed = text.trim();
-  if (trimmed === "") return { records, invalid };
+  if (trimmed === "") return { records, invalid, unread: 0 };
   // A note may hold one pretty-printed record, or an array of them.
   if ((trimmed.startsWith("[") || (trimmed.startsWith("{") && trimmed.includes("\n"))) && trimmed.length < 16e6) {
     try {
@@ -209,7 +209,8 @@ export function parseTraceRecords(text: string): { records: TraceRecord[]; inval
         if (record) records.push(record);
         else invalid++;
       }
-      return { records: records.slice(0, TRACE_LIMITS.records), invalid };
+      const unread = Math.max(records.length - TRACE_LIMITS.records, 0);
+      return { records: unread > 0 ? records.slice(0, TRACE_LIMITS.records) : records, invalid, unread };
     } catch {
       // JSON Lines, then
     }
@@ -233,7 +234,25 @@ export function parseTraceRecords(text: string): { records: TraceRecord[]; inval
       invalid++;
     }
   }
-  return { records, invalid };
+  return { records, invalid, unread: linesFrom(text, at) };
+}
+
+/** The lines of `text` from `at` on that hold anything: what a file's cap on records left unread. */
+function linesFrom(text: string, at: number): number {
+  let count = 0;
+  while (at < text.length) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    for (let i = at; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d) {
+        count++;
+        break;
+      }
+    }
+    at = end + 1;
+  }
+  return count;
 }
 
 /** The number of lines the union of `ranges` covers. */

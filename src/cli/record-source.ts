@@ -90,6 +90,7 @@ export class RecordSource {
       traceFileTooLarge: false,
       notesTooLarge: 0,
       notesOverBudget: 0,
+      traceFileUnread: 0,
     };
     // The three at once: each is a git of its own.
     const traceText =
@@ -111,9 +112,10 @@ export class RecordSource {
       else {
         const text = await traceText;
         if (text.code !== 0) throw gitFailed(`cat-file blob HEAD:${TRACE_FILE}`, text.stderr);
-        const parsed: { records: TraceRecord[]; invalid: number } = parseTraceRecords(text.stdout);
+        const parsed = parseTraceRecords(text.stdout);
         info.traceFileRecords = parsed.records.length;
         info.traceFileInvalid = parsed.invalid;
+        info.traceFileUnread = parsed.unread;
         traces = new TraceIndex(parsed.records);
       }
     }

@@ -1,6 +1,7 @@
 // What `shipledger scan` reports about a history: counts only, so memory does not grow with the
 // number of commits (a map per agent, model and month).
 
+import { TRACE_LIMITS } from "../attribution/agent-trace.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { CommitAttribution, LineShare } from "../attribution/types.js";
 import type { GitCommit } from "../git/objects.js";
@@ -37,6 +38,8 @@ export interface AgentRecordsJson {
   traceFileRecords: number | null;
   traceFileInvalidLines: number;
   traceFileTooLarge: boolean;
+  /** Lines of it past the 200,000 records read (TRACE_LIMITS.records), not read. */
+  traceFileUnreadLines: number;
   /** Notes larger than 4 MB, skipped unread (a note is a few kilobytes). */
   notesTooLarge: number;
   /** Notes skipped unread past 32 MB of notes in one group of commits read together (record-source.ts). */
@@ -51,7 +54,7 @@ export interface AgentRecordsJson {
 export type RecordSourceInfo = Pick<
   AgentRecordsJson,
   "gitAiNotes" | "agentTraceNotes" | "traceFileRecords" | "traceFileTooLarge" | "notesTooLarge" | "notesOverBudget"
-> & { traceFileInvalid: number };
+> & { traceFileInvalid: number; traceFileUnread: number };
 
 export class ScanSummary {
   commits = 0;
@@ -151,6 +154,7 @@ export class ScanSummary {
               traceFileRecords: this.recordSource.traceFileRecords,
               traceFileInvalidLines: this.recordSource.traceFileInvalid,
               traceFileTooLarge: this.recordSource.traceFileTooLarge,
+              traceFileUnreadLines: this.recordSource.traceFileUnread,
               notesTooLarge: this.recordSource.notesTooLarge,
               notesOverBudget: this.recordSource.notesOverBudget,
               commitsWithGitAi: this.recordCounts.gitAi,
@@ -209,6 +213,11 @@ export function formatSummary(summary: ScanSummaryJson): string {
     if (records.notesOverBudget > 0) {
       out.push(
         `scan: ${plural(records.notesOverBudget, "note")} not read: over 32 MB of notes in one group of commits\n`,
+      );
+    }
+    if (records.traceFileUnreadLines > 0) {
+      out.push(
+        `scan: .agent-trace/traces.jsonl: ${plural(records.traceFileUnreadLines, "line")} past the first ${TRACE_LIMITS.records.toLocaleString("en")} records not read\n`,
       );
     }
     if (records.traceFileTooLarge) out.push(`scan: .agent-trace/traces.jsonl is too large to read\n`);

@@ -15,7 +15,7 @@
 // (a recent 404 is believed: re-runs and edits of a pull request ask nothing).
 
 import type { ProbotOctokit } from "probot";
-import { parseTraceRecords, TraceIndex, traceEvidence } from "../attribution/agent-trace.js";
+import { parseTraceRecords, TRACE_LIMITS, TraceIndex, traceEvidence } from "../attribution/agent-trace.js";
 import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
@@ -66,7 +66,13 @@ export async function readPullAgentRecords(
   const refSha = await notesRefs(octokit, { owner, repo }, reads, count);
   const traceFile = await cachedFileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.headSha }, reads, count);
   if (traceFile.tooLarge !== null) skipped.push(tooLargeToRead(TRACE_FILE, traceFile.tooLarge, MAX_TRACE_BYTES));
-  const traces = new TraceIndex(traceFile.text === null ? [] : parseTraceRecords(traceFile.text).records);
+  const parsed = traceFile.text === null ? null : parseTraceRecords(traceFile.text);
+  if (parsed && parsed.unread > 0) {
+    skipped.push(
+      `${TRACE_FILE}: ${parsed.unread} lines past the first ${TRACE_LIMITS.records.toLocaleString("en")} records were not read.`,
+    );
+  }
+  const traces = new TraceIndex(parsed?.records ?? []);
 
   // Newest first: the head matters most.
   const newestFirst = [...commits].reverse();

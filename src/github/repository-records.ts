@@ -13,7 +13,7 @@
 // A repository without notes refs or traces file costs the one query.
 
 import type { ProbotOctokit } from "probot";
-import { parseTraceRecords, TraceIndex } from "../attribution/agent-trace.js";
+import { parseTraceRecords, TRACE_LIMITS, TraceIndex } from "../attribution/agent-trace.js";
 import { MAX_NOTE_LENGTH } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
@@ -85,7 +85,13 @@ export async function readRepositoryRecordIndex(
     traceText = file.text;
     if (file.tooLarge !== null) warnings.push(tooLargeToRead(TRACE_FILE, file.tooLarge, MAX_TRACE_BYTES));
   }
-  const traceRecords = traceText === null ? [] : parseTraceRecords(traceText).records;
+  const parsed = traceText === null ? null : parseTraceRecords(traceText);
+  if (parsed && parsed.unread > 0) {
+    warnings.push(
+      `${TRACE_FILE}: ${parsed.unread} lines past the first ${TRACE_LIMITS.records.toLocaleString("en")} records were not read`,
+    );
+  }
+  const traceRecords = parsed?.records ?? [];
 
   const notes = new Map<string, Map<string, string>>();
   for (const node of found?.refs?.nodes ?? []) {

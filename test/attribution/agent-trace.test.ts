@@ -3,6 +3,7 @@ import {
   parseTraceRecords,
   sessionFromParsedUrl,
   sessionFromUrl,
+  TRACE_LIMITS,
   TraceIndex,
   traceEvidence,
 } from "../../src/attribution/agent-trace.js";
@@ -192,6 +193,18 @@ describe("traceEvidence", () => {
       ["Claude 2.1 ai m-three", "m-three"],
     ]);
   });
+  it("reads at most 200,000 records of a file, and counts the lines it left unread", () => {
+    const line = `${JSON.stringify({ version: "0.1.0", id: "x", files: [] })}\n`;
+    const parsed = parseTraceRecords(`${line.repeat(TRACE_LIMITS.records)}\n${line}  \r\n${line}${line.trim()}`);
+    expect(parsed).toMatchObject({ invalid: 0, unread: 3 });
+    expect(parsed.records).toHaveLength(TRACE_LIMITS.records);
+    const array = parseTraceRecords(
+      JSON.stringify(Array.from({ length: TRACE_LIMITS.records + 2 }, () => ({ files: [] }))),
+    );
+    expect(array).toMatchObject({ invalid: 0, unread: 2 });
+    expect(array.records).toHaveLength(TRACE_LIMITS.records);
+  });
+
   it("reads no line number past ten million: 1e308 is valid JSON, and would add up to Infinity", () => {
     const record = (ranges: object[]) => ({
       version: "0.1.0",

@@ -154,6 +154,7 @@ describe("scan with agent records", () => {
       traceFileRecords: 1,
       traceFileInvalidLines: 1,
       traceFileTooLarge: false,
+      traceFileUnreadLines: 0,
       notesTooLarge: 0,
       notesOverBudget: 0,
       commitsWithGitAi: 2,
@@ -181,6 +182,23 @@ describe("scan with agent records", () => {
     const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
     expect(json.agentRecords).toMatchObject({ gitAiNotes: 3, notesTooLarge: 1, commitsWithGitAi: 2 });
     expect((await scan([repo.dir], repo.env)).stdout).toContain("scan: 1 note larger than 4 MB not read");
+  });
+
+  it("says how many lines of traces.jsonl it left unread past its first 200,000 records", async () => {
+    const repo = makeRepo([{ mark: 1, author: DEV, time: at(0), message: "Initial commit\n" }]);
+    const c1 = repo.sha("main");
+    const line = `${JSON.stringify({ version: "0.1.0", id: "x", files: [] })}\n`;
+    const traces = `${line.repeat(200_000)}${JSON.stringify(referenceHookRecord(c1, iso(0.5)))}\n`;
+    commitFile(repo, "main", ".agent-trace/traces.jsonl", traces, at(1), "Keep the agent traces\n");
+    const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
+    expect(json.agentRecords).toMatchObject({
+      traceFileRecords: 200_000,
+      traceFileUnreadLines: 1,
+      commitsWithAgentTrace: 0,
+    });
+    expect((await scan([repo.dir], repo.env)).stdout).toContain(
+      "scan: .agent-trace/traces.jsonl: 1 line past the first 200,000 records not read",
+    );
   });
 
   it("keeps at most 32 MB of notes for a group of commits, and counts what it left unread", async () => {
