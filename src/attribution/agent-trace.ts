@@ -399,7 +399,11 @@ export class TraceIndex {
       }
     }
     for (const record of this.byRevision.get(commit.sha) ?? []) {
-      if (!this.claimed.has(record)) found.push(record);
+      if (this.claimed.has(record)) continue;
+      // Claimed here too: git lists a commit before a child of it when their dates are skewed, and
+      // that child must not count the record a second time.
+      this.claimed.add(record);
+      found.push(record);
     }
     return found;
   }

@@ -258,6 +258,13 @@ describe("TraceIndex", () => {
   ])("$name", ({ record, expected }) => {
     expect(match(record)).toEqual(expected);
   });
+
+  it("counts a record once when git lists its revision before a child (skewed commit dates)", () => {
+    const index = new TraceIndex(parseTraceRecords(jsonl(referenceHookRecord(C2, "2026-01-25T11:30:00Z"))).records);
+    // C2 first, as `git rev-list` can list it when its child C1's date is older than its own.
+    expect(index.recordsFor({ sha: C2, parents: [C3], committedAt: at("2026-01-25T13:00:00Z") })).toHaveLength(1);
+    expect(index.recordsFor({ sha: C1, parents: [C2], committedAt: at("2026-01-25T12:00:00Z") })).toEqual([]);
+  });
 });
 
 describe("sessionFromUrl", () => {
