@@ -23,6 +23,8 @@ export class GitLogError extends Error {
     readonly exitCode: number | null,
     /** Commits already read when git failed. */
     readonly commitsRead: number,
+    /** The signal that ended git, when one did (`SIGKILL`). */
+    readonly signal: NodeJS.Signals | null = null,
   ) {
     super(message);
     this.name = "GitLogError";
@@ -122,15 +124,15 @@ export function gitLogEnv(env: NodeJS.ProcessEnv, library = findStdbufLibrary())
 /** A git process of the pipeline: how it ended, and what it said on stderr. */
 interface Git {
   child: ChildProcess;
-  exited: Promise<{ code: number | null; error?: Error }>;
+  exited: Promise<{ code: number | null; signal?: NodeJS.Signals | null; error?: Error }>;
   stderr: () => string;
 }
 
 function runPiped(args: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): Git {
   const child = spawn("git", args, { env, stdio });
-  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+  const exited = new Promise<{ code: number | null; signal?: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.once("error", (error) => resolve({ code: null, error }));
-    child.once("close", (code) => resolve({ code }));
+    child.once("close", (code, signal) => resolve({ code, signal }));
   });
   let stderr = "";
   child.stderr?.setEncoding("utf8");
@@ -146,13 +148,16 @@ function stop(git: Git): void {
 
 /** The GitLogError for a git of the pipeline that failed, or null when it exited with 0. */
 async function failure(git: Git, command: string, count: number): Promise<GitLogError | null> {
-  const { code, error } = await git.exited;
+  const { code, signal, error } = await git.exited;
   if (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
     return new GitLogError(missing ? "git was not found on PATH" : `git: ${error.message}`, git.stderr(), null, count);
   }
   if (code === 0) return null;
   const stderr = git.stderr();
+  if (code === null && signal) {
+    return new GitLogError(`git ${command} was killed (${signal})`, stderr, null, count, signal);
+  }
   return new GitLogError(firstFatalLine(stderr) ?? `git ${command} exited with ${code}`, stderr, code, count);
 }
 
@@ -241,10 +246,12 @@ export async function* readGitLogRecords(options: GitLogOptions): AsyncGenerator
         await nextTurn(); // read what git wrote meanwhile
       }
     }
-    // rev-list's failure (a bad revision) explains cat-file's, if any: it is asked first.
+    // rev-list's failure (a bad revision) explains cat-file's, if any; but rev-list ended by
+    // SIGPIPE is cat-file's doing (it went away, rev-list wrote on).
     const count = framer.records;
-    const failed =
-      (revList && (await failure(revList, "rev-list", count))) ?? (await failure(catFile, "cat-file", count));
+    const listed = revList ? await failure(revList, "rev-list", count) : null;
+    const read = await failure(catFile, "cat-file", count);
+    const failed = listed && listed.signal !== "SIGPIPE" ? listed : (read ?? listed);
     if (failed) throw failed;
     framer.end();
     finished = true;

@@ -300,7 +300,7 @@ function gitLogFailure(error: GitLogError, repository: string, revs: readonly st
   if (error.commitsRead === 0 && BAD_REVISION.test(error.stderr)) {
     return new CliError(`scan: no such revision or range "${revs.join(" ")}" in ${repository}`);
   }
-  if (error.exitCode === null) return new CliError(`scan: ${error.message}`); // git could not be run at all
+  if (error.exitCode === null) return new CliError(`scan: ${error.message}`); // git could not be run, or was killed
   return new CliError(`scan: git log failed: ${error.message}`);
 }
 

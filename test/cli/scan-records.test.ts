@@ -67,6 +67,19 @@ function gitOlderThan236(env: NodeJS.ProcessEnv) {
   return { env: { ...env, PATH: `${dir}:${env.PATH ?? ""}` }, calls: () => readFileSync(log, "utf8") };
 }
 
+/** `env` with a `git` first on PATH that runs `action` (sh) when its arguments match `pattern`. */
+function failingGit(env: NodeJS.ProcessEnv, pattern: string, action: string): NodeJS.ProcessEnv {
+  const dir = tempDir("shipledger-failgit-");
+  const realGit = execFileSync("sh", ["-c", "command -v git"], { env, encoding: "utf8" }).trim();
+  const wrapper = join(dir, "git");
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nREAL='${realGit}'\ncase "$*" in ${pattern}) ${action};; esac\nexec "$REAL" "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  return { ...env, PATH: `${dir}:${env.PATH ?? ""}` };
+}
+
 describe("scan with agent records", () => {
   it("attributes commits from git-ai notes, Agent Trace notes and traces.jsonl (jsonl)", async () => {
     const { repo, c1, c2, c3, c4, c5 } = repository();
@@ -231,7 +244,7 @@ describe("scan with agent records", () => {
     ],
     [
       "git notes list fails",
-      "*notes*list*",
+      "*notes*--ref=refs/notes/ai*list*",
       'echo "fatal: bad notes tree" >&2; exit 128',
       "git notes --ref=refs/notes/ai list failed: bad notes tree",
     ],
@@ -243,14 +256,16 @@ describe("scan with agent records", () => {
     ],
   ])("fails, and says why, when %s (the records would be incomplete)", async (_name, args, action, message) => {
     const { repo } = repository();
-    const dir = tempDir("shipledger-failgit-");
-    const realGit = execFileSync("sh", ["-c", "command -v git"], { env: repo.env, encoding: "utf8" }).trim();
-    const wrapper = join(dir, "git");
-    writeFileSync(wrapper, `#!/bin/sh\nREAL='${realGit}'\ncase "$*" in ${args}) ${action};; esac\nexec "$REAL" "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    const result = await scan([repo.dir, "--format", "jsonl"], { ...repo.env, PATH: `${dir}:${repo.env.PATH ?? ""}` });
+    const result = await scan([repo.dir, "--format", "jsonl"], failingGit(repo.env, args, action));
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(message);
+  });
+
+  it("names the git that was killed, not the one that lost its reader", async () => {
+    const { repo } = repository();
+    const result = await scan([repo.dir, "--format", "jsonl"], failingGit(repo.env, "*--batch=*", "kill -9 $$"));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("git cat-file was killed (SIGKILL)");
   });
 
   it("says nothing of records in a repository that has none", async () => {
