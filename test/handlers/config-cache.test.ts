@@ -145,6 +145,38 @@ describe("configuration reads across deliveries", () => {
     expect(tracesAt).toEqual([sha(1), sha(2)]);
   });
 
+  it.each([
+    ["a small one is kept, and asked again with If-None-Match", 1_000, [null, '"t1"']],
+    ["one over 64 KiB is not kept, and read in full again", 100_000, [null, null]],
+  ])("a head's traces file in the shared cache: %s", async (_name, size, expected) => {
+    const m = githubMock();
+    const sentTraces: Array<string | null> = [];
+    const text = `${JSON.stringify({ version: "0.1.0", id: "x", files: [] })}\n`.repeat(Math.ceil(size / 42));
+    const check = () => {
+      serveConfig(m, "metric:\n  periodDays: 14\n", '"v1"', []);
+      mockPullCommits(m, OWNER, REPO, 2, [{ sha: sha(1), message: "Add cache\n" }], { agentRecords: false });
+      m.scope.get(`/repos/${OWNER}/${REPO}/git/matching-refs/notes%2F`).reply(200, []);
+      m.scope
+        .get(`/repos/${OWNER}/${REPO}/contents/.agent-trace%2Ftraces.jsonl`)
+        .query(true)
+        .reply(function () {
+          const asked = this.req.headers["if-none-match"];
+          sentTraces.push(typeof asked === "string" ? asked : null);
+          return asked === '"t1"'
+            ? [304, "", { etag: '"t1"' }]
+            : [200, contentsFile(".agent-trace/traces.jsonl", text), { etag: '"t1"' }];
+        });
+      mockExistingRuns(m, OWNER, REPO, sha(1));
+      mockCheckCreate(m, OWNER, REPO);
+    };
+    check();
+    check(); // the same head checked again (its title edited)
+    const { deliver } = await app();
+    await deliver("pull_request", prEvent(sha(1)));
+    await deliver("pull_request", prEvent(sha(1)));
+    expect(sentTraces).toEqual(expected);
+  });
+
   it("a push to the default branch touching the file makes the next read a full one; a push that does not, does not", async () => {
     const m = githubMock();
     const sent: Array<string | null> = [];
