@@ -129,6 +129,23 @@ export function readSquash(raw: string): GitHubSquash | null {
 }
 
 /**
+ * What GitHub wrote of a squash merge besides its commits: the title, and the closing co-author
+ * block when there is one (`---------` and the trailers after it), as a message. For when the pull
+ * request's commits are read themselves: their sections add nothing then, and a commit body's loose
+ * list (`* item` between blank lines) could make a line of its prose look like a section's trailer.
+ * A message that is not a squash is returned as it is.
+ */
+export function squashTitleAndClosing(raw: string): string {
+  const squash = readSquash(raw);
+  if (squash === null) return raw;
+  const nul = raw.indexOf("\0");
+  const message = nul === -1 ? raw : raw.slice(0, nul);
+  const title = message.slice(0, message.indexOf("\n"));
+  if (!squash.closed) return `${title}\n`;
+  return `${title}\n\n${message.slice(message.lastIndexOf(CLOSING) + 1)}`;
+}
+
+/**
  * Where GitHub's closing `---------` line starts (the newline before it), or -1: the last such line,
  * followed only by blank lines and trailer lines up to `end`.
  */

@@ -5,6 +5,7 @@ import type { ProbotOctokit } from "probot";
 import { isBot } from "../attribution/agents.js";
 import { attributeCommit } from "../attribution/attribute.js";
 import type { RecordEvidence, RecordSource } from "../attribution/records.js";
+import { squashTitleAndClosing } from "../attribution/squash.js";
 import { withSquashCommit } from "../attribution/squash-commit.js";
 import { changeEvidenceStrength } from "../attribution/strength.js";
 import { splitMessage } from "../attribution/trailers.js";
@@ -121,11 +122,14 @@ export async function recordMergedPull(
   // A squash commit may say what the pull request's commits did not (a co-author added in the merge
   // dialog), or all there is when they are gone. Its message only: its author is GitHub's choice
   // (the pull request's author, read already) and its committer GitHub; backfill reads no more.
+  // Its sections are the commits' own messages: read from the commits when GitHub still lists them.
+  const squashMessage =
+    mergeCommit && commits.length > 0 ? squashTitleAndClosing(mergeCommit.message) : mergeCommit?.message;
   const attribution =
-    mergeSha && mergeCommit && inferred.method === "squash"
+    mergeSha && squashMessage !== undefined && inferred.method === "squash"
       ? withSquashCommit(
           fromCommits.attribution,
-          attributeCommit({ sha: mergeSha, message: mergeCommit.message, author: { name: "", email: "" } }, cc.config),
+          attributeCommit({ sha: mergeSha, message: squashMessage, author: { name: "", email: "" } }, cc.config),
         )
       : fromCommits.attribution;
   const change = changeFromPull(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attributeChange, attributeCommit } from "../../src/attribution/attribute.js";
-import { mayBeSquash, readSquash } from "../../src/attribution/squash.js";
+import { mayBeSquash, readSquash, squashTitleAndClosing } from "../../src/attribution/squash.js";
 import { parseTrailers } from "../../src/attribution/trailers.js";
 import type { ChangeInput, CommitInput, Evidence, Identity } from "../../src/attribution/types.js";
 
@@ -395,5 +395,27 @@ describe("attribution reads a squash merge's sections as the commits they were",
       ["cursor/made-with", "Made-with: Cursor", "Fix flaky test_maximum_full_file_count by eliminating race condition"],
     ]);
     expect(a.evidence[0]?.commit).toBe(SHA);
+  });
+});
+
+describe("squashTitleAndClosing", () => {
+  it.each([
+    [
+      "a squash closed by GitHub's co-author block: the title and the block",
+      "Add gift cards (#10)\n\n* Part 1\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n\n* Part 2\n\n---------\n\nCo-authored-by: Jane <jane@example.com>\n",
+      "Add gift cards (#10)\n\n---------\n\nCo-authored-by: Jane <jane@example.com>\n",
+    ],
+    [
+      "a squash without the block: the title",
+      "Add gift cards (#10)\n\n* Part 1\n\nMade-with: Cursor\n\n* Part 2\n",
+      "Add gift cards (#10)\n",
+    ],
+    [
+      "not a squash: as it is",
+      "Fix the cart total (#9)\n\nCo-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>\n",
+      "Fix the cart total (#9)\n\nCo-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>\n",
+    ],
+  ])("%s", (_name, message, expected) => {
+    expect(squashTitleAndClosing(message)).toBe(expected);
   });
 });

@@ -96,6 +96,14 @@ eachDialect("ledger: backfill", ({ newStore }) => {
       repeated,
       `Add gift cards (#10)\n\n* Add gift cards part 1\n\n${claude}\n\n* Add gift cards part 2\n\n${claude}\n\n---------\n\nCo-authored-by: Claude Opus 4.5 <noreply@anthropic.com>\n`,
     );
+    // #11's first commit documents the trailer in prose, then a loose list: its section, cut at the
+    // list, would end in the example. The commits are listed, so the sections are not read again.
+    const documented = sc.merge(11, { at: 14, title: "Document AI credit trailers", commits: 2 });
+    squashMessage(
+      sc,
+      documented,
+      "Document AI credit trailers (#11)\n\n* docs: explain how to credit an agent\n\nTo credit an agent, end the commit message with a line such as:\n\nCo-authored-by: Claude <noreply@anthropic.com>\n\n* the e-mail address must match exactly\n\n* fix typo in CONTRIBUTING\n",
+    );
     sc.gh.mount();
 
     const live = await newStore();
@@ -108,7 +116,7 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     await deliverLive(app, sc, deployments);
     expect(await live.inbox.listDeliveries({ statuses: ["failed", "pending"] })).toEqual([]);
     const backfilled = await newStore();
-    expect(await backfillInto(backfilled, app, sc)).toMatchObject({ outcome: "done", merged: 9 });
+    expect(await backfillInto(backfilled, app, sc)).toMatchObject({ outcome: "done", merged: 10 });
 
     const a = await ledgerRows(live, sc);
     expect(await ledgerRows(backfilled, sc)).toEqual(a);
@@ -135,6 +143,7 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     expect(change(10)).toMatchObject({ ai: true, commitsTotal: 2, commitsAi: 2 });
     const squashed = ((change(10)?.evidence ?? []) as Array<{ commit?: string }>).filter((e) => e.commit === repeated);
     expect(squashed).toEqual([]);
+    expect(change(11)).toMatchObject({ ai: false, evidence: [] });
   });
 
   it("reads agent records once per repository: the ledger the checks' reads built live, one query when there are none", async () => {
