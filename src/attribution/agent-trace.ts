@@ -183,12 +183,23 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
   return {
     id: str(value.id, 100) ?? "",
     revision,
-    timestamp: typeof value.timestamp === "string" ? Date.parse(value.timestamp) : Number.NaN,
+    timestamp: typeof value.timestamp === "string" ? parseTimestamp(value.timestamp) : Number.NaN,
     tool: toolName ? (toolVersion ? `${toolName} ${toolVersion}` : toolName) : null,
     agent,
     files,
     metadataSession,
   };
+}
+
+/** An ISO 8601 date and time without a zone (`2026-01-25T10:00:00`). */
+const NO_ZONE = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?$/;
+
+/**
+ * A record's timestamp in ms. One without a zone is read as UTC, as the spec's examples are
+ * written, not in the local time of whichever machine reads it (Date.parse's reading).
+ */
+function parseTimestamp(text: string): number {
+  return Date.parse(NO_ZONE.test(text) ? `${text}Z` : text);
 }
 
 /**

@@ -259,6 +259,26 @@ describe("TraceIndex", () => {
     expect(match(record)).toEqual(expected);
   });
 
+  it("reads a timestamp without a zone as UTC, whatever the machine's time zone", () => {
+    const timestamps = [
+      "2026-01-25T11:30:00",
+      "2026-01-25T11:30:00.250",
+      "2026-01-25T11:30",
+      "2026-01-25T11:30:00+02:00",
+    ];
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York"; // node reads a changed TZ at once
+    const records = parseTraceRecords(jsonl(...timestamps.map((t) => referenceHookRecord(C2, t)))).records;
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+    expect(records.map((r) => r.timestamp)).toEqual([
+      at("2026-01-25T11:30:00Z"),
+      at("2026-01-25T11:30:00.250Z"),
+      at("2026-01-25T11:30:00Z"),
+      at("2026-01-25T09:30:00Z"),
+    ]);
+  });
+
   it("counts a record once when git lists its revision before a child (skewed commit dates)", () => {
     const index = new TraceIndex(parseTraceRecords(jsonl(referenceHookRecord(C2, "2026-01-25T11:30:00Z"))).records);
     // C2 first, as `git rev-list` can list it when its child C1's date is older than its own.
