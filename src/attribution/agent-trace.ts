@@ -191,15 +191,19 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
   };
 }
 
-/** An ISO 8601 date and time without a zone (`2026-01-25T10:00:00`). */
-const NO_ZONE = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?$/;
+/**
+ * An ISO 8601 date and time without a zone: `2026-01-25T10:00:00`, or with a space (`str()` of a
+ * Python datetime) or a lower-case `t`.
+ */
+const NO_ZONE = /^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)$/;
 
 /**
  * A record's timestamp in ms. One without a zone is read as UTC, as the spec's examples are
  * written, not in the local time of whichever machine reads it (Date.parse's reading).
  */
 function parseTimestamp(text: string): number {
-  return Date.parse(NO_ZONE.test(text) ? `${text}Z` : text);
+  const local = NO_ZONE.exec(text);
+  return Date.parse(local ? `${local[1]}T${local[2]}Z` : text);
 }
 
 /**
@@ -246,6 +250,12 @@ export function parseTraceRecords(text: string): { records: TraceRecord[]; inval
     }
   }
   return { records, invalid, unread: linesFrom(text, at) };
+}
+
+/** What a file's cap on records left unread (parseTraceRecords's `unread`), as a phrase for a report. */
+export function unreadTraceLines(path: string, lines: number): string {
+  const limit = TRACE_LIMITS.records.toLocaleString("en");
+  return `${path}: ${lines === 1 ? "1 line" : `${lines} lines`} past the first ${limit} records not read`;
 }
 
 /** The lines of `text` from `at` on that hold anything: what a file's cap on records left unread. */

@@ -835,10 +835,20 @@ class Engine {
       const agent = this.aliases.get(phrase);
       if (!agent) continue;
       const next = words[start + n];
-      if (this.personNames.has(phrase) && next !== undefined && !isAiWord(next)) return "person";
+      if (this.personNames.has(phrase) && next !== undefined && !this.keepsAgent(next)) return "person";
       return { agent, end: start + n };
     }
     return undefined;
+  }
+
+  /**
+   * Whether the word after an agent's name that is a given name too keeps it the agent: an AI word
+   * (isAiWord), an agent's name (`Claude (Claude Code)`), `via`, or a domain (`Claude (claude.ai)`).
+   * Anything else is a surname, or a note about a person (`Devin (ops)`, `Claude (from QA)`).
+   */
+  private keepsAgent(word: string): boolean {
+    const w = stripPunctuation(word.toLowerCase());
+    return isAiWord(word) || this.aliases.has(w) || VIA.has(w) || /^[a-z0-9-]+\.[a-z]{2,}$/.test(w);
   }
 
   private agentForEmail(email: string): string | undefined {
@@ -1108,6 +1118,14 @@ const AI_WORDS = new Set([
   "anthropic",
   "openai",
   "google",
+  "jetbrains",
+  "amazon",
+  "aws",
+  "ide",
+  "by",
+  "web",
+  "desktop",
+  "extension",
 ]);
 
 /**

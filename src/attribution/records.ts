@@ -75,8 +75,9 @@ export const MAX_LINE = 10_000_000;
 export function recordModel(raw: unknown): string | undefined {
   if (typeof raw !== "string") return undefined;
   // Remembered only when of a model id's length: the memo is the process's, and a record's text
-  // is anyone's who can push (or open a pull request).
-  if (raw.length > MAX_REMEMBERED_MODEL) return normalisedModel(raw.slice(0, MAX_REMEMBERED_MODEL));
+  // is anyone's who can push (or open a pull request). Read whole all the same (in linear time):
+  // a provider's path may be long (`projects/…/publishers/anthropic/models/claude-opus-4-5@…`).
+  if (raw.length > MAX_REMEMBERED_MODEL) return normalisedModel(raw);
   // Records name the same few models again and again.
   if (knownModels.has(raw)) return knownModels.get(raw);
   const model = normalisedModel(raw);
@@ -87,7 +88,7 @@ export function recordModel(raw: unknown): string | undefined {
 
 const knownModels = new Map<string, string | undefined>();
 const MAX_KNOWN_MODELS = 1000;
-/** Characters of a model id read (`anthropic/claude-opus-4-5-20251101` is 34). */
+/** Longest model id remembered (`anthropic/claude-opus-4-5-20251101` is 34 characters). */
 const MAX_REMEMBERED_MODEL = 200;
 
 function normalisedModel(raw: string): string | undefined {

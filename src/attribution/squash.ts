@@ -129,11 +129,12 @@ export function readSquash(raw: string): GitHubSquash | null {
 }
 
 /**
- * What GitHub wrote of a squash merge besides its commits: the title, and the closing co-author
- * block when there is one (`---------` and the trailers after it), as a message. For when the pull
- * request's commits are read themselves: their sections add nothing then, and a commit body's loose
- * list (`* item` between blank lines) could make a line of its prose look like a section's trailer.
- * A message that is not a squash is returned as it is.
+ * What GitHub wrote of a squash merge besides its commits' sections, as a message: the title, and
+ * what git reads as the message's trailers — the closing co-author block (`---------` and the
+ * trailers after it), or without it the last paragraph (where a `Co-authored-by:` typed in the
+ * merge dialog lands). For when the pull request's commits are read themselves: the sections add
+ * nothing then, and a commit body's loose list (`* item` between blank lines) could make a line of
+ * its prose look like a middle section's trailer. A message that is not a squash is returned as it is.
  */
 export function squashTitleAndClosing(raw: string): string {
   const squash = readSquash(raw);
@@ -141,8 +142,10 @@ export function squashTitleAndClosing(raw: string): string {
   const nul = raw.indexOf("\0");
   const message = nul === -1 ? raw : raw.slice(0, nul);
   const title = message.slice(0, message.indexOf("\n"));
-  if (!squash.closed) return `${title}\n`;
-  return `${title}\n\n${message.slice(message.lastIndexOf(CLOSING) + 1)}`;
+  if (squash.closed) return `${title}\n\n${message.slice(message.lastIndexOf(CLOSING) + 1)}`;
+  const end = dropSpaces(message, 0, message.length);
+  const last = message.lastIndexOf("\n\n", end - 1);
+  return `${title}\n\n${message.slice(last + 2, end)}\n`;
 }
 
 /**

@@ -1,7 +1,7 @@
 // What `shipledger scan` reports about a history: counts only, so memory does not grow with the
 // number of commits (a map per agent, model and month).
 
-import { TRACE_LIMITS } from "../attribution/agent-trace.js";
+import { unreadTraceLines } from "../attribution/agent-trace.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { CommitAttribution, LineShare } from "../attribution/types.js";
 import type { GitCommit } from "../git/objects.js";
@@ -216,9 +216,7 @@ export function formatSummary(summary: ScanSummaryJson): string {
       );
     }
     if (records.traceFileUnreadLines > 0) {
-      out.push(
-        `scan: .agent-trace/traces.jsonl: ${plural(records.traceFileUnreadLines, "line")} past the first ${TRACE_LIMITS.records.toLocaleString("en")} records not read\n`,
-      );
+      out.push(`scan: ${unreadTraceLines(".agent-trace/traces.jsonl", records.traceFileUnreadLines)}\n`);
     }
     if (records.traceFileTooLarge) out.push(`scan: .agent-trace/traces.jsonl is too large to read\n`);
     else if (records.traceFileInvalidLines > 0) {

@@ -15,7 +15,7 @@
 // (a recent 404 is believed: re-runs and edits of a pull request ask nothing).
 
 import type { ProbotOctokit } from "probot";
-import { parseTraceRecords, TRACE_LIMITS, TraceIndex, traceEvidence } from "../attribution/agent-trace.js";
+import { parseTraceRecords, TraceIndex, traceEvidence, unreadTraceLines } from "../attribution/agent-trace.js";
 import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
@@ -68,9 +68,7 @@ export async function readPullAgentRecords(
   if (traceFile.tooLarge !== null) skipped.push(tooLargeToRead(TRACE_FILE, traceFile.tooLarge, MAX_TRACE_BYTES));
   const parsed = traceFile.text === null ? null : parseTraceRecords(traceFile.text);
   if (parsed && parsed.unread > 0) {
-    skipped.push(
-      `${TRACE_FILE}: ${parsed.unread} lines past the first ${TRACE_LIMITS.records.toLocaleString("en")} records were not read.`,
-    );
+    skipped.push(`${unreadTraceLines(TRACE_FILE, parsed.unread)}.`);
   }
   const traces = new TraceIndex(parsed?.records ?? []);
 
@@ -88,6 +86,7 @@ export async function readPullAgentRecords(
     const { data: notesCommit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: sha });
     const top = await tree(octokit, owner, repo, notesCommit.tree.sha);
     const subtrees = new Map<string, TreeEntry[]>();
+    let tooLarge = 0;
     for (const c of newestFirst) {
       // git notes fans out as `ab/cdef…` (or deeper) once it holds many notes.
       let entries = top;
@@ -114,7 +113,7 @@ export async function readPullAgentRecords(
       }
       // A note is a few kilobytes; a larger one is not fetched (GitHub would send up to 100 MB).
       if (blob.size !== undefined && blob.size > MAX_NOTE_LENGTH) {
-        skipped.push(tooLargeToRead(`The ${ref} note of ${c.sha.slice(0, 7)}`, blob.size, MAX_NOTE_LENGTH));
+        tooLarge++;
         continue;
       }
       if (calls >= MAX_RECORD_CALLS) {
@@ -125,6 +124,7 @@ export async function readPullAgentRecords(
       const { data } = await octokit.rest.git.getBlob({ owner, repo, file_sha: blob.sha });
       texts.set(c.sha, Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8").toString("utf8"));
     }
+    if (tooLarge > 0) skipped.push(notesTooLarge(ref, tooLarge));
     return texts;
   };
 
@@ -175,6 +175,12 @@ export function commitRecords(
     if (records.length > 0) add(traceEvidence(c.sha, records));
   }
   return into;
+}
+
+/** A sentence for the check and the backfill: how many notes of `ref` were too large to fetch. */
+export function notesTooLarge(ref: string, count: number): string {
+  const mb = (MAX_NOTE_LENGTH / (1024 * 1024)).toFixed(1);
+  return `${count === 1 ? "1 note" : `${count} notes`} of ${ref} ${count === 1 ? "was" : "were"} not read: over ${mb} MB, where a note is a few kilobytes.`;
 }
 
 /** A sentence for the check: what was not read, and why. */

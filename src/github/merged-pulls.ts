@@ -18,6 +18,7 @@ import {
   GRAPH_COMMIT_FIELDS,
   type GraphCommit,
   MAX_PULL_COMMITS,
+  oids,
   type PullCommit,
 } from "./pull-commits.js";
 
@@ -310,8 +311,7 @@ export async function readMergedPullPage(
     a.addCommits(node.commits);
     const first = node.firstCommit?.nodes[0]?.commit;
     const oldest = a.commits[0];
-    if (first && oldest?.sha === first.oid)
-      oldest.parents = first.parents.nodes.filter((p) => p !== null).map((p) => p.oid);
+    if (first && oldest?.sha === first.oid) oldest.parents = oids(first.parents.nodes);
     if (withFiles) a.addFiles(node.files);
     return a;
   });
@@ -348,7 +348,7 @@ export async function readMergedPullPage(
       mergeCommit: merge
         ? {
             sha: merge.oid,
-            parents: merge.parents.nodes.filter((p) => p !== null).map((p) => p.oid),
+            parents: oids(merge.parents.nodes),
             message: merge.message,
             authorDate: merge.authoredDate,
           }

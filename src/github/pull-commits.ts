@@ -86,6 +86,11 @@ function graphLogin(actor: GraphGitActor | null): string | null {
   return NOREPLY.exec(actor?.email ?? "")?.[1] ?? null;
 }
 
+/** The object ids of a GraphQL connection's nodes (`parents { nodes { oid } }`), nulls left out. */
+export function oids(nodes: ReadonlyArray<{ oid: string } | null>): string[] {
+  return nodes.filter((n) => n !== null).map((n) => n.oid);
+}
+
 /** A GraphQL commit in the shape REST's pulls.listCommits is read into (fromRest). */
 export function commitFromGraph(c: GraphCommit): PullCommit {
   return {
@@ -140,7 +145,7 @@ export async function listPullCommits(
       if (!node) continue;
       const c = commitFromGraph(node.commit);
       const parents = node.commit.parents?.nodes;
-      if (parents) c.parents = parents.filter((p) => p !== null).map((p) => p.oid);
+      if (parents) c.parents = oids(parents);
       if (seen.has(c.sha)) return { commits, complete: false };
       seen.add(c.sha);
       commits.push(c);

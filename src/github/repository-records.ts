@@ -13,7 +13,7 @@
 // A repository without notes refs or traces file costs the one query.
 
 import type { ProbotOctokit } from "probot";
-import { parseTraceRecords, TRACE_LIMITS, TraceIndex } from "../attribution/agent-trace.js";
+import { parseTraceRecords, TraceIndex, unreadTraceLines } from "../attribution/agent-trace.js";
 import { MAX_NOTE_LENGTH } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
@@ -23,6 +23,7 @@ import {
   fileAt,
   GIT_AI_REF,
   MAX_TRACE_BYTES,
+  notesTooLarge,
   TRACE_FILE,
   tooLargeToRead,
 } from "./agent-records.js";
@@ -87,9 +88,7 @@ export async function readRepositoryRecordIndex(
   }
   const parsed = traceText === null ? null : parseTraceRecords(traceText);
   if (parsed && parsed.unread > 0) {
-    warnings.push(
-      `${TRACE_FILE}: ${parsed.unread} lines past the first ${TRACE_LIMITS.records.toLocaleString("en")} records were not read`,
-    );
+    warnings.push(unreadTraceLines(TRACE_FILE, parsed.unread));
   }
   const traceRecords = parsed?.records ?? [];
 
@@ -101,6 +100,7 @@ export async function readRepositoryRecordIndex(
     calls++;
     const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree, recursive: "1" });
     const bySha = new Map<string, string>();
+    let tooLarge = 0;
     for (const entry of data.tree) {
       if (entry.type !== "blob" || !entry.path || !entry.sha) continue;
       // git notes fans out as `ab/cdef…` (or deeper) once it holds many notes: the path is the sha.
@@ -109,11 +109,12 @@ export async function readRepositoryRecordIndex(
       if (!OBJECT_ID.test(commit) || !OBJECT_ID.test(entry.sha)) continue;
       // A note is a few kilobytes; a larger one is not fetched (GitHub would send up to 100 MB).
       if (entry.size !== undefined && entry.size > MAX_NOTE_LENGTH) {
-        warnings.push(tooLargeToRead(`The ${ref} note of ${commit.slice(0, 7)}`, entry.size, MAX_NOTE_LENGTH));
+        tooLarge++;
         continue;
       }
       bySha.set(commit, entry.sha);
     }
+    if (tooLarge > 0) warnings.push(notesTooLarge(ref, tooLarge));
     // GitHub lists at most 100,000 entries of a recursive tree.
     if (data.truncated) warnings.push(`${ref} has more notes than GitHub lists at once: some were not read`);
     notes.set(ref, bySha);

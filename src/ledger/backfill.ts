@@ -220,7 +220,7 @@ async function recordIndex(lc: LinkContext, result: BackfillResult): Promise<Rep
   const { owner, repo, defaultBranch } = lc.scope;
   try {
     const index = await readRepositoryRecordIndex(lc.octokit, { owner, repo, defaultBranch });
-    result.notes.push(...index.warnings);
+    for (const warning of index.warnings) result.notes.push(warning);
     return index;
   } catch (error) {
     const status = (error as { status?: number }).status;

@@ -215,6 +215,15 @@ describe("generic conventions name their agent and model", () => {
     ["Assisted-by: Claude (Anthropic)", "an agent with its vendor in parentheses", ["claude-code"], []],
     ["Assisted-by: Claude (Opus 4.5)", "an agent with its model in parentheses", ["claude-code"], ["opus-4.5"]],
     ["Assisted-by: Kiro", "an agent that is a given name too, alone", ["kiro"], []],
+    ["Assisted-by: Claude (Claude Code)", "an agent with its product in parentheses", ["claude-code"], []],
+    ["Assisted-by: Claude (claude.ai)", "an agent with its site in parentheses", ["claude-code"], []],
+    ["Assisted-by: Claude (via Cursor)", "an agent with its runner in parentheses", ["claude-code"], []],
+    ["Assisted-by: Claude (web)", "an agent with where it ran in parentheses", ["claude-code"], []],
+    ["Assisted-by: Gemini (Gemini CLI)", "Gemini with its CLI in parentheses", ["gemini"], []],
+    ["Assisted-by: Kiro IDE", "Kiro with its IDE", ["kiro"], []],
+    ["Assisted-by: Kiro (Amazon)", "Kiro with its vendor", ["kiro"], []],
+    ["Assisted-by: Junie by JetBrains", "Junie with its vendor", ["generic"], []],
+    ["Assisted-by: Junie (JetBrains)", "Junie with its vendor in parentheses", ["generic"], []],
   ])("%s (%s)", (trailer, _name, agents, models) => {
     const result = attributeCommit(commit(`Add retries\n\n${trailer}`));
     expect(result.agents).toEqual(agents);

@@ -31,6 +31,11 @@ describe("agentForTool and recordModel", () => {
     ["GPT-4o", "gpt-4o"],
     ["unknown", undefined],
     [42, undefined],
+    // A provider's long path (over the 200 characters remembered) is read whole all the same.
+    [
+      `projects/${"p".repeat(200)}/locations/global/publishers/anthropic/models/claude-opus-4-5@20251101`,
+      "claude-opus-4-520251101",
+    ],
   ])("model %s → %s", (raw, model) => expect(recordModel(raw)).toBe(model));
 });
 

@@ -406,9 +406,14 @@ describe("squashTitleAndClosing", () => {
       "Add gift cards (#10)\n\n---------\n\nCo-authored-by: Jane <jane@example.com>\n",
     ],
     [
-      "a squash without the block: the title",
+      "a squash without the block: the title and its last paragraph",
       "Add gift cards (#10)\n\n* Part 1\n\nMade-with: Cursor\n\n* Part 2\n",
-      "Add gift cards (#10)\n",
+      "Add gift cards (#10)\n\n* Part 2\n",
+    ],
+    [
+      "a squash without the block, with a co-author typed in the merge dialog: kept",
+      "Add gift cards (#10)\n\n* Part 1\n\n* Part 2\n\nCo-authored-by: Claude <noreply@anthropic.com>\n\n",
+      "Add gift cards (#10)\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
     ],
     [
       "not a squash: as it is",

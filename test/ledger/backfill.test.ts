@@ -155,6 +155,9 @@ eachDialect("ledger: backfill", ({ newStore }) => {
       new Map([
         [noted, gitAiSessionsNote(noted)],
         ["9".repeat(40), gitAiSessionsNote("9".repeat(40))], // a commit of no pull request: not fetched
+        // Two notes over 4 MB: not fetched whoever's they are, and said once.
+        ["8".repeat(40), `${gitAiSessionsNote("8".repeat(40))}${" ".repeat(5 * 1024 * 1024)}`],
+        ["7".repeat(40), `${gitAiSessionsNote("7".repeat(40))}${" ".repeat(5 * 1024 * 1024)}`],
       ]),
     );
     sc.gh.mount();
@@ -177,7 +180,11 @@ eachDialect("ledger: backfill", ({ newStore }) => {
 
     const backfilled = await newStore();
     const before = sc.gh.calls.length;
-    expect(await backfillInto(backfilled, app, sc)).toMatchObject({ outcome: "done", merged: 6, notes: [] });
+    expect(await backfillInto(backfilled, app, sc)).toMatchObject({
+      outcome: "done",
+      merged: 6,
+      notes: ["2 notes of refs/notes/ai were not read: over 4.0 MB, where a note is a few kilobytes."],
+    });
     const a = await ledgerRows(live, sc);
     expect(await ledgerRows(backfilled, sc)).toEqual(a);
     expect(a.changes.find((c) => c.number === 5)).toMatchObject({ ai: true, agents: ["claude-code", "cursor"] });

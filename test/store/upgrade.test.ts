@@ -14,6 +14,7 @@ import { classifyStoredEvidence } from "../../src/ledger/classify-evidence.js";
 import { buildReport, INSTANCE_METRIC_DEFAULTS, reportOptions, resolveScope } from "../../src/metrics/report.js";
 import { parseDatabaseUrl } from "../../src/store/database-url.js";
 import { migrationsFolder, openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/types.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const DAY = 86_400_000;
@@ -133,6 +134,14 @@ async function ledgerMigratedTo(
   return url;
 }
 
+/** Each reported change of installation 1: its number and its evidence strength. */
+async function evidenceStrengths(store: Store) {
+  return (await store.reports.listReportChanges({ installationId: 1 }, NOW - 28 * DAY, NOW)).map((r) => [
+    r.number,
+    r.aiEvidence,
+  ]);
+}
+
 // Changes recorded by the release before the evidence strength was kept (migrations 0000–0006).
 const TRAILER = { agent: "claude-code", marker: "claude-code/co-author", source: "trailer", text: "x" };
 const BRANCH = { agent: "claude-code", marker: "claude-code/branch", source: "branch", text: "claude/x" };
@@ -160,11 +169,7 @@ eachDialect("store: upgrading a ledger made before evidence strengths were kept"
   it("classifies the changes recorded before 0007 before a report reads them", async () => {
     const store = await openStore(await ledgerBefore0007());
     try {
-      const strengths = async () =>
-        (await store.reports.listReportChanges({ installationId: 1 }, NOW - 28 * DAY, NOW)).map((r) => [
-          r.number,
-          r.aiEvidence,
-        ]);
+      const strengths = () => evidenceStrengths(store);
       // Migrated, not classified: the mapping lives in code, not in the migration.
       expect(await strengths()).toEqual([
         [1, null],
@@ -284,6 +289,64 @@ eachDialect(
         expect(await store.spend.countSessionsOnDay(1, NOW)).toBe(2);
         expect(await store.spend.knownSessionsOnDay(1, NOW + DAY, ["s-1", "s-2"])).toEqual(new Set(["s-1"]));
         expect(await store.spend.countSessionsOnDay(1, NOW + 2 * DAY)).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);
+
+// Records of authorship graded circumstantial by the release before 0010 (migrations 0000–0009).
+const GRADED_ROWS = [
+  SHIPPED_ROWS[0] as string,
+  SHIPPED_ROWS[1] as string,
+  ...(
+    [
+      [
+        "1",
+        "circumstantial",
+        [{ agent: "cursor", marker: "git-ai/note", source: "git-ai", text: "git-ai cursor 4 lines" }],
+      ],
+      [
+        "2",
+        "circumstantial",
+        [{ agent: "claude-code", marker: "agent-trace/record", source: "agent-trace", text: "x" }],
+      ],
+      [
+        "3",
+        "circumstantial",
+        [{ agent: "claude-code", marker: "claude-code/branch", source: "branch", text: "claude/x" }],
+      ],
+      ["4", "explicit", [{ agent: "claude-code", marker: "claude-code/co-author", source: "trailer", text: "x" }]],
+    ] as const
+  ).map(
+    ([n, grade, evidence]) =>
+      `INSERT INTO changes (installation_id, repository_id, number, title, author_login, author_type, bot_change, head_ref, head_sha, base_ref, state, opened_at, merged_at, engineer, first_commit_at, paths, paths_complete, shipped_deployment_id, shipped_at, deployable, ai, ai_evidence, agents, models, sessions, evidence, commits_total, commits_ai, attributed_sha, updated_at) ` +
+      `VALUES (1, 10, ${n}, 'Change ${n}', 'ann', 'User', FALSE, 'b${n}', '${n.repeat(40)}', 'main', 'merged', ${NOW - 11 * DAY}, ${NOW - 10 * DAY}, 'eng${n}', ${NOW - 11 * DAY}, '[]', FALSE, ${n}, ${NOW - 9 * DAY}, TRUE, TRUE, '${grade}', '["claude-code"]', '[]', '[]', '${JSON.stringify(evidence)}', 1, 1, '${n.repeat(40)}', ${NOW - 9 * DAY})`,
+  ),
+];
+
+eachDialect(
+  "store: upgrading a ledger that graded records of authorship circumstantial",
+  ({ dialect, newDatabaseUrl }) => {
+    it("grades again the changes whose evidence holds a record, and only those", async () => {
+      const url = await ledgerMigratedTo(dialect, newDatabaseUrl, 10, GRADED_ROWS); // 0000–0009
+      const store = await openStore(url);
+      try {
+        const strengths = () => evidenceStrengths(store);
+        expect(await strengths()).toEqual([
+          [1, null],
+          [2, null],
+          [3, "circumstantial"],
+          [4, "explicit"],
+        ]);
+        expect(await classifyStoredEvidence(store, 1)).toBe(2);
+        expect(await strengths()).toEqual([
+          [1, "explicit"],
+          [2, "explicit"],
+          [3, "circumstantial"],
+          [4, "explicit"],
+        ]);
       } finally {
         await store.close();
       }
