@@ -120,7 +120,7 @@ export class RecordSource {
       }
     }
     const batchCommand = version !== null && batchCommandIn((await version.catch(() => null))?.stdout ?? "");
-    const blobs = gitAi.length + traceNotes.length > 0 ? new BlobReader(repository, env, batchCommand) : null;
+    const blobs = gitAi.length + traceNotes.length > 0 ? new BlobReader(repository, env, batchCommand, info) : null;
     return new RecordSource(blobs, gitAi, traceNotes, traces, info);
   }
 
@@ -145,12 +145,7 @@ export class RecordSource {
         start = end;
       }
     }
-    const blobs = this.blobs;
-    if (wanted.length === 0 || blobs === null) return new Map<string, string>();
-    const texts = await blobs.read(wanted);
-    this.info.notesTooLarge = blobs.tooLarge;
-    this.info.notesOverBudget = blobs.overBudget;
-    return texts;
+    return wanted.length > 0 && this.blobs ? this.blobs.read(wanted) : new Map<string, string>();
   }
 
   /**
@@ -325,15 +320,13 @@ class BlobReader {
   private pending = 0;
   private waiting: (() => void) | null = null;
   private ended = false;
-  /** Notes larger than MAX_NOTE_LENGTH bytes, skipped unread. */
-  tooLarge = 0;
-  /** Notes past NOTES_READ_BUDGET bytes in one read, skipped unread. */
-  overBudget = 0;
 
   constructor(
     repository: string,
     env: NodeJS.ProcessEnv,
     private readonly batchCommand: boolean,
+    /** Where the notes skipped unread are counted (the scan's summary reports them). */
+    private readonly skipped: Pick<RecordSourceInfo, "notesTooLarge" | "notesOverBudget">,
   ) {
     const mode = batchCommand ? ["--batch-command", "--buffer"] : ["--batch"];
     this.child = spawn("git", ["-C", repository, "cat-file", ...mode], { env });
@@ -393,7 +386,7 @@ class BlobReader {
 
   /**
    * The texts of `shas` (notes are a few kilobytes; one larger than MAX_NOTE_LENGTH bytes is
-   * skipped, and counted in `tooLarge`). Reads may overlap: each is answered after those asked
+   * skipped, and counted in `skipped.notesTooLarge`). Reads may overlap: each is answered after those asked
    * before it. Rejects (a CliError) when git stops before it has answered.
    */
   read(shas: readonly string[]): Promise<Map<string, string>> {
@@ -418,8 +411,8 @@ class BlobReader {
       if (header[1] === "missing" || header.length < 3) continue;
       const size = Number(header[2]);
       if (size > MAX_NOTE_LENGTH || kept + size > NOTES_READ_BUDGET) {
-        if (size > MAX_NOTE_LENGTH) this.tooLarge++;
-        else this.overBudget++;
+        if (size > MAX_NOTE_LENGTH) this.skipped.notesTooLarge++;
+        else this.skipped.notesOverBudget++;
         await this.skip(size + 1);
         continue;
       }

@@ -179,15 +179,16 @@ export function commitRecords(
 
 /** A sentence for the check and the backfill: how many notes of `ref` were too large to fetch. */
 export function notesTooLarge(ref: string, count: number): string {
-  const mb = (MAX_NOTE_LENGTH / (1024 * 1024)).toFixed(1);
-  return `${count === 1 ? "1 note" : `${count} notes`} of ${ref} ${count === 1 ? "was" : "were"} not read: over ${mb} MB, where a note is a few kilobytes.`;
+  return `${count === 1 ? "1 note" : `${count} notes`} of ${ref} ${count === 1 ? "was" : "were"} not read: over ${mb(MAX_NOTE_LENGTH)}, where a note is a few kilobytes.`;
 }
 
 /** A sentence for the check: what was not read, and why. */
 export function tooLargeToRead(what: string, bytes: number, limit: number): string {
-  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
   return `${what} was not read: it is ${mb(bytes)}, over the ${mb(limit)} a check reads.`;
 }
+
+/** Bytes in megabytes, to a tenth. */
+const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 async function tree(octokit: ProbotOctokit, owner: string, repo: string, sha: string): Promise<TreeEntry[]> {
   const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: sha });
