@@ -125,12 +125,23 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
+/** A JSON value is a record when it is an object with a `files` array. */
+const isRecord = (value: unknown): value is Record<string, unknown> & { files: unknown[] } =>
+  isObject(value) && Array.isArray(value.files);
+
+/** `vcs.revision` of a git record (of a record whose `vcs.type` is git or left out), lower case; or null. */
+function revisionOf(record: Record<string, unknown>): string | null {
+  const vcs = isObject(record.vcs) ? record.vcs : null;
+  const raw = vcs && (vcs.type === undefined || vcs.type === "git") ? str(vcs.revision, 100) : undefined;
+  return raw && GIT_SHA.test(raw.toLowerCase()) ? raw.toLowerCase() : null;
+}
+
+const timestampOf = (record: Record<string, unknown>): number =>
+  typeof record.timestamp === "string" ? parseTimestamp(record.timestamp) : Number.NaN;
+
 /** One record from its JSON value; null when it is not a record (no `files` array). */
 export function parseTraceRecord(value: unknown): TraceRecord | null {
-  if (!isObject(value) || !Array.isArray(value.files)) return null;
-  const vcs = isObject(value.vcs) ? value.vcs : null;
-  const rawRevision = vcs && (vcs.type === undefined || vcs.type === "git") ? str(vcs.revision, 100) : undefined;
-  const revision = rawRevision && GIT_SHA.test(rawRevision.toLowerCase()) ? rawRevision.toLowerCase() : null;
+  if (!isRecord(value)) return null;
   const tool = isObject(value.tool) ? value.tool : null;
   const toolName = str(tool?.name, 100);
   const toolVersion = str(tool?.version, 50);
@@ -182,8 +193,8 @@ export function parseTraceRecord(value: unknown): TraceRecord | null {
   const metadataSession = str(metadata?.session_id, 200) ?? str(metadata?.conversation_id, 200) ?? null;
   return {
     id: str(value.id, 100) ?? "",
-    revision,
-    timestamp: typeof value.timestamp === "string" ? parseTimestamp(value.timestamp) : Number.NaN,
+    revision: revisionOf(value),
+    timestamp: timestampOf(value),
     tool: toolName ? (toolVersion ? `${toolName} ${toolVersion}` : toolName) : null,
     agent,
     files,
@@ -212,42 +223,68 @@ function parseTimestamp(text: string): number {
  */
 export function parseTraceRecords(text: string): { records: TraceRecord[]; invalid: number; unread: number } {
   const records: TraceRecord[] = [];
+  const { invalid, unread } = readTraceText(text, (value) => {
+    const record = parseTraceRecord(value);
+    if (record) records.push(record);
+    return record !== null;
+  });
+  return { records, invalid, unread };
+}
+
+/**
+ * Reads `text` as parseTraceRecords does, handing each JSON value to `take` with the line it was
+ * read from (`at`, `end`; -1 for a value of a JSON array or of a pretty-printed record), until
+ * TRACE_LIMITS.records values were records (`take` returns whether it was one).
+ */
+function readTraceText(
+  text: string,
+  take: (value: unknown, at: number, end: number) => boolean,
+): { records: number; invalid: number; unread: number } {
+  let records = 0;
   let invalid = 0;
   const trimmed = text.trim();
   if (trimmed === "") return { records, invalid, unread: 0 };
   // A note may hold one pretty-printed record, or an array of them.
   if ((trimmed.startsWith("[") || (trimmed.startsWith("{") && trimmed.includes("\n"))) && trimmed.length < 16e6) {
+    let value: unknown;
     try {
-      const value: unknown = JSON.parse(trimmed);
-      for (const item of Array.isArray(value) ? value : [value]) {
-        const record = parseTraceRecord(item);
-        if (record) records.push(record);
+      value = JSON.parse(trimmed);
+    } catch {
+      value = undefined; // JSON Lines, then
+    }
+    if (value !== undefined) {
+      const items = Array.isArray(value) ? value : [value];
+      let unread = 0;
+      for (const item of items) {
+        if (!isRecord(item)) invalid++;
+        else if (records >= TRACE_LIMITS.records) unread++;
+        else if (take(item, -1, -1)) records++;
         else invalid++;
       }
-      const unread = Math.max(records.length - TRACE_LIMITS.records, 0);
-      return { records: unread > 0 ? records.slice(0, TRACE_LIMITS.records) : records, invalid, unread };
-    } catch {
-      // JSON Lines, then
+      return { records, invalid, unread };
     }
   }
   let at = 0;
-  while (at < text.length && records.length < TRACE_LIMITS.records) {
+  while (at < text.length && records < TRACE_LIMITS.records) {
     let end = text.indexOf("\n", at);
     if (end === -1) end = text.length;
     const line = text.slice(at, end).trim();
+    const start = at;
     at = end + 1;
     if (line === "") continue;
     if (line.length > TRACE_LIMITS.line) {
       invalid++;
       continue;
     }
+    let value: unknown;
     try {
-      const record = parseTraceRecord(JSON.parse(line));
-      if (record) records.push(record);
-      else invalid++;
+      value = JSON.parse(line);
     } catch {
       invalid++;
+      continue;
     }
+    if (take(value, start, end)) records++;
+    else invalid++;
   }
   return { records, invalid, unread: linesFrom(text, at) };
 }
@@ -381,21 +418,64 @@ export interface TraceCommit {
 }
 
 /**
+ * A record as TraceIndex keeps it until a commit claims it: when it was written, and either its
+ * line in the index's text (parsed again when claimed) or, for records that came parsed or from
+ * a JSON array, the record itself.
+ */
+interface IndexedRecord {
+  timestamp: number;
+  at: number;
+  end: number;
+  record: TraceRecord | null;
+  claimed: boolean;
+}
+
+/**
  * Trace records indexed by revision, handed to the commits they describe (see the top of this
  * file). Ask for children before parents (git log's order, newest first): a record a child
  * claims is not given to its parent.
+ *
+ * Read from a trace file (`read`), it keeps the file's text and, per record, where its line is:
+ * a parsed record takes about three times its line's size, and most are never claimed by the
+ * commits at hand (a pull request's, a batch of history's). A claimed record is parsed again.
  */
 export class TraceIndex {
-  private readonly byRevision = new Map<string, TraceRecord[]>();
-  private readonly claimed = new Set<TraceRecord>();
+  private readonly byRevision = new Map<string, IndexedRecord[]>();
 
-  constructor(records: Iterable<TraceRecord>) {
+  private constructor(private readonly text: string) {}
+
+  /** An index of records already parsed. */
+  static of(records: Iterable<TraceRecord>): TraceIndex {
+    const index = new TraceIndex("");
     for (const record of records) {
-      if (record.revision === null) continue;
-      const list = this.byRevision.get(record.revision);
-      if (list) list.push(record);
-      else this.byRevision.set(record.revision, [record]);
+      if (record.revision !== null)
+        index.add(record.revision, { timestamp: record.timestamp, at: -1, end: -1, record, claimed: false });
     }
+    return index;
+  }
+
+  /**
+   * The records of a traces.jsonl file (as parseTraceRecords reads it), indexed: with how many
+   * records it holds, how many lines were not records, and how many past the cap were not read.
+   */
+  static read(text: string): { index: TraceIndex; records: number; invalid: number; unread: number } {
+    const index = new TraceIndex(text);
+    const read = readTraceText(text, (value, at, end) => {
+      if (!isRecord(value)) return false;
+      const revision = revisionOf(value);
+      if (revision !== null) {
+        const record = at < 0 ? parseTraceRecord(value) : null;
+        index.add(revision, { timestamp: timestampOf(value), at, end, record, claimed: false });
+      }
+      return true;
+    });
+    return { index, ...read };
+  }
+
+  private add(revision: string, entry: IndexedRecord): void {
+    const list = this.byRevision.get(revision);
+    if (list) list.push(entry);
+    else this.byRevision.set(revision, [entry]);
   }
 
   get size(): number {
@@ -413,19 +493,22 @@ export class TraceIndex {
     const parent = commit.parents[0];
     const atParent = parent === undefined ? undefined : this.byRevision.get(parent);
     if (atParent) {
-      for (const record of atParent) {
-        if (this.claimed.has(record) || !(record.timestamp <= commit.committedAt)) continue;
-        this.claimed.add(record);
-        found.push(record);
+      for (const entry of atParent) {
+        if (!entry.claimed && entry.timestamp <= commit.committedAt) found.push(this.claim(entry));
       }
     }
-    for (const record of this.byRevision.get(commit.sha) ?? []) {
-      if (this.claimed.has(record)) continue;
+    for (const entry of this.byRevision.get(commit.sha) ?? []) {
       // Claimed here too: git lists a commit before a child of it when their dates are skewed, and
       // that child must not count the record a second time.
-      this.claimed.add(record);
-      found.push(record);
+      if (!entry.claimed) found.push(this.claim(entry));
     }
     return found;
+  }
+
+  private claim(entry: IndexedRecord): TraceRecord {
+    entry.claimed = true;
+    if (entry.record !== null) return entry.record;
+    // Its line was read as a record when the index was made: it is one again.
+    return parseTraceRecord(JSON.parse(this.text.slice(entry.at, entry.end))) as TraceRecord;
   }
 }

@@ -112,11 +112,11 @@ export class RecordSource {
       else {
         const text = await traceText;
         if (text.code !== 0) throw gitFailed(`cat-file blob HEAD:${TRACE_FILE}`, text.stderr);
-        const parsed = parseTraceRecords(text.stdout);
-        info.traceFileRecords = parsed.records.length;
-        info.traceFileInvalid = parsed.invalid;
-        info.traceFileUnread = parsed.unread;
-        traces = new TraceIndex(parsed.records);
+        const read = TraceIndex.read(text.stdout);
+        info.traceFileRecords = read.records;
+        info.traceFileInvalid = read.invalid;
+        info.traceFileUnread = read.unread;
+        traces = read.index;
       }
     }
     const batchCommand = version !== null && batchCommandIn((await version.catch(() => null))?.stdout ?? "");

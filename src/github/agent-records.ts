@@ -66,11 +66,9 @@ export async function readPullAgentRecords(
   const refSha = await notesRefs(octokit, { owner, repo }, reads, count);
   const traceFile = await cachedFileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.headSha }, reads, count);
   if (traceFile.tooLarge !== null) skipped.push(tooLargeToRead(TRACE_FILE, traceFile.tooLarge, MAX_TRACE_BYTES));
-  const parsed = traceFile.text === null ? null : parseTraceRecords(traceFile.text);
-  if (parsed && parsed.unread > 0) {
-    skipped.push(`${unreadTraceLines(TRACE_FILE, parsed.unread)}.`);
-  }
-  const traces = new TraceIndex(parsed?.records ?? []);
+  const read = TraceIndex.read(traceFile.text ?? "");
+  if (read.unread > 0) skipped.push(`${unreadTraceLines(TRACE_FILE, read.unread)}.`);
+  const traces = read.index;
 
   // Newest first: the head matters most.
   const newestFirst = [...commits].reverse();

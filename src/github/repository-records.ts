@@ -13,7 +13,7 @@
 // A repository without notes refs or traces file costs the one query.
 
 import type { ProbotOctokit } from "probot";
-import { parseTraceRecords, TraceIndex, unreadTraceLines } from "../attribution/agent-trace.js";
+import { TraceIndex, unreadTraceLines } from "../attribution/agent-trace.js";
 import { MAX_NOTE_LENGTH } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
@@ -86,11 +86,8 @@ export async function readRepositoryRecordIndex(
     traceText = file.text;
     if (file.tooLarge !== null) warnings.push(tooLargeToRead(TRACE_FILE, file.tooLarge, MAX_TRACE_BYTES));
   }
-  const parsed = traceText === null ? null : parseTraceRecords(traceText);
-  if (parsed && parsed.unread > 0) {
-    warnings.push(unreadTraceLines(TRACE_FILE, parsed.unread));
-  }
-  const traceRecords = parsed?.records ?? [];
+  const traces = TraceIndex.read(traceText ?? "");
+  if (traces.unread > 0) warnings.push(unreadTraceLines(TRACE_FILE, traces.unread));
 
   const notes = new Map<string, Map<string, string>>();
   for (const node of found?.refs?.nodes ?? []) {
@@ -119,7 +116,7 @@ export async function readRepositoryRecordIndex(
     if (data.truncated) warnings.push(`${ref} has more notes than GitHub lists at once: some were not read`);
     notes.set(ref, bySha);
   }
-  return { notes, traces: new TraceIndex(traceRecords), calls, warnings };
+  return { notes, traces: traces.index, calls, warnings };
 }
 
 /**

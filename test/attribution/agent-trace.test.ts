@@ -195,14 +195,15 @@ describe("traceEvidence", () => {
   });
   it("reads at most 200,000 records of a file, and counts the lines it left unread", () => {
     const line = `${JSON.stringify({ version: "0.1.0", id: "x", files: [] })}\n`;
-    const parsed = parseTraceRecords(`${line.repeat(TRACE_LIMITS.records)}\n${line}  \r\n${line}${line.trim()}`);
+    const lines = `${line.repeat(TRACE_LIMITS.records)}\n${line}  \r\n${line}${line.trim()}`;
+    const parsed = parseTraceRecords(lines);
     expect(parsed).toMatchObject({ invalid: 0, unread: 3 });
     expect(parsed.records).toHaveLength(TRACE_LIMITS.records);
-    const array = parseTraceRecords(
-      JSON.stringify(Array.from({ length: TRACE_LIMITS.records + 2 }, () => ({ files: [] }))),
-    );
-    expect(array).toMatchObject({ invalid: 0, unread: 2 });
-    expect(array.records).toHaveLength(TRACE_LIMITS.records);
+    expect(TraceIndex.read(lines)).toMatchObject({ records: TRACE_LIMITS.records, invalid: 0, unread: 3 });
+    const array = JSON.stringify(Array.from({ length: TRACE_LIMITS.records + 2 }, () => ({ files: [] })));
+    expect(parseTraceRecords(array)).toMatchObject({ invalid: 0, unread: 2 });
+    expect(parseTraceRecords(array).records).toHaveLength(TRACE_LIMITS.records);
+    expect(TraceIndex.read(array)).toMatchObject({ records: TRACE_LIMITS.records, invalid: 0, unread: 2 });
   });
 
   it("reads no line number past ten million: 1e308 is valid JSON, and would add up to Infinity", () => {
@@ -229,10 +230,17 @@ describe("TraceIndex", () => {
     { sha: C2, parents: [C3], committedAt: at("2026-01-25T11:00:00Z") },
     { sha: C3, parents: [], committedAt: at("2026-01-25T10:00:00Z") },
   ];
-  const match = (...records: unknown[]) => {
-    const index = new TraceIndex(parseTraceRecords(jsonl(...records)).records);
-    return commits.map((c) => index.recordsFor(c).map((r) => r.timestamp));
+  // Both ways in: a trace file read into the index (records parsed again when claimed), and
+  // records already parsed (notes).
+  const indexes = {
+    read: (text: string) => TraceIndex.read(text).index,
+    of: (text: string) => TraceIndex.of(parseTraceRecords(text).records),
   };
+  const match = (...records: unknown[]) =>
+    Object.values(indexes).map((make) => {
+      const index = make(jsonl(...records));
+      return commits.map((c) => index.recordsFor(c).map((r) => r.timestamp));
+    });
 
   it.each([
     {
@@ -256,7 +264,29 @@ describe("TraceIndex", () => {
       expected: [[], [], []],
     },
   ])("$name", ({ record, expected }) => {
-    expect(match(record)).toEqual(expected);
+    expect(match(record)).toEqual([expected, expected]);
+  });
+
+  it("hands out the records of a trace file as parseTraceRecords reads them, with the same counts", () => {
+    const records = [
+      specExampleRecord(C2, "2026-01-25T12:30:00Z"),
+      mixedRecord(C1),
+      referenceHookRecord(C2, "2026-01-25T11:30:00Z"),
+      { ...specExampleRecord(C3), vcs: { type: "jj", revision: "kkmpptxz" } },
+    ];
+    for (const text of [
+      `${jsonl(records[0], records[1])}not json\n{"no":"files"}\n\n${jsonl(records[2], records[3])}`,
+      JSON.stringify([...records, { no: "files" }, 7]),
+      JSON.stringify(records[0], null, 2),
+    ]) {
+      const parsed = parseTraceRecords(text);
+      const { index, ...counts } = TraceIndex.read(text);
+      expect(counts).toEqual({ records: parsed.records.length, invalid: parsed.invalid, unread: parsed.unread });
+      const claimed = commits.flatMap((c) => index.recordsFor(c));
+      // Every record at a revision of these commits, each once (the jj record names none).
+      expect(claimed).toEqual(expect.arrayContaining(parsed.records.filter((r) => r.revision !== null)));
+      expect(claimed).toHaveLength(parsed.records.filter((r) => r.revision !== null).length);
+    }
   });
 
   it("reads a timestamp without a zone as UTC, whatever the machine's time zone", () => {
@@ -282,7 +312,7 @@ describe("TraceIndex", () => {
   });
 
   it("counts a record once when git lists its revision before a child (skewed commit dates)", () => {
-    const index = new TraceIndex(parseTraceRecords(jsonl(referenceHookRecord(C2, "2026-01-25T11:30:00Z"))).records);
+    const index = TraceIndex.read(jsonl(referenceHookRecord(C2, "2026-01-25T11:30:00Z"))).index;
     // C2 first, as `git rev-list` can list it when its child C1's date is older than its own.
     expect(index.recordsFor({ sha: C2, parents: [C3], committedAt: at("2026-01-25T13:00:00Z") })).toHaveLength(1);
     expect(index.recordsFor({ sha: C1, parents: [C2], committedAt: at("2026-01-25T12:00:00Z") })).toEqual([]);
