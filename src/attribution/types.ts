@@ -100,6 +100,11 @@ export interface CommitInput {
 /** A pull request's commit as Shipledger reads it from GitHub. */
 export interface PullCommit extends CommitInput {
   authoredAt: number | null;
+  /**
+   * When it was committed (its committer's date: later than the author's for a commit rebased,
+   * amended or cherry-picked); absent where it was not read (the ledger's copy).
+   */
+  committedAt?: number | null;
   /** Its parents' shas, as GitHub lists them; absent where they were not read (the ledger's copy). */
   parents?: readonly string[];
 }

@@ -49,7 +49,10 @@ export interface ModelCommit {
   parents: string[];
   message: string;
   author: { name: string; email: string; login: string | null };
+  /** The author's date. */
   date: string;
+  /** The committer's date, when it is not the author's (a rebased or cherry-picked commit). */
+  committedDate?: string;
 }
 
 export interface ModelPull {
@@ -180,17 +183,18 @@ export class GitHubModel {
     readonly repositoryId: number,
   ) {}
 
-  /** Adds a commit; without `date`, commits are a minute apart from 2026-10-01 in creation order. */
+  /** Adds a commit; without `date`, commits are a minute apart from 2026-10-01 in creation order; `committedDate` when the committer's is not the author's. */
   commit(
     sha: string,
     parents: string[],
     message: string,
     author: ModelCommit["author"] = { name: "Mona", email: "mona@example.com", login: "mona" },
     date?: string,
+    committedDate?: string,
   ) {
     this.#counter++;
     const at = date ?? new Date(Date.UTC(2026, 9, 1) + this.#counter * 60_000).toISOString();
-    this.commits.set(sha, { sha, parents, message, author, date: at });
+    this.commits.set(sha, { sha, parents, message, author, date: at, ...(committedDate ? { committedDate } : {}) });
     return sha;
   }
 
@@ -300,7 +304,11 @@ export class GitHubModel {
   #restCommit(c: ModelCommit) {
     return {
       sha: c.sha,
-      commit: { message: c.message, author: { name: c.author.name, email: c.author.email, date: c.date } },
+      commit: {
+        message: c.message,
+        author: { name: c.author.name, email: c.author.email, date: c.date },
+        committer: { date: c.committedDate ?? c.date },
+      },
       author: c.author.login ? { login: c.author.login } : null,
       committer: null,
       parents: c.parents.map((sha) => ({ sha })),
@@ -327,13 +335,13 @@ export class GitHubModel {
   /** An open pull request made of these commits (added to the model, each child of the previous). */
   openPull(
     number: number,
-    commits: Array<{ sha: string; message: string; author: ModelCommit["author"] }>,
+    commits: Array<{ sha: string; message: string; author: ModelCommit["author"]; date?: string; committedDate?: string }>,
     options: { title?: string; headRef?: string; createdAt?: string; base?: string } = {},
   ): void {
     // The first commit's parent: the commit the branch was made from, when the model has it.
     let parent: string[] = options.base ? [options.base] : [];
     for (const c of commits) {
-      this.commit(c.sha, parent, c.message, c.author);
+      this.commit(c.sha, parent, c.message, c.author, c.date, c.committedDate);
       parent = [c.sha];
     }
     const first = commits[0];
@@ -769,7 +777,7 @@ export class GitHubModel {
     const nodes = all.slice(offset, offset + size).map((c) => ({
       oid: c.sha,
       message: c.message,
-      committedDate: c.date,
+      committedDate: c.committedDate ?? c.date,
       authoredDate: c.date,
       author: { name: c.author.name, email: c.author.email, user: c.author.login ? { login: c.author.login } : null },
       parents: { totalCount: c.parents.length, nodes: c.parents.map((oid) => ({ oid })) },
@@ -999,6 +1007,7 @@ export class GitHubModel {
       oid: c.sha,
       message: c.message,
       authoredDate: c.date,
+      committedDate: c.committedDate ?? c.date,
       author: {
         name: c.author.name,
         email: c.author.email,

@@ -166,7 +166,8 @@ export function commitRecords(
     for (const record of traces.recordsFor({
       sha: c.sha,
       parents,
-      committedAt: c.authoredAt ?? Number.POSITIVE_INFINITY,
+      // As `scan` reads it: the committer's date (a cherry-pick keeps its author's).
+      committedAt: c.committedAt ?? c.authoredAt ?? Number.POSITIVE_INFINITY,
     })) {
       records.push(record);
     }

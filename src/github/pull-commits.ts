@@ -13,7 +13,7 @@ interface RestCommit {
   commit: {
     message: string;
     author: { name?: string; email?: string; date?: string } | null;
-    committer: { name?: string; email?: string } | null;
+    committer: { name?: string; email?: string; date?: string } | null;
   };
   author: { login?: string } | null;
   committer: { login?: string } | null;
@@ -25,6 +25,8 @@ export interface GraphCommit {
   oid: string;
   message: string;
   authoredDate: string | null;
+  /** Not in every query's commits (compare reads its own fields). */
+  committedDate?: string | null;
   author: GraphGitActor | null;
   committer: GraphGitActor | null;
 }
@@ -37,7 +39,7 @@ interface GraphGitActor {
 
 /** The fields of a GraphQL `Commit` that commitFromGraph reads. */
 export const GRAPH_COMMIT_FIELDS =
-  "oid message authoredDate author { name email user { login } } committer { name email user { login } }";
+  "oid message authoredDate committedDate author { name email user { login } } committer { name email user { login } }";
 
 interface GraphCommitPage {
   repository: {
@@ -99,6 +101,7 @@ export function commitFromGraph(c: GraphCommit): PullCommit {
     author: { name: c.author?.name ?? "", email: c.author?.email ?? "", login: graphLogin(c.author) },
     committer: { name: c.committer?.name ?? "", email: c.committer?.email ?? "", login: graphLogin(c.committer) },
     authoredAt: time(c.authoredDate),
+    committedAt: time(c.committedDate),
   };
 }
 
@@ -113,6 +116,7 @@ function fromRest(c: RestCommit): PullCommit {
       login: c.committer?.login ?? null,
     },
     authoredAt: time(c.commit.author?.date),
+    committedAt: time(c.commit.committer?.date),
     ...(c.parents ? { parents: c.parents.map((p) => p.sha) } : {}),
   };
 }

@@ -42,6 +42,11 @@ function history() {
   sc.merge(3, { at: 3, user: { login: "ghost", type: "User" } });
   sc.merge(4, { at: 4, commits: 250, method: "merge" });
   sc.merge(5, { at: 5, method: "rebase", commits: 3, files: paths(150) });
+  // Rebased: its commits were committed after they were written.
+  for (const sha of sc.gh.pulls.get(5)?.commits ?? []) {
+    const commit = sc.gh.commits.get(sha);
+    if (commit) commit.committedDate = new Date(Date.parse(commit.date) + 3_600_000).toISOString();
+  }
   sc.merge(6, { at: 6, method: "fast-forward", commits: 2, files: paths(320) });
   sc.merge(7, { at: 7, commits: 180, ai: true, author: "hubot" });
   sc.open(8, { openedAt: 7.5 });
@@ -196,6 +201,8 @@ describe("readMergedPullPage", () => {
     expect(byNumber.get(1)?.pull.labels).toEqual([{ name: "ai-assisted" }, { name: "cache" }]);
     expect(byNumber.get(4)?.commits).toHaveLength(250);
     expect(byNumber.get(4)?.mergeCommit?.parents).toHaveLength(2);
+    const rebased = byNumber.get(5)?.commits[0];
+    expect(rebased?.committedAt).toBe((rebased?.authoredAt ?? 0) + 3_600_000);
     expect(byNumber.get(5)?.files).toMatchObject({ complete: true });
     expect(byNumber.get(5)?.files?.paths).toHaveLength(150);
     expect(byNumber.get(6)?.files).toMatchObject({ complete: false });

@@ -182,6 +182,32 @@ describe("PR check with agent records", () => {
     expect(run.output.summary).toContain("| `1111111` | Agent Trace record | Claude Code |");
   });
 
+  it("dates a commit by its committer, as scan does: a cherry-pick keeps its author's older date", async () => {
+    const gh = new GitHubModel("acme", "shop", 4242);
+    gh.commit(BASE, [], "Initial commit\n", mona, "2026-10-01T00:00:00Z");
+    gh.openPull(
+      7,
+      [
+        { sha: C1, message: "Add the parser\n", author: mona, date: "2026-10-01T01:00:00Z" },
+        // Picked at 03:00 from a commit authored in September; its conflicts were resolved with an
+        // agent at 02:00, the hook recording HEAD (C1) as the revision.
+        {
+          sha: C2,
+          message: "Fix the reader\n",
+          author: mona,
+          date: "2026-09-01T00:00:00Z",
+          committedDate: "2026-10-01T03:00:00Z",
+        },
+      ],
+      { base: BASE },
+    );
+    gh.files.set(".agent-trace/traces.jsonl", `${JSON.stringify(referenceHookRecord(C1, "2026-10-01T02:00:00Z"))}\n`);
+    const run = await check(gh);
+    expect(run.output.title).toBe("AI-assisted: Claude Code — 1 of 2 commits");
+    expect(run.output.summary).toContain("| `2222222` | Agent Trace record | Claude Code |");
+    expect(run.output.summary).not.toContain("| `1111111` |");
+  });
+
   it("reads a traces file of 150,000 records (none spread into one call's arguments)", async () => {
     const gh = model();
     const filler = `${JSON.stringify({ version: "0.1.0", id: "x", files: [] })}\n`;
