@@ -335,7 +335,13 @@ export class GitHubModel {
   /** An open pull request made of these commits (added to the model, each child of the previous). */
   openPull(
     number: number,
-    commits: Array<{ sha: string; message: string; author: ModelCommit["author"]; date?: string; committedDate?: string }>,
+    commits: Array<{
+      sha: string;
+      message: string;
+      author: ModelCommit["author"];
+      date?: string;
+      committedDate?: string;
+    }>,
     options: { title?: string; headRef?: string; createdAt?: string; base?: string } = {},
   ): void {
     // The first commit's parent: the commit the branch was made from, when the model has it.
