@@ -223,7 +223,7 @@ function parseTimestamp(text: string): number {
  */
 export function parseTraceRecords(text: string): { records: TraceRecord[]; invalid: number; unread: number } {
   const records: TraceRecord[] = [];
-  const { invalid, unread } = readTraceText(text, (value) => {
+  const { invalid, unread } = readTraceText(new Lines(text), (value) => {
     const record = parseTraceRecord(value);
     if (record) records.push(record);
     return record !== null;
@@ -232,23 +232,86 @@ export function parseTraceRecords(text: string): { records: TraceRecord[]; inval
 }
 
 /**
+ * A trace file's text: a string (as GitHub gives it), or the file's bytes (as git gives them to
+ * `scan`), kept as they are: one byte a byte, where a string holding a single character outside
+ * Latin-1 takes two bytes for every character. A line is decoded when it is read.
+ */
+export type TraceText = string | Buffer;
+
+/** The lines of a TraceText: where each ends, its text, and whether any is left that holds anything. */
+class Lines {
+  readonly length: number;
+
+  constructor(private readonly source: TraceText) {
+    this.length = source.length;
+  }
+
+  /** Where the line that starts at `at` ends (its "\n", or the end of the text). */
+  end(at: number): number {
+    const end = typeof this.source === "string" ? this.source.indexOf("\n", at) : this.source.indexOf(0x0a, at);
+    return end === -1 ? this.length : end;
+  }
+
+  text(at: number, end: number): string {
+    return typeof this.source === "string" ? this.source.slice(at, end) : this.source.toString("utf8", at, end);
+  }
+
+  /** The lines from `at` on that hold anything but spaces, tabs and carriage returns. */
+  linesFrom(at: number): number {
+    const source = this.source;
+    const code = typeof source === "string" ? (i: number) => source.charCodeAt(i) : (i: number) => source[i];
+    let count = 0;
+    while (at < this.length) {
+      const end = this.end(at);
+      for (let i = at; i < end; i++) {
+        const c = code(i);
+        if (c !== 0x20 && c !== 0x09 && c !== 0x0d) {
+          count++;
+          break;
+        }
+      }
+      at = end + 1;
+    }
+    return count;
+  }
+}
+
+const startsWithValue = (line: string): boolean => {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
  * Reads `text` as parseTraceRecords does, handing each JSON value to `take` with the line it was
  * read from (`at`, `end`; -1 for a value of a JSON array or of a pretty-printed record), until
  * TRACE_LIMITS.records values were records (`take` returns whether it was one).
  */
 function readTraceText(
-  text: string,
+  lines: Lines,
   take: (value: unknown, at: number, end: number) => boolean,
 ): { records: number; invalid: number; unread: number } {
   let records = 0;
   let invalid = 0;
-  const trimmed = text.trim();
-  if (trimmed === "") return { records, invalid, unread: 0 };
-  // A note may hold one pretty-printed record, or an array of them.
-  if ((trimmed.startsWith("[") || (trimmed.startsWith("{") && trimmed.includes("\n"))) && trimmed.length < 16e6) {
+  // A note may hold one pretty-printed record, or an array of them: the text is then one JSON
+  // value. JSON Lines start with a line that is a value of its own (the whole is one value only if
+  // that line is all there is, and then it is read alike either way).
+  let first = 0;
+  let firstLine = "";
+  while (first < lines.length && firstLine === "") {
+    const end = lines.end(first);
+    firstLine = lines.text(first, end).trim();
+    if (firstLine === "") first = end + 1;
+  }
+  if (firstLine === "") return { records, invalid, unread: 0 };
+  if (firstLine.startsWith("[") || (firstLine.startsWith("{") && !startsWithValue(firstLine))) {
+    const trimmed = lines.text(0, lines.length).trim();
     let value: unknown;
     try {
-      value = JSON.parse(trimmed);
+      value = trimmed.length < 16e6 ? JSON.parse(trimmed) : undefined;
     } catch {
       value = undefined; // JSON Lines, then
     }
@@ -264,11 +327,10 @@ function readTraceText(
       return { records, invalid, unread };
     }
   }
-  let at = 0;
-  while (at < text.length && records < TRACE_LIMITS.records) {
-    let end = text.indexOf("\n", at);
-    if (end === -1) end = text.length;
-    const line = text.slice(at, end).trim();
+  let at = first;
+  while (at < lines.length && records < TRACE_LIMITS.records) {
+    const end = lines.end(at);
+    const line = lines.text(at, end).trim();
     const start = at;
     at = end + 1;
     if (line === "") continue;
@@ -286,31 +348,13 @@ function readTraceText(
     if (take(value, start, end)) records++;
     else invalid++;
   }
-  return { records, invalid, unread: linesFrom(text, at) };
+  return { records, invalid, unread: lines.linesFrom(at) };
 }
 
 /** What a file's cap on records left unread (parseTraceRecords's `unread`), as a phrase for a report. */
 export function unreadTraceLines(path: string, lines: number): string {
   const limit = TRACE_LIMITS.records.toLocaleString("en");
   return `${path}: ${lines === 1 ? "1 line" : `${lines} lines`} past the first ${limit} records not read`;
-}
-
-/** The lines of `text` from `at` on that hold anything: what a file's cap on records left unread. */
-function linesFrom(text: string, at: number): number {
-  let count = 0;
-  while (at < text.length) {
-    let end = text.indexOf("\n", at);
-    if (end === -1) end = text.length;
-    for (let i = at; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== 0x20 && c !== 0x09 && c !== 0x0d) {
-        count++;
-        break;
-      }
-    }
-    at = end + 1;
-  }
-  return count;
 }
 
 /** The number of lines the union of `ranges` covers. */
@@ -442,11 +486,11 @@ interface IndexedRecord {
 export class TraceIndex {
   private readonly byRevision = new Map<string, IndexedRecord[]>();
 
-  private constructor(private readonly text: string) {}
+  private constructor(private readonly lines: Lines) {}
 
   /** An index of records already parsed. */
   static of(records: Iterable<TraceRecord>): TraceIndex {
-    const index = new TraceIndex("");
+    const index = new TraceIndex(new Lines(""));
     for (const record of records) {
       if (record.revision !== null)
         index.add(record.revision, { timestamp: record.timestamp, at: -1, end: -1, record, claimed: false });
@@ -458,9 +502,9 @@ export class TraceIndex {
    * The records of a traces.jsonl file (as parseTraceRecords reads it), indexed: with how many
    * records it holds, how many lines were not records, and how many past the cap were not read.
    */
-  static read(text: string): { index: TraceIndex; records: number; invalid: number; unread: number } {
-    const index = new TraceIndex(text);
-    const read = readTraceText(text, (value, at, end) => {
+  static read(text: TraceText): { index: TraceIndex; records: number; invalid: number; unread: number } {
+    const index = new TraceIndex(new Lines(text));
+    const read = readTraceText(index.lines, (value, at, end) => {
       if (!isRecord(value)) return false;
       const revision = revisionOf(value);
       if (revision !== null) {
@@ -509,6 +553,6 @@ export class TraceIndex {
     entry.claimed = true;
     if (entry.record !== null) return entry.record;
     // Its line was read as a record when the index was made: it is one again.
-    return parseTraceRecord(JSON.parse(this.text.slice(entry.at, entry.end))) as TraceRecord;
+    return parseTraceRecord(JSON.parse(this.lines.text(entry.at, entry.end).trim())) as TraceRecord;
   }
 }

@@ -278,12 +278,15 @@ export function runGit(args: readonly string[], env: NodeJS.ProcessEnv): Promise
     child.stderr.setEncoding("utf8").on("data", (text: string) => {
       stderr += text;
     });
-    child.once("error", (error) => {
-      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-      reject(new GitLogError(missing ? "git was not found on PATH" : `git: ${error.message}`, "", null, 0));
-    });
+    child.once("error", (error) => reject(spawnFailure(error)));
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The error of a git that could not be started. */
+export function spawnFailure(error: Error): GitLogError {
+  const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+  return new GitLogError(missing ? "git was not found on PATH" : `git: ${error.message}`, "", null, 0);
 }
 
 /** Git's own one-line reason, without its "fatal: " prefix. */

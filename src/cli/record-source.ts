@@ -11,7 +11,7 @@ import { parseTraceRecords, TraceIndex, type TraceRecord, traceEvidence } from "
 import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { GitCommit, Records } from "../git/objects.js";
-import { firstFatalLine, runGit } from "./git-log.js";
+import { firstFatalLine, runGit, spawnFailure } from "./git-log.js";
 import { CliError } from "./io.js";
 import type { RecordSourceInfo } from "./scan-report.js";
 
@@ -95,7 +95,7 @@ export class RecordSource {
     // The three at once: each is a git of its own.
     const traceText =
       traceFile?.type === "blob" && traceFile.size <= MAX_TRACE_FILE
-        ? runGit(["-C", repository, "cat-file", "blob", traceFile.sha], env)
+        ? readBlob(repository, traceFile.sha, traceFile.size, env)
         : null;
     traceText?.catch(() => {}); // awaited below
     const version = gitAiRef || traceRef ? runGit(["version"], env) : null;
@@ -112,7 +112,7 @@ export class RecordSource {
       else {
         const text = await traceText;
         if (text.code !== 0) throw gitFailed(`cat-file blob HEAD:${TRACE_FILE}`, text.stderr);
-        const read = TraceIndex.read(text.stdout);
+        const read = TraceIndex.read(text.bytes);
         info.traceFileRecords = read.records;
         info.traceFileInvalid = read.invalid;
         info.traceFileUnread = read.unread;
@@ -279,6 +279,37 @@ function gitFailed(command: string, stderr: string): CliError {
   return new CliError(
     `scan: git ${command} failed${reason ? `: ${reason}` : ""}; the agent records would be incomplete`,
   );
+}
+
+/**
+ * A blob's bytes, read by `git cat-file blob` into a buffer of the size git listed for it (the
+ * trace file is kept as bytes: see TraceText). `code` is not 0 when git failed, or when it wrote
+ * other than `size` bytes.
+ */
+function readBlob(
+  repository: string,
+  sha: string,
+  size: number,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; bytes: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["-C", repository, "cat-file", "blob", sha], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const bytes = Buffer.allocUnsafe(size);
+    let written = 0;
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (written + chunk.length <= size) chunk.copy(bytes, written);
+      written += chunk.length;
+    });
+    child.stderr.setEncoding("utf8").on("data", (text: string) => {
+      stderr += text;
+    });
+    child.once("error", (error) => reject(spawnFailure(error)));
+    child.once("close", (code) => {
+      if (code === 0 && written !== size) resolve({ code: 1, bytes, stderr: `gave ${written} bytes of ${size}` });
+      else resolve({ code, bytes, stderr });
+    });
+  });
 }
 
 /** Runs git with `input` on stdin; its stdout, or null when it failed. */

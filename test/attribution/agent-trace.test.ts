@@ -274,12 +274,27 @@ describe("TraceIndex", () => {
       referenceHookRecord(C2, "2026-01-25T11:30:00Z"),
       { ...specExampleRecord(C3), vcs: { type: "jj", revision: "kkmpptxz" } },
     ];
-    for (const text of [
+    const abroad = { ...mixedRecord(C1), files: [{ path: "docs/日本語/読む.md", conversations: [] }] };
+    const texts = [
       `${jsonl(records[0], records[1])}not json\n{"no":"files"}\n\n${jsonl(records[2], records[3])}`,
       JSON.stringify([...records, { no: "files" }, 7]),
       JSON.stringify(records[0], null, 2),
-    ]) {
-      const parsed = parseTraceRecords(text);
+      `\n  \r\n${JSON.stringify(records[0], null, 2)}\n`,
+      // A byte-order mark, CRLF line ends, a path outside Latin-1, a last line without its end.
+      `\ufeff${JSON.stringify(records[1])}\r\n${JSON.stringify(abroad)}\r\n${JSON.stringify(records[2])}`,
+      `${JSON.stringify(records[0])}\n`,
+      "   \n",
+    ];
+    // As GitHub gives the file (a string), and as git gives it to scan (bytes, decoded by line).
+    const bytes = (text: string) => Buffer.from(text);
+    const broken = Buffer.concat([
+      bytes(jsonl(records[0])),
+      Buffer.from([0xe2, 0x82, 0x0a, 0xff]),
+      bytes(`\n${jsonl(abroad)}`),
+    ]);
+    const cases = [...texts.flatMap((text) => [text, bytes(text)]), broken, broken.toString("utf8")];
+    for (const text of cases) {
+      const parsed = parseTraceRecords(typeof text === "string" ? text : text.toString("utf8"));
       const { index, ...counts } = TraceIndex.read(text);
       expect(counts).toEqual({ records: parsed.records.length, invalid: parsed.invalid, unread: parsed.unread });
       const claimed = commits.flatMap((c) => index.recordsFor(c));
@@ -287,6 +302,9 @@ describe("TraceIndex", () => {
       expect(claimed).toEqual(expect.arrayContaining(parsed.records.filter((r) => r.revision !== null)));
       expect(claimed).toHaveLength(parsed.records.filter((r) => r.revision !== null).length);
     }
+    // The path outside Latin-1 comes back whole from the bytes.
+    const fromBytes = TraceIndex.read(bytes(texts[4] as string)).index.recordsFor(commits[0] as (typeof commits)[0]);
+    expect(fromBytes.flatMap((r) => r.files.map((f) => f.path))).toContain("docs/日本語/読む.md");
   });
 
   it("reads a timestamp without a zone as UTC, whatever the machine's time zone", () => {

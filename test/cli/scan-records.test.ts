@@ -197,6 +197,36 @@ describe("scan with agent records", () => {
     expect((await scan([repo.dir], repo.env)).stdout).toContain("scan: 1 note larger than 4 MB not read");
   });
 
+  it("reads a traces.jsonl written on Windows: a byte-order mark, CRLF line ends, a path outside Latin-1", async () => {
+    const repo = makeRepo([
+      { mark: 1, author: DEV, time: at(0), message: "Initial commit\n" },
+      { mark: 2, author: DEV, time: at(1), message: "Add the guide\n", from: 1 },
+    ]);
+    const [c1, c2] = [repo.sha("main~1"), repo.sha("main")];
+    const record = referenceHookRecord(c1, iso(0.5));
+    const abroad = { ...record, files: record.files.map((f) => ({ ...f, path: "docs/日本語/読む.md" })) };
+    const traces = `\ufeff${JSON.stringify(abroad)}\r\nnot a record\r\n${JSON.stringify(specExampleRecord(c2))}`;
+    commitFile(repo, "main", ".agent-trace/traces.jsonl", traces, at(2), "Keep the agent traces\n");
+    const { code, stdout } = await scan([repo.dir, "--format", "jsonl"], repo.env);
+    expect(code).toBe(0);
+    const bySha = new Map(
+      stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((l) => [l.sha, l]),
+    );
+    expect(bySha.get(c2)).toMatchObject({ ai: true, agents: ["claude-code", "cursor"] });
+    expect(
+      bySha
+        .get(c2)
+        .evidence.map((e: { text: string }) => e.text)
+        .join("\n"),
+    ).toContain("docs/日本語/読む.md");
+    const json = JSON.parse((await scan([repo.dir, "--format", "json"], repo.env)).stdout);
+    expect(json.agentRecords).toMatchObject({ traceFileRecords: 2, traceFileInvalidLines: 1 });
+  });
+
   it("says how many lines of traces.jsonl it left unread past its first 200,000 records", async () => {
     const repo = makeRepo([{ mark: 1, author: DEV, time: at(0), message: "Initial commit\n" }]);
     const c1 = repo.sha("main");
