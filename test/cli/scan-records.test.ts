@@ -284,6 +284,12 @@ describe("scan with agent records", () => {
       'echo "fatal: unable to read blob" >&2; exit 128',
       "git cat-file blob HEAD:.agent-trace/traces.jsonl failed: unable to read blob",
     ],
+    [
+      "git gives less of traces.jsonl than the size it listed, and exits 0",
+      "*cat-file\\ blob*",
+      '"$REAL" "$@" | head -c 10; exit 0',
+      "git cat-file blob HEAD:.agent-trace/traces.jsonl failed: gave 10 bytes of ",
+    ],
   ])("fails, and says why, when %s (the records would be incomplete)", async (_name, args, action, message) => {
     const { repo } = repository();
     const result = await scan([repo.dir, "--format", "jsonl"], failingGit(repo.env, args, action));
