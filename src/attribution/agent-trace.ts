@@ -308,10 +308,11 @@ function readTraceText(
   }
   if (firstLine === "") return { records, invalid, unread: 0 };
   if (firstLine.startsWith("[") || (firstLine.startsWith("{") && !startsWithValue(firstLine))) {
-    const trimmed = lines.text(0, lines.length).trim();
+    // Read whole under 16 million characters (a UTF-8 character is at most 4 bytes).
+    const trimmed = lines.length < 4 * 16e6 ? lines.text(0, lines.length).trim() : "";
     let value: unknown;
     try {
-      value = trimmed.length < 16e6 ? JSON.parse(trimmed) : undefined;
+      value = trimmed !== "" && trimmed.length < 16e6 ? JSON.parse(trimmed) : undefined;
     } catch {
       value = undefined; // JSON Lines, then
     }
