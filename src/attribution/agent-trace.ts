@@ -126,8 +126,8 @@ function decodeURIComponentSafe(text: string): string {
 }
 
 /** A JSON value is a record when it is an object with a `files` array. */
-const isRecord = (value: unknown): value is Record<string, unknown> & { files: unknown[] } =>
-  isObject(value) && Array.isArray(value.files);
+type RecordValue = Record<string, unknown> & { files: unknown[] };
+const isRecord = (value: unknown): value is RecordValue => isObject(value) && Array.isArray(value.files);
 
 /** `vcs.revision` of a git record (of a record whose `vcs.type` is git or left out), lower case; or null. */
 function revisionOf(record: Record<string, unknown>): string | null {
@@ -141,7 +141,10 @@ const timestampOf = (record: Record<string, unknown>): number =>
 
 /** One record from its JSON value; null when it is not a record (no `files` array). */
 export function parseTraceRecord(value: unknown): TraceRecord | null {
-  if (!isRecord(value)) return null;
+  return isRecord(value) ? recordFrom(value) : null;
+}
+
+function recordFrom(value: RecordValue): TraceRecord {
   const tool = isObject(value.tool) ? value.tool : null;
   const toolName = str(tool?.name, 100);
   const toolVersion = str(tool?.version, 50);
@@ -224,9 +227,7 @@ function parseTimestamp(text: string): number {
 export function parseTraceRecords(text: string): { records: TraceRecord[]; invalid: number; unread: number } {
   const records: TraceRecord[] = [];
   const { invalid, unread } = readTraceText(new Lines(text), (value) => {
-    const record = parseTraceRecord(value);
-    if (record) records.push(record);
-    return record !== null;
+    records.push(recordFrom(value));
   });
   return { records, invalid, unread };
 }
@@ -238,7 +239,7 @@ export function parseTraceRecords(text: string): { records: TraceRecord[]; inval
  */
 export type TraceText = string | Buffer;
 
-/** The lines of a TraceText: where each ends, its text, and whether any is left that holds anything. */
+/** The lines of a TraceText: where each ends, its text, how many are left that hold anything. */
 class Lines {
   readonly length: number;
 
@@ -253,7 +254,19 @@ class Lines {
   }
 
   text(at: number, end: number): string {
+    if (end === at) return ""; // a blank line: nothing to decode
     return typeof this.source === "string" ? this.source.slice(at, end) : this.source.toString("utf8", at, end);
+  }
+
+  /** The first line from `at` on whose text trimmed is not empty: where it starts and ends, and that text. */
+  nextFilled(at: number): { at: number; end: number; line: string } | null {
+    while (at < this.length) {
+      const end = this.end(at);
+      const line = this.text(at, end).trim();
+      if (line !== "") return { at, end, line };
+      at = end + 1;
+    }
+    return null;
   }
 
   /** The lines from `at` on that hold anything but spaces, tabs and carriage returns. */
@@ -276,7 +289,7 @@ class Lines {
   }
 }
 
-const startsWithValue = (line: string): boolean => {
+const isJsonValue = (line: string): boolean => {
   try {
     JSON.parse(line);
     return true;
@@ -286,30 +299,32 @@ const startsWithValue = (line: string): boolean => {
 };
 
 /**
- * Reads `text` as parseTraceRecords does, handing each JSON value to `take` with the line it was
- * read from (`at`, `end`; -1 for a value of a JSON array or of a pretty-printed record), until
- * TRACE_LIMITS.records values were records (`take` returns whether it was one).
+ * Reads `lines` as parseTraceRecords does, handing each record (a JSON object with a `files`
+ * array) to `take` with the line it was read from (`at`, `end`; -1 for one of a JSON array or a
+ * pretty-printed record), the first TRACE_LIMITS.records of them.
  */
 function readTraceText(
   lines: Lines,
-  take: (value: unknown, at: number, end: number) => boolean,
+  take: (value: RecordValue, at: number, end: number) => void,
 ): { records: number; invalid: number; unread: number } {
   let records = 0;
   let invalid = 0;
   // A note may hold one pretty-printed record, or an array of them: the text is then one JSON
-  // value. JSON Lines start with a line that is a value of its own (the whole is one value only if
-  // that line is all there is, and then it is read alike either way).
-  let first = 0;
-  let firstLine = "";
-  while (first < lines.length && firstLine === "") {
-    const end = lines.end(first);
-    firstLine = lines.text(first, end).trim();
-    if (firstLine === "") first = end + 1;
-  }
-  if (firstLine === "") return { records, invalid, unread: 0 };
-  if (firstLine.startsWith("[") || (firstLine.startsWith("{") && !startsWithValue(firstLine))) {
-    // Read whole under 16 million characters (a UTF-8 character is at most 4 bytes).
-    const trimmed = lines.length < 4 * 16e6 ? lines.text(0, lines.length).trim() : "";
+  // value, tried whole when it starts with "[", or with "{" on a line that is not a value of its
+  // own (JSON Lines) and is followed by others. A first line longer than a line may be is not
+  // parsed alone: the whole is tried, as one of any length would be.
+  const first = lines.nextFilled(0);
+  if (first === null) return { records, invalid, unread: 0 };
+  const { line: firstLine } = first;
+  if (
+    firstLine.startsWith("[") ||
+    (firstLine.startsWith("{") &&
+      lines.nextFilled(first.end + 1) !== null &&
+      (firstLine.length > TRACE_LIMITS.line || !isJsonValue(firstLine)))
+  ) {
+    // Read whole under 16 million characters: a UTF-8 character of one UTF-16 unit is at most 3
+    // bytes (one of two units, 4), and a byte that is not UTF-8 is one character.
+    const trimmed = lines.length < 3 * 16e6 ? lines.text(0, lines.length).trim() : "";
     let value: unknown;
     try {
       value = trimmed !== "" && trimmed.length < 16e6 ? JSON.parse(trimmed) : undefined;
@@ -322,13 +337,15 @@ function readTraceText(
       for (const item of items) {
         if (!isRecord(item)) invalid++;
         else if (records >= TRACE_LIMITS.records) unread++;
-        else if (take(item, -1, -1)) records++;
-        else invalid++;
+        else {
+          take(item, -1, -1);
+          records++;
+        }
       }
       return { records, invalid, unread };
     }
   }
-  let at = first;
+  let at = first.at;
   while (at < lines.length && records < TRACE_LIMITS.records) {
     const end = lines.end(at);
     const line = lines.text(at, end).trim();
@@ -346,8 +363,10 @@ function readTraceText(
       invalid++;
       continue;
     }
-    if (take(value, start, end)) records++;
-    else invalid++;
+    if (isRecord(value)) {
+      take(value, start, end);
+      records++;
+    } else invalid++;
   }
   return { records, invalid, unread: lines.linesFrom(at) };
 }
@@ -502,17 +521,16 @@ export class TraceIndex {
   /**
    * The records of a traces.jsonl file (as parseTraceRecords reads it), indexed: with how many
    * records it holds, how many lines were not records, and how many past the cap were not read.
+   * The index keeps `text` (a Buffer is not copied: it must not change after).
    */
   static read(text: TraceText): { index: TraceIndex; records: number; invalid: number; unread: number } {
     const index = new TraceIndex(new Lines(text));
     const read = readTraceText(index.lines, (value, at, end) => {
-      if (!isRecord(value)) return false;
       const revision = revisionOf(value);
       if (revision !== null) {
-        const record = at < 0 ? parseTraceRecord(value) : null;
+        const record = at < 0 ? recordFrom(value) : null;
         index.add(revision, { timestamp: timestampOf(value), at, end, record, claimed: false });
       }
-      return true;
     });
     return { index, ...read };
   }
@@ -553,7 +571,8 @@ export class TraceIndex {
   private claim(entry: IndexedRecord): TraceRecord {
     entry.claimed = true;
     if (entry.record !== null) return entry.record;
-    // Its line was read as a record when the index was made: it is one again.
-    return parseTraceRecord(JSON.parse(this.lines.text(entry.at, entry.end).trim())) as TraceRecord;
+    // Its line was read as a record when the index was made, and `lines` is the index's own
+    // (TraceIndex.read's caller hands its text over): it is one again.
+    return recordFrom(JSON.parse(this.lines.text(entry.at, entry.end).trim()) as RecordValue);
   }
 }

@@ -111,7 +111,7 @@ export class RecordSource {
       if (traceText === null) info.traceFileTooLarge = true;
       else {
         const text = await traceText;
-        if (text.code !== 0) throw gitFailed(`cat-file blob HEAD:${TRACE_FILE}`, text.stderr);
+        if (text.failure !== null) throw gitFailed(`cat-file blob HEAD:${TRACE_FILE}`, text.failure);
         const read = TraceIndex.read(text.bytes);
         info.traceFileRecords = read.records;
         info.traceFileInvalid = read.invalid;
@@ -283,15 +283,15 @@ function gitFailed(command: string, stderr: string): CliError {
 
 /**
  * A blob's bytes, read by `git cat-file blob` into a buffer of the size git listed for it (the
- * trace file is kept as bytes: see TraceText). `code` is not 0 when git failed, or when it wrote
- * other than `size` bytes.
+ * trace file is kept as bytes: see TraceText). `failure` says why when git failed, was killed, or
+ * wrote other than `size` bytes.
  */
 function readBlob(
   repository: string,
   sha: string,
   size: number,
   env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; bytes: Buffer; stderr: string }> {
+): Promise<{ bytes: Buffer; failure: string | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", ["-C", repository, "cat-file", "blob", sha], { env, stdio: ["ignore", "pipe", "pipe"] });
     const bytes = Buffer.allocUnsafe(size);
@@ -305,9 +305,13 @@ function readBlob(
       stderr += text;
     });
     child.once("error", (error) => reject(spawnFailure(error)));
-    child.once("close", (code) => {
-      if (code === 0 && written !== size) resolve({ code: 1, bytes, stderr: `gave ${written} bytes of ${size}` });
-      else resolve({ code, bytes, stderr });
+    child.once("close", (code, signal) => {
+      const why = firstFatalLine(stderr);
+      if (signal) resolve({ bytes, failure: `killed (${signal})` });
+      else if (code !== 0) resolve({ bytes, failure: why ?? `exit code ${code}` });
+      else if (written !== size)
+        resolve({ bytes, failure: `gave ${written} bytes of ${size}${why ? ` (${why})` : ""}` });
+      else resolve({ bytes, failure: null });
     });
   });
 }

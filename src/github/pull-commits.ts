@@ -25,8 +25,7 @@ export interface GraphCommit {
   oid: string;
   message: string;
   authoredDate: string | null;
-  /** Not in every query's commits (compare reads its own fields). */
-  committedDate?: string | null;
+  committedDate: string | null;
   author: GraphGitActor | null;
   committer: GraphGitActor | null;
 }

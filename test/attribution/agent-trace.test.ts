@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   parseTraceRecords,
   sessionFromParsedUrl,
@@ -297,14 +297,34 @@ describe("TraceIndex", () => {
       const parsed = parseTraceRecords(typeof text === "string" ? text : text.toString("utf8"));
       const { index, ...counts } = TraceIndex.read(text);
       expect(counts).toEqual({ records: parsed.records.length, invalid: parsed.invalid, unread: parsed.unread });
-      const claimed = commits.flatMap((c) => index.recordsFor(c));
-      // Every record at a revision of these commits, each once (the jj record names none).
-      expect(claimed).toEqual(expect.arrayContaining(parsed.records.filter((r) => r.revision !== null)));
-      expect(claimed).toHaveLength(parsed.records.filter((r) => r.revision !== null).length);
+      // Commit by commit, the same records in the same order as an index of the parsed records.
+      const reference = TraceIndex.of(parsed.records);
+      expect(commits.map((c) => index.recordsFor(c))).toEqual(commits.map((c) => reference.recordsFor(c)));
     }
     // The path outside Latin-1 comes back whole from the bytes.
     const fromBytes = TraceIndex.read(bytes(texts[4] as string)).index.recordsFor(commits[0] as (typeof commits)[0]);
     expect(fromBytes.flatMap((r) => r.files.map((f) => f.path))).toContain("docs/日本語/読む.md");
+  });
+
+  it("never parses alone a first line longer than a line may be (a file of one 1.5 MB line, or with more)", () => {
+    const long = `{"a":[${"{},".repeat(500_000)}{}`; // no closing brace
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      const longCalls = () => parse.mock.calls.filter(([text]) => text.length > TRACE_LIMITS.line).length;
+      for (const text of [long, `${long}\n`, `\n\n${long}  \n  \n`]) {
+        parse.mockClear();
+        expect(TraceIndex.read(text)).toMatchObject({ records: 0, invalid: 1, unread: 0 });
+        expect(longCalls()).toBe(0);
+      }
+      // With a record after it, the whole is tried as one JSON value (a pretty-printed record's
+      // first line is "{"), once; the long line is not parsed on its own.
+      parse.mockClear();
+      const text = `${long}\n${JSON.stringify(referenceHookRecord(C2, "2026-01-25T11:30:00Z"))}\n`;
+      expect(TraceIndex.read(text)).toMatchObject({ records: 1, invalid: 1, unread: 0 });
+      expect(longCalls()).toBe(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it("reads a timestamp without a zone as UTC, whatever the machine's time zone", () => {

@@ -290,6 +290,18 @@ describe("scan with agent records", () => {
       '"$REAL" "$@" | head -c 10; exit 0',
       "git cat-file blob HEAD:.agent-trace/traces.jsonl failed: gave 10 bytes of ",
     ],
+    [
+      "git gives more of traces.jsonl than the size it listed",
+      "*cat-file\\ blob*",
+      '"$REAL" "$@"; "$REAL" "$@"; exit 0',
+      "git cat-file blob HEAD:.agent-trace/traces.jsonl failed: gave ",
+    ],
+    [
+      "git reading traces.jsonl is killed",
+      "*cat-file\\ blob*",
+      "kill -9 $$",
+      "git cat-file blob HEAD:.agent-trace/traces.jsonl failed: killed (SIGKILL)",
+    ],
   ])("fails, and says why, when %s (the records would be incomplete)", async (_name, args, action, message) => {
     const { repo } = repository();
     const result = await scan([repo.dir, "--format", "jsonl"], failingGit(repo.env, args, action));

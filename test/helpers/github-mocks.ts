@@ -44,6 +44,7 @@ export function graphCommit(c: FakeCommit) {
       oid: c.sha,
       message: c.message,
       authoredDate: c.date ?? "2026-11-20T10:00:00Z",
+      committedDate: c.date ?? "2026-11-20T10:00:00Z",
       author: { name: author.name, email: author.email, user: author.login ? { login: author.login } : null },
       committer: {
         name: committer.name,
