@@ -258,9 +258,28 @@ class Lines {
     return typeof this.source === "string" ? this.source.slice(at, end) : this.source.toString("utf8", at, end);
   }
 
+  /** Past the spaces, tabs, carriage returns and line ends from `at` on: blank lines, read as bytes. */
+  skipBlank(at: number): number {
+    const source = this.source;
+    if (typeof source === "string") {
+      while (at < this.length) {
+        const c = source.charCodeAt(at);
+        if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) break;
+        at++;
+      }
+    } else {
+      while (at < this.length) {
+        const c = source[at];
+        if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) break;
+        at++;
+      }
+    }
+    return at;
+  }
+
   /** The first line from `at` on whose text trimmed is not empty: where it starts and ends, and that text. */
   nextFilled(at: number): { at: number; end: number; line: string } | null {
-    while (at < this.length) {
+    for (at = this.skipBlank(at); at < this.length; at = this.skipBlank(at)) {
       const end = this.end(at);
       const line = this.text(at, end).trim();
       if (line !== "") return { at, end, line };
@@ -347,6 +366,8 @@ function readTraceText(
   }
   let at = first.at;
   while (at < lines.length && records < TRACE_LIMITS.records) {
+    at = lines.skipBlank(at);
+    if (at >= lines.length) break;
     const end = lines.end(at);
     const line = lines.text(at, end).trim();
     const start = at;
