@@ -8,21 +8,26 @@ import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { AGENTS, GENERIC_CONVENTIONS, type MarkerMatch } from "../attribution/agents.js";
 import { attributeCommit } from "../attribution/attribute.js";
+import { type RecordEvidence, withRecords } from "../attribution/records.js";
 import { splitMessage } from "../attribution/trailers.js";
 import type { CommitAttribution } from "../attribution/types.js";
 import { DEFAULT_ATTRIBUTION_OPTIONS } from "../config/attribution-defaults.js";
-import { runGit } from "./git-log.js";
+import { decodeCommits, type GitCommit, type Records } from "../git/objects.js";
+import { firstFatalLine, readGitLogRecords, runGit } from "./git-log.js";
 import { CliError, type CliIO } from "./io.js";
-import { gitEnv } from "./scan.js";
+import { RecordSource } from "./record-source.js";
+import { gitEnv, loadConfig } from "./scan.js";
 
 export const agentsUsage = `Usage:
   shipledger agents [--json]
       The agents Shipledger recognises, each marker with where it can sit, and the generic
       trailer conventions (Assisted-by:, Generated-by:, …).
-  shipledger explain (<sha> [--repo PATH] | --message FILE) [--json]
+  shipledger explain (<sha> [--repo PATH] | --message FILE) [--config FILE] [--json]
       How one commit is attributed: its subject, body and trailers as git splits them, each piece
       of evidence (marker, where, matched text, model, session), what was seen and not counted
-      (and why), and the verdict. A sha is read from the repository at --repo (default: here).
+      (and why), and the verdict. A sha is read from the repository at --repo (default: here),
+      as \`scan\` reads it, with its agent records (git-ai and Agent Trace notes, traces.jsonl);
+      --config as for \`scan\`.
 `;
 
 function parse<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, argv: string[], options: T) {
@@ -33,8 +38,8 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(command: strin
   }
 }
 
-/** What a marker looks for, in a few words. */
-function describeMatch(match: MarkerMatch): string {
+/** What a marker looks for, in a few words; `where`: where the marker can sit (subject, branch…). */
+function describeMatch(match: MarkerMatch, where: readonly string[]): string {
   switch (match.kind) {
     case "identity": {
       const parts = [
@@ -55,7 +60,7 @@ function describeMatch(match: MarkerMatch): string {
     case "text":
       return `text "${match.phrases.join('" | "')}"`;
     case "prefix":
-      return `subject starts with "${match.prefixes.join('" | "')}"`;
+      return `${where.join(" or ")} starts with "${match.prefixes.join('" | "')}"`;
   }
 }
 
@@ -78,7 +83,7 @@ export async function agentsCommand(argv: string[], io: CliIO): Promise<number> 
     for (const marker of agent.markers) {
       lines.push(`  ${marker.id}  [${marker.where.join(", ")}]`);
       lines.push(`      ${marker.description}`);
-      lines.push(`      looks for: ${describeMatch(marker.match)}`);
+      lines.push(`      looks for: ${describeMatch(marker.match, marker.where)}`);
     }
   }
   lines.push("", "Generic conventions (any agent, or a model named alone)");
@@ -91,28 +96,44 @@ export async function explainCommand(argv: string[], io: CliIO): Promise<number>
   const { values, positionals } = parse("explain", argv, {
     repo: { type: "string" },
     message: { type: "string" },
+    config: { type: "string" },
     json: { type: "boolean" },
   });
   if ((positionals.length === 1) === (values.message !== undefined) || positionals.length > 1) {
     throw new CliError(`explain: give a commit sha or --message FILE (one of them)\n${agentsUsage}`, 2);
   }
-  const commit =
+  const options =
+    values.config === undefined ? DEFAULT_ATTRIBUTION_OPTIONS : await loadConfig(values.config, io, "explain");
+  const { commit, records }: { commit: Explained; records: readonly RecordEvidence[] | undefined } =
     values.message !== undefined
       ? {
-          sha: "0".repeat(40),
-          message: await readMessage(resolve(io.cwd, values.message)),
-          author: { name: "", email: "" },
+          commit: {
+            sha: "0".repeat(40),
+            message: await readMessage(resolve(io.cwd, values.message)),
+            author: { name: "", email: "" },
+          },
+          records: undefined,
         }
       : await readCommit(resolve(io.cwd, values.repo ?? "."), positionals[0] as string, gitEnv(io.env));
-  const attribution = attributeCommit(commit, DEFAULT_ATTRIBUTION_OPTIONS);
   const split = splitMessage(commit.message);
+  const attributed = attributeCommit(commit, options, split);
+  const attribution = records ? withRecords(attributed, records, options.attribution.disableMarkers) : attributed;
   if (values.json) {
-    io.stdout(`${JSON.stringify({ sha: commit.sha, author: commit.author, split, attribution }, null, 2)}\n`);
+    const { sha, author, committer, truncated } = commit;
+    const shown = { sha, author, ...(committer ? { committer } : {}), ...(truncated ? { truncated } : {}) };
+    io.stdout(`${JSON.stringify({ ...shown, split, attribution }, null, 2)}\n`);
     return 0;
   }
   io.stdout(formatExplanation(commit, split, attribution));
   return 0;
 }
+
+/** The commit explain reads: from a repository (a GitCommit), or a message file's text alone. */
+type Explained = Pick<GitCommit, "sha" | "message"> & {
+  author: { name: string; email: string };
+  committer?: { name: string; email: string };
+  truncated?: boolean;
+};
 
 async function readMessage(path: string): Promise<string> {
   try {
@@ -122,54 +143,91 @@ async function readMessage(path: string): Promise<string> {
   }
 }
 
-/** A commit of a local repository: its message, author and committer, as git stores them. */
-async function readCommit(repository: string, rev: string, env: NodeJS.ProcessEnv) {
-  if (rev.startsWith("-")) throw new CliError(`explain: "${rev}" is not a commit`, 2);
-  const format = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%B";
-  const result = await runGit(
-    ["-C", repository, "show", "-s", `--format=${format}`, "--end-of-options", `${rev}^{commit}`],
-    env,
-  ).catch((error: Error) => {
-    throw new CliError(`explain: ${error.message}`);
-  });
-  if (result.code !== 0) {
-    throw new CliError(`explain: ${result.stderr.trim().split("\n")[0] || `git could not read ${rev}`}`);
+/**
+ * A commit of a local repository, read as `scan` reads it (its raw object through `git cat-file`,
+ * which no configuration of the user's or the repository's changes: no signature checked, no
+ * re-encoding, the same limits), with its agent records: git-ai and Agent Trace notes, and the
+ * records of `.agent-trace/traces.jsonl` written at it or at its parent before it was committed.
+ * (`scan` gives a record written at a commit to the commit's child when the child was made
+ * after it; explain, reading one commit, does not know its children.)
+ */
+async function readCommit(
+  repository: string,
+  rev: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ commit: GitCommit; records: readonly RecordEvidence[] | undefined }> {
+  if (rev === "" || rev.startsWith("-")) throw new CliError(`explain: "${rev}" is not a commit`, 2);
+  const git = async (args: string[]) =>
+    runGit(["-C", repository, ...args], env).catch((error: Error) => {
+      throw new CliError(`explain: ${error.message}`);
+    });
+  const resolved = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]);
+  if (resolved.code !== 0)
+    throw new CliError(`explain: ${firstFatalLine(resolved.stderr) ?? `no commit ${rev} in ${repository}`}`);
+  const sha = resolved.stdout.trim();
+  const opening = RecordSource.open(repository, env);
+  opening.catch(() => {}); // awaited below
+  let read: Records | undefined;
+  try {
+    // `<sha>^!`: the commit alone, none of its parents.
+    for await (const records of readGitLogRecords({ repository, revs: [`${sha}^!`], env })) read = records;
+  } catch (error) {
+    throw new CliError(`explain: ${(error as Error).message}`);
   }
-  const [sha = "", an = "", ae = "", cn = "", ce = "", ...rest] = result.stdout.split("\0");
-  return {
-    sha,
-    message: rest.join("\0").replace(/\n$/, ""),
-    author: { name: an, email: ae },
-    committer: { name: cn, email: ce },
-  };
+  const commit = read ? decodeCommits(read)[0] : undefined;
+  const source = await opening;
+  try {
+    if (!read || !commit) throw new CliError(`explain: git gave no commit for ${rev}`);
+    if (!source) return { commit, records: undefined };
+    const texts = await source.notesFor([read]);
+    return { commit, records: source.recordsFor([commit], texts).get(commit.sha) };
+  } finally {
+    source?.close();
+  }
 }
 
-function formatExplanation(
-  commit: { sha: string; author: { name: string; email: string } },
-  split: ReturnType<typeof splitMessage>,
-  a: CommitAttribution,
-): string {
+/**
+ * Text of a commit's (an author's) as it is shown on a terminal: control characters (C0 but tab,
+ * DEL, C1) and the bidirectional overrides that can reorder what is shown are written as escapes,
+ * so that a message cannot move the cursor, clear the screen, retitle the window or hide the lines
+ * after it.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function formatExplanation(commit: Explained, split: ReturnType<typeof splitMessage>, a: CommitAttribution): string {
+  const person = (p: { name: string; email: string }) => printable(`${p.name} <${p.email}>`);
   const lines = [`commit ${commit.sha}`];
-  if (commit.author.email) lines.push(`author ${commit.author.name} <${commit.author.email}>`);
-  lines.push(`subject: ${split.subject}`);
+  if (commit.author.email) lines.push(`author ${person(commit.author)}`);
+  if (commit.committer?.email) lines.push(`committer ${person(commit.committer)}`);
+  if (commit.truncated) {
+    lines.push("truncated: the message is longer than a scan reads; its middle was left out, as `scan` leaves it");
+  }
+  lines.push(`subject: ${printable(split.subject)}`);
   lines.push(
     split.trailers.length === 0
       ? "trailers: none (git finds no trailer block at the end of the message)"
       : `trailers (${split.trailers.length}, as git reads them):`,
   );
-  for (const t of split.trailers) lines.push(`  ${t.key}: ${t.value}`);
+  for (const t of split.trailers) lines.push(`  ${printable(`${t.key}: ${t.value}`)}`);
   lines.push("");
   if (a.evidence.length === 0)
     lines.push("evidence: none — no marker of the catalogue matched (`shipledger agents` lists them)");
   else lines.push(`evidence (${a.evidence.length}):`);
   for (const e of a.evidence) {
-    lines.push(`  ${e.marker}  in ${e.source}: "${e.text}"`);
+    const section = e.squashed ? ` (in squashed commit "${printable(e.squashed)}")` : "";
+    lines.push(`  ${e.marker}  in ${e.source}${section}: "${printable(e.text)}"`);
     const extra = [
       e.model ? `model ${e.model}` : null,
       e.session ? `session ${e.session.id}${e.session.url ? ` (${e.session.url})` : ""}` : null,
     ].filter(Boolean);
-    if (extra.length > 0) lines.push(`      ${extra.join(", ")}`);
+    if (extra.length > 0) lines.push(`      ${printable(extra.join(", "))}`);
   }
+  if (a.lines) lines.push(`lines: AI wrote ${a.lines.ai} of ${a.lines.total} recorded lines (${a.lines.mixed} mixed)`);
   if (a.ignored.length > 0) {
     lines.push(`seen and not counted (${a.ignored.length}):`);
     for (const i of a.ignored) lines.push(`  ${JSON.stringify(i)}`);
@@ -177,7 +235,7 @@ function formatExplanation(
   lines.push("");
   lines.push(
     a.ai
-      ? `verdict: AI-assisted (${a.agents.join(", ")}${a.models.length > 0 ? `; ${a.models.join(", ")}` : ""})`
+      ? `verdict: AI-assisted (${printable(`${a.agents.join(", ")}${a.models.length > 0 ? `; ${a.models.join(", ")}` : ""}`)})`
       : "verdict: not AI-assisted",
   );
   return `${lines.join("\n")}\n`;

@@ -22,8 +22,17 @@ export class CliError extends Error {
 }
 
 export function processIO(): CliIO {
+  // A reader that went away (`shipledger explain … | head`) ends the output, not the process with
+  // an unhandled 'error' event; other failures of stdout stay errors.
+  let gone = false;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    gone = true;
+  });
   return {
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => {
+      if (!gone) process.stdout.write(text);
+    },
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),

@@ -226,14 +226,18 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[]
   }
 }
 
-async function loadConfig(file: string, io: CliIO): Promise<AttributionOptions> {
+/** The attribution options of a `--config` file, for `command` (scan, explain). */
+export async function loadConfig(file: string, io: CliIO, command = "scan"): Promise<AttributionOptions> {
   const path = resolve(io.cwd, file);
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`scan: --config ${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`, 2);
+    throw new CliError(
+      `${command}: --config ${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
+      2,
+    );
   }
   let raw: unknown;
   try {
@@ -245,12 +249,16 @@ async function loadConfig(file: string, io: CliIO): Promise<AttributionOptions> 
     }
   } catch (error) {
     const reason = ((error as Error).message.split("\n")[0] ?? "").trim();
-    throw new CliError(`scan: --config ${file}: not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${reason}`, 2);
+    throw new CliError(
+      `${command}: --config ${file}: not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${reason}`,
+      2,
+    );
   }
   // zod (behind the schema) is loaded only for a config file: a plain scan starts without it.
   const { parseRepoConfig } = await import("../config/repo-config.js");
   const { config, errors } = parseRepoConfig(raw);
-  if (errors.length > 0) throw new CliError(`scan: --config ${file}: ${errors.map((e) => e.message).join("; ")}`, 2);
+  if (errors.length > 0)
+    throw new CliError(`${command}: --config ${file}: ${errors.map((e) => e.message).join("; ")}`, 2);
   return config;
 }
 

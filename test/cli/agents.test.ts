@@ -1,11 +1,15 @@
 // `shipledger agents` lists the whole catalogue; `shipledger explain` shows why a commit is or is
 // not attributed, for a message file or a commit of a real repository, and says what is wrong
 // with what it was given.
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { AGENTS, GENERIC_CONVENTIONS } from "../../src/attribution/agents.js";
 import { runCli } from "../../src/cli/main.js";
+import { gitAiSessionsNote } from "../fixtures/records/examples.js";
+import { addNote } from "../helpers/agent-records.js";
 import { captureCli } from "../helpers/cli.js";
 import { makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
@@ -26,6 +30,9 @@ describe("shipledger agents", () => {
       for (const marker of agent.markers) expect(out).toContain(`  ${marker.id}  [`);
     }
     for (const c of GENERIC_CONVENTIONS) expect(out).toContain(c.id);
+    // A prefix is looked for where its marker sits: the head branch, or the subject.
+    expect(out).toContain('looks for: branch starts with "claude/"');
+    expect(out).toContain('looks for: subject starts with "aider: "');
   });
 
   it("as JSON: the same catalogue, markers with what they match", async () => {
@@ -91,6 +98,117 @@ describe("shipledger explain", () => {
     const repo = makeRepo([{ mark: 1, author: "A <a@example.com>", time: "1700000000 +0000", message: "one\n" }]);
     const { code, err } = await run(["explain", "deadbeef", "--repo", repo.dir], repo.env);
     expect(code).toBe(1);
-    expect(err).toMatch(/^shipledger explain: fatal: /);
+    expect(err).toMatch(/^shipledger explain: no commit deadbeef in /);
+  });
+
+  it("reads the commit as scan does, with its agent records: the same verdict and evidence", async () => {
+    const repo = makeRepo([
+      { mark: 1, author: "Dev <dev@example.com>", time: "1700000000 +0000", message: "Initial commit\n" },
+      { mark: 2, author: "Dev <dev@example.com>", time: "1700003600 +0000", message: "Parse input\n", from: 1 },
+    ]);
+    const sha = repo.sha("HEAD");
+    addNote(repo, "refs/notes/ai", sha, gitAiSessionsNote(sha));
+    const explained = JSON.parse((await run(["explain", "HEAD", "--repo", repo.dir, "--json"], repo.env)).out);
+    const cli = captureCli(repo.env, { cwd: "/" });
+    expect(await runCli(["scan", repo.dir, "--format", "jsonl"], cli.io)).toBe(0);
+    const scanned = JSON.parse(cli.out().split("\n")[0] as string);
+    expect(scanned.sha).toBe(sha);
+    expect(scanned.ai).toBe(true);
+    for (const field of ["ai", "agents", "models", "sessions", "evidence", "ignored", "lines"]) {
+      expect(explained.attribution[field], field).toEqual(scanned[field]);
+    }
+    const { out } = await run(["explain", sha, "--repo", repo.dir], repo.env);
+    expect(out).toContain("git-ai/note  in git-ai:");
+    expect(out).toContain("lines: AI wrote 73 of 82 recorded lines");
+  });
+
+  it("is not changed by the repository's git configuration (a log encoding, signatures shown)", async () => {
+    const repo = makeRepo([
+      {
+        mark: 1,
+        author: "José Doe <jose@example.com>",
+        time: "1700000000 +0000",
+        message: "Café fix\n\nMade-with: Cursor\n",
+      },
+    ]);
+    repo.git("config", "i18n.logOutputEncoding", "ISO-8859-1");
+    repo.git("config", "log.showSignature", "true");
+    const { code, out } = await run(["explain", "HEAD", "--repo", repo.dir], repo.env);
+    expect(code).toBe(0);
+    expect(out).toContain(`commit ${repo.sha("HEAD")}\nauthor José Doe <jose@example.com>`);
+    expect(out).toContain("subject: Café fix");
+    expect(out).toContain("verdict: AI-assisted (cursor)");
+  });
+
+  it("writes control characters of a message as escapes: a commit cannot drive the terminal", async () => {
+    const repo = makeRepo([
+      {
+        mark: 1,
+        author: "Eve \u001b[32m <eve@example.com>",
+        time: "1700000000 +0000",
+        message:
+          "Fix \u001b]0;pwned\u0007\u001b[2J\u202e\n\nCo-authored-by: Cursor Agent \u001b[8m<cursoragent@cursor.com>\n",
+      },
+    ]);
+    const { code, out } = await run(["explain", "HEAD", "--repo", repo.dir], repo.env);
+    expect(code).toBe(0);
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
+    expect(out).toContain("subject: Fix \\u001b]0;pwned\\u0007\\u001b[2J\\u202e");
+    expect(out).toContain("author Eve \\u001b[32m <eve@example.com>");
+    expect(out).toContain("verdict: AI-assisted (cursor)");
+  });
+
+  it("stops quietly when the reader of its output goes away (explain --json | head)", async () => {
+    const dir = tempDir();
+    const trailers = Array.from({ length: 100_000 }, (_, i) => `Reviewed-by: Person ${i} <p${i}@example.com>`);
+    writeFileSync(join(dir, "big.txt"), `Fix\n\n${trailers.join("\n")}\n`);
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        import.meta.resolve("tsx"),
+        join(root, "src/cli/main.ts"),
+        "explain",
+        "--message",
+        "big.txt",
+        "--json",
+      ],
+      { cwd: dir, env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (t: string) => {
+      stderr += t;
+    });
+    const first = await new Promise<string>((resolve) =>
+      child.stdout.once("data", (b: Buffer) => resolve(b.toString())),
+    );
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(first).toMatch(/^\{\n {2}"sha"/);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("reads --config as scan does, and names the squashed commit a piece of evidence came from", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "msg.txt"),
+      "Add retries (#42)\n\n* Extract the client\n\nMade-with: Cursor\n\n* Add retries\n\n---------\n\nCo-authored-by: Bob <bob@example.com>\n",
+    );
+    writeFileSync(join(dir, "config.yml"), "attribution:\n  disableMarkers: [cursor/made-with]\n");
+    const plain = await run(["explain", "--message", "msg.txt"], { PATH: process.env.PATH }, dir);
+    expect(plain.out).toContain(
+      'cursor/made-with  in trailer (in squashed commit "Extract the client"): "Made-with: Cursor"',
+    );
+    const configured = await run(
+      ["explain", "--message", "msg.txt", "--config", "config.yml"],
+      { PATH: process.env.PATH },
+      dir,
+    );
+    expect(configured.code).toBe(0);
+    expect(configured.out).toContain("verdict: not AI-assisted");
+    const bad = await run(["explain", "--message", "msg.txt", "--config", "nope.yml"], { PATH: process.env.PATH }, dir);
+    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining("explain: --config nope.yml: no such file") });
   });
 });
