@@ -10,8 +10,12 @@
 // - Logins are trusted only when GitHub reserves them for an app (`name[bot]`, `Copilot`).
 // - A person called Claude, Devin or Jules is a person: names alone never identify an agent,
 //   except agent-specific names such as "Cursor Agent" or "Copilot Autofix powered by AI".
-// - An agent's identity counts wherever a person's can appear: as a `Co-authored-by:` co-author,
-//   as the commit's author and as its committer (and a bot's login as the PR author). Each form
+// - An agent's identity counts wherever a person's can appear as one who wrote the change: as a
+//   co-author (`Co-authored-by:`, the kernel's `Co-developed-by:`), in `Signed-off-by:` (which
+//   certifies having written it; the kernel and Apache policies say an agent must not sign off,
+//   and the check says so, but it is still the agent's work), in git.git's `Helped-by:`, as the
+//   commit's author and as its committer (and a bot's login as the PR author). Not where a person
+//   only reviewed, tested, acked or reported it. Each form
 //   (e-mail, name, login) belongs to one marker of its agent, and one identity is one piece of
 //   evidence per agent: the agent's first marker in this list that matches it.
 //
@@ -21,12 +25,13 @@
 
 import type { EvidenceSource } from "./types.js";
 
-/** Trailer keys whose value is a person (`Name <e-mail>`). */
-export const PERSON_TRAILER_KEYS = ["co-authored-by"] as const;
+/** Trailer keys whose value is a person (`Name <e-mail>`) who took part in writing the change. */
+export const PERSON_TRAILER_KEYS = ["co-authored-by", "co-developed-by", "signed-off-by", "helped-by"] as const;
 
 export type MarkerMatch =
   /**
-   * An identity: a `Co-authored-by:` value, the commit author or committer, or the PR author.
+   * An identity: a PERSON_TRAILER_KEYS value (`Co-authored-by:`…), the commit author or
+   * committer, or the PR author.
    * `emails` and `names` are case-insensitive globs on the raw e-mail / name; `logins` are
    * app-reserved logins compared case-insensitively. Any one of them matching is enough.
    * `model: "name"` reads the model from the name (`Claude Sonnet 4.5`), `"parenthesised"` from

@@ -4,16 +4,20 @@
 // an `Assisted-by: AGENT_NAME:MODEL_VERSION [TOOLS]` trailer. The Apache Software Foundation's
 // (its guidance on generative tooling): a `Generated-by: <tool>` token in the commit message.
 
-import { attributeCommit } from "../attribution/attribute.js";
-import { splitMessage } from "../attribution/trailers.js";
-import type { CommitInput } from "../attribution/types.js";
+import type { CommitInput, Evidence, IgnoredEvidence } from "../attribution/types.js";
 import type { RepoConfig } from "../config/repo-config.js";
 
 export type AttributionPolicy = RepoConfig["attribution"]["policy"];
 
+/**
+ * A commit as the check attributed it: the rules are read from the engine's evidence, so that
+ * they see what it saw (a squashed commit's sections too) and name what it counted.
+ */
 export interface PolicyCommit extends CommitInput {
   /** Whether attribution found AI assistance in it. */
   ai: boolean;
+  evidence: readonly Evidence[];
+  ignored: readonly IgnoredEvidence[];
 }
 
 export interface PolicyNotes {
@@ -28,29 +32,30 @@ const list = (shas: readonly string[]) =>
     ? shas.map(short).join(", ")
     : `${shas.slice(0, 5).map(short).join(", ")} and ${shas.length - 5} more`;
 
+/**
+ * Whether the commit names its AI assistance as the rules ask: the engine read the convention's
+ * trailer as naming an agent or a model (`Assisted-by: Jim Smith` does not), or it would have but
+ * for the repository's disableMarkers.
+ */
+const names = (c: PolicyCommit, marker: string) =>
+  c.evidence.some((e) => e.marker === marker) ||
+  c.ignored.some((i) => i.marker === marker && i.reason.startsWith("disabled by"));
+
 /** What the project's rules ask that the commits do not do; null for no policy. */
-export function policyNotes(
-  policy: AttributionPolicy,
-  commits: readonly PolicyCommit[],
-  config: RepoConfig,
-): PolicyNotes | null {
+export function policyNotes(policy: AttributionPolicy, commits: readonly PolicyCommit[]): PolicyNotes | null {
   if (policy === "none") return null;
   const notes: string[] = [];
-  const hasTrailer = (c: PolicyCommit, key: string) =>
-    splitMessage(c.message).trailers.some((t) => t.key.toLowerCase() === key);
   if (policy === "kernel") {
-    // An agent's identity in Signed-off-by: read as the engine reads a co-author.
+    // An agent's identity in Signed-off-by is evidence of its own (agents.ts: PERSON_TRAILER_KEYS).
     const signedByAgent = commits.filter((c) =>
-      splitMessage(c.message)
-        .trailers.filter((t) => t.key.toLowerCase() === "signed-off-by")
-        .some((t) => attributeCommit(asCoAuthor(c.sha, t.value), config).ai),
+      c.evidence.some((e) => e.source === "trailer" && /^signed-off-by\s*:/i.test(e.text)),
     );
     if (signedByAgent.length > 0) {
       notes.push(
         `An AI agent is named in \`Signed-off-by:\` in ${list(signedByAgent.map((c) => c.sha))}: under the kernel's rules only a human can certify the Developer Certificate of Origin; an agent is named in \`Assisted-by:\` instead.`,
       );
     }
-    const unnamed = commits.filter((c) => c.ai && !hasTrailer(c, "assisted-by"));
+    const unnamed = commits.filter((c) => c.ai && !names(c, "generic/assisted-by"));
     if (unnamed.length > 0) {
       notes.push(
         `AI assistance was found in ${list(unnamed.map((c) => c.sha))} without an \`Assisted-by: AGENT_NAME:MODEL_VERSION\` trailer, which the kernel's rules ask for.`,
@@ -58,15 +63,11 @@ export function policyNotes(
     }
     return { rules: "Linux kernel", notes };
   }
-  const unnamed = commits.filter((c) => c.ai && !hasTrailer(c, "generated-by"));
+  const unnamed = commits.filter((c) => c.ai && !names(c, "generic/generated-by"));
   if (unnamed.length > 0) {
     notes.push(
       `AI assistance was found in ${list(unnamed.map((c) => c.sha))} without a \`Generated-by: <tool>\` trailer, which the ASF's guidance on generative tooling recommends.`,
     );
   }
   return { rules: "Apache Software Foundation", notes };
-}
-
-function asCoAuthor(sha: string, identity: string): CommitInput {
-  return { sha, message: `x\n\nCo-authored-by: ${identity}\n`, author: { name: "", email: "" } };
 }

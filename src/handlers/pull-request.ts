@@ -173,8 +173,10 @@ export async function evaluatePullRequest(
             context: await repositoryContext(ctx, repository, loaded.config),
             policy: policyNotes(
               loaded.config.attribution.policy,
-              commits.map((c) => ({ ...c, ai: attribution.perCommit.find((p) => p.sha === c.sha)?.ai ?? false })),
-              loaded.config,
+              commits.map((c) => {
+                const found = attribution.perCommit.find((p) => p.sha === c.sha);
+                return { ...c, ai: found?.ai ?? false, evidence: found?.evidence ?? [], ignored: found?.ignored ?? [] };
+              }),
             ),
           });
     const result = await publish(run);

@@ -711,6 +711,31 @@ describe("evidence", () => {
     expect(both.ignored.map((i) => i.marker)).toEqual(["cursor/agent"]);
   });
 
+  it.each<[string, string, string[]]>([
+    ["an agent signs off", "mm: fix a race\n\nSigned-off-by: Cursor Agent <cursoragent@cursor.com>", ["cursor"]],
+    [
+      "the kernel's Co-developed-by names an agent",
+      "mm: fix a race\n\nCo-developed-by: Claude <noreply@anthropic.com>\nSigned-off-by: Jane Developer <jane@example.org>",
+      ["claude-code"],
+    ],
+    ["git.git's Helped-by names an agent", "t: fix a flake\n\nHelped-by: aider (gpt-4o) <aider@aider.chat>", ["aider"]],
+    [
+      "an agent only reviewed, tested or acked: not its work",
+      "Fix\n\nReviewed-by: Copilot <175728472+Copilot@users.noreply.github.com>\nTested-by: Cursor Agent <cursoragent@cursor.com>\nAcked-by: Claude <noreply@anthropic.com>\nReported-by: Devin AI <158243242+devin-ai-integration[bot]@users.noreply.github.com>",
+      [],
+    ],
+    [
+      "a person called Claude signs off and helped",
+      "Fix\n\nHelped-by: Devin Smith <devin@example.com>\nSigned-off-by: Claude Monet <claude@example.org>",
+      [],
+    ],
+  ])("an agent's identity where a person who wrote the change is named: %s", (_name, message, agents) => {
+    const result = attributeCommit(commit(message));
+    expect(result.agents).toEqual(agents);
+    expect(result.ai).toBe(agents.length > 0);
+    for (const e of result.evidence) expect(e.source).toBe("trailer");
+  });
+
   it("does not repeat the committer when it is the author", () => {
     const bot: Identity = { name: "Cursor Agent", email: "cursoragent@cursor.com" };
     expect(attributeCommit(commit("Fix", bot)).evidence.map((e) => e.source)).toEqual(["author"]);

@@ -21,10 +21,17 @@ function policy(kind: "kernel" | "apache" | "none", commits: CommitInput[]) {
   );
   return policyNotes(
     kind,
-    commits.map((c) => ({ ...c, ai: a.perCommit.find((p) => p.sha === c.sha)?.ai ?? false })),
-    defaults,
+    commits.map((c) => {
+      const found = a.perCommit.find((p) => p.sha === c.sha);
+      return { ...c, ai: found?.ai ?? false, evidence: found?.evidence ?? [], ignored: found?.ignored ?? [] };
+    }),
   );
 }
+
+const SQUASH_OK =
+  "mm: reclaim fixes (#12)\n\n* mm: fix a race in folio reclaim\n\nAssisted-by: Claude:claude-opus-4.5\nSigned-off-by: Jane Developer <jane@example.org>\n\n* mm: fix a typo\n\nSigned-off-by: Jane Developer <jane@example.org>\n";
+const SQUASH_AGENT_SIGNED =
+  "mm: reclaim fixes (#12)\n\n* mm: fix a race in folio reclaim\n\nAssisted-by: Claude:claude-opus-4.5\nSigned-off-by: Claude <noreply@anthropic.com>\n\n* mm: fix a typo\n\nSigned-off-by: Jane Developer <jane@example.org>\n";
 
 const KERNEL_OK =
   "mm: fix a race in folio reclaim\n\nThe lock was dropped too early.\n\nAssisted-by: Claude:claude-3-opus coccinelle sparse\nSigned-off-by: Jane Developer <jane@example.org>\n";
@@ -64,6 +71,51 @@ describe("policyNotes", () => {
     );
     expect(result?.notes).toHaveLength(expected.length);
     for (const [i, pattern] of expected.entries()) expect(result?.notes[i]).toMatch(pattern);
+  });
+
+  it.each<[string, "kernel" | "apache", string, RegExp[]]>([
+    // A squashed commit's sections, read as the engine reads them (a release pull request of
+    // squash merges).
+    ["kernel: Assisted-by in a squashed commit's section", "kernel", SQUASH_OK, []],
+    [
+      "kernel: an agent signs off in a squashed commit's section",
+      "kernel",
+      SQUASH_AGENT_SIGNED,
+      [/An AI agent is named in `Signed-off-by:` in 1111111/],
+    ],
+    // An Assisted-by that names a person, or a Generated-by that names a code generator, does not
+    // name the AI assistance found.
+    [
+      "kernel: Assisted-by names a person",
+      "kernel",
+      "x\n\nAssisted-by: Daniel Stenberg\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n",
+      [/AI assistance was found in 1111111 without an `Assisted-by/],
+    ],
+    [
+      "apache: Generated-by names a code generator",
+      "apache",
+      "x\n\nGenerated-by: protoc-gen-go v1.34.2\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n",
+      [/AI assistance was found in 1111111 without a `Generated-by/],
+    ],
+  ])("%s", (_name, kind, message, expected) => {
+    const result = policy(kind, [commit(1, message)]);
+    expect(result?.notes).toHaveLength(expected.length);
+    for (const [i, pattern] of expected.entries()) expect(result?.notes[i]).toMatch(pattern);
+  });
+
+  it("an agent in Signed-off-by is AI assistance too: the check does not say none was found", () => {
+    const a = attributeChange(
+      { number: 1, title: "x", body: null, author: { login: "jane" }, headRef: "topic", labels: [] },
+      [commit(1, "mm: fix\n\nSigned-off-by: Cursor Agent <cursoragent@cursor.com>\n")],
+      defaults,
+    );
+    expect(a.ai).toBe(true);
+    expect(
+      policy("kernel", [commit(1, "mm: fix\n\nSigned-off-by: Cursor Agent <cursoragent@cursor.com>\n")])?.notes,
+    ).toEqual([
+      expect.stringMatching(/An AI agent is named in `Signed-off-by:` in 1111111/),
+      expect.stringMatching(/without an `Assisted-by/),
+    ]);
   });
 
   it("a human named in Signed-off-by like an agent's first name is not an agent", () => {
