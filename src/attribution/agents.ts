@@ -740,10 +740,19 @@ export const GENERIC_CONVENTIONS: readonly GenericConvention[] = [
 export const LABEL_MARKER = "config/label";
 
 /**
- * First words of a generic trailer's value that mean "no": what a team's commit template gets when
- * every author must fill in an AI-disclosure field (`AI-assisted: No.`, `Agent-Session: n/a`).
+ * First words of a generic trailer's value that mean "no", or that it was left unfilled: what a
+ * team's commit template gets when every author must fill in an AI-disclosure field
+ * (`AI-assisted: No.`, `Agent-Session: n/a`, `Kiro-Session-Id: TBD`).
  */
 export const NEGATIONS: readonly string[] = [
+  // Placeholders, not answers.
+  "tbd",
+  "tba",
+  "todo",
+  "unknown",
+  "pending",
+  "placeholder",
+  "xxx",
   "no",
   "false",
   "0",

@@ -67,6 +67,12 @@ describe("not AI: people, human helpers and non-AI tools", () => {
     ["Co-authored-by-AI: none", commit("Tidy imports\n\nCo-authored-by-AI: none")],
     ["Agent-Session: n/a", commit("Tidy imports\n\nAgent-Session: n/a")],
     ["Kiro-Session-Id: none", commit("Tidy imports\n\nKiro-Session-Id: none")],
+    // A template's placeholder left in: no session, no assistance named.
+    ["Kiro-Session-Id: TBD", commit("Tidy imports\n\nKiro-Session-Id: TBD")],
+    ["Entire-Checkpoint: unknown", commit("Tidy imports\n\nEntire-Checkpoint: unknown")],
+    ["Claude-Session: todo", commit("Tidy imports\n\nClaude-Session: todo")],
+    ["AI-assisted: TBD", commit("Tidy imports\n\nAI-assisted: TBD")],
+    ["Agent-Session: pending", commit("Tidy imports\n\nAgent-Session: pending")],
     ["Generated-by: N/A", commit("Tidy imports\n\nGenerated-by: N/A")],
     ["Assisted-by naming a person called Junie", commit("Fix flaky test\n\nAssisted-by: Junie Park")],
     ["Assisted-by naming a person called Kiro", commit("Fix flaky test\n\nAssisted-by: Kiro Tanaka")],
