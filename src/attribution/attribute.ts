@@ -501,6 +501,18 @@ class Engine {
     const seen = new Set<string>();
     for (const t of read) seen.add(`${t.key.toLowerCase()}\u0000${t.value}`);
     let room = MAX_TRAILERS - Math.min(read.length, MAX_TRAILERS);
+    // GitHub's closing block is the message's own trailers, also where a section's `---` line (a
+    // dependabot body's) ended the message for git before it.
+    if (squash.block !== null) {
+      for (const t of parseTrailers(squash.block)) {
+        if (room === 0) break;
+        const key = `${t.key.toLowerCase()}\u0000${t.value}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        this.trailer(found, t.key, t.value, pass);
+        room--;
+      }
+    }
     const prefixes = this.of("prefix", "subject");
     for (const section of squash.sections) {
       const sink = new InSection(found, section.subject);

@@ -47,6 +47,11 @@ export interface GitHubSquash {
   sections: SquashSection[];
   /** Whether the message ends in GitHub's `---------` line (and its co-author block). */
   closed: boolean;
+  /**
+   * That block as a message: the `---------` line, then the trailers GitHub wrote (the co-authors).
+   * Git reads them as the message's own unless a `---` line above ends its message for git first.
+   */
+  block: string | null;
 }
 
 const LF = 0x0a;
@@ -125,7 +130,8 @@ export function readSquash(raw: string): GitHubSquash | null {
       message: message.slice(from, to),
     });
   }
-  return { number: Number(number[1]), sections, closed: closing !== -1 };
+  const block = closing === -1 ? null : message.slice(closing + 1);
+  return { number: Number(number[1]), sections, closed: closing !== -1, block };
 }
 
 /**
@@ -142,7 +148,7 @@ export function squashTitleAndClosing(raw: string): string {
   const nul = raw.indexOf("\0");
   const message = nul === -1 ? raw : raw.slice(0, nul);
   const title = message.slice(0, message.indexOf("\n"));
-  if (squash.closed) return `${title}\n\n${message.slice(message.lastIndexOf(CLOSING) + 1)}`;
+  if (squash.block !== null) return `${title}\n\n${squash.block}`;
   const end = dropSpaces(message, 0, message.length);
   const last = message.lastIndexOf("\n\n", end - 1);
   return `${title}\n\n${message.slice(last + 2, end)}\n`;

@@ -346,13 +346,29 @@ describe("attribution reads a squash merge's sections as the commits they were",
     expect(found(a.evidence)).toEqual(evidence);
   });
 
+  it("reads GitHub's closing block where a section's `---` line ended the message for git", () => {
+    const message =
+      "Bump deps and fix lint (#9)\n\n* Bump lodash from 4.17.20 to 4.17.21\n\nBumps lodash.\n\n---\nupdated-dependencies:\n- dependency-name: lodash\n  dependency-type: direct:production\n...\n\nSigned-off-by: dependabot[bot] <support@github.com>\n\n* Fix lint\n\n---------\n\nCo-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>\n";
+    const a = attributeCommit(squashCommit(message));
+    expect(a.agents).toEqual(["github-copilot"]);
+    expect(found(a.evidence)).toEqual([
+      [
+        "github-copilot/agent",
+        "Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>",
+        null,
+      ],
+    ]);
+    // The live merge reads the same block (squashTitleAndClosing), and finds the same.
+    expect(attributeCommit(squashCommit(squashTitleAndClosing(message))).evidence).toEqual(a.evidence);
+  });
+
   it.each<[string, string]>([
     [
       "a (#N) title over a tight list, `Made-with` in the body",
       "Explain agent trailers in the docs (#88)\n\n* Add a page\n* Link it\n\nExample:\n\nMade-with: Cursor\n\nSigned-off-by: Jane Doe <jane@example.com>\n",
     ],
     [
-      "a co-author quoted above a `---` rule in a human message",
+      "a co-author quoted above a `---` rule in a human message whose title has no `(#N)`",
       "Document co-authors\n\n* How GitHub credits them\n\nCo-authored-by: Claude <noreply@anthropic.com>\n\n* Why we keep them\n\n---\n\nReviewed on the mailing list.\n",
     ],
   ])("leaves a human message as git reads it: %s", (_name, message) => {
