@@ -65,7 +65,14 @@ function describeMatch(match: MarkerMatch, where: readonly string[]): string {
 }
 
 export async function agentsCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse("agents", argv, { json: { type: "boolean" } });
+  const { values, positionals } = parse("agents", argv, {
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout(agentsUsage);
+    return 0;
+  }
   if (positionals.length > 0) throw new CliError(`agents: unexpected ${positionals.join(" ")}\n${agentsUsage}`, 2);
   if (values.json) {
     const agents = AGENTS.map((a) => ({
@@ -98,7 +105,12 @@ export async function explainCommand(argv: string[], io: CliIO): Promise<number>
     message: { type: "string" },
     config: { type: "string" },
     json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   });
+  if (values.help) {
+    io.stdout(agentsUsage);
+    return 0;
+  }
   if ((positionals.length === 1) === (values.message !== undefined) || positionals.length > 1) {
     throw new CliError(`explain: give a commit sha or --message FILE (one of them)\n${agentsUsage}`, 2);
   }

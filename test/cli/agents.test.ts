@@ -94,6 +94,12 @@ describe("shipledger explain", () => {
     expect(err).toContain(message);
   });
 
+  it.each([[["agents", "--help"]], [["explain", "-h"]]])("%j prints the usage and exits 0", async (argv) => {
+    const { code, out, err } = await run(argv);
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    expect(out).toContain("shipledger explain (<sha> [--repo PATH] | --message FILE)");
+  });
+
   it("names a commit git cannot read", async () => {
     const repo = makeRepo([{ mark: 1, author: "A <a@example.com>", time: "1700000000 +0000", message: "one\n" }]);
     const { code, err } = await run(["explain", "deadbeef", "--repo", repo.dir], repo.env);
