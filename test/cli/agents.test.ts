@@ -1,16 +1,14 @@
 // `shipledger agents` lists the whole catalogue; `shipledger explain` shows why a commit is or is
 // not attributed, for a message file or a commit of a real repository, and says what is wrong
 // with what it was given.
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { AGENTS, GENERIC_CONVENTIONS } from "../../src/attribution/agents.js";
 import { runCli } from "../../src/cli/main.js";
 import { gitAiSessionsNote } from "../fixtures/records/examples.js";
 import { addNote } from "../helpers/agent-records.js";
-import { captureCli } from "../helpers/cli.js";
+import { captureCli, runCliUntilFirstOutput } from "../helpers/cli.js";
 import { makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
 afterAll(removeTempDirs);
@@ -168,29 +166,10 @@ describe("shipledger explain", () => {
     const dir = tempDir();
     const trailers = Array.from({ length: 100_000 }, (_, i) => `Reviewed-by: Person ${i} <p${i}@example.com>`);
     writeFileSync(join(dir, "big.txt"), `Fix\n\n${trailers.join("\n")}\n`);
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        import.meta.resolve("tsx"),
-        join(root, "src/cli/main.ts"),
-        "explain",
-        "--message",
-        "big.txt",
-        "--json",
-      ],
-      { cwd: dir, env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (t: string) => {
-      stderr += t;
+    const { first, stderr, code } = await runCliUntilFirstOutput(["explain", "--message", "big.txt", "--json"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
     });
-    const first = await new Promise<string>((resolve) =>
-      child.stdout.once("data", (b: Buffer) => resolve(b.toString())),
-    );
-    child.stdout.destroy();
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(first).toMatch(/^\{\n {2}"sha"/);
     expect(stderr).toBe("");
     expect(code).toBe(0);

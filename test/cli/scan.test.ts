@@ -1,11 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
-import { captureCli } from "../helpers/cli.js";
+import { captureCli, runCliUntilFirstOutput } from "../helpers/cli.js";
 import { type FakeCommit, gitEnv, makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 import { propertyParams } from "../helpers/property.js";
 
@@ -503,28 +503,10 @@ describe("shipledger scan", () => {
   it("stops quietly when the reader of its output goes away (scan | head)", async () => {
     const big = longHistory();
     mkdirSync(join(big.root, "cwd"));
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        import.meta.resolve("tsx"),
-        join(projectRoot, "src/cli/main.ts"),
-        "scan",
-        big.dir,
-        "--format",
-        "jsonl",
-      ],
-      { cwd: join(big.root, "cwd"), env: big.env, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (t: string) => {
-      stderr += t;
+    const { first, stderr, code } = await runCliUntilFirstOutput(["scan", big.dir, "--format", "jsonl"], {
+      cwd: join(big.root, "cwd"),
+      env: big.env,
     });
-    const first = await new Promise<string>((resolve) =>
-      child.stdout.once("data", (b: Buffer) => resolve(b.toString())),
-    );
-    child.stdout.destroy();
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(first).toMatch(/^\{"sha":"[0-9a-f]{40}"/);
     expect(stderr).toBe("");
     expect(code).toBe(0);

@@ -69,3 +69,18 @@ export function spawnCli(
   }).then((code) => ({ code, ...output() }));
   return { child, output, done };
 }
+
+/**
+ * The CLI as a process whose reader goes away after its first output (`shipledger … | head -c 1`):
+ * that output, then how the process ended.
+ */
+export async function runCliUntilFirstOutput(
+  argv: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<CliRun & { first: string }> {
+  const { child, done } = spawnCli(argv, options);
+  const stdout = child.stdout as NonNullable<typeof child.stdout>;
+  const first = await new Promise<string>((resolve) => stdout.once("data", (b: Buffer) => resolve(b.toString())));
+  stdout.destroy();
+  return { ...(await done), first };
+}
