@@ -156,6 +156,7 @@ describe("shipledger explain", () => {
     ]);
     const { code, out } = await run(["explain", "HEAD", "--repo", repo.dir], repo.env);
     expect(code).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not be printed
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
     expect(out).toContain("subject: Fix \\u001b]0;pwned\\u0007\\u001b[2J\\u202e");
     expect(out).toContain("author Eve \\u001b[32m <eve@example.com>");
