@@ -12,6 +12,7 @@ import {
   isBot,
   MARKER_IDS,
   type MarkerMatch,
+  PERSON_TRAILER_KEYS,
   RECORD_MARKERS,
 } from "../../src/attribution/agents.js";
 import { attributeChange, attributeCommit } from "../../src/attribution/attribute.js";
@@ -761,7 +762,39 @@ describe("every marker, from a realistic commit or pull request", () => {
     }
     expect(missed).toEqual([]);
     // Every form the catalogue holds today: a form dropped from agents.ts is missed here.
-    expect(shown).toBe(230);
+    expect(shown).toBe(404);
+  });
+});
+
+describe("prefixes", () => {
+  const found = (where: "subject" | "body" | "branch", text: string) =>
+    (where === "branch"
+      ? attributeChange(change({ headRef: text }), [])
+      : attributeCommit(commit(where === "subject" ? text : `Fix the retries\n\n${text}`))
+    ).evidence.map((e) => e.marker);
+
+  // Written out, not derived from the catalogue: a prefix changed in agents.ts changes no input here.
+  it.each<[string, "subject" | "body" | "branch", string, string[]]>([
+    ["aider's subject", "subject", "aider: fix the retries", ["aider/subject"]],
+    ["aider's subject in upper case", "subject", "Aider: fix the retries", ["aider/subject"]],
+    ["a subject about aider", "subject", "aider:fix the retries", []],
+    ["a subject about aider's users", "subject", "aiders: fix the retries", []],
+    ["aider's subject on a body line", "body", "aider: fix the retries", []],
+    ["Claude Code's branch", "branch", "claude/fix-retries-x7Kq2", ["claude-code/branch"]],
+    ["a branch about Claude", "branch", "claude-docs/fix-retries", []],
+    ["a person's branch", "branch", "claudette/fix-retries", []],
+    ["Copilot's branch", "branch", "copilot/fix-retries", ["github-copilot/branch"]],
+    ["a branch about Copilot", "branch", "copilot-docs/fix-retries", []],
+    ["Codex's branch", "branch", "codex/fix-retries", ["codex/branch"]],
+    ["a branch about codecs", "branch", "codexes/fix-retries", []],
+    ["Cursor's branch", "branch", "cursor/fix-retries-4f2a", ["cursor/branch"]],
+    ["a branch about the text cursor", "branch", "cursor-blink/fix", []],
+    ["Devin's branch", "branch", "devin/1712345678-fix-retries", ["devin/branch"]],
+    ["a person's branch called Devin", "branch", "devinsmith/fix-retries", []],
+    ["Sweep's branch", "branch", "sweep/fix-retries", ["sweep/branch"]],
+    ["a branch about sweeping", "branch", "sweeper/fix-retries", []],
+  ])("%s: %s %j", (_name, where, text, markers) => {
+    expect(found(where, text)).toEqual(markers);
   });
 });
 
@@ -935,7 +968,11 @@ function showings(form: Form, where: readonly EvidenceSource[]): { source: Evide
     if (source === "author") shown.push({ source, input: { commit: commit(subject, someone, jane) } });
     if (source === "committer") shown.push({ source, input: { commit: commit(subject, jane, someone) } });
     if (source === "trailer" && form.list !== "login") {
-      shown.push({ source, input: { commit: commit(`${subject}Co-authored-by: ${someone.name} <${someone.email}>`) } });
+      // Every trailer that names one who wrote the change (Co-authored-by, Signed-off-by…).
+      for (const key of PERSON_TRAILER_KEYS) {
+        const name = key.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase());
+        shown.push({ source, input: { commit: commit(`${subject}${name}: ${someone.name} <${someone.email}>`) } });
+      }
     }
     if (source === "pr-author" && form.list === "login") {
       shown.push({ source, input: { change: change({ author: { login: text, type: "Bot" } }) } });
