@@ -290,20 +290,9 @@ class Lines {
 
   /** The lines from `at` on that hold anything but spaces, tabs and carriage returns. */
   linesFrom(at: number): number {
-    const source = this.source;
-    const code = typeof source === "string" ? (i: number) => source.charCodeAt(i) : (i: number) => source[i];
     let count = 0;
-    while (at < this.length) {
-      const end = this.end(at);
-      for (let i = at; i < end; i++) {
-        const c = code(i);
-        if (c !== 0x20 && c !== 0x09 && c !== 0x0d) {
-          count++;
-          break;
-        }
-      }
-      at = end + 1;
-    }
+    // skipBlank stops only inside a line that holds something: count it, and go past its end.
+    for (at = this.skipBlank(at); at < this.length; at = this.skipBlank(this.end(at) + 1)) count++;
     return count;
   }
 }

@@ -739,6 +739,9 @@ export const GENERIC_CONVENTIONS: readonly GenericConvention[] = [
 /** Marker of the configured PR labels (`attribution.labels`). */
 export const LABEL_MARKER = "config/label";
 
+/** Why a marker the repository switched off was seen and not counted (IgnoredEvidence.reason). */
+export const DISABLED_BY_CONFIG = "disabled by attribution.disableMarkers";
+
 /**
  * First words of a generic trailer's value that mean "no", or that it was left unfilled: what a
  * team's commit template gets when every author must fill in an AI-disclosure field

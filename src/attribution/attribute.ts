@@ -13,6 +13,7 @@ import { DEFAULT_ATTRIBUTION_OPTIONS as defaults } from "../config/attribution-d
 import type { AttributionConfig } from "../config/repo-config.js";
 import {
   AGENTS,
+  DISABLED_BY_CONFIG,
   GENERIC_AGENT,
   GENERIC_CONVENTIONS,
   type GenericConvention,
@@ -501,18 +502,19 @@ class Engine {
     const seen = new Set<string>();
     for (const t of read) seen.add(`${t.key.toLowerCase()}\u0000${t.value}`);
     let room = MAX_TRAILERS - Math.min(read.length, MAX_TRAILERS);
-    // GitHub's closing block is the message's own trailers, also where a section's `---` line (a
-    // dependabot body's) ended the message for git before it.
-    if (squash.block !== null) {
-      for (const t of parseTrailers(squash.block)) {
-        if (room === 0) break;
+    /** The trailers of `message` not read yet, while there is room. */
+    const readNew = (sink: Sink, message: string) => {
+      for (const t of parseTrailers(message)) {
         const key = `${t.key.toLowerCase()}\u0000${t.value}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        this.trailer(found, t.key, t.value, pass);
-        room--;
+        this.trailer(sink, t.key, t.value, pass);
+        if (--room === 0) return;
       }
-    }
+    };
+    // GitHub's closing block is the message's own trailers, also where a section's `---` line (a
+    // dependabot body's) ended the message for git before it.
+    if (squash.block !== null && room > 0) readNew(found, squash.block);
     const prefixes = this.of("prefix", "subject");
     for (const section of squash.sections) {
       const sink = new InSection(found, section.subject);
@@ -521,14 +523,7 @@ class Engine {
           sink.add(marker, { source: "subject", text: section.subject });
         }
       }
-      if (room === 0) continue;
-      for (const t of parseTrailers(section.message)) {
-        const key = `${t.key.toLowerCase()}\u0000${t.value}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        this.trailer(sink, t.key, t.value, pass);
-        if (--room === 0) break;
-      }
+      if (room > 0) readNew(sink, section.message);
     }
   }
 
@@ -967,7 +962,7 @@ class Collector implements Sink {
   add(marker: CompiledMarker, found: Found): void {
     const text = clip(found.text);
     if (marker.disabled) {
-      this.ignore({ marker: marker.id, source: found.source, text }, "disabled by attribution.disableMarkers");
+      this.ignore({ marker: marker.id, source: found.source, text }, DISABLED_BY_CONFIG);
       return;
     }
     if (this.evidence.length >= MAX_EVIDENCE) return;

@@ -5,7 +5,7 @@
 // A record is evidence like a trailer: it names an agent, a model, sessions, and says whether AI
 // wrote any of the commit's lines. It adds what a message cannot: the share of lines AI wrote.
 
-import { agentById } from "./agents.js";
+import { agentById, DISABLED_BY_CONFIG } from "./agents.js";
 import type {
   AgentSession,
   ChangeAttribution,
@@ -144,7 +144,7 @@ export function withRecords(
           source: e.source,
           ...(e.commit === undefined ? {} : { commit: e.commit }),
           text: e.text,
-          reason: "disabled by attribution.disableMarkers",
+          reason: DISABLED_BY_CONFIG,
         });
       }
     }

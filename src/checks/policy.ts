@@ -4,6 +4,7 @@
 // an `Assisted-by: AGENT_NAME:MODEL_VERSION [TOOLS]` trailer. The Apache Software Foundation's
 // (its guidance on generative tooling): a `Generated-by: <tool>` token in the commit message.
 
+import { DISABLED_BY_CONFIG } from "../attribution/agents.js";
 import type { CommitInput, Evidence, IgnoredEvidence } from "../attribution/types.js";
 import type { RepoConfig } from "../config/repo-config.js";
 
@@ -39,7 +40,7 @@ const list = (shas: readonly string[]) =>
  */
 const names = (c: PolicyCommit, marker: string) =>
   c.evidence.some((e) => e.marker === marker) ||
-  c.ignored.some((i) => i.marker === marker && i.reason.startsWith("disabled by"));
+  c.ignored.some((i) => i.marker === marker && i.reason === DISABLED_BY_CONFIG);
 
 /** What the project's rules ask that the commits do not do; null for no policy. */
 export function policyNotes(policy: AttributionPolicy, commits: readonly PolicyCommit[]): PolicyNotes | null {

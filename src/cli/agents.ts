@@ -169,11 +169,12 @@ async function readCommit(
   env: NodeJS.ProcessEnv,
 ): Promise<{ commit: GitCommit; records: readonly RecordEvidence[] | undefined }> {
   if (rev === "" || rev.startsWith("-")) throw new CliError(`explain: "${rev}" is not a commit`, 2);
-  const git = async (args: string[]) =>
-    runGit(["-C", repository, ...args], env).catch((error: Error) => {
-      throw new CliError(`explain: ${error.message}`);
-    });
-  const resolved = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]);
+  const resolved = await runGit(
+    ["-C", repository, "rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`],
+    env,
+  ).catch((error: Error) => {
+    throw new CliError(`explain: ${error.message}`);
+  });
   if (resolved.code !== 0)
     throw new CliError(`explain: ${firstFatalLine(resolved.stderr) ?? `no commit ${rev} in ${repository}`}`);
   const sha = resolved.stdout.trim();
