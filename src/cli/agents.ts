@@ -22,11 +22,12 @@ export const agentsUsage = `Usage:
   shipledger agents [--json]
       The agents Shipledger recognises, each marker with where it can sit, and the generic
       trailer conventions (Assisted-by:, Generated-by:, …).
-  shipledger explain (<sha> [--repo PATH] | --message FILE) [--config FILE] [--json]
+  shipledger explain (<sha> [--repo PATH] | --message FILE|-) [--config FILE] [--json]
       How one commit is attributed: its subject, body and trailers as git splits them, each piece
       of evidence (marker, where, matched text, model, session), what was seen and not counted
       (and why), and the verdict. A sha is read from the repository at --repo (default: here),
       as \`scan\` reads it, with its agent records (git-ai and Agent Trace notes, traces.jsonl);
+      --message reads a message alone from a file, or from standard input with \`-\`;
       --config as for \`scan\`.
 `;
 
@@ -120,19 +121,24 @@ export async function explainCommand(argv: string[], io: CliIO): Promise<number>
     values.message !== undefined
       ? {
           commit: {
-            sha: "0".repeat(40),
-            message: await readMessage(resolve(io.cwd, values.message)),
+            sha: null,
+            file: values.message,
+            message: await readMessage(values.message, io),
             author: { name: "", email: "" },
           },
           records: undefined,
         }
       : await readCommit(resolve(io.cwd, values.repo ?? "."), positionals[0] as string, gitEnv(io.env));
   const split = splitMessage(commit.message);
-  const attributed = attributeCommit(commit, options, split);
+  // A message alone is attributed as git's null object (forty zeros): no commit.
+  const attributed = attributeCommit({ ...commit, sha: commit.sha ?? "0".repeat(40) }, options, split);
   const attribution = records ? withRecords(attributed, records, options.attribution.disableMarkers) : attributed;
   if (values.json) {
-    const { sha, author, committer, truncated } = commit;
-    const shown = { sha, author, ...(committer ? { committer } : {}), ...(truncated ? { truncated } : {}) };
+    const { sha, file, author, committer, truncated } = commit;
+    const shown =
+      sha === null
+        ? { message: file }
+        : { sha, author, ...(committer ? { committer } : {}), ...(truncated ? { truncated } : {}) };
     io.stdout(`${JSON.stringify({ ...shown, split, attribution }, null, 2)}\n`);
     return 0;
   }
@@ -140,14 +146,22 @@ export async function explainCommand(argv: string[], io: CliIO): Promise<number>
   return 0;
 }
 
-/** The commit explain reads: from a repository (a GitCommit), or a message file's text alone. */
-type Explained = Pick<GitCommit, "sha" | "message"> & {
+/** The commit explain reads: from a repository (a GitCommit), or a message file's text alone (no sha). */
+type Explained = Pick<GitCommit, "message"> & {
+  sha: string | null;
+  /** The message file, as given (`-`: standard input). */
+  file?: string;
   author: { name: string; email: string };
   committer?: { name: string; email: string };
   truncated?: boolean;
 };
 
-async function readMessage(path: string): Promise<string> {
+async function readMessage(file: string, io: CliIO): Promise<string> {
+  if (file === "-") {
+    if (!io.readStdin) throw new CliError("explain: --message -: there is no standard input to read");
+    return io.readStdin();
+  }
+  const path = resolve(io.cwd, file);
   try {
     return await readFile(path, "utf8");
   } catch (error) {
@@ -214,7 +228,11 @@ const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-
 
 function formatExplanation(commit: Explained, split: ReturnType<typeof splitMessage>, a: CommitAttribution): string {
   const person = (p: { name: string; email: string }) => printable(`${p.name} <${p.email}>`);
-  const lines = [`commit ${commit.sha}`];
+  const lines = [
+    commit.sha !== null
+      ? `commit ${commit.sha}`
+      : `message ${commit.file === "-" ? "(standard input)" : printable(commit.file ?? "")}`,
+  ];
   if (commit.author.email) lines.push(`author ${person(commit.author)}`);
   if (commit.committer?.email) lines.push(`committer ${person(commit.committer)}`);
   if (commit.truncated) {

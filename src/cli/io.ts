@@ -8,6 +8,8 @@ export interface CliIO {
   now: () => number;
   /** True when stderr is a terminal (progress output is shown only then). */
   isTTY: boolean;
+  /** Standard input read to its end, as UTF-8 (`explain --message -`); absent where there is none. */
+  readStdin?: () => Promise<string>;
 }
 
 /** A usage mistake or a failure the user can fix: printed as one line, exit code 1 (2 for usage). */
@@ -38,5 +40,10 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     now: Date.now,
     isTTY: Boolean(process.stderr.isTTY),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
   };
 }

@@ -8,7 +8,7 @@ import { AGENTS, GENERIC_CONVENTIONS } from "../../src/attribution/agents.js";
 import { runCli } from "../../src/cli/main.js";
 import { gitAiSessionsNote } from "../fixtures/records/examples.js";
 import { addNote } from "../helpers/agent-records.js";
-import { captureCli, runCliUntilFirstOutput } from "../helpers/cli.js";
+import { captureCli, runCliProcess, runCliUntilFirstOutput } from "../helpers/cli.js";
 import { makeRepo, removeTempDirs, tempDir } from "../helpers/git-repo.js";
 
 afterAll(removeTempDirs);
@@ -53,12 +53,40 @@ describe("shipledger explain", () => {
     writeFileSync(file, "Fix login\n\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>\n");
     const { code, out } = await run(["explain", "--message", "msg.txt"], { PATH: process.env.PATH }, dir);
     expect(code).toBe(0);
+    expect(out).toMatch(/^message msg\.txt\n/);
     expect(out).toContain("trailers (1, as git reads them):");
     expect(out).toContain(
       'claude-code/co-author  in trailer: "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"',
     );
     expect(out).toContain("model claude-sonnet-4.5");
     expect(out).toContain("verdict: AI-assisted (claude-code; claude-sonnet-4.5)");
+  });
+
+  it("reads the message from standard input with --message - (in-process and as a process)", async () => {
+    const message = "Fix login\n\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>\n";
+    const cli = captureCli({ PATH: process.env.PATH }, { stdin: message });
+    expect(await runCli(["explain", "--message", "-"], cli.io)).toBe(0);
+    expect(cli.out()).toMatch(/^message \(standard input\)\n/);
+    expect(cli.out()).toContain("verdict: AI-assisted (claude-code; claude-sonnet-4.5)");
+
+    const json = captureCli({ PATH: process.env.PATH }, { stdin: message });
+    expect(await runCli(["explain", "--message", "-", "--json"], json.io)).toBe(0);
+    const doc = JSON.parse(json.out()) as Record<string, unknown>;
+    expect(doc.message).toBe("-");
+    expect(doc).not.toHaveProperty("sha");
+    expect(doc.attribution).toMatchObject({ ai: true, agents: ["claude-code"] });
+
+    // Without a standard input to read (an IO that has none), the error says so.
+    const none = await run(["explain", "--message", "-"]);
+    expect(none).toMatchObject({ code: 1, err: expect.stringContaining("--message -: there is no standard input") });
+
+    const piped = await runCliProcess(["explain", "--message", "-"], {
+      cwd: tempDir(),
+      env: { PATH: process.env.PATH },
+      stdin: "Add retries\n\nMade-with: Cursor\n",
+    });
+    expect(piped).toMatchObject({ code: 0, stderr: "" });
+    expect(piped.stdout).toContain('cursor/made-with  in trailer: "Made-with: Cursor"');
   });
 
   it("explains a commit of a repository, and what was seen and not counted", async () => {
@@ -95,7 +123,7 @@ describe("shipledger explain", () => {
   it.each([[["agents", "--help"]], [["explain", "-h"]]])("%j prints the usage and exits 0", async (argv) => {
     const { code, out, err } = await run(argv);
     expect({ code, err }).toEqual({ code: 0, err: "" });
-    expect(out).toContain("shipledger explain (<sha> [--repo PATH] | --message FILE)");
+    expect(out).toContain("shipledger explain (<sha> [--repo PATH] | --message FILE|-)");
   });
 
   it("names a commit git cannot read", async () => {
@@ -171,7 +199,7 @@ describe("shipledger explain", () => {
       cwd: dir,
       env: { PATH: process.env.PATH },
     });
-    expect(first).toMatch(/^\{\n {2}"sha"/);
+    expect(first).toMatch(/^\{\n {2}"message": "big.txt"/);
     expect(stderr).toBe("");
     expect(code).toBe(0);
   });

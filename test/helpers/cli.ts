@@ -13,7 +13,7 @@ export interface CapturedCli {
 
 export function captureCli(
   env: NodeJS.ProcessEnv,
-  options: { cwd?: string; now?: () => number; isTTY?: boolean } = {},
+  options: { cwd?: string; now?: () => number; isTTY?: boolean; stdin?: string } = {},
 ): CapturedCli {
   const out: Buffer[] = [];
   const err: string[] = [];
@@ -25,6 +25,7 @@ export function captureCli(
     cwd: options.cwd ?? "/tmp",
     now: options.now ?? (() => 0),
     isTTY: options.isTTY ?? false,
+    ...(options.stdin === undefined ? {} : { readStdin: async () => options.stdin as string }),
   };
   return { io, out: () => Buffer.concat(out).toString("utf8"), err: () => err.join("") };
 }
@@ -40,21 +41,25 @@ export interface CliRun {
  * Runs the CLI as operators do, in a process of its own (src/cli/main.ts through tsx, which is
  * what `npm run build` compiles), with exactly `env` and in `cwd` (where it would find a `.env`).
  */
-export async function runCliProcess(argv: string[], options: { env: NodeJS.ProcessEnv; cwd: string }): Promise<CliRun> {
+export async function runCliProcess(
+  argv: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string; stdin?: string },
+): Promise<CliRun> {
   return spawnCli(argv, options).done;
 }
 
 /** The CLI started as a process (as runCliProcess does), for tests that signal it while it works. */
 export function spawnCli(
   argv: string[],
-  options: { env: NodeJS.ProcessEnv; cwd: string },
+  options: { env: NodeJS.ProcessEnv; cwd: string; stdin?: string },
 ): { child: ChildProcess; output(): { stdout: string; stderr: string }; done: Promise<CliRun> } {
   const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
   const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), main, ...argv], {
     cwd: options.cwd,
     env: options.env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (b: Buffer) => stdout.push(b));
