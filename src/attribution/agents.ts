@@ -52,8 +52,12 @@ export type MarkerMatch =
   | { kind: "session-link" }
   /** A session id of this agent's distinctive shape (`session.branchId`) inside the branch name. */
   | { kind: "session-branch" }
-  /** A case-insensitive phrase anywhere in the text. */
-  | { kind: "text"; phrases: readonly string[] }
+  /**
+   * A case-insensitive phrase in the text: anywhere, or with `startsLine` only where it begins its
+   * line after nothing but spaces and emoji (`🤖 Generated with [Claude Code]`: a footer the tool
+   * writes on a line of its own counts, the phrase quoted in a human's sentence does not).
+   */
+  | { kind: "text"; phrases: readonly string[]; startsLine?: boolean }
   /** The commit subject starts with one of the prefixes (case-insensitive). */
   | { kind: "prefix"; prefixes: readonly string[] };
 
@@ -136,7 +140,7 @@ export const AGENTS: readonly Agent[] = [
       {
         id: "claude-code/footer",
         where: ["body", "pr-body"],
-        match: { kind: "text", phrases: ["generated with [claude code]"] },
+        match: { kind: "text", phrases: ["generated with [claude code]"], startsLine: true },
         description: "🤖 Generated with [Claude Code](https://claude.com/claude-code)",
       },
       {
@@ -221,7 +225,7 @@ export const AGENTS: readonly Agent[] = [
       {
         id: "github-copilot/pr-body",
         where: ["pr-body"],
-        match: { kind: "text", phrases: ["<!-- start copilot coding agent"] },
+        match: { kind: "text", phrases: ["<!-- start copilot coding agent"], startsLine: true },
         description: "the Copilot coding agent's hidden <!-- START COPILOT CODING AGENT … --> block",
       },
       {

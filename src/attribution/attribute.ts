@@ -100,7 +100,7 @@ export function attributeChange(
 type Match =
   | { kind: "identity"; emails: Glob[]; names: Glob[]; logins: Glob[]; model?: "name" | "parenthesised" }
   | { kind: "trailer"; keys: Set<string>; values: Glob[] }
-  | { kind: "text"; phrases: Phrase[] }
+  | { kind: "text"; phrases: Phrase[]; startsLine: boolean }
   | { kind: "prefix"; prefixes: string[] }
   | { kind: "branch"; globs: Glob[] }
   | { kind: "link"; prefixes: string[] }
@@ -198,6 +198,8 @@ interface Phrase {
    * the two characters that lower-case to ASCII letters (LOWERS_TO_ASCII) is lower-cased too.
    */
   pattern: RegExp | null;
+  /** `pattern` with the `g` flag, to find every place of the phrase (a phrase that must start a line). */
+  every: RegExp | null;
   /**
    * An ASCII character of the phrase other than a letter (punctuation first, then a digit, then a
    * space: `[` in `generated with [claude code]`), or "". Lower-casing maps no other character to
@@ -242,7 +244,47 @@ function phrase(text: string): Phrase {
       anchor = lower.charAt(i);
     }
   }
-  return { lower, pattern: ascii ? new RegExp(escapeLiteral(lower), "i") : null, anchor };
+  return {
+    lower,
+    pattern: ascii ? new RegExp(escapeLiteral(lower), "i") : null,
+    every: ascii ? new RegExp(escapeLiteral(lower), "gi") : null,
+    anchor,
+  };
+}
+
+/** Where `phrase` first occurs at the start of a line (after spaces and emoji only), in any case, or -1. */
+function findPhraseStartingLine(hay: Haystack, phrase: Phrase): number {
+  const { text } = hay;
+  if (!text.includes(phrase.anchor)) return -1;
+  hay.lowersToAscii ??= LOWERS_TO_ASCII.test(text);
+  if (phrase.every !== null && !hay.lowersToAscii) {
+    const every = phrase.every;
+    every.lastIndex = 0;
+    for (let m = every.exec(text); m !== null; m = every.exec(text)) {
+      if (startsLine(text, m.index)) return m.index;
+    }
+    return -1;
+  }
+  hay.lower ??= text.toLowerCase();
+  const lower = hay.lower;
+  for (let at = lower.indexOf(phrase.lower); at >= 0; at = lower.indexOf(phrase.lower, at + 1)) {
+    if (startsLine(lower, at)) return at;
+  }
+  return -1;
+}
+
+/** At most this many characters (spaces, emoji) may come before a phrase that starts its line. */
+const MAX_LINE_LEAD = 32;
+/** What may come before such a phrase on its line: spaces and emoji (`🤖 `, with its modifiers). */
+const LINE_LEAD = /^(?:\s|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u{FE0F}|\u{200D})*$/u;
+
+/** Whether only spaces and emoji precede `at` on its line (a bounded look back, not the whole line). */
+function startsLine(text: string, at: number): boolean {
+  const limit = Math.max(0, at - MAX_LINE_LEAD - 1);
+  let start = at;
+  while (start > limit && text.charCodeAt(start - 1) !== 0x0a) start--;
+  if (start > 0 && text.charCodeAt(start - 1) !== 0x0a) return false; // a longer lead, or text
+  return start === at || LINE_LEAD.test(text.slice(start, at));
 }
 
 class Engine {
@@ -306,7 +348,11 @@ class Engine {
             });
             break;
           case "text":
-            this.add(marker.id, agent.id, where, { kind: "text", phrases: m.phrases.map(phrase) });
+            this.add(marker.id, agent.id, where, {
+              kind: "text",
+              phrases: m.phrases.map(phrase),
+              startsLine: m.startsLine === true,
+            });
             break;
           case "prefix":
             this.add(marker.id, agent.id, where, { kind: "prefix", prefixes: m.prefixes.map((p) => p.toLowerCase()) });
@@ -361,7 +407,7 @@ class Engine {
         `${prefix}/text`,
         agent.id,
         new Set<EvidenceSource>(["subject", "body", "pr-title", "pr-body"]),
-        { kind: "text", phrases: agent.text.map(phrase) },
+        { kind: "text", phrases: agent.text.map(phrase), startsLine: false },
       );
       this.addIf(
         agent.links,
@@ -725,7 +771,7 @@ class Engine {
       if (hay.text === "") continue;
       for (const phrase of marker.match.phrases) {
         if (marker.configured) pass.budget.work += hay.text.length;
-        const at = findPhrase(hay, phrase);
+        const at = marker.match.startsLine ? findPhraseStartingLine(hay, phrase) : findPhrase(hay, phrase);
         if (at >= 0) {
           found.add(marker, { source, text: lineAround(hay.text, at) });
           break;

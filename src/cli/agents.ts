@@ -59,7 +59,7 @@ function describeMatch(match: MarkerMatch, where: readonly string[]): string {
     case "session-branch":
       return "a session id in the branch name";
     case "text":
-      return `text "${match.phrases.join('" | "')}"`;
+      return `text "${match.phrases.join('" | "')}"${match.startsLine ? " starting a line" : ""}`;
     case "prefix":
       return `${where.join(" or ")} starts with "${match.prefixes.join('" | "')}"`;
   }

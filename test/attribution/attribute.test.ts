@@ -530,6 +530,64 @@ describe("configuration", () => {
     ]);
   });
 
+  it("counts a tool's footer where the tool writes it, starting its line, not the phrase quoted in a sentence", () => {
+    // [message, the footer line found, or null]: what humans write about the footer stays theirs.
+    const cases: Array<[string, string | null]> = [
+      [
+        "Add\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n",
+        "🤖 Generated with [Claude Code](https://claude.com/claude-code)",
+      ],
+      [
+        "Add\n\nGenerated with [Claude Code](https://claude.ai/code)",
+        "Generated with [Claude Code](https://claude.ai/code)",
+      ],
+      ["Add\n\n   🤖️ generated with [claude code]", "🤖️ generated with [claude code]"], // spaces, the emoji's variation selector
+      ["Add\n\n\t👩🏽‍💻 Generated with [Claude Code]", "👩🏽‍💻 Generated with [Claude Code]"], // a skin tone, a joiner
+      // Quoted in a sentence first, then the footer itself: the footer is found.
+      [
+        "Add\n\nKeeps the Generated with [Claude Code] line.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)",
+        "🤖 Generated with [Claude Code](https://claude.com/claude-code)",
+      ],
+      // Beyond ASCII (İ makes the text be lower-cased to be searched): the same rule.
+      ["İstanbul: add\n\nİzmir too.\n🤖 Generated with [Claude Code]", "🤖 Generated with [Claude Code]"],
+      ["İstanbul: add\n\nİzmir: keeps Generated with [Claude Code] lines", null],
+      // Human commits about the footer.
+      ["Strip the footer\n\nRemove the line 'Generated with [Claude Code]' from the commit template.", null],
+      ["Docs\n\nOur hook deletes `🤖 Generated with [Claude Code]` from messages.", null],
+      ["Docs\n\nI did not use 🤖 Generated with [Claude Code] here", null],
+      ["Revert\n\n> 🤖 Generated with [Claude Code](https://claude.com/claude-code)", null], // quoted
+      ["Docs\n\n- Generated with [Claude Code] footers are dropped", null], // a list item about it
+      [`Add\n\nAn example:\n${" ".repeat(40)}Generated with [Claude Code]`, null], // deep in a block, not a footer
+    ];
+    for (const [message, line] of cases) {
+      const evidence = attributeCommit(commit(message)).evidence.find((e) => e.marker === "claude-code/footer");
+      expect(evidence?.text ?? null, message).toBe(line);
+    }
+    // The Copilot coding agent's hidden block, in a pull request's body.
+    const body = (text: string) =>
+      attributeChange(change({ body: text }), []).evidence.filter((e) => e.agent === "github-copilot").length;
+    expect(body("Fixes #88.\n\n<!-- START COPILOT CODING AGENT TIPS -->\n---\n💡 You can make Copilot smarter")).toBe(
+      1,
+    );
+    expect(body("Our template had `<!-- START COPILOT CODING AGENT TIPS -->`; this removes it.")).toBe(0);
+    // A configured phrase is looked for anywhere, as its configuration says.
+    const own = config({ agents: [{ id: "kit", text: ["generated with [claude code]"] }] });
+    expect(
+      attributeCommit(commit("Docs\n\nI did not use Generated with [Claude Code] here"), own).evidence.map(
+        (e) => e.marker,
+      ),
+    ).toEqual(["kit/config/text"]);
+  });
+
+  it("finds a footer after a long line that holds the phrase thousands of times, none starting it", () => {
+    const line = "x Generated with [Claude Code] ".repeat(20_000); // 620 KB, 20,000 places mid-line
+    const message = `Add\n\n${line}\n🤖 Generated with [Claude Code]`;
+    const evidence = attributeCommit(commit(message)).evidence.filter((e) => e.marker === "claude-code/footer");
+    // The body is read to its limit, its head and its tail (limits.ts): the footer is in the tail.
+    expect(evidence.map((e) => e.text)).toEqual(["🤖 Generated with [Claude Code]"]);
+    expect(attributeCommit(commit(`Add\n\n${line}`)).evidence).toEqual([]);
+  });
+
   describe("a configured agent", () => {
     const repo = config({
       agents: [

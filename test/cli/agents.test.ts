@@ -31,6 +31,7 @@ describe("shipledger agents", () => {
     // A prefix is looked for where its marker sits: the head branch, or the subject.
     expect(out).toContain('looks for: branch starts with "claude/"');
     expect(out).toContain('looks for: subject starts with "aider: "');
+    expect(out).toContain('looks for: text "generated with [claude code]" starting a line');
   });
 
   it("as JSON: the same catalogue, markers with what they match", async () => {

@@ -57,9 +57,11 @@ export function spawnCli(
   const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), main, ...argv], {
     cwd: options.cwd,
     env: options.env,
-    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+  // Standard input as given (empty by default), and no error if the process ends without reading it.
+  child.stdin.on("error", () => {});
+  child.stdin.end(options.stdin ?? "");
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (b: Buffer) => stdout.push(b));
