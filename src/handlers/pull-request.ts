@@ -135,7 +135,16 @@ export async function evaluatePullRequest(
     } = attributePull(pull, commits, loaded.config, agentRecords?.records);
     // A superseded head is checked but not recorded: the newer push's delivery records the change,
     // whichever of the two is processed last.
-    if (!superseded) {
+    if (!superseded && (pull.merged || pull.merged_at)) {
+      // Merged (an `edited` delivery, a re-run): recorded as its merge was, its merge commit read
+      // again, so that a squash commit's evidence (the merge dialog's co-authors) is not lost.
+      step = "recording the merged pull request in the ledger";
+      await recordMergedPull(
+        { octokit: ctx.octokit, store: ctx.store, now: ctx.now, scope: scopeOf(ctx.payload), config: loaded.config },
+        pull,
+        { commits, mergeCommit: null, ...(agentRecords ? { agentRecords: agentRecords.records } : {}) },
+      );
+    } else if (!superseded) {
       step = "recording the pull request in the ledger";
       await ctx.store.changes.recordChange(
         changeFromPull(
