@@ -19,6 +19,7 @@ import { parseTraceRecords, TraceIndex, traceEvidence, unreadTraceLines } from "
 import { gitAiEvidence, MAX_NOTE_LENGTH, parseGitAiNote } from "../attribution/git-ai.js";
 import type { RecordEvidence } from "../attribution/records.js";
 import type { PullCommit } from "../attribution/types.js";
+import { blobText } from "./blob.js";
 import type { InstallationConfigReads } from "./config-cache.js";
 
 export const GIT_AI_REF = "refs/notes/ai";
@@ -119,8 +120,7 @@ export async function readPullAgentRecords(
         continue;
       }
       calls++;
-      const { data } = await octokit.rest.git.getBlob({ owner, repo, file_sha: blob.sha });
-      texts.set(c.sha, Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8").toString("utf8"));
+      texts.set(c.sha, await blobText(octokit, { owner, repo, sha: blob.sha }));
     }
     if (tooLarge > 0) skipped.push(notesTooLarge(ref, tooLarge));
     return texts;
@@ -301,8 +301,11 @@ export async function fileAt(
     }
     // Over 1 MB, contents gives no content: the blob has it.
     counted();
-    const { data: blob } = await octokit.rest.git.getBlob({ owner: where.owner, repo: where.repo, file_sha: data.sha });
-    return { etag, text: Buffer.from(blob.content, "base64").toString("utf8"), tooLarge: null };
+    return {
+      etag,
+      text: await blobText(octokit, { owner: where.owner, repo: where.repo, sha: data.sha }),
+      tooLarge: null,
+    };
   } catch (error) {
     if ((error as { status?: number }).status === 404) return { etag: null, text: null, tooLarge: null };
     throw error;

@@ -27,6 +27,7 @@ import {
   TRACE_FILE,
   tooLargeToRead,
 } from "./agent-records.js";
+import { blobText } from "./blob.js";
 
 /** Note blobs one GraphQL query fetches. */
 const BLOBS_PER_QUERY = 100;
@@ -174,8 +175,7 @@ async function blobTexts(
       if (!blob) continue;
       if (blob.isTruncated) {
         calls++;
-        const { data } = await octokit.rest.git.getBlob({ ...where, file_sha: sha });
-        texts.set(sha, Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8").toString("utf8"));
+        texts.set(sha, await blobText(octokit, { owner: where.owner, repo: where.repo, sha }));
       } else if (blob.text !== null) texts.set(sha, blob.text);
     }
   }
