@@ -9,7 +9,7 @@
 // is the parent of the commit to come. So a record at revision R written no later than a child C
 // of R was committed describes C; any other record at R describes R (TraceIndex).
 
-import { agentForTool, MAX_LINE, type RecordEvidence, recordModel } from "./records.js";
+import { agentForTool, MAX_LINE, MAX_RECORD_EVIDENCE, type RecordEvidence, recordModel } from "./records.js";
 import type { AgentSession, Evidence, LineShare } from "./types.js";
 
 export type ContributorType = "human" | "ai" | "mixed" | "unknown";
@@ -420,6 +420,11 @@ export function traceEvidence(commit: string, records: readonly TraceRecord[]): 
   const byFile = new Map<string, { all: TraceRange[]; ai: TraceRange[]; mixed: TraceRange[] }>();
   const evidence: Evidence[] = [];
   const seen = new Set<string>();
+  // Pieces per agent, at most what withRecords keeps of a commit's records: a conversation may name
+  // 20 sessions and a model per range, and their product (thousands a conversation, millions in a
+  // 16 MB file) must not be built. An agent's first pieces are all kept, so which agents a
+  // commit's records name, and what a configuration that switches one off leaves, do not change.
+  const perAgent = new Map<string, number>();
   let ai = false;
   for (const record of records) {
     for (const file of record.files) {
@@ -444,14 +449,18 @@ export function traceEvidence(commit: string, records: readonly TraceRecord[]): 
         }
         if (!aiHere) continue;
         ai = true;
+        let pieces = perAgent.get(record.agent) ?? 0;
+        if (pieces >= MAX_RECORD_EVIDENCE) continue;
         const sessions: (AgentSession | undefined)[] = c.sessions.length > 0 ? c.sessions : [undefined];
         if (c.sessions.length === 0 && record.metadataSession)
           sessions[0] = { agent: record.agent, id: record.metadataSession };
-        for (const model of models.length > 0 ? models : [undefined]) {
+        pairs: for (const model of models.length > 0 ? models : [undefined]) {
           for (const session of sessions) {
+            if (pieces >= MAX_RECORD_EVIDENCE) break pairs;
             const key = `${record.agent}|${model}|${session?.id}`;
             if (seen.has(key)) continue;
             seen.add(key);
+            pieces++;
             const text = `${record.tool ?? "Agent Trace"}${file.path ? ` ${file.path}` : ""} ${c.type}${model ? ` ${model}` : ""}`;
             const e: Evidence = {
               agent: record.agent,
@@ -465,6 +474,7 @@ export function traceEvidence(commit: string, records: readonly TraceRecord[]): 
             evidence.push(e);
           }
         }
+        perAgent.set(record.agent, pieces);
       }
     }
   }

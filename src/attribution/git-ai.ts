@@ -76,7 +76,8 @@ export function countRanges(spec: string): number {
       }
       if (i === from || i - from > 9) return 0;
     }
-    if (start < 1 || end < start) return 0;
+    // A line number past MAX_LINE (as Agent Trace's ranges) is not a file's: the entry is not read.
+    if (start < 1 || end < start || end > MAX_LINE) return 0;
     count += end - start + 1;
     if (i === length) return count;
     if (spec.charCodeAt(i) !== 0x2c) return 0;

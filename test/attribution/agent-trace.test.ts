@@ -7,6 +7,8 @@ import {
   TraceIndex,
   traceEvidence,
 } from "../../src/attribution/agent-trace.js";
+import { MAX_RECORD_EVIDENCE, withRecords } from "../../src/attribution/records.js";
+import type { Evidence } from "../../src/attribution/types.js";
 import { humanRecord, mixedRecord, referenceHookRecord, specExampleRecord } from "../fixtures/records/examples.js";
 
 const C1 = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0";
@@ -220,6 +222,120 @@ describe("traceEvidence", () => {
       record([{ start_line: 9_999_999, end_line: 10_000_000 }]),
     );
     expect(found.lines).toEqual({ ai: 2, mixed: 0, total: 2 });
+  });
+
+  // A conversation names up to 20 related sessions and a model per range: every (model, session)
+  // pair was a piece of evidence, millions for a file a pull request's author can write.
+  const fanOut = (tool: string, id: string, models: number, sessions: number) => ({
+    version: "0.1.0",
+    id,
+    timestamp: "2026-01-01T00:00:00Z",
+    vcs: { type: "git", revision: C1 },
+    tool: { name: tool },
+    files: [
+      {
+        path: "src/a.ts",
+        conversations: Array.from({ length: 3 }, (_, k) => ({
+          url: `https://example.com/${id}/c${k}`,
+          contributor: { type: "ai" },
+          ranges: Array.from({ length: models }, (_, i) => ({
+            start_line: i + 1,
+            end_line: i + 1,
+            contributor: { type: "ai", model_id: `${tool}-model-${i}` },
+          })),
+          related: Array.from({ length: sessions }, (_, r) => ({
+            type: "session",
+            url: `https://example.com/${id}/s${k}-${r}`,
+          })),
+        })),
+      },
+    ],
+  });
+
+  it("builds at most MAX_RECORD_EVIDENCE pieces an agent, the first ones, however many pairs a record names", () => {
+    const records = parseTraceRecords(
+      jsonl(fanOut("cursor", "r1", 1000, 20), fanOut("claude", "r2", 1000, 20)),
+    ).records;
+    const { evidence, lines } = traceEvidence(C1, records);
+    expect(evidence.filter((e) => e.agent === "cursor")).toHaveLength(MAX_RECORD_EVIDENCE);
+    expect(evidence.filter((e) => e.agent === "claude-code")).toHaveLength(MAX_RECORD_EVIDENCE);
+    // The first pieces in the record's order: its first model, with each session in turn.
+    expect(evidence[0]).toMatchObject({ model: "cursor-model-0", session: { url: expect.stringContaining("/r1/c0") } });
+    expect(new Set(evidence.slice(0, MAX_RECORD_EVIDENCE).map((e) => e.model))).toEqual(new Set(["cursor-model-0"]));
+    // Lines are all counted: the cap is on the pieces shown, not on what the record says.
+    expect(lines).toEqual({ ai: 1000, mixed: 0, total: 1000 });
+  });
+
+  it("joins to the same attribution as every pair would, whichever agents a configuration switches off", () => {
+    // Every pair, as before the cap, for comparison.
+    const uncapped = (records: ReturnType<typeof parseTraceRecords>["records"]) => {
+      const all: Evidence[] = [];
+      const seen = new Set<string>();
+      for (const record of records)
+        for (const file of record.files)
+          for (const c of file.conversations) {
+            const models = [...new Set(c.ranges.filter((r) => r.type === "ai").map((r) => r.model))];
+            for (const model of models)
+              for (const session of c.sessions) {
+                const key = `${record.agent}|${model}|${session.id}`;
+                if (seen.has(key)) continue;
+                seen.add(key);
+                const text = `${record.tool} ${file.path} ${c.type} ${model}`;
+                all.push({
+                  agent: record.agent,
+                  marker: "agent-trace/record",
+                  source: "agent-trace",
+                  commit: C1,
+                  text,
+                  ...(model ? { model } : {}),
+                  session,
+                });
+              }
+          }
+      return all;
+    };
+    const base = {
+      sha: C1,
+      authorIgnored: false,
+      ai: false,
+      agents: [],
+      models: [],
+      sessions: [],
+      evidence: [],
+      ignored: [],
+    };
+    for (const [models, sessions] of [
+      [1, 1],
+      [5, 3],
+      [30, 1],
+      [1, 30],
+      [40, 20],
+    ] as const) {
+      const records = parseTraceRecords(
+        jsonl(
+          fanOut("cursor", "r1", models, sessions),
+          fanOut("claude", "r2", models, sessions),
+          fanOut("amp", "r3", 2, 2),
+        ),
+      ).records;
+      const capped = traceEvidence(C1, records);
+      // Per agent, its first pieces as every pair would give them.
+      const pick = (e: Evidence) => `${e.agent} ${e.model} ${e.session?.url}`;
+      for (const agent of ["cursor", "claude-code", "amp"]) {
+        const own = uncapped(records).filter((e) => e.agent === agent);
+        expect(capped.evidence.filter((e) => e.agent === agent).map(pick)).toEqual(
+          own.slice(0, MAX_RECORD_EVIDENCE).map(pick),
+        );
+      }
+      for (const off of [[], ["cursor"], ["claude-code"], ["cursor", "claude-code"], ["agent-trace/record"]]) {
+        const withCap = withRecords(base, [capped], off);
+        const without = withRecords(base, [{ ...capped, evidence: uncapped(records) }], off);
+        expect({ ...withCap, ignored: withCap.ignored.length > 0 }, `${models}×${sessions} off ${off}`).toEqual({
+          ...without,
+          ignored: without.ignored.length > 0,
+        });
+      }
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { countRanges, gitAiEvidence, parseGitAiNote } from "../../src/attribution/git-ai.js";
+import { MAX_LINE } from "../../src/attribution/records.js";
 import { gitAiHumanNote, gitAiLegacyNote, gitAiSessionsNote } from "../fixtures/records/examples.js";
 
 const BASE = "7734793b756b3921c88db5375a8c156e9532447b";
@@ -28,6 +29,10 @@ describe("countRanges", () => {
     ["0", 0],
     ["1, 2", 0],
     ["", 0],
+    // Past MAX_LINE (10 million, as Agent Trace's ranges) a number is not a file's line.
+    ["1-10000000", 10_000_000],
+    ["1-10000001", 0],
+    ["5,10000001", 0],
   ])("%s → %i", (spec, count) => expect(countRanges(spec)).toBe(count));
 
   it("reads every list as the split-and-RegExp reading did", () => {
@@ -38,7 +43,7 @@ describe("countRanges", () => {
         if (!match) return 0;
         const start = Number(match[1]);
         const end = match[2] === undefined ? start : Number(match[2]);
-        if (start < 1 || end < start) return 0;
+        if (start < 1 || end < start || end > MAX_LINE) return 0;
         count += end - start + 1;
       }
       return count;
