@@ -498,7 +498,7 @@ class Engine {
   }
 
   private readCommit(commit: CommitInput, split: SplitMessage | undefined, pass: Pass): CommitAttribution {
-    const found = new Collector(commit.sha);
+    const found = new Collector(commit.sha, this.disabledRefs);
     const author = commit.author;
     if (this.isIgnoredAuthor(author.name, author.email, author.login)) {
       found.ignore(
@@ -914,7 +914,7 @@ class Engine {
   // ---- pull requests -----------------------------------------------------------------------------
 
   change(change: ChangeInput, commits: readonly CommitInput[]): ChangeAttribution {
-    const found = new Collector(undefined);
+    const found = new Collector(undefined, this.disabledRefs);
     const pass = new Pass();
     const login = change.author.login.trim().slice(0, MAX_FIELD);
     let authorAgent: string | null = null;
@@ -1003,11 +1003,19 @@ class Collector implements Sink {
   private readonly evidence: Evidence[] = [];
   private readonly ignored: IgnoredEvidence[] = [];
 
-  constructor(private readonly sha: string | undefined) {}
+  /** `off`: the configuration's disableMarkers, marker ids and agent ids. */
+  constructor(
+    private readonly sha: string | undefined,
+    private readonly off: ReadonlySet<string>,
+  ) {}
 
   add(marker: CompiledMarker, found: Found): void {
     const text = clip(found.text);
-    if (marker.disabled) {
+    // A switched-off agent is off wherever it is named: a generic trailer (`Assisted-by: Claude:…`,
+    // `Agent-Session: <its link>`) names it as much as its own markers do, and records.ts drops
+    // its records alike.
+    const named = found.agent ?? found.session?.agent;
+    if (marker.disabled || (named !== undefined && this.off.size > 0 && this.off.has(named))) {
       this.ignore({ marker: marker.id, source: found.source, text }, DISABLED_BY_CONFIG);
       return;
     }
