@@ -145,18 +145,25 @@ export function commitRecords(
   noteOf: (ref: string, sha: string) => string | undefined,
   traces: TraceIndex,
   into = new Map<string, RecordEvidence[]>(),
+  /**
+   * The records already joined to commits in this pass (a backfill's, across its pull requests and
+   * pages), by sha: a commit two pull requests list (stacked ones) gets the same records in both,
+   * neither its note twice nor, for the second, none because the first claimed its trace records.
+   */
+  joined?: Map<string, readonly RecordEvidence[]>,
 ): Map<string, RecordEvidence[]> {
-  const add = (record: RecordEvidence) => {
-    const list = into.get(record.commit);
-    if (list) list.push(record);
-    else into.set(record.commit, [record]);
-  };
   // Newest first: TraceIndex wants children before parents.
   for (let i = commits.length - 1; i >= 0; i--) {
     const c = commits[i] as PullCommit;
+    const known = joined?.get(c.sha);
+    if (known !== undefined) {
+      if (known.length > 0 && !into.has(c.sha)) into.set(c.sha, [...known]);
+      continue;
+    }
+    const own: RecordEvidence[] = [];
     const text = noteOf(GIT_AI_REF, c.sha);
     const note = text === undefined ? null : parseGitAiNote(text);
-    if (note) add(gitAiEvidence(c.sha, note));
+    if (note) own.push(gitAiEvidence(c.sha, note));
     const noted = noteOf(AGENT_TRACE_REF, c.sha);
     const records = noted === undefined ? [] : parseTraceRecords(noted).records;
     // GitHub lists each commit's parents; a list without them (the ledger's copy of a pull
@@ -171,10 +178,17 @@ export function commitRecords(
     })) {
       records.push(record);
     }
-    if (records.length > 0) add(traceEvidence(c.sha, records));
+    if (records.length > 0) own.push(traceEvidence(c.sha, records));
+    joined?.set(c.sha, own.length > 0 ? own : NO_RECORDS);
+    if (own.length === 0) continue;
+    const list = into.get(c.sha);
+    if (list) list.push(...own);
+    else into.set(c.sha, own);
   }
   return into;
 }
+
+const NO_RECORDS: readonly RecordEvidence[] = Object.freeze([]);
 
 /** A sentence for the check and the backfill: how many notes of `ref` were too large to fetch. */
 export function notesTooLarge(ref: string, count: number): string {

@@ -45,6 +45,8 @@ export interface RepositoryRecordIndex {
   calls: number;
   /** What could not be read whole, for the backfill's notes. */
   warnings: string[];
+  /** The records joined to each commit read so far in this pass, by sha (see commitRecords). */
+  joined: Map<string, readonly RecordEvidence[]>;
 }
 
 interface ProbeAnswer {
@@ -117,7 +119,7 @@ export async function readRepositoryRecordIndex(
     if (data.truncated) warnings.push(`${ref} has more notes than GitHub lists at once: some were not read`);
     notes.set(ref, bySha);
   }
-  return { notes, traces: traces.index, calls, warnings };
+  return { notes, traces: traces.index, calls, warnings, joined: new Map() };
 }
 
 /**
@@ -133,6 +135,7 @@ export async function readPullsRecords(
   const wanted = new Map<string, string>();
   for (const commits of pulls) {
     for (const c of commits) {
+      if (index.joined.has(c.sha)) continue; // joined on an earlier page: its notes are not read again
       for (const bySha of index.notes.values()) {
         const blob = bySha.get(c.sha);
         if (blob !== undefined) wanted.set(blob, "");
@@ -145,7 +148,7 @@ export async function readPullsRecords(
     return blob === undefined ? undefined : texts.texts.get(blob);
   };
   const records = new Map<string, RecordEvidence[]>();
-  for (const commits of pulls) commitRecords(commits, noteOf, index.traces, records);
+  for (const commits of pulls) commitRecords(commits, noteOf, index.traces, records, index.joined);
   return { records, calls: texts.calls };
 }
 

@@ -226,7 +226,7 @@ async function recordIndex(lc: LinkContext, result: BackfillResult): Promise<Rep
     const status = (error as { status?: number }).status;
     if (status !== 403 && status !== 404 && status !== 422) throw error;
     result.notes.push(`agent records (git-ai notes, Agent Trace) not read: ${describeGitHubError(error).message}`);
-    return { notes: new Map(), traces: TraceIndex.of([]), calls: 0, warnings: [] };
+    return { notes: new Map(), traces: TraceIndex.of([]), calls: 0, warnings: [], joined: new Map() };
   }
 }
 
