@@ -49,6 +49,18 @@ export function strongestEvidence(evidence: readonly Pick<Evidence, "marker" | "
   return evidence.some((e) => evidenceStrength(e) === "explicit") ? "explicit" : "circumstantial";
 }
 
+/** The agents that explicit pieces of `evidence` name, each once, in the order first named. */
+export function explicitAgents(evidence: readonly unknown[]): string[] {
+  const agents: string[] = [];
+  for (const e of evidence) {
+    if (typeof e !== "object" || e === null) continue;
+    const { agent, marker, source } = e as Partial<Evidence>;
+    if (typeof agent !== "string" || typeof marker !== "string" || typeof source !== "string") continue;
+    if (evidenceStrength({ marker, source }) === "explicit" && !agents.includes(agent)) agents.push(agent);
+  }
+  return agents;
+}
+
 /**
  * What the ledger keeps of a change's evidence (its `aiEvidence`): null when the change is not
  * AI-assisted; else the strongest piece's strength. An AI-assisted verdict with no evidence kept

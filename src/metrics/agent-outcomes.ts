@@ -6,7 +6,7 @@
 
 import { isBot } from "../attribution/agents.js";
 import { isUndone } from "../ledger/core/fate.js";
-import { countsAsAi, pathMatcher } from "./compute.js";
+import { countsAsAi, creditedAgents, pathMatcher } from "./compute.js";
 import type { MetricChange, MetricOptions } from "./types.js";
 
 export interface AgentOutcome {
@@ -49,7 +49,7 @@ export function agentOutcomes(
       { shippedAt: shipped.at, revertedAt: change.revertedAt, rolledBackAt: change.rolledBackAt },
       window,
     );
-    for (const agent of new Set(change.agents)) {
+    for (const agent of new Set(creditedAgents(change, basis))) {
       const counts = byAgent.get(agent) ?? { shipped: 0, reverted: 0 };
       if (undone) counts.reverted++;
       else counts.shipped++;

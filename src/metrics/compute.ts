@@ -157,7 +157,8 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     if (!ai) continue;
 
     aiChangesShipped++;
-    const agents = change.agents.length === 1 ? change.agents : new Set(change.agents);
+    const named = creditedAgents(change, repo.evidence);
+    const agents = named.length === 1 ? named : new Set(named);
     for (const agent of agents) byAgent.set(agent, (byAgent.get(agent) ?? 0) + 1);
     const pair = pairKey(engineer, shipped.deploymentId);
     pairs.add(pair);
@@ -253,6 +254,14 @@ function evidenceFigures(counts: {
  * Whether a change counts as AI-assisted under `basis`: with "explicit", only on explicit evidence
  * (an unclassified strength is not explicit).
  */
+/**
+ * The agents a change counts for: on explicit evidence only, those its explicit evidence names
+ * (`explicitAgents`, when read); else all it names.
+ */
+export function creditedAgents(change: Pick<MetricChange, "agents" | "explicitAgents">, basis: EvidenceBasis) {
+  return basis === "explicit" && change.explicitAgents !== undefined ? change.explicitAgents : change.agents;
+}
+
 export function countsAsAi(change: Pick<MetricChange, "ai" | "aiEvidence">, basis: EvidenceBasis): boolean {
   return change.ai && (basis === "any" || change.aiEvidence === "explicit");
 }

@@ -2,6 +2,7 @@
 // period: the ledger query, then the pure computation. Used by the CLI, the HTTP API, /metrics
 // and the PR check's context line.
 
+import { explicitAgents } from "../attribution/strength.js";
 import { minGroupSizeInForce } from "../config/repo-config.js";
 import { classifyStoredEvidence } from "../ledger/classify-evidence.js";
 import { sessionKey } from "../model/spend.js";
@@ -164,12 +165,46 @@ export async function buildReport(
   const rows = await store.reports.listReportChanges(where, period.since, period.until, {
     paths: readsPaths(options),
   });
+  await withExplicitAgents(store, scope.installationId, rows, options);
   const historyFrom = await historyStart(store, scope);
   const report = computeReport(
     { scope: scope.label, since: period.since, until: period.until, changes: rows, historyFrom },
     options,
   );
   return { ...report, spend: await spendOf(store, scope, period, options, report) };
+}
+
+/**
+ * Reads, for a report that counts explicit evidence only (for some repositories), which agents the
+ * explicit evidence of each change names, where it may be fewer than all it names: changes with
+ * explicit evidence that name more than one agent. Their evidence is read by id (a few rows; the
+ * report's own query reads no evidence). A change counts for those agents alone (creditedAgents).
+ */
+export async function withExplicitAgents(
+  store: Store,
+  installationId: number,
+  rows: ReportChangeRow[],
+  options: Pick<MetricOptions, "evidence" | "repositories">,
+): Promise<void> {
+  const basisOf = (repositoryId: number) =>
+    options.repositories?.get(repositoryId)?.evidence ?? options.evidence ?? "any";
+  const mixed = rows.filter(
+    (r) => r.ai && r.aiEvidence === "explicit" && r.agents.length > 1 && basisOf(r.repositoryId) === "explicit",
+  );
+  if (mixed.length === 0) return;
+  const evidence = await store.reports.listChangeEvidence(
+    installationId,
+    mixed.map((r) => r.id),
+  );
+  for (const row of mixed) {
+    let named: string[] = [];
+    try {
+      named = explicitAgents(JSON.parse(evidence.get(row.id) ?? "[]") as unknown[]);
+    } catch {
+      // Written by this code as JSON: unreadable evidence names no agent.
+    }
+    row.explicitAgents = named.length > 0 ? named : row.agents;
+  }
 }
 
 /**

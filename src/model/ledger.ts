@@ -158,6 +158,12 @@ export interface MetricChange {
   aiEvidence: EvidenceStrength | null;
   /** Agent ids, for the report's breakdown. */
   agents: string[];
+  /**
+   * The agents its explicit evidence names, when a report counts explicit evidence only and they
+   * may be fewer than `agents` (a Claude trailer and a `cursor/` branch: Claude alone); read then
+   * (withExplicitAgents), else absent and `agents` is credited.
+   */
+  explicitAgents?: readonly string[];
   mergedAt: number;
   /** Time of the change's first commit (lead time starts here); null when unknown. */
   firstCommitAt: number | null;

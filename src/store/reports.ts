@@ -1,6 +1,6 @@
 // What a report reads: the merged, deployable changes of a scope, by one indexed query.
 
-import { inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { StoreModule } from "./dialect.js";
 import type { Dialect, EvidenceStrength, ReportChangeRow, ReportQueries } from "./types.js";
 
@@ -190,6 +190,19 @@ export class ReportStore extends StoreModule implements ReportQueries {
     }
     rows.length = kept;
     return rows.sort((a, b) => a.id - b.id);
+  }
+
+  async listChangeEvidence(installationId: number, ids: readonly number[]): Promise<Map<number, string>> {
+    const c = this.t.changes;
+    const evidence = new Map<number, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db
+        .select({ id: c.id, evidence: c.evidence })
+        .from(c)
+        .where(and(eq(c.installationId, installationId), inArray(c.id, ids.slice(i, i + 500))));
+      for (const row of rows) evidence.set(row.id, row.evidence);
+    }
+    return evidence;
   }
 
   async countReportChanges(

@@ -275,6 +275,8 @@ export interface ReportQueries {
     until: number,
     options?: { paths?: boolean },
   ): Promise<ReportChangeRow[]>;
+  /** The evidence (its stored JSON text) of these changes of the installation, by id. */
+  listChangeEvidence(installationId: number, ids: readonly number[]): Promise<Map<number, string>>;
   /** How many rows listReportChanges would read (a bound is checked before reading them). */
   countReportChanges(
     scope: { installationId: number; repositoryIds?: number[] },

@@ -1,4 +1,6 @@
 // Writes merged changes and deployments into a ledger through its use cases (src/ledger/), as handlers do.
+
+import type { Evidence } from "../../src/attribution/types.js";
 import { recordChange } from "../../src/ledger/record-change.js";
 import { settleDeployment } from "../../src/ledger/settle-deployment.js";
 import type { ChangeInputRecord, Store } from "../../src/store/types.js";
@@ -24,6 +26,9 @@ export interface SeedChange {
   sessions?: string[];
   /** Default merged. */
   state?: "open" | "closed" | "merged";
+  /** Its agents and evidence when AI-assisted; default Claude Code, with no evidence kept. */
+  agents?: string[];
+  evidence?: Evidence[];
 }
 
 export async function seedRepository(
@@ -78,10 +83,10 @@ export async function seedChange(
     pathsComplete: true,
     ai: Boolean(c.ai),
     aiEvidence: c.ai ? (c.aiEvidence ?? "explicit") : null,
-    agents: c.ai ? ["claude-code"] : [],
+    agents: c.ai ? (c.agents ?? ["claude-code"]) : [],
     models: [],
     sessions: (c.sessions ?? []).map((id) => ({ agent: "claude-code", id })),
-    evidence: [],
+    evidence: c.evidence ?? [],
     commitsTotal: 1,
     commitsAi: c.ai ? 1 : 0,
     attributedSha: sha,

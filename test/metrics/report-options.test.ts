@@ -2,8 +2,10 @@
 // last read of the organisation's and each repository's `.github/shipledger.yml` (recorded in the
 // ledger), on both dialects.
 import { expect, it } from "vitest";
+import { agentOutcomes } from "../../src/metrics/agent-outcomes.js";
 import { buildReport, type MetricDefaults, reportOptions, resolveScope } from "../../src/metrics/report.js";
 import type { RepositorySettings, Store } from "../../src/store/types.js";
+import { loadFigures } from "../../src/web/dashboard/figures.js";
 import { DAY, seedChange, seedDeployment, seedRepository } from "../helpers/ledger-seed.js";
 import { eachDialect } from "../helpers/stores.js";
 
@@ -211,6 +213,52 @@ eachDialect("metric: report settings from the ledger", ({ newStore }) => {
       aiChangesShipped: 10,
       evidence: { basis: "any", circumstantialChanges: 5 },
     });
+  });
+
+  it("credits, on explicit evidence only, the agents that explicit evidence names (report and dashboard)", async () => {
+    const store = await newStore();
+    await acme(store);
+    // Five engineers ship a change with Claude Code's co-author trailer from a `cursor/` branch, and
+    // one with the `ai-assisted` label alone (the generic agent).
+    const trailer = {
+      agent: "claude-code",
+      marker: "claude-code/co-author",
+      source: "trailer" as const,
+      text: "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>",
+    };
+    const branch = { agent: "cursor", marker: "cursor/branch", source: "branch" as const, text: "cursor/fix-cache" };
+    const label = { agent: "generic", marker: "config/label", source: "label" as const, text: "ai-assisted" };
+    let number = 1;
+    for (const [i, engineer] of ["ann", "ben", "cy", "di", "erin"].entries()) {
+      const merged = NOW - (20 + i) * DAY;
+      const both = await seedChange(store, 1, 10, {
+        number: number++,
+        engineer,
+        ai: true,
+        agents: ["claude-code", "cursor", "generic"],
+        evidence: [trailer, branch, label],
+        mergedAt: merged,
+      });
+      await seedDeployment(store, 1, 10, `both-${i}`, merged + DAY, [both]);
+    }
+    const scope = await resolveScope(store, { repo: "acme/shop" });
+    const period = { since: NOW - 28 * DAY, until: NOW };
+    const figures = async (evidence: "any" | "explicit") => {
+      const instance = { ...INSTANCE, evidence };
+      const report = await buildReport(store, scope, period, await reportOptions(store, scope, instance, NOW));
+      const loaded = await loadFigures(store, scope, period, instance, NOW);
+      const dashboard = agentOutcomes(loaded.rows, period, loaded.options).map((o) => [o.agent, o.shipped]);
+      return { byAgent: report.byAgent, dashboard };
+    };
+    expect(await figures("any")).toEqual({
+      byAgent: { "claude-code": 5, cursor: 5, generic: 5 },
+      dashboard: [
+        ["claude-code", 5],
+        ["cursor", 5],
+        ["generic", 5],
+      ],
+    });
+    expect(await figures("explicit")).toEqual({ byAgent: { "claude-code": 5 }, dashboard: [["claude-code", 5]] });
   });
 
   it("lists a change merged on the edge of a slice once, in a week or over years", async () => {

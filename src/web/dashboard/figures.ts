@@ -17,6 +17,7 @@ import {
   readsPaths,
   rowsOfPeriod,
   spendOf,
+  withExplicitAgents,
 } from "../../metrics/report.js";
 import type { MetricOptions, Report } from "../../metrics/types.js";
 import type { InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../../store/types.js";
@@ -157,9 +158,13 @@ export async function loadFigures(
   // (a single report, a test) both periods are read at once, in one query.
   const later = kept === undefined && options.cache !== undefined && previousPeriod.until <= now;
   const both = kept === undefined && !later;
-  const read = await store.reports.listReportChanges(where, both ? previousPeriod.since : period.since, period.until, {
-    paths,
-  });
+  // The rows of [since, until), with the agents their explicit evidence names where that counts.
+  const readRows = async (since: number, until: number) => {
+    const rows = await store.reports.listReportChanges(where, since, until, { paths });
+    await withExplicitAgents(store, scope.installationId, rows, scopeOptions);
+    return rows;
+  };
+  const read = await readRows(both ? previousPeriod.since : period.since, period.until);
   const rows = both ? rowsOfPeriod(read, period) : read;
   const report = await withSpend(
     computeReport(
@@ -171,7 +176,7 @@ export async function loadFigures(
   const previous: Report | null = kept ?? (both ? await previousOf(read) : null);
   if (later && options.cache) {
     options.cache.computeLater(key, now, async () =>
-      previousOf(await store.reports.listReportChanges(where, previousPeriod.since, previousPeriod.until, { paths })),
+      previousOf(await readRows(previousPeriod.since, previousPeriod.until)),
     );
   }
   if (both && previous && previousPeriod.until <= now) options.cache?.set(key, previous, now);
