@@ -6,7 +6,7 @@
 
 import { isBot } from "../attribution/agents.js";
 import { isUndone } from "../ledger/core/fate.js";
-import { countsAsAi, creditedAgents, pathMatcher } from "./compute.js";
+import { basisOf, countsAsAi, creditedAgents, pathMatcher } from "./compute.js";
 import type { MetricChange, MetricOptions } from "./types.js";
 
 export interface AgentOutcome {
@@ -37,7 +37,7 @@ export function agentOutcomes(
   const seen = new Set<number>();
   for (const change of changes) {
     const shipped = change.shipped;
-    const basis = options.repositories?.get(change.repositoryId)?.evidence ?? options.evidence ?? "any";
+    const basis = basisOf(options, change.repositoryId);
     if (!countsAsAi(change, basis) || shipped === null || shipped.at < period.since || shipped.at >= period.until)
       continue;
     if (seen.has(change.id)) continue;

@@ -5,6 +5,8 @@
 
 import { createHash } from "node:crypto";
 import type { MetricChange } from "../model/ledger.js";
+import { basisOf, countsAsAi } from "./compute.js";
+import type { MetricOptions } from "./types.js";
 
 /** How many changes a sample shows. */
 export const AUDIT_SAMPLE_SIZE = 20;
@@ -25,13 +27,23 @@ export function auditRank(seed: string, changeId: number): string {
   return createHash("sha256").update(`${seed}:${changeId}`).digest("hex").slice(0, 12);
 }
 
-/** The changes that can be sampled: AI-assisted, not a bot's, shipped in the period (reverted or not). */
+/**
+ * The changes that can be sampled: counted as AI-assisted by the report (under `options`' evidence
+ * basis: on explicit evidence only, a change with hints alone is not), not a bot's, shipped in the
+ * period (reverted or not).
+ */
 export function auditCandidates(
   changes: readonly MetricChange[],
   period: { since: number; until: number },
+  options: Pick<MetricOptions, "evidence" | "repositories"> = {},
 ): MetricChange[] {
   return changes.filter(
-    (c) => c.ai && !c.botChange && c.shipped !== null && c.shipped.at >= period.since && c.shipped.at < period.until,
+    (c) =>
+      countsAsAi(c, basisOf(options, c.repositoryId)) &&
+      !c.botChange &&
+      c.shipped !== null &&
+      c.shipped.at >= period.since &&
+      c.shipped.at < period.until,
   );
 }
 

@@ -254,6 +254,14 @@ function evidenceFigures(counts: {
  * Whether a change counts as AI-assisted under `basis`: with "explicit", only on explicit evidence
  * (an unclassified strength is not explicit).
  */
+/** The evidence basis of a repository's changes: its own `metric.evidence`, else the options'. */
+export function basisOf(
+  options: Pick<MetricOptions, "evidence" | "repositories">,
+  repositoryId: number,
+): EvidenceBasis {
+  return options.repositories?.get(repositoryId)?.evidence ?? options.evidence ?? "any";
+}
+
 /**
  * The agents a change counts for: on explicit evidence only, those its explicit evidence names
  * (`explicitAgents`, when read); else all it names.

@@ -9,7 +9,7 @@ import { sessionKey } from "../model/spend.js";
 import { computeSpend, type SessionLink, type SpendFigures, spendFate } from "../spend/compute.js";
 import { mergePriceTables, parsePriceTable, pricer, priceTableSchema } from "../spend/prices.js";
 import type { BackfillRun, InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../store/types.js";
-import { computeReport } from "./compute.js";
+import { basisOf, computeReport } from "./compute.js";
 import type { MetricOptions, Report, RepositoryMetricSettings } from "./types.js";
 
 export const DAY_MS = 86_400_000;
@@ -186,10 +186,9 @@ export async function withExplicitAgents(
   rows: ReportChangeRow[],
   options: Pick<MetricOptions, "evidence" | "repositories">,
 ): Promise<void> {
-  const basisOf = (repositoryId: number) =>
-    options.repositories?.get(repositoryId)?.evidence ?? options.evidence ?? "any";
   const mixed = rows.filter(
-    (r) => r.ai && r.aiEvidence === "explicit" && r.agents.length > 1 && basisOf(r.repositoryId) === "explicit",
+    (r) =>
+      r.ai && r.aiEvidence === "explicit" && r.agents.length > 1 && basisOf(options, r.repositoryId) === "explicit",
   );
   if (mixed.length === 0) return;
   const evidence = await store.reports.listChangeEvidence(

@@ -64,6 +64,16 @@ describe("auditCandidates", () => {
   ])("%s → %s", (_, spec, sampled) => {
     expect(auditCandidates([change(1, spec)], PERIOD).length).toBe(sampled ? 1 : 0);
   });
+
+  it("on explicit evidence only, a change with hints alone is not sampled (the figures do not count it)", () => {
+    const hinted = change(1, { aiEvidence: "circumstantial", agents: ["cursor"] });
+    expect(auditCandidates([hinted], PERIOD)).toHaveLength(1);
+    expect(auditCandidates([hinted], PERIOD, { evidence: "explicit" })).toHaveLength(0);
+    expect(auditCandidates([change(2)], PERIOD, { evidence: "explicit" })).toHaveLength(1);
+    // A repository's own basis wins over the instance's.
+    const repositories = new Map([[1, { evidence: "any" as const }]]);
+    expect(auditCandidates([hinted], PERIOD, { evidence: "explicit", repositories })).toHaveLength(1);
+  });
 });
 
 describe("auditSample", () => {

@@ -387,6 +387,11 @@ ${p.timeline ? timelineSection(p.timeline) : null}`,
 
 export interface TimelineChange {
   change: ChangeRecord | null;
+  /**
+   * How the report counts it: AI-assisted with the agents credited, on hints alone that the
+   * report's basis (explicit evidence only) does not count, or not AI-assisted.
+   */
+  counted: { ai: "yes"; agents: readonly string[] } | { ai: "hint" } | { ai: "no" };
   row: {
     id: number;
     number: number | null;
@@ -427,7 +432,7 @@ ${
   e.changes.length === 0
     ? null
     : html`<table><caption>Changes this deployment shipped</caption><thead><tr><th scope="col">Change</th><th scope="col">Title</th><th scope="col">AI-assisted</th><th scope="col">Fate</th></tr></thead><tbody>
-${e.changes.map(({ change, row }) => {
+${e.changes.map(({ change, row, counted }) => {
   const label = row.number !== null ? `#${row.number}` : (change?.mergeCommitSha?.slice(0, 7) ?? "push");
   const href =
     row.number !== null ? e.pullUrl(row.number) : change?.mergeCommitSha ? e.commitUrl(change.mergeCommitSha) : null;
@@ -436,7 +441,13 @@ ${e.changes.map(({ change, row }) => {
     row.rolledBackAt !== null ? `rolled back ${fmt.day(row.rolledBackAt)}` : null,
   ].filter(Boolean);
   return html`<tr><th scope="row">${href ? html`<a href="${href}">${label}</a>` : label}</th><td>${change?.title ?? ""}</td>
-<td>${row.ai ? html`yes: ${row.agents.join(", ")}` : "no"}</td><td>${fate.length ? html`<strong>${fate.join(", ")}</strong>` : "in production"}</td></tr>`;
+<td>${
+    counted.ai === "yes"
+      ? html`yes: ${counted.agents.join(", ")}`
+      : counted.ai === "hint"
+        ? html`hints only: ${row.agents.join(", ")} (not counted: explicit evidence only)`
+        : "no"
+  }</td><td>${fate.length ? html`<strong>${fate.join(", ")}</strong>` : "in production"}</td></tr>`;
 })}</tbody></table>`
 }</li>`,
       )}</ol>`

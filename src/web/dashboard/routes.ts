@@ -174,7 +174,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     if (repo !== null && !REPO.test(repo)) throw new ScopeNotFoundError("bad repository name");
     const scope = repo ? await scopeOf(store, { repo: `${owner}/${repo}` }, installation) : orgScope(installation);
     const figures = await loadFigures(store, scope, period, metric, now, { cache });
-    const candidates = auditCandidates(figures.rows, period);
+    const candidates = auditCandidates(figures.rows, period, figures.options);
     const seed = auditSeed(
       { installationId: installation.id, ...(scope.repositoryIds ? { repositoryId: scope.repositoryIds[0] } : {}) },
       period,

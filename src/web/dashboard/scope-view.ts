@@ -3,10 +3,12 @@
 // bench/report.mjs times it as the route builds it.
 
 import { agentOutcomes } from "../../metrics/agent-outcomes.js";
+import { basisOf, countsAsAi, creditedAgents } from "../../metrics/compute.js";
 import type { MetricDefaults, ResolvedScope } from "../../metrics/report.js";
-import type { InstallationRecord, Store } from "../../store/types.js";
+import type { MetricOptions } from "../../metrics/types.js";
+import type { InstallationRecord, ReportChangeRow, Store } from "../../store/types.js";
 import { type FiguresCache, loadFigures } from "./figures.js";
-import { type Frame, type PeriodView, scopePage, type TimelineEntry } from "./pages.js";
+import { type Frame, type PeriodView, scopePage, type TimelineChange, type TimelineEntry } from "./pages.js";
 
 /** The most deployments a repository's timeline lists (the newest). */
 const TIMELINE_LIMIT = 200;
@@ -67,7 +69,7 @@ export async function scopeViewHtml(
       deployment,
       changes: shippedRows
         .filter((r) => r.shipped?.deploymentId === deployment.id)
-        .map((row) => ({ row, change: changes.get(row.id) ?? null })),
+        .map((row) => ({ row, change: changes.get(row.id) ?? null, counted: countedAs(row, figures.options) })),
       checksUrl: `${web}/${repository}/commit/${deployment.sha}/checks`,
       pullUrl: (n: number) => `${web}/${repository}/pull/${n}`,
       commitUrl: (sha: string) => `${web}/${repository}/commit/${sha}`,
@@ -83,4 +85,11 @@ export async function scopeViewHtml(
     agents: agentOutcomes(figures.rows, period, figures.options),
     ...(repository ? { repository, ...(timeline ? { timeline } : {}) } : { repositories: figures.repositories }),
   });
+}
+
+/** How the report counts a shipped change (the timeline's "AI-assisted" column). */
+function countedAs(row: ReportChangeRow, options: MetricOptions): TimelineChange["counted"] {
+  if (!row.ai) return { ai: "no" };
+  const basis = basisOf(options, row.repositoryId);
+  return countsAsAi(row, basis) ? { ai: "yes", agents: creditedAgents(row, basis) } : { ai: "hint" };
 }
