@@ -254,6 +254,16 @@ export function formatPrometheus(
       (r) => r.evidence.circumstantialDeploymentShare,
     ],
     [
+      "shipledger_ai_changes_left_out",
+      "AI-assisted changes shipped that metric.evidence: explicit leaves out, on circumstantial evidence alone; 0 where any evidence counts (last 28 days)",
+      (r) => r.evidence.leftOut,
+    ],
+    [
+      "shipledger_evidence_explicit_only",
+      "1 where the repository counts explicit evidence only (metric.evidence: explicit), 0 where any evidence counts",
+      (r) => (r.evidence.basis === "explicit" ? 1 : 0),
+    ],
+    [
       "shipledger_adoption",
       "Share of active engineer-weeks with an AI-assisted production deployment (last 28 days)",
       (r) => r.adoption,

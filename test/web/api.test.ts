@@ -155,8 +155,38 @@ describe("reports API", () => {
     expect(text).toContain("# TYPE shipledger_ai_changes_circumstantial gauge");
     expect(text).toContain('shipledger_ai_changes_circumstantial{repository="acme/shop"} 1');
     expect(text).toContain(`shipledger_ai_deployments_circumstantial_share{repository="acme/shop"} ${1 / 3}`);
+    // Any evidence counts here: nothing left out, and the basis says so.
+    expect(text).toContain('shipledger_ai_changes_left_out{repository="acme/shop"} 0');
+    expect(text).toContain('shipledger_evidence_explicit_only{repository="acme/shop"} 0');
     expect(text).not.toContain("globex");
     expect((await get("/metrics")).status).toBe(401);
+  });
+
+  it("says on /metrics what counting explicit evidence only leaves out (METRIC_EVIDENCE=explicit)", async () => {
+    const handler = createApiHandler({
+      store,
+      tokens: [{ token: TOKEN_A, owners: ["acme"] }],
+      now: () => NOW,
+      metric: { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [], evidence: "explicit" },
+    });
+    const explicit = createServer(async (req, res) => {
+      if (!(await handler(req, res))) res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => explicit.listen(0, "127.0.0.1", r));
+    try {
+      const address = explicit.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      const text = await (
+        await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN_A}` } })
+      ).text();
+      // cy's change, on a branch name alone, is left out: two AI-assisted changes count, not three.
+      expect(text).toContain('shipledger_ai_changes_shipped{repository="acme/shop"} 2');
+      expect(text).toContain('shipledger_ai_changes_circumstantial{repository="acme/shop"} 0');
+      expect(text).toContain('shipledger_ai_changes_left_out{repository="acme/shop"} 1');
+      expect(text).toContain('shipledger_evidence_explicit_only{repository="acme/shop"} 1');
+    } finally {
+      explicit.close();
+    }
   });
 
   it("is off without tokens", async () => {
