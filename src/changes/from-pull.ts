@@ -25,7 +25,7 @@ export interface PullRequestLike {
   assignees?: Array<{ login: string }> | null;
   labels?: Array<{ name?: string } | string>;
   head: { ref: string; sha: string };
-  base: { ref: string };
+  base: { ref: string; sha?: string };
 }
 
 export interface AttributedPull {

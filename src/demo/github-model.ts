@@ -61,7 +61,8 @@ export interface ModelPull {
   body: string | null;
   user: { login: string; type: string };
   head: { ref: string; sha: string };
-  base: { ref: string };
+  /** The base branch, and its tip when the model says (GitHub's `base.sha`). */
+  base: { ref: string; sha?: string };
   /** The PR's own commits (as listed by pulls.listCommits). */
   commits: string[];
   /** Files the PR touched (default: one source file). */
@@ -153,6 +154,8 @@ export class GitHubModel {
   readonly branches = new Map<string, string>();
   /** Files on the default branch, by path (e.g. .github/shipledger.yml). */
   readonly files = new Map<string, string>();
+  /** Files at a commit that differ from `files` (contents `?ref=<sha>`): commit sha → path → text. */
+  readonly filesAt = new Map<string, Map<string, string>>();
   /**
    * Notes refs (`refs/notes/ai`, `refs/notes/agent-trace`): annotated commit sha → note text,
    * served through the Git Data API (matching-refs, commits, trees, blobs) as GitHub serves a
@@ -244,7 +247,7 @@ export class GitHubModel {
 
   /** A file of the repository as the blob `sha` (GitHub's Git Data API), if one is it. */
   #fileBlob(sha: string) {
-    for (const text of this.files.values()) {
+    for (const text of [...this.files.values(), ...[...this.filesAt.values()].flatMap((m) => [...m.values()])]) {
       const bytes = Buffer.from(text, "utf8");
       if (blobSha(bytes) === sha) {
         return {
@@ -342,7 +345,7 @@ export class GitHubModel {
       date?: string;
       committedDate?: string;
     }>,
-    options: { title?: string; headRef?: string; createdAt?: string; base?: string } = {},
+    options: { title?: string; headRef?: string; createdAt?: string; base?: string; baseTip?: string } = {},
   ): void {
     // The first commit's parent: the commit the branch was made from, when the model has it.
     let parent: string[] = options.base ? [options.base] : [];
@@ -357,7 +360,7 @@ export class GitHubModel {
       body: null,
       user: { login: first?.author.login ?? "mona", type: "User" },
       head: { ref: options.headRef ?? `branch-${number}`, sha: commits.at(-1)?.sha ?? "" },
-      base: { ref: "main" },
+      base: { ref: "main", ...(options.baseTip ? { sha: options.baseTip } : {}) },
       commits: commits.map((c) => c.sha),
       merged_at: null,
       merge_commit_sha: null,
@@ -496,13 +499,15 @@ export class GitHubModel {
     return [
       route("GET", new RegExp(`^(${base}|/repos/${this.owner}/\\.github)/contents/`), (uri) => {
         const [where, path = ""] = uri.split("?")[0]?.split("/contents/") ?? [];
+        const ref = new URLSearchParams(uri.split("?")[1] ?? "").get("ref");
         // The check also asks for the head's .agent-trace/traces.jsonl (src/github/agent-records.ts).
         log(
           decodeURIComponent(path).startsWith(".agent-trace/")
             ? `GET contents ${decodeURIComponent(path)}`
             : `GET config ${where}`,
         );
-        const file = (where === base ? this.files : this.organisationFiles).get(decodeURIComponent(path));
+        const atRef = where === base && ref !== null ? this.filesAt.get(ref)?.get(decodeURIComponent(path)) : undefined;
+        const file = atRef ?? (where === base ? this.files : this.organisationFiles).get(decodeURIComponent(path));
         if (file === undefined) return notFound;
         // An ETag, as GitHub gives: a client that sends it back as If-None-Match gets a 304 (FakeGitHub).
         const body = contentsFile(decodeURIComponent(path), file);

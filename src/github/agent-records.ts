@@ -6,6 +6,9 @@
 //   `GET contents/.agent-trace/traces.jsonl?ref=<head>` (404 without the file);
 // - per notes ref present: the notes commit and its tree (2), then per commit with a note its blob
 //   (1), and per fan-out directory (`ab/cdef…`, once git has many notes) its subtree (1);
+// - when the pull request merged its base branch in ("Update branch": a merge commit with a parent
+//   from outside it) and the head has a traces file, that file at the base's tip too (1, or 2 for
+//   a file over 1 MB): its records are the base branch's commits', not the pull request's;
 // - all of them capped at MAX_RECORD_CALLS (newest commits first); what the cap leaves unread is
 //   counted in `unread` for the check to say.
 // With the installation's cache of file reads (config-cache.ts), the two probes are asked as the
@@ -55,7 +58,7 @@ interface TreeEntry {
 
 export async function readPullAgentRecords(
   octokit: ProbotOctokit,
-  where: { owner: string; repo: string; headSha: string },
+  where: { owner: string; repo: string; headSha: string; baseSha?: string | null },
   commits: readonly PullCommit[],
   reads?: InstallationConfigReads,
 ): Promise<PullAgentRecords> {
@@ -67,7 +70,14 @@ export async function readPullAgentRecords(
   const refSha = await notesRefs(octokit, { owner, repo }, reads, count);
   const traceFile = await cachedFileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.headSha }, reads, count);
   if (traceFile.tooLarge !== null) skipped.push(tooLargeToRead(TRACE_FILE, traceFile.tooLarge, MAX_TRACE_BYTES));
-  const read = TraceIndex.read(traceFile.text ?? "");
+  let traceText = traceFile.text ?? "";
+  if (traceText !== "" && where.baseSha && mergesFromOutside(commits)) {
+    // The base branch merged in brought its traces with it: a record its agent wrote at the commit
+    // this branch was made from is for the base branch's next commit, not for this branch's first.
+    const base = await cachedFileAt(octokit, { owner, repo, path: TRACE_FILE, ref: where.baseSha }, reads, count);
+    if (base.text) traceText = withoutLinesOf(traceText, base.text);
+  }
+  const read = TraceIndex.read(traceText);
   if (read.unread > 0) skipped.push(`${unreadTraceLines(TRACE_FILE, read.unread)}.`);
   const traces = read.index;
 
@@ -189,6 +199,34 @@ export function commitRecords(
 }
 
 const NO_RECORDS: readonly RecordEvidence[] = Object.freeze([]);
+
+/** Whether a commit of the pull request merges in a commit from outside it (its base branch, updated). */
+function mergesFromOutside(commits: readonly PullCommit[]): boolean {
+  const own = new Set(commits.map((c) => c.sha));
+  return commits.some((c) => (c.parents?.length ?? 0) > 1 && c.parents?.slice(1).some((p) => !own.has(p)));
+}
+
+/**
+ * `text` without the records `other` has too: JSON Lines records (a line that is one object naming
+ * its `vcs`), compared without their surrounding spaces. Other lines stay, so that a file that is
+ * one pretty-printed record or array is never cut into pieces.
+ */
+export function withoutLinesOf(text: string, other: string): string {
+  const isRecordLine = (line: string) => line.startsWith("{") && line.endsWith("}") && line.includes('"vcs"');
+  const known = new Set<string>();
+  for (const line of other.split("\n")) {
+    const trimmed = line.trim();
+    if (isRecordLine(trimmed)) known.add(trimmed);
+  }
+  if (known.size === 0) return text;
+  return text
+    .split("\n")
+    .filter((line) => {
+      const trimmed = line.trim();
+      return !(isRecordLine(trimmed) && known.has(trimmed));
+    })
+    .join("\n");
+}
 
 /** A sentence for the check and the backfill: how many notes of `ref` were too large to fetch. */
 export function notesTooLarge(ref: string, count: number): string {

@@ -111,7 +111,7 @@ export async function evaluatePullRequest(
     try {
       agentRecords = await readPullAgentRecords(
         ctx.octokit,
-        { owner, repo, headSha },
+        { owner, repo, headSha, baseSha: pull.base.sha ?? null },
         commits,
         ctx.configReads.forInstallation(installationId),
       );
