@@ -49,7 +49,10 @@ function openSqlite(path: string, migrate: boolean): Store {
   }
   if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");
-  sqlite.pragma("synchronous = NORMAL");
+  // FULL: a commit is on disk when it returns, so a delivery answered 200 survives a power loss or
+  // an OS crash (NORMAL, in WAL mode, may roll the last commits back then; GitHub, told 200, would
+  // not send them again). The intake commits deliveries in groups, so this costs one sync a group.
+  sqlite.pragma("synchronous = FULL");
   const db = drizzleSqlite(sqlite, { schema: sqliteSchema });
   if (migrate) {
     // Migrations that rebuild a table (SQLite cannot alter a column) must not cascade-delete the
