@@ -54,6 +54,7 @@ export class RedeliverySweeper {
           octokit: await this.#o.auth(),
           log: this.#o.log,
           now,
+          clock: this.#o.now ?? Date.now,
           worker: this.id,
           maxPages: this.#o.maxPages ?? 10,
           // Instances take turns: none sweeps within half an interval of another's sweep.

@@ -22,7 +22,14 @@ export interface RedeliverMissedOptions {
   /** App-authenticated (JWT): auth() without an installation id. */
   octokit: ProbotOctokit;
   log: Pick<Logger, "info" | "warn" | "debug">;
+  /** When the sweep starts: its window of deliveries is read from here. */
   now: number;
+  /**
+   * The time as the sweep goes on, for its lease: each renewal and its end are written at the
+   * time they happen (a sweep of slow pages would lose a lease renewed at its start time). Default:
+   * `now`, fixed.
+   */
+  clock?: () => number;
   /** Who sweeps (written on the lease and on each redelivery). */
   worker: string;
   /** Pages of 100 deliveries read per sweep (default 10); the next sweep goes on from there. */
@@ -60,8 +67,12 @@ export interface SweepReport {
   error?: string;
 }
 
+/** The time now, as options.clock tells it (the sweep's start without one). */
+const clockOf = (options: RedeliverMissedOptions) => options.clock?.() ?? options.now;
+
 export async function redeliverMissedDeliveries(options: RedeliverMissedOptions): Promise<SweepReport> {
   const { store, log, now, worker } = options;
+  const clock = () => clockOf(options);
   const maxPages = options.maxPages ?? 10;
   const report: SweepReport = {
     swept: false,
@@ -86,7 +97,7 @@ export async function redeliverMissedDeliveries(options: RedeliverMissedOptions)
   // stopped by an error is read again from here (the redeliveries it asked are claimed: not again).
   let saved: SweepState = claimed;
   const save = async (state: SweepState) => {
-    if (!(await store.redeliveries.saveSweep(APP_HOOK_SWEEP, worker, state, now))) {
+    if (!(await store.redeliveries.saveSweep(APP_HOOK_SWEEP, worker, state, clock()))) {
       throw new LostLease();
     }
     saved = state;
@@ -113,7 +124,7 @@ export async function redeliverMissedDeliveries(options: RedeliverMissedOptions)
     }
   } finally {
     report.watermarkId = saved.watermarkId;
-    if (finished) await store.redeliveries.finishSweep(APP_HOOK_SWEEP, worker, now);
+    if (finished) await store.redeliveries.finishSweep(APP_HOOK_SWEEP, worker, clock());
   }
   if (report.error) {
     log.warn(
@@ -157,7 +168,7 @@ async function walkDown(
   const succeededGuids = new Set<string>();
   for (let pages = 0; pages < budget; pages++) {
     // Each page renews the lease (the state saved is still the walk's start).
-    if (pages > 0 && !(await store.redeliveries.saveSweep(APP_HOOK_SWEEP, options.worker, from, now))) {
+    if (pages > 0 && !(await store.redeliveries.saveSweep(APP_HOOK_SWEEP, options.worker, from, clockOf(options)))) {
       throw new LostLease();
     }
     const page = await listHookDeliveries(octokit, cursor);
