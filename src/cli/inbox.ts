@@ -29,13 +29,21 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[]
   }
 }
 
+/** The largest --limit: more rows than any inbox lists at once, well inside what a database counts. */
+const MAX_LIMIT = 100_000;
+/** An installation id as GitHub gives it: digits (a positive integer). */
+const ID = /^[1-9][0-9]{0,15}$/;
+
 async function list(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parse(argv, {
+  const { values, positionals } = parse(argv, {
     status: { type: "string" },
     installation: { type: "string" },
     limit: { type: "string" },
     json: { type: "boolean" },
   });
+  if (positionals.length > 0) {
+    throw new CliError(`inbox list: unexpected "${positionals.join(" ")}" (statuses go in --status)\n${inboxUsage}`, 2);
+  }
   const wanted = (
     typeof values.status === "string" ? values.status.split(",") : ["pending", "processing", "failed"]
   ).map((s: string) => s.trim());
@@ -45,11 +53,13 @@ async function list(argv: string[], io: CliIO): Promise<number> {
     }
   }
   const limit = values.limit === undefined ? 200 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit <= 0) throw new CliError(`inbox: --limit expects a positive number`, 2);
-  const installation = values.installation === undefined ? undefined : Number(values.installation);
-  if (installation !== undefined && !Number.isInteger(installation)) {
-    throw new CliError(`inbox: --installation expects an installation id`, 2);
+  if (!/^[0-9]+$/.test(values.limit ?? "200") || !Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) {
+    throw new CliError(`inbox: --limit expects a number from 1 to ${MAX_LIMIT}, got "${values.limit}"`, 2);
   }
+  if (values.installation !== undefined && !ID.test(values.installation.trim())) {
+    throw new CliError(`inbox: --installation expects an installation id (digits), got "${values.installation}"`, 2);
+  }
+  const installation = values.installation === undefined ? undefined : Number(values.installation.trim());
   const store = await openStore(io.env.DATABASE_URL, { cwd: io.cwd });
   try {
     const deliveries = await store.inbox.listDeliveries({

@@ -1,4 +1,4 @@
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { openStore } from "../../src/store/open.js";
 import type { NewDelivery } from "../../src/store/types.js";
@@ -135,4 +135,24 @@ it("cli: a bad DATABASE_URL is one clear line", async () => {
   expect(c.err()).toBe(
     'shipledger inbox: DATABASE_URL: unsupported scheme in "mysql://root:***@db/x"; expected postgres://…, file:PATH, a file path or :memory:\n',
   );
+});
+
+describe("shipledger inbox list: what it refuses, naming it (exit 2)", () => {
+  it.each([
+    [["inbox", "list", "failed"], 'inbox list: unexpected "failed" (statuses go in --status)'],
+    [["inbox", "list", "--installation", ""], '--installation expects an installation id (digits), got ""'],
+    [["inbox", "list", "--installation", "12abc"], '--installation expects an installation id (digits), got "12abc"'],
+    [
+      ["inbox", "list", "--limit", "99999999999999999999"],
+      '--limit expects a number from 1 to 100000, got "99999999999999999999"',
+    ],
+    [["inbox", "list", "--limit", "1e3"], '--limit expects a number from 1 to 100000, got "1e3"'],
+    [["inbox", "list", "--limit", "0"], '--limit expects a number from 1 to 100000, got "0"'],
+  ])("%j", async (argv, message) => {
+    const c = captureCli({ DATABASE_URL: ":memory:" }, { now: () => 0 });
+    expect({ code: await runCli(argv, c.io), err: c.err() }).toEqual({
+      code: 2,
+      err: expect.stringContaining(message),
+    });
+  });
 });
