@@ -144,13 +144,10 @@ export function createWebhookIntake(options: IntakeOptions) {
       if (declared > maxBody) {
         throw new Refusal(413, "too large", tooLarge(maxBody));
       }
-      if (buffered + declared > maxBuffered) {
-        throw new Refusal(503, "busy", "too many large deliveries in progress; try again", { "retry-after": "5" });
-      }
-      reserved = declared;
-      buffered += reserved;
+      // Memory is reserved as bytes arrive, never for what a request only declares: headers
+      // declaring 25 MB, sent by anyone (no signature is checked before the body), must not fill
+      // the budget and turn GitHub's deliveries away as "busy".
       const grow = (bytes: number) => {
-        // Bodies without a length (chunked) reserve as they arrive.
         if (bytes <= reserved) return;
         const more = bytes - reserved;
         if (buffered + more > maxBuffered) {
