@@ -93,12 +93,27 @@ const AS_OBJECT = { longs: String, enums: Number, bytes: String, defaults: false
 
 /**
  * An ExportMetricsServiceRequest or ExportLogsServiceRequest as plain data (field names in
- * lowerCamelCase, as OTLP/JSON writes them), from a body already inflated.
+ * lowerCamelCase, as OTLP/JSON writes them), from a body already inflated. A request of more than
+ * `maxItems` data points (metrics, of any metric) or log records is refused (413) before it is
+ * decoded: an empty point is 2 bytes of protobuf, so 16 MiB could be millions of objects to build.
  */
-export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): Record<string, unknown> {
+export function decodeOtlpRequest(
+  signal: OtlpSignal,
+  body: Buffer,
+  encoding: OtlpEncoding,
+  maxItems = Number.POSITIVE_INFINITY,
+): Record<string, unknown> {
   const type = REQUEST[signal];
+  // The wire count stops just past the limit ("or more"); the JSON one is exact.
+  const tooMany = (count: number, exact: boolean) =>
+    new OtlpRefusal(
+      413,
+      `the request carries more than ${maxItems} ${signal === "metrics" ? "data points" : "log records"} (${count}${exact ? "" : " or more"})`,
+    );
   let message: object;
   if (encoding === "protobuf") {
+    const count = countWireItems(body, ITEM_PATH[signal], maxItems);
+    if (count > maxItems) throw tooMany(count, false);
     try {
       message = type.decode(body);
     } catch (error) {
@@ -114,6 +129,8 @@ export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: Ot
     if (json === null || typeof json !== "object" || Array.isArray(json)) {
       throw new OtlpRefusal(400, `the JSON body is not an OTLP ${signal} export request (an object is expected)`);
     }
+    const count = countJsonItems(signal, json);
+    if (count > maxItems) throw tooMany(count, true);
     // OTLP/JSON is protobuf's JSON mapping: fromObject takes lowerCamelCase names, 64-bit integers as
     // strings or numbers and enums as numbers, and names the first field of the wrong type.
     try {
@@ -122,7 +139,102 @@ export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: Ot
       throw new OtlpRefusal(400, `the JSON body is not an OTLP ${signal} export request: ${reason(error)}`);
     }
   }
-  return type.toObject(message, AS_OBJECT);
+  try {
+    return type.toObject(message, AS_OBJECT);
+  } catch (error) {
+    // A value nested thousands of levels deep decodes, and overflows the stack here.
+    throw new OtlpRefusal(400, `the ${encoding} body is not an OTLP ${signal} export request: ${reason(error)}`);
+  }
+}
+
+/**
+ * Where the items sit in each request, as protobuf field numbers from the message down:
+ * resource_metrics (1) → scope_metrics (2) → metrics (2) → gauge (5), sum (7), histogram (9),
+ * exponential_histogram (10) or summary (11) → data_points (1); resource_logs (1) → scope_logs (2)
+ * → log_records (2).
+ */
+const ITEM_PATH: Record<OtlpSignal, ReadonlyArray<ReadonlySet<number>>> = {
+  metrics: [new Set([1]), new Set([2]), new Set([2]), new Set([5, 7, 9, 10, 11]), new Set([1])],
+  logs: [new Set([1]), new Set([2]), new Set([2])],
+};
+
+/**
+ * The items of a protobuf request, counted from its wire format without decoding it (lengths let
+ * everything else be skipped), up to just past `max`. Malformed input stops the count: the
+ * decoder names what is wrong with it.
+ */
+export function countWireItems(body: Uint8Array, path: ReadonlyArray<ReadonlySet<number>>, max: number): number {
+  let count = 0;
+  const walk = (start: number, end: number, depth: number): boolean => {
+    const fields = path[depth] as ReadonlySet<number>;
+    const leaf = depth === path.length - 1;
+    let pos = start;
+    while (pos < end) {
+      const tag = varint(body, pos, end);
+      if (tag === null) return false;
+      pos = tag.next;
+      const wire = tag.value % 8;
+      const field = Math.floor(tag.value / 8);
+      if (wire === 0) {
+        const skipped = varint(body, pos, end);
+        if (skipped === null) return false;
+        pos = skipped.next;
+      } else if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else if (wire === 2) {
+        const length = varint(body, pos, end);
+        if (length === null || length.next + length.value > end) return false;
+        pos = length.next;
+        if (fields.has(field)) {
+          if (leaf) {
+            if (++count > max) return false;
+          } else if (!walk(pos, pos + length.value, depth + 1)) return false;
+        }
+        pos += length.value;
+      } else return false; // groups (3, 4) and unknown wire types: not OTLP
+    }
+    return true;
+  };
+  walk(0, body.length, 0);
+  return count;
+}
+
+/** A base-128 varint at `pos` (at most 2^53: lengths and tags), or null when it runs past `end`. */
+function varint(body: Uint8Array, pos: number, end: number): { value: number; next: number } | null {
+  let value = 0;
+  let scale = 1;
+  for (let i = pos; i < end && i < pos + 10; i++) {
+    const byte = body[i] as number;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return value > Number.MAX_SAFE_INTEGER ? null : { value, next: i + 1 };
+    scale *= 128;
+  }
+  return null;
+}
+
+/** The items of an OTLP/JSON request already parsed (lowerCamelCase or the proto's own names). */
+function countJsonItems(signal: OtlpSignal, json: object): number {
+  const list = (value: unknown, ...keys: string[]): unknown[] => {
+    if (value === null || typeof value !== "object") return [];
+    for (const key of keys) {
+      const found = (value as Record<string, unknown>)[key];
+      if (Array.isArray(found)) return found;
+    }
+    return [];
+  };
+  let count = 0;
+  if (signal === "logs") {
+    for (const r of list(json, "resourceLogs", "resource_logs"))
+      for (const s of list(r, "scopeLogs", "scope_logs")) count += list(s, "logRecords", "log_records").length;
+    return count;
+  }
+  const kinds = ["gauge", "sum", "histogram", "exponentialHistogram", "exponential_histogram", "summary"];
+  for (const r of list(json, "resourceMetrics", "resource_metrics"))
+    for (const s of list(r, "scopeMetrics", "scope_metrics"))
+      for (const m of list(s, "metrics"))
+        for (const kind of kinds)
+          count += list((m as Record<string, unknown>)?.[kind], "dataPoints", "data_points").length;
+  return count;
 }
 
 function reason(error: unknown): string {

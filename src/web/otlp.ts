@@ -109,7 +109,7 @@ export function createOtlpHandler(deps: OtlpDeps) {
         throw new OtlpRefusal(413, `the request body is larger than ${bodyLimits.maxBodyBytes} bytes`);
       const raw = await readBody(req, bodyLimits.maxBodyBytes, timeoutMs);
       const body = await inflateOtlpBody(raw, req.headers["content-encoding"], bodyLimits);
-      const request = decodeOtlpRequest(signal, body, encoding);
+      const request = decodeOtlpRequest(signal, body, encoding, spendLimits.maxPointsPerRequest);
       readings = signal === "metrics" ? usageFromMetrics(request) : usageFromLogs(request);
     } catch (error) {
       if (error instanceof OtlpRefusal) return fail(error.status, error.message);
