@@ -26,7 +26,7 @@ import {
 } from "../github/repository-records.js";
 import type { BackfillPhase, BackfillProgress } from "../store/types.js";
 import { describeGitHubError } from "../util/github-errors.js";
-import { deploymentHistory, readBranchHistory } from "./backfill-deployments.js";
+import { type DeploymentStep, deploymentHistory, readBranchHistory } from "./backfill-deployments.js";
 import { CommitGraph } from "./core/commit-graph.js";
 import { type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
 import { recordMergedPull } from "./record-merge.js";
@@ -236,6 +236,29 @@ async function knownInFull(lc: LinkContext, number: number, headSha: string): Pr
   return known !== null && known.state === "merged" && known.attributedSha === headSha;
 }
 
+/**
+ * The keys of the window's one-commit push steps that a push the ledger already has covers: a push
+ * `before..after` covers the first-parent commits after `before` up to `after` (all of the window's
+ * before `after`, when `before` is older than the window).
+ */
+async function livePushed(lc: LinkContext, steps: readonly DeploymentStep[]): Promise<Set<string>> {
+  const at = new Map<string, number>();
+  steps.forEach((step, i) => {
+    const after = (step.event.payload as { after?: unknown }).after;
+    if (typeof after === "string") at.set(after.toLowerCase(), i);
+  });
+  const covered = new Set<string>();
+  for (const d of await lc.store.deployments.listDeployments(lc.scope.installationId, lc.scope.repositoryId)) {
+    const range = /^push:([0-9a-f]{40,64})\.\.([0-9a-f]{40,64})$/.exec(d.sourceKey);
+    if (!range) continue;
+    const last = at.get(range[2] as string);
+    if (last === undefined) continue;
+    const first = at.get(range[1] as string);
+    for (let i = last; i > (first ?? -1); i--) covered.add((steps[i] as DeploymentStep).key);
+  }
+  return covered;
+}
+
 /** A deployment step's place in the window's order, for resuming after it. */
 const stepCursor = (step: { at: number; key: string }) => `${String(step.at).padStart(15, "0")} ${step.key}`;
 
@@ -266,8 +289,13 @@ async function readDeployments(
   } else if (lc.config.deployments.source === "push") {
     result.walkedBranch = true;
   }
+  // A drift check of pushes: the window's walk takes each first-parent commit as a push of its own,
+  // where live delivery recorded one push of several commits. Those commits are not missing.
+  const pushed =
+    options.onlyMissing && lc.config.deployments.source === "push" ? await livePushed(lc, remaining) : null;
   for (const step of remaining) {
     const cursor = stepCursor(step);
+    if (pushed?.has(step.key)) continue;
     if (options.onlyMissing) {
       const known = await lc.store.deployments.findDeployment(lc.scope.installationId, lc.scope.repositoryId, step.key);
       if (known && known.settledAt !== null) continue;
