@@ -11,6 +11,7 @@ import {
   type FateChange,
   type FateFacts,
   fatesOf,
+  MAX_REVERT_CHAIN,
   type RevertFact,
   removes,
 } from "./core/fate.js";
@@ -33,11 +34,28 @@ export async function readFateFacts(store: Store, changeIds: Iterable<number>): 
   const seeds = await q.changes(changeIds);
   add(seeds);
 
-  // The reverts naming them, and the changes that revert them.
-  const repositories = new Set(seeds.map((c) => c.repositoryId));
-  const targets = new Set(seeds.flatMap((c) => targetsNaming(c).map(targetKey)));
-  const reverts = (await q.revertsNaming(repositories, targets)).map(toRevert).filter((r) => r !== null);
-  add(await q.changes(reverts.map((r) => r.revertingChangeId).filter((id) => !changes.has(id))));
+  // The reverts naming them, and the changes that revert them; then the reverts of those reverts
+  // (a revert that is itself reverted undoes nothing), down a few links of the chain.
+  const reverts: RevertFact[] = [];
+  const seen = new Set<string>();
+  let level: FateChange[] = seeds;
+  for (let depth = 0; depth < MAX_REVERT_CHAIN && level.length > 0; depth++) {
+    const repositories = new Set(level.map((c) => c.repositoryId));
+    const targets = new Set(level.flatMap((c) => targetsNaming(c).map(targetKey)));
+    const found = (await q.revertsNaming(repositories, targets)).map(toRevert).filter((r) => r !== null);
+    const fresh = found.filter((r) => {
+      const key = `${r.revertingChangeId}\u0000${r.repositoryId}\u0000${targetKey(r.target)}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    reverts.push(...fresh);
+    const reverting = await q.changes(
+      [...new Set(fresh.map((r) => r.revertingChangeId))].filter((id) => !changes.has(id)),
+    );
+    add(reverting);
+    level = reverting;
+  }
 
   // A title revert undoes the latest change of its title merged before it: every merged change of
   // such a title takes part.
@@ -123,6 +141,21 @@ export async function changesNamedBy(store: Store, repositoryId: number, targets
     else titles.push(t.title);
   }
   return store.fates.changesNamed(repositoryId, { numbers, shas, titles });
+}
+
+/**
+ * The changes that these changes revert, and those that those revert, down the chain: when a
+ * revert of a revert ships, the original's fate changes too.
+ */
+export async function changesRevertedByChain(store: Store, changeIds: Iterable<number>): Promise<number[]> {
+  const all = new Set<number>();
+  let level = [...new Set(changeIds)];
+  for (let depth = 0; depth < MAX_REVERT_CHAIN && level.length > 0; depth++) {
+    const next = (await changesRevertedBy(store, level)).filter((id) => !all.has(id));
+    for (const id of next) all.add(id);
+    level = next;
+  }
+  return [...all];
 }
 
 /** The changes that these changes revert. */

@@ -1,10 +1,11 @@
 // Recording a merged change (a pull request, or a commit pushed without one) and what it reverts,
-// then the fates it touches: its own, the changes it reverts, and, when a title revert names its
-// title, every change of that title (the latest one before the revert may now be another).
+// then the fates it touches: its own, the changes it reverts (and those they revert, down the
+// chain), and, when a title revert names its title, every change of that title (the latest one
+// before the revert may now be another).
 
 import type { ChangeInputRecord, CommitRecord, Store } from "../store/types.js";
 import { type RevertTarget, targetKey } from "./core/revert-target.js";
-import { changesNamedBy, refreshFates } from "./fates.js";
+import { changesNamedBy, changesRevertedByChain, refreshFates } from "./fates.js";
 
 export async function recordChange(
   store: Store,
@@ -25,6 +26,8 @@ export async function recordChange(
       affected.push(...(await store.fates.changesNamed(change.repositoryId, { titles: [change.title] })));
     }
   }
-  await refreshFates(store, affected);
+  // And down the revert chain: a revert of a revert recorded after both shipped undoes the first
+  // revert, so the change that one reverted counts again.
+  await refreshFates(store, [...affected, ...(await changesRevertedByChain(store, affected))]);
   return id;
 }

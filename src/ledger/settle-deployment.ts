@@ -3,7 +3,7 @@
 // now ships, or no longer does, decides whether its target was undone).
 
 import type { DeploymentOutcomeKind, Store } from "../store/types.js";
-import { changesRevertedBy, refreshFates } from "./fates.js";
+import { changesRevertedByChain, refreshFates } from "./fates.js";
 
 export interface Settlement {
   outcome: DeploymentOutcomeKind;
@@ -16,5 +16,5 @@ export async function settleDeployment(store: Store, deploymentId: number, settl
   const before = await store.fates.changesTouchedBy(deploymentId);
   await store.deployments.settleDeployment(deploymentId, settled, now);
   const touched = [...new Set([...before, ...(await store.fates.changesTouchedBy(deploymentId))])];
-  await refreshFates(store, [...touched, ...(await changesRevertedBy(store, touched))]);
+  await refreshFates(store, [...touched, ...(await changesRevertedByChain(store, touched))]);
 }

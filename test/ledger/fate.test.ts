@@ -231,6 +231,36 @@ describe("fatesOf", () => {
     expect(fatesOf([1], facts).get(1)?.revertedBy).toEqual({ changeId: 3, at: T0 + HOUR });
   });
 
+  it("follows a revert chain: a revert undone by a later shipped revert of it undoes nothing", () => {
+    // #1 shipped; #2 reverts it; #3 (`Revert "Revert "Add cache""`) reverts #2; #4 reverts #3.
+    const pull = (revertingChangeId: number, number: number) => ({
+      revertingChangeId,
+      repositoryId: REPO,
+      target: { kind: "pull" as const, number },
+    });
+    const chain = [original, revertOf(2), revertOf(3, { title: 'Revert "Revert "Add cache""' }), revertOf(4)];
+    const shipped = (...ids: number[]) => ids.map((id) => shipping(10 + id, T0 + id * HOUR, [sha(id)]));
+    const fates = (deployments: DeploymentFact[], reverts = [pull(2, 1), pull(3, 2), pull(4, 3)]) => {
+      const all = fatesOf([1, 2, 3], { changes: chain, deployments, reverts });
+      return [1, 2, 3].map((id) => all.get(id)?.revertedBy?.changeId ?? null);
+    };
+    // The re-apply shipped: #2 is undone, so #1 counts again.
+    expect(fates(shipped(1, 2, 3))).toEqual([null, 3, null]);
+    // The re-apply merged but never shipped: #1 stays reverted.
+    expect(fates(shipped(1, 2))).toEqual([2, null, null]);
+    // The re-apply reverted in turn (shipped): #3 is undone, #2 counts again, #1 is reverted.
+    expect(fates(shipped(1, 2, 3, 4))).toEqual([2, null, 4]);
+    // A "re-apply" that shipped before the revert it names re-applies nothing.
+    const early = [
+      shipping(11, T0 + HOUR, [sha(1)]),
+      shipping(12, T0 + 3 * HOUR, [sha(2)]),
+      shipping(13, T0 + 2 * HOUR, [sha(3)]),
+    ];
+    expect(fates(early)).toEqual([2, 3, null]);
+    // Reverts naming each other in a loop end: the one shipped first is undone by the later.
+    expect(fates(shipped(1, 2, 3), [pull(2, 1), pull(3, 2), pull(2, 3)])).toEqual([null, 3, null]);
+  });
+
   it("a revert in another repository names another pull request 1", () => {
     const facts = {
       changes: [original, revertOf(2, { repositoryId: 5 })],

@@ -140,6 +140,12 @@ export function isLatestOfTitleBefore(
   return true;
 }
 
+/**
+ * How many links of a revert chain src/ledger/fates.ts reads (a revert, its revert, …: Revert
+ * "Revert "Revert "X"""), a bound on its queries; chains are a link or two in practice.
+ */
+export const MAX_REVERT_CHAIN = 16;
+
 /** The fates of `changeIds`, from `facts`. A change the facts do not hold has no fate. */
 export function fatesOf(changeIds: Iterable<number>, facts: FateFacts): Map<number, ChangeFate> {
   const byId = new Map(facts.changes.map((c) => [c.id, c]));
@@ -160,6 +166,35 @@ export function fatesOf(changeIds: Iterable<number>, facts: FateFacts): Map<numb
     else revertsByTarget.set(key, [revert]);
   }
 
+  // The shipped reverts of a change (each with when it shipped), as its targets name it.
+  const revertsOf = (change: FateChange): Array<{ reverting: FateChange; at: number }> => {
+    const found: Array<{ reverting: FateChange; at: number }> = [];
+    for (const target of targetsNaming(change)) {
+      for (const revert of revertsByTarget.get(`${change.repositoryId}\u0000${targetKey(target)}`) ?? []) {
+        if (revert.revertingChangeId === change.id) continue;
+        const reverting = byId.get(revert.revertingChangeId);
+        if (!reverting) continue;
+        if (target.kind === "title" && !isLatestOfTitleBefore(change, reverting, facts.changes)) continue;
+        // A revert counts from when it shipped.
+        const at = shipmentOf(reverting)?.succeededAt;
+        if (at !== undefined) found.push({ reverting, at });
+      }
+    }
+    return found;
+  };
+  // Whether a shipped revert is undone in turn: reverted by a revert that shipped after it and is
+  // not undone itself (`Revert "Revert "X""`, git's `Reapply "X"`: the original counts again).
+  // Each link ships strictly later than the one it undoes, so the chain ends, whatever the facts.
+  const undone = new Map<number, boolean>();
+  const isUndone = (revert: FateChange, at: number): boolean => {
+    const known = undone.get(revert.id);
+    if (known !== undefined) return known;
+    undone.set(revert.id, false); // a loop of reverts naming each other ends here
+    const result = revertsOf(revert).some((r) => r.at > at && !isUndone(r.reverting, r.at));
+    undone.set(revert.id, result);
+    return result;
+  };
+
   const fates = new Map<number, ChangeFate>();
   for (const id of changeIds) {
     const change = byId.get(id);
@@ -173,18 +208,10 @@ export function fatesOf(changeIds: Iterable<number>, facts: FateFacts): Map<numb
       : null;
 
     let revertedBy: ChangeFate["revertedBy"] = null;
-    for (const target of targetsNaming(change)) {
-      for (const revert of revertsByTarget.get(`${change.repositoryId}\u0000${targetKey(target)}`) ?? []) {
-        if (revert.revertingChangeId === change.id) continue;
-        const reverting = byId.get(revert.revertingChangeId);
-        if (!reverting) continue;
-        if (target.kind === "title" && !isLatestOfTitleBefore(change, reverting, facts.changes)) continue;
-        // A revert counts from when it shipped.
-        const at = shipmentOf(reverting)?.succeededAt;
-        if (at === undefined) continue;
-        if (!revertedBy || at < revertedBy.at || (at === revertedBy.at && reverting.id < revertedBy.changeId)) {
-          revertedBy = { changeId: reverting.id, at };
-        }
+    for (const { reverting, at } of revertsOf(change)) {
+      if (isUndone(reverting, at)) continue;
+      if (!revertedBy || at < revertedBy.at || (at === revertedBy.at && reverting.id < revertedBy.changeId)) {
+        revertedBy = { changeId: reverting.id, at };
       }
     }
 
