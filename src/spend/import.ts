@@ -4,6 +4,7 @@
 // Columns (CSV header names, or JSON object keys; case and `-`/`_`/space do not matter):
 //   date (YYYY-MM-DD) or timestamp (ISO 8601)      required
 //   cost_usd (also cost, amount, amount_usd)        USD; required unless token counts are given
+//   currency                                        optional; anything but USD is refused (never converted)
 //   session_id (also session, conversation_id)      the agent's session: joined to changes
 //   agent (a catalogue id: claude-code, codex, …)   default "unknown"
 //   model
@@ -51,6 +52,7 @@ const ALIASES: Record<string, string> = {
   conversationid: "session",
   agent: "agent",
   tool: "agent",
+  currency: "currency",
   model: "model",
   inputtokens: "input",
   outputtokens: "output",
@@ -102,6 +104,11 @@ function readingsOf(line: string, raw: Record<string, unknown>): ImportedReading
       names[key] = name.trim();
     }
   }
+  if (fields.currency !== undefined && fields.currency.toUpperCase() !== "USD") {
+    throw new ImportError(
+      `${line}: ${names.currency ?? "currency"} "${fields.currency.slice(0, 12)}": amounts are read as USD; convert the export to USD first`,
+    );
+  }
   const at = timeOf(line, fields);
   const agent = (fields.agent ?? "unknown").toLowerCase().slice(0, 100);
   const sessionId = fields.session?.slice(0, 200) ?? null;
@@ -127,9 +134,10 @@ function readingsOf(line: string, raw: Record<string, unknown>): ImportedReading
       timeNs: ns,
       at: day,
     });
-  if (fields.cost !== undefined) push("costUsd", number(line, names.cost ?? "cost_usd", fields.cost));
+  if (fields.cost !== undefined) push("costUsd", number(line, names.cost ?? "cost_usd", fields.cost, MAX_ROW_USD));
   for (const [field, measure] of TOKEN_FIELDS) {
-    if (fields[field] !== undefined) push(measure, number(line, names[field] ?? field, fields[field] as string));
+    if (fields[field] !== undefined)
+      push(measure, number(line, names[field] ?? field, fields[field] as string, MAX_ROW_TOKENS));
   }
   if (readings.length === 0) throw new ImportError(`${line}: neither cost_usd nor token counts`);
   return readings;
@@ -145,17 +153,26 @@ function timeOf(line: string, fields: Record<string, string>): number {
   if (!Number.isFinite(t) || (!dateOnly && !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
     throw new ImportError(`${line}: date "${value.slice(0, 40)}" is not YYYY-MM-DD or an ISO 8601 time`);
   }
+  // Date.parse rolls a day that does not exist over (2025-02-30 is 2 March): its day must be its own.
+  if (new Date(Date.parse(`${value.slice(0, 10)}T00:00:00Z`)).toISOString().slice(0, 10) !== value.slice(0, 10)) {
+    throw new ImportError(`${line}: date "${value.slice(0, 40)}" is not a day of the calendar`);
+  }
   return t;
 }
 
 /** A plain decimal (an optional leading $, an exponent): not hex, not "Infinity", not "1,234". */
 const DECIMAL = /^\$?\d+(\.\d*)?([eE][+-]?\d+)?$|^\$?\.\d+([eE][+-]?\d+)?$/;
 
-function number(line: string, field: string, value: string): number {
+/** The most one row may say it cost, in USD, or counted, in tokens: more is not a usage row. */
+const MAX_ROW_USD = 1_000_000;
+const MAX_ROW_TOKENS = 1e12;
+
+function number(line: string, field: string, value: string, max: number): number {
   const n = Number(value.replace(/^\$/, ""));
   if (!DECIMAL.test(value) || !Number.isFinite(n)) {
     throw new ImportError(`${line}: ${field} "${value.slice(0, 40)}" is not a non-negative number`);
   }
+  if (n > max) throw new ImportError(`${line}: ${field} ${value.slice(0, 40)} is more than a row may hold (${max})`);
   return n;
 }
 

@@ -7,7 +7,7 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { compileGlob, type Glob } from "../attribution/glob.js";
-import { INPUT_INCLUDES_CACHE_READ } from "./usage.js";
+import { inputIncludesCacheRead } from "./usage.js";
 
 const perMillion = z.number().min(0).max(10_000);
 
@@ -73,8 +73,9 @@ export function pricer(table: PriceTable): Pricer {
     estimate(agent, model, tokens) {
       const price = priceOf(model);
       if (price === null) return null;
-      // Gemini and Codex count cached tokens inside their input count; Anthropic counts them apart.
-      const input = INPUT_INCLUDES_CACHE_READ.has(agent) ? Math.max(0, tokens.input - tokens.cacheRead) : tokens.input;
+      // Gemini and Codex (OpenAI's and Google's models) count cached tokens inside their input
+      // count; Anthropic counts them apart.
+      const input = inputIncludesCacheRead(agent, model) ? Math.max(0, tokens.input - tokens.cacheRead) : tokens.input;
       return (
         (input * price.input +
           tokens.output * price.output +

@@ -346,3 +346,18 @@ function asArray(value: unknown): unknown[] {
 
 /** Agents whose input token count includes the cached tokens it also reports (see the header). */
 export const INPUT_INCLUDES_CACHE_READ: ReadonlySet<string> = new Set(["gemini", "codex"]);
+
+/** Models whose vendor counts cached tokens inside the input tokens (OpenAI's and Google's APIs). */
+const MODEL_INPUT_INCLUDES_CACHE_READ = /^(?:openai\/|google\/)?(?:gpt-|o[1-9]|codex|chatgpt-|gemini-)/i;
+
+/**
+ * Whether a reading's input tokens include its cached tokens: by the agent that reported them, and
+ * for an agent that does not say (a vendor's export imported without an agent column, an agent
+ * not in the catalogue), by its model's vendor: OpenAI's `input_tokens` and Google's prompt tokens
+ * include the cached ones, Anthropic's do not.
+ */
+export function inputIncludesCacheRead(agent: string, model: string | null): boolean {
+  if (INPUT_INCLUDES_CACHE_READ.has(agent)) return true;
+  if (agent === "claude-code") return false;
+  return model !== null && MODEL_INPUT_INCLUDES_CACHE_READ.test(model);
+}

@@ -193,6 +193,21 @@ describe("spend import: every error names the line or row, and the field", () =>
     ["Infinity", "date,cost_usd\n2026-11-02,Infinity\n", 'line 2: cost_usd "Infinity" is not a non-negative number'],
     ["a row with neither cost nor tokens", "date,model\n2026-11-02,m\n", "line 2: neither cost_usd nor token counts"],
     [
+      "another currency (never taken as USD)",
+      "date,model,amount,Currency\n2026-11-02,gpt-5-codex,10.00,EUR\n",
+      'line 2: Currency "EUR": amounts are read as USD; convert the export to USD first',
+    ],
+    [
+      "a day the calendar does not have",
+      "date,cost_usd\n2025-02-30,1\n",
+      'line 2: date "2025-02-30" is not a day of the calendar',
+    ],
+    [
+      "a cost no row can hold",
+      "date,cost_usd\n2026-11-02,1e308\n",
+      "line 2: cost_usd 1e308 is more than a row may hold (1000000)",
+    ],
+    [
       "a header without a date",
       "model,cost_usd\nm,1\n",
       "line 1: the header names no date column (got: model, cost_usd)",

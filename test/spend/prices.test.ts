@@ -44,3 +44,28 @@ describe("COST_PRICES_FILE", () => {
     );
   });
 });
+
+describe("pricing tokens: cached tokens priced once", () => {
+  const prices = pricer({
+    "gpt-5-codex": { input: 1.25, output: 10, cacheRead: 0.125 },
+    "gemini-2.5-pro": { input: 1.25, output: 10, cacheRead: 0.31 },
+    "claude-sonnet-4-5": { input: 3, output: 15, cacheRead: 0.3 },
+  });
+  const tokens = { input: 412_003, output: 38_211, cacheRead: 305_120, cacheWrite: 0 };
+  const inside = ((412_003 - 305_120) * 1.25 + 305_120 * 0.125 + 38_211 * 10) / 1e6;
+  it.each([
+    // OpenAI's input_tokens include cached_tokens: whoever reported them (an export has no agent).
+    ["codex", "gpt-5-codex", inside],
+    ["unknown", "gpt-5-codex", inside],
+    ["unknown", "openai/gpt-5-codex", null], // not in the table: not priced
+    ["generic", "gpt-5-codex", inside],
+    ["unknown", "gemini-2.5-pro", ((412_003 - 305_120) * 1.25 + 305_120 * 0.31 + 38_211 * 10) / 1e6],
+    // Anthropic counts cached tokens apart from input.
+    ["claude-code", "claude-sonnet-4-5", (412_003 * 3 + 305_120 * 0.3 + 38_211 * 15) / 1e6],
+    ["unknown", "claude-sonnet-4-5", (412_003 * 3 + 305_120 * 0.3 + 38_211 * 15) / 1e6],
+  ])("%s with %s", (agent, model, usd) => {
+    const estimate = prices.estimate(agent, model, tokens);
+    if (usd === null) expect(estimate).toBeNull();
+    else expect(estimate).toBeCloseTo(usd, 9);
+  });
+});
