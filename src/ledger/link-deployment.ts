@@ -234,35 +234,53 @@ async function previousShaOnGitHub(
     }
     case "deployment": {
       const environment = observed?.environment ?? d.environment;
-      const { data } = await lc.octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 20 });
-      const earlier = data
-        .filter((x) => String(x.id) !== d.sourceId && Date.parse(x.created_at) <= d.succeededAt)
-        .slice(0, 10);
-      for (const candidate of earlier) {
+      // Newest first; a backfill's deployment may have many later ones: pages until ten earlier.
+      const earlier: Array<{ id: number; sha: string }> = [];
+      for (let page = 1; page <= PREDECESSOR_PAGES && earlier.length < 10; page++) {
+        const { data } = await lc.octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 100, page });
+        for (const x of data) {
+          if (String(x.id) !== d.sourceId && Date.parse(x.created_at) <= d.succeededAt) earlier.push(x);
+        }
+        if (data.length < 100) break;
+      }
+      for (const candidate of earlier.slice(0, 10)) {
         const at = (await deploymentStatuses(lc, candidate.id)).succeededAt;
         if (at !== null && at < d.succeededAt) return candidate.sha;
       }
       return null;
     }
     case "release": {
-      const { data } = await lc.octokit.rest.repos.listReleases({ owner, repo, per_page: 20 });
-      const earlier = data
-        .filter((r) => !r.draft && !r.prerelease && r.published_at && String(r.id) !== d.sourceId)
-        .filter((r) => Date.parse(r.published_at as string) < d.succeededAt)
-        .sort((a, b) => Date.parse(b.published_at as string) - Date.parse(a.published_at as string));
-      const last = earlier[0];
+      // Newest created first: pages until one published before it (the latest of those read).
+      let last: { tag_name: string; published_at: string } | null = null;
+      for (let page = 1; page <= PREDECESSOR_PAGES; page++) {
+        const { data } = await lc.octokit.rest.repos.listReleases({ owner, repo, per_page: 100, page });
+        for (const r of data) {
+          if (r.draft || r.prerelease || !r.published_at || String(r.id) === d.sourceId) continue;
+          if (Date.parse(r.published_at) >= d.succeededAt) continue;
+          if (!last || Date.parse(r.published_at) > Date.parse(last.published_at)) {
+            last = { tag_name: r.tag_name, published_at: r.published_at };
+          }
+        }
+        if (last || data.length < 100) break;
+      }
       return last ? resolveTag(lc, last.tag_name) : null;
     }
     case "workflow_run": {
       const path = d.environment.startsWith("workflow:") ? d.environment.slice("workflow:".length) : "";
       const file = path.split("/").pop();
       if (!file) return null;
+      // The ledger keeps environments lower-cased; GitHub names a workflow by its file as written
+      // (`Deploy.yml`): its id, from the repository's workflows, whatever the case.
+      const { data: workflows } = await lc.octokit.rest.actions.listRepoWorkflows({ owner, repo, per_page: 100 });
+      const workflow = workflows.workflows.find((w) => w.path.toLowerCase() === path.toLowerCase());
       const { data } = await lc.octokit.rest.actions.listWorkflowRuns({
         owner,
         repo,
-        workflow_id: file,
+        workflow_id: workflow?.id ?? file,
         status: "success",
         ...(d.ref ? { branch: d.ref } : {}),
+        // Created before it succeeded: a backfill's run may have many later ones.
+        created: `<=${new Date(d.succeededAt).toISOString()}`,
         per_page: 20,
       });
       const earlier = data.workflow_runs
@@ -272,6 +290,9 @@ async function previousShaOnGitHub(
     }
   }
 }
+
+/** Pages of 100 read back for a deployment's or a release's predecessor on GitHub. */
+const PREDECESSOR_PAGES = 10;
 
 /**
  * Shipped commits whose change the ledger does not know (merged before the installation, or a
