@@ -28,6 +28,7 @@ import type { BackfillPhase, BackfillProgress } from "../store/types.js";
 import { describeGitHubError } from "../util/github-errors.js";
 import { type DeploymentStep, deploymentHistory, readBranchHistory } from "./backfill-deployments.js";
 import { CommitGraph } from "./core/commit-graph.js";
+import { compareDeployments } from "./core/deployment-order.js";
 import { type LinkContext, linkDeploymentEvent } from "./link-deployment.js";
 import { recordMergedPull } from "./record-merge.js";
 
@@ -262,6 +263,12 @@ async function livePushed(lc: LinkContext, steps: readonly DeploymentStep[]): Pr
 /** A deployment step's place in the window's order, for resuming after it. */
 const stepCursor = (step: { at: number; key: string }) => `${String(step.at).padStart(15, "0")} ${step.key}`;
 
+/** A saved step cursor read back (null for one that is not: then nothing is taken as done). */
+function parseStepCursor(cursor: string): { succeededAt: number; sourceKey: string } | null {
+  const match = /^(\d{15}) (.+)$/s.exec(cursor);
+  return match ? { succeededAt: Number(match[1]), sourceKey: match[2] as string } : null;
+}
+
 async function readDeployments(
   lc: LinkContext,
   window: BackfillWindow,
@@ -277,7 +284,12 @@ async function readDeployments(
   const history = await deploymentHistory(lcg, window.since, { graph });
   result.notes.push(...history.notes);
   await save({ phase: "deployments", cursor: after, deploymentsTotal: history.steps.length, notes: result.notes });
-  const remaining = history.steps.filter((step) => after === null || stepCursor(step) > after);
+  // After the saved step in the steps' own order (compareDeployments: at the same time, the shorter
+  // key first), not in the cursor text's: "deployment:10000" comes after "deployment:9999".
+  const saved = after === null ? null : parseStepCursor(after);
+  const remaining = history.steps.filter(
+    (step) => saved === null || compareDeployments({ succeededAt: step.at, sourceKey: step.key }, saved) > 0,
+  );
   // What each deployment shipped is read from GitHub's compare, one call (or more) a deployment;
   // a walk of the deploying branch reads the window's commits at 100 a call and settles them all
   // locally. Walked when it costs fewer calls (the push source walked its branch already).
