@@ -57,6 +57,8 @@ export class InboxWorker {
   #timer: NodeJS.Timeout | null = null;
   #running = false;
   #pumping = false;
+  /** The claim under way, if any (stop() waits for it). */
+  #claiming: Promise<void> = Promise.resolve();
   #wanted = false;
 
   constructor(options: WorkerOptions) {
@@ -98,8 +100,17 @@ export class InboxWorker {
    */
   async stop({ graceMs }: { graceMs?: number } = {}): Promise<string[]> {
     this.#running = false;
+    const begun = performance.now();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    // A claim under way hands back what it brings when it returns (#claimNow); it is waited for
+    // within the grace period, so that the ledger is not closed under it.
+    if (graceMs === undefined) await this.#claiming;
+    else {
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([this.#claiming, new Promise<void>((resolve) => (wait = setTimeout(resolve, graceMs)))]);
+      clearTimeout(wait);
+    }
     const waiting = await this.#handBackWaiting();
     const settled = Promise.allSettled([...this.#inFlight]).then(() => true);
     if (graceMs === undefined) {
@@ -108,7 +119,8 @@ export class InboxWorker {
     }
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
+      // What is left of the grace period after the claim under way.
+      timer = setTimeout(() => resolve(false), Math.max(0, graceMs - (performance.now() - begun)));
     });
     const done = await Promise.race([settled, expired]);
     clearTimeout(timer);
@@ -186,7 +198,17 @@ export class InboxWorker {
    * holds its turn, so the other installations' deliveries, behind a busy installation's backlog,
    * must be in hand to be given the turns left.
    */
-  async #claim(): Promise<number> {
+  #claim(): Promise<number> {
+    const claim = this.#claimNow();
+    // stop() waits for a claim under way: what it brings is handed back, never started.
+    this.#claiming = claim.then(
+      () => {},
+      () => {},
+    );
+    return claim;
+  }
+
+  async #claimNow(): Promise<number> {
     const room = this.#o.concurrency + this.#o.claimAhead - this.#inFlight.size;
     if (room <= 0) return 0;
     const deliveries = await this.#o.store.inbox.claimDeliveries({
@@ -195,6 +217,14 @@ export class InboxWorker {
       now: this.#o.now(),
       leaseMs: this.#o.leaseMs,
     });
+    if (!this.#running) {
+      // Stopped while the claim was under way: the deliveries go back at once, their attempt not counted.
+      await this.#handBack(
+        deliveries.map((d) => d.id),
+        "claimed while stopping",
+      );
+      return 0;
+    }
     for (const delivery of deliveries) {
       const task = this.#process(delivery, { queued: true }).finally(() => {
         this.#inFlight.delete(task);
