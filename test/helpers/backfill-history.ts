@@ -1,9 +1,14 @@
 // One history for the backfill tests: a quarter in miniature on a model of GitHub, and the ledger
 // rows a report or a check would read of it, keyed by what identifies them on GitHub (so that two
 // ledgers built differently can be compared row by row).
+import { defaultHandlers } from "../../src/app.js";
+import { defaults, type RepoConfig } from "../../src/config/repo-config.js";
+import type { LinkContext } from "../../src/ledger/link-deployment.js";
+import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import { type Payload, webhookFixture } from "./fixtures.js";
-import type { loadApp } from "./probot.js";
+import type { GitHubModel } from "./github-model.js";
+import { loadApp } from "./probot.js";
 import { Scenario } from "./scenario.js";
 
 export const INSTALLATION = 99;
@@ -107,4 +112,52 @@ export async function deliverLive(
     await app.probot.receive({ id: `live-${++n}`, name: e.name as never, payload: e.payload });
     await app.worker.drain();
   }
+}
+
+/**
+ * A ledger and an app over the model GitHub of `sc` (already mounted), with the installation and
+ * its repository recorded as the installation event records them, and the context a backfill of
+ * that repository runs in (with `config`, the repository's settings).
+ */
+export async function backfillSetup(
+  sc: { gh: GitHubModel },
+  now: number,
+  config: RepoConfig = defaults,
+): Promise<{ store: Store; app: Awaited<ReturnType<typeof loadApp>>; lc: LinkContext }> {
+  const store = await openStore(":memory:");
+  const app = await loadApp({
+    store,
+    now: () => now,
+    handlers: defaultHandlers,
+    worker: { backoff: { maxAttempts: 1 } },
+  });
+  const fullName = `${sc.gh.owner}/${sc.gh.repo}`;
+  await store.installations.upsertInstallation({
+    id: INSTALLATION,
+    accountId: sc.gh.ownerId,
+    accountLogin: sc.gh.owner,
+    accountType: "Organization",
+    now,
+  });
+  await store.installations.upsertRepositories(
+    INSTALLATION,
+    [{ id: sc.gh.repositoryId, fullName, private: false, defaultBranch: "main" }],
+    now,
+  );
+  const lc: LinkContext = {
+    octokit: await app.probot.auth(INSTALLATION),
+    store,
+    now: () => now,
+    scope: {
+      installationId: INSTALLATION,
+      repositoryId: sc.gh.repositoryId,
+      owner: sc.gh.owner,
+      repo: sc.gh.repo,
+      fullName,
+      defaultBranch: "main",
+    },
+    config,
+    log: app.probot.log,
+  };
+  return { store, app, lc };
 }

@@ -3,12 +3,8 @@
 // newest 20 only, so with more later ones the first became a baseline that shipped nothing).
 import nock from "nock";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { defaultHandlers } from "../../src/app.js";
-import { defaults } from "../../src/config/repo-config.js";
 import { backfillRepository } from "../../src/ledger/backfill.js";
-import { openStore } from "../../src/store/open.js";
-import { INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
-import { loadApp } from "../helpers/probot.js";
+import { backfillSetup, ledgerRows } from "../helpers/backfill-history.js";
 import { Scenario, T } from "../helpers/scenario.js";
 
 const NOW = Date.parse(T(1000));
@@ -27,43 +23,8 @@ it("the first deployment in a busy window ships what was merged since the deploy
     ids.push(sc.deploy(sc.main, 4 * i + 1));
   }
   sc.gh.mount();
-  const store = await openStore(":memory:");
-  const app = await loadApp({
-    store,
-    now: () => NOW,
-    handlers: defaultHandlers,
-    worker: { backoff: { maxAttempts: 1 } },
-  });
-  await store.installations.upsertInstallation({
-    id: INSTALLATION,
-    accountId: sc.gh.ownerId,
-    accountLogin: sc.gh.owner,
-    accountType: "Organization",
-    now: NOW,
-  });
-  await store.installations.upsertRepositories(
-    INSTALLATION,
-    [{ id: sc.gh.repositoryId, fullName: `${sc.gh.owner}/${sc.gh.repo}`, private: false, defaultBranch: "main" }],
-    NOW,
-  );
-  const result = await backfillRepository(
-    {
-      octokit: await app.probot.auth(INSTALLATION),
-      store,
-      now: () => NOW,
-      scope: {
-        installationId: INSTALLATION,
-        repositoryId: sc.gh.repositoryId,
-        owner: sc.gh.owner,
-        repo: sc.gh.repo,
-        fullName: `${sc.gh.owner}/${sc.gh.repo}`,
-        defaultBranch: "main",
-      },
-      config: defaults,
-      log: app.probot.log,
-    },
-    { since: Date.parse(T(0)) },
-  );
+  const { store, lc } = await backfillSetup(sc, NOW);
+  const result = await backfillRepository(lc, { since: Date.parse(T(0)) });
   expect(result).toMatchObject({ outcome: "done", merged: 25, deployments: 25 });
   const rows = await ledgerRows(store, sc);
   const first = rows.deployments.find((d) => d.sourceKey === `deployment:${ids[0]}`);

@@ -4,14 +4,9 @@
 // was compared as text, so the resumed run skipped the second.
 import nock from "nock";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { defaultHandlers } from "../../src/app.js";
-import { defaults } from "../../src/config/repo-config.js";
 import { type BackfillResume, backfillRepository } from "../../src/ledger/backfill.js";
-import type { LinkContext } from "../../src/ledger/link-deployment.js";
-import { openStore } from "../../src/store/open.js";
 import type { BackfillProgress } from "../../src/store/types.js";
-import { INSTALLATION } from "../helpers/backfill-history.js";
-import { loadApp } from "../helpers/probot.js";
+import { backfillSetup, INSTALLATION } from "../helpers/backfill-history.js";
 import { Scenario, T } from "../helpers/scenario.js";
 
 const NOW = Date.parse(T(1000));
@@ -39,40 +34,7 @@ it("a resumed backfill links every deployment of the window", async () => {
     });
   }
   sc.gh.mount();
-  const store = await openStore(":memory:");
-  const app = await loadApp({
-    store,
-    now: () => NOW,
-    handlers: defaultHandlers,
-    worker: { backoff: { maxAttempts: 1 } },
-  });
-  await store.installations.upsertInstallation({
-    id: INSTALLATION,
-    accountId: sc.gh.ownerId,
-    accountLogin: sc.gh.owner,
-    accountType: "Organization",
-    now: NOW,
-  });
-  await store.installations.upsertRepositories(
-    INSTALLATION,
-    [{ id: sc.gh.repositoryId, fullName: `${sc.gh.owner}/${sc.gh.repo}`, private: false, defaultBranch: "main" }],
-    NOW,
-  );
-  const lc: LinkContext = {
-    octokit: await app.probot.auth(INSTALLATION),
-    store,
-    now: () => NOW,
-    scope: {
-      installationId: INSTALLATION,
-      repositoryId: sc.gh.repositoryId,
-      owner: sc.gh.owner,
-      repo: sc.gh.repo,
-      fullName: `${sc.gh.owner}/${sc.gh.repo}`,
-      defaultBranch: "main",
-    },
-    config: defaults,
-    log: app.probot.log,
-  };
+  const { store, lc } = await backfillSetup(sc, NOW);
   // The lease is lost right after the first deployment step is saved.
   let saved: BackfillProgress | null = null;
   const first = await backfillRepository(
