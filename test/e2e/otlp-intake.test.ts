@@ -199,7 +199,7 @@ eachDialect("e2e: the OpenTelemetry endpoint", ({ dialect, newDatabaseUrl }) => 
       expect(resent.body.equals(acked.body)).toBe(true);
       expect(resent.status).toBe(200);
       expect(await spend(url)).toEqual(expected);
-      expect(second.output()).toMatch(/"stored":0,"duplicates":6[,}]/);
+      expect(await second.outputWith(/"stored":0,"duplicates":6[,}]/)).toMatch(/"stored":0,"duplicates":6[,}]/);
 
       // And the restarted server goes on storing what is new.
       turn(meter, SESSION_B, 0.5, 100, 10);

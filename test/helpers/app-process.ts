@@ -23,6 +23,11 @@ export interface AppProcess {
   readonly url: string;
   child: ChildProcess;
   output(): string;
+  /**
+   * Its output once `pattern` appears in it (at most `ms`; then as it is, for the assertion to
+   * show): a log line written just before an answer may reach the pipe just after it.
+   */
+  outputWith(pattern: RegExp, ms?: number): Promise<string>;
   /** Resolves with the exit code (or signal) when the process ends. */
   exited: Promise<number | string>;
   kill(signal?: NodeJS.Signals): Promise<number | string>;
@@ -64,6 +69,11 @@ export async function startAppProcess(env: Record<string, string>, options: { wa
     },
     child,
     output: () => out,
+    async outputWith(pattern, ms = 5_000) {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return out;
+    },
     exited,
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
