@@ -112,7 +112,10 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
       const mine = error.installations.filter((i) => user.installationIds.includes(i.id));
       installation = mine.length === 1 ? (mine[0] ?? null) : null;
     }
-    if (!installation || !user.installationIds.includes(installation.id)) return null;
+    // An installation the app was removed from is gone for the dashboard too, even for a session
+    // that listed it at sign-in (the list page leaves it out; so does every page of it).
+    if (!installation || installation.deletedAt !== null || !user.installationIds.includes(installation.id))
+      return null;
     return installation;
   }
 
@@ -366,15 +369,17 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
         notFound(res);
         return true;
       }
-      const installation = await installationFor(user, decodeURIComponent(parts[1] ?? ""));
+      // A malformed escape (`%E0`) names no owner or repository: answered as absent.
+      const owner = decoded(parts[1] ?? "");
+      const installation = owner === null ? null : await installationFor(user, owner);
       if (!installation) {
         notFound(res);
         return true;
       }
       const rest = parts.slice(2);
+      const repo = rest.length === 2 && rest[0] === "r" ? decoded(rest[1] ?? "") : null;
       if (rest.length === 0) await scopeView(req, res, user, installation, url.searchParams, null);
-      else if (rest.length === 2 && rest[0] === "r" && REPO.test(decodeURIComponent(rest[1] ?? "")))
-        await scopeView(req, res, user, installation, url.searchParams, decodeURIComponent(rest[1] ?? ""));
+      else if (repo !== null && REPO.test(repo)) await scopeView(req, res, user, installation, url.searchParams, repo);
       else if (rest.length === 1 && rest[0] === "audit") await audit(req, res, user, installation, url.searchParams);
       else if (isMark) await mark(req, res, user, installation);
       else if (rest.length === 1 && rest[0] === "status") await status(req, res, user, installation);
@@ -385,8 +390,28 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
         send(res, 400, messagePage({ title: "Bad request" }, "Bad request", error.message));
       else if (error instanceof FormError)
         send(res, error.status, messagePage({ title: "Bad request" }, "Bad request", error.message));
-      else throw error;
+      else {
+        // Ours (the ledger, a bug): the page says so with the dashboard's security headers; the
+        // server's handler logs it (it has been answered).
+        if (!res.headersSent) {
+          send(
+            res,
+            500,
+            messagePage({ title: "Error" }, "Something went wrong", "The page could not be built; try again."),
+          );
+        }
+        throw error;
+      }
     }
     return true;
   };
+}
+
+/** A path segment decoded, or null when its escapes are malformed. */
+function decoded(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
