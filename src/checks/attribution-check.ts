@@ -7,11 +7,12 @@ import type { ChangeAttribution, Evidence, EvidenceSource, IgnoredEvidence, Read
 import type { EffectiveSettings } from "../config/effective-settings.js";
 import type { ConfigError, RepoConfig } from "../config/repo-config.js";
 import { formatGitHubFailure, type GitHubFailure, isInternalFailure } from "../util/github-errors.js";
-import { code, escapeMarkdown, link, plural } from "./markdown.js";
+import { clipToBytes, code, escapeMarkdown, link, plural, utf8Bytes } from "./markdown.js";
 import type { PolicyNotes } from "./policy.js";
 
 export const CHECK_NAME = "AI attribution";
 /** GitHub rejects a check run output summary longer than this. */
+/** GitHub's limit on a check run's summary: 65,535 bytes of UTF-8 (it answers 422 past it). */
 export const SUMMARY_LIMIT = 65_535;
 const TITLE_LIMIT = 255;
 
@@ -334,7 +335,7 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
   const fixed = `${head.join("\n")}\n${tail.join("\n")}`;
   const rows: string[] = [];
   const tableHead = ["", "### Commits", "| Commit | Subject | Agents | Evidence |", "| --- | --- | --- | --- |"];
-  let budget = SUMMARY_LIMIT - fixed.length - tableHead.join("\n").length - 400;
+  let budget = SUMMARY_LIMIT - utf8Bytes(fixed) - utf8Bytes(tableHead.join("\n")) - 400;
   let shown = 0;
   for (const c of a.perCommit) {
     const short = c.sha.slice(0, 7);
@@ -344,8 +345,9 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
     const row = `| ${link(short, url)} | ${escapeMarkdown(input.subjects.get(c.sha) ?? "", 80)} | ${
       c.agents.map((id) => escapeMarkdown(name(id))).join(", ") || "—"
     } | ${evidence.join("<br>") || (c.authorIgnored ? "author ignored by configuration" : "—")} |`;
-    if (row.length + 1 > budget) break;
-    budget -= row.length + 1;
+    const size = utf8Bytes(row) + 1;
+    if (size > budget) break;
+    budget -= size;
     rows.push(row);
     shown++;
   }
@@ -358,14 +360,14 @@ export function renderAttributionCheck(input: AttributionCheckInput): CheckRun {
           ...(shown < a.perCommit.length
             ? [
                 "",
-                `_…and ${plural(a.perCommit.length - shown, "more commit")} not shown (GitHub limits a check summary to 65,535 characters); ${a.commits.ai} of all ${a.commits.total} carry AI evidence._`,
+                `_…and ${plural(a.perCommit.length - shown, "more commit")} not shown (GitHub limits a check summary to 65,535 bytes); ${a.commits.ai} of all ${a.commits.total} carry AI evidence._`,
               ]
             : []),
         ];
   const summary = [...head, ...table, ...tail].join("\n");
   return {
     conclusion: "neutral",
-    output: { title: attributionTitle(input), summary: summary.slice(0, SUMMARY_LIMIT) },
+    output: { title: attributionTitle(input), summary: clipToBytes(summary, SUMMARY_LIMIT) },
   };
 }
 

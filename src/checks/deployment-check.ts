@@ -3,7 +3,7 @@
 import type { RepoConfig } from "../config/repo-config.js";
 import type { ChangeRecord, DeploymentRecord } from "../model/ledger.js";
 import { agentName, type CheckRun, SUMMARY_LIMIT } from "./attribution-check.js";
-import { code, escapeMarkdown, link, plural } from "./markdown.js";
+import { code, escapeMarkdown, link, plural, utf8Bytes } from "./markdown.js";
 
 export const DEPLOYMENT_CHECK_NAME = "Shipledger deployment";
 
@@ -89,19 +89,20 @@ export function renderDeploymentCheck(input: DeploymentCheckInput): CheckRun {
   ];
   const body = [...lines, ...table(shipped, "Shipped"), ...table(rolledBack, "Rolled back")];
   let summary = [...body, ...footer].join("\n");
-  if (summary.length > SUMMARY_LIMIT) {
-    // Cut between rows, then say how many were left out.
+  if (utf8Bytes(summary) > SUMMARY_LIMIT) {
+    // Cut between rows, then say how many were left out (GitHub counts UTF-8 bytes).
     const kept: string[] = [];
-    let size = footer.join("\n").length + 200;
+    let size = utf8Bytes(footer.join("\n")) + 200;
     for (const line of body) {
-      if (size + line.length + 1 > SUMMARY_LIMIT) break;
+      const bytes = utf8Bytes(line) + 1;
+      if (size + bytes > SUMMARY_LIMIT) break;
       kept.push(line);
-      size += line.length + 1;
+      size += bytes;
     }
     summary = [
       ...kept,
       "",
-      `_…and more changes not shown (GitHub limits a check summary to 65,535 characters)._`,
+      `_…and more changes not shown (GitHub limits a check summary to 65,535 bytes)._`,
       ...footer,
     ].join("\n");
   }

@@ -63,3 +63,22 @@ export function link(label: string, url: string): string {
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** A text's size as GitHub counts its check-run limits: UTF-8 bytes (a kana is 3, an emoji 4). */
+export function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+/** `text` cut to at most `max` UTF-8 bytes, between characters (never inside a surrogate pair). */
+export function clipToBytes(text: string, max: number): string {
+  if (text.length <= max / 3 || utf8Bytes(text) <= max) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = utf8Bytes(char);
+    if (bytes + size > max) break;
+    bytes += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}

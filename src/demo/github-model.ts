@@ -698,6 +698,8 @@ export class GitHubModel {
       route("POST", `${base}/check-runs`, (_uri, body) => {
         const run = body as Omit<ModelCheckRun, "id" | "app">;
         log(`POST check-runs ${run.name}`);
+        const tooLarge = outputTooLarge(run);
+        if (tooLarge) return tooLarge;
         const created: ModelCheckRun = {
           ...run,
           id: this.checkRuns.length + 1,
@@ -711,6 +713,8 @@ export class GitHubModel {
         const run = this.checkRuns.find((r) => r.id === id);
         log(`PATCH check-runs ${run?.name ?? id}`);
         if (!run) return notFound;
+        const tooLarge = outputTooLarge(body as Partial<ModelCheckRun>);
+        if (tooLarge) return tooLarge;
         Object.assign(run, body as Partial<ModelCheckRun>, { id, app: run.app });
         return [200, run];
       }),
@@ -1184,4 +1188,21 @@ function createdRange(created: string | null): [number, number] {
   if (created.startsWith("<=")) return [-Infinity, Date.parse(created.slice(2))];
   const [from = "", to = ""] = created.split("..");
   return [from === "*" ? -Infinity : Date.parse(from), to === "*" ? Infinity : Date.parse(to)];
+}
+
+/** GitHub's answer to a check run whose summary or text is over 65,535 bytes of UTF-8, if it is. */
+function outputTooLarge(run: { output?: { summary?: string; text?: string } | null }): [number, unknown] | null {
+  for (const field of ["summary", "text"] as const) {
+    const value = run.output?.[field];
+    if (typeof value === "string" && Buffer.byteLength(value, "utf8") > 65_535) {
+      return [
+        422,
+        {
+          message: `Invalid request.\n\nOnly 65535 characters are allowed; ${Buffer.byteLength(value, "utf8")} were supplied.`,
+          documentation_url: "https://docs.github.com/rest/checks/runs",
+        },
+      ];
+    }
+  }
+  return null;
 }

@@ -115,28 +115,29 @@ describe("check summary", () => {
     expect(escapeMarkdown("line1\nline2\r\n\tend")).toBe("line1 line2 end");
   });
 
-  // Rows of ~257 characters: 251 fit beside the rest of the summary and the room kept for the note.
+  // Rows of ~257 bytes: 249 fit beside the rest of the summary (a few characters of which take
+  // more than a byte) and the room kept for the note.
   it.each([
-    [251, 251, null],
-    [252, 251, "1 more commit"],
-    [300, 251, "49 more commits"],
-    [2_000, 251, "1749 more commits"],
-    [10_000, 251, "9749 more commits"],
-  ])("a %i-commit PR stays under GitHub's 65,535 characters: %i rows, cut between rows", (n, shown, more) => {
+    [249, 249, null],
+    [250, 249, "1 more commit"],
+    [300, 249, "51 more commits"],
+    [2_000, 249, "1751 more commits"],
+    [10_000, 249, "9751 more commits"],
+  ])("a %i-commit PR stays under GitHub's 65,535 bytes: %i rows, cut between rows", (n, shown, more) => {
     const commits = Array.from({ length: n }, (_, i) => ({
       sha: sha(i + 1),
       author: mona,
       message: `${"Refactor the very long module name ".repeat(3)}${i}\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n`,
     }));
     const { output } = render(commits);
-    expect(output.summary.length).toBeLessThanOrEqual(SUMMARY_LIMIT);
+    expect(Buffer.byteLength(output.summary, "utf8")).toBeLessThanOrEqual(SUMMARY_LIMIT);
     const rows = output.summary.split("\n").filter((l) => l.startsWith("| [0"));
     // The first commits, in order, each row whole.
     expect(rows.map((row) => /^\| \[(\w{7})\]/.exec(row)?.[1])).toEqual(
       Array.from({ length: shown }, (_, i) => sha(i + 1).slice(0, 7)),
     );
     for (const row of rows) expect(row).toMatch(/ \| Claude Code \| .+ \|$/);
-    const note = `_…and ${more} not shown (GitHub limits a check summary to 65,535 characters); ${n} of all ${n} carry AI evidence._`;
+    const note = `_…and ${more} not shown (GitHub limits a check summary to 65,535 bytes); ${n} of all ${n} carry AI evidence._`;
     expect(output.summary.split("\n").filter((l) => l.includes("not shown"))).toEqual(more === null ? [] : [note]);
     // What follows the table is still there: the footer is never cut.
     expect(output.summary.endsWith("tokens, prompts and commits are never counted.</sub>")).toBe(true);
