@@ -292,7 +292,8 @@ export function parseRepoConfig(raw: unknown): { config: RepoConfig; errors: Con
     for (const issue of issues) {
       if (issue.path.some((key) => typeof key === "number")) continue;
       for (const error of describeIssue(issue)) {
-        if (!errors.some((e) => e.message === error.message)) errors.push(error);
+        // A field reported already (its bad value removed, it resurfaces as "missing"): once.
+        if (!errors.some((e) => e.message === error.message || e.path === error.path)) errors.push(error);
       }
     }
   }
@@ -398,6 +399,11 @@ function describeIssue(issue: Issue): ConfigError[] {
       return [at(issue.path, `expected ${issue.message}, got ${got}`)];
     case "unrecognized_keys":
       return issue.keys.map((key) => at([...issue.path, key], unknownKeyMessage(issue.path, key)));
+    case "invalid_key": {
+      // A record's key (a model name in costs.prices): what the key's own check expected.
+      const expected = issue.issues.map((i) => i.message).find((m) => m !== "");
+      return [at(issue.path, `expected ${expected ?? "another key"}, got ${describeValue(issue.input)}`)];
+    }
     case "invalid_value":
       return [at(issue.path, `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${got}`)];
     case "custom":

@@ -24,7 +24,7 @@ export const modelPriceSchema = z.strictObject({
  * over a pattern, and a longer pattern over a shorter one. Keys are compared case-insensitively.
  */
 export const priceTableSchema = z
-  .record(z.string().min(1).max(100), modelPriceSchema)
+  .record(z.string().min(1, "a model name").max(100, "a model name of at most 100 characters"), modelPriceSchema)
   .refine((table) => Object.keys(table).length <= 500, "at most 500 models");
 
 export type ModelPrice = z.infer<typeof modelPriceSchema>;

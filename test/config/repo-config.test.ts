@@ -540,4 +540,14 @@ describe("costs.prices", () => {
     const { errors } = parseRepoConfig({ costs: { prices } });
     expect(errors.map((e) => e.message).join("\n")).toMatch(message);
   });
+
+  it("reports a wrong price once (not again as missing), and what a model name may be", () => {
+    expect(parseRepoConfig({ costs: { prices: { "gpt-5": { input: "a", output: 2 } } } }).errors).toEqual([
+      { path: "costs.prices.gpt-5.input", message: 'costs.prices.gpt-5.input: expected a number, got "a"' },
+    ]);
+    const long = "m".repeat(150);
+    expect(
+      parseRepoConfig({ costs: { prices: { [long]: { input: 1, output: 2 } } } }).errors.map((e) => e.message),
+    ).toEqual([`costs.prices.${long}: expected a model name of at most 100 characters, got "${"m".repeat(57)}…"`]);
+  });
 });
