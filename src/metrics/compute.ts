@@ -250,10 +250,6 @@ function evidenceFigures(counts: {
   };
 }
 
-/**
- * Whether a change counts as AI-assisted under `basis`: with "explicit", only on explicit evidence
- * (an unclassified strength is not explicit).
- */
 /** The evidence basis of a repository's changes: its own `metric.evidence`, else the options'. */
 export function basisOf(
   options: Pick<MetricOptions, "evidence" | "repositories">,
@@ -270,6 +266,10 @@ export function creditedAgents(change: Pick<MetricChange, "agents" | "explicitAg
   return basis === "explicit" && change.explicitAgents !== undefined ? change.explicitAgents : change.agents;
 }
 
+/**
+ * Whether a change counts as AI-assisted under `basis`: with "explicit", only on explicit evidence
+ * (an unclassified strength is not explicit).
+ */
 export function countsAsAi(change: Pick<MetricChange, "ai" | "aiEvidence">, basis: EvidenceBasis): boolean {
   return change.ai && (basis === "any" || change.aiEvidence === "explicit");
 }

@@ -115,22 +115,17 @@ export async function deliverLive(
 }
 
 /**
- * A ledger and an app over the model GitHub of `sc` (already mounted), with the installation and
- * its repository recorded as the installation event records them, and the context a backfill of
- * that repository runs in (with `config`, the repository's settings).
+ * The context a backfill of `sc`'s repository runs in, on `store`, with the installation and its
+ * repository recorded there as the installation event records them (`config`: the repository's
+ * settings).
  */
-export async function backfillSetup(
+export async function backfillContextOf(
+  store: Store,
+  app: Awaited<ReturnType<typeof loadApp>>,
   sc: { gh: GitHubModel },
   now: number,
   config: RepoConfig = defaults,
-): Promise<{ store: Store; app: Awaited<ReturnType<typeof loadApp>>; lc: LinkContext }> {
-  const store = await openStore(":memory:");
-  const app = await loadApp({
-    store,
-    now: () => now,
-    handlers: defaultHandlers,
-    worker: { backoff: { maxAttempts: 1 } },
-  });
+): Promise<LinkContext> {
   const fullName = `${sc.gh.owner}/${sc.gh.repo}`;
   await store.installations.upsertInstallation({
     id: INSTALLATION,
@@ -144,7 +139,7 @@ export async function backfillSetup(
     [{ id: sc.gh.repositoryId, fullName, private: false, defaultBranch: "main" }],
     now,
   );
-  const lc: LinkContext = {
+  return {
     octokit: await app.probot.auth(INSTALLATION),
     store,
     now: () => now,
@@ -159,5 +154,48 @@ export async function backfillSetup(
     config,
     log: app.probot.log,
   };
-  return { store, app, lc };
+}
+
+/** A ledger and an app over the model GitHub of `sc` (already mounted), and a backfill's context (backfillContextOf). */
+export async function backfillSetup(
+  sc: { gh: GitHubModel },
+  now: number,
+  config: RepoConfig = defaults,
+): Promise<{ store: Store; app: Awaited<ReturnType<typeof loadApp>>; lc: LinkContext }> {
+  const store = await openStore(":memory:");
+  const app = await loadApp({
+    store,
+    now: () => now,
+    handlers: defaultHandlers,
+    worker: { backoff: { maxAttempts: 1 } },
+  });
+  return { store, app, lc: await backfillContextOf(store, app, sc, now, config) };
+}
+
+/** The `push` webhook GitHub sends for a push of `sc`'s model (to main), as live delivery has it. */
+export function pushEvent(
+  sc: { gh: GitHubModel },
+  push: { before: string; after: string; at: string },
+): { at: number; name: "push"; payload: Payload } {
+  const head = sc.gh.commits.get(push.after);
+  const at = Date.parse(push.at);
+  return {
+    at,
+    name: "push",
+    payload: {
+      ref: "refs/heads/main",
+      before: push.before,
+      after: push.after,
+      created: false,
+      deleted: false,
+      forced: false,
+      base_ref: null,
+      compare: `https://github.com/${sc.gh.owner}/${sc.gh.repo}/compare/${push.before.slice(0, 12)}...${push.after.slice(0, 12)}`,
+      commits: [],
+      head_commit: { id: push.after, message: head?.message ?? "", timestamp: head?.date },
+      repository: { ...sc.gh.repositoryJson(), pushed_at: Math.floor(at / 1000) },
+      pusher: { name: "lead", email: "lead@example.com" },
+      installation: { id: INSTALLATION },
+    },
+  };
 }

@@ -13,7 +13,7 @@ import { backfillRepository } from "../../src/ledger/backfill.js";
 import { deploymentHistory } from "../../src/ledger/backfill-deployments.js";
 import { CommitGraph } from "../../src/ledger/core/commit-graph.js";
 import type { LinkContext } from "../../src/ledger/link-deployment.js";
-import { INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
+import { backfillContextOf, INSTALLATION, ledgerRows, pushEvent } from "../helpers/backfill-history.js";
 import type { Payload } from "../helpers/fixtures.js";
 import { GitHubModel } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
@@ -105,30 +105,6 @@ function runEvent(sc: Scenario, id: number, attempt?: number): Delivery {
   };
 }
 
-function pushEvent(sc: Scenario, push: Scenario["pushes"][number]): Delivery {
-  const head = sc.gh.commits.get(push.after);
-  const at = Date.parse(push.at);
-  return {
-    at,
-    name: "push",
-    payload: {
-      ref: "refs/heads/main",
-      before: push.before,
-      after: push.after,
-      created: false,
-      deleted: false,
-      forced: false,
-      base_ref: null,
-      compare: `https://github.com/acme/shop/compare/${push.before.slice(0, 12)}...${push.after.slice(0, 12)}`,
-      commits: [],
-      head_commit: { id: push.after, message: head?.message ?? "", timestamp: head?.date },
-      repository: { ...sc.gh.repositoryJson(), pushed_at: Math.floor(at / 1000) },
-      pusher: { name: "lead", email: "lead@example.com" },
-      installation: { id: INSTALLATION },
-    },
-  };
-}
-
 function statusEvent(sc: Scenario, id: number): Delivery {
   const payload = sc.gh.statusEvent(id, "success", INSTALLATION);
   return { at: Date.parse(payload.deployment_status.created_at), name: "deployment_status", payload };
@@ -171,36 +147,9 @@ async function backfillContext(
   app: Awaited<ReturnType<typeof loadApp>>,
   now: number,
 ): Promise<LinkContext> {
-  const store = await newStore();
-  await store.installations.upsertInstallation({
-    id: INSTALLATION,
-    accountId: sc.gh.ownerId,
-    accountLogin: sc.gh.owner,
-    accountType: "Organization",
-    now,
-  });
-  await store.installations.upsertRepositories(
-    INSTALLATION,
-    [{ id: sc.gh.repositoryId, fullName: "acme/shop", private: false, defaultBranch: "main" }],
-    now,
-  );
   const { config, errors } = configOf(sc);
   expect(errors).toEqual([]);
-  return {
-    octokit: await app.probot.auth(INSTALLATION),
-    store,
-    now: () => now,
-    scope: {
-      installationId: INSTALLATION,
-      repositoryId: sc.gh.repositoryId,
-      owner: "acme",
-      repo: "shop",
-      fullName: "acme/shop",
-      defaultBranch: "main",
-    },
-    config,
-    log: app.probot.log,
-  };
+  return backfillContextOf(await newStore(), app, sc, now, config);
 }
 
 /** The calls GitHub received while `run` ran. */

@@ -6,14 +6,11 @@
 // not missing; a push whose delivery was missed still is.
 import nock from "nock";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { defaultHandlers } from "../../src/app.js";
 import { parseRepoConfig } from "../../src/config/repo-config.js";
 import { Scenario as BaseScenario, DEFAULT_START } from "../../src/demo/scenario.js";
 import { backfillRepository } from "../../src/ledger/backfill.js";
-import { openStore } from "../../src/store/open.js";
-import { INSTALLATION } from "../helpers/backfill-history.js";
+import { backfillSetup, INSTALLATION, pushEvent } from "../helpers/backfill-history.js";
 import { GitHubModel } from "../helpers/github-model.js";
-import { loadApp } from "../helpers/probot.js";
 
 const since = DEFAULT_START;
 const NOW = since + 30 * 3_600_000;
@@ -38,33 +35,10 @@ it("a drift check after live delivery leaves a push of two commits one deploymen
   sc.pushes.push({ before: (p1 as { before: string }).before, after: (p2 as { after: string }).after, at: sc.T(2.1) });
   sc.gh.mount();
 
-  const store = await openStore(":memory:");
-  const app = await loadApp({
-    store,
-    now: () => NOW,
-    handlers: defaultHandlers,
-    worker: { backoff: { maxAttempts: 1 } },
-  });
+  const { config } = parseRepoConfig({ deployments });
+  const { store, app, lc } = await backfillSetup(sc, NOW, config);
   const push = sc.pushes.at(-1) as { before: string; after: string; at: string };
-  await app.probot.receive({
-    id: "live-1",
-    name: "push" as never,
-    payload: {
-      ref: "refs/heads/main",
-      before: push.before,
-      after: push.after,
-      created: false,
-      deleted: false,
-      forced: false,
-      base_ref: null,
-      compare: "https://github.com/acme/shop/compare/x...y",
-      commits: [],
-      head_commit: { id: push.after, message: "Tune the cache", timestamp: sc.gh.commits.get(push.after)?.date },
-      repository: { ...sc.gh.repositoryJson(), pushed_at: Math.floor(Date.parse(push.at) / 1000) },
-      pusher: { name: "mona", email: "mona@example.com" },
-      installation: { id: INSTALLATION },
-    } as never,
-  });
+  await app.probot.receive({ id: "live-1", name: "push", payload: pushEvent(sc, push).payload as never });
   await app.worker.drain();
   const summary = async () =>
     Promise.all(
@@ -80,26 +54,7 @@ it("a drift check after live delivery leaves a push of two commits one deploymen
   const c = sc.push("Document the cache\n", 3);
 
   // The drift check, a day later.
-  const { config } = parseRepoConfig({ deployments });
-  const result = await backfillRepository(
-    {
-      octokit: await app.probot.auth(INSTALLATION),
-      store,
-      now: () => NOW,
-      scope: {
-        installationId: INSTALLATION,
-        repositoryId: 4242,
-        owner: "acme",
-        repo: "shop",
-        fullName: "acme/shop",
-        defaultBranch: "main",
-      },
-      config,
-      log: app.probot.log,
-    },
-    { since },
-    { onlyMissing: true },
-  );
+  const result = await backfillRepository(lc, { since }, { onlyMissing: true });
   expect(result.outcome).toBe("done");
   expect(await summary()).toEqual([...live, [`push:${b}..${c}`, "ship", [c]]]);
   expect(result.missing.deployments).toBe(1);
