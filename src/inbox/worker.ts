@@ -47,8 +47,10 @@ export class InboxWorker {
   readonly id: string;
   readonly #o: Required<Omit<WorkerOptions, "backoff" | "id">> & { backoff: BackoffPolicy };
   readonly #inFlight = new Set<Promise<void>>();
-  /** Ids of the deliveries this worker is running. */
+  /** Ids of the deliveries this worker holds, waiting for a turn or running. */
   readonly #active = new Set<string>();
+  /** Of them, those whose attempt has been counted (startDelivery): cut short, they are uncounted. */
+  readonly #started = new Set<string>();
   /** Claimed deliveries waiting for a turn to run, in the order claimed (#turn, #dispatch). */
   readonly #waiting: Array<{ id: string; installation: number | null; start: (run: boolean) => void }> = [];
   /** Deliveries running, by installation. */
@@ -126,7 +128,13 @@ export class InboxWorker {
     clearTimeout(timer);
     if (done) return waiting;
     const unfinished = [...this.#active];
-    if (await this.#handBack(unfinished, "still running after the grace period")) {
+    const counted = unfinished.filter((id) => this.#started.has(id));
+    const uncounted = unfinished.filter((id) => !this.#started.has(id));
+    const handedBack = await Promise.all([
+      this.#handBack(counted, "still running after the grace period", { uncount: true }),
+      this.#handBack(uncounted, "not started yet after the grace period"),
+    ]);
+    if (handedBack.some(Boolean)) {
       this.#o.log.warn(
         { deliveries: unfinished.length },
         "inbox: stopping; deliveries still running after the grace period were handed back",
@@ -135,7 +143,7 @@ export class InboxWorker {
     return [...waiting, ...unfinished];
   }
 
-  /** Deliveries claimed but not started go back to the inbox at once, their attempt not counted. */
+  /** Deliveries claimed but not started go back to the inbox at once (no attempt was counted). */
   async #handBackWaiting(): Promise<string[]> {
     const waiting = this.#waiting.splice(0);
     for (const w of waiting) w.start(false);
@@ -144,11 +152,14 @@ export class InboxWorker {
     return ids;
   }
 
-  /** Releases this worker's claims on `ids`; false when there were none or the ledger refused. */
-  async #handBack(ids: string[], what: string): Promise<boolean> {
+  /**
+   * Releases this worker's claims on `ids` (`uncount`: their attempts started and were cut short);
+   * false when there were none or the ledger refused.
+   */
+  async #handBack(ids: string[], what: string, { uncount = false } = {}): Promise<boolean> {
     if (ids.length === 0) return false;
     try {
-      await this.#o.store.inbox.releaseClaims({ now: this.#o.now(), worker: this.id, ids });
+      await this.#o.store.inbox.releaseClaims({ now: this.#o.now(), worker: this.id, ids, uncount });
       return true;
     } catch (error) {
       // Their leases will run out and another start takes them: nothing is lost, only later.
@@ -218,7 +229,7 @@ export class InboxWorker {
       leaseMs: this.#o.leaseMs,
     });
     if (!this.#running) {
-      // Stopped while the claim was under way: the deliveries go back at once, their attempt not counted.
+      // Stopped while the claim was under way: the deliveries go back at once (none started).
       await this.#handBack(
         deliveries.map((d) => d.id),
         "claimed while stopping",
@@ -324,12 +335,29 @@ export class InboxWorker {
     } finally {
       clearInterval(renewal);
       this.#active.delete(delivery.id);
+      this.#started.delete(delivery.id);
       if (started) this.#finished(delivery);
     }
   }
 
-  async #attempt(delivery: Delivery, log: Logger): Promise<void> {
+  async #attempt(claimed: Delivery, log: Logger): Promise<void> {
     const { store } = this.#o;
+    // The attempt is counted as it starts, not when it was claimed: a crash (kill -9, out of
+    // memory) charges the deliveries that were running, not those waiting for a turn behind them.
+    let attempts: number | null;
+    try {
+      attempts = await store.inbox.startDelivery(claimed.id, this.id, this.#o.now());
+    } catch (error) {
+      // Not started, nothing counted: its lease runs out and it is taken again.
+      log.error({ err: error }, "inbox: cannot start the delivery; it will be taken again when its lease ends");
+      return;
+    }
+    if (attempts === null) {
+      log.warn("inbox: the claim was lost to another worker before the delivery started");
+      return;
+    }
+    this.#started.add(claimed.id);
+    const delivery: Delivery = { ...claimed, attempts };
     const started = performance.now();
     const observe = (outcome: "done" | "retry" | "failed") => {
       try {

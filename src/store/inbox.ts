@@ -74,9 +74,11 @@ export class InboxStore extends StoreModule implements InboxQueries {
     // One statement, so a claim is atomic. On Postgres, SKIP LOCKED lets several instances claim
     // from one inbox without waiting on, or double-taking, each other's rows.
     const lock = this.dialect === "postgres" ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+    // A claim does not count an attempt: claimed deliveries wait for a turn (claimAhead), and a
+    // crash must not charge those that never started (startDelivery counts).
     const rows = await this.driver.rows(sql`
       UPDATE deliveries
-         SET status = 'processing', locked_by = ${worker}, locked_at = ${now}, attempts = attempts + 1
+         SET status = 'processing', locked_by = ${worker}, locked_at = ${now}
        WHERE id IN (
          SELECT id FROM deliveries
           WHERE (status = 'pending' AND next_attempt_at <= ${now})
@@ -97,6 +99,16 @@ export class InboxStore extends StoreModule implements InboxQueries {
       .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
       .returning({ id: t.id });
     return renewed.length > 0;
+  }
+
+  async startDelivery(id: string, worker: string, now: number): Promise<number | null> {
+    const t = this.t.deliveries;
+    const started = await this.db
+      .update(t)
+      .set({ attempts: sql`${t.attempts} + 1`, lockedAt: now })
+      .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
+      .returning({ attempts: t.attempts });
+    return started[0] === undefined ? null : Number(started[0].attempts);
   }
 
   async completeDelivery(id: string, worker: string, now: number): Promise<boolean> {
@@ -138,21 +150,22 @@ export class InboxStore extends StoreModule implements InboxQueries {
     olderThan,
     worker,
     ids,
+    uncount = false,
   }: {
     now: number;
     olderThan?: number;
     worker?: string;
     ids?: string[];
+    uncount?: boolean;
   }): Promise<number> {
     const t = this.t.deliveries;
     const conditions: SQL[] = [eq(t.status, "processing")];
     if (olderThan !== undefined) conditions.push(sql`${t.lockedAt} <= ${olderThan}`);
     if (worker !== undefined) conditions.push(eq(t.lockedBy, worker));
     if (ids !== undefined) conditions.push(ids.length ? inArray(t.id, ids) : sql`1 = 0`);
-    // A stopping worker hands its claims back whole: the attempt it cut short is not counted. A
-    // claim found after a crash keeps its attempt, so a delivery that kills the process ends.
-    const attempts =
-      worker === undefined ? t.attempts : sql`CASE WHEN ${t.attempts} > 0 THEN ${t.attempts} - 1 ELSE 0 END`;
+    // A stopping worker hands back the attempts it cut short uncounted (`uncount`). A claim found
+    // after a crash keeps its attempt, if it started, so that a delivery that kills the process ends.
+    const attempts = uncount ? sql`CASE WHEN ${t.attempts} > 0 THEN ${t.attempts} - 1 ELSE 0 END` : t.attempts;
     const released = await this.db
       .update(t)
       .set({ status: "pending", lockedBy: null, lockedAt: null, nextAttemptAt: now, attempts })

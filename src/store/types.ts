@@ -294,8 +294,16 @@ export interface InboxQueries {
    * new (a delivery id already stored, or repeated in the list, is stored once).
    */
   enqueueDeliveries(deliveries: NewDelivery[]): Promise<Set<string>>;
-  /** Atomically takes up to `limit` due deliveries (pending and due, or processing with an expired lease). */
+  /**
+   * Atomically takes up to `limit` due deliveries (pending and due, or processing with an expired
+   * lease). A claim does not count an attempt: `startDelivery` does, when the delivery is run.
+   */
   claimDeliveries(options: ClaimOptions): Promise<Delivery[]>;
+  /**
+   * Counts an attempt on a claimed delivery that is about to run (its lease restarts at `now`).
+   * Resolves with its attempts, this one included, or null when the claim was lost to another worker.
+   */
+  startDelivery(id: string, worker: string, now: number): Promise<number | null>;
   /**
    * Extends a worker's claim on a delivery it is still running (its lease restarts at `now`).
    * Returns false when the claim was lost to another worker.
@@ -312,8 +320,15 @@ export interface InboxQueries {
   /**
    * Returns interrupted claims to pending, e.g. on start-up of the single SQLite instance; with
    * `worker`, only that worker's (a stopping instance hands back what it could not finish).
+   * `uncount`: the attempts they started are not counted (cut short by a stop, not failed).
    */
-  releaseClaims(options: { now: number; olderThan?: number; worker?: string; ids?: string[] }): Promise<number>;
+  releaseClaims(options: {
+    now: number;
+    olderThan?: number;
+    worker?: string;
+    ids?: string[];
+    uncount?: boolean;
+  }): Promise<number>;
   getDelivery(id: string): Promise<Delivery | null>;
   listDeliveries(query?: DeliveryQuery): Promise<Delivery[]>;
   countDeliveries(): Promise<Record<DeliveryStatus, number>>;

@@ -37,6 +37,7 @@ eachDialect("cli: shipledger migrate and inbox", ({ newDatabaseUrl }) => {
       await store.inbox.enqueueDelivery(delivery("ccc"));
       const claimed = await store.inbox.claimDeliveries({ worker: "w", limit: 3, now: T0, leaseMs: 60_000 });
       expect(claimed).toHaveLength(3);
+      for (const { id } of claimed) await store.inbox.startDelivery(id, "w", T0);
       await store.inbox.failDelivery("aaa", "w", {
         error: "HTTP 502 Bad gateway\n(GitHub request id X:1)",
         now: T0,

@@ -204,6 +204,56 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
     expect(await second.kill("SIGTERM")).toBe(0);
   });
 
+  it("charges a crash to the delivery that was running, not to those claimed behind it", async () => {
+    // One delivery takes the process down each time it runs (here: the server is killed while it
+    // runs); three more were claimed behind it, waiting for the one turn. After INBOX_MAX_ATTEMPTS
+    // crashes it is given up; those behind it never started, so they run once and are done.
+    let slow = true;
+    github.route("GET", "/installation/repositories", () =>
+      slow
+        ? { delayMs: 20_000, body: { total_count: 0, repositories: [] } }
+        : { body: { total_count: 0, repositories: [] } },
+    );
+    const url = await databaseUrl();
+    const env: Record<string, string> = {
+      INBOX_CONCURRENCY: "1",
+      INBOX_MAX_ATTEMPTS: "2",
+      ...(dialect === "postgres" ? { INBOX_LEASE_MS: "1000" } : {}),
+    };
+    const ids = ["poison", "behind-1", "behind-2", "behind-3"];
+    let app = await start(url, env);
+    for (const [i, id] of ids.entries()) {
+      const payload = webhookFixture("installation.created");
+      payload.installation.id = 610 + i;
+      expect((await sendWebhook(app.url, { id, event: "installation", payload, secret: SECRET })).status).toBe(200);
+    }
+    const store = await ledger(url);
+    for (let crash = 1; crash <= 2; crash++) {
+      // The first delivery running (its attempt counted), the others claimed and waiting.
+      await eventually(async () => {
+        const all = await store.inbox.listDeliveries();
+        return (
+          all.length === 4 &&
+          all.every((d) => d.status === "processing") &&
+          all.find((d) => d.id === "poison")?.attempts === crash
+        );
+      });
+      await app.kill("SIGKILL");
+      if (crash === 2) slow = false;
+      app = await start(url, env);
+    }
+    const settled = await eventually(async () => {
+      const all = await store.inbox.listDeliveries();
+      return all.every((d) => d.status === "done" || d.status === "failed") ? all : null;
+    }, 20_000);
+    expect(settled.map((d) => [d.id, d.status, d.attempts, d.lastError])).toEqual([
+      ["poison", "failed", 3, "abandoned after 2 interrupted attempts"],
+      ["behind-1", "done", 1, null],
+      ["behind-2", "done", 1, null],
+      ["behind-3", "done", 1, null],
+    ]);
+  });
+
   if (dialect === "postgres") {
     it("lets two instances share one Postgres inbox, processing each delivery once", async () => {
       const url = await databaseUrl();

@@ -107,6 +107,8 @@ it("runs at most perInstallation deliveries of one installation at once, whateve
   const paced = pacedHandlers();
   await newWorker(paced.handlers, { concurrency: 4, perInstallation: 2 }).start({ resumeInterrupted: false });
   await vi.waitFor(async () => expect(await store.inbox.getDelivery("d-4")).toMatchObject({ status: "processing" }));
+  await vi.waitFor(() => expect(paced.started).toHaveLength(2));
+  await new Promise((resolve) => setTimeout(resolve, 50)); // time for a third to start, were it let
   expect(paced.started).toEqual(["d-0", "d-1"]);
 });
 

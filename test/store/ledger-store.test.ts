@@ -118,8 +118,8 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     await store.inbox.enqueueDelivery(delivery("later", { receivedAt: T0 + 60_000 }));
     const first = await store.inbox.claimDeliveries({ worker: "w1", limit: 10, now: T0 + 10, leaseMs: 60_000 });
     expect(first.map((d) => [d.id, d.status, d.attempts, d.lockedBy])).toEqual([
-      ["a", "processing", 1, "w1"],
-      ["b", "processing", 1, "w1"],
+      ["a", "processing", 0, "w1"],
+      ["b", "processing", 0, "w1"],
     ]);
     expect(typeof first[0]?.receivedAt).toBe("number");
     expect(await store.inbox.claimDeliveries({ worker: "w2", limit: 10, now: T0 + 20, leaseMs: 60_000 })).toEqual([]);
@@ -129,6 +129,8 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     const store = await newStore();
     await store.inbox.enqueueDelivery(delivery("d1"));
     await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0, leaseMs: 60_000 });
+    expect(await store.inbox.startDelivery("d1", "intruder", T0)).toBeNull();
+    expect(await store.inbox.startDelivery("d1", "w1", T0)).toBe(1);
     expect(await store.inbox.completeDelivery("d1", "intruder", T0 + 1)).toBe(false);
     expect(await store.inbox.failDelivery("d1", "w1", { error: "HTTP 502", now: T0 + 1, retryAt: T0 + 1000 })).toBe(
       true,
@@ -140,7 +142,8 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     });
     expect(await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 999, leaseMs: 60_000 })).toEqual([]);
     const [again] = await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 1000, leaseMs: 60_000 });
-    expect(again?.attempts).toBe(2);
+    expect(again?.attempts).toBe(1);
+    expect(await store.inbox.startDelivery("d1", "w1", T0 + 1000)).toBe(2);
     await store.inbox.failDelivery("d1", "w1", { error: "gave up", now: T0 + 1001, retryAt: null });
     expect(await store.inbox.getDelivery("d1")).toMatchObject({
       status: "failed",
@@ -163,13 +166,41 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     await store.inbox.enqueueDelivery(delivery("d1"));
     await store.inbox.enqueueDelivery(delivery("d2", { receivedAt: T0 + 1 }));
     await store.inbox.claimDeliveries({ worker: "dead", limit: 2, now: T0 + 1, leaseMs: 1000 });
+    expect(await store.inbox.startDelivery("d1", "dead", T0 + 1)).toBe(1); // d2 waited for its turn
     expect(await store.inbox.claimDeliveries({ worker: "w2", limit: 2, now: T0 + 1000, leaseMs: 1000 })).toEqual([]);
     const reclaimed = await store.inbox.claimDeliveries({ worker: "w2", limit: 1, now: T0 + 1001, leaseMs: 1000 });
-    expect(reclaimed.map((d) => [d.id, d.lockedBy, d.attempts])).toEqual([["d1", "w2", 2]]);
+    expect(reclaimed.map((d) => [d.id, d.lockedBy, d.attempts])).toEqual([["d1", "w2", 1]]);
     // The dead worker's late answer must not overwrite the new claim.
     expect(await store.inbox.completeDelivery("d1", "dead", T0 + 1002)).toBe(false);
     expect(await store.inbox.releaseClaims({ now: T0 + 2000 })).toBe(2);
-    expect((await store.inbox.listDeliveries({ statuses: ["pending"] })).map((d) => d.id)).toEqual(["d1", "d2"]);
+    // After a crash, an attempt that started stays counted (a delivery that kills the process ends);
+    // one that only waited for its turn was never counted.
+    expect((await store.inbox.listDeliveries({ statuses: ["pending"] })).map((d) => [d.id, d.attempts])).toEqual([
+      ["d1", 1],
+      ["d2", 0],
+    ]);
+  });
+
+  it("hands back a stopping worker's claims, uncounting the attempts it cut short", async () => {
+    const store = await newStore();
+    for (const [i, id] of ["running", "waiting", "other"].entries()) {
+      await store.inbox.enqueueDelivery(delivery(id, { receivedAt: T0 + i }));
+    }
+    await store.inbox.claimDeliveries({ worker: "w1", limit: 2, now: T0 + 10, leaseMs: 60_000 });
+    await store.inbox.claimDeliveries({ worker: "w2", limit: 1, now: T0 + 10, leaseMs: 60_000 });
+    expect(await store.inbox.startDelivery("running", "w1", T0)).toBe(1);
+    expect(await store.inbox.startDelivery("other", "w2", T0)).toBe(1);
+    // Another worker's claims are not touched, even when named.
+    expect(
+      await store.inbox.releaseClaims({ now: T0 + 1, worker: "w1", ids: ["running", "other"], uncount: true }),
+    ).toBe(1);
+    expect(await store.inbox.releaseClaims({ now: T0 + 1, worker: "w1", ids: ["waiting"] })).toBe(1);
+    const all = await store.inbox.listDeliveries();
+    expect(all.map((d) => [d.id, d.status, d.attempts, d.lockedBy])).toEqual([
+      ["running", "pending", 0, null],
+      ["waiting", "pending", 0, null],
+      ["other", "processing", 1, "w2"],
+    ]);
   });
 
   it("lists deliveries of one installation only", async () => {
