@@ -63,6 +63,11 @@ export interface FakeOAuthUser {
   login: string;
   /** Installation ids GET /user/installations lists for them. */
   installations: number[];
+  /**
+   * Per installation id, the repositories GET /user/installations/{id}/repositories lists for them
+   * (GitHub's repository objects, `id` and `full_name` at least); none when not given.
+   */
+  repositories?: Record<number, Array<{ id: number; full_name: string }>>;
 }
 
 /** A code the authorize page handed out, until it is exchanged (once) for a token. */
@@ -268,6 +273,30 @@ export class FakeGitHub {
           : {};
       return {
         body: { total_count: all.length, installations: all.slice((page - 1) * perPage, page * perPage) },
+        headers,
+      };
+    });
+    this.route("GET", "/user/installations/:id/repositories", (req) => {
+      const user = userOf(req);
+      if (!user) return unauthenticated;
+      const id = Number(req.params.id);
+      // GitHub answers an installation the user cannot access as one that does not exist.
+      if (!user.installations.includes(id)) return { status: 404, body: { message: "Not Found" } };
+      const perPage = Math.min(Number(req.query.get("per_page") ?? 30), 100);
+      const page = Math.max(Number(req.query.get("page") ?? 1), 1);
+      const all = user.repositories?.[id] ?? [];
+      const headers: Record<string, string> =
+        page * perPage < all.length
+          ? {
+              link: `<${this.baseUrl}/api/v3/user/installations/${id}/repositories?per_page=${perPage}&page=${page + 1}>; rel="next"`,
+            }
+          : {};
+      return {
+        body: {
+          total_count: all.length,
+          repository_selection: "selected",
+          repositories: all.slice((page - 1) * perPage, page * perPage),
+        },
         headers,
       };
     });

@@ -230,7 +230,12 @@ export async function playDemo(io: CliIO, options: DemoOptions = {}): Promise<De
     story.scenario.gh.serve(github);
     // The dashboard's "Sign in with GitHub", offline: the fake GitHub signs the browser in as the lead.
     github.oauthClient = { clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET };
-    github.oauthUser = { id: DEMO_LEAD.id, login: DEMO_LEAD.login, installations: [INSTALLATION_ID] };
+    github.oauthUser = {
+      id: DEMO_LEAD.id,
+      login: DEMO_LEAD.login,
+      installations: [INSTALLATION_ID],
+      repositories: { [INSTALLATION_ID]: [story.scenario.gh.repositoryJson()] },
+    };
     github.route("GET", "/installation/repositories", () => ({
       body: { total_count: 1, repositories: [story.scenario.gh.repositoryJson()] },
     }));

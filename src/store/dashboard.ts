@@ -5,10 +5,17 @@ import { and, eq, inArray, lte } from "drizzle-orm";
 import { StoreModule } from "./dialect.js";
 import type { AuditMark, DashboardQueries, DashboardSession } from "./types.js";
 
+/** What a session may see, as its `installations` column holds it (JSON). */
+interface SessionAccess {
+  installations: number[];
+  repositories: Record<number, number[]>;
+}
+
 export class DashboardStore extends StoreModule implements DashboardQueries {
   async createSession(session: DashboardSession): Promise<void> {
-    const { installationIds, ...rest } = session;
-    await this.db.insert(this.t.dashboardSessions).values({ ...rest, installations: JSON.stringify(installationIds) });
+    const { installationIds, repositoryIds, ...rest } = session;
+    const access: SessionAccess = { installations: installationIds, repositories: repositoryIds };
+    await this.db.insert(this.t.dashboardSessions).values({ ...rest, installations: JSON.stringify(access) });
   }
 
   async getSession(tokenHash: string, now: number): Promise<DashboardSession | null> {
@@ -16,7 +23,11 @@ export class DashboardStore extends StoreModule implements DashboardQueries {
     const [row] = await this.db.select().from(t).where(eq(t.tokenHash, tokenHash));
     if (!row || row.expiresAt <= now) return null;
     const { installations, ...rest } = row;
-    return { ...rest, installationIds: JSON.parse(installations) as number[] };
+    const access = JSON.parse(installations) as SessionAccess | number[];
+    // A session of an earlier version holds installation ids alone: what its user may see of each
+    // is not known, so it is not a session (its user signs in again).
+    if (Array.isArray(access)) return null;
+    return { ...rest, installationIds: access.installations, repositoryIds: access.repositories };
   }
 
   async deleteSession(tokenHash: string): Promise<void> {

@@ -384,7 +384,7 @@ export const backfillRuns = pgTable(
 
 /**
  * Dashboard sessions (sign in with GitHub): the cookie carries a random token; the ledger keeps its
- * SHA-256 only, with who signed in, the installations they could see on GitHub then, and the
+ * SHA-256 only, with who signed in, the installations and repositories they could see on GitHub then, and the
  * session's CSRF secret. Ended by sign-out or expiry.
  */
 export const dashboardSessions = pgTable(
@@ -393,7 +393,7 @@ export const dashboardSessions = pgTable(
     tokenHash: text("token_hash").primaryKey(),
     userId: bigint("user_id", { mode: "number" }).notNull(),
     login: text("login").notNull(),
-    /** JSON array of installation ids. */
+    /** JSON: the installation ids, and per installation the repository ids the user could see (src/store/dashboard.ts). */
     installations: text("installations").notNull(),
     csrf: text("csrf").notNull(),
     createdAt: ms("created_at").notNull(),

@@ -373,7 +373,7 @@ export const backfillRuns = sqliteTable(
 
 /**
  * Dashboard sessions (sign in with GitHub): the cookie carries a random token; the ledger keeps its
- * SHA-256 only, with who signed in, the installations they could see on GitHub then, and the
+ * SHA-256 only, with who signed in, the installations and repositories they could see on GitHub then, and the
  * session's CSRF secret. Ended by sign-out or expiry.
  */
 export const dashboardSessions = sqliteTable(
@@ -382,7 +382,7 @@ export const dashboardSessions = sqliteTable(
     tokenHash: text("token_hash").primaryKey(),
     userId: integer("user_id", { mode: "number" }).notNull(),
     login: text("login").notNull(),
-    /** JSON array of installation ids. */
+    /** JSON: the installation ids, and per installation the repository ids the user could see (src/store/dashboard.ts). */
     installations: text("installations").notNull(),
     csrf: text("csrf").notNull(),
     createdAt: integer("created_at", { mode: "number" }).notNull(),

@@ -447,6 +447,8 @@ export interface DashboardSession {
   login: string;
   /** The installations of this app the user could access on GitHub at sign-in (GET /user/installations). */
   installationIds: number[];
+  /** Per installation, the repositories GitHub listed for the user at sign-in. */
+  repositoryIds: Record<number, number[]>;
   /** The session's CSRF secret (every state-changing form carries a token derived from it). */
   csrf: string;
   createdAt: number;

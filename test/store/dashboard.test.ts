@@ -1,5 +1,6 @@
 // The dashboard's facts on both dialects: sessions found by their token's hash until they expire,
 // ended by sign-out; a lead's verdict on a change, replaced, listed and withdrawn, per installation.
+import { type SQL, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { eachDialect } from "../helpers/stores.js";
 
@@ -12,6 +13,7 @@ eachDialect("store: dashboard", ({ newStore }) => {
       userId: 583231,
       login: "octocat",
       installationIds: [1, 20_000_000_001],
+      repositoryIds: { 1: [10, 11], 20000000001: [] },
       csrf: "c".repeat(43),
       createdAt: 1_000,
       expiresAt: 9_000,
@@ -24,6 +26,17 @@ eachDialect("store: dashboard", ({ newStore }) => {
     expect(await d.deleteExpiredSessions(6_000)).toBe(1);
     await d.deleteSession("a".repeat(64));
     expect(await d.getSession("a".repeat(64), 1_000)).toBeNull();
+  });
+
+  it("does not take a session of an earlier version, which did not record the user's repositories", async () => {
+    const store = await newStore();
+    // As an earlier version wrote it: the installation ids alone.
+    const driver = (store.dashboard as unknown as { driver: { rows(q: SQL): Promise<unknown[]> } }).driver;
+    await driver.rows(sql`
+      INSERT INTO dashboard_sessions (token_hash, user_id, login, installations, csrf, created_at, expires_at)
+      VALUES (${"e".repeat(64)}, 583231, 'octocat', '[1]', ${"c".repeat(43)}, 1000, 9000)
+      RETURNING token_hash`);
+    expect(await store.dashboard.getSession("e".repeat(64), 2_000)).toBeNull();
   });
 
   it("records a verdict per change and installation, replaces it, withdraws it", async () => {

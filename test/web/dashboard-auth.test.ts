@@ -42,10 +42,17 @@ beforeEach(async () => {
   // The lead can access acme (1) and globex (2, on the second page), an uninstalled one (3) and
   // installations the ledger has never heard of; not "other" (4).
   const unknown = Array.from({ length: 118 }, (_, i) => 1000 + i);
+  // In acme, 150 repositories (two pages); in globex, one.
+  const repository = (id: number, owner: string) => ({ id, full_name: `${owner}/repo-${id}` });
   github.oauthUser = {
     id: 501,
     login: "lead",
     installations: [...unknown.slice(0, 60), 1, 3, ...unknown.slice(60), 2],
+    repositories: {
+      1: Array.from({ length: 150 }, (_, i) => repository(100 + i, "acme")),
+      2: [repository(20, "globex")],
+      3: [repository(30, "gone")],
+    },
   };
 });
 
@@ -219,8 +226,20 @@ describe("signing in with GitHub", () => {
 
     const me = await browser.whoami();
     // 3 is uninstalled, 4 not the lead's, the rest unknown to the ledger; 2 was on the second page.
-    expect(me.user).toEqual({ userId: 501, login: "lead", installationIds: [1, 2] });
-    expect(github.requests.map((r) => r.path)).toContain("/user/installations?per_page=100&page=2");
+    // In each, the repositories GitHub lists to the lead (acme's on two pages).
+    expect(me.user).toEqual({
+      userId: 501,
+      login: "lead",
+      installationIds: [1, 2],
+      repositoryIds: { 1: Array.from({ length: 150 }, (_, i) => 100 + i), 2: [20] },
+    });
+    const paths = github.requests.map((r) => r.path);
+    expect(paths).toContain("/user/installations?per_page=100&page=2");
+    expect(paths.filter((p) => p.includes("/repositories"))).toEqual([
+      "/user/installations/1/repositories?per_page=100",
+      "/user/installations/1/repositories?per_page=100&page=2",
+      "/user/installations/2/repositories?per_page=100",
+    ]);
     expect(github.requests.filter((r) => r.path.startsWith("/user")).every((r) => r.auth === "user:501")).toBe(true);
 
     // The ledger holds the token's hash, not the token.

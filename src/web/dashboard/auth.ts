@@ -1,12 +1,13 @@
 // "Sign in with GitHub" for the dashboard, with the GitHub App's own user authorization:
 //   GET  /dashboard/login[?return_to=/dashboard/…]  → GitHub's authorize page (state, PKCE S256)
-//   GET  /dashboard/login/callback                   → code → user token → user and installations → session
+//   GET  /dashboard/login/callback                   → code → user token → user, installations, repositories → session
 //   POST /dashboard/logout (form field `csrf`)       → the session is deleted, the cookie cleared
 //   GET  /dashboard/signed-out                       → says so, with a link to sign in again
 //
 // The user's token is used at sign-in only and never stored: the installations it can access
-// (GET /user/installations) are read once and kept in the session, so what a user may see is at
-// most one session (8 hours, GitHub's user-token lifetime) out of date; signing in again refreshes it.
+// (GET /user/installations) and, in each, the repositories (GET /user/installations/{id}/repositories)
+// are read once and kept in the session, so what a user may see is at most one session (8 hours,
+// GitHub's user-token lifetime) out of date; signing in again refreshes it.
 //
 // Cookies are signed with keys derived (HKDF-SHA256) from one secret. The session cookie holds a
 // random token and its HMAC; the ledger holds the token's SHA-256, so neither a copy of the ledger
@@ -30,6 +31,11 @@ const LOGIN_TTL_MS = 10 * 60_000;
 const GITHUB_TIMEOUT_MS = 10_000;
 /** GET /user/installations pages read at most (100 each). */
 const MAX_INSTALLATION_PAGES = 20;
+/**
+ * GET /user/installations/{id}/repositories pages read at most, per installation (100 each). Past
+ * them, the user sees the repositories listed, and not the organisation-wide pages.
+ */
+const MAX_REPOSITORY_PAGES = 50;
 
 const LOGIN_PATH = "/dashboard/login";
 export const CALLBACK_PATH = "/dashboard/login/callback";
@@ -320,21 +326,55 @@ ${body}
     return { id: user.id, login: user.login };
   }
 
-  /** Every installation of this App the user can access on GitHub (GET /user/installations, every page). */
-  async function readInstallations(token: string): Promise<number[]> {
+  /**
+   * The ids of a list GitHub answers page by page with Link headers (`field` of each page), at most
+   * `pages` pages; `complete` is false when GitHub had more.
+   */
+  async function readIds(
+    token: string,
+    first: string,
+    field: "installations" | "repositories",
+    what: string,
+    pages: number,
+  ): Promise<{ ids: number[]; complete: boolean }> {
     const ids: number[] = [];
-    let next: string | null = `${apiUrl}/user/installations?per_page=100`;
-    for (let page = 0; next && page < MAX_INSTALLATION_PAGES; page++) {
-      const response = await github(next, { headers: userHeaders(token) }, "list the accounts you can access");
-      const body = (await response.json().catch(() => ({}))) as { installations?: Array<{ id?: unknown }> };
-      if (!Array.isArray(body.installations))
-        throw new SignInError("GitHub did not list your installations; try again.");
-      for (const installation of body.installations) if (typeof installation.id === "number") ids.push(installation.id);
+    let next: string | null = first;
+    for (let page = 0; next && page < pages; page++) {
+      const response = await github(next, { headers: userHeaders(token) }, `list ${what}`);
+      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      const items = body[field];
+      if (!Array.isArray(items)) throw new SignInError(`GitHub did not list ${what}; try again.`);
+      for (const item of items as Array<{ id?: unknown }>) if (typeof item?.id === "number") ids.push(item.id);
       next = nextLink(response.headers.get("link"));
       // The user's token goes to GitHub's API and nowhere else, whatever a Link header says.
       if (next && new URL(next).origin !== new URL(apiUrl).origin) next = null;
     }
-    return [...new Set(ids)];
+    return { ids: [...new Set(ids)], complete: next === null };
+  }
+
+  /** Every installation of this App the user can access on GitHub (GET /user/installations, every page). */
+  async function readInstallations(token: string): Promise<number[]> {
+    const first = `${apiUrl}/user/installations?per_page=100`;
+    return (await readIds(token, first, "installations", "the accounts you can access", MAX_INSTALLATION_PAGES)).ids;
+  }
+
+  /** The repositories of an installation the user can access (GET /user/installations/{id}/repositories). */
+  async function readRepositories(token: string, installationId: number, login: string): Promise<number[]> {
+    const first = `${apiUrl}/user/installations/${installationId}/repositories?per_page=100`;
+    const { ids, complete } = await readIds(
+      token,
+      first,
+      "repositories",
+      "the repositories you can access",
+      MAX_REPOSITORY_PAGES,
+    );
+    if (!complete) {
+      options.log.warn(
+        { login, installation: installationId, repositories: ids.length },
+        "dashboard: the user can access more repositories than are read at sign-in; they see those read",
+      );
+    }
+    return ids;
   }
 
   // GET /dashboard/login/callback
@@ -367,6 +407,7 @@ ${body}
     }
     let user: { id: number; login: string };
     let known: number[];
+    const repositoryIds: Record<number, number[]> = {};
     try {
       const token = await exchangeCode(code, login.verifier);
       user = await readUser(token);
@@ -377,6 +418,7 @@ ${body}
         const installation = await options.store.installations.getInstallation(id);
         if (installation && installation.deletedAt === null) known.push(id);
       }
+      for (const id of known) repositoryIds[id] = await readRepositories(token, id, user.login);
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
       options.log.warn(`dashboard: sign-in failed: ${error.message}`);
@@ -395,6 +437,7 @@ ${body}
       userId: user.id,
       login: user.login,
       installationIds: known,
+      repositoryIds,
       csrf: b64url(randomBytes(32)),
       createdAt: at,
       expiresAt: at + ttl,
@@ -465,7 +508,11 @@ ${body}
 
     async user(req): Promise<DashboardUser | null> {
       const s = await session(req);
-      return s ? { userId: s.userId, login: s.login, installationIds: [...s.installationIds] } : null;
+      if (!s) return null;
+      const repositoryIds = Object.fromEntries(
+        Object.entries(s.repositoryIds).map(([id, repositories]) => [id, [...repositories]]),
+      );
+      return { userId: s.userId, login: s.login, installationIds: [...s.installationIds], repositoryIds };
     },
 
     async csrfToken(req) {

@@ -93,6 +93,24 @@ export function messagePage(frame: Frame, title: string, message: string): strin
   return page(frame, html`<h1>${title}</h1><p>${message}</p>`);
 }
 
+/**
+ * An organisation-wide page (figures, audit sample, status) asked by someone GitHub does not list
+ * every repository of it to: those pages cover them all. The repositories they can open instead.
+ */
+export function partialAccessPage(frame: Frame, owner: string, repositories: string[]): string {
+  const base = `/dashboard/o/${encodeURIComponent(owner)}`;
+  return page(
+    frame,
+    html`<h1>${owner}</h1>
+<p>The organisation's figures, audit sample and status cover every repository of ${owner} that Shipledger reads, and GitHub does not list all of them to you. You can open the pages of the repositories you can access:</p>
+${
+  repositories.length === 0
+    ? html`<p>GitHub lists none of them to you.</p>`
+    : html`<ul class="owners">${repositories.map((name) => html`<li><a href="${base}/r/${encodeURIComponent(name.split("/")[1] ?? "")}">${name}</a></li>`)}</ul>`
+}`,
+  );
+}
+
 export function organisationsPage(frame: Frame, owners: string[]): string {
   return page(
     frame,

@@ -10,7 +10,9 @@
 //   GET  /dashboard/assets/:name            uPlot and the dashboard's own script and stylesheet
 // Period parameters: weeks=4|12|26 (ending with today, UTC), or since=YYYY-MM-DD&until=YYYY-MM-DD
 // (both days included). An owner the user's installations do not include answers exactly as one
-// that does not exist.
+// that does not exist; so does a repository GitHub does not list to the user. The organisation-wide
+// pages (figures, audit sample, status) cover every repository of the installation: a user who
+// cannot see them all on GitHub is shown the repositories they can open instead (403).
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { estimateBackfill } from "../../ledger/core/backfill-progress.js";
@@ -26,7 +28,7 @@ import {
   ScopeNotFoundError,
   scopeOf,
 } from "../../metrics/report.js";
-import type { InstallationRecord, Store } from "../../store/types.js";
+import type { InstallationRecord, RepositoryRecord, Store } from "../../store/types.js";
 import { type Assets, loadAssets, sendAsset } from "./assets.js";
 import { FiguresCache, loadFigures } from "./figures.js";
 import { FormError, readForm } from "./form.js";
@@ -38,6 +40,7 @@ import {
   notFoundPage,
   organisationsPage,
   type PeriodView,
+  partialAccessPage,
   signInPage,
   statusPage,
 } from "./pages.js";
@@ -119,6 +122,33 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     return installation;
   }
 
+  /**
+   * What `user` may see of `installation`: the repositories GitHub listed for them at sign-in, and
+   * whether those are all the repositories the ledger holds of it. A repository removed from the
+   * installation is no longer listed by GitHub: it is seen by those who see every repository (its
+   * history is in the organisation's figures), by no one else.
+   */
+  async function accessOf(user: DashboardUser, installation: InstallationRecord): Promise<Access> {
+    const listed = new Set(user.repositoryIds[installation.id] ?? []);
+    const held = await store.installations.listRepositories(installation.id);
+    const visible = held.filter((r) => listed.has(r.id));
+    const whole = visible.length === held.length;
+    return { whole, visible, may: (repositoryId) => whole || listed.has(repositoryId) };
+  }
+
+  /** An organisation-wide page asked by a user who does not see every repository of it: theirs instead. */
+  async function partialAccess(
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: DashboardUser,
+    installation: InstallationRecord,
+    access: Access,
+  ) {
+    const owner = installation.accountLogin;
+    const repositories = access.visible.map((r) => r.fullName).sort((a, b) => a.localeCompare(b));
+    send(res, 403, partialAccessPage(await frameFor(req, user, owner, [{ label: owner }]), owner, repositories));
+  }
+
   /** The frame's parts that come from the session: who is signed in, the CSRF token, the assets. */
   async function sessionFrame(req: IncomingMessage, user: DashboardUser) {
     return { login: user.login, csrf: await auth.csrfToken(req), assetVersion: assets.version };
@@ -156,9 +186,12 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
   ) {
     const now = options.now();
     const period = readPeriod(query, now);
+    const access = await accessOf(user, installation);
+    if (!repo && !access.whole) return partialAccess(req, res, user, installation, access);
     const scope = repo
       ? await scopeOf(store, { repo: `${installation.accountLogin}/${repo}` }, installation)
       : orgScope(installation);
+    if (!mayOpen(scope, access)) throw new ScopeNotFoundError(`no repository ${repo} for this user`);
     const frame = await sessionFrame(req, user);
     send(res, 200, await scopeViewHtml({ store, metric, webUrl, cache }, installation, scope, period, now, frame));
   }
@@ -175,7 +208,10 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     const period = readPeriod(query, now);
     const repo = query.get("repo") || null;
     if (repo !== null && !REPO.test(repo)) throw new ScopeNotFoundError("bad repository name");
+    const access = await accessOf(user, installation);
+    if (!repo && !access.whole) return partialAccess(req, res, user, installation, access);
     const scope = repo ? await scopeOf(store, { repo: `${owner}/${repo}` }, installation) : orgScope(installation);
+    if (!mayOpen(scope, access)) throw new ScopeNotFoundError(`no repository ${repo} for this user`);
     const figures = await loadFigures(store, scope, period, metric, now, { cache });
     const candidates = auditCandidates(figures.rows, period, figures.options);
     const seed = auditSeed(
@@ -260,7 +296,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
       back.set("repo", repo);
     }
     const [change] = await store.changes.getChanges(installation.id, [changeId]);
-    if (!change) {
+    // A change of a repository the user cannot see is answered as one that does not exist.
+    if (!change || !(await accessOf(user, installation)).may(change.repositoryId)) {
       notFound(res);
       return;
     }
@@ -287,6 +324,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     installation: InstallationRecord,
   ) {
     const now = options.now();
+    const access = await accessOf(user, installation);
+    if (!access.whole) return partialAccess(req, res, user, installation, access);
     const scope = orgScope(installation);
     const repositories = await store.installations.listRepositories(installation.id, { includeRemoved: true });
     const names = new Map(repositories.map((r) => [r.id, r.fullName]));
@@ -405,6 +444,23 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     }
     return true;
   };
+}
+
+/** What a signed-in user may see of an installation (accessOf). */
+interface Access {
+  /** Whether they see every repository the ledger holds of it: the organisation-wide pages. */
+  whole: boolean;
+  /** Its repositories (not removed) GitHub listed to them. */
+  visible: RepositoryRecord[];
+  /** Whether they may open this repository's pages and its changes. */
+  may(repositoryId: number): boolean;
+}
+
+/** Whether a repository's scope (or the organisation's, with access to all) may be shown. */
+function mayOpen(scope: ResolvedScope, access: Access): boolean {
+  return (
+    (scope.repositoryIds ?? []).every((id) => access.may(id)) && (scope.repositoryIds !== undefined || access.whole)
+  );
 }
 
 /** A path segment decoded, or null when its escapes are malformed. */

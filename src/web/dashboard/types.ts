@@ -7,6 +7,12 @@ export interface DashboardUser {
   login: string;
   /** This app's installations the user could access on GitHub when they signed in. */
   installationIds: number[];
+  /**
+   * Per installation, the repositories GitHub listed for the user then (GET
+   * /user/installations/{id}/repositories). An installation is listed to anyone who can reach one
+   * of its repositories: the organisation-wide pages need every repository, a repository's page its own.
+   */
+  repositoryIds: Record<number, number[]>;
 }
 
 /** A route handler on the app's HTTP server: true when it answered the request. */

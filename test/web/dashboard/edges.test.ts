@@ -12,7 +12,7 @@ import { DAY, seedRepository } from "../../helpers/ledger-seed.js";
 
 const NOW = Date.UTC(2026, 10, 24, 12);
 const METRIC = { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] as string[] };
-const USER: DashboardUser = { userId: 42, login: "lead", installationIds: [1, 3] };
+const USER: DashboardUser = { userId: 42, login: "lead", installationIds: [1, 3], repositoryIds: { 1: [10], 3: [30] } };
 const auth: DashboardAuth = {
   routes: async () => false,
   user: async () => USER,

@@ -15,7 +15,7 @@ let store: Store;
 let http: HttpServer;
 const auth: DashboardAuth = {
   routes: async () => false,
-  user: async () => ({ userId: 42, login: "lead", installationIds: [1] }),
+  user: async () => ({ userId: 42, login: "lead", installationIds: [1], repositoryIds: { 1: [10] } }),
   csrfToken: async () => "csrf",
   checkCsrf: async (_req: IncomingMessage, token: string | undefined) => token === "csrf",
 };

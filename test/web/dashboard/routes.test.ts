@@ -24,7 +24,7 @@ const METRIC = {
   prices: { "gemini-2.5-pro": { input: 1.25, output: 10 } },
 };
 const CSRF = "csrf-token-of-the-session";
-const USER: DashboardUser = { userId: 42, login: "lead", installationIds: [1] };
+const USER: DashboardUser = { userId: 42, login: "lead", installationIds: [1], repositoryIds: { 1: [10, 11] } };
 
 let store: Store;
 let http: HttpServer;
@@ -441,6 +441,51 @@ describe("dashboard", () => {
     const body = await (await get("/dashboard/o/acme/status")).text();
     expect(body).toContain("History backfills");
     expect(body).toMatch(/data-figure="failed">0</);
+  });
+
+  it("shows a user GitHub lists only some repositories to those repositories, not the organisation's pages", async () => {
+    // An installation is listed to anyone who can reach one of its repositories: this user, only "tiny".
+    signedIn = { ...USER, repositoryIds: { 1: [11] } };
+    try {
+      expect(await (await get("/dashboard")).text()).toContain('href="/dashboard/o/acme"');
+      for (const path of [
+        "/dashboard/o/acme",
+        "/dashboard/o/acme?weeks=12",
+        "/dashboard/o/acme/audit",
+        "/dashboard/o/acme/status",
+      ]) {
+        const res = await get(path);
+        expect(res.status, path).toBe(403);
+        expectSecurityHeaders(res);
+        const body = await res.text();
+        expectNoInline(body);
+        // Their repositories instead; not another repository's name, not a figure.
+        expect(body, path).toContain('<a href="/dashboard/o/acme/r/tiny">acme/tiny</a>');
+        expect(body, path).not.toContain("shop");
+        expect(body, path).not.toContain("data-figure");
+      }
+      expect((await get("/dashboard/o/acme/r/tiny")).status).toBe(200);
+      expect((await get("/dashboard/o/acme/audit?repo=tiny")).status).toBe(200);
+      // A repository not listed to them answers exactly as one that does not exist.
+      const missing = await (await get("/dashboard/o/acme/r/nothing")).text();
+      for (const path of ["/dashboard/o/acme/r/shop", "/dashboard/o/acme/audit?repo=shop"]) {
+        const res = await get(path);
+        expect(res.status, path).toBe(404);
+        expect(await res.text(), path).toBe(missing);
+      }
+      // Nor can they mark one of its changes.
+      const [shopChange] = await store.reports.listReportChanges({ installationId: 1, repositoryIds: [10] }, 0, NOW);
+      const mark = await post("/dashboard/o/acme/audit/mark", {
+        csrf: CSRF,
+        change: String(shopChange?.id),
+        verdict: "wrong",
+        reason: "x",
+      });
+      expect(mark.status).toBe(404);
+      expect(await store.dashboard.listMarks(1, [shopChange?.id ?? 0])).toEqual([]);
+    } finally {
+      signedIn = USER;
+    }
   });
 
   it("serves uPlot and its own assets with long caching, and 404 for others", async () => {
