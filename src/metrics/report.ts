@@ -7,7 +7,7 @@ import { minGroupSizeInForce } from "../config/repo-config.js";
 import { classifyStoredEvidence } from "../ledger/classify-evidence.js";
 import { sessionKey } from "../model/spend.js";
 import { computeSpend, type SessionLink, type SpendFigures, spendFate } from "../spend/compute.js";
-import { mergePriceTables, parsePriceTable, pricer, priceTableSchema } from "../spend/prices.js";
+import { parsePriceTable, pricer, priceTableSchema } from "../spend/prices.js";
 import type { BackfillRun, InstallationRecord, ReportChangeRow, RepositoryRecord, Store } from "../store/types.js";
 import { basisOf, computeReport } from "./compute.js";
 import type { MetricOptions, Report, RepositoryMetricSettings } from "./types.js";
@@ -250,10 +250,10 @@ export async function spendOf(
   );
 }
 
-/** The prices in force for an installation: the instance's, with its organisation file's over them. */
+/** The prices in force for an installation: its organisation file's, then the instance's for models it does not price. */
 export async function pricesInForce(store: Store, installationId: number, options: Pick<MetricOptions, "prices">) {
   const owner = priceTableSchema.safeParse(await store.installations.getInstallationPrices(installationId));
-  return pricer(mergePriceTables(options.prices, owner.success ? owner.data : undefined));
+  return pricer(owner.success ? owner.data : undefined, options.prices);
 }
 
 /**

@@ -2,13 +2,14 @@
 // errors that name the line and the field out.
 //
 // Columns (CSV header names, or JSON object keys; case and `-`/`_`/space do not matter):
-//   date (YYYY-MM-DD) or timestamp (ISO 8601)      required
+//   date (YYYY-MM-DD) or timestamp (ISO 8601)      required (OpenAI's usage export: start_time_iso)
 //   cost_usd (also cost, amount, amount_usd)        USD; required unless token counts are given
 //   currency                                        optional; anything but USD is refused (never converted)
 //   session_id (also session, conversation_id)      the agent's session: joined to changes
 //   agent (a catalogue id: claude-code, codex, …)   default "unknown"
 //   model
-//   input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
+//   input_tokens, output_tokens, cache_read_tokens, cache_write_tokens (also the vendors' own names:
+//   OpenAI's input_cached_tokens, Anthropic's cache_read_input_tokens and cache_creation_input_tokens)
 // A row with a session is keyed by (agent, session, model, day); one without by (agent, model,
 // day): such spend is the team's and is never spread over changes (src/spend/compute.ts). The key
 // makes an import idempotent: importing a corrected export again replaces the rows it had given.
@@ -43,6 +44,7 @@ const ALIASES: Record<string, string> = {
   day: "date",
   timestamp: "timestamp",
   time: "timestamp",
+  starttimeiso: "timestamp",
   costusd: "cost",
   cost: "cost",
   amount: "cost",
@@ -58,8 +60,13 @@ const ALIASES: Record<string, string> = {
   outputtokens: "output",
   cachereadtokens: "cacheRead",
   cachedtokens: "cacheRead",
+  // A vendor's own column name left unread would price its cached tokens as input (OpenAI's input
+  // count includes them) or leave them out (Anthropic's does not).
+  inputcachedtokens: "cacheRead",
+  cachereadinputtokens: "cacheRead",
   cachewritetokens: "cacheWrite",
   cachecreationtokens: "cacheWrite",
+  cachecreationinputtokens: "cacheWrite",
 };
 
 const TOKEN_FIELDS: ReadonlyArray<readonly [string, UsageMeasure]> = [

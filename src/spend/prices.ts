@@ -1,6 +1,7 @@
 // Prices of tokens, for agents that report tokens but no cost (Gemini CLI, Codex): a table of USD
 // per million tokens per model, from the instance's settings (COST_PRICES_FILE) and the owner's
-// `.github/shipledger.yml` (`costs.prices`), the owner's entries winning model by model. A cost
+// `.github/shipledger.yml` (`costs.prices`), the owner's table winning model by model: a model it
+// prices, by name or by a pattern, takes its price, however closely the instance's names it. A cost
 // priced here is an estimate and is always marked so; a model with no price is left unpriced and
 // reported as such, never guessed. Pure.
 
@@ -44,29 +45,22 @@ export interface Pricer {
   estimate(agent: string, model: string | null, tokens: TokenCounts): number | null;
 }
 
-/** The table in force: the instance's, with the owner's entries over it. */
-export function mergePriceTables(instance: PriceTable | undefined, owner: PriceTable | undefined): PriceTable {
-  const merged: PriceTable = {};
-  for (const table of [instance, owner]) {
-    for (const [model, price] of Object.entries(table ?? {})) merged[model.toLowerCase()] = price;
-  }
-  return merged;
-}
-
-export function pricer(table: PriceTable): Pricer {
-  const exact = new Map<string, ModelPrice>();
-  const patterns: Array<{ glob: Glob; length: number; price: ModelPrice }> = [];
-  for (const [key, price] of Object.entries(table)) {
-    const model = key.toLowerCase();
-    if (model.includes("*") || model.includes("?")) {
-      patterns.push({ glob: compileGlob(model, { caseInsensitive: true }), length: model.length, price });
-    } else exact.set(model, price);
-  }
-  patterns.sort((a, b) => b.length - a.length);
+/**
+ * The pricer of the tables in force, the first winning: the owner's (`costs.prices`), then the
+ * instance's (COST_PRICES_FILE). A model is priced by the first table that prices it at all, each
+ * table choosing among its own keys (exact, then the longest pattern): an owner's "claude-sonnet-*"
+ * prices claude-sonnet-4-5 even where the instance's file names that model exactly.
+ */
+export function pricer(...tables: ReadonlyArray<PriceTable | undefined>): Pricer {
+  const resolvers = tables.map(priceResolver);
   const priceOf = (model: string | null): ModelPrice | null => {
     if (model === null) return null;
     const name = model.toLowerCase();
-    return exact.get(name) ?? patterns.find((p) => p.glob.test(name))?.price ?? null;
+    for (const resolve of resolvers) {
+      const price = resolve(name);
+      if (price !== null) return price;
+    }
+    return null;
   };
   return {
     priceOf,
@@ -85,6 +79,20 @@ export function pricer(table: PriceTable): Pricer {
       );
     },
   };
+}
+
+/** One table's price of a model (lower-cased): its exact key, else its longest matching pattern. */
+function priceResolver(table: PriceTable | undefined): (name: string) => ModelPrice | null {
+  const exact = new Map<string, ModelPrice>();
+  const patterns: Array<{ glob: Glob; length: number; price: ModelPrice }> = [];
+  for (const [key, price] of Object.entries(table ?? {})) {
+    const model = key.toLowerCase();
+    if (model.includes("*") || model.includes("?")) {
+      patterns.push({ glob: compileGlob(model, { caseInsensitive: true }), length: model.length, price });
+    } else exact.set(model, price);
+  }
+  patterns.sort((a, b) => b.length - a.length);
+  return (name) => exact.get(name) ?? patterns.find((p) => p.glob.test(name))?.price ?? null;
 }
 
 /**

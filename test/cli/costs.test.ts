@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
+import { buildReport, reportOptions } from "../../src/metrics/report.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import { hashToken } from "../../src/web/otlp.js";
@@ -19,6 +20,8 @@ const NOW = Date.UTC(2026, 10, 24, 12);
 const fixtures = fileURLToPath(new URL("../fixtures/spend/", import.meta.url));
 const ANTHROPIC = join(fixtures, "anthropic-console-usage.csv");
 const OPENAI = join(fixtures, "openai-usage.csv");
+/** The usage export of OpenAI's dashboard (Usage, Export), its columns as written: tokens, no cost. */
+const OPENAI_DASHBOARD = join(fixtures, "openai-usage-export.csv");
 
 async function ledger(url: string): Promise<Store> {
   const store = await openStore(url);
@@ -212,6 +215,54 @@ eachDialect("cli: shipledger costs", ({ newDatabaseUrl }) => {
         cacheRead: 0,
         cacheWrite: 0,
         sessions: 0,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("reads the vendors' own column names: an OpenAI usage export's cached tokens are priced once, at the cached price", async () => {
+    const url = await newDatabaseUrl();
+    const store = await ledger(url);
+    try {
+      const imported = await costs(url, ["import", OPENAI_DASHBOARD, "--owner", "acme"]);
+      expect(imported).toMatchObject({ code: 0, err: "" });
+      expect(await totals(store)).toMatchObject({
+        costUsd: 0,
+        input: 8412003 + 81220 + 2230119,
+        cacheRead: 7305120 + 40960 + 1890442,
+        output: 138211 + 4011 + 20110,
+      });
+      // Priced from tokens: OpenAI's input_tokens include input_cached_tokens, which cost a tenth.
+      const prices = {
+        "gpt-5*": { input: 1.25, output: 10, cacheRead: 0.125 },
+        "gpt-5-mini*": { input: 0.25, output: 2, cacheRead: 0.025 },
+      };
+      const org = { label: "acme (organisation)", installationId: 1, owner: "acme" };
+      const defaults = { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [], prices };
+      const options = await reportOptions(store, org, defaults, NOW);
+      const since = Date.UTC(2026, 10, 2);
+      const report = await buildReport(store, org, { since, until: since + 7 * 86_400_000 }, options);
+      const usd =
+        (1106883 * 1.25 + 7305120 * 0.125 + 138211 * 10) / 1e6 +
+        (40260 * 0.25 + 40960 * 0.025 + 4011 * 2) / 1e6 +
+        (339677 * 1.25 + 1890442 * 0.125 + 20110 * 10) / 1e6;
+      expect(report.spend?.total).toBeCloseTo(usd, 6);
+      expect(report.spend?.estimated).toBeCloseTo(usd, 6);
+
+      // Anthropic's names (its Messages API's usage, and the exports built from it): cached tokens
+      // are apart from the input, read and written.
+      const dir = await mkdtemp(join(tmpdir(), "shipledger-costs-"));
+      writeFileSync(
+        join(dir, "anthropic.csv"),
+        "date,model,input_tokens,output_tokens,cache_read_input_tokens,cache_creation_input_tokens\n" +
+          "2026-11-04,claude-sonnet-4-5,1200,300,90000,4000\n",
+      );
+      expect((await costs(url, ["import", "anthropic.csv", "--owner", "acme"], dir)).code).toBe(0);
+      expect(await totals(store)).toMatchObject({
+        input: 8412003 + 81220 + 2230119 + 1200,
+        cacheRead: 7305120 + 40960 + 1890442 + 90000,
+        cacheWrite: 4000,
       });
     } finally {
       await store.close();

@@ -202,6 +202,39 @@ eachDialect("spend in reports", ({ newStore }) => {
     expect(r.spend?.estimated).toBeCloseTo(2 + 2.4, 9);
   });
 
+  it("prices a model the organisation's file covers by the organisation's price, even where the instance's file names it exactly", async () => {
+    const store = await newStore();
+    await seed(store);
+    // The organisation's negotiated price for the whole family, over the operator's list price for
+    // one of its models; a model the organisation does not price keeps the instance's.
+    await store.installations.recordInstallationPrices(1, { "gemini-2.5-*": { input: 1.25, output: 10 } }, NOW);
+    await store.spend.recordUsagePoints([
+      usage({
+        agent: "codex",
+        model: "gpt-5-codex",
+        sessionId: "s-shipped",
+        at: SINCE + DAY,
+        measure: "output",
+        value: 1e5,
+      }),
+    ]);
+    const options = await reportOptions(
+      store,
+      org,
+      {
+        minGroupSize: 5,
+        revertWindowDays: 14,
+        ignorePaths: [],
+        prices: { "gemini-2.5-pro": { input: 2, output: 12 }, "gpt-5*": { input: 1.25, output: 10 } },
+      },
+      NOW,
+    );
+    const r = await buildReport(store, org, { since: SINCE, until: UNTIL }, options);
+    // Gemini: 1e6 input at $1.25 and 2e5 output at $10 (not $2 and $12); Codex: 1e5 output at $10.
+    expect(r.spend?.byAgent).toMatchObject({ gemini: 1.25 + 2, codex: 1 });
+    expect(r.spend?.estimated).toBeCloseTo(1.25 + 2 + 1, 9);
+  });
+
   it("has no spend section where the ledger holds none, and says it in every surface where it does", async () => {
     const store = await newStore();
     await seed(store);

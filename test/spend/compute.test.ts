@@ -11,18 +11,17 @@ import {
   spendFate,
   type UsageRow,
 } from "../../src/spend/compute.js";
-import { mergePriceTables, pricer } from "../../src/spend/prices.js";
+import { pricer } from "../../src/spend/prices.js";
 import { propertyParams } from "../helpers/property.js";
 
 const WEEKS = ["2026-11-02", "2026-11-09"];
 const PRICES = pricer(
-  mergePriceTables(
-    {
-      "gemini-2.5-pro": { input: 1.25, output: 10, cacheRead: 0.3125 },
-      "gpt-5*": { input: 1.25, output: 10, cacheRead: 0.125 },
-    },
-    { "gpt-5-codex": { input: 2, output: 12 } },
-  ),
+  // The organisation's, then the instance's.
+  { "gpt-5-codex": { input: 2, output: 12 } },
+  {
+    "gemini-2.5-pro": { input: 1.25, output: 10, cacheRead: 0.3125 },
+    "gpt-5*": { input: 1.25, output: 10, cacheRead: 0.125 },
+  },
 );
 
 function usage(over: Partial<UsageRow>): UsageRow {

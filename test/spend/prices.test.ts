@@ -69,3 +69,23 @@ describe("pricing tokens: cached tokens priced once", () => {
     else expect(estimate).toBeCloseTo(usd, 9);
   });
 });
+
+describe("the prices in force: the organisation's table, then the instance's, model by model", () => {
+  const organisation = { "claude-sonnet-*": { input: 2.4, output: 12 }, "gpt-5-codex": { input: 1, output: 8 } };
+  const instance = {
+    "claude-sonnet-4-5": { input: 3, output: 15 },
+    "gpt-5*": { input: 1.25, output: 10 },
+    "gemini-2.5-pro": { input: 1.25, output: 10 },
+  };
+  it.each([
+    // The organisation's pattern covers the model: its price, over the instance's exact key.
+    ["claude-sonnet-4-5", organisation["claude-sonnet-*"]],
+    ["gpt-5-codex", organisation["gpt-5-codex"]],
+    // Models the organisation does not price: the instance's, exact or by pattern.
+    ["gpt-5-mini", instance["gpt-5*"]],
+    ["gemini-2.5-pro", instance["gemini-2.5-pro"]],
+    ["claude-opus-4-1", null],
+  ])("%s", (model, price) => {
+    expect(pricer(organisation, instance).priceOf(model)).toEqual(price);
+  });
+});

@@ -168,4 +168,61 @@ eachDialect("the session bound under concurrent requests", ({ newStore }) => {
     const rows = await store.spend.listUsage(1, { since: MONDAY, until: MONDAY + DAY });
     expect(rows.reduce((n, r) => n + r.costUsd, 0)).toBeCloseTo(3.5, 9);
   });
+
+  it("counts a cumulative session over midnight once, each day its own increments, and a day refused by the bound once, on the next day it is let in", async () => {
+    const store = await newStore();
+    const start = MONDAY + 23 * 3_600_000;
+    const running = (session: string, usd: number, at: number) =>
+      usageFromMetrics({
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: "claude_code.cost.usage",
+                    unit: "USD",
+                    sum: {
+                      aggregationTemporality: 2,
+                      isMonotonic: true,
+                      dataPoints: [
+                        {
+                          asDouble: usd,
+                          startTimeUnixNano: ns(start),
+                          timeUnixNano: ns(at),
+                          attributes: [{ key: "session.id", value: { stringValue: session } }],
+                        },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }).readings;
+    const send = (session: string, usd: number, at: number) =>
+      recordSpend(store, 1, running(session, usd, at), at, { maxPointsPerRequest: 100, maxSessionsPerDay: 1 });
+    const day = async (d: number, session: string) =>
+      (await store.spend.listUsage(1, { since: MONDAY + d * DAY, until: MONDAY + (d + 1) * DAY }))
+        .filter((r) => r.sessionId === session)
+        .reduce((n, r) => n + r.costUsd, 0);
+    const h = (d: number, hour: number) => MONDAY + d * DAY + hour * 3_600_000;
+
+    // Over midnight, nothing refused: $1 on Monday, $2 more on Tuesday.
+    await send("over-midnight", 1, h(0, 23.5));
+    expect(await send("over-midnight", 3, h(1, 1))).toMatchObject({ stored: 1, refused: 0 });
+    expect([await day(0, "over-midnight"), await day(1, "over-midnight")]).toEqual([1, 2]);
+
+    // Thursday's one session is another's: the session's Thursday totals ($3, then $5) are
+    // refused. Friday's total ($6) is let in, and its increment is counted from the last total
+    // stored (Wednesday's $1): Thursday's $4 lands on Friday, counted once, never twice. (A delta
+    // export's refused points are lost instead: nothing carries them.)
+    await send("refused", 1, h(2, 23.5));
+    await send("thursday", 0.1, h(3, 0.1));
+    expect(await send("refused", 3, h(3, 1))).toMatchObject({ stored: 0, refused: 1 });
+    expect(await send("refused", 5, h(3, 12))).toMatchObject({ stored: 0, refused: 1 });
+    expect(await send("refused", 6, h(4, 1))).toMatchObject({ stored: 1, refused: 0 });
+    expect([await day(2, "refused"), await day(3, "refused"), await day(4, "refused")]).toEqual([1, 0, 5]);
+  });
 });
