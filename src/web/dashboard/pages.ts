@@ -107,7 +107,8 @@ ${
   repositories.length === 0
     ? html`<p>GitHub lists none of them to you.</p>`
     : html`<ul class="owners">${repositories.map((name) => html`<li><a href="${base}/r/${encodeURIComponent(name.split("/")[1] ?? "")}">${name}</a></li>`)}</ul>`
-}`,
+}
+<p>What GitHub lists to you is read when you sign in: if your access has changed since, or the app was given another repository, <a href="/dashboard/login?return_to=${encodeURIComponent(base)}">sign in again</a>.</p>`,
   );
 }
 
