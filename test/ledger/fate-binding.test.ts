@@ -209,6 +209,100 @@ const commitRecord = (sha: string) => ({
 });
 
 eachDialect("ledger: the core and the store give the same fates", ({ dialect, newStore }) => {
+  // A pull request "Add cache", a hand-made `Revert "Add cache"` (title only), and a direct push
+  // whose subject is also "Add cache", authored between them: the ledger learns of a push when a
+  // deployment ships it (src/ledger/link-deployment.ts), so possibly after the revert, and takes its
+  // author date as its time. The revert undoes the pull request, whatever order they arrive in.
+  it.each([
+    ["pull", "push", "revert"],
+    ["pull", "revert", "push"],
+    ["push", "revert", "pull"],
+  ] as const)(
+    "a direct push with a pull request's title does not hide it from a title revert: %s, %s, %s",
+    async (...order) => {
+      const store: Store = await newStore();
+      await store.installations.upsertInstallation({
+        id: 1,
+        accountLogin: "octo",
+        accountType: "Organization",
+        now: T0,
+      });
+      const repositoryId = 7;
+      await store.installations.upsertRepositories(1, [{ id: repositoryId, fullName: "octo/app", private: false }], T0);
+      const MINUTE = 60 * SECOND;
+      const base = { merged: true, deployable: true, commitShas: [], reverts: [] };
+      const specs: Record<(typeof order)[number], { change: ChangeSpec; shippedAt: number }> = {
+        pull: {
+          change: {
+            ...base,
+            number: 1,
+            title: "Add cache",
+            mergedAt: T0,
+            mergeMethod: "squash",
+            mergeCommitSha: POOL[0] as string,
+          },
+          shippedAt: T0 + MINUTE,
+        },
+        push: {
+          change: {
+            ...base,
+            number: null,
+            title: "Add cache",
+            mergedAt: T0 + 5 * MINUTE,
+            mergeMethod: "direct",
+            mergeCommitSha: POOL[1] as string,
+          },
+          shippedAt: T0 + 20 * MINUTE,
+        },
+        revert: {
+          change: {
+            ...base,
+            number: 3,
+            title: 'Revert "Add cache"',
+            mergedAt: T0 + 10 * MINUTE,
+            mergeMethod: "squash",
+            mergeCommitSha: POOL[2] as string,
+            reverts: [{ kind: "title", title: "Add cache" }],
+          },
+          shippedAt: T0 + 11 * MINUTE,
+        },
+      };
+      const ids = new Map<string, number>();
+      for (const [i, key] of order.entries()) {
+        const { change: c, shippedAt } = specs[key];
+        ids.set(key, await recordChange(store, changeInput(c, repositoryId, i), [], c.reverts, T0));
+        const { deployment } = await store.deployments.upsertDeployment(
+          {
+            installationId: 1,
+            repositoryId,
+            environment: "production",
+            source: "deployment",
+            sourceKey: `deployment:${i + 1}`,
+            sha: c.mergeCommitSha,
+            ref: "main",
+            succeededAt: shippedAt,
+            succeededAtExact: true,
+            url: null,
+          },
+          T0,
+        );
+        const shipped = [c.mergeCommitSha];
+        await settleDeployment(
+          store,
+          deployment.id,
+          { outcome: "ship", previousSha: null, shipped, rolledBack: [] },
+          T0,
+        );
+      }
+      const reverted = new Map(
+        (await store.changes.getChanges(1, [...ids.values()])).map((c) => [c.id, c.revertedAt ?? null]),
+      );
+      expect(reverted.get(ids.get("pull") ?? -1), "pull").toBe(T0 + 11 * MINUTE);
+      expect(reverted.get(ids.get("push") ?? -1), "push").toBeNull();
+      expect(reverted.get(ids.get("revert") ?? -1), "revert").toBeNull();
+    },
+  );
+
   it(`for random ledgers in random arrival orders`, async () => {
     const store: Store = await newStore();
     await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });

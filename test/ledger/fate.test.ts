@@ -291,6 +291,33 @@ describe("fatesOf", () => {
     expect(fatesOf([1], { ...facts, changes: [older, after, revert] }).get(1)?.revertedBy?.changeId).toBe(3);
   });
 
+  it("a direct push whose subject is the title does not hide the pull request from a title revert", () => {
+    // A push's title is its commit subject and its time its author date: a commit "Add cache"
+    // authored between the pull request and the revert, pushed straight to the branch. A title
+    // revert cannot name a push (targetsNaming), so the push is not "the latest of that title" either.
+    const pull = change({ id: 1, number: 1, mergedAt: T0, mergeCommitSha: sha(1), commitShas: [] });
+    const push = change({
+      id: 2,
+      number: null,
+      kind: "push",
+      mergeMethod: "direct",
+      mergedAt: T0 + HOUR,
+      mergeCommitSha: sha(2),
+      commitShas: [],
+    });
+    const revert = revertOf(3, { mergedAt: T0 + 2 * HOUR });
+    const facts = {
+      changes: [pull, push, revert],
+      deployments: [shipping(10, T0 + 3 * HOUR, [sha(1), sha(2), sha(3)])],
+      reverts: [{ revertingChangeId: 3, repositoryId: REPO, target: { kind: "title" as const, title: "Add cache" } }],
+    };
+    const fates = fatesOf([1, 2], facts);
+    expect(fates.get(1)?.revertedBy).toEqual({ changeId: 3, at: T0 + 3 * HOUR });
+    expect(fates.get(2)?.revertedBy).toBeNull();
+    // The same with or without the push among the facts (the store may learn of it later).
+    expect(fatesOf([1], { ...facts, changes: [pull, revert] }).get(1)).toEqual(fates.get(1));
+  });
+
   it("a rollback at or after the shipment rolls a change back; one before it does not", () => {
     const rebased = change({ id: 1, mergeMethod: "rebase", mergeCommitSha: sha(1), commitShas: [sha(5)] });
     const facts = (rollbackAt: number, rolledBack: string[]) => ({

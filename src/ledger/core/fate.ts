@@ -122,7 +122,10 @@ export function firstShipment(change: FateChange, deployments: Iterable<Deployme
 
 /**
  * Whether `change` is the one a title-only revert undoes: merged before the revert, and the latest
- * merged change of that title in the repository by then.
+ * merged pull request of that title in the repository by then. A direct push takes no part: its
+ * "title" is a commit subject and its time an author date, and a title revert cannot name it
+ * (targetsNaming), so it cannot be the latest of a title either (a push "Add cache" authored in
+ * between would leave a `Revert "Add cache"` undoing nothing).
  */
 export function isLatestOfTitleBefore(
   change: FateChange,
@@ -134,6 +137,7 @@ export function isLatestOfTitleBefore(
   const from = change.mergedAt;
   for (const other of sameTitle) {
     if (other.id === change.id || !other.merged || other.repositoryId !== change.repositoryId) continue;
+    if (other.number === null) continue; // a direct push (as in targetsNaming)
     if (other.title !== change.title || other.mergedAt === null) continue;
     if (other.mergedAt > from && other.mergedAt < until) return false;
   }
