@@ -445,7 +445,7 @@ ${
     ? html`<p>No production deployment in the period.</p>`
     : html`<ol class="timeline" reversed>${entries.map(
         (e) => html`<li class="deployment outcome-${e.deployment.outcome}">
-<h3>${fmt.time(e.deployment.succeededAt)}${e.deployment.succeededAtExact ? null : " (at the latest)"} · <span class="outcome">${OUTCOMES[e.deployment.outcome] ?? e.deployment.outcome}</span></h3>
+<h3>${fmt.time(e.deployment.succeededAt)}${e.deployment.succeededAtExact ? null : " (at the earliest)"} · <span class="outcome">${OUTCOMES[e.deployment.outcome] ?? e.deployment.outcome}</span></h3>
 <p>To <code>${e.deployment.environment}</code> (${e.deployment.source}), commit <a href="${e.commitUrl(e.deployment.sha)}"><code>${e.deployment.sha.slice(0, 7)}</code></a> · <a href="${e.checksUrl}">Shipledger deployment check</a></p>
 ${
   e.changes.length === 0

@@ -361,6 +361,22 @@ describe("dashboard", () => {
     expect(body).toContain("yes: claude-code");
   });
 
+  it("marks a deployment time that is a lower bound (its creation, not its success) as at the earliest", async () => {
+    const [tiny] = await store.deployments.listDeployments(1, 11);
+    expect(await (await get("/dashboard/o/acme/r/tiny")).text()).not.toContain("(at the earliest)");
+    await store.deployments.moveDeploymentSuccess(
+      tiny?.id ?? 0,
+      { succeededAt: tiny?.succeededAt ?? 0, succeededAtExact: false },
+      NOW,
+    );
+    expect(await (await get("/dashboard/o/acme/r/tiny")).text()).toContain("(at the earliest)");
+    await store.deployments.moveDeploymentSuccess(
+      tiny?.id ?? 0,
+      { succeededAt: tiny?.succeededAt ?? 0, succeededAtExact: true },
+      NOW,
+    );
+  });
+
   it("answers another owner's pages exactly as a missing owner's", async () => {
     const missing = await get("/dashboard/o/nobody");
     const other = await get("/dashboard/o/globex");
