@@ -7,7 +7,8 @@
 //   success when a later deployment supersedes it), to an environment the configuration calls
 //   production, never a transient one. GitHub Actions creates a deployment for every job with an
 //   `environment:`, so a test job's deployment to "ci" arrives here too and is ignored by name.
-// - release: a published release that is neither a draft nor a prerelease, deploying its tag.
+// - release: a published release that is neither a draft nor a prerelease, deploying its tag (a
+//   prerelease promoted to a release deploys at its promotion).
 // - workflow_run: a completed, successful run of the configured workflow on the configured branch.
 // - push: every push to the configured branch (continuous deployment), not deletions, not tags.
 //
@@ -102,6 +103,14 @@ export function isProductionEnvironment(
 }
 
 /**
+ * Whether a deployment's ref is a pull request's (`refs/pull/N/merge`, `pull/N/head`): a preview
+ * of an unmerged change, never a production deployment, nor any deployment's predecessor.
+ */
+export function isPullRequestRef(ref: string | null | undefined): boolean {
+  return typeof ref === "string" && /^(refs\/)?pull\/\d+\//.test(ref);
+}
+
+/**
  * Whether pull requests merged into `branch` are changes that can ship: `deployableBranches`
  * (globs, case-sensitive like git), or only the default branch when it is null.
  */
@@ -181,6 +190,7 @@ const releasePayload = z.object({
     draft: z.boolean(),
     prerelease: z.boolean(),
     published_at: time.nullable(),
+    updated_at: time.nullish(),
     html_url: link,
   }),
   repository,
@@ -235,7 +245,7 @@ function fromDeploymentStatus(raw: unknown, config: DeploymentsConfig): Deployme
     config,
   );
   if (rejection !== null) return rejection;
-  if (deployment.ref && /^(refs\/)?pull\/\d+\//.test(deployment.ref)) {
+  if (isPullRequestRef(deployment.ref)) {
     return ignored("pull_request_ref", `deployment ${deployment.id} deploys ${deployment.ref}, not a merged change`);
   }
 
@@ -274,6 +284,13 @@ function fromRelease(raw: unknown): DeploymentVerdict {
   if (release.draft) return ignored("draft_release", `${name} is a draft`);
   if (release.prerelease) return ignored("prerelease", `${name} is a prerelease`);
   if (release.published_at === null) return ignored("not_successful", `${name} is not published`);
+  // A prerelease made a release keeps the prerelease's published_at, and sends no `published`: it
+  // reached production when promoted, its last update. (Of a full release's two events, the ledger
+  // keeps the earlier time: `published`'s.)
+  const promotedAt =
+    action === "released" && release.updated_at != null && release.updated_at > release.published_at
+      ? release.updated_at
+      : null;
   const target = release.target_commitish ?? "";
   return production(
     {
@@ -286,7 +303,7 @@ function fromRelease(raw: unknown): DeploymentVerdict {
       // branch may have moved since): only a sha there is the tag's commit; otherwise resolve the tag.
       sha: SHA.test(target) ? target.toLowerCase() : null,
       ref: release.tag_name,
-      succeededAt: release.published_at,
+      succeededAt: promotedAt ?? release.published_at,
       succeededAtPrecision: "exact",
       url: release.html_url || null,
     },

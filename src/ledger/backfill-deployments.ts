@@ -21,6 +21,7 @@
 
 import {
   isDeployWorkflow,
+  isPullRequestRef,
   productionDeploymentFrom,
   successTimeFromStatuses,
   type WebhookEvent,
@@ -161,7 +162,7 @@ async function githubDeployments(lc: LinkContext, since: number): Promise<Webhoo
     for (const deployment of data) {
       // Never production, whatever its statuses say: no need to read them.
       if (deployment.transient_environment === true) continue;
-      if (/^(refs\/)?pull\/\d+\//.test(deployment.ref)) continue;
+      if (isPullRequestRef(deployment.ref)) continue;
       candidates.push(deployment);
     }
     // Listed newest first: a page that ends before the window ends the listing.

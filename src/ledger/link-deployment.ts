@@ -11,6 +11,7 @@ import type { Logger } from "probot";
 import type { PullRequestLike } from "../changes/from-pull.js";
 import { whatDeploymentShips } from "../deployments/shipping.js";
 import {
+  isPullRequestRef,
   productionDeploymentFrom,
   successTimeFromStatuses,
   withResolvedSha,
@@ -239,6 +240,9 @@ async function previousShaOnGitHub(
       for (let page = 1; page <= PREDECESSOR_PAGES && earlier.length < 10; page++) {
         const { data } = await lc.octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 100, page });
         for (const x of data) {
+          // Never production (productionDeploymentFrom), so never a predecessor: a pull request's
+          // test merge taken as one made the next deployment a rollback that shipped nothing.
+          if (x.transient_environment === true || isPullRequestRef(x.ref)) continue;
           if (String(x.id) !== d.sourceId && Date.parse(x.created_at) <= d.succeededAt) earlier.push(x);
         }
         if (data.length < 100) break;

@@ -357,6 +357,24 @@ describe("release", () => {
       { deployment: { sourceId: "17372790", ref: "0.0.1" } },
     ],
     [
+      "`released` of a prerelease promoted later: at the promotion (its last update), not its publication",
+      () => {
+        const p = example("release", (x) => x.action === "released");
+        p.release.updated_at = "2019-05-23T09:00:00Z";
+        return p;
+      },
+      { deployment: { succeededAt: ms("2019-05-23T09:00:00Z"), succeededAtPrecision: "exact" } },
+    ],
+    [
+      "`published` is at the publication, whatever was updated since",
+      () => {
+        const p = published();
+        p.release.updated_at = "2019-05-23T09:00:00Z";
+        return p;
+      },
+      { deployment: { succeededAt: PUBLISHED_AT } },
+    ],
+    [
       "a draft is not a deployment",
       () => {
         const p = published();

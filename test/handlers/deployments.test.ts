@@ -324,6 +324,37 @@ describe("deployment linking", () => {
     });
   });
 
+  it("a revert of some of a change's commits (git revert <sha>) is partial and undoes nothing; all of them, or its merge commit (git revert -m 1), undo it", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1, { method: "merge", commits: 3, ai: true, at: 2 });
+    sc.merge(2, { method: "merge", commits: 2, at: 3 });
+    const m3 = sc.merge(3, { method: "merge", commits: 2, at: 4 });
+    sc.merge(4, { method: "squash", commits: 2, at: 5 });
+    const d1 = sc.deploy(sc.main, 6);
+    const own = (n: number) => sc.gh.pulls.get(n)?.commits ?? [];
+    const revert = (sha: string) => `Revert "x"\n\nThis reverts commit ${sha}.\n`;
+    // A bisect found #1's second commit: it alone is backed out; the rest of #1 stays in production.
+    sc.merge(5, { title: 'Revert "Change 1 part 2"', messages: [revert(own(1)[1] as string)], at: 7 });
+    // Every commit of #2 reverted, one by one: #2 is undone.
+    sc.merge(6, { title: "Back out change 2", messages: own(2).toReversed().map(revert), at: 8 });
+    // #3's merge commit reverted against its first parent: the whole of #3.
+    const parent = sc.gh.commits.get(m3)?.parents[0] as string;
+    const mainline = `Revert "Merge pull request #3"\n\nThis reverts commit ${m3}, reversing\nchanges made to ${parent}.\n`;
+    sc.merge(7, { title: 'Revert "Merge pull request #3"', messages: [mainline], at: 9 });
+    // One of #4's commits, from its author's local branch: its squash stays in production.
+    sc.merge(8, { title: 'Revert "Change 4 part 1"', messages: [revert(own(4)[0] as string)], at: 10 });
+    const d2 = sc.deploy(sc.main, 11);
+    const merges = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => closed(sc, n));
+    await play(sc, [success(sc, d0), ...merges.slice(0, 4), success(sc, d1), ...merges.slice(4), success(sc, d2)]);
+    expect((await ledgerView(store, sc)).changes).toMatchObject({
+      "#1": { shippedBy: `deployment:${d1}`, reverted: false },
+      "#2": { shippedBy: `deployment:${d1}`, reverted: true },
+      "#3": { shippedBy: `deployment:${d1}`, reverted: true },
+      "#4": { shippedBy: `deployment:${d1}`, reverted: false },
+    });
+  });
+
   it('a hand-made revert named only by its title (Revert "<title>") reverts the latest change of that title', async () => {
     const sc = new Scenario();
     const d0 = sc.deploy(sc.main, 1);
@@ -385,6 +416,23 @@ describe("deployment linking", () => {
       expect(await ledgerOf(sc, [closed(sc, 1), success(sc, d2), success(sc, early), success(sc, d0)])).toEqual(view);
     },
   );
+
+  it("the predecessor looked up on GitHub is never a deployment of a pull request's ref", async () => {
+    const sc = new Scenario();
+    sc.deploy(sc.main, 1); // before the app was installed: the ledger never hears of it
+    sc.merge(1, { ai: true, at: 2 });
+    // A pull_request workflow deployed #2's test merge (refs/pull/2/merge: main with #2 on top) to
+    // the production environment; the app ignores it, and so must the look-up on GitHub.
+    const head = sc.open(2, { openedAt: 3 });
+    const testMerge = sc.gh.commit("beef".padEnd(40, "0"), [sc.main, head], `Merge ${head} into ${sc.main}\n`);
+    const preview = sc.deploy(testMerge, 4, "production", ["success"], "refs/pull/2/merge");
+    const d1 = sc.deploy(sc.main, 5);
+    await play(sc, [closed(sc, 1), success(sc, preview), success(sc, d1)]);
+    const view = await ledgerView(store, sc);
+    // Compared with the deployment before it, d1 ships #1 (from the test merge, it was a "rollback").
+    expect(view.deployments).toEqual({ [`deployment:${d1}`]: { outcome: "ship", shipped: ["#1"], rolledBack: [] } });
+    expect(view.changes["#1"]).toEqual({ shippedBy: `deployment:${d1}`, reverted: false, rolledBackBy: null });
+  });
 
   it("a fast-forward merge of a branch deployed before the merge was shipped by that deployment: it is the merged commit", async () => {
     const sc = new Scenario();
@@ -695,6 +743,57 @@ describe("deployment linking", () => {
       const view = await ledgerView(store, sc);
       // v1.1.0 is compared with v1.0.0 (the previous published release, found on GitHub).
       expect(view.deployments).toEqual({ "release:3": { outcome: "ship", shipped: ["#1", "#2"], rolledBack: [] } });
+    });
+
+    it("release: a prerelease promoted to a release reaches production at its promotion, not at its publication", async () => {
+      const sc = new Scenario();
+      sc.gh.files.set(".github/shipledger.yml", "deployments:\n  source: release\n");
+      sc.gh.releases.push({
+        id: 1,
+        tag_name: "v1.0.0",
+        sha: sc.main,
+        published_at: T(1),
+        draft: false,
+        prerelease: false,
+      });
+      sc.merge(1, { ai: true, at: 2 });
+      // Published as a prerelease at hour 3, promoted (the box unticked) eight days later.
+      sc.gh.releases.push({
+        id: 2,
+        tag_name: "v1.1.0",
+        sha: sc.main,
+        published_at: T(3),
+        draft: false,
+        prerelease: false,
+      });
+      const release = (action: string, prerelease: boolean, updatedAt: string): Event => ({
+        name: "release",
+        payload: {
+          action,
+          release: {
+            ...sc.gh.releases.find((x) => x.id === 2),
+            prerelease,
+            updated_at: updatedAt,
+            target_commitish: "main",
+            html_url: "https://github.com/acme/shop/releases/tag/v1.1.0",
+          },
+          repository: sc.gh.repositoryJson(),
+          installation: { id: INSTALLATION },
+        },
+      });
+      // GitHub's events: published and prereleased at the publication; edited and released at the promotion.
+      await play(sc, [
+        closed(sc, 1),
+        release("published", true, T(3)),
+        release("prereleased", true, T(3)),
+        release("edited", false, T(195)),
+        release("released", false, T(195)),
+      ]);
+      const view = await ledgerView(store, sc);
+      expect(view.deployments).toEqual({ "release:2": { outcome: "ship", shipped: ["#1"], rolledBack: [] } });
+      const [deployment] = await store.deployments.listDeployments(INSTALLATION, sc.gh.repositoryId);
+      expect(deployment?.succeededAt).toBe(Date.parse(T(195)));
+      expect((await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, 1))?.shippedAt).toBe(Date.parse(T(195)));
     });
 
     it("workflow_run: a successful run of the configured workflow on the branch is a production deployment", async () => {

@@ -273,6 +273,28 @@ describe("fatesOf", () => {
     expect(fatesOf([1], facts).get(1)?.revertedBy).toBeNull();
   });
 
+  it.each<[string, Partial<FateChange>, string[], boolean]>([
+    ["a merge, by one of its commits: partial", { mergeMethod: "merge" }, [sha(11)], false],
+    ["a merge, by all of its commits, one by one", { mergeMethod: "merge" }, [sha(12), sha(11)], true],
+    ["a merge, by its merge commit (git revert -m 1)", { mergeMethod: "merge" }, [sha(10)], true],
+    ["a squash, by one of its pull request's commits: partial", {}, [sha(12)], false],
+    ["a squash, by its squash commit", {}, [sha(10)], true],
+    ["a fast-forward, by its tip alone: partial", { mergeMethod: "rebase", mergeCommitSha: sha(12) }, [sha(12)], false],
+    ["a single-commit change, by its one commit", { mergeMethod: "merge", commitShas: [sha(11)] }, [sha(11)], true],
+  ])("a revert of commits undoes the whole change only: %s", (_name, over, named, reverted) => {
+    const target = change({ id: 1, mergedAt: T0, ...over });
+    const facts = {
+      changes: [target, revertOf(2)],
+      deployments: [shipping(10, T0 + HOUR, [sha(10), sha(12)]), shipping(11, T0 + 2 * HOUR, [sha(2)])],
+      reverts: named.map((s) => ({
+        revertingChangeId: 2,
+        repositoryId: REPO,
+        target: { kind: "commit" as const, sha: s },
+      })),
+    };
+    expect(fatesOf([1], facts).get(1)?.revertedBy !== null).toBe(reverted);
+  });
+
   it("a title revert undoes the latest change of that title merged before it, and no other", () => {
     const older = change({ id: 1, number: 1, mergedAt: T0, mergeCommitSha: sha(1), commitShas: [] });
     const newer = change({ id: 2, number: 2, mergedAt: T0 + HOUR, mergeCommitSha: sha(2), commitShas: [] });

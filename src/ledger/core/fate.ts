@@ -170,19 +170,32 @@ export function fatesOf(changeIds: Iterable<number>, facts: FateFacts): Map<numb
     else revertsByTarget.set(key, [revert]);
   }
 
-  // The shipped reverts of a change (each with when it shipped), as its targets name it.
+  // The shipped reverts of a change (each with when it shipped), as its targets name it. A revert
+  // of some of its own commits only (`git revert <sha>` of one commit of a merge) is partial: the
+  // rest of the change stays in production, and it is not undone. Naming all of them undoes it.
   const revertsOf = (change: FateChange): Array<{ reverting: FateChange; at: number }> => {
-    const found: Array<{ reverting: FateChange; at: number }> = [];
+    const own = new Set(change.commitShas);
+    const whole = new Set<FateChange>();
+    const partly = new Map<FateChange, Set<string>>();
     for (const target of targetsNaming(change)) {
       for (const revert of revertsByTarget.get(`${change.repositoryId}\u0000${targetKey(target)}`) ?? []) {
         if (revert.revertingChangeId === change.id) continue;
         const reverting = byId.get(revert.revertingChangeId);
         if (!reverting) continue;
         if (target.kind === "title" && !isLatestOfTitleBefore(change, reverting, facts.changes)) continue;
-        // A revert counts from when it shipped.
-        const at = shipmentOf(reverting)?.succeededAt;
-        if (at !== undefined) found.push({ reverting, at });
+        if (target.kind === "commit" && own.has(target.sha)) {
+          partly.set(reverting, (partly.get(reverting) ?? new Set()).add(target.sha));
+        } else {
+          whole.add(reverting);
+        }
       }
+    }
+    for (const [reverting, shas] of partly) if (shas.size === own.size) whole.add(reverting);
+    const found: Array<{ reverting: FateChange; at: number }> = [];
+    for (const reverting of whole) {
+      // A revert counts from when it shipped.
+      const at = shipmentOf(reverting)?.succeededAt;
+      if (at !== undefined) found.push({ reverting, at });
     }
     return found;
   };
