@@ -110,14 +110,22 @@ type Bucket = Exclude<keyof SpendWeek, "week">;
 
 export function computeSpend(input: SpendInput, prices: Pricer): SpendFigures {
   const organisation = input.repositoryIds === null;
-  const costs = costsOf(input.usage, prices);
-
   const linksBySession = new Map<string, SessionLink[]>();
   for (const link of input.links) {
     const list = linksBySession.get(link.session);
     if (list) list.push(link);
     else linksBySession.set(link.session, [link]);
   }
+  // A repository's report prices its own changes' sessions only: the rest of the organisation's
+  // usage (the tokens and models without a price included) is not its to show.
+  const usage = organisation
+    ? input.usage
+    : input.usage.filter(
+        (row) =>
+          row.sessionId !== null &&
+          (linksBySession.get(sessionKey(row.sessionId)) ?? []).some((l) => input.repositoryIds?.has(l.repositoryId)),
+      );
+  const costs = costsOf(usage, prices);
 
   const weekIndex = new Map(input.weeks.map((w, i) => [w, i]));
   const series: SpendWeek[] = input.weeks.map((week) => ({

@@ -296,9 +296,11 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
 
   async findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null> {
     const t = this.t.repositories;
-    const [repository] = await this.#repositories(
+    const repositories = await this.#repositories(
       and(eq(t.installationId, installationId), sql`lower(${t.fullName}) = ${fullName.toLowerCase()}`),
     );
-    return repository ?? null;
+    // A name a removed repository had and one the installation has now (deleted and created again,
+    // renamed) is the one it has now; among removed ones, the last removed.
+    return repositories.sort((a, b) => (b.removedAt ?? Infinity) - (a.removedAt ?? Infinity))[0] ?? null;
   }
 }

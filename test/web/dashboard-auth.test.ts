@@ -346,6 +346,28 @@ describe("signing in with GitHub", () => {
     expect(browser.cookies.has("shipledger_session")).toBe(false);
   });
 
+  it("signs in without an installation whose repositories GitHub will not list, keeping the others", async () => {
+    for (const status of [404, 502]) {
+      // acme's list fails (access removed since GET /user/installations, or GitHub erring); globex's does not.
+      github.route("GET", "/user/installations/:id/repositories", (req) =>
+        req.params.id === "1"
+          ? { status, body: { message: "Nope" } }
+          : { body: { total_count: 1, repositories: [{ id: 20, full_name: "globex/repo-20" }] } },
+      );
+      const { base } = await startApp();
+      const browser = new Browser(base);
+      const { done } = await signIn(browser);
+      expect(done.status, String(status)).toBe(302);
+      expect((await browser.whoami()).user, String(status)).toEqual({
+        userId: 501,
+        login: "lead",
+        installationIds: [2],
+        repositoryIds: { 2: [20] },
+      });
+    }
+    expect(logLines.some((line) => line.includes("signed in without this installation"))).toBe(true);
+  });
+
   it("never sends anyone back to another site", async () => {
     const { base } = await startApp();
     for (const evil of [

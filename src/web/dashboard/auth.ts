@@ -418,7 +418,20 @@ ${body}
         const installation = await options.store.installations.getInstallation(id);
         if (installation && installation.deletedAt === null) known.push(id);
       }
-      for (const id of known) repositoryIds[id] = await readRepositories(token, id, user.login);
+      for (const id of known) {
+        try {
+          repositoryIds[id] = await readRepositories(token, id, user.login);
+        } catch (error) {
+          if (!(error instanceof SignInError)) throw error;
+          // One account's list failing (an access just removed: 404; GitHub erring) keeps the user
+          // out of that account only, not out of the others: signing in again reads it again.
+          options.log.warn(
+            { login: user.login, installation: id },
+            `dashboard: signed in without this installation: ${error.message}`,
+          );
+        }
+      }
+      known = known.filter((id) => repositoryIds[id] !== undefined);
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
       options.log.warn(`dashboard: sign-in failed: ${error.message}`);

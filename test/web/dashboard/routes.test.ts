@@ -108,6 +108,8 @@ beforeAll(async () => {
       measure: "output",
       value: 10_000,
     }),
+    // Tokens of a model without a price, in a session of shop's: in no figure, named on shop's page only.
+    usage({ model: "mystery-model-7", sessionId: "s-ana", at: NOW - 10 * DAY, measure: "input", value: 7_000 }),
     // Another installation's spend: never on acme's pages.
     usage({ installationId: 2, sessionId: "s-secret", at: NOW - 4 * DAY, value: 99 }),
   ]);
@@ -326,6 +328,9 @@ describe("dashboard", () => {
     expect(shown(shop, "aiSpend")).toBe("$13.35 ($0.35 estimated from tokens)");
     expect(shown(shop, "costPerAiDeployment")).toBe("$4.45");
     expect(shown(shop, "spendNotReached")).toBe("$3.00");
+    // Tokens without a price are named where their session's change is, and on the organisation's page.
+    expect(shop).toContain("7,000 tokens of mystery-model-7 have no price");
+    expect(org).toContain("7,000 tokens of mystery-model-7 have no price");
     // A repository's page has no spend of sessions no change names.
     expect(chartData(shop)?.series.map((s) => s.label)).not.toContain("Sessions no change names");
 
@@ -480,7 +485,12 @@ describe("dashboard", () => {
         expect(body, path).not.toContain("shop");
         expect(body, path).not.toContain("data-figure");
       }
-      expect((await get("/dashboard/o/acme/r/tiny")).status).toBe(200);
+      const tiny = await get("/dashboard/o/acme/r/tiny");
+      expect(tiny.status).toBe(200);
+      // tiny's spend, and none of shop's: not even the tokens of shop's sessions that have no price.
+      const tinyPage = await tiny.text();
+      expect(tinyPage).toContain('data-value="aiSpend">$1.00<');
+      expect(tinyPage).not.toContain("mystery-model-7");
       expect((await get("/dashboard/o/acme/audit?repo=tiny")).status).toBe(200);
       // A repository not listed to them answers exactly as one that does not exist.
       const missing = await (await get("/dashboard/o/acme/r/nothing")).text();
@@ -535,5 +545,23 @@ describe("dashboard", () => {
     }
     expect((await get("/dashboard/o/acme?weeks=5")).status).toBe(400);
     expect((await get("/dashboard/o/acme/r/nothing")).status).toBe(404);
+  });
+
+  it("opens the repository a name is now, not a removed one that had the name", async () => {
+    // "twin" deleted on GitHub (removed from the installation) and created again: a new id, the same name.
+    await seedRepository(store, 1, "acme", 12, "twin", NOW - 60 * DAY);
+    await store.installations.markRepositoriesRemoved(1, [12], NOW - 30 * DAY);
+    await seedRepository(store, 1, "acme", 13, "twin", NOW - 20 * DAY);
+    signedIn = { ...USER, repositoryIds: { 1: [13] } };
+    try {
+      const partial = await (await get("/dashboard/o/acme")).text();
+      expect(partial).toContain('<a href="/dashboard/o/acme/r/twin">acme/twin</a>');
+      expect((await get("/dashboard/o/acme/r/twin")).status).toBe(200);
+      expect((await get("/dashboard/o/acme/r/TWIN")).status).toBe(200);
+      expect((await get("/dashboard/o/acme/audit?repo=twin")).status).toBe(200);
+    } finally {
+      signedIn = USER;
+      await store.installations.markRepositoriesRemoved(1, [13], NOW);
+    }
   });
 });
