@@ -151,9 +151,13 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
 
     app.onAny(async (event) => {
       const delivery = deliveryFromEvent(event, now());
-      const { inserted } = await deps.store.inbox.enqueueDelivery(delivery);
-      if (inserted) inbox.notify();
-      else app.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
+      const { inserted, requeued } = await deps.store.inbox.enqueueDelivery(delivery);
+      if (inserted || requeued) inbox.notify();
+      if (requeued) {
+        app.log.info({ delivery: delivery.id }, "inbox: a delivery that had failed was redelivered; requeued");
+      } else if (!inserted) {
+        app.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
+      }
     });
 
     if (deps.webhooks) {
@@ -208,7 +212,8 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
         return true;
       }
       try {
-        await deps.store.inbox.countDeliveries();
+        // A query whose cost is the backlog's, not the whole history's (done deliveries are kept).
+        await deps.store.inbox.inboxDepth();
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
       } catch {
         res

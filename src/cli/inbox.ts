@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { openStore } from "../store/open.js";
-import type { Delivery, DeliveryStatus } from "../store/types.js";
+import type { DeliveryStatus, DeliverySummary } from "../store/types.js";
 import { formatTable } from "../util/text-table.js";
 import { CliError, type CliIO } from "./io.js";
 
@@ -128,7 +128,7 @@ function iso(ms: number): string {
 }
 
 /** A delivery in `--json`: without its payload, every time as ISO 8601 (null when there is none). */
-function summarise(d: Delivery) {
+function summarise(d: DeliverySummary) {
   const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     id: d.id,

@@ -6,7 +6,7 @@ import type { InboxQueries, NewDelivery } from "../store/types.js";
 
 interface Waiting {
   delivery: NewDelivery;
-  resolve(result: { inserted: boolean }): void;
+  resolve(result: { inserted: boolean; requeued: boolean }): void;
   reject(error: unknown): void;
 }
 
@@ -35,13 +35,16 @@ export function groupCommit(store: Pick<InboxQueries, "enqueueDeliveries">, opti
     });
   };
 
-  const settle = (batch: Waiting[], inserted: Set<string>) => {
+  const settle = (batch: Waiting[], stored: { inserted: Set<string>; requeued: Set<string> }) => {
     const answered = new Set<string>();
     for (const w of batch) {
-      // The same id twice in one batch: the first is the new one, the second a duplicate.
-      const isNew = inserted.has(w.delivery.id) && !answered.has(w.delivery.id);
+      // The same id twice in one batch: the first is the new (or requeued) one, the second a duplicate.
+      const first = !answered.has(w.delivery.id);
       answered.add(w.delivery.id);
-      w.resolve({ inserted: isNew });
+      w.resolve({
+        inserted: first && stored.inserted.has(w.delivery.id),
+        requeued: first && stored.requeued.has(w.delivery.id),
+      });
     }
   };
 
@@ -70,7 +73,7 @@ export function groupCommit(store: Pick<InboxQueries, "enqueueDeliveries">, opti
     }
   };
 
-  return function enqueue(delivery: NewDelivery): Promise<{ inserted: boolean }> {
+  return function enqueue(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }> {
     return new Promise((resolve, reject) => {
       queue.push({ delivery, resolve, reject });
       schedule();

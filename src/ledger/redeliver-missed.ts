@@ -1,7 +1,8 @@
 // The redelivery sweep: GitHub does not redeliver a failed webhook delivery by itself, so every
 // so often (src/inbox/redelivery-sweeper.ts) the App's recent deliveries are listed, newest first,
 // back to the last sweep's watermark, and each event that failed and never reached the inbox is
-// redelivered, once ever (src/ledger/core/redelivery.ts decides which). Instances sharing a ledger
+// redelivered; again, a few times at most, when its redelivery failed too
+// (src/ledger/core/redelivery.ts decides which). Instances sharing a ledger
 // take turns under one lease; a sweep reads at most `maxPages` pages, and the next one goes on
 // where it stopped.
 
@@ -56,7 +57,7 @@ export interface SweepReport {
   /** Attempts examined (newer than the watermark). */
   examined: number;
   redelivered: RedeliveredEvent[];
-  /** Failed events not redelivered: already in the inbox, succeeded later, or redelivered before. */
+  /** Failed events not redelivered: already in the inbox, succeeded later, or redelivered before (and not failed since, or asked enough). */
   skipped: number;
   /** Redeliveries GitHub refused for good (the delivery too old, gone): not asked again. */
   refused: number;
@@ -206,7 +207,7 @@ async function redeliverFailed(
       report.skipped++;
       continue;
     }
-    const { delivery } = decision;
+    const { delivery, asked } = decision;
     // Claimed before the request: of two instances, or a sweep and its successor, one asks.
     if (
       !(await store.redeliveries.claimRedelivery({
@@ -215,6 +216,7 @@ async function redeliverFailed(
         event: delivery.event,
         worker,
         now,
+        asked,
       }))
     ) {
       report.skipped++;
@@ -233,7 +235,7 @@ async function redeliverFailed(
         );
         continue;
       }
-      await store.redeliveries.releaseRedelivery(delivery.guid, worker);
+      await store.redeliveries.releaseRedelivery(delivery.guid, worker, asked);
       throw error;
     }
     report.redelivered.push({

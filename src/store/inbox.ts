@@ -1,12 +1,13 @@
 // The inbox of webhook deliveries: stored as received, claimed, retried, settled.
 
-import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import { StoreModule } from "./dialect.js";
 import type {
   ClaimOptions,
   Delivery,
   DeliveryQuery,
   DeliveryStatus,
+  DeliverySummary,
   InboxDepth,
   InboxQueries,
   NewDelivery,
@@ -52,21 +53,37 @@ function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
 
 /** The inbox of webhook deliveries: stored as received, claimed, retried, settled. */
 export class InboxStore extends StoreModule implements InboxQueries {
-  async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }> {
-    const inserted = await this.enqueueDeliveries([delivery]);
-    return { inserted: inserted.has(delivery.id) };
+  async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }> {
+    const { inserted, requeued } = await this.enqueueDeliveries([delivery]);
+    return { inserted: inserted.has(delivery.id), requeued: requeued.has(delivery.id) };
   }
 
-  async enqueueDeliveries(deliveries: NewDelivery[]): Promise<Set<string>> {
-    if (deliveries.length === 0) return new Set();
+  async enqueueDeliveries(deliveries: NewDelivery[]): Promise<{ inserted: Set<string>; requeued: Set<string> }> {
+    if (deliveries.length === 0) return { inserted: new Set(), requeued: new Set() };
     const t = this.t.deliveries;
     // One statement, one commit, however many deliveries: the intake's group commit.
-    const inserted = await this.db
+    const rows = await this.db
       .insert(t)
       .values(deliveries.map((d) => ({ ...d, status: "pending" as const, attempts: 0, nextAttemptAt: d.receivedAt })))
       .onConflictDoNothing({ target: t.id })
       .returning({ id: t.id });
-    return new Set(inserted.map((r) => r.id));
+    const inserted = new Set(rows.map((r) => r.id));
+    const repeated = deliveries.filter((d) => !inserted.has(d.id));
+    if (repeated.length === 0) return { inserted, requeued: new Set() };
+    // A second statement only for deliveries seen before (rare): those that had failed for good go again.
+    const requeued = await this.db
+      .update(t)
+      .set({
+        status: "pending",
+        attempts: 0,
+        nextAttemptAt: Math.min(...repeated.map((d) => d.receivedAt)),
+        lockedBy: null,
+        lockedAt: null,
+        completedAt: null,
+      })
+      .where(and(inArray(t.id, [...new Set(repeated.map((d) => d.id))]), eq(t.status, "failed")))
+      .returning({ id: t.id });
+    return { inserted, requeued: new Set(requeued.map((r) => r.id)) };
   }
 
   async claimDeliveries({ worker, limit, now, leaseMs }: ClaimOptions): Promise<Delivery[]> {
@@ -180,18 +197,20 @@ export class InboxStore extends StoreModule implements InboxQueries {
     return (rows[0] as Delivery | undefined) ?? null;
   }
 
-  async listDeliveries(query: DeliveryQuery = {}): Promise<Delivery[]> {
+  async listDeliveries(query: DeliveryQuery = {}): Promise<DeliverySummary[]> {
     const t = this.t.deliveries;
     const conditions: SQL[] = [];
     if (query.statuses?.length) conditions.push(inArray(t.status, query.statuses));
     if (query.installationId !== undefined) conditions.push(eq(t.installationId, query.installationId));
+    // Not the payloads: a list of a thousand would read up to 25 MB for each.
+    const { payload: _payload, ...columns } = getTableColumns(t);
     const rows = await this.db
-      .select()
+      .select(columns)
       .from(t)
       .where(conditions.length ? and(...conditions) : undefined)
       .orderBy(asc(t.receivedAt), asc(t.id))
       .limit(query.limit ?? 1000);
-    return rows as Delivery[];
+    return rows as DeliverySummary[];
   }
 
   async countDeliveries(): Promise<Record<DeliveryStatus, number>> {

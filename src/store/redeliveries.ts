@@ -65,11 +65,14 @@ export class RedeliveryStore extends StoreModule implements RedeliveryQueries {
       .where(and(eq(t.id, sweep), eq(t.lockedBy, worker)));
   }
 
-  async redeliveredGuids(guids: string[]): Promise<Set<string>> {
-    if (guids.length === 0) return new Set();
+  async redeliveredGuids(guids: string[]): Promise<Map<string, { deliveryId: number; asks: number }>> {
+    if (guids.length === 0) return new Map();
     const t = this.t.webhookRedeliveries;
-    const rows = await this.db.select({ guid: t.guid }).from(t).where(inArray(t.guid, guids));
-    return new Set(rows.map((r) => r.guid));
+    const rows = await this.db
+      .select({ guid: t.guid, deliveryId: t.deliveryId, asks: t.asks })
+      .from(t)
+      .where(inArray(t.guid, guids));
+    return new Map(rows.map((r) => [r.guid, { deliveryId: Number(r.deliveryId), asks: Number(r.asks) }]));
   }
 
   async claimRedelivery(redelivery: {
@@ -78,8 +81,29 @@ export class RedeliveryStore extends StoreModule implements RedeliveryQueries {
     event: string;
     worker: string;
     now: number;
+    asked?: { deliveryId: number; asks: number } | null;
   }): Promise<boolean> {
     const t = this.t.webhookRedeliveries;
+    if (redelivery.asked) {
+      // Asked again: only from the row the decision read (another instance may have asked since).
+      const updated = await this.db
+        .update(t)
+        .set({
+          deliveryId: redelivery.deliveryId,
+          asks: redelivery.asked.asks + 1,
+          requestedAt: redelivery.now,
+          requestedBy: redelivery.worker,
+        })
+        .where(
+          and(
+            eq(t.guid, redelivery.guid),
+            eq(t.deliveryId, redelivery.asked.deliveryId),
+            eq(t.asks, redelivery.asked.asks),
+          ),
+        )
+        .returning({ guid: t.guid });
+      return updated.length > 0;
+    }
     const inserted = await this.db
       .insert(t)
       .values({
@@ -94,8 +118,14 @@ export class RedeliveryStore extends StoreModule implements RedeliveryQueries {
     return inserted.length > 0;
   }
 
-  async releaseRedelivery(guid: string, worker: string): Promise<void> {
+  async releaseRedelivery(
+    guid: string,
+    worker: string,
+    asked?: { deliveryId: number; asks: number } | null,
+  ): Promise<void> {
     const t = this.t.webhookRedeliveries;
-    await this.db.delete(t).where(and(eq(t.guid, guid), eq(t.requestedBy, worker)));
+    const mine = and(eq(t.guid, guid), eq(t.requestedBy, worker));
+    if (asked) await this.db.update(t).set({ deliveryId: asked.deliveryId, asks: asked.asks }).where(mine);
+    else await this.db.delete(t).where(mine);
   }
 }

@@ -102,7 +102,8 @@ export const deliveries = pgTable(
   },
   (t) => [
     index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
-    index("deliveries_installation_idx").on(t.installationId),
+    // An installation's deliveries by status (its status page) without reading its done ones.
+    index("deliveries_installation_status_idx").on(t.installationId, t.status),
   ],
 );
 
@@ -327,11 +328,13 @@ export const webhookSweeps = pgTable("webhook_sweeps", {
   finishedAt: ms("finished_at"),
 });
 
-/** Redeliveries asked of GitHub: one per event (its guid, the X-GitHub-Delivery), ever. Claimed before the request. */
+/** Redeliveries asked of GitHub: one row per event (its guid, the X-GitHub-Delivery). Claimed before each request. */
 export const webhookRedeliveries = pgTable("webhook_redeliveries", {
   guid: text("guid").primaryKey(),
-  /** The GitHub delivery (attempt) id redelivered. */
+  /** The GitHub delivery (attempt) id last redelivered. */
   deliveryId: bigint("delivery_id", { mode: "number" }).notNull(),
+  /** How many times its redelivery was asked (src/ledger/core/redelivery.ts: MAX_REDELIVERIES). */
+  asks: integer("asks").notNull().default(1),
   event: text("event").notNull(),
   requestedAt: ms("requested_at").notNull(),
   requestedBy: text("requested_by").notNull(),

@@ -91,7 +91,9 @@ export const deliveries = sqliteTable(
   },
   (t) => [
     index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
-    index("deliveries_installation_idx").on(t.installationId),
+    // An installation's deliveries by status (its status page) without reading its done ones: in
+    // SQLite, a row's status lies after its payload, so a row read to check it is read whole.
+    index("deliveries_installation_status_idx").on(t.installationId, t.status),
   ],
 );
 
@@ -316,11 +318,13 @@ export const webhookSweeps = sqliteTable("webhook_sweeps", {
   finishedAt: integer("finished_at", { mode: "number" }),
 });
 
-/** Redeliveries asked of GitHub: one per event (its guid, the X-GitHub-Delivery), ever. Claimed before the request. */
+/** Redeliveries asked of GitHub: one row per event (its guid, the X-GitHub-Delivery). Claimed before each request. */
 export const webhookRedeliveries = sqliteTable("webhook_redeliveries", {
   guid: text("guid").primaryKey(),
-  /** The GitHub delivery (attempt) id redelivered. */
+  /** The GitHub delivery (attempt) id last redelivered. */
   deliveryId: integer("delivery_id", { mode: "number" }).notNull(),
+  /** How many times its redelivery was asked (src/ledger/core/redelivery.ts: MAX_REDELIVERIES). */
+  asks: integer("asks", { mode: "number" }).notNull().default(1),
   event: text("event").notNull(),
   requestedAt: integer("requested_at", { mode: "number" }).notNull(),
   requestedBy: text("requested_by").notNull(),

@@ -123,6 +123,9 @@ export interface InboxDepth {
   oldestPendingReceivedAt: number | null;
 }
 
+/** A delivery as lists show it: without its payload (up to GitHub's 25 MB); getDelivery reads one whole. */
+export type DeliverySummary = Omit<Delivery, "payload">;
+
 export interface DeliveryQuery {
   statuses?: DeliveryStatus[];
   installationId?: number;
@@ -287,13 +290,19 @@ export interface ReportQueries {
 
 /** The inbox of webhook deliveries: stored as received, claimed, retried, settled. */
 export interface InboxQueries {
-  /** Stores a delivery once; a repeated delivery id is a no-op that reports `inserted: false`. */
-  enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean }>;
+  /**
+   * Stores a delivery once; a repeated delivery id reports `inserted: false` and changes nothing,
+   * unless the delivery had failed for good: then it is requeued (`requeued`), as `enqueueDeliveries` says.
+   */
+  enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }>;
   /**
    * Stores several deliveries in one statement and one commit; resolves with the ids that were
-   * new (a delivery id already stored, or repeated in the list, is stored once).
+   * new (a delivery id already stored, or repeated in the list, is stored once) and those
+   * requeued: a delivery that had failed for good and arrives again was redelivered on purpose
+   * (GitHub redelivers only when asked, by its "Redeliver" button or its API), so it is pending
+   * again with a fresh attempt count, as `requeueDeliveries` leaves it.
    */
-  enqueueDeliveries(deliveries: NewDelivery[]): Promise<Set<string>>;
+  enqueueDeliveries(deliveries: NewDelivery[]): Promise<{ inserted: Set<string>; requeued: Set<string> }>;
   /**
    * Atomically takes up to `limit` due deliveries (pending and due, or processing with an expired
    * lease). A claim does not count an attempt: `startDelivery` does, when the delivery is run.
@@ -330,7 +339,8 @@ export interface InboxQueries {
     uncount?: boolean;
   }): Promise<number>;
   getDelivery(id: string): Promise<Delivery | null>;
-  listDeliveries(query?: DeliveryQuery): Promise<Delivery[]>;
+  /** Deliveries by status and installation, oldest first, without their payloads. */
+  listDeliveries(query?: DeliveryQuery): Promise<DeliverySummary[]>;
   countDeliveries(): Promise<Record<DeliveryStatus, number>>;
   /**
    * The inbox's backlog for operational metrics (read on every scrape, so it reads no done
@@ -352,7 +362,7 @@ export interface SweepState {
   resume: { cursor: string; untilId: number } | null;
 }
 
-/** The redelivery sweep's lease and watermark, and the redeliveries asked of GitHub (once per event). */
+/** The redelivery sweep's lease and watermark, and the redeliveries asked of GitHub (per event). */
 export interface RedeliveryQueries {
   /**
    * Takes the sweep's lease and returns its state: null while another instance holds an unexpired
@@ -369,18 +379,26 @@ export interface RedeliveryQueries {
   saveSweep(sweep: string, worker: string, state: SweepState, now: number): Promise<boolean>;
   /** Ends the sweep: its lease is free and its end recorded. */
   finishSweep(sweep: string, worker: string, now: number): Promise<void>;
-  /** Of these events (guids), those whose redelivery was asked. */
-  redeliveredGuids(guids: string[]): Promise<Set<string>>;
-  /** Claims the redelivery of an event before asking GitHub: true for one caller only, ever. */
+  /** Of these events (guids), those whose redelivery was asked: through which attempt last, and how many times. */
+  redeliveredGuids(guids: string[]): Promise<Map<string, { deliveryId: number; asks: number }>>;
+  /**
+   * Claims the redelivery of an event before asking GitHub: true for one caller only. The first
+   * (`asked` null) is claimed once ever; another one only from the state it was decided on
+   * (`asked`, the last one asked), so of two callers asking again one does.
+   */
   claimRedelivery(redelivery: {
     guid: string;
     deliveryId: number;
     event: string;
     worker: string;
     now: number;
+    asked?: { deliveryId: number; asks: number } | null;
   }): Promise<boolean>;
-  /** Gives a claim back: GitHub did not take the request, so a later sweep asks again. */
-  releaseRedelivery(guid: string, worker: string): Promise<void>;
+  /**
+   * Gives a claim back: GitHub did not take the request, so a later sweep asks again. `asked`:
+   * the redelivery asked before this claim, which the event's row returns to (none: it goes).
+   */
+  releaseRedelivery(guid: string, worker: string, asked?: { deliveryId: number; asks: number } | null): Promise<void>;
 }
 
 /** Backfills: requests, progress, and the per-installation lease (one backfill of an installation at a time). */

@@ -18,9 +18,9 @@ export const GITHUB_MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
 
 export interface IntakeOptions {
   secret: string;
-  /** Stores a verified delivery; resolves once it is durable. */
-  store(delivery: NewDelivery): Promise<{ inserted: boolean }>;
-  /** Called after a new delivery was stored (wakes the worker). */
+  /** Stores a verified delivery; resolves once it is durable (`requeued`: it had failed, and goes again). */
+  store(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }>;
+  /** Called after a new delivery was stored, or a failed one requeued (wakes the worker). */
   stored?(delivery: NewDelivery): void;
   log: Pick<Logger, "info" | "warn" | "error">;
   now: () => number;
@@ -163,7 +163,7 @@ export function createWebhookIntake(options: IntakeOptions) {
       const shape = checkPayloadShape(body);
       if (!shape.ok) throw new Refusal(400, "bad payload", shape.error);
       const delivery = toDelivery(head, shape, options.now());
-      let result: { inserted: boolean };
+      let result: { inserted: boolean; requeued: boolean };
       try {
         result = await options.store(delivery);
       } catch (error) {
@@ -175,9 +175,13 @@ export function createWebhookIntake(options: IntakeOptions) {
           "retry-after": "30",
         });
       }
-      if (result.inserted) options.stored?.(delivery);
-      else options.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
-      answer(res, 200, { ok: true, stored: result.inserted ? "new" : "duplicate" });
+      if (result.inserted || result.requeued) options.stored?.(delivery);
+      if (result.requeued) {
+        options.log.info({ delivery: delivery.id }, "inbox: a delivery that had failed was redelivered; requeued");
+      } else if (!result.inserted) {
+        options.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
+      }
+      answer(res, 200, { ok: true, stored: result.inserted ? "new" : result.requeued ? "requeued" : "duplicate" });
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       if (error.outcome !== "ledger unavailable") {

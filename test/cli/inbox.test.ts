@@ -1,8 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { openStore } from "../../src/store/open.js";
 import type { NewDelivery } from "../../src/store/types.js";
-import { captureCli } from "../helpers/cli.js";
+import { GITHUB_MAX_PAYLOAD_BYTES } from "../../src/web/webhook-intake.js";
+import { captureCli, runCliProcess } from "../helpers/cli.js";
 import { eachDialect } from "../helpers/stores.js";
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -111,6 +114,32 @@ eachDialect("cli: shipledger migrate and inbox", ({ newDatabaseUrl }) => {
         ["completedAt", null],
       ]),
     );
+  });
+
+  it("lists failed deliveries of GitHub's largest payloads without reading them (a 64 MB heap)", async () => {
+    const url = await newDatabaseUrl();
+    const store = await openStore(url);
+    try {
+      // Four pushes of 25 MB, failed for good: 100 MB of payloads the list does not show.
+      const payload = JSON.stringify({ ref: "refs/heads/main", padding: "x".repeat(GITHUB_MAX_PAYLOAD_BYTES - 64) });
+      for (const id of ["big-1", "big-2", "big-3", "big-4"]) {
+        await store.inbox.enqueueDelivery(delivery(id, { event: "push", action: null, payload }));
+      }
+      for (const { id } of await store.inbox.claimDeliveries({ worker: "w", limit: 4, now: T0, leaseMs: 60_000 })) {
+        await store.inbox.startDelivery(id, "w", T0);
+        await store.inbox.failDelivery(id, "w", { error: "HTTP 502", now: T0, retryAt: null });
+      }
+    } finally {
+      await store.close();
+    }
+    const env = { PATH: process.env.PATH, DATABASE_URL: url, NODE_OPTIONS: "--max-old-space-size=64" };
+    const cwd = mkdtempSync(`${tmpdir()}/shipledger-cli-`);
+    const table = await runCliProcess(["inbox"], { env, cwd });
+    expect(table).toMatchObject({ code: 0, stderr: "" });
+    expect(table.stdout.split("\n")[0]).toBe("inbox: 0 pending, 0 processing, 4 failed, 0 done");
+    const json = await runCliProcess(["inbox", "--json"], { env, cwd });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { deliveries: unknown[] }).deliveries).toHaveLength(4);
   });
 });
 

@@ -162,6 +162,51 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
     }
   });
 
+  it("processes a delivery that had failed for good again when GitHub redelivers it (its Redeliver button)", async () => {
+    let broken = true;
+    github.route("GET", "/installation/repositories", () =>
+      broken
+        ? { status: 403, body: { message: "Resource not accessible by integration" } }
+        : {
+            body: {
+              total_count: 1,
+              repositories: [
+                { id: 186853002, full_name: "Codertocat/Hello-World", private: false, default_branch: "trunk" },
+              ],
+            },
+          },
+    );
+    try {
+      const url = await databaseUrl();
+      const app = await start(url, { INBOX_MAX_ATTEMPTS: "1" });
+      const payload = webhookFixture("installation.created");
+      payload.installation.id = 502;
+      const send = () => sendWebhook(app.url, { id: "again-1", event: "installation", payload, secret: SECRET });
+      expect((await send()).status).toBe(200);
+      const store = await ledger(url);
+      await eventually(async () => (await store.inbox.getDelivery("again-1"))?.status === "failed");
+
+      // What failed is mended; the operator clicks "Redeliver" on GitHub: the same delivery id again.
+      broken = false;
+      const redelivered = await send();
+      expect(redelivered.status).toBe(200);
+      expect(await redelivered.json()).toEqual({ ok: true, stored: "requeued" });
+      const done = await eventually(async () => {
+        const d = await store.inbox.getDelivery("again-1");
+        return d?.status === "done" ? d : null;
+      });
+      expect(done).toMatchObject({ attempts: 1, lastError: null });
+      expect((await store.installations.listRepositories(502)).map((r) => r.fullName)).toEqual([
+        "Codertocat/Hello-World",
+      ]);
+      // A delivery done, or still waiting, is a duplicate: acknowledged, stored and processed once.
+      expect(await (await send()).json()).toEqual({ ok: true, stored: "duplicate" });
+      expect((await store.inbox.getDelivery("again-1"))?.status).toBe("done");
+    } finally {
+      github.route("GET", "/installation/repositories", () => ({ status: 404, body: { message: "Not Found" } }));
+    }
+  });
+
   it("resumes a delivery interrupted by a crash when the server restarts", async () => {
     let slow = true;
     github.route("GET", "/installation/repositories", () =>
@@ -186,7 +231,11 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
       (await sendWebhook(first.url, { id: "crash-1", event: "installation", payload, secret: SECRET })).status,
     ).toBe(200);
     const store = await ledger(url);
-    await eventually(async () => (await store.inbox.getDelivery("crash-1"))?.status === "processing");
+    // Running: claimed, and its attempt counted as it starts.
+    await eventually(async () => {
+      const d = await store.inbox.getDelivery("crash-1");
+      return d?.status === "processing" && d.attempts === 1;
+    });
     await first.kill("SIGKILL");
 
     slow = false;

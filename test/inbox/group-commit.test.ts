@@ -39,7 +39,7 @@ eachDialect("group commit of deliveries", ({ newStore }) => {
     expect(ledger.statements).toEqual([["a", "b", "c", "a", "d"]]);
     expect((await store.inbox.listDeliveries()).map((d) => d.id)).toEqual(["a", "b", "c", "d"]);
     // Already stored: a duplicate, stored once.
-    expect(await enqueue(delivery("b"))).toEqual({ inserted: false });
+    expect(await enqueue(delivery("b"))).toEqual({ inserted: false, requeued: false });
   });
 
   it("splits at the batch size, and keeps the others when the ledger refuses one", async () => {
@@ -56,9 +56,44 @@ eachDialect("group commit of deliveries", ({ newStore }) => {
 
   it("enqueueDeliveries reports the ids that were new, in one statement", async () => {
     const store = await newStore();
-    expect(await store.inbox.enqueueDeliveries([])).toEqual(new Set());
-    expect(await store.inbox.enqueueDeliveries([delivery("p"), delivery("q")])).toEqual(new Set(["p", "q"]));
-    expect(await store.inbox.enqueueDeliveries([delivery("q"), delivery("r"), delivery("r")])).toEqual(new Set(["r"]));
+    const none = new Set<string>();
+    expect(await store.inbox.enqueueDeliveries([])).toEqual({ inserted: none, requeued: none });
+    expect(await store.inbox.enqueueDeliveries([delivery("p"), delivery("q")])).toEqual({
+      inserted: new Set(["p", "q"]),
+      requeued: none,
+    });
+    expect(await store.inbox.enqueueDeliveries([delivery("q"), delivery("r"), delivery("r")])).toEqual({
+      inserted: new Set(["r"]),
+      requeued: none,
+    });
     expect((await store.inbox.getDelivery("r"))?.status).toBe("pending");
+  });
+
+  it("requeues a delivery that had failed for good when it arrives again (GitHub's Redeliver), once a batch", async () => {
+    const store = await newStore();
+    await store.inbox.enqueueDeliveries([delivery("failed"), delivery("done"), delivery("waiting")]);
+    await store.inbox.claimDeliveries({ worker: "w", limit: 2, now: 1_000, leaseMs: 60_000 });
+    for (const id of ["failed", "done"]) await store.inbox.startDelivery(id, "w", 1_000);
+    await store.inbox.failDelivery("failed", "w", { error: "HTTP 502", now: 1_500, retryAt: null });
+    await store.inbox.completeDelivery("done", "w", 1_500);
+    const again = (id: string) => ({ ...delivery(id), receivedAt: 9_000 });
+
+    const enqueue = groupCommit(store.inbox, { maxInFlight: 1 });
+    const results = await Promise.all(["failed", "failed", "done", "waiting", "new"].map((id) => enqueue(again(id))));
+    expect(results).toEqual([
+      { inserted: false, requeued: true },
+      { inserted: false, requeued: false },
+      { inserted: false, requeued: false },
+      { inserted: false, requeued: false },
+      { inserted: true, requeued: false },
+    ]);
+    expect(await store.inbox.getDelivery("failed")).toMatchObject({
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: 9_000,
+      receivedAt: 1_000,
+      completedAt: null,
+    });
+    expect((await store.inbox.getDelivery("done"))?.status).toBe("done");
   });
 });

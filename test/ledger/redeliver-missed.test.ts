@@ -1,9 +1,10 @@
 // The redelivery sweep against a fake GitHub (GET /app/hook/deliveries with the App's JWT, cursor
 // pagination; POST …/attempts recorded), on both dialects: failed deliveries are redelivered once,
-// across sweeps and instances, and the watermark moves.
+// across sweeps and instances (again only when the redelivery failed too), and the watermark moves.
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { FakeHookDelivery } from "../../src/demo/fake-github.js";
+import { MAX_REDELIVERIES } from "../../src/ledger/core/redelivery.js";
 import { redeliverMissedDeliveries } from "../../src/ledger/redeliver-missed.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
@@ -127,15 +128,44 @@ eachDialect("redelivery sweep", ({ newStore, newDatabaseUrl }) => {
     expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /app/hook/deliveries?per_page=100"]);
   });
 
-  it("never redelivers an event twice, even when its redelivery fails too", async () => {
+  it("redelivers an event again when its redelivery failed too, at most MAX_REDELIVERIES times", async () => {
     const store = await newStore();
+    // Every redelivery reaches an instance that is stopping (503), or the app refuses it for good.
     github.redeliveryOutcome = { status: FAILED, status_code: 503 };
-    github.hookDeliveries.push(attempt(1, "a"));
+    github.hookDeliveries.push(attempt(1, "a"), attempt(2, "b", "OK"));
     await sweep(store);
     expect(github.redeliveries).toEqual([1]);
-    const again = await sweep(store, { now: NOW + 600_000 });
-    expect(again).toMatchObject({ examined: 1, skipped: 1, redelivered: [] });
-    expect(github.redeliveries).toEqual([1]);
+    // Each sweep asks again through the redelivery's own failed attempt (3, then 4).
+    const second = await sweep(store, { now: NOW + 600_000 });
+    expect(second.redelivered.map((r) => [r.guid, r.deliveryId])).toEqual([["a", 3]]);
+    await sweep(store, { now: NOW + 1_200_000 });
+    expect(github.redeliveries).toEqual([1, 3, 4]);
+    expect(MAX_REDELIVERIES).toBe(3);
+    const capped = await sweep(store, { now: NOW + 1_800_000 });
+    expect(capped).toMatchObject({ examined: 1, skipped: 1, redelivered: [] });
+    expect(github.redeliveries).toEqual([1, 3, 4]);
+  });
+
+  it("asks again only once GitHub lists the redelivery as failed, and not once it succeeded", async () => {
+    const store = await newStore();
+    github.hookDeliveries.push(attempt(1, "a"));
+    // GitHub queues the first redelivery: the next sweep does not see it yet, and asks nothing.
+    let queued = true;
+    github.route("POST", "/app/hook/deliveries/:delivery_id/attempts", (req) => {
+      github.redeliveries.push(Number(req.params.delivery_id));
+      if (!queued)
+        github.hookDeliveries.push(attempt(github.hookDeliveries.length + 1, "a", "OK", { redelivery: true }));
+      return { status: 202, body: {} };
+    });
+    await sweep(store);
+    expect((await sweep(store, { now: NOW + 600_000 })).redelivered).toEqual([]);
+    // It is made, and fails (the instance it reached was stopping).
+    github.hookDeliveries.push(attempt(2, "a", FAILED, { redelivery: true }));
+    queued = false;
+    expect((await sweep(store, { now: NOW + 1_200_000 })).redelivered.map((r) => r.deliveryId)).toEqual([2]);
+    // The second one succeeded (attempt 3): nothing more.
+    expect(await sweep(store, { now: NOW + 1_800_000 })).toMatchObject({ examined: 1, redelivered: [] });
+    expect(github.redeliveries).toEqual([1, 2]);
   });
 
   it("reads at most maxPages pages a sweep, and the next sweep goes on down, then up from the top", async () => {

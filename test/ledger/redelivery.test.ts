@@ -1,6 +1,11 @@
 // Which failed webhook deliveries the sweep redelivers (src/ledger/core/redelivery.ts), case by case.
 import { describe, expect, it } from "vitest";
-import { decideRedeliveries, type HookDelivery, withinWindow } from "../../src/ledger/core/redelivery.js";
+import {
+  decideRedeliveries,
+  type HookDelivery,
+  MAX_REDELIVERIES,
+  withinWindow,
+} from "../../src/ledger/core/redelivery.js";
 
 const T0 = Date.parse("2026-12-01T10:00:00Z");
 
@@ -27,7 +32,8 @@ describe("decideRedeliveries", () => {
     name: string;
     deliveries: HookDelivery[];
     received?: string[];
-    redelivered?: string[];
+    /** Events whose redelivery was asked: through which attempt last, and how many times. */
+    redelivered?: Array<[guid: string, deliveryId: number, asks: number]>;
     succeededGuids?: string[];
     expected: Array<[guid: string, verdict: string, deliveryId: number]>;
   }> = [
@@ -57,16 +63,28 @@ describe("decideRedeliveries", () => {
       expected: [["a", "succeeded", 1]],
     },
     {
-      name: "a failed delivery already redelivered once",
+      name: "a failed delivery already redelivered, its redelivery not listed yet (GitHub queued it)",
       deliveries: [attempt(1, "a", FAILED)],
-      redelivered: ["a"],
+      redelivered: [["a", 1, 1]],
       expected: [["a", "already redelivered", 1]],
     },
     {
-      name: "an event whose redelivery failed too: once ever",
+      name: "an event whose redelivery failed too (a stopping instance answered 503): again, through the newest",
       deliveries: [attempt(3, "a", FAILED, { redelivery: true }), attempt(1, "a", FAILED)],
-      redelivered: ["a"],
-      expected: [["a", "already redelivered", 3]],
+      redelivered: [["a", 1, 1]],
+      expected: [["a", "redeliver", 3]],
+    },
+    {
+      name: "an event whose last redelivery failed too, asked MAX_REDELIVERIES times: not again",
+      deliveries: [attempt(9, "a", FAILED, { redelivery: true })],
+      redelivered: [["a", 7, MAX_REDELIVERIES]],
+      expected: [["a", "already redelivered", 9]],
+    },
+    {
+      name: "an event redelivered, then asked again: its newest failed attempt is the one asked",
+      deliveries: [attempt(5, "a", FAILED, { redelivery: true }), attempt(3, "a", FAILED, { redelivery: true })],
+      redelivered: [["a", 5, 2]],
+      expected: [["a", "already redelivered", 5]],
     },
     {
       name: "two failed attempts of one event: one decision, through the newest",
@@ -77,7 +95,7 @@ describe("decideRedeliveries", () => {
       name: "the inbox wins over everything",
       deliveries: [attempt(1, "a", FAILED)],
       received: ["a"],
-      redelivered: ["a"],
+      redelivered: [["a", 1, 1]],
       expected: [["a", "received", 1]],
     },
     {
@@ -90,7 +108,7 @@ describe("decideRedeliveries", () => {
         attempt(1, "a", FAILED),
       ],
       received: ["c"],
-      redelivered: ["b"],
+      redelivered: [["b", 2, 1]],
       expected: [
         ["d", "redeliver", 4],
         ["c", "received", 3],
@@ -104,7 +122,7 @@ describe("decideRedeliveries", () => {
     const decisions = decideRedeliveries({
       deliveries,
       received: new Set(received),
-      redelivered: new Set(redelivered),
+      redelivered: new Map(redelivered.map(([guid, deliveryId, asks]) => [guid, { deliveryId, asks }])),
       succeededGuids: new Set(succeededGuids),
     });
     expect(decisions.map((d) => [d.guid, d.verdict, d.delivery.id])).toEqual(expected);

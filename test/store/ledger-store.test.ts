@@ -103,12 +103,15 @@ eachDialect("store: installations and repositories", ({ dialect, newStore }) => 
 eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
   it("stores a delivery once, whatever the number of arrivals", async () => {
     const store = await newStore();
-    expect(await store.inbox.enqueueDelivery(delivery("d1"))).toEqual({ inserted: true });
-    expect(await store.inbox.enqueueDelivery(delivery("d1", { payload: "{}" }))).toEqual({ inserted: false });
+    expect(await store.inbox.enqueueDelivery(delivery("d1"))).toEqual({ inserted: true, requeued: false });
+    expect(await store.inbox.enqueueDelivery(delivery("d1", { payload: "{}" }))).toEqual({
+      inserted: false,
+      requeued: false,
+    });
     const all = await store.inbox.listDeliveries();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ id: "d1", status: "pending", attempts: 0, nextAttemptAt: T0 });
-    expect(JSON.parse(all[0]?.payload ?? "")).toEqual({ action: "opened", number: 1 });
+    expect(JSON.parse((await store.inbox.getDelivery("d1"))?.payload ?? "")).toEqual({ action: "opened", number: 1 });
   });
 
   it("claims due deliveries in arrival order, each once", async () => {

@@ -1,5 +1,5 @@
 // The redelivery sweep's facts on both dialects: one lease at a time (until it expires), the
-// watermark kept, a redelivery claimed once ever, and the inbox's received deliveries by id.
+// watermark kept, a redelivery claimed by one caller at a time, and the inbox's received deliveries by id.
 import { expect, it } from "vitest";
 import { eachDialect } from "../helpers/stores.js";
 
@@ -30,13 +30,30 @@ eachDialect("store: redeliveries", ({ newStore }) => {
     const claim = { guid: "g1", deliveryId: 98_765_432_101, event: "pull_request", now: 1 };
     expect(await r.claimRedelivery({ ...claim, worker: "a" })).toBe(true);
     expect(await r.claimRedelivery({ ...claim, worker: "b" })).toBe(false);
-    expect(await r.redeliveredGuids(["g1", "g2"])).toEqual(new Set(["g1"]));
+    expect(await r.redeliveredGuids(["g1", "g2"])).toEqual(new Map([["g1", { deliveryId: 98_765_432_101, asks: 1 }]]));
     await r.releaseRedelivery("g1", "b");
-    expect(await r.redeliveredGuids(["g1"])).toEqual(new Set(["g1"]));
+    expect([...(await r.redeliveredGuids(["g1"])).keys()]).toEqual(["g1"]);
     await r.releaseRedelivery("g1", "a");
-    expect(await r.redeliveredGuids(["g1"])).toEqual(new Set());
+    expect(await r.redeliveredGuids(["g1"])).toEqual(new Map());
     expect(await r.claimRedelivery({ ...claim, worker: "b" })).toBe(true);
-    expect(await r.redeliveredGuids([])).toEqual(new Set());
+    expect(await r.redeliveredGuids([])).toEqual(new Map());
+  });
+
+  it("claims a redelivery asked again from the state it was decided on, once; a release returns to it", async () => {
+    const store = await newStore();
+    const r = store.redeliveries;
+    const claim = { guid: "g1", event: "pull_request", now: 1 };
+    expect(await r.claimRedelivery({ ...claim, deliveryId: 10, worker: "a" })).toBe(true);
+    const asked = { deliveryId: 10, asks: 1 };
+    // Two instances ask again, decided on the same state: one claims it.
+    expect(await r.claimRedelivery({ ...claim, deliveryId: 12, worker: "a", asked })).toBe(true);
+    expect(await r.claimRedelivery({ ...claim, deliveryId: 12, worker: "b", asked })).toBe(false);
+    expect(await r.redeliveredGuids(["g1"])).toEqual(new Map([["g1", { deliveryId: 12, asks: 2 }]]));
+    // GitHub did not take it: back to the redelivery asked before.
+    await r.releaseRedelivery("g1", "a", asked);
+    expect(await r.redeliveredGuids(["g1"])).toEqual(new Map([["g1", asked]]));
+    expect(await r.claimRedelivery({ ...claim, deliveryId: 12, worker: "b", asked })).toBe(true);
+    expect(await r.redeliveredGuids(["g1"])).toEqual(new Map([["g1", { deliveryId: 12, asks: 2 }]]));
   });
 
   it("says which delivery ids the inbox holds", async () => {

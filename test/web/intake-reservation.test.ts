@@ -26,7 +26,7 @@ it("a few forged heads declaring 25 MB (no body, no valid signature) do not lock
       secret: SECRET,
       store: async (d) => {
         stored.push(d);
-        return { inserted: true };
+        return { inserted: true, requeued: false };
       },
       log,
       now: Date.now,

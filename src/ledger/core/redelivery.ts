@@ -1,7 +1,8 @@
 // Which of the App's webhook deliveries to ask GitHub to redeliver: GitHub's own recipe (a
 // delivery whose status is not "OK", and whose event has no successful attempt) with what the
 // ledger knows on top: an event already in the inbox was received, whatever GitHub recorded (it
-// timed out after the delivery was stored), and an event is redelivered once, ever. Pure.
+// timed out after the delivery was stored), and an event is redelivered again only once GitHub
+// lists the last redelivery as failed too, a few times at most. Pure.
 
 /** One attempt to deliver an event, as GitHub lists it (GET /app/hook/deliveries). */
 export interface HookDelivery {
@@ -20,8 +21,21 @@ export interface HookDelivery {
   repositoryId: number | null;
 }
 
+/**
+ * Redeliveries asked of one event at most. A redelivery can fail too (it reached an instance that
+ * was stopping, or the ledger was down: 503), so it is asked again; a delivery the app refuses for
+ * good (413, 400) must not be asked every sweep for the three days GitHub keeps it.
+ */
+export const MAX_REDELIVERIES = 3;
+
+/** The redelivery of an event asked before: through which attempt, and how many times in all. */
+export interface AskedRedelivery {
+  deliveryId: number;
+  asks: number;
+}
+
 export type RedeliveryDecision =
-  | { guid: string; verdict: "redeliver"; delivery: HookDelivery }
+  | { guid: string; verdict: "redeliver"; delivery: HookDelivery; asked: AskedRedelivery | null }
   | { guid: string; verdict: "received" | "succeeded" | "already redelivered"; delivery: HookDelivery };
 
 export function succeeded(delivery: HookDelivery): boolean {
@@ -32,12 +46,14 @@ export function succeeded(delivery: HookDelivery): boolean {
  * One decision per event that has a failed attempt among `deliveries`, newest event first. An
  * event is redelivered (through its newest failed attempt) unless the inbox has its guid
  * (`received`), an attempt of it succeeded (in `deliveries` or `succeededGuids`, attempts seen on
- * earlier pages), or a redelivery of it was already asked (`redelivered`).
+ * earlier pages), or a redelivery of it was asked (`redelivered`) and GitHub lists no failed
+ * attempt newer than the one asked (the redelivery is still queued), or it was asked
+ * MAX_REDELIVERIES times.
  */
 export function decideRedeliveries(input: {
   deliveries: readonly HookDelivery[];
   received: ReadonlySet<string>;
-  redelivered: ReadonlySet<string>;
+  redelivered: ReadonlyMap<string, AskedRedelivery>;
   succeededGuids?: ReadonlySet<string>;
 }): RedeliveryDecision[] {
   const ok = new Set(input.succeededGuids ?? []);
@@ -54,8 +70,13 @@ export function decideRedeliveries(input: {
       const guid = delivery.guid;
       if (input.received.has(guid)) return { guid, verdict: "received", delivery };
       if (ok.has(guid)) return { guid, verdict: "succeeded", delivery };
-      if (input.redelivered.has(guid)) return { guid, verdict: "already redelivered", delivery };
-      return { guid, verdict: "redeliver", delivery };
+      const asked = input.redelivered.get(guid) ?? null;
+      // GitHub numbers attempts in increasing order: a failed one newer than the one asked is the
+      // redelivery itself (or one asked by hand), failed too.
+      if (asked && (delivery.id <= asked.deliveryId || asked.asks >= MAX_REDELIVERIES)) {
+        return { guid, verdict: "already redelivered", delivery };
+      }
+      return { guid, verdict: "redeliver", delivery, asked };
     });
 }
 

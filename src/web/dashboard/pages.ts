@@ -5,7 +5,13 @@
 import type { AgentOutcome } from "../../metrics/agent-outcomes.js";
 import type { AuditPrecision } from "../../metrics/audit-sample.js";
 import type { Report } from "../../metrics/types.js";
-import type { BackfillRun, ChangeRecord, Delivery, DeploymentRecord, RepositoryRecord } from "../../store/types.js";
+import type {
+  BackfillRun,
+  ChangeRecord,
+  DeliverySummary,
+  DeploymentRecord,
+  RepositoryRecord,
+} from "../../store/types.js";
 import type { RepositoryFigures } from "./figures.js";
 import { type Html, html, jsonBlock } from "./html.js";
 
@@ -557,7 +563,7 @@ export interface StatusPage {
   frame: Frame;
   owner: string;
   runs: Array<{ run: BackfillRun; repository: string; done: number; remainingMs: number | null }>;
-  inbox: { pending: number; failed: number; recent: Delivery[] };
+  inbox: { pending: number; failed: number; recent: DeliverySummary[] };
   historyNote: string | null;
   repositories: RepositoryRecord[];
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "webhook_redeliveries" ADD COLUMN "asks" integer DEFAULT 1 NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `webhook_redeliveries` ADD `asks` integer DEFAULT 1 NOT NULL;
