@@ -4,7 +4,7 @@ import { Context, type Logger, type ProbotOctokit } from "probot";
 import { ConfigReadCache } from "../github/config-cache.js";
 import { type AppIdentity, type HandlerRegistry, handlersFor, PermanentDeliveryError } from "../handlers/types.js";
 import { INSTANCE_METRIC_DEFAULTS } from "../metrics/report.js";
-import type { Delivery, InstallationRecord, Store } from "../store/types.js";
+import type { Delivery, DeliverySummary, InstallationRecord, Store } from "../store/types.js";
 import { describeGitHubError, formatGitHubFailure, redactSecrets } from "../util/github-errors.js";
 import { type BackoffPolicy, nextAttemptAt } from "./backoff.js";
 import { jsonDepth, MAX_PAYLOAD_DEPTH } from "./payload.js";
@@ -265,7 +265,7 @@ export class InboxWorker {
    * Waits for a turn to run: at most `concurrency` at once, `perInstallation` of one installation.
    * False: the worker is stopping and the delivery was not started.
    */
-  #turn(delivery: Delivery): Promise<boolean> {
+  #turn(delivery: DeliverySummary): Promise<boolean> {
     return new Promise((start) => {
       this.#waiting.push({ id: delivery.id, installation: delivery.installationId, start });
       this.#dispatch();
@@ -295,7 +295,7 @@ export class InboxWorker {
     }
   }
 
-  #finished(delivery: Delivery): void {
+  #finished(delivery: DeliverySummary): void {
     const running = (this.#runningBy.get(delivery.installationId) ?? 1) - 1;
     if (running > 0) this.#runningBy.set(delivery.installationId, running);
     else this.#runningBy.delete(delivery.installationId);
@@ -303,7 +303,7 @@ export class InboxWorker {
     this.#dispatch();
   }
 
-  async #process(delivery: Delivery, { queued = false }: { queued?: boolean } = {}): Promise<void> {
+  async #process(delivery: DeliverySummary, { queued = false }: { queued?: boolean } = {}): Promise<void> {
     const { store, log: baseLog } = this.#o;
     const log = baseLog.child({ delivery: delivery.id, event: delivery.event, action: delivery.action });
     if (this.#active.has(delivery.id)) {
@@ -340,28 +340,28 @@ export class InboxWorker {
     }
   }
 
-  async #attempt(claimed: Delivery, log: Logger): Promise<void> {
+  async #attempt(claimed: DeliverySummary, log: Logger): Promise<void> {
     const { store } = this.#o;
     // The attempt is counted as it starts, not when it was claimed: a crash (kill -9, out of
     // memory) charges the deliveries that were running, not those waiting for a turn behind them.
-    let attempts: number | null;
+    let started: { attempts: number; payload: string } | null;
     try {
-      attempts = await store.inbox.startDelivery(claimed.id, this.id, this.#o.now());
+      started = await store.inbox.startDelivery(claimed.id, this.id, this.#o.now());
     } catch (error) {
       // Not started, nothing counted: its lease runs out and it is taken again.
       log.error({ err: error }, "inbox: cannot start the delivery; it will be taken again when its lease ends");
       return;
     }
-    if (attempts === null) {
+    if (started === null) {
       log.warn("inbox: the claim was lost to another worker before the delivery started");
       return;
     }
     this.#started.add(claimed.id);
-    const delivery: Delivery = { ...claimed, attempts };
-    const started = performance.now();
+    const delivery: Delivery = { ...claimed, ...started };
+    const begun = performance.now();
     const observe = (outcome: "done" | "retry" | "failed") => {
       try {
-        this.#o.observe({ event: delivery.event, outcome, durationMs: performance.now() - started });
+        this.#o.observe({ event: delivery.event, outcome, durationMs: performance.now() - begun });
       } catch {
         // Metrics never decide a delivery's fate.
       }

@@ -41,14 +41,22 @@ const numericDeliveryFields = new Set<keyof Delivery>([
   "completedAt",
 ]);
 
-function deliveryFromRawRow(row: Record<string, unknown>): Delivery {
+/** A claim's columns: all but the payload, read when the delivery starts (startDelivery). */
+const claimColumns = sql.raw(
+  Object.keys(deliveryColumns)
+    .filter((column) => column !== "payload")
+    .join(", "),
+);
+
+function summaryFromRawRow(row: Record<string, unknown>): DeliverySummary {
   const out: Record<string, unknown> = {};
   for (const [column, field] of Object.entries(deliveryColumns)) {
+    if (field === "payload") continue;
     const value = row[column] ?? null;
     // node-postgres returns bigint columns as strings in raw queries.
     out[field] = value !== null && numericDeliveryFields.has(field) ? Number(value) : value;
   }
-  return out as unknown as Delivery;
+  return out as unknown as DeliverySummary;
 }
 
 /** The inbox of webhook deliveries: stored as received, claimed, retried, settled. */
@@ -86,7 +94,7 @@ export class InboxStore extends StoreModule implements InboxQueries {
     return { inserted, requeued: new Set(requeued.map((r) => r.id)) };
   }
 
-  async claimDeliveries({ worker, limit, now, leaseMs }: ClaimOptions): Promise<Delivery[]> {
+  async claimDeliveries({ worker, limit, now, leaseMs }: ClaimOptions): Promise<DeliverySummary[]> {
     const expired = now - leaseMs;
     // One statement, so a claim is atomic. On Postgres, SKIP LOCKED lets several instances claim
     // from one inbox without waiting on, or double-taking, each other's rows.
@@ -104,8 +112,8 @@ export class InboxStore extends StoreModule implements InboxQueries {
           LIMIT ${limit}${lock}
        )
          AND (status = 'pending' OR (status = 'processing' AND locked_at <= ${expired}))
-      RETURNING *`);
-    return rows.map(deliveryFromRawRow).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
+      RETURNING ${claimColumns}`);
+    return rows.map(summaryFromRawRow).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
   }
 
   async renewClaim(id: string, worker: string, now: number): Promise<boolean> {
@@ -118,14 +126,14 @@ export class InboxStore extends StoreModule implements InboxQueries {
     return renewed.length > 0;
   }
 
-  async startDelivery(id: string, worker: string, now: number): Promise<number | null> {
+  async startDelivery(id: string, worker: string, now: number): Promise<{ attempts: number; payload: string } | null> {
     const t = this.t.deliveries;
-    const started = await this.db
+    const [started] = await this.db
       .update(t)
       .set({ attempts: sql`${t.attempts} + 1`, lockedAt: now })
       .where(and(eq(t.id, id), eq(t.status, "processing"), eq(t.lockedBy, worker)))
-      .returning({ attempts: t.attempts });
-    return started[0] === undefined ? null : Number(started[0].attempts);
+      .returning({ attempts: t.attempts, payload: t.payload });
+    return started === undefined ? null : { attempts: Number(started.attempts), payload: started.payload };
   }
 
   async completeDelivery(id: string, worker: string, now: number): Promise<boolean> {

@@ -305,14 +305,17 @@ export interface InboxQueries {
   enqueueDeliveries(deliveries: NewDelivery[]): Promise<{ inserted: Set<string>; requeued: Set<string> }>;
   /**
    * Atomically takes up to `limit` due deliveries (pending and due, or processing with an expired
-   * lease). A claim does not count an attempt: `startDelivery` does, when the delivery is run.
+   * lease). A claim does not count an attempt, nor read the payload: `startDelivery` does both,
+   * when the delivery is run (claimed deliveries wait for a turn; their payloads, up to 25 MB each,
+   * are not held while they wait).
    */
-  claimDeliveries(options: ClaimOptions): Promise<Delivery[]>;
+  claimDeliveries(options: ClaimOptions): Promise<DeliverySummary[]>;
   /**
    * Counts an attempt on a claimed delivery that is about to run (its lease restarts at `now`).
-   * Resolves with its attempts, this one included, or null when the claim was lost to another worker.
+   * Resolves with its attempts, this one included, and its payload, or null when the claim was
+   * lost to another worker.
    */
-  startDelivery(id: string, worker: string, now: number): Promise<number | null>;
+  startDelivery(id: string, worker: string, now: number): Promise<{ attempts: number; payload: string } | null>;
   /**
    * Extends a worker's claim on a delivery it is still running (its lease restarts at `now`).
    * Returns false when the claim was lost to another worker.

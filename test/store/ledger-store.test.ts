@@ -125,6 +125,12 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
       ["b", "processing", 0, "w1"],
     ]);
     expect(typeof first[0]?.receivedAt).toBe("number");
+    // Claimed deliveries wait for a turn without their payloads (up to 25 MB each): read as one starts.
+    expect(first.every((d) => !("payload" in d))).toBe(true);
+    expect(await store.inbox.startDelivery("a", "w1", T0 + 10)).toEqual({
+      attempts: 1,
+      payload: JSON.stringify({ action: "opened", number: 1 }),
+    });
     expect(await store.inbox.claimDeliveries({ worker: "w2", limit: 10, now: T0 + 20, leaseMs: 60_000 })).toEqual([]);
   });
 
@@ -133,7 +139,7 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     await store.inbox.enqueueDelivery(delivery("d1"));
     await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0, leaseMs: 60_000 });
     expect(await store.inbox.startDelivery("d1", "intruder", T0)).toBeNull();
-    expect(await store.inbox.startDelivery("d1", "w1", T0)).toBe(1);
+    expect((await store.inbox.startDelivery("d1", "w1", T0))?.attempts).toBe(1);
     expect(await store.inbox.completeDelivery("d1", "intruder", T0 + 1)).toBe(false);
     expect(await store.inbox.failDelivery("d1", "w1", { error: "HTTP 502", now: T0 + 1, retryAt: T0 + 1000 })).toBe(
       true,
@@ -146,7 +152,7 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     expect(await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 999, leaseMs: 60_000 })).toEqual([]);
     const [again] = await store.inbox.claimDeliveries({ worker: "w1", limit: 1, now: T0 + 1000, leaseMs: 60_000 });
     expect(again?.attempts).toBe(1);
-    expect(await store.inbox.startDelivery("d1", "w1", T0 + 1000)).toBe(2);
+    expect((await store.inbox.startDelivery("d1", "w1", T0 + 1000))?.attempts).toBe(2);
     await store.inbox.failDelivery("d1", "w1", { error: "gave up", now: T0 + 1001, retryAt: null });
     expect(await store.inbox.getDelivery("d1")).toMatchObject({
       status: "failed",
@@ -169,7 +175,7 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     await store.inbox.enqueueDelivery(delivery("d1"));
     await store.inbox.enqueueDelivery(delivery("d2", { receivedAt: T0 + 1 }));
     await store.inbox.claimDeliveries({ worker: "dead", limit: 2, now: T0 + 1, leaseMs: 1000 });
-    expect(await store.inbox.startDelivery("d1", "dead", T0 + 1)).toBe(1); // d2 waited for its turn
+    expect((await store.inbox.startDelivery("d1", "dead", T0 + 1))?.attempts).toBe(1); // d2 waited for its turn
     expect(await store.inbox.claimDeliveries({ worker: "w2", limit: 2, now: T0 + 1000, leaseMs: 1000 })).toEqual([]);
     const reclaimed = await store.inbox.claimDeliveries({ worker: "w2", limit: 1, now: T0 + 1001, leaseMs: 1000 });
     expect(reclaimed.map((d) => [d.id, d.lockedBy, d.attempts])).toEqual([["d1", "w2", 1]]);
@@ -191,8 +197,8 @@ eachDialect("store: inbox", ({ newStore, newDatabaseUrl, dialect }) => {
     }
     await store.inbox.claimDeliveries({ worker: "w1", limit: 2, now: T0 + 10, leaseMs: 60_000 });
     await store.inbox.claimDeliveries({ worker: "w2", limit: 1, now: T0 + 10, leaseMs: 60_000 });
-    expect(await store.inbox.startDelivery("running", "w1", T0)).toBe(1);
-    expect(await store.inbox.startDelivery("other", "w2", T0)).toBe(1);
+    expect((await store.inbox.startDelivery("running", "w1", T0))?.attempts).toBe(1);
+    expect((await store.inbox.startDelivery("other", "w2", T0))?.attempts).toBe(1);
     // Another worker's claims are not touched, even when named.
     expect(
       await store.inbox.releaseClaims({ now: T0 + 1, worker: "w1", ids: ["running", "other"], uncount: true }),
