@@ -14,7 +14,8 @@
 //   co-author (`Co-authored-by:`, the kernel's `Co-developed-by:`), in `Signed-off-by:` (which
 //   certifies having written it; the kernel and Apache policies say an agent must not sign off,
 //   and the check says so, but it is still the agent's work), in git.git's `Helped-by:`, as the
-//   commit's author and as its committer (and a bot's login as the PR author). Not where a person
+//   commit's author and as its committer (and a bot's login as the PR author), but for a tool that
+//   names itself the committer of commits it did not write (aider/author). Not where a person
 //   only reviewed, tested, acked or reported it. Each form
 //   (e-mail, name, login) belongs to one marker of its agent, and one identity is one piece of
 //   evidence per agent: the agent's first marker in this list that matches it.
@@ -347,9 +348,13 @@ export const AGENTS: readonly Agent[] = [
       },
       {
         id: "aider/author",
-        where: PERSON,
+        // Not the committer: aider appends (aider) to the committer's name of every commit it makes,
+        // the user's own changes included (its `/commit` and the commit of dirty files before an
+        // edit: "aider_edits=False -> Author=You, Committer=You(aider)", aider/repo.py), and to the
+        // author's name only when its model wrote the change (Aider-AI/aider 3be2109, 9e22867).
+        where: ["trailer", "author"],
         match: { kind: "identity", names: ["* (aider)"] },
-        description: "author or committer name ending in (aider)",
+        description: "author name ending in (aider) (not the committer's: aider marks every commit it makes)",
       },
       {
         id: "aider/subject",

@@ -36,7 +36,7 @@ import {
   sessionFromTrailer,
   sessionsFromBranch,
 } from "./sessions.js";
-import { type GitHubSquash, readSquash } from "./squash.js";
+import { type GitHubSquash, readClosedDescription, readSquash } from "./squash.js";
 import { parseTrailers, splitMessage, type Trailer } from "./trailers.js";
 import type {
   AgentSession,
@@ -522,8 +522,9 @@ class Engine {
       const trailer = trailers[i] as Trailer;
       this.trailer(found, trailer.key, trailer.value, pass);
     }
-    // A GitHub squash merge: what its sections hold in their own trailers is each commit's evidence.
-    const squash = readSquash(commit.message);
+    // A GitHub squash merge: what its sections hold in their own trailers is each commit's evidence,
+    // and its co-author block is read even where a `---` line of a description hid it from git.
+    const squash = readSquash(commit.message) ?? readClosedDescription(commit.message);
     if (squash !== null) this.squashSections(found, squash, trailers, pass);
     const subject = pass.bound(whole.subject, READ_LIMITS.messageText);
     const body = pass.bound(whole.body, READ_LIMITS.messageText);

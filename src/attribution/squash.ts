@@ -135,6 +135,27 @@ export function readSquash(raw: string): GitHubSquash | null {
 }
 
 /**
+ * A squash merge whose message GitHub wrote from the pull request's title and description (`Title
+ * (#N)`, the description, then the `---------` co-author block), read as a squash of no sections: only
+ * its block, or null. Git reads that block as the message's trailers unless a `---` line of the
+ * description (a Markdown rule: Renovate's and Dependabot's descriptions hold one) ended the
+ * message for it first, as in astral-sh/uv b73f6cb, whose block credits `Claude Opus 4.5
+ * <noreply@anthropic.com>`. A message with sections is readSquash's.
+ */
+export function readClosedDescription(raw: string): GitHubSquash | null {
+  const nul = raw.indexOf("\0");
+  const message = nul === -1 ? raw : raw.slice(0, nul);
+  const titleEnd = message.indexOf("\n");
+  if (titleEnd < 5 || message.charCodeAt(titleEnd - 1) !== CLOSE_PARENTHESIS) return null;
+  const number = TITLE_NUMBER.exec(message.slice(0, titleEnd));
+  if (!number) return null;
+  const end = dropSpaces(message, titleEnd, message.length);
+  const closing = closingAt(message, titleEnd, end);
+  if (closing === -1) return null;
+  return { number: Number(number[1]), sections: [], closed: true, block: message.slice(closing + 1) };
+}
+
+/**
  * What GitHub wrote of a squash merge besides its commits' sections, as a message: the title, and
  * what git reads as the message's trailers — the closing co-author block (`---------` and the
  * trailers after it), or without it the last paragraph (where a `Co-authored-by:` typed in the

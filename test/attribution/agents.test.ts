@@ -762,7 +762,7 @@ describe("every marker, from a realistic commit or pull request", () => {
     }
     expect(missed).toEqual([]);
     // Every form the catalogue holds today: a form dropped from agents.ts is missed here.
-    expect(shown).toBe(404);
+    expect(shown).toBe(403);
   });
 });
 
@@ -837,12 +837,15 @@ describe("catalogue", () => {
 
   it("looks for an agent's identity wherever a person's can appear, and a bot's login as the PR author", () => {
     const person: EvidenceSource[] = ["trailer", "author", "committer"];
+    // aider names itself the committer of the user's own changes too: only its author name counts.
+    const notThere: Record<string, EvidenceSource[]> = { "aider/author": ["committer"] };
     for (const agent of AGENTS) {
       for (const marker of agent.markers) {
         if (marker.match.kind !== "identity") continue;
         const { emails = [], names = [], logins = [] } = marker.match;
+        const missing = person.filter((p) => !marker.where.includes(p));
         if (emails.length + names.length > 0)
-          expect([marker.id, ...person.filter((p) => !marker.where.includes(p))]).toEqual([marker.id]);
+          expect([marker.id, ...missing]).toEqual([marker.id, ...(notThere[marker.id] ?? [])]);
         if (logins.length > 0) expect([marker.id, marker.where.includes("pr-author")]).toEqual([marker.id, true]);
       }
     }

@@ -806,6 +806,39 @@ describe("evidence", () => {
     const other = attributeCommit({ sha: "f".repeat(40), message: "Fix", author: jane, committer: bot });
     expect(other.evidence.map((e) => [e.marker, e.source])).toEqual([["cursor/agent", "committer"]]);
   });
+
+  // Real commits of Aider-AI/aider. aider appends (aider) to the committer's name of every commit it
+  // makes, and to the author's only when its model wrote the change (aider/repo.py: "aider_edits=False
+  // -> Author=You, Committer=You(aider)"): a committer alone is the user's own change.
+  const paul: Identity = { name: "Paul Gauthier", email: "aider@paulg.org" };
+  const paulByAider: Identity = { name: "Paul Gauthier (aider)", email: "aider@paulg.org" };
+  it.each<[string, string, Identity, Identity, string[]]>([
+    [
+      "0bde1da42: aider wrote it (author and committer)",
+      "feat: add Claude 3.5 Haiku model and provider variants",
+      paulByAider,
+      paulByAider,
+      ["author"],
+    ],
+    [
+      "3be2109964: the user's change, committed by aider",
+      "fix: update Claude 3.5 Haiku models to use diff mode instead of whole",
+      paul,
+      paulByAider,
+      [],
+    ],
+    [
+      "e67c9327fd: another user's change, committed by aider",
+      "fix: Correct Vertex AI model name prefixes in settings",
+      { name: "Wietse Venema", email: "wietse@example.org" },
+      { name: "Wietse Venema (aider)", email: "wietse@example.org" },
+      [],
+    ],
+  ])("aider's (aider) names: %s", (_name, message, author, committer, sources) => {
+    const result = attributeCommit({ sha: "a".repeat(40), message, author, committer });
+    expect(result.evidence.map((e) => e.source)).toEqual(sources);
+    expect(result.ai).toBe(sources.length > 0);
+  });
 });
 
 describe("linear-time safety on 1 MB inputs", () => {
