@@ -152,6 +152,8 @@ export class GitHubModel {
   readonly workflowRuns: ModelWorkflowRun[] = [];
   /** Branch tips by name (the GraphQL history of a branch starts there). */
   readonly branches = new Map<string, string>();
+  /** Tags by name → the commit they point at (its files in `filesAt`). */
+  readonly tags = new Map<string, string>();
   /** Files on the default branch, by path (e.g. .github/shipledger.yml). */
   readonly files = new Map<string, string>();
   /** Files at a commit that differ from `files` (contents `?ref=<sha>`): commit sha → path → text. */
@@ -922,8 +924,9 @@ export class GitHubModel {
       return [200, { data: { repository } }];
     }
     log("POST graphql AgentRecordProbe");
-    const path = String(variables.traces ?? "").replace(/^[^:]*:/, "");
-    const traces = this.files.get(path);
+    const expression = String(variables.traces ?? "");
+    const colon = expression.indexOf(":");
+    const traces = this.#fileAt(expression.slice(0, colon), expression.slice(colon + 1));
     const nodes = [...refs].map(([ref, oid]) => ({
       name: ref.replace(/^refs\/notes\//, ""),
       target: {
@@ -942,6 +945,19 @@ export class GitHubModel {
         },
       },
     ];
+  }
+
+  /**
+   * A file at a revision as git's rev-parse names it (GraphQL's `object(expression:)`): a full ref,
+   * or a short name, which is a tag's before a branch's (git's order), or a commit sha.
+   */
+  #fileAt(revision: string, path: string): string | undefined {
+    const branch = (name: string) => (name === "main" ? this.files.get(path) : undefined);
+    const commit = (sha: string | undefined) => (sha === undefined ? undefined : this.filesAt.get(sha)?.get(path));
+    if (revision.startsWith("refs/heads/")) return branch(revision.slice("refs/heads/".length));
+    if (revision.startsWith("refs/tags/")) return commit(this.tags.get(revision.slice("refs/tags/".length)));
+    if (this.tags.has(revision)) return commit(this.tags.get(revision));
+    return /^[0-9a-f]{40}$/.test(revision) ? commit(revision) : branch(revision);
   }
 
   /** Charges a query to the budget; refused (RATE_LIMITED, as GitHub: a 200) when the budget cannot pay it. */

@@ -74,7 +74,8 @@ export async function readRepositoryRecordIndex(
   const answer = await octokit.graphql<ProbeAnswer>(PROBE_QUERY, {
     owner,
     repo,
-    traces: `${where.defaultBranch}:${TRACE_FILE}`,
+    // The branch by its full name: a short name is a tag's first, where one has the same name.
+    traces: `refs/heads/${where.defaultBranch}:${TRACE_FILE}`,
   });
   const found = answer.repository;
 

@@ -9,7 +9,7 @@ import { defaultHandlers } from "../../src/app.js";
 import { defaults } from "../../src/config/repo-config.js";
 import { backfillRepository } from "../../src/ledger/backfill.js";
 import type { Store } from "../../src/store/types.js";
-import { gitAiSessionsNote } from "../fixtures/records/examples.js";
+import { gitAiSessionsNote, referenceHookRecord } from "../fixtures/records/examples.js";
 import { deliverLive, history, INSTALLATION, ledgerRows } from "../helpers/backfill-history.js";
 import type { ModelCommit } from "../helpers/github-model.js";
 import { loadApp } from "../helpers/probot.js";
@@ -204,6 +204,23 @@ eachDialect("ledger: backfill", ({ newStore }) => {
     expect(sc.gh.calls.slice(from).filter((c) => /AgentRecord|trees|NoteBlobs/.test(c))).toEqual([
       "POST graphql AgentRecordProbe",
     ]);
+  });
+
+  it("reads the default branch's traces file by the branch's full name, not a tag of the same name", async () => {
+    const { sc } = history();
+    const traced = (sc.gh.pulls.get(5)?.commits ?? [])[0] as string;
+    sc.gh.files.set(".agent-trace/traces.jsonl", `${JSON.stringify(referenceHookRecord(traced, T(0)))}\n`);
+    // A tag named like the branch, at a commit without the file: `main:…` would be the tag's.
+    sc.gh.tags.set("main", [...sc.gh.commits.keys()][0] as string);
+    sc.gh.mount();
+    const app = await loadApp({ store: await newStore(), now: () => NOW, handlers: defaultHandlers });
+    const store = await newStore();
+    expect(await backfillInto(store, app, sc)).toMatchObject({ outcome: "done", merged: 6 });
+    const change = await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, 5);
+    expect(change).toMatchObject({ ai: true, agents: ["claude-code"] });
+    expect(
+      ((change?.evidence ?? []) as Array<{ source: string; commit: string }>).map((e) => [e.source, e.commit]),
+    ).toEqual([["agent-trace", traced]]);
   });
 
   it("reads the history without records when GitHub refuses them, and says so", async () => {
