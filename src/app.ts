@@ -8,7 +8,7 @@ import { pullRequestHandlers } from "./handlers/pull-request.js";
 import { type AppIdentity, type HandlerRegistry, mergeHandlers } from "./handlers/types.js";
 import { BackfillRunner, type BackfillRunnerOptions } from "./inbox/backfill-runner.js";
 import { groupCommit } from "./inbox/group-commit.js";
-import { deliveryFromEvent } from "./inbox/intake.js";
+import { deliveryFromEvent, logEnqueued } from "./inbox/intake.js";
 import { RedeliverySweeper } from "./inbox/redelivery-sweeper.js";
 import { InboxWorker, type WorkerOptions } from "./inbox/worker.js";
 import { INSTANCE_METRIC_DEFAULTS, type MetricDefaults } from "./metrics/report.js";
@@ -151,13 +151,9 @@ export function createShipledger(deps: ShipledgerDeps): Shipledger {
 
     app.onAny(async (event) => {
       const delivery = deliveryFromEvent(event, now());
-      const { inserted, requeued } = await deps.store.inbox.enqueueDelivery(delivery);
-      if (inserted || requeued) inbox.notify();
-      if (requeued) {
-        app.log.info({ delivery: delivery.id }, "inbox: a delivery that had failed was redelivered; requeued");
-      } else if (!inserted) {
-        app.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
-      }
+      const stored = await deps.store.inbox.enqueueDelivery(delivery);
+      if (stored.inserted || stored.requeued) inbox.notify();
+      logEnqueued(app.log, delivery.id, stored);
     });
 
     if (deps.webhooks) {

@@ -83,9 +83,7 @@ export function mayBeSquash(message: string): boolean {
 /** The sections of a GitHub squash-merge message, or null when `message` is not one. */
 export function readSquash(raw: string): GitHubSquash | null {
   if (!mayBeSquash(raw)) return null;
-  // Git reads a message as a C string, as trailers.ts does: a NUL byte ends it.
-  const nul = raw.indexOf("\0");
-  const message = nul === -1 ? raw : raw.slice(0, nul);
+  const message = asGitReadsIt(raw);
   if (message !== raw && !mayBeSquash(message)) return null;
   const titleEnd = message.indexOf("\n");
   const number = TITLE_NUMBER.exec(message.slice(0, titleEnd));
@@ -143,8 +141,10 @@ export function readSquash(raw: string): GitHubSquash | null {
  * <noreply@anthropic.com>`. A message with sections is readSquash's.
  */
 export function readClosedDescription(raw: string): GitHubSquash | null {
-  const nul = raw.indexOf("\0");
-  const message = nul === -1 ? raw : raw.slice(0, nul);
+  // Read for every commit: nearly all are ruled out by their first line before the message is scanned.
+  const firstLine = raw.indexOf("\n");
+  if (firstLine < 5 || raw.charCodeAt(firstLine - 1) !== CLOSE_PARENTHESIS) return null;
+  const message = asGitReadsIt(raw);
   const titleEnd = message.indexOf("\n");
   if (titleEnd < 5 || message.charCodeAt(titleEnd - 1) !== CLOSE_PARENTHESIS) return null;
   const number = TITLE_NUMBER.exec(message.slice(0, titleEnd));
@@ -166,8 +166,7 @@ export function readClosedDescription(raw: string): GitHubSquash | null {
 export function squashTitleAndClosing(raw: string): string {
   const squash = readSquash(raw);
   if (squash === null) return raw;
-  const nul = raw.indexOf("\0");
-  const message = nul === -1 ? raw : raw.slice(0, nul);
+  const message = asGitReadsIt(raw);
   const title = message.slice(0, message.indexOf("\n"));
   if (squash.block !== null) return `${title}\n\n${squash.block}`;
   const end = dropSpaces(message, 0, message.length);
@@ -194,6 +193,12 @@ function closingAt(text: string, start: number, end: number): number {
     pos = nl;
   }
   return at;
+}
+
+/** The message as git reads it, as a C string (as trailers.ts does): a NUL byte ends it. */
+function asGitReadsIt(raw: string): string {
+  const nul = raw.indexOf("\0");
+  return nul === -1 ? raw : raw.slice(0, nul);
 }
 
 /** The end of the line starting at `pos` (its newline, or `limit`). */

@@ -2,11 +2,11 @@
 // are stored together in the next statement, one commit for all of them. Each sender is still
 // answered only after its own delivery is durable; under load, one commit (an fsync on Postgres)
 // serves many deliveries instead of one.
-import type { InboxQueries, NewDelivery } from "../store/types.js";
+import type { Enqueued, InboxQueries, NewDelivery } from "../store/types.js";
 
 interface Waiting {
   delivery: NewDelivery;
-  resolve(result: { inserted: boolean; requeued: boolean }): void;
+  resolve(result: Enqueued): void;
   reject(error: unknown): void;
 }
 
@@ -73,7 +73,7 @@ export function groupCommit(store: Pick<InboxQueries, "enqueueDeliveries">, opti
     }
   };
 
-  return function enqueue(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }> {
+  return function enqueue(delivery: NewDelivery): Promise<Enqueued> {
     return new Promise((resolve, reject) => {
       queue.push({ delivery, resolve, reject });
       schedule();

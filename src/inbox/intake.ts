@@ -1,5 +1,5 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
-import type { NewDelivery } from "../store/types.js";
+import type { Enqueued, NewDelivery } from "../store/types.js";
 import { payloadFields } from "./payload.js";
 
 /**
@@ -17,4 +17,10 @@ export function deliveryFromEvent(
     receivedAt,
     payload: JSON.stringify(event.payload),
   };
+}
+
+/** Logs a stored delivery that was not new: requeued (it had failed for good), or a duplicate. */
+export function logEnqueued(log: { info(fields: object, message: string): void }, id: string, result: Enqueued): void {
+  if (result.requeued) log.info({ delivery: id }, "inbox: a delivery that had failed was redelivered; requeued");
+  else if (!result.inserted) log.info({ delivery: id }, "inbox: duplicate delivery acknowledged, stored once");
 }

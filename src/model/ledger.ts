@@ -259,3 +259,9 @@ export type BackfillProgress = Partial<
     | "notes"
   >
 >;
+
+/** A webhook event whose redelivery was asked of GitHub: through which attempt last, and how many times in all. */
+export interface AskedRedelivery {
+  deliveryId: number;
+  asks: number;
+}

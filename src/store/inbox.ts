@@ -8,6 +8,7 @@ import type {
   DeliveryQuery,
   DeliveryStatus,
   DeliverySummary,
+  Enqueued,
   InboxDepth,
   InboxQueries,
   NewDelivery,
@@ -59,9 +60,21 @@ function summaryFromRawRow(row: Record<string, unknown>): DeliverySummary {
   return out as unknown as DeliverySummary;
 }
 
+/** A delivery pending again from `at` with a fresh attempt count (requeued, or redelivered after failing). */
+function afresh(at: number) {
+  return {
+    status: "pending" as const,
+    attempts: 0,
+    nextAttemptAt: at,
+    lockedBy: null,
+    lockedAt: null,
+    completedAt: null,
+  };
+}
+
 /** The inbox of webhook deliveries: stored as received, claimed, retried, settled. */
 export class InboxStore extends StoreModule implements InboxQueries {
-  async enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }> {
+  async enqueueDelivery(delivery: NewDelivery): Promise<Enqueued> {
     const { inserted, requeued } = await this.enqueueDeliveries([delivery]);
     return { inserted: inserted.has(delivery.id), requeued: requeued.has(delivery.id) };
   }
@@ -81,14 +94,7 @@ export class InboxStore extends StoreModule implements InboxQueries {
     // A second statement only for deliveries seen before (rare): those that had failed for good go again.
     const requeued = await this.db
       .update(t)
-      .set({
-        status: "pending",
-        attempts: 0,
-        nextAttemptAt: Math.min(...repeated.map((d) => d.receivedAt)),
-        lockedBy: null,
-        lockedAt: null,
-        completedAt: null,
-      })
+      .set(afresh(Math.min(...repeated.map((d) => d.receivedAt))))
       .where(and(inArray(t.id, [...new Set(repeated.map((d) => d.id))]), eq(t.status, "failed")))
       .returning({ id: t.id });
     return { inserted, requeued: new Set(requeued.map((r) => r.id)) };
@@ -262,11 +268,7 @@ export class InboxStore extends StoreModule implements InboxQueries {
       "ids" in selector
         ? and(inArray(t.id, selector.ids.length ? selector.ids : [""]), sql`${t.status} <> 'processing'`)
         : eq(t.status, "failed");
-    const requeued = await this.db
-      .update(t)
-      .set({ status: "pending", attempts: 0, nextAttemptAt: now, lockedBy: null, lockedAt: null, completedAt: null })
-      .where(which)
-      .returning({ id: t.id });
+    const requeued = await this.db.update(t).set(afresh(now)).where(which).returning({ id: t.id });
     return requeued.map((r) => r.id);
   }
 }

@@ -2,6 +2,7 @@
 // (which deliveries to redeliver is src/ledger/core/redelivery.ts).
 
 import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
+import type { AskedRedelivery } from "../model/ledger.js";
 import { StoreModule } from "./dialect.js";
 import type { RedeliveryQueries, SweepState } from "./types.js";
 
@@ -65,7 +66,7 @@ export class RedeliveryStore extends StoreModule implements RedeliveryQueries {
       .where(and(eq(t.id, sweep), eq(t.lockedBy, worker)));
   }
 
-  async redeliveredGuids(guids: string[]): Promise<Map<string, { deliveryId: number; asks: number }>> {
+  async redeliveredGuids(guids: string[]): Promise<Map<string, AskedRedelivery>> {
     if (guids.length === 0) return new Map();
     const t = this.t.webhookRedeliveries;
     const rows = await this.db
@@ -81,7 +82,7 @@ export class RedeliveryStore extends StoreModule implements RedeliveryQueries {
     event: string;
     worker: string;
     now: number;
-    asked?: { deliveryId: number; asks: number } | null;
+    asked?: AskedRedelivery | null;
   }): Promise<boolean> {
     const t = this.t.webhookRedeliveries;
     if (redelivery.asked) {
@@ -118,11 +119,7 @@ export class RedeliveryStore extends StoreModule implements RedeliveryQueries {
     return inserted.length > 0;
   }
 
-  async releaseRedelivery(
-    guid: string,
-    worker: string,
-    asked?: { deliveryId: number; asks: number } | null,
-  ): Promise<void> {
+  async releaseRedelivery(guid: string, worker: string, asked?: AskedRedelivery | null): Promise<void> {
     const t = this.t.webhookRedeliveries;
     const mine = and(eq(t.guid, guid), eq(t.requestedBy, worker));
     if (asked) await this.db.update(t).set({ deliveryId: asked.deliveryId, asks: asked.asks }).where(mine);

@@ -1,6 +1,7 @@
 // The ledger's interface. Handlers, the inbox worker and the CLI talk to this, never to drizzle.
 
 import type {
+  AskedRedelivery,
   BackfillKind,
   BackfillProgress,
   BackfillRun,
@@ -125,6 +126,12 @@ export interface InboxDepth {
 
 /** A delivery as lists show it: without its payload (up to GitHub's 25 MB); getDelivery reads one whole. */
 export type DeliverySummary = Omit<Delivery, "payload">;
+
+/** What storing a delivery did: stored it new, requeued one that had failed for good, or neither (a duplicate). */
+export interface Enqueued {
+  inserted: boolean;
+  requeued: boolean;
+}
 
 export interface DeliveryQuery {
   statuses?: DeliveryStatus[];
@@ -294,7 +301,7 @@ export interface InboxQueries {
    * Stores a delivery once; a repeated delivery id reports `inserted: false` and changes nothing,
    * unless the delivery had failed for good: then it is requeued (`requeued`), as `enqueueDeliveries` says.
    */
-  enqueueDelivery(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }>;
+  enqueueDelivery(delivery: NewDelivery): Promise<Enqueued>;
   /**
    * Stores several deliveries in one statement and one commit; resolves with the ids that were
    * new (a delivery id already stored, or repeated in the list, is stored once) and those
@@ -383,7 +390,7 @@ export interface RedeliveryQueries {
   /** Ends the sweep: its lease is free and its end recorded. */
   finishSweep(sweep: string, worker: string, now: number): Promise<void>;
   /** Of these events (guids), those whose redelivery was asked: through which attempt last, and how many times. */
-  redeliveredGuids(guids: string[]): Promise<Map<string, { deliveryId: number; asks: number }>>;
+  redeliveredGuids(guids: string[]): Promise<Map<string, AskedRedelivery>>;
   /**
    * Claims the redelivery of an event before asking GitHub: true for one caller only. The first
    * (`asked` null) is claimed once ever; another one only from the state it was decided on
@@ -395,13 +402,13 @@ export interface RedeliveryQueries {
     event: string;
     worker: string;
     now: number;
-    asked?: { deliveryId: number; asks: number } | null;
+    asked?: AskedRedelivery | null;
   }): Promise<boolean>;
   /**
    * Gives a claim back: GitHub did not take the request, so a later sweep asks again. `asked`:
    * the redelivery asked before this claim, which the event's row returns to (none: it goes).
    */
-  releaseRedelivery(guid: string, worker: string, asked?: { deliveryId: number; asks: number } | null): Promise<void>;
+  releaseRedelivery(guid: string, worker: string, asked?: AskedRedelivery | null): Promise<void>;
 }
 
 /** Backfills: requests, progress, and the per-installation lease (one backfill of an installation at a time). */

@@ -8,8 +8,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { logEnqueued } from "../inbox/intake.js";
 import { checkPayloadShape, type PayloadShape } from "../inbox/payload.js";
-import type { NewDelivery } from "../store/types.js";
+import type { Enqueued, NewDelivery } from "../store/types.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -19,7 +20,7 @@ export const GITHUB_MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
 export interface IntakeOptions {
   secret: string;
   /** Stores a verified delivery; resolves once it is durable (`requeued`: it had failed, and goes again). */
-  store(delivery: NewDelivery): Promise<{ inserted: boolean; requeued: boolean }>;
+  store(delivery: NewDelivery): Promise<Enqueued>;
   /** Called after a new delivery was stored, or a failed one requeued (wakes the worker). */
   stored?(delivery: NewDelivery): void;
   log: Pick<Logger, "info" | "warn" | "error">;
@@ -163,7 +164,7 @@ export function createWebhookIntake(options: IntakeOptions) {
       const shape = checkPayloadShape(body);
       if (!shape.ok) throw new Refusal(400, "bad payload", shape.error);
       const delivery = toDelivery(head, shape, options.now());
-      let result: { inserted: boolean; requeued: boolean };
+      let result: Enqueued;
       try {
         result = await options.store(delivery);
       } catch (error) {
@@ -176,11 +177,7 @@ export function createWebhookIntake(options: IntakeOptions) {
         });
       }
       if (result.inserted || result.requeued) options.stored?.(delivery);
-      if (result.requeued) {
-        options.log.info({ delivery: delivery.id }, "inbox: a delivery that had failed was redelivered; requeued");
-      } else if (!result.inserted) {
-        options.log.info({ delivery: delivery.id }, "inbox: duplicate delivery acknowledged, stored once");
-      }
+      logEnqueued(options.log, delivery.id, result);
       answer(res, 200, { ok: true, stored: result.inserted ? "new" : result.requeued ? "requeued" : "duplicate" });
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;

@@ -4,6 +4,8 @@
 // timed out after the delivery was stored), and an event is redelivered again only once GitHub
 // lists the last redelivery as failed too, a few times at most. Pure.
 
+import type { AskedRedelivery } from "../../model/ledger.js";
+
 /** One attempt to deliver an event, as GitHub lists it (GET /app/hook/deliveries). */
 export interface HookDelivery {
   /** The attempt's id: GitHub numbers attempts in increasing order. */
@@ -27,12 +29,6 @@ export interface HookDelivery {
  * good (413, 400) must not be asked every sweep for the three days GitHub keeps it.
  */
 export const MAX_REDELIVERIES = 3;
-
-/** The redelivery of an event asked before: through which attempt, and how many times in all. */
-export interface AskedRedelivery {
-  deliveryId: number;
-  asks: number;
-}
 
 export type RedeliveryDecision =
   | { guid: string; verdict: "redeliver"; delivery: HookDelivery; asked: AskedRedelivery | null }

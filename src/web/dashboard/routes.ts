@@ -149,6 +149,31 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     send(res, 403, partialAccessPage(await frameFor(req, user, owner, [{ label: owner }]), owner, repositories));
   }
 
+  /**
+   * The scope of a page (`repo`'s, or the organisation's) if this user may see it. A repository they
+   * may not open is absent (ScopeNotFoundError); the organisation's pages without access to every
+   * repository are answered with theirs instead (partialAccess), and null is returned.
+   */
+  async function scopeFor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: DashboardUser,
+    installation: InstallationRecord,
+    repo: string | null,
+  ): Promise<ResolvedScope | null> {
+    const access = await accessOf(user, installation);
+    if (repo === null) {
+      if (access.whole) return orgScope(installation);
+      await partialAccess(req, res, user, installation, access);
+      return null;
+    }
+    const scope = await scopeOf(store, { repo: `${installation.accountLogin}/${repo}` }, installation);
+    if (!(scope.repositoryIds ?? []).every((id) => access.may(id))) {
+      throw new ScopeNotFoundError(`no repository ${repo} for this user`);
+    }
+    return scope;
+  }
+
   /** The frame's parts that come from the session: who is signed in, the CSRF token, the assets. */
   async function sessionFrame(req: IncomingMessage, user: DashboardUser) {
     return { login: user.login, csrf: await auth.csrfToken(req), assetVersion: assets.version };
@@ -186,12 +211,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
   ) {
     const now = options.now();
     const period = readPeriod(query, now);
-    const access = await accessOf(user, installation);
-    if (!repo && !access.whole) return partialAccess(req, res, user, installation, access);
-    const scope = repo
-      ? await scopeOf(store, { repo: `${installation.accountLogin}/${repo}` }, installation)
-      : orgScope(installation);
-    if (!mayOpen(scope, access)) throw new ScopeNotFoundError(`no repository ${repo} for this user`);
+    const scope = await scopeFor(req, res, user, installation, repo);
+    if (!scope) return;
     const frame = await sessionFrame(req, user);
     send(res, 200, await scopeViewHtml({ store, metric, webUrl, cache }, installation, scope, period, now, frame));
   }
@@ -208,10 +229,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     const period = readPeriod(query, now);
     const repo = query.get("repo") || null;
     if (repo !== null && !REPO.test(repo)) throw new ScopeNotFoundError("bad repository name");
-    const access = await accessOf(user, installation);
-    if (!repo && !access.whole) return partialAccess(req, res, user, installation, access);
-    const scope = repo ? await scopeOf(store, { repo: `${owner}/${repo}` }, installation) : orgScope(installation);
-    if (!mayOpen(scope, access)) throw new ScopeNotFoundError(`no repository ${repo} for this user`);
+    const scope = await scopeFor(req, res, user, installation, repo);
+    if (!scope) return;
     const figures = await loadFigures(store, scope, period, metric, now, { cache });
     const candidates = auditCandidates(figures.rows, period, figures.options);
     const seed = auditSeed(
@@ -324,9 +343,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): RouteHan
     installation: InstallationRecord,
   ) {
     const now = options.now();
-    const access = await accessOf(user, installation);
-    if (!access.whole) return partialAccess(req, res, user, installation, access);
-    const scope = orgScope(installation);
+    const scope = await scopeFor(req, res, user, installation, null);
+    if (!scope) return;
     const repositories = await store.installations.listRepositories(installation.id, { includeRemoved: true });
     const names = new Map(repositories.map((r) => [r.id, r.fullName]));
     const runs = (await store.backfills.listBackfillRuns(installation.id)).map((run) => ({
@@ -454,13 +472,6 @@ interface Access {
   visible: RepositoryRecord[];
   /** Whether they may open this repository's pages and its changes. */
   may(repositoryId: number): boolean;
-}
-
-/** Whether a repository's scope (or the organisation's, with access to all) may be shown. */
-function mayOpen(scope: ResolvedScope, access: Access): boolean {
-  return (
-    (scope.repositoryIds ?? []).every((id) => access.may(id)) && (scope.repositoryIds !== undefined || access.whole)
-  );
 }
 
 /** A path segment decoded, or null when its escapes are malformed. */
