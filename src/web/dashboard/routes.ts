@@ -29,6 +29,7 @@ import {
   scopeOf,
 } from "../../metrics/report.js";
 import type { InstallationRecord, RepositoryRecord, Store } from "../../store/types.js";
+import { isCalendarDay } from "../../util/date-param.js";
 import { type Assets, loadAssets, sendAsset } from "./assets.js";
 import { FiguresCache, loadFigures } from "./figures.js";
 import { FormError, readForm } from "./form.js";
@@ -77,7 +78,7 @@ export function readPeriod(query: URLSearchParams, now: number): PeriodView {
   const endOfToday = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
   const day = (name: string) => {
     const value = query.get(name) ?? "";
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    if (!isCalendarDay(value)) {
       throw new BadRequest(`${name}: expected a date such as 2026-11-01`);
     }
     return Date.parse(`${value}T00:00:00Z`);

@@ -230,6 +230,17 @@ describe("dashboard", () => {
     expect(body).not.toContain("globex");
   });
 
+  it("refuses a day that is not in the calendar rather than reading the days after it", () => {
+    // Date.parse takes 2026-02-30 for 2 March: the period would silently run two days longer.
+    expect(() => readPeriod(new URLSearchParams("since=2026-02-01&until=2026-02-30"), NOW)).toThrow(
+      "until: expected a date such as 2026-11-01",
+    );
+    expect(readPeriod(new URLSearchParams("since=2026-02-01&until=2026-02-28"), NOW)).toMatchObject({
+      since: Date.UTC(2026, 1, 1),
+      until: Date.UTC(2026, 2, 1),
+    });
+  });
+
   it("shows the organisation's figures exactly as the report computes them", async () => {
     const res = await get("/dashboard/o/acme");
     expect(res.status).toBe(200);
