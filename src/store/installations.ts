@@ -296,11 +296,29 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
 
   async findRepository(installationId: number, fullName: string): Promise<RepositoryRecord | null> {
     const t = this.t.repositories;
-    const repositories = await this.#repositories(
-      and(eq(t.installationId, installationId), sql`lower(${t.fullName}) = ${fullName.toLowerCase()}`),
-    );
+    const where = and(eq(t.installationId, installationId), sql`lower(${t.fullName}) = ${fullName.toLowerCase()}`);
+    const repositories = await this.#repositories(where);
     // A name a removed repository had and one the installation has now (deleted and created again,
     // renamed) is the one it has now; among removed ones, the last removed.
-    return repositories.sort((a, b) => (b.removedAt ?? Infinity) - (a.removedAt ?? Infinity))[0] ?? null;
+    const current = repositories.filter((r) => r.removedAt === null);
+    if (current.length === 0) return latest(repositories, (r) => r.removedAt ?? 0);
+    if (current.length === 1) return current[0] ?? null;
+    // Two that the installation has: a repository renamed on GitHub keeps its old name here until a
+    // delivery of its own brings the new one (a rename is no event the app receives), so the one a
+    // delivery named so last has the name now (the other had it before it was created); GitHub's
+    // ids grow, so the later repository when the times are equal.
+    const updated = new Map(
+      (await this.db.select({ id: t.id, updatedAt: t.updatedAt }).from(t).where(where)).map((r) => [r.id, r.updatedAt]),
+    );
+    return latest(current, (r) => updated.get(r.id) ?? 0);
   }
+}
+
+/** The record of the greatest key; the greater id among equal keys. */
+function latest(records: readonly RepositoryRecord[], key: (r: RepositoryRecord) => number): RepositoryRecord | null {
+  let best: RepositoryRecord | null = null;
+  for (const r of records) {
+    if (best === null || key(r) > key(best) || (key(r) === key(best) && r.id > best.id)) best = r;
+  }
+  return best;
 }

@@ -182,8 +182,19 @@ export function createApiHandler(deps: ApiDeps) {
               const repositories = await deps.store.installations.listRepositories(installation.id, {
                 includeRemoved: true,
               });
+              // One series per name: a repository renamed on GitHub keeps its old name in the ledger
+              // until a delivery of its own, and a new repository can take that name meanwhile.
+              const names = new Map<string, number>();
+              for (const r of repositories) {
+                const name = r.fullName.toLowerCase();
+                if (r.removedAt === null) names.set(name, (names.get(name) ?? 0) + 1);
+              }
               for (const repository of repositories) {
                 if (repository.removedAt !== null) continue;
+                if ((names.get(repository.fullName.toLowerCase()) ?? 0) > 1) {
+                  const holder = await deps.store.installations.findRepository(installation.id, repository.fullName);
+                  if (holder?.id !== repository.id) continue;
+                }
                 const scope = {
                   label: repository.fullName,
                   installationId: installation.id,
