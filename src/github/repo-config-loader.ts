@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import { parse as parseYaml } from "yaml";
+import { isScalar, LineCounter, parseDocument, visit } from "yaml";
 import { type ConfigFile, type EffectiveSettings, settingsFor } from "../config/effective-settings.js";
 import { type ConfigError, defaults, parseRepoConfig, type RepoConfig, writtenFields } from "../config/repo-config.js";
 import type { PriceTable } from "../spend/prices.js";
@@ -98,16 +98,56 @@ async function readConfig(
       `(root): the file is ${describeSize(text.tooLarge)}, larger than the limit of ${MAX_CONFIG_BYTES / 1024} KiB; it was not read`,
     );
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { maxAliasCount: 50, prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    const message = (error as Error).message.split("\n")[0] ?? "invalid YAML";
-    return unread(`(root): invalid YAML: ${message}`);
-  }
+  const yaml = parseConfigYaml(text);
+  if ("error" in yaml) return unread(`(root): invalid YAML: ${yaml.error}`);
+  const { raw } = yaml;
   const { config, errors } = parseRepoConfig(raw);
   return { file: { source, config, written: writtenFields(raw) }, errors };
 }
+
+/** Aliases one file may expand: a few are handy, many are an exponential "billion laughs". */
+const MAX_ALIASES = 50;
+
+/**
+ * The file's YAML as plain data, or the first problem with it (one line, no source excerpt).
+ * A key written twice in one mapping is a problem, as yaml's `uniqueKeys` makes it; but yaml checks
+ * that by comparing each key with every earlier one of its mapping, and a 64 KiB file of 15,000
+ * keys took seconds of CPU on each read. Here each mapping's keys go into a Set: one pass.
+ */
+export function parseConfigYaml(text: string): { raw: unknown } | { error: string } {
+  try {
+    const lineCounter = new LineCounter();
+    // logLevel "error": yaml's warnings (an unknown tag, a collection as a key) are the file's, not the server's log's.
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter, logLevel: "error" });
+    const [problem] = doc.errors;
+    if (problem) return { error: firstLine(problem.message) };
+    let repeated: string | null = null;
+    visit(doc, {
+      Map(_, map) {
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          // Scalars are equal by value (yaml's own rule); any other key (an alias, a collection) only to itself.
+          const key = isScalar(pair.key) ? pair.key.value : pair.key;
+          if (!seen.has(key)) {
+            seen.add(key);
+            continue;
+          }
+          const at = isScalar(pair.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]) : null;
+          repeated = `Map keys must be unique${at ? ` at line ${at.line}, column ${at.col}` : ""}`;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    if (repeated !== null) return { error: repeated };
+    return { raw: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
+  } catch (error) {
+    // Too many aliases (toJS), or a nesting too deep for the stack.
+    return { error: firstLine((error as Error).message) };
+  }
+}
+
+const firstLine = (message: string) => message.split("\n")[0] || "invalid YAML";
 
 const describeSize = (bytes: number) =>
   !Number.isFinite(bytes)
