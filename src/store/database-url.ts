@@ -27,13 +27,17 @@ export function parseDatabaseUrl(value: string | undefined, cwd = process.cwd())
   return { dialect: "sqlite", path: isAbsolute(path) ? path : resolve(cwd, path), memory: false };
 }
 
-/** A database URL fit for logs and error messages: the password is never shown. */
+/**
+ * A database URL fit for logs and error messages: the password is never shown, whether before the
+ * host (`user:password@`) or as a parameter (`?password=…`, `sslpassword`), which libpq and pg take too.
+ */
 export function redactUrl(url: string): string {
+  const hideParameters = (text: string) => text.replace(/([?&][^=&#]*password[^=&#]*=)[^&#]*/gi, "$1***");
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
-    return parsed.toString();
+    return hideParameters(parsed.toString());
   } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+    return hideParameters(url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@"));
   }
 }

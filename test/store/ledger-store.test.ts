@@ -294,4 +294,28 @@ describe("store: DATABASE_URL", () => {
       'DATABASE_URL: unsupported scheme in "mysql://root:***@db/x"',
     );
   });
+
+  it.each([
+    ["postgres://u:hunter2@h/db", "postgres://u:***@h/db"],
+    // libpq and pg also take the password as a parameter.
+    ["postgres://u@h/db?password=hunter2", "postgres://u@h/db?password=***"],
+    ["postgres://u@h/db?sslmode=require&PASSWORD=hunter2&x=1", "postgres://u@h/db?sslmode=require&PASSWORD=***&x=1"],
+    ["postgres://u@h/db?sslpassword=hunter2", "postgres://u@h/db?sslpassword=***"],
+    ["postgres://u@h/db?passfile=/etc/pgpass", "postgres://u@h/db?passfile=/etc/pgpass"],
+    ["postgres://u@[bad/db?password=hunter2", "postgres://u@[bad/db?password=***"],
+  ])("shows %s as %s in logs and errors", async (url, shown) => {
+    const { redactUrl } = await import("../../src/store/database-url.js");
+    expect(redactUrl(url)).toBe(shown);
+  });
+
+  it("a Postgres it cannot reach is named without the password given as a parameter", async () => {
+    const error = await openStore("postgres://u@127.0.0.1:1/db?password=hunter2&connect_timeout=2").then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(
+      /^DATABASE_URL: cannot connect to postgres:\/\/u@127\.0\.0\.1:1\/db\?password=\*\*\*&connect_timeout=2: /,
+    );
+    expect(error?.message).not.toContain("hunter2");
+  });
 });
