@@ -54,11 +54,15 @@ for (let i = 0; i <= RUNS; i++) {
   }
 }
 for (const [name, ms] of Object.entries(times)) {
-  console.log(`${name.padEnd(38)} median ${median(ms).toFixed(0)} ms  (runs: ${ms.map((m) => m.toFixed(0)).join(", ")})`);
+  console.log(
+    `${name.padEnd(38)} median ${median(ms).toFixed(0)} ms  (runs: ${ms.map((m) => m.toFixed(0)).join(", ")})`,
+  );
 }
 const ratio = median(times["mapping (loader)"]) / median(times["list (loader)"]);
 const before = median(times["mapping (yaml's uniqueKeys, before)"]) / median(times["list (loader)"]);
-console.log(`ratio mapping / list: ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x); yaml's own check: ${before.toFixed(1)}x`);
+console.log(
+  `ratio mapping / list: ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x); yaml's own check: ${before.toFixed(1)}x`,
+);
 if (ratio > TARGET_RATIO) {
   console.log("bench: target missed");
   process.exitCode = 1;
