@@ -120,6 +120,8 @@ export async function backfillInstallation(installationId: number, o: BackfillPa
       if (!run) break;
       const repository = await o.store.installations.getRepository(installationId, run.repositoryId);
       const fullName = repository?.fullName ?? String(run.repositoryId);
+      // The run was queued again while read (an earlier window asked for): it starts again from the top.
+      let requeued = false;
       const save = async (p: BackfillProgress) => {
         const at = now();
         const patch: BackfillProgress = { ...p };
@@ -132,6 +134,8 @@ export async function backfillInstallation(installationId: number, o: BackfillPa
         if (saved) {
           Object.assign(run, patch);
           if (current) current.run = run;
+        } else {
+          requeued = await o.store.backfills.renewBackfillLease(installationId, o.worker, at);
         }
         return saved && !(stop.signal.aborted && p.phase !== "done");
       };
@@ -187,6 +191,13 @@ export async function backfillInstallation(installationId: number, o: BackfillPa
             { installation: installationId, repository: fullName },
             "backfill: repository left the installation; stopped",
           );
+        }
+        if (result.outcome === "halted" && requeued && !stop.signal.aborted) {
+          o.log.info(
+            { installation: installationId, repository: fullName },
+            "backfill: repository queued again with an earlier window; starting it again",
+          );
+          continue;
         }
         report.runs.push({ repositoryId: run.repositoryId, fullName, outcome: result.outcome });
         if (result.outcome === "halted") {

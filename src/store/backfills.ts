@@ -162,7 +162,7 @@ export class BackfillStore extends StoreModule implements BackfillQueries {
   }
 
   async saveBackfillRun(
-    run: { installationId: number; repositoryId: number },
+    run: { installationId: number; repositoryId: number; requestedAt?: number; windowSince?: number },
     worker: string,
     progress: BackfillProgress,
     now: number,
@@ -177,6 +177,9 @@ export class BackfillStore extends StoreModule implements BackfillQueries {
         and(
           eq(t.installationId, run.installationId),
           eq(t.repositoryId, run.repositoryId),
+          // Queued again meanwhile (requestBackfills reset it): the holder's progress belongs to the old request.
+          run.requestedAt === undefined ? undefined : eq(t.requestedAt, run.requestedAt),
+          run.windowSince === undefined ? undefined : eq(t.windowSince, run.windowSince),
           exists(
             this.db
               .select({ id: leases.installationId })

@@ -444,9 +444,13 @@ export interface BackfillQueries {
   releaseBackfillLeases(): Promise<number>;
   /** Runs, by installation then repository (all installations when none is given). */
   listBackfillRuns(installationId?: number): Promise<BackfillRun[]>;
-  /** Records a run's progress while `worker` holds the installation's lease; false when it does not. */
+  /**
+   * Records a run's progress while `worker` holds the installation's lease; false when it does not,
+   * or when the run was queued again since it was read (its `requestedAt` and `windowSince`, when
+   * given, differ: an earlier window was asked for, and the run starts again from the top).
+   */
   saveBackfillRun(
-    run: { installationId: number; repositoryId: number },
+    run: { installationId: number; repositoryId: number; requestedAt?: number; windowSince?: number },
     worker: string,
     progress: BackfillProgress,
     now: number,

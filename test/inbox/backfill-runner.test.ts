@@ -195,6 +195,51 @@ eachDialect("inbox: backfill runner", ({ newStore }) => {
     expect(await ledgerRows(store, sc)).toEqual(await ledgerRows(live, sc));
   });
 
+  it("reads the earlier window asked for (the CLI) while the app reads the repository, rather than finishing the old one under its name", async () => {
+    const { sc, deployments } = history();
+    sc.gh.mount();
+    const live = await liveLedger(newStore, sc, deployments);
+    const store = await newStore();
+    const app = await installedApp(store, sc);
+    // After the app's first page is saved, `shipledger backfill --repo --since` asks for 90 days: the
+    // run is queued again from the top with the earlier window (the app holds the lease, so the CLI
+    // leaves the reading to it).
+    const save = store.backfills.saveBackfillRun.bind(store.backfills);
+    let asked = false;
+    store.backfills.saveBackfillRun = async (run, worker, progress, now) => {
+      const saved = await save(run, worker, progress, now);
+      if (progress.pullsRead === 2 && !asked) {
+        asked = true;
+        const queued = await store.backfills.requestBackfills({
+          installationId: INSTALLATION,
+          repositoryIds: [sc.gh.repositoryId],
+          since: NOW - 90 * DAY,
+          kind: "manual",
+          now: NOW + 1,
+        });
+        expect(queued).toBe(1);
+      }
+      return saved;
+    };
+    // The pass in hand leaves the old read at its next save and reads the new window from the top.
+    await app.shipledger.backfills?.runOnce();
+    expect(asked).toBe(true);
+    // Two pages of the old read (the second was in flight when it was queued again), then three anew.
+    expect(pages(sc)).toBe(2 + 3);
+    expect(await store.backfills.listBackfillRuns(INSTALLATION)).toMatchObject([
+      {
+        kind: "manual",
+        phase: "done",
+        windowSince: NOW - 90 * DAY,
+        coveredSince: NOW - 90 * DAY,
+        merged: 6,
+        pullsRead: 6,
+      },
+    ]);
+    // The changes as live delivery recorded them (the longer window also reads the deployment before the 42 days).
+    expect((await ledgerRows(store, sc)).changes).toEqual((await ledgerRows(live, sc)).changes);
+  });
+
   it("queues only the repositories added to an installation", async () => {
     const { sc } = history();
     sc.gh.mount();

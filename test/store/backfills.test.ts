@@ -41,6 +41,9 @@ eachDialect("store: backfills", ({ newStore }) => {
     ).toBe(true);
     // An earlier window: the run starts again from the top.
     expect(await b.requestBackfills({ ...request, repositoryIds: [11], since: 4_000, kind: "manual" })).toBe(1);
+    // The holder's progress on the old request is not saved over the new one.
+    const old = { installationId: 1, repositoryId: 11, requestedAt: 10, windowSince: 5_000 };
+    expect(await b.saveBackfillRun(old, "w", { phase: "pulls", cursor: "c2", pullsRead: 100 }, 31)).toBe(false);
     const [r11, r12] = await b.listBackfillRuns(1);
     expect(r11).toMatchObject({
       repositoryId: 11,
