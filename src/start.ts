@@ -58,7 +58,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, options: St
   } catch (error) {
     throw new ConfigurationError((error as Error).message);
   }
-  const store = await openStore(settings.databaseUrl);
+  const store = await openStore(settings.databaseUrl, { instance: true });
   const shipledger = createShipledger({
     store,
     app: { id: settings.appId, webUrl: settings.githubWebUrl },

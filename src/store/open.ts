@@ -19,6 +19,11 @@ export interface OpenStoreOptions {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   cwd?: string;
+  /**
+   * The app's own ledger (startApp): an SQLite file is held by one app at a time, and a second app
+   * on it is refused (the CLI opens it beside the app without this). No effect on Postgres.
+   */
+  instance?: boolean;
 }
 
 // Any number fixed for this project: instances that start together take turns migrating.
@@ -31,20 +36,50 @@ export function migrationsFolder(dialect: "sqlite" | "postgres"): string {
 /** Opens the ledger named by DATABASE_URL (see parseDatabaseUrl) and applies its migrations. */
 export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl, options.cwd);
-  return openTarget(target, options.migrate ?? true);
+  return openTarget(target, options.migrate ?? true, options.instance ?? false);
 }
 
-async function openTarget(target: DatabaseTarget, migrate: boolean): Promise<Store> {
-  if (target.dialect === "sqlite") return openSqlite(target.path, migrate);
+async function openTarget(target: DatabaseTarget, migrate: boolean, instance: boolean): Promise<Store> {
+  if (target.dialect === "sqlite") return openSqlite(target.path, migrate, instance);
   return openPostgres(target.url, migrate);
 }
 
-function openSqlite(path: string, migrate: boolean): Store {
+/**
+ * One app per SQLite ledger. A start takes back every claim the inbox holds (its predecessor's,
+ * interrupted) and frees every backfill lease, so a second app on the same file would run the
+ * first one's deliveries in hand again, and both would read the same backfill. The lock is an
+ * SQLite file beside the ledger, held exclusively while the app runs: the system frees it when the
+ * process ends, however it ends (kill -9 included), so a restart is never refused.
+ */
+function lockSqliteLedger(path: string): Database.Database {
+  let lock: Database.Database | undefined;
+  try {
+    lock = new Database(`${path}-lock`, { timeout: 0 });
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.pragma("journal_mode = MEMORY");
+    // The first write takes the exclusive lock, and in this mode it is kept until the connection closes.
+    lock.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER); DELETE FROM holder;");
+    lock.prepare("INSERT INTO holder (pid) VALUES (?)").run(process.pid);
+    return lock;
+  } catch (error) {
+    lock?.close();
+    if (String((error as { code?: unknown }).code).startsWith("SQLITE_BUSY")) {
+      throw new Error(
+        `DATABASE_URL: the SQLite ledger ${path} is in use by another Shipledger process; one app runs on an SQLite file (run several instances on PostgreSQL)`,
+      );
+    }
+    throw new Error(`DATABASE_URL: cannot lock the SQLite ledger ${path}: ${(error as Error).message}`);
+  }
+}
+
+function openSqlite(path: string, migrate: boolean, instance: boolean): Store {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const lock = instance && path !== ":memory:" ? lockSqliteLedger(path) : null;
   let sqlite: Database.Database;
   try {
     sqlite = new Database(path);
   } catch (error) {
+    lock?.close();
     throw new Error(`DATABASE_URL: cannot open SQLite database ${path}: ${(error as Error).message}`);
   }
   if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
@@ -55,12 +90,18 @@ function openSqlite(path: string, migrate: boolean): Store {
   sqlite.pragma("synchronous = FULL");
   const db = drizzleSqlite(sqlite, { schema: sqliteSchema });
   if (migrate) {
-    // Migrations that rebuild a table (SQLite cannot alter a column) must not cascade-delete the
-    // rows that reference it, so they run with foreign keys off; the result is checked after.
-    sqlite.pragma("foreign_keys = OFF");
-    migrateSqlite(db, { migrationsFolder: migrationsFolder("sqlite") });
-    const violations = sqlite.pragma("foreign_key_check") as unknown[];
-    if (violations.length > 0) throw new Error(`migration left ${violations.length} foreign key violations`);
+    try {
+      // Migrations that rebuild a table (SQLite cannot alter a column) must not cascade-delete the
+      // rows that reference it, so they run with foreign keys off; the result is checked after.
+      sqlite.pragma("foreign_keys = OFF");
+      migrateSqlite(db, { migrationsFolder: migrationsFolder("sqlite") });
+      const violations = sqlite.pragma("foreign_key_check") as unknown[];
+      if (violations.length > 0) throw new Error(`migration left ${violations.length} foreign key violations`);
+    } catch (error) {
+      sqlite.close();
+      lock?.close();
+      throw error;
+    }
   }
   sqlite.pragma("foreign_keys = ON");
   return new LedgerStore(db, sqliteSchema, {
@@ -70,6 +111,7 @@ function openSqlite(path: string, migrate: boolean): Store {
     },
     async close() {
       if (sqlite.open) sqlite.close();
+      if (lock?.open) lock.close();
     },
   });
 }

@@ -303,6 +303,65 @@ eachDialect("e2e: webhook intake over HTTP", ({ dialect, newDatabaseUrl }) => {
     ]);
   });
 
+  if (dialect === "sqlite") {
+    it("refuses a second server on the same SQLite ledger (started twice by mistake), leaving the first one's work alone", async () => {
+      let reads = 0;
+      github.route("GET", "/installation/repositories", () => {
+        reads++;
+        return {
+          delayMs: 3_000,
+          body: {
+            total_count: 1,
+            repositories: [
+              { id: 186853002, full_name: "Codertocat/Hello-World", private: false, default_branch: "trunk" },
+            ],
+          },
+        };
+      });
+      try {
+        const url = await databaseUrl();
+        const first = await start(url);
+        const payload = webhookFixture("installation.created");
+        payload.installation.id = 620;
+        const sent = await sendWebhook(first.url, { id: "twice-1", event: "installation", payload, secret: SECRET });
+        expect(sent.status).toBe(200);
+        const store = await ledger(url);
+        await eventually(async () => (await store.inbox.getDelivery("twice-1"))?.status === "processing");
+
+        // The same ledger, another port: the second server says why and stops, before touching the inbox.
+        const second = await startAppProcess(
+          fakeGitHubAppEnv({
+            appId: APP_ID,
+            privateKeyPem: keys.privateKeyPem,
+            secret: SECRET,
+            databaseUrl: url,
+            githubHost: github.host,
+          }),
+        );
+        running.push(second);
+        expect(
+          await Promise.race([second.exited, new Promise((r) => setTimeout(() => r("still running"), 5_000))]),
+        ).toBe(1);
+        expect(second.output()).toMatch(/is in use by another Shipledger process/);
+        expect(second.output()).not.toContain("Listening on");
+
+        // The first server's delivery was neither taken from it nor run twice.
+        const done = await eventually(async () => {
+          const d = await store.inbox.getDelivery("twice-1");
+          return d?.status === "done" ? d : null;
+        });
+        expect(done.attempts).toBe(1);
+        expect(reads).toBe(1);
+        // Once the first has stopped, the ledger is free for a new start.
+        expect(await first.kill("SIGTERM")).toBe(0);
+        const third = await start(url);
+        expect(third.url).not.toBe("");
+      } finally {
+        github.route("GET", "/installation/repositories", () => ({ status: 404, body: { message: "Not Found" } }));
+      }
+    }, 30_000);
+  }
+
   if (dialect === "postgres") {
     it("lets two instances share one Postgres inbox, processing each delivery once", async () => {
       const url = await databaseUrl();
