@@ -89,8 +89,21 @@ export class ChangeStore extends StoreModule implements ChangeQueries {
       [saved] = await this.db
         .insert(c)
         .values(row)
-        .onConflictDoUpdate({ target: [c.repositoryId, c.number], set: monotonic })
+        .onConflictDoUpdate({
+          target: [c.repositoryId, c.number],
+          set: monotonic,
+          // Nor may it replace what the merge recorded (its squash commit's evidence, its commits).
+          setWhere: sql`NOT (${c.state} = 'merged' AND excluded.state <> 'merged')`,
+        })
         .returning({ id: c.id });
+      if (!saved) {
+        // That update, processed after the merge: the merged change stands as recorded.
+        const [merged] = await this.db
+          .select({ id: c.id })
+          .from(c)
+          .where(and(eq(c.repositoryId, change.repositoryId), eq(c.number, change.number)));
+        if (merged) return merged.id;
+      }
     }
     if (!saved) throw new Error(`recordChange: no row for ${change.repositoryId}#${change.number}`);
 

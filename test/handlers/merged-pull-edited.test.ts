@@ -106,3 +106,46 @@ it("keeps a squash-merged change AI-assisted when the merged pull request is edi
   });
   expect(await row()).toEqual({ ai: true, aiEvidence: "explicit" });
 });
+
+it("keeps a merged change's attribution when an update from before the merge is processed after it", async () => {
+  // GitHub sends `synchronize` then, seconds later, `closed`; the worker runs two deliveries of an
+  // installation at once and retries a failed one later, so the update may be recorded last.
+  const sc = new Scenario();
+  const d0 = sc.deploy(sc.main, 1);
+  sc.merge(2, { ai: true, messages: ["Fix the typo"], author: "mona" });
+  const d1 = sc.deploy(sc.main, 10);
+  sc.gh.mount();
+  const app = await loadApp({
+    store,
+    now: () => NOW,
+    handlers: defaultHandlers,
+    worker: { backoff: { maxAttempts: 1 } },
+  });
+  const closed = sc.gh.closedEvent(2, INSTALLATION);
+  let id = 0;
+  const deliver = async (e: { name: string; payload: Payload }) => {
+    await app.probot.receive({ id: `e${++id}`, name: e.name as never, payload: e.payload });
+    await app.worker.drain();
+  };
+  await deliver({ name: "deployment_status", payload: sc.gh.statusEvent(d0, "success", INSTALLATION) });
+  await deliver({ name: "pull_request", payload: closed });
+  await deliver({ name: "deployment_status", payload: sc.gh.statusEvent(d1, "success", INSTALLATION) });
+  const row = async () => {
+    const c = await store.changes.getChange(INSTALLATION, sc.gh.repositoryId, 2);
+    return { state: c?.state, ai: c?.ai, aiEvidence: c?.aiEvidence, shipped: c?.shippedDeploymentId !== null };
+  };
+  expect(await row()).toEqual({ state: "merged", ai: true, aiEvidence: "explicit", shipped: true });
+
+  // The push's delivery, as GitHub sent it before the merge (same head), recorded last.
+  const pull = closed.pull_request as Record<string, unknown>;
+  await deliver({
+    name: "pull_request",
+    payload: {
+      ...closed,
+      action: "synchronize",
+      pull_request: { ...pull, state: "open", merged: false, merged_at: null, merged_by: null, closed_at: null },
+    } as Payload,
+  });
+  expect(await store.inbox.listDeliveries({ statuses: ["failed", "pending"] })).toEqual([]);
+  expect(await row()).toEqual({ state: "merged", ai: true, aiEvidence: "explicit", shipped: true });
+});

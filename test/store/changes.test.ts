@@ -77,17 +77,28 @@ eachDialect("store: changes and commits", ({ newStore }) => {
     const store = await newStore();
     await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
     await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
-    await store.changes.recordChange(
+    const id = await store.changes.recordChange(
       change({ state: "merged", mergedAt: T0 + 5, mergeCommitSha: "m".repeat(40) }),
-      [],
+      [commit("a1", true)],
       T0 + 5,
     );
-    await store.changes.recordChange(change({ state: "open" }), [], T0 + 6);
+    // Its attribution as the open pull request had it (no squash commit read): the merge's stands.
+    const late = await store.changes.recordChange(
+      change({ state: "open", ai: false, aiEvidence: null, agents: [], evidence: [], sessions: [] }),
+      [commit("a1", false)],
+      T0 + 6,
+    );
+    expect(late).toBe(id);
     expect(await store.changes.getChange(1, 10, 7)).toMatchObject({
       state: "merged",
       mergedAt: T0 + 5,
       mergeCommitSha: "m".repeat(40),
+      ai: true,
+      aiEvidence: "explicit",
+      agents: ["claude-code"],
+      updatedAt: T0 + 5,
     });
+    expect((await store.changes.listChangeCommits(id)).map((c) => [c.sha, c.ai])).toEqual([["a1", true]]);
   });
 
   it("keeps each change's evidence strength, and classifies only AI-assisted rows that have none", async () => {
