@@ -90,7 +90,25 @@ export async function evaluatePullRequest(
     }
     const headIndex = commits.findIndex((c) => c.sha === headSha);
     if (commits.length > 0 && headIndex === -1) {
-      // Force-pushed while this delivery waited: the newer push has its own delivery and check.
+      // Force-pushed while this delivery waited, or GitHub's list of commits has not caught up
+      // with the push yet (it lags the webhook at times): the pull request's head tells which.
+      step = "reading the pull request's head";
+      const { data: current } = await ctx.octokit.rest.pulls.get({ owner, repo, pull_number: pull.number });
+      if (current.head.sha === headSha) {
+        // Asked again later (an error without a status is retried); the last attempt says so.
+        if (!ctx.delivery.finalAttempt) {
+          throw new Error(`GitHub does not list the head ${headSha} among the commits of #${pull.number} yet`);
+        }
+        await publish({
+          conclusion: "neutral",
+          output: {
+            title: "AI attribution could not be evaluated",
+            summary: `GitHub does not list this commit among the commits of #${pull.number} yet, so its attribution could not be read. Re-run this check.`,
+          },
+        });
+        return;
+      }
+      // Moved on: the newer push has its own delivery and check.
       await publish({
         conclusion: "neutral",
         output: {

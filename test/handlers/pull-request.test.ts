@@ -716,10 +716,66 @@ describe("PR check: AI attribution", () => {
     mockConfig(m, OWNER, REPO);
     // Superseded before its agent records are read.
     mockPullCommits(m, OWNER, REPO, 2, [human(101, "new history")], { agentRecords: false });
+    // The pull request's head tells a force-push from a list of commits not caught up yet.
+    m.scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/2`)
+      .reply(200, { ...prEvent("opened").pull_request, head: { ref: "x", sha: sha(101) } });
     mockExistingRuns(m, OWNER, REPO, sha(100));
     mockCheckCreate(m, OWNER, REPO);
     await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(100) } }) }]);
     expect(published(m).output.title).toBe("Superseded: the pull request's head moved on");
+    expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toBeNull();
+  });
+
+  it("a head GitHub does not list yet (its commits lag the push): asked again, and the check published once it does", async () => {
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO);
+    // The push's delivery came before GitHub's list of the pull request's commits caught up.
+    mockPullCommits(m, OWNER, REPO, 2, [human(110, "first")], { agentRecords: false });
+    m.scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/2`)
+      .reply(200, { ...prEvent("opened").pull_request, head: { ref: "x", sha: sha(111) } });
+    const app = await run(
+      [{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(111) } }) }],
+      { settled: false },
+    );
+    expect(m.checks).toEqual([]);
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "pending", attempts: 1 });
+
+    mockPullCommits(m, OWNER, REPO, 2, [human(110, "first"), claude(111, "second")]);
+    mockExistingRuns(m, OWNER, REPO, sha(111));
+    mockCheckCreate(m, OWNER, REPO);
+    app.clock.advance(60_000);
+    await app.worker.drain();
+    expect(await store.inbox.getDelivery("d1")).toMatchObject({ status: "done", attempts: 2 });
+    expect(published(m)).toMatchObject({
+      head_sha: sha(111),
+      output: { title: "AI-assisted: Claude Code — 1 of 2 commits" },
+    });
+    expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toMatchObject({
+      attributedSha: sha(111),
+      ai: true,
+    });
+  });
+
+  it("a head GitHub still does not list on the last attempt: a completed check says so", async () => {
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO);
+    mockPullCommits(m, OWNER, REPO, 2, [human(120, "first")], { agentRecords: false });
+    m.scope
+      .get(`/repos/${OWNER}/${REPO}/pulls/2`)
+      .reply(200, { ...prEvent("opened").pull_request, head: { ref: "x", sha: sha(121) } });
+    mockExistingRuns(m, OWNER, REPO, sha(121));
+    mockCheckCreate(m, OWNER, REPO);
+    await run([{ name: "pull_request", payload: prEvent("synchronize", { head: { ref: "x", sha: sha(121) } }) }], {
+      maxAttempts: 1,
+    });
+    expect(published(m)).toMatchObject({
+      head_sha: sha(121),
+      conclusion: "neutral",
+      output: { title: "AI attribution could not be evaluated" },
+    });
+    expect(published(m).output.summary).toContain("does not list this commit among the commits of #2 yet");
     expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toBeNull();
   });
 
