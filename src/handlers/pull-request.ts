@@ -2,6 +2,7 @@
 // attribute the change, record it in the ledger and publish a completed check run. A pull request
 // closed is recorded as merged (or as never to ship).
 
+import { globMatch } from "../attribution/glob.js";
 import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { policyNotes } from "../checks/policy.js";
@@ -9,7 +10,7 @@ import { publishCheck } from "../checks/publish.js";
 import type { RepoConfig } from "../config/repo-config.js";
 import { type PullAgentRecords, readPullAgentRecords } from "../github/agent-records.js";
 import { listPullCommits, type PullCommit } from "../github/pull-commits.js";
-import { loadRepoConfig } from "../github/repo-config-loader.js";
+import { type LoadedRepoConfig, loadRepoConfig } from "../github/repo-config-loader.js";
 import { recordMergedPull } from "../ledger/record-merge.js";
 import { formatContextLine } from "../metrics/format.js";
 import { buildReport, defaultPeriod, reportOptions } from "../metrics/report.js";
@@ -24,7 +25,9 @@ type PullRequestUpdate =
   | "pull_request.reopened"
   | "pull_request.synchronize"
   | "pull_request.ready_for_review"
-  | "pull_request.edited";
+  | "pull_request.edited"
+  | "pull_request.labeled"
+  | "pull_request.unlabeled";
 /** "Re-run" on the check run or its suite. */
 type Rerequest = "check_run.rerequested" | "check_suite.rerequested";
 
@@ -67,6 +70,8 @@ export async function evaluatePullRequest(
   ctx: EventContext<PullRequestUpdate | Rerequest>,
   repository: RepositoryLike,
   pull: PullRequestLike,
+  /** The repository's configuration, when the caller has just read it. */
+  preloaded?: LoadedRepoConfig,
 ): Promise<void> {
   const owner = repository.owner.login;
   const repo = repository.name;
@@ -77,7 +82,9 @@ export async function evaluatePullRequest(
   let step = "reading .github/shipledger.yml";
   try {
     const installationId = installationIdOf(ctx.payload);
-    const loaded = await loadRepoConfig(ctx.octokit, { owner, repo }, ctx.configReads.forInstallation(installationId));
+    const loaded =
+      preloaded ??
+      (await loadRepoConfig(ctx.octokit, { owner, repo }, ctx.configReads.forInstallation(installationId)));
     const place = { installationId, repositoryId: repository.id, owner };
     step = "recording the repository's settings";
     await rememberSettings(ctx.store, place, loaded, ctx.now());
@@ -251,6 +258,25 @@ async function onPullRequest(ctx: EventContext<PullRequestUpdate>): Promise<void
   await evaluatePullRequest(ctx, ctx.payload.repository, ctx.payload.pull_request as PullRequestLike);
 }
 
+/**
+ * A label added or removed: evaluated again when the configuration counts it (`attribution.labels`,
+ * an agent's `labels`), as the check tells authors to add one; other labels (triage, size) ask nothing more.
+ */
+async function onLabelChanged(ctx: EventContext<"pull_request.labeled" | "pull_request.unlabeled">): Promise<void> {
+  const name = ctx.payload.label?.name;
+  if (name === undefined) return;
+  const { repository } = ctx.payload;
+  const loaded = await loadRepoConfig(
+    ctx.octokit,
+    { owner: repository.owner.login, repo: repository.name },
+    ctx.configReads.forInstallation(installationIdOf(ctx.payload)),
+  );
+  const { attribution } = loaded.config;
+  const counted = [...attribution.labels, ...attribution.agents.flatMap((a) => a.labels)];
+  if (!counted.some((pattern) => globMatch(pattern, name, { caseInsensitive: true }))) return;
+  await evaluatePullRequest(ctx, repository, ctx.payload.pull_request as PullRequestLike, loaded);
+}
+
 /** "Re-run" on the check or the suite: find the pull request(s) of that head commit and evaluate them. */
 async function onRerequested(ctx: EventContext<Rerequest>): Promise<void> {
   const { payload } = ctx;
@@ -306,6 +332,8 @@ export const pullRequestHandlers: HandlerRegistry = handlers({
   "pull_request.synchronize": [onPullRequest],
   "pull_request.ready_for_review": [onPullRequest],
   "pull_request.edited": [onPullRequest],
+  "pull_request.labeled": [onLabelChanged],
+  "pull_request.unlabeled": [onLabelChanged],
   "pull_request.closed": [onPullRequestClosed],
   "check_run.rerequested": [onRerequested],
   "check_suite.rerequested": [onRerequested],

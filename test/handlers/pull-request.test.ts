@@ -779,6 +779,39 @@ describe("PR check: AI attribution", () => {
     expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toBeNull();
   });
 
+  it("a label the configuration counts, added after the pull request was opened, updates its check; another label asks nothing", async () => {
+    const head = sha(140);
+    const m = githubMock();
+    expectEvaluation(m, [human(140, "Add search")], head);
+    const opened = prEvent("opened", { head: { ref: "x", sha: head }, labels: [] });
+    const labeled = (label: string, labels: string[]) => {
+      const payload = prEvent("opened", { head: { ref: "x", sha: head }, labels: labels.map((name) => ({ name })) });
+      return { ...payload, action: "labeled", label: { name: label } };
+    };
+    const sized = labeled("size/S", ["size/S"]);
+    const marked = labeled("AI-Assisted", ["size/S", "AI-Assisted"]);
+    // The labelled delivery: the commits, the notes refs asked again (the traces file's 404 at this
+    // head is believed), and the run updated. The other label's: no call at all.
+    mockPullCommits(m, OWNER, REPO, 2, [human(140, "Add search")], { agentRecords: false });
+    m.scope.get(`/repos/${OWNER}/${REPO}/git/matching-refs/notes%2F`).reply(200, []);
+    mockExistingRuns(m, OWNER, REPO, head, [
+      { id: 900, name: "AI attribution", status: "completed", conclusion: "neutral", output: { title: "old" } },
+    ]);
+    mockCheckUpdate(m, OWNER, REPO, 900);
+    // One at a time: the configuration read for the first is the labelled deliveries' too (cached).
+    const app = await run([{ name: "pull_request", payload: opened }]);
+    for (const payload of [sized, marked]) {
+      await app.probot.receive({ id: `d${++deliveries}`, name: "pull_request", payload });
+      await app.worker.drain();
+    }
+    expect(await store.inbox.countDeliveries()).toMatchObject({ pending: 0, processing: 0, failed: 0, done: 3 });
+    expect(m.checks.map((c) => [c.method, (c.body.output as { title: string }).title])).toEqual([
+      ["POST", "No AI assistance detected"],
+      ["PATCH", "AI-assisted: Other AI — 0 of 1 commit"],
+    ]);
+    expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toMatchObject({ ai: true });
+  });
+
   it("check_run and check_suite 'Re-run' evaluate the pull request again", async () => {
     const suite = webhookFixture("check_suite.rerequested");
     suite.installation = { id: INSTALLATION };
