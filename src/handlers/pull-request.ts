@@ -96,7 +96,8 @@ export async function evaluatePullRequest(
       notes.push(`Only the first ${commits.length} commits could be read; the counts below cover those.`);
     }
     const headIndex = commits.findIndex((c) => c.sha === headSha);
-    if (commits.length > 0 && headIndex === -1) {
+    // A list cut short (past GitHub's 10,000, a cursor that went wrong) may just not reach the head.
+    if (listed.complete && commits.length > 0 && headIndex === -1) {
       // Force-pushed while this delivery waited, or GitHub's list of commits has not caught up
       // with the push yet (it lags the webhook at times): the pull request's head tells which.
       step = "reading the pull request's head";

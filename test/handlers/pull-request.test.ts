@@ -284,6 +284,28 @@ describe("PR check: AI attribution", () => {
     });
   });
 
+  it("a list of commits GitHub cut short (a cursor that repeats a commit): the commits read are attributed, never 'superseded'", async () => {
+    const commits = Array.from({ length: 300 }, (_, i) =>
+      i % 3 === 0 ? claude(i + 1, `Step ${i + 1}`) : human(i + 1, `Step ${i + 1}`),
+    );
+    const head = sha(300);
+    const m = githubMock();
+    mockConfig(m, OWNER, REPO);
+    mockPullCommits(m, OWNER, REPO, 2, commits);
+    // The second page comes back to a commit of the first: the list stops there, without the head.
+    mockGraphCommits(m, [...commits.slice(0, 150), commits[10] as FakeCommit]);
+    mockExistingRuns(m, OWNER, REPO, head);
+    mockCheckCreate(m, OWNER, REPO);
+    await run([{ name: "pull_request", payload: prEvent("opened", { head: { ref: "big", sha: head } }) }]);
+    const check = published(m);
+    expect(check.output.title).toBe("AI-assisted: Claude Code — 50 of 150 commits");
+    expect(check.output.summary).toContain("Only the first 150 commits could be read");
+    expect(await store.changes.getChange(INSTALLATION, 186853002, 2)).toMatchObject({
+      attributedSha: head,
+      commitsTotal: 150,
+    });
+  });
+
   it("an invalid .github/shipledger.yml: the check names the field; attribution still runs with defaults", async () => {
     const head = sha(41);
     const m = githubMock();
