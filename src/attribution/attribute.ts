@@ -124,6 +124,8 @@ interface CompiledMarker {
  */
 class Pass {
   readonly budget = new MatchBudget();
+  /** Whether the configured glob patterns were tried on a value (an identity, a trailer), by value. */
+  readonly tried = new Map<string, boolean>();
   long = false;
   unsearched = false;
   longMessages = 0;
@@ -287,6 +289,48 @@ function startsLine(text: string, at: number): boolean {
   return start === at || LINE_LEAD.test(text.slice(start, at));
 }
 
+/**
+ * What the configuration's glob patterns cost per character of the text they test (src/attribution/
+ * glob.ts's costPerChar, summed): a repository's file may hold 500 patterns of 200 characters, and
+ * the commits they are tried on are written by the same hands. They draw on the pass's budget.
+ */
+interface GlobWork {
+  /** Agents' identity patterns, on an e-mail, a name, a login. */
+  email: number;
+  name: number;
+  login: number;
+  /** attribution.ignoreAuthors, on each of an author's name, e-mail and login. */
+  ignore: number;
+  /** Agents' trailer value patterns, by lower-case key. */
+  trailerValues: Map<string, number>;
+  /** Whether there is any. */
+  any: boolean;
+}
+
+function globWorkOf(configured: readonly CompiledMarker[], ignoreAuthors: readonly Glob[]): GlobWork {
+  const cost = (globs: readonly Glob[]) => globs.reduce((sum, g) => sum + g.costPerChar, 0);
+  const work: GlobWork = {
+    email: 0,
+    name: 0,
+    login: 0,
+    ignore: cost(ignoreAuthors),
+    trailerValues: new Map(),
+    any: false,
+  };
+  for (const { match } of configured) {
+    if (match.kind === "identity") {
+      work.email += cost(match.emails);
+      work.name += cost(match.names);
+      work.login += cost(match.logins);
+    } else if (match.kind === "trailer") {
+      for (const key of match.keys)
+        work.trailerValues.set(key, (work.trailerValues.get(key) ?? 0) + cost(match.values));
+    }
+  }
+  work.any = work.email + work.name + work.login + work.ignore > 0 || work.trailerValues.size > 0;
+  return work;
+}
+
 class Engine {
   private readonly markers: CompiledMarker[] = [];
   private readonly byId = new Map<string, CompiledMarker>();
@@ -306,8 +350,10 @@ class Engine {
   private readonly patternCounts = new Map<EvidenceSource, number>();
   /** True while the repository's own agents are compiled. */
   private compilingConfig = false;
-  /** Whether the configuration has phrases or link prefixes of its own. */
+  /** Whether the configuration has phrases, link prefixes or glob patterns of its own. */
   private readonly hasPatterns: boolean;
+  /** Steps per character of text that the configured glob patterns cost, by what they test. */
+  private readonly globWork: GlobWork;
   private readonly sharedPass = new Pass();
   /** What identity() finds, by source, then e-mail, then name and login. */
   private readonly identities = new Map<EvidenceSource, Map<string, Map<string, IdentityHit[]>>>();
@@ -422,7 +468,11 @@ class Engine {
       });
     }
     this.compilingConfig = false;
-    this.hasPatterns = config.agents.some((a) => a.text.length > 0 || a.links.length > 0);
+    this.globWork = globWorkOf(
+      this.markers.filter((m) => m.configured),
+      this.ignoreAuthors,
+    );
+    this.hasPatterns = config.agents.some((a) => a.text.length > 0 || a.links.length > 0) || this.globWork.any;
   }
 
   private add(id: string, agent: string, where: ReadonlySet<EvidenceSource>, match: Match): void {
@@ -485,6 +535,35 @@ class Engine {
     return text.slice(0, length);
   }
 
+  /**
+   * Whether the configured glob patterns are tried on a value (`key`) that they cost `work` on:
+   * paid from the pass's budget the first time the pass meets the value (a pull request's
+   * commits share a few people and trailers; a hostile one makes every one different), and noted
+   * in the pass when the budget cannot. All or nothing on a value, and decided by the pass alone,
+   * so that what a budget leaves out never depends on what an engine remembers.
+   */
+  private affords(pass: Pass, key: string, work: number): boolean {
+    if (work === 0) return true;
+    let tried = pass.tried.get(key);
+    if (tried === undefined) {
+      tried = pass.budget.afford(work);
+      pass.tried.set(key, tried);
+    }
+    if (!tried) pass.unsearched = true;
+    return tried;
+  }
+
+  /** Whether the configured identity patterns are tried on a commit's author or committer. */
+  private affordsIdentity(pass: Pass, person: CommitInput["author"]): boolean {
+    const w = this.globWork;
+    if (!w.any) return true;
+    const { name, email } = person;
+    const login = person.login ?? "";
+    const capped = (text: string) => Math.min(text.length, MAX_FIELD);
+    const work = capped(name) * w.name + capped(email) * w.email + capped(login) * w.login;
+    return this.affords(pass, `i\u0000${name}\u0000${email}\u0000${login}`, work);
+  }
+
   // ---- commits ---------------------------------------------------------------------------------
 
   /** A commit on its own (a scan, a pushed commit) has a budget of its own. */
@@ -500,7 +579,7 @@ class Engine {
   private readCommit(commit: CommitInput, split: SplitMessage | undefined, pass: Pass): CommitAttribution {
     const found = new Collector(commit.sha, this.disabledRefs);
     const author = commit.author;
-    if (this.isIgnoredAuthor(author.name, author.email, author.login)) {
+    if (this.isIgnoredAuthor(author.name, author.email, author.login, pass)) {
       found.ignore(
         { marker: "config/ignore-authors", source: "author", text: identityText(author.name, author.email) },
         "author matches attribution.ignoreAuthors",
@@ -508,10 +587,17 @@ class Engine {
       return found.commitResult(true);
     }
 
-    this.identity(found, "author", author.name, author.email, author.login);
+    this.identity(found, "author", author.name, author.email, author.login, this.affordsIdentity(pass, author));
     const committer = commit.committer;
     if (committer && (committer.name !== author.name || committer.email !== author.email)) {
-      this.identity(found, "committer", committer.name, committer.email, committer.login);
+      this.identity(
+        found,
+        "committer",
+        committer.name,
+        committer.email,
+        committer.login,
+        this.affordsIdentity(pass, committer),
+      );
     }
 
     // The trailer block is found in the whole message (a linear scan), so no cap can lose it.
@@ -574,22 +660,31 @@ class Engine {
     }
   }
 
-  private isIgnoredAuthor(name: string, email: string, login: string | null | undefined): boolean {
+  /** Whether attribution.ignoreAuthors names the author; not when the budget cannot pay for asking. */
+  private isIgnoredAuthor(name: string, email: string, login: string | null | undefined, pass: Pass): boolean {
     if (this.ignoreAuthors.length === 0) return false;
     const fields = [name, email, login ?? ""].filter((f) => f.length > 0).map((f) => f.slice(0, MAX_FIELD));
+    const work = fields.reduce((sum, f) => sum + f.length, 0) * this.globWork.ignore;
+    if (!this.affords(pass, `a\u0000${fields.join("\u0000")}`, work)) return false;
     return this.ignoreAuthors.some((g) => fields.some((f) => g.test(f)));
   }
 
-  /** An identity (`Name <e-mail>` and maybe a login) at a source: author, committer, trailer. */
+  /**
+   * An identity (`Name <e-mail>` and maybe a login) at a source: author, committer, trailer. `own`:
+   * whether the configuration's identity patterns are tried too (the budget paid for them).
+   */
   private identity(
     found: Sink,
     source: EvidenceSource,
     rawName: string,
     rawEmail: string,
     login: string | null | undefined,
+    own: boolean,
     text?: () => string,
   ): void {
-    const hits = this.identityHits(source, rawName, rawEmail, login ?? "");
+    const hits = own
+      ? this.identityHits(source, rawName, rawEmail, login ?? "")
+      : this.matchIdentity(source, rawName, rawEmail, login ?? "", false);
     if (hits.length === 0) return;
     const evidenceText = text ? text() : identityText(rawName, rawEmail);
     for (const { marker, model } of hits) {
@@ -619,12 +714,27 @@ class Engine {
       // The maps above were just dropped: start again with fresh ones.
       return this.identityHits(source, rawName, rawEmail, login);
     }
-    hits = [];
+    hits = this.matchIdentity(source, rawName, rawEmail, login, true);
+    byName.set(ownCopy(nameKey), hits);
+    this.cachedIdentities++;
+    return hits;
+  }
+
+  /** The identity markers that match, the configuration's own ones only if `own`. */
+  private matchIdentity(
+    source: EvidenceSource,
+    rawName: string,
+    rawEmail: string,
+    login: string,
+    own: boolean,
+  ): IdentityHit[] {
+    const hits: IdentityHit[] = [];
     // A copy: the models read from it are remembered with the hits.
     const name = ownCopy(rawName.trim().slice(0, MAX_FIELD));
     const email = rawEmail.trim().slice(0, MAX_FIELD);
     const user = login.trim().slice(0, MAX_FIELD);
     for (const marker of this.of("identity", source)) {
+      if (marker.configured && !own) continue;
       const m = marker.match;
       const hit =
         (email !== "" && m.emails.some((g) => g.test(email))) ||
@@ -639,8 +749,6 @@ class Engine {
       if (same < 0) hits.push({ marker, model });
       else if ((hits[same] as IdentityHit).marker.disabled && !marker.disabled) hits[same] = { marker, model };
     }
-    byName.set(ownCopy(nameKey), hits);
-    this.cachedIdentities++;
     return hits;
   }
 
@@ -653,9 +761,11 @@ class Engine {
     }
     // Charged whether remembered or not, so that what a budget leaves out never depends on the cache.
     const own = this.granted(pass, "trailer", rawValue);
-    if (own.length < rawValue.length) {
-      // Read without (all of) the configured link prefixes: not the trailer's full evidence, not remembered.
-      this.evaluateTrailer(found, rawKey, rawValue, own, pass.budget);
+    const work = this.trailerWork(rawKey, rawValue);
+    const globs = work === 0 || this.affords(pass, `t\u0000${rawKey}\u0000${rawValue}`, work);
+    if (own.length < rawValue.length || !globs) {
+      // Read without (all of) the configured link prefixes or patterns: not the trailer's full evidence, not remembered.
+      this.evaluateTrailer(found, rawKey, rawValue, own, pass.budget, globs);
       return;
     }
     let byValue = this.trailers.get(rawKey);
@@ -673,7 +783,7 @@ class Engine {
       const key = ownCopy(rawKey);
       const value = ownCopy(rawValue);
       const recorder = new Recorder();
-      this.evaluateTrailer(recorder, key, value, value, pass.budget);
+      this.evaluateTrailer(recorder, key, value, value, pass.budget, true);
       effects = recorder.effects;
       byValue.set(value, effects);
       this.cachedTrailers++;
@@ -687,8 +797,34 @@ class Engine {
     }
   }
 
-  /** `own`: the head of the value that the configured link prefixes may search. */
-  private evaluateTrailer(found: Sink, rawKey: string, rawValue: string, own: string, budget: MatchBudget): void {
+  /**
+   * What the configured patterns cost on a trailer's value (at most MAX_FIELD of it is tested): its
+   * person's name and e-mail by the identity patterns, an e-mail a generic trailer names, and the
+   * value by the trailer patterns of its key.
+   */
+  private trailerWork(rawKey: string, rawValue: string): number {
+    const w = this.globWork;
+    if (!w.any) return 0;
+    const key = rawKey.trim().toLowerCase();
+    const perChar =
+      (this.personKeys.has(key) ? w.name + w.email : 0) +
+      (this.generic.has(key) ? w.email : 0) +
+      (w.trailerValues.get(key) ?? 0);
+    return Math.min(rawValue.length, MAX_FIELD) * perChar;
+  }
+
+  /**
+   * `own`: the head of the value that the configured link prefixes may search; `globs`: whether the
+   * configured glob patterns are tried (the budget paid for them).
+   */
+  private evaluateTrailer(
+    found: Sink,
+    rawKey: string,
+    rawValue: string,
+    own: string,
+    budget: MatchBudget,
+    globs: boolean,
+  ): void {
     const key = rawKey.trim().toLowerCase();
     const value = rawValue.trim();
     let evidenceText: string | undefined;
@@ -700,10 +836,11 @@ class Engine {
 
     if (this.personKeys.has(key)) {
       const person = parsePerson(short);
-      this.identity(found, "trailer", person.name, person.email, null, text);
+      this.identity(found, "trailer", person.name, person.email, null, globs, text);
     }
     if (this.trailerKeys.has(key)) {
       for (const marker of this.of("trailer", "trailer")) {
+        if (marker.configured && !globs) continue;
         if (marker.match.keys.has(key) && marker.match.values.some((g) => g.test(short))) {
           found.add(marker, { source: "trailer", text: text() });
         }
@@ -718,7 +855,7 @@ class Engine {
     }
 
     const convention = this.generic.get(key);
-    if (convention) this.genericTrailer(found, convention, short, text());
+    if (convention) this.genericTrailer(found, convention, short, text(), globs);
 
     if (isLinkTrailer(key, value)) {
       // git reads a line that is only a link (`https://claude.ai/code/session_…`, as Claude Code on
@@ -728,14 +865,20 @@ class Engine {
     } else this.links(found, "trailer", value, own.trim(), budget);
   }
 
-  private genericTrailer(found: Sink, convention: GenericConvention, value: string, text: string): void {
+  private genericTrailer(
+    found: Sink,
+    convention: GenericConvention,
+    value: string,
+    text: string,
+    globs: boolean,
+  ): void {
     const marker = this.byId.get(convention.id);
     if (!marker || value === "") return;
     if (saysNo(value)) {
       found.ignore({ marker: marker.id, source: "trailer", text }, "value says no");
       return;
     }
-    const named = this.nameAi(value);
+    const named = this.nameAi(value, globs);
     const evidence = (n: Named) =>
       found.add(marker, { source: "trailer", text, agent: n.agent, ...(n.model ? { model: n.model } : {}) });
     switch (convention.rule) {
@@ -810,12 +953,12 @@ class Engine {
    * `GitHub Copilot`, `Claude Sonnet 4.5 <noreply@anthropic.com>`, `gpt-4o`), or null when it
    * names a person (`Jane Doe <jane@example.com>`, `Claude Dupont`) or a non-AI tool (`protoc`).
    */
-  private nameAi(raw: string): Named | null {
+  private nameAi(raw: string, globs: boolean): Named | null {
     const value = raw.trim().slice(0, MAX_FIELD);
     const person = parsePerson(value);
     if (person.email !== "") {
       // An e-mail decides: an agent's e-mail is the agent, any other is a person.
-      const agent = this.agentForEmail(person.email);
+      const agent = this.agentForEmail(person.email, globs);
       if (!agent) return null;
       const model = modelFromName(person.name) ?? modelInParentheses(person.name);
       return model ? { agent, model } : { agent };
@@ -905,8 +1048,10 @@ class Engine {
     return isAiWord(word) || this.aliases.has(w) || VIA.has(w) || /^[a-z0-9-]+\.[a-z]{2,}$/.test(w);
   }
 
-  private agentForEmail(email: string): string | undefined {
+  /** The agent whose identity markers take `email`; the configuration's own ones only if `globs`. */
+  private agentForEmail(email: string, globs: boolean): string | undefined {
     for (const marker of this.markers) {
+      if (marker.configured && !globs) continue;
       if (marker.match.kind === "identity" && marker.match.emails.some((g) => g.test(email))) return marker.agent;
     }
     return undefined;

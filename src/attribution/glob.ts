@@ -23,6 +23,11 @@ export interface Glob {
   readonly caseInsensitive: boolean;
   /** True when the pattern has no wildcard: matching is plain string equality. */
   readonly literal: boolean;
+  /**
+   * The most steps a test can take per character of the text: 1 for a literal pattern (string
+   * equality), else the pattern's length in tokens (the matcher's worst case is text × pattern).
+   */
+  readonly costPerChar: number;
   test(text: string): boolean;
 }
 
@@ -36,6 +41,7 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
     source: pattern,
     caseInsensitive,
     literal,
+    costPerChar: literal ? 1 : tokens.length,
     test(text: string): boolean {
       const subject = caseInsensitive ? text.toLowerCase() : text;
       if (literal) return subject === literalText;

@@ -73,4 +73,15 @@ export class MatchBudget {
     this.remaining -= affordable * patterns;
     return affordable;
   }
+
+  /**
+   * Whether `work` more is affordable, spent if it is: the configured glob patterns (agents'
+   * e-mails, names, logins and trailer values, ignoreAuthors) are tried on a value all or not at all.
+   */
+  afford(work: number): boolean {
+    if (work > this.remaining) return false;
+    this.remaining -= work;
+    this.work += work;
+    return true;
+  }
 }

@@ -132,7 +132,10 @@ export interface Reading {
   longMessages: number;
   /** The pull request's title or description was over READ_LIMITS.pullText. */
   longPullText: boolean;
-  /** Commit messages not searched whole by the configured phrases and link prefixes: the budget was spent. */
+  /**
+   * Commit messages not searched whole by the configured phrases and link prefixes, or with a person
+   * or trailer not tried by the configured glob patterns: the budget was spent.
+   */
   unsearchedMessages: number;
   /** The same for the pull request's title and description. */
   unsearchedPullText: boolean;

@@ -97,7 +97,7 @@ export function readingNotes(reading: Reading): string[] {
       ...(reading.unsearchedMessages > 0 ? [plural(reading.unsearchedMessages, "commit message")] : []),
     ].join(" and ");
     notes.push(
-      `The phrases and link prefixes of this repository's configuration were not searched in all of ${where}: searching them costs characters × patterns, and one pull request may cost ${matchWork.toLocaleString("en-US")}. Trailers, authors, the branch, labels and the built-in markers were read in full.`,
+      `The phrases, link prefixes and patterns of this repository's configuration were not all tried on ${where}: trying them costs characters × patterns, and one pull request may cost ${matchWork.toLocaleString("en-US")}. The branch, labels and the built-in markers were read in full.`,
     );
   }
   return notes;

@@ -59,6 +59,19 @@ describe("globMatch", () => {
     expect(compileGlob("plain").literal).toBe(true);
   });
 
+  // What the attribution budget charges a test per character of its text (src/attribution/limits.ts).
+  it.each<[string, number]>([
+    ["noreply@anthropic.com", 1],
+    ["*@acme.dev", 10],
+    ["copilot*", 8],
+    ["a**b", 3],
+    ["\\*x", 1],
+    ["??", 2],
+    ["*", 1],
+  ])("a test of %s costs at most %i steps a character", (pattern, cost) => {
+    expect(compileGlob(pattern, { caseInsensitive: true }).costPerChar).toBe(cost);
+  });
+
   it("agrees with a reference implementation on random inputs", () => {
     const alphabet = fc.constantFrom("a", "b", "*", "?");
     fc.assert(

@@ -250,3 +250,101 @@ describe("the matching budget of a pull request", () => {
     expect(result.reading.longMessages).toBe(0);
   });
 });
+
+describe("a configuration's glob patterns share the budget", () => {
+  const claudeTrailer = "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>";
+  /**
+   * 1 agent of ordinary patterns and 9 × 49 e-mail patterns of 200 characters that a wildcard
+   * makes as costly as can be (each test runs text × pattern): the most a repository's file may hold.
+   */
+  const hostile = config({
+    agents: [
+      { id: "acme", emails: ["*@agents.acme.dev"] },
+      ...Array.from({ length: 9 }, (_, a) => ({
+        id: `hostile-${a}`,
+        emails: Array.from({ length: 49 }, (_, i) => `*${"a".repeat(196)}${a}${i % 10}b`.slice(-200)),
+      })),
+    ],
+  });
+  /** Co-authors that the same hands wrote, each different, their e-mails near the cap (320). */
+  const strangers = (from: number, count: number) =>
+    Array.from(
+      { length: count },
+      (_, i) => `Co-authored-by: Someone ${from + i} <${"a".repeat(280)}${from + i}@example.com>`,
+    ).join("\n");
+
+  it("are tried on each person and trailer while the pull request's budget pays, then not: the work is bounded", () => {
+    const byBot = (n: number, message: string) => ({
+      ...commit(message, n),
+      author: { name: "Bot", email: `run-${n}@agents.acme.dev` },
+    });
+    const commits = [
+      byBot(1, `Add search\n\n${strangers(0, 40)}\n${claudeTrailer}\n`),
+      byBot(2, `Add more\n\n${strangers(40, 40)}\n${claudeTrailer}\n`),
+      byBot(3, `Add the rest\n\n${claudeTrailer}\n`),
+    ];
+    const result = attributeChange(change(), commits, hostile);
+    // Unbounded, the 80 co-authors × 441 patterns took 3.2 s of CPU here (a commit of 200: 8 s).
+    expect(result.reading.work).toBeLessThanOrEqual(READ_LIMITS.matchWork);
+    expect(result.reading.work).toBeGreaterThan(READ_LIMITS.matchWork * 0.9);
+    expect(result.reading.unsearchedMessages).toBe(3);
+    // The budget pays for the first author and co-author (29 million steps), and what is left for
+    // the second author's e-mail (1.9 million), not for the third's. The built-in markers read
+    // every commit whole.
+    expect(result.perCommit.map((c) => c.evidence.map((e) => e.marker))).toEqual([
+      ["acme/config/email", "claude-code/co-author"],
+      ["acme/config/email", "claude-code/co-author"],
+      ["claude-code/co-author"],
+    ]);
+    // What a budget leaves out is the pass's: the same pull request again (the engine now
+    // remembers these people) reads the same.
+    expect(attributeChange(change(), commits, hostile)).toEqual(result);
+  });
+
+  it("ignoreAuthors is asked only while the budget pays for it", () => {
+    const ignoring = config({
+      ignoreAuthors: Array.from({ length: 50 }, (_, i) => `*${"a".repeat(197)}${i % 10}b`.slice(-200)),
+      agents: [{ id: "acme", emails: ["*@agents.acme.dev"] }],
+    });
+    const commits = Array.from({ length: 12 }, (_, i) => ({
+      ...commit(`Change ${i}\n\n${claudeTrailer}\n`, i + 1),
+      author: { name: `Someone ${i}`, email: `${"a".repeat(300)}${i}@example.com` },
+    }));
+    const result = attributeChange(change(), commits, ignoring);
+    expect(result.reading.work).toBeLessThanOrEqual(READ_LIMITS.matchWork);
+    expect(result.reading.unsearchedMessages).toBeGreaterThan(0);
+    // Nobody is ignored (no pattern matches), and every commit counts by its built-in trailer.
+    expect(result.commits).toEqual({ total: 12, ai: 12 });
+  });
+
+  it("an ordinary large pull request with a rich configuration stays far within it", () => {
+    const rich = config({
+      ignoreAuthors: ["*-bot@example.com", "release-*"],
+      agents: Array.from({ length: 10 }, (_, a) => ({
+        id: `tool-${a}`,
+        emails: [`*@tool-${a}.example.com`, `tool-${a}+*@users.noreply.github.com`],
+        names: [`Tool ${a} *`],
+        trailers: [{ key: `Tool-${a}-Run`, value: "*" }],
+      })),
+    });
+    // 5,000 commits by 60 people, with the trailers a team writes, and a tool's trailer now and then.
+    const people = Array.from({ length: 60 }, (_, i) => ({ name: `Person ${i}`, email: `person.${i}@example.com` }));
+    const commits = Array.from({ length: 5_000 }, (_, i) => {
+      const author = people[(i * 7) % 60] as (typeof people)[number];
+      const reviewer = people[(i * 13 + 5) % 60] as (typeof people)[number];
+      const tool = i % 50 === 0 ? `\nTool-${i % 10}-Run: run-${i}` : "";
+      return {
+        ...commit(
+          `Change ${i}\n\nWhy it changed.\n\nReviewed-by: ${reviewer.name} <${reviewer.email}>${tool}\nSigned-off-by: ${author.name} <${author.email}>\n`,
+          i + 1,
+        ),
+        author,
+      };
+    });
+    const result = attributeChange(change(), commits, rich);
+    expect(result.reading.unsearchedMessages).toBe(0);
+    expect(result.commits.ai).toBe(100);
+    // 60 people, their trailers and 100 tool trailers, each tried once: about 6% of the budget.
+    expect(result.reading.work).toBeLessThan(READ_LIMITS.matchWork * 0.1);
+  });
+});

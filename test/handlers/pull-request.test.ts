@@ -475,7 +475,7 @@ describe("PR check: AI attribution", () => {
       "> The pull request's title or description is longer than 128 KiB and was read only in its first 96 KiB and last 32 KiB.",
     );
     expect(output.summary).toContain(
-      "> The phrases and link prefixes of this repository's configuration were not searched in all of the pull request's title or description and 3 commit messages",
+      "> The phrases, link prefixes and patterns of this repository's configuration were not all tried on the pull request's title or description and 3 commit messages",
     );
 
     // The work: characters searched × configured phrases, counted where each search runs.
