@@ -18,6 +18,14 @@ export interface GlobOptions {
 const ANY = -1;
 const STAR = -2;
 
+/** Where a caller that bounds the work adds up what its tests did (steps of the matcher). */
+export interface GlobMeter {
+  steps: number;
+  /** Steps after which a test stops, answers false and sets `cut` (none: no limit). */
+  limit?: number;
+  cut?: boolean;
+}
+
 export interface Glob {
   readonly source: string;
   readonly caseInsensitive: boolean;
@@ -28,7 +36,8 @@ export interface Glob {
    * equality), else the pattern's length in tokens (the matcher's worst case is text × pattern).
    */
   readonly costPerChar: number;
-  test(text: string): boolean;
+  /** Whether the pattern matches all of `text`; what it took is added to `meter` when given. */
+  test(text: string, meter?: GlobMeter): boolean;
 }
 
 /** Compiles a pattern once, for matching many texts. */
@@ -42,10 +51,17 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
     caseInsensitive,
     literal,
     costPerChar: literal ? 1 : tokens.length,
-    test(text: string): boolean {
+    test(text: string, meter?: GlobMeter): boolean {
       const subject = caseInsensitive ? text.toLowerCase() : text;
+      if (meter) {
+        meter.steps += subject.length;
+        if (meter.steps > (meter.limit ?? Number.POSITIVE_INFINITY)) {
+          meter.cut = true;
+          return false;
+        }
+      }
       if (literal) return subject === literalText;
-      return matchTokens(tokens, codePoints(subject));
+      return matchTokens(tokens, codePoints(subject), meter);
     },
   };
 }
@@ -89,12 +105,19 @@ function codePoints(text: string): number[] {
   return out;
 }
 
-function matchTokens(pattern: readonly number[], text: readonly number[]): boolean {
+function matchTokens(pattern: readonly number[], text: readonly number[], meter?: GlobMeter): boolean {
   let p = 0;
   let t = 0;
   let starP = -1; // position of the last `*` seen in the pattern
   let starT = 0; // text position that `*` is currently assumed to extend to
+  let steps = 0;
+  const room = meter ? (meter.limit ?? Number.POSITIVE_INFINITY) - meter.steps : Number.POSITIVE_INFINITY;
   while (t < text.length) {
+    if (++steps > room) {
+      (meter as GlobMeter).steps += steps;
+      (meter as GlobMeter).cut = true;
+      return false;
+    }
     const token = pattern[p];
     if (token !== undefined && token !== STAR && (token === ANY || token === text[t])) {
       p++;
@@ -107,9 +130,11 @@ function matchTokens(pattern: readonly number[], text: readonly number[]): boole
       p = starP + 1;
       t = ++starT;
     } else {
+      if (meter) meter.steps += steps;
       return false;
     }
   }
+  if (meter) meter.steps += steps;
   while (pattern[p] === STAR) p++;
   return p === pattern.length;
 }

@@ -59,7 +59,7 @@
 // enough.
 
 import { isBot } from "../attribution/agents.js";
-import { compileGlob, type Glob } from "../attribution/glob.js";
+import { compileGlob, type Glob, type GlobMeter } from "../attribution/glob.js";
 import { isRevertWindowOpen, isUndone } from "../ledger/core/fate.js";
 import type {
   EvidenceBasis,
@@ -416,7 +416,7 @@ interface ResolvedSettings {
 
 function repositorySettings(options: MetricOptions): (repositoryId: number) => ResolvedSettings {
   const resolve = (own: RepositoryMetricSettings | undefined): ResolvedSettings => {
-    const matches = remembered(pathMatcher(own?.ignorePaths ?? options.ignorePaths));
+    const matches = pathMatcher(own?.ignorePaths ?? options.ignorePaths);
     return {
       revertWindowDays: own?.revertWindowDays ?? options.revertWindowDays,
       evidence: own?.evidence ?? options.evidence ?? "any",
@@ -439,19 +439,16 @@ function repositorySettings(options: MetricOptions): (repositoryId: number) => R
   };
 }
 
-/** The same matcher, deciding each distinct path once: the same files turn up in change after change. */
-function remembered(matches: ((path: string) => boolean) | null): ((path: string) => boolean) | null {
-  if (matches === null) return null;
-  const decided = new Map<string, boolean>();
-  return (path) => {
-    let ignored = decided.get(path);
-    if (ignored === undefined) {
-      ignored = matches(path);
-      decided.set(path, ignored);
-    }
-    return ignored;
-  };
-}
+/**
+ * How much matching judging paths may cost (steps of src/attribution/glob.ts's matcher). A
+ * repository's file may hold 50 patterns of 200 characters (each `**` making up to 16), tried on
+ * paths of up to 4 KiB that the same hands write: one such path cost 0.5 s. Each distinct path may
+ * take PATH_MATCH_STEPS (an ordinary configuration takes a few hundred; 100 patterns on a path of
+ * 200 characters, about 20,000); what paths take beyond that draws on PATH_MATCH_WORK, shared by
+ * the matcher's paths. A path whose judging runs out is not ignored: its change counts as any other.
+ */
+export const PATH_MATCH_STEPS = 50_000;
+export const PATH_MATCH_WORK = 100_000_000;
 
 /** Most `**` segments a pattern may have optional; beyond that they stay as plain `*` runs. */
 const MAX_OPTIONAL_SEGMENTS = 4;
@@ -463,13 +460,29 @@ const MAX_OPTIONAL_SEGMENTS = 4;
  * under docs/), `?` one character. A `**` path segment also matches no folder at all: `**\/*.lock`
  * matches `yarn.lock` at the root and `docs/**\/*.md` matches `docs/a.md`. A leading `/` is dropped.
  */
-export function pathMatcher(patterns: readonly string[]): ((path: string) => boolean) | null {
+export function pathMatcher(
+  patterns: readonly string[],
+  work: number = PATH_MATCH_WORK,
+): ((path: string) => boolean) | null {
   const globs: Glob[] = [];
   for (const pattern of patterns) {
     for (const variant of globstarVariants(pattern.replace(/^\/+/, ""))) globs.push(compileGlob(variant));
   }
   if (globs.length === 0) return null;
-  return (path) => globs.some((glob) => glob.test(path));
+  // Each distinct path is judged once: the same files turn up in change after change.
+  const decided = new Map<string, boolean>();
+  let shared = work;
+  return (path) => {
+    let ignored = decided.get(path);
+    if (ignored === undefined) {
+      const meter: GlobMeter = { steps: 0, limit: PATH_MATCH_STEPS + Math.max(0, shared) };
+      // A match found before the work ran out stands; after, no test runs (each is cut at once).
+      ignored = globs.some((glob) => glob.test(path, meter));
+      shared -= Math.max(0, meter.steps - PATH_MATCH_STEPS);
+      decided.set(path, ignored);
+    }
+    return ignored;
+  };
 }
 
 function globstarVariants(pattern: string): string[] {

@@ -72,6 +72,22 @@ describe("globMatch", () => {
     expect(compileGlob(pattern, { caseInsensitive: true }).costPerChar).toBe(cost);
   });
 
+  it.each<[string, string, string, number, { matches: boolean; cut: boolean }]>([
+    ["a match within the limit", "*.lock", "web/yarn.lock", 100, { matches: true, cut: false }],
+    ["a mismatch within the limit", "*.lock", "web/yarn.json", 100, { matches: false, cut: false }],
+    ["a text longer than the limit", "*.lock", `${"a".repeat(200)}.lock`, 100, { matches: false, cut: true }],
+    ["backtracking past the limit", `*${"a".repeat(50)}b`, "a".repeat(400), 1_000, { matches: false, cut: true }],
+    ["a literal pattern costs the text's length", "yarn.lock", "yarn.lock", 9, { matches: true, cut: false }],
+    ["a literal pattern over the limit", "yarn.lock", "yarn.lock", 8, { matches: false, cut: true }],
+  ])("a test with a step limit: %s", (_, pattern, text, limit, expected) => {
+    const meter = { steps: 0, limit, cut: false };
+    expect(compileGlob(pattern).test(text, meter)).toBe(expected.matches);
+    expect(meter.cut).toBe(expected.cut);
+    if (!expected.cut) expect(meter.steps).toBeLessThanOrEqual(limit);
+    // Once cut, a next test on the same meter stops at once.
+    if (expected.cut) expect(compileGlob("*").test("x", meter)).toBe(false);
+  });
+
   it("agrees with a reference implementation on random inputs", () => {
     const alphabet = fc.constantFrom("a", "b", "*", "?");
     fc.assert(

@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { computeReport, mondayOf, pathMatcher, withheldReason } from "../../src/metrics/compute.js";
+import {
+  computeReport,
+  mondayOf,
+  PATH_MATCH_STEPS,
+  PATH_MATCH_WORK,
+  pathMatcher,
+  withheldReason,
+} from "../../src/metrics/compute.js";
 import { creditEngineer } from "../../src/metrics/credit.js";
 import type {
   MetricChange,
@@ -617,6 +624,54 @@ describe("pathMatcher", () => {
 
   it("is null without patterns", () => {
     expect(pathMatcher([])).toBeNull();
+  });
+
+  it("judges paths that the same hands wrote as its patterns within a bounded work: later ones count as changes", () => {
+    // A pattern of 200 characters (the longest a file may hold) that finds its match in a 4 KiB
+    // path only after trying each of its 3,800 starts: 750,000 steps a path (0.5 s for 50 such patterns).
+    const matches = pathMatcher([`*${"a".repeat(197)}b*`]);
+    const paths = Array.from({ length: 1_000 }, (_, i) => `${"a".repeat(4_000)}b/${i}.ts`);
+    const ignored = paths.map((path) => matches?.(path));
+    // The shared work (PATH_MATCH_WORK, 100,000,000) pays for about 130 of them; each path after
+    // that is cut at its own PATH_MATCH_STEPS and is not ignored.
+    expect(ignored.slice(0, 100)).toEqual(Array(100).fill(true));
+    expect(ignored.slice(200)).toEqual(Array(800).fill(false));
+    // A path is judged once: asked again, the same answer.
+    expect(paths.map((path) => matches?.(path))).toEqual(ignored);
+    expect(PATH_MATCH_WORK / PATH_MATCH_STEPS).toBe(2_000);
+  });
+
+  it("an ordinary configuration judges 100,000 distinct paths of a monorepo exactly", () => {
+    const patterns = [
+      "*.lock",
+      "docs/**",
+      "**/*.md",
+      "vendor/**",
+      "**/__snapshots__/**",
+      "*.min.js",
+      "**/gen/**/*.pb.go",
+    ];
+    const dirs = [
+      "src",
+      "src/web/dashboard",
+      "packages/api/src/handlers",
+      "services/billing/internal/gen/v1",
+      "docs/guide",
+      "vendor/github.com/x/y",
+    ];
+    const exts = [".ts", ".go", ".md", ".lock", ".json", ".min.js", ".pb.go", ".snap"];
+    const paths = Array.from(
+      { length: 100_000 },
+      (_, i) =>
+        `${dirs[i % dirs.length]}/${i % 3 === 0 ? "__snapshots__/" : ""}module_${i}${exts[(i * 3) % exts.length]}`,
+    );
+    const matches = pathMatcher(patterns);
+    // Without any bound: the same patterns, each `**` variant compiled on its own.
+    const unbounded = pathMatcher(patterns, Number.POSITIVE_INFINITY);
+    const expected = paths.map((path) => unbounded?.(path));
+    expect(paths.map((path) => matches?.(path))).toEqual(expected);
+    expect(expected.filter(Boolean).length).toBeGreaterThan(50_000);
+    expect(expected.filter((x) => !x).length).toBeGreaterThan(10_000);
   });
 });
 
