@@ -172,10 +172,13 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
     let uninstalled: boolean | undefined; // asked only when a repository would move
     for (const repository of repositories) {
       const [before] = await this.db
-        .select({ installationId: t.installationId, installedSince: t.installedSince })
+        .select({ installationId: t.installationId, installedSince: t.installedSince, removedAt: t.removedAt })
         .from(t)
         .where(eq(t.id, repository.id));
       const moving = before !== undefined && before.installationId !== installationId;
+      // An event received before the repository was removed from this installation (a retried or
+      // concurrent delivery) does not put it back: only a later one, or GitHub's listing, does.
+      if (!moving && receivedAt !== undefined && before?.removedAt != null && receivedAt <= before.removedAt) continue;
       // Never to an uninstalled installation, and, for an event received before the one that gave
       // the repository to its installation (a late delivery of the installation it left), not at all.
       if (moving && receivedAt !== undefined && before.installedSince !== null && receivedAt <= before.installedSince)

@@ -49,12 +49,15 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
   let store: Store;
   let server: Server | undefined;
   let handled: string[];
+  /** How many pull_request runs still fail (as a GitHub 5xx would), to be retried later. */
+  let failures = 0;
   let clock = manualClock(T0);
   beforeEach(async () => {
     clock = manualClock(T0);
     nock.disableNetConnect();
     store = await newStore();
     handled = [];
+    failures = 0;
   });
   afterEach(async () => {
     const pending = nock.pendingMocks();
@@ -67,6 +70,10 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
 
   async function app() {
     const spy: DeliveryHandler = async ({ delivery }) => {
+      if (failures > 0) {
+        failures--;
+        throw new Error("HTTP 502 Server Error");
+      }
       handled.push(delivery.id);
     };
     const loaded = await loadApp({
@@ -105,10 +112,14 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
   }
 
   /** The repositories globex's token sees on /metrics. */
-  async function globexMetrics(): Promise<string> {
+  const globexMetrics = () => metricsOf("globex");
+
+  /** The repositories a token of `owner` sees on /metrics. */
+  async function metricsOf(owner: string): Promise<string> {
+    server?.close();
     const handler = createApiHandler({
       store,
-      tokens: [{ token: TOKEN, owners: ["globex"] }],
+      tokens: [{ token: TOKEN, owners: [owner] }],
       now: clock.now,
       metric: { minGroupSize: 5, revertWindowDays: 14, ignorePaths: [] },
     });
@@ -221,5 +232,30 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
         "repository globex/site (id 20): GitHub says the app is not installed on it, but the delivery names installation 42; nothing was recorded",
     });
     expect(await repositoriesOf(42)).toEqual([SHOP.id]);
+  });
+
+  it("a late delivery of a repository removed from the installation does not put it back", async () => {
+    const a = await twoAccounts();
+    // A pull request of acme/shop, received first, fails (GitHub answered 5xx) and waits for its retry.
+    failures = 1;
+    clock.advance(60_000);
+    await a.probot.receive({ id: "late", name: "pull_request", payload: pullRequest(42, repo(ACME, SHOP)) });
+    await a.worker.drain();
+    expect(await store.inbox.getDelivery("late")).toMatchObject({ status: "pending", attempts: 1 });
+    // Then acme/shop is taken out of the installation's selected repositories.
+    clock.advance(1_000);
+    const removed = webhookFixture("installation_repositories.removed");
+    removed.installation.id = 42;
+    removed.installation.account = { ...removed.installation.account, ...ACME };
+    removed.repositories_removed = [{ id: SHOP.id, full_name: "acme/shop", private: false }];
+    expect(await a.deliver("installation_repositories", removed)).toMatchObject({ status: "done" });
+    expect(await repositoriesOf(42)).toEqual([]);
+    // The retry of the pull request, received before the removal, runs after it.
+    clock.advance(15 * 60_000);
+    await a.worker.drain();
+    expect(await store.inbox.getDelivery("late")).toMatchObject({ status: "done" });
+    expect(handled).toEqual(["late"]);
+    expect(await repositoriesOf(42)).toEqual([]);
+    expect(await metricsOf("acme")).toBe("");
   });
 });
