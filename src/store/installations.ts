@@ -42,9 +42,10 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
     now: number;
   }): Promise<void> {
     const t = this.t.installations;
+    // A deleted installation stays deleted: GitHub gives an installation made again a new id, so
+    // whatever arrives for this one after its deletion was sent before it (a retried delivery).
     const set: Partial<typeof t.$inferInsert> = {
       accountType: installation.accountType,
-      deletedAt: null,
       updatedAt: installation.now,
     };
     // An unknown login or account id never erases a known one.

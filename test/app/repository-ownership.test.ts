@@ -258,4 +258,39 @@ eachDialect("repositories change installation only as GitHub says", ({ newStore 
     expect(await repositoriesOf(42)).toEqual([]);
     expect(await metricsOf("acme")).toBe("");
   });
+
+  it("a late delivery of an installation that was deleted since does not bring it back", async () => {
+    const a = await twoAccounts();
+    await store.spend.createIngestToken({
+      installationId: 42,
+      name: "agents",
+      tokenHash: "h".repeat(64),
+      createdAt: T0,
+    });
+    // acme adds a repository; GitHub's listing answers 5xx and the delivery waits for its retry.
+    clock.advance(60_000);
+    const added = webhookFixture("installation_repositories.added");
+    added.installation.id = 42;
+    added.installation.account = { ...added.installation.account, ...ACME };
+    added.repositories_added = [{ id: 30, full_name: "acme/docs", private: false }];
+    nock(API).get("/installation/repositories").query({ per_page: 100 }).reply(502, { message: "Server Error" });
+    await a.probot.receive({ id: "late", name: "installation_repositories", payload: added });
+    await a.worker.drain();
+    expect(await store.inbox.getDelivery("late")).toMatchObject({ status: "pending", attempts: 1 });
+    // Then acme uninstalls the app.
+    clock.advance(1_000);
+    const deleted = webhookFixture("installation.deleted");
+    deleted.installation.id = 42;
+    deleted.installation.account = { ...deleted.installation.account, ...ACME };
+    expect(await a.deliver("installation", deleted)).toMatchObject({ status: "done" });
+    const deletedAt = clock.now();
+    // The retry, received before the uninstall, runs after it (GitHub no longer lists anything for it).
+    nock(API).get("/installation/repositories").query({ per_page: 100 }).reply(404, { message: "Not Found" });
+    clock.advance(15 * 60_000);
+    await a.worker.drain();
+    expect(await store.inbox.getDelivery("late")).toMatchObject({ attempts: 2 });
+    expect(await store.installations.getInstallation(42)).toMatchObject({ deletedAt });
+    // Its ingest tokens stay dead.
+    expect(await store.spend.findIngestToken("h".repeat(64))).toMatchObject({ installed: false });
+  });
 });
