@@ -226,8 +226,15 @@ export class InstallationStore extends StoreModule implements InstallationQuerie
   async #moveRepositoryHistory(repositoryId: number, installationId: number): Promise<void> {
     const c = this.t.changes;
     const d = this.t.deployments;
+    const cs = this.t.changeSessions;
     await this.db.update(c).set({ installationId }).where(eq(c.repositoryId, repositoryId));
     await this.db.update(d).set({ installationId }).where(eq(d.repositoryId, repositoryId));
+    // The sessions its changes name join the spend of the installation that has them now (and no
+    // longer the one it left: its spend would read another account's changes' fates).
+    await this.db
+      .update(cs)
+      .set({ installationId })
+      .where(inArray(cs.changeId, this.db.select({ id: c.id }).from(c).where(eq(c.repositoryId, repositoryId))));
   }
 
   async markRepositoriesRemoved(installationId: number, repositoryIds: number[], now: number): Promise<void> {

@@ -134,6 +134,17 @@ eachDialect("spend store", ({ newStore }) => {
     expect(await store.spend.listSessionChanges(1, ["session_01hq"])).toEqual([]);
   });
 
+  it("a repository that moves to another installation takes the sessions its changes name with it", async () => {
+    const store = await newStore();
+    await seedRepository(store, 1, "acme", 10, "shop", MONDAY);
+    await seedChange(store, 1, 10, { number: 1, engineer: "ana", ai: true, mergedAt: MONDAY + DAY, sessions: ["s-1"] });
+    // Transferred to globex, which has the app (or acme installed it again: a new installation id).
+    await seedRepository(store, 2, "globex", 10, "shop", MONDAY + 3 * DAY);
+    expect((await store.spend.listSessionChanges(2, ["s-1"])).map((f) => f.repositoryId)).toEqual([10]);
+    // acme's spend no longer reads the fate of globex's change.
+    expect(await store.spend.listSessionChanges(1, ["s-1"])).toEqual([]);
+  });
+
   it("keeps ingest tokens by hash, lists them without it, revokes once", async () => {
     const store = await newStore();
     const id = await store.spend.createIngestToken({
