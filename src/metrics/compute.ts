@@ -3,7 +3,7 @@
 //
 // Definitions, for a period [since, until) of W weeks:
 // - W = (until − since) / 7 days, a real number: a 10-day period is 10/7 weeks, so a period that is
-//   not whole weeks is neither rounded nor padded. A period that runs past now counts up to now.
+//   not whole weeks is neither rounded nor padded.
 // - A change is credited to its engineer (lower-cased: GitHub logins are case-insensitive). Bot
 //   changes, changes no human is credited with (engineer null) and changes credited to a bot login
 //   are "bot": they never make anyone active and never count as shipped.
@@ -83,10 +83,7 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     throw new RangeError(`the period must end after it starts (since ${since}, until ${until})`);
   }
   const inPeriod = (t: number) => t >= since && t < until;
-  // A period may run past now (a dashboard's "last 28 days" ends with today): what is still to come
-  // has shipped nothing, so W and each week's days count the period up to now.
-  const observed = Math.min(until, Math.max(since, options.now));
-  const calendar = weekCalendar(since, until, observed);
+  const calendar = weekCalendar(since, until);
   const settings = repositorySettings(options);
   const changes = firstShipments(input.changes);
   // Engineers are numbered (see engineerNumbers): an organisation's report reads ~100k changes, and
@@ -174,7 +171,7 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
   }
 
   const withheld = active.size < options.minGroupSize ? withheldReason(active.size, options.minGroupSize) : null;
-  const W = (observed - since) / WEEK_MS;
+  const W = (until - since) / WEEK_MS;
 
   let activeEngineerWeeks = 0;
   let adoptingEngineerWeeks = 0;
@@ -192,7 +189,7 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
       aiDeployments: withheld === null ? week.pairs.size : null,
       aiChangesShipped: week.aiChangesShipped,
       changesShipped: week.changesShipped,
-      normalisedDeployments: shown && week.days > 0 ? week.pairs.size / (engineers * (week.days / 7)) : null,
+      normalisedDeployments: shown ? week.pairs.size / (engineers * (week.days / 7)) : null,
       adoption: shown ? week.adopters.size / engineers : null,
     };
   });
@@ -204,7 +201,7 @@ export function computeReport(input: MetricInput, options: MetricOptions): Repor
     until: new Date(until).toISOString(),
     weeks: W,
     activeEngineers: active.size,
-    normalisedDeployments: shown && W > 0 ? pairs.size / (active.size * W) : null,
+    normalisedDeployments: shown ? pairs.size / (active.size * W) : null,
     adoption: shown && activeEngineerWeeks > 0 ? adoptingEngineerWeeks / activeEngineerWeeks : null,
     withheld,
     aiChangesShipped,
@@ -388,21 +385,14 @@ export function mondayOf(t: number): number {
   return midnight - ((weekday + 6) % 7) * DAY_MS;
 }
 
-/**
- * The weeks that meet [since, until), and the week of a time inside the period. A week's days are
- * those of the period up to `observed` (now, when the period runs past it).
- */
-function weekCalendar(
-  since: number,
-  until: number,
-  observed: number,
-): { weeks: Week[]; at(t: number): Week | undefined } {
+/** The weeks that meet [since, until), and the week of a time inside the period. */
+function weekCalendar(since: number, until: number): { weeks: Week[]; at(t: number): Week | undefined } {
   const first = mondayOf(since);
   const weeks: Week[] = [];
   for (let start = first; start < until; start += WEEK_MS) {
     weeks.push({
       monday: new Date(start).toISOString().slice(0, 10),
-      days: Math.max(0, Math.min(start + WEEK_MS, observed) - Math.max(start, since)) / DAY_MS,
+      days: (Math.min(start + WEEK_MS, until) - Math.max(start, since)) / DAY_MS,
       active: new Set(),
       pairs: new Set(),
       adopters: new Set(),

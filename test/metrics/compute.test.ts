@@ -254,26 +254,6 @@ describe("definitions", () => {
     expect(result).toMatchObject({ aiChangesShipped: 2, normalisedDeployments: 2 / 20 });
   });
 
-  it("measures a period that runs past now up to now (a dashboard's days end with today): what is to come shipped nothing", () => {
-    const now = at(24, 12); // Thursday noon of the fourth week: 3.5 of the 4 weeks observed
-    const changes = [
-      ...presence(),
-      change({ engineer: "ana", shipped: { deploymentId: 6, at: at(2, 12) } }),
-      change({ engineer: "ben", shipped: { deploymentId: 7, at: at(15, 12) } }),
-    ];
-    const pastNow = computeReport(periodOf(changes), { ...defaults, now });
-    const toNow = computeReport(periodOf(changes, SINCE, now), { ...defaults, now });
-    expect(pastNow.weeks).toBe(3.5);
-    expect(pastNow.normalisedDeployments).toBe(2 / (5 * 3.5));
-    expect(pastNow.normalisedDeployments).toBe(toNow.normalisedDeployments);
-    expect(pastNow.until).toBe(new Date(UNTIL).toISOString()); // the period asked for, as asked
-    // The weeks: whole ones, and the week of now counted up to now.
-    expect(pastNow.series.map((w) => w.days)).toEqual([7, 7, 7, 3.5]);
-    // A period wholly to come has observed nothing: no figure, not zero.
-    const toCome = computeReport(periodOf(changes), { ...defaults, now: SINCE - DAY_MS });
-    expect(toCome).toMatchObject({ weeks: 0, normalisedDeployments: null });
-  });
-
   it.each<[string, number, number]>([
     ["a revert exactly at the end of the window counts against the change", 14 * DAY_MS, 0],
     ["a revert a millisecond after the window does not", 14 * DAY_MS + 1, 1],
