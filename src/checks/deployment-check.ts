@@ -39,6 +39,14 @@ export function renderDeploymentCheck(input: DeploymentCheckInput): CheckRun {
   const lines: string[] = [];
   switch (d.outcome) {
     case "baseline":
+      if (d.previousSha !== null) {
+        // Settled against a previous production commit that GitHub could not compare with it.
+        title = "Baseline: not comparable with the previous production deployment";
+        lines.push(
+          `GitHub could not compare this deployment to ${where} with the previous production commit ${code(d.previousSha.slice(0, 7))}: the history was rewritten, or that commit is gone. It is a new baseline the next deployments are compared with, and ships nothing itself.`,
+        );
+        break;
+      }
       title = "Baseline: first production deployment recorded";
       lines.push(
         `The first production deployment to ${where} that Shipledger knows of. It is the baseline the next deployments are compared with, and ships nothing itself: the repository's history is not counted as shipped.`,

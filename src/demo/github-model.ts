@@ -171,6 +171,8 @@ export class GitHubModel {
   readonly checkRuns: ModelCheckRun[] = [];
   /** Compare answers 422 for these "base...head" pairs. */
   readonly tooLong = new Set<string>();
+  /** Commits GitHub no longer has (garbage-collected after a force-push): compare answers 404. */
+  readonly gone = new Set<string>();
   /** The GitHub App that creates the check runs (GitHub stamps each run with its app). */
   appId: number | null = null;
   /** The owner's GitHub account id (every delivery's repository.owner.id, and its installation's account). */
@@ -575,7 +577,14 @@ export class GitHubModel {
         log(`GET compare ${b?.slice(0, 4)}...${h?.slice(0, 4)} p${page}`);
         if (this.tooLong.has(`${b}...${h}`))
           return [422, { message: "Server Error: Sorry, this diff is taking too long to generate." }];
+        if (this.gone.has(b as string) || this.gone.has(h as string)) return notFound;
         const result = this.compare(b as string, h as string);
+        // Histories that share no commit: GitHub answers 404 too.
+        if (
+          result.behind_by === this.ancestors(b as string).size &&
+          result.ahead_by === this.ancestors(h as string).size
+        )
+          return [404, { message: `No common ancestor between ${b} and ${h}.` }];
         const slice = result.commits.slice((page - 1) * 250, page * 250);
         return [
           200,

@@ -28,12 +28,14 @@ const toRange = (c: CompareCommit): RangeCommit => ({
  * Compares two commits: `status` says how head relates to base and `commits` lists what head has
  * that base has not, every page of it (250 commits a page). GitHub answers 422 when the diff is
  * too large to compute; then the commits are read by walking head's history with GraphQL back to
- * base's commit date.
+ * base's commit date. Null when the two cannot be compared: GitHub answers 404 when one of them is
+ * gone (garbage-collected after a force-push) or when they share no history ("No common ancestor"),
+ * and asking again will not change that.
  */
 export async function compareCommits(
   octokit: ProbotOctokit,
   range: { owner: string; repo: string; base: string; head: string },
-): Promise<Comparison> {
+): Promise<Comparison | null> {
   const basehead = `${range.base}...${range.head}`;
   let first: Awaited<ReturnType<typeof octokit.rest.repos.compareCommitsWithBasehead>>["data"];
   try {
@@ -45,7 +47,9 @@ export async function compareCommits(
       page: 1,
     }));
   } catch (error) {
-    if ((error as { status?: number }).status === 422) return walkHistory(octokit, range);
+    const status = (error as { status?: number }).status;
+    if (status === 422) return walkHistory(octokit, range);
+    if (status === 404) return null;
     throw error;
   }
   const commits = (first.commits as unknown as CompareCommit[]).map(toRange);

@@ -182,25 +182,34 @@ export async function settleDeployment(
   }
   let compare: CompareResult | null = null;
   let range: RangeCommit[] = [];
+  let comparable = true;
   if (previous?.sha && previous.sha !== current.sha) {
     const { owner, repo } = lc.scope;
     const forward =
       lc.ranges?.compare(previous.sha, current.sha as string) ??
       (await compareCommits(lc.octokit, { owner, repo, base: previous.sha, head: current.sha as string }));
-    range = forward.commits;
-    if (!forward.complete) notes.push(`Only the first ${forward.commits.length} commits of this range were read.`);
-    if (forward.via === "history")
-      notes.push("GitHub could not compare this range; its commits were read from the history.");
-    let behind: string[] = [];
-    if (forward.status === "behind") {
-      const backward =
-        lc.ranges?.compare(current.sha as string, previous.sha) ??
-        (await compareCommits(lc.octokit, { owner, repo, base: current.sha as string, head: previous.sha }));
-      behind = backward.commits.map((c) => c.sha);
+    if (forward === null) {
+      // The previous production commit is gone, or shares no history with this one (main was
+      // rewritten): what this deployment adds cannot be known, now or on a retry. A new baseline
+      // (with the previous sha it could not be compared with): it ships nothing, as a chain's first
+      // deployment does, and the next ones are compared with it.
+      comparable = false;
+    } else {
+      range = forward.commits;
+      if (!forward.complete) notes.push(`Only the first ${forward.commits.length} commits of this range were read.`);
+      if (forward.via === "history")
+        notes.push("GitHub could not compare this range; its commits were read from the history.");
+      let behind: string[] = [];
+      if (forward.status === "behind") {
+        const backward =
+          lc.ranges?.compare(current.sha as string, previous.sha) ??
+          (await compareCommits(lc.octokit, { owner, repo, base: current.sha as string, head: previous.sha }));
+        behind = backward?.commits.map((c) => c.sha) ?? [];
+      }
+      compare = { status: forward.status, aheadShas: forward.commits.map((c) => c.sha), behindShas: behind };
     }
-    compare = { status: forward.status, aheadShas: forward.commits.map((c) => c.sha), behindShas: behind };
   }
-  const outcome = whatDeploymentShips(previous, current, compare);
+  const outcome = whatDeploymentShips(comparable ? previous : null, current, compare);
   if (outcome.shipped.length > 0)
     await learnUnknownChanges(lc, outcome.shipped, range, record.ref ?? lc.scope.defaultBranch);
   await recordSettlement(

@@ -106,6 +106,13 @@ function serveHistory(n: number) {
 const octokit = () =>
   new ProbotOctokit({ auth: { token: "test" }, retry: { enabled: false }, throttle: { enabled: false } });
 
+/** compareCommits, for a range GitHub can compare. */
+async function compared(range: typeof RANGE) {
+  const result = await compareCommits(octokit(), range);
+  if (result === null) throw new Error("not comparable");
+  return result;
+}
+
 const comparePages = (pages: number, perPage = 250) =>
   Array.from({ length: pages }, (_, i) => `compare p${i + 1} per_page=${perPage}`);
 
@@ -130,7 +137,7 @@ describe("compareCommits", () => {
     [501, 3],
   ])("%i commits, 250 a page: every commit, oldest first, in %i request(s)", async (n, pages) => {
     serveCompare(n, { maxPerPage: 250 });
-    const result = await compareCommits(octokit(), history(n).range);
+    const result = await compared(history(n).range);
     expect(result.commits.map((c) => c.sha)).toEqual(shas(n));
     expect(result.commits[0]?.sha).toBe(sha(1));
     expect(result.commits.at(-1)?.sha).toBe(sha(n));
@@ -148,7 +155,7 @@ describe("compareCommits", () => {
     [301, 4],
   ])("%i commits, GitHub capping pages at 100: every commit in %i request(s)", async (n, pages) => {
     serveCompare(n, { maxPerPage: 100 });
-    const result = await compareCommits(octokit(), history(n).range);
+    const result = await compared(history(n).range);
     expect(result.commits.map((c) => c.sha)).toEqual(shas(n));
     expect(result.complete).toBe(true);
     expect(requests).toEqual(comparePages(pages));
@@ -156,7 +163,7 @@ describe("compareCommits", () => {
 
   it("an identical range: no commits, one request", async () => {
     serveCompare(0, { maxPerPage: 250 });
-    const result = await compareCommits(octokit(), history(0).range);
+    const result = await compared(history(0).range);
     expect(result).toEqual({
       status: "identical",
       aheadBy: 0,
@@ -170,14 +177,14 @@ describe("compareCommits", () => {
 
   it(`${MAX_RANGE_COMMITS} commits are read whole; one more is cut there and marked incomplete`, async () => {
     serveCompare(MAX_RANGE_COMMITS, { maxPerPage: 250 });
-    const whole = await compareCommits(octokit(), history(MAX_RANGE_COMMITS).range);
+    const whole = await compared(history(MAX_RANGE_COMMITS).range);
     expect(whole.commits.map((c) => c.sha)).toEqual(shas(MAX_RANGE_COMMITS));
     expect(whole.complete).toBe(true);
     expect(requests).toEqual(comparePages(MAX_RANGE_COMMITS / 250));
 
     requests = [];
     serveCompare(MAX_RANGE_COMMITS + 1, { maxPerPage: 250 });
-    const cut = await compareCommits(octokit(), history(MAX_RANGE_COMMITS + 1).range);
+    const cut = await compared(history(MAX_RANGE_COMMITS + 1).range);
     expect(cut.commits.map((c) => c.sha)).toEqual(shas(MAX_RANGE_COMMITS));
     expect(cut).toMatchObject({ aheadBy: MAX_RANGE_COMMITS + 1, complete: false });
     expect(requests).toEqual(comparePages(MAX_RANGE_COMMITS / 250));
@@ -185,7 +192,7 @@ describe("compareCommits", () => {
 
   it("a page that comes back empty before total_commits ends the read, marked incomplete", async () => {
     serveCompare(300, { maxPerPage: 250, totalCommits: 600 });
-    const result = await compareCommits(octokit(), history(300).range);
+    const result = await compared(history(300).range);
     expect(result.commits.map((c) => c.sha)).toEqual(shas(300));
     expect(result.complete).toBe(false);
     expect(requests).toEqual(comparePages(3));
@@ -202,7 +209,7 @@ describe("compareCommits", () => {
   ])("compare answering 422 on %i commits: the history walk finds every commit in %i page(s)", async (n, pages) => {
     serveCompare(n, { maxPerPage: 250, status: 422 });
     serveHistory(n);
-    const result = await compareCommits(octokit(), history(n).range);
+    const result = await compared(history(n).range);
     expect(result.commits.map((c) => c.sha)).toEqual(shas(n));
     expect(result).toMatchObject({ status: "ahead", aheadBy: n, via: "history", complete: true });
     expect(requests).toEqual([
@@ -210,5 +217,28 @@ describe("compareCommits", () => {
       "graphql probe after 0",
       ...Array.from({ length: pages }, (_, i) => `graphql after ${i * 100}`),
     ]);
+  });
+
+  it.each([
+    ["a commit is gone (garbage-collected after a force-push)", "Not Found"],
+    ["the histories share no commit", `No common ancestor between ${sha(0)} and ${sha(5)}.`],
+  ])("compare answering 404 when %s: null (not comparable), asked once", async (_, message) => {
+    nock(API)
+      .get(`/repos/acme/shop/compare/${sha(0)}...${sha(5)}`)
+      .query(true)
+      .reply(() => {
+        requests.push("compare p1");
+        return [404, { message }];
+      });
+    expect(await compareCommits(octokit(), history(5).range)).toBeNull();
+    expect(requests).toEqual(["compare p1"]);
+  });
+
+  it("compare answering 502: the error is thrown (the delivery is retried)", async () => {
+    nock(API)
+      .get(`/repos/acme/shop/compare/${sha(0)}...${sha(5)}`)
+      .query(true)
+      .reply(502, { message: "Server Error" });
+    await expect(compareCommits(octokit(), history(5).range)).rejects.toMatchObject({ status: 502 });
   });
 });

@@ -291,6 +291,33 @@ describe("deployment linking", () => {
     expect(sc.gh.calls.filter((c) => c.startsWith("POST graphql history"))).toHaveLength(2);
   });
 
+  it.each(["garbage-collected", "still there"])(
+    "compare answering 404 (main rewritten; the previous production commit %s): the deployment is a new baseline and the next ones link",
+    async (old) => {
+      const sc = new Scenario();
+      sc.merge(1);
+      const before = sc.main;
+      const d0 = sc.deploy(before, 1);
+      // Main is rewritten and force-pushed (a secret scrubbed from the history): no common ancestor.
+      sc.main = sc.gh.commit("f0".padEnd(40, "1"), [], "Rewritten history\n");
+      if (old === "garbage-collected") sc.gh.gone.add(before);
+      sc.merge(2, { ai: true });
+      const d1 = sc.deploy(sc.main, 3);
+      const rewritten = sc.main;
+      sc.merge(4);
+      const d2 = sc.deploy(sc.main, 5);
+      await play(sc, [closed(sc, 1), success(sc, d0), closed(sc, 2), success(sc, d1), closed(sc, 4), success(sc, d2)]);
+      expect((await ledgerView(store, sc)).deployments).toEqual({
+        [`deployment:${d0}`]: { outcome: "baseline", shipped: [], rolledBack: [] },
+        [`deployment:${d1}`]: { outcome: "baseline", shipped: [], rolledBack: [] },
+        [`deployment:${d2}`]: { outcome: "ship", shipped: ["#4"], rolledBack: [] },
+      });
+      const run = sc.gh.checkRuns.find((r) => r.head_sha === rewritten);
+      expect(run?.output.title).toBe("Baseline: not comparable with the previous production deployment");
+      expect(run?.output.summary).toContain(`with the previous production commit \`${before.slice(0, 7)}\``);
+    },
+  );
+
   it.each(["squash", "merge", "rebase"] as const)(
     "a %s merge is shipped by the deployment that contains it",
     async (method) => {
