@@ -108,12 +108,40 @@ interface HistoryPage {
 /**
  * The 422 fallback: head's history newer than base's commit date, minus base and what it reaches
  * among those commits. An approximation of `base..head` that is exact for the usual linear or
- * merge-commit history of a deployed branch; guarded against a cursor that does not move.
+ * merge-commit history of a deployed branch; guarded against a cursor that does not move. When
+ * head's history does not reach base (a rollback to an older commit, or a history that went
+ * another way), base's history is walked back to head's date: reaching head, head is behind;
+ * otherwise the two diverged.
  */
 async function walkHistory(
   octokit: ProbotOctokit,
   range: { owner: string; repo: string; base: string; head: string },
 ): Promise<Comparison> {
+  const forward = await readHistory(octokit, range);
+  // Remove base and everything it reaches within the walked set.
+  const reachedFromBase = reachedWithin(forward.seen, range.base);
+  const commits = [...forward.seen.values()].filter((c) => !reachedFromBase.has(c.sha)).reverse();
+  let status: CompareStatus = commits.length === 0 ? "identical" : "ahead";
+  if (forward.complete && !reaches(forward.seen, range.base)) {
+    const backward = await readHistory(octokit, { ...range, base: range.head, head: range.base });
+    status = backward.complete && reaches(backward.seen, range.head) ? "behind" : "diverged";
+    if (status === "behind" && commits.length > 0) status = "diverged";
+  }
+  return {
+    status,
+    aheadBy: commits.length,
+    behindBy: 0,
+    commits,
+    via: "history",
+    complete: forward.complete,
+  };
+}
+
+/** Head's history back to base's commit date (at most MAX_RANGE_COMMITS commits), by sha. */
+async function readHistory(
+  octokit: ProbotOctokit,
+  range: { owner: string; repo: string; base: string; head: string },
+): Promise<{ seen: Map<string, RangeCommit>; complete: boolean }> {
   const probe: HistoryPage = await octokit.graphql(HISTORY_QUERY, { ...range, since: null, cursor: null });
   const since = probe.repository?.base?.committedDate ?? null;
   const seen = new Map<string, RangeCommit>();
@@ -140,22 +168,25 @@ async function walkHistory(
     if (!history.pageInfo.hasNextPage || !next || next === cursor) break;
     cursor = next;
   }
-  // Remove base and everything it reaches within the walked set.
-  const reachedFromBase = new Set<string>();
-  const stack = [range.base];
+  return { seen, complete };
+}
+
+/** Whether a walked history holds `sha` or a commit whose parent it is. */
+function reaches(seen: Map<string, RangeCommit>, sha: string): boolean {
+  if (seen.has(sha)) return true;
+  for (const commit of seen.values()) if (commit.parents.includes(sha)) return true;
+  return false;
+}
+
+/** `sha` and every commit it reaches within a walked history. */
+function reachedWithin(seen: Map<string, RangeCommit>, sha: string): Set<string> {
+  const reached = new Set<string>();
+  const stack = [sha];
   while (stack.length > 0) {
-    const sha = stack.pop() as string;
-    if (reachedFromBase.has(sha)) continue;
-    reachedFromBase.add(sha);
-    for (const parent of seen.get(sha)?.parents ?? []) stack.push(parent);
+    const next = stack.pop() as string;
+    if (reached.has(next)) continue;
+    reached.add(next);
+    for (const parent of seen.get(next)?.parents ?? []) stack.push(parent);
   }
-  const commits = [...seen.values()].filter((c) => !reachedFromBase.has(c.sha)).reverse();
-  return {
-    status: commits.length === 0 ? "identical" : "ahead",
-    aheadBy: commits.length,
-    behindBy: 0,
-    commits,
-    via: "history",
-    complete,
-  };
+  return reached;
 }

@@ -291,6 +291,20 @@ describe("deployment linking", () => {
     expect(sc.gh.calls.filter((c) => c.startsWith("POST graphql history"))).toHaveLength(2);
   });
 
+  it("compare answering 422 for a rollback: the history walk does not reach the previous commit, and it is still a rollback", async () => {
+    const sc = new Scenario();
+    sc.merge(1);
+    const v1 = sc.main;
+    const d1 = sc.deploy(v1, 1);
+    sc.merge(2);
+    const d2 = sc.deploy(sc.main, 2);
+    const back = sc.deploy(v1, 3);
+    sc.gh.tooLong.add(`${sc.main}...${v1}`);
+    await play(sc, [closed(sc, 1), closed(sc, 2), success(sc, d1), success(sc, d2), success(sc, back)]);
+    const view = await ledgerView(store, sc);
+    expect(view.deployments[`deployment:${back}`]).toEqual({ outcome: "rollback", shipped: [], rolledBack: ["#2"] });
+  });
+
   it.each(["garbage-collected", "still there"])(
     "compare answering 404 (main rewritten; the previous production commit %s): the deployment is a new baseline and the next ones link",
     async (old) => {
