@@ -21,7 +21,10 @@ async function onDeploymentEvent(ctx: EventContext<DeploymentEvent>): Promise<vo
   // configuration: decide that before spending two API calls on reading it.
   if (!mayBeDeployment({ name: ctx.delivery.event, payload: ctx.payload })) return;
   const cc = await changeContext(ctx, scopeOf(ctx.payload));
-  const result = await linkDeploymentEvent({ ...cc, log: ctx.log }, { name: ctx.delivery.event, payload: ctx.payload });
+  const result = await linkDeploymentEvent(
+    { ...cc, log: ctx.log, retried: !ctx.delivery.finalAttempt },
+    { name: ctx.delivery.event, payload: ctx.payload },
+  );
   // Each deployment's check run is written once: by the first delivery of it that gets this far
   // (a release fires two events at once; a failed write is left to the delivery's retry).
   if (!result || result.deployment.reportedAt !== null) return;

@@ -32,6 +32,11 @@ export interface LinkContext extends ChangeContext {
    * asked before GitHub's compare; null means "not known exactly here", and GitHub is asked.
    */
   ranges?: { compare(base: string, head: string): Comparison | null };
+  /**
+   * Whether the delivery will be tried again if this one fails (a webhook's attempt before its
+   * last); absent for one-off work (a backfill) and the last attempt.
+   */
+  retried?: boolean;
 }
 
 export interface LinkResult {
@@ -189,10 +194,16 @@ export async function settleDeployment(
       lc.ranges?.compare(previous.sha, current.sha as string) ??
       (await compareCommits(lc.octokit, { owner, repo, base: previous.sha, head: current.sha as string }));
     if (forward === null) {
+      // GitHub's 404 is asked again while the delivery has attempts left (about 20 minutes of them):
+      // a commit just pushed can be missing from a replica for a moment, and a baseline made of
+      // that would never ship what this deployment brought.
+      if (lc.retried) {
+        throw new Error(`GitHub cannot compare ${previous.sha}...${current.sha} (404): asked again`);
+      }
       // The previous production commit is gone, or shares no history with this one (main was
-      // rewritten): what this deployment adds cannot be known, now or on a retry. A new baseline
-      // (with the previous sha it could not be compared with): it ships nothing, as a chain's first
-      // deployment does, and the next ones are compared with it.
+      // rewritten): what this deployment adds cannot be known. A new baseline (with the previous
+      // sha it could not be compared with): it ships nothing, as a chain's first deployment does,
+      // and the next ones are compared with it.
       comparable = false;
     } else {
       range = forward.commits;

@@ -332,6 +332,37 @@ describe("deployment linking", () => {
     },
   );
 
+  it("compare answering 404 for a moment (a commit not on every replica yet): asked again on the next attempt, the deployment ships what it brought", async () => {
+    const sc = new Scenario();
+    const d0 = sc.deploy(sc.main, 1);
+    sc.merge(1, { ai: true });
+    const fresh = sc.main;
+    const d1 = sc.deploy(fresh, 2);
+    // GitHub does not find the new commit the first time it is asked, and does after.
+    const has = sc.gh.gone.has.bind(sc.gh.gone);
+    let asked = 0;
+    sc.gh.gone.has = (sha: string) => (sha === fresh ? asked++ === 0 : has(sha));
+    nock.cleanAll();
+    sc.gh.mount();
+    const app = await loadApp({
+      store,
+      now: () => NOW,
+      handlers: defaultHandlers,
+      worker: { backoff: { baseMs: 0, maxAttempts: 3 } },
+    });
+    for (const e of [success(sc, d0), closed(sc, 1), success(sc, d1)]) {
+      await app.probot.receive({ id: `e${++deliveries}`, name: e.name as never, payload: e.payload });
+      await app.worker.drain();
+    }
+    expect(asked).toBeGreaterThan(1);
+    expect((await ledgerView(store, sc)).deployments).toEqual({
+      [`deployment:${d0}`]: { outcome: "baseline", shipped: [], rolledBack: [] },
+      [`deployment:${d1}`]: { outcome: "ship", shipped: ["#1"], rolledBack: [] },
+    });
+    const [status] = (await store.inbox.listDeliveries({ statuses: ["done"] })).filter((d) => d.attempts === 2);
+    expect(status?.event).toBe("deployment_status");
+  });
+
   it.each(["squash", "merge", "rebase"] as const)(
     "a %s merge is shipped by the deployment that contains it",
     async (method) => {
