@@ -10,49 +10,62 @@ type Command = (argv: string[], io: CliIO) => Promise<number>;
 // `dotEnv`: `.env` in the working directory is loaded first, as the app loads it. Never for `scan`:
 // it reads no settings and runs inside repositories that are not ours, where a committed `.env`
 // (LD_PRELOAD, GIT_CONFIG_*, …) would reach the gits it runs.
-const commands: Record<string, { load: () => Promise<Command>; summary: string; dotEnv: boolean }> = {
+// `usage`: what `shipledger <command> --help` prints.
+const commands: Record<
+  string,
+  { load: () => Promise<Command>; usage: () => Promise<string>; summary: string; dotEnv: boolean }
+> = {
   migrate: {
     load: async () => (await import("./migrate.js")).migrateCommand,
+    usage: async () => (await import("./migrate.js")).migrateUsage,
     summary: "apply the ledger's migrations to DATABASE_URL",
     dotEnv: true,
   },
   inbox: {
     load: async () => (await import("./inbox.js")).inboxCommand,
+    usage: async () => (await import("./inbox.js")).inboxUsage,
     summary: "list pending and failed webhook deliveries; retry them",
     dotEnv: true,
   },
   scan: {
     load: async () => (await import("./scan.js")).scanCommand,
+    usage: async () => (await import("./scan.js")).scanUsage,
     summary: "attribute AI assistance in a local git repository's history",
     dotEnv: false,
   },
   report: {
     load: async () => (await import("./report.js")).reportCommand,
+    usage: async () => (await import("./report.js")).reportUsage,
     summary: "normalised deployments and companions for a repository or an organisation",
     dotEnv: true,
   },
   agents: {
     load: async () => (await import("./agents.js")).agentsCommand,
+    usage: async () => (await import("./agents.js")).agentsUsage,
     summary: "list the agents and markers the attribution engine recognises",
     dotEnv: false,
   },
   explain: {
     load: async () => (await import("./agents.js")).explainCommand,
+    usage: async () => (await import("./agents.js")).agentsUsage,
     summary: "show, marker by marker, why a commit is or is not attributed",
     dotEnv: false,
   },
   backfill: {
     load: async () => (await import("./backfill.js")).backfillCommand,
+    usage: async () => (await import("./backfill.js")).backfillUsage,
     summary: "read a repository's or an organisation's history into the ledger; show progress",
     dotEnv: true,
   },
   costs: {
     load: async () => (await import("./costs.js")).costsCommand,
+    usage: async () => (await import("./costs.js")).costsUsage,
     summary: "ingest tokens for agents' OpenTelemetry spend; import spend from a vendor's export",
     dotEnv: true,
   },
   demo: {
     load: async () => (await import("../demo/run.js")).demoCommand,
+    usage: async () => (await import("../demo/run.js")).demoUsage,
     summary:
       "play four weeks of a team on a fake GitHub, offline; print the report (--installed-late: read as history)",
     dotEnv: true,
@@ -81,6 +94,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`shipledger: unknown command "${name}"\n${await usage()}`);
     return 2;
   }
+  if (asksForHelp(rest)) {
+    io.stdout(await command.usage());
+    return 0;
+  }
   try {
     const run = await command.load();
     return await run(rest, io);
@@ -98,6 +115,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`shipledger ${name}: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+/** `--help` or `-h` among a command's options (not after `--`, where it is an argument). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const options = argv.indexOf("--") === -1 ? argv : argv.slice(0, argv.indexOf("--"));
+  return options.includes("--help") || options.includes("-h");
 }
 
 function isEntry(): boolean {
