@@ -25,11 +25,15 @@ export class CliError extends Error {
 
 export function processIO(): CliIO {
   // A reader that went away (`shipledger explain … | head`) ends the output, not the process with
-  // an unhandled 'error' event; other failures of stdout stay errors.
+  // an unhandled 'error' event; other failures of stdout (a full disk) stay errors: one line and
+  // exit code 1, at once (the error arrives after the write that failed, outside the command).
   let gone = false;
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
+    if (gone) return;
     gone = true;
+    if (error.code === "EPIPE") return;
+    process.stderr.write(`shipledger: cannot write the output: ${error.message}\n`);
+    process.exit(1);
   });
   return {
     stdout: (text) => {
