@@ -82,12 +82,19 @@ function openSqlite(path: string, migrate: boolean, instance: boolean): Store {
     lock?.close();
     throw new Error(`DATABASE_URL: cannot open SQLite database ${path}: ${(error as Error).message}`);
   }
-  if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("busy_timeout = 5000");
-  // FULL: a commit is on disk when it returns, so a delivery answered 200 survives a power loss or
-  // an OS crash (NORMAL, in WAL mode, may roll the last commits back then; GitHub, told 200, would
-  // not send them again). The intake commits deliveries in groups, so this costs one sync a group.
-  sqlite.pragma("synchronous = FULL");
+  try {
+    // The first read of the file: one that is not an SQLite database fails here.
+    if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("busy_timeout = 5000");
+    // FULL: a commit is on disk when it returns, so a delivery answered 200 survives a power loss or
+    // an OS crash (NORMAL, in WAL mode, may roll the last commits back then; GitHub, told 200, would
+    // not send them again). The intake commits deliveries in groups, so this costs one sync a group.
+    sqlite.pragma("synchronous = FULL");
+  } catch (error) {
+    sqlite.close();
+    lock?.close();
+    throw new Error(`DATABASE_URL: cannot open SQLite database ${path}: ${(error as Error).message}`);
+  }
   const db = drizzleSqlite(sqlite, { schema: sqliteSchema });
   if (migrate) {
     try {
@@ -100,7 +107,7 @@ function openSqlite(path: string, migrate: boolean, instance: boolean): Store {
     } catch (error) {
       sqlite.close();
       lock?.close();
-      throw error;
+      throw new Error(`DATABASE_URL: cannot migrate SQLite database ${path}: ${(error as Error).message}`);
     }
   }
   sqlite.pragma("foreign_keys = ON");

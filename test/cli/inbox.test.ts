@@ -1,5 +1,6 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { openStore } from "../../src/store/open.js";
@@ -184,5 +185,19 @@ describe("shipledger inbox list: what it refuses, naming it (exit 2)", () => {
       code: 2,
       err: expect.stringContaining(message),
     });
+  });
+});
+
+describe("shipledger inbox: a DATABASE_URL that is not a ledger", () => {
+  it("names the file when it is not an SQLite database (exit 1)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipledger-inbox-"));
+    const file = join(dir, "notes.txt");
+    writeFileSync(file, "these are my notes, not a ledger\n".repeat(200));
+    const c = captureCli({ DATABASE_URL: file }, { cwd: dir });
+    expect({ code: await runCli(["inbox"], c.io), err: c.err() }).toEqual({
+      code: 1,
+      err: `shipledger inbox: DATABASE_URL: cannot open SQLite database ${file}: file is not a database\n`,
+    });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
