@@ -189,8 +189,12 @@ async function readCommit(
   ).catch((error: Error) => {
     throw new CliError(`explain: ${error.message}`);
   });
-  if (resolved.code !== 0)
+  if (resolved.code !== 0) {
+    // git's own words name ".git", not the directory given (or the current one).
+    if (/not a git repository/i.test(resolved.stderr))
+      throw new CliError(`explain: ${repository} is not a git repository`);
     throw new CliError(`explain: ${firstFatalLine(resolved.stderr) ?? `no commit ${rev} in ${repository}`}`);
+  }
   const sha = resolved.stdout.trim();
   const opening = RecordSource.open(repository, env);
   opening.catch(() => {}); // awaited below

@@ -134,6 +134,13 @@ describe("shipledger explain", () => {
     expect(err).toMatch(/^shipledger explain: no commit deadbeef in /);
   });
 
+  it("names the directory that is not a git repository, as scan does", async () => {
+    const dir = tempDir();
+    const env = { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1" };
+    const { code, err } = await run(["explain", "HEAD", "--repo", dir], env);
+    expect({ code, err }).toEqual({ code: 1, err: `shipledger explain: ${dir} is not a git repository\n` });
+  });
+
   it("reads the commit as scan does, with its agent records: the same verdict and evidence", async () => {
     const repo = makeRepo([
       { mark: 1, author: "Dev <dev@example.com>", time: "1700000000 +0000", message: "Initial commit\n" },
