@@ -642,8 +642,8 @@ function printHowToQuery(say: (text?: string) => void, shown: string, absolute: 
   say("(COST_PRICES_FILE): pass the same to get the same figures.");
   say("");
   say(`  ${env} npm run shipledger -- report --org ${OWNER}`);
-  say(`  ${env} npm run shipledger -- report --repo ${OWNER}/${REPO} --format json`);
-  say(`  ${env} npm run shipledger -- report --org ${OWNER} --format csv`);
+  say(`  ${env} npm run -s shipledger -- report --repo ${OWNER}/${REPO} --format json`);
+  say(`  ${env} npm run -s shipledger -- report --org ${OWNER} --format csv`);
   say(`  DATABASE_URL=${url} npm run shipledger -- inbox --status done --limit 10`);
   say(
     `  sqlite3 -header -column ${shown} "SELECT number, engineer, ai, agents, datetime(shipped_at / 1000, 'unixepoch') AS shipped, reverted_at IS NOT NULL OR rolled_back_at IS NOT NULL AS failed, title FROM changes ORDER BY number"`,
