@@ -158,6 +158,10 @@ export const demoUsage = `Usage:
 
 /** The `shipledger demo` command (and `npm run demo -- …`). */
 export async function demoCommand(argv: string[], io: CliIO): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout(demoUsage);
+    return 0;
+  }
   const known = new Set(["--installed-late", "--serve", "--no-serve"]);
   const unknown = argv.filter((a) => !known.has(a));
   if (unknown.length > 0 || (argv.includes("--serve") && argv.includes("--no-serve"))) {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
+import { demoCommand } from "../../src/demo/run.js";
 import { captureCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "shipledger-help-"));
@@ -35,6 +36,13 @@ describe("shipledger <command> --help", () => {
     expect(out()).toContain("Usage:");
     expect(out()).toContain(usage);
     expect(existsSync(ledger)).toBe(false);
+  });
+
+  it("npm run demo -- --help (the demo's own entry) prints the demo's usage and exits 0", async () => {
+    const { io, out, err } = captureCli({}, { cwd: dir });
+    expect(await demoCommand(["--help"], io)).toBe(0);
+    expect(err()).toBe("");
+    expect(out()).toContain("shipledger demo [--installed-late]");
   });
 
   it("reads --help after -- as an argument, not as a request for help", async () => {
