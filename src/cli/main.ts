@@ -132,8 +132,19 @@ function isEntry(): boolean {
   }
 }
 
+/** Loads `.env` for the commands that read it; false (said on stderr) when it exists but cannot be read. */
+function loadedDotEnv(command: string | undefined): boolean {
+  if (!commands[command ?? ""]?.dotEnv) return true;
+  try {
+    loadDotEnv();
+    return true;
+  } catch (error) {
+    process.stderr.write(`shipledger: cannot read .env: ${(error as Error).message}\n`);
+    return false;
+  }
+}
+
 if (isEntry()) {
   const argv = process.argv.slice(2);
-  if (commands[argv[0] ?? ""]?.dotEnv) loadDotEnv();
-  process.exitCode = await runCli(argv, processIO());
+  process.exitCode = loadedDotEnv(argv[0]) ? await runCli(argv, processIO()) : 1;
 }
