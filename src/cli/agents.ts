@@ -265,7 +265,8 @@ function formatExplanation(commit: Explained, split: ReturnType<typeof splitMess
   if (a.lines) lines.push(`lines: AI wrote ${a.lines.ai} of ${a.lines.total} recorded lines (${a.lines.mixed} mixed)`);
   if (a.ignored.length > 0) {
     lines.push(`seen and not counted (${a.ignored.length}):`);
-    for (const i of a.ignored) lines.push(`  ${JSON.stringify(i)}`);
+    // JSON escapes the C0 controls, not C1 or the bidi overrides: printable() does.
+    for (const i of a.ignored) lines.push(`  ${printable(JSON.stringify(i))}`);
   }
   lines.push("");
   lines.push(

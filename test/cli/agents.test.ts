@@ -199,6 +199,16 @@ describe("shipledger explain", () => {
     expect(out).toContain("verdict: AI-assisted (cursor)");
   });
 
+  it("writes what was seen and not counted with its control characters and bidi overrides as escapes too", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "msg.txt"), "Fix\n\nAssisted-by: Jim \u202eSmith \u009b2J \u2066x\n");
+    const { code, out } = await run(["explain", "--message", "msg.txt"], { PATH: process.env.PATH }, dir);
+    expect(code).toBe(0);
+    expect(out).toContain("seen and not counted (1):");
+    expect(out).not.toMatch(/[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(out).toContain('"text":"Assisted-by: Jim \\u202eSmith \\u009b2J \\u2066x"');
+  });
+
   it("stops quietly when the reader of its output goes away (explain --json | head)", async () => {
     const dir = tempDir();
     const trailers = Array.from({ length: 100_000 }, (_, i) => `Reviewed-by: Person ${i} <p${i}@example.com>`);
