@@ -28,9 +28,9 @@ const toRange = (c: CompareCommit): RangeCommit => ({
  * Compares two commits: `status` says how head relates to base and `commits` lists what head has
  * that base has not, every page of it (250 commits a page). GitHub answers 422 when the diff is
  * too large to compute; then the commits are read by walking head's history with GraphQL back to
- * base's commit date. Null when the two cannot be compared: GitHub answers 404 when one of them is
- * gone (garbage-collected after a force-push) or when they share no history ("No common ancestor"),
- * and asking again will not change that.
+ * base's commit date. Null when GitHub answers 404: one of them is gone (garbage-collected after a
+ * force-push), they share no history ("No common ancestor"), or, for a moment, a commit just pushed
+ * is not found yet (the caller asks again while it may).
  */
 export async function compareCommits(
   octokit: ProbotOctokit,
