@@ -21,6 +21,7 @@ export interface PullRequestLike {
   merge_commit_sha?: string | null;
   merged_by?: { login: string } | null;
   created_at: string;
+  updated_at?: string | null;
   user: { login: string; type?: string } | null;
   assignees?: Array<{ login: string }> | null;
   labels?: Array<{ name?: string } | string>;
@@ -113,6 +114,7 @@ export function changeFromPull(
     baseRef: pull.base.ref,
     state: merged ? "merged" : pull.state === "closed" ? "closed" : "open",
     openedAt: Date.parse(pull.created_at),
+    pullUpdatedAt: pull.updated_at ? Date.parse(pull.updated_at) : null,
     mergedAt: pull.merged_at ? Date.parse(pull.merged_at) : null,
     mergeCommitSha: merged ? (pull.merge_commit_sha ?? null) : null,
     mergedBy: merged ? (pull.merged_by?.login ?? null) : null,

@@ -320,7 +320,7 @@ async function onPullRequestClosed(ctx: EventContext<"pull_request.closed">): Pr
   if (known && known.state === "open") {
     const { id: _id, updatedAt: _updated, ...rest } = known;
     await ctx.store.changes.recordChange(
-      { ...rest, state: "closed" },
+      { ...rest, state: "closed", pullUpdatedAt: pull.updated_at ? Date.parse(pull.updated_at) : rest.pullUpdatedAt },
       await ctx.store.changes.listChangeCommits(known.id),
       ctx.now(),
     );

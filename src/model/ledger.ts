@@ -69,6 +69,11 @@ export interface ChangeRecord {
   /** Files touched (read only when metric.ignorePaths is configured); complete or not. */
   paths: string[];
   pathsComplete: boolean;
+  /**
+   * GitHub's `updated_at` of the pull request as last recorded (null: a push, or a row from before
+   * it was kept). Deliveries are processed out of order: an older reading does not replace a newer.
+   */
+  pullUpdatedAt: number | null;
   ai: boolean;
   /**
    * How strongly its evidence says an agent took part (src/attribution/strength.ts's
@@ -99,7 +104,8 @@ type OptionalChangeFields =
   | "engineer"
   | "firstCommitAt"
   | "paths"
-  | "pathsComplete";
+  | "pathsComplete"
+  | "pullUpdatedAt";
 export type ChangeInputRecord = Omit<ChangeRecord, "id" | "updatedAt" | OptionalChangeFields> &
   Partial<Pick<ChangeRecord, OptionalChangeFields>>;
 

@@ -70,6 +70,8 @@ export class ChangeStore extends StoreModule implements ChangeQueries {
       mergeCommitSha: sql`COALESCE(excluded.merge_commit_sha, ${c.mergeCommitSha})`,
       mergedBy: sql`COALESCE(excluded.merged_by, ${c.mergedBy})`,
       mergeMethod: sql`COALESCE(excluded.merge_method, ${c.mergeMethod})`,
+      // The newer of the two readings (a merge recorded after a later edit keeps the edit's time).
+      pullUpdatedAt: sql`CASE WHEN excluded.pull_updated_at >= ${c.pullUpdatedAt} THEN excluded.pull_updated_at ELSE COALESCE(${c.pullUpdatedAt}, excluded.pull_updated_at) END`,
     };
     let saved: { id: number } | undefined;
     if (change.number === null) {
@@ -92,12 +94,14 @@ export class ChangeStore extends StoreModule implements ChangeQueries {
         .onConflictDoUpdate({
           target: [c.repositoryId, c.number],
           set: monotonic,
-          // Nor may it replace what the merge recorded (its squash commit's evidence, its commits).
-          setWhere: sql`NOT (${c.state} = 'merged' AND excluded.state <> 'merged')`,
+          // Nor may it replace what the merge recorded (its squash commit's evidence, its commits), and
+          // a reading of the pull request older than the one recorded (a late synchronize or edited
+          // delivery after the close, or after a later edit) replaces nothing; a merge always lands.
+          setWhere: sql`NOT (${c.state} = 'merged' AND excluded.state <> 'merged') AND (excluded.state = 'merged' OR ${c.pullUpdatedAt} IS NULL OR excluded.pull_updated_at IS NULL OR excluded.pull_updated_at >= ${c.pullUpdatedAt})`,
         })
         .returning({ id: c.id });
       if (!saved) {
-        // That update, processed after the merge: the merged change stands as recorded.
+        // That update, processed after the merge or a newer one: the change stands as recorded.
         const [merged] = await this.db
           .select({ id: c.id })
           .from(c)

@@ -142,6 +142,8 @@ export const changes = pgTable(
     /** Files the change touched, as JSON (read only when metric.ignorePaths is configured). */
     paths: text("paths").notNull().default("[]"),
     pathsComplete: boolean("paths_complete").notNull().default(false),
+    /** GitHub's updated_at of the pull request as last recorded: an older reading does not replace it. */
+    pullUpdatedAt: ms("pull_updated_at"),
     /**
      * Its fate, kept up to date from the joins in the ledger (see refreshFates) so that reports
      * read one table: the first production deployment that shipped it, and when a shipped revert

@@ -132,6 +132,8 @@ export const changes = sqliteTable(
     /** Files the change touched, as JSON (read only when metric.ignorePaths is configured). */
     paths: text("paths").notNull().default("[]"),
     pathsComplete: integer("paths_complete", { mode: "boolean" }).notNull().default(false),
+    /** GitHub's updated_at of the pull request as last recorded: an older reading does not replace it. */
+    pullUpdatedAt: integer("pull_updated_at", { mode: "number" }),
     /**
      * Its fate, kept up to date from the joins in the ledger (see refreshFates) so that reports
      * read one table: the first production deployment that shipped it, and when a shipped revert

@@ -321,11 +321,14 @@ describe("readMergedPullPage", () => {
   });
 });
 
-/** A change and its commits as the ledger holds them, without the row's own id and time. */
+/**
+ * A change and its commits as the ledger holds them, without the row's own id and times (when it
+ * was written, and GitHub's updated_at of the reading it was written from).
+ */
 async function ledgerRow(store: Store, number: number) {
   const change = await store.changes.getChange(INSTALLATION, 4242, number);
   if (!change) return null;
-  const { id, updatedAt: _updated, ...rest } = change;
+  const { id, updatedAt: _updated, pullUpdatedAt: _read, ...rest } = change;
   return { ...rest, commits: await store.changes.listChangeCommits(id) };
 }
 

@@ -46,7 +46,8 @@ export async function ledgerRows(store: Store, sc: Scenario) {
   const changes = [];
   for (const c of found) {
     if (!c) continue;
-    const { id: _id, updatedAt: _updated, shippedDeploymentId, ...rest } = c;
+    // When each path read the pull request (its updated_at) is bookkeeping, as updatedAt is.
+    const { id: _id, updatedAt: _updated, pullUpdatedAt: _read, shippedDeploymentId, ...rest } = c;
     changes.push({
       ...rest,
       shippedBy: shippedDeploymentId === null ? null : keyOf.get(shippedDeploymentId),

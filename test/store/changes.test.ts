@@ -101,6 +101,41 @@ eachDialect("store: changes and commits", ({ newStore }) => {
     expect((await store.changes.listChangeCommits(id)).map((c) => [c.sha, c.ai])).toEqual([["a1", true]]);
   });
 
+  it("keeps the newest reading of a pull request whatever order its deliveries are processed in", async () => {
+    const store = await newStore();
+    await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });
+    await store.installations.upsertRepositories(1, [{ id: 10, fullName: "octo/app", private: false }], T0);
+    const reading = (at: number, over: Parameters<typeof change>[0] = {}) =>
+      change({ pullUpdatedAt: T0 + at, ...over });
+    // Opened (1), edited (2), closed without merging (3); the edit's delivery is retried after the close.
+    const id = await store.changes.recordChange(reading(1, { title: "Add cache" }), [], T0 + 1);
+    await store.changes.recordChange(reading(3, { title: "Add a cache", state: "closed" }), [], T0 + 3);
+    expect(await store.changes.recordChange(reading(2, { title: "Add a cache" }), [], T0 + 4)).toBe(id);
+    expect(await store.changes.getChange(1, 10, 7)).toMatchObject({
+      title: "Add a cache",
+      state: "closed",
+      pullUpdatedAt: T0 + 3,
+      updatedAt: T0 + 3,
+    });
+    // Reopened (4) and edited (5): an older edit (2) processed after them changes nothing either.
+    await store.changes.recordChange(reading(5, { title: "Add an LRU cache" }), [], T0 + 5);
+    await store.changes.recordChange(reading(2, { title: "Add a cache", state: "closed" }), [], T0 + 6);
+    expect(await store.changes.getChange(1, 10, 7)).toMatchObject({ title: "Add an LRU cache", state: "open" });
+    // A merge always lands, even read before a later edit was recorded; the newer time stays.
+    await store.changes.recordChange(
+      reading(4, { state: "merged", mergedAt: T0 + 4, mergeCommitSha: "m".repeat(40) }),
+      [],
+      T0 + 7,
+    );
+    expect(await store.changes.getChange(1, 10, 7)).toMatchObject({ state: "merged", pullUpdatedAt: T0 + 5 });
+    // A reading without a time (a row from before it was kept, a re-attribution) is taken as before.
+    await store.changes.recordChange(change({ state: "merged", title: "Add an LRU cache (#7)" }), [], T0 + 8);
+    expect(await store.changes.getChange(1, 10, 7)).toMatchObject({
+      title: "Add an LRU cache (#7)",
+      pullUpdatedAt: T0 + 5,
+    });
+  });
+
   it("keeps each change's evidence strength, and classifies only AI-assisted rows that have none", async () => {
     const store = await newStore();
     await store.installations.upsertInstallation({ id: 1, accountLogin: "octo", accountType: "Organization", now: T0 });

@@ -1,0 +1,1 @@
+ALTER TABLE "changes" ADD COLUMN "pull_updated_at" bigint;

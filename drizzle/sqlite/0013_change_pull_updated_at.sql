@@ -1,0 +1,1 @@
+ALTER TABLE `changes` ADD `pull_updated_at` integer;
