@@ -83,6 +83,10 @@ export function attributePull(
 
 export const isMerged = (pull: PullRequestLike) => Boolean(pull.merged || pull.merged_at);
 
+/** GitHub's updated_at of a reading of the pull request (ms), null when it carries none. */
+export const readingTime = (pull: Pick<PullRequestLike, "updated_at">) =>
+  pull.updated_at ? Date.parse(pull.updated_at) : null;
+
 /**
  * A bot's own change (dependabot, renovate…), which the metric leaves out: made by a bot account
  * and not by an agent (an agent's work is AI-assisted, whichever account pushed it).
@@ -114,7 +118,7 @@ export function changeFromPull(
     baseRef: pull.base.ref,
     state: merged ? "merged" : pull.state === "closed" ? "closed" : "open",
     openedAt: Date.parse(pull.created_at),
-    pullUpdatedAt: pull.updated_at ? Date.parse(pull.updated_at) : null,
+    pullUpdatedAt: readingTime(pull),
     mergedAt: pull.merged_at ? Date.parse(pull.merged_at) : null,
     mergeCommitSha: merged ? (pull.merge_commit_sha ?? null) : null,
     mergedBy: merged ? (pull.merged_by?.login ?? null) : null,

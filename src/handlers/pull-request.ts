@@ -3,7 +3,7 @@
 // closed is recorded as merged (or as never to ship).
 
 import { globMatch } from "../attribution/glob.js";
-import { attributePull, changeFromPull, type PullRequestLike } from "../changes/from-pull.js";
+import { attributePull, changeFromPull, type PullRequestLike, readingTime } from "../changes/from-pull.js";
 import { CHECK_NAME, renderAttributionCheck, renderFailureCheck } from "../checks/attribution-check.js";
 import { policyNotes } from "../checks/policy.js";
 import { publishCheck } from "../checks/publish.js";
@@ -320,7 +320,7 @@ async function onPullRequestClosed(ctx: EventContext<"pull_request.closed">): Pr
   if (known && known.state === "open") {
     const { id: _id, updatedAt: _updated, ...rest } = known;
     await ctx.store.changes.recordChange(
-      { ...rest, state: "closed", pullUpdatedAt: pull.updated_at ? Date.parse(pull.updated_at) : rest.pullUpdatedAt },
+      { ...rest, state: "closed", pullUpdatedAt: readingTime(pull) ?? rest.pullUpdatedAt },
       await ctx.store.changes.listChangeCommits(known.id),
       ctx.now(),
     );
